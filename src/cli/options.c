@@ -1,0 +1,379 @@
+/* options.c - command-line parsing (options.h, interface.md). */
+#include "config.h"
+#include "cli/options.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "quant/levels.h"
+
+enum {
+    OPT_REPORT = 256, OPT_LEVELS, OPT_SWEEP, OPT_EXPORT, OPT_UNSIGNED, OPT_FORMAT,
+    OPT_DTYPE, OPT_APOT_K, OPT_FIGURE, OPT_SIZE, OPT_FONT, OPT_MONO, OPT_FORCE,
+    OPT_SORT, OPT_MIN_COUNT, OPT_JOBS, OPT_TUI,
+};
+
+static const struct option longopts[] = {
+    { "report", no_argument, NULL, OPT_REPORT },
+    { "levels", no_argument, NULL, OPT_LEVELS },
+    { "sweep", required_argument, NULL, OPT_SWEEP },
+    { "export", required_argument, NULL, OPT_EXPORT },
+    { "tui", no_argument, NULL, OPT_TUI },
+    { "scheme", required_argument, NULL, 's' },
+    { "bits", required_argument, NULL, 'b' },
+    { "alpha", required_argument, NULL, 'a' },
+    { "normalize", no_argument, NULL, 'n' },
+    { "unsigned", no_argument, NULL, OPT_UNSIGNED },
+    { "tensor", required_argument, NULL, 't' },
+    { "format", required_argument, NULL, OPT_FORMAT },
+    { "dtype", required_argument, NULL, OPT_DTYPE },
+    { "apot-k", required_argument, NULL, OPT_APOT_K },
+    { "figure", required_argument, NULL, OPT_FIGURE },
+    { "size", required_argument, NULL, OPT_SIZE },
+    { "font", required_argument, NULL, OPT_FONT },
+    { "mono", no_argument, NULL, OPT_MONO },
+    { "force", no_argument, NULL, OPT_FORCE },
+    { "sort", required_argument, NULL, OPT_SORT },
+    { "min-count", required_argument, NULL, OPT_MIN_COUNT },
+    { "jobs", required_argument, NULL, OPT_JOBS },
+    { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, 'V' },
+    { NULL, 0, NULL, 0 },
+};
+
+void options_usage(FILE *fp)
+{
+    fprintf(fp,
+"Usage: apotview [OPTION]... [FILE[:TENSOR]]...\n"
+"Show how uniform, powers-of-two (PoT) and additive powers-of-two (APoT)\n"
+"quantization fit the weights in FILE: interactively on a terminal, or as a\n"
+"report, level listing, alpha sweep or figure.\n"
+"\n"
+"With no FILE, open the bundled sample (real face-recognition conv filters).\n"
+"\n"
+"Modes (at most one; default: the viewer on a terminal, else --report):\n"
+"      --report             statistics and quantization results per tensor\n"
+"      --levels             print the level set of each scheme (needs no FILE)\n"
+"      --sweep=A0:A1:N      error at N alphas from A0 to A1 inclusive\n"
+"      --export=PATH        write a figure through gnuplot (.pdf .png .svg .eps\n"
+"                           .tex .gp)\n"
+"      --tui                the interactive viewer (the default on a terminal)\n"
+"\n"
+"Quantizer:\n"
+"  -s, --scheme=LIST        comma-separated schemes (default uniform,pot,apot;\n"
+"                           'all' for every scheme)\n"
+"  -b, --bits=N             bit-width including the sign bit, 2..8 (default 4)\n"
+"  -a, --alpha=X|max|mse    clipping threshold (default mse: each scheme's\n"
+"                           MSE-optimal alpha)\n"
+"  -n, --normalize          quantize (w - mean) / std instead of w\n"
+"      --unsigned           activation-style levels in [0, 1], 2^bits levels\n"
+"      --apot-k=K           APoT base bit-width (default 2, as in the paper)\n"
+"\n"
+"Input and output:\n"
+"  -t, --tensor=GLOB        select tensors by name (repeatable, shell globs)\n"
+"      --dtype=NAME         read raw 2-byte data as NAME (bfloat16, float16)\n"
+"      --format=FMT         table (default), json or csv\n"
+"      --sort=KEY           report order: file (default), name, size, error\n"
+"      --min-count=N        skip tensors with fewer than N elements\n"
+"      --jobs=N             tensors prepared in parallel (default: all CPUs)\n"
+"\n"
+"Figures:\n"
+"      --figure=KIND        histogram (default), levels, sweep, bits, layers\n"
+"      --size=SIZE          single, double (column widths) or WxH in cm\n"
+"      --font=NAME[,PT]     font for the figure\n"
+"      --mono               greyscale with dash patterns\n"
+"      --force              overwrite an existing output file\n"
+"\n"
+"  -h, --help               display this help and exit\n"
+"  -V, --version            output version information and exit\n"
+"\n"
+"Exit status: 0 success, 1 a file or tensor could not be read or processed,\n"
+"2 usage error.\n"
+"\n"
+"Examples:\n"
+"  apotview weights.npy                    open the viewer\n"
+"  apotview --report -b 4 -n model.npz     all tensors, normalized, 4 bits\n"
+"  apotview --levels --bits=4 --format=json\n"
+"  apotview --sweep=0.01:0.1:50 --format=csv w.npy\n"
+"\n"
+"Report bugs to: %s\n"
+"apotview home page: <https://github.com/apotview/apotview>\n",
+        PACKAGE_BUGREPORT);
+}
+
+static void version(void)
+{
+    printf("apotview %s\n"
+           "Copyright (C) 2026 the apotview authors.\n"
+           "License MIT: <https://opensource.org/licenses/MIT>.\n"
+           "This is free software: you are free to change and redistribute it.\n"
+           "There is NO WARRANTY, to the extent permitted by law.\n",
+           PACKAGE_VERSION);
+}
+
+static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "apotview: ");
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'apotview --help' for more information.\n");
+    return 2;
+}
+
+static int parse_double(const char *s, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno == ERANGE || !isfinite(v))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_long(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || *end || errno || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int set_mode(cli_opts *o, cli_mode m)
+{
+    if (o->mode != MODE_AUTO && o->mode != m)
+        return -1;
+    o->mode = m;
+    return 0;
+}
+
+static int parse_schemes(cli_opts *o, const char *arg)
+{
+    free(o->scheme_buf);
+    o->scheme_buf = util_strdup(arg);
+    o->nschemes = 0;
+    char *save = NULL;
+    for (char *tok = strtok_r(o->scheme_buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (strcmp(tok, "all") == 0) {
+            for (size_t i = 0; levels_schemes[i] && o->nschemes < OPTIONS_MAX_SCHEMES; i++)
+                o->schemes[o->nschemes++] = levels_schemes[i]->name;
+            continue;
+        }
+        const scheme_def *d = levels_find(tok);
+        if (!d) {
+            fprintf(stderr, "apotview: unknown scheme '%s'; known:", tok);
+            for (size_t i = 0; levels_schemes[i]; i++)
+                fprintf(stderr, " %s", levels_schemes[i]->name);
+            fprintf(stderr, "\nTry 'apotview --help' for more information.\n");
+            return -1;
+        }
+        if (o->nschemes < OPTIONS_MAX_SCHEMES)
+            o->schemes[o->nschemes++] = d->name;
+    }
+    if (o->nschemes == 0) {
+        usage_error("--scheme needs at least one scheme name");
+        return -1;
+    }
+    return 0;
+}
+
+/* FILE:TENSOR: split at the last ':' unless the whole argument names an
+ * existing path. */
+static void add_file(cli_opts *o, const char *arg)
+{
+    o->files = util_realloc(o->files, (size_t)(o->nfiles + 1) * sizeof *o->files);
+    cli_file *f = &o->files[o->nfiles++];
+    f->tensor = NULL;
+    struct stat st;
+    const char *colon = strrchr(arg, ':');
+    if (colon && colon != arg && stat(arg, &st) < 0) {
+        f->path = util_strndup(arg, (size_t)(colon - arg));
+        f->tensor = util_strdup(colon + 1);
+    } else
+        f->path = util_strdup(arg);
+}
+
+int options_parse(int argc, char **argv, cli_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->cfg.bits = 4;
+    o->cfg.is_signed = 1;
+    o->cfg.amode = ALPHA_MSE;
+    o->format = FMT_TABLE;
+    o->sort = "file";
+    static const char *defaults[] = { "uniform", "pot", "apot" };
+    for (int i = 0; i < 3; i++)
+        o->schemes[o->nschemes++] = defaults[i];
+    optind = 1;
+    opterr = 0;
+    int c;
+    long l;
+    while ((c = getopt_long(argc, argv, ":s:b:a:nt:hV", longopts, NULL)) != -1) {
+        switch (c) {
+        case OPT_REPORT:
+        case OPT_LEVELS:
+        case OPT_TUI: {
+            cli_mode m = c == OPT_REPORT ? MODE_REPORT : c == OPT_LEVELS ? MODE_LEVELS : MODE_TUI;
+            if (set_mode(o, m) < 0)
+                return usage_error("only one of --report, --levels, --sweep, --export, --tui");
+            break;
+        }
+        case OPT_SWEEP: {
+            if (set_mode(o, MODE_SWEEP) < 0)
+                return usage_error("only one of --report, --levels, --sweep, --export, --tui");
+            char *a = util_strdup(optarg);
+            char *p1 = strchr(a, ':'), *p2 = p1 ? strchr(p1 + 1, ':') : NULL;
+            int bad = !p1 || !p2;
+            if (!bad) {
+                *p1 = *p2 = '\0';
+                bad = parse_double(a, &o->sweep_a0) < 0 || parse_double(p1 + 1, &o->sweep_a1) < 0 ||
+                      parse_long(p2 + 1, 1, 1000000, &l) < 0 || !(o->sweep_a0 > 0) ||
+                      !(o->sweep_a1 >= o->sweep_a0);
+                o->sweep_n = (int)l;
+            }
+            free(a);
+            if (bad)
+                return usage_error("--sweep=A0:A1:N needs 0 < A0 <= A1 and 1 <= N <= 1000000, not '%s'", optarg);
+            break;
+        }
+        case OPT_EXPORT:
+            if (set_mode(o, MODE_EXPORT) < 0)
+                return usage_error("only one of --report, --levels, --sweep, --export, --tui");
+            o->export_path = optarg;
+            break;
+        case 's':
+            if (parse_schemes(o, optarg) < 0)
+                return 2;
+            break;
+        case 'b':
+            if (parse_long(optarg, LEVELS_MIN_BITS, LEVELS_MAX_BITS, &l) < 0)
+                return usage_error("--bits must be an integer from 2 to 8, not '%s'", optarg);
+            o->cfg.bits = (int)l;
+            break;
+        case 'a':
+            if (strcmp(optarg, "max") == 0)
+                o->cfg.amode = ALPHA_MAX;
+            else if (strcmp(optarg, "mse") == 0)
+                o->cfg.amode = ALPHA_MSE;
+            else if (parse_double(optarg, &o->cfg.alpha) == 0 && o->cfg.alpha > 0)
+                o->cfg.amode = ALPHA_VALUE;
+            else
+                return usage_error("--alpha must be a positive number, 'max' or 'mse', not '%s'", optarg);
+            break;
+        case 'n':
+            o->cfg.normalize = 1;
+            break;
+        case OPT_UNSIGNED:
+            o->cfg.is_signed = 0;
+            break;
+        case 't':
+            o->globs = util_realloc(o->globs, (size_t)(o->nglobs + 1) * sizeof *o->globs);
+            o->globs[o->nglobs++] = optarg;
+            break;
+        case OPT_FORMAT:
+            if (strcmp(optarg, "table") == 0)
+                o->format = FMT_TABLE;
+            else if (strcmp(optarg, "json") == 0)
+                o->format = FMT_JSON;
+            else if (strcmp(optarg, "csv") == 0)
+                o->format = FMT_CSV;
+            else
+                return usage_error("--format must be table, json or csv, not '%s'", optarg);
+            break;
+        case OPT_DTYPE:
+            o->dtype_override = dtype_from_name(optarg);
+            if (o->dtype_override == DT_INVALID || dtype_size(o->dtype_override) != 2)
+                return usage_error("--dtype must be bfloat16 or float16, not '%s'", optarg);
+            break;
+        case OPT_APOT_K:
+            if (parse_long(optarg, 1, 4, &l) < 0)
+                return usage_error("--apot-k must be 1..4, not '%s'", optarg);
+            o->cfg.lprm.apot_k = (int)l;
+            break;
+        case OPT_FIGURE:
+            o->figure = optarg;
+            break;
+        case OPT_SIZE:
+            o->size = optarg;
+            break;
+        case OPT_FONT:
+            o->font = optarg;
+            break;
+        case OPT_MONO:
+            o->mono = 1;
+            break;
+        case OPT_FORCE:
+            o->force = 1;
+            break;
+        case OPT_SORT:
+            if (strcmp(optarg, "file") && strcmp(optarg, "name") && strcmp(optarg, "size") &&
+                strcmp(optarg, "error"))
+                return usage_error("--sort must be file, name, size or error, not '%s'", optarg);
+            o->sort = optarg;
+            break;
+        case OPT_MIN_COUNT: {
+            char *end;
+            errno = 0;
+            o->min_count = strtoull(optarg, &end, 10);
+            if (end == optarg || *end || errno || optarg[0] == '-')
+                return usage_error("--min-count must be a non-negative integer, not '%s'", optarg);
+            break;
+        }
+        case OPT_JOBS:
+            if (parse_long(optarg, 1, 1024, &l) < 0)
+                return usage_error("--jobs must be 1..1024, not '%s'", optarg);
+            o->jobs = (int)l;
+            break;
+        case 'h':
+            options_usage(stdout);
+            return 1;
+        case 'V':
+            version();
+            return 1;
+        case ':':
+            return usage_error("option '%s' requires an argument", argv[optind - 1]);
+        case '?':
+        default:
+            return usage_error("unrecognized option '%s'", argv[optind - 1]);
+        }
+    }
+    for (int i = optind; i < argc; i++)
+        add_file(o, argv[i]);
+    return 0;
+}
+
+void options_free(cli_opts *o)
+{
+    for (int i = 0; i < o->nfiles; i++) {
+        free(o->files[i].path);
+        free(o->files[i].tensor);
+    }
+    free(o->files);
+    free(o->globs);
+    free(o->scheme_buf);
+    memset(o, 0, sizeof *o);
+}
+
+int options_selects(const cli_opts *o, int fi, const char *name)
+{
+    if (fi >= 0 && fi < o->nfiles && o->files[fi].tensor &&
+        !util_glob(o->files[fi].tensor, name))
+        return 0;
+    if (o->nglobs == 0)
+        return 1;
+    for (int i = 0; i < o->nglobs; i++)
+        if (util_glob(o->globs[i], name))
+            return 1;
+    return 0;
+}

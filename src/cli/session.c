@@ -1,0 +1,149 @@
+/* session.c - see session.h. */
+#include "config.h"
+#include "cli/session.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SAMPLE_NAME "faceapi_conv64_1_conv1.npy"
+
+static int readable(const char *p)
+{
+    return access(p, R_OK) == 0;
+}
+
+char *session_sample_path(void)
+{
+    const char *env = getenv("APOTVIEW_DATADIR");
+    char *p;
+    if (env && *env) {
+        p = util_asprintf("%s/%s", env, SAMPLE_NAME);
+        if (readable(p))
+            return p;
+        free(p);
+    }
+    /* next to the binary in a build tree: src/apotview -> ../data */
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = '\0';
+            p = util_asprintf("%s/../data/%s", exe, SAMPLE_NAME);
+            if (readable(p))
+                return p;
+            free(p);
+        }
+    }
+    p = util_asprintf("%s/data/%s", TOP_SRCDIR, SAMPLE_NAME);
+    if (readable(p))
+        return p;
+    free(p);
+    p = util_asprintf("%s/%s", PKGDATADIR, SAMPLE_NAME);
+    if (readable(p))
+        return p;
+    free(p);
+    return NULL;
+}
+
+static void add_item(session *s, int file, size_t tensor)
+{
+    s->items = util_realloc(s->items, (s->nitems + 1) * sizeof *s->items);
+    s->items[s->nitems].file = file;
+    s->items[s->nitems].tensor = tensor;
+    s->nitems++;
+}
+
+int session_open(session *s, const cli_opts *o, int quiet)
+{
+    memset(s, 0, sizeof *s);
+    loader_opts lo = { .dtype_override = o->dtype_override };
+    int nf = o->nfiles;
+    char *sample = NULL;
+    if (nf == 0) {
+        sample = session_sample_path();
+        if (!sample) {
+            if (!quiet)
+                fprintf(stderr, "apotview: the bundled sample %s was not found (set APOTVIEW_DATADIR or name a FILE)\n",
+                        SAMPLE_NAME);
+            s->failed = 1;
+            return -1;
+        }
+    }
+    s->files = util_calloc((size_t)(nf ? nf : 1), sizeof *s->files);
+    for (int i = 0; i < (nf ? nf : 1); i++) {
+        const char *path = nf ? o->files[i].path : sample;
+        util_err err = { { 0 } };
+        loader_file *f = loader_open(path, &lo, &err);
+        if (!f) {
+            if (!quiet)
+                fprintf(stderr, "apotview: %s\n", err.msg);
+            s->failed = 1;
+            continue;
+        }
+        int fi = s->nfiles++;
+        s->files[fi] = f;
+        size_t before = s->nitems;
+        for (size_t t = 0; t < f->ntensors; t++)
+            if (options_selects(o, nf ? i : -1, f->tensors[t].name) &&
+                f->tensors[t].count >= o->min_count)
+                add_item(s, fi, t);
+        if (s->nitems == before && (o->nglobs || (nf && o->files[i].tensor))) {
+            if (!quiet)
+                fprintf(stderr, "apotview: %s: no tensor matches '%s'\n", path,
+                        nf && o->files[i].tensor ? o->files[i].tensor : o->globs[0]);
+            s->failed = 1;
+        }
+    }
+    free(sample);
+    return s->nfiles ? 0 : -1;
+}
+
+void session_close(session *s)
+{
+    for (int i = 0; i < s->nfiles; i++)
+        loader_close(s->files[i]);
+    free(s->files);
+    free(s->items);
+    memset(s, 0, sizeof *s);
+}
+
+prep *session_prepare(loader_file *f, size_t t, prep_progress *pg, util_err *err)
+{
+    const loader_tensor *lt = &f->tensors[t];
+    if (lt->count > (uint64_t)(SIZE_MAX / sizeof(double))) {
+        util_err_set(err, "%s: %s: too many elements (%llu)", f->path, lt->name,
+                     (unsigned long long)lt->count);
+        return NULL;
+    }
+    int as_double = !dtype_fits_float(lt->dtype);
+    size_t esz = as_double ? sizeof(double) : sizeof(float);
+    void *buf = malloc((size_t)(lt->count ? lt->count : 1) * esz);
+    if (!buf) {
+        util_err_set(err, "%s: %s: out of memory for %llu values", f->path, lt->name,
+                     (unsigned long long)lt->count);
+        return NULL;
+    }
+    if (loader_read(f, t, buf, as_double, err) < 0) {
+        free(buf);
+        return NULL;
+    }
+    prep *p = as_double ? prep_create_double(buf, lt->count, pg, err)
+                        : prep_create_float(buf, lt->count, pg, err);
+    return p;
+}
+
+void session_shape_str(const loader_tensor *t, char *buf, size_t len)
+{
+    size_t off = 0;
+    off += (size_t)snprintf(buf + off, len - off, "[");
+    for (int i = 0; i < t->ndim && off < len; i++)
+        off += (size_t)snprintf(buf + off, len - off, "%s%llu", i ? ", " : "",
+                                (unsigned long long)t->shape[i]);
+    if (off < len)
+        snprintf(buf + off, len - off, "]");
+}

@@ -1,0 +1,45 @@
+/*
+ * session.h - the files named on the command line, opened, and the tensors
+ * they select, in order; plus reading and preparing one tensor.
+ *
+ * Ownership: session_open() fills a session that owns its loader_files;
+ * session_close() frees them. Files that fail to open are reported (message
+ * on stderr, or collected in errs) and skipped; the session remembers that
+ * something failed (exit status 1).
+ */
+#ifndef APOTVIEW_SESSION_H
+#define APOTVIEW_SESSION_H
+
+#include "cli/options.h"
+#include "io/loader.h"
+#include "quant/prep.h"
+
+typedef struct session_item {
+    int file;            /* index into files */
+    size_t tensor;       /* index into files[file]->tensors */
+} session_item;
+
+typedef struct session {
+    loader_file **files;
+    int nfiles;
+    session_item *items;
+    size_t nitems;
+    int failed;          /* a file or tensor could not be used */
+} session;
+
+/* Path of the bundled sample (APOTVIEW_DATADIR, the build or source tree,
+ * then the installed pkgdatadir); NULL when none is found. Caller frees. */
+char *session_sample_path(void);
+
+/* Open every file in o (or the sample when there is none) and select tensors.
+ * quiet: do not print errors (the TUI shows them itself). */
+int session_open(session *s, const cli_opts *o, int quiet);
+void session_close(session *s);
+
+/* Read tensor t of f and prepare it. NULL with err set on failure. */
+prep *session_prepare(loader_file *f, size_t t, prep_progress *pg, util_err *err);
+
+/* "float32 [64, 64, 3, 3]"-style shape text. */
+void session_shape_str(const loader_tensor *t, char *buf, size_t len);
+
+#endif

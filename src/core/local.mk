@@ -1,0 +1,3 @@
+src_libapotview_a_SOURCES += \
+	src/core/util.c src/core/util.h \
+	src/core/dtype.c src/core/dtype.h

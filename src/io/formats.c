@@ -1,0 +1,10 @@
+/* formats.c - the table of every file format, tried in this order by
+ * loader_open(); the highest probe() score wins. */
+#include "config.h"
+#include "io/loader.h"
+#include "io/npy.h"
+
+const loader_format *const loader_formats[] = {
+    &npy_format,
+    NULL,
+};

@@ -1,0 +1,256 @@
+/* loader.c - format dispatch and helpers shared by the formats (loader.h). */
+#include "config.h"
+#include "io/loader.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+loader_tensor *loader_add_tensor(loader_file *f, const char *name)
+{
+    f->tensors = util_realloc(f->tensors, (f->ntensors + 1) * sizeof *f->tensors);
+    loader_tensor *t = &f->tensors[f->ntensors++];
+    memset(t, 0, sizeof *t);
+    t->name = util_strdup(name);
+    t->readable = 1;
+    t->count = 1;
+    return t;
+}
+
+void loader_add_meta(loader_file *f, const char *key, const char *value)
+{
+    f->meta = util_realloc(f->meta, (f->nmeta + 1) * sizeof *f->meta);
+    f->meta[f->nmeta].key = util_strdup(key);
+    f->meta[f->nmeta].value = util_strdup(value);
+    f->nmeta++;
+}
+
+int loader_set_shape(loader_tensor *t, int ndim, const uint64_t *shape)
+{
+    if (ndim < 0 || ndim > LOADER_MAXDIM)
+        return -1;
+    uint64_t c = 1;
+    t->ndim = ndim;
+    for (int i = 0; i < ndim; i++) {
+        t->shape[i] = shape[i];
+        if (util_mul_u64(c, shape[i], &c) < 0)
+            return -1;
+    }
+    /* Element counts must also fit a byte count of the widest type. */
+    if (c > (UINT64_MAX >> 4))
+        return -1;
+    t->count = c;
+    return 0;
+}
+
+long loader_find(const loader_file *f, const char *name)
+{
+    for (size_t i = 0; i < f->ntensors; i++)
+        if (strcmp(f->tensors[i].name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
+int loader_map_file(const char *path, loader_map *m, util_err *err)
+{
+    memset(m, 0, sizeof *m);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        util_err_set(err, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        util_err_set(err, "%s: %s", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        util_err_set(err, "%s: is a directory", path);
+        close(fd);
+        return -1;
+    }
+    if (S_ISREG(st.st_mode)) {
+        m->size = (uint64_t)st.st_size;
+        if (m->size == 0) {
+            m->data = (const unsigned char *)"";
+            close(fd);
+            return 0;
+        }
+        void *p = mmap(NULL, (size_t)m->size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p != MAP_FAILED) {
+            m->data = p;
+            m->mapped = 1;
+            close(fd);
+            return 0;
+        }
+    }
+    /* Not mappable (pipe, /proc, ...): read it all. */
+    size_t cap = 1 << 16, len = 0;
+    unsigned char *buf = util_malloc(cap);
+    for (;;) {
+        if (len == cap) {
+            cap *= 2;
+            buf = util_realloc(buf, cap);
+        }
+        ssize_t r = read(fd, buf + len, cap - len);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            util_err_set(err, "%s: %s", path, strerror(errno));
+            free(buf);
+            close(fd);
+            return -1;
+        }
+        if (r == 0)
+            break;
+        len += (size_t)r;
+    }
+    close(fd);
+    m->data = buf;
+    m->size = len;
+    m->mapped = 0;
+    return 0;
+}
+
+void loader_unmap(loader_map *m)
+{
+    if (m->mapped)
+        munmap((void *)m->data, (size_t)m->size);
+    else if (m->data && m->size)
+        free((void *)m->data);
+    memset(m, 0, sizeof *m);
+}
+
+void loader_convert(const loader_tensor *t, const void *src, void *dst, int as_double)
+{
+    uint64_t n = t->count;
+    if (!t->fortran_order || t->ndim < 2) {
+        if (as_double)
+            dtype_to_double(t->dtype, t->big_endian, src, (size_t)n, dst);
+        else
+            dtype_to_float(t->dtype, t->big_endian, src, (size_t)n, dst);
+        return;
+    }
+    /* Fortran order: walk storage order (first index fastest) and scatter
+     * each element to its C-order position. */
+    size_t esz = as_double ? sizeof(double) : sizeof(float);
+    size_t isz = dtype_size(t->dtype);
+    uint64_t cstride[LOADER_MAXDIM], idx[LOADER_MAXDIM] = { 0 };
+    cstride[t->ndim - 1] = 1;
+    for (int k = t->ndim - 2; k >= 0; k--)
+        cstride[k] = cstride[k + 1] * t->shape[k + 1];
+    const unsigned char *s = src;
+    unsigned char *d = dst;
+    uint64_t cpos = 0;
+    for (uint64_t i = 0; i < n; i++) {
+        if (as_double)
+            dtype_to_double(t->dtype, t->big_endian, s + i * isz, 1, (double *)(void *)(d + cpos * esz));
+        else
+            dtype_to_float(t->dtype, t->big_endian, s + i * isz, 1, (float *)(void *)(d + cpos * esz));
+        for (int k = 0; k < t->ndim; k++) {
+            idx[k]++;
+            cpos += cstride[k];
+            if (idx[k] < t->shape[k])
+                break;
+            cpos -= cstride[k] * idx[k];
+            idx[k] = 0;
+        }
+    }
+}
+
+static const loader_format *loader_pick(const char *path, util_err *err)
+{
+    unsigned char head[512];
+    size_t len = 0;
+    struct stat st;
+    if (stat(path, &st) < 0) {
+        util_err_set(err, "%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        FILE *fp = fopen(path, "rb");
+        if (!fp) {
+            util_err_set(err, "%s: %s", path, strerror(errno));
+            return NULL;
+        }
+        len = fread(head, 1, sizeof head, fp);
+        fclose(fp);
+    }
+    const loader_format *best = NULL;
+    int best_score = 0;
+    for (size_t i = 0; loader_formats[i]; i++) {
+        int s = loader_formats[i]->probe(S_ISDIR(st.st_mode) ? NULL : head, len, path);
+        if (s > best_score) {
+            best_score = s;
+            best = loader_formats[i];
+        }
+    }
+    if (!best) {
+        if (S_ISDIR(st.st_mode))
+            util_err_set(err, "%s: is a directory without a model index", path);
+        else if (len == 0)
+            util_err_set(err, "%s: empty file", path);
+        else
+            util_err_set(err, "%s: unknown file format (not .npy%s)", path,
+                         loader_formats[1] ? ", .npz, .safetensors, .pt or .gguf" : "");
+    }
+    return best;
+}
+
+loader_file *loader_open(const char *path, const loader_opts *opts, util_err *err)
+{
+    const loader_format *fmt = loader_pick(path, err);
+    if (!fmt)
+        return NULL;
+    loader_file *f = util_calloc(1, sizeof *f);
+    f->path = util_strdup(path);
+    f->fmt = fmt;
+    if (opts)
+        f->opts = *opts;
+    if (fmt->open(f, err) < 0) {
+        if (!util_err_isset(err))
+            util_err_set(err, "%s: cannot read as %s", path, fmt->name);
+        loader_close(f);
+        return NULL;
+    }
+    return f;
+}
+
+int loader_read(loader_file *f, size_t i, void *dst, int as_double, util_err *err)
+{
+    if (i >= f->ntensors) {
+        util_err_set(err, "%s: no tensor #%zu", f->path, i);
+        return -1;
+    }
+    loader_tensor *t = &f->tensors[i];
+    if (!t->readable) {
+        util_err_set(err, "%s: %s: cannot read values of type %s", f->path, t->name,
+                     t->type_note ? t->type_note : dtype_name(t->dtype));
+        return -1;
+    }
+    return f->fmt->read(f, i, dst, as_double, err);
+}
+
+void loader_close(loader_file *f)
+{
+    if (!f)
+        return;
+    if (f->fmt && f->fmt->close)
+        f->fmt->close(f);
+    for (size_t i = 0; i < f->ntensors; i++)
+        free(f->tensors[i].name);
+    free(f->tensors);
+    for (size_t i = 0; i < f->nmeta; i++) {
+        free(f->meta[i].key);
+        free(f->meta[i].value);
+    }
+    free(f->meta);
+    free(f->path);
+    free(f);
+}

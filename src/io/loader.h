@@ -1,0 +1,119 @@
+/*
+ * loader.h - the one interface every file format sits behind.
+ *
+ * A format is a const table of function pointers (loader_format). Opening a
+ * file picks the format by content (magic bytes, probe()), falling back to
+ * the extension, and fills a loader_file: a list of tensor descriptions
+ * (name, dtype, shape) and optional metadata key/value strings. Values are
+ * read one tensor at a time with loader_read(), always in C (row-major)
+ * order, converted exactly to float or double.
+ *
+ * Ownership: loader_open() returns a loader_file that owns every string and
+ * array in it, and whatever mapping or handle the format keeps in priv;
+ * loader_close() frees all of it. Descriptions stay valid until close.
+ * Loaders know nothing about quantization.
+ *
+ * Errors: every function that can fail fills a util_err with a message that
+ * names the file, the tensor when there is one, and what is wrong (with a
+ * byte offset where it helps), and returns -1. Nothing calls exit().
+ */
+#ifndef APOTVIEW_LOADER_H
+#define APOTVIEW_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/dtype.h"
+#include "core/util.h"
+
+#define LOADER_MAXDIM 16
+
+typedef struct loader_tensor {
+    char *name;            /* name inside the file (nested keys joined by '.') */
+    dtype_id dtype;
+    int big_endian;        /* storage byte order */
+    int fortran_order;     /* storage is column-major (read() still gives C order) */
+    int ndim;
+    uint64_t shape[LOADER_MAXDIM];
+    uint64_t count;        /* product of shape (1 for 0-d) */
+    const char *type_note; /* for types listed but not readable (e.g. GGUF Q6_K): a
+                              description; read() fails with a message. NULL normally */
+    int readable;          /* 0: listed only */
+    /* Format-private location of the data. */
+    uint64_t offset;
+    uint64_t nbytes;
+    void *priv;
+} loader_tensor;
+
+typedef struct loader_meta {
+    char *key;
+    char *value;
+} loader_meta;
+
+typedef struct loader_opts {
+    /* --dtype=NAME: reinterpret 2-byte raw/uint16 data (bfloat16 stored as
+     * <V2 or <u2). DT_INVALID: no override. */
+    dtype_id dtype_override;
+} loader_opts;
+
+struct loader_format;
+
+typedef struct loader_file {
+    char *path;
+    const struct loader_format *fmt;
+    size_t ntensors;
+    loader_tensor *tensors;
+    size_t nmeta;
+    loader_meta *meta;
+    loader_opts opts;
+    void *priv;            /* format state (mapping, zip handle, ...) */
+} loader_file;
+
+typedef struct loader_format {
+    const char *name;      /* "npy", "npz", "safetensors", ... */
+    const char *extensions;/* space-separated, e.g. ".npy" */
+    /* Score 0..100 how sure we are this is our format, from the first bytes
+     * of the file (len may be short for tiny files). */
+    int (*probe)(const unsigned char *head, size_t len, const char *path);
+    /* Fill f->tensors / f->meta. f->path and f->opts are set. */
+    int (*open)(loader_file *f, util_err *err);
+    /* Read tensor i as count float (as_double == 0) or double values in C
+     * order into dst. */
+    int (*read)(loader_file *f, size_t i, void *dst, int as_double, util_err *err);
+    /* Free priv and per-tensor priv. */
+    void (*close)(loader_file *f);
+} loader_format;
+
+/* Open a file (or directory, for formats that accept one). */
+loader_file *loader_open(const char *path, const loader_opts *opts, util_err *err);
+int loader_read(loader_file *f, size_t i, void *dst, int as_double, util_err *err);
+void loader_close(loader_file *f);
+
+/* Index of tensor `name`, or -1. */
+long loader_find(const loader_file *f, const char *name);
+
+/* Helpers for format implementations. -------------------------------- */
+
+/* Append a tensor description (zeroed) and return it; name is copied. */
+loader_tensor *loader_add_tensor(loader_file *f, const char *name);
+void loader_add_meta(loader_file *f, const char *key, const char *value);
+/* Set the shape, compute count with overflow checking. -1 on overflow. */
+int loader_set_shape(loader_tensor *t, int ndim, const uint64_t *shape);
+
+/* A read-only mapping of a whole file (mmap, or a read() copy where mmap is
+ * impossible, such as a pipe). */
+typedef struct loader_map {
+    const unsigned char *data;
+    uint64_t size;
+    int mapped;            /* 1: mmap, 0: malloc'd copy */
+} loader_map;
+int loader_map_file(const char *path, loader_map *m, util_err *err);
+void loader_unmap(loader_map *m);
+
+/* Convert `count` elements of raw storage (src) described by t into dst,
+ * reordering from Fortran to C order when t->fortran_order. */
+void loader_convert(const loader_tensor *t, const void *src, void *dst, int as_double);
+
+/* All registered formats, NULL-terminated. */
+extern const loader_format *const loader_formats[];
+
+#endif

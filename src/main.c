@@ -1,0 +1,58 @@
+/*
+ * main.c - apotview entry point: parse the command line and hand over to
+ * the mode (report/levels/sweep in cli/, the viewer in ui/, figures in
+ * plot/).
+ */
+#include "config.h"
+
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/options.h"
+#include "cli/report.h"
+
+int main(int argc, char **argv)
+{
+    cli_opts o;
+    setlocale(LC_ALL, "");
+    signal(SIGPIPE, SIG_IGN);
+    int r = options_parse(argc, argv, &o);
+    if (r == 1) {
+        options_free(&o);
+        return 0;
+    }
+    if (r == 2) {
+        options_free(&o);
+        return 2;
+    }
+    /* Numbers are printed in the C locale whatever LC_NUMERIC says. */
+    setlocale(LC_NUMERIC, "C");
+    int status;
+    switch (o.mode) {
+    case MODE_LEVELS:
+        status = report_levels(&o);
+        break;
+    case MODE_EXPORT:
+        fprintf(stderr, "apotview: --export is not available in this build\n");
+        status = 1;
+        break;
+    case MODE_TUI:
+    case MODE_AUTO:
+    case MODE_REPORT:
+    case MODE_SWEEP:
+    default:
+        status = report_run(&o);
+        break;
+    }
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        if (status == 0)
+            fprintf(stderr, "apotview: write error on standard output\n");
+        status = status ? status : 1;
+    }
+    options_free(&o);
+    return status;
+}

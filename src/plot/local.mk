@@ -1,0 +1,1 @@
+# figures through gnuplot (only here)

@@ -1,0 +1,316 @@
+/*
+ * eval.c - exact metrics from sorted values and prefix sums (eval.h).
+ *
+ * For a level q in x units, the values mapped to it form one run [i, j) of
+ * the sorted array. In w units its centre is c = m + s q (m, s: the
+ * normalization, or 0 and 1), and with t = c - origin
+ *     sum (w - c)^2 = S2 - 2 t S1 + n t^2
+ * where S1, S2 are the run's sums of (w - origin) and its square, evaluated
+ * in double-double. sum (x - q)^2 = sum (w - c)^2 / s^2.
+ */
+#include "config.h"
+#include "quant/eval.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int eval_can_normalize(const prep *p)
+{
+    return p->st.n >= 2 && p->st.std > 0 && isfinite(p->st.std);
+}
+
+static void xform(const prep *p, int normalize, double *m, double *s)
+{
+    if (normalize && eval_can_normalize(p)) {
+        *m = p->st.mean;
+        *s = p->st.std;
+    } else {
+        *m = 0;
+        *s = 1;
+    }
+}
+
+double eval_x_of_w(const prep *p, int normalize, double w)
+{
+    double m, s;
+    xform(p, normalize, &m, &s);
+    return (w - m) / s;
+}
+
+double eval_w_of_x(const prep *p, int normalize, double x)
+{
+    double m, s;
+    xform(p, normalize, &m, &s);
+    return m + s * x;
+}
+
+double eval_xabsmax(const prep *p, int normalize)
+{
+    if (p->st.n == 0)
+        return 0;
+    double m, s;
+    xform(p, normalize, &m, &s);
+    return fmax(fabs((p->st.min - m) / s), fabs((p->st.max - m) / s));
+}
+
+enum { WANT_FULL = 1, WANT_LLOYD = 2 };
+
+typedef struct walk_out {
+    double sse;             /* in x units */
+    double maxerr;
+    double lloyd_num, lloyd_den;
+    uint64_t used;
+    double adds, entropy_acc;
+} walk_out;
+
+/* Visit every run of the level set at alpha. */
+static void walk(const prep *p, const levelset *ls, double alpha, int normalize,
+                 int want, walk_out *o, uint64_t *counts)
+{
+    double m, s;
+    xform(p, normalize, &m, &s);
+    const double org = p->origin;
+    const uint64_t n = p->st.n;
+    memset(o, 0, sizeof *o);
+    dd sse = { 0, 0 };
+    uint64_t start = 0;
+    for (size_t k = 0; k < ls->n; k++) {
+        uint64_t end;
+        if (k + 1 < ls->n) {
+            double bx = alpha * 0.5 * (ls->v[k] + ls->v[k + 1]);
+            end = prep_rank_lt(p, m + s * bx);
+            if (end < start)
+                end = start;
+        } else
+            end = n;
+        uint64_t cnt = end - start;
+        if (counts)
+            counts[k] = cnt;
+        if (cnt == 0)
+            continue;
+        double q = alpha * ls->v[k];
+        double t = (m + s * q) - org;
+        dd s1, s2;
+        prep_range_sums(p, start, end, &s1, &s2);
+        dd e = dd_add(s2, dd_mul_dd_d(s1, -2.0 * t));
+        e = dd_add(e, dd_mul_dd_d(dd_prod(t, t), (double)cnt));
+        if (e.hi < 0)
+            e.hi = e.lo = 0;
+        sse = dd_add(sse, e);
+        if (want & WANT_FULL) {
+            double c = m + s * q;
+            double e0 = fabs(prep_value(p, start) - c) / s;
+            double e1 = fabs(prep_value(p, end - 1) - c) / s;
+            if (e0 > o->maxerr)
+                o->maxerr = e0;
+            if (e1 > o->maxerr)
+                o->maxerr = e1;
+            o->used++;
+            o->adds += (double)cnt * ls->terms[k];
+            double pr = (double)cnt / (double)n;
+            o->entropy_acc -= pr * log2(pr);
+        }
+        if (want & WANT_LLOYD) {
+            /* sum of x over the run: (S1 + cnt (org - m)) / s */
+            double sx = (dd_to_d(s1) + (double)cnt * (org - m)) / s;
+            o->lloyd_num += ls->v[k] * sx;
+            o->lloyd_den += ls->v[k] * ls->v[k] * (double)cnt;
+        }
+        start = end;
+    }
+    o->sse = dd_to_d(sse) / (s * s);
+}
+
+double eval_mse(const prep *p, const levelset *ls, double alpha, int normalize)
+{
+    if (p->st.n == 0)
+        return NAN;
+    walk_out o;
+    walk(p, ls, alpha, normalize, 0, &o, NULL);
+    return o.sse / (double)p->st.n;
+}
+
+void eval_curve(const prep *p, const levelset *ls, int normalize,
+                const double *alphas, int n, double *mse_out)
+{
+    for (int i = 0; i < n; i++)
+        mse_out[i] = eval_mse(p, ls, alphas[i], normalize);
+}
+
+int eval_full(const prep *p, const levelset *ls, double alpha, int normalize,
+              eval_result *r, uint64_t *counts, util_err *err)
+{
+    memset(r, 0, sizeof *r);
+    r->alpha = alpha;
+    r->levels_total = ls->n;
+    r->n = p->st.n;
+    if (!(alpha > 0) || !isfinite(alpha)) {
+        util_err_set(err, "alpha must be a positive finite number (got %g)", alpha);
+        return -1;
+    }
+    if (normalize && !eval_can_normalize(p)) {
+        util_err_set(err, "cannot normalize: the standard deviation is %s",
+                     p->st.n < 2 ? "undefined (fewer than 2 values)" : "0 (constant tensor)");
+        return -1;
+    }
+    for (size_t k = 0; k < ls->n; k++)
+        if (ls->terms[k] > r->adds_worst)
+            r->adds_worst = ls->terms[k];
+    if (p->st.n == 0) {
+        r->mse = r->sqnr_db = r->max_abs_err = r->clipped = NAN;
+        r->entropy_bits = r->adds_mean = r->shifts_mean = NAN;
+        if (counts)
+            memset(counts, 0, ls->n * sizeof *counts);
+        return 0;
+    }
+    walk_out o;
+    walk(p, ls, alpha, normalize, WANT_FULL, &o, counts);
+    double n = (double)p->st.n;
+    r->mse = o.sse / n;
+    /* sum of x^2 */
+    double m, s, sumsq;
+    xform(p, normalize, &m, &s);
+    if (normalize) {
+        dd s1, s2;
+        prep_range_sums(p, 0, p->st.n, &s1, &s2);
+        double t = m - p->origin;
+        dd e = dd_add(s2, dd_mul_dd_d(s1, -2.0 * t));
+        e = dd_add(e, dd_mul_dd_d(dd_prod(t, t), n));
+        sumsq = dd_to_d(e) / (s * s);
+    } else
+        sumsq = p->st.sumsq;
+    r->sqnr_db = o.sse > 0 ? 10.0 * log10(sumsq / o.sse) : (sumsq > 0 ? INFINITY : NAN);
+    r->max_abs_err = o.maxerr;
+    r->entropy_bits = o.entropy_acc > 0 ? o.entropy_acc : 0;
+    r->levels_used = o.used;
+    r->adds_mean = o.adds / n;
+    r->shifts_mean = o.adds / n;
+    /* clipped: |x| > alpha (unsigned: x > alpha or x < 0) */
+    uint64_t above = p->st.n - prep_rank_le(p, m + s * alpha);
+    uint64_t below = ls->is_signed ? prep_rank_lt(p, m - s * alpha) : prep_rank_lt(p, m);
+    r->clipped = (double)(above + below) / n;
+    return 0;
+}
+
+/* Alternate: assignment at alpha -> closed-form best alpha for it. Never
+ * increases the mse. */
+static double refine(const prep *p, const levelset *ls, int normalize, double a,
+                     double amax, double *mse)
+{
+    double n = (double)p->st.n;
+    walk_out o;
+    walk(p, ls, a, normalize, WANT_LLOYD, &o, NULL);
+    double best = o.sse / n;
+    for (int it = 0; it < 200; it++) {
+        if (!(o.lloyd_den > 0))
+            break;
+        double na = o.lloyd_num / o.lloyd_den;
+        if (!(na > 0))
+            break;
+        if (na > amax)
+            na = amax;
+        if (na == a)
+            break;
+        walk_out o2;
+        walk(p, ls, na, normalize, WANT_LLOYD, &o2, NULL);
+        double e = o2.sse / n;
+        if (!(e < best))
+            break;
+        best = e;
+        a = na;
+        o = o2;
+    }
+    *mse = best;
+    return a;
+}
+
+double eval_best_alpha(const prep *p, const levelset *ls, int normalize, double *mse_out)
+{
+    double amax = eval_xabsmax(p, normalize);
+    if (p->st.n == 0 || !(amax > 0)) {
+        if (mse_out)
+            *mse_out = p->st.n ? 0 : NAN;
+        return amax > 0 ? amax : 1.0;
+    }
+    int M = ls->n <= 64 ? 1000 : 400;
+    double *mse = util_mallocarray((size_t)M + 1, sizeof *mse);
+    for (int i = 1; i <= M; i++)
+        mse[i] = eval_mse(p, ls, amax * i / M, normalize);
+    mse[0] = INFINITY;
+    /* local minima of the scan, best first */
+    enum { K = 10 };
+    int cand[K];
+    int nc = 0;
+    for (int i = 1; i <= M; i++) {
+        int lmin = mse[i] <= mse[i - 1] && (i == M || mse[i] <= mse[i + 1]);
+        if (!lmin)
+            continue;
+        if (nc < K)
+            cand[nc++] = i;
+        else {
+            int worst = 0;
+            for (int c = 1; c < K; c++)
+                if (mse[cand[c]] > mse[cand[worst]])
+                    worst = c;
+            if (mse[i] < mse[cand[worst]])
+                cand[worst] = i;
+        }
+    }
+    double best_a = amax, best_e = mse[M];
+    for (int i = 1; i <= M; i++)
+        if (mse[i] < best_e) {
+            best_e = mse[i];
+            best_a = amax * i / M;
+        }
+    /* Zoom into each candidate: a finer scan around it, then the exact
+     * alternating refinement, three times at shrinking spans. mse(alpha)
+     * of a finite tensor is piecewise quadratic with many shallow local
+     * minima, so refinement alone can stop short of the best nearby one. */
+    for (int c = 0; c < nc; c++) {
+        double a = amax * cand[c] / M, e = mse[cand[c]];
+        double span = amax / M;
+        for (int round = 0; round < 3; round++) {
+            enum { Z = 64 };
+            for (int z = 0; z <= Z; z++) {
+                double az = a - span + 2 * span * z / Z;
+                if (!(az > 0) || az > amax)
+                    continue;
+                double ez = eval_mse(p, ls, az, normalize);
+                if (ez < e) {
+                    e = ez;
+                    a = az;
+                }
+            }
+            double er;
+            double ar = refine(p, ls, normalize, a, amax, &er);
+            if (er < e) {
+                e = er;
+                a = ar;
+            }
+            span /= 24;
+        }
+        if (e < best_e) {
+            best_e = e;
+            best_a = a;
+        }
+    }
+    free(mse);
+    if (mse_out)
+        *mse_out = best_e;
+    return best_a;
+}
+
+void eval_histogram(const prep *p, int normalize, double lo, double hi,
+                    int nbins, uint64_t *counts)
+{
+    double m, s;
+    xform(p, normalize, &m, &s);
+    uint64_t prev = prep_rank_lt(p, m + s * lo);
+    for (int b = 0; b < nbins; b++) {
+        double edge = lo + (hi - lo) * (b + 1) / nbins;
+        uint64_t r = b + 1 == nbins ? prep_rank_lt(p, m + s * hi) : prep_rank_lt(p, m + s * edge);
+        counts[b] = r >= prev ? r - prev : 0;
+        prev = r;
+    }
+}

@@ -1,0 +1,64 @@
+/*
+ * eval.h - exact quantization metrics from a prepared tensor.
+ *
+ * x is the tensor entering the quantizer: w, or (w - mean) / std when
+ * normalize is set. The quantizer maps x to the nearest of alpha * v[k]
+ * (clamping to the level range is implied: the extreme levels are the
+ * clipping bounds). The decision boundaries (midpoints) split the sorted
+ * values into runs; each run's squared error comes from prefix sums, so an
+ * evaluation costs O(L (log N + PREP_BLOCK)) for L levels.
+ *
+ * Everything here is pure: no allocation except where noted, no I/O.
+ */
+#ifndef APOTVIEW_EVAL_H
+#define APOTVIEW_EVAL_H
+
+#include <stdint.h>
+#include "quant/prep.h"
+#include "quant/levels.h"
+
+typedef struct eval_result {
+    double alpha;
+    double mse;
+    double sqnr_db;        /* +inf when mse == 0 (and sum x^2 > 0) */
+    double max_abs_err;
+    double clipped;        /* fraction */
+    double entropy_bits;
+    double adds_mean, shifts_mean;
+    int adds_worst;
+    uint64_t levels_used;
+    uint64_t levels_total;
+    uint64_t n;            /* finite elements evaluated */
+} eval_result;
+
+/* Whether normalization is possible for p (finite, std > 0). */
+int eval_can_normalize(const prep *p);
+/* max |x| over the tensor, in x units. */
+double eval_xabsmax(const prep *p, int normalize);
+/* The x-space transform and its inverse. */
+double eval_x_of_w(const prep *p, int normalize, double w);
+double eval_w_of_x(const prep *p, int normalize, double x);
+
+/* All metrics at one alpha (> 0). counts (optional, ls->n entries) receives
+ * how many values map to each level. Returns -1 (err set) when normalize is
+ * impossible or alpha is not a positive finite number. */
+int eval_full(const prep *p, const levelset *ls, double alpha, int normalize,
+              eval_result *r, uint64_t *counts, util_err *err);
+
+/* Only the mse (fast path used by sweeps and the optimizer). */
+double eval_mse(const prep *p, const levelset *ls, double alpha, int normalize);
+
+/* Global MSE minimum over alpha in (0, max|x|]: dense scan plus exact
+ * refinement (alternating assignment / closed-form alpha). */
+double eval_best_alpha(const prep *p, const levelset *ls, int normalize, double *mse_out);
+
+/* mse at each of n alphas. */
+void eval_curve(const prep *p, const levelset *ls, int normalize,
+                const double *alphas, int n, double *mse_out);
+
+/* Histogram of x over [lo, hi) in nbins equal bins (values outside are not
+ * counted). O(nbins log N). */
+void eval_histogram(const prep *p, int normalize, double lo, double hi,
+                    int nbins, uint64_t *counts);
+
+#endif

@@ -1,0 +1,54 @@
+/*
+ * levels.h - quantization level sets, normalized so the largest magnitude
+ * is exactly 1 (see interface.md, "Level sets").
+ *
+ * A levelset is a sorted array of values in [-1, 1] (signed) or [0, 1]
+ * (unsigned) plus, per level, the number of signed power-of-two terms a
+ * multiplication by it costs (0 for the zero level). Schemes live in one
+ * const table (levels_schemes); adding a scheme means adding one entry.
+ *
+ * Ownership: levels_build() allocates v and terms; levels_free() frees them.
+ */
+#ifndef APOTVIEW_LEVELS_H
+#define APOTVIEW_LEVELS_H
+
+#include <stddef.h>
+#include "core/util.h"
+
+#define LEVELS_MIN_BITS 2
+#define LEVELS_MAX_BITS 8
+
+typedef struct levels_params {
+    int apot_k;            /* APoT base bit-width (0 or 2: the paper's k = 2) */
+} levels_params;
+
+typedef struct levelset {
+    const char *scheme;    /* static name from the scheme table */
+    int bits;
+    int is_signed;
+    size_t n;
+    double *v;             /* ascending; max |v| == 1 */
+    int *terms;            /* per level: power-of-two terms (cost model) */
+} levelset;
+
+typedef struct scheme_def {
+    const char *name;
+    const char *summary;   /* one line, for --help and the TUI legend */
+    int min_bits, max_bits;
+    int (*build)(int bits, int is_signed, const levels_params *prm,
+                 levelset *out, util_err *err);
+} scheme_def;
+
+/* NULL-terminated table of every scheme. */
+extern const scheme_def *const levels_schemes[];
+
+const scheme_def *levels_find(const char *name);
+int levels_build(const char *scheme, int bits, int is_signed,
+                 const levels_params *prm, levelset *out, util_err *err);
+void levels_free(levelset *ls);
+
+/* Number of 1 bits in the binary expansion of a dyadic rational x >= 0
+ * (x exactly representable as a double); the cost of multiplying by it. */
+int levels_popcount_dyadic(double x);
+
+#endif

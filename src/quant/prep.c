@@ -1,0 +1,374 @@
+/*
+ * prep.c - sorting and prefix sums behind the exact, instant evaluator.
+ *
+ * The radix sort maps each float's bits to an unsigned key whose order is
+ * the numeric order (flip all bits of negatives, the sign bit of the rest)
+ * and runs LSD passes of 11 bits (float) or 16 bits (double), skipping
+ * passes where every key has the same digit. A coarse index of every
+ * PREP_COARSE-th value makes binary searches cache-friendly.
+ */
+#include "config.h"
+#include "quant/prep.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PREP_COARSE 256
+
+static inline uint32_t key_f(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u ^ ((uint32_t)((int32_t)u >> 31) | 0x80000000u);
+}
+
+static inline uint64_t key_d(double f)
+{
+    uint64_t u;
+    memcpy(&u, &f, 8);
+    return u ^ ((uint64_t)((int64_t)u >> 63) | 0x8000000000000000ull);
+}
+
+/* Sorts v; the result ends up in v (scratch is clobbered). */
+void prep_sort_float(float *v, uint64_t n, float *scratch)
+{
+    enum { BITS = 11, NB = 1 << BITS, PASSES = 3 };
+    if (n < 2)
+        return;
+    uint64_t (*cnt)[NB] = util_calloc(PASSES, sizeof *cnt);
+    for (uint64_t i = 0; i < n; i++) {
+        uint32_t k = key_f(v[i]);
+        cnt[0][k & (NB - 1)]++;
+        cnt[1][(k >> BITS) & (NB - 1)]++;
+        cnt[2][k >> (2 * BITS)]++;
+    }
+    float *src = v, *dst = scratch;
+    for (int p = 0; p < PASSES; p++) {
+        int shift = p * BITS;
+        /* skip a pass where every key has the same digit */
+        uint32_t d0 = (key_f(src[0]) >> shift) & (NB - 1);
+        if (cnt[p][d0] == n)
+            continue;
+        uint64_t sum = 0;
+        for (int b = 0; b < NB; b++) {
+            uint64_t c = cnt[p][b];
+            cnt[p][b] = sum;
+            sum += c;
+        }
+        for (uint64_t i = 0; i < n; i++) {
+            uint32_t k = (key_f(src[i]) >> shift) & (NB - 1);
+            dst[cnt[p][k]++] = src[i];
+        }
+        float *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != v)
+        memcpy(v, src, n * sizeof *v);
+    free(cnt);
+}
+
+void prep_sort_double(double *v, uint64_t n, double *scratch)
+{
+    enum { BITS = 16, NB = 1 << BITS, PASSES = 4 };
+    if (n < 2)
+        return;
+    uint64_t (*cnt)[NB] = util_calloc(PASSES, sizeof *cnt);
+    for (uint64_t i = 0; i < n; i++) {
+        uint64_t k = key_d(v[i]);
+        for (int p = 0; p < PASSES; p++)
+            cnt[p][(k >> (p * BITS)) & (NB - 1)]++;
+    }
+    double *src = v, *dst = scratch;
+    for (int p = 0; p < PASSES; p++) {
+        int shift = p * BITS;
+        uint64_t d0 = (key_d(src[0]) >> shift) & (NB - 1);
+        if (cnt[p][d0] == n)
+            continue;
+        uint64_t sum = 0;
+        for (int b = 0; b < NB; b++) {
+            uint64_t c = cnt[p][b];
+            cnt[p][b] = sum;
+            sum += c;
+        }
+        for (uint64_t i = 0; i < n; i++) {
+            uint64_t k = (key_d(src[i]) >> shift) & (NB - 1);
+            dst[cnt[p][k]++] = src[i];
+        }
+        double *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != v)
+        memcpy(v, src, n * sizeof *v);
+    free(cnt);
+}
+
+/* ---- shared construction ------------------------------------------------ */
+
+typedef struct coarse {
+    uint64_t n;
+    double *key;     /* key[c] = value at index c * PREP_COARSE */
+} coarse;
+
+/* Coarse index lives after the prefix arrays; allocate with the prep. */
+struct prep_ext {
+    prep p;
+    coarse c;
+};
+
+static int progress_tick(prep_progress *pg, double frac)
+{
+    if (!pg)
+        return 0;
+    pg->frac = frac;
+    return pg->cancel;
+}
+
+#define PREP_BUILD(FN, T, SORT, FIELD, ISDBL)                                    \
+    prep *FN(T *vals, uint64_t count, prep_progress *pg, util_err *err)          \
+    {                                                                            \
+        (void)err;                                                               \
+        struct prep_ext *x = util_calloc(1, sizeof *x);                          \
+        prep *p = &x->p;                                                         \
+        p->is_double = ISDBL;                                                    \
+        p->st.count = count;                                                     \
+        /* pass 1: drop non-finite values, sum, min, max */                     \
+        uint64_t n = 0;                                                          \
+        dd sum = { 0, 0 };                                                       \
+        double mn = INFINITY, mx = -INFINITY;                                    \
+        for (uint64_t i = 0; i < count; i++) {                                   \
+            T v = vals[i];                                                       \
+            if (!isfinite(v))                                                    \
+                continue;                                                        \
+            vals[n++] = v;                                                       \
+            if ((i & 0xfffff) == 0 && progress_tick(pg, 0.1 * (double)i / (double)count)) \
+                goto cancelled;                                                  \
+        }                                                                        \
+        p->st.n = n;                                                             \
+        p->st.nonfinite = count - n;                                             \
+        {                                                                        \
+            /* blockwise sums: plain double inside a block, dd across */         \
+            for (uint64_t i = 0; i < n; i += 1024) {                             \
+                uint64_t e = i + 1024 < n ? i + 1024 : n;                        \
+                double s = 0;                                                    \
+                for (uint64_t j = i; j < e; j++)                                 \
+                    s += (double)vals[j];                                        \
+                sum = dd_add_d(sum, s);                                          \
+            }                                                                    \
+        }                                                                        \
+        if (n > 0 && n < count)                                                  \
+            vals = util_realloc(vals, n * sizeof *vals);                         \
+        if (progress_tick(pg, 0.15))                                             \
+            goto cancelled;                                                      \
+        {                                                                        \
+            T *scratch = malloc((n ? n : 1) * sizeof *scratch);                  \
+            if (!scratch) {                                                      \
+                util_err_set(err, "out of memory sorting %llu values",           \
+                             (unsigned long long)n);                             \
+                free(vals);                                                      \
+                free(x);                                                         \
+                return NULL;                                                     \
+            }                                                                    \
+            SORT(vals, n, scratch);                                              \
+            free(scratch);                                                       \
+        }                                                                        \
+        p->FIELD = vals;                                                         \
+        if (progress_tick(pg, 0.6))                                              \
+            goto cancelled_sorted;                                               \
+        if (n > 0) {                                                             \
+            mn = (double)vals[0];                                                \
+            mx = (double)vals[n - 1];                                            \
+        } else {                                                                 \
+            mn = mx = 0;                                                         \
+        }                                                                        \
+        double mean = n ? (sum.hi + sum.lo) / (double)n : 0;                     \
+        /* The mean in dd is more exact; refine it with one correction pass. */ \
+        {                                                                        \
+            dd r = { 0, 0 };                                                     \
+            for (uint64_t i = 0; i < n; i += 1024) {                             \
+                uint64_t e = i + 1024 < n ? i + 1024 : n;                        \
+                double s = 0;                                                    \
+                for (uint64_t j = i; j < e; j++)                                 \
+                    s += (double)vals[j] - mean;                                 \
+                r = dd_add_d(r, s);                                              \
+            }                                                                    \
+            if (n)                                                               \
+                mean += dd_to_d(r) / (double)n;                                  \
+        }                                                                        \
+        p->origin = mean;                                                        \
+        p->nblocks = n / PREP_BLOCK + 1;                                         \
+        p->p1 = util_mallocarray(p->nblocks, sizeof *p->p1);                     \
+        p->p2 = util_mallocarray(p->nblocks, sizeof *p->p2);                     \
+        dd s1 = { 0, 0 }, s2 = { 0, 0 };                                         \
+        dd m4 = { 0, 0 };                                                        \
+        p->p1[0] = s1;                                                           \
+        p->p2[0] = s2;                                                           \
+        for (uint64_t b = 0; b + 1 < p->nblocks; b++) {                          \
+            double a1 = 0, a2 = 0, a4 = 0;                                       \
+            const T *blk = vals + b * PREP_BLOCK;                                \
+            for (int j = 0; j < PREP_BLOCK; j++) {                               \
+                double d = (double)blk[j] - mean;                                \
+                double d2 = d * d;                                               \
+                a1 += d;                                                         \
+                a2 += d2;                                                        \
+                a4 += d2 * d2;                                                   \
+            }                                                                    \
+            s1 = dd_add_d(s1, a1);                                               \
+            s2 = dd_add_d(s2, a2);                                               \
+            m4 = dd_add_d(m4, a4);                                               \
+            p->p1[b + 1] = s1;                                                   \
+            p->p2[b + 1] = s2;                                                   \
+            if ((b & 0x3fff) == 0 &&                                             \
+                progress_tick(pg, 0.6 + 0.4 * (double)b / (double)p->nblocks))   \
+                goto cancelled_sorted;                                           \
+        }                                                                        \
+        /* the ragged tail */                                                    \
+        for (uint64_t i = (p->nblocks - 1) * PREP_BLOCK; i < n; i++) {           \
+            double d = (double)vals[i] - mean;                                   \
+            s1 = dd_add_d(s1, d);                                                \
+            s2 = dd_add_d(s2, d * d);                                            \
+            m4 = dd_add_d(m4, d * d * d * d);                                    \
+        }                                                                        \
+        double m2tot = dd_to_d(s2);                                              \
+        p->st.mean = mean;                                                       \
+        p->st.min = mn;                                                          \
+        p->st.max = mx;                                                          \
+        p->st.absmax = fmax(fabs(mn), fabs(mx));                                 \
+        p->st.std = n > 1 ? sqrt(m2tot / (double)(n - 1)) : 0;                   \
+        {                                                                        \
+            double m2 = n ? m2tot / (double)n : 0;                               \
+            double m4p = n ? dd_to_d(m4) / (double)n : 0;                        \
+            p->st.kurtosis = m2 > 0 ? m4p / (m2 * m2) - 3.0 : 0;                 \
+        }                                                                        \
+        /* sum w^2 = sum (d + o)^2 = S2 + 2 o S1 + n o^2 */                      \
+        {                                                                        \
+            dd t = s2;                                                           \
+            t = dd_add(t, dd_mul_dd_d(s1, 2 * mean));                            \
+            t = dd_add(t, dd_mul_dd_d(dd_prod(mean, mean), (double)n));          \
+            p->st.sumsq = fmax(0, dd_to_d(t));                                   \
+        }                                                                        \
+        x->c.n = n ? (n - 1) / PREP_COARSE + 1 : 0;                              \
+        x->c.key = util_mallocarray(x->c.n ? x->c.n : 1, sizeof *x->c.key);      \
+        for (uint64_t c = 0; c < x->c.n; c++)                                    \
+            x->c.key[c] = (double)vals[c * PREP_COARSE];                         \
+        progress_tick(pg, 1.0);                                                  \
+        return p;                                                                \
+    cancelled:                                                                   \
+        free(vals);                                                              \
+        free(x);                                                                 \
+        return NULL;                                                             \
+    cancelled_sorted:                                                            \
+        prep_free(p);                                                            \
+        return NULL;                                                             \
+    }
+
+PREP_BUILD(prep_create_float, float, prep_sort_float, f, 0)
+PREP_BUILD(prep_create_double, double, prep_sort_double, d, 1)
+
+void prep_free(prep *p)
+{
+    if (!p)
+        return;
+    struct prep_ext *x = (struct prep_ext *)p;
+    free(p->f);
+    free(p->d);
+    free(p->p1);
+    free(p->p2);
+    free(x->c.key);
+    free(x);
+}
+
+/* First index in [lo, hi) whose value is not below w (strict) or above w. */
+#define SEARCH(LESS)                                                             \
+    const struct prep_ext *x = (const struct prep_ext *)p;                       \
+    uint64_t n = p->st.n;                                                        \
+    if (n == 0)                                                                  \
+        return 0;                                                                \
+    /* coarse: number of coarse keys that are LESS than w */                    \
+    uint64_t lo = 0, hi = x->c.n;                                                \
+    while (lo < hi) {                                                            \
+        uint64_t mid = lo + (hi - lo) / 2;                                       \
+        if (LESS(x->c.key[mid], w))                                              \
+            lo = mid + 1;                                                        \
+        else                                                                     \
+            hi = mid;                                                            \
+    }                                                                            \
+    /* the answer lies in ((lo-1)*C, lo*C] */                                    \
+    uint64_t a = lo ? (lo - 1) * PREP_COARSE + 1 : 0;                            \
+    uint64_t b = lo * PREP_COARSE < n ? lo * PREP_COARSE : n;                    \
+    if (p->is_double) {                                                          \
+        while (a < b) {                                                          \
+            uint64_t mid = a + (b - a) / 2;                                      \
+            if (LESS(p->d[mid], w))                                              \
+                a = mid + 1;                                                     \
+            else                                                                 \
+                b = mid;                                                         \
+        }                                                                        \
+    } else {                                                                     \
+        while (a < b) {                                                          \
+            uint64_t mid = a + (b - a) / 2;                                      \
+            if (LESS((double)p->f[mid], w))                                      \
+                a = mid + 1;                                                     \
+            else                                                                 \
+                b = mid;                                                         \
+        }                                                                        \
+    }                                                                            \
+    return a;
+
+#define LT(v, w) ((v) < (w))
+#define LE(v, w) ((v) <= (w))
+
+uint64_t prep_rank_lt(const prep *p, double w)
+{
+    if (isnan(w))
+        return 0;
+    SEARCH(LT)
+}
+
+uint64_t prep_rank_le(const prep *p, double w)
+{
+    if (isnan(w))
+        return 0;
+    SEARCH(LE)
+}
+
+static void direct_sums(const prep *p, uint64_t i, uint64_t j, dd *s1, dd *s2)
+{
+    double a1 = 0, a2 = 0;
+    double o = p->origin;
+    if (p->is_double)
+        for (uint64_t k = i; k < j; k++) {
+            double d = p->d[k] - o;
+            a1 += d;
+            a2 += d * d;
+        }
+    else
+        for (uint64_t k = i; k < j; k++) {
+            double d = (double)p->f[k] - o;
+            a1 += d;
+            a2 += d * d;
+        }
+    *s1 = dd_add_d(*s1, a1);
+    *s2 = dd_add_d(*s2, a2);
+}
+
+void prep_range_sums(const prep *p, uint64_t i, uint64_t j, dd *s1, dd *s2)
+{
+    dd z = { 0, 0 };
+    *s1 = z;
+    *s2 = z;
+    if (j <= i)
+        return;
+    uint64_t bi = (i + PREP_BLOCK - 1) / PREP_BLOCK; /* first full block */
+    uint64_t bj = j / PREP_BLOCK;                     /* end of full blocks */
+    if (bj <= bi) {
+        direct_sums(p, i, j, s1, s2);
+        return;
+    }
+    *s1 = dd_sub(p->p1[bj], p->p1[bi]);
+    *s2 = dd_sub(p->p2[bj], p->p2[bi]);
+    direct_sums(p, i, bi * PREP_BLOCK, s1, s2);
+    direct_sums(p, bj * PREP_BLOCK, j, s1, s2);
+}

@@ -1,0 +1,1 @@
+# the interactive viewer (ncurses only here)
