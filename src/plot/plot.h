@@ -1,0 +1,65 @@
+/*
+ * plot.h - figures through gnuplot (the only module that talks to gnuplot).
+ *
+ * A plot_spec says what to draw; plot_export() writes the gnuplot script
+ * with its data inline (datablocks) next to the figure (fig.pdf -> fig.gp),
+ * runs gnuplot on it through a pipe with its output captured (never on the
+ * terminal), writes the figure under a temporary name and renames it into
+ * place, so a failed export leaves an existing file intact. It never
+ * prints: every problem comes back in err (missing gnuplot: names the
+ * Debian package; gnuplot errors: gnuplot's own message).
+ *
+ * Ownership: the spec and everything it points to belong to the caller.
+ */
+#ifndef APOTVIEW_PLOT_H
+#define APOTVIEW_PLOT_H
+
+#include "cli/options.h"
+#include "quant/analyze.h"
+#include "quant/prep.h"
+
+typedef enum plot_figure {
+    FIG_HISTOGRAM = 0, /* histogram + level rugs + +-alpha, legend with mse */
+    FIG_LEVELS,        /* level sets on a number line, one row per scheme */
+    FIG_SWEEP,         /* mse against alpha per scheme, optimal alphas marked */
+    FIG_BITS,          /* mse against bits 2..8 per scheme at optimal alpha */
+    FIG_LAYERS,        /* per-tensor error per scheme, grouped bars */
+} plot_figure;
+
+typedef struct plot_layer {
+    const char *name;
+    uint64_t count;
+    double mse[OPTIONS_MAX_SCHEMES]; /* one per spec scheme, NAN if none */
+} plot_layer;
+
+typedef struct plot_spec {
+    plot_figure figure;
+    const char *path;          /* output; the extension picks the terminal */
+    const char *size;          /* single|double|WxH (cm), NULL: single */
+    const char *font;          /* NULL: default */
+    int mono;                  /* greyscale with dash patterns */
+    int force;                 /* overwrite an existing file */
+    analyze_cfg cfg;           /* bits, signed, normalize, alpha mode/value */
+    const char *const *schemes;
+    int nschemes;
+    /* histogram / sweep / bits: the tensor */
+    const prep *p;
+    const char *tensor_name;
+    const char *file_name;
+    int log_counts;            /* histogram: log y axis */
+    /* layers */
+    const plot_layer *layers;
+    int nlayers;
+} plot_spec;
+
+int plot_parse_figure(const char *name, plot_figure *out);
+const char *plot_figure_name(plot_figure f);
+
+/* Draw one figure. 0 on success; -1 with err set. */
+int plot_export(const plot_spec *s, util_err *err);
+
+/* The --export mode: open the files of o, prepare the selected tensor(s)
+ * and export. Returns the exit status. */
+int plot_cli(const cli_opts *o);
+
+#endif
