@@ -3,8 +3,12 @@
 #include "config.h"
 #include "io/loader.h"
 #include "io/npy.h"
+#include "io/npz.h"
+#include "io/safetensors.h"
 
 const loader_format *const loader_formats[] = {
     &npy_format,
+    &npz_format,
+    &safetensors_format,
     NULL,
 };

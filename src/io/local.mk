@@ -1,4 +1,7 @@
 src_libapotview_a_SOURCES += \
 	src/io/loader.c src/io/loader.h \
 	src/io/npy.c src/io/npy.h \
+	src/io/zipread.c src/io/zipread.h \
+	src/io/npz.c src/io/npz.h \
+	src/io/safetensors.c src/io/safetensors.h \
 	src/io/formats.c

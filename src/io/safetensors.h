@@ -1,0 +1,30 @@
+/*
+ * safetensors.h - Hugging Face .safetensors files and sharded models.
+ *
+ * Layout: an 8-byte little-endian header length N, N bytes of JSON
+ * {"name": {"dtype": "F32", "shape": [..], "data_offsets": [begin, end]},
+ *  ..., "__metadata__": {"key": "value"}} (possibly padded with spaces),
+ * then the data buffer; offsets are relative to the buffer's start.
+ * Validation follows the reference implementation (safetensors crate):
+ * N <= 100 MB, the header is a JSON object, every tensor's byte length
+ * equals its element count times the dtype size, and the tensors sorted by
+ * offset tile the buffer exactly: no gap, no overlap, ending at its end.
+ *
+ * A model.safetensors.index.json ({"weight_map": {tensor: shard file}}),
+ * or a directory holding one, opens every shard it names; the tensor lists
+ * are merged (shard by shard, in order of first mention).
+ *
+ * Files are memory-mapped; a tensor's pages are dropped from the mapping
+ * after it is read, so a whole-model report keeps at most the tensors in
+ * flight resident.
+ */
+#ifndef APOTVIEW_SAFETENSORS_H
+#define APOTVIEW_SAFETENSORS_H
+
+#include "io/loader.h"
+
+extern const loader_format safetensors_format;
+
+#define SAFETENSORS_MAX_HEADER 100000000ull
+
+#endif
