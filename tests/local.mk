@@ -6,3 +6,25 @@ TESTS_ENVIRONMENT_VARS = \
 AM_TESTS_ENVIRONMENT = export $(TESTS_ENVIRONMENT_VARS);
 TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 TEST_LIBS = $(APOTVIEW_LIBS) $(CMOCKA_LIBS)
+
+TESTUTIL = tests/testutil.c tests/testutil.h
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_levels tests/test_engine tests/test_npy tests/test_real tests/test_cli
+TESTS += tests/test_levels tests/test_engine tests/test_npy tests/test_real tests/test_cli
+tests_test_levels_SOURCES = tests/test_levels.c $(TESTUTIL)
+tests_test_levels_CFLAGS = $(TEST_CFLAGS)
+tests_test_levels_LDADD = $(TEST_LIBS)
+tests_test_engine_SOURCES = tests/test_engine.c $(TESTUTIL)
+tests_test_engine_CFLAGS = $(TEST_CFLAGS)
+tests_test_engine_LDADD = $(TEST_LIBS)
+tests_test_npy_SOURCES = tests/test_npy.c $(TESTUTIL)
+tests_test_npy_CFLAGS = $(TEST_CFLAGS)
+tests_test_npy_LDADD = $(TEST_LIBS)
+tests_test_real_SOURCES = tests/test_real.c $(TESTUTIL)
+tests_test_real_CFLAGS = $(TEST_CFLAGS)
+tests_test_real_LDADD = $(TEST_LIBS)
+tests_test_cli_SOURCES = tests/test_cli.c $(TESTUTIL)
+tests_test_cli_CFLAGS = $(TEST_CFLAGS)
+tests_test_cli_LDADD = $(TEST_LIBS)
+endif

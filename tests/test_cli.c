@@ -1,0 +1,193 @@
+/*
+ * test_cli.c - the command line of interface.md: usage errors (status 2),
+ * GNU --help/--version, --levels output in every format, --sweep, the cost
+ * model's relative_to_uniform, and the report with no FILE (the sample).
+ */
+#include "config.h"
+#include "testutil.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void expect_usage(const char *args, const char *why)
+{
+    char *out, *err;
+    int st = tu_run(&out, &err, "%s", args);
+    if (st != 2 || strncmp(err, "apotview: ", 10) != 0 || !strstr(err, why)) {
+        fprintf(stderr, "'%s': status %d, stderr %s\n", args, st, err);
+        fail();
+    }
+    free(out);
+    free(err);
+}
+
+static void test_usage_errors(void **st)
+{
+    (void)st;
+    expect_usage("--bits=9 --levels", "--bits");
+    expect_usage("--bits=x --levels", "--bits");
+    expect_usage("-a -1 --levels", "--alpha");
+    expect_usage("-a nan --levels", "--alpha");
+    expect_usage("--scheme=foo --levels", "foo");
+    expect_usage("--format=xml --levels", "--format");
+    expect_usage("--sweep=1:0:5", "--sweep");
+    expect_usage("--sweep=0:1:5", "--sweep");
+    expect_usage("--report --levels", "only one");
+    expect_usage("--frobnicate", "frobnicate");
+    expect_usage("--bits", "requires an argument");
+}
+
+static void test_help_version(void **st)
+{
+    (void)st;
+    char *out, *err;
+    assert_int_equal(tu_run(&out, &err, "--help"), 0);
+    assert_true(strncmp(out, "Usage: apotview", 15) == 0);
+    assert_non_null(strstr(out, "--normalize"));
+    assert_non_null(strstr(out, "Report bugs to"));
+    free(out);
+    free(err);
+    assert_int_equal(tu_run(&out, &err, "--version"), 0);
+    assert_true(strncmp(out, "apotview " PACKAGE_VERSION "\n", strlen(PACKAGE_VERSION) + 10) == 0);
+    free(out);
+    free(err);
+}
+
+/* interface.md's example, literally. */
+static void test_levels_json(void **st)
+{
+    (void)st;
+    char *out, *err;
+    assert_int_equal(tu_run(&out, &err, "--levels -s apot -b 4 --format=json"), 0);
+    json_t *doc = json_loads(out, 0, NULL);
+    assert_non_null(doc);
+    json_t *l = json_array_get(json_object_get(doc, "levels"), 0);
+    assert_string_equal(json_string_value(json_object_get(l, "scheme")), "apot");
+    assert_int_equal(json_integer_value(json_object_get(l, "bits")), 4);
+    assert_true(json_is_true(json_object_get(l, "signed")));
+    const double want[] = { -1.0, -0.8, -0.6, -0.4, -0.3, -0.2, -0.1, 0.0, 0.1, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0 };
+    json_t *v = json_object_get(l, "values");
+    assert_int_equal(json_array_size(v), 15);
+    for (size_t i = 0; i < 15; i++)
+        assert_true(fabs(json_number_value(json_array_get(v, i)) - want[i]) < 1e-15);
+    json_decref(doc);
+    free(out);
+    free(err);
+    /* unsigned, csv: 16 rows + header */
+    assert_int_equal(tu_run(&out, &err, "--levels -s pot --unsigned -b 4 --format=csv"), 0);
+    int lines = 0;
+    for (char *c = out; *c; c++)
+        lines += *c == '\n';
+    assert_int_equal(lines, 17);
+    assert_non_null(strstr(out, "pot,4,false,15,1,1\n"));
+    free(out);
+    free(err);
+    /* table */
+    assert_int_equal(tu_run(&out, &err, "--levels -b 3"), 0);
+    assert_non_null(strstr(out, "apot, 3 bits, signed: 7 levels"));
+    free(out);
+    free(err);
+}
+
+static void test_sweep(void **st)
+{
+    (void)st;
+    char *sample = tu_srcfile("data/faceapi_conv64_1_conv1.npy");
+    char *out, *err;
+    assert_int_equal(tu_run(&out, &err, "--sweep=0.01:0.03:5 -s apot --format=json '%s'", sample), 0);
+    json_t *doc = json_loads(out, 0, NULL);
+    assert_non_null(doc);
+    json_t *r = json_array_get(json_object_get(json_array_get(json_object_get(doc, "tensors"), 0), "results"), 0);
+    json_t *sw = json_object_get(r, "sweep");
+    assert_int_equal(json_array_size(sw), 5);
+    assert_true(json_number_value(json_object_get(json_array_get(sw, 0), "alpha")) == 0.01);
+    assert_true(json_number_value(json_object_get(json_array_get(sw, 4), "alpha")) == 0.03);
+    /* alpha 0.02 (index 2) against numpy: 5.884108678285824e-07 (test_real) */
+    assert_true(tu_close_rel(json_number_value(json_object_get(json_array_get(sw, 2), "mse")),
+                             5.884108678285824e-07, 1e-6));
+    json_decref(doc);
+    free(out);
+    free(err);
+    assert_int_equal(tu_run(&out, &err, "--sweep=0.01:0.03:3 --format=csv '%s'", sample), 0);
+    assert_true(strncmp(out, "file,name,scheme,bits,signed,normalize,alpha,mse\n", 48) == 0);
+    int lines = 0;
+    for (char *c = out; *c; c++)
+        lines += *c == '\n';
+    assert_int_equal(lines, 1 + 3 * 3);
+    free(out);
+    free(err);
+    free(sample);
+}
+
+/* Cost model by hand on a tiny tensor: w = {0.3, -0.6, 1, 0} with 4-bit
+ * apot at alpha 1: levels 0.3 (3/8: 2 terms), -0.6 (3/4: 2), 1 (5/4: 2),
+ * 0 (free): adds_mean = 6/4 = 1.5, adds_worst 2. uniform at alpha 1:
+ * 0.3 -> 2/7 (j=2: 1 term), -0.6 -> 4/7 (j=4: 1), 1 -> j=7 (3), 0:
+ * adds_mean 5/4, so relative_to_uniform = 1.5 / 1.25 = 1.2. */
+static void test_cost_by_hand(void **st)
+{
+    (void)st;
+    char *dir = tu_mkdtemp(), *p = tu_path(dir, "tiny.npy");
+    const double w[] = { 0.3, -0.6, 1, 0 };
+    tu_write_npy(p, 1, "<f8", 0, "(4,)", w, sizeof w);
+    char *out, *err;
+    assert_int_equal(tu_run(&out, &err, "--report -a 1 --format=json '%s'", p), 0);
+    json_t *doc = json_loads(out, 0, NULL);
+    json_t *res = json_object_get(json_array_get(json_object_get(doc, "tensors"), 0), "results");
+    json_t *u = json_array_get(res, 0), *a = json_array_get(res, 2);
+    assert_string_equal(json_string_value(json_object_get(a, "scheme")), "apot");
+    json_t *ca = json_object_get(a, "cost"), *cu = json_object_get(u, "cost");
+    assert_true(fabs(json_number_value(json_object_get(ca, "adds_mean")) - 1.5) < 1e-12);
+    assert_int_equal(json_integer_value(json_object_get(ca, "adds_worst")), 2);
+    assert_true(fabs(json_number_value(json_object_get(cu, "adds_mean")) - 1.25) < 1e-12);
+    assert_true(fabs(json_number_value(json_object_get(ca, "relative_to_uniform")) - 1.2) < 1e-12);
+    assert_true(fabs(json_number_value(json_object_get(ca, "shifts_mean")) - 1.5) < 1e-12);
+    /* apot maps every value exactly: mse 0 and sqnr null (infinite) */
+    assert_true(json_number_value(json_object_get(a, "mse")) == 0);
+    assert_true(json_is_null(json_object_get(a, "sqnr_db")));
+    json_decref(doc);
+    free(out);
+    free(err);
+    tu_rmdir(dir);
+    free(dir);
+    free(p);
+}
+
+/* No FILE and stdout not a terminal: the report of the bundled sample. */
+static void test_no_file(void **st)
+{
+    (void)st;
+    char *out, *err;
+    assert_int_equal(tu_run(&out, &err, "%s", ""), 0);
+    assert_non_null(strstr(out, "faceapi_conv64_1_conv1"));
+    assert_non_null(strstr(out, "apot"));
+    free(out);
+    free(err);
+    /* FILE:TENSOR and -t that match nothing */
+    char *sample = tu_srcfile("data/faceapi_conv64_1_conv1.npy");
+    assert_int_equal(tu_run(&out, &err, "--report '%s:nope'", sample), 1);
+    assert_non_null(strstr(err, "no tensor matches 'nope'"));
+    free(out);
+    free(err);
+    assert_int_equal(tu_run(&out, &err, "--report -t 'faceapi*' --format=csv '%s'", sample), 0);
+    assert_non_null(strstr(out, "faceapi_conv64_1_conv1"));
+    free(out);
+    free(err);
+    free(sample);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_usage_errors),
+        cmocka_unit_test(test_help_version),
+        cmocka_unit_test(test_levels_json),
+        cmocka_unit_test(test_sweep),
+        cmocka_unit_test(test_cost_by_hand),
+        cmocka_unit_test(test_no_file),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,162 @@
+/* testutil.c - see testutil.h. */
+#include "config.h"
+#include "testutil.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+uint64_t tu_next(tu_rng *r)
+{
+    uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+double tu_uniform(tu_rng *r)
+{
+    return (double)(tu_next(r) >> 11) * 0x1.0p-53;
+}
+
+double tu_gauss(tu_rng *r)
+{
+    double u = tu_uniform(r), v = tu_uniform(r);
+    if (u < 1e-300)
+        u = 1e-300;
+    return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
+}
+
+double tu_laplace(tu_rng *r)
+{
+    double u = tu_uniform(r) - 0.5;
+    return (u < 0 ? 1 : -1) * log(1 - 2 * fabs(u) + 1e-300);
+}
+
+char *tu_mkdtemp(void)
+{
+    const char *t = getenv("TMPDIR");
+    char *p = malloc(4096);
+    snprintf(p, 4096, "%s/apotview-test-XXXXXX", t && *t ? t : "/tmp");
+    if (!mkdtemp(p)) {
+        perror("mkdtemp");
+        abort();
+    }
+    return p;
+}
+
+void tu_rmdir(const char *dir)
+{
+    char cmd[4200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "warning: could not remove %s\n", dir);
+}
+
+char *tu_path(const char *dir, const char *name)
+{
+    size_t n = strlen(dir) + strlen(name) + 2;
+    char *p = malloc(n);
+    snprintf(p, n, "%s/%s", dir, name);
+    return p;
+}
+
+void tu_write(const char *path, const void *buf, size_t n)
+{
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    if (n)
+        assert_int_equal(fwrite(buf, 1, n, fp), n);
+    assert_int_equal(fclose(fp), 0);
+}
+
+void tu_write_npy(const char *path, int major, const char *descr, int fortran,
+                  const char *shape, const void *data, size_t nbytes)
+{
+    char dict[512];
+    int dl = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }",
+                      descr, fortran ? "True" : "False", shape);
+    size_t pre = major == 1 ? 10 : 12;
+    size_t total = pre + (size_t)dl + 1;
+    size_t pad = (64 - total % 64) % 64;
+    size_t hlen = (size_t)dl + pad + 1;
+    unsigned char *buf = malloc(pre + hlen + nbytes);
+    memcpy(buf, "\x93NUMPY", 6);
+    buf[6] = (unsigned char)major;
+    buf[7] = 0;
+    if (major == 1) {
+        buf[8] = (unsigned char)(hlen & 0xff);
+        buf[9] = (unsigned char)(hlen >> 8);
+    } else {
+        for (int i = 0; i < 4; i++)
+            buf[8 + i] = (unsigned char)((hlen >> (8 * i)) & 0xff);
+    }
+    memcpy(buf + pre, dict, (size_t)dl);
+    memset(buf + pre + dl, ' ', pad);
+    buf[pre + hlen - 1] = '\n';
+    if (nbytes)
+        memcpy(buf + pre + hlen, data, nbytes);
+    tu_write(path, buf, pre + hlen + nbytes);
+    free(buf);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return strdup("");
+    fseek(fp, 0, SEEK_END);
+    long n = ftell(fp);
+    fseek(fp, 0, SEEK_SET);
+    char *b = malloc((size_t)n + 1);
+    size_t r = fread(b, 1, (size_t)n, fp);
+    b[r] = '\0';
+    fclose(fp);
+    return b;
+}
+
+int tu_run(char **out, char **err, const char *fmt, ...)
+{
+    const char *bin = getenv("APOTVIEW");
+    if (!bin)
+        bin = "../src/apotview";
+    char args[8192], cmd[12288];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    char *dir = tu_mkdtemp();
+    char *o = tu_path(dir, "out"), *e = tu_path(dir, "err");
+    snprintf(cmd, sizeof cmd, "'%s' %s >'%s' 2>'%s' </dev/null", bin, args, o, e);
+    int st = system(cmd);
+    if (out)
+        *out = slurp(o);
+    if (err)
+        *err = slurp(e);
+    tu_rmdir(dir);
+    free(dir);
+    free(o);
+    free(e);
+    if (st == -1 || !WIFEXITED(st))
+        return -1;
+    return WEXITSTATUS(st);
+}
+
+char *tu_srcfile(const char *rel)
+{
+    const char *top = getenv("abs_top_srcdir");
+    if (!top)
+        top = "..";
+    return tu_path(top, rel);
+}
+
+int tu_close_rel(double a, double b, double rel)
+{
+    if (a == b)
+        return 1;
+    double d = fabs(a - b), m = fmax(fabs(a), fabs(b));
+    return d <= rel * m;
+}
