@@ -14,6 +14,7 @@
 
 #include "cli/options.h"
 #include "cli/report.h"
+#include "plot/plot.h"
 
 int main(int argc, char **argv)
 {
@@ -37,8 +38,7 @@ int main(int argc, char **argv)
         status = report_levels(&o);
         break;
     case MODE_EXPORT:
-        fprintf(stderr, "apotview: --export is not available in this build\n");
-        status = 1;
+        status = plot_cli(&o);
         break;
     case MODE_TUI:
     case MODE_AUTO:

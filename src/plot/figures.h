@@ -1,0 +1,86 @@
+/*
+ * figures.h - internal to plot/: the data and the gnuplot commands of the
+ * five figure kinds, kept apart from the process and file handling in
+ * plot.c.
+ *
+ * Data structure: a figure is a list of blocks. Each block becomes one
+ * gnuplot datablock ($name << EOD) in the script and the same rows in the
+ * CSV of --format=csv, so the two can never disagree. A row is (x, y) plus
+ * an optional label (a tensor name in the layers figure). The gnuplot
+ * commands that draw the blocks are generated into a string buffer.
+ *
+ * Ownership: fig_data owns its blocks and rows (fig_data_free); labels point
+ * into the plot_spec, which the caller keeps alive.
+ */
+#ifndef APOTVIEW_PLOT_FIGURES_H
+#define APOTVIEW_PLOT_FIGURES_H
+
+#include <stdio.h>
+#include "plot/plot.h"
+
+/* A growable string. */
+typedef struct sbuf {
+    char *s;
+    size_t len, cap;
+} sbuf;
+
+void sbuf_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sbuf_puts(sbuf *b, const char *s);
+void sbuf_free(sbuf *b);
+
+/* Output formats, picked by the extension of the path. */
+typedef enum plot_format {
+    PF_PDF = 0, PF_PNG, PF_SVG, PF_EPS, PF_TEX, PF_GP, PF_UNKNOWN
+} plot_format;
+
+plot_format plot_format_of(const char *path);
+
+typedef struct fig_row {
+    double x, y;
+    char *label;           /* owned; NULL, or a tensor name as the script
+                              shows it (LaTeX-escaped for .tex) */
+    const char *raw;       /* the same name as in the file (for CSV) */
+} fig_row;
+
+typedef struct fig_block {
+    char name[40];         /* datablock name without '$' */
+    const char *scheme;    /* NULL for blocks that belong to no scheme */
+    const char *series;    /* what the rows are: count, level, mse, ... */
+    int bits;              /* 0: the spec's bits */
+    fig_row *rows;
+    size_t n, cap;
+} fig_block;
+
+typedef struct fig_data {
+    fig_block *b;
+    int n;
+} fig_data;
+
+void fig_data_free(fig_data *d);
+
+/* How text is written: gnuplot enhanced text, or LaTeX (cairolatex). */
+typedef struct fig_style {
+    plot_format fmt;
+    int latex;
+    int mono;
+    double width_cm, height_cm;
+    double font_pt;
+} fig_style;
+
+/* Compute the figure's data and write its plot commands (everything after
+ * the terminal/output lines and the datablocks) into body. -1 with err set
+ * when the spec cannot be drawn. */
+int figures_build(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *body,
+                  util_err *err);
+
+/* The default height (cm) of a figure kind for a given width. */
+double figures_default_height(const plot_spec *s, double width_cm);
+
+/* The data of a built figure as CSV (header + one row per data row). */
+void figures_write_csv(FILE *fp, const plot_spec *s, const fig_data *d);
+
+/* plot_export that also writes the figure's data as CSV to csv (when not
+ * NULL) once the figure has been written. */
+int plot_export_csv(const plot_spec *s, FILE *csv, util_err *err);
+
+#endif

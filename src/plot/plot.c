@@ -1,0 +1,752 @@
+/*
+ * plot.c - plot_export(): from a figure's script to files on disk, without
+ * ever losing one (plot.h).
+ *
+ * An export of dir/fig.EXT goes like this:
+ *   1. the outputs are named: dir/fig.EXT, the script dir/fig.gp, and for
+ *      .tex the graphics file dir/fig.pdf that the .tex includes; without
+ *      force, any of them existing stops the export before anything runs;
+ *   2. the script is generated (figures.c) in the C numeric locale, with the
+ *      data inline as datablocks and `set output 'fig.EXT'` (a bare name);
+ *   3. a private temporary directory dir/.apotview-XXXXXX is made next to
+ *      the outputs (same file system, so renames are atomic); the script is
+ *      saved there as fig.gp and piped into gnuplot running in that
+ *      directory, its stdout and stderr going to a log file there;
+ *   4. when gnuplot succeeded and produced non-empty files, each is moved
+ *      into dir: link() (fails when the name exists: no race with another
+ *      writer) without force, rename() with force;
+ *   5. the temporary directory is emptied and removed whatever happened.
+ * So `cd dir && gnuplot fig.gp` redraws exactly the same figure.
+ *
+ * SIGPIPE is blocked while the script is written (a gnuplot that dies early
+ * gives EPIPE, and a pending SIGPIPE is consumed before unblocking), the
+ * child is always reaped, and gnuplot that hangs is killed after a timeout.
+ */
+#include "config.h"
+#include "plot/plot.h"
+#include "plot/figures.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <locale.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/session.h"
+
+#define GNUPLOT_TIMEOUT_MS 120000
+#define GNUPLOT_PACKAGE "gnuplot-nox"
+
+/* ---- small helpers ------------------------------------------------------ */
+
+void sbuf_puts(sbuf *b, const char *s)
+{
+    size_t n = strlen(s);
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (b->len + n + 1 > cap)
+            cap *= 2;
+        b->s = util_realloc(b->s, cap);
+        b->cap = cap;
+    }
+    memcpy(b->s + b->len, s, n + 1);
+    b->len += n;
+}
+
+void sbuf_printf(sbuf *b, const char *fmt, ...)
+{
+    char small[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(small, sizeof small, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if ((size_t)n < sizeof small) {
+        sbuf_puts(b, small);
+        return;
+    }
+    char *big = util_malloc((size_t)n + 1);
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    sbuf_puts(b, big);
+    free(big);
+}
+
+void sbuf_free(sbuf *b)
+{
+    free(b->s);
+    memset(b, 0, sizeof *b);
+}
+
+static const struct {
+    const char *name;
+    plot_figure fig;
+} figure_names[] = {
+    { "histogram", FIG_HISTOGRAM },
+    { "levels", FIG_LEVELS },
+    { "sweep", FIG_SWEEP },
+    { "bits", FIG_BITS },
+    { "layers", FIG_LAYERS },
+};
+
+int plot_parse_figure(const char *name, plot_figure *out)
+{
+    for (size_t i = 0; i < sizeof figure_names / sizeof *figure_names; i++)
+        if (name && strcmp(name, figure_names[i].name) == 0) {
+            *out = figure_names[i].fig;
+            return 0;
+        }
+    return -1;
+}
+
+const char *plot_figure_name(plot_figure f)
+{
+    for (size_t i = 0; i < sizeof figure_names / sizeof *figure_names; i++)
+        if (figure_names[i].fig == f)
+            return figure_names[i].name;
+    return "?";
+}
+
+plot_format plot_format_of(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    const char *dot = strrchr(base, '.');
+    if (!dot || dot == base)
+        return PF_UNKNOWN;
+    static const char *const ext[] = { ".pdf", ".png", ".svg", ".eps", ".tex", ".gp" };
+    for (int i = 0; i < PF_UNKNOWN; i++)
+        if (strcasecmp(dot, ext[i]) == 0)
+            return (plot_format)i;
+    return PF_UNKNOWN;
+}
+
+/* --size: single (8.5 cm), double (17.5 cm) or WxH in cm. height 0: the
+ * figure's default. */
+static int parse_size(const char *s, double *w, double *h)
+{
+    *h = 0;
+    if (!s || !*s || strcmp(s, "single") == 0) {
+        *w = 8.5;
+        return 0;
+    }
+    if (strcmp(s, "double") == 0) {
+        *w = 17.5;
+        return 0;
+    }
+    char *end;
+    double a = strtod(s, &end);
+    if (end == s || (*end != 'x' && *end != 'X'))
+        return -1;
+    const char *p = end + 1;
+    double b = strtod(p, &end);
+    if (end == p || *end || !(a >= 2 && a <= 100) || !(b >= 2 && b <= 100))
+        return -1;
+    *w = a;
+    *h = b;
+    return 0;
+}
+
+/* Quote s as a gnuplot double-quoted string (no enhanced-text escaping). */
+static void gp_quote(sbuf *b, const char *s)
+{
+    sbuf_puts(b, "\"");
+    for (; *s; s++) {
+        char c[3] = { *s, 0, 0 };
+        if (*s == '"' || *s == '\\') {
+            c[0] = '\\';
+            c[1] = *s;
+        } else if ((unsigned char)*s < 0x20)
+            c[0] = ' ';
+        sbuf_puts(b, c);
+    }
+    sbuf_puts(b, "\"");
+}
+
+/* Comment-safe copy of s (no newlines). */
+static void comment_text(sbuf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        char c[2] = { (unsigned char)*s < 0x20 ? ' ' : *s, 0 };
+        sbuf_puts(b, c);
+    }
+}
+
+static const char *base_name(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* path with its extension replaced by ext (".gp"). */
+static char *with_ext(const char *path, const char *ext)
+{
+    const char *base = base_name(path);
+    const char *dot = strrchr(base, '.');
+    size_t stem = dot && dot != base ? (size_t)(dot - path) : strlen(path);
+    return util_asprintf("%.*s%s", (int)stem, path, ext);
+}
+
+/* ---- the script ------------------------------------------------------------ */
+
+static void write_block(sbuf *b, const fig_block *k)
+{
+    char x[40], y[40];
+    sbuf_printf(b, "$%s << EOD\n", k->name);
+    for (size_t i = 0; i < k->n; i++) {
+        const fig_row *r = &k->rows[i];
+        if (isfinite(r->x))
+            util_fmt_exact(x, sizeof x, r->x);
+        else
+            snprintf(x, sizeof x, "NaN");
+        if (isfinite(r->y))
+            util_fmt_exact(y, sizeof y, r->y);
+        else
+            snprintf(y, sizeof y, "NaN");
+        sbuf_printf(b, "%s %s", x, y);
+        if (r->label) {
+            sbuf_puts(b, " ");
+            gp_quote(b, r->label);
+        }
+        sbuf_puts(b, "\n");
+    }
+    sbuf_puts(b, "EOD\n");
+}
+
+static int build_script(const plot_spec *s, plot_format fmt, const char *outname, sbuf *out,
+                        fig_data *d, util_err *err)
+{
+    double w, h;
+    if (parse_size(s->size, &w, &h) < 0) {
+        util_err_set(err, "--size must be single, double or WxH in cm (2..100), not '%s'", s->size);
+        return -1;
+    }
+    if (h <= 0)
+        h = figures_default_height(s, w);
+    /* font: NAME[,PT]; default Sans 8 pt (a typical figure text size). */
+    char fname[128] = "Sans";
+    double fpt = 8;
+    if (s->font && *s->font) {
+        const char *comma = strchr(s->font, ',');
+        size_t n = comma ? (size_t)(comma - s->font) : strlen(s->font);
+        if (n > 0)
+            snprintf(fname, sizeof fname, "%.*s", (int)(n < 120 ? n : 120), s->font);
+        if (comma) {
+            char *end;
+            double v = strtod(comma + 1, &end);
+            if (end == comma + 1 || *end || !(v >= 3 && v <= 72)) {
+                util_err_set(err, "--font must be NAME[,POINTS] with 3..72 points, not '%s'", s->font);
+                return -1;
+            }
+            fpt = v;
+        }
+    }
+    fig_style st = { .fmt = fmt, .latex = fmt == PF_TEX, .mono = s->mono,
+                     .width_cm = w, .height_cm = h, .font_pt = fpt };
+    sbuf body = { 0 };
+    if (figures_build(s, &st, d, &body, err) < 0) {
+        sbuf_free(&body);
+        return -1;
+    }
+    sbuf font = { 0 };
+    char fspec[160];
+    snprintf(fspec, sizeof fspec, "%s,%g", fname, fpt);
+    gp_quote(&font, fspec);
+
+    sbuf_printf(out, "# %s figure written by apotview %s\n", plot_figure_name(s->figure), PACKAGE_VERSION);
+    if (s->tensor_name && s->figure != FIG_LEVELS && s->figure != FIG_LAYERS) {
+        sbuf_puts(out, "# tensor: ");
+        comment_text(out, s->tensor_name);
+        if (s->file_name) {
+            sbuf_puts(out, " (");
+            comment_text(out, s->file_name);
+            sbuf_puts(out, ")");
+        }
+        sbuf_puts(out, "\n");
+    }
+    sbuf_printf(out, "# %d bits, %s, alpha %s%s, normalize %s, schemes:", s->cfg.bits,
+                s->cfg.is_signed ? "signed" : "unsigned",
+                analyze_alpha_mode_name(s->cfg.amode), "", s->cfg.normalize ? "on" : "off");
+    for (int i = 0; i < s->nschemes; i++)
+        sbuf_printf(out, " %s", s->schemes[i]);
+    sbuf_puts(out, "\n# Redraw with: gnuplot ");
+    comment_text(out, base_name(outname));
+    sbuf_puts(out, fmt == PF_GP ? "" : "  (gp file, run in this directory)");
+    sbuf_puts(out, "\n\nreset\nset encoding utf8\n");
+    const char *colour = s->mono ? "monochrome" : "color";
+    switch (fmt) {
+    case PF_PDF:
+    case PF_GP:
+        sbuf_printf(out, "set terminal pdfcairo enhanced %s rounded size %.4gcm,%.4gcm font %s\n",
+                    colour, w, h, font.s);
+        break;
+    case PF_EPS:
+        sbuf_printf(out, "set terminal epscairo enhanced %s rounded size %.4gcm,%.4gcm font %s\n",
+                    colour, w, h, font.s);
+        break;
+    case PF_PNG: {
+        /* 300 dpi: pngcairo takes pixels and sets text at 72 dpi, so scale
+         * the fonts and lines by 300/72. */
+        double sc = 300.0 / 72.0;
+        sbuf_printf(out, "set terminal pngcairo enhanced %s rounded background rgb \"white\" "
+                    "size %d,%d font %s fontscale %.4g linewidth %.4g pointscale %.4g\n",
+                    colour, (int)lround(w / 2.54 * 300), (int)lround(h / 2.54 * 300), font.s, sc, sc, sc);
+        break;
+    }
+    case PF_SVG:
+        /* 1 unit = 1 pt so text and lines keep the same proportions as PDF. */
+        sbuf_printf(out, "set terminal svg enhanced size %d,%d font %s rounded background rgb \"white\"\n",
+                    (int)lround(w / 2.54 * 72), (int)lround(h / 2.54 * 72), font.s);
+        break;
+    case PF_TEX:
+        sbuf_printf(out, "set terminal cairolatex pdf %s rounded size %.4gcm,%.4gcm font %s\n",
+                    colour, w, h, font.s);
+        break;
+    case PF_UNKNOWN:
+        break;
+    }
+    sbuf_free(&font);
+    char *figname = fmt == PF_GP ? with_ext(base_name(outname), ".pdf") : util_strdup(base_name(outname));
+    sbuf_puts(out, "set output ");
+    gp_quote(out, figname);
+    free(figname);
+    sbuf_puts(out, "\n\n");
+    for (int i = 0; i < d->n; i++)
+        write_block(out, &d->b[i]);
+    sbuf_puts(out, "\n");
+    sbuf_puts(out, body.s ? body.s : "");
+    sbuf_puts(out, "\nunset output\n");
+    sbuf_free(&body);
+    return 0;
+}
+
+/* ---- finding and running gnuplot -------------------------------------------- */
+
+static int is_exec(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
+}
+
+/* The gnuplot program: $GNUPLOT (a path, or a name searched on PATH), else
+ * gnuplot on PATH. NULL with err set when there is none. */
+static char *find_gnuplot(util_err *err)
+{
+    const char *env = getenv("GNUPLOT");
+    const char *name = env && *env ? env : "gnuplot";
+    if (strchr(name, '/')) {
+        if (is_exec(name))
+            return util_strdup(name);
+        util_err_set(err, "GNUPLOT=%s is not an executable program; install gnuplot "
+                     "(Debian/Ubuntu: apt install %s) or point GNUPLOT at it", name, GNUPLOT_PACKAGE);
+        return NULL;
+    }
+    const char *path = getenv("PATH");
+    if (!path)
+        path = "/usr/local/bin:/usr/bin:/bin";
+    const char *p = path;
+    while (*p) {
+        const char *colon = strchr(p, ':');
+        size_t n = colon ? (size_t)(colon - p) : strlen(p);
+        if (n > 0) {
+            char *cand = util_asprintf("%.*s/%s", (int)n, p, name);
+            if (is_exec(cand))
+                return cand;
+            free(cand);
+        }
+        p += n;
+        if (*p == ':')
+            p++;
+    }
+    if (env && *env)
+        util_err_set(err, "GNUPLOT=%s was not found on PATH; install gnuplot "
+                     "(Debian/Ubuntu: apt install %s) or set GNUPLOT to its full path", name, GNUPLOT_PACKAGE);
+    else
+        util_err_set(err, "gnuplot was not found on PATH; figures need it: install gnuplot "
+                     "(Debian/Ubuntu: apt install %s) or set GNUPLOT to its path", GNUPLOT_PACKAGE);
+    return NULL;
+}
+
+static long ms_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long)((t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000);
+}
+
+/* The last few meaningful lines of gnuplot's output, on one line. */
+static void log_summary(const char *logpath, char *out, size_t len)
+{
+    out[0] = '\0';
+    FILE *fp = fopen(logpath, "r");
+    if (!fp)
+        return;
+    char buf[8192];
+    size_t n = fread(buf, 1, sizeof buf - 1, fp);
+    fclose(fp);
+    buf[n] = '\0';
+    /* Keep lines that say something: skip blank lines, the echo of the
+     * command and the caret that points into it. */
+    char *lines[64];
+    int nl = 0;
+    for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        while (*l == ' ' || *l == '\t')
+            l++;
+        size_t m = strlen(l);
+        while (m && (l[m - 1] == ' ' || l[m - 1] == '\r' || l[m - 1] == '\t'))
+            l[--m] = '\0';
+        if (!*l || strcmp(l, "^") == 0)
+            continue;
+        if (nl == 64) {
+            memmove(lines, lines + 1, 63 * sizeof *lines);
+            nl = 63;
+        }
+        lines[nl++] = l;
+    }
+    int first = nl > 3 ? nl - 3 : 0;
+    /* Prefer from the first "line N:" message on (gnuplot's error). */
+    for (int i = 0; i < nl; i++)
+        if (strstr(lines[i], "line ") && strchr(lines[i], ':')) {
+            first = i;
+            break;
+        }
+    size_t off = 0;
+    for (int i = first; i < nl && off + 4 < len; i++)
+        off += (size_t)snprintf(out + off, len - off, "%s%s", off ? " / " : "", lines[i]);
+}
+
+/* Run gnuplot in dir with script on stdin and its output in logpath.
+ * 0 on success; -1 with err set. */
+static int run_gnuplot(const char *dir, const char *script, size_t len, const char *logpath,
+                       util_err *err)
+{
+    char *prog = find_gnuplot(err);
+    if (!prog)
+        return -1;
+    int in[2], ex[2];
+    int logfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (logfd < 0) {
+        util_err_set(err, "cannot create %s: %s", logpath, strerror(errno));
+        free(prog);
+        return -1;
+    }
+    if (pipe2(in, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0) {
+        util_err_set(err, "cannot create a pipe: %s", strerror(errno));
+        close(logfd);
+        free(prog);
+        return -1;
+    }
+    char *argv[] = { prog, (char *)"-d", NULL }; /* -d: ignore ~/.gnuplot */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    pid_t pid = fork();
+    if (pid < 0) {
+        util_err_set(err, "cannot start %s: %s", prog, strerror(errno));
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        close(in[0]), close(in[1]), close(ex[0]), close(ex[1]), close(logfd);
+        free(prog);
+        return -1;
+    }
+    if (pid == 0) {
+        /* Child: only async-signal-safe calls until exec. */
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = SIG_DFL;
+        sigaction(SIGPIPE, &sa, NULL);
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        int e;
+        if (dup2(in[0], 0) < 0 || dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0 || chdir(dir) < 0) {
+            e = errno;
+        } else {
+            setsid(); /* no controlling terminal: gnuplot cannot touch the TUI's */
+            execv(prog, argv);
+            e = errno;
+        }
+        ssize_t wr = write(ex[1], &e, sizeof e);
+        (void)wr;
+        _exit(127);
+    }
+    close(in[0]);
+    close(ex[1]);
+    close(logfd);
+    /* Write the script without blocking forever. */
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int fl = fcntl(in[1], F_GETFL);
+    fcntl(in[1], F_SETFL, fl | O_NONBLOCK);
+    size_t off = 0;
+    int timed_out = 0;
+    while (off < len) {
+        ssize_t n = write(in[1], script + off, len - off);
+        if (n > 0) {
+            off += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            long left = GNUPLOT_TIMEOUT_MS - ms_since(&t0);
+            if (left <= 0) {
+                timed_out = 1;
+                break;
+            }
+            struct pollfd pf = { .fd = in[1], .events = POLLOUT };
+            poll(&pf, 1, (int)(left < 1000 ? left : 1000));
+            continue;
+        }
+        break; /* EPIPE: gnuplot is gone; its exit status and log tell why */
+    }
+    close(in[1]);
+    /* Did exec fail? */
+    int e = 0;
+    ssize_t rn;
+    do
+        rn = read(ex[0], &e, sizeof e);
+    while (rn < 0 && errno == EINTR);
+    close(ex[0]);
+    int status = 0;
+    for (;;) {
+        pid_t w = waitpid(pid, &status, timed_out ? 0 : WNOHANG);
+        if (w == pid)
+            break;
+        if (w < 0 && errno != EINTR) {
+            status = -1;
+            break;
+        }
+        if (w == 0) {
+            if (ms_since(&t0) > GNUPLOT_TIMEOUT_MS) {
+                kill(pid, SIGKILL);
+                timed_out = 1;
+                continue;
+            }
+            struct timespec ts = { 0, 5 * 1000 * 1000 };
+            nanosleep(&ts, NULL);
+        }
+    }
+    /* Consume a SIGPIPE raised by our writes before unblocking it. */
+    sigset_t pend;
+    sigpending(&pend);
+    if (sigismember(&pend, SIGPIPE)) {
+        struct timespec zero = { 0, 0 };
+        sigtimedwait(&block, NULL, &zero);
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    int rc = 0;
+    char msg[UTIL_ERRLEN - 128];
+    if (rn == (ssize_t)sizeof e && e != 0) {
+        util_err_set(err, "cannot run %s: %s", prog, strerror(e));
+        rc = -1;
+    } else if (timed_out) {
+        util_err_set(err, "%s did not finish within %d s and was stopped", prog, GNUPLOT_TIMEOUT_MS / 1000);
+        rc = -1;
+    } else if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        log_summary(logpath, msg, sizeof msg);
+        char how[64];
+        if (status != -1 && WIFSIGNALED(status))
+            snprintf(how, sizeof how, "was killed by signal %d", WTERMSIG(status));
+        else if (status != -1 && WIFEXITED(status))
+            snprintf(how, sizeof how, "failed (exit status %d)", WEXITSTATUS(status));
+        else
+            snprintf(how, sizeof how, "failed");
+        util_err_set(err, "gnuplot %s%s%s", how, *msg ? ": " : "", msg);
+        rc = -1;
+    }
+    free(prog);
+    return rc;
+}
+
+/* ---- files -------------------------------------------------------------------- */
+
+typedef struct outfile {
+    char *final;     /* where it goes */
+    char *tmp;       /* where it is made */
+} outfile;
+
+static int write_file(const char *path, const char *data, size_t len, util_err *err)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0) {
+        util_err_set(err, "cannot create %s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t off = 0;
+    while (off < len) {
+        ssize_t n = write(fd, data + off, len - off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            util_err_set(err, "cannot write %s: %s", path, strerror(n < 0 ? errno : EIO));
+            close(fd);
+            return -1;
+        }
+        off += (size_t)n;
+    }
+    if (close(fd) < 0) {
+        util_err_set(err, "cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/* Move tmp to final: never replacing an existing file unless force. */
+static int install(const outfile *o, int force, util_err *err)
+{
+    if (!force) {
+        if (link(o->tmp, o->final) == 0)
+            return 0;
+        if (errno == EEXIST) {
+            util_err_set(err, "%s already exists (use --force to overwrite it)", o->final);
+            return -1;
+        }
+        /* File systems without hard links: check, then rename. */
+        if (access(o->final, F_OK) == 0) {
+            util_err_set(err, "%s already exists (use --force to overwrite it)", o->final);
+            return -1;
+        }
+    }
+    if (rename(o->tmp, o->final) < 0) {
+        util_err_set(err, "cannot write %s: %s", o->final, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int plot_export_csv(const plot_spec *s, FILE *csv, util_err *err)
+{
+    if (!s->path || !*s->path) {
+        util_err_set(err, "no output file name");
+        return -1;
+    }
+    plot_format fmt = plot_format_of(s->path);
+    if (fmt == PF_UNKNOWN) {
+        util_err_set(err, "%s: unknown figure format; the name must end in .pdf, .png, .svg, .eps, .tex or .gp",
+                     s->path);
+        return -1;
+    }
+    if (s->nschemes < 1) {
+        util_err_set(err, "no scheme to draw");
+        return -1;
+    }
+    /* The outputs: [0] the script, [1] the figure, [2] the .tex's graphics. */
+    outfile of[3];
+    int nof = 0;
+    memset(of, 0, sizeof of);
+    of[nof++].final = fmt == PF_GP ? util_strdup(s->path) : with_ext(s->path, ".gp");
+    if (fmt != PF_GP) {
+        if (fmt == PF_TEX)
+            of[nof++].final = with_ext(s->path, ".pdf");
+        of[nof++].final = util_strdup(s->path);
+    }
+    int rc = -1;
+    char *dir = NULL, *tmpdir = NULL, *logpath = NULL;
+    sbuf script = { 0 };
+    fig_data d = { 0 };
+    if (!s->force)
+        for (int i = 0; i < nof; i++)
+            if (access(of[i].final, F_OK) == 0) {
+                util_err_set(err, "%s already exists (use --force to overwrite it)", of[i].final);
+                goto out;
+            }
+
+    /* Numbers in the script are always written with a '.' decimal point. */
+    locale_t cloc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    locale_t prev = cloc ? uselocale(cloc) : (locale_t)0;
+    int built = build_script(s, fmt, s->path, &script, &d, err);
+    if (cloc) {
+        uselocale(prev);
+        freelocale(cloc);
+    }
+    if (built < 0)
+        goto out;
+
+    const char *slash = strrchr(s->path, '/');
+    dir = slash ? util_strndup(s->path, (size_t)(slash - s->path + 1)) : util_strdup("");
+    tmpdir = util_asprintf("%s.apotview-XXXXXX", dir);
+    if (!mkdtemp(tmpdir)) {
+        util_err_set(err, "cannot create a temporary directory in %s: %s", *dir ? dir : ".",
+                     strerror(errno));
+        free(tmpdir);
+        tmpdir = NULL;
+        goto out;
+    }
+    for (int i = 0; i < nof; i++)
+        of[i].tmp = util_asprintf("%s/%s", tmpdir, base_name(of[i].final));
+    if (write_file(of[0].tmp, script.s, script.len, err) < 0)
+        goto out;
+    if (fmt != PF_GP) {
+        logpath = util_asprintf("%s/gnuplot.log", tmpdir);
+        if (run_gnuplot(tmpdir, script.s, script.len, logpath, err) < 0)
+            goto out;
+        for (int i = 1; i < nof; i++) {
+            struct stat st;
+            if (stat(of[i].tmp, &st) < 0 || st.st_size == 0) {
+                char msg[UTIL_ERRLEN - 128];
+                log_summary(logpath, msg, sizeof msg);
+                util_err_set(err, "gnuplot wrote no %s%s%s", base_name(of[i].final),
+                             *msg ? ": " : "", msg);
+                goto out;
+            }
+        }
+    }
+    /* The graphics before the .tex that includes it; the figure last. */
+    for (int i = 0; i < nof; i++)
+        if (install(&of[i], s->force, err) < 0)
+            goto out;
+    if (csv) {
+        figures_write_csv(csv, s, &d);
+        fflush(csv);
+    }
+    rc = 0;
+out:
+    if (tmpdir) {
+        for (int i = 0; i < nof; i++)
+            if (of[i].tmp)
+                unlink(of[i].tmp);
+        if (logpath)
+            unlink(logpath);
+        /* gnuplot may have left something else (a .tex's .eps, say). */
+        if (rmdir(tmpdir) < 0 && errno == ENOTEMPTY) {
+            static const char *const extra[] = { ".pdf", ".eps", ".tex", ".png", ".svg" };
+            char *stem = with_ext(base_name(s->path), "");
+            for (size_t k = 0; k < sizeof extra / sizeof *extra; k++) {
+                char *p = util_asprintf("%s/%s%s", tmpdir, stem, extra[k]);
+                unlink(p);
+                free(p);
+            }
+            free(stem);
+            rmdir(tmpdir);
+        }
+    }
+    for (int i = 0; i < nof; i++) {
+        free(of[i].final);
+        free(of[i].tmp);
+    }
+    free(logpath);
+    free(tmpdir);
+    free(dir);
+    sbuf_free(&script);
+    fig_data_free(&d);
+    return rc;
+}
+
+int plot_export(const plot_spec *s, util_err *err)
+{
+    return plot_export_csv(s, NULL, err);
+}
