@@ -118,6 +118,18 @@ int loader_map_file(const char *path, loader_map *m, util_err *err)
     return 0;
 }
 
+void loader_release(const loader_map *m, uint64_t off, uint64_t len)
+{
+    if (!m->mapped || len == 0)
+        return;
+    long pg = sysconf(_SC_PAGESIZE);
+    uint64_t a = off / (uint64_t)pg * (uint64_t)pg;
+    uint64_t e = off + len;
+    if (e > m->size)
+        e = m->size;
+    madvise((void *)(m->data + a), (size_t)(e - a), MADV_DONTNEED);
+}
+
 void loader_unmap(loader_map *m)
 {
     if (m->mapped)

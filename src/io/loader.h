@@ -108,6 +108,10 @@ typedef struct loader_map {
 } loader_map;
 int loader_map_file(const char *path, loader_map *m, util_err *err);
 void loader_unmap(loader_map *m);
+/* Drop the pages of [off, off + len) of a mapping from memory once they have
+ * been converted (they are re-read from the file if touched again), so a
+ * read does not hold the file and its converted copy at once. */
+void loader_release(const loader_map *m, uint64_t off, uint64_t len);
 
 /* Convert `count` elements of raw storage (src) described by t into dst,
  * reordering from Fortran to C order when t->fortran_order. */

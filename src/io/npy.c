@@ -314,6 +314,7 @@ static int npy_read(loader_file *f, size_t i, void *dst, int as_double, util_err
     loader_tensor *t = &f->tensors[i];
     (void)err;
     loader_convert(t, m->data + t->offset, dst, as_double);
+    loader_release(m, t->offset, t->nbytes);
     return 0;
 }
 
