@@ -166,8 +166,9 @@ static int parse_schemes(cli_opts *o, const char *arg)
     char *save = NULL;
     for (char *tok = strtok_r(o->scheme_buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         if (strcmp(tok, "all") == 0) {
-            for (size_t i = 0; levels_schemes[i] && o->nschemes < OPTIONS_MAX_SCHEMES; i++)
-                o->schemes[o->nschemes++] = levels_schemes[i]->name;
+            /* expanded after parsing, when --bits and --unsigned are known */
+            if (o->nschemes < OPTIONS_MAX_SCHEMES)
+                o->schemes[o->nschemes++] = "all";
             continue;
         }
         const scheme_def *d = levels_find(tok);
@@ -178,14 +179,54 @@ static int parse_schemes(cli_opts *o, const char *arg)
             fprintf(stderr, "\nTry 'apotview --help' for more information.\n");
             return -1;
         }
+        if (d->flags & SCHEME_ARG) {
+            /* check the argument (custom:FILE) now, with a clear message */
+            levelset ls;
+            util_err e = { { 0 } };
+            if (levels_build(tok, d->min_bits, 1, NULL, &ls, &e) < 0) {
+                fprintf(stderr, "apotview: %s\n", e.msg);
+                return -1;
+            }
+            levels_free(&ls);
+        }
         if (o->nschemes < OPTIONS_MAX_SCHEMES)
-            o->schemes[o->nschemes++] = d->name;
+            o->schemes[o->nschemes++] = (d->flags & SCHEME_ARG) ? tok : d->name;
     }
     if (o->nschemes == 0) {
         usage_error("--scheme needs at least one scheme name");
         return -1;
     }
     return 0;
+}
+
+/* "all": every scheme of the table that exists at these bits and signedness
+ * (nf4 is 4-bit signed only, the FP formats have their own widths); custom
+ * needs a file and is left out. Duplicates are dropped. */
+static void expand_all(cli_opts *o)
+{
+    const char *out[OPTIONS_MAX_SCHEMES];
+    int n = 0;
+    for (int i = 0; i < o->nschemes; i++) {
+        if (strcmp(o->schemes[i], "all") != 0) {
+            if (n < OPTIONS_MAX_SCHEMES)
+                out[n++] = o->schemes[i];
+            continue;
+        }
+        for (size_t k = 0; levels_schemes[k]; k++) {
+            const scheme_def *d = levels_schemes[k];
+            if ((d->flags & SCHEME_ARG) || o->cfg.bits < d->min_bits || o->cfg.bits > d->max_bits)
+                continue;
+            if (!o->cfg.is_signed && (strcmp(d->name, "nf4") == 0 || (d->flags & SCHEME_MX)))
+                continue;
+            int dup = 0;
+            for (int j = 0; j < n; j++)
+                dup |= strcmp(out[j], d->name) == 0;
+            if (!dup && n < OPTIONS_MAX_SCHEMES)
+                out[n++] = d->name;
+        }
+    }
+    memcpy(o->schemes, out, (size_t)n * sizeof *out);
+    o->nschemes = n;
 }
 
 /* FILE:TENSOR: split at the last ':' unless the whole argument names an
@@ -350,6 +391,7 @@ int options_parse(int argc, char **argv, cli_opts *o)
     }
     for (int i = optind; i < argc; i++)
         add_file(o, argv[i]);
+    expand_all(o);
     return 0;
 }
 

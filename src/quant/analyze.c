@@ -21,7 +21,7 @@ double analyze_alpha(const prep *p, const levelset *ls, const analyze_cfg *cfg, 
 {
     switch (cfg->amode) {
     case ALPHA_MAX: {
-        double a = eval_xabsmax(p, cfg->normalize);
+        double a = eval_alpha_max(p, ls, cfg->normalize);
         return a > 0 ? a : 1.0;
     }
     case ALPHA_MSE:

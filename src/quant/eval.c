@@ -54,6 +54,33 @@ double eval_xabsmax(const prep *p, int normalize)
     return fmax(fabs((p->st.min - m) / s), fabs((p->st.max - m) / s));
 }
 
+double eval_alpha_max(const prep *p, const levelset *ls, int normalize)
+{
+    if (!ls || !ls->asym)
+        return eval_xabsmax(p, normalize);
+    if (p->st.n == 0)
+        return 0;
+    double m, s;
+    xform(p, normalize, &m, &s);
+    return 0.5 * (p->st.max - p->st.min) / s;
+}
+
+double eval_shift(const prep *p, const levelset *ls, double alpha, int normalize)
+{
+    if (!ls->asym || ls->n < 2 || p->st.n == 0)
+        return 0;
+    double m, s;
+    xform(p, normalize, &m, &s);
+    double c = 0.5 * ((p->st.min - m) / s + (p->st.max - m) / s);
+    double scale = 2 * alpha / (double)(ls->n - 1);
+    double zp = round((alpha - c) / scale);
+    if (zp < 0)
+        zp = 0;
+    if (zp > (double)(ls->n - 1))
+        zp = (double)(ls->n - 1);
+    return alpha - zp * scale;
+}
+
 enum { WANT_FULL = 1, WANT_LLOYD = 2 };
 
 typedef struct walk_out {
@@ -73,12 +100,13 @@ static void walk(const prep *p, const levelset *ls, double alpha, int normalize,
     const double org = p->origin;
     const uint64_t n = p->st.n;
     memset(o, 0, sizeof *o);
+    const double sh = eval_shift(p, ls, alpha, normalize);
     dd sse = { 0, 0 };
     uint64_t start = 0;
     for (size_t k = 0; k < ls->n; k++) {
         uint64_t end;
         if (k + 1 < ls->n) {
-            double bx = alpha * 0.5 * (ls->v[k] + ls->v[k + 1]);
+            double bx = sh + alpha * 0.5 * (ls->v[k] + ls->v[k + 1]);
             end = prep_rank_lt(p, m + s * bx);
             if (end < start)
                 end = start;
@@ -89,7 +117,7 @@ static void walk(const prep *p, const levelset *ls, double alpha, int normalize,
             counts[k] = cnt;
         if (cnt == 0)
             continue;
-        double q = alpha * ls->v[k];
+        double q = sh + alpha * ls->v[k];
         double t = (m + s * q) - org;
         dd s1, s2;
         prep_range_sums(p, start, end, &s1, &s2);
@@ -112,10 +140,12 @@ static void walk(const prep *p, const levelset *ls, double alpha, int normalize,
             o->entropy_acc -= pr * log2(pr);
         }
         if (want & WANT_LLOYD) {
-            /* sum of x over the run: (S1 + cnt (org - m)) / s */
+            /* sum of x over the run: (S1 + cnt (org - m)) / s; the level is
+             * alpha * u with u = q / alpha (u = v[k] unless affine) */
             double sx = (dd_to_d(s1) + (double)cnt * (org - m)) / s;
-            o->lloyd_num += ls->v[k] * sx;
-            o->lloyd_den += ls->v[k] * ls->v[k] * (double)cnt;
+            double u = q / alpha;
+            o->lloyd_num += u * sx;
+            o->lloyd_den += u * u * (double)cnt;
         }
         start = end;
     }
@@ -154,9 +184,15 @@ int eval_full(const prep *p, const levelset *ls, double alpha, int normalize,
                      p->st.n < 2 ? "undefined (fewer than 2 values)" : "0 (constant tensor)");
         return -1;
     }
-    for (size_t k = 0; k < ls->n; k++)
+    int cost_na = 0;
+    for (size_t k = 0; k < ls->n; k++) {
         if (ls->terms[k] > r->adds_worst)
             r->adds_worst = ls->terms[k];
+        if (ls->terms[k] < 0)
+            cost_na = 1;
+    }
+    if (cost_na)
+        r->adds_worst = -1;
     if (p->st.n == 0) {
         r->mse = r->sqnr_db = r->max_abs_err = r->clipped = NAN;
         r->entropy_bits = r->adds_mean = r->shifts_mean = NAN;
@@ -184,11 +220,14 @@ int eval_full(const prep *p, const levelset *ls, double alpha, int normalize,
     r->max_abs_err = o.maxerr;
     r->entropy_bits = o.entropy_acc > 0 ? o.entropy_acc : 0;
     r->levels_used = o.used;
-    r->adds_mean = o.adds / n;
-    r->shifts_mean = o.adds / n;
-    /* clipped: |x| > alpha (unsigned: x > alpha or x < 0) */
-    uint64_t above = p->st.n - prep_rank_le(p, m + s * alpha);
-    uint64_t below = ls->is_signed ? prep_rank_lt(p, m - s * alpha) : prep_rank_lt(p, m);
+    r->adds_mean = cost_na ? NAN : o.adds / n;
+    r->shifts_mean = cost_na ? NAN : o.adds / n;
+    /* clipped: |x| > alpha (unsigned: x > alpha or x < 0); affine: outside
+     * shift -+ alpha */
+    double sh = eval_shift(p, ls, alpha, normalize);
+    uint64_t above = p->st.n - prep_rank_le(p, m + s * (sh + alpha));
+    uint64_t below = ls->asym ? prep_rank_lt(p, m + s * (sh - alpha))
+                     : ls->is_signed ? prep_rank_lt(p, m - s * alpha) : prep_rank_lt(p, m);
     r->clipped = (double)(above + below) / n;
     return 0;
 }
@@ -227,7 +266,7 @@ static double refine(const prep *p, const levelset *ls, int normalize, double a,
 
 double eval_best_alpha(const prep *p, const levelset *ls, int normalize, double *mse_out)
 {
-    double amax = eval_xabsmax(p, normalize);
+    double amax = eval_alpha_max(p, ls, normalize);
     if (p->st.n == 0 || !(amax > 0)) {
         if (mse_out)
             *mse_out = p->st.n ? 0 : NAN;

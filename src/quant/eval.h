@@ -24,8 +24,8 @@ typedef struct eval_result {
     double max_abs_err;
     double clipped;        /* fraction */
     double entropy_bits;
-    double adds_mean, shifts_mean;
-    int adds_worst;
+    double adds_mean, shifts_mean;   /* NaN when a level is not a sum of powers of two */
+    int adds_worst;                  /* -1 then */
     uint64_t levels_used;
     uint64_t levels_total;
     uint64_t n;            /* finite elements evaluated */
@@ -35,6 +35,15 @@ typedef struct eval_result {
 int eval_can_normalize(const prep *p);
 /* max |x| over the tensor, in x units. */
 double eval_xabsmax(const prep *p, int normalize);
+/* The largest useful alpha for this level set: max |x|, or for an affine
+ * set (ls->asym) the half-range (max x - min x) / 2. */
+double eval_alpha_max(const prep *p, const levelset *ls, int normalize);
+/* The offset of the levels in x units: level k is shift + alpha * v[k].
+ * 0 unless ls->asym; then the range [c - alpha, c + alpha] around the
+ * tensor's midrange c, moved so that 0 is a level (integer zero point
+ * zp = round((alpha - c) / scale), scale = 2 alpha / (n - 1), clamped to
+ * 0 .. n - 1): shift = alpha - zp * scale. */
+double eval_shift(const prep *p, const levelset *ls, double alpha, int normalize);
 /* The x-space transform and its inverse. */
 double eval_x_of_w(const prep *p, int normalize, double w);
 double eval_w_of_x(const prep *p, int normalize, double x);

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 #include "quant/levels.h"
+#include "quant/schemes.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -84,6 +85,12 @@ static int finish(const char *name, int bits, int is_signed, double *mag, int *c
     free(tmp);
     free(tcost);
     return 0;
+}
+
+int levels_finish(const char *name, int bits, int is_signed, double *mag, int *cost,
+                  size_t m, levelset *out)
+{
+    return finish(name, bits, is_signed, mag, cost, m, out);
 }
 
 static int mag_bits(int bits, int is_signed)
@@ -224,27 +231,44 @@ static int build_apot(int bits, int is_signed, const levels_params *prm,
 }
 
 static const scheme_def scheme_uniform = {
-    "uniform", "uniform levels j/(2^B-1)", 2, 8, build_uniform,
+    "uniform", "uniform levels j/(2^B-1)", 2, 8, build_uniform, 0,
 };
 static const scheme_def scheme_pot = {
-    "pot", "powers of two 2^-j and 0", 2, 8, build_pot,
+    "pot", "powers of two 2^-j and 0", 2, 8, build_pot, 0,
 };
 static const scheme_def scheme_apot = {
-    "apot", "additive powers of two (Li, Dong & Wang, ICLR 2020), k = 2", 2, 8, build_apot,
+    "apot", "additive powers of two (Li, Dong & Wang, ICLR 2020), k = 2", 2, 8, build_apot, 0,
 };
 
 const scheme_def *const levels_schemes[] = {
     &scheme_uniform,
     &scheme_pot,
     &scheme_apot,
+    &scheme_int_asym,
+    &scheme_nf4,
+    &scheme_fp4_e2m1,
+    &scheme_fp6_e2m3,
+    &scheme_fp6_e3m2,
+    &scheme_fp8_e4m3,
+    &scheme_fp8_e5m2,
+    &scheme_mxfp4,
+    &scheme_log2_sqrt2,
+    &scheme_lloyd_max,
+    &scheme_custom,
     NULL,
 };
 
 const scheme_def *levels_find(const char *name)
 {
-    for (size_t i = 0; levels_schemes[i]; i++)
-        if (strcmp(levels_schemes[i]->name, name) == 0)
-            return levels_schemes[i];
+    const char *colon = strchr(name, ':');
+    size_t len = colon ? (size_t)(colon - name) : strlen(name);
+    for (size_t i = 0; levels_schemes[i]; i++) {
+        const scheme_def *s = levels_schemes[i];
+        if (strlen(s->name) != len || strncmp(s->name, name, len) != 0)
+            continue;
+        if (!colon == !(s->flags & SCHEME_ARG))
+            return s;
+    }
     return NULL;
 }
 
@@ -256,6 +280,16 @@ int levels_build(const char *scheme, int bits, int is_signed,
     if (!s) {
         util_err_set(err, "unknown scheme '%s'", scheme);
         return -1;
+    }
+    if (s->flags & SCHEME_ARG) {
+        levels_params p2 = { 0, NULL };
+        if (prm)
+            p2 = *prm;
+        p2.arg = strchr(scheme, ':') + 1;
+        int r = s->build(bits, is_signed, &p2, out, err);
+        if (r == 0)
+            out->scheme = scheme;
+        return r;
     }
     if (bits < s->min_bits || bits > s->max_bits) {
         util_err_set(err, "%s: bits must be %d..%d, not %d", s->name, s->min_bits,

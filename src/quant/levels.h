@@ -20,6 +20,7 @@
 
 typedef struct levels_params {
     int apot_k;            /* APoT base bit-width (0 or 2: the paper's k = 2) */
+    const char *arg;       /* set by levels_build for NAME:ARG schemes (custom:FILE) */
 } levels_params;
 
 typedef struct levelset {
@@ -28,8 +29,19 @@ typedef struct levelset {
     int is_signed;
     size_t n;
     double *v;             /* ascending; max |v| == 1 */
-    int *terms;            /* per level: power-of-two terms (cost model) */
+    int *terms;            /* per level: power-of-two terms (cost model);
+                              -1: not a sum of powers of two (codebook values) */
+    int asym;              /* affine (int-asym): the levels are shift + alpha * v
+                              with the zero point of eval_shift(); else shift 0 */
 } levelset;
+
+/* scheme_def.flags */
+enum {
+    SCHEME_ARG = 1,        /* written NAME:ARG (custom:FILE) */
+    SCHEME_DATA = 2,       /* levels depend on the tensor (lloyd-max): the
+                              table's build() gives a data-free stand-in */
+    SCHEME_MX = 4,         /* OCP MX block scaling (mxfp4): fixed groups, E8M0 scales */
+};
 
 typedef struct scheme_def {
     const char *name;
@@ -37,15 +49,24 @@ typedef struct scheme_def {
     int min_bits, max_bits;
     int (*build)(int bits, int is_signed, const levels_params *prm,
                  levelset *out, util_err *err);
+    int flags;             /* SCHEME_* */
 } scheme_def;
 
 /* NULL-terminated table of every scheme. */
 extern const scheme_def *const levels_schemes[];
 
+/* Finds "custom:FILE" as the SCHEME_ARG entry "custom". */
 const scheme_def *levels_find(const char *name);
+/* For NAME:ARG schemes, out->scheme points to the caller's string. */
 int levels_build(const char *scheme, int bits, int is_signed,
                  const levels_params *prm, levelset *out, util_err *err);
 void levels_free(levelset *ls);
+
+/* For builders (schemes.c): finish a set from unnormalized magnitudes
+ * mag[0..m) (may hold duplicates) and their costs: sort, dedupe, normalize
+ * so the largest is 1, mirror when signed. */
+int levels_finish(const char *name, int bits, int is_signed, double *mag, int *cost,
+                  size_t m, levelset *out);
 
 /* Number of 1 bits in the binary expansion of a dyadic rational x >= 0
  * (x exactly representable as a double); the cost of multiplying by it. */

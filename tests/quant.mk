@@ -1,0 +1,10 @@
+## tests owned by the quant layer (issue 6: schemes, Lloyd-Max, clipping,
+## demo tensors, granularity)
+QTEST_HDR = tests/qtest.h
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_schemes
+TESTS += tests/test_schemes
+tests_test_schemes_SOURCES = tests/test_schemes.c $(QTEST_HDR)
+tests_test_schemes_CFLAGS = $(TEST_CFLAGS)
+tests_test_schemes_LDADD = $(TEST_LIBS)
+endif
