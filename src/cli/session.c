@@ -15,6 +15,16 @@ static int readable(const char *p)
     return access(p, R_OK) == 0;
 }
 
+/* The canonical form of an existing path (no "src/../data"). */
+static char *canon(char *p)
+{
+    char *r = realpath(p, NULL);
+    if (!r)
+        return p;
+    free(p);
+    return r;
+}
+
 char *session_sample_path(void)
 {
     const char *env = getenv("APOTVIEW_DATADIR");
@@ -35,7 +45,7 @@ char *session_sample_path(void)
             *slash = '\0';
             p = util_asprintf("%s/../data/%s", exe, SAMPLE_NAME);
             if (readable(p))
-                return p;
+                return canon(p);
             free(p);
         }
     }
