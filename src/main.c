@@ -15,6 +15,7 @@
 #include "cli/options.h"
 #include "cli/report.h"
 #include "plot/plot.h"
+#include "ui/ui.h"
 
 int main(int argc, char **argv)
 {
@@ -41,7 +42,17 @@ int main(int argc, char **argv)
         status = plot_cli(&o);
         break;
     case MODE_TUI:
-    case MODE_AUTO:
+        status = ui_run(&o);
+        break;
+    case MODE_AUTO: {
+        /* the viewer on a terminal (interface.md), else --report */
+        const char *term = getenv("TERM");
+        if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && term && *term && strcmp(term, "dumb") != 0)
+            status = ui_run(&o);
+        else
+            status = report_run(&o);
+        break;
+    }
     case MODE_REPORT:
     case MODE_SWEEP:
     default:

@@ -1,0 +1,123 @@
+/*
+ * app.h - the viewer's state, shared by the main loop (ui.c) and the views
+ * (view_*.c). Internal to src/ui.
+ *
+ * One app holds: the session (files and selected tensors), the background
+ * worker, the quantizer settings (an analyze_cfg, exactly what --report
+ * takes, so the numbers on screen are report's numbers), the focused
+ * scheme, the current view, and caches of computed numbers keyed by the
+ * settings they were computed with. Views draw from it and return RD_*
+ * flags; ui.c decides what to recompute and redraw.
+ */
+#ifndef APOTVIEW_UI_APP_H
+#define APOTVIEW_UI_APP_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "cli/options.h"
+#include "cli/session.h"
+#include "quant/analyze.h"
+#include "ui/keys.h"
+#include "ui/layout.h"
+#include "ui/worker.h"
+
+#define UI_MAX_SCHEMES 8
+
+/* What changed: the loop recomputes and redraws accordingly. */
+enum {
+    RD_NONE = 0,
+    RD_STATUS = 1,     /* status line only */
+    RD_VIEW = 2,       /* the whole screen */
+    RD_CALC = 4,       /* settings changed: recompute numbers */
+    RD_TENSOR = 8,     /* another tensor: tell the worker */
+    RD_QUIT = 16,
+};
+
+typedef enum ui_view { VIEW_MAIN = 0, VIEW_CURVE, VIEW_LIST, VIEW_COMPARE } ui_view;
+typedef enum ui_sort { SORT_NAME = 0, SORT_SIZE, SORT_ERROR } ui_sort;
+
+/* Numbers for one tensor at one setting. */
+typedef struct ui_calc {
+    int valid;
+    size_t item;
+    analyze_cfg cfg;       /* the settings they belong to */
+    int ok;                /* 0: msg says why there are no numbers */
+    char msg[UTIL_ERRLEN];
+    analyze_result res[UI_MAX_SCHEMES];
+    /* each scheme's MSE-optimal alpha and mse at (bits, normalize, signed) */
+    int opt_valid, opt_bits, opt_norm, opt_signed;
+    double opt_alpha[UI_MAX_SCHEMES], opt_mse[UI_MAX_SCHEMES];
+    double calc_seconds;
+} ui_calc;
+
+typedef struct app {
+    const cli_opts *o;
+    session s;
+    ui_worker *w;
+    const char *schemes[UI_MAX_SCHEMES];
+    int nschemes;
+    int focus;
+    analyze_cfg cfg;
+    size_t cur;            /* current item */
+    long other;            /* compare partner item or -1 */
+    ui_view view;
+    int help;              /* help overlay open */
+    int help_top;
+    int logscale;
+    int utf8;
+    int rows, cols;
+    /* tensor list */
+    size_t *order;
+    ui_sort sort;
+    size_t list_sel;       /* position in order */
+    size_t list_top;
+    double *list_mse;      /* focused scheme's mse per item (NAN: unknown) */
+    unsigned char *list_done; /* list_mse[i] is computed for list_key */
+    analyze_cfg list_cfg;  /* settings the list numbers belong to */
+    int list_focus;
+    int list_more;         /* prepared items still without a number */
+    /* numbers */
+    ui_calc calc, calc_other;
+    /* status-line message */
+    char msg[300];
+    int msg_err;
+    char search[128];
+    /* geometry of the last drawn list (for mouse clicks) */
+    int list_y0, list_rows;
+} app;
+
+/* ui.c */
+const char *app_item_name(const app *a, size_t item);
+const loader_tensor *app_item_tensor(const app *a, size_t item);
+const char *app_item_file(const app *a, size_t item);
+/* The prepared tensor of item, or NULL (not ready). */
+const prep *app_prep(app *a, size_t item);
+/* Make sure c holds numbers for item at the current settings. */
+void app_calc(app *a, ui_calc *c, size_t item);
+void app_message(app *a, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The focused scheme's alpha now (x units), NAN when unknown. */
+double app_alpha(const app *a);
+
+/* views: draw the whole screen body (not the status line) */
+void view_main_draw(app *a);
+void view_compare_draw(app *a);
+void view_curve_draw(app *a);
+void view_list_draw(app *a);
+/* Draw one tensor's histogram, rugs and results into a rectangle. */
+void view_tensor_panel(app *a, ui_calc *c, size_t item, int y, int x, int h, int w, int compact);
+/* list view */
+void view_list_sort(app *a);
+int view_list_action(app *a, ui_action act);
+int view_list_click(app *a, int y);
+/* Fill a->list_mse for prepared items (the focused scheme at the current
+ * settings). */
+void view_list_numbers(app *a);
+
+/* shared drawing helpers (view_main.c) */
+void draw_text(int y, int x, int maxw, int attr, const char *s);
+int draw_textf(int y, int x, int maxw, int attr, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void draw_fill(int y, int x, int w, int attr);
+/* Number of terminal columns of UTF-8 text. */
+int text_width(const char *s);
+
+#endif

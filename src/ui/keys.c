@@ -1,0 +1,96 @@
+/*
+ * keys.c - the key table (keys.h). Arrow keys and other curses codes are
+ * filled in by keys_init(), so this file needs no curses header and is
+ * testable on its own.
+ */
+#include "config.h"
+#include "ui/keys.h"
+
+#include <stddef.h>
+
+enum { K_LEFT = -1, K_RIGHT = -2, K_UP = -3, K_DOWN = -4, K_ENTER = -5, K_ESC = -6,
+       K_CTRL_L = -7, K_CTRL_C = -8, K_PGUP = -9, K_PGDN = -10 };
+
+static ui_key table[] = {
+    { { 'q', K_CTRL_C }, "q", ACT_QUIT, KV_ALL, "quit (Esc closes an overlay or view first)" },
+    { { '?' }, "?", ACT_HELP, KV_ALL, "this help (generated from the key table)" },
+    { { '+', '=' }, "+ / -", ACT_BITS_UP, KV_ALL, "bits up / down (2..8, sign bit included)" },
+    { { '-', '_' }, NULL, ACT_BITS_DOWN, KV_ALL, NULL },
+    { { 'l', K_RIGHT }, "l \u2192 / h \u2190", ACT_ALPHA_UP, KV_MAIN | KV_CURVE | KV_COMPARE,
+      "alpha up / down, small step (1% of max|x|); mouse wheel" },
+    { { 'h', K_LEFT }, NULL, ACT_ALPHA_DOWN, KV_MAIN | KV_CURVE | KV_COMPARE, NULL },
+    { { 'L' }, "L / H", ACT_ALPHA_UP_BIG, KV_ALL, "alpha up / down by a large step (10% of max|x|)" },
+    { { 'H' }, NULL, ACT_ALPHA_DOWN_BIG, KV_ALL, NULL },
+    { { 'o' }, "o", ACT_ALPHA_OPT, KV_ALL, "alpha := the MSE-optimal alpha of the focused scheme" },
+    { { 'O' }, "O", ACT_ALPHA_OPT_EACH, KV_ALL, "each scheme at its own MSE-optimal alpha (--alpha=mse)" },
+    { { 'm' }, "m", ACT_ALPHA_MAX, KV_ALL, "alpha := max|x| (no clipping)" },
+    { { 'n' }, "n", ACT_NORMALIZE, KV_ALL, "weight normalization (w - mean) / std on / off" },
+    { { 's', '\t' }, "s", ACT_SCHEME_NEXT, KV_ALL, "focus the next scheme" },
+    { { 'j', K_DOWN }, "j \u2193 / k \u2191", ACT_TENSOR_NEXT, KV_ALL, "next / previous tensor" },
+    { { 'k', K_UP }, NULL, ACT_TENSOR_PREV, KV_ALL, NULL },
+    { { '/' }, "/", ACT_SEARCH, KV_ALL, "find a tensor by name (substring or glob; empty: again)" },
+    { { 'g' }, "g", ACT_LOG, KV_MAIN | KV_COMPARE, "linear / log histogram counts" },
+    { { 'c' }, "c", ACT_CURVE, KV_ALL, "error-vs-alpha curve view (again: back)" },
+    { { 't' }, "t", ACT_LIST, KV_ALL, "tensor list view: name, shape, count, mse (again: back)" },
+    { { 'S' }, "S", ACT_SORT, KV_LIST, "tensor list: sort by name / size / error" },
+    { { K_ENTER, '\r', '\n' }, "Enter", ACT_SELECT, KV_LIST, "tensor list: show the tensor (mouse: click it)" },
+    { { 'D' }, "D", ACT_COMPARE, KV_ALL, "compare view: the same tensor name in the other file" },
+    { { 'e' }, "e", ACT_EXPORT, KV_ALL, "export the current view as a figure (asks for a file name)" },
+    { { K_ESC }, "Esc", ACT_CLOSE, KV_ALL, "close the overlay or view, back to the main view" },
+    { { K_CTRL_L }, "^L", ACT_REDRAW, KV_ALL, "redraw the screen" },
+};
+
+#define NKEYS ((int)(sizeof table / sizeof table[0]))
+
+static ui_keycodes codes;
+static int inited;
+
+static int resolve(int c)
+{
+    switch (c) {
+    case K_LEFT: return codes.left;
+    case K_RIGHT: return codes.right;
+    case K_UP: return codes.up;
+    case K_DOWN: return codes.down;
+    case K_ENTER: return codes.enter;
+    case K_ESC: return codes.esc;
+    case K_CTRL_L: return codes.ctrl_l;
+    case K_CTRL_C: return codes.ctrl_c;
+    case K_PGUP: return codes.pgup;
+    case K_PGDN: return codes.pgdn;
+    }
+    return c;
+}
+
+void keys_init(const ui_keycodes *kc)
+{
+    codes = *kc;
+    inited = 1;
+}
+
+const ui_key *keys_table(int *n)
+{
+    *n = NKEYS;
+    return table;
+}
+
+ui_action keys_lookup(int c, int view)
+{
+    if (c == 0)
+        return ACT_NONE;
+    for (int i = 0; i < NKEYS; i++) {
+        if (!(table[i].views & view))
+            continue;
+        for (int k = 0; k < 4 && table[i].codes[k]; k++) {
+            int code = table[i].codes[k];
+            if (code < 0) {
+                if (!inited)
+                    continue;
+                code = resolve(code);
+            }
+            if (code == c)
+                return table[i].action;
+        }
+    }
+    return ACT_NONE;
+}

@@ -1,0 +1,63 @@
+/*
+ * keys.h - the one key table of the viewer. Each entry binds up to four
+ * key codes to an action and carries the help text; ui.c dispatches from
+ * it and the `?` overlay is generated from it, so the help can never drift
+ * from the keys that work. No curses types here: key codes are plain ints
+ * (curses KEY_* values are passed in by the caller through keys_init()).
+ */
+#ifndef APOTVIEW_UI_KEYS_H
+#define APOTVIEW_UI_KEYS_H
+
+typedef enum ui_action {
+    ACT_NONE = 0,
+    ACT_QUIT,
+    ACT_HELP,
+    ACT_BITS_UP,
+    ACT_BITS_DOWN,
+    ACT_ALPHA_UP,
+    ACT_ALPHA_DOWN,
+    ACT_ALPHA_UP_BIG,
+    ACT_ALPHA_DOWN_BIG,
+    ACT_ALPHA_OPT,
+    ACT_ALPHA_OPT_EACH,
+    ACT_ALPHA_MAX,
+    ACT_NORMALIZE,
+    ACT_SCHEME_NEXT,
+    ACT_TENSOR_NEXT,
+    ACT_TENSOR_PREV,
+    ACT_SEARCH,
+    ACT_LOG,
+    ACT_CURVE,
+    ACT_LIST,
+    ACT_SORT,
+    ACT_SELECT,
+    ACT_COMPARE,
+    ACT_EXPORT,
+    ACT_CLOSE,
+    ACT_REDRAW,
+    ACT__COUNT
+} ui_action;
+
+/* Where a binding applies (bit mask of views). */
+enum { KV_MAIN = 1, KV_CURVE = 2, KV_LIST = 4, KV_COMPARE = 8, KV_ALL = 15 };
+
+typedef struct ui_key {
+    int codes[4];          /* 0-terminated when fewer */
+    const char *label;     /* as shown in help: "l  →" */
+    ui_action action;
+    int views;             /* KV_* mask */
+    const char *help;
+} ui_key;
+
+/* Symbolic codes set by keys_init() before the table is used. */
+typedef struct ui_keycodes {
+    int left, right, up, down, enter, esc, resize, ctrl_l, ctrl_c, pgup, pgdn, home, end;
+} ui_keycodes;
+
+void keys_init(const ui_keycodes *kc);
+/* The table and its length. */
+const ui_key *keys_table(int *n);
+/* The action of key code c in view (KV_*); ACT_NONE when unbound. */
+ui_action keys_lookup(int c, int view);
+
+#endif

@@ -1,0 +1,876 @@
+/*
+ * ui.c - the viewer's main loop (ui.h).
+ *
+ * One loop: read a key (with a timeout while the worker runs, so progress
+ * and completions show up), look it up in the key table (keys.c), let the
+ * action change the state and return RD_* flags, then redraw what the
+ * flags say. Nothing draws from a signal handler: SIGINT/SIGTERM set a
+ * flag (term.c) that the loop polls; KEY_RESIZE redraws; below the
+ * minimum size a message replaces the views.
+ *
+ * Numbers come from analyze_tensor() with an analyze_cfg, exactly as in
+ * --report; ui_calc caches them per tensor and settings, and each
+ * scheme's optimal alpha per (bits, normalize), so a keypress that moves
+ * alpha costs a few O(L log N) evaluations.
+ */
+#include "config.h"
+#include "ui/ui.h"
+
+#include <curses.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "quant/eval.h"
+#include "quant/levels.h"
+#include "ui/app.h"
+#include "ui/term.h"
+
+/* The one app (static: reachable until exit even if the worker is stuck). */
+static app A;
+
+#define CACHE_BUDGET (1024ULL * 1024 * 1024)
+
+/* ---- small accessors ------------------------------------------------------ */
+
+const loader_tensor *app_item_tensor(const app *a, size_t item)
+{
+    const session_item *it = &a->s.items[item];
+    return &a->s.files[it->file]->tensors[it->tensor];
+}
+
+const char *app_item_name(const app *a, size_t item)
+{
+    return app_item_tensor(a, item)->name;
+}
+
+const char *app_item_file(const app *a, size_t item)
+{
+    return a->s.files[a->s.items[item].file]->path;
+}
+
+const prep *app_prep(app *a, size_t item)
+{
+    const prep *p = NULL;
+    if (worker_get(a->w, item, &p, NULL, NULL, 0, NULL) != PS_DONE)
+        return NULL;
+    return p;
+}
+
+void app_message(app *a, int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->msg, sizeof a->msg, fmt, ap);
+    va_end(ap);
+    a->msg_err = err;
+}
+
+static int same_settings(const analyze_cfg *x, const analyze_cfg *y)
+{
+    return x->bits == y->bits && x->is_signed == y->is_signed && x->normalize == y->normalize &&
+           x->amode == y->amode && (x->amode == ALPHA_MSE || x->amode == ALPHA_MAX || x->alpha == y->alpha) &&
+           x->lprm.apot_k == y->lprm.apot_k;
+}
+
+void app_calc(app *a, ui_calc *c, size_t item)
+{
+    const prep *p = app_prep(a, item);
+    if (!p) {
+        c->valid = 0;
+        c->opt_valid = c->opt_valid && c->item == item;
+        return;
+    }
+    if (c->valid && c->item == item && same_settings(&c->cfg, &a->cfg))
+        return;
+    double t0 = util_now();
+    if (c->item != item)
+        c->opt_valid = 0;
+    c->item = item;
+    c->cfg = a->cfg;
+    c->valid = 1;
+    c->ok = 0;
+    c->msg[0] = '\0';
+    if (p->st.n == 0) {
+        snprintf(c->msg, sizeof c->msg, "no finite values to show (%llu elements, %llu non-finite)",
+                 (unsigned long long)p->st.count, (unsigned long long)p->st.nonfinite);
+        return;
+    }
+    util_err e = { { 0 } };
+    if (analyze_tensor(p, &a->cfg, a->schemes, a->nschemes, 0, c->res, &e) < 0) {
+        snprintf(c->msg, sizeof c->msg, "%s", e.msg);
+        return;
+    }
+    c->ok = 1;
+    if (!c->opt_valid || c->opt_bits != a->cfg.bits || c->opt_norm != a->cfg.normalize ||
+        c->opt_signed != a->cfg.is_signed) {
+        for (int i = 0; i < a->nschemes; i++) {
+            c->opt_alpha[i] = c->opt_mse[i] = NAN;
+            if (a->cfg.amode == ALPHA_MSE && c->res[i].ok) {
+                c->opt_alpha[i] = c->res[i].opt_alpha;
+                c->opt_mse[i] = c->res[i].opt_mse;
+                continue;
+            }
+            levelset ls;
+            util_err le = { { 0 } };
+            if (levels_build(a->schemes[i], a->cfg.bits, a->cfg.is_signed, &a->cfg.lprm, &ls, &le) < 0)
+                continue;
+            c->opt_alpha[i] = eval_best_alpha(p, &ls, a->cfg.normalize, &c->opt_mse[i]);
+            levels_free(&ls);
+        }
+        c->opt_valid = 1;
+        c->opt_bits = a->cfg.bits;
+        c->opt_norm = a->cfg.normalize;
+        c->opt_signed = a->cfg.is_signed;
+    }
+    c->calc_seconds = util_now() - t0;
+}
+
+double app_alpha(const app *a)
+{
+    const ui_calc *c = &a->calc;
+    if (c->valid && c->ok && c->item == a->cur && c->res[a->focus].ok)
+        return c->res[a->focus].r.alpha;
+    return NAN;
+}
+
+/* ---- tensors ------------------------------------------------------------- */
+
+static void find_other(app *a)
+{
+    a->other = -1;
+    const char *name = app_item_name(a, a->cur);
+    int f = a->s.items[a->cur].file;
+    for (size_t i = 0; i < a->s.nitems; i++) {
+        /* the next file after the current one, wrapping */
+        if (a->s.items[i].file != f && strcmp(app_item_name(a, i), name) == 0) {
+            if (a->other < 0 || (a->s.items[a->other].file < f && a->s.items[i].file > f))
+                a->other = (long)i;
+        }
+    }
+}
+
+static void tensor_changed(app *a)
+{
+    find_other(a);
+    size_t want[2] = { a->cur, a->other >= 0 ? (size_t)a->other : a->cur };
+    int n = a->view == VIEW_COMPARE && a->other >= 0 ? 2 : 1;
+    worker_evict(a->w, want, 2);
+    worker_want(a->w, want, n);
+    for (size_t k = 0; k < a->s.nitems; k++)
+        if (a->order[k] == a->cur)
+            a->list_sel = k;
+}
+
+/* ---- status line, help, too-small ---------------------------------------- */
+
+static void draw_status(app *a)
+{
+    int y = a->rows - 1;
+    int at = term_attr(R_STATUS);
+    draw_fill(y, 0, a->cols, at);
+    app_calc(a, &a->calc, a->cur);
+    char ab[32], mb[32];
+    double al = app_alpha(a);
+    const ui_calc *c = &a->calc;
+    double mse = c->valid && c->ok && c->res[a->focus].ok ? c->res[a->focus].r.mse : NAN;
+    const char *sep = a->utf8 ? " \u2502 " : " | ";
+    if (isnan(al))
+        snprintf(ab, sizeof ab, "%s", "...");
+    else
+        snprintf(ab, sizeof ab, "%.4g", al);
+    if (isnan(mse))
+        snprintf(mb, sizeof mb, "%s", "...");
+    else
+        snprintf(mb, sizeof mb, "%.4g", mse);
+    int x = draw_textf(y, 0, a->cols, at | (int)A_BOLD, " %s", a->schemes[a->focus]);
+    x += draw_textf(y, x, a->cols - x, at, "%sbits %d%salpha %s%snorm %s%smse %s", sep, a->cfg.bits, sep, ab, sep,
+                    a->cfg.normalize ? "on" : "off", sep, mb);
+    const char *right = " ?:help q:quit ";
+    int rw = (int)strlen(right);
+    char extra[340] = "";
+    double frac;
+    if (!app_prep(a, a->cur) && worker_get(a->w, a->cur, NULL, &frac, NULL, 0, NULL) == PS_RUNNING)
+        snprintf(extra, sizeof extra, "preparing %.0f%%, not final", frac * 100);
+    else if (a->msg[0])
+        snprintf(extra, sizeof extra, "%s", a->msg);
+    if (extra[0])
+        x += draw_textf(y, x, a->cols - x - rw, a->msg_err ? at | (int)A_BOLD : at, "%s%s", sep, extra);
+    if (a->cols - rw > x)
+        draw_text(y, a->cols - rw, rw, at, right);
+}
+
+static void draw_help(app *a)
+{
+    int n;
+    const ui_key *k = keys_table(&n);
+    int lines = 0;
+    for (int i = 0; i < n; i++)
+        if (k[i].label)
+            lines++;
+    int w = a->cols - 4 < 78 ? a->cols - 4 : 78;
+    int h = a->rows - 2 < lines + 4 ? a->rows - 2 : lines + 4;
+    int y0 = (a->rows - 1 - h) / 2, x0 = (a->cols - w) / 2;
+    if (y0 < 0)
+        y0 = 0;
+    int body = h - 4;
+    if (a->help_top > lines - body)
+        a->help_top = lines - body > 0 ? lines - body : 0;
+    for (int r = 0; r < h; r++)
+        draw_fill(y0 + r, x0, w, term_attr(R_NORMAL));
+    const char *hz = a->utf8 ? "\u2500" : "-";
+    for (int i = 0; i < w; i++) {
+        draw_text(y0, x0 + i, 1, 0, hz);
+        draw_text(y0 + h - 1, x0 + i, 1, 0, hz);
+    }
+    for (int r = 0; r < h; r++) {
+        draw_text(y0 + r, x0, 1, 0, a->utf8 ? "\u2502" : "|");
+        draw_text(y0 + r, x0 + w - 1, 1, 0, a->utf8 ? "\u2502" : "|");
+    }
+    draw_text(y0, x0, 1, 0, a->utf8 ? "\u250c" : "+");
+    draw_text(y0, x0 + w - 1, 1, 0, a->utf8 ? "\u2510" : "+");
+    draw_text(y0 + h - 1, x0, 1, 0, a->utf8 ? "\u2514" : "+");
+    draw_text(y0 + h - 1, x0 + w - 1, 1, 0, a->utf8 ? "\u2518" : "+");
+    draw_text(y0, x0 + 2, w - 4, term_attr(R_TITLE), " apotview keys ");
+    draw_text(y0 + 1, x0 + 2, w - 4, term_attr(R_DIM),
+              "Esc/?/q close; j/k scroll. Every key below works as listed.");
+    int row = 0;
+    for (int i = 0; i < n; i++) {
+        if (!k[i].label)
+            continue;
+        if (row >= a->help_top && row - a->help_top < body) {
+            int y = y0 + 2 + row - a->help_top;
+            draw_text(y, x0 + 2, 14, term_attr(R_HEADER), k[i].label);
+            draw_text(y, x0 + 17, w - 19, 0, k[i].help);
+        }
+        row++;
+    }
+    if (lines > body)
+        draw_textf(y0 + h - 1, x0 + w - 12, 10, term_attr(R_DIM), " %d/%d ", a->help_top + body, lines);
+}
+
+static int too_small(const app *a)
+{
+    return a->cols < LAYOUT_MIN_COLS || a->rows < layout_min_rows(a->nschemes);
+}
+
+static void draw_too_small(app *a)
+{
+    char m[200];
+    snprintf(m, sizeof m, "The window is %dx%d; apotview needs at least %dx%d. Enlarge it, or q to quit.",
+             a->cols, a->rows, LAYOUT_MIN_COLS, layout_min_rows(a->nschemes));
+    /* wrap on spaces */
+    int y = a->rows / 2 - 2 > 0 ? a->rows / 2 - 2 : 0;
+    const char *s = m;
+    while (*s && y < a->rows - 1) {
+        int len = (int)strlen(s);
+        int take = len <= a->cols - 2 ? len : a->cols - 2;
+        if (take < len)
+            for (int i = take; i > 0; i--)
+                if (s[i] == ' ') {
+                    take = i;
+                    break;
+                }
+        char line[200];
+        snprintf(line, sizeof line, "%.*s", take, s);
+        draw_text(y++, 1, a->cols - 2, term_attr(R_ERROR), line);
+        s += take;
+        while (*s == ' ')
+            s++;
+    }
+}
+
+static void draw_all(app *a)
+{
+    getmaxyx(stdscr, a->rows, a->cols);
+    erase();
+    if (too_small(a))
+        draw_too_small(a);
+    else {
+        switch (a->view) {
+        case VIEW_MAIN: view_main_draw(a); break;
+        case VIEW_CURVE: view_curve_draw(a); break;
+        case VIEW_LIST: view_list_draw(a); break;
+        case VIEW_COMPARE: view_compare_draw(a); break;
+        }
+        if (a->help)
+            draw_help(a);
+    }
+    if (a->rows >= 1)
+        draw_status(a);
+}
+
+/* ---- prompt -------------------------------------------------------------- */
+
+/* Read a line on the status row. Returns 1 with buf filled on Enter, 0 on
+ * Esc (or a signal). */
+static int prompt(app *a, const char *label, char *buf, size_t len)
+{
+    size_t n = strlen(buf);
+    curs_set(1);
+    timeout(-1);
+    for (;;) {
+        int y = a->rows - 1;
+        draw_fill(y, 0, a->cols, 0);
+        int x = draw_textf(y, 0, a->cols, A_BOLD, "%s", label);
+        draw_text(y, x, a->cols - x - 1, 0, buf);
+        move(y, x + text_width(buf) < a->cols ? x + text_width(buf) : a->cols - 1);
+        refresh();
+        int ch = getch();
+        if (term_signalled() || ch == 27) {
+            curs_set(0);
+            return 0;
+        }
+        if (ch == KEY_RESIZE) {
+            draw_all(a);
+            continue;
+        }
+        if (ch == '\n' || ch == '\r' || ch == KEY_ENTER) {
+            curs_set(0);
+            return 1;
+        }
+        if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && n > 0) {
+            /* drop a whole UTF-8 character */
+            do
+                n--;
+            while (n > 0 && ((unsigned char)buf[n] & 0xC0) == 0x80);
+            buf[n] = '\0';
+        } else if (ch == 21) { /* ^U */
+            n = 0;
+            buf[0] = '\0';
+        } else if (ch >= 32 && ch < 256 && ch != 127 && n + 1 < len) {
+            buf[n++] = (char)ch;
+            buf[n] = '\0';
+        }
+    }
+}
+
+/* ---- export -------------------------------------------------------------- */
+
+#include "plot/plot.h"
+
+static int do_export(app *a)
+{
+    const prep *p = app_prep(a, a->cur);
+    if (!p) {
+        app_message(a, 1, "export: the tensor is still being prepared");
+        return RD_STATUS;
+    }
+    char path[1024];
+    snprintf(path, sizeof path, "%s-%s.pdf", app_item_name(a, a->cur),
+             a->view == VIEW_CURVE ? "sweep" : a->view == VIEW_LIST ? "layers" : "histogram");
+    for (char *q = path; *q; q++)
+        if (*q == '/' || *q == ' ')
+            *q = '_';
+    if (!prompt(a, "export to (.pdf .png .svg .eps .tex .gp): ", path, sizeof path) || !path[0]) {
+        app_message(a, 0, "export cancelled");
+        return RD_VIEW;
+    }
+    int force = 0;
+    struct stat sb;
+    if (stat(path, &sb) == 0) {
+        char yn[8] = "";
+        if (!prompt(a, "the file exists; overwrite it? [y/N] ", yn, sizeof yn) || (yn[0] != 'y' && yn[0] != 'Y')) {
+            app_message(a, 0, "export cancelled: %s kept", path);
+            return RD_VIEW;
+        }
+        force = 1;
+    }
+    plot_spec s;
+    memset(&s, 0, sizeof s);
+    s.figure = a->view == VIEW_CURVE ? FIG_SWEEP : a->view == VIEW_LIST ? FIG_LAYERS : FIG_HISTOGRAM;
+    s.path = path;
+    s.mono = term_mono();
+    s.force = force;
+    s.cfg = a->cfg;
+    s.schemes = a->schemes;
+    s.nschemes = a->nschemes;
+    s.p = p;
+    s.tensor_name = app_item_name(a, a->cur);
+    s.file_name = app_item_file(a, a->cur);
+    s.log_counts = a->logscale;
+    plot_layer *layers = NULL;
+    if (s.figure == FIG_LAYERS) {
+        /* every prepared tensor, all schemes at the current settings */
+        layers = util_calloc(a->s.nitems, sizeof *layers);
+        int nl = 0;
+        for (size_t i = 0; i < a->s.nitems; i++) {
+            const prep *q = app_prep(a, i);
+            if (!q)
+                continue;
+            analyze_result r[UI_MAX_SCHEMES];
+            util_err e = { { 0 } };
+            if (q->st.n == 0 || analyze_tensor(q, &a->cfg, a->schemes, a->nschemes, 0, r, &e) < 0)
+                continue;
+            layers[nl].name = app_item_name(a, i);
+            layers[nl].count = app_item_tensor(a, i)->count;
+            for (int k = 0; k < a->nschemes; k++)
+                layers[nl].mse[k] = r[k].ok ? r[k].r.mse : NAN;
+            nl++;
+        }
+        s.layers = layers;
+        s.nlayers = nl;
+    }
+    util_err err = { { 0 } };
+    app_message(a, 0, "exporting %s ...", path);
+    draw_status(a);
+    refresh();
+    if (plot_export(&s, &err) < 0)
+        app_message(a, 1, "export failed: %s", err.msg);
+    else
+        app_message(a, 0, "wrote %s", path);
+    free(layers);
+    return RD_VIEW;
+}
+
+/* ---- actions ------------------------------------------------------------- */
+
+static int alpha_step(app *a, double frac)
+{
+    const prep *p = app_prep(a, a->cur);
+    if (!p || p->st.n == 0) {
+        app_message(a, 1, "alpha: %s", p ? "no finite values" : "the tensor is still being prepared");
+        return RD_STATUS;
+    }
+    if (a->cfg.normalize && !eval_can_normalize(p)) {
+        app_message(a, 1, "alpha: normalization is impossible for this tensor (press n)");
+        return RD_STATUS;
+    }
+    double xm = eval_xabsmax(p, a->cfg.normalize);
+    if (!(xm > 0))
+        xm = 1;
+    double cur = app_alpha(a);
+    if (isnan(cur))
+        cur = a->cfg.amode == ALPHA_VALUE ? a->cfg.alpha : xm;
+    double na = cur + frac * xm;
+    double lo = xm * 0.001, hi = xm * 2;
+    if (na < lo)
+        na = lo;
+    if (na > hi)
+        na = hi;
+    if (na == cur && a->cfg.amode == ALPHA_VALUE) {
+        app_message(a, 0, "alpha stays within [max|x|/1000, 2 max|x|]");
+        return RD_STATUS;
+    }
+    a->cfg.amode = ALPHA_VALUE;
+    a->cfg.alpha = na;
+    a->msg[0] = '\0';
+    return RD_VIEW | RD_CALC;
+}
+
+static int search(app *a)
+{
+    char buf[128] = "";
+    if (!prompt(a, "find tensor: ", buf, sizeof buf))
+        return RD_VIEW;
+    if (buf[0])
+        snprintf(a->search, sizeof a->search, "%s", buf);
+    if (!a->search[0])
+        return RD_VIEW;
+    size_t n = a->s.nitems;
+    for (size_t k = 1; k <= n; k++) {
+        size_t i = (a->cur + k) % n;
+        if (layout_name_matches(a->search, app_item_name(a, i))) {
+            a->cur = i;
+            app_message(a, 0, "found %s (/ Enter: next match)", app_item_name(a, i));
+            return RD_VIEW | RD_TENSOR | RD_CALC;
+        }
+    }
+    app_message(a, 1, "no tensor matches '%s'", a->search);
+    return RD_VIEW;
+}
+
+static int view_mask(const app *a)
+{
+    switch (a->view) {
+    case VIEW_CURVE: return KV_CURVE;
+    case VIEW_LIST: return KV_LIST;
+    case VIEW_COMPARE: return KV_COMPARE;
+    default: return KV_MAIN;
+    }
+}
+
+static int dispatch(app *a, ui_action act)
+{
+    if (a->view == VIEW_LIST) {
+        int r = view_list_action(a, act);
+        if (r)
+            return r;
+    }
+    switch (act) {
+    case ACT_NONE:
+        return RD_NONE;
+    case ACT_QUIT:
+        if (a->help) {
+            a->help = 0;
+            return RD_VIEW;
+        }
+        return RD_QUIT;
+    case ACT_HELP:
+        a->help = !a->help;
+        a->help_top = 0;
+        return RD_VIEW;
+    case ACT_CLOSE:
+        if (a->help)
+            a->help = 0;
+        else
+            a->view = VIEW_MAIN;
+        return RD_VIEW;
+    case ACT_BITS_UP:
+    case ACT_BITS_DOWN: {
+        int b = a->cfg.bits + (act == ACT_BITS_UP ? 1 : -1);
+        if (b < LEVELS_MIN_BITS || b > LEVELS_MAX_BITS) {
+            app_message(a, 0, "bits stay within %d..%d", LEVELS_MIN_BITS, LEVELS_MAX_BITS);
+            return RD_STATUS;
+        }
+        a->cfg.bits = b;
+        a->msg[0] = '\0';
+        return RD_VIEW | RD_CALC;
+    }
+    case ACT_ALPHA_UP: return alpha_step(a, 0.01);
+    case ACT_ALPHA_DOWN: return alpha_step(a, -0.01);
+    case ACT_ALPHA_UP_BIG: return alpha_step(a, 0.1);
+    case ACT_ALPHA_DOWN_BIG: return alpha_step(a, -0.1);
+    case ACT_ALPHA_OPT: {
+        app_calc(a, &a->calc, a->cur);
+        if (!a->calc.valid || !a->calc.ok || !a->calc.opt_valid || isnan(a->calc.opt_alpha[a->focus])) {
+            app_message(a, 1, "o: %s", a->calc.valid && !a->calc.ok ? a->calc.msg : "numbers not ready yet");
+            return RD_STATUS;
+        }
+        a->cfg.amode = ALPHA_VALUE;
+        a->cfg.alpha = a->calc.opt_alpha[a->focus];
+        app_message(a, 0, "%s optimal", a->schemes[a->focus]);
+        return RD_VIEW | RD_CALC;
+    }
+    case ACT_ALPHA_OPT_EACH:
+        a->cfg.amode = ALPHA_MSE;
+        app_message(a, 0, "each scheme at its own MSE-optimal alpha");
+        return RD_VIEW | RD_CALC;
+    case ACT_ALPHA_MAX:
+        a->cfg.amode = ALPHA_MAX;
+        app_message(a, 0, "alpha := max|x|");
+        return RD_VIEW | RD_CALC;
+    case ACT_NORMALIZE: {
+        const prep *p = app_prep(a, a->cur);
+        if (!a->cfg.normalize && p && !eval_can_normalize(p)) {
+            app_message(a, 1, "normalization refused: std is %s",
+                        p->st.n < 2 ? "undefined (fewer than 2 finite values)" : "0 (constant tensor)");
+            return RD_STATUS;
+        }
+        if (a->cfg.amode == ALPHA_VALUE && p && eval_can_normalize(p)) {
+            a->cfg.alpha = a->cfg.normalize ? a->cfg.alpha * p->st.std : a->cfg.alpha / p->st.std;
+        }
+        a->cfg.normalize = !a->cfg.normalize;
+        app_message(a, 0, "%s", a->cfg.normalize ? "x = (w - mean) / std"
+                                                 : "x = w");
+        return RD_VIEW | RD_CALC;
+    }
+    case ACT_SCHEME_NEXT:
+        a->focus = (a->focus + 1) % a->nschemes;
+        a->msg[0] = '\0';
+        return RD_VIEW;
+    case ACT_TENSOR_NEXT:
+    case ACT_TENSOR_PREV:
+        if (act == ACT_TENSOR_NEXT ? a->cur + 1 >= a->s.nitems : a->cur == 0) {
+            app_message(a, 0, a->s.nitems == 1 ? "this file has one tensor" : "no more tensors this way");
+            return RD_STATUS;
+        }
+        a->cur += act == ACT_TENSOR_NEXT ? 1 : (size_t)-1;
+        a->msg[0] = '\0';
+        return RD_VIEW | RD_TENSOR | RD_CALC;
+    case ACT_SEARCH:
+        return search(a);
+    case ACT_LOG:
+        a->logscale = !a->logscale;
+        return RD_VIEW;
+    case ACT_CURVE:
+        a->view = a->view == VIEW_CURVE ? VIEW_MAIN : VIEW_CURVE;
+        return RD_VIEW;
+    case ACT_LIST:
+        a->view = a->view == VIEW_LIST ? VIEW_MAIN : VIEW_LIST;
+        if (a->view == VIEW_LIST)
+            tensor_changed(a);
+        return RD_VIEW;
+    case ACT_COMPARE:
+        if (a->view == VIEW_COMPARE) {
+            a->view = VIEW_MAIN;
+            return RD_VIEW;
+        }
+        a->view = VIEW_COMPARE;
+        if (a->s.nfiles < 2)
+            app_message(a, 1, "compare: open two files (apotview A B) to compare a tensor across them");
+        return RD_VIEW | RD_TENSOR;
+    case ACT_EXPORT:
+        return do_export(a);
+    case ACT_REDRAW:
+        clearok(curscr, TRUE);
+        return RD_VIEW;
+    case ACT_SORT:
+    case ACT_SELECT:
+    case ACT__COUNT:
+        break;
+    }
+    return RD_NONE;
+}
+
+static int handle_mouse(app *a)
+{
+    MEVENT ev;
+    if (getmouse(&ev) != OK)
+        return RD_NONE;
+    if (ev.bstate & BUTTON4_PRESSED)
+        return alpha_step(a, 0.01);
+    if (ev.bstate & BUTTON5_PRESSED)
+        return alpha_step(a, -0.01);
+    if (!(ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)) || a->help)
+        return RD_NONE;
+    if (a->view == VIEW_LIST)
+        return view_list_click(a, ev.y);
+    if (a->view == VIEW_MAIN) {
+        ui_layout L;
+        if (layout_main(a->rows, a->cols, a->nschemes, &L) == 0 && ev.y >= L.rugs.y &&
+            ev.y < L.rugs.y + a->nschemes && ev.x < L.rugs.x + L.rugs.w) {
+            a->focus = ev.y - L.rugs.y;
+            return RD_VIEW;
+        }
+    }
+    return RD_NONE;
+}
+
+/* Handle one key code; returns RD_* flags. */
+static int handle_key(app *a, int ch)
+{
+    if (ch == KEY_RESIZE)
+        return RD_VIEW;
+    if (ch == KEY_MOUSE)
+        return handle_mouse(a);
+    if (a->help) {
+        if (ch == 'j' || ch == KEY_DOWN) {
+            a->help_top++;
+            return RD_VIEW;
+        }
+        if (ch == 'k' || ch == KEY_UP) {
+            if (a->help_top > 0)
+                a->help_top--;
+            return RD_VIEW;
+        }
+    }
+    ui_action act = keys_lookup(ch, view_mask(a));
+    if (act == ACT_NONE) {
+        if (ch >= 32 && ch < 127) {
+            app_message(a, 0, "'%c' does nothing here; ? lists the keys", ch);
+            return RD_STATUS;
+        }
+        return RD_NONE;
+    }
+    if (a->help && act != ACT_QUIT && act != ACT_HELP && act != ACT_CLOSE)
+        a->help = 0;
+    return dispatch(a, act);
+}
+
+static void apply(app *a, int fl)
+{
+    if (fl & RD_TENSOR)
+        tensor_changed(a);
+    if (fl & RD_VIEW)
+        draw_all(a);
+    else if (fl & RD_STATUS)
+        draw_status(a);
+    if (fl & (RD_VIEW | RD_STATUS))
+        refresh();
+}
+
+/* ---- setup ----------------------------------------------------------------- */
+
+static int app_open(app *a, const cli_opts *o)
+{
+    memset(a, 0, sizeof *a);
+    a->o = o;
+    a->cfg = o->cfg;
+    a->nschemes = o->nschemes < UI_MAX_SCHEMES ? o->nschemes : UI_MAX_SCHEMES;
+    for (int i = 0; i < a->nschemes; i++)
+        a->schemes[i] = o->schemes[i];
+    if (a->nschemes == 0) {
+        static const char *const def[] = { "uniform", "pot", "apot" };
+        a->nschemes = 3;
+        for (int i = 0; i < 3; i++)
+            a->schemes[i] = def[i];
+    }
+    for (int i = 0; i < a->nschemes; i++)
+        if (!levels_find(a->schemes[i])) {
+            fprintf(stderr, "apotview: unknown scheme '%s'\n", a->schemes[i]);
+            return 2;
+        }
+    a->focus = a->nschemes - 1; /* the last one named: apot by default */
+    a->other = -1;
+    if (session_open(&a->s, o, 0) < 0)
+        return 1;
+    if (a->s.nitems == 0) {
+        fprintf(stderr, "apotview: no tensor to show\n");
+        session_close(&a->s);
+        return 1;
+    }
+    size_t n = a->s.nitems;
+    a->order = util_mallocarray(n, sizeof *a->order);
+    for (size_t i = 0; i < n; i++)
+        a->order[i] = i;
+    a->list_mse = util_mallocarray(n, sizeof *a->list_mse);
+    a->list_done = util_calloc(n, 1);
+    for (size_t i = 0; i < n; i++)
+        a->list_mse[i] = NAN;
+    a->list_cfg.bits = -1;
+    a->w = worker_start(&a->s, CACHE_BUDGET);
+    if (!a->w) {
+        fprintf(stderr, "apotview: cannot start a thread\n");
+        session_close(&a->s);
+        return 1;
+    }
+    if (a->s.failed)
+        app_message(a, 1, "some files could not be opened (messages on the terminal after quitting)");
+    return 0;
+}
+
+static void app_close(app *a)
+{
+    if (worker_stop(a->w, 0.5) < 0)
+        return; /* the worker is inside a read: leave everything to exit() */
+    a->w = NULL;
+    session_close(&a->s);
+    free(a->order);
+    free(a->list_mse);
+    free(a->list_done);
+}
+
+static void init_keys(void)
+{
+    ui_keycodes kc = { KEY_LEFT, KEY_RIGHT, KEY_UP, KEY_DOWN, KEY_ENTER, 27, KEY_RESIZE, 12, 3,
+                       KEY_PPAGE, KEY_NPAGE, KEY_HOME, KEY_END };
+    keys_init(&kc);
+}
+
+/* ---- benchmark --------------------------------------------------------------- */
+
+static int cmp_d(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return a < b ? -1 : a > b;
+}
+
+static int bench(app *a, const char *keys)
+{
+    const char *rep = getenv("APOTVIEW_BENCH_REPEAT");
+    int R = rep ? atoi(rep) : 20;
+    if (R < 1)
+        R = 1;
+    double t0 = util_now();
+    size_t want = a->cur;
+    worker_want(a->w, &want, 1);
+    double secs = 0;
+    for (;;) {
+        prep_state st = worker_get(a->w, a->cur, NULL, NULL, NULL, 0, &secs);
+        if (st == PS_DONE || st == PS_FAILED)
+            break;
+        struct timespec ts = { 0, 1000000 };
+        nanosleep(&ts, NULL);
+    }
+    double wall = util_now() - t0;
+    double tc = util_now();
+    draw_all(a);
+    refresh();
+    double first = util_now() - tc;
+    const loader_tensor *t = app_item_tensor(a, a->cur);
+    size_t nk = strlen(keys);
+    double *dt = util_mallocarray(nk * (size_t)R, sizeof *dt);
+    size_t m = 0;
+    for (int r = 0; r < R; r++)
+        for (size_t i = 0; i < nk; i++) {
+            double k0 = util_now();
+            int fl = handle_key(a, (unsigned char)keys[i]);
+            if (fl & RD_QUIT)
+                continue;
+            apply(a, fl);
+            dt[m++] = util_now() - k0;
+        }
+    term_end();
+    qsort(dt, m, sizeof *dt, cmp_d);
+    printf("tensor %s: %llu elements\n", t->name, (unsigned long long)t->count);
+    printf("preparation: %.3f s (worker), %.3f s wall\n", secs, wall);
+    printf("first full draw with all numbers (includes each scheme's optimal alpha): %.2f ms\n", first * 1e3);
+    if (m)
+        printf("keypress to finished redraw over %zu keys '%s' x %d, %dx%d screen: median %.3f ms, p90 %.3f ms, max %.3f ms\n",
+               m, keys, R, a->cols, a->rows, dt[m / 2] * 1e3, dt[m * 9 / 10] * 1e3, dt[m - 1] * 1e3);
+    printf("status: %s bits %d alpha %.6g norm %s mse %.6g\n", a->schemes[a->focus], a->cfg.bits, app_alpha(a),
+           a->cfg.normalize ? "on" : "off", a->calc.valid && a->calc.ok ? a->calc.res[a->focus].r.mse : NAN);
+    free(dt);
+    return 0;
+}
+
+/* ---- main loop ----------------------------------------------------------------- */
+
+int ui_run(const cli_opts *o)
+{
+    app *a = &A;
+    int r = app_open(a, o);
+    if (r)
+        return r;
+    init_keys();
+    const char *bkeys = getenv("APOTVIEW_BENCH_KEYS");
+    char err[256];
+    int rows = 30, cols = 100;
+    if (bkeys) {
+        const char *sz = getenv("APOTVIEW_BENCH_SIZE");
+        if (sz && sscanf(sz, "%dx%d", &cols, &rows) != 2) {
+            cols = 100;
+            rows = 30;
+        }
+    }
+    if (term_init(bkeys != NULL, rows, cols, err, sizeof err) < 0) {
+        fprintf(stderr, "apotview: %s\n", err);
+        app_close(a);
+        return 1;
+    }
+    a->utf8 = term_utf8();
+    getmaxyx(stdscr, a->rows, a->cols);
+    if (bkeys) {
+        bench(a, bkeys);
+        app_close(a);
+        return 0;
+    }
+    tensor_changed(a);
+    draw_all(a);
+    refresh();
+    uint64_t gen = worker_generation(a->w);
+    int status = 0;
+    for (;;) {
+        int busy = worker_busy(a->w) || (a->view == VIEW_LIST && a->list_more);
+        timeout(busy ? 100 : 500);
+        int ch = getch();
+        int sig = term_signalled();
+        if (sig) {
+            status = 128 + sig;
+            break;
+        }
+        int fl;
+        if (ch == ERR) {
+            uint64_t g = worker_generation(a->w);
+            fl = g != gen || busy ? RD_VIEW : RD_NONE;
+            gen = g;
+        } else if (ch == 3) {
+            break;
+        } else
+            fl = handle_key(a, ch);
+        if (fl & RD_QUIT)
+            break;
+        apply(a, fl);
+    }
+    term_end();
+    if (a->s.failed && status == 0)
+        status = 1;
+    app_close(a);
+    return status;
+}

@@ -1,0 +1,162 @@
+/*
+ * view_curve.c - the error-vs-alpha view: each scheme's mse over alpha in
+ * (0, max(max|x|, alpha)] on a log scale, one column per alpha (eval_curve:
+ * O(L log N) per point), the current alpha as a dotted vertical line and
+ * each scheme's MSE-optimal alpha marked on its curve.
+ */
+#include "config.h"
+
+#include <curses.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quant/eval.h"
+#include "quant/levels.h"
+#include "ui/app.h"
+#include "ui/term.h"
+
+void view_curve_draw(app *a)
+{
+    app_calc(a, &a->calc, a->cur);
+    ui_calc *c = &a->calc;
+    const loader_tensor *t = app_item_tensor(a, a->cur);
+    int utf8 = a->utf8;
+    draw_fill(0, 0, a->cols, term_attr(R_HEADER));
+    draw_textf(0, 0, a->cols, term_attr(R_HEADER), "mse vs alpha   %s   bits %d   norm %s   (c: back)",
+               t->name, a->cfg.bits, a->cfg.normalize ? "on" : "off");
+    const prep *p = app_prep(a, a->cur);
+    if (!p || !c->valid || !c->ok) {
+        draw_text(2, 2, a->cols - 4, term_attr(c->valid && !c->ok ? R_ERROR : R_DIM),
+                  c->valid && !c->ok ? c->msg : "waiting for the tensor to be prepared");
+        return;
+    }
+    int M = 9;
+    int legend_rows = 1;
+    int W = a->cols - M - 1;
+    int H = a->rows - 1 - 1 - 2 - legend_rows;
+    if (W < 10 || H < 4)
+        return;
+    int norm = c->cfg.normalize;
+    double amax = eval_xabsmax(p, norm);
+    double fa = app_alpha(a);
+    double top = fmax(amax, isnan(fa) ? 0 : fa);
+    if (!(top > 0)) {
+        draw_text(2, 2, a->cols - 4, term_attr(R_DIM), "all values are zero: every alpha gives mse 0");
+        return;
+    }
+    int ns = a->nschemes;
+    double *alphas = util_mallocarray((size_t)W, sizeof *alphas);
+    double *mse = util_mallocarray((size_t)W * (size_t)ns, sizeof *mse);
+    for (int i = 0; i < W; i++)
+        alphas[i] = top * (i + 1) / W;
+    double ylo = INFINITY, yhi = 0;
+    for (int s = 0; s < ns; s++) {
+        levelset ls;
+        util_err e = { { 0 } };
+        if (levels_build(a->schemes[s], c->cfg.bits, c->cfg.is_signed, &c->cfg.lprm, &ls, &e) < 0) {
+            for (int i = 0; i < W; i++)
+                mse[s * W + i] = NAN;
+            continue;
+        }
+        eval_curve(p, &ls, norm, alphas, W, mse + (size_t)s * W);
+        levels_free(&ls);
+        for (int i = 0; i < W; i++) {
+            double v = mse[s * W + i];
+            if (v > 0 && isfinite(v)) {
+                ylo = fmin(ylo, v);
+                yhi = fmax(yhi, v);
+            }
+        }
+        if (c->opt_valid && c->opt_mse[s] > 0)
+            ylo = fmin(ylo, c->opt_mse[s]);
+    }
+    if (!(yhi > 0)) {
+        draw_text(2, 2, a->cols - 4, term_attr(R_DIM), "mse is 0 at every alpha");
+        free(alphas);
+        free(mse);
+        return;
+    }
+    if (!(yhi > ylo))
+        yhi = ylo * 10;
+    ylo /= 1.2;
+    yhi *= 1.2;
+    int y0 = 1;
+    /* current alpha */
+    int fc = isnan(fa) ? -1 : layout_col_of_x(fa, 0, top, W);
+    if (fc >= 0)
+        for (int r = 0; r < H; r++)
+            draw_text(y0 + r, M + fc, 1, term_attr(R_ALPHA), utf8 ? "\u250a" : ":");
+    for (int s = 0; s < ns; s++) {
+        int sa = term_scheme_attr(s);
+        int prev = -1;
+        for (int i = 0; i < W; i++) {
+            int r = layout_row_of_logy(mse[s * W + i], ylo, yhi, H);
+            if (r < 0) {
+                prev = -1;
+                continue;
+            }
+            int from = r, to = r;
+            if (prev >= 0) {
+                from = prev < r ? prev + 1 : r;
+                to = prev > r ? prev - 1 : r;
+                if (from > to) {
+                    from = r;
+                    to = r;
+                }
+            }
+            for (int rr = from; rr <= to; rr++)
+                draw_text(y0 + rr, M + i, 1, sa, utf8 ? "\u2022" : "*");
+            prev = r;
+        }
+        if (c->opt_valid) {
+            int oc = layout_col_of_x(c->opt_alpha[s], 0, top, W);
+            int orow = layout_row_of_logy(c->opt_mse[s], ylo, yhi, H);
+            if (oc >= 0 && orow >= 0)
+                draw_text(y0 + orow, M + oc, 1, sa | A_REVERSE, utf8 ? "\u25c6" : "O");
+        }
+    }
+    char b[32];
+    draw_textf(y0, 0, M - 1, term_attr(R_DIM), "%8s", layout_fmt_num(b, sizeof b, yhi, 3, 8));
+    draw_textf(y0 + H / 2, 0, M - 1, term_attr(R_DIM), "%8s",
+               layout_fmt_num(b, sizeof b, sqrt(ylo * yhi), 3, 8));
+    draw_textf(y0 + H - 1, 0, M - 1, term_attr(R_DIM), "%8s", layout_fmt_num(b, sizeof b, ylo, 3, 8));
+    draw_text(y0 + 1, 0, M - 1, term_attr(R_DIM), "mse log");
+    /* x axis */
+    int ay = y0 + H;
+    for (int i = 0; i < W; i++)
+        draw_text(ay, M + i, 1, term_attr(R_AXIS), utf8 ? "\u2500" : "-");
+    double ticks[64], step;
+    int maxt = W / 10 < 2 ? 2 : W / 10 > 60 ? 60 : W / 10;
+    int nt = layout_ticks(0, top, maxt, ticks, &step);
+    int last_end = -1;
+    for (int i = 0; i < nt; i++) {
+        int col = layout_col_of_x(ticks[i], 0, top, W);
+        if (col < 0)
+            continue;
+        draw_text(ay, M + col, 1, term_attr(R_AXIS), utf8 ? "\u253c" : "+");
+        layout_fmt_tick(b, sizeof b, ticks[i], step);
+        int lw = (int)strlen(b);
+        int st = col - lw / 2 < 0 ? 0 : col - lw / 2;
+        if (st + lw > W)
+            st = W - lw;
+        if (st <= last_end)
+            continue;
+        draw_text(ay + 1, M + st, lw, term_attr(R_AXIS), b);
+        last_end = st + lw;
+    }
+    draw_text(ay + 1, 0, M - 1, term_attr(R_DIM), norm ? "alpha(x)" : "alpha");
+    /* legend */
+    int x = 1;
+    int ly = ay + 2;
+    for (int s = 0; s < ns; s++) {
+        char ob[24], mb[24];
+        x += draw_textf(ly, x, a->cols - x, term_scheme_attr(s), "%s %s opt %s mse %s   ", utf8 ? "\u2022" : "*",
+                        a->schemes[s], c->opt_valid ? layout_fmt_num(ob, sizeof ob, c->opt_alpha[s], 4, 10) : "?",
+                        c->opt_valid ? layout_fmt_num(mb, sizeof mb, c->opt_mse[s], 4, 10) : "?");
+    }
+    draw_textf(ly, x, a->cols - x, term_attr(R_ALPHA), "%s current alpha", utf8 ? "\u250a" : ":");
+    free(alphas);
+    free(mse);
+}

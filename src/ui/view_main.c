@@ -1,0 +1,463 @@
+/*
+ * view_main.c - the main view (header, histogram with eighth blocks, axis,
+ * level rugs with legend and +-alpha, results panel) and the compare view
+ * (two tensor panels side by side), plus small drawing helpers.
+ *
+ * A tensor panel is drawn from a ui_calc (the numbers) and the prepared
+ * tensor (the histogram, O(columns log N) through eval_histogram); the
+ * geometry comes from layout.c.
+ */
+#include "config.h"
+
+#include <curses.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#include "quant/eval.h"
+#include "quant/levels.h"
+#include "ui/app.h"
+#include "ui/term.h"
+
+int text_width(const char *s)
+{
+    int w = 0;
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    size_t len = strlen(s);
+    while (len > 0) {
+        wchar_t wc;
+        size_t k = mbrtowc(&wc, s, len, &st);
+        if (k == (size_t)-1 || k == (size_t)-2) {
+            w++;
+            s++;
+            len--;
+            memset(&st, 0, sizeof st);
+            continue;
+        }
+        if (k == 0)
+            break;
+        int cw = wcwidth(wc);
+        w += cw > 0 ? cw : 0;
+        s += k;
+        len -= k;
+    }
+    return w;
+}
+
+/* Write s at (y, x), at most maxw columns (whole characters). */
+void draw_text(int y, int x, int maxw, int attr, const char *s)
+{
+    if (maxw <= 0 || y < 0 || y >= LINES || x >= COLS)
+        return;
+    if (x + maxw > COLS)
+        maxw = COLS - x;
+    attron(attr);
+    mbstate_t st;
+    memset(&st, 0, sizeof st);
+    int col = 0;
+    size_t len = strlen(s);
+    move(y, x);
+    while (len > 0) {
+        wchar_t wc;
+        size_t k = mbrtowc(&wc, s, len, &st);
+        if (k == (size_t)-1 || k == (size_t)-2) {
+            memset(&st, 0, sizeof st);
+            if (col + 1 > maxw)
+                break;
+            addch('?');
+            col++;
+            s++;
+            len--;
+            continue;
+        }
+        if (k == 0)
+            break;
+        int cw = wcwidth(wc);
+        if (cw < 0)
+            cw = 1;
+        if (col + cw > maxw)
+            break;
+        addnstr(s, (int)k);
+        col += cw;
+        s += k;
+        len -= k;
+    }
+    attroff(attr);
+}
+
+int draw_textf(int y, int x, int maxw, int attr, const char *fmt, ...)
+{
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    draw_text(y, x, maxw, attr, buf);
+    return text_width(buf);
+}
+
+void draw_fill(int y, int x, int w, int attr)
+{
+    if (y < 0 || y >= LINES)
+        return;
+    attron(attr);
+    for (int i = 0; i < w && x + i < COLS; i++)
+        mvaddch(y, x + i, ' ');
+    attroff(attr);
+}
+
+static const char *num(char *b, size_t n, double v)
+{
+    return layout_fmt_num(b, n, v, 4, 10);
+}
+
+/* ---- header ------------------------------------------------------------ */
+
+static void draw_header(app *a, ui_calc *c, size_t item, int y, int x, int w, int compact)
+{
+    const loader_tensor *t = app_item_tensor(a, item);
+    char shape[256];
+    session_shape_str(t, shape, sizeof shape);
+    char cnt[32];
+    util_fmt_si(cnt, sizeof cnt, (double)t->count, 3);
+    const char *file = app_item_file(a, item);
+    const char *base = strrchr(file, '/');
+    base = base ? base + 1 : file;
+    draw_fill(y, x, w, term_attr(R_HEADER));
+    if (compact)
+        draw_textf(y, x, w, term_attr(R_HEADER), "%s: %s %s", base, t->name, shape);
+    else
+        draw_textf(y, x, w, term_attr(R_HEADER), "%s  %s [%zu/%zu]  %s %s  %s values", base,
+                   t->name, item + 1, a->s.nitems, dtype_name(t->dtype), shape, cnt);
+    const prep *p = app_prep(a, item);
+    double frac;
+    char err[UTIL_ERRLEN];
+    prep_state ps = worker_get(a->w, item, NULL, &frac, err, sizeof err, NULL);
+    if (!p) {
+        if (ps == PS_FAILED)
+            draw_textf(y + 1, x, w, term_attr(R_ERROR), "cannot show this tensor: %s", err);
+        else
+            draw_textf(y + 1, x, w, term_attr(R_DIM), "preparing (read, sort, prefix sums) %3.0f%%  numbers follow when ready",
+                       frac * 100);
+        return;
+    }
+    char b[6][24];
+    const prep_stats *st = &p->st;
+    int n = 0;
+    if (compact)
+        n = draw_textf(y + 1, x, w, 0, "mean %s std %s |w|max %s kurt %s", num(b[0], 24, st->mean),
+                       num(b[1], 24, st->std), num(b[2], 24, st->absmax), num(b[3], 24, st->kurtosis));
+    else
+        n = draw_textf(y + 1, x, w, 0, "mean %s  std %s  min %s  max %s  |w|max %s  kurtosis %s",
+                       num(b[0], 24, st->mean), num(b[1], 24, st->std), num(b[2], 24, st->min),
+                       num(b[3], 24, st->max), num(b[4], 24, st->absmax), num(b[5], 24, st->kurtosis));
+    if (st->nonfinite)
+        draw_textf(y + 1, x + n, w - n, term_attr(R_ERROR), "  nonfinite %llu (left out)",
+                   (unsigned long long)st->nonfinite);
+    (void)c;
+}
+
+/* ---- histogram, axis, rugs --------------------------------------------- */
+
+static double scheme_alpha(const ui_calc *c, int i)
+{
+    return c->valid && c->ok && c->res[i].ok ? c->res[i].r.alpha : NAN;
+}
+
+static void draw_plot(app *a, ui_calc *c, const prep *p, ui_rect hist, ui_rect axis, ui_rect rugs)
+{
+    int W = hist.w, H = hist.h;
+    if (W <= 0 || H <= 0)
+        return;
+    int norm = c->cfg.normalize && eval_can_normalize(p);
+    double xmin = eval_x_of_w(p, norm, p->st.min);
+    double xmax = eval_x_of_w(p, norm, p->st.max);
+    if (p->st.n == 0)
+        xmin = xmax = 0;
+    double amax = 0;
+    for (int i = 0; i < a->nschemes; i++) {
+        double al = scheme_alpha(c, i);
+        if (al > amax)
+            amax = al;
+    }
+    double lo, hi;
+    layout_range(xmin, xmax, amax, c->cfg.is_signed, &lo, &hi);
+    uint64_t *cnt = util_calloc((size_t)W, sizeof *cnt);
+    if (p->st.n > 0)
+        eval_histogram(p, norm, lo, nextafter(hi, INFINITY), W, cnt);
+    uint64_t mx = 0;
+    for (int i = 0; i < W; i++)
+        if (cnt[i] > mx)
+            mx = cnt[i];
+    double fa = scheme_alpha(c, a->focus);
+    int ca_lo = -1, ca_hi = -1;
+    if (fa > 0) {
+        ca_lo = c->cfg.is_signed ? layout_col_of_x(-fa, lo, hi, W) : layout_col_of_x(0, lo, hi, W);
+        ca_hi = layout_col_of_x(fa, lo, hi, W);
+    }
+    int utf8 = a->utf8;
+    for (int col = 0; col < W; col++) {
+        int e = layout_bar_eighths(cnt[col], mx, H, a->logscale);
+        double xc = layout_x_of_col(col, lo, hi, W);
+        int clipped = fa > 0 && (c->cfg.is_signed ? fabs(xc) > fa : (xc > fa || xc < 0));
+        int attr = term_attr(clipped ? R_BAR_CLIP : R_BAR);
+        for (int r = 0; r < H; r++) {
+            const char *g = layout_bar_glyph(e, r, utf8);
+            int y = hist.y + H - 1 - r;
+            if (g[0] == ' ' && (col == ca_lo || col == ca_hi)) {
+                draw_text(y, hist.x + col, 1, term_attr(R_ALPHA), utf8 ? "\u250a" : ":");
+                continue;
+            }
+            if (g[0] != ' ')
+                draw_text(y, hist.x + col, 1, attr, g);
+        }
+    }
+    /* y labels */
+    char b[32];
+    int mx0 = hist.x - LAYOUT_MARGIN;
+    draw_textf(hist.y, mx0, LAYOUT_MARGIN - 1, term_attr(R_DIM), "%8s", util_fmt_si(b, sizeof b, (double)mx, 3));
+    draw_text(hist.y + 1 < hist.y + H - 1 ? hist.y + 1 : hist.y, mx0, LAYOUT_MARGIN - 1, term_attr(R_DIM),
+              a->logscale ? "     log" : "     lin");
+    draw_text(hist.y + H - 1, mx0, LAYOUT_MARGIN - 1, term_attr(R_DIM), "       0");
+    free(cnt);
+
+    /* axis: line with tick marks, then labels */
+    double ticks[64], step;
+    int maxt = W / 10;
+    if (maxt < 2)
+        maxt = 2;
+    if (maxt > 60)
+        maxt = 60;
+    int nt = layout_ticks(lo, hi, maxt, ticks, &step);
+    for (int col = 0; col < W; col++)
+        draw_text(axis.y, axis.x + col, 1, term_attr(R_AXIS), utf8 ? "\u2500" : "-");
+    int last_end = -1;
+    for (int i = 0; i < nt; i++) {
+        int col = layout_col_of_x(ticks[i], lo, hi, W);
+        if (col < 0)
+            continue;
+        draw_text(axis.y, axis.x + col, 1, term_attr(R_AXIS), utf8 ? "\u253c" : "+");
+        layout_fmt_tick(b, sizeof b, ticks[i], step);
+        int lw = (int)strlen(b);
+        int start = col - lw / 2;
+        if (start < 0)
+            start = 0;
+        if (start + lw > W)
+            start = W - lw;
+        if (start <= last_end)
+            continue;
+        draw_text(axis.y + 1, axis.x + start, lw, term_attr(R_AXIS), b);
+        last_end = start + lw;
+    }
+    draw_text(axis.y + 1, mx0, LAYOUT_MARGIN - 1, term_attr(R_DIM), norm ? "  x=norm" : "       w");
+    if (ca_hi >= 0)
+        draw_text(axis.y, axis.x + ca_hi, 1, term_attr(R_ALPHA), utf8 ? "\u25b2" : "^");
+    if (ca_lo >= 0 && c->cfg.is_signed)
+        draw_text(axis.y, axis.x + ca_lo, 1, term_attr(R_ALPHA), utf8 ? "\u25b2" : "^");
+
+    /* rugs: one row per scheme, legend in the margin */
+    int *rc = util_calloc((size_t)W, sizeof *rc);
+    for (int i = 0; i < a->nschemes && i < rugs.h; i++) {
+        int y = rugs.y + i;
+        int sa = term_scheme_attr(i);
+        draw_textf(y, mx0, LAYOUT_MARGIN - 1, sa | (i == a->focus ? A_REVERSE : 0), "%c%-7.7s",
+                   i == a->focus ? '>' : ' ', a->schemes[i]);
+        double al = scheme_alpha(c, i);
+        levelset ls;
+        util_err e = { { 0 } };
+        if (!(al > 0) || levels_build(a->schemes[i], c->cfg.bits, c->cfg.is_signed, &c->cfg.lprm, &ls, &e) < 0)
+            continue;
+        double *xs = util_mallocarray(ls.n, sizeof *xs);
+        double sh = eval_shift(p, &ls, al, norm);
+        for (size_t k = 0; k < ls.n; k++)
+            xs[k] = sh + al * ls.v[k];
+        layout_rug(xs, ls.n, lo, hi, W, rc);
+        for (int col = 0; col < W; col++) {
+            if (!rc[col])
+                continue;
+            const char *g = layout_rug_glyph(rc[col], utf8, b, sizeof b);
+            if (rc[col] == 1 && col == layout_col_of_x(xs[ls.n - 1], lo, hi, W))
+                g = "]";
+            else if (rc[col] == 1 && ls.n > 1 && xs[0] < 0 && col == layout_col_of_x(xs[0], lo, hi, W))
+                g = "[";
+            draw_text(y, rugs.x + col, 1, sa, g);
+        }
+        free(xs);
+        levels_free(&ls);
+    }
+    free(rc);
+}
+
+/* ---- results panel ------------------------------------------------------ */
+
+enum { ROW_ALPHA, ROW_MSE, ROW_SQNR, ROW_CLIP, ROW_ENT, ROW_LEVELS, ROW_ADDS, ROW_REL, ROW_OPTA, ROW_OPTM, NROWS };
+
+static const struct {
+    const char *label;
+    int better;            /* -1 lower, +1 higher, 0 no highlight */
+} rowdef[NROWS] = {
+    { "alpha", 0 },        { "mse", -1 },     { "sqnr dB", 1 },      { "clipped", -1 },
+    { "entropy bits", 1 }, { "levels used", 1 }, { "adds/MAC", -1 }, { "vs uniform", -1 },
+    { "opt alpha", 0 },    { "opt mse", -1 },
+};
+
+static double row_value(const ui_calc *c, int i, int row)
+{
+    const analyze_result *r = &c->res[i];
+    if (!r->ok)
+        return NAN;
+    switch (row) {
+    case ROW_ALPHA: return r->r.alpha;
+    case ROW_MSE: return r->r.mse;
+    case ROW_SQNR: return r->r.sqnr_db;
+    case ROW_CLIP: return r->r.clipped;
+    case ROW_ENT: return r->r.entropy_bits;
+    case ROW_LEVELS: return r->r.levels_total ? (double)r->r.levels_used / (double)r->r.levels_total : NAN;
+    case ROW_ADDS: return r->r.adds_mean;
+    case ROW_REL: return r->relative_to_uniform;
+    case ROW_OPTA: return c->opt_valid ? c->opt_alpha[i] : NAN;
+    case ROW_OPTM: return c->opt_valid ? c->opt_mse[i] : NAN;
+    }
+    return NAN;
+}
+
+static void row_text(const ui_calc *c, int i, int row, char *b, size_t n)
+{
+    const analyze_result *r = &c->res[i];
+    double v = row_value(c, i, row);
+    if (!r->ok) {
+        snprintf(b, n, "-");
+        return;
+    }
+    switch (row) {
+    case ROW_SQNR:
+        if (isinf(v))
+            snprintf(b, n, "%s", v > 0 ? "inf" : "-inf");
+        else
+            snprintf(b, n, "%.2f", v);
+        break;
+    case ROW_CLIP: snprintf(b, n, "%.3g%%", v * 100); break;
+    case ROW_ENT: snprintf(b, n, "%.3f", v); break;
+    case ROW_LEVELS:
+        snprintf(b, n, "%llu/%llu", (unsigned long long)r->r.levels_used,
+                 (unsigned long long)r->r.levels_total);
+        break;
+    case ROW_ADDS:
+    case ROW_REL: snprintf(b, n, "%.3f", v); break;
+    default: layout_fmt_num(b, n, v, 4, 11); break;
+    }
+}
+
+static void draw_results(app *a, ui_calc *c, ui_rect R, int compact)
+{
+    if (R.h <= 0)
+        return;
+    int ns = a->nschemes;
+    int lw = compact ? 9 : 13;
+    int cw = (R.w - lw) / (ns ? ns : 1);
+    if (cw > 14)
+        cw = 14;
+    if (cw < 6)
+        cw = 6;
+    const char *amode = c->cfg.amode == ALPHA_MSE ? "opt" : c->cfg.amode == ALPHA_MAX ? "max" : "set";
+    draw_textf(R.y, R.x, lw, term_attr(R_DIM), "%s", compact ? "" : c->cfg.normalize ? "x normalized" : "x = w");
+    for (int i = 0; i < ns; i++)
+        draw_textf(R.y, R.x + lw + i * cw, cw - 1, term_scheme_attr(i) | (i == a->focus ? A_REVERSE : 0),
+                   "%*s", cw - 1, a->schemes[i]);
+    if (!c->valid || !c->ok) {
+        if (c->valid && !c->ok && R.h > 1)
+            draw_textf(R.y + 1, R.x, R.w, term_attr(R_ERROR), "%s", c->msg);
+        else if (R.h > 1)
+            draw_text(R.y + 1, R.x, R.w, term_attr(R_DIM), "numbers follow when the tensor is prepared");
+        return;
+    }
+    static const int compact_rows[] = { ROW_ALPHA, ROW_MSE, ROW_SQNR, ROW_CLIP, ROW_OPTA, ROW_OPTM };
+    int nrows = compact ? (int)(sizeof compact_rows / sizeof compact_rows[0]) : NROWS;
+    for (int k = 0; k < nrows && k + 1 < R.h; k++) {
+        int row = compact ? compact_rows[k] : k;
+        int y = R.y + 1 + k;
+        const char *lab = rowdef[row].label;
+        if (row == ROW_ALPHA && !compact)
+            draw_textf(y, R.x, lw, 0, "alpha (%s)", amode);
+        else
+            draw_text(y, R.x, lw, 0, lab);
+        double vals[UI_MAX_SCHEMES];
+        for (int i = 0; i < ns; i++)
+            vals[i] = row_value(c, i, row);
+        int best = rowdef[row].better ? layout_best(vals, ns, rowdef[row].better < 0) : -1;
+        for (int i = 0; i < ns; i++) {
+            char b[48];
+            row_text(c, i, row, b, sizeof b);
+            draw_textf(y, R.x + lw + i * cw, cw - 1, i == best ? term_attr(R_BEST) : 0, "%*s", cw - 1, b);
+        }
+    }
+}
+
+/* ---- panels -------------------------------------------------------------- */
+
+static void draw_panel_rects(app *a, ui_calc *c, size_t item, ui_rect head, ui_rect hist, ui_rect axis,
+                             ui_rect rugs, ui_rect res, int compact)
+{
+    draw_header(a, c, item, head.y, head.x, head.w, compact);
+    const prep *p = app_prep(a, item);
+    if (!p) {
+        draw_results(a, c, res, compact);
+        return;
+    }
+    if (c->valid && !c->ok && p->st.n == 0) {
+        draw_textf(hist.y + hist.h / 2, hist.x, hist.w, term_attr(R_DIM), "%s", c->msg);
+        draw_results(a, c, res, compact);
+        return;
+    }
+    draw_plot(a, c, p, hist, axis, rugs);
+    draw_results(a, c, res, compact);
+}
+
+void view_tensor_panel(app *a, ui_calc *c, size_t item, int y, int x, int h, int w, int compact)
+{
+    int ns = a->nschemes;
+    int resrows = 7;
+    int H = h - 2 - 2 - ns - resrows;
+    if (H < 3) {
+        resrows -= 3 - H;
+        H = 3;
+    }
+    ui_rect head = { y, x, 2, w };
+    ui_rect hist = { y + 2, x + LAYOUT_MARGIN, H, w - LAYOUT_MARGIN - 1 };
+    ui_rect axis = { y + 2 + H, x + LAYOUT_MARGIN, 2, hist.w };
+    ui_rect rugs = { y + 4 + H, x + LAYOUT_MARGIN, ns, hist.w };
+    ui_rect res = { y + 4 + H + ns, x, resrows, w - 1 };
+    /* the margin labels are drawn at column 0 by draw_plot: shift them */
+    (void)compact;
+    draw_panel_rects(a, c, item, head, hist, axis, rugs, res, 1);
+}
+
+void view_main_draw(app *a)
+{
+    ui_layout L;
+    layout_main(a->rows, a->cols, a->nschemes, &L);
+    app_calc(a, &a->calc, a->cur);
+    draw_panel_rects(a, &a->calc, a->cur, L.header, L.hist, L.axis, L.rugs, L.results, 0);
+}
+
+void view_compare_draw(app *a)
+{
+    int half = a->cols / 2;
+    int h = a->rows - 1;
+    app_calc(a, &a->calc, a->cur);
+    view_tensor_panel(a, &a->calc, a->cur, 0, 0, h, half, 1);
+    for (int y = 0; y < h; y++)
+        draw_text(y, half - 1, 1, term_attr(R_DIM), a->utf8 ? "\u2502" : "|");
+    if (a->other < 0) {
+        draw_text(h / 2, half + 1, a->cols - half - 1, term_attr(R_DIM),
+                  a->s.nfiles < 2 ? "compare needs a second file: apotview A.npz B.npz"
+                                  : "no tensor of this name in the other file");
+        return;
+    }
+    app_calc(a, &a->calc_other, (size_t)a->other);
+    view_tensor_panel(a, &a->calc_other, (size_t)a->other, 0, half + 1, h, a->cols - half - 1, 1);
+}

@@ -1,0 +1,240 @@
+/* worker.c - see worker.h. */
+#include "config.h"
+#include "ui/worker.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct slot {
+    prep_state st;
+    prep *p;
+    uint64_t bytes;
+    double seconds;
+    char *err;
+} slot;
+
+struct ui_worker {
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    session *s;
+    slot *slots;
+    size_t n;
+    size_t want[4];
+    int nwant;
+    long cur;              /* item being prepared, or -1 */
+    prep_progress pg;
+    int quit, exited;
+    uint64_t gen;
+    uint64_t used, budget;
+};
+
+static uint64_t estimate(const session *s, size_t item)
+{
+    const loader_file *f = s->files[s->items[item].file];
+    const loader_tensor *t = &f->tensors[s->items[item].tensor];
+    uint64_t esz = dtype_fits_float(t->dtype) ? 4 : 8;
+    return t->count * esz + t->count / PREP_BLOCK * 32 + 64;
+}
+
+static long pick(ui_worker *w)
+{
+    for (int i = 0; i < w->nwant; i++)
+        if (w->slots[w->want[i]].st == PS_NONE)
+            return (long)w->want[i];
+    for (size_t i = 0; i < w->n; i++)
+        if (w->slots[i].st == PS_NONE && w->used + estimate(w->s, i) <= w->budget)
+            return (long)i;
+    return -1;
+}
+
+static void *run(void *arg)
+{
+    ui_worker *w = arg;
+    pthread_mutex_lock(&w->mu);
+    while (!w->quit) {
+        long it = pick(w);
+        if (it < 0) {
+            pthread_cond_wait(&w->cv, &w->mu);
+            continue;
+        }
+        w->cur = it;
+        w->slots[it].st = PS_RUNNING;
+        w->pg.cancel = 0;
+        w->pg.frac = 0;
+        w->gen++;
+        loader_file *f = w->s->files[w->s->items[it].file];
+        size_t t = w->s->items[it].tensor;
+        pthread_mutex_unlock(&w->mu);
+
+        util_err err = { { 0 } };
+        double t0 = util_now();
+        prep *p = session_prepare(f, t, &w->pg, &err);
+        double dt = util_now() - t0;
+
+        pthread_mutex_lock(&w->mu);
+        slot *sl = &w->slots[it];
+        if (p) {
+            sl->st = PS_DONE;
+            sl->p = p;
+            sl->seconds = dt;
+            sl->bytes = estimate(w->s, (size_t)it);
+            w->used += sl->bytes;
+        } else if (w->pg.cancel) {
+            sl->st = PS_NONE;
+        } else {
+            sl->st = PS_FAILED;
+            free(sl->err);
+            sl->err = util_strdup(util_err_isset(&err) ? err.msg : "cannot prepare the tensor");
+        }
+        w->cur = -1;
+        w->gen++;
+    }
+    w->exited = 1;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+ui_worker *worker_start(session *s, uint64_t budget)
+{
+    ui_worker *w = util_calloc(1, sizeof *w);
+    w->s = s;
+    w->n = s->nitems;
+    w->slots = util_calloc(w->n ? w->n : 1, sizeof *w->slots);
+    w->cur = -1;
+    w->budget = budget;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    if (pthread_create(&w->th, NULL, run, w) != 0) {
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->cv);
+        free(w->slots);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+void worker_want(ui_worker *w, const size_t *items, int n)
+{
+    pthread_mutex_lock(&w->mu);
+    if (n > 4)
+        n = 4;
+    w->nwant = 0;
+    for (int i = 0; i < n; i++)
+        if (items[i] < w->n)
+            w->want[w->nwant++] = items[i];
+    if (w->cur >= 0) {
+        int wanted = 0;
+        for (int i = 0; i < w->nwant; i++)
+            if ((long)w->want[i] == w->cur)
+                wanted = 1;
+        /* a wanted item waits behind a prefetch or a stale request: cancel it */
+        if (!wanted && w->nwant > 0 && w->slots[w->want[0]].st == PS_NONE)
+            w->pg.cancel = 1;
+    }
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+prep_state worker_get(ui_worker *w, size_t item, const prep **p, double *frac,
+                      char *err, size_t errlen, double *seconds)
+{
+    if (item >= w->n)
+        return PS_FAILED;
+    pthread_mutex_lock(&w->mu);
+    slot *sl = &w->slots[item];
+    prep_state st = sl->st;
+    if (p)
+        *p = st == PS_DONE ? sl->p : NULL;
+    if (frac)
+        *frac = st == PS_RUNNING ? w->pg.frac : 0;
+    if (err && errlen) {
+        err[0] = '\0';
+        if (st == PS_FAILED && sl->err) {
+            strncpy(err, sl->err, errlen - 1);
+            err[errlen - 1] = '\0';
+        }
+    }
+    if (seconds)
+        *seconds = sl->seconds;
+    pthread_mutex_unlock(&w->mu);
+    return st;
+}
+
+uint64_t worker_generation(ui_worker *w)
+{
+    pthread_mutex_lock(&w->mu);
+    uint64_t g = w->gen;
+    pthread_mutex_unlock(&w->mu);
+    return g;
+}
+
+int worker_busy(ui_worker *w)
+{
+    pthread_mutex_lock(&w->mu);
+    int b = w->cur >= 0;
+    pthread_mutex_unlock(&w->mu);
+    return b;
+}
+
+void worker_evict(ui_worker *w, const size_t *keep, int n)
+{
+    pthread_mutex_lock(&w->mu);
+    for (size_t i = 0; i < w->n && w->used > w->budget; i++) {
+        slot *sl = &w->slots[i];
+        if (sl->st != PS_DONE)
+            continue;
+        int k = 0;
+        for (int j = 0; j < n; j++)
+            if (keep[j] == i)
+                k = 1;
+        if (k)
+            continue;
+        prep_free(sl->p);
+        sl->p = NULL;
+        sl->st = PS_NONE;
+        w->used -= sl->bytes;
+        sl->bytes = 0;
+    }
+    pthread_mutex_unlock(&w->mu);
+}
+
+int worker_stop(ui_worker *w, double timeout)
+{
+    if (!w)
+        return 0;
+    pthread_mutex_lock(&w->mu);
+    w->quit = 1;
+    w->pg.cancel = 1;
+    pthread_cond_broadcast(&w->cv);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    double end = (double)ts.tv_sec + ts.tv_nsec * 1e-9 + timeout;
+    ts.tv_sec = (time_t)end;
+    ts.tv_nsec = (long)((end - (double)ts.tv_sec) * 1e9);
+    while (!w->exited) {
+        if (pthread_cond_timedwait(&w->cv, &w->mu, &ts) == ETIMEDOUT)
+            break;
+    }
+    int done = w->exited;
+    pthread_mutex_unlock(&w->mu);
+    if (!done) {
+        pthread_detach(w->th);
+        return -1;
+    }
+    pthread_join(w->th, NULL);
+    for (size_t i = 0; i < w->n; i++) {
+        prep_free(w->slots[i].p);
+        free(w->slots[i].err);
+    }
+    free(w->slots);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    free(w);
+    return 0;
+}

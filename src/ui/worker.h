@@ -1,0 +1,46 @@
+/*
+ * worker.h - background preparation of tensors (read + sort + prefix
+ * sums) on one pthread, so the viewer stays responsive.
+ *
+ * Data structure: one slot per session item (state, prepared tensor,
+ * error, time taken). The main thread says which items it wants now
+ * (worker_want); the worker prepares those first, in order, cancelling a
+ * preparation nobody wants any more, then prefetches the other items in
+ * list order while the prepared bytes stay under the budget.
+ *
+ * Ownership: a prepared tensor belongs to the worker object; the main
+ * thread may use it from the moment worker_get() reports PS_DONE until it
+ * calls worker_evict()/worker_stop(). The worker never touches a slot
+ * once it is done. The session must outlive the worker.
+ */
+#ifndef APOTVIEW_UI_WORKER_H
+#define APOTVIEW_UI_WORKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "cli/session.h"
+
+typedef enum prep_state { PS_NONE = 0, PS_RUNNING, PS_DONE, PS_FAILED } prep_state;
+
+typedef struct ui_worker ui_worker;
+
+/* Start the thread. budget: bytes of prepared tensors kept for prefetch. */
+ui_worker *worker_start(session *s, uint64_t budget);
+/* The items wanted now, most important first (n <= 4). */
+void worker_want(ui_worker *w, const size_t *items, int n);
+/* State of item; when PS_DONE *p is set; when PS_RUNNING *frac is the
+ * progress; when PS_FAILED err gets the message. Any pointer may be NULL. */
+prep_state worker_get(ui_worker *w, size_t item, const prep **p, double *frac,
+                      char *err, size_t errlen, double *seconds);
+/* Incremented whenever a slot changes state (to notice completions). */
+uint64_t worker_generation(ui_worker *w);
+/* Is the thread preparing something? */
+int worker_busy(ui_worker *w);
+/* Free prepared tensors other than keep[0..n) while over budget. */
+void worker_evict(ui_worker *w, const size_t *keep, int n);
+/* Cancel, and wait up to timeout seconds for the thread. Returns 0 when it
+ * ended (everything is freed), -1 when it is still inside a read that
+ * cannot be interrupted (it is detached; the process is about to exit). */
+int worker_stop(ui_worker *w, double timeout);
+
+#endif
