@@ -5,10 +5,15 @@
 #include "io/npy.h"
 #include "io/npz.h"
 #include "io/safetensors.h"
+#include "io/torch.h"
+#include "io/gguf.h"
 
 const loader_format *const loader_formats[] = {
     &npy_format,
     &npz_format,
     &safetensors_format,
+    &torch_zip_format,
+    &torch_legacy_format,
+    &gguf_format,
     NULL,
 };

@@ -81,9 +81,10 @@ int zipread_stat(zipread *z, uint64_t i, const char **name, uint64_t *size,
         }
     } else if (st.comp_method == ZIP_CM_DEFLATE) {
         uint64_t lim;
-        if (util_mul_u64(st.comp_size + 64, ZIPREAD_MAX_RATIO, &lim) < 0 || st.size > lim) {
-            util_err_set(err, "%s: zip entry '%s': declares %llu bytes from %llu compressed bytes, more than deflate can produce (a zip bomb?); refusing",
-                         z->path, nm, (unsigned long long)st.size, (unsigned long long)st.comp_size);
+        if (util_mul_u64(st.comp_size + 64, ZIPREAD_MAX_RATIO, &lim) < 0 || st.size > lim ||
+            (st.size > ZIPREAD_BIG && st.size / (st.comp_size + 1) > ZIPREAD_BIG_RATIO)) {
+            util_err_set(err, "%s: zip entry '%s': declares %llu bytes from %llu compressed bytes, a zip bomb (more than %d:1 for a large entry); refusing",
+                         z->path, nm, (unsigned long long)st.size, (unsigned long long)st.comp_size, ZIPREAD_BIG_RATIO);
             return -1;
         }
     } else {

@@ -42,5 +42,10 @@ int64_t zipread_find(zipread *z, const char *name);
 
 /* Largest deflate expansion accepted (deflate cannot exceed about 1032:1). */
 #define ZIPREAD_MAX_RATIO 1100
+/* Entries larger than ZIPREAD_BIG bytes must not expand more than
+ * ZIPREAD_BIG_RATIO:1: trained weights compress barely at all, so a large
+ * entry that shrinks a hundredfold is zeros, i.e. a bomb. */
+#define ZIPREAD_BIG (16ull << 20)
+#define ZIPREAD_BIG_RATIO 100
 
 #endif
