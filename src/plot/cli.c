@@ -46,6 +46,12 @@ int plot_cli(const cli_opts *o)
                         "Try 'apotview --help' for more information.\n", o->export_path);
         return 2;
     }
+    double w, h;
+    if (plot_parse_size(o->size, &w, &h) < 0) {
+        fprintf(stderr, "apotview: --size must be single, double or WxH in cm (2..100), not '%s'\n"
+                        "Try 'apotview --help' for more information.\n", o->size);
+        return 2;
+    }
     if (o->format == FMT_JSON) {
         fprintf(stderr, "apotview: --export writes its data with --format=csv only, not json\n"
                         "Try 'apotview --help' for more information.\n");
@@ -101,7 +107,7 @@ int plot_cli(const cli_opts *o)
         s.tensor_name = f->tensors[ti].name;
         s.file_name = f->path;
         if (plot_export_csv(&s, csv, &err) < 0) {
-            fprintf(stderr, "apotview: %s: %s: %s\n", f->path, f->tensors[ti].name, err.msg);
+            fprintf(stderr, "apotview: %s\n", err.msg);
             status = 1;
         }
         prep_free(p);

@@ -207,6 +207,59 @@ static void set_styles(sbuf *b, const plot_spec *s, const fig_style *st)
                  "set key samplen 2 spacing 1.1 width 1\n");
 }
 
+
+/* A tic step of 1, 2, 2.5 or 5 times a power of ten that puts at most
+ * about one label per `per_cm` cm on an axis `len_cm` long. */
+static double nice_step(double range, double len_cm, double per_cm)
+{
+    int maxt = (int)(len_cm / per_cm);
+    if (maxt < 2)
+        maxt = 2;
+    double raw = range / maxt;
+    if (!(raw > 0))
+        return 1;
+    double p = pow(10, floor(log10(raw)));
+    static const double m[] = { 1, 2, 2.5, 5, 10 };
+    for (int i = 0; i < 5; i++)
+        if (m[i] * p >= raw * (1 - 1e-9))
+            return m[i] * p;
+    return 10 * p;
+}
+
+/* x tics for a figure of the given plot-area width. */
+static void set_xstep(sbuf *b, const fig_style *st, double lo, double hi, double chars)
+{
+    double fs = st->font_pt / 8.0;
+    double area = st->width_cm - 2.2 * fs;
+    double step = nice_step(hi - lo, area, (chars * 0.16 + 0.45) * fs);
+    sbuf_printf(b, "set xtics %.17g\nset mxtics 2\n", step);
+}
+
+/* Row labels of a strip of schemes: names at the left of the rows (row 1 at
+ * the top); with mse, each scheme's MSE at the right under a heading. */
+static void row_labels(sbuf *b, const plot_spec *s, const fig_style *st, const char *const *names,
+                       const double *mse)
+{
+    int ns = s->nschemes;
+    sbuf_puts(b, "unset ytics\n");
+    for (int i = 0; i < ns; i++) {
+        sbuf_printf(b, "set label %d ", 100 + i);
+        sbuf t = { 0 };
+        txt_scheme(&t, st, names[i]);
+        put_text(b, &t);
+        sbuf_printf(b, " at graph 0, first %d right offset -0.8, 0\n", ns - i);
+        if (mse) {
+            sbuf_printf(b, "set label %d ", 200 + i);
+            sbuf tt = { 0 };
+            txt_num(&tt, st, mse[i]);
+            put_text(b, &tt);
+            sbuf_printf(b, " at graph 1, first %d left offset 0.8, 0 tc lt %d\n", ns - i, i + 1);
+        }
+    }
+    if (mse)
+        sbuf_printf(b, "set label 300 \"MSE\" at graph 1, first %d.75 left offset 0.8, 0\n", ns);
+}
+
 /* ---- histogram --------------------------------------------------------------- */
 
 static double xlo_of(const plot_spec *s)
@@ -299,71 +352,62 @@ static int fig_histogram(const plot_spec *s, const fig_style *st, fig_data *d, s
         levels_free(&ls);
     }
 
-    /* Layout: the histogram on top, below it one row per scheme with its
-     * levels (the rug), sharing the x axis. Heights in cm -> screen. */
+    /* Layout: the histogram on top with each scheme's +-alpha dashed; below
+     * it one row per scheme with its levels (the rug) and, at the right,
+     * its MSE: the legend. Both panels share the x axis and margins.
+     * Heights in cm -> screen fractions. */
     double H = st->height_cm, fs = st->font_pt / 8.0;
-    double bot = 0.95 * fs / H;                       /* x tics + label */
-    double strip = (0.36 * ns + 0.1) * fs / H;
-    double top = 1 - 0.12 / H;
+    double bot = 1.5 * fs / H;                       /* x tics + label */
+    double strip = 0.36 * (ns + 0.6) * fs / H;
+    double top = 1 - 0.15 / H;
     double split = bot + strip;
     set_styles(b, s, st);
-    sbuf_printf(b, "set multiplot\nset lmargin 9\nset rmargin 1.5\n");
+    sbuf_puts(b, "set multiplot\nset lmargin 9\nset rmargin 10.5\n");
     sbuf_printf(b, "set xrange [%.17g:%.17g]\n", lo, hi);
-    sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", top, split + 0.06 / H);
-    sbuf_puts(b, "set format x \"\"\nset ylabel \"count\"\n");
+    set_xstep(b, st, lo, hi, 5);
+    sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", top, split + 0.08 / H);
+    sbuf_puts(b, "set format x \"\"\nset ylabel \"count\"\nunset key\n");
     if (s->log_counts) {
-        sbuf_printf(b, "set logscale y\nset yrange [0.8:%.6g]\n", fmax(peak, 1) * 40);
+        sbuf_printf(b, "set logscale y\nset yrange [0.8:%.6g]\n", fmax(peak, 1) * 1.5);
         sbuf_puts(b, "set format y \"10^{%T}\"\n");
     } else
-        sbuf_printf(b, "set yrange [0:%.6g]\n", fmax(peak, 1) * 1.55);
-    sbuf_puts(b, "set key top right Right opaque samplen 1.5\n");
+        sbuf_printf(b, "set yrange [0:%.6g]\nset ytics format \"%%.0f\"\n", fmax(peak, 1) * 1.05);
     for (int i = 0; i < ns; i++) {
         if (!res[i].ok)
             continue;
         double a = res[i].r.alpha;
-        sbuf_printf(b, "set arrow from %.17g, graph 0 to %.17g, graph 1 nohead lt %d lw 1 dt 2 back\n",
-                    a, a, i + 1);
+        const char *dt = st->mono ? "" : " dt 2";
+        sbuf_printf(b, "set arrow from %.17g, graph 0 to %.17g, graph 1 nohead lt %d lw 1%s front\n",
+                    a, a, i + 1, dt);
         if (s->cfg.is_signed)
-            sbuf_printf(b, "set arrow from %.17g, graph 0 to %.17g, graph 1 nohead lt %d lw 1 dt 2 back\n",
-                        -a, -a, i + 1);
+            sbuf_printf(b, "set arrow from %.17g, graph 0 to %.17g, graph 1 nohead lt %d lw 1%s front\n",
+                        -a, -a, i + 1, dt);
     }
-    sbuf_puts(b, "plot $hist using 1:2:");
-    sbuf_printf(b, "(%.17g) with boxes fs solid 1.0 noborder lc rgb \"#BDBDBD\" notitle", bw);
-    for (int i = 0; i < ns; i++) {
-        sbuf_puts(b, ", \\\n     keyentry with lines lt ");
-        sbuf_printf(b, "%d dt 2 title ", i + 1);
-        sbuf t = { 0 };
-        txt_scheme(&t, st, res[i].scheme);
-        if (res[i].ok) {
-            sbuf_puts(&t, st->latex ? ": $\\pm\\alpha$ = " : ": ±α = ");
-            txt_num(&t, st, res[i].r.alpha);
-            sbuf_puts(&t, ", MSE ");
-            txt_num(&t, st, res[i].r.mse);
-        }
-        put_text(b, &t);
-    }
-    sbuf_puts(b, "\n\n# The level sets at each scheme's alpha, one row per scheme.\n");
-    sbuf_puts(b, "unset arrow\nunset logscale y\nunset key\nunset ylabel\nset format x \"% h\"\n");
+    sbuf_printf(b, "plot $hist using 1:2:(%.17g) with boxes fs solid 1.0 noborder lc rgb \"#C8C8C8\" notitle\n",
+                bw);
+    sbuf_puts(b, "\n# The level sets at each scheme's alpha, one row per scheme, and the MSE.\n");
+    sbuf_puts(b, "unset arrow\nunset logscale y\nunset ylabel\nset format x \"% h\"\n");
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", split, bot);
-    sbuf_printf(b, "set yrange [0.4:%d.6]\nset border 1 lw 0.8\nset ytics scale 0 (", ns);
+    sbuf_printf(b, "set yrange [0.5:%d.1]\nset border 1 lw 0.8\n", ns + 1);
+    const char *names[OPTIONS_MAX_SCHEMES];
+    double mses[OPTIONS_MAX_SCHEMES];
     for (int i = 0; i < ns; i++) {
-        sbuf t = { 0 };
-        txt_scheme(&t, st, res[i].scheme);
-        put_text(b, &t);
-        sbuf_printf(b, " %d%s", ns - i, i + 1 < ns ? ", " : "");
+        names[i] = res[i].scheme;
+        mses[i] = res[i].ok ? res[i].r.mse : NAN;
     }
-    sbuf_puts(b, ")\nset xlabel ");
+    row_labels(b, s, st, names, mses);
+    sbuf_puts(b, "set xlabel ");
     q(b, x_label(s, st));
     sbuf_puts(b, "\n");
     for (int i = 0; i < ns; i++)
         if (res[i].ok) {
             double a = res[i].r.alpha;
-            sbuf_printf(b, "set arrow from %.17g,%d to %.17g,%d nohead lc rgb \"#BDBDBD\" lw 0.6 back\n",
+            sbuf_printf(b, "set arrow from %.17g,%d to %.17g,%d nohead lc rgb \"#A0A0A0\" lw 0.6 back\n",
                         s->cfg.is_signed ? -a : 0.0, ns - i, a, ns - i);
         }
     sbuf_puts(b, "plot ");
     for (int i = 0; i < ns; i++)
-        sbuf_printf(b, "%s$levels_%d using 1:(%d-0.3):(0):(0.6) with vectors nohead lt %d dt 1 lw 1",
+        sbuf_printf(b, "%s$levels_%d using 1:(%d-0.32):(0):(0.64) with vectors nohead lt %d dt 1 lw 1 notitle",
                     i ? ", \\\n     " : "", i + 1, ns - i, i + 1);
     sbuf_puts(b, "\nunset multiplot\n");
     return 0;
@@ -391,18 +435,15 @@ static int fig_levels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf
     set_styles(b, s, st);
     sbuf_puts(b, "unset key\nset lmargin 8\nset rmargin 2\nset tmargin 0.6\n");
     if (s->cfg.is_signed)
-        sbuf_puts(b, "set xrange [-1.06:1.06]\nset xtics -1, 0.25, 1 format \"% h\"\n");
+        sbuf_puts(b, "set xrange [-1.05:1.05]\nset xtics -1, 0.5, 1 format \"% h\"\nset mxtics 2\n");
     else
-        sbuf_puts(b, "set xrange [-0.03:1.03]\nset xtics 0, 0.125, 1 format \"% h\"\n");
-    sbuf_puts(b, "set mxtics 2\n");
-    sbuf_printf(b, "set yrange [0.45:%d.55]\nset border 1 lw 0.8\nset ytics scale 0 (", ns);
-    for (int i = 0; i < ns; i++) {
-        sbuf t = { 0 };
-        txt_scheme(&t, st, d->b[i].scheme);
-        put_text(b, &t);
-        sbuf_printf(b, " %d%s", ns - i, i + 1 < ns ? ", " : "");
-    }
-    sbuf_puts(b, ")\nset xlabel ");
+        sbuf_puts(b, "set xrange [-0.025:1.025]\nset xtics 0, 0.25, 1 format \"% h\"\nset mxtics 2\n");
+    sbuf_printf(b, "set yrange [0.45:%d.55]\nset border 1 lw 0.8\n", ns);
+    const char *names[OPTIONS_MAX_SCHEMES];
+    for (int i = 0; i < ns; i++)
+        names[i] = d->b[i].scheme;
+    row_labels(b, s, st, names, NULL);
+    sbuf_puts(b, "set xlabel ");
     sbuf t = { 0 };
     sbuf_printf(&t, "%d-bit %s levels (", s->cfg.bits, s->cfg.is_signed ? "signed" : "unsigned");
     txt_alpha(&t, st);
@@ -420,7 +461,7 @@ static int fig_levels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf
         sbuf_printf(b, "%s$levels_%d using 1:(%d-0.22):(0):(0.44) with vectors nohead lt %d dt 1 lw %s",
                     i ? ", \\\n     " : "", i + 1, ns - i, i + 1, dots ? "0.8" : "0.6");
         if (dots)
-            sbuf_printf(b, ", \\\n     $levels_%d using 1:(%d) with points lt %d ps 0.55", i + 1, ns - i, i + 1);
+            sbuf_printf(b, ", \\\n     $levels_%d using 1:(%d) with points lt %d ps 0.5", i + 1, ns - i, i + 1);
     }
     sbuf_puts(b, "\n");
     return 0;
@@ -494,7 +535,8 @@ static int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf 
     sbuf_printf(b, "\nset xrange [0:%.17g]\n", amax);
     if (isfinite(ymin) && ymax > 0)
         sbuf_printf(b, "set yrange [%.6g:%.6g]\n", ymin / 1.6, ymax * 6);
-    sbuf_puts(b, "set format x \"% h\"\nset key top right Right samplen 2 opaque\n");
+    set_xstep(b, st, 0, amax, 5);
+    sbuf_puts(b, "set format x \"% h\"\nset key top right reverse Left samplen 1 width -2\n");
     if (s->cfg.amode == ALPHA_VALUE)
         sbuf_printf(b, "set arrow from %.17g, graph 0 to %.17g, graph 1 nohead lc rgb \"#9E9E9E\" dt 3 back\n",
                     s->cfg.alpha, s->cfg.alpha);
@@ -506,10 +548,8 @@ static int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf 
         sbuf tt = { 0 };
         txt_scheme(&tt, st, res[i].scheme);
         if (res[i].ok && isfinite(res[i].opt_alpha)) {
-            sbuf_puts(&tt, st->latex ? ": $\\alpha^*$ = " : ": α* = ");
+            sbuf_puts(&tt, st->latex ? ", $\\alpha^*$ = " : ", α* = ");
             txt_num(&tt, st, res[i].opt_alpha);
-            sbuf_puts(&tt, ", MSE ");
-            txt_num(&tt, st, res[i].opt_mse);
         }
         put_text(b, &tt);
     }
@@ -545,22 +585,36 @@ static int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *
             add_row(ak[i], bits, res[i].ok ? res[i].r.alpha : NAN);
         }
     }
+    double ymin = INFINITY, ymax = 0;
+    for (int i = 0; i < ns; i++)
+        for (size_t j = 0; j < mk[i]->n; j++) {
+            double m = mk[i]->rows[j].y;
+            if (m > 0 && m < ymin)
+                ymin = m;
+            if (m > ymax)
+                ymax = m;
+        }
     set_styles(b, s, st);
-    sbuf_puts(b, "set logscale y\nset format y \"10^{%T}\"\nset ylabel \"MSE\"\n");
+    sbuf_puts(b, "set logscale y\nset format y \"10^{%T}\"\n");
+    if (isfinite(ymin) && ymax > 0)
+        sbuf_printf(b, "set yrange [%.6g:%.6g]\n", ymin / 2, ymax * 2);
     sbuf_printf(b, "set xrange [%g:%g]\nset xtics 1\nset xlabel \"bits\"\n", LEVELS_MIN_BITS - 0.3,
                 LEVELS_MAX_BITS + 0.3);
-    sbuf_puts(b, "set key top right Right samplen 2\nset offsets 0, 0, graph 0.05, graph 0.05\n");
+    sbuf_puts(b, "set key bottom left reverse Left samplen 2\n");
     sbuf t = { 0 };
-    sbuf_puts(&t, s->cfg.amode == ALPHA_MSE ? "each at its MSE-optimal "
-                  : s->cfg.amode == ALPHA_MAX ? "at " : "at fixed ");
-    txt_alpha(&t, st);
-    if (s->cfg.amode == ALPHA_MAX)
-        sbuf_puts(&t, " = max|x|");
-    else if (s->cfg.amode == ALPHA_VALUE) {
+    sbuf_puts(&t, "MSE at ");
+    if (s->cfg.amode == ALPHA_MSE) {
+        sbuf_puts(&t, "optimal ");
+        txt_alpha(&t, st);
+    } else if (s->cfg.amode == ALPHA_MAX) {
+        txt_alpha(&t, st);
+        sbuf_puts(&t, st->latex ? " = $\\max|x|$" : " = max|x|");
+    } else {
+        txt_alpha(&t, st);
         sbuf_puts(&t, " = ");
         txt_num(&t, st, s->cfg.alpha);
     }
-    sbuf_puts(b, "set key title ");
+    sbuf_puts(b, "set ylabel ");
     put_text(b, &t);
     sbuf_puts(b, "\nplot ");
     for (int i = 0; i < ns; i++) {
@@ -637,7 +691,7 @@ double figures_default_height(const plot_spec *s, double width_cm)
     double wide = width_cm > 12 ? 1 : 0;
     switch (s->figure) {
     case FIG_LEVELS:
-        return 1.35 + 0.55 * (s->nschemes > 0 ? s->nschemes : 3);
+        return 1.5 + 0.7 * (s->nschemes > 0 ? s->nschemes : 3);
     case FIG_HISTOGRAM:
         return wide ? 7.0 : 6.2 + 0.25 * (s->nschemes > 3 ? s->nschemes - 3 : 0);
     case FIG_LAYERS:

@@ -35,6 +35,10 @@ typedef enum plot_format {
 
 plot_format plot_format_of(const char *path);
 
+/* --size: single (8.5 cm), double (17.5 cm) or WxH in cm; *h = 0 when the
+ * figure's default height applies. -1 when s is not one of those. */
+int plot_parse_size(const char *s, double *w, double *h);
+
 typedef struct fig_row {
     double x, y;
     char *label;           /* owned; NULL, or a tensor name as the script

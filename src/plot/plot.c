@@ -136,7 +136,7 @@ plot_format plot_format_of(const char *path)
 
 /* --size: single (8.5 cm), double (17.5 cm) or WxH in cm. height 0: the
  * figure's default. */
-static int parse_size(const char *s, double *w, double *h)
+int plot_parse_size(const char *s, double *w, double *h)
 {
     *h = 0;
     if (!s || !*s || strcmp(s, "single") == 0) {
@@ -230,7 +230,7 @@ static int build_script(const plot_spec *s, plot_format fmt, const char *outname
                         fig_data *d, util_err *err)
 {
     double w, h;
-    if (parse_size(s->size, &w, &h) < 0) {
+    if (plot_parse_size(s->size, &w, &h) < 0) {
         util_err_set(err, "--size must be single, double or WxH in cm (2..100), not '%s'", s->size);
         return -1;
     }
@@ -258,6 +258,13 @@ static int build_script(const plot_spec *s, plot_format fmt, const char *outname
                      .width_cm = w, .height_cm = h, .font_pt = fpt };
     sbuf body = { 0 };
     if (figures_build(s, &st, d, &body, err) < 0) {
+        if (s->tensor_name && s->figure != FIG_LEVELS && s->figure != FIG_LAYERS) {
+            char m[UTIL_ERRLEN];
+            snprintf(m, sizeof m, "%s", err->msg);
+            util_err_clear(err);
+            util_err_set(err, "%s%s%s: %s", s->file_name ? s->file_name : "",
+                         s->file_name ? ": " : "", s->tensor_name, m);
+        }
         sbuf_free(&body);
         return -1;
     }
