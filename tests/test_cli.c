@@ -179,6 +179,76 @@ static void test_no_file(void **st)
     free(sample);
 }
 
+/* A whole-model report over several files: totals weighted by element
+ * count, --sort, --min-count, and identical numbers with 1 or 4 jobs. */
+static void test_model_report(void **st)
+{
+    (void)st;
+    char *dir = tu_mkdtemp();
+    tu_rng r = { 9 };
+    const int sizes[] = { 5000, 300, 12000, 40 };
+    const char *names[] = { "b.npy", "a.npy", "c.npy", "bias.npy" };
+    char args[4096] = "";
+    for (int t = 0; t < 4; t++) {
+        float *v = malloc((size_t)sizes[t] * sizeof *v);
+        for (int i = 0; i < sizes[t]; i++)
+            v[i] = (float)((t + 1) * 0.01 * tu_gauss(&r));
+        char shape[32];
+        snprintf(shape, sizeof shape, "(%d,)", sizes[t]);
+        char *p = tu_path(dir, names[t]);
+        tu_write_npy(p, 1, "<f4", 0, shape, v, (size_t)sizes[t] * sizeof *v);
+        strcat(args, " '");
+        strcat(args, p);
+        strcat(args, "'");
+        free(p);
+        free(v);
+    }
+    char *out1, *out4, *err;
+    assert_int_equal(tu_run(&out1, &err, "--report --format=json --jobs=1 %s", args), 0);
+    free(err);
+    assert_int_equal(tu_run(&out4, &err, "--report --format=json --jobs=4 %s", args), 0);
+    free(err);
+    assert_string_equal(out1, out4);
+    json_t *doc = json_loads(out1, 0, NULL);
+    json_t *ts = json_object_get(doc, "tensors");
+    assert_int_equal(json_array_size(ts), 4);
+    /* totals: sum(mse_i * n_i) / sum(n_i) per scheme */
+    json_t *tot = json_object_get(json_object_get(doc, "totals"), "results");
+    for (size_t k = 0; k < 3; k++) {
+        double sse = 0, n = 0;
+        for (size_t t = 0; t < 4; t++) {
+            json_t *tt = json_array_get(ts, t);
+            double c = (double)json_integer_value(json_object_get(tt, "count"));
+            sse += c * json_number_value(json_object_get(json_array_get(json_object_get(tt, "results"), k), "mse"));
+            n += c;
+        }
+        assert_true(tu_close_rel(json_number_value(json_object_get(json_array_get(tot, k), "mse")), sse / n, 1e-12));
+    }
+    json_decref(doc);
+    free(out1);
+    free(out4);
+    /* --sort=size --min-count=100: c (12000), b (5000), a (300); bias gone */
+    assert_int_equal(tu_run(&out1, &err, "--report --format=csv --sort=size --min-count=100 -s apot %s", args), 0);
+    char *pc = strstr(out1, ",c,"), *pb = strstr(out1, ",b,"), *pa = strstr(out1, ",a,");
+    assert_true(pc && pb && pa && pc < pb && pb < pa);
+    assert_null(strstr(out1, ",bias,"));
+    free(out1);
+    free(err);
+    assert_int_equal(tu_run(&out1, &err, "--report --format=csv --sort=name -s apot %s", args), 0);
+    pa = strstr(out1, ",a,"), pb = strstr(out1, ",b,"), pc = strstr(out1, ",bias,");
+    assert_true(pa && pb && pc && pa < pb && pb < pc);
+    free(out1);
+    free(err);
+    /* the human table of a model ends with the totals */
+    assert_int_equal(tu_run(&out1, &err, "--report %s", args), 0);
+    assert_non_null(strstr(out1, "TOTAL"));
+    assert_non_null(strstr(out1, "wins"));
+    free(out1);
+    free(err);
+    tu_rmdir(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -188,6 +258,7 @@ int main(void)
         cmocka_unit_test(test_sweep),
         cmocka_unit_test(test_cost_by_hand),
         cmocka_unit_test(test_no_file),
+        cmocka_unit_test(test_model_report),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,7 +126,8 @@ typedef struct rowdef {
     int best;        /* -1 lower is better, +1 higher, 0 no marking */
 } rowdef;
 
-enum { R_ALPHA, R_MSE, R_SQNR, R_MAXERR, R_CLIP, R_ENT, R_USED, R_ADDS, R_WORST, R_REL, R_OPT, R_N };
+enum { R_ALPHA, R_MSE, R_SQNR, R_MAXERR, R_CLIP, R_ENT, R_USED, R_ADDS, R_WORST, R_REL, R_OPT,
+       R_GAP, R_BPW, R_N };
 static const rowdef rows[R_N] = {
     [R_ALPHA] = { "alpha", 0 },
     [R_MSE] = { "mse", -1 },
@@ -138,6 +140,8 @@ static const rowdef rows[R_N] = {
     [R_WORST] = { "adds worst", -1 },
     [R_REL] = { "vs uniform", -1 },
     [R_OPT] = { "mse-opt alpha", 0 },
+    [R_GAP] = { "gap to opt dB", -1 },
+    [R_BPW] = { "bits/weight", 0 },
 };
 
 static double row_value(const analyze_result *a, int r)
@@ -151,9 +155,11 @@ static double row_value(const analyze_result *a, int r)
     case R_ENT: return a->r.entropy_bits;
     case R_USED: return (double)a->r.levels_used;
     case R_ADDS: return a->r.adds_mean;
-    case R_WORST: return a->r.adds_worst;
+    case R_WORST: return a->r.adds_worst < 0 ? NAN : a->r.adds_worst;
     case R_REL: return a->relative_to_uniform;
     case R_OPT: return a->opt_alpha;
+    case R_GAP: return a->gap_to_optimal_db;
+    case R_BPW: return a->bpw;
     }
     return NAN;
 }
@@ -184,14 +190,23 @@ static void fmt_cell(char *buf, size_t len, const analyze_result *a, int r)
                  (unsigned long long)a->r.levels_total);
         break;
     case R_WORST:
-        snprintf(buf, len, "%d", a->r.adds_worst);
+        if (a->r.adds_worst < 0)
+            snprintf(buf, len, "-");
+        else
+            snprintf(buf, len, "%d", a->r.adds_worst);
+        break;
+    case R_GAP:
+        snprintf(buf, len, isfinite(v) ? "%.3f" : "-", v);
+        break;
+    case R_BPW:
+        snprintf(buf, len, isfinite(v) ? "%.4g" : "-", v);
         break;
     default:
         snprintf(buf, len, "%s", isnan(v) ? "-" : util_fmt_si(t, sizeof t, v, 4));
     }
 }
 
-static void print_table_tensor(const loader_file *f, const loader_tensor *lt, const prep *p,
+static void print_table_tensor(const loader_file *f, const loader_tensor *lt, const prep_stats *st,
                                const cli_opts *o, const analyze_result *res, int nres,
                                const double *alphas, double *const *sweep)
 {
@@ -200,17 +215,17 @@ static void print_table_tensor(const loader_file *f, const loader_tensor *lt, co
     printf("%s  (%s)\n", lt->name, f->path);
     printf("  %s %s  %s values", dtype_name(lt->dtype), shape,
            util_fmt_si(a, sizeof a, (double)lt->count, 4));
-    if (p->st.nonfinite)
-        printf("  (%llu non-finite left out)", (unsigned long long)p->st.nonfinite);
+    if (st->nonfinite)
+        printf("  (%llu non-finite left out)", (unsigned long long)st->nonfinite);
     printf("\n");
-    if (p->st.n == 0) {
+    if (st->n == 0) {
         printf("  no finite values\n\n");
         return;
     }
     printf("  mean %s  std %s  min %s  max %s  kurtosis %.3g\n",
-           util_fmt_si(a, sizeof a, p->st.mean, 4), util_fmt_si(b, sizeof b, p->st.std, 4),
-           util_fmt_si(c, sizeof c, p->st.min, 4), util_fmt_si(d, sizeof d, p->st.max, 4),
-           p->st.kurtosis);
+           util_fmt_si(a, sizeof a, st->mean, 4), util_fmt_si(b, sizeof b, st->std, 4),
+           util_fmt_si(c, sizeof c, st->min, 4), util_fmt_si(d, sizeof d, st->max, 4),
+           st->kurtosis);
     (void)e;
     printf("  %d bits %s, alpha %s, normalize %s\n", o->cfg.bits,
            o->cfg.is_signed ? "signed" : "unsigned",
@@ -264,9 +279,10 @@ static void print_table_tensor(const loader_file *f, const loader_tensor *lt, co
 static const char csv_header[] =
     "file,name,dtype,shape,count,nonfinite,mean,std,min,max,absmax,kurtosis,"
     "scheme,bits,signed,normalize,alpha_mode,alpha,mse,sqnr_db,max_abs_err,clipped,"
-    "entropy_bits,levels_used,levels_total,adds_mean,adds_worst,shifts_mean,relative_to_uniform\n";
+    "entropy_bits,levels_used,levels_total,adds_mean,adds_worst,shifts_mean,relative_to_uniform,"
+    "gap_to_optimal_db,bpw,granularity\n";
 
-static void print_csv_tensor(const loader_file *f, const loader_tensor *lt, const prep *p,
+static void print_csv_tensor(const loader_file *f, const loader_tensor *lt, const prep_stats *st,
                              const cli_opts *o, const analyze_result *res, int nres,
                              const double *alphas, double *const *sweep)
 {
@@ -295,42 +311,44 @@ static void print_csv_tensor(const loader_file *f, const loader_tensor *lt, cons
         putchar(',');
         csv_str(lt->name);
         printf(",%s,%s,%llu,%llu,%s,%s,%s,%s,%s,%s,", dtype_name(lt->dtype), shape,
-               (unsigned long long)lt->count, (unsigned long long)p->st.nonfinite,
-               csvnum(b[0], 40, p->st.n ? p->st.mean : NAN), csvnum(b[1], 40, p->st.n ? p->st.std : NAN),
-               csvnum(b[2], 40, p->st.n ? p->st.min : NAN), csvnum(b[3], 40, p->st.n ? p->st.max : NAN),
-               csvnum(b[4], 40, p->st.n ? p->st.absmax : NAN),
-               csvnum(b[5], 40, p->st.n ? p->st.kurtosis : NAN));
+               (unsigned long long)lt->count, (unsigned long long)st->nonfinite,
+               csvnum(b[0], 40, st->n ? st->mean : NAN), csvnum(b[1], 40, st->n ? st->std : NAN),
+               csvnum(b[2], 40, st->n ? st->min : NAN), csvnum(b[3], 40, st->n ? st->max : NAN),
+               csvnum(b[4], 40, st->n ? st->absmax : NAN),
+               csvnum(b[5], 40, st->n ? st->kurtosis : NAN));
         printf("%s,%d,%s,%s,%s,", a->scheme, o->cfg.bits, o->cfg.is_signed ? "true" : "false",
                o->cfg.normalize ? "true" : "false", analyze_alpha_mode_name(o->cfg.amode));
         if (!a->ok) {
-            printf(",,,,,,,,,,,\n");
+            printf(",,,,,,,,,,,,,,%s\n", a->granularity ? a->granularity : "");
             continue;
         }
-        printf("%s,%s,%s,%s,%s,%s,%llu,%llu,%s,%d,%s,%s\n", csvnum(b[6], 40, a->r.alpha),
+        printf("%s,%s,%s,%s,%s,%s,%llu,%llu,%s,%s,%s,%s,", csvnum(b[6], 40, a->r.alpha),
                csvnum(b[7], 40, a->r.mse), csvnum(b[8], 40, a->r.sqnr_db),
                csvnum(b[9], 40, a->r.max_abs_err), csvnum(b[10], 40, a->r.clipped),
                csvnum(b[11], 40, a->r.entropy_bits), (unsigned long long)a->r.levels_used,
                (unsigned long long)a->r.levels_total, csvnum(b[12], 40, a->r.adds_mean),
-               a->r.adds_worst, csvnum(b[13], 40, a->r.shifts_mean),
-               csvnum(b[0], 40, a->relative_to_uniform));
+               csvnum(b[1], 40, a->r.adds_worst < 0 ? NAN : a->r.adds_worst),
+               csvnum(b[13], 40, a->r.shifts_mean), csvnum(b[0], 40, a->relative_to_uniform));
+        printf("%s,%s,%s\n", csvnum(b[2], 40, a->gap_to_optimal_db), csvnum(b[3], 40, a->bpw),
+               a->granularity ? a->granularity : "");
     }
 }
 
-static json_t *json_tensor(const loader_file *f, const loader_tensor *lt, const prep *p,
+static json_t *json_tensor(const loader_file *f, const loader_tensor *lt, const prep_stats *st,
                            const cli_opts *o, const analyze_result *res, int nres,
                            const double *alphas, double *const *sweep)
 {
     json_t *shape = json_array();
     for (int i = 0; i < lt->ndim; i++)
         json_array_append_new(shape, json_integer((json_int_t)lt->shape[i]));
-    int have = p->st.n > 0;
+    int have = st->n > 0;
     json_t *stats = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
-        "mean", have ? jnum(p->st.mean) : json_null(),
-        "std", have ? jnum(p->st.std) : json_null(),
-        "min", have ? jnum(p->st.min) : json_null(),
-        "max", have ? jnum(p->st.max) : json_null(),
-        "absmax", have ? jnum(p->st.absmax) : json_null(),
-        "kurtosis", have ? jnum(p->st.kurtosis) : json_null());
+        "mean", have ? jnum(st->mean) : json_null(),
+        "std", have ? jnum(st->std) : json_null(),
+        "min", have ? jnum(st->min) : json_null(),
+        "max", have ? jnum(st->max) : json_null(),
+        "absmax", have ? jnum(st->absmax) : json_null(),
+        "kurtosis", have ? jnum(st->kurtosis) : json_null());
     json_t *results = json_array();
     for (int i = 0; i < nres; i++) {
         const analyze_result *a = &res[i];
@@ -347,8 +365,12 @@ static json_t *json_tensor(const loader_file *f, const loader_tensor *lt, const 
             json_object_set_new(r, "entropy_bits", jnum(a->r.entropy_bits));
             json_object_set_new(r, "levels_used", json_integer((json_int_t)a->r.levels_used));
             json_object_set_new(r, "levels_total", json_integer((json_int_t)a->r.levels_total));
-            json_object_set_new(r, "cost", json_pack("{s:o, s:i, s:o, s:o}",
-                "adds_mean", jnum(a->r.adds_mean), "adds_worst", a->r.adds_worst,
+            json_object_set_new(r, "gap_to_optimal_db", jnum(a->gap_to_optimal_db));
+            json_object_set_new(r, "bpw", jnum(a->bpw));
+            json_object_set_new(r, "granularity", json_string(a->granularity ? a->granularity : "tensor"));
+            json_object_set_new(r, "cost", json_pack("{s:o, s:o, s:o, s:o}",
+                "adds_mean", jnum(a->r.adds_mean),
+                "adds_worst", a->r.adds_worst < 0 ? json_null() : json_integer(a->r.adds_worst),
                 "shifts_mean", jnum(a->r.shifts_mean),
                 "relative_to_uniform", jnum(a->relative_to_uniform)));
             if (isfinite(a->opt_alpha)) {
@@ -369,7 +391,262 @@ static json_t *json_tensor(const loader_file *f, const loader_tensor *lt, const 
     return json_pack("{s:s, s:s, s:s, s:o, s:I, s:I, s:o, s:o}",
         "file", f->path, "name", lt->name, "dtype", dtype_name(lt->dtype),
         "shape", shape, "count", (json_int_t)lt->count,
-        "nonfinite", (json_int_t)p->st.nonfinite, "stats", stats, "results", results);
+        "nonfinite", (json_int_t)st->nonfinite, "stats", stats, "results", results);
+}
+
+/* ---- the whole-model report: parallel, memory-bounded ------------------- */
+
+typedef struct titem {
+    int file;
+    size_t tensor;
+    int ok;
+    prep_stats st;
+    analyze_result res[OPTIONS_MAX_SCHEMES];
+    double *sweep[OPTIONS_MAX_SCHEMES];
+    uint64_t cost;           /* bytes the preparation holds at its peak */
+} titem;
+
+typedef struct pool {
+    const cli_opts *o;
+    session *s;
+    titem *items;
+    size_t n, next;
+    const double *alphas;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_mutex_t *file_mu; /* loaders need not be thread-safe */
+    uint64_t inflight, budget;
+    int failed;
+} pool;
+
+static void process(pool *pl, titem *it)
+{
+    const cli_opts *o = pl->o;
+    loader_file *f = pl->s->files[it->file];
+    const loader_tensor *lt = &f->tensors[it->tensor];
+    util_err err = { { 0 } };
+    pthread_mutex_lock(&pl->file_mu[it->file]);
+    int as_double = !dtype_fits_float(lt->dtype);
+    void *buf = session_read(f, it->tensor, as_double, &err);
+    pthread_mutex_unlock(&pl->file_mu[it->file]);
+    prep *p = NULL;
+    if (buf)
+        p = as_double ? prep_create_double(buf, lt->count, NULL, &err)
+                      : prep_create_float(buf, lt->count, NULL, &err);
+    if (!p) {
+        fprintf(stderr, "apotview: %s\n", err.msg);
+        pl->failed = 1;
+        return;
+    }
+    it->st = p->st;
+    int nres = o->nschemes;
+    if (p->st.n == 0) {
+        for (int i = 0; i < nres; i++) {
+            memset(&it->res[i], 0, sizeof it->res[i]);
+            it->res[i].scheme = o->schemes[i];
+            snprintf(it->res[i].err, sizeof it->res[i].err, "no finite values");
+        }
+    } else if (analyze_tensor(p, &o->cfg, o->schemes, nres, 0, it->res, &err) < 0) {
+        fprintf(stderr, "apotview: %s: %s: %s\n", f->path, lt->name, err.msg);
+        pl->failed = 1;
+        prep_free(p);
+        return;
+    }
+    if (pl->alphas && p->st.n > 0)
+        for (int i = 0; i < nres; i++) {
+            levelset ls;
+            util_err e2 = { { 0 } };
+            if (levels_build(it->res[i].scheme, o->cfg.bits, o->cfg.is_signed, &o->cfg.lprm, &ls, &e2) < 0)
+                continue;
+            it->sweep[i] = util_mallocarray((size_t)o->sweep_n, sizeof **it->sweep);
+            eval_curve(p, &ls, o->cfg.normalize, pl->alphas, o->sweep_n, it->sweep[i]);
+            levels_free(&ls);
+        }
+    prep_free(p);
+    it->ok = 1;
+}
+
+static void *worker(void *arg)
+{
+    pool *pl = arg;
+    for (;;) {
+        pthread_mutex_lock(&pl->mu);
+        if (pl->next >= pl->n) {
+            pthread_mutex_unlock(&pl->mu);
+            return NULL;
+        }
+        titem *it = &pl->items[pl->next++];
+        /* Start only when the memory budget allows (the largest tensor
+         * always fits alone), so peak memory tracks the largest tensor. */
+        while (pl->inflight > 0 && pl->inflight + it->cost > pl->budget)
+            pthread_cond_wait(&pl->cv, &pl->mu);
+        pl->inflight += it->cost;
+        pthread_mutex_unlock(&pl->mu);
+        process(pl, it);
+        pthread_mutex_lock(&pl->mu);
+        pl->inflight -= it->cost;
+        pthread_cond_broadcast(&pl->cv);
+        pthread_mutex_unlock(&pl->mu);
+    }
+}
+
+static const cli_opts *sort_opts;
+static const session *sort_session;
+
+static const loader_tensor *item_desc(const titem *it)
+{
+    return &sort_session->files[it->file]->tensors[it->tensor];
+}
+
+/* error: the first scheme's SQNR, worst (lowest) first */
+static int cmp_items(const void *a, const void *b)
+{
+    const titem *x = a, *y = b;
+    const char *k = sort_opts->sort;
+    int r = 0;
+    if (strcmp(k, "name") == 0)
+        r = strcmp(item_desc(x)->name, item_desc(y)->name);
+    else if (strcmp(k, "size") == 0)
+        r = (item_desc(x)->count < item_desc(y)->count) - (item_desc(x)->count > item_desc(y)->count);
+    else if (strcmp(k, "error") == 0) {
+        double ex = x->ok && x->res[0].ok ? x->res[0].r.sqnr_db : INFINITY;
+        double ey = y->ok && y->res[0].ok ? y->res[0].r.sqnr_db : INFINITY;
+        if (isnan(ex))
+            ex = INFINITY;
+        if (isnan(ey))
+            ey = INFINITY;
+        r = (ex > ey) - (ex < ey);
+    }
+    if (r == 0)
+        r = (x->file > y->file) - (x->file < y->file);
+    if (r == 0)
+        r = (x->tensor > y->tensor) - (x->tensor < y->tensor);
+    return r;
+}
+
+typedef struct total {
+    uint64_t n;
+    double sse, sumsq, clipped, adds, uni_adds;
+    int wins;
+    int valid;
+} total;
+
+static void add_totals(total *t, const titem *it, int nres)
+{
+    int best = -1;
+    for (int i = 0; i < nres; i++) {
+        const analyze_result *a = &it->res[i];
+        if (!a->ok || a->r.n == 0)
+            continue;
+        double nn = (double)a->r.n;
+        t[i].valid = 1;
+        t[i].n += a->r.n;
+        t[i].sse += a->r.mse * nn;
+        t[i].sumsq += a->r.sumsq;
+        t[i].clipped += a->r.clipped * nn;
+        t[i].adds += a->r.adds_mean * nn;
+        if (isfinite(a->relative_to_uniform) && a->relative_to_uniform > 0)
+            t[i].uni_adds += a->r.adds_mean * nn / a->relative_to_uniform;
+        if (best < 0 || a->r.mse < it->res[best].r.mse)
+            best = i;
+    }
+    if (best >= 0)
+        t[best].wins++;
+}
+
+static double sqnr_of(double sumsq, double sse)
+{
+    return sse > 0 ? 10 * log10(sumsq / sse) : (sumsq > 0 ? INFINITY : NAN);
+}
+
+static void print_compact(const session *s, const cli_opts *o, const titem *items, size_t n,
+                          const total *t)
+{
+    int nres = o->nschemes;
+    size_t namew = 6;
+    for (size_t i = 0; i < n; i++) {
+        size_t l = strlen(item_desc(&items[i])->name);
+        if (l > namew)
+            namew = l;
+    }
+    if (namew > 48)
+        namew = 48;
+    printf("%d bits %s, alpha %s, normalize %s; mse per scheme (sqnr dB), * best\n",
+           o->cfg.bits, o->cfg.is_signed ? "signed" : "unsigned",
+           analyze_alpha_mode_name(o->cfg.amode), o->cfg.normalize ? "on" : "off");
+    printf("%-*s %-18s %8s", (int)namew, "tensor", "shape", "count");
+    for (int k = 0; k < nres; k++)
+        printf(" %18s", o->schemes[k]);
+    printf("\n");
+    char a[48], b[48], shape[256];
+    for (size_t i = 0; i < n; i++) {
+        const titem *it = &items[i];
+        const loader_tensor *lt = item_desc(it);
+        session_shape_str(lt, shape, sizeof shape);
+        const char *name = lt->name;
+        size_t l = strlen(name);
+        printf("%-*s %-18s %8s", (int)namew, l > namew ? name + l - namew : name, shape,
+               util_fmt_si(a, sizeof a, (double)lt->count, 4));
+        int best = -1;
+        for (int k = 0; k < nres && it->ok; k++)
+            if (it->res[k].ok && it->res[k].r.n && (best < 0 || it->res[k].r.mse < it->res[best].r.mse))
+                best = k;
+        for (int k = 0; k < nres; k++) {
+            const analyze_result *r = &it->res[k];
+            if (!it->ok || !r->ok || r->r.n == 0) {
+                printf(" %18s", "-");
+                continue;
+            }
+            char cell[64];
+            snprintf(cell, sizeof cell, "%s (%.1f)%c", util_fmt_si(a, sizeof a, r->r.mse, 4),
+                     r->r.sqnr_db, k == best ? '*' : ' ');
+            printf(" %18s", cell);
+        }
+        printf("\n");
+    }
+    printf("%-*s %-18s %8s", (int)namew, "TOTAL", "weighted by count", "");
+    for (int k = 0; k < nres; k++) {
+        char cell[64];
+        if (!t[k].valid)
+            snprintf(cell, sizeof cell, "-");
+        else
+            snprintf(cell, sizeof cell, "%s (%.1f) ", util_fmt_si(a, sizeof a, t[k].sse / (double)t[k].n, 4),
+                     sqnr_of(t[k].sumsq, t[k].sse));
+        printf(" %18s", cell);
+    }
+    printf("\n%-*s %-18s %8s", (int)namew, "", "wins", "");
+    for (int k = 0; k < nres; k++) {
+        snprintf(b, sizeof b, "%d/%zu ", t[k].wins, n);
+        printf(" %18s", b);
+    }
+    printf("\n%-*s %-18s %8s", (int)namew, "", "adds/MAC vs uniform", "");
+    for (int k = 0; k < nres; k++) {
+        snprintf(b, sizeof b, "%.3f ", t[k].uni_adds > 0 ? t[k].adds / t[k].uni_adds : NAN);
+        printf(" %18s", b);
+    }
+    printf("\n");
+    (void)s;
+}
+
+static json_t *json_totals(const cli_opts *o, const total *t, size_t ntensors)
+{
+    json_t *res = json_array();
+    uint64_t n = 0;
+    for (int k = 0; k < o->nschemes; k++) {
+        if (!t[k].valid)
+            continue;
+        if (t[k].n > n)
+            n = t[k].n;
+        double nn = (double)t[k].n;
+        json_array_append_new(res, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:i}",
+            "scheme", o->schemes[k], "mse", jnum(t[k].sse / nn),
+            "sqnr_db", jnum(sqnr_of(t[k].sumsq, t[k].sse)), "clipped", jnum(t[k].clipped / nn),
+            "adds_mean", jnum(t[k].adds / nn),
+            "relative_to_uniform", jnum(t[k].uni_adds > 0 ? t[k].adds / t[k].uni_adds : NAN),
+            "wins", t[k].wins));
+    }
+    return json_pack("{s:I, s:I, s:o}", "tensors", (json_int_t)ntensors, "count", (json_int_t)n,
+                     "results", res);
 }
 
 int report_run(const cli_opts *o)
@@ -379,10 +656,6 @@ int report_run(const cli_opts *o)
     session_open(&s, o, 0);
     if (s.failed)
         status = 1;
-    json_t *tensors = o->format == FMT_JSON ? json_array() : NULL;
-    if (o->format == FMT_CSV)
-        fputs(o->mode == MODE_SWEEP ? "file,name,scheme,bits,signed,normalize,alpha,mse\n" : csv_header,
-              stdout);
     double *alphas = NULL;
     if (o->mode == MODE_SWEEP) {
         alphas = util_mallocarray((size_t)o->sweep_n, sizeof *alphas);
@@ -392,56 +665,97 @@ int report_run(const cli_opts *o)
         if (o->sweep_n > 1)
             alphas[o->sweep_n - 1] = o->sweep_a1;
     }
-    analyze_result res[OPTIONS_MAX_SCHEMES];
-    for (size_t it = 0; it < s.nitems; it++) {
-        loader_file *f = s.files[s.items[it].file];
-        size_t ti = s.items[it].tensor;
-        const loader_tensor *lt = &f->tensors[ti];
-        util_err err = { { 0 } };
-        prep *p = session_prepare(f, ti, NULL, &err);
-        if (!p) {
-            fprintf(stderr, "apotview: %s\n", err.msg);
-            status = 1;
-            continue;
-        }
-        int nres = o->nschemes;
-        if (p->st.n == 0) {
-            /* Nothing to quantize: report the tensor with empty results. */
-            for (int i = 0; i < nres; i++) {
-                memset(&res[i], 0, sizeof res[i]);
-                res[i].scheme = o->schemes[i];
-                snprintf(res[i].err, sizeof res[i].err, "no finite values");
-            }
-        } else if (analyze_tensor(p, &o->cfg, o->schemes, nres, 0, res, &err) < 0) {
-            fprintf(stderr, "apotview: %s: %s: %s\n", f->path, lt->name, err.msg);
-            status = 1;
-            prep_free(p);
-            continue;
-        }
-        double *sweep[OPTIONS_MAX_SCHEMES] = { 0 };
-        if (alphas && p->st.n > 0)
-            for (int i = 0; i < nres; i++) {
-                levelset ls;
-                if (levels_build(res[i].scheme, o->cfg.bits, o->cfg.is_signed, &o->cfg.lprm, &ls, &err) < 0)
-                    continue;
-                sweep[i] = util_mallocarray((size_t)o->sweep_n, sizeof **sweep);
-                eval_curve(p, &ls, o->cfg.normalize, alphas, o->sweep_n, sweep[i]);
-                levels_free(&ls);
-            }
-        double *const *sw = alphas ? sweep : NULL;
-        if (o->format == FMT_JSON)
-            json_array_append_new(tensors, json_tensor(f, lt, p, o, res, nres, alphas, sw));
-        else if (o->format == FMT_CSV)
-            print_csv_tensor(f, lt, p, o, res, nres, alphas, sw);
-        else
-            print_table_tensor(f, lt, p, o, res, nres, alphas, sw);
-        for (int i = 0; i < nres; i++)
-            free(sweep[i]);
-        prep_free(p);
-        fflush(stdout);
+    /* Plan: one item per selected tensor, each with its memory cost. */
+    titem *items = util_calloc(s.nitems ? s.nitems : 1, sizeof *items);
+    uint64_t largest = 0;
+    for (size_t i = 0; i < s.nitems; i++) {
+        items[i].file = s.items[i].file;
+        items[i].tensor = s.items[i].tensor;
+        const loader_tensor *lt = &s.files[items[i].file]->tensors[items[i].tensor];
+        uint64_t esz = dtype_fits_float(lt->dtype) ? 4 : 8;
+        /* values + sort scratch + prefix blocks */
+        items[i].cost = lt->count * esz * 2 + lt->count + 4096;
+        if (items[i].cost > largest)
+            largest = items[i].cost;
     }
-    if (tensors)
-        print_json(json_pack("{s:o}", "tensors", tensors));
+    pool pl = { .o = o, .s = &s, .items = items, .n = s.nitems, .alphas = alphas };
+    pl.budget = largest + largest / 4;
+    pthread_mutex_init(&pl.mu, NULL);
+    pthread_cond_init(&pl.cv, NULL);
+    pl.file_mu = util_calloc((size_t)(s.nfiles ? s.nfiles : 1), sizeof *pl.file_mu);
+    for (int i = 0; i < s.nfiles; i++)
+        pthread_mutex_init(&pl.file_mu[i], NULL);
+    int jobs = o->jobs > 0 ? o->jobs : util_ncpus();
+    if ((size_t)jobs > s.nitems)
+        jobs = s.nitems ? (int)s.nitems : 1;
+    if (jobs <= 1)
+        worker(&pl);
+    else {
+        pthread_t *th = util_calloc((size_t)jobs, sizeof *th);
+        int started = 0;
+        for (int j = 0; j < jobs; j++)
+            if (pthread_create(&th[j], NULL, worker, &pl) == 0)
+                started++;
+            else
+                break;
+        if (started == 0)
+            worker(&pl);
+        for (int j = 0; j < started; j++)
+            pthread_join(th[j], NULL);
+        free(th);
+    }
+    if (pl.failed)
+        status = 1;
+    sort_opts = o;
+    sort_session = &s;
+    if (strcmp(o->sort, "file") != 0)
+        qsort(items, s.nitems, sizeof *items, cmp_items);
+    total tot[OPTIONS_MAX_SCHEMES];
+    memset(tot, 0, sizeof tot);
+    size_t nok = 0;
+    for (size_t i = 0; i < s.nitems; i++)
+        if (items[i].ok) {
+            add_totals(tot, &items[i], o->nschemes);
+            nok++;
+        }
+    /* Output */
+    int nres = o->nschemes;
+    json_t *tensors = o->format == FMT_JSON ? json_array() : NULL;
+    if (o->format == FMT_CSV)
+        fputs(o->mode == MODE_SWEEP ? "file,name,scheme,bits,signed,normalize,alpha,mse\n" : csv_header,
+              stdout);
+    int compact = o->format == FMT_TABLE && o->mode == MODE_REPORT && nok > 1;
+    for (size_t i = 0; i < s.nitems && !compact; i++) {
+        titem *it = &items[i];
+        if (!it->ok)
+            continue;
+        loader_file *f = s.files[it->file];
+        const loader_tensor *lt = &f->tensors[it->tensor];
+        double *const *sw = alphas ? it->sweep : NULL;
+        if (o->format == FMT_JSON)
+            json_array_append_new(tensors, json_tensor(f, lt, &it->st, o, it->res, nres, alphas, sw));
+        else if (o->format == FMT_CSV)
+            print_csv_tensor(f, lt, &it->st, o, it->res, nres, alphas, sw);
+        else
+            print_table_tensor(f, lt, &it->st, o, it->res, nres, alphas, sw);
+    }
+    if (compact)
+        print_compact(&s, o, items, s.nitems, tot);
+    if (tensors) {
+        json_t *doc = json_pack("{s:o}", "tensors", tensors);
+        if (nok > 1 && o->mode == MODE_REPORT)
+            json_object_set_new(doc, "totals", json_totals(o, tot, nok));
+        print_json(doc);
+    }
+    for (size_t i = 0; i < s.nitems; i++)
+        for (int k = 0; k < nres; k++)
+            free(items[i].sweep[k]);
+    free(items);
+    for (int i = 0; i < s.nfiles; i++)
+        pthread_mutex_destroy(&pl.file_mu[i]);
+    free(pl.file_mu);
+    pthread_mutex_destroy(&pl.mu);
+    pthread_cond_destroy(&pl.cv);
     free(alphas);
     session_close(&s);
     return status;

@@ -122,7 +122,7 @@ void session_close(session *s)
     memset(s, 0, sizeof *s);
 }
 
-prep *session_prepare(loader_file *f, size_t t, prep_progress *pg, util_err *err)
+void *session_read(loader_file *f, size_t t, int as_double, util_err *err)
 {
     const loader_tensor *lt = &f->tensors[t];
     if (lt->count > (uint64_t)(SIZE_MAX / sizeof(double))) {
@@ -130,7 +130,6 @@ prep *session_prepare(loader_file *f, size_t t, prep_progress *pg, util_err *err
                      (unsigned long long)lt->count);
         return NULL;
     }
-    int as_double = !dtype_fits_float(lt->dtype);
     size_t esz = as_double ? sizeof(double) : sizeof(float);
     void *buf = malloc((size_t)(lt->count ? lt->count : 1) * esz);
     if (!buf) {
@@ -142,9 +141,18 @@ prep *session_prepare(loader_file *f, size_t t, prep_progress *pg, util_err *err
         free(buf);
         return NULL;
     }
-    prep *p = as_double ? prep_create_double(buf, lt->count, pg, err)
-                        : prep_create_float(buf, lt->count, pg, err);
-    return p;
+    return buf;
+}
+
+prep *session_prepare(loader_file *f, size_t t, prep_progress *pg, util_err *err)
+{
+    const loader_tensor *lt = &f->tensors[t];
+    int as_double = !dtype_fits_float(lt->dtype);
+    void *buf = session_read(f, t, as_double, err);
+    if (!buf)
+        return NULL;
+    return as_double ? prep_create_double(buf, lt->count, pg, err)
+                     : prep_create_float(buf, lt->count, pg, err);
 }
 
 void session_shape_str(const loader_tensor *t, char *buf, size_t len)

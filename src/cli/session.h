@@ -36,6 +36,10 @@ char *session_sample_path(void);
 int session_open(session *s, const cli_opts *o, int quiet);
 void session_close(session *s);
 
+/* Read tensor t of f as float (as_double == 0) or double values into a new
+ * buffer (the caller frees it); NULL with err set on failure. */
+void *session_read(loader_file *f, size_t t, int as_double, util_err *err);
+
 /* Read tensor t of f and prepare it. NULL with err set on failure. */
 prep *session_prepare(loader_file *f, size_t t, prep_progress *pg, util_err *err);
 

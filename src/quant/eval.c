@@ -31,6 +31,24 @@ static void xform(const prep *p, int normalize, double *m, double *s)
     }
 }
 
+/* Number of values whose x = (w - m) / s, computed in double exactly as a
+ * brute force would, is below bx (le: at most bx). The search runs in w
+ * units; the few values next to the boundary are then checked in x units
+ * so that rounding of m + s bx never miscounts a value on the boundary. */
+static uint64_t rank_x(const prep *p, double m, double s, double bx, int le)
+{
+    double bw = m + s * bx;
+    uint64_t i = le ? prep_rank_le(p, bw) : prep_rank_lt(p, bw);
+    const uint64_t n = p->st.n;
+#define XIN(k) (le ? (prep_value(p, k) - m) / s <= bx : (prep_value(p, k) - m) / s < bx)
+    while (i > 0 && !XIN(i - 1))
+        i--;
+    while (i < n && XIN(i))
+        i++;
+#undef XIN
+    return i;
+}
+
 double eval_x_of_w(const prep *p, int normalize, double w)
 {
     double m, s;
@@ -107,7 +125,7 @@ static void walk(const prep *p, const levelset *ls, double alpha, int normalize,
         uint64_t end;
         if (k + 1 < ls->n) {
             double bx = sh + alpha * 0.5 * (ls->v[k] + ls->v[k + 1]);
-            end = prep_rank_lt(p, m + s * bx);
+            end = rank_x(p, m, s, bx, 0);
             if (end < start)
                 end = start;
         } else
@@ -127,9 +145,8 @@ static void walk(const prep *p, const levelset *ls, double alpha, int normalize,
             e.hi = e.lo = 0;
         sse = dd_add(sse, e);
         if (want & WANT_FULL) {
-            double c = m + s * q;
-            double e0 = fabs(prep_value(p, start) - c) / s;
-            double e1 = fabs(prep_value(p, end - 1) - c) / s;
+            double e0 = fabs((prep_value(p, start) - m) / s - q);
+            double e1 = fabs((prep_value(p, end - 1) - m) / s - q);
             if (e0 > o->maxerr)
                 o->maxerr = e0;
             if (e1 > o->maxerr)
@@ -217,6 +234,7 @@ int eval_full(const prep *p, const levelset *ls, double alpha, int normalize,
     } else
         sumsq = p->st.sumsq;
     r->sqnr_db = o.sse > 0 ? 10.0 * log10(sumsq / o.sse) : (sumsq > 0 ? INFINITY : NAN);
+    r->sumsq = sumsq;
     r->max_abs_err = o.maxerr;
     r->entropy_bits = o.entropy_acc > 0 ? o.entropy_acc : 0;
     r->levels_used = o.used;
@@ -225,9 +243,8 @@ int eval_full(const prep *p, const levelset *ls, double alpha, int normalize,
     /* clipped: |x| > alpha (unsigned: x > alpha or x < 0); affine: outside
      * shift -+ alpha */
     double sh = eval_shift(p, ls, alpha, normalize);
-    uint64_t above = p->st.n - prep_rank_le(p, m + s * (sh + alpha));
-    uint64_t below = ls->asym ? prep_rank_lt(p, m + s * (sh - alpha))
-                     : ls->is_signed ? prep_rank_lt(p, m - s * alpha) : prep_rank_lt(p, m);
+    uint64_t above = p->st.n - rank_x(p, m, s, sh + alpha, 1);
+    uint64_t below = rank_x(p, m, s, ls->asym ? sh - alpha : ls->is_signed ? -alpha : 0, 0);
     r->clipped = (double)(above + below) / n;
     return 0;
 }
@@ -345,10 +362,10 @@ void eval_histogram(const prep *p, int normalize, double lo, double hi,
 {
     double m, s;
     xform(p, normalize, &m, &s);
-    uint64_t prev = prep_rank_lt(p, m + s * lo);
+    uint64_t prev = rank_x(p, m, s, lo, 0);
     for (int b = 0; b < nbins; b++) {
         double edge = lo + (hi - lo) * (b + 1) / nbins;
-        uint64_t r = b + 1 == nbins ? prep_rank_lt(p, m + s * hi) : prep_rank_lt(p, m + s * edge);
+        uint64_t r = rank_x(p, m, s, b + 1 == nbins ? hi : edge, 0);
         counts[b] = r >= prev ? r - prev : 0;
         prev = r;
     }

@@ -29,6 +29,7 @@ typedef struct eval_result {
     uint64_t levels_used;
     uint64_t levels_total;
     uint64_t n;            /* finite elements evaluated */
+    double sumsq;          /* sum of x^2 (for SQNR over several tensors) */
 } eval_result;
 
 /* Whether normalization is possible for p (finite, std > 0). */
