@@ -28,3 +28,6 @@ tests_test_cli_SOURCES = tests/test_cli.c $(TESTUTIL)
 tests_test_cli_CFLAGS = $(TEST_CFLAGS)
 tests_test_cli_LDADD = $(TEST_LIBS)
 endif
+
+TESTS += tests/man-lint.sh
+dist_check_SCRIPTS += tests/man-lint.sh
