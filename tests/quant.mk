@@ -8,3 +8,10 @@ tests_test_schemes_SOURCES = tests/test_schemes.c $(QTEST_HDR)
 tests_test_schemes_CFLAGS = $(TEST_CFLAGS)
 tests_test_schemes_LDADD = $(TEST_LIBS)
 endif
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_lloyd_clip
+TESTS += tests/test_lloyd_clip
+tests_test_lloyd_clip_SOURCES = tests/test_lloyd_clip.c $(QTEST_HDR)
+tests_test_lloyd_clip_CFLAGS = $(TEST_CFLAGS)
+tests_test_lloyd_clip_LDADD = $(TEST_LIBS)
+endif

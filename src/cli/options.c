@@ -69,7 +69,8 @@ void options_usage(FILE *fp)
 "                           'all' for every scheme)\n"
 "  -b, --bits=N             bit-width including the sign bit, 2..8 (default 4)\n"
 "  -a, --alpha=X|max|mse    clipping threshold (default mse: each scheme's\n"
-"                           MSE-optimal alpha)\n"
+"                           MSE-optimal alpha); also percentile:P, sigma:K,\n"
+"                           kl (TensorRT entropy), aciq (Banner et al.)\n"
 "  -n, --normalize          quantize (w - mean) / std instead of w\n"
 "      --unsigned           activation-style levels in [0, 1], 2^bits levels\n"
 "      --apot-k=K           APoT base bit-width (default 2, as in the paper)\n"
@@ -307,10 +308,24 @@ int options_parse(int argc, char **argv, cli_opts *o)
                 o->cfg.amode = ALPHA_MAX;
             else if (strcmp(optarg, "mse") == 0)
                 o->cfg.amode = ALPHA_MSE;
-            else if (parse_double(optarg, &o->cfg.alpha) == 0 && o->cfg.alpha > 0)
+            else if (strcmp(optarg, "kl") == 0)
+                o->cfg.amode = ALPHA_KL;
+            else if (strcmp(optarg, "aciq") == 0)
+                o->cfg.amode = ALPHA_ACIQ;
+            else if (strncmp(optarg, "percentile:", 11) == 0) {
+                if (parse_double(optarg + 11, &o->cfg.alpha) < 0 || !(o->cfg.alpha > 0) ||
+                    o->cfg.alpha > 100)
+                    return usage_error("--alpha=percentile:P needs 0 < P <= 100, not '%s'", optarg);
+                o->cfg.amode = ALPHA_PERCENTILE;
+            } else if (strncmp(optarg, "sigma:", 6) == 0) {
+                if (parse_double(optarg + 6, &o->cfg.alpha) < 0 || !(o->cfg.alpha > 0))
+                    return usage_error("--alpha=sigma:K needs K > 0, not '%s'", optarg);
+                o->cfg.amode = ALPHA_SIGMA;
+            } else if (parse_double(optarg, &o->cfg.alpha) == 0 && o->cfg.alpha > 0)
                 o->cfg.amode = ALPHA_VALUE;
             else
-                return usage_error("--alpha must be a positive number, 'max' or 'mse', not '%s'", optarg);
+                return usage_error("--alpha must be a positive number, max, mse, percentile:P, "
+                                   "sigma:K, kl or aciq, not '%s'", optarg);
             break;
         case 'n':
             o->cfg.normalize = 1;

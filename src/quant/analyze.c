@@ -1,9 +1,12 @@
 /* analyze.c - see analyze.h. */
 #include "config.h"
 #include "quant/analyze.h"
+#include "quant/clip.h"
+#include "quant/lloyd.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char *analyze_alpha_mode_name(alpha_mode m)
@@ -13,6 +16,10 @@ const char *analyze_alpha_mode_name(alpha_mode m)
     case ALPHA_MAX: return "max";
     case ALPHA_MSE: return "mse";
     case ALPHA_FILE: return "file";
+    case ALPHA_PERCENTILE: return "percentile";
+    case ALPHA_SIGMA: return "sigma";
+    case ALPHA_KL: return "kl";
+    case ALPHA_ACIQ: return "aciq";
     }
     return "?";
 }
@@ -26,11 +33,83 @@ double analyze_alpha(const prep *p, const levelset *ls, const analyze_cfg *cfg, 
     }
     case ALPHA_MSE:
         return eval_best_alpha(p, ls, cfg->normalize, opt_mse);
+    case ALPHA_PERCENTILE:
+    case ALPHA_SIGMA:
+    case ALPHA_KL:
+    case ALPHA_ACIQ: {
+        double a = clip_alpha(p, ls, cfg->normalize, cfg->amode, cfg->alpha, cfg->bits);
+        return a > 0 && isfinite(a) ? a : 1.0;
+    }
     case ALPHA_VALUE:
     case ALPHA_FILE:
         break;
     }
     return cfg->alpha;
+}
+
+const char *analyze_granularity_name(const analyze_cfg *cfg)
+{
+    static _Thread_local char buf[48];
+    switch (cfg->gran) {
+    case GRAN_TENSOR: return "tensor";
+    case GRAN_CHANNEL:
+        if (cfg->axis == 0)
+            return "channel";
+        snprintf(buf, sizeof buf, "channel:%d", cfg->axis);
+        return buf;
+    case GRAN_GROUP:
+        snprintf(buf, sizeof buf, "group:%llu", (unsigned long long)cfg->group);
+        return buf;
+    }
+    return "?";
+}
+
+double analyze_bpw(const levelset *ls, int bits, int flags, uint64_t count, uint64_t nscales)
+{
+    if (flags & SCHEME_MX)
+        return 4.0 + 8.0 / 32.0;
+    if (count == 0)
+        return NAN;
+    double per_scale = 16;                   /* an fp16 scale */
+    if (ls->asym)
+        per_scale += 8;                      /* and an 8-bit zero point */
+    if (flags & SCHEME_DATA)
+        per_scale += 16.0 * (double)ls->n;  /* a codebook of fp16 levels */
+    return (double)bits + per_scale * (double)nscales / (double)count;
+}
+
+/* The whole tensor's Lloyd-Max mse with L levels, cached per L. */
+#define OPT_CACHE 8
+typedef struct lloyd_cache {
+    size_t L[OPT_CACHE];
+    double mse[OPT_CACHE];
+    int n;
+} lloyd_cache;
+
+static int cache_has(const lloyd_cache *c, size_t L)
+{
+    if (c->n >= OPT_CACHE)
+        return 1;
+    for (int i = 0; i < c->n; i++)
+        if (c->L[i] == L)
+            return 1;
+    return 0;
+}
+
+double analyze_lloyd_mse(const prep *p, int normalize, size_t L, void *cache)
+{
+    lloyd_cache *c = cache;
+    for (int i = 0; c && i < c->n; i++)
+        if (c->L[i] == L)
+            return c->mse[i];
+    double *lev = util_mallocarray(L, sizeof *lev);
+    double m = lloyd_levels(p, normalize, L, lev);
+    free(lev);
+    if (c && c->n < OPT_CACHE) {
+        c->L[c->n] = L;
+        c->mse[c->n++] = m;
+    }
+    return m;
 }
 
 static int one(const prep *p, const analyze_cfg *cfg, const char *scheme, int want_opt,
@@ -48,13 +127,32 @@ static int one(const prep *p, const analyze_cfg *cfg, const char *scheme, int wa
     }
     out->scheme = ls.scheme;
     double omse = NAN;
-    double a = analyze_alpha(p, &ls, cfg, &omse);
-    if (cfg->amode == ALPHA_MSE) {
+    double a;
+    const scheme_def *def = levels_find(scheme);
+    if (def && (def->flags & SCHEME_DATA)) {
+        /* lloyd-max: this tensor's own levels; their scale is the alpha */
+        double *lev = util_mallocarray(ls.n, sizeof *lev);
+        omse = lloyd_levels(p, cfg->normalize, ls.n, lev);
+        a = fmax(fabs(lev[0]), fabs(lev[ls.n - 1]));
+        if (!(a > 0))
+            a = 1;
+        for (size_t k = 0; k < ls.n; k++)
+            ls.v[k] = lev[k] / a;
+        free(lev);
         out->opt_alpha = a;
         out->opt_mse = omse;
-    } else if (want_opt)
-        out->opt_alpha = eval_best_alpha(p, &ls, cfg->normalize, &out->opt_mse);
+    } else {
+        a = analyze_alpha(p, &ls, cfg, &omse);
+        if (cfg->amode == ALPHA_MSE) {
+            out->opt_alpha = a;
+            out->opt_mse = omse;
+        } else if (want_opt)
+            out->opt_alpha = eval_best_alpha(p, &ls, cfg->normalize, &out->opt_mse);
+    }
     int r = eval_full(p, &ls, a, cfg->normalize, &out->r, NULL, err);
+    out->granularity = "tensor";
+    out->nscales = 1;
+    out->bpw = analyze_bpw(&ls, cfg->bits, def ? def->flags : 0, p->st.count, 1);
     levels_free(&ls);
     if (r < 0)
         return -1;
@@ -76,6 +174,7 @@ int analyze_tensor(const prep *p, const analyze_cfg *cfg, const char *const *sch
         return -1;
     }
     double uni_adds = NAN;
+    lloyd_cache cache = { { 0 }, { 0 }, 0 };
     for (int i = 0; i < nschemes; i++) {
         if (one(p, cfg, schemes[i], want_opt, &out[i], err) < 0)
             return -1;
@@ -89,8 +188,21 @@ int analyze_tensor(const prep *p, const analyze_cfg *cfg, const char *const *sch
         if (u.ok)
             uni_adds = u.r.adds_mean;
     }
-    for (int i = 0; i < nschemes; i++)
-        if (out[i].ok)
-            out[i].relative_to_uniform = uni_adds > 0 ? out[i].r.adds_mean / uni_adds : NAN;
+    for (int i = 0; i < nschemes; i++) {
+        if (!out[i].ok)
+            continue;
+        out[i].relative_to_uniform = uni_adds > 0 ? out[i].r.adds_mean / uni_adds : NAN;
+        /* the lloyd-max result is its own optimum */
+        const scheme_def *d = levels_find(out[i].scheme);
+        double lm = d && (d->flags & SCHEME_DATA) && cfg->gran == GRAN_TENSOR
+                        ? out[i].r.mse
+                        : analyze_lloyd_mse(p, cfg->normalize, (size_t)out[i].r.levels_total, &cache);
+        if (d && (d->flags & SCHEME_DATA) && cfg->gran == GRAN_TENSOR && !cache_has(&cache, (size_t)out[i].r.levels_total)) {
+            cache.L[cache.n] = (size_t)out[i].r.levels_total;
+            cache.mse[cache.n++] = lm;
+        }
+        double e = out[i].r.mse;
+        out[i].gap_to_optimal_db = e == lm ? 0 : lm > 0 ? 10 * log10(e / lm) : e > 0 ? INFINITY : 0;
+    }
     return 0;
 }

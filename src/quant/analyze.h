@@ -18,7 +18,15 @@ typedef enum alpha_mode {
     ALPHA_MAX,         /* max |x| */
     ALPHA_MSE,         /* global MSE minimum per scheme */
     ALPHA_FILE,        /* a value stored beside the tensor (cfg.alpha holds it) */
+    ALPHA_PERCENTILE,  /* percentile:P of |x| (cfg.alpha = P), clip.h */
+    ALPHA_SIGMA,       /* sigma:K, K std (cfg.alpha = K) */
+    ALPHA_KL,          /* TensorRT entropy calibration */
+    ALPHA_ACIQ,        /* Banner et al. analytic clipping */
 } alpha_mode;
+
+/* --granularity: one alpha per tensor, per channel (slices along axis), or
+ * per group of `group` consecutive values in C order (group.h). */
+typedef enum granularity { GRAN_TENSOR = 0, GRAN_CHANNEL, GRAN_GROUP } granularity;
 
 const char *analyze_alpha_mode_name(alpha_mode m);
 
@@ -27,8 +35,12 @@ typedef struct analyze_cfg {
     int is_signed;
     int normalize;
     alpha_mode amode;
-    double alpha;          /* for ALPHA_VALUE / ALPHA_FILE */
+    double alpha;          /* for ALPHA_VALUE / ALPHA_FILE; P or K for
+                              ALPHA_PERCENTILE / ALPHA_SIGMA */
     levels_params lprm;
+    granularity gran;      /* GRAN_TENSOR unless --granularity */
+    uint64_t group;        /* G for GRAN_GROUP */
+    int axis;              /* channel axis for GRAN_CHANNEL (default 0) */
 } analyze_cfg;
 
 typedef struct analyze_result {
@@ -39,7 +51,24 @@ typedef struct analyze_result {
     double relative_to_uniform;
     double opt_alpha, opt_mse; /* the scheme's own MSE-optimal alpha (filled
                                   when amode == ALPHA_MSE or want_opt) */
+    double gap_to_optimal_db;  /* 10 log10(mse / mse of the whole tensor's
+                                  Lloyd-Max quantizer with levels_total levels) */
+    double bpw;                /* bits per weight including scales (group.h) */
+    const char *granularity;   /* "tensor", "channel", "group:G" (static or
+                                  from analyze_granularity_name) */
+    uint64_t nscales;          /* scales (slices) the result uses */
 } analyze_result;
+
+/* "tensor", "channel" or "group:G" (a static buffer per thread). */
+const char *analyze_granularity_name(const analyze_cfg *cfg);
+
+/* Bits per weight: bits plus the scales' storage: 16 bits per scale, +8 for
+ * an int-asym zero point, +16 per level for a lloyd-max codebook; mxfp4 4.25. */
+double analyze_bpw(const levelset *ls, int bits, int flags, uint64_t count, uint64_t nscales);
+
+/* mse of p's Lloyd-Max quantizer with L levels; cache: NULL, or the opaque
+ * cache analyze_tensor keeps per tensor. */
+double analyze_lloyd_mse(const prep *p, int normalize, size_t L, void *cache);
 
 /* The alpha that cfg's mode gives for this level set. */
 double analyze_alpha(const prep *p, const levelset *ls, const analyze_cfg *cfg, double *opt_mse);

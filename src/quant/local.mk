@@ -3,4 +3,6 @@ src_libapotview_a_SOURCES += \
 	src/quant/prep.c src/quant/prep.h \
 	src/quant/eval.c src/quant/eval.h \
 	src/quant/analyze.c src/quant/analyze.h \
-	src/quant/schemes.c src/quant/schemes.h
+	src/quant/schemes.c src/quant/schemes.h \
+	src/quant/lloyd.c src/quant/lloyd.h \
+	src/quant/clip.c src/quant/clip.h

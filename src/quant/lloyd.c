@@ -1,0 +1,339 @@
+/* lloyd.c - Lloyd-Max on sorted values and prefix sums (lloyd.h). */
+#include "config.h"
+#include "quant/lloyd.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quant/schemes.h"
+
+_Thread_local lloyd_stats lloyd_last;
+
+#define LLOYD_MAXIT 20000
+
+static uint64_t splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* sum of squared deviations from the centroid over [i, j), in w units */
+static double run_sse(const prep *p, uint64_t i, uint64_t j, double *centroid)
+{
+    dd s1, s2;
+    prep_range_sums(p, i, j, &s1, &s2);
+    double n = (double)(j - i);
+    double m1 = dd_to_d(s1) / n;
+    if (centroid)
+        *centroid = p->origin + m1;
+    /* S2 - S1^2 / n in double-double */
+    dd e = dd_add(s2, dd_mul_dd_d(s1, -m1));
+    double v = dd_to_d(e);
+    return v > 0 ? v : 0;
+}
+
+/* Lloyd from the levels in c (w units, any order); returns the sse. */
+static double lloyd_run(const prep *p, size_t L, double *c, uint64_t *r, uint64_t *prev,
+                        long *iters)
+{
+    const uint64_t n = p->st.n;
+    qsort(c, L, sizeof *c, cmp_double);
+    double sse = 0;
+    for (long it = 0; it < LLOYD_MAXIT; it++) {
+        r[0] = 0;
+        r[L] = n;
+        for (size_t k = 1; k < L; k++) {
+            r[k] = prep_rank_lt(p, 0.5 * (c[k - 1] + c[k]));
+            if (r[k] < r[k - 1])
+                r[k] = r[k - 1];
+        }
+        (*iters)++;
+        if (it > 0 && memcmp(r, prev, (L + 1) * sizeof *r) == 0)
+            break;
+        memcpy(prev, r, (L + 1) * sizeof *r);
+        sse = 0;
+        size_t empty = 0;
+        double worst = -1;
+        size_t wk = 0;
+        for (size_t k = 0; k < L; k++) {
+            if (r[k + 1] == r[k]) {
+                empty++;
+                continue;
+            }
+            double e = run_sse(p, r[k], r[k + 1], &c[k]);
+            sse += e;
+            if (e > worst && prep_value(p, r[k]) < prep_value(p, r[k + 1] - 1)) {
+                worst = e;
+                wk = k;
+            }
+        }
+        if (empty && worst > 0) {
+            /* move one empty level into the worst run, splitting it */
+            for (size_t k = 0; k < L; k++)
+                if (r[k + 1] == r[k]) {
+                    uint64_t a = r[wk], b = r[wk + 1];
+                    c[k] = prep_value(p, a + 3 * (b - a) / 4);
+                    c[wk] = prep_value(p, a + (b - a) / 4);
+                    break;
+                }
+            qsort(c, L, sizeof *c, cmp_double);
+            prev[0] = UINT64_MAX; /* the runs changed */
+        }
+    }
+    /* the sse of the final assignment with the final levels */
+    sse = 0;
+    for (size_t k = 0; k < L; k++) {
+        if (r[k + 1] == r[k])
+            continue;
+        dd s1, s2;
+        prep_range_sums(p, r[k], r[k + 1], &s1, &s2);
+        double t = c[k] - p->origin;
+        dd e = dd_add(s2, dd_mul_dd_d(s1, -2.0 * t));
+        e = dd_add(e, dd_mul_dd_d(dd_prod(t, t), (double)(r[k + 1] - r[k])));
+        double v = dd_to_d(e);
+        sse += v > 0 ? v : 0;
+    }
+    return sse;
+}
+
+/* k-means++ seeding (D^2 sampling) over a sample of at most 4096 values. */
+static void kmeanspp(const prep *p, size_t L, double *c, uint64_t *tmp, uint64_t *seed)
+{
+    (void)tmp;
+    const uint64_t n = p->st.n;
+    size_t m = n < 4096 ? (size_t)n : 4096;
+    double *x = util_mallocarray(m, sizeof *x), *d = util_mallocarray(m, sizeof *d);
+    for (size_t i = 0; i < m; i++)
+        x[i] = prep_value(p, m == n ? i : splitmix(seed) % n);
+    c[0] = x[splitmix(seed) % m];
+    for (size_t i = 0; i < m; i++)
+        d[i] = (x[i] - c[0]) * (x[i] - c[0]);
+    for (size_t k = 1; k < L; k++) {
+        double tot = 0;
+        for (size_t i = 0; i < m; i++)
+            tot += d[i];
+        size_t pick = splitmix(seed) % m;
+        if (tot > 0) {
+            double u = (double)(splitmix(seed) >> 11) * 0x1.0p-53 * tot, acc = 0;
+            for (size_t i = 0; i < m; i++) {
+                acc += d[i];
+                if (acc >= u) {
+                    pick = i;
+                    break;
+                }
+            }
+        }
+        c[k] = x[pick];
+        for (size_t i = 0; i < m; i++) {
+            double e = (x[i] - c[k]) * (x[i] - c[k]);
+            if (e < d[i])
+                d[i] = e;
+        }
+    }
+    free(x);
+    free(d);
+}
+
+/* One swap: remove the level whose merge with a neighbour adds the least
+ * error (variant 0), or the variant-th cheapest, and split the run with the
+ * largest error. Returns 0 when there is nothing to do. */
+static int swap_move(const prep *p, size_t L, double *c, uint64_t *r, int variant, long split)
+{
+    if (L < 2)
+        return 0;
+    r[0] = 0;
+    r[L] = p->st.n;
+    for (size_t k = 1; k < L; k++) {
+        r[k] = prep_rank_lt(p, 0.5 * (c[k - 1] + c[k]));
+        if (r[k] < r[k - 1])
+            r[k] = r[k - 1];
+    }
+    double worst = -1;
+    size_t wk = 0;
+    double costs[3] = { INFINITY, INFINITY, INFINITY };
+    size_t ck[3] = { 0, 0, 0 };
+    for (size_t k = 0; k < L; k++) {
+        double e = r[k + 1] > r[k] ? run_sse(p, r[k], r[k + 1], NULL) : 0;
+        if (e > worst && r[k + 1] > r[k] && prep_value(p, r[k]) < prep_value(p, r[k + 1] - 1)) {
+            worst = e;
+            wk = k;
+        }
+        if (k + 1 < L) {
+            double e2 = r[k + 2] > r[k + 1] ? run_sse(p, r[k + 1], r[k + 2], NULL) : 0;
+            double em = r[k + 2] > r[k] ? run_sse(p, r[k], r[k + 2], NULL) : 0;
+            double cost = em - e - e2;
+            for (int v = 0; v < 3; v++)
+                if (cost < costs[v]) {
+                    for (int u = 2; u > v; u--) {
+                        costs[u] = costs[u - 1];
+                        ck[u] = ck[u - 1];
+                    }
+                    costs[v] = cost;
+                    ck[v] = k;
+                    break;
+                }
+        }
+    }
+    size_t k;
+    if (variant < 0) {
+        k = (size_t)(-1 - variant); /* merge k and k + 1 */
+    } else {
+        if (!isfinite(costs[variant]))
+            return 0;
+        k = ck[variant];
+    }
+    if (split >= 0) {
+        wk = (size_t)split;
+        if (!(r[wk + 1] > r[wk] && prep_value(p, r[wk]) < prep_value(p, r[wk + 1] - 1)))
+            return 0;
+    } else if (worst <= 0)
+        return 0;
+    if (k == wk || k + 1 == wk)
+        return 0;
+    /* merge runs k and k+1 into level k, reuse level k+1 to split run wk */
+    double cen;
+    if (r[k + 2] > r[k])
+        run_sse(p, r[k], r[k + 2], &cen);
+    else
+        cen = c[k];
+    c[k] = cen;
+    uint64_t a = r[wk], b = r[wk + 1];
+    c[k + 1] = prep_value(p, a + 3 * (b - a) / 4);
+    c[wk] = prep_value(p, a + (b - a) / 4);
+    return 1;
+}
+
+static void exact_dp(const prep *p, size_t L, double *c)
+{
+    size_t n = (size_t)p->st.n;
+    double *D = util_mallocarray(n + 1, sizeof *D), *E = util_mallocarray(n + 1, sizeof *E);
+    uint32_t *arg = util_mallocarray(L * (n + 1), sizeof *arg);
+    for (size_t j = 0; j <= n; j++) {
+        D[j] = j ? run_sse(p, 0, j, NULL) : 0;
+        arg[j] = 0;
+    }
+    for (size_t k = 1; k < L; k++) {
+        for (size_t j = 0; j <= n; j++) {
+            double best = D[j];
+            uint32_t bi = (uint32_t)j;
+            for (size_t i = 1; i < j; i++) {
+                double v = D[i] + run_sse(p, i, j, NULL);
+                if (v < best) {
+                    best = v;
+                    bi = (uint32_t)i;
+                }
+            }
+            E[j] = best;
+            arg[k * (n + 1) + j] = bi;
+        }
+        memcpy(D, E, (n + 1) * sizeof *D);
+    }
+    size_t j = n;
+    for (size_t k = L; k-- > 0;) {
+        size_t i = k ? arg[k * (n + 1) + j] : 0;
+        if (j > i)
+            run_sse(p, i, j, &c[k]);
+        else
+            c[k] = prep_value(p, i < n ? i : n - 1);
+        j = i;
+    }
+    free(D);
+    free(E);
+    free(arg);
+}
+
+double lloyd_levels(const prep *p, int normalize, size_t L, double *lev)
+{
+    const uint64_t n = p->st.n;
+    memset(&lloyd_last, 0, sizeof lloyd_last);
+    if (n == 0 || L == 0) {
+        for (size_t k = 0; k < L; k++)
+            lev[k] = 0;
+        return NAN;
+    }
+    double m = 0, s = 1;
+    if (normalize && n >= 2 && p->st.std > 0 && isfinite(p->st.std)) {
+        m = p->st.mean;
+        s = p->st.std;
+    }
+    double *c = util_mallocarray(L, sizeof *c), *best = util_mallocarray(L, sizeof *best);
+    uint64_t *r = util_mallocarray(L + 1, sizeof *r), *prev = util_mallocarray(L + 1, sizeof *prev);
+    double best_sse = INFINITY;
+    long iters = 0;
+    uint64_t seed = 0x5eed1e55u ^ n;
+    int nrand = n * L <= 200000 ? 40 : n <= 1000000 ? 6 : 3;
+    int ninit = 3 + nrand;
+    for (int init = 0; init < ninit; init++) {
+        if (init == 0) {
+            for (size_t k = 0; k < L; k++)
+                c[k] = prep_value(p, (uint64_t)(((double)k + 0.5) * (double)n / (double)L));
+        } else if (init == 1) {
+            for (size_t k = 0; k < L; k++)
+                c[k] = p->st.min + (p->st.max - p->st.min) * ((double)k + 0.5) / (double)L;
+        } else if (init == 2) {
+            schemes_gauss_lloyd(L, c);
+            for (size_t k = 0; k < L; k++)
+                c[k] = p->st.mean + p->st.std * c[k];
+        } else if (init % 2) {
+            for (size_t k = 0; k < L; k++)
+                c[k] = prep_value(p, splitmix(&seed) % n);
+        } else
+            kmeanspp(p, L, c, r, &seed);
+        double sse = lloyd_run(p, L, c, r, prev, &iters);
+        if (sse < best_sse) {
+            best_sse = sse;
+            memcpy(best, c, L * sizeof *c);
+        }
+    }
+    /* local search on the best: move the level whose removal costs least
+     * into the run with the largest error, run Lloyd again, keep it when
+     * better */
+    /* small tensors: also the exact optimum by dynamic programming over
+     * contiguous runs of the sorted values (O(L n^2)); Lloyd from it stays */
+    if ((double)n * (double)n * (double)L <= 5e6 && L > 1 && n > L) {
+        exact_dp(p, L, c);
+        double sse = lloyd_run(p, L, c, r, prev, &iters);
+        if (sse < best_sse) {
+            best_sse = sse;
+            memcpy(best, c, L * sizeof *c);
+        }
+    }
+    int full = n * L <= 200000;   /* small: try every merge, else the 3 cheapest */
+    for (int round = 0; round < 64; round++) {
+        int improved = 0;
+        int tries = full ? (int)L - 1 : 3;
+        long nsplit = full ? (long)L : 1;
+        for (int v = 0; v < tries; v++)
+        for (long sp = 0; sp < nsplit; sp++) {
+            memcpy(c, best, L * sizeof *c);
+            if (!swap_move(p, L, c, r, full ? -1 - v : v, full ? sp : -1))
+                continue;
+            double sse = lloyd_run(p, L, c, r, prev, &iters);
+            if (sse < best_sse * (1 - 1e-12)) {
+                best_sse = sse;
+                memcpy(best, c, L * sizeof *c);
+                improved = 1;
+            }
+        }
+        if (!improved)
+            break;
+    }
+    lloyd_last.restarts = ninit;
+    lloyd_last.iterations = iters;
+    for (size_t k = 0; k < L; k++)
+        lev[k] = (best[k] - m) / s;
+    free(c);
+    free(best);
+    free(r);
+    free(prev);
+    return best_sse / (s * s) / (double)n;
+}
