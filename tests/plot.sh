@@ -135,7 +135,7 @@ cp "$T/out/levels-gp.gp" "$T/redo/"
     [ "$(png_width "$T/wxh.png")" -eq 1417 ] && grep -q 'font "Serif,9"' "$T/wxh.gp" && ok "--size=12x5 --font" ||
     fail "--size=12x5 --font=Serif,9"
 "$APOTVIEW" --export="$T/mono.pdf" --mono --figure=sweep "$SAMPLE" && check_file "$T/mono.pdf" &&
-    ! grep -q '#0072B2\|#D55E00\|#009E73' "$T/mono.gp" && grep -q monochrome "$T/mono.gp" &&
+    ! grep -q '#0072B2\|#D55E00\|#009E73' "$T/mono.gp" && grep -q '^set linetype 2 lc rgb "#5A5A5A".* dt 2' "$T/mono.gp" &&
     ok "--mono: greys only" || fail "--mono"
 
 # ---- the numbers are --report's ---------------------------------------------

@@ -212,7 +212,7 @@ static void set_styles(sbuf *b, const plot_spec *s, const fig_style *st)
  * about one label per `per_cm` cm on an axis `len_cm` long. */
 static double nice_step(double range, double len_cm, double per_cm)
 {
-    int maxt = (int)(len_cm / per_cm);
+    int maxt = (int)(len_cm / per_cm) + 1;
     if (maxt < 2)
         maxt = 2;
     double raw = range / maxt;
@@ -257,7 +257,7 @@ static void row_labels(sbuf *b, const plot_spec *s, const fig_style *st, const c
         }
     }
     if (mse)
-        sbuf_printf(b, "set label 300 \"MSE\" at graph 1, first %d.75 left offset 0.8, 0\n", ns);
+        sbuf_printf(b, "set label 300 \"MSE\" at graph 1, first %d.05 left offset 0.8, 0\n", ns + 1);
 }
 
 /* ---- histogram --------------------------------------------------------------- */
@@ -358,7 +358,7 @@ static int fig_histogram(const plot_spec *s, const fig_style *st, fig_data *d, s
      * Heights in cm -> screen fractions. */
     double H = st->height_cm, fs = st->font_pt / 8.0;
     double bot = 1.5 * fs / H;                       /* x tics + label */
-    double strip = 0.36 * (ns + 0.6) * fs / H;
+    double strip = 0.36 * (ns + 0.8) * fs / H;
     double top = 1 - 0.15 / H;
     double split = bot + strip;
     set_styles(b, s, st);
@@ -388,7 +388,7 @@ static int fig_histogram(const plot_spec *s, const fig_style *st, fig_data *d, s
     sbuf_puts(b, "\n# The level sets at each scheme's alpha, one row per scheme, and the MSE.\n");
     sbuf_puts(b, "unset arrow\nunset logscale y\nunset ylabel\nset format x \"% h\"\n");
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", split, bot);
-    sbuf_printf(b, "set yrange [0.5:%d.1]\nset border 1 lw 0.8\n", ns + 1);
+    sbuf_printf(b, "set yrange [0.5:%d.3]\nset border 1 lw 0.8\n", ns + 1);
     const char *names[OPTIONS_MAX_SCHEMES];
     double mses[OPTIONS_MAX_SCHEMES];
     for (int i = 0; i < ns; i++) {
@@ -402,8 +402,8 @@ static int fig_histogram(const plot_spec *s, const fig_style *st, fig_data *d, s
     for (int i = 0; i < ns; i++)
         if (res[i].ok) {
             double a = res[i].r.alpha;
-            sbuf_printf(b, "set arrow from %.17g,%d to %.17g,%d nohead lc rgb \"#A0A0A0\" lw 0.6 back\n",
-                        s->cfg.is_signed ? -a : 0.0, ns - i, a, ns - i);
+            sbuf_printf(b, "set arrow from %.17g,%d to %.17g,%d nohead lt %d lw 0.6 back\n",
+                        s->cfg.is_signed ? -a : 0.0, ns - i, a, ns - i, i + 1);
         }
     sbuf_puts(b, "plot ");
     for (int i = 0; i < ns; i++)
@@ -630,6 +630,49 @@ static int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *
 
 /* ---- layers ------------------------------------------------------------------ */
 
+/* Shorter tensor names for the axis: the prefix and suffix (cut at a '.')
+ * that all names share are left out, and what stays is kept under about
+ * 26 characters by cutting its middle. Returns a new string. */
+static char *short_name(const plot_spec *s, int j, size_t pre, size_t suf)
+{
+    const char *n = s->layers[j].name ? s->layers[j].name : "";
+    size_t len = strlen(n);
+    if (pre + suf >= len)
+        pre = suf = 0;
+    const char *p = n + pre;
+    size_t m = len - pre - suf;
+    if (m > 26)
+        return util_asprintf("%.11s…%.*s", p, 12, p + m - 12);
+    return util_strndup(p, m);
+}
+
+static void common_affixes(const plot_spec *s, size_t *pre, size_t *suf)
+{
+    *pre = *suf = 0;
+    if (s->nlayers < 2)
+        return;
+    const char *a = s->layers[0].name ? s->layers[0].name : "";
+    size_t la = strlen(a), p = la, q = la;
+    for (int j = 1; j < s->nlayers; j++) {
+        const char *b = s->layers[j].name ? s->layers[j].name : "";
+        size_t lb = strlen(b), k = 0;
+        while (k < p && k < lb && a[k] == b[k])
+            k++;
+        p = k;
+        k = 0;
+        while (k < q && k < lb && a[la - 1 - k] == b[lb - 1 - k])
+            k++;
+        q = k;
+    }
+    /* cut only after / before a '.' */
+    while (p > 0 && a[p - 1] != '.')
+        p--;
+    while (q > 0 && a[la - q] != '.')
+        q--;
+    *pre = p;
+    *suf = q;
+}
+
 static int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err)
 {
     if (!s->layers || s->nlayers < 1) {
@@ -638,7 +681,8 @@ static int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf
     }
     int ns = s->nschemes, nl = s->nlayers;
     double ymin = INFINITY, ymax = 0;
-    size_t longest = 0;
+    size_t pre, suf;
+    common_affixes(s, &pre, &suf);
     for (int i = 0; i < ns; i++) {
         char name[40];
         snprintf(name, sizeof name, "layers_%d", i + 1);
@@ -647,9 +691,9 @@ static int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf
             double m = s->layers[j].mse[i];
             fig_row *r = add_row(k, j, m);
             r->raw = s->layers[j].name;
-            r->label = row_label(st, s->layers[j].name ? s->layers[j].name : "");
-            if (strlen(r->label) > longest)
-                longest = strlen(r->label);
+            char *sn = short_name(s, j, pre, suf);
+            r->label = row_label(st, sn);
+            free(sn);
             if (m > 0 && m < ymin)
                 ymin = m;
             if (m > ymax)
@@ -657,20 +701,57 @@ static int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf
         }
     }
     set_styles(b, s, st);
-    double bw = 0.8 / ns;
-    sbuf_puts(b, "set logscale y\nset format y \"10^{%T}\"\nset ylabel \"MSE\"\n");
-    if (isfinite(ymin) && ymax > 0)
-        sbuf_printf(b, "set yrange [%.6g:%.6g]\n", ymin / 3, ymax * (ns > 2 ? 30 : 8));
-    sbuf_printf(b, "set xrange [-0.6:%d.6]\nset xtics scale 0 noenhanced\n", nl - 1);
-    if (nl > 4 || longest > 10)
-        sbuf_puts(b, "set xtics rotate by 40 right\n");
-    sbuf_printf(b, "set key top right Right horizontal maxrows 1 samplen 1.2\n");
-    sbuf_puts(b, "set style fill solid 1.0 border lc rgb \"#000000\"\n");
+    if (pre || suf) {
+        const char *n0 = s->layers[0].name;
+        sbuf_printf(b, "# Tensor names shown without their common prefix '%.*s' and suffix '%s'.\n",
+                    (int)pre, n0, n0 + strlen(n0) - suf);
+    }
+    /* Horizontal grouped bars: one row per tensor (first at the top), one
+     * bar per scheme; names stay horizontal and readable. A linear axis
+     * from 0 (bar length means something) unless the errors span more than
+     * two decades. */
+    int logx = isfinite(ymin) && ymax > 0 && ymax / ymin > 100;
+    double bh = 0.8 / ns;
+    sbuf_puts(b, "set border 3 lw 0.8\nset ytics scale 0 noenhanced\nunset mytics\n");
+    sbuf_printf(b, "set yrange [-0.6:%d.6]\n", nl - 1);
+    sbuf_printf(b, "set tmargin %.3g\nset key at screen 0.5, screen %.4f center top horizontal "
+                "maxcols %d reverse Left samplen 1.2 width 0.5\n", 2.2, 1 - 0.08 / st->height_cm, ns);
+    size_t longest = 0;
+    for (int j = 0; j < nl; j++)
+        if (strlen(d->b[0].rows[j].label) > longest)
+            longest = strlen(d->b[0].rows[j].label);
+    sbuf_puts(b, "set style fill solid 1.0 border lc rgb \"#000000\"\nset grid xtics lc rgb \"#E0E0E0\" lw 0.5\n");
+    double scale = 1;
+    double xlo = 0;
+    if (logx) {
+        xlo = ymin / 3;
+        sbuf_printf(b, "set logscale x\nset xrange [%.6g:%.6g]\nset format x \"10^{%%T}\"\n", xlo, ymax * 2);
+        sbuf_puts(b, "set xlabel \"MSE\"\n");
+    } else {
+        int e = ymax > 0 ? (int)floor(log10(ymax)) : 0;
+        if (e < -2 || e > 3)
+            scale = pow(10, -e);
+        sbuf_printf(b, "set xrange [0:%.6g]\nset format x \"%% h\"\n", ymax * scale * 1.04);
+        fig_style narrow = *st;
+        narrow.width_cm -= (double)longest * 0.16 * st->font_pt / 8;
+        set_xstep(b, &narrow, 0, ymax * scale * 1.04, 3);
+        if (scale != 1)
+            sbuf_printf(b, st->latex ? "set xlabel \"MSE ($\\\\times 10^{%d}$)\"\n"
+                                     : "set xlabel \"MSE (×10^{%d})\"\n", e);
+        else
+            sbuf_puts(b, "set xlabel \"MSE\"\n");
+    }
     sbuf_puts(b, "plot ");
     for (int i = 0; i < ns; i++) {
-        double off = (i - (ns - 1) / 2.0) * bw;
-        sbuf_printf(b, "%s$layers_%d using ($1%+.6g):2:(%.6g) with boxes lw 0.5 ", i ? ", \\\n     " : "",
-                    i + 1, off, bw);
+        double off = ((ns - 1) / 2.0 - i) * bh;
+        if (logx)
+            sbuf_printf(b, "%s$layers_%d using (%.6g):(%d-$1%+.6g):(%.6g):2:(%d-$1%+.6g):(%d-$1%+.6g) "
+                        "with boxxyerror lw 0.5 dt 1 ", i ? ", \\\n     " : "", i + 1, xlo, nl - 1, off, xlo,
+                        nl - 1, off - bh / 2, nl - 1, off + bh / 2);
+        else
+            sbuf_printf(b, "%s$layers_%d using ($2*%.6g/2):(%d-$1%+.6g):($2*%.6g/2):(%.6g) "
+                        "with boxxyerror lw 0.5 dt 1 ", i ? ", \\\n     " : "", i + 1, scale, nl - 1, off, scale,
+                        bh / 2);
         if (st->mono)
             sbuf_printf(b, "fc rgb \"%s\" ", bar_greys[i % NELEM(bar_greys)]);
         else
@@ -680,7 +761,7 @@ static int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf
         txt_scheme(&tt, st, s->schemes[i]);
         put_text(b, &tt);
     }
-    sbuf_puts(b, ", \\\n     $layers_1 using 1:(NaN):xtic(3) notitle\n");
+    sbuf_printf(b, ", \\\n     $layers_1 using (NaN):(%d-$1):ytic(3) notitle\n", nl - 1);
     return 0;
 }
 
@@ -694,8 +775,11 @@ double figures_default_height(const plot_spec *s, double width_cm)
         return 1.5 + 0.7 * (s->nschemes > 0 ? s->nschemes : 3);
     case FIG_HISTOGRAM:
         return wide ? 7.0 : 6.2 + 0.25 * (s->nschemes > 3 ? s->nschemes - 3 : 0);
-    case FIG_LAYERS:
-        return wide ? 7.0 : 6.5;
+    case FIG_LAYERS: {
+        int ns = s->nschemes > 0 ? s->nschemes : 3;
+        double row = 0.16 * ns + 0.14;
+        return 1.9 + (row < 0.5 ? 0.5 : row) * (s->nlayers > 0 ? s->nlayers : 1);
+    }
     case FIG_SWEEP:
     case FIG_BITS:
         return wide ? 6.5 : 5.5;

@@ -293,7 +293,10 @@ static int build_script(const plot_spec *s, plot_format fmt, const char *outname
     comment_text(out, base_name(outname));
     sbuf_puts(out, fmt == PF_GP ? "" : "  (gp file, run in this directory)");
     sbuf_puts(out, "\n\nreset\nset encoding utf8\n");
-    const char *colour = s->mono ? "monochrome" : "color";
+    /* Always "color": with --mono the line types themselves are greys with
+     * dash patterns (figures.c); the terminals' monochrome mode would turn
+     * every grey, fill and grid line into solid black. */
+    const char *colour = "color";
     switch (fmt) {
     case PF_PDF:
     case PF_GP:
