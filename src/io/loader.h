@@ -91,6 +91,16 @@ void loader_close(loader_file *f);
 /* Index of tensor `name`, or -1. */
 long loader_find(const loader_file *f, const char *name);
 
+/* The APoT paper's official code (yhhhli/APoT_Quantization) stores a
+ * learned clipping threshold beside each quantized layer:
+ * `<layer>.weight_quant.wgt_alpha` (0-d) beside `<layer>.weight`. If tensor
+ * i is such a weight and the file holds that sibling with exactly one
+ * readable element, store it in *alpha and return 0; otherwise -1. */
+int loader_sibling_alpha(loader_file *f, size_t i, double *alpha);
+/* The sibling's name for tensor i (malloc'd), or NULL if i is not a
+ * `.weight` tensor. */
+char *loader_sibling_alpha_name(const loader_file *f, size_t i);
+
 /* Helpers for format implementations. -------------------------------- */
 
 /* Append a tensor description (zeroed) and return it; name is copied. */
