@@ -84,34 +84,6 @@ int loader_sibling_alpha(loader_file *f, size_t i, double *alpha)
     return 0;
 }
 
-char *loader_sibling_alpha_name(const loader_file *f, size_t i)
-{
-    if (i >= f->ntensors)
-        return NULL;
-    const char *n = f->tensors[i].name;
-    size_t len = strlen(n);
-    if (len < 6 || strcmp(n + len - 6, "weight") != 0 || (len > 6 && n[len - 7] != '.'))
-        return NULL;
-    return util_asprintf("%.*sweight_quant.wgt_alpha", (int)(len - 6), n);
-}
-
-int loader_sibling_alpha(loader_file *f, size_t i, double *alpha)
-{
-    char *sn = loader_sibling_alpha_name(f, i);
-    if (!sn)
-        return -1;
-    long j = loader_find(f, sn);
-    free(sn);
-    if (j < 0 || f->tensors[j].count != 1 || !f->tensors[j].readable)
-        return -1;
-    double v;
-    util_err e = { { 0 } };
-    if (loader_read(f, (size_t)j, &v, 1, &e) < 0)
-        return -1;
-    *alpha = v;
-    return 0;
-}
-
 int loader_map_file(const char *path, loader_map *m, util_err *err)
 {
     memset(m, 0, sizeof *m);
