@@ -15,3 +15,10 @@ tests_test_lloyd_clip_SOURCES = tests/test_lloyd_clip.c $(QTEST_HDR)
 tests_test_lloyd_clip_CFLAGS = $(TEST_CFLAGS)
 tests_test_lloyd_clip_LDADD = $(TEST_LIBS)
 endif
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_demo
+TESTS += tests/test_demo
+tests_test_demo_SOURCES = tests/test_demo.c $(QTEST_HDR)
+tests_test_demo_CFLAGS = $(TEST_CFLAGS)
+tests_test_demo_LDADD = $(TEST_LIBS)
+endif

@@ -11,11 +11,13 @@
 #include <sys/stat.h>
 
 #include "quant/levels.h"
+#include "io/demo.h"
 
 enum {
     OPT_REPORT = 256, OPT_LEVELS, OPT_SWEEP, OPT_EXPORT, OPT_UNSIGNED, OPT_FORMAT,
     OPT_DTYPE, OPT_APOT_K, OPT_FIGURE, OPT_SIZE, OPT_FONT, OPT_MONO, OPT_FORCE,
     OPT_SORT, OPT_MIN_COUNT, OPT_JOBS, OPT_TUI,
+    OPT_DEMO, OPT_DEMO_SIZE, OPT_SEED, OPT_GRAN, OPT_AXIS,
 };
 
 static const struct option longopts[] = {
@@ -41,6 +43,11 @@ static const struct option longopts[] = {
     { "sort", required_argument, NULL, OPT_SORT },
     { "min-count", required_argument, NULL, OPT_MIN_COUNT },
     { "jobs", required_argument, NULL, OPT_JOBS },
+    { "demo", required_argument, NULL, OPT_DEMO },
+    { "demo-size", required_argument, NULL, OPT_DEMO_SIZE },
+    { "seed", required_argument, NULL, OPT_SEED },
+    { "granularity", required_argument, NULL, OPT_GRAN },
+    { "axis", required_argument, NULL, OPT_AXIS },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
@@ -71,9 +78,19 @@ void options_usage(FILE *fp)
 "  -a, --alpha=X|max|mse    clipping threshold (default mse: each scheme's\n"
 "                           MSE-optimal alpha); also percentile:P, sigma:K,\n"
 "                           kl (TensorRT entropy), aciq (Banner et al.)\n"
+"                           or file (the alpha an APoT checkpoint stores\n"
+"                           beside each weight; turns on -n)\n"
 "  -n, --normalize          quantize (w - mean) / std instead of w\n"
 "      --unsigned           activation-style levels in [0, 1], 2^bits levels\n"
 "      --apot-k=K           APoT base bit-width (default 2, as in the paper)\n"
+"      --granularity=G      tensor (default), channel or group:N: one alpha\n"
+"                           per tensor, per channel or per N values\n"
+"      --axis=K             the channel axis (default 0)\n"
+"\n"
+"Teaching tensors (in place of FILE):\n"
+"      --demo=KIND          gaussian, laplace, student-t:NU, uniform, bimodal\n"
+"      --demo-size=N        values in the demo tensor (default 65536)\n"
+"      --seed=S             its random seed (default 1)\n"
 "\n"
 "Input and output:\n"
 "  -t, --tensor=GLOB        select tensors by name (repeatable, shell globs)\n"
@@ -239,6 +256,8 @@ static void add_file(cli_opts *o, const char *arg)
     f->tensor = NULL;
     struct stat st;
     const char *colon = strrchr(arg, ':');
+    if (strncmp(arg, "demo:", 5) == 0 && stat(arg, &st) < 0)
+        colon = NULL; /* a demo tensor (demo.h) names no TENSOR */
     if (colon && colon != arg && stat(arg, &st) < 0) {
         f->path = util_strndup(arg, (size_t)(colon - arg));
         f->tensor = util_strdup(colon + 1);
@@ -261,6 +280,8 @@ int options_parse(int argc, char **argv, cli_opts *o)
     opterr = 0;
     int c;
     long l;
+    const char *demo_kind = NULL;
+    unsigned long long demo_size = DEMO_DEFAULT_SIZE, demo_seed = 1;
     while ((c = getopt_long(argc, argv, ":s:b:a:nt:hV", longopts, NULL)) != -1) {
         switch (c) {
         case OPT_REPORT:
@@ -312,6 +333,13 @@ int options_parse(int argc, char **argv, cli_opts *o)
                 o->cfg.amode = ALPHA_KL;
             else if (strcmp(optarg, "aciq") == 0)
                 o->cfg.amode = ALPHA_ACIQ;
+            else if (strcmp(optarg, "file") == 0) {
+                /* The alpha stored beside each weight (APoT checkpoints:
+                 * <layer>.weight_quant.wgt_alpha), applied to the
+                 * normalized weight as the official code does. */
+                o->cfg.amode = ALPHA_FILE;
+                o->cfg.normalize = 1;
+            }
             else if (strncmp(optarg, "percentile:", 11) == 0) {
                 if (parse_double(optarg + 11, &o->cfg.alpha) < 0 || !(o->cfg.alpha > 0) ||
                     o->cfg.alpha > 100)
@@ -325,7 +353,7 @@ int options_parse(int argc, char **argv, cli_opts *o)
                 o->cfg.amode = ALPHA_VALUE;
             else
                 return usage_error("--alpha must be a positive number, max, mse, percentile:P, "
-                                   "sigma:K, kl or aciq, not '%s'", optarg);
+                                   "sigma:K, kl, aciq or file, not '%s'", optarg);
             break;
         case 'n':
             o->cfg.normalize = 1;
@@ -391,6 +419,52 @@ int options_parse(int argc, char **argv, cli_opts *o)
                 return usage_error("--jobs must be 1..1024, not '%s'", optarg);
             o->jobs = (int)l;
             break;
+        case OPT_DEMO: {
+            util_err e = { { 0 } };
+            if (demo_check_kind(optarg, &e) < 0)
+                return usage_error("%s", e.msg);
+            demo_kind = optarg;
+            break;
+        }
+        case OPT_DEMO_SIZE: {
+            char *end;
+            errno = 0;
+            demo_size = strtoull(optarg, &end, 10);
+            if (end == optarg || *end || errno || optarg[0] == '-' || demo_size < 1 ||
+                demo_size > DEMO_MAX_SIZE)
+                return usage_error("--demo-size must be 1 .. %llu, not '%s'",
+                                   (unsigned long long)DEMO_MAX_SIZE, optarg);
+            break;
+        }
+        case OPT_SEED: {
+            char *end;
+            errno = 0;
+            demo_seed = strtoull(optarg, &end, 10);
+            if (end == optarg || *end || errno || optarg[0] == '-')
+                return usage_error("--seed must be a non-negative integer, not '%s'", optarg);
+            break;
+        }
+        case OPT_GRAN:
+            if (strcmp(optarg, "tensor") == 0)
+                o->cfg.gran = GRAN_TENSOR;
+            else if (strcmp(optarg, "channel") == 0)
+                o->cfg.gran = GRAN_CHANNEL;
+            else if (strncmp(optarg, "group:", 6) == 0) {
+                char *end;
+                errno = 0;
+                unsigned long long g = strtoull(optarg + 6, &end, 10);
+                if (end == optarg + 6 || *end || errno || optarg[6] == '-' || g < 1 || g > (1ull << 40))
+                    return usage_error("--granularity=group:G needs G >= 1, not '%s'", optarg);
+                o->cfg.gran = GRAN_GROUP;
+                o->cfg.group = g;
+            } else
+                return usage_error("--granularity must be tensor, channel or group:G, not '%s'", optarg);
+            break;
+        case OPT_AXIS:
+            if (parse_long(optarg, 0, 15, &l) < 0)
+                return usage_error("--axis must be 0..15, not '%s'", optarg);
+            o->cfg.axis = (int)l;
+            break;
         case 'h':
             options_usage(stdout);
             return 1;
@@ -404,6 +478,13 @@ int options_parse(int argc, char **argv, cli_opts *o)
             return usage_error("unrecognized option '%s'", argv[optind - 1]);
         }
     }
+    if (demo_kind) {
+        char *pth = demo_path(demo_kind, demo_size, demo_seed);
+        o->files = util_realloc(o->files, (size_t)(o->nfiles + 1) * sizeof *o->files);
+        o->files[o->nfiles].path = pth;
+        o->files[o->nfiles++].tensor = NULL;
+    } else if (demo_size != DEMO_DEFAULT_SIZE || demo_seed != 1)
+        return usage_error("--demo-size and --seed need --demo");
     for (int i = optind; i < argc; i++)
         add_file(o, argv[i]);
     expand_all(o);

@@ -7,6 +7,7 @@
 #include "io/safetensors.h"
 #include "io/torch.h"
 #include "io/gguf.h"
+#include "io/demo.h"
 
 const loader_format *const loader_formats[] = {
     &npy_format,
@@ -15,5 +16,6 @@ const loader_format *const loader_formats[] = {
     &torch_zip_format,
     &torch_legacy_format,
     &gguf_format,
+    &demo_format,
     NULL,
 };

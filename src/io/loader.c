@@ -210,6 +210,11 @@ static const loader_format *loader_pick(const char *path, util_err *err)
     size_t len = 0;
     struct stat st;
     if (stat(path, &st) < 0) {
+        /* a pseudo-file (demo:KIND) exists only by name: a probe that is
+         * given no bytes and answers 100 claims it */
+        for (size_t i = 0; strchr(path, ':') && loader_formats[i]; i++)
+            if (loader_formats[i]->probe(NULL, 0, path) >= 100)
+                return loader_formats[i];
         util_err_set(err, "%s: %s", path, strerror(errno));
         return NULL;
     }
