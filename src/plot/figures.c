@@ -300,17 +300,23 @@ static int fig_histogram(const plot_spec *s, const fig_style *st, fig_data *d, s
     int ns = s->nschemes;
     if (analyze_tensor(s->p, &s->cfg, s->schemes, ns, 0, res, err) < 0)
         return -1;
-    double amax = 0;
-    for (int i = 0; i < ns; i++)
-        if (res[i].ok && res[i].r.alpha > amax)
-            amax = res[i].r.alpha;
+    /* Each scheme's clipping range: its extreme levels (+-alpha, or [0, alpha]
+     * unsigned, or shifted for an affine set). */
+    double rlo[OPTIONS_MAX_SCHEMES], rhi[OPTIONS_MAX_SCHEMES], shift[OPTIONS_MAX_SCHEMES];
     double lo = xlo_of(s), hi = xhi_of(s);
-    if (s->cfg.is_signed) {
-        lo = fmin(lo, -amax);
-        hi = fmax(hi, amax);
-    } else {
-        lo = fmin(lo, 0);
-        hi = fmax(hi, amax);
+    for (int i = 0; i < ns; i++) {
+        rlo[i] = rhi[i] = shift[i] = 0;
+        levelset ls;
+        util_err e2 = { { 0 } };
+        if (!res[i].ok ||
+            levels_build(res[i].scheme, s->cfg.bits, s->cfg.is_signed, &s->cfg.lprm, &ls, &e2) < 0)
+            continue;
+        shift[i] = eval_shift(s->p, &ls, res[i].r.alpha, s->cfg.normalize);
+        rlo[i] = shift[i] + res[i].r.alpha * ls.v[0];
+        rhi[i] = shift[i] + res[i].r.alpha * ls.v[ls.n - 1];
+        lo = fmin(lo, rlo[i]);
+        hi = fmax(hi, rhi[i]);
+        levels_free(&ls);
     }
     double pad = 0.03 * (hi - lo);
     if (!(pad > 0))
@@ -347,7 +353,7 @@ static int fig_histogram(const plot_spec *s, const fig_style *st, fig_data *d, s
         eval_result er;
         if (eval_full(s->p, &ls, res[i].r.alpha, s->cfg.normalize, &er, lc, &e2) == 0)
             for (size_t j = 0; j < ls.n; j++)
-                add_row(k, res[i].r.alpha * ls.v[j], (double)lc[j]);
+                add_row(k, shift[i] + res[i].r.alpha * ls.v[j], (double)lc[j]);
         free(lc);
         levels_free(&ls);
     }
@@ -375,13 +381,12 @@ static int fig_histogram(const plot_spec *s, const fig_style *st, fig_data *d, s
     for (int i = 0; i < ns; i++) {
         if (!res[i].ok)
             continue;
-        double a = res[i].r.alpha;
         const char *dt = st->mono ? "" : " dt 2";
         sbuf_printf(b, "set arrow from %.17g, graph 0 to %.17g, graph 1 nohead lt %d lw 1%s front\n",
-                    a, a, i + 1, dt);
-        if (s->cfg.is_signed)
+                    rhi[i], rhi[i], i + 1, dt);
+        if (rlo[i] != 0)
             sbuf_printf(b, "set arrow from %.17g, graph 0 to %.17g, graph 1 nohead lt %d lw 1%s front\n",
-                        -a, -a, i + 1, dt);
+                        rlo[i], rlo[i], i + 1, dt);
     }
     sbuf_printf(b, "plot $hist using 1:2:(%.17g) with boxes fs solid 1.0 noborder lc rgb \"#C8C8C8\" notitle\n",
                 bw);
@@ -400,11 +405,9 @@ static int fig_histogram(const plot_spec *s, const fig_style *st, fig_data *d, s
     q(b, x_label(s, st));
     sbuf_puts(b, "\n");
     for (int i = 0; i < ns; i++)
-        if (res[i].ok) {
-            double a = res[i].r.alpha;
+        if (res[i].ok)
             sbuf_printf(b, "set arrow from %.17g,%d to %.17g,%d nohead lt %d lw 0.6 back\n",
-                        s->cfg.is_signed ? -a : 0.0, ns - i, a, ns - i, i + 1);
-        }
+                        rlo[i], ns - i, rhi[i], ns - i, i + 1);
     sbuf_puts(b, "plot ");
     for (int i = 0; i < ns; i++)
         sbuf_printf(b, "%s$levels_%d using 1:(%d-0.32):(0):(0.64) with vectors nohead lt %d dt 1 lw 1 notitle",
@@ -486,6 +489,15 @@ static int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf 
     if (analyze_tensor(s->p, &s->cfg, s->schemes, ns, 1, res, err) < 0)
         return -1;
     double amax = eval_xabsmax(s->p, s->cfg.normalize);
+    for (int i = 0; i < ns; i++) {
+        levelset ls;
+        util_err e2 = { { 0 } };
+        if (res[i].ok &&
+            levels_build(res[i].scheme, s->cfg.bits, s->cfg.is_signed, &s->cfg.lprm, &ls, &e2) == 0) {
+            amax = fmax(amax, eval_alpha_max(s->p, &ls, s->cfg.normalize));
+            levels_free(&ls);
+        }
+    }
     if (!(amax > 0))
         amax = 1;
     double ymin = INFINITY, ymax = 0;
