@@ -24,6 +24,13 @@ for spec in W_stored.npz:W W_deflate.npz:W W.safetensors:W sharded:W W_zip.pt:co
   cmp -s "$T/ref.json" "$T/out.json" || { bad "$spec: report differs from W.npy"; diff "$T/ref.json" "$T/out.json" | head -5; }
 done
 
+# --alpha=file: the APoT checkpoint's conv.weight_quant.wgt_alpha (3.25, set
+# by the generator) applied with normalization on.
+for f in W_zip.pt W_legacy.pt; do
+  out=$($APOTVIEW --report --format=json --alpha=file -s apot "$D/$f:conv.weight") || bad "$f --alpha=file failed"
+  echo "$out" | grep -q '"normalize": true, "alpha_mode": "file", "alpha": 3.25,' || bad "$f --alpha=file: $out"
+done
+
 refused() { # file
   $TO $APOTVIEW --report "$1" >/dev/null 2>"$T/err"
   rc=$?

@@ -440,13 +440,36 @@ static void process(pool *pl, titem *it)
     }
     it->st = p->st;
     int nres = o->nschemes;
+    analyze_cfg cfg = o->cfg;
+    if (cfg.amode == ALPHA_FILE && p->st.n > 0) {
+        /* --alpha=file: the alpha stored beside this weight (loader.h). */
+        pthread_mutex_lock(&pl->file_mu[it->file]);
+        int have = loader_sibling_alpha(f, it->tensor, &cfg.alpha) == 0 && cfg.alpha > 0;
+        pthread_mutex_unlock(&pl->file_mu[it->file]);
+        if (!have) {
+            char *sn = loader_sibling_alpha_name(f, it->tensor);
+            fprintf(stderr, "apotview: %s: %s: --alpha=file: no stored alpha (%s%s%s); not quantized\n",
+                    f->path, lt->name, sn ? "no positive 1-element tensor " : "not a '.weight' tensor",
+                    sn ? sn : "", sn ? " in the file" : "");
+            for (int i = 0; i < nres; i++) {
+                memset(&it->res[i], 0, sizeof it->res[i]);
+                it->res[i].scheme = o->schemes[i];
+                snprintf(it->res[i].err, sizeof it->res[i].err, "no stored alpha%s%s",
+                         sn ? " " : "", sn ? sn : "");
+            }
+            free(sn);
+            prep_free(p);
+            it->ok = 1;
+            return;
+        }
+    }
     if (p->st.n == 0) {
         for (int i = 0; i < nres; i++) {
             memset(&it->res[i], 0, sizeof it->res[i]);
             it->res[i].scheme = o->schemes[i];
             snprintf(it->res[i].err, sizeof it->res[i].err, "no finite values");
         }
-    } else if (analyze_tensor(p, &o->cfg, o->schemes, nres, 0, it->res, &err) < 0) {
+    } else if (analyze_tensor(p, &cfg, o->schemes, nres, 0, it->res, &err) < 0) {
         fprintf(stderr, "apotview: %s: %s: %s\n", f->path, lt->name, err.msg);
         pl->failed = 1;
         prep_free(p);
