@@ -1,1 +1,15 @@
-## tests owned by the ui layer
+## tests owned by the ui layer: the view logic in cmocka (no terminal), the
+## real binary in tmux (tests/ui-tmux.sh, skips with 77 without tmux), and
+## the fixture writer both use.
+check_PROGRAMS += tests/ui_mkfix
+tests_ui_mkfix_SOURCES = tests/ui_mkfix.c
+tests_ui_mkfix_LDADD = -lm
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_ui_layout
+TESTS += tests/test_ui_layout
+tests_test_ui_layout_SOURCES = tests/test_ui_layout.c
+tests_test_ui_layout_CFLAGS = $(TEST_CFLAGS)
+tests_test_ui_layout_LDADD = $(TEST_LIBS)
+endif
+TESTS += tests/ui-tmux.sh
+dist_check_SCRIPTS += tests/ui-tmux.sh

@@ -34,7 +34,7 @@ enum {
 };
 
 typedef enum ui_view { VIEW_MAIN = 0, VIEW_CURVE, VIEW_LIST, VIEW_COMPARE } ui_view;
-typedef enum ui_sort { SORT_NAME = 0, SORT_SIZE, SORT_ERROR } ui_sort;
+typedef enum ui_sort { SORT_FILE = 0, SORT_NAME, SORT_SIZE, SORT_ERROR } ui_sort;
 
 /* Numbers for one tensor at one setting. */
 typedef struct ui_calc {

@@ -32,7 +32,7 @@ static ui_key table[] = {
     { { 'g' }, "g", ACT_LOG, KV_MAIN | KV_COMPARE, "linear / log histogram counts" },
     { { 'c' }, "c", ACT_CURVE, KV_ALL, "error-vs-alpha curve view (again: back)" },
     { { 't' }, "t", ACT_LIST, KV_ALL, "tensor list view: name, shape, count, mse (again: back)" },
-    { { 'S' }, "S", ACT_SORT, KV_LIST, "tensor list: sort by name / size / error" },
+    { { 'S' }, "S", ACT_SORT, KV_LIST, "tensor list: sort by file order / name / size / error" },
     { { K_ENTER, '\r', '\n' }, "Enter", ACT_SELECT, KV_LIST, "tensor list: show the tensor (mouse: click it)" },
     { { 'D' }, "D", ACT_COMPARE, KV_ALL, "compare view: the same tensor name in the other file" },
     { { 'e' }, "e", ACT_EXPORT, KV_ALL, "export the current view as a figure (asks for a file name)" },

@@ -558,8 +558,7 @@ static int dispatch(app *a, ui_action act)
     case ACT_NORMALIZE: {
         const prep *p = app_prep(a, a->cur);
         if (!a->cfg.normalize && p && !eval_can_normalize(p)) {
-            app_message(a, 1, "normalization refused: std is %s",
-                        p->st.n < 2 ? "undefined (fewer than 2 finite values)" : "0 (constant tensor)");
+            app_message(a, 1, "n refused: %s", p->st.n < 2 ? "fewer than 2 values" : "constant tensor (std 0)");
             return RD_STATUS;
         }
         if (a->cfg.amode == ALPHA_VALUE && p && eval_can_normalize(p)) {

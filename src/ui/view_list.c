@@ -21,7 +21,7 @@
 
 static const char *sort_name(ui_sort s)
 {
-    return s == SORT_NAME ? "name" : s == SORT_SIZE ? "size" : "error";
+    return s == SORT_FILE ? "file order" : s == SORT_NAME ? "name" : s == SORT_SIZE ? "size" : "error";
 }
 
 static int same_cfg(const analyze_cfg *x, const analyze_cfg *y)
@@ -92,6 +92,8 @@ static int cmp_items(const void *pa, const void *pb)
             return ei > ej ? -1 : 1;
         break;
     }
+    case SORT_FILE:
+        break;
     case SORT_NAME: {
         int c = strcmp(app_item_name(a, i), app_item_name(a, j));
         if (c)
@@ -161,7 +163,11 @@ void view_list_draw(app *a)
         session_shape_str(t, shape, sizeof shape);
         draw_textf(y, xs, 21, attr, "%s %s", dtype_name(t->dtype), shape);
         char cb[32];
-        draw_textf(y, xc, 9, attr, "%9s", util_fmt_si(cb, sizeof cb, (double)t->count, 3));
+        if (t->count < 100000)
+            snprintf(cb, sizeof cb, "%llu", (unsigned long long)t->count);
+        else
+            util_fmt_si(cb, sizeof cb, (double)t->count, 3);
+        draw_textf(y, xc, 9, attr, "%9s", cb);
         double frac;
         prep_state ps = worker_get(a->w, it, NULL, &frac, NULL, 0, NULL);
         char mb[32];
@@ -191,7 +197,7 @@ int view_list_action(app *a, ui_action act)
         a->cur = a->order[a->list_sel];
         return RD_VIEW | RD_TENSOR | RD_CALC;
     case ACT_SORT:
-        a->sort = (ui_sort)((a->sort + 1) % 3);
+        a->sort = (ui_sort)((a->sort + 1) % 4);
         view_list_numbers(a);
         view_list_sort(a);
         app_message(a, 0, "sorted by %s%s", sort_name(a->sort),

@@ -123,7 +123,10 @@ static void draw_header(app *a, ui_calc *c, size_t item, int y, int x, int w, in
     char shape[256];
     session_shape_str(t, shape, sizeof shape);
     char cnt[32];
-    util_fmt_si(cnt, sizeof cnt, (double)t->count, 3);
+    if (t->count < 100000)
+        snprintf(cnt, sizeof cnt, "%llu", (unsigned long long)t->count);
+    else
+        util_fmt_si(cnt, sizeof cnt, (double)t->count, 3);
     const char *file = app_item_file(a, item);
     const char *base = strrchr(file, '/');
     base = base ? base + 1 : file;
@@ -148,6 +151,11 @@ static void draw_header(app *a, ui_calc *c, size_t item, int y, int x, int w, in
     char b[6][24];
     const prep_stats *st = &p->st;
     int n = 0;
+    if (st->n == 0) {
+        draw_textf(y + 1, x, w, term_attr(R_DIM), "no finite values (%llu non-finite)",
+                   (unsigned long long)st->nonfinite);
+        return;
+    }
     if (compact)
         n = draw_textf(y + 1, x, w, 0, "mean %s std %s |w|max %s kurt %s", num(b[0], 24, st->mean),
                        num(b[1], 24, st->std), num(b[2], 24, st->absmax), num(b[3], 24, st->kurtosis));

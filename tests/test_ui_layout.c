@@ -1,0 +1,260 @@
+/*
+ * test_ui_layout.c - the viewer's pure logic without a terminal: window
+ * layout, histogram columns and bar heights, eighth-block glyphs, rug
+ * (overlay) columns, axis ticks, number formatting, best-of-row, the key
+ * table. Expected values are worked out by hand in the comments.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <math.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "ui/keys.h"
+#include "ui/layout.h"
+
+static void test_layout_main(void **state)
+{
+    (void)state;
+    ui_layout L;
+    /* 100x30, 3 schemes: 2 header + 1 status leave 27; axis 2 + rugs 3
+     * leave 22; results get 11 rows, the bars 11. */
+    assert_int_equal(layout_main(30, 100, 3, &L), 0);
+    assert_int_equal(L.header.h, 2);
+    assert_int_equal(L.status.y, 29);
+    assert_int_equal(L.hist.y, 2);
+    assert_int_equal(L.hist.h, 11);
+    assert_int_equal(L.hist.x, LAYOUT_MARGIN);
+    assert_int_equal(L.hist.w, 100 - LAYOUT_MARGIN - 1);
+    assert_int_equal(L.axis.y, 13);
+    assert_int_equal(L.rugs.y, 15);
+    assert_int_equal(L.rugs.h, 3);
+    assert_int_equal(L.results.y, 18);
+    assert_int_equal(L.results.h, 11);
+    assert_int_equal(L.results.y + L.results.h, L.status.y);
+    /* too small */
+    assert_int_equal(layout_main(12, 40, 3, &L), -1);
+    assert_true(L.too_small);
+    assert_int_equal(layout_main(LAYOUT_MIN_ROWS, LAYOUT_MIN_COLS - 1, 3, &L), -1);
+    assert_int_equal(layout_main(LAYOUT_MIN_ROWS, LAYOUT_MIN_COLS, 3, &L), 0);
+    /* the minimum still leaves bars and a few result rows */
+    assert_true(L.hist.h >= 4);
+    assert_true(L.results.h >= 4);
+    assert_true(L.results.y + L.results.h <= L.status.y);
+    /* wide: results to the right, 13 + 12 per scheme columns */
+    assert_int_equal(layout_main(40, 160, 3, &L), 0);
+    assert_int_equal(L.results.x, 160 - 49);
+    assert_true(L.hist.x + L.hist.w < L.results.x);
+    /* many schemes need more rows */
+    assert_true(layout_min_rows(8) > layout_min_rows(3));
+}
+
+static void test_columns(void **state)
+{
+    (void)state;
+    /* [-1, 1] over 10 columns: each 0.2 wide */
+    assert_int_equal(layout_col_of_x(-1, -1, 1, 10), 0);
+    assert_int_equal(layout_col_of_x(1, -1, 1, 10), 9);
+    assert_int_equal(layout_col_of_x(0, -1, 1, 10), 5);
+    assert_int_equal(layout_col_of_x(-0.95, -1, 1, 10), 0);
+    assert_int_equal(layout_col_of_x(0.19, -1, 1, 10), 5);
+    assert_int_equal(layout_col_of_x(0.21, -1, 1, 10), 6);
+    assert_int_equal(layout_col_of_x(1.01, -1, 1, 10), -1);
+    assert_int_equal(layout_col_of_x(NAN, -1, 1, 10), -1);
+    assert_int_equal(layout_col_of_x(INFINITY, -1, 1, 10), -1);
+    assert_true(fabs(layout_x_of_col(0, -1, 1, 10) - (-0.9)) < 1e-12);
+    assert_true(fabs(layout_x_of_col(9, -1, 1, 10) - 0.9) < 1e-12);
+}
+
+static void test_range(void **state)
+{
+    (void)state;
+    double lo, hi;
+    /* signed: symmetric, the larger of |min|, |max|, alpha */
+    layout_range(-0.03, 0.04, 0.02, 1, &lo, &hi);
+    assert_true(lo == -0.04 && hi == 0.04);
+    layout_range(-0.03, 0.04, 0.05, 1, &lo, &hi);
+    assert_true(lo == -0.05 && hi == 0.05);
+    /* unsigned: from min(xmin, 0) to max(xmax, alpha) */
+    layout_range(0.1, 0.5, 0.8, 0, &lo, &hi);
+    assert_true(lo == 0 && hi == 0.8);
+    /* all zeros: never an empty interval */
+    layout_range(0, 0, 0, 1, &lo, &hi);
+    assert_true(hi > lo);
+    layout_range(NAN, NAN, NAN, 1, &lo, &hi);
+    assert_true(hi > lo);
+}
+
+static void test_bars(void **state)
+{
+    (void)state;
+    /* 4 rows = 32 eighths */
+    assert_int_equal(layout_bar_eighths(100, 100, 4, 0), 32);
+    assert_int_equal(layout_bar_eighths(50, 100, 4, 0), 16);
+    assert_int_equal(layout_bar_eighths(0, 100, 4, 0), 0);
+    /* 1 of 1000 rounds to 0 eighths but must stay visible */
+    assert_int_equal(layout_bar_eighths(1, 1000, 4, 0), 1);
+    /* log: log(1+9)/log(1+99) = 1/2 */
+    assert_int_equal(layout_bar_eighths(9, 99, 4, 1), 16);
+    assert_int_equal(layout_bar_eighths(99, 99, 4, 1), 32);
+    /* glyphs: 12 eighths = a full bottom cell and half of the next */
+    assert_string_equal(layout_bar_glyph(12, 0, 1), "\u2588");
+    assert_string_equal(layout_bar_glyph(12, 1, 1), "\u2584");
+    assert_string_equal(layout_bar_glyph(12, 2, 1), " ");
+    assert_string_equal(layout_bar_glyph(1, 0, 1), "\u2581");
+    assert_string_equal(layout_bar_glyph(7, 0, 1), "\u2587");
+    assert_string_equal(layout_bar_glyph(12, 0, 0), "#");
+    assert_string_equal(layout_bar_glyph(12, 1, 0), "+");
+    assert_string_equal(layout_bar_glyph(2, 0, 0), ".");
+    assert_string_equal(layout_bar_glyph(0, 0, 0), " ");
+}
+
+static void test_rugs(void **state)
+{
+    (void)state;
+    /* 4-bit apot (interface.md) times alpha 1 over [-1, 1], 20 columns of
+     * 0.1: 0.1 -> column 11, 0 -> 10, -0.1 -> 9 (floor(0.9/0.1)), 1 -> 19 */
+    static const double apot[] = { -1, -0.8, -0.6, -0.4, -0.3, -0.2, -0.1, 0,
+                                   0.1, 0.2, 0.3, 0.4, 0.6, 0.8, 1 };
+    int cnt[20];
+    layout_rug(apot, 15, -1, 1, 20, cnt);
+    int sum = 0;
+    for (int i = 0; i < 20; i++)
+        sum += cnt[i];
+    assert_int_equal(sum, 15);
+    assert_int_equal(cnt[10], 1);
+    assert_int_equal(cnt[11], 1);
+    assert_int_equal(cnt[9], 1);
+    assert_int_equal(cnt[19], 1);
+    assert_int_equal(cnt[0], 1);
+    /* -0.8 sits on the boundary of columns 1 and 2 (either is right) */
+    assert_int_equal(cnt[1] + cnt[2], 1);
+    assert_int_equal(cnt[3], 0);   /* nothing in [-0.7, -0.6) */
+    /* 4-bit pot: 0, 1/64..1 crowd near zero: 10 columns of 0.2, column 5
+     * = [0, 0.2) holds 0, 1/64, 1/32, 1/16, 1/8 */
+    static const double pot[] = { -1, -0.5, -0.25, -0.125, -0.0625, -0.03125, -0.015625, 0,
+                                  0.015625, 0.03125, 0.0625, 0.125, 0.25, 0.5, 1 };
+    int c2[10];
+    layout_rug(pot, 15, -1, 1, 10, c2);
+    assert_int_equal(c2[5], 5);
+    assert_int_equal(c2[4], 4);   /* -1/64 .. -1/8 */
+    assert_int_equal(c2[9], 1);
+    char b[8];
+    assert_string_equal(layout_rug_glyph(0, 1, b, sizeof b), " ");
+    assert_string_equal(layout_rug_glyph(1, 0, b, sizeof b), "|");
+    assert_string_equal(layout_rug_glyph(5, 1, b, sizeof b), "5");
+    assert_string_equal(layout_rug_glyph(12, 1, b, sizeof b), "+");
+}
+
+static void test_ticks(void **state)
+{
+    (void)state;
+    double t[64], step;
+    /* range 0.0667 / 8 = 0.0083 -> step 0.01: -0.03 .. 0.03 */
+    int n = layout_ticks(-0.03, 0.0367, 8, t, &step);
+    assert_true(fabs(step - 0.01) < 1e-15);
+    assert_int_equal(n, 7);
+    assert_true(fabs(t[0] + 0.03) < 1e-12);
+    assert_true(t[3] == 0);
+    char b[32];
+    assert_string_equal(layout_fmt_tick(b, sizeof b, t[0], step), "-0.03");
+    assert_string_equal(layout_fmt_tick(b, sizeof b, t[3], step), "0");
+    assert_string_equal(layout_fmt_tick(b, sizeof b, 2.5, 0.5), "2.5");
+    assert_string_equal(layout_fmt_tick(b, sizeof b, 20, 10), "20");
+    /* 0 .. 5, at most 5 ticks: step 1 -> 0 1 2 3 4 5 */
+    n = layout_ticks(0, 5, 5, t, &step);
+    assert_int_equal(n, 6);
+    assert_true(step == 1);
+    assert_int_equal(layout_ticks(1, 1, 5, t, &step), 0);
+}
+
+static void test_numbers(void **state)
+{
+    (void)state;
+    char b[32];
+    assert_string_equal(layout_fmt_num(b, sizeof b, 6.755e-07, 4, 10), "6.755e-07");
+    assert_string_equal(layout_fmt_num(b, sizeof b, 0.01697, 4, 10), "0.01697");
+    assert_string_equal(layout_fmt_num(b, sizeof b, 123456789, 4, 10), "1.235e+08");
+    assert_string_equal(layout_fmt_num(b, sizeof b, 123456789, 4, 6), "1e+08");
+    assert_string_equal(layout_fmt_num(b, sizeof b, NAN, 4, 10), "nan");
+    assert_string_equal(layout_fmt_num(b, sizeof b, -INFINITY, 4, 10), "-inf");
+    assert_string_equal(layout_fmt_num(b, sizeof b, 0, 4, 10), "0");
+    double v[3] = { 3, 1, 2 };
+    assert_int_equal(layout_best(v, 3, 1), 1);
+    assert_int_equal(layout_best(v, 3, 0), 0);
+    double w[3] = { NAN, 2, 1 };
+    assert_int_equal(layout_best(w, 3, 1), 2);
+    double e[3] = { 1, 1, 1 };
+    assert_int_equal(layout_best(e, 3, 1), -1);
+    /* log rows: 1e-3 is halfway between 1e-4 and 1e-2: row 5 of 11 */
+    assert_int_equal(layout_row_of_logy(1e-3, 1e-4, 1e-2, 11), 5);
+    assert_int_equal(layout_row_of_logy(1e-2, 1e-4, 1e-2, 11), 0);
+    assert_int_equal(layout_row_of_logy(1e-4, 1e-4, 1e-2, 11), 10);
+    assert_int_equal(layout_row_of_logy(0, 1e-4, 1e-2, 11), -1);
+    assert_int_equal(layout_row_of_logy(1, 1e-4, 1e-2, 11), -1);
+    assert_true(layout_name_matches("Conv", "layer1.conv.weight"));
+    assert_false(layout_name_matches("bias", "layer1.conv.weight"));
+    assert_true(layout_name_matches("*.bias", "fc.bias"));
+    assert_false(layout_name_matches("*.bias", "fc.bias.x"));
+}
+
+static void test_keys(void **state)
+{
+    (void)state;
+    ui_keycodes kc = { 1001, 1002, 1003, 1004, 1005, 27, 1006, 12, 3, 1007, 1008, 1009, 1010 };
+    keys_init(&kc);
+    /* the interface.md keys */
+    assert_int_equal(keys_lookup('q', KV_MAIN), ACT_QUIT);
+    assert_int_equal(keys_lookup('?', KV_MAIN), ACT_HELP);
+    assert_int_equal(keys_lookup('+', KV_MAIN), ACT_BITS_UP);
+    assert_int_equal(keys_lookup('-', KV_MAIN), ACT_BITS_DOWN);
+    assert_int_equal(keys_lookup('l', KV_MAIN), ACT_ALPHA_UP);
+    assert_int_equal(keys_lookup(1002, KV_MAIN), ACT_ALPHA_UP);   /* right arrow */
+    assert_int_equal(keys_lookup('h', KV_MAIN), ACT_ALPHA_DOWN);
+    assert_int_equal(keys_lookup(1001, KV_MAIN), ACT_ALPHA_DOWN); /* left arrow */
+    assert_int_equal(keys_lookup('L', KV_MAIN), ACT_ALPHA_UP_BIG);
+    assert_int_equal(keys_lookup('H', KV_MAIN), ACT_ALPHA_DOWN_BIG);
+    assert_int_equal(keys_lookup('o', KV_MAIN), ACT_ALPHA_OPT);
+    assert_int_equal(keys_lookup('m', KV_MAIN), ACT_ALPHA_MAX);
+    assert_int_equal(keys_lookup('n', KV_MAIN), ACT_NORMALIZE);
+    assert_int_equal(keys_lookup('s', KV_MAIN), ACT_SCHEME_NEXT);
+    assert_int_equal(keys_lookup('j', KV_MAIN), ACT_TENSOR_NEXT);
+    assert_int_equal(keys_lookup(1004, KV_MAIN), ACT_TENSOR_NEXT); /* down */
+    assert_int_equal(keys_lookup('k', KV_MAIN), ACT_TENSOR_PREV);
+    assert_int_equal(keys_lookup('/', KV_MAIN), ACT_SEARCH);
+    assert_int_equal(keys_lookup('g', KV_MAIN), ACT_LOG);
+    assert_int_equal(keys_lookup('c', KV_MAIN), ACT_CURVE);
+    assert_int_equal(keys_lookup('e', KV_MAIN), ACT_EXPORT);
+    assert_int_equal(keys_lookup('D', KV_MAIN), ACT_COMPARE);
+    assert_int_equal(keys_lookup(27, KV_MAIN), ACT_CLOSE);
+    assert_int_equal(keys_lookup('S', KV_LIST), ACT_SORT);
+    assert_int_equal(keys_lookup('S', KV_MAIN), ACT_NONE);
+    assert_int_equal(keys_lookup('Z', KV_MAIN), ACT_NONE);
+    /* every action a key reaches has a help line (a labelled entry, or it
+     * follows one that describes the pair) and no code is bound twice in
+     * the same view */
+    int n;
+    const ui_key *k = keys_table(&n);
+    assert_non_null(k[0].label);
+    for (int i = 0; i < n; i++) {
+        if (k[i].label)
+            assert_non_null(k[i].help);
+        for (int a = 0; a < 4 && k[i].codes[a]; a++)
+            for (int j = i + 1; j < n; j++)
+                for (int b = 0; b < 4 && k[j].codes[b]; b++)
+                    if (k[i].codes[a] == k[j].codes[b])
+                        assert_true((k[i].views & k[j].views) == 0);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_layout_main), cmocka_unit_test(test_range),
+        cmocka_unit_test(test_columns),     cmocka_unit_test(test_bars),
+        cmocka_unit_test(test_rugs),        cmocka_unit_test(test_ticks),
+        cmocka_unit_test(test_numbers),     cmocka_unit_test(test_keys),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,235 @@
+#!/bin/sh
+# ui-tmux.sh - end-to-end tests of the interactive viewer: run the real
+# binary in tmux (a private server socket, a fixed 100x30 window), send keys,
+# read the screen with capture-pane, poll with a timeout instead of sleeping.
+#
+# What is checked, and against what:
+#  - the status line follows + - l h L o n j (bits by counting, alpha steps
+#    against 1% of stats.absmax from --report, o against the optimal alpha
+#    of --report --alpha=mse, raw and normalized);
+#  - the on-screen mse equals --report --format=json for the same settings;
+#  - ? opens and closes the help overlay; resize to 40x12 gives the
+#    too-small message, back to 100x30 redraws the view;
+#  - q exits with status 0 and the shell's screen comes back;
+#  - a constant tensor refuses n with a message; NaN/Inf, empty and
+#    one-element tensors are shown without a crash;
+#  - NO_COLOR with a non-UTF-8 locale draws ASCII bars;
+#  - SIGTERM restores the screen.
+# Skips (77) when tmux is missing.
+
+command -v tmux >/dev/null 2>&1 || { echo "tmux not found: skipped"; exit 77; }
+: "${APOTVIEW:=$abs_top_builddir/src/apotview}"
+MKFIX=${UI_MKFIX:-$abs_top_builddir/tests/ui_mkfix}
+[ -x "$APOTVIEW" ] || { echo "no $APOTVIEW"; exit 99; }
+[ -x "$MKFIX" ] || { echo "no $MKFIX"; exit 99; }
+
+# JSON reading: jq, else python3, else the number checks are skipped.
+if command -v jq >/dev/null 2>&1; then
+    jget() { jq -r "$1"; }
+elif command -v python3 >/dev/null 2>&1; then
+    jget() { python3 -c 'import json, re, sys
+d = json.load(sys.stdin)
+for k, i in re.findall(r"\.(\w+)|\[(\d+)\]", sys.argv[1]):
+    d = d[k] if k else d[int(i)]
+print(d)' "$1"; }
+else
+    jget() { echo skip; }
+fi
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/apotview-ui.XXXXXX") || exit 99
+# one private server per run of the viewer (a fresh socket each time avoids
+# racing a server that is still exiting)
+SOCKBASE="apotview-ui-$$-$(date +%s)"
+run=0
+SOCK="$SOCKBASE-$run"
+TM() { tmux -L "$SOCK" -f /dev/null "$@"; }
+cleanup() {
+    i=0
+    while [ "$i" -le "$run" ]; do tmux -L "$SOCKBASE-$i" kill-server >/dev/null 2>&1; i=$((i + 1)); done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# A generous timeout: sanitizer builds are slow.
+TIMEOUT=${UI_TEST_TIMEOUT:-30}
+fails=0
+fail() { echo "FAIL: $*"; echo "---- screen:"; TM capture-pane -p -t ui 2>/dev/null; echo "----"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+
+screen() { TM capture-pane -p -t ui; }
+status_line() { screen | grep -E 'bits [0-9]' | tail -n 1; }
+
+# wait_for REGEX: poll the pane until a line matches (grep -E).
+wait_for() {
+    end=$(( $(date +%s) + TIMEOUT ))
+    while :; do
+        if screen | grep -Eq -- "$1"; then return 0; fi
+        [ "$(date +%s)" -ge "$end" ] && return 1
+        sleep 0.05
+    done
+}
+# wait_gone REGEX
+wait_gone() {
+    end=$(( $(date +%s) + TIMEOUT ))
+    while :; do
+        if ! screen | grep -Eq -- "$1"; then return 0; fi
+        [ "$(date +%s)" -ge "$end" ] && return 1
+        sleep 0.05
+    done
+}
+# wait_status_change OLD: the status line differs from OLD
+wait_status_change() {
+    end=$(( $(date +%s) + TIMEOUT ))
+    while :; do
+        s=$(status_line)
+        if [ -n "$s" ] && [ "$s" != "$1" ]; then return 0; fi
+        [ "$(date +%s)" -ge "$end" ] && return 1
+        sleep 0.05
+    done
+}
+field() { status_line | sed -n "s/.*$1 \\([^ ]*\\).*/\\1/p"; }
+# close A B REL: |A - B| <= REL * max(|A|, |B|)
+close() { awk -v a="$1" -v b="$2" -v r="$3" 'BEGIN { d = a - b; if (d < 0) d = -d;
+    m = a < 0 ? -a : a; n = b < 0 ? -b : b; if (n > m) m = n; exit !(d <= r * m) }'; }
+
+start() { # start "ENV..." "ARGS..."
+    TM kill-server >/dev/null 2>&1
+    run=$((run + 1))
+    SOCK="$SOCKBASE-$run"
+    cmd="cd '$T' && printf 'BEFORE-APOTVIEW\\n'; env $1 '$APOTVIEW' $2; echo EXIT=\$?; sleep 600"
+    TM new-session -d -s ui -x 100 -y 30 "$cmd" || { echo "cannot start tmux"; exit 99; }
+}
+
+"$MKFIX" gauss 20000 "$T/a.npy" && "$MKFIX" laplace 5000 "$T/b.npy" &&
+"$MKFIX" const 100 "$T/c.npy" && "$MKFIX" nanmix 1000 "$T/d.npy" &&
+"$MKFIX" empty 0 "$T/e.npy" && "$MKFIX" gauss 1 "$T/one.npy" || exit 99
+
+report() { (cd "$T" && "$APOTVIEW" --report --format=json "$@"); }
+
+# ---- main run: two files, UTF-8, colours --------------------------------
+start "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color" "--bits=4 a.npy b.npy"
+wait_for 'bits 4 .*mse [0-9]' || fail "no status line with numbers"
+s=$(status_line)
+echo "$s" | grep -q 'apot' || fail "focused scheme apot not on the status line: $s"
+echo "$s" | grep -q 'norm off' || fail "norm off not shown: $s"
+
+# on-screen numbers vs --report (each scheme at its optimal alpha by default)
+J=$(report --bits=4 --scheme=uniform,pot,apot a.npy)
+ra=$(echo "$J" | jget '.tensors[0].results[2].alpha')
+rm=$(echo "$J" | jget '.tensors[0].results[2].mse')
+absmax=$(echo "$J" | jget '.tensors[0].stats.absmax')
+a0=$(field alpha); m0=$(field mse)
+if [ "$ra" != skip ]; then
+    close "$a0" "$ra" 1e-3 && ok "alpha on screen $a0 = report $ra" || fail "alpha $a0 vs report $ra"
+    close "$m0" "$rm" 1e-3 && ok "mse on screen $m0 = report $rm" || fail "mse $m0 vs report $rm"
+fi
+
+old=$(status_line); TM send-keys -t ui +; wait_status_change "$old"
+field bits | grep -qx 5 && ok "+ -> bits 5" || fail "+ did not give bits 5"
+old=$(status_line); TM send-keys -t ui -- -; wait_status_change "$old"
+field bits | grep -qx 4 && ok "- -> bits 4" || fail "- did not give bits 4"
+
+old=$(status_line); TM send-keys -t ui l; wait_status_change "$old"
+a1=$(field alpha)
+if [ "$ra" != skip ]; then
+    step=$(awk -v a="$a1" -v b="$a0" 'BEGIN { print a - b }')
+    want=$(awk -v m="$absmax" 'BEGIN { print 0.01 * m }')
+    close "$step" "$want" 0.02 && ok "l: alpha $a0 -> $a1 (1% of max|x|)" || fail "l: step $step, want $want"
+fi
+old=$(status_line); TM send-keys -t ui h; wait_status_change "$old"
+a2=$(field alpha)
+close "$a2" "$a0" 1e-3 && ok "h: alpha back to $a2" || fail "h: alpha $a2, want $a0"
+
+old=$(status_line); TM send-keys -t ui L; wait_status_change "$old"
+a3=$(field alpha)
+awk -v a="$a3" -v b="$a0" 'BEGIN { exit !(a > b) }' && ok "L: alpha up to $a3" || fail "L: alpha $a3 not above $a0"
+old=$(status_line); TM send-keys -t ui o; wait_status_change "$old"
+a4=$(field alpha)
+close "$a4" "$a0" 1e-3 && ok "o: alpha back to the optimum $a4" || fail "o: alpha $a4, want $a0"
+
+# a fixed alpha: the mse must match --report --alpha=VALUE
+old=$(status_line); TM send-keys -t ui L; wait_status_change "$old"
+a5=$(field alpha); m5=$(field mse)
+if [ "$ra" != skip ]; then
+    rm5=$(report --bits=4 --scheme=apot --alpha="$a5" a.npy | jget '.tensors[0].results[0].mse')
+    close "$m5" "$rm5" 2e-3 && ok "mse at alpha $a5: $m5 = report $rm5" || fail "mse at alpha $a5: $m5 vs report $rm5"
+fi
+
+old=$(status_line); TM send-keys -t ui n; wait_status_change "$old"
+status_line | grep -q 'norm on' && ok "n -> norm on" || fail "n did not turn normalization on"
+old=$(status_line); TM send-keys -t ui o; wait_status_change "$old"
+a6=$(field alpha); m6=$(field mse)
+if [ "$ra" != skip ]; then
+    J=$(report --bits=4 --normalize --scheme=apot a.npy)
+    rna=$(echo "$J" | jget '.tensors[0].results[0].alpha'); rnm=$(echo "$J" | jget '.tensors[0].results[0].mse')
+    close "$a6" "$rna" 1e-3 && ok "normalized optimal alpha $a6 = report $rna" || fail "normalized alpha $a6 vs $rna"
+    close "$m6" "$rnm" 1e-3 && ok "normalized mse $m6 = report $rnm" || fail "normalized mse $m6 vs $rnm"
+fi
+
+TM send-keys -t ui j
+wait_for 'b\.npy +b \[2/2\]' && ok "j -> next tensor b" || fail "j did not move to b"
+TM send-keys -t ui k
+wait_for 'a\.npy +a \[1/2\]' && ok "k -> back to a" || fail "k did not move back to a"
+
+TM send-keys -t ui '?'
+wait_for 'apotview keys' && ok "? opens the help" || fail "? did not open the help"
+screen | grep -q 'compare view' || fail "help does not list D"
+TM send-keys -t ui '?'
+wait_gone 'apotview keys' && ok "? closes the help" || fail "? did not close the help"
+TM send-keys -t ui '?'; wait_for 'apotview keys'
+TM send-keys -t ui Escape
+wait_gone 'apotview keys' && ok "Esc closes the help" || fail "Esc did not close the help"
+
+TM send-keys -t ui c
+wait_for 'mse vs alpha' && ok "c opens the curve view" || fail "c: no curve view"
+TM send-keys -t ui c; wait_gone 'mse vs alpha'
+TM send-keys -t ui t
+wait_for 'tensors, sorted by' && ok "t opens the tensor list" || fail "t: no list"
+TM send-keys -t ui t; wait_gone 'tensors, sorted by'
+
+TM resize-window -t ui -x 40 -y 12
+wait_for 'needs at' && ok "40x12: too-small message" || fail "40x12: no too-small message"
+TM resize-window -t ui -x 100 -y 30
+wait_gone 'needs at' && wait_for 'sqnr dB' && ok "100x30: view back" || fail "100x30: view not back"
+
+TM send-keys -t ui q
+wait_for '^EXIT=' || fail "q did not quit"
+screen | grep -q '^EXIT=0$' && ok "q exits 0" || fail "exit status not 0"
+screen | grep -q 'BEFORE-APOTVIEW' && ! screen | grep -q 'bits 4' && ok "screen restored" || fail "screen not restored"
+
+# ---- odd tensors, ASCII, no colour -----------------------------------------
+start "LANG=C LC_ALL=C NO_COLOR=1 TERM=xterm" "c.npy d.npy e.npy one.npy"
+wait_for 'c \[1/4\]' && wait_for 'mse 0' || fail "constant tensor not shown"
+screen | grep -q '#' && ok "ASCII bars without UTF-8" || fail "no ASCII bars"
+TM send-keys -t ui n
+wait_for 'refused' && ok "n refused on a constant tensor" || fail "n not refused on a constant tensor"
+status_line | grep -q 'norm off' || fail "norm turned on for a constant tensor"
+TM send-keys -t ui j
+wait_for 'nonfinite 101' && ok "NaN/Inf counted" || fail "NaN/Inf tensor"
+TM send-keys -t ui j
+wait_for 'no finite values' && ok "empty tensor shown" || fail "empty tensor"
+TM send-keys -t ui j
+wait_for 'one \[4/4\]' && wait_for 'mse 0' && ok "one-element tensor shown" || fail "one-element tensor"
+TM send-keys -t ui l h L H o m n g c c t t D D '?' '?'
+sleep 0.3
+TM send-keys -t ui q
+wait_for '^EXIT=0$' && ok "odd tensors: q exits 0" || fail "odd tensors: bad exit"
+
+# ---- SIGTERM restores the terminal -------------------------------------------
+start "LANG=C.UTF-8 TERM=xterm-256color" "a.npy"
+wait_for 'mse [0-9]' || fail "no start for SIGTERM test"
+pid=$(TM list-panes -t ui -F '#{pane_pid}')
+# the pane runs sh -c; the viewer is its child
+vpid=$(ps -o pid= --ppid "$pid" 2>/dev/null | head -n 1 | tr -d ' ')
+[ -z "$vpid" ] && vpid=$(pgrep -P "$pid" 2>/dev/null | head -n 1)
+if [ -n "$vpid" ]; then
+    kill -TERM "$vpid"
+    wait_for '^EXIT=' && screen | grep -q 'BEFORE-APOTVIEW' && ! screen | grep -q 'bits 4' &&
+        ok "SIGTERM: screen restored ($(screen | grep '^EXIT='))" || fail "SIGTERM did not restore"
+else
+    echo "SIGTERM check skipped: viewer pid not found"
+fi
+
+[ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
+exit 0

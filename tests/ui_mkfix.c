@@ -1,0 +1,99 @@
+/*
+ * ui_mkfix.c - writes the .npy fixtures of the viewer tests and benchmark,
+ * byte by byte (independently of the reader): float32, shape (N,).
+ *
+ *   ui_mkfix KIND N PATH
+ *
+ * KIND: gauss (N(0, 0.05^2) + 0.001), laplace (scale 0.02), const (every
+ * value 0.25), nanmix (gauss with every 10th value NaN and one +Inf),
+ * empty (N ignored: shape (0,)). Deterministic (splitmix64, fixed seed).
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t st = 0x9e3779b97f4a7c15ULL;
+
+static uint64_t next(void)
+{
+    uint64_t z = (st += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static double unif(void)
+{
+    return ((double)(next() >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static double gauss(void)
+{
+    return sqrt(-2 * log(unif())) * cos(6.283185307179586 * unif());
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "usage: ui_mkfix gauss|laplace|const|nanmix|empty N PATH\n");
+        return 2;
+    }
+    const char *kind = argv[1];
+    unsigned long long n = strtoull(argv[2], NULL, 10);
+    if (strcmp(kind, "empty") == 0)
+        n = 0;
+    FILE *f = fopen(argv[3], "wb");
+    if (!f) {
+        perror(argv[3]);
+        return 1;
+    }
+    char dict[128];
+    int dl = snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (%llu,), }", n);
+    int total = 10 + dl + 1;
+    int pad = (64 - total % 64) % 64;
+    unsigned char pre[10] = { 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 0, 0 };
+    int hl = dl + pad + 1;
+    pre[8] = (unsigned char)(hl & 0xff);
+    pre[9] = (unsigned char)(hl >> 8);
+    fwrite(pre, 1, 10, f);
+    fwrite(dict, 1, (size_t)dl, f);
+    for (int i = 0; i < pad; i++)
+        fputc(' ', f);
+    fputc('\n', f);
+    enum { CH = 1 << 16 };
+    static float buf[CH];
+    unsigned long long done = 0;
+    while (done < n) {
+        size_t m = n - done < CH ? (size_t)(n - done) : CH;
+        for (size_t i = 0; i < m; i++) {
+            double v;
+            if (strcmp(kind, "laplace") == 0) {
+                double u = unif() - 0.5;
+                v = -0.02 * (u < 0 ? -1 : 1) * log(1 - 2 * fabs(u));
+            } else if (strcmp(kind, "const") == 0)
+                v = 0.25;
+            else {
+                v = 0.05 * gauss() + 0.001;
+                if (strcmp(kind, "nanmix") == 0 && (done + i) % 10 == 3)
+                    v = NAN;
+                if (strcmp(kind, "nanmix") == 0 && done + i == 7)
+                    v = INFINITY;
+            }
+            float x = (float)v;
+            uint32_t b;
+            memcpy(&b, &x, 4);
+            unsigned char le[4] = { (unsigned char)b, (unsigned char)(b >> 8), (unsigned char)(b >> 16),
+                                    (unsigned char)(b >> 24) };
+            memcpy(&buf[i], le, 4);
+        }
+        fwrite(buf, 4, m, f);
+        done += m;
+    }
+    if (fclose(f) != 0) {
+        perror(argv[3]);
+        return 1;
+    }
+    return 0;
+}
