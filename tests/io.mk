@@ -27,3 +27,40 @@ dist_check_DATA += \
 	tests/data/io/real/README.faceapi tests/data/io/real/README.silero \
 	tests/data/io/real/faceapi_facerec_conv64_deflate.npz \
 	tests/data/io/real/upstream_silero_vad_16k.safetensors
+
+## make fuzz-smoke: build each libFuzzer harness with clang (ASan + UBSan)
+## from the same loader sources and run it FUZZ_SECONDS on its seed corpus.
+FUZZ_FORMATS = npz safetensors torch gguf
+FUZZ_SECONDS = 20
+FUZZ_CC = clang
+EXTRA_DIST += tests/fuzz/fuzz_common.h \
+	$(FUZZ_FORMATS:%=tests/fuzz/fuzz_%.c) \
+	tests/fuzz/corpus/npz/W_stored.npz tests/fuzz/corpus/npz/W_deflate.npz \
+	tests/fuzz/corpus/safetensors/W.safetensors \
+	tests/fuzz/corpus/safetensors/model-00002-of-00002.safetensors \
+	tests/fuzz/corpus/torch/W_zip.pt tests/fuzz/corpus/torch/W_legacy.pt \
+	tests/fuzz/corpus/gguf/W.gguf
+fuzz-smoke:
+	@if ! command -v $(FUZZ_CC) >/dev/null 2>&1; then \
+	  echo "fuzz-smoke: $(FUZZ_CC) not found; skipped"; exit 0; fi; \
+	echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){(void)d;(void)n;return 0;}' > fuzz-probe.c; \
+	if ! $(FUZZ_CC) -fsanitize=fuzzer fuzz-probe.c -o fuzz-probe >/dev/null 2>&1; then \
+	  rm -f fuzz-probe fuzz-probe.c; echo "fuzz-smoke: $(FUZZ_CC) has no libFuzzer; skipped"; exit 0; fi; \
+	rm -f fuzz-probe fuzz-probe.c; \
+	for fmt in $(FUZZ_FORMATS); do \
+	  echo "fuzz-smoke: $$fmt ($(FUZZ_SECONDS) s)"; \
+	  $(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	    -I$(top_srcdir)/src -I$(top_builddir) -I$(top_srcdir)/tests/fuzz $(JANSSON_CFLAGS) $(LIBZIP_CFLAGS) \
+	    $(top_srcdir)/tests/fuzz/fuzz_$$fmt.c $(top_srcdir)/src/io/*.c $(top_srcdir)/src/core/*.c \
+	    $(JANSSON_LIBS) $(LIBZIP_LIBS) -lm -pthread -o fuzz_$$fmt || exit 1; \
+	  mkdir -p fuzz-corpus/$$fmt; \
+	  ./fuzz_$$fmt -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
+	    -print_final_stats=0 fuzz-corpus/$$fmt $(top_srcdir)/tests/fuzz/corpus/$$fmt 2>fuzz_$$fmt.log \
+	    || { tail -40 fuzz_$$fmt.log; exit 1; }; \
+	  grep -E '^#[0-9]+.*DONE' fuzz_$$fmt.log | tail -1; \
+	done
+CLEANFILES += $(FUZZ_FORMATS:%=fuzz_%) $(FUZZ_FORMATS:%=fuzz_%.log)
+clean-local: clean-fuzz
+clean-fuzz:
+	-rm -rf fuzz-corpus
+.PHONY: fuzz-smoke clean-fuzz

@@ -163,7 +163,12 @@ static int value(rd *r, uint32_t t, const char *key, char *out, size_t olen, uin
         for (uint64_t i = 0; i < n; i++) {
             if (et != 8) {
                 uint64_t nb;
-                if (i == 0 && (util_mul_u64(n, scalar_size[et], &nb) < 0 || need(r, nb, key) < 0))
+                if (i == 0 && util_mul_u64(n, scalar_size[et], &nb) < 0) {
+                    util_err_set(r->err, "%s: metadata '%s': array of %llu elements overflows at offset %llu",
+                                 r->path, key, (unsigned long long)n, (unsigned long long)r->pos);
+                    return -1;
+                }
+                if (i == 0 && need(r, nb, key) < 0)
                     return -1;
                 if (i < 4 && o < olen) {
                     scalar_text(et, r->d + r->pos, tmp, sizeof tmp);

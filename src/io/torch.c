@@ -230,6 +230,14 @@ static int check_tensors(loader_file *f, util_err *err)
         uint64_t limit = pt->storage->base ? pt->storage->numel : s->avail;
         if (t->count == 0)
             continue;
+        /* A view may repeat its storage (stride 0, as expand() makes), but a
+         * tiny storage must not stand for a huge tensor: that would make the
+         * reader allocate without bound for a few bytes of file. */
+        if (t->count / 64 > limit + 65536) {
+            util_err_set(err, "%s: %s: %llu elements viewed from a storage of %llu (stride 0?): refusing to expand it",
+                         f->path, t->name, (unsigned long long)t->count, (unsigned long long)limit);
+            return -1;
+        }
         uint64_t hi = pt->offset, tmp;
         for (int k = 0; k < pt->ndim; k++) {
             if (util_mul_u64(pt->size[k] - 1, pt->stride[k], &tmp) < 0 || hi + tmp < hi) {
