@@ -201,6 +201,10 @@ int analyze_tensor(const prep *p, const analyze_cfg *cfg, const char *const *sch
         if (!out[i].ok)
             continue;
         out[i].relative_to_uniform = uni_adds > 0 ? out[i].r.adds_mean / uni_adds : NAN;
+        if (cfg->no_gap) {
+            out[i].gap_to_optimal_db = NAN;
+            continue;
+        }
         /* the lloyd-max result is its own optimum */
         const scheme_def *d = levels_find(out[i].scheme);
         double lm = d && (d->flags & SCHEME_DATA) && cfg->gran == GRAN_TENSOR

@@ -41,6 +41,8 @@ typedef struct analyze_cfg {
     granularity gran;      /* GRAN_TENSOR unless --granularity */
     uint64_t group;        /* G for GRAN_GROUP */
     int axis;              /* channel axis for GRAN_CHANNEL (default 0) */
+    int no_gap;            /* 1: leave gap_to_optimal_db NaN and skip its
+                              Lloyd-Max fit (the viewer, per keypress) */
 } analyze_cfg;
 
 typedef struct analyze_result {

@@ -17,6 +17,7 @@
 #include "cli/options.h"
 #include "cli/session.h"
 #include "quant/analyze.h"
+#include "quant/levels.h"
 #include "ui/keys.h"
 #include "ui/layout.h"
 #include "ui/worker.h"
@@ -44,9 +45,15 @@ typedef struct ui_calc {
     int ok;                /* 0: msg says why there are no numbers */
     char msg[UTIL_ERRLEN];
     analyze_result res[UI_MAX_SCHEMES];
-    /* each scheme's MSE-optimal alpha and mse at (bits, normalize, signed) */
-    int opt_valid, opt_bits, opt_norm, opt_signed;
+    /* each scheme's MSE-optimal alpha and mse at the current (bits,
+     * normalize): opt_valid says they are there; computing them costs a
+     * dense scan per scheme, so the loop does it after the redraw
+     * (opt_pending) and keeps them per (normalize, bits) in opt_tab */
+    int opt_valid, opt_pending;
     double opt_alpha[UI_MAX_SCHEMES], opt_mse[UI_MAX_SCHEMES];
+    unsigned char opt_have[2][LEVELS_MAX_BITS + 1];
+    double opt_tab_a[2][LEVELS_MAX_BITS + 1][UI_MAX_SCHEMES];
+    double opt_tab_m[2][LEVELS_MAX_BITS + 1][UI_MAX_SCHEMES];
     double calc_seconds;
 } ui_calc;
 
@@ -82,6 +89,7 @@ typedef struct app {
     char msg[300];
     int msg_err;
     char search[128];
+    uint64_t drawn_gen;    /* worker generation when the screen was last drawn */
     /* geometry of the last drawn list (for mouse clicks) */
     int list_y0, list_rows;
 } app;
@@ -94,6 +102,8 @@ const char *app_item_file(const app *a, size_t item);
 const prep *app_prep(app *a, size_t item);
 /* Make sure c holds numbers for item at the current settings. */
 void app_calc(app *a, ui_calc *c, size_t item);
+/* Compute the optimal alphas app_calc left pending; 1 when it did. */
+int app_calc_opt(app *a, ui_calc *c);
 void app_message(app *a, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The focused scheme's alpha now (x units), NAN when unknown. */
 double app_alpha(const app *a);

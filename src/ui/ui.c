@@ -78,23 +78,56 @@ static int same_settings(const analyze_cfg *x, const analyze_cfg *y)
            x->lprm.apot_k == y->lprm.apot_k;
 }
 
+/* --alpha=mse numbers when each scheme's optimal alpha is already known:
+ * the same analyze_tensor() per scheme at that alpha, and adds relative to
+ * uniform at its own optimum (as analyze_tensor does in mse mode). -2 when
+ * uniform is not among the schemes (then the caller does it the long way). */
+static int calc_from_opt(app *a, ui_calc *c, const prep *p, util_err *e)
+{
+    int nz = a->cfg.normalize ? 1 : 0, b = a->cfg.bits, uni = -1;
+    for (int i = 0; i < a->nschemes; i++)
+        if (strcmp(a->schemes[i], "uniform") == 0)
+            uni = i;
+    if (uni < 0)
+        return -2;
+    for (int i = 0; i < a->nschemes; i++) {
+        analyze_cfg one = a->cfg;
+        double al = c->opt_tab_a[nz][b][i];
+        if (!(al > 0) || !isfinite(al))
+            return -2;
+        one.amode = ALPHA_VALUE;
+        one.alpha = al;
+        if (analyze_tensor(p, &one, &a->schemes[i], 1, 0, &c->res[i], e) < 0)
+            return -1;
+        c->res[i].opt_alpha = al;
+        c->res[i].opt_mse = c->opt_tab_m[nz][b][i];
+    }
+    double ua = c->res[uni].ok ? c->res[uni].r.adds_mean : NAN;
+    for (int i = 0; i < a->nschemes; i++)
+        if (c->res[i].ok)
+            c->res[i].relative_to_uniform = ua > 0 ? c->res[i].r.adds_mean / ua : NAN;
+    return 0;
+}
+
 void app_calc(app *a, ui_calc *c, size_t item)
 {
     const prep *p = app_prep(a, item);
     if (!p) {
         c->valid = 0;
-        c->opt_valid = c->opt_valid && c->item == item;
         return;
     }
     if (c->valid && c->item == item && same_settings(&c->cfg, &a->cfg))
         return;
     double t0 = util_now();
-    if (c->item != item)
-        c->opt_valid = 0;
+    if (c->item != item || !c->valid) {
+        memset(c->opt_have, 0, sizeof c->opt_have);
+    }
     c->item = item;
     c->cfg = a->cfg;
     c->valid = 1;
     c->ok = 0;
+    c->opt_valid = 0;
+    c->opt_pending = 0;
     c->msg[0] = '\0';
     if (p->st.n == 0) {
         snprintf(c->msg, sizeof c->msg, "no finite values to show (%llu elements, %llu non-finite)",
@@ -102,33 +135,64 @@ void app_calc(app *a, ui_calc *c, size_t item)
         return;
     }
     util_err e = { { 0 } };
-    if (analyze_tensor(p, &a->cfg, a->schemes, a->nschemes, 0, c->res, &e) < 0) {
+    int nz = a->cfg.normalize ? 1 : 0, b = a->cfg.bits;
+    int r = a->cfg.amode == ALPHA_MSE && c->opt_have[nz][b] ? calc_from_opt(a, c, p, &e) : -2;
+    if (r == -2)
+        r = analyze_tensor(p, &a->cfg, a->schemes, a->nschemes, 0, c->res, &e);
+    if (r < 0) {
         snprintf(c->msg, sizeof c->msg, "%s", e.msg);
         return;
     }
     c->ok = 1;
-    if (!c->opt_valid || c->opt_bits != a->cfg.bits || c->opt_norm != a->cfg.normalize ||
-        c->opt_signed != a->cfg.is_signed) {
+    if (a->cfg.amode == ALPHA_MSE && !c->opt_have[nz][b]) {
+        /* analyze_tensor has just found them */
         for (int i = 0; i < a->nschemes; i++) {
-            c->opt_alpha[i] = c->opt_mse[i] = NAN;
-            if (a->cfg.amode == ALPHA_MSE && c->res[i].ok) {
-                c->opt_alpha[i] = c->res[i].opt_alpha;
-                c->opt_mse[i] = c->res[i].opt_mse;
-                continue;
-            }
-            levelset ls;
-            util_err le = { { 0 } };
-            if (levels_build(a->schemes[i], a->cfg.bits, a->cfg.is_signed, &a->cfg.lprm, &ls, &le) < 0)
-                continue;
-            c->opt_alpha[i] = eval_best_alpha(p, &ls, a->cfg.normalize, &c->opt_mse[i]);
-            levels_free(&ls);
+            c->opt_tab_a[nz][b][i] = c->res[i].ok ? c->res[i].opt_alpha : NAN;
+            c->opt_tab_m[nz][b][i] = c->res[i].ok ? c->res[i].opt_mse : NAN;
         }
-        c->opt_valid = 1;
-        c->opt_bits = a->cfg.bits;
-        c->opt_norm = a->cfg.normalize;
-        c->opt_signed = a->cfg.is_signed;
+        c->opt_have[nz][b] = 1;
     }
+    if (c->opt_have[nz][b]) {
+        memcpy(c->opt_alpha, c->opt_tab_a[nz][b], sizeof c->opt_alpha);
+        memcpy(c->opt_mse, c->opt_tab_m[nz][b], sizeof c->opt_mse);
+        c->opt_valid = 1;
+    } else
+        c->opt_pending = 1;
     c->calc_seconds = util_now() - t0;
+}
+
+int app_calc_opt(app *a, ui_calc *c)
+{
+    if (!c->valid || !c->ok || !c->opt_pending)
+        return 0;
+    const prep *p = app_prep(a, c->item);
+    if (!p)
+        return 0;
+    int nz = c->cfg.normalize ? 1 : 0, b = c->cfg.bits;
+    for (int i = 0; i < a->nschemes; i++) {
+        c->opt_tab_a[nz][b][i] = c->opt_tab_m[nz][b][i] = NAN;
+        const scheme_def *d = levels_find(a->schemes[i]);
+        if (!c->res[i].ok)
+            continue;
+        if (d && (d->flags & SCHEME_DATA)) {
+            /* lloyd-max: its alpha is its own fit */
+            c->opt_tab_a[nz][b][i] = c->res[i].opt_alpha;
+            c->opt_tab_m[nz][b][i] = c->res[i].opt_mse;
+            continue;
+        }
+        levelset ls;
+        util_err le = { { 0 } };
+        if (levels_build(a->schemes[i], b, c->cfg.is_signed, &c->cfg.lprm, &ls, &le) < 0)
+            continue;
+        c->opt_tab_a[nz][b][i] = eval_best_alpha(p, &ls, c->cfg.normalize, &c->opt_tab_m[nz][b][i]);
+        levels_free(&ls);
+    }
+    c->opt_have[nz][b] = 1;
+    memcpy(c->opt_alpha, c->opt_tab_a[nz][b], sizeof c->opt_alpha);
+    memcpy(c->opt_mse, c->opt_tab_m[nz][b], sizeof c->opt_mse);
+    c->opt_valid = 1;
+    c->opt_pending = 0;
+    return 1;
 }
 
 double app_alpha(const app *a)
@@ -287,6 +351,8 @@ static void draw_too_small(app *a)
 
 static void draw_all(app *a)
 {
+    /* read first: a tensor finished while drawing is redrawn next round */
+    a->drawn_gen = worker_generation(a->w);
     getmaxyx(stdscr, a->rows, a->cols);
     erase();
     if (too_small(a))
@@ -538,6 +604,7 @@ static int dispatch(app *a, ui_action act)
     case ACT_ALPHA_DOWN_BIG: return alpha_step(a, -0.1);
     case ACT_ALPHA_OPT: {
         app_calc(a, &a->calc, a->cur);
+        app_calc_opt(a, &a->calc);
         if (!a->calc.valid || !a->calc.ok || !a->calc.opt_valid || isnan(a->calc.opt_alpha[a->focus])) {
             app_message(a, 1, "o: %s", a->calc.valid && !a->calc.ok ? a->calc.msg : "numbers not ready yet");
             return RD_STATUS;
@@ -691,6 +758,7 @@ static int app_open(app *a, const cli_opts *o)
     memset(a, 0, sizeof *a);
     a->o = o;
     a->cfg = o->cfg;
+    a->cfg.no_gap = 1;
     a->nschemes = o->nschemes < UI_MAX_SCHEMES ? o->nschemes : UI_MAX_SCHEMES;
     for (int i = 0; i < a->nschemes; i++)
         a->schemes[i] = o->schemes[i];
@@ -785,7 +853,10 @@ static int bench(app *a, const char *keys)
     const loader_tensor *t = app_item_tensor(a, a->cur);
     size_t nk = strlen(keys);
     double *dt = util_mallocarray(nk * (size_t)R, sizeof *dt);
-    size_t m = 0;
+    double *dopt = util_mallocarray(nk * (size_t)R, sizeof *dopt);
+    size_t m = 0, mo = 0;
+    if (app_calc_opt(a, &a->calc))
+        apply(a, RD_VIEW);
     for (int r = 0; r < R; r++)
         for (size_t i = 0; i < nk; i++) {
             double k0 = util_now();
@@ -794,6 +865,11 @@ static int bench(app *a, const char *keys)
                 continue;
             apply(a, fl);
             dt[m++] = util_now() - k0;
+            double o0 = util_now();
+            if (app_calc_opt(a, &a->calc)) {
+                apply(a, RD_VIEW);
+                dopt[mo++] = util_now() - o0;
+            }
         }
     term_end();
     qsort(dt, m, sizeof *dt, cmp_d);
@@ -803,6 +879,11 @@ static int bench(app *a, const char *keys)
     if (m)
         printf("keypress to finished redraw over %zu keys '%s' x %d, %dx%d screen: median %.3f ms, p90 %.3f ms, max %.3f ms\n",
                m, keys, R, a->cols, a->rows, dt[m / 2] * 1e3, dt[m * 9 / 10] * 1e3, dt[m - 1] * 1e3);
+    qsort(dopt, mo, sizeof *dopt, cmp_d);
+    if (mo)
+        printf("after %zu of those keys (new bits/normalization), each scheme's optimal alpha follows in a second redraw: median %.1f ms, max %.1f ms\n",
+               mo, dopt[mo / 2] * 1e3, dopt[mo - 1] * 1e3);
+    free(dopt);
     printf("status: %s bits %d alpha %.6g norm %s mse %.6g\n", a->schemes[a->focus], a->cfg.bits, app_alpha(a),
            a->cfg.normalize ? "on" : "off", a->calc.valid && a->calc.ok ? a->calc.res[a->focus].r.mse : NAN);
     free(dt);
@@ -843,7 +924,8 @@ int ui_run(const cli_opts *o)
     tensor_changed(a);
     draw_all(a);
     refresh();
-    uint64_t gen = worker_generation(a->w);
+    if (app_calc_opt(a, &a->calc))
+        apply(a, RD_VIEW);
     int status = 0;
     for (;;) {
         int busy = worker_busy(a->w) || (a->view == VIEW_LIST && a->list_more);
@@ -855,17 +937,17 @@ int ui_run(const cli_opts *o)
             break;
         }
         int fl;
-        if (ch == ERR) {
-            uint64_t g = worker_generation(a->w);
-            fl = g != gen || busy ? RD_VIEW : RD_NONE;
-            gen = g;
-        } else if (ch == 3) {
+        if (ch == ERR)
+            fl = worker_generation(a->w) != a->drawn_gen || busy ? RD_VIEW : RD_NONE; else if (ch == 3) {
             break;
         } else
             fl = handle_key(a, ch);
         if (fl & RD_QUIT)
             break;
         apply(a, fl);
+        /* the optimal alphas after the redraw: the keypress shows at once */
+        if (app_calc_opt(a, &a->calc) | (a->view == VIEW_COMPARE && app_calc_opt(a, &a->calc_other)))
+            apply(a, RD_VIEW);
     }
     term_end();
     if (a->s.failed && status == 0)
