@@ -108,6 +108,7 @@ for kind in histogram levels sweep bits layers; do
 done
 ls -A "$T/out" | grep -q '^\.apotview' && fail "temporary files left in the output directory"
 grep -q 'conv1\\_part0' "$T/out/layers-tex.tex" || fail "layers .tex: tensor names not escaped for LaTeX"
+grep -q 'fontfamily' "$T/out/sweep-tex.tex" && fail ".tex forces a font family instead of the document's"
 grep -q '#0072B2' "$T/out/histogram-pdf.gp" || fail "default palette is not Okabe-Ito"
 
 # ---- the saved script redraws the figure ----------------------------------

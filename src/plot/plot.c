@@ -270,7 +270,10 @@ static int build_script(const plot_spec *s, plot_format fmt, const char *outname
     }
     sbuf font = { 0 };
     char fspec[160];
-    snprintf(fspec, sizeof fspec, "%s,%g", fname, fpt);
+    /* .tex: the document's font unless a name was asked for (cairolatex
+     * would otherwise write \fontfamily{Sans}, which LaTeX does not know). */
+    int named = s->font && *s->font && *s->font != ',';
+    snprintf(fspec, sizeof fspec, "%s,%g", fmt == PF_TEX && !named ? "" : fname, fpt);
     gp_quote(&font, fspec);
 
     sbuf_printf(out, "# %s figure written by apotview %s\n", plot_figure_name(s->figure), PACKAGE_VERSION);
