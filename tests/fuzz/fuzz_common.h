@@ -1,0 +1,51 @@
+/*
+ * fuzz_common.h - the body shared by the libFuzzer harnesses: write the
+ * input to a memory file, open it with one format's open() (the same code
+ * the program links), read every readable tensor, close. Any crash, hang,
+ * leak or sanitizer report is a bug in the loader.
+ */
+#define _GNU_SOURCE 1
+#include "config.h"
+#include "io/loader.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+static void fuzz_one(const loader_format *fmt, const uint8_t *data, size_t size)
+{
+    int fd = memfd_create("fuzz", 0);
+    if (fd < 0)
+        abort();
+    size_t off = 0;
+    while (off < size) {
+        ssize_t w = write(fd, data + off, size - off);
+        if (w <= 0)
+            abort();
+        off += (size_t)w;
+    }
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+    loader_file *f = util_calloc(1, sizeof *f);
+    f->path = util_strdup(path);
+    f->fmt = fmt;
+    f->opts.dtype_override = DT_INVALID;
+    util_err err = { { 0 } };
+    if (fmt->open(f, &err) == 0) {
+        for (size_t i = 0; i < f->ntensors; i++) {
+            loader_tensor *t = &f->tensors[i];
+            if (!t->readable || t->count > (1u << 22))
+                continue;
+            double *buf = malloc((t->count ? t->count : 1) * sizeof *buf);
+            util_err e2 = { { 0 } };
+            if (loader_read(f, i, buf, 1, &e2) < 0 && !util_err_isset(&e2))
+                abort(); /* a failure must say why */
+            free(buf);
+        }
+    } else if (!util_err_isset(&err))
+        abort(); /* a failure must say why */
+    loader_close(f);
+    close(fd);
+}
