@@ -43,12 +43,12 @@ static double run_sse(const prep *p, uint64_t i, uint64_t j, double *centroid)
 
 /* Lloyd from the levels in c (w units, any order); returns the sse. */
 static double lloyd_run(const prep *p, size_t L, double *c, uint64_t *r, uint64_t *prev,
-                        long *iters)
+                        long *iters, long maxit)
 {
     const uint64_t n = p->st.n;
     qsort(c, L, sizeof *c, cmp_double);
     double sse = 0;
-    for (long it = 0; it < LLOYD_MAXIT; it++) {
+    for (long it = 0; it < maxit; it++) {
         r[0] = 0;
         r[L] = n;
         for (size_t k = 1; k < L; k++) {
@@ -60,6 +60,7 @@ static double lloyd_run(const prep *p, size_t L, double *c, uint64_t *r, uint64_
         if (it > 0 && memcmp(r, prev, (L + 1) * sizeof *r) == 0)
             break;
         memcpy(prev, r, (L + 1) * sizeof *r);
+        double last_sse = sse;
         sse = 0;
         size_t empty = 0;
         double worst = -1;
@@ -76,6 +77,11 @@ static double lloyd_run(const prep *p, size_t L, double *c, uint64_t *r, uint64_
                 wk = k;
             }
         }
+        /* Converged for every practical purpose: with hundreds of levels
+         * the runs keep shifting by a value or two for thousands of
+         * iterations while the error no longer moves. */
+        if (!empty && it > 0 && last_sse - sse <= 1e-10 * sse)
+            break;
         if (empty && worst > 0) {
             /* move one empty level into the worst run, splitting it */
             for (size_t k = 0; k < L; k++)
@@ -270,9 +276,15 @@ double lloyd_levels(const prep *p, int normalize, size_t L, double *lev)
     double best_sse = INFINITY;
     long iters = 0;
     uint64_t seed = 0x5eed1e55u ^ n;
-    int nrand = n * L <= 200000 ? 40 : n <= 1000000 ? 6 : 3;
-    int ninit = 3 + nrand;
-    for (int init = 0; init < ninit; init++) {
+    /* Restarts: many on small problems, few on large ones (each Lloyd run
+     * costs O(L log N) per iteration); the Gaussian-quantizer start comes
+     * first because on weights it is usually the best. */
+    int large = (double)n * (double)L > 1e8;
+    int nrand = n * L <= 200000 ? 40 : large ? 0 : 6;
+    int ninit = large ? 2 : 3 + nrand;
+    long maxit = large ? 1500 : LLOYD_MAXIT;
+    for (int pass = 0; pass < ninit; pass++) {
+        int init = pass == 0 ? 2 : pass == 2 ? 0 : pass;
         if (init == 0) {
             for (size_t k = 0; k < L; k++)
                 c[k] = prep_value(p, (uint64_t)(((double)k + 0.5) * (double)n / (double)L));
@@ -288,7 +300,7 @@ double lloyd_levels(const prep *p, int normalize, size_t L, double *lev)
                 c[k] = prep_value(p, splitmix(&seed) % n);
         } else
             kmeanspp(p, L, c, r, &seed);
-        double sse = lloyd_run(p, L, c, r, prev, &iters);
+        double sse = lloyd_run(p, L, c, r, prev, &iters, maxit);
         if (sse < best_sse) {
             best_sse = sse;
             memcpy(best, c, L * sizeof *c);
@@ -301,7 +313,7 @@ double lloyd_levels(const prep *p, int normalize, size_t L, double *lev)
      * contiguous runs of the sorted values (O(L n^2)); Lloyd from it stays */
     if ((double)n * (double)n * (double)L <= 5e6 && L > 1 && n > L) {
         exact_dp(p, L, c);
-        double sse = lloyd_run(p, L, c, r, prev, &iters);
+        double sse = lloyd_run(p, L, c, r, prev, &iters, maxit);
         if (sse < best_sse) {
             best_sse = sse;
             memcpy(best, c, L * sizeof *c);
@@ -317,7 +329,7 @@ double lloyd_levels(const prep *p, int normalize, size_t L, double *lev)
             memcpy(c, best, L * sizeof *c);
             if (!swap_move(p, L, c, r, full ? -1 - v : v, full ? sp : -1))
                 continue;
-            double sse = lloyd_run(p, L, c, r, prev, &iters);
+            double sse = lloyd_run(p, L, c, r, prev, &iters, maxit);
             if (sse < best_sse * (1 - 1e-12)) {
                 best_sse = sse;
                 memcpy(best, c, L * sizeof *c);
