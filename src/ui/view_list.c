@@ -123,12 +123,12 @@ void view_list_draw(app *a)
     draw_textf(0, 0, a->cols, term_attr(R_HEADER),
                "%zu tensors, sorted by %s   S: sort  Enter: show  j/k: move  /: find  t: back", n,
                sort_name(a->sort));
-    int wname = a->cols - 2 - 22 - 9 - 12 - 2;
+    int wname = a->cols - 2 - 28 - 9 - 12 - 2;
     if (wname < 10)
         wname = 10;
-    int xs = 2 + wname + 1, xc = xs + 22, xm = xc + 10;
+    int xs = 2 + wname + 1, xc = xs + 28, xm = xc + 10;
     draw_text(1, 2, wname, term_attr(R_DIM), "name");
-    draw_text(1, xs, 21, term_attr(R_DIM), "dtype shape");
+    draw_text(1, xs, 27, term_attr(R_DIM), "dtype shape");
     draw_textf(1, xc, 9, term_attr(R_DIM), "%9s", "count");
     draw_textf(1, xm, 12, term_attr(R_DIM) | term_scheme_attr(a->focus), "%11s", a->schemes[a->focus]);
     int rows = a->rows - 3;
@@ -161,7 +161,7 @@ void view_list_draw(app *a)
         draw_text(y, 2, wname, attr, name);
         char shape[128];
         session_shape_str(t, shape, sizeof shape);
-        draw_textf(y, xs, 21, attr, "%s %s", dtype_name(t->dtype), shape);
+        draw_textf(y, xs, 27, attr, "%s %s", dtype_name(t->dtype), shape);
         char cb[32];
         if (t->count < 100000)
             snprintf(cb, sizeof cb, "%llu", (unsigned long long)t->count);
