@@ -172,6 +172,14 @@ wait_for 'b\.npy +b \[2/2\]' && ok "j -> next tensor b" || fail "j did not move 
 TM send-keys -t ui k
 wait_for 'a\.npy +a \[1/2\]' && ok "k -> back to a" || fail "k did not move back to a"
 
+TM send-keys -t ui / b Enter
+wait_for 'b\.npy +b \[2/2\]' && ok "/ finds tensor b" || fail "/ b did not find b"
+TM send-keys -t ui / a Enter
+wait_for 'a\.npy +a \[1/2\]' || fail "/ a did not find a"
+TM send-keys -t ui D
+wait_for 'no tensor of this name' && ok "D: compare view says there is no partner" || fail "D: compare view"
+TM send-keys -t ui D; wait_gone 'no tensor of this name'
+
 TM send-keys -t ui '?'
 wait_for 'apotview keys' && ok "? opens the help" || fail "? did not open the help"
 screen | grep -q 'compare view' || fail "help does not list D"
@@ -215,6 +223,11 @@ TM send-keys -t ui l h L H o m n g c c t t D D '?' '?'
 sleep 0.3
 TM send-keys -t ui q
 wait_for '^EXIT=0$' && ok "odd tensors: q exits 0" || fail "odd tensors: bad exit"
+
+# ---- no terminal: --tui refuses (exit 2), the default mode is --report ----
+(cd "$T" && "$APOTVIEW" --tui a.npy </dev/null >/dev/null 2>&1); st=$?
+[ "$st" -eq 2 ] && ok "--tui without a terminal: exit 2" || fail "--tui without a terminal: exit $st"
+(cd "$T" && "$APOTVIEW" a.npy </dev/null | grep -q apot) && ok "no terminal: report" || fail "no terminal: no report"
 
 # ---- SIGTERM restores the terminal -------------------------------------------
 start "LANG=C.UTF-8 TERM=xterm-256color" "a.npy"

@@ -895,6 +895,13 @@ static int bench(app *a, const char *keys)
 int ui_run(const cli_opts *o)
 {
     app *a = &A;
+    const char *tn = getenv("TERM");
+    if (!getenv("APOTVIEW_BENCH_KEYS") &&
+        (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO) || !tn || !*tn || strcmp(tn, "dumb") == 0)) {
+        fprintf(stderr, "apotview: the viewer needs a terminal (not TERM=dumb) on standard input and output; "
+                        "use --report for numbers\n");
+        return 2;
+    }
     int r = app_open(a, o);
     if (r)
         return r;
