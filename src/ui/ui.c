@@ -804,7 +804,7 @@ static int app_open(app *a, const cli_opts *o)
 
 static void app_close(app *a)
 {
-    if (worker_stop(a->w, 0.5) < 0)
+    if (worker_stop(a->w, 0.05) < 0)
         return; /* the worker is inside a read: leave everything to exit() */
     a->w = NULL;
     session_close(&a->s);
