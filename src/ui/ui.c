@@ -269,20 +269,84 @@ static void draw_status(app *a)
         draw_text(y, a->cols - rw, rw, at, right);
 }
 
-static void draw_help(app *a)
+/* A key label for the current terminal: arrows spelt out without UTF-8. */
+static void help_label(const char *in, int utf8, char *out, size_t len)
+{
+    static const struct { const char *u, *a; } arrows[] = {
+        { "\u2192", "Right" }, { "\u2190", "Left" }, { "\u2193", "Down" }, { "\u2191", "Up" },
+    };
+    size_t o = 0;
+    while (*in && o + 1 < len) {
+        int done = 0;
+        for (size_t i = 0; !utf8 && i < sizeof arrows / sizeof arrows[0]; i++) {
+            size_t ul = strlen(arrows[i].u);
+            if (strncmp(in, arrows[i].u, ul) == 0) {
+                o += (size_t)snprintf(out + o, len - o, "%s", arrows[i].a);
+                in += ul;
+                done = 1;
+                break;
+            }
+        }
+        if (!done)
+            out[o++] = *in++;
+        if (o >= len)
+            o = len - 1;
+    }
+    out[o] = '\0';
+}
+
+/* The help text as display lines: a label and a piece of its text, the
+ * text wrapped at width tw. Returns the number of lines (at most max). */
+typedef struct help_line {
+    const char *label;     /* NULL on continuation lines */
+    char text[160];
+} help_line;
+
+static int help_lines(int tw, help_line *out, int max)
 {
     int n;
     const ui_key *k = keys_table(&n);
-    int lines = 0;
-    for (int i = 0; i < n; i++)
-        if (k[i].label)
-            lines++;
+    int m = 0;
+    if (tw < 10)
+        tw = 10;
+    for (int i = 0; i < n && m < max; i++) {
+        if (!k[i].label)
+            continue;
+        const char *t = k[i].help;
+        int first = 1;
+        while (*t && m < max) {
+            int len = (int)strlen(t);
+            int take = len;
+            if (len > tw) {
+                take = tw;
+                while (take > 0 && t[take] != ' ')
+                    take--;
+                if (take == 0)
+                    take = tw;
+            }
+            out[m].label = first ? k[i].label : NULL;
+            snprintf(out[m].text, sizeof out[m].text, "%.*s", take, t);
+            m++;
+            first = 0;
+            t += take;
+            while (*t == ' ')
+                t++;
+        }
+    }
+    return m;
+}
+
+static void draw_help(app *a)
+{
+    enum { MAXL = 128 };
+    static help_line hl[MAXL];
     int w = a->cols - 4 < 78 ? a->cols - 4 : 78;
-    int h = a->rows - 2 < lines + 4 ? a->rows - 2 : lines + 4;
+    int lines = help_lines(w - 21, hl, MAXL);
+    int h = a->rows - 2 < lines + 3 ? a->rows - 2 : lines + 3;
     int y0 = (a->rows - 1 - h) / 2, x0 = (a->cols - w) / 2;
     if (y0 < 0)
         y0 = 0;
-    int body = h - 4;
+    int body = h - 3;
     if (a->help_top > lines - body)
         a->help_top = lines - body > 0 ? lines - body : 0;
     for (int r = 0; r < h; r++)
@@ -301,18 +365,16 @@ static void draw_help(app *a)
     draw_text(y0 + h - 1, x0, 1, 0, a->utf8 ? "\u2514" : "+");
     draw_text(y0 + h - 1, x0 + w - 1, 1, 0, a->utf8 ? "\u2518" : "+");
     draw_text(y0, x0 + 2, w - 4, term_attr(R_TITLE), " apotview keys ");
-    draw_text(y0 + 1, x0 + 2, w - 4, term_attr(R_DIM),
-              "Esc/?/q close; j/k scroll. Every key below works as listed.");
-    int row = 0;
-    for (int i = 0; i < n; i++) {
-        if (!k[i].label)
-            continue;
-        if (row >= a->help_top && row - a->help_top < body) {
-            int y = y0 + 2 + row - a->help_top;
-            draw_text(y, x0 + 2, 14, term_attr(R_HEADER), k[i].label);
-            draw_text(y, x0 + 17, w - 19, 0, k[i].help);
+    draw_text(y0 + 1, x0 + 2, w - 4, term_attr(R_DIM), "Esc, ? or q close; j/k scroll. Every key works as listed.");
+    for (int r = 0; r < body && a->help_top + r < lines; r++) {
+        const help_line *l = &hl[a->help_top + r];
+        int y = y0 + 2 + r;
+        if (l->label) {
+            char lab[64];
+            help_label(l->label, a->utf8, lab, sizeof lab);
+            draw_text(y, x0 + 2, 16, term_attr(R_HEADER), lab);
         }
-        row++;
+        draw_text(y, x0 + 19, w - 21, 0, l->text);
     }
     if (lines > body)
         draw_textf(y0 + h - 1, x0 + w - 12, 10, term_attr(R_DIM), " %d/%d ", a->help_top + body, lines);
