@@ -835,7 +835,10 @@ static int app_open(app *a, const cli_opts *o)
             fprintf(stderr, "apotview: unknown scheme '%s'\n", a->schemes[i]);
             return 2;
         }
-    a->focus = a->nschemes - 1; /* the last one named: apot by default */
+    a->focus = a->nschemes - 1; /* apot when shown, else the last one named */
+    for (int i = 0; i < a->nschemes; i++)
+        if (strcmp(a->schemes[i], "apot") == 0)
+            a->focus = i;
     a->other = -1;
     if (session_open(&a->s, o, 0) < 0)
         return 1;
@@ -861,6 +864,8 @@ static int app_open(app *a, const cli_opts *o)
     }
     if (a->s.failed)
         app_message(a, 1, "some files could not be opened (messages on the terminal after quitting)");
+    else if (o->nschemes > UI_MAX_SCHEMES)
+        app_message(a, 1, "showing the first %d of %d schemes (the viewer's limit)", UI_MAX_SCHEMES, o->nschemes);
     return 0;
 }
 

@@ -341,6 +341,10 @@ static void row_text(const ui_calc *c, int i, int row, char *b, size_t n)
         snprintf(b, n, "-");
         return;
     }
+    if (isnan(v) && row != ROW_OPTA && row != ROW_OPTM) {
+        snprintf(b, n, "n/a");   /* e.g. no add/shift cost for non-dyadic levels */
+        return;
+    }
     switch (row) {
     case ROW_SQNR:
         if (isinf(v))
