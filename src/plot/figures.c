@@ -24,9 +24,11 @@
 
 static fig_block *add_block(fig_data *d, const char *name, const char *scheme, const char *series)
 {
+    /* Blocks are allocated one by one so a block pointer stays valid while
+     * more blocks are added. */
     d->b = util_realloc(d->b, (size_t)(d->n + 1) * sizeof *d->b);
-    fig_block *k = &d->b[d->n++];
-    memset(k, 0, sizeof *k);
+    fig_block *k = util_calloc(1, sizeof *k);
+    d->b[d->n++] = k;
     snprintf(k->name, sizeof k->name, "%s", name);
     k->scheme = scheme;
     k->series = series;
@@ -50,9 +52,10 @@ static fig_row *add_row(fig_block *k, double x, double y)
 void fig_data_free(fig_data *d)
 {
     for (int i = 0; i < d->n; i++) {
-        for (size_t j = 0; j < d->b[i].n; j++)
-            free(d->b[i].rows[j].label);
-        free(d->b[i].rows);
+        for (size_t j = 0; j < d->b[i]->n; j++)
+            free(d->b[i]->rows[j].label);
+        free(d->b[i]->rows);
+        free(d->b[i]);
     }
     free(d->b);
     memset(d, 0, sizeof *d);
@@ -444,7 +447,7 @@ static int fig_levels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf
     sbuf_printf(b, "set yrange [0.45:%d.55]\nset border 1 lw 0.8\n", ns);
     const char *names[OPTIONS_MAX_SCHEMES];
     for (int i = 0; i < ns; i++)
-        names[i] = d->b[i].scheme;
+        names[i] = d->b[i]->scheme;
     row_labels(b, s, st, names, NULL);
     sbuf_puts(b, "set xlabel ");
     sbuf t = { 0 };
@@ -730,8 +733,8 @@ static int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf
                 "maxcols %d reverse Left samplen 1.2 width 0.5\n", 2.2, 1 - 0.08 / st->height_cm, ns);
     size_t longest = 0;
     for (int j = 0; j < nl; j++)
-        if (strlen(d->b[0].rows[j].label) > longest)
-            longest = strlen(d->b[0].rows[j].label);
+        if (strlen(d->b[0]->rows[j].label) > longest)
+            longest = strlen(d->b[0]->rows[j].label);
     sbuf_puts(b, "set style fill solid 1.0 border lc rgb \"#000000\"\nset grid xtics lc rgb \"#E0E0E0\" lw 0.5\n");
     double scale = 1;
     double xlo = 0;
@@ -841,7 +844,7 @@ void figures_write_csv(FILE *fp, const plot_spec *s, const fig_data *d)
 {
     fputs("figure,tensor,scheme,bits,signed,normalize,series,x,y\n", fp);
     for (int i = 0; i < d->n; i++) {
-        const fig_block *k = &d->b[i];
+        const fig_block *k = d->b[i];
         for (size_t j = 0; j < k->n; j++) {
             const fig_row *r = &k->rows[j];
             fprintf(fp, "%s,", plot_figure_name(s->figure));

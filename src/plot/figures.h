@@ -56,7 +56,7 @@ typedef struct fig_block {
 } fig_block;
 
 typedef struct fig_data {
-    fig_block *b;
+    fig_block **b;          /* each block allocated on its own: pointers stay valid */
     int n;
 } fig_data;
 

@@ -338,7 +338,7 @@ static int build_script(const plot_spec *s, plot_format fmt, const char *outname
     free(figname);
     sbuf_puts(out, "\n\n");
     for (int i = 0; i < d->n; i++)
-        write_block(out, &d->b[i]);
+        write_block(out, d->b[i]);
     sbuf_puts(out, "\n");
     sbuf_puts(out, body.s ? body.s : "");
     sbuf_puts(out, "\nunset output\n");
