@@ -232,7 +232,9 @@ static void expand_all(cli_opts *o)
         }
         for (size_t k = 0; levels_schemes[k]; k++) {
             const scheme_def *d = levels_schemes[k];
-            if ((d->flags & (SCHEME_ARG | SCHEME_MX)) || o->cfg.bits < d->min_bits ||
+            /* MX block scales are computed by --report only (group.h) */
+            int mx_off = (d->flags & SCHEME_MX) && o->mode != MODE_REPORT;
+            if ((d->flags & SCHEME_ARG) || mx_off || o->cfg.bits < d->min_bits ||
                 o->cfg.bits > d->max_bits)
                 continue;
             if (!o->cfg.is_signed && (strcmp(d->name, "nf4") == 0 || (d->flags & SCHEME_MX)))
@@ -479,10 +481,13 @@ int options_parse(int argc, char **argv, cli_opts *o)
             return usage_error("unrecognized option '%s'", argv[optind - 1]);
         }
     }
-    if (o->cfg.gran != GRAN_TENSOR) {
-        /* per-slice alphas need the values in C order beside the prep: not
-         * implemented yet; refuse rather than report per-tensor numbers */
-        return usage_error("--granularity=channel and group:G are not implemented yet");
+    if (o->cfg.gran != GRAN_TENSOR &&
+        (o->mode == MODE_TUI || o->mode == MODE_EXPORT || o->mode == MODE_SWEEP)) {
+        /* per-slice scales are computed by the report (group.h); the viewer,
+         * sweeps and figures work on the sorted tensor: one scale */
+        return usage_error("--granularity=%s applies to --report only (the viewer, --sweep and "
+                           "--export use one scale per tensor)",
+                           o->cfg.gran == GRAN_CHANNEL ? "channel" : "group:G");
     }
     if (demo_kind) {
         char *pth = demo_path(demo_kind, demo_size, demo_seed);

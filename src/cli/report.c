@@ -17,6 +17,7 @@
 
 #include "cli/session.h"
 #include "quant/analyze.h"
+#include "quant/group.h"
 
 static json_t *jnum(double v)
 {
@@ -429,6 +430,24 @@ static void process(pool *pl, titem *it)
     int as_double = !dtype_fits_float(lt->dtype);
     void *buf = session_read(f, it->tensor, as_double, &err);
     pthread_mutex_unlock(&pl->file_mu[it->file]);
+    /* Per-channel/per-group scales and MX blocks need the C order: they run
+     * on the buffer before prep_create_* sorts it in place (group.h). */
+    analyze_result gres[OPTIONS_MAX_SCHEMES];
+    int ghandled[OPTIONS_MAX_SCHEMES] = { 0 };
+    int gneed = buf && group_needed(&o->cfg, o->schemes, o->nschemes), gfail = 0;
+    util_err gerr = { { 0 } };
+    if (gneed) {
+        analyze_cfg gcfg = o->cfg;
+        int have = 1;
+        if (gcfg.amode == ALPHA_FILE) {
+            pthread_mutex_lock(&pl->file_mu[it->file]);
+            have = loader_sibling_alpha(f, it->tensor, &gcfg.alpha) == 0 && gcfg.alpha > 0;
+            pthread_mutex_unlock(&pl->file_mu[it->file]);
+        }
+        group_tensor gt = { buf, as_double, lt->ndim, lt->shape, lt->count };
+        if (have)
+            gfail = group_analyze(&gt, &gcfg, o->schemes, o->nschemes, gres, ghandled, &gerr) < 0;
+    }
     prep *p = NULL;
     if (buf)
         p = as_double ? prep_create_double(buf, lt->count, NULL, &err)
@@ -469,11 +488,18 @@ static void process(pool *pl, titem *it)
             it->res[i].scheme = o->schemes[i];
             snprintf(it->res[i].err, sizeof it->res[i].err, "no finite values");
         }
-    } else if (analyze_tensor(p, &cfg, o->schemes, nres, 0, it->res, &err) < 0) {
-        fprintf(stderr, "apotview: %s: %s: %s\n", f->path, lt->name, err.msg);
+    } else if (gfail || (cfg.gran == GRAN_TENSOR &&
+                         analyze_tensor(p, &cfg, o->schemes, nres, 0, it->res, &err) < 0)) {
+        fprintf(stderr, "apotview: %s: %s: %s\n", f->path, lt->name, gfail ? gerr.msg : err.msg);
         pl->failed = 1;
         prep_free(p);
         return;
+    }
+    if (gneed && p->st.n > 0) {
+        group_finish(p, &cfg, gres, ghandled, nres);
+        for (int i = 0; i < nres; i++)
+            if (ghandled[i])
+                it->res[i] = gres[i];
     }
     if (pl->alphas && p->st.n > 0)
         for (int i = 0; i < nres; i++) {

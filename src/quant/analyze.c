@@ -53,8 +53,6 @@ const char *analyze_granularity_name(const analyze_cfg *cfg)
     switch (cfg->gran) {
     case GRAN_TENSOR: return "tensor";
     case GRAN_CHANNEL:
-        if (cfg->axis == 0)
-            return "channel";
         snprintf(buf, sizeof buf, "channel:%d", cfg->axis);
         return buf;
     case GRAN_GROUP:
@@ -131,9 +129,9 @@ static int one(const prep *p, const analyze_cfg *cfg, const char *scheme, int wa
     const scheme_def *def = levels_find(scheme);
     if (def && (def->flags & SCHEME_MX)) {
         /* block scales need the values in C order, which a prep (sorted)
-         * no longer has: not computed yet */
+         * no longer has: group.c computes them before the prep (report) */
         snprintf(out->err, sizeof out->err,
-                 "%s: per-block scales are not implemented yet (use fp4-e2m1 for one scale)",
+                 "%s: per-block scales are computed by --report only (use fp4-e2m1 for one scale)",
                  ls.scheme);
         levels_free(&ls);
         return 0;

@@ -56,12 +56,12 @@ typedef struct analyze_result {
     double gap_to_optimal_db;  /* 10 log10(mse / mse of the whole tensor's
                                   Lloyd-Max quantizer with levels_total levels) */
     double bpw;                /* bits per weight including scales (group.h) */
-    const char *granularity;   /* "tensor", "channel", "group:G" (static or
+    const char *granularity;   /* "tensor", "channel:K", "group:G" (static or
                                   from analyze_granularity_name) */
     uint64_t nscales;          /* scales (slices) the result uses */
 } analyze_result;
 
-/* "tensor", "channel" or "group:G" (a static buffer per thread). */
+/* "tensor", "channel:K" or "group:G" (a static buffer per thread). */
 const char *analyze_granularity_name(const analyze_cfg *cfg);
 
 /* Bits per weight: bits plus the scales' storage: 16 bits per scale, +8 for

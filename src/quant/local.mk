@@ -5,4 +5,5 @@ src_libapotview_a_SOURCES += \
 	src/quant/analyze.c src/quant/analyze.h \
 	src/quant/schemes.c src/quant/schemes.h \
 	src/quant/lloyd.c src/quant/lloyd.h \
-	src/quant/clip.c src/quant/clip.h
+	src/quant/clip.c src/quant/clip.h \
+	src/quant/group.c src/quant/group.h
