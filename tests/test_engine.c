@@ -355,6 +355,31 @@ static void test_radix(void **st)
     free(v);
     free(s);
     free(ref);
+    /* large enough for the threaded bucket sort: ascending, and the same
+     * multiset (sum and xor of the bit patterns) */
+    n = 5u << 20;
+    v = malloc(n * sizeof *v);
+    s = malloc(n * sizeof *s);
+    uint64_t sum0 = 0, xor0 = 0, sum1 = 0, xor1 = 0;
+    for (size_t i = 0; i < n; i++) {
+        v[i] = (float)(tu_gauss(&r) * (i % 7 == 0 ? 100 : 0.01));
+        uint32_t u;
+        memcpy(&u, &v[i], 4);
+        sum0 += u;
+        xor0 ^= (uint64_t)u * 0x9e3779b97f4a7c15ull;
+    }
+    prep_sort_float(v, n, s);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &v[i], 4);
+        sum1 += u;
+        xor1 ^= (uint64_t)u * 0x9e3779b97f4a7c15ull;
+        if (i)
+            assert_true(v[i - 1] <= v[i]);
+    }
+    assert_true(sum0 == sum1 && xor0 == xor1);
+    free(v);
+    free(s);
 }
 
 /* Degenerate tensors never crash and give sensible answers. */

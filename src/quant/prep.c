@@ -11,6 +11,7 @@
 #include "quant/prep.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,43 +31,122 @@ static inline uint64_t key_d(double f)
     return u ^ ((uint64_t)((int64_t)u >> 63) | 0x8000000000000000ull);
 }
 
+/*
+ * Float sort: one MSD pass on the top 16 key bits (sign, exponent and 7
+ * mantissa bits) scatters the values into buckets, then each bucket is
+ * sorted on its low 16 bits by two LSD passes of 8 bits. A bucket is
+ * usually small enough to stay in cache, so only two passes touch main
+ * memory; buckets are independent and are shared among threads.
+ */
+enum { MSD_BITS = 16, MSD_NB = 1 << MSD_BITS };
+
+typedef struct sort_job {
+    float *v, *scratch;
+    const uint64_t *start;   /* MSD_NB + 1 bucket starts */
+    uint32_t b0, b1;         /* bucket range [b0, b1) */
+} sort_job;
+
+/* Sort src[0..m) (all with the same top 16 key bits) into dst. */
+static void sort_bucket(float *src, float *dst, uint64_t m)
+{
+    if (m < 48) {
+        /* insertion sort on keys, src -> dst */
+        for (uint64_t i = 0; i < m; i++) {
+            float x = src[i];
+            uint32_t kx = key_f(x);
+            uint64_t j = i;
+            while (j > 0 && key_f(dst[j - 1]) > kx) {
+                dst[j] = dst[j - 1];
+                j--;
+            }
+            dst[j] = x;
+        }
+        return;
+    }
+    /* both digit histograms in one pass, then two scatter passes */
+    uint64_t cnt[2][256];
+    memset(cnt, 0, sizeof cnt);
+    for (uint64_t i = 0; i < m; i++) {
+        uint32_t k = key_f(src[i]);
+        cnt[0][k & 0xff]++;
+        cnt[1][(k >> 8) & 0xff]++;
+    }
+    float *a = src, *b = dst;
+    for (int p = 0; p < 2; p++) {
+        int sh = 8 * p;
+        if (cnt[p][(key_f(a[0]) >> sh) & 0xff] == m)
+            continue; /* every key has this digit */
+        uint64_t sum = 0;
+        for (int d = 0; d < 256; d++) {
+            uint64_t c = cnt[p][d];
+            cnt[p][d] = sum;
+            sum += c;
+        }
+        for (uint64_t i = 0; i < m; i++)
+            b[cnt[p][(key_f(a[i]) >> sh) & 0xff]++] = a[i];
+        float *t = a;
+        a = b;
+        b = t;
+    }
+    if (a != dst)
+        memcpy(dst, a, m * sizeof *dst);
+}
+
+static void *sort_buckets(void *arg)
+{
+    sort_job *j = arg;
+    for (uint32_t b = j->b0; b < j->b1; b++) {
+        uint64_t s = j->start[b], m = j->start[b + 1] - s;
+        if (m)
+            sort_bucket(j->scratch + s, j->v + s, m);
+    }
+    return NULL;
+}
+
 /* Sorts v; the result ends up in v (scratch is clobbered). */
 void prep_sort_float(float *v, uint64_t n, float *scratch)
 {
-    enum { BITS = 11, NB = 1 << BITS, PASSES = 3 };
     if (n < 2)
         return;
-    uint64_t (*cnt)[NB] = util_calloc(PASSES, sizeof *cnt);
-    for (uint64_t i = 0; i < n; i++) {
-        uint32_t k = key_f(v[i]);
-        cnt[0][k & (NB - 1)]++;
-        cnt[1][(k >> BITS) & (NB - 1)]++;
-        cnt[2][k >> (2 * BITS)]++;
+    uint64_t *start = util_calloc(MSD_NB + 1, sizeof *start);
+    for (uint64_t i = 0; i < n; i++)
+        start[(key_f(v[i]) >> 16) + 1]++;
+    for (uint32_t b = 0; b < MSD_NB; b++)
+        start[b + 1] += start[b];
+    uint64_t *pos = util_mallocarray(MSD_NB, sizeof *pos);
+    memcpy(pos, start, MSD_NB * sizeof *pos);
+    for (uint64_t i = 0; i < n; i++)
+        scratch[pos[key_f(v[i]) >> 16]++] = v[i];
+    free(pos);
+    /* Buckets back into v, split among threads by element count. */
+    int nt = n >= (1u << 22) ? util_ncpus() : 1;
+    if (nt > 8)
+        nt = 8;
+    sort_job jobs[8];
+    pthread_t th[8];
+    uint32_t b = 0;
+    for (int t = 0; t < nt; t++) {
+        jobs[t].v = v;
+        jobs[t].scratch = scratch;
+        jobs[t].start = start;
+        jobs[t].b0 = b;
+        uint64_t goal = n / (uint64_t)nt * (uint64_t)(t + 1);
+        while (b < MSD_NB && (t == nt - 1 || start[b] < goal))
+            b++;
+        jobs[t].b1 = t == nt - 1 ? MSD_NB : b;
     }
-    float *src = v, *dst = scratch;
-    for (int p = 0; p < PASSES; p++) {
-        int shift = p * BITS;
-        /* skip a pass where every key has the same digit */
-        uint32_t d0 = (key_f(src[0]) >> shift) & (NB - 1);
-        if (cnt[p][d0] == n)
-            continue;
-        uint64_t sum = 0;
-        for (int b = 0; b < NB; b++) {
-            uint64_t c = cnt[p][b];
-            cnt[p][b] = sum;
-            sum += c;
-        }
-        for (uint64_t i = 0; i < n; i++) {
-            uint32_t k = (key_f(src[i]) >> shift) & (NB - 1);
-            dst[cnt[p][k]++] = src[i];
-        }
-        float *t = src;
-        src = dst;
-        dst = t;
+    int started = 0;
+    for (int t = 1; t < nt; t++) {
+        if (pthread_create(&th[t], NULL, sort_buckets, &jobs[t]) != 0)
+            break;
+        started = t;
     }
-    if (src != v)
-        memcpy(v, src, n * sizeof *v);
-    free(cnt);
+    sort_buckets(&jobs[0]);
+    for (int t = started + 1; t < nt; t++)
+        sort_buckets(&jobs[t]); /* threads that could not start */
+    for (int t = 1; t <= started; t++)
+        pthread_join(th[t], NULL);
+    free(start);
 }
 
 void prep_sort_double(double *v, uint64_t n, double *scratch)
