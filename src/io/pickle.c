@@ -529,6 +529,33 @@ static int build_tuple(vm *v, size_t n)
     return push(v, t);
 }
 
+
+/* The memo index of PUT / GET (text protocol 0: a decimal line). */
+static int memo_id_text(vm *v, const char *what, uint64_t *id)
+{
+    const char *s;
+    size_t len;
+    char tmp[24];
+    if (read_line(v, &s, &len) < 0)
+        return -1;
+    if (len == 0 || len >= sizeof tmp)
+        FAIL("malformed %s", what);
+    memcpy(tmp, s, len);
+    tmp[len] = '\0';
+    *id = strtoull(tmp, NULL, 10);
+    return 0;
+}
+
+/* The memo index of BINPUT/LONG_BINPUT, BINGET/LONG_BINGET (w bytes). */
+static int memo_id_bin(vm *v, int w, uint64_t *id)
+{
+    if (need(v, (size_t)w) < 0)
+        return -1;
+    *id = rd_le(v->buf + v->pos, w);
+    v->pos += (size_t)w;
+    return 0;
+}
+
 static int step(vm *v, int *done)
 {
     if (need(v, 1) < 0)
@@ -768,23 +795,12 @@ static int step(vm *v, int *done)
         return 0;
     case 'q': case 'r': case 'p': case 0x94: { /* BINPUT, LONG_BINPUT, PUT, MEMOIZE */
         uint64_t id;
-        if (op == 'q' || op == 'r') {
-            int w = op == 'q' ? 1 : 4;
-            if (need(v, (size_t)w) < 0)
+        if (op == 'p') {
+            if (memo_id_text(v, "PUT", &id) < 0)
                 return -1;
-            id = rd_le(v->buf + v->pos, w);
-            v->pos += (size_t)w;
-        } else if (op == 'p') {
-            const char *s;
-            size_t len;
-            char tmp[24];
-            if (read_line(v, &s, &len) < 0)
+        } else if (op == 'q' || op == 'r') {
+            if (memo_id_bin(v, op == 'q' ? 1 : 4, &id) < 0)
                 return -1;
-            if (len == 0 || len >= sizeof tmp)
-                FAIL("malformed PUT");
-            memcpy(tmp, s, len);
-            tmp[len] = '\0';
-            id = strtoull(tmp, NULL, 10);
         } else
             id = v->nputs;
         o = top(v);
@@ -792,24 +808,8 @@ static int step(vm *v, int *done)
     }
     case 'h': case 'j': case 'g': {
         uint64_t id;
-        if (op == 'g') {
-            const char *s;
-            size_t len;
-            char tmp[24];
-            if (read_line(v, &s, &len) < 0)
-                return -1;
-            if (len == 0 || len >= sizeof tmp)
-                FAIL("malformed GET");
-            memcpy(tmp, s, len);
-            tmp[len] = '\0';
-            id = strtoull(tmp, NULL, 10);
-        } else {
-            int w = op == 'h' ? 1 : 4;
-            if (need(v, (size_t)w) < 0)
-                return -1;
-            id = rd_le(v->buf + v->pos, w);
-            v->pos += (size_t)w;
-        }
+        if (op == 'g' ? memo_id_text(v, "GET", &id) : memo_id_bin(v, op == 'h' ? 1 : 4, &id))
+            return -1;
         return memo_get(v, id);
     }
     case 'c': { /* GLOBAL module\nname\n */

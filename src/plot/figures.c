@@ -63,8 +63,8 @@ void fig_data_free(fig_data *d)
 
 /* ---- text ----------------------------------------------------------------- */
 
-/* Append s as a gnuplot double-quoted string. */
-static void q(sbuf *b, const char *s)
+/* Append s as a gnuplot double-quoted string (no enhanced-text escaping). */
+void fig_quote(sbuf *b, const char *s)
 {
     sbuf_puts(b, "\"");
     for (; *s; s++) {
@@ -172,7 +172,7 @@ static void txt_num(sbuf *b, const fig_style *st, double v)
 /* Build a label text in t (an sbuf) then append it quoted to b. */
 static void put_text(sbuf *b, sbuf *t)
 {
-    q(b, t->s ? t->s : "");
+    fig_quote(b, t->s ? t->s : "");
     sbuf_free(t);
 }
 
@@ -405,7 +405,7 @@ static int fig_histogram(const plot_spec *s, const fig_style *st, fig_data *d, s
     }
     row_labels(b, s, st, names, mses);
     sbuf_puts(b, "set xlabel ");
-    q(b, x_label(s, st));
+    fig_quote(b, x_label(s, st));
     sbuf_puts(b, "\n");
     for (int i = 0; i < ns; i++)
         if (res[i].ok)

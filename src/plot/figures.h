@@ -27,6 +27,8 @@ typedef struct sbuf {
 void sbuf_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sbuf_puts(sbuf *b, const char *s);
 void sbuf_free(sbuf *b);
+/* Append s as a gnuplot double-quoted string. */
+void fig_quote(sbuf *b, const char *s);
 
 /* Output formats, picked by the extension of the path. */
 typedef enum plot_format {

@@ -160,22 +160,6 @@ int plot_parse_size(const char *s, double *w, double *h)
     return 0;
 }
 
-/* Quote s as a gnuplot double-quoted string (no enhanced-text escaping). */
-static void gp_quote(sbuf *b, const char *s)
-{
-    sbuf_puts(b, "\"");
-    for (; *s; s++) {
-        char c[3] = { *s, 0, 0 };
-        if (*s == '"' || *s == '\\') {
-            c[0] = '\\';
-            c[1] = *s;
-        } else if ((unsigned char)*s < 0x20)
-            c[0] = ' ';
-        sbuf_puts(b, c);
-    }
-    sbuf_puts(b, "\"");
-}
-
 /* Comment-safe copy of s (no newlines). */
 static void comment_text(sbuf *b, const char *s)
 {
@@ -219,7 +203,7 @@ static void write_block(sbuf *b, const fig_block *k)
         sbuf_printf(b, "%s %s", x, y);
         if (r->label) {
             sbuf_puts(b, " ");
-            gp_quote(b, r->label);
+            fig_quote(b, r->label);
         }
         sbuf_puts(b, "\n");
     }
@@ -274,7 +258,7 @@ static int build_script(const plot_spec *s, plot_format fmt, const char *outname
      * would otherwise write \fontfamily{Sans}, which LaTeX does not know). */
     int named = s->font && *s->font && *s->font != ',';
     snprintf(fspec, sizeof fspec, "%s,%g", fmt == PF_TEX && !named ? "" : fname, fpt);
-    gp_quote(&font, fspec);
+    fig_quote(&font, fspec);
 
     sbuf_printf(out, "# %s figure written by apotview %s\n", plot_figure_name(s->figure), PACKAGE_VERSION);
     if (s->tensor_name && s->figure != FIG_LEVELS && s->figure != FIG_LAYERS) {
@@ -334,7 +318,7 @@ static int build_script(const plot_spec *s, plot_format fmt, const char *outname
     sbuf_free(&font);
     char *figname = fmt == PF_GP ? with_ext(base_name(outname), ".pdf") : util_strdup(base_name(outname));
     sbuf_puts(out, "set output ");
-    gp_quote(out, figname);
+    fig_quote(out, figname);
     free(figname);
     sbuf_puts(out, "\n\n");
     for (int i = 0; i < d->n; i++)
