@@ -223,21 +223,85 @@ static double slice_shift(const gscheme *g, double x0, double x1, double a)
     return a - zp * scale;
 }
 
-/* Squared error of xs at alpha a; with acc, also every statistic. */
-static double direct(const gscheme *g, const double *xs, uint64_t n, double a, gacc *acc)
+/* The level of xs[i] given that it is at least level k's (k ascends with
+ * i): a few steps up, else a lookup. Returns the level and its upper
+ * decision boundary in *bound (INFINITY for the last level). */
+static inline size_t next_level(const gscheme *g, double x, size_t k, double sh, double a,
+                                double inva, double *bound)
 {
     size_t L = g->ls.n;
+    for (int step = 0; step < 4; step++) {
+        double b = k + 1 < L ? sh + a * g->mid[k] : INFINITY;
+        if (x < b) {
+            *bound = b;
+            return k;
+        }
+        k++;
+    }
+    size_t j = level_of(g, (x - sh) * inva);
+    if (j > k)
+        k = j;
+    for (;;) {
+        double b = k + 1 < L ? sh + a * g->mid[k] : INFINITY;
+        if (x < b) {
+            *bound = b;
+            return k;
+        }
+        k++;
+    }
+}
+
+/* The grid search of mode mse: GROUP_GRID alphas a_c = amax (0.5 + 0.5 c /
+ * (GROUP_GRID - 1)), ascending; returns the one of least squared error
+ * (the largest on ties). Each boundary's rank in xs moves little from one
+ * candidate to the next, so it is carried over and walked (no search). */
+static double grid_best(const gscheme *g, const double *xs, const double *P1, const double *P2,
+                        uint64_t n, double amax, uint64_t *rk)
+{
+    size_t L = g->ls.n;
+    double best = INFINITY, best_a = amax;
+    for (int c = 0; c < GROUP_GRID; c++) {
+        double a = c == GROUP_GRID - 1 ? amax : amax * (0.5 + 0.5 * c / (GROUP_GRID - 1));
+        double sh = slice_shift(g, xs[0], xs[n - 1], a);
+        double sse = 0;
+        uint64_t prev = 0;
+        for (size_t k = 0; k < L; k++) {
+            uint64_t r = n;
+            if (k + 1 < L) {
+                double b = sh + a * g->mid[k];
+                r = c == 0 ? (k ? rk[k - 1] : 0) : rk[k];
+                while (r < n && xs[r] < b)
+                    r++;
+                while (r > 0 && !(xs[r - 1] < b))
+                    r--;
+                rk[k] = r;
+            }
+            double q = sh + a * g->ls.v[k];
+            /* no clamp at 0: a branch here costs more than the rounding
+             * of an empty run (exactly 0) or a tiny one matters */
+            sse += (P2[r] - P2[prev]) - 2 * q * (P1[r] - P1[prev]) + (double)(r - prev) * q * q;
+            prev = r;
+        }
+        if (sse <= best) {
+            best = sse;
+            best_a = a;
+        }
+    }
+    return best_a;
+}
+
+/* Every statistic of the sorted xs at alpha a, each error computed from
+ * its value. */
+static double direct(const gscheme *g, const double *xs, uint64_t n, double a, gacc *acc)
+{
     double sh = slice_shift(g, xs[0], xs[n - 1], a);
-    double inva = 1.0 / a;
-    double sse = 0;
+    double inva = 1.0 / a, sse = 0, bound;
+    size_t k = level_of(g, (xs[0] - sh) * inva);
+    if (k > 0)
+        k--;
     uint64_t i = 0;
     while (i < n) {
-        size_t k = level_of(g, (xs[i] - sh) * inva);
-        double bound = k + 1 < L ? sh + a * g->mid[k] : INFINITY;
-        while (k + 1 < L && !(xs[i] < bound)) {
-            k++;
-            bound = k + 1 < L ? sh + a * g->mid[k] : INFINITY;
-        }
+        k = next_level(g, xs[i], k, sh, a, inva, &bound);
         double q = sh + a * g->ls.v[k];
         uint64_t j = i;
         double s = 0;
@@ -247,30 +311,27 @@ static double direct(const gscheme *g, const double *xs, uint64_t n, double a, g
             j++;
         }
         sse += s;
-        if (acc) {
-            acc->counts[k] += j - i;
-            double e0 = fabs(xs[i] - q), e1 = fabs(xs[j - 1] - q);
-            if (e0 > acc->maxerr)
-                acc->maxerr = e0;
-            if (e1 > acc->maxerr)
-                acc->maxerr = e1;
-            if (g->ls.terms[k] > 0)
-                acc->adds += (double)(j - i) * g->ls.terms[k];
-        }
+        acc->counts[k] += j - i;
+        double e0 = fabs(xs[i] - q), e1 = fabs(xs[j - 1] - q);
+        if (e0 > acc->maxerr)
+            acc->maxerr = e0;
+        if (e1 > acc->maxerr)
+            acc->maxerr = e1;
+        if (g->ls.terms[k] > 0)
+            acc->adds += (double)(j - i) * g->ls.terms[k];
         i = j;
+        k++;
     }
-    if (acc) {
-        /* clipped: outside [sh - a, sh + a] (signed or affine), [0, a] unsigned */
-        double lo = g->ls.asym ? sh - a : g->ls.is_signed ? -a : 0, hi = sh + a;
-        uint64_t c = 0;
-        for (uint64_t j = 0; j < n && xs[j] < lo; j++)
-            c++;
-        for (uint64_t j = n; j > 0 && xs[j - 1] > hi; j--)
-            c++;
-        acc->clipped += c;
-        acc->sse = dd_add_d(acc->sse, sse);
-        acc->n += n;
-    }
+    /* clipped: outside [sh - a, sh + a] (signed or affine), [0, a] unsigned */
+    double lo = g->ls.asym ? sh - a : g->ls.is_signed ? -a : 0, hi = sh + a;
+    uint64_t c = 0;
+    for (uint64_t j = 0; j < n && xs[j] < lo; j++)
+        c++;
+    for (uint64_t j = n; j > 0 && xs[j - 1] > hi; j--)
+        c++;
+    acc->clipped += c;
+    acc->sse = dd_add_d(acc->sse, sse);
+    acc->n += n;
     return sse;
 }
 
@@ -290,7 +351,8 @@ static double mx_scale(double amax)
     return ldexp(1.0, x);
 }
 
-static void slice_direct(pass *ps, gscheme *g, gacc *acc, double *xs, uint64_t n, uint64_t sidx)
+static void slice_direct(pass *ps, gscheme *g, gacc *acc, const double *xs, const double *P1,
+                         const double *P2, uint64_t n, uint64_t sidx, uint64_t *rk)
 {
     const analyze_cfg *cfg = ps->cfg;
     double amax = g->ls.asym ? 0.5 * (xs[n - 1] - xs[0]) : fmax(fabs(xs[0]), fabs(xs[n - 1]));
@@ -303,18 +365,8 @@ static void slice_direct(pass *ps, gscheme *g, gacc *acc, double *xs, uint64_t n
         a = 1.0;
     else if (cfg->amode == ALPHA_MAX)
         a = amax;
-    else {
-        a = amax;
-        double best = INFINITY;
-        for (int c = GROUP_GRID - 1; c >= 0; c--) {
-            double ac = c == GROUP_GRID - 1 ? amax : amax * (0.5 + 0.5 * c / (GROUP_GRID - 1));
-            double e = direct(g, xs, n, ac, NULL);
-            if (e < best) {
-                best = e;
-                a = ac;
-            }
-        }
-    }
+    else
+        a = grid_best(g, xs, P1, P2, n, amax, rk);
     dd s0 = acc->sse;
     direct(g, xs, n, a, acc);
     if (amax > 0 || g->mx) {
@@ -382,6 +434,8 @@ static void *pass_worker(void *arg)
     const slicing *sl = ps->sl;
     double *x = util_mallocarray(sl->maxlen ? sl->maxlen : 1, sizeof *x);
     double *tmp = sl->exact ? NULL : util_mallocarray(sl->maxlen ? sl->maxlen : 1, sizeof *tmp);
+    double *P1 = sl->exact ? NULL : util_mallocarray(sl->maxlen + 1, sizeof *P1);
+    double *P2 = sl->exact ? NULL : util_mallocarray(sl->maxlen + 1, sizeof *P2);
     size_t maxL = 1;
     for (int k = 0; k < ps->ngs; k++)
         if (ps->gs[k].ls.n > maxL)
@@ -425,17 +479,24 @@ static void *pass_worker(void *arg)
                 prep_free(p);
             } else {
                 sort_small(x, n, tmp);
+                P1[0] = P2[0] = 0;
+                for (uint64_t i = 0; i < n; i++) {
+                    P1[i + 1] = P1[i] + x[i];
+                    P2[i + 1] = P2[i] + x[i] * x[i];
+                }
                 for (int k = 0; k < ps->ngs; k++) {
                     if (ps->gs[k].bad)
                         continue;
                     acc[k].sumsq = dd_add(acc[k].sumsq, sq);
-                    slice_direct(ps, &ps->gs[k], &acc[k], x, n, s);
+                    slice_direct(ps, &ps->gs[k], &acc[k], x, P1, P2, n, s, tmpc);
                 }
             }
         }
     }
     free(x);
     free(tmp);
+    free(P1);
+    free(P2);
     free(tmpc);
     return NULL;
 }
