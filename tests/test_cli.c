@@ -249,6 +249,32 @@ static void test_model_report(void **st)
     free(dir);
 }
 
+/* What a checkpoint holds besides tensors is reported: the scalars of the
+ * fixture written by tests/gen_io_fixtures.py (epoch 90, best_prec 0.7125,
+ * arch 'resnet20'). */
+static void test_file_metadata(void **st)
+{
+    (void)st;
+    char *pt = tu_srcfile("tests/data/io/W_zip.pt");
+    char *out, *err;
+    assert_int_equal(tu_run(&out, &err, "--report -s apot -t fc.weight --format=json '%s'", pt), 0);
+    json_t *doc = json_loads(out, 0, NULL);
+    assert_non_null(doc);
+    json_t *f = json_array_get(json_object_get(doc, "files"), 0);
+    assert_string_equal(json_string_value(json_object_get(f, "format")), "torch");
+    json_t *meta = json_object_get(f, "metadata");
+    assert_string_equal(json_string_value(json_object_get(meta, "epoch")), "90");
+    assert_string_equal(json_string_value(json_object_get(meta, "best_prec")), "0.7125");
+    json_decref(doc);
+    free(out);
+    free(err);
+    assert_int_equal(tu_run(&out, &err, "--report -s apot -t fc.weight '%s'", pt), 0);
+    assert_non_null(strstr(out, "  epoch: 90\n"));
+    free(out);
+    free(err);
+    free(pt);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +285,7 @@ int main(void)
         cmocka_unit_test(test_cost_by_hand),
         cmocka_unit_test(test_no_file),
         cmocka_unit_test(test_model_report),
+        cmocka_unit_test(test_file_metadata),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

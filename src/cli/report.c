@@ -634,8 +634,11 @@ static void print_compact(const session *s, const cli_opts *o, const titem *item
         session_shape_str(lt, shape, sizeof shape);
         const char *name = lt->name;
         size_t l = strlen(name);
-        printf("%-*s %-18s %8s", (int)namew, l > namew ? name + l - namew : name, shape,
-               util_fmt_si(a, sizeof a, (double)lt->count, 4));
+        if (lt->count < 10000)
+            snprintf(a, sizeof a, "%llu", (unsigned long long)lt->count);
+        else
+            util_fmt_si(a, sizeof a, (double)lt->count, 4);
+        printf("%-*s %-18s %8s", (int)namew, l > namew ? name + l - namew : name, shape, a);
         int best = -1;
         for (int k = 0; k < nres && it->ok; k++)
             if (it->res[k].ok && it->res[k].r.n && (best < 0 || it->res[k].r.mse < it->res[best].r.mse))
@@ -696,6 +699,41 @@ static json_t *json_totals(const cli_opts *o, const total *t, size_t ntensors)
     }
     return json_pack("{s:I, s:I, s:o}", "tensors", (json_int_t)ntensors, "count", (json_int_t)n,
                      "results", res);
+}
+
+/* What a file holds besides tensors: safetensors __metadata__, GGUF
+ * key/values, checkpoint scalars. Values longer than a line are cut. */
+static void print_file_meta(const session *s)
+{
+    for (int i = 0; i < s->nfiles; i++) {
+        const loader_file *f = s->files[i];
+        if (f->nmeta == 0)
+            continue;
+        printf("%s  (%s, %zu tensors, %zu metadata entries)\n", f->path, f->fmt->name,
+               f->ntensors, f->nmeta);
+        for (size_t k = 0; k < f->nmeta; k++) {
+            const char *v = f->meta[k].value;
+            int cut = strlen(v) > 96;
+            printf("  %s: %.*s%s\n", f->meta[k].key, cut ? 93 : (int)strlen(v), v, cut ? "..." : "");
+        }
+        printf("\n");
+    }
+}
+
+static json_t *json_files(const session *s)
+{
+    json_t *files = json_array();
+    for (int i = 0; i < s->nfiles; i++) {
+        const loader_file *f = s->files[i];
+        json_t *meta = json_object();
+        for (size_t k = 0; k < f->nmeta; k++)
+            json_object_set_new(meta, f->meta[k].key, json_string(f->meta[k].value));
+        json_array_append_new(files, json_pack("{s:s, s:s, s:I, s:o}", "file", f->path,
+                                               "format", f->fmt->name,
+                                               "tensors", (json_int_t)f->ntensors,
+                                               "metadata", meta));
+    }
+    return files;
 }
 
 int report_run(const cli_opts *o)
@@ -774,6 +812,8 @@ int report_run(const cli_opts *o)
         fputs(o->mode == MODE_SWEEP ? "file,name,scheme,bits,signed,normalize,alpha,mse\n" : csv_header,
               stdout);
     int compact = o->format == FMT_TABLE && o->mode == MODE_REPORT && nok > 1;
+    if (o->format == FMT_TABLE)
+        print_file_meta(&s);
     for (size_t i = 0; i < s.nitems && !compact; i++) {
         titem *it = &items[i];
         if (!it->ok)
@@ -792,6 +832,7 @@ int report_run(const cli_opts *o)
         print_compact(&s, o, items, s.nitems, tot);
     if (tensors) {
         json_t *doc = json_pack("{s:o}", "tensors", tensors);
+        json_object_set_new(doc, "files", json_files(&s));
         if (nok > 1 && o->mode == MODE_REPORT)
             json_object_set_new(doc, "totals", json_totals(o, tot, nok));
         print_json(doc);
