@@ -30,11 +30,12 @@ dist_check_DATA += \
 
 ## make fuzz-smoke: build each libFuzzer harness with clang (ASan + UBSan)
 ## from the same loader sources and run it FUZZ_SECONDS on its seed corpus.
-FUZZ_FORMATS = npz safetensors torch gguf
+FUZZ_FORMATS = npy npz safetensors torch gguf
 FUZZ_SECONDS = 20
 FUZZ_CC = clang
 EXTRA_DIST += tests/fuzz/fuzz_common.h \
 	$(FUZZ_FORMATS:%=tests/fuzz/fuzz_%.c) \
+	tests/fuzz/corpus/npy/W.npy tests/fuzz/corpus/npy/f2_fortran.npy tests/fuzz/corpus/npy/scalar.npy \
 	tests/fuzz/corpus/npz/W_stored.npz tests/fuzz/corpus/npz/W_deflate.npz \
 	tests/fuzz/corpus/safetensors/W.safetensors \
 	tests/fuzz/corpus/safetensors/model-00002-of-00002.safetensors \
