@@ -22,3 +22,10 @@ tests_test_demo_SOURCES = tests/test_demo.c $(QTEST_HDR)
 tests_test_demo_CFLAGS = $(TEST_CFLAGS)
 tests_test_demo_LDADD = $(TEST_LIBS)
 endif
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_group
+TESTS += tests/test_group
+tests_test_group_SOURCES = tests/test_group.c $(QTEST_HDR)
+tests_test_group_CFLAGS = $(TEST_CFLAGS)
+tests_test_group_LDADD = $(TEST_LIBS)
+endif

@@ -1008,7 +1008,12 @@ group_chan_stat *group_channel_stats(const group_tensor *t, const char *scheme,
                 mx = fmax(mx, w[i]);
                 sum += w[i];
             }
-            double mean = sum / (double)n, ss = 0;
+            double mean = sum / (double)n, ss = 0, corr = 0;
+            for (uint64_t i = 0; i < n; i++)
+                corr += w[i] - mean;
+            mean += corr / (double)n;
+            if (mn == mx)
+                mean = mn;
             for (uint64_t i = 0; i < n; i++)
                 ss += (w[i] - mean) * (w[i] - mean);
             q->min = mn;
