@@ -11,8 +11,10 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "quant/levels.h"
 #include "ui/keys.h"
 #include "ui/layout.h"
+#include "ui/teach.h"
 
 static void test_layout_main(void **state)
 {
@@ -231,6 +233,15 @@ static void test_keys(void **state)
     assert_int_equal(keys_lookup('S', KV_LIST), ACT_SORT);
     assert_int_equal(keys_lookup('S', KV_MAIN), ACT_NONE);
     assert_int_equal(keys_lookup('Z', KV_MAIN), ACT_NONE);
+    assert_int_equal(keys_lookup('x', KV_MAIN), ACT_EXPLAIN);
+    assert_int_equal(keys_lookup('x', KV_CURVE), ACT_EXPLAIN);
+    /* the tour's keys win over the same keys' ordinary bindings */
+    assert_int_equal(keys_lookup(' ', KV_MAIN | KV_TOUR), ACT_TOUR_NEXT);
+    assert_int_equal(keys_lookup(1002, KV_MAIN | KV_TOUR), ACT_TOUR_NEXT);
+    assert_int_equal(keys_lookup(1001, KV_MAIN | KV_TOUR), ACT_TOUR_PREV);
+    assert_int_equal(keys_lookup(1001, KV_CURVE | KV_TOUR), ACT_TOUR_PREV);
+    assert_int_equal(keys_lookup('l', KV_MAIN | KV_TOUR), ACT_ALPHA_UP);
+    assert_int_equal(keys_lookup(' ', KV_MAIN), ACT_NONE);
     /* every action a key reaches has a help line (a labelled entry, or it
      * follows one that describes the pair) and no code is bound twice in
      * the same view */
@@ -248,6 +259,94 @@ static void test_keys(void **state)
     }
 }
 
+/* Every scheme of the level-set table has an explanation for the x
+ * overlay, with a formula and a note; no text names a scheme that does not
+ * exist; NAME:ARG finds NAME. */
+static void test_explain_complete(void **state)
+{
+    (void)state;
+    int ns = 0;
+    for (size_t i = 0; levels_schemes[i]; i++, ns++) {
+        const teach_text *t = teach_explain(levels_schemes[i]->name);
+        if (!t)
+            fail_msg("scheme '%s' has no explanation in src/ui/teach.c", levels_schemes[i]->name);
+        assert_string_equal(t->scheme, levels_schemes[i]->name);
+        assert_true(strlen(t->formula) > 10);
+        assert_true(strlen(t->notice) > 20);
+        /* two or three lines in the 74-column overlay */
+        int st[32], ln[32];
+        int lines = layout_wrap(t->formula, 74, st, ln, 32) + layout_wrap(t->notice, 74, st, ln, 32);
+        assert_true(lines >= 2 && lines <= 5);
+    }
+    int n;
+    const teach_text *tab = teach_table(&n);
+    assert_int_equal(n, ns);
+    for (int i = 0; i < n; i++) {
+        int found = 0;
+        for (size_t k = 0; levels_schemes[k]; k++)
+            found |= strcmp(levels_schemes[k]->name, tab[i].scheme) == 0;
+        assert_true(found);
+    }
+    assert_non_null(teach_explain("custom:/tmp/levels.txt"));
+    assert_string_equal(teach_explain("custom:x")->scheme, "custom");
+    assert_null(teach_explain("nosuch"));
+    assert_null(teach_explain(NULL));
+    /* the texts the brief asks for */
+    assert_non_null(strstr(teach_explain("pot")->notice, "crowd near zero"));
+    assert_non_null(strstr(teach_explain("apot")->formula, "gamma"));
+}
+
+/* The tour: uniform -> PoT -> APoT -> normalization -> clipping, each step
+ * a valid viewer state whose focus is among its schemes. */
+static void test_tour_steps(void **state)
+{
+    (void)state;
+    int n;
+    const teach_step *t = teach_tour(&n);
+    assert_true(n >= 5);
+    static const char *const focus[] = { "uniform", "pot", "apot", "apot", "apot" };
+    for (int i = 0; i < n; i++) {
+        int has = 0;
+        for (int k = 0; k < TEACH_MAX_SCHEMES && t[i].schemes[k]; k++) {
+            assert_non_null(levels_find(t[i].schemes[k]));
+            has |= strcmp(t[i].schemes[k], t[i].focus) == 0;
+        }
+        assert_true(has);
+        assert_true(t[i].bits >= LEVELS_MIN_BITS && t[i].bits <= LEVELS_MAX_BITS);
+        assert_true(strlen(t[i].caption) > 40);
+        if (i < 5)
+            assert_string_equal(t[i].focus, focus[i]);
+    }
+    /* normalization comes on at step 4, clipping (optimal alpha) at 5 */
+    assert_int_equal(t[0].normalize, 0);
+    assert_int_equal(t[2].normalize, 0);
+    assert_int_equal(t[3].normalize, 1);
+    assert_int_equal(t[3].alpha, TA_MAX);
+    assert_int_equal(t[4].alpha, TA_MSE);
+    assert_non_null(strstr(t[1].caption, "crowd near zero"));
+}
+
+static void test_wrap(void **state)
+{
+    (void)state;
+    int st[8], ln[8];
+    /* "aaa bbb ccc" at width 7: "aaa bbb" / "ccc" */
+    assert_int_equal(layout_wrap("aaa bbb ccc", 7, st, ln, 8), 2);
+    assert_int_equal(st[0], 0);
+    assert_int_equal(ln[0], 7);
+    assert_int_equal(st[1], 8);
+    assert_int_equal(ln[1], 3);
+    /* width 5: "aaa" / "bbb" / "ccc" */
+    assert_int_equal(layout_wrap("aaa bbb ccc", 5, st, ln, 8), 3);
+    assert_int_equal(ln[1], 3);
+    /* a word longer than the width is cut */
+    assert_int_equal(layout_wrap("abcdefgh", 3, st, ln, 8), 3);
+    assert_int_equal(ln[2], 2);
+    /* max lines */
+    assert_int_equal(layout_wrap("a b c d e", 1, st, ln, 2), 2);
+    assert_int_equal(layout_wrap("   ", 4, st, ln, 8), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +354,8 @@ int main(void)
         cmocka_unit_test(test_columns),     cmocka_unit_test(test_bars),
         cmocka_unit_test(test_rugs),        cmocka_unit_test(test_ticks),
         cmocka_unit_test(test_numbers),     cmocka_unit_test(test_keys),
+        cmocka_unit_test(test_explain_complete), cmocka_unit_test(test_tour_steps),
+        cmocka_unit_test(test_wrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -224,6 +224,54 @@ sleep 0.3
 TM send-keys -t ui q
 wait_for '^EXIT=0$' && ok "odd tensors: q exits 0" || fail "odd tensors: bad exit"
 
+# ---- x overlay -------------------------------------------------------------
+start "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color" "--bits=4 a.npy"
+wait_for 'bits 4 .*mse [0-9]' || fail "x: no start"
+TM send-keys -t ui x
+wait_for 'apot explained' && ok "x opens the explanation of apot" || fail "x did not open the explanation"
+screen | grep -q 'gamma' || fail "x: the apot formula (gamma) is not shown"
+TM send-keys -t ui s
+wait_for 'uniform explained' && ok "s moves the explanation to the next scheme" || fail "x + s: no uniform text"
+TM send-keys -t ui x
+wait_gone 'explained \(x' && ok "x closes the explanation" || fail "x did not close it"
+TM send-keys -t ui x; wait_for 'explained \(x'
+TM send-keys -t ui Escape
+wait_gone 'explained \(x' && ok "Esc closes the explanation" || fail "Esc did not close it"
+TM send-keys -t ui q
+wait_for '^EXIT=0$' || fail "x run: bad exit"
+
+# ---- --tour: uniform -> pot -> apot -> normalization -> clipping -----------
+# The tensor is demo:gaussian (no FILE); each step's numbers are checked
+# against --report on the same demo tensor at the step's settings.
+start "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color" "--tour"
+wait_for 'tour 1/6' && wait_for 'mse [0-9]' || fail "--tour: no first step"
+# tour_check N SCHEME NORM REPORT-ARGS: status line and numbers at step N
+tour_check() {
+    wait_for "^ $2 .*bits 4 .*norm $3 .*mse [0-9].*tour $1/6" ||
+        { fail "tour step $1: want $2, bits 4, norm $3"; return; }
+    [ "$ra" = skip ] && { ok "tour step $1: $2 norm $3"; return; }
+    Jt=$(report --bits=4 --scheme="$2" $4 demo:gaussian)
+    rta=$(echo "$Jt" | jget '.tensors[0].results[0].alpha'); rtm=$(echo "$Jt" | jget '.tensors[0].results[0].mse')
+    ta=$(field alpha); tm=$(field mse)
+    close "$ta" "$rta" 1e-3 && close "$tm" "$rtm" 1e-3 &&
+        ok "tour step $1: $2 norm $3, alpha $ta mse $tm = report" ||
+        fail "tour step $1: alpha $ta mse $tm vs report $rta $rtm"
+}
+tour_check 1 uniform off "--alpha=max"
+screen | grep -q 'Tour 1/6: uniform' || fail "tour: no caption"
+TM send-keys -t ui Space; tour_check 2 pot off "--alpha=max"
+screen | grep -q 'crowd near zero' || fail "tour step 2: caption"
+TM send-keys -t ui Right; tour_check 3 apot off "--alpha=max"
+TM send-keys -t ui Left; tour_check 2 pot off "--alpha=max"
+TM send-keys -t ui Space Space; tour_check 4 apot on "--alpha=max --normalize"
+TM send-keys -t ui Space; tour_check 5 apot on "--normalize"
+TM send-keys -t ui Space
+wait_for 'tour 6/6' && wait_for 'mse vs alpha' && ok "tour step 6: the curve view" || fail "tour step 6"
+TM send-keys -t ui Space
+wait_for 'the tour ends here' && ok "tour: no step after the last" || fail "tour: end message"
+TM send-keys -t ui q
+wait_for '^EXIT=0$' && ok "tour: q exits 0" || fail "tour: q did not exit 0"
+
 # ---- no terminal: --tui refuses (exit 2), the default mode is --report ----
 (cd "$T" && "$APOTVIEW" --tui a.npy </dev/null >/dev/null 2>&1); st=$?
 [ "$st" -eq 2 ] && ok "--tui without a terminal: exit 2" || fail "--tui without a terminal: exit $st"

@@ -17,7 +17,7 @@ enum {
     OPT_REPORT = 256, OPT_LEVELS, OPT_SWEEP, OPT_EXPORT, OPT_UNSIGNED, OPT_FORMAT,
     OPT_DTYPE, OPT_APOT_K, OPT_FIGURE, OPT_SIZE, OPT_FONT, OPT_MONO, OPT_FORCE,
     OPT_SORT, OPT_MIN_COUNT, OPT_JOBS, OPT_TUI,
-    OPT_DEMO, OPT_DEMO_SIZE, OPT_SEED, OPT_GRAN, OPT_AXIS,
+    OPT_DEMO, OPT_DEMO_SIZE, OPT_SEED, OPT_GRAN, OPT_AXIS, OPT_TOUR,
 };
 
 static const struct option longopts[] = {
@@ -26,6 +26,7 @@ static const struct option longopts[] = {
     { "sweep", required_argument, NULL, OPT_SWEEP },
     { "export", required_argument, NULL, OPT_EXPORT },
     { "tui", no_argument, NULL, OPT_TUI },
+    { "tour", no_argument, NULL, OPT_TOUR },
     { "scheme", required_argument, NULL, 's' },
     { "bits", required_argument, NULL, 'b' },
     { "alpha", required_argument, NULL, 'a' },
@@ -70,6 +71,8 @@ void options_usage(FILE *fp)
 "      --export=PATH        write a figure through gnuplot (.pdf .png .svg .eps\n"
 "                           .tex .gp)\n"
 "      --tui                the interactive viewer (the default on a terminal)\n"
+"      --tour               the viewer as a guided tour: uniform, PoT, APoT,\n"
+"                           normalization, clipping (default FILE: demo:gaussian)\n"
 "\n"
 "Quantizer:\n"
 "  -s, --scheme=LIST        comma-separated schemes (default uniform,pot,apot;\n"
@@ -295,6 +298,11 @@ int options_parse(int argc, char **argv, cli_opts *o)
                 return usage_error("only one of --report, --levels, --sweep, --export, --tui");
             break;
         }
+        case OPT_TOUR:
+            if (set_mode(o, MODE_TUI) < 0)
+                return usage_error("only one of --report, --levels, --sweep, --export, --tui");
+            o->tour = 1;
+            break;
         case OPT_SWEEP: {
             if (set_mode(o, MODE_SWEEP) < 0)
                 return usage_error("only one of --report, --levels, --sweep, --export, --tui");
@@ -489,6 +497,8 @@ int options_parse(int argc, char **argv, cli_opts *o)
                            "--export use one scale per tensor)",
                            o->cfg.gran == GRAN_CHANNEL ? "channel" : "group:G");
     }
+    if (o->tour && !demo_kind && optind >= argc)
+        demo_kind = "gaussian"; /* the tour's tensor (ui/teach.h) */
     if (demo_kind) {
         char *pth = demo_path(demo_kind, demo_size, demo_seed);
         o->files = util_realloc(o->files, (size_t)(o->nfiles + 1) * sizeof *o->files);

@@ -22,7 +22,14 @@
 #include "ui/layout.h"
 #include "ui/worker.h"
 
-#define UI_MAX_SCHEMES 8
+#define UI_MAX_SCHEMES 16
+/* More schemes than this: the results panel ranks them by mse, one row
+ * per scheme (with gap to optimum and bpw), and at most UI_RUG_ROWS rugs
+ * are drawn (a window around the focused scheme). */
+#define UI_TABLE_SCHEMES 5
+#define UI_RUG_ROWS 4
+/* Lloyd-Max mse per (normalize, level count) for gap_to_optimal_db. */
+#define UI_GAP_SLOTS 8
 
 /* What changed: the loop recomputes and redraws accordingly. */
 enum {
@@ -34,7 +41,7 @@ enum {
     RD_QUIT = 16,
 };
 
-typedef enum ui_view { VIEW_MAIN = 0, VIEW_CURVE, VIEW_LIST, VIEW_COMPARE } ui_view;
+typedef enum ui_view { VIEW_MAIN = 0, VIEW_CURVE, VIEW_LIST, VIEW_COMPARE, VIEW_CHANNEL } ui_view;
 typedef enum ui_sort { SORT_FILE = 0, SORT_NAME, SORT_SIZE, SORT_ERROR } ui_sort;
 
 /* Numbers for one tensor at one setting. */
@@ -55,7 +62,37 @@ typedef struct ui_calc {
     double opt_tab_a[2][LEVELS_MAX_BITS + 1][UI_MAX_SCHEMES];
     double opt_tab_m[2][LEVELS_MAX_BITS + 1][UI_MAX_SCHEMES];
     double calc_seconds;
+    /* gap_to_optimal_db (the viewer sets analyze_cfg.no_gap): the
+     * Lloyd-Max mse per (normalize, levels) is computed after the redraw
+     * (gap_pending) and kept for the tensor; res[i].gap_to_optimal_db is
+     * NaN until then ("..." on screen) */
+    int gap_pending;
+    int gap_n;
+    int gap_nz[UI_GAP_SLOTS];
+    size_t gap_L[UI_GAP_SLOTS];
+    double gap_mse[UI_GAP_SLOTS];
 } ui_calc;
+
+/* The per-channel view's numbers (group_channel_stats) for one tensor,
+ * scheme and setting; computed after the redraw that says so (pending). */
+typedef struct ui_chan {
+    int valid, pending;
+    size_t item;
+    analyze_cfg cfg;
+    const char *scheme;
+    int ok;
+    char msg[UTIL_ERRLEN];
+    size_t n;              /* channels */
+    double *lo, *hi;       /* each channel's raw min and max */
+    double *mse;           /* each channel's mse (x units) */
+    double *alpha;         /* each channel's alpha */
+    size_t *order;         /* channel indices, largest range first */
+    unsigned char *outlier;
+    double median_range;
+    size_t noutliers;
+    double seconds;
+    int top;               /* first row shown */
+} ui_chan;
 
 typedef struct app {
     const cli_opts *o;
@@ -70,6 +107,10 @@ typedef struct app {
     ui_view view;
     int help;              /* help overlay open */
     int help_top;
+    int explain;           /* the x overlay: the focused scheme explained */
+    int tour;              /* --tour running; tour_step is the step shown */
+    int tour_step;
+    int rug_first;         /* first scheme with a rug row (many schemes) */
     int logscale;
     int utf8;
     int rows, cols;
@@ -85,6 +126,7 @@ typedef struct app {
     int list_more;         /* prepared items still without a number */
     /* numbers */
     ui_calc calc, calc_other;
+    ui_chan chan;
     /* status-line message */
     char msg[300];
     int msg_err;
@@ -107,12 +149,27 @@ int app_calc_opt(app *a, ui_calc *c);
 void app_message(app *a, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The focused scheme's alpha now (x units), NAN when unknown. */
 double app_alpha(const app *a);
+/* Fill res[].gap_to_optimal_db from cached Lloyd-Max fits; when some are
+ * missing and compute is set, fit them (slow on big tensors: called after
+ * the redraw). Returns 1 when it computed something. */
+int app_calc_gap(app *a, ui_calc *c, int compute);
+/* Results shown as a ranked table (many schemes)? */
+int app_ranked(const app *a);
+/* Rug rows drawn, and which scheme the first one shows. */
+int app_rug_rows(const app *a);
+/* Rows the views may use (the tour's caption takes the rows above the
+ * status line). */
+int app_body_rows(const app *a);
+/* Make sure a->chan is current for the focused scheme (compute: do the
+ * work, else only mark it pending). Returns 1 when it computed. */
+int app_chan(app *a, int compute);
 
 /* views: draw the whole screen body (not the status line) */
 void view_main_draw(app *a);
 void view_compare_draw(app *a);
 void view_curve_draw(app *a);
 void view_list_draw(app *a);
+void view_channel_draw(app *a);
 /* Draw one tensor's histogram, rugs and results into a rectangle. */
 void view_tensor_panel(app *a, ui_calc *c, size_t item, int y, int x, int h, int w, int compact);
 /* list view */

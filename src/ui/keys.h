@@ -35,11 +35,19 @@ typedef enum ui_action {
     ACT_EXPORT,
     ACT_CLOSE,
     ACT_REDRAW,
+    ACT_EXPLAIN,
+    ACT_TOUR_NEXT,
+    ACT_TOUR_PREV,
+    ACT_ALPHA_FILE,
+    ACT_CHANNELS,
     ACT__COUNT
 } ui_action;
 
-/* Where a binding applies (bit mask of views). */
-enum { KV_MAIN = 1, KV_CURVE = 2, KV_LIST = 4, KV_COMPARE = 8, KV_ALL = 15 };
+/* Where a binding applies (bit mask of views). KV_TOUR is added to the
+ * view's bit during --tour (its entries come first in the table, so they
+ * win over the same key's ordinary binding). */
+enum { KV_MAIN = 1, KV_CURVE = 2, KV_LIST = 4, KV_COMPARE = 8, KV_CHANNEL = 16, KV_ALL = 31,
+       KV_TOUR = 32 };
 
 typedef struct ui_key {
     int codes[4];          /* 0-terminated when fewer */

@@ -275,3 +275,32 @@ int layout_name_matches(const char *pattern, const char *name)
     }
     return 0;
 }
+
+int layout_wrap(const char *s, int w, int *start, int *len, int max)
+{
+    int n = 0, i = 0, L = (int)strlen(s);
+    if (w < 1)
+        w = 1;
+    while (n < max) {
+        while (i < L && s[i] == ' ')
+            i++;
+        if (i >= L)
+            break;
+        int take = L - i;
+        if (take > w) {
+            take = w;
+            while (take > 0 && s[i + take] != ' ')
+                take--;
+            if (take == 0)
+                take = w;
+        }
+        int e = take;
+        while (e > 0 && s[i + e - 1] == ' ')
+            e--;
+        start[n] = i;
+        len[n] = e;
+        n++;
+        i += take;
+    }
+    return n;
+}

@@ -88,6 +88,12 @@ int layout_best(const double *v, int n, int lower_better);
  * h rows; -1 when outside or not positive. */
 int layout_row_of_logy(double y, double ylo, double yhi, int h);
 
+/* Wrap text at width w on spaces (a word longer than w is cut): up to max
+ * lines, line i being the len[i] bytes from start[i] (no leading or
+ * trailing spaces). Returns the number of lines. Byte-based: for ASCII
+ * text. */
+int layout_wrap(const char *s, int w, int *start, int *len, int max);
+
 /* Case-insensitive substring match, or a shell glob when the pattern has
  * * ? or [. */
 int layout_name_matches(const char *pattern, const char *name);

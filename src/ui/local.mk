@@ -3,6 +3,7 @@ src_libapotview_a_SOURCES += \
 	src/ui/ui.c src/ui/ui.h src/ui/app.h \
 	src/ui/keys.c src/ui/keys.h \
 	src/ui/layout.c src/ui/layout.h \
+	src/ui/teach.c src/ui/teach.h \
 	src/ui/term.c src/ui/term.h \
 	src/ui/worker.c src/ui/worker.h \
 	src/ui/view_main.c src/ui/view_curve.c src/ui/view_list.c

@@ -29,6 +29,7 @@
 #include "quant/eval.h"
 #include "quant/levels.h"
 #include "ui/app.h"
+#include "ui/teach.h"
 #include "ui/term.h"
 
 /* The one app (static: reachable until exit even if the worker is stuck). */
@@ -203,6 +204,25 @@ double app_alpha(const app *a)
     return NAN;
 }
 
+/* The tour's caption: a title row and TOUR_TEXT_ROWS rows of text above
+ * the status line. */
+#define TOUR_TEXT_ROWS 3
+
+int app_body_rows(const app *a)
+{
+    return a->tour ? a->rows - 1 - TOUR_TEXT_ROWS : a->rows;
+}
+
+int app_ranked(const app *a)
+{
+    return a->nschemes > UI_TABLE_SCHEMES;
+}
+
+int app_rug_rows(const app *a)
+{
+    return app_ranked(a) && a->nschemes > UI_RUG_ROWS ? UI_RUG_ROWS : a->nschemes;
+}
+
 /* ---- tensors ------------------------------------------------------------- */
 
 static void find_other(app *a)
@@ -259,6 +279,11 @@ static void draw_status(app *a)
     int rw = (int)strlen(right);
     char extra[340] = "";
     double frac;
+    if (a->tour) {
+        int n;
+        teach_tour(&n);
+        x += draw_textf(y, x, a->cols - x - rw, at, "%stour %d/%d", sep, a->tour_step + 1, n);
+    }
     if (!app_prep(a, a->cur) && worker_get(a->w, a->cur, NULL, &frac, NULL, 0, NULL) == PS_RUNNING)
         snprintf(extra, sizeof extra, "preparing %.0f%%, not final", frac * 100);
     else if (a->msg[0])
@@ -380,16 +405,103 @@ static void draw_help(app *a)
         draw_textf(y0 + h - 1, x0 + w - 12, 10, term_attr(R_DIM), " %d/%d ", a->help_top + body, lines);
 }
 
+/* A box with a frame and a title; returns the inner width. */
+static void draw_box(app *a, int y0, int x0, int h, int w, const char *title)
+{
+    for (int r = 0; r < h; r++)
+        draw_fill(y0 + r, x0, w, term_attr(R_NORMAL));
+    const char *hz = a->utf8 ? "\u2500" : "-";
+    for (int i = 0; i < w; i++) {
+        draw_text(y0, x0 + i, 1, 0, hz);
+        draw_text(y0 + h - 1, x0 + i, 1, 0, hz);
+    }
+    for (int r = 1; r < h - 1; r++) {
+        draw_text(y0 + r, x0, 1, 0, a->utf8 ? "\u2502" : "|");
+        draw_text(y0 + r, x0 + w - 1, 1, 0, a->utf8 ? "\u2502" : "|");
+    }
+    draw_text(y0, x0, 1, 0, a->utf8 ? "\u250c" : "+");
+    draw_text(y0, x0 + w - 1, 1, 0, a->utf8 ? "\u2510" : "+");
+    draw_text(y0 + h - 1, x0, 1, 0, a->utf8 ? "\u2514" : "+");
+    draw_text(y0 + h - 1, x0 + w - 1, 1, 0, a->utf8 ? "\u2518" : "+");
+    draw_text(y0, x0 + 2, w - 4, term_attr(R_TITLE), title);
+}
+
+/* Draw s wrapped at width w from row y, at most maxrows rows; returns the
+ * rows used. */
+static int draw_wrapped(int y, int x, int w, int maxrows, int attr, const char *s)
+{
+    int st[32], ln[32];
+    int n = layout_wrap(s, w, st, ln, maxrows < 32 ? maxrows : 32);
+    for (int i = 0; i < n; i++) {
+        char line[512];
+        snprintf(line, sizeof line, "%.*s", ln[i], s + st[i]);
+        draw_text(y + i, x, w, attr, line);
+    }
+    return n;
+}
+
+/* The x overlay: the focused scheme, its formula, what to notice. */
+static void draw_explain(app *a)
+{
+    const char *name = a->schemes[a->focus];
+    const teach_text *t = teach_explain(name);
+    const scheme_def *d = levels_find(name);
+    int w = a->cols - 4 < 78 ? a->cols - 4 : 78;
+    int tw = w - 4;
+    int st[32], ln[32];
+    int nf = t ? layout_wrap(t->formula, tw, st, ln, 32) : 1;
+    int nn = t ? layout_wrap(t->notice, tw, st, ln, 32) : 0;
+    int h = 2 + 1 + nf + 1 + nn + 1;
+    if (h > app_body_rows(a) - 1)
+        h = app_body_rows(a) - 1;
+    int y0 = (app_body_rows(a) - 1 - h) / 2, x0 = (a->cols - w) / 2;
+    if (y0 < 0)
+        y0 = 0;
+    char title[160];
+    snprintf(title, sizeof title, " %s explained (x or Esc closes) ", name);
+    draw_box(a, y0, x0, h, w, title);
+    int y = y0 + 1, last = y0 + h - 1;
+    if (d && y < last)
+        y += draw_wrapped(y, x0 + 2, tw, last - y, term_attr(R_DIM), d->summary);
+    if (!t) {
+        if (y < last)
+            draw_text(y, x0 + 2, tw, term_attr(R_ERROR), "no explanation for this scheme");
+        return;
+    }
+    if (y < last)
+        y += draw_wrapped(y, x0 + 2, tw, last - y, term_scheme_attr(a->focus) | A_BOLD, t->formula);
+    if (y < last)
+        y++;
+    if (y < last)
+        draw_wrapped(y, x0 + 2, tw, last - y, 0, t->notice);
+}
+
+/* The tour's caption above the status line. */
+static void draw_tour(app *a)
+{
+    int n;
+    const teach_step *steps = teach_tour(&n);
+    const teach_step *t = &steps[a->tour_step];
+    int y0 = app_body_rows(a) - 1;
+    for (int r = y0; r < a->rows - 1; r++)
+        draw_fill(r, 0, a->cols, 0);
+    draw_fill(y0, 0, a->cols, term_attr(R_HEADER));
+    int x = draw_textf(y0, 0, a->cols, term_attr(R_TITLE), " Tour %d/%d: %s", a->tour_step + 1, n, t->title);
+    draw_textf(y0, x, a->cols - x, term_attr(R_DIM), "   (Space or %s next, %s back, x explains, q quits)",
+               a->utf8 ? "\u2192" : "Right", a->utf8 ? "\u2190" : "Left");
+    draw_wrapped(y0 + 1, 1, a->cols - 2, TOUR_TEXT_ROWS, 0, t->caption);
+}
+
 static int too_small(const app *a)
 {
-    return a->cols < LAYOUT_MIN_COLS || a->rows < layout_min_rows(a->nschemes);
+    return a->cols < LAYOUT_MIN_COLS || a->rows < layout_min_rows(app_rug_rows(a)) + (a->rows - app_body_rows(a));
 }
 
 static void draw_too_small(app *a)
 {
     char m[200];
     snprintf(m, sizeof m, "The window is %dx%d; apotview needs at least %dx%d. Enlarge it, or q to quit.",
-             a->cols, a->rows, LAYOUT_MIN_COLS, layout_min_rows(a->nschemes));
+             a->cols, a->rows, LAYOUT_MIN_COLS, layout_min_rows(app_rug_rows(a)) + (a->rows - app_body_rows(a)));
     /* wrap on spaces */
     int y = a->rows / 2 - 2 > 0 ? a->rows / 2 - 2 : 0;
     const char *s = m;
@@ -425,7 +537,12 @@ static void draw_all(app *a)
         case VIEW_CURVE: view_curve_draw(a); break;
         case VIEW_LIST: view_list_draw(a); break;
         case VIEW_COMPARE: view_compare_draw(a); break;
+        case VIEW_CHANNEL: break; /* CHANNEL-DRAW */
         }
+        if (a->tour)
+            draw_tour(a);
+        if (a->explain)
+            draw_explain(a);
         if (a->help)
             draw_help(a);
     }
@@ -615,12 +732,49 @@ static int search(app *a)
 
 static int view_mask(const app *a)
 {
+    int t = a->tour ? KV_TOUR : 0;
     switch (a->view) {
-    case VIEW_CURVE: return KV_CURVE;
-    case VIEW_LIST: return KV_LIST;
-    case VIEW_COMPARE: return KV_COMPARE;
-    default: return KV_MAIN;
+    case VIEW_CURVE: return KV_CURVE | t;
+    case VIEW_LIST: return KV_LIST | t;
+    case VIEW_COMPARE: return KV_COMPARE | t;
+    case VIEW_CHANNEL: return KV_CHANNEL | t;
+    default: return KV_MAIN | t;
     }
+}
+
+/* The scheme list changed: every cached number is indexed by scheme. */
+static void schemes_changed(app *a)
+{
+    a->calc.valid = 0;
+    a->calc_other.valid = 0;
+    a->chan.valid = 0;
+    a->list_cfg.bits = -1;
+    a->rug_first = 0;
+}
+
+/* Put the viewer in the state of the tour's current step. */
+static int tour_apply(app *a)
+{
+    int n;
+    const teach_step *t = &teach_tour(&n)[a->tour_step];
+    a->nschemes = 0;
+    for (int i = 0; i < TEACH_MAX_SCHEMES && t->schemes[i]; i++)
+        a->schemes[a->nschemes++] = t->schemes[i];
+    a->focus = 0;
+    for (int i = 0; i < a->nschemes; i++)
+        if (strcmp(a->schemes[i], t->focus) == 0)
+            a->focus = i;
+    schemes_changed(a);
+    a->cfg.bits = t->bits;
+    a->cfg.amode = t->alpha == TA_MSE ? ALPHA_MSE : ALPHA_MAX;
+    a->cfg.normalize = t->normalize;
+    const prep *p = app_prep(a, a->cur);
+    if (a->cfg.normalize && p && !eval_can_normalize(p))
+        a->cfg.normalize = 0;
+    a->view = t->view == TV_CURVE ? VIEW_CURVE : VIEW_MAIN;
+    a->help = a->explain = 0;
+    a->msg[0] = '\0';
+    return RD_VIEW | RD_CALC;
 }
 
 static int dispatch(app *a, ui_action act)
@@ -634,8 +788,8 @@ static int dispatch(app *a, ui_action act)
     case ACT_NONE:
         return RD_NONE;
     case ACT_QUIT:
-        if (a->help) {
-            a->help = 0;
+        if (a->help || a->explain) {
+            a->help = a->explain = 0;
             return RD_VIEW;
         }
         return RD_QUIT;
@@ -644,11 +798,27 @@ static int dispatch(app *a, ui_action act)
         a->help_top = 0;
         return RD_VIEW;
     case ACT_CLOSE:
-        if (a->help)
-            a->help = 0;
+        if (a->help || a->explain)
+            a->help = a->explain = 0;
         else
             a->view = VIEW_MAIN;
         return RD_VIEW;
+    case ACT_EXPLAIN:
+        a->explain = !a->explain;
+        return RD_VIEW;
+    case ACT_TOUR_NEXT:
+    case ACT_TOUR_PREV: {
+        int n;
+        teach_tour(&n);
+        int s = a->tour_step + (act == ACT_TOUR_NEXT ? 1 : -1);
+        if (s < 0 || s >= n) {
+            app_message(a, 0, s < 0 ? "this is the first step of the tour"
+                                    : "the tour ends here: q quits; every key works (? lists them)");
+            return RD_STATUS;
+        }
+        a->tour_step = s;
+        return tour_apply(a);
+    }
     case ACT_BITS_UP:
     case ACT_BITS_DOWN: {
         int b = a->cfg.bits + (act == ACT_BITS_UP ? 1 : -1);
@@ -738,6 +908,8 @@ static int dispatch(app *a, ui_action act)
     case ACT_REDRAW:
         clearok(curscr, TRUE);
         return RD_VIEW;
+    case ACT_ALPHA_FILE:  /* ALPHA-FILE */
+    case ACT_CHANNELS:    /* CHANNELS */
     case ACT_SORT:
     case ACT_SELECT:
     case ACT__COUNT:
@@ -798,6 +970,9 @@ static int handle_key(app *a, int ch)
     }
     if (a->help && act != ACT_QUIT && act != ACT_HELP && act != ACT_CLOSE)
         a->help = 0;
+    if (a->explain && act != ACT_QUIT && act != ACT_EXPLAIN && act != ACT_CLOSE && act != ACT_SCHEME_NEXT &&
+        act != ACT_TOUR_NEXT && act != ACT_TOUR_PREV)
+        a->explain = 0;
     return dispatch(a, act);
 }
 
@@ -861,6 +1036,11 @@ static int app_open(app *a, const cli_opts *o)
         fprintf(stderr, "apotview: cannot start a thread\n");
         session_close(&a->s);
         return 1;
+    }
+    if (o->tour) {
+        a->tour = 1;
+        a->tour_step = 0;
+        tour_apply(a);
     }
     if (a->s.failed)
         app_message(a, 1, "some files could not be opened (messages on the terminal after quitting)");

@@ -35,7 +35,7 @@ void view_curve_draw(app *a)
     int M = 9;
     int legend_rows = 1;
     int W = a->cols - M - 1;
-    int H = a->rows - 1 - 1 - 2 - legend_rows;
+    int H = app_body_rows(a) - 1 - 1 - 2 - legend_rows;
     if (W < 10 || H < 4)
         return;
     int norm = c->cfg.normalize;

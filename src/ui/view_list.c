@@ -131,7 +131,7 @@ void view_list_draw(app *a)
     draw_text(1, xs, 27, term_attr(R_DIM), "dtype shape");
     draw_textf(1, xc, 9, term_attr(R_DIM), "%9s", "count");
     draw_textf(1, xm, 12, term_attr(R_DIM) | term_scheme_attr(a->focus), "%11s", a->schemes[a->focus]);
-    int rows = a->rows - 3;
+    int rows = app_body_rows(a) - 3;
     if (rows < 1)
         return;
     if (a->list_sel < a->list_top)

@@ -451,7 +451,7 @@ void view_tensor_panel(app *a, ui_calc *c, size_t item, int y, int x, int h, int
 void view_main_draw(app *a)
 {
     ui_layout L;
-    layout_main(a->rows, a->cols, a->nschemes, &L);
+    layout_main(app_body_rows(a), a->cols, a->nschemes, &L);
     app_calc(a, &a->calc, a->cur);
     draw_panel_rects(a, &a->calc, a->cur, L.header, L.hist, L.axis, L.rugs, L.results, 0);
 }
@@ -459,7 +459,7 @@ void view_main_draw(app *a)
 void view_compare_draw(app *a)
 {
     int half = a->cols / 2;
-    int h = a->rows - 1;
+    int h = app_body_rows(a) - 1;
     app_calc(a, &a->calc, a->cur);
     view_tensor_panel(a, &a->calc, a->cur, 0, 0, h, half, 1);
     for (int y = 0; y < h; y++)

@@ -1,0 +1,50 @@
+/*
+ * teach.h - the viewer's teaching texts, pure data (no curses), tested in
+ * tests/test_ui_layout.c:
+ *
+ *  - one explanation per scheme of levels_schemes (the `x` overlay): its
+ *    formula and what to notice, two or three lines in all. Every scheme in
+ *    the table has one (the test walks levels_schemes), so a new scheme
+ *    without a text fails `make check`.
+ *  - the steps of `apotview --tour`: uniform -> PoT -> APoT ->
+ *    normalization -> clipping -> clipping methods. Each step is a complete
+ *    viewer state (schemes shown, focus, bits, alpha mode, normalization,
+ *    view) plus a caption; ui.c applies it, so every number on screen during
+ *    the tour is the viewer's ordinary, real number.
+ */
+#ifndef APOTVIEW_UI_TEACH_H
+#define APOTVIEW_UI_TEACH_H
+
+typedef struct teach_text {
+    const char *scheme;    /* a levels_schemes name */
+    const char *formula;   /* the level set in one line */
+    const char *notice;    /* what to look at on screen */
+} teach_text;
+
+/* The explanation of scheme (NAME or NAME:ARG), or NULL when there is none. */
+const teach_text *teach_explain(const char *scheme);
+/* The whole table and its length. */
+const teach_text *teach_table(int *n);
+
+/* One step of the tour. */
+typedef enum teach_alpha { TA_MAX = 0, TA_MSE } teach_alpha;
+typedef enum teach_view { TV_MAIN = 0, TV_CURVE } teach_view;
+
+#define TEACH_MAX_SCHEMES 3
+
+typedef struct teach_step {
+    const char *title;
+    const char *schemes[TEACH_MAX_SCHEMES]; /* shown, NULL-terminated when fewer */
+    const char *focus;
+    int bits;
+    int normalize;
+    teach_alpha alpha;     /* max|x|, or each scheme at its MSE-optimal alpha */
+    teach_view view;
+    const char *caption;   /* two or three sentences */
+} teach_step;
+
+/* With no FILE the tour opens demo:gaussian (cli/options.c): the captions
+ * are written for a bell-shaped tensor. */
+const teach_step *teach_tour(int *n);
+
+#endif
