@@ -326,6 +326,41 @@ static void test_tour_steps(void **state)
     assert_non_null(strstr(t[1].caption, "crowd near zero"));
 }
 
+/* Clipping-method markers on the curve view: columns as layout_col_of_x
+ * over [0, top]; markers in the same cell are lifted one row each. */
+static void test_marks(void **state)
+{
+    (void)state;
+    /* top 2 over 20 columns: 0.1 per column. 0.55 -> 5, 1.0 -> 10, 2.0 -> 19
+     * (top belongs to the last column), 0.56 -> 5 again, 3 -> outside */
+    double x[6] = { 0.55, 1.0, 2.0, 0.56, 3.0, NAN };
+    int row[6] = { 4, 7, 2, 4, 1, 3 };
+    int col[6], lift[6];
+    layout_marks(x, row, 6, 2.0, 20, col, lift);
+    assert_int_equal(col[0], 5);
+    assert_int_equal(col[1], 10);
+    assert_int_equal(col[2], 19);
+    assert_int_equal(col[3], 5);
+    assert_int_equal(col[4], -1);
+    assert_int_equal(col[5], -1);
+    assert_int_equal(lift[0], 0);
+    assert_int_equal(lift[1], 0);
+    assert_int_equal(lift[3], 1);  /* same cell as marker 0: one row up */
+    /* a third marker in that cell goes two up; one in the cell above
+     * marker 0 (row 3) that a lifted marker took goes further */
+    double x2[3] = { 0.55, 0.55, 0.55 };
+    int r2[3] = { 4, 4, 3 };
+    int c2[3], l2[3];
+    layout_marks(x2, r2, 3, 2.0, 20, c2, l2);
+    assert_int_equal(l2[0], 0);
+    assert_int_equal(l2[1], 1);    /* at row 3 */
+    assert_int_equal(l2[2], 1);    /* row 3 is taken: row 2 */
+    /* off the plot (row -1): no column */
+    int r3[1] = { -1 };
+    layout_marks(x2, r3, 1, 2.0, 20, c2, l2);
+    assert_int_equal(c2[0], -1);
+}
+
 static void test_wrap(void **state)
 {
     (void)state;
@@ -355,7 +390,7 @@ int main(void)
         cmocka_unit_test(test_rugs),        cmocka_unit_test(test_ticks),
         cmocka_unit_test(test_numbers),     cmocka_unit_test(test_keys),
         cmocka_unit_test(test_explain_complete), cmocka_unit_test(test_tour_steps),
-        cmocka_unit_test(test_wrap),
+        cmocka_unit_test(test_wrap),        cmocka_unit_test(test_marks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

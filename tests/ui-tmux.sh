@@ -191,6 +191,17 @@ wait_gone 'apotview keys' && ok "Esc closes the help" || fail "Esc did not close
 
 TM send-keys -t ui c
 wait_for 'mse vs alpha' && ok "c opens the curve view" || fail "c: no curve view"
+# the clipping methods' alphas for the focused apot (now normalized) against
+# --report --alpha=METHOD
+wait_for 'clipping alpha:.*P p99.9 [0-9]' || fail "c: no clipping legend"
+if [ "$ra" != skip ]; then
+    for mm in "P p99.9 percentile:99.9" "S 3sigma sigma:3" "K kl kl" "A aciq aciq" "X max max"; do
+        set -- $mm
+        va=$(screen | sed -n "s/.*$1 $2 \([0-9.e+-]*\).*/\1/p" | tail -n 1)
+        rv=$(report --bits=4 --normalize --scheme=apot --alpha="$3" a.npy | jget '.tensors[0].results[0].alpha')
+        close "$va" "$rv" 1e-3 && ok "c: $3 marked at alpha $va = report" || fail "c: $3 at $va vs report $rv"
+    done
+fi
 TM send-keys -t ui c; wait_gone 'mse vs alpha'
 TM send-keys -t ui t
 wait_for 'tensors, sorted by' && ok "t opens the tensor list" || fail "t: no list"

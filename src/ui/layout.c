@@ -304,3 +304,25 @@ int layout_wrap(const char *s, int w, int *start, int *len, int max)
     }
     return n;
 }
+
+void layout_marks(const double *x, const int *row, int n, double top, int w, int *col, int *lift)
+{
+    for (int i = 0; i < n; i++) {
+        col[i] = row[i] < 0 ? -1 : layout_col_of_x(x[i], 0, top, w);
+        lift[i] = 0;
+        if (col[i] < 0)
+            continue;
+        for (int j = 0; j < i; j++)
+            if (col[j] == col[i] && row[j] - lift[j] == row[i] - lift[i])
+                lift[i]++;
+        /* a later clash with a lifted marker: keep lifting */
+        for (int again = 1; again;) {
+            again = 0;
+            for (int j = 0; j < i; j++)
+                if (col[j] == col[i] && row[j] - lift[j] == row[i] - lift[i]) {
+                    lift[i]++;
+                    again = 1;
+                }
+        }
+    }
+}

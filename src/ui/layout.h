@@ -88,6 +88,14 @@ int layout_best(const double *v, int n, int lower_better);
  * h rows; -1 when outside or not positive. */
 int layout_row_of_logy(double y, double ylo, double yhi, int h);
 
+/* Markers on a curve plot: marker i at value x[i] on [0, top] over w
+ * columns and at row row[i] (-1: off the plot). col[i] gets its column
+ * (-1 when x[i] is not finite or outside), lift[i] how many rows above
+ * row[i] its letter goes so markers in the same cell stay readable: 0 for
+ * the first marker in a cell, 1 for the next, ... (the caller draws a
+ * lifted letter above its point). */
+void layout_marks(const double *x, const int *row, int n, double top, int w, int *col, int *lift);
+
 /* Wrap text at width w on spaces (a word longer than w is cut): up to max
  * lines, line i being the len[i] bytes from start[i] (no leading or
  * trailing spaces). Returns the number of lines. Byte-based: for ASCII

@@ -2,7 +2,9 @@
  * view_curve.c - the error-vs-alpha view: each scheme's mse over alpha in
  * (0, max(max|x|, alpha)] on a log scale, one column per alpha (eval_curve:
  * O(L log N) per point), the current alpha as a dotted vertical line and
- * each scheme's MSE-optimal alpha marked on its curve.
+ * each scheme's MSE-optimal alpha marked on its curve; and where each
+ * clipping method of --alpha (clip.h through analyze_alpha) lands on the
+ * focused scheme's curve, one letter per method with a legend.
  */
 #include "config.h"
 
@@ -12,10 +14,55 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quant/analyze.h"
 #include "quant/eval.h"
 #include "quant/levels.h"
 #include "ui/app.h"
 #include "ui/term.h"
+
+/* The clipping methods marked on the focused scheme's curve. */
+static const struct {
+    char letter;
+    const char *name, *short_name;
+    alpha_mode mode;
+    double param;
+} methods[] = {
+    { 'M', "mse", "mse", ALPHA_MSE, 0 },
+    { 'X', "max", "max", ALPHA_MAX, 0 },
+    { 'P', "percentile:99.9", "p99.9", ALPHA_PERCENTILE, 99.9 },
+    { 'S', "sigma:3", "3sigma", ALPHA_SIGMA, 3 },
+    { 'K', "kl", "kl", ALPHA_KL, 0 },
+    { 'A', "aciq", "aciq", ALPHA_ACIQ, 0 },
+};
+#define NMETHODS ((int)(sizeof methods / sizeof methods[0]))
+
+/* Each method's alpha and mse for the focused scheme (NaN when it has none). */
+static void clip_points(app *a, const ui_calc *c, const prep *p, double *al, double *ms)
+{
+    levelset ls;
+    util_err e = { { 0 } };
+    for (int k = 0; k < NMETHODS; k++)
+        al[k] = ms[k] = NAN;
+    if (levels_build(a->schemes[a->focus], c->cfg.bits, c->cfg.is_signed, &c->cfg.lprm, &ls, &e) < 0)
+        return;
+    const scheme_def *d = levels_find(a->schemes[a->focus]);
+    for (int k = 0; k < NMETHODS; k++) {
+        analyze_cfg m = c->cfg;
+        m.amode = methods[k].mode;
+        m.alpha = methods[k].param;
+        if (m.amode == ALPHA_MSE && c->opt_valid)
+            al[k] = c->opt_alpha[a->focus];
+        else if (d && (d->flags & SCHEME_DATA) && m.amode == ALPHA_MSE)
+            al[k] = NAN;
+        else
+            al[k] = analyze_alpha(p, &ls, &m, NULL);
+        if (al[k] > 0 && isfinite(al[k]))
+            ms[k] = eval_mse(p, &ls, al[k], c->cfg.normalize);
+        else
+            al[k] = NAN;
+    }
+    levels_free(&ls);
+}
 
 void view_curve_draw(app *a)
 {
@@ -33,7 +80,7 @@ void view_curve_draw(app *a)
         return;
     }
     int M = 9;
-    int legend_rows = 1;
+    int legend_rows = 2;
     int W = a->cols - M - 1;
     int H = app_body_rows(a) - 1 - 1 - 2 - legend_rows;
     if (W < 10 || H < 4)
@@ -42,6 +89,11 @@ void view_curve_draw(app *a)
     double amax = eval_xabsmax(p, norm);
     double fa = app_alpha(a);
     double top = fmax(amax, isnan(fa) ? 0 : fa);
+    double cal[NMETHODS], cms[NMETHODS];
+    clip_points(a, c, p, cal, cms);
+    for (int k = 0; k < NMETHODS; k++)
+        if (cal[k] > top && isfinite(cal[k]))
+            top = cal[k];
     if (!(top > 0)) {
         draw_text(2, 2, a->cols - 4, term_attr(R_DIM), "all values are zero: every alpha gives mse 0");
         return;
@@ -72,6 +124,11 @@ void view_curve_draw(app *a)
         if (c->opt_valid && c->opt_mse[s] > 0)
             ylo = fmin(ylo, c->opt_mse[s]);
     }
+    for (int k = 0; k < NMETHODS; k++)
+        if (cms[k] > 0 && isfinite(cms[k])) {
+            ylo = fmin(ylo, cms[k]);
+            yhi = fmax(yhi, cms[k]);
+        }
     if (!(yhi > 0)) {
         draw_text(2, 2, a->cols - 4, term_attr(R_DIM), "mse is 0 at every alpha");
         free(alphas);
@@ -117,6 +174,20 @@ void view_curve_draw(app *a)
                 draw_text(y0 + orow, M + oc, 1, sa | A_REVERSE, utf8 ? "\u25c6" : "O");
         }
     }
+    /* the clipping methods on the focused scheme's curve */
+    int crow[NMETHODS], ccol[NMETHODS], lift[NMETHODS];
+    for (int k = 0; k < NMETHODS; k++)
+        crow[k] = layout_row_of_logy(cms[k], ylo, yhi, H);
+    layout_marks(cal, crow, NMETHODS, top, W, ccol, lift);
+    for (int k = 0; k < NMETHODS; k++) {
+        if (ccol[k] < 0)
+            continue;
+        int r = crow[k] - lift[k];
+        if (r < 0)
+            r = 0;
+        char lb[2] = { methods[k].letter, 0 };
+        draw_text(y0 + r, M + ccol[k], 1, term_attr(R_ALPHA) | A_REVERSE, lb);
+    }
     char b[32];
     draw_textf(y0, 0, M - 1, term_attr(R_DIM), "%8s", layout_fmt_num(b, sizeof b, yhi, 3, 8));
     draw_textf(y0 + H / 2, 0, M - 1, term_attr(R_DIM), "%8s",
@@ -157,6 +228,15 @@ void view_curve_draw(app *a)
                         c->opt_valid ? layout_fmt_num(mb, sizeof mb, c->opt_mse[s], 4, 10) : "?");
     }
     draw_textf(ly, x, a->cols - x, term_attr(R_ALPHA), "%s current alpha", utf8 ? "\u250a" : ":");
+    /* clipping methods legend */
+    ly++;
+    x = draw_textf(ly, 1, a->cols - 1, term_scheme_attr(a->focus), "%s clipping alpha:", a->schemes[a->focus]);
+    x += 1;
+    for (int k = 0; k < NMETHODS && x < a->cols; k++) {
+        char ab[24];
+        x += draw_textf(ly, x + 1, a->cols - x - 1, 0, "%c %s %s", methods[k].letter, methods[k].short_name,
+                        isnan(cal[k]) ? "-" : layout_fmt_num(ab, sizeof ab, cal[k], 4, 8)) + 2;
+    }
     free(alphas);
     free(mse);
 }
