@@ -283,6 +283,36 @@ wait_for 'the tour ends here' && ok "tour: no step after the last" || fail "tour
 TM send-keys -t ui q
 wait_for '^EXIT=0$' && ok "tour: q exits 0" || fail "tour: q did not exit 0"
 
+# ---- a: the alpha an APoT checkpoint stores beside a weight ---------------
+# tests/data/io/W_zip.pt (tests/gen_io_fixtures.py) holds conv.weight and
+# conv.weight_quant.wgt_alpha; fc.weight has no sibling.
+ZIP="${abs_top_srcdir:-$abs_top_builddir/..}/tests/data/io/W_zip.pt"
+if [ -f "$ZIP" ]; then
+    cp "$ZIP" "$T/W_zip.pt"
+    start "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color" "--bits=4 W_zip.pt"
+    wait_for 'conv\.weight \[1/' && wait_for 'mse [0-9]' || fail "a: checkpoint not shown"
+    old=$(status_line); TM send-keys -t ui a; wait_status_change "$old"
+    status_line | grep -q 'norm on' && ok "a: norm on" || fail "a: norm not on"
+    status_line | grep -q 'stored wgt_alpha' && ok "a: status says the stored alpha is used" ||
+        fail "a: no message about the stored alpha"
+    if [ "$ra" != skip ]; then
+        Jz=$(report --bits=4 --scheme=apot --alpha=file -t conv.weight W_zip.pt 2>/dev/null)
+        za=$(echo "$Jz" | jget '.tensors[0].results[0].alpha'); zm=$(echo "$Jz" | jget '.tensors[0].results[0].mse')
+        sa=$(field alpha); sm=$(field mse)
+        close "$sa" "$za" 1e-6 && close "$sm" "$zm" 1e-3 && ok "a: alpha $sa mse $sm = report --alpha=file" ||
+            fail "a: alpha $sa mse $sm vs report --alpha=file $za $zm"
+    fi
+    TM send-keys -t ui /; TM send-keys -t ui -l 'fc.weight'; TM send-keys -t ui Enter
+    wait_for 'fc\.weight \[' || fail "a: cannot find fc.weight"
+    TM send-keys -t ui a
+    wait_for 'no wgt_alpha beside fc.weight' && ok "a: a weight without a stored alpha says so" ||
+        fail "a: no message for fc.weight"
+    TM send-keys -t ui q
+    wait_for '^EXIT=0$' || fail "a run: bad exit"
+else
+    echo "a-key check skipped: no $ZIP"
+fi
+
 # ---- no terminal: --tui refuses (exit 2), the default mode is --report ----
 (cd "$T" && "$APOTVIEW" --tui a.npy </dev/null >/dev/null 2>&1); st=$?
 [ "$st" -eq 2 ] && ok "--tui without a terminal: exit 2" || fail "--tui without a terminal: exit $st"

@@ -127,6 +127,9 @@ typedef struct app {
     /* numbers */
     ui_calc calc, calc_other;
     ui_chan chan;
+    /* per item: the alpha an APoT checkpoint stores beside it (NaN: none),
+     * read once before the worker starts (loaders are not thread-safe) */
+    double *stored_alpha;
     /* status-line message */
     char msg[300];
     int msg_err;

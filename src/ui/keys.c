@@ -29,6 +29,9 @@ static ui_key table[] = {
     { { 'O' }, "O", ACT_ALPHA_OPT_EACH, KV_ALL, "each scheme at its own MSE-optimal alpha (--alpha=mse)" },
     { { 'm' }, "m", ACT_ALPHA_MAX, KV_ALL, "alpha := max|x| (no clipping)" },
     { { 'n' }, "n", ACT_NORMALIZE, KV_ALL, "weight normalization (w - mean) / std on / off" },
+    { { 'a' }, "a", ACT_ALPHA_FILE, KV_ALL,
+      "alpha := the alpha an APoT checkpoint stores beside this weight (<layer>.weight_quant.wgt_alpha), "
+      "normalization on, as the paper's code quantizes" },
     { { 's', '\t' }, "s", ACT_SCHEME_NEXT, KV_ALL, "focus the next scheme" },
     { { 'j', K_DOWN }, "j \u2193 / k \u2191", ACT_TENSOR_NEXT, KV_ALL, "next / previous tensor" },
     { { 'k', K_UP }, NULL, ACT_TENSOR_PREV, KV_ALL, NULL },

@@ -806,6 +806,31 @@ static int dispatch(app *a, ui_action act)
     case ACT_EXPLAIN:
         a->explain = !a->explain;
         return RD_VIEW;
+    case ACT_ALPHA_FILE: {
+        const session_item *it = &a->s.items[a->cur];
+        char *nm = loader_sibling_alpha_name(a->s.files[it->file], it->tensor);
+        double al = a->stored_alpha[a->cur];
+        if (isnan(al)) {
+            if (nm)
+                app_message(a, 1, "no wgt_alpha beside %s (file lacks %s)", app_item_name(a, a->cur), nm);
+            else
+                app_message(a, 1, "a: not a <layer>.weight tensor, no stored wgt_alpha");
+            free(nm);
+            return RD_STATUS;
+        }
+        const prep *p = app_prep(a, a->cur);
+        if (p && !eval_can_normalize(p)) {
+            app_message(a, 1, "a refused: the stored alpha needs normalization, impossible here (std 0)");
+            free(nm);
+            return RD_STATUS;
+        }
+        a->cfg.normalize = 1;
+        a->cfg.amode = ALPHA_VALUE;
+        a->cfg.alpha = al;
+        app_message(a, 0, "stored wgt_alpha, as APoT code (%s)", nm ? nm : "?");
+        free(nm);
+        return RD_VIEW | RD_CALC;
+    }
     case ACT_TOUR_NEXT:
     case ACT_TOUR_PREV: {
         int n;
@@ -908,7 +933,6 @@ static int dispatch(app *a, ui_action act)
     case ACT_REDRAW:
         clearok(curscr, TRUE);
         return RD_VIEW;
-    case ACT_ALPHA_FILE:  /* ALPHA-FILE */
     case ACT_CHANNELS:    /* CHANNELS */
     case ACT_SORT:
     case ACT_SELECT:
@@ -1031,6 +1055,13 @@ static int app_open(app *a, const cli_opts *o)
     for (size_t i = 0; i < n; i++)
         a->list_mse[i] = NAN;
     a->list_cfg.bits = -1;
+    a->stored_alpha = util_mallocarray(n, sizeof *a->stored_alpha);
+    for (size_t i = 0; i < n; i++) {
+        const session_item *it = &a->s.items[i];
+        double al;
+        a->stored_alpha[i] = loader_sibling_alpha(a->s.files[it->file], it->tensor, &al) == 0 && al > 0 &&
+                                     isfinite(al) ? al : NAN;
+    }
     a->w = worker_start(&a->s, CACHE_BUDGET);
     if (!a->w) {
         fprintf(stderr, "apotview: cannot start a thread\n");
@@ -1058,6 +1089,7 @@ static void app_close(app *a)
     free(a->order);
     free(a->list_mse);
     free(a->list_done);
+    free(a->stored_alpha);
 }
 
 static void init_keys(void)
