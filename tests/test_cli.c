@@ -38,6 +38,9 @@ static void test_usage_errors(void **st)
     expect_usage("--report --levels", "only one");
     expect_usage("--frobnicate", "frobnicate");
     expect_usage("--bits", "requires an argument");
+    expect_usage("--report --granularity=group:0", "group:0");
+    expect_usage("--report --granularity=rows", "granularity");
+    expect_usage("--sweep=0.01:0.02:3 --granularity=channel", "--report only");
 }
 
 static void test_help_version(void **st)

@@ -211,7 +211,7 @@ static void print_table_tensor(const loader_file *f, const loader_tensor *lt, co
                                const cli_opts *o, const analyze_result *res, int nres,
                                const double *alphas, double *const *sweep)
 {
-    char shape[256], a[32], b[32], c[32], d[32], e[32];
+    char shape[256], a[32], b[32], c[32], d[32];
     session_shape_str(lt, shape, sizeof shape);
     printf("%s  (%s)\n", lt->name, f->path);
     printf("  %s %s  %s values", dtype_name(lt->dtype), shape,
@@ -227,12 +227,11 @@ static void print_table_tensor(const loader_file *f, const loader_tensor *lt, co
            util_fmt_si(a, sizeof a, st->mean, 4), util_fmt_si(b, sizeof b, st->std, 4),
            util_fmt_si(c, sizeof c, st->min, 4), util_fmt_si(d, sizeof d, st->max, 4),
            st->kurtosis);
-    (void)e;
-    printf("  %d bits %s, alpha %s, normalize %s\n", o->cfg.bits,
+    printf("  %d bits %s, alpha %s, normalize %s, scales per %s\n", o->cfg.bits,
            o->cfg.is_signed ? "signed" : "unsigned",
            o->cfg.amode == ALPHA_VALUE ? util_fmt_exact(a, sizeof a, o->cfg.alpha)
                                        : analyze_alpha_mode_name(o->cfg.amode),
-           o->cfg.normalize ? "on" : "off");
+           o->cfg.normalize ? "on" : "off", analyze_granularity_name(&o->cfg));
     printf("  %-14s", "");
     for (int i = 0; i < nres; i++)
         printf(" %11s", res[i].scheme);

@@ -51,7 +51,7 @@ char *session_sample_path(void)
     }
     p = util_asprintf("%s/data/%s", TOP_SRCDIR, SAMPLE_NAME);
     if (readable(p))
-        return p;
+        return canon(p);
     free(p);
     p = util_asprintf("%s/%s", PKGDATADIR, SAMPLE_NAME);
     if (readable(p))
