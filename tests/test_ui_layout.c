@@ -361,6 +361,47 @@ static void test_marks(void **state)
     assert_int_equal(c2[0], -1);
 }
 
+/* Per-channel view: sorted by range, largest first; median; outliers
+ * above 3x the median. Ranges {1, 5, 2, NaN, 1.5, 0.9, 2}: finite sorted
+ * 0.9 1 1.5 2 2 5 -> median (1.5 + 2) / 2 = 1.75; 3 x 1.75 = 5.25 so 5 is
+ * no outlier; with factor 2.5 (4.375) it is. */
+static void test_chan_order(void **state)
+{
+    (void)state;
+    double r[7] = { 1, 5, 2, NAN, 1.5, 0.9, 2 };
+    size_t ord[7];
+    unsigned char out[7];
+    double med;
+    assert_int_equal(layout_chan_order(r, 7, 3.0, ord, out, &med), 0);
+    assert_true(fabs(med - 1.75) < 1e-15);
+    size_t want[7] = { 1, 2, 6, 4, 0, 5, 3 }; /* ties 2, 2: lower index first; NaN last */
+    for (int i = 0; i < 7; i++)
+        assert_int_equal(ord[i], want[i]);
+    assert_int_equal(layout_chan_order(r, 7, 2.5, ord, out, &med), 1);
+    assert_int_equal(out[1], 1);
+    assert_int_equal(out[3], 0);
+    assert_int_equal(out[2], 0);
+    /* odd count: the middle value; all zero ranges but one */
+    double z[3] = { 0, 0, 0.1 };
+    assert_int_equal(layout_chan_order(z, 3, 3.0, ord, out, &med), 1);
+    assert_true(med == 0);
+    assert_int_equal(ord[0], 2);
+    assert_int_equal(out[2], 1);
+    /* nothing finite */
+    double nn[2] = { NAN, NAN };
+    assert_int_equal(layout_chan_order(nn, 2, 3.0, ord, out, &med), 0);
+    assert_true(isnan(med));
+    /* heat levels: log scale 1e-6 .. 1e-2 over 5 levels: 1e-4 is the middle */
+    assert_int_equal(layout_heat_level(1e-6, 1e-6, 1e-2, 5), 0);
+    assert_int_equal(layout_heat_level(1e-2, 1e-6, 1e-2, 5), 4);
+    assert_int_equal(layout_heat_level(1e-4, 1e-6, 1e-2, 5), 2);
+    assert_int_equal(layout_heat_level(1e-9, 1e-6, 1e-2, 5), 0);
+    assert_int_equal(layout_heat_level(0, 1e-6, 1e-2, 5), 0);
+    assert_int_equal(layout_heat_level(NAN, 1e-6, 1e-2, 5), -1);
+    assert_string_equal(layout_heat_glyph(4, 0), "#");
+    assert_string_equal(layout_heat_glyph(-1, 1), "?");
+}
+
 static void test_wrap(void **state)
 {
     (void)state;
@@ -391,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_numbers),     cmocka_unit_test(test_keys),
         cmocka_unit_test(test_explain_complete), cmocka_unit_test(test_tour_steps),
         cmocka_unit_test(test_wrap),        cmocka_unit_test(test_marks),
+        cmocka_unit_test(test_chan_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

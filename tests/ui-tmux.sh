@@ -182,7 +182,8 @@ TM send-keys -t ui D; wait_gone 'no tensor of this name'
 
 TM send-keys -t ui '?'
 wait_for 'apotview keys' && ok "? opens the help" || fail "? did not open the help"
-screen | grep -q 'compare view' || fail "help does not list D"
+TM send-keys -t ui j j j j j j j j j j j j
+wait_for 'compare view' || fail "help does not list D (after scrolling)"
 TM send-keys -t ui '?'
 wait_gone 'apotview keys' && ok "? closes the help" || fail "? did not close the help"
 TM send-keys -t ui '?'; wait_for 'apotview keys'
@@ -282,6 +283,29 @@ TM send-keys -t ui Space
 wait_for 'the tour ends here' && ok "tour: no step after the last" || fail "tour: end message"
 TM send-keys -t ui q
 wait_for '^EXIT=0$' && ok "tour: q exits 0" || fail "tour: q did not exit 0"
+
+# ---- p: per-channel view ----------------------------------------------------
+# chan.npy: shape (16, 256), channel 5 ten times wider than the others
+"$MKFIX" chan 4096 "$T/chan.npy" || exit 99
+start "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color" "--bits=4 chan.npy"
+wait_for 'bits 4 .*mse [0-9]' || fail "p: no start"
+TM send-keys -t ui p
+wait_for 'per channel' && ok "p opens the per-channel view" || fail "p: no per-channel view"
+wait_for '1 outlier channel' && ok "p: one outlier channel" || fail "p: outlier count"
+# the widest channel first, marked
+screen | sed -n '4p' | grep -Eq '^! +5 ' && ok "p: channel 5 first and marked !" || fail "p: channel 5 not first/marked"
+screen | grep -Eq '^[ !] +15 ' && ok "p: all 16 channels listed" || fail "p: channel 15 missing"
+# the channels' errors summed over the tensor = --report --granularity=channel
+if [ "$ra" != skip ]; then
+    pm=$(screen | sed -n 's/.*all channels: mse \([0-9.e+-]*\).*/\1/p')
+    rpm=$(report --bits=4 --scheme=apot --granularity=channel chan.npy | jget '.tensors[0].results[0].mse')
+    close "$pm" "$rpm" 1e-3 && ok "p: all channels mse $pm = report --granularity=channel" ||
+        fail "p: all channels mse $pm vs report $rpm"
+fi
+TM send-keys -t ui p
+wait_gone 'per channel' && ok "p closes the per-channel view" || fail "p did not close it"
+TM send-keys -t ui q
+wait_for '^EXIT=0$' || fail "p run: bad exit"
 
 # ---- a: the alpha an APoT checkpoint stores beside a weight ---------------
 # tests/data/io/W_zip.pt (tests/gen_io_fixtures.py) holds conv.weight and

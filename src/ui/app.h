@@ -89,6 +89,7 @@ typedef struct ui_chan {
     size_t *order;         /* channel indices, largest range first */
     unsigned char *outlier;
     double median_range;
+    double mse_all;        /* over the whole tensor (= --granularity=channel) */
     size_t noutliers;
     double seconds;
     int top;               /* first row shown */
@@ -166,6 +167,7 @@ int app_body_rows(const app *a);
 /* Make sure a->chan is current for the focused scheme (compute: do the
  * work, else only mark it pending). Returns 1 when it computed. */
 int app_chan(app *a, int compute);
+void app_chan_free(app *a);
 
 /* views: draw the whole screen body (not the status line) */
 void view_main_draw(app *a);

@@ -537,7 +537,7 @@ static void draw_all(app *a)
         case VIEW_CURVE: view_curve_draw(a); break;
         case VIEW_LIST: view_list_draw(a); break;
         case VIEW_COMPARE: view_compare_draw(a); break;
-        case VIEW_CHANNEL: break; /* CHANNEL-DRAW */
+        case VIEW_CHANNEL: view_channel_draw(a); break;
         }
         if (a->tour)
             draw_tour(a);
@@ -806,6 +806,9 @@ static int dispatch(app *a, ui_action act)
     case ACT_EXPLAIN:
         a->explain = !a->explain;
         return RD_VIEW;
+    case ACT_CHANNELS:
+        a->view = a->view == VIEW_CHANNEL ? VIEW_MAIN : VIEW_CHANNEL;
+        return RD_VIEW;
     case ACT_ALPHA_FILE: {
         const session_item *it = &a->s.items[a->cur];
         char *nm = loader_sibling_alpha_name(a->s.files[it->file], it->tensor);
@@ -933,7 +936,6 @@ static int dispatch(app *a, ui_action act)
     case ACT_REDRAW:
         clearok(curscr, TRUE);
         return RD_VIEW;
-    case ACT_CHANNELS:    /* CHANNELS */
     case ACT_SORT:
     case ACT_SELECT:
     case ACT__COUNT:
@@ -1090,6 +1092,7 @@ static void app_close(app *a)
     free(a->list_mse);
     free(a->list_done);
     free(a->stored_alpha);
+    app_chan_free(a);
 }
 
 static void init_keys(void)
@@ -1233,6 +1236,8 @@ int ui_run(const cli_opts *o)
         apply(a, fl);
         /* the optimal alphas after the redraw: the keypress shows at once */
         if (app_calc_opt(a, &a->calc) | (a->view == VIEW_COMPARE && app_calc_opt(a, &a->calc_other)))
+            apply(a, RD_VIEW);
+        if (a->view == VIEW_CHANNEL && app_chan(a, 1))
             apply(a, RD_VIEW);
     }
     term_end();

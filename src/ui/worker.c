@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,7 +17,18 @@ typedef struct slot {
     char *err;
 } slot;
 
+/* a raw (C-order) read */
+typedef struct raw_slot {
+    long item;             /* -1: unused */
+    prep_state st;
+    void *vals;
+    int is_double;
+    char *err;
+} raw_slot;
+
 struct ui_worker {
+    raw_slot raw[WORKER_RAW];
+    long raw_cur;          /* item being read raw, or -1 */
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -51,11 +63,63 @@ static long pick(ui_worker *w)
     return -1;
 }
 
+static int pick_raw(ui_worker *w)
+{
+    for (int i = 0; i < WORKER_RAW; i++)
+        if (w->raw[i].item >= 0 && w->raw[i].st == PS_NONE)
+            return i;
+    return -1;
+}
+
+/* Read one raw slot (called and returning with the mutex held). */
+static void read_raw(ui_worker *w, int k)
+{
+    raw_slot *r = &w->raw[k];
+    long it = r->item;
+    r->st = PS_RUNNING;
+    r = NULL; /* worker_want_raw may move the slot while we read */
+    w->raw_cur = it;
+    loader_file *f = w->s->files[w->s->items[it].file];
+    size_t t = w->s->items[it].tensor;
+    int dbl = !dtype_fits_float(f->tensors[t].dtype);
+    pthread_mutex_unlock(&w->mu);
+    util_err err = { { 0 } };
+    void *v = session_read(f, t, dbl, &err);
+    pthread_mutex_lock(&w->mu);
+    w->raw_cur = -1;
+    w->gen++;
+    for (int i = 0; i < WORKER_RAW; i++)
+        if (w->raw[i].item == it && w->raw[i].st == PS_RUNNING)
+            r = &w->raw[i];
+    if (!r) { /* nobody wants it any more */
+        free(v);
+        return;
+    }
+    if (v) {
+        r->vals = v;
+        r->is_double = dbl;
+        r->st = PS_DONE;
+    } else {
+        r->st = PS_FAILED;
+        free(r->err);
+        r->err = util_strdup(util_err_isset(&err) ? err.msg : "cannot read the tensor");
+    }
+}
+
 static void *run(void *arg)
 {
     ui_worker *w = arg;
     pthread_mutex_lock(&w->mu);
     while (!w->quit) {
+        int wanted_first = 0;
+        for (int i = 0; i < w->nwant; i++)
+            if (w->slots[w->want[i]].st == PS_NONE)
+                wanted_first = 1;
+        int rk = wanted_first ? -1 : pick_raw(w);
+        if (rk >= 0) {
+            read_raw(w, rk);
+            continue;
+        }
         long it = pick(w);
         if (it < 0) {
             pthread_cond_wait(&w->cv, &w->mu);
@@ -106,6 +170,9 @@ ui_worker *worker_start(session *s, uint64_t budget)
     w->n = s->nitems;
     w->slots = util_calloc(w->n ? w->n : 1, sizeof *w->slots);
     w->cur = -1;
+    w->raw_cur = -1;
+    for (int i = 0; i < WORKER_RAW; i++)
+        w->raw[i].item = -1;
     w->budget = budget;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
@@ -139,6 +206,61 @@ void worker_want(ui_worker *w, const size_t *items, int n)
     }
     pthread_cond_signal(&w->cv);
     pthread_mutex_unlock(&w->mu);
+}
+
+void worker_want_raw(ui_worker *w, const size_t *items, int n)
+{
+    pthread_mutex_lock(&w->mu);
+    if (n > WORKER_RAW)
+        n = WORKER_RAW;
+    raw_slot keep[WORKER_RAW];
+    for (int i = 0; i < WORKER_RAW; i++)
+        keep[i] = (raw_slot){ -1, PS_NONE, NULL, 0, NULL };
+    for (int j = 0; j < n; j++) {
+        if (items[j] >= w->n)
+            continue;
+        for (int i = 0; i < WORKER_RAW; i++)
+            if (w->raw[i].item == (long)items[j]) {
+                keep[j] = w->raw[i];
+                w->raw[i].item = -1;
+                w->raw[i].vals = NULL;
+                w->raw[i].err = NULL;
+            }
+        if (keep[j].item < 0)
+            keep[j].item = (long)items[j];
+    }
+    for (int i = 0; i < WORKER_RAW; i++) {
+        /* dropped: a read in progress is discarded when it returns */
+        free(w->raw[i].vals);
+        free(w->raw[i].err);
+        w->raw[i] = keep[i];
+    }
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+prep_state worker_get_raw(ui_worker *w, size_t item, const void **vals, int *is_double, char *err,
+                          size_t errlen)
+{
+    pthread_mutex_lock(&w->mu);
+    prep_state st = PS_NONE;
+    for (int i = 0; i < WORKER_RAW; i++) {
+        raw_slot *r = &w->raw[i];
+        if (r->item != (long)item)
+            continue;
+        st = r->st;
+        if (vals)
+            *vals = st == PS_DONE ? r->vals : NULL;
+        if (is_double)
+            *is_double = r->is_double;
+        if (err && errlen) {
+            err[0] = '\0';
+            if (st == PS_FAILED && r->err)
+                snprintf(err, errlen, "%s", r->err);
+        }
+    }
+    pthread_mutex_unlock(&w->mu);
+    return st;
 }
 
 prep_state worker_get(ui_worker *w, size_t item, const prep **p, double *frac,
@@ -177,7 +299,7 @@ uint64_t worker_generation(ui_worker *w)
 int worker_busy(ui_worker *w)
 {
     pthread_mutex_lock(&w->mu);
-    int b = w->cur >= 0;
+    int b = w->cur >= 0 || w->raw_cur >= 0;
     pthread_mutex_unlock(&w->mu);
     return b;
 }
@@ -233,6 +355,10 @@ int worker_stop(ui_worker *w, double timeout)
         free(w->slots[i].err);
     }
     free(w->slots);
+    for (int i = 0; i < WORKER_RAW; i++) {
+        free(w->raw[i].vals);
+        free(w->raw[i].err);
+    }
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
     free(w);

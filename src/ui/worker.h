@@ -32,6 +32,17 @@ void worker_want(ui_worker *w, const size_t *items, int n);
  * progress; when PS_FAILED err gets the message. Any pointer may be NULL. */
 prep_state worker_get(ui_worker *w, size_t item, const prep **p, double *frac,
                       char *err, size_t errlen, double *seconds);
+/* The raw C-order values of up to WORKER_RAW items (the per-channel view
+ * and the compare view's difference need them; loaders are not
+ * thread-safe, so the worker reads them, after the wanted preparations
+ * and before prefetching). Asking for other items drops the old buffers.
+ * worker_get_raw: PS_DONE with *vals (float, or double when *is_double)
+ * valid until the next worker_want_raw()/worker_stop(). */
+#define WORKER_RAW 2
+void worker_want_raw(ui_worker *w, const size_t *items, int n);
+prep_state worker_get_raw(ui_worker *w, size_t item, const void **vals, int *is_double, char *err,
+                          size_t errlen);
+
 /* Incremented whenever a slot changes state (to notice completions). */
 uint64_t worker_generation(ui_worker *w);
 /* Is the thread preparing something? */
