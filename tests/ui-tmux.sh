@@ -284,6 +284,31 @@ wait_for 'the tour ends here' && ok "tour: no step after the last" || fail "tour
 TM send-keys -t ui q
 wait_for '^EXIT=0$' && ok "tour: q exits 0" || fail "tour: q did not exit 0"
 
+# ---- D with two files: both histograms, the difference, mse of both --------
+mkdir -p "$T/l" "$T/r" "$T/s"
+"$MKFIX" gauss 20000 "$T/l/w.npy" && "$MKFIX" laplace 20000 "$T/r/w.npy" && "$MKFIX" laplace 5000 "$T/s/w.npy" || exit 99
+start "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color" "--bits=4 l/w.npy r/w.npy"
+wait_for 'bits 4 .*mse [0-9]' || fail "D: no start"
+TM send-keys -t ui D
+wait_for 'element-wise' && ok "D: element-wise difference for equal shapes" || fail "D: no element-wise difference"
+wait_for 'mse right/left: .*apot [0-9]'
+if [ "$ra" != skip ]; then
+    ml=$(report --bits=4 --scheme=apot l/w.npy | jget '.tensors[0].results[0].mse')
+    mr=$(report --bits=4 --scheme=apot r/w.npy | jget '.tensors[0].results[0].mse')
+    want=$(awk -v a="$ml" -v b="$mr" 'BEGIN { print b / a }')
+    got=$(screen | sed -n 's/.*mse right\/left:.* apot \([0-9.e+-]*\)x.*/\1/p')
+    close "$got" "$want" 2e-3 && ok "D: apot mse ratio $got = report $mr / $ml" || fail "D: ratio $got vs $want"
+fi
+TM send-keys -t ui q
+wait_for '^EXIT=0$' || fail "D run: bad exit"
+start "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color" "--bits=4 l/w.npy s/w.npy"
+wait_for 'bits 4 .*mse [0-9]' || fail "D2: no start"
+TM send-keys -t ui D
+wait_for 'shapes differ: right histogram - left' && ok "D: histogram difference for different shapes" ||
+    fail "D: no histogram difference"
+TM send-keys -t ui q
+wait_for '^EXIT=0$' || fail "D2 run: bad exit"
+
 # ---- p: per-channel view ----------------------------------------------------
 # chan.npy: shape (16, 256), channel 5 ten times wider than the others
 "$MKFIX" chan 4096 "$T/chan.npy" || exit 99

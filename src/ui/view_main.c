@@ -456,13 +456,183 @@ void view_main_draw(app *a)
     draw_panel_rects(a, &a->calc, a->cur, L.header, L.hist, L.axis, L.rugs, L.results, 0);
 }
 
+/* ---- compare: the difference ---------------------------------------------- */
+
+/* The difference panel's histogram, kept for a pair of items and a width:
+ * element-wise b - a when the shapes match (C-order values from the
+ * worker), else the difference of the two histograms of w over a common
+ * range (fractions of each tensor's finite values). */
+static struct {
+    int valid;
+    size_t a, b;
+    int w, elementwise;
+    double lo, hi;
+    double *v;             /* per column: count (element-wise) or fraction difference */
+    double mean, rms, dmax;
+    uint64_t n, nz;
+} dif;
+
+static int same_shape(const loader_tensor *x, const loader_tensor *y)
+{
+    if (x->ndim != y->ndim || x->count != y->count)
+        return 0;
+    for (int i = 0; i < x->ndim; i++)
+        if (x->shape[i] != y->shape[i])
+            return 0;
+    return 1;
+}
+
+static double val_at(const void *v, int dbl, uint64_t i)
+{
+    return dbl ? ((const double *)v)[i] : (double)((const float *)v)[i];
+}
+
+/* 1 when dif holds the difference of items (a, b) at width W. */
+static int diff_compute(app *a, size_t ia, size_t ib, int W)
+{
+    if (dif.valid && dif.a == ia && dif.b == ib && dif.w == W)
+        return 1;
+    const loader_tensor *ta = app_item_tensor(a, ia), *tb = app_item_tensor(a, ib);
+    int elem = same_shape(ta, tb);
+    if (elem) {
+        size_t want[2] = { ia, ib };
+        worker_want_raw(a->w, want, 2);
+        const void *va, *vb;
+        int da, db;
+        if (worker_get_raw(a->w, ia, &va, &da, NULL, 0) != PS_DONE ||
+            worker_get_raw(a->w, ib, &vb, &db, NULL, 0) != PS_DONE)
+            return 0;
+        free(dif.v);
+        memset(&dif, 0, sizeof dif);
+        dif.v = util_calloc((size_t)W, sizeof *dif.v);
+        double s = 0, s2 = 0, m = 0;
+        uint64_t n = 0, nz = 0;
+        for (uint64_t i = 0; i < ta->count; i++) {
+            double d = val_at(vb, db, i) - val_at(va, da, i);
+            if (!isfinite(d))
+                continue;
+            s += d;
+            s2 += d * d;
+            m = fmax(m, fabs(d));
+            n++;
+            nz += d != 0;
+        }
+        dif.lo = -(m > 0 ? m : 1);
+        dif.hi = m > 0 ? m : 1;
+        for (uint64_t i = 0; i < ta->count; i++) {
+            double d = val_at(vb, db, i) - val_at(va, da, i);
+            int c = isfinite(d) ? layout_col_of_x(d, dif.lo, dif.hi, W) : -1;
+            if (c >= 0)
+                dif.v[c] += 1;
+        }
+        dif.mean = n ? s / (double)n : NAN;
+        dif.rms = n ? sqrt(s2 / (double)n) : NAN;
+        dif.dmax = m;
+        dif.n = n;
+        dif.nz = nz;
+    } else {
+        const prep *pa = app_prep(a, ia), *pb = app_prep(a, ib);
+        if (!pa || !pb || pa->st.n == 0 || pb->st.n == 0)
+            return 0;
+        free(dif.v);
+        memset(&dif, 0, sizeof dif);
+        dif.v = util_calloc((size_t)W, sizeof *dif.v);
+        double lo = fmin(pa->st.min, pb->st.min), hi = fmax(pa->st.max, pb->st.max);
+        if (!(hi > lo)) {
+            lo -= 1;
+            hi += 1;
+        }
+        dif.lo = lo;
+        dif.hi = hi;
+        uint64_t *ca = util_calloc((size_t)W, sizeof *ca), *cb = util_calloc((size_t)W, sizeof *cb);
+        eval_histogram(pa, 0, lo, nextafter(hi, INFINITY), W, ca);
+        eval_histogram(pb, 0, lo, nextafter(hi, INFINITY), W, cb);
+        for (int c = 0; c < W; c++)
+            dif.v[c] = (double)cb[c] / (double)pb->st.n - (double)ca[c] / (double)pa->st.n;
+        free(ca);
+        free(cb);
+    }
+    dif.valid = 1;
+    dif.a = ia;
+    dif.b = ib;
+    dif.w = W;
+    dif.elementwise = elem;
+    return 1;
+}
+
+static void draw_diff(app *a, size_t ia, size_t ib, int y, int h)
+{
+    int M = LAYOUT_MARGIN, W = a->cols - M - 1;
+    char b1[24], b2[24], b3[24];
+    draw_fill(y, 0, a->cols, term_attr(R_HEADER));
+    /* per-scheme mse of both, as a ratio */
+    int x = draw_textf(y, 0, a->cols, term_attr(R_HEADER), " mse right/left:");
+    for (int i = 0; i < a->nschemes && x < a->cols; i++) {
+        double ml = a->calc.valid && a->calc.ok && a->calc.res[i].ok ? a->calc.res[i].r.mse : NAN;
+        double mr = a->calc_other.valid && a->calc_other.ok && a->calc_other.res[i].ok ? a->calc_other.res[i].r.mse
+                                                                                        : NAN;
+        x += draw_textf(y, x, a->cols - x, term_scheme_attr(i), " %s %s", a->schemes[i],
+                        ml > 0 && !isnan(mr) ? layout_fmt_num(b1, sizeof b1, mr / ml, 3, 8) : "-") ;
+        x += draw_textf(y, x, a->cols - x, term_attr(R_HEADER), "x");
+    }
+    if (!diff_compute(a, ia, ib, W)) {
+        draw_text(y + 1, 1, a->cols - 2, term_attr(R_DIM), "difference: waiting for both tensors...");
+        return;
+    }
+    if (dif.elementwise)
+        draw_textf(y + 1, 0, a->cols, 0,
+                   " right - left, element-wise (same shape): mean %s  rms %s  max|d| %s  %llu of %llu differ",
+                   layout_fmt_num(b1, sizeof b1, dif.mean, 4, 10), layout_fmt_num(b2, sizeof b2, dif.rms, 4, 10),
+                   layout_fmt_num(b3, sizeof b3, dif.dmax, 4, 10), (unsigned long long)dif.nz,
+                   (unsigned long long)dif.n);
+    else
+        draw_textf(y + 1, 0, a->cols, 0,
+                   " shapes differ: right histogram - left histogram (share of values per column; up: more on the right)");
+    int H = h - 3;
+    if (H < 1)
+        return;
+    double mx = 0;
+    for (int c = 0; c < W; c++)
+        mx = fmax(mx, fabs(dif.v[c]));
+    int by = y + 2;
+    if (dif.elementwise) {
+        for (int c = 0; c < W; c++) {
+            int e = layout_bar_eighths((uint64_t)dif.v[c], (uint64_t)mx, H, a->logscale);
+            for (int r = 0; r < H; r++) {
+                const char *g = layout_bar_glyph(e, r, a->utf8);
+                if (g[0] != ' ')
+                    draw_text(by + H - 1 - r, M + c, 1, term_attr(R_BAR), g);
+            }
+        }
+    } else {
+        /* up half: positive, down half: negative, whole cells */
+        int up = H / 2 > 0 ? H / 2 : 1, dn = H - up;
+        for (int c = 0; c < W; c++) {
+            if (!(mx > 0) || dif.v[c] == 0)
+                continue;
+            int k = (int)ceil(fabs(dif.v[c]) / mx * (dif.v[c] > 0 ? up : dn));
+            for (int r = 0; r < k; r++)
+                draw_text(dif.v[c] > 0 ? by + up - 1 - r : by + up + r, M + c, 1,
+                          term_attr(dif.v[c] > 0 ? R_BAR : R_BAR_CLIP), a->utf8 ? "\u2588" : "#");
+        }
+    }
+    layout_fmt_tick(b1, sizeof b1, dif.lo, fabs(dif.hi - dif.lo) / 10);
+    layout_fmt_tick(b2, sizeof b2, dif.hi, fabs(dif.hi - dif.lo) / 10);
+    draw_textf(by + H, M, W, term_attr(R_AXIS), "%s", b1);
+    draw_textf(by + H, M + W - (int)strlen(b2), (int)strlen(b2), term_attr(R_AXIS), "%s", b2);
+    draw_text(by + H, 0, M - 1, term_attr(R_DIM), dif.elementwise ? "  d=r-l" : "       w");
+}
+
 void view_compare_draw(app *a)
 {
     int half = a->cols / 2;
     int h = app_body_rows(a) - 1;
+    /* the difference under the two panels when there is room */
+    int dh = a->other >= 0 && h >= 26 ? 7 : 0;
+    int ph = h - dh;
     app_calc(a, &a->calc, a->cur);
-    view_tensor_panel(a, &a->calc, a->cur, 0, 0, h, half, 1);
-    for (int y = 0; y < h; y++)
+    view_tensor_panel(a, &a->calc, a->cur, 0, 0, ph, half, 1);
+    for (int y = 0; y < ph; y++)
         draw_text(y, half - 1, 1, term_attr(R_DIM), a->utf8 ? "\u2502" : "|");
     if (a->other < 0) {
         draw_text(h / 2, half + 1, a->cols - half - 1, term_attr(R_DIM),
@@ -471,5 +641,7 @@ void view_compare_draw(app *a)
         return;
     }
     app_calc(a, &a->calc_other, (size_t)a->other);
-    view_tensor_panel(a, &a->calc_other, (size_t)a->other, 0, half + 1, h, a->cols - half - 1, 1);
+    view_tensor_panel(a, &a->calc_other, (size_t)a->other, 0, half + 1, ph, a->cols - half - 1, 1);
+    if (dh)
+        draw_diff(a, a->cur, (size_t)a->other, ph, dh);
 }
