@@ -10,8 +10,8 @@ TEST_LIBS = $(APOTVIEW_LIBS) $(CMOCKA_LIBS)
 TESTUTIL = tests/testutil.c tests/testutil.h
 
 if HAVE_CMOCKA
-check_PROGRAMS += tests/test_levels tests/test_engine tests/test_npy tests/test_real tests/test_cli
-TESTS += tests/test_levels tests/test_engine tests/test_npy tests/test_real tests/test_cli
+check_PROGRAMS += tests/test_levels tests/test_engine tests/test_npy tests/test_real tests/test_cli tests/test_util
+TESTS += tests/test_levels tests/test_engine tests/test_npy tests/test_real tests/test_cli tests/test_util
 tests_test_levels_SOURCES = tests/test_levels.c $(TESTUTIL)
 tests_test_levels_CFLAGS = $(TEST_CFLAGS)
 tests_test_levels_LDADD = $(TEST_LIBS)
@@ -27,6 +27,9 @@ tests_test_real_LDADD = $(TEST_LIBS)
 tests_test_cli_SOURCES = tests/test_cli.c $(TESTUTIL)
 tests_test_cli_CFLAGS = $(TEST_CFLAGS)
 tests_test_cli_LDADD = $(TEST_LIBS)
+tests_test_util_SOURCES = tests/test_util.c $(TESTUTIL)
+tests_test_util_CFLAGS = $(TEST_CFLAGS)
+tests_test_util_LDADD = $(TEST_LIBS)
 endif
 
 TESTS += tests/man-lint.sh

@@ -146,6 +146,10 @@ const char *util_fmt_si(char *buf, size_t len, double v, int sig)
         return buf;
     }
     double a = fabs(v);
+    if (a >= 999.5e12) {
+        snprintf(buf, len, "%.*e", sig - 1, v);
+        return buf;
+    }
     for (size_t i = 0; i < sizeof pre / sizeof pre[0]; i++) {
         if (a >= pre[i].scale * 0.9995 || i + 1 == sizeof pre / sizeof pre[0]) {
             if (a < 1e-9 * 0.9995)
