@@ -309,6 +309,29 @@ wait_for 'shapes differ: right histogram - left' && ok "D: histogram difference 
 TM send-keys -t ui q
 wait_for '^EXIT=0$' || fail "D2 run: bad exit"
 
+# ---- --scheme=all: one row per scheme, ranked by mse, gap to optimum, bpw ---
+start "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color" "--bits=4 --scheme=all a.npy"
+wait_for ' # scheme .*gap dB .*bpw' && ok "all: ranked results table" || fail "all: no ranked table"
+# the gap is computed after the first redraw: wait for apot's number
+wait_for '^ *[0-9]+ apot +[0-9.e-]+ +[0-9.e-]+ +-?[0-9]+\.[0-9]+ ' || fail "all: apot gap not shown"
+if [ "$ra" != skip ]; then
+    Ja=$(report --bits=4 --scheme=all a.npy)
+    row=$(screen | grep -E '^ *[0-9]+ apot ')
+    g=$(echo "$row" | awk '{ print $5 }'); bp=$(echo "$row" | awk '{ print $6 }')
+    Jg=$(report --bits=4 --scheme=apot a.npy)
+    rg=$(echo "$Jg" | jget '.tensors[0].results[0].gap_to_optimal_db'); rb=$(echo "$Jg" | jget '.tensors[0].results[0].bpw')
+    awk -v a="$g" -v b="$rg" 'BEGIN { d = a - b; exit !(d < 0.006 && d > -0.006) }' &&
+        close "$bp" "$rb" 1e-3 && ok "all: apot gap $g dB, bpw $bp = report" || fail "all: apot gap $g bpw $bp vs report $rg $rb"
+    # ranked: the first row's mse is the smallest
+    first=$(screen | grep -E '^ +1 [a-z]' | awk '{ print $2 }')
+    best=$(echo "$Ja" | python3 -c 'import json,sys
+r=[x for x in json.load(sys.stdin)["tensors"][0]["results"] if "mse" in x and x["scheme"] != "mxfp4"]
+print(min(r, key=lambda x: x["mse"])["scheme"])' 2>/dev/null)
+    [ -z "$best" ] || [ "$first" = "$best" ] && ok "all: rank 1 is $first (report: $best)" || fail "all: rank 1 $first, report $best"
+fi
+TM send-keys -t ui q
+wait_for '^EXIT=0$' || fail "all run: bad exit"
+
 # ---- p: per-channel view ----------------------------------------------------
 # chan.npy: shape (16, 256), channel 5 ten times wider than the others
 "$MKFIX" chan 4096 "$T/chan.npy" || exit 99

@@ -122,6 +122,7 @@ void app_calc(app *a, ui_calc *c, size_t item)
     double t0 = util_now();
     if (c->item != item || !c->valid) {
         memset(c->opt_have, 0, sizeof c->opt_have);
+        c->gap_n = 0;
     }
     c->item = item;
     c->cfg = a->cfg;
@@ -159,7 +160,51 @@ void app_calc(app *a, ui_calc *c, size_t item)
         c->opt_valid = 1;
     } else
         c->opt_pending = 1;
+    if (app_ranked(a))
+        app_calc_gap(a, c, 0);
     c->calc_seconds = util_now() - t0;
+}
+
+int app_calc_gap(app *a, ui_calc *c, int compute)
+{
+    if (!c->valid || !c->ok)
+        return 0;
+    const prep *p = app_prep(a, c->item);
+    if (!p || p->st.n == 0)
+        return 0;
+    int nz = c->cfg.normalize ? 1 : 0, did = 0;
+    c->gap_pending = 0;
+    for (int i = 0; i < a->nschemes; i++) {
+        analyze_result *r = &c->res[i];
+        if (!r->ok)
+            continue;
+        size_t L = (size_t)r->r.levels_total;
+        double lm = NAN;
+        int k;
+        for (k = 0; k < c->gap_n; k++)
+            if (c->gap_nz[k] == nz && c->gap_L[k] == L) {
+                lm = c->gap_mse[k];
+                break;
+            }
+        if (k == c->gap_n) {
+            if (!compute) {
+                c->gap_pending = 1;
+                r->gap_to_optimal_db = NAN;
+                continue;
+            }
+            lm = analyze_lloyd_mse(p, c->cfg.normalize, L, NULL);
+            did = 1;
+            if (c->gap_n < UI_GAP_SLOTS) {
+                c->gap_nz[c->gap_n] = nz;
+                c->gap_L[c->gap_n] = L;
+                c->gap_mse[c->gap_n++] = lm;
+            }
+        }
+        double e = r->r.mse;
+        /* as analyze_tensor computes it for --report */
+        r->gap_to_optimal_db = e == lm ? 0 : lm > 0 ? 10 * log10(e / lm) : e > 0 ? INFINITY : 0;
+    }
+    return did;
 }
 
 int app_calc_opt(app *a, ui_calc *c)
@@ -959,9 +1004,10 @@ static int handle_mouse(app *a)
         return view_list_click(a, ev.y);
     if (a->view == VIEW_MAIN) {
         ui_layout L;
-        if (layout_main(a->rows, a->cols, a->nschemes, &L) == 0 && ev.y >= L.rugs.y &&
-            ev.y < L.rugs.y + a->nschemes && ev.x < L.rugs.x + L.rugs.w) {
-            a->focus = ev.y - L.rugs.y;
+        if (layout_main(app_body_rows(a), a->cols, app_rug_rows(a), &L) == 0 && ev.y >= L.rugs.y &&
+            ev.y < L.rugs.y + L.rugs.h && ev.x < L.rugs.x + L.rugs.w &&
+            a->rug_first + ev.y - L.rugs.y < a->nschemes) {
+            a->focus = a->rug_first + ev.y - L.rugs.y;
             return RD_VIEW;
         }
     }
@@ -1238,6 +1284,8 @@ int ui_run(const cli_opts *o)
         if (app_calc_opt(a, &a->calc) | (a->view == VIEW_COMPARE && app_calc_opt(a, &a->calc_other)))
             apply(a, RD_VIEW);
         if (a->view == VIEW_CHANNEL && app_chan(a, 1))
+            apply(a, RD_VIEW);
+        if (app_ranked(a) && a->calc.gap_pending && app_calc_gap(a, &a->calc, 1))
             apply(a, RD_VIEW);
     }
     term_end();

@@ -269,8 +269,9 @@ static void draw_plot(app *a, ui_calc *c, const prep *p, ui_rect hist, ui_rect a
 
     /* rugs: one row per scheme, legend in the margin */
     int *rc = util_calloc((size_t)W, sizeof *rc);
-    for (int i = 0; i < a->nschemes && i < rugs.h; i++) {
-        int y = rugs.y + i;
+    int first = rugs.h < a->nschemes ? a->rug_first : 0;
+    for (int i = first; i < a->nschemes && i - first < rugs.h; i++) {
+        int y = rugs.y + i - first;
         int sa = term_scheme_attr(i);
         draw_textf(y, mx0, LAYOUT_MARGIN - 1, sa | (i == a->focus ? A_REVERSE : 0), "%c%-7.7s",
                    i == a->focus ? '>' : ' ', a->schemes[i]);
@@ -364,10 +365,103 @@ static void row_text(const ui_calc *c, int i, int row, char *b, size_t n)
     }
 }
 
+/* Many schemes: one row per scheme, ranked by mse, with the gap to the
+ * Lloyd-Max optimum ("..." until it is computed, after the redraw) and
+ * the bits per weight. */
+static void draw_ranked(app *a, ui_calc *c, ui_rect R, int compact)
+{
+    static const struct {
+        const char *h;
+        int w;
+    } col[] = { { "#", 3 }, { "scheme", 11 }, { "alpha", 10 }, { "mse", 11 }, { "gap dB", 8 }, { "bpw", 7 },
+                { "sqnr dB", 9 }, { "clipped", 9 }, { "adds/MAC", 9 }, { "opt mse", 11 } };
+    int ncol = (int)(sizeof col / sizeof col[0]);
+    int x = R.x;
+    for (int k = 0; k < ncol; k++) {
+        if (x + col[k].w > R.x + R.w)
+            break;
+        draw_textf(R.y, x, col[k].w, term_attr(R_DIM), k == 1 ? "%-*s" : "%*s", col[k].w - 1, col[k].h);
+        x += col[k].w;
+    }
+    if (x + 20 < R.x + R.w && !compact)
+        draw_textf(R.y, x + 1, R.x + R.w - x - 1, term_attr(R_DIM), "%s, ranked by mse",
+                   c->cfg.amode == ALPHA_MSE ? "each at its optimal alpha" : c->cfg.normalize ? "x normalized" : "x = w");
+    if (!c->valid || !c->ok) {
+        if (R.h > 1)
+            draw_textf(R.y + 1, R.x, R.w, term_attr(c->valid ? R_ERROR : R_DIM), "%s",
+                       c->valid ? c->msg : "numbers follow when the tensor is prepared");
+        return;
+    }
+    int ns = a->nschemes, order[UI_MAX_SCHEMES];
+    double key[UI_MAX_SCHEMES];
+    for (int i = 0; i < ns; i++) {
+        order[i] = i;
+        key[i] = c->res[i].ok ? c->res[i].r.mse : INFINITY;
+    }
+    for (int i = 1; i < ns; i++) /* insertion sort, stable */
+        for (int j = i; j > 0 && key[order[j]] < key[order[j - 1]]; j--) {
+            int t = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = t;
+        }
+    int rows = R.h - 1, fpos = 0;
+    for (int k = 0; k < ns; k++)
+        if (order[k] == a->focus)
+            fpos = k;
+    for (int k = 0; k < ns && k < rows; k++) {
+        int rank = k;
+        if (k == rows - 1 && fpos >= rows)
+            rank = fpos; /* keep the focused scheme on screen */
+        int i = order[rank];
+        const analyze_result *r = &c->res[i];
+        int y = R.y + 1 + k;
+        char v[10][32];
+        snprintf(v[0], 32, "%d", rank + 1);
+        snprintf(v[1], 32, "%s", a->schemes[i]);
+        if (!r->ok) {
+            x = R.x;
+            draw_textf(y, x, 3, 0, "%2s", v[0]);
+            draw_textf(y, x + 3, 11, term_scheme_attr(i) | (i == a->focus ? (int)A_REVERSE : 0), "%-10.10s", v[1]);
+            draw_textf(y, x + 14, R.w - 14, term_attr(R_DIM), "- %s", r->err);
+            continue;
+        }
+        layout_fmt_num(v[2], 32, r->r.alpha, 4, 9);
+        layout_fmt_num(v[3], 32, r->r.mse, 4, 10);
+        if (isnan(r->gap_to_optimal_db))
+            snprintf(v[4], 32, "%s", a->utf8 ? "\u2026" : "...");
+        else
+            snprintf(v[4], 32, "%.2f", fabs(r->gap_to_optimal_db) < 0.005 ? 0.0 : r->gap_to_optimal_db);
+        snprintf(v[5], 32, "%.3f", r->bpw);
+        snprintf(v[6], 32, isinf(r->r.sqnr_db) ? "inf" : "%.2f", r->r.sqnr_db);
+        snprintf(v[7], 32, "%.3g%%", r->r.clipped * 100);
+        if (isnan(r->r.adds_mean))
+            snprintf(v[8], 32, "n/a");
+        else
+            snprintf(v[8], 32, "%.3f", r->r.adds_mean);
+        if (c->opt_valid)
+            layout_fmt_num(v[9], 32, c->opt_mse[i], 4, 10);
+        else
+            snprintf(v[9], 32, "%s", a->utf8 ? "\u2026" : "...");
+        x = R.x;
+        for (int kk = 0; kk < ncol; kk++) {
+            if (x + col[kk].w > R.x + R.w)
+                break;
+            int at = kk == 1 ? term_scheme_attr(i) | (i == a->focus ? (int)A_REVERSE : 0)
+                             : kk == 3 && rank == 0 ? term_attr(R_BEST) : 0;
+            draw_textf(y, x, col[kk].w - 1, at, kk == 1 ? "%-*.*s" : "%*.*s", col[kk].w - 1, col[kk].w - 1, v[kk]);
+            x += col[kk].w;
+        }
+    }
+}
+
 static void draw_results(app *a, ui_calc *c, ui_rect R, int compact)
 {
     if (R.h <= 0)
         return;
+    if (app_ranked(a)) {
+        draw_ranked(a, c, R, compact);
+        return;
+    }
     int ns = a->nschemes;
     int lw = compact ? 9 : 13;
     int cw = (R.w - lw) / (ns ? ns : 1);
@@ -431,7 +525,7 @@ static void draw_panel_rects(app *a, ui_calc *c, size_t item, ui_rect head, ui_r
 
 void view_tensor_panel(app *a, ui_calc *c, size_t item, int y, int x, int h, int w, int compact)
 {
-    int ns = a->nschemes;
+    int ns = app_rug_rows(a);
     int resrows = 7;
     int H = h - 2 - 2 - ns - resrows;
     if (H < 3) {
@@ -451,7 +545,12 @@ void view_tensor_panel(app *a, ui_calc *c, size_t item, int y, int x, int h, int
 void view_main_draw(app *a)
 {
     ui_layout L;
-    layout_main(app_body_rows(a), a->cols, a->nschemes, &L);
+    int nr = app_rug_rows(a);
+    if (a->focus < a->rug_first)
+        a->rug_first = a->focus;
+    if (a->focus >= a->rug_first + nr)
+        a->rug_first = a->focus - nr + 1;
+    layout_main(app_body_rows(a), a->cols, nr, &L);
     app_calc(a, &a->calc, a->cur);
     draw_panel_rects(a, &a->calc, a->cur, L.header, L.hist, L.axis, L.rugs, L.results, 0);
 }
