@@ -379,6 +379,12 @@ if [ -f "$ZIP" ]; then
     TM send-keys -t ui a
     wait_for 'no wgt_alpha beside fc.weight' && ok "a: a weight without a stored alpha says so" ||
         fail "a: no message for fc.weight"
+    # i: the checkpoint's scalars (written by tests/gen_io_fixtures.py: epoch 90)
+    TM send-keys -t ui i
+    wait_for 'file info' && wait_for 'epoch: 90' && ok "i: file info lists the checkpoint scalars" ||
+        fail "i: no file info with epoch: 90"
+    TM send-keys -t ui Escape
+    wait_gone 'file info' && ok "Esc closes the file info" || fail "Esc did not close the file info"
     TM send-keys -t ui q
     wait_for '^EXIT=0$' || fail "a run: bad exit"
 else

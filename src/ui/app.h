@@ -109,6 +109,7 @@ typedef struct app {
     int help;              /* help overlay open */
     int help_top;
     int explain;           /* the x overlay: the focused scheme explained */
+    int info;              /* the i overlay: the current file's metadata */
     int tour;              /* --tour running; tour_step is the step shown */
     int tour_step;
     int rug_first;         /* first scheme with a rug row (many schemes) */

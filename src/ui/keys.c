@@ -17,6 +17,9 @@ static ui_key table[] = {
     { { ' ', K_RIGHT }, "Space \u2192 / \u2190", ACT_TOUR_NEXT, KV_TOUR,
       "--tour: next / previous step (q quits)" },
     { { K_LEFT }, NULL, ACT_TOUR_PREV, KV_TOUR, NULL },
+    { { 'i' }, "i", ACT_INFO, KV_ALL,
+      "file info: format, tensors, and what the file holds besides them (safetensors __metadata__, "
+      "GGUF key/values, checkpoint scalars) (again: close)" },
     { { 'x' }, "x", ACT_EXPLAIN, KV_ALL, "explain the focused scheme: its formula and what to notice (again: close)" },
     { { '+', '=' }, "+ / -", ACT_BITS_UP, KV_ALL, "bits up / down (2..8, sign bit included)" },
     { { '-', '_' }, NULL, ACT_BITS_DOWN, KV_ALL, NULL },

@@ -40,6 +40,7 @@ typedef enum ui_action {
     ACT_TOUR_PREV,
     ACT_ALPHA_FILE,
     ACT_CHANNELS,
+    ACT_INFO,
     ACT__COUNT
 } ui_action;
 

@@ -521,6 +521,41 @@ static void draw_explain(app *a)
         draw_wrapped(y, x0 + 2, tw, last - y, 0, t->notice);
 }
 
+/* The i overlay: the current tensor's file, its format and what it holds
+ * besides tensors (loader metadata), one entry per line, cut to the box. */
+static void draw_info(app *a)
+{
+    const session_item *it = &a->s.items[a->cur];
+    const loader_file *f = a->s.files[it->file];
+    int w = a->cols - 4 < 100 ? a->cols - 4 : 100;
+    int h = 4 + (int)f->nmeta + (f->nmeta == 0);
+    if (h > app_body_rows(a) - 1)
+        h = app_body_rows(a) - 1;
+    int y0 = (app_body_rows(a) - 1 - h) / 2, x0 = (a->cols - w) / 2;
+    if (y0 < 0)
+        y0 = 0;
+    draw_box(a, y0, x0, h, w, " file info (i or Esc closes) ");
+    int y = y0 + 1, last = y0 + h - 1;
+    if (y < last)
+        draw_textf(y++, x0 + 2, w - 4, term_attr(R_TITLE), "%s", f->path);
+    if (y < last)
+        draw_textf(y++, x0 + 2, w - 4, term_attr(R_DIM), "format %s, %zu tensors, %zu metadata entries",
+                   f->fmt->name, f->ntensors, f->nmeta);
+    if (f->nmeta == 0 && y < last)
+        draw_text(y++, x0 + 2, w - 4, term_attr(R_DIM), "(no metadata besides the tensors)");
+    for (size_t k = 0; k < f->nmeta && y < last; k++) {
+        if (y == last - 1 && k + 1 < f->nmeta) {
+            draw_textf(y++, x0 + 2, w - 4, term_attr(R_DIM), "... %zu more (apotview --report lists them all)",
+                       f->nmeta - k);
+            break;
+        }
+        int kw = draw_textf(y, x0 + 2, w - 4, A_BOLD, "%s: ", f->meta[k].key);
+        if (kw < w - 4)
+            draw_text(y, x0 + 2 + kw, w - 4 - kw, 0, f->meta[k].value);
+        y++;
+    }
+}
+
 /* The tour's caption above the status line. */
 static void draw_tour(app *a)
 {
@@ -588,6 +623,8 @@ static void draw_all(app *a)
             draw_tour(a);
         if (a->explain)
             draw_explain(a);
+        if (a->info)
+            draw_info(a);
         if (a->help)
             draw_help(a);
     }
@@ -833,8 +870,8 @@ static int dispatch(app *a, ui_action act)
     case ACT_NONE:
         return RD_NONE;
     case ACT_QUIT:
-        if (a->help || a->explain) {
-            a->help = a->explain = 0;
+        if (a->help || a->explain || a->info) {
+            a->help = a->explain = a->info = 0;
             return RD_VIEW;
         }
         return RD_QUIT;
@@ -843,13 +880,16 @@ static int dispatch(app *a, ui_action act)
         a->help_top = 0;
         return RD_VIEW;
     case ACT_CLOSE:
-        if (a->help || a->explain)
-            a->help = a->explain = 0;
+        if (a->help || a->explain || a->info)
+            a->help = a->explain = a->info = 0;
         else
             a->view = VIEW_MAIN;
         return RD_VIEW;
     case ACT_EXPLAIN:
         a->explain = !a->explain;
+        return RD_VIEW;
+    case ACT_INFO:
+        a->info = !a->info;
         return RD_VIEW;
     case ACT_CHANNELS:
         a->view = a->view == VIEW_CHANNEL ? VIEW_MAIN : VIEW_CHANNEL;
@@ -1042,6 +1082,8 @@ static int handle_key(app *a, int ch)
     }
     if (a->help && act != ACT_QUIT && act != ACT_HELP && act != ACT_CLOSE)
         a->help = 0;
+    if (a->info && act != ACT_QUIT && act != ACT_INFO && act != ACT_CLOSE)
+        a->info = 0;
     if (a->explain && act != ACT_QUIT && act != ACT_EXPLAIN && act != ACT_CLOSE && act != ACT_SCHEME_NEXT &&
         act != ACT_TOUR_NEXT && act != ACT_TOUR_PREV)
         a->explain = 0;
