@@ -195,6 +195,16 @@ int analyze_tensor(const prep *p, const analyze_cfg *cfg, const char *const *sch
         if (u.ok)
             uni_adds = u.r.adds_mean;
     }
+    /* A lloyd-max result is the optimum for its level count: seed the cache
+     * with it so the other schemes' gaps do not fit it again. */
+    for (int i = 0; i < nschemes; i++) {
+        const scheme_def *d = out[i].ok ? levels_find(out[i].scheme) : NULL;
+        if (d && (d->flags & SCHEME_DATA) && cfg->gran == GRAN_TENSOR &&
+            !cache_has(&cache, (size_t)out[i].r.levels_total)) {
+            cache.L[cache.n] = (size_t)out[i].r.levels_total;
+            cache.mse[cache.n++] = out[i].r.mse;
+        }
+    }
     for (int i = 0; i < nschemes; i++) {
         if (!out[i].ok)
             continue;
@@ -203,15 +213,7 @@ int analyze_tensor(const prep *p, const analyze_cfg *cfg, const char *const *sch
             out[i].gap_to_optimal_db = NAN;
             continue;
         }
-        /* the lloyd-max result is its own optimum */
-        const scheme_def *d = levels_find(out[i].scheme);
-        double lm = d && (d->flags & SCHEME_DATA) && cfg->gran == GRAN_TENSOR
-                        ? out[i].r.mse
-                        : analyze_lloyd_mse(p, cfg->normalize, (size_t)out[i].r.levels_total, &cache);
-        if (d && (d->flags & SCHEME_DATA) && cfg->gran == GRAN_TENSOR && !cache_has(&cache, (size_t)out[i].r.levels_total)) {
-            cache.L[cache.n] = (size_t)out[i].r.levels_total;
-            cache.mse[cache.n++] = lm;
-        }
+        double lm = analyze_lloyd_mse(p, cfg->normalize, (size_t)out[i].r.levels_total, &cache);
         double e = out[i].r.mse;
         out[i].gap_to_optimal_db = e == lm ? 0 : lm > 0 ? 10 * log10(e / lm) : e > 0 ? INFINITY : 0;
     }
