@@ -62,12 +62,7 @@ static int finish(const char *name, int bits, int is_signed, double *mag, int *c
     free(ord);
     double top = tmp[u - 1];
     size_t n = is_signed ? 2 * u - 1 : u;
-    out->scheme = name;
-    out->bits = bits;
-    out->is_signed = is_signed;
-    out->n = n;
-    out->v = util_mallocarray(n, sizeof *out->v);
-    out->terms = util_mallocarray(n, sizeof *out->terms);
+    levels_alloc(out, name, bits, is_signed, n);
     size_t j = 0;
     if (is_signed)
         for (size_t k = u; k-- > 1;) {
@@ -297,6 +292,16 @@ int levels_build(const char *scheme, int bits, int is_signed,
         return -1;
     }
     return s->build(bits, is_signed, prm, out, err);
+}
+
+void levels_alloc(levelset *out, const char *name, int bits, int is_signed, size_t n)
+{
+    out->scheme = name;
+    out->bits = bits;
+    out->is_signed = is_signed;
+    out->n = n;
+    out->v = util_mallocarray(n, sizeof *out->v);
+    out->terms = util_mallocarray(n, sizeof *out->terms);
 }
 
 void levels_free(levelset *ls)

@@ -60,6 +60,8 @@ const scheme_def *levels_find(const char *name);
 /* For NAME:ARG schemes, out->scheme points to the caller's string. */
 int levels_build(const char *scheme, int bits, int is_signed,
                  const levels_params *prm, levelset *out, util_err *err);
+/* Fill the header of out and allocate n levels and their costs (for builders). */
+void levels_alloc(levelset *out, const char *name, int bits, int is_signed, size_t n);
 void levels_free(levelset *ls);
 
 /* For builders (schemes.c): finish a set from unnormalized magnitudes

@@ -24,16 +24,6 @@ const double schemes_nf4_values[16] = {
     0.44070982933044434, 0.5626170039176941, 0.7229568362236023, 1.0,
 };
 
-static void alloc_set(levelset *out, const char *name, int bits, int is_signed, size_t n)
-{
-    out->scheme = name;
-    out->bits = bits;
-    out->is_signed = is_signed;
-    out->n = n;
-    out->v = util_mallocarray(n, sizeof *out->v);
-    out->terms = util_mallocarray(n, sizeof *out->terms);
-}
-
 /* ---- int-asym ------------------------------------------------------------ */
 
 /* 2^b levels spread over [-1, 1]; eval_shift() adds the zero point. The cost
@@ -45,7 +35,7 @@ static int build_int_asym(int bits, int is_signed, const levels_params *prm, lev
     (void)prm;
     (void)err;
     size_t L = (size_t)1 << bits;
-    alloc_set(out, "int-asym", bits, is_signed, L);
+    levels_alloc(out, "int-asym", bits, is_signed, L);
     out->asym = 1;
     for (size_t j = 0; j < L; j++) {
         out->v[j] = (2.0 * (double)j - (double)(L - 1)) / (double)(L - 1);
@@ -67,7 +57,7 @@ static int build_nf4(int bits, int is_signed, const levels_params *prm, levelset
         util_err_set(err, "nf4: a signed format (no --unsigned)");
         return -1;
     }
-    alloc_set(out, "nf4", bits, is_signed, 16);
+    levels_alloc(out, "nf4", bits, is_signed, 16);
     for (size_t j = 0; j < 16; j++) {
         out->v[j] = schemes_nf4_values[j];
         out->terms[j] = schemes_nf4_values[j] == 0 ? 0 : -1;
@@ -198,7 +188,7 @@ static int build_lloyd_max(int bits, int is_signed, const levels_params *prm, le
     (void)prm;
     (void)err;
     size_t L = is_signed ? ((size_t)1 << bits) - 1 : (size_t)1 << bits;
-    alloc_set(out, "lloyd-max", bits, is_signed, L);
+    levels_alloc(out, "lloyd-max", bits, is_signed, L);
     if (is_signed) {
         schemes_gauss_lloyd(L, out->v);
     } else {
