@@ -43,7 +43,6 @@ static int finish(const char *name, int bits, int is_signed, double *mag, int *c
                   size_t m, levelset *out)
 {
     /* sort pairs by magnitude */
-    size_t *ord = util_mallocarray(m, sizeof *ord);
     double *tmp = util_mallocarray(m, sizeof *tmp);
     memcpy(tmp, mag, m * sizeof *tmp);
     qsort(tmp, m, sizeof *tmp, cmp_double);
@@ -59,7 +58,6 @@ static int finish(const char *name, int bits, int is_signed, double *mag, int *c
                 best = cost[i];
         tcost[k] = tmp[k] == 0 ? 0 : best;
     }
-    free(ord);
     double top = tmp[u - 1];
     size_t n = is_signed ? 2 * u - 1 : u;
     levels_alloc(out, name, bits, is_signed, n);
