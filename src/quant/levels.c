@@ -42,7 +42,7 @@ static int cmp_double(const void *a, const void *b)
 static int finish(const char *name, int bits, int is_signed, double *mag, int *cost,
                   size_t m, levelset *out)
 {
-    /* sort pairs by magnitude */
+    /* sort the magnitudes, drop duplicates, keep each one's cheapest cost */
     double *tmp = util_mallocarray(m, sizeof *tmp);
     memcpy(tmp, mag, m * sizeof *tmp);
     qsort(tmp, m, sizeof *tmp, cmp_double);
@@ -175,9 +175,6 @@ static int build_apot(int bits, int is_signed, const levels_params *prm,
             nterms++;
         }
     } else {
-        if (n == 0) {
-            n = 0;
-        }
         for (int i = 0; i < n; i++) {
             nopts[nterms] = 1 << k;
             opts[nterms][0] = -1;
