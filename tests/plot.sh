@@ -1,5 +1,6 @@
 #!/bin/sh
 # plot.sh - figures through gnuplot (issue 5): every kind in every format
+# (channels and compare included, their numbers against numpy / --report)
 # from the real bundled weights, checked for what the files claim to be;
 # the saved .gp redraws the figure; the figure's numbers are --report's;
 # a missing, failing or hostile gnuplot gives the promised message and an
@@ -86,13 +87,19 @@ else
     for k in 0 1 2 3; do cp "$SAMPLE" "$T/multi/conv1_part$k.npy"; done
 fi
 MULTI="$T/multi/conv1_part0.npy $T/multi/conv1_part1.npy $T/multi/conv1_part2.npy $T/multi/conv1_part3.npy"
+# The compare pair: the sample and its 16 channels of part 1 (shapes differ).
+PAIR="$SAMPLE $T/multi/conv1_part1.npy"
 
 # ---- every kind in every format -------------------------------------------
 mkdir "$T/out"
-for kind in histogram levels sweep bits layers; do
+for kind in histogram levels sweep bits layers channels compare; do
     for ext in pdf png svg eps tex gp; do
         out="$T/out/$kind-$ext.$ext"
-        if [ "$kind" = layers ]; then input=$MULTI; else input=$SAMPLE; fi
+        case $kind in
+        layers) input=$MULTI ;;
+        compare) input=$PAIR ;;
+        *) input=$SAMPLE ;;
+        esac
         # shellcheck disable=SC2086
         "$APOTVIEW" --export="$out" --figure="$kind" $input >"$T/stdout" 2>"$T/stderr"
         rc=$?
@@ -113,7 +120,7 @@ grep -q '#0072B2' "$T/out/histogram-pdf.gp" || fail "default palette is not Okab
 
 # ---- the saved script redraws the figure ----------------------------------
 mkdir "$T/redo"
-for f in histogram-png levels-svg sweep-png bits-svg layers-png; do
+for f in histogram-png levels-svg sweep-png bits-svg layers-png channels-png compare-svg; do
     ext=${f##*-}
     cp "$T/out/$f.gp" "$T/redo/"
     (cd "$T/redo" && gnuplot "$f.gp" >/dev/null 2>&1) || { fail "gnuplot $f.gp failed"; continue; }
@@ -159,6 +166,139 @@ cmp -s "$T/rep" "$T/fig" && ok "bits figure at 4 bits = --report -b 4" || fail "
 "$APOTVIEW" --levels --format=csv -b 3 | cols scheme value >"$T/rep"
 "$APOTVIEW" --export="$T/l.gp" --figure=levels -b 3 --format=csv | awk -F, 'NR > 1 { print $3, $8 }' >"$T/fig"
 cmp -s "$T/rep" "$T/fig" && ok "levels figure = --levels" || fail "levels figure differs from --levels"
+
+# ---- channels: the numbers against numpy and --report --granularity=channel --
+PY=
+for py in python3 /usr/bin/python3; do
+    if command -v "$py" >/dev/null 2>&1 && "$py" -c 'import numpy' 2>/dev/null; then PY=$py; break; fi
+done
+# A fixture with 96 channels, three of them outliers (range > 3x median),
+# one channel constant; float32 [96, 8, 5] (written without numpy).
+python3 - "$T/chan.npy" <<'EOF' || exit 99
+import sys, struct, random
+random.seed(5)
+C, R = 96, 40
+vals = []
+for c in range(C):
+    s = 0.02 * (1 + 0.5 * random.random()) * (6 if c in (5, 40, 77) else 1)
+    vals += [0.25 if c == 60 else random.gauss(0.001 * c, s) for _ in range(R)]
+hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': (96, 8, 5), }"
+hdr += " " * (64 - (10 + len(hdr) + 1) % 64) + "\n"
+with open(sys.argv[1], "wb") as f:
+    f.write(b"\x93NUMPY\x01\x00" + len(hdr).to_bytes(2, "little") + hdr.encode())
+    f.write(struct.pack("<%df" % len(vals), *vals))
+EOF
+for args in "" "-b 3 -n" "-a max -s apot,nf4"; do
+    rm -f "$T/c.gp"
+    # shellcheck disable=SC2086
+    "$APOTVIEW" --export="$T/c.gp" --figure=channels --format=csv $args "$T/chan.npy" >"$T/c.csv" 2>"$T/stderr" ||
+        { fail "channels csv ($args): $(cat "$T/stderr")"; continue; }
+    # whole-tensor alpha and mse per scheme = --report --granularity=channel
+    # shellcheck disable=SC2086
+    "$APOTVIEW" --report --format=csv --granularity=channel $args "$T/chan.npy" | cols scheme alpha mse | sort >"$T/rep"
+    awk -F, '$7 == "result" { print $3, $8, $9 }' "$T/c.csv" | sort >"$T/fig"
+    paste -d' ' "$T/rep" "$T/fig" | awk 'NF != 6 || $1 != $4 { bad = 1 }
+        { for (k = 2; k <= 3; k++) { a = $k; b = $(k + 3); d = a - b; if (d < 0) d = -d;
+          if (d > 1e-9 * (a < 0 ? -a : a) + 1e-300) bad = 1 } }
+        END { exit bad || NR == 0 }' &&
+        ok "channels: whole-tensor alpha and mse = --report --granularity=channel ($args)" ||
+        { fail "channels totals differ from --report --granularity=channel ($args)"; paste "$T/rep" "$T/fig"; }
+done
+rm -f "$T/c2.gp"
+"$APOTVIEW" --export="$T/c2.gp" --figure=channels --format=csv -s uniform -b 4 -a max "$T/chan.npy" >"$T/c.csv"
+if [ -n "$PY" ]; then
+    "$PY" - "$T/chan.npy" "$T/c.csv" <<'EOF' && ok "channels: min/max/absmax, order, outliers and uniform mse at max|w| = numpy" ||
+import sys, csv
+import numpy as np
+w = np.load(sys.argv[1]).astype(np.float64).reshape(96, -1)
+rows = list(csv.DictReader(open(sys.argv[2])))
+def series(name):
+    return [(int(float(r["x"])), float(r["y"])) for r in rows if r["series"] == name]
+bad = []
+for name, ref in (("min", w.min(1)), ("max", w.max(1)), ("absmax", np.abs(w).max(1))):
+    got = series(name)
+    if sorted(c for c, _ in got) != list(range(96)):
+        bad.append(name + ": channels")
+    for c, v in got:
+        if v != ref[c]:
+            bad.append("%s[%d] %r != %r" % (name, c, v, ref[c]))
+rng = w.max(1) - w.min(1)
+order = [c for c, _ in series("min")]
+if order != sorted(range(96), key=lambda c: (-rng[c], c)):
+    bad.append("not sorted by range, widest first")
+out = sorted(c for c, _ in series("outlier_range"))
+if out != sorted(np.nonzero(rng > 3 * np.median(rng))[0].tolist()):
+    bad.append("outliers %r" % out)
+# uniform 4-bit signed at alpha = each channel's max|w|: levels j/7
+for c, m in series("mse"):
+    a = np.abs(w[c]).max()
+    q = np.round(np.clip(w[c] / a, -1, 1) * 7) / 7 * a if a > 0 else w[c] * 0
+    ref = np.mean((w[c] - q) ** 2)
+    if abs(m - ref) > 1e-9 * ref + 1e-300:
+        bad.append("mse[%d] %r != %r" % (c, m, ref))
+if bad:
+    print("\n".join(bad[:10]))
+    sys.exit(1)
+EOF
+        fail "channels numbers differ from numpy"
+else
+    echo "numpy not installed: per-channel numbers against numpy skipped"
+fi
+grep 'range > 3× median: ch ' "$T/c2.gp" | grep -q ' 5\b' && grep 'range > 3× median: ch ' "$T/c2.gp" | grep -q ' 40\b' &&
+    grep 'range > 3× median: ch ' "$T/c2.gp" | grep -q ' 77\b' && ok "channels: the three outliers named" ||
+    fail "channels: outliers not named in the figure"
+
+# ---- compare: the difference and each side's mse ---------------------------
+python3 - "$SAMPLE" "$T/pert.npy" <<'EOF' || exit 99
+import sys, struct, random
+d = open(sys.argv[1], "rb").read()
+hl = int.from_bytes(d[8:10], "little")
+n = (len(d) - 10 - hl) // 4
+v = list(struct.unpack("<%df" % n, d[10 + hl:]))
+random.seed(3)
+v = [x + (random.gauss(0, 0.002) if i % 3 else 0.0) for i, x in enumerate(v)]
+with open(sys.argv[2], "wb") as f:
+    f.write(d[:10 + hl])
+    f.write(struct.pack("<%df" % n, *v))
+EOF
+for pair in "$SAMPLE $T/pert.npy" "$PAIR"; do
+    rm -f "$T/cmp.gp"
+    # shellcheck disable=SC2086
+    "$APOTVIEW" --export="$T/cmp.gp" --figure=compare --format=csv $pair >"$T/cmp.csv" 2>"$T/stderr" ||
+        { fail "compare csv: $(cat "$T/stderr")"; continue; }
+    # shellcheck disable=SC2086
+    set -- $pair
+    for side in left right; do
+        if [ $side = left ]; then f=$1; else f=$2; fi
+        "$APOTVIEW" --report --format=csv "$f" | cols scheme alpha mse | sort >"$T/rep"
+        awk -F, -v s="${side}_result" '$7 == s { print $3, $8, $9 }' "$T/cmp.csv" | sort >"$T/fig"
+        [ -s "$T/rep" ] && cmp -s "$T/rep" "$T/fig" && ok "compare: $side alpha and mse = --report $(basename "$f")" ||
+            { fail "compare: $side numbers differ from --report"; diff "$T/rep" "$T/fig"; }
+    done
+done
+rm -f "$T/cmp2.gp"
+"$APOTVIEW" --export="$T/cmp2.gp" --figure=compare --format=csv "$SAMPLE" "$T/pert.npy" >"$T/cmp.csv"
+tot=$(awk -F, '$7 == "diff_count" { s += $9 } END { print s }' "$T/cmp.csv")
+[ "$tot" = 36864 ] && ok "compare: the element-wise difference counts 36864 elements" ||
+    fail "compare: difference histogram counts $tot, not 36864"
+# the bin centred on 0 holds (at least) the third of the values left unchanged
+awk -F, '$7 == "diff_count" && $8 + 0 > -1e-12 && $8 + 0 < 1e-12 { z = $9 } END { exit !(z >= 12288) }' "$T/cmp.csv" &&
+    ok "compare: the unchanged values fall in the bin at 0" || fail "compare: no bin at 0 holding the unchanged values"
+rm -f "$T/cmp3.gp"
+# shellcheck disable=SC2086
+"$APOTVIEW" --export="$T/cmp3.gp" --figure=compare --format=csv $PAIR >"$T/cmp.csv"
+awk -F, '$7 == "share_diff" { s += $9; n++ } $7 == "diff_count" { e = 1 }
+    END { d = s < 0 ? -s : s; exit !(n > 0 && !e && d < 1e-9) }' "$T/cmp.csv" &&
+    ok "compare: shapes differ -> difference of the shares, summing to 0" ||
+    fail "compare: shapes differ but no share difference"
+"$APOTVIEW" --export="$T/u.pdf" --figure=compare "$SAMPLE" 2>"$T/stderr"
+[ $? -eq 2 ] && grep -q '^apotview: the compare figure needs two FILEs' "$T/stderr" && ok "compare with one FILE: exit 2" ||
+    fail "compare with one FILE: $(cat "$T/stderr")"
+# shellcheck disable=SC2086
+"$APOTVIEW" --export="$T/u.pdf" --figure=compare $PAIR "$SAMPLE" 2>"$T/stderr"
+[ $? -eq 2 ] && grep -q 'needs two FILEs.*3 given' "$T/stderr" && ok "compare with three FILEs: exit 2" ||
+    fail "compare with three FILEs: $(cat "$T/stderr")"
+[ ! -e "$T/u.pdf" ] || fail "a refused compare wrote a file"
 
 # ---- never lose a file ------------------------------------------------------
 echo "precious" >"$T/keep.pdf"

@@ -30,6 +30,125 @@ static int cmp_layer(const void *a, const void *b)
     return u < v ? 1 : u > v ? -1 : 0;
 }
 
+/* Read tensor ti of f in C order into t (as the report does: double when
+ * float cannot hold the values). Returns the buffer (caller frees) or NULL
+ * with a message printed. */
+static void *read_raw(loader_file *f, size_t ti, group_tensor *t)
+{
+    const loader_tensor *lt = &f->tensors[ti];
+    util_err e = { { 0 } };
+    int dbl = !dtype_fits_float(lt->dtype);
+    void *buf = session_read(f, ti, dbl, &e);
+    if (!buf) {
+        fprintf(stderr, "apotview: %s\n", e.msg);
+        return NULL;
+    }
+    t->vals = buf;
+    t->is_double = dbl;
+    t->ndim = lt->ndim;
+    t->shape = lt->shape;
+    t->count = lt->count;
+    return buf;
+}
+
+/* channels: the first selected tensor, slices along --axis. */
+static int cli_channels(session *ses, plot_spec *s, FILE *csv)
+{
+    loader_file *f = ses->files[ses->items[0].file];
+    size_t ti = ses->items[0].tensor;
+    if (ses->nitems > 1)
+        fprintf(stderr, "apotview: %zu tensors selected; the channels figure shows the first, %s "
+                        "(choose one with -t NAME)\n", ses->nitems, f->tensors[ti].name);
+    void *buf = read_raw(f, ti, &s->raw);
+    if (!buf)
+        return 1;
+    s->tensor_name = f->tensors[ti].name;
+    s->file_name = f->path;
+    util_err err = { { 0 } };
+    int rc = 0;
+    if (plot_export_csv(s, csv, &err) < 0) {
+        fprintf(stderr, "apotview: %s\n", err.msg);
+        rc = 1;
+    }
+    free(buf);
+    return rc;
+}
+
+/* compare: the left tensor from the first FILE, the right from the
+ * second. When each FILE selects exactly one tensor, those two (their names
+ * may differ); otherwise the first tensor selected in the first FILE and
+ * the tensor of the same name in the second, as the viewer pairs them. */
+static int cli_compare(session *ses, plot_spec *s, FILE *csv)
+{
+    if (ses->nfiles != 2)
+        return 1; /* a file could not be opened: already reported */
+    long first[2] = { -1, -1 };
+    size_t nsel[2] = { 0, 0 };
+    for (size_t i = 0; i < ses->nitems; i++) {
+        int fi = ses->items[i].file;
+        if (fi < 0 || fi > 1)
+            continue;
+        if (first[fi] < 0)
+            first[fi] = (long)i;
+        nsel[fi]++;
+    }
+    for (int k = 0; k < 2; k++)
+        if (first[k] < 0) {
+            fprintf(stderr, "apotview: %s: no tensor selected for the compare figure\n", ses->files[k]->path);
+            return 1;
+        }
+    session_item L = ses->items[first[0]], R = ses->items[first[1]];
+    const char *lname = ses->files[0]->tensors[L.tensor].name;
+    if (nsel[0] != 1 || nsel[1] != 1) {
+        long r = -1;
+        for (size_t i = 0; i < ses->nitems && r < 0; i++)
+            if (ses->items[i].file == 1 && strcmp(ses->files[1]->tensors[ses->items[i].tensor].name, lname) == 0)
+                r = (long)i;
+        if (r < 0) {
+            fprintf(stderr, "apotview: %s has no tensor named %s to compare with %s "
+                            "(choose the pair with FILE:TENSOR twice)\n",
+                    ses->files[1]->path, lname, ses->files[0]->path);
+            return 1;
+        }
+        R = ses->items[r];
+        if (nsel[0] > 1)
+            fprintf(stderr, "apotview: %zu tensors selected in %s; the compare figure shows the first, %s "
+                            "(choose one with -t NAME or FILE:TENSOR)\n", nsel[0], ses->files[0]->path, lname);
+    }
+    loader_file *fl = ses->files[0], *fr = ses->files[1];
+    const loader_tensor *tl = &fl->tensors[L.tensor], *tr = &fr->tensors[R.tensor];
+    int same = tl->ndim == tr->ndim && tl->count == tr->count;
+    for (int i = 0; same && i < tl->ndim; i++)
+        same = tl->shape[i] == tr->shape[i];
+    void *bl = NULL, *br = NULL;
+    prep *pl = NULL, *pr = NULL;
+    int rc = 1;
+    util_err err = { { 0 } };
+    if (same && (!(bl = read_raw(fl, L.tensor, &s->raw)) || !(br = read_raw(fr, R.tensor, &s->raw2))))
+        goto out;
+    if (!(pl = session_prepare(fl, L.tensor, NULL, &err)) || !(pr = session_prepare(fr, R.tensor, NULL, &err))) {
+        fprintf(stderr, "apotview: %s\n", err.msg);
+        goto out;
+    }
+    s->p = pl;
+    s->p2 = pr;
+    s->tensor_name = tl->name;
+    s->file_name = fl->path;
+    s->tensor_name2 = tr->name;
+    s->file_name2 = fr->path;
+    if (plot_export_csv(s, csv, &err) < 0) {
+        fprintf(stderr, "apotview: %s\n", err.msg);
+        goto out;
+    }
+    rc = 0;
+out:
+    prep_free(pl);
+    prep_free(pr);
+    free(bl);
+    free(br);
+    return rc;
+}
+
 int plot_cli(const cli_opts *o)
 {
     plot_spec s;
@@ -37,7 +156,7 @@ int plot_cli(const cli_opts *o)
     if (!o->figure)
         s.figure = FIG_HISTOGRAM;
     else if (plot_parse_figure(o->figure, &s.figure) < 0) {
-        fprintf(stderr, "apotview: unknown --figure '%s'; known: histogram, levels, sweep, bits, layers\n"
+        fprintf(stderr, "apotview: unknown --figure '%s'; known: histogram, levels, sweep, bits, layers, channels, compare\n"
                         "Try 'apotview --help' for more information.\n", o->figure);
         return 2;
     }
@@ -78,6 +197,13 @@ int plot_cli(const cli_opts *o)
         return 0;
     }
 
+    if (s.figure == FIG_COMPARE && o->nfiles != 2) {
+        fprintf(stderr, "apotview: the compare figure needs two FILEs (or FILE:TENSOR twice): the left and "
+                        "the right tensor; %d given\n"
+                        "Try 'apotview --help' for more information.\n", o->nfiles);
+        return 2;
+    }
+
     session ses;
     session_open(&ses, o, 0);
     if (ses.failed)
@@ -87,6 +213,11 @@ int plot_cli(const cli_opts *o)
             fprintf(stderr, "apotview: no tensor to draw\n");
         session_close(&ses);
         return 1;
+    }
+    if (s.figure == FIG_CHANNELS || s.figure == FIG_COMPARE) {
+        status |= s.figure == FIG_CHANNELS ? cli_channels(&ses, &s, csv) : cli_compare(&ses, &s, csv);
+        session_close(&ses);
+        return status;
     }
     if (s.figure != FIG_LAYERS) {
         if (ses.nitems > 1) {

@@ -1,11 +1,12 @@
 /*
  * figures.h - internal to plot/: the data and the gnuplot commands of the
- * five figure kinds, kept apart from the process and file handling in
+ * seven figure kinds, kept apart from the process and file handling in
  * plot.c.
  *
  * Data structure: a figure is a list of blocks. Each block becomes one
  * gnuplot datablock ($name << EOD) in the script and the same rows in the
- * CSV of --format=csv, so the two can never disagree. A row is (x, y) plus
+ * CSV of --format=csv, so the two can never disagree. A row is (x, y), or
+ * (x, y, z) in a block with a zseries (a band from y to z), plus
  * an optional label (a tensor name in the layers figure). The gnuplot
  * commands that draw the blocks are generated into a string buffer.
  *
@@ -43,6 +44,7 @@ int plot_parse_size(const char *s, double *w, double *h);
 
 typedef struct fig_row {
     double x, y;
+    double z;              /* a third column, for blocks with zseries */
     char *label;           /* owned; NULL, or a tensor name as the script
                               shows it (LaTeX-escaped for .tex) */
     const char *raw;       /* the same name as in the file (for CSV) */
@@ -52,6 +54,9 @@ typedef struct fig_block {
     char name[40];         /* datablock name without '$' */
     const char *scheme;    /* NULL for blocks that belong to no scheme */
     const char *series;    /* what the rows are: count, level, mse, ... */
+    const char *zseries;   /* NULL, or what z is: each row is then "x y z"
+                              in the script and two CSV rows (series x y,
+                              zseries x z) */
     int bits;              /* 0: the spec's bits */
     fig_row *rows;
     size_t n, cap;

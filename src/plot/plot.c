@@ -100,6 +100,8 @@ static const struct {
     { "sweep", FIG_SWEEP },
     { "bits", FIG_BITS },
     { "layers", FIG_LAYERS },
+    { "channels", FIG_CHANNELS },
+    { "compare", FIG_COMPARE },
 };
 
 int plot_parse_figure(const char *name, plot_figure *out)
@@ -201,6 +203,13 @@ static void write_block(sbuf *b, const fig_block *k)
         else
             snprintf(y, sizeof y, "NaN");
         sbuf_printf(b, "%s %s", x, y);
+        if (k->zseries) {
+            if (isfinite(r->z))
+                util_fmt_exact(y, sizeof y, r->z);
+            else
+                snprintf(y, sizeof y, "NaN");
+            sbuf_printf(b, " %s", y);
+        }
         if (r->label) {
             sbuf_puts(b, " ");
             fig_quote(b, r->label);
@@ -267,6 +276,16 @@ static int build_script(const plot_spec *s, plot_format fmt, const char *outname
         if (s->file_name) {
             sbuf_puts(out, " (");
             comment_text(out, s->file_name);
+            sbuf_puts(out, ")");
+        }
+        sbuf_puts(out, "\n");
+    }
+    if (s->figure == FIG_COMPARE && s->tensor_name2) {
+        sbuf_puts(out, "# right tensor: ");
+        comment_text(out, s->tensor_name2);
+        if (s->file_name2) {
+            sbuf_puts(out, " (");
+            comment_text(out, s->file_name2);
             sbuf_puts(out, ")");
         }
         sbuf_puts(out, "\n");

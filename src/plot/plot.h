@@ -16,6 +16,7 @@
 
 #include "cli/options.h"
 #include "quant/analyze.h"
+#include "quant/group.h"
 #include "quant/prep.h"
 
 typedef enum plot_figure {
@@ -24,6 +25,8 @@ typedef enum plot_figure {
     FIG_SWEEP,         /* mse against alpha per scheme, optimal alphas marked */
     FIG_BITS,          /* mse against bits 2..8 per scheme at optimal alpha */
     FIG_LAYERS,        /* per-tensor error per scheme, grouped bars */
+    FIG_CHANNELS,      /* per-channel min..max sorted by range, outliers, mse per channel */
+    FIG_COMPARE,       /* two tensors' histograms, mse of both, their difference */
 } plot_figure;
 
 typedef struct plot_layer {
@@ -50,6 +53,16 @@ typedef struct plot_spec {
     /* layers */
     const plot_layer *layers;
     int nlayers;
+    /* channels: the tensor's values in C order (slices along cfg.axis,
+     * group_channel_stats); compare: the same for both tensors, used for
+     * the element-wise difference when both are there and the shapes
+     * match (else the difference of the two histograms) */
+    group_tensor raw;
+    /* compare: the right-hand tensor (p, tensor_name, file_name: the left) */
+    const prep *p2;
+    const char *tensor_name2;
+    const char *file_name2;
+    group_tensor raw2;
 } plot_spec;
 
 int plot_parse_figure(const char *name, plot_figure *out);

@@ -690,7 +690,8 @@ static int do_export(app *a)
     }
     char path[1024];
     snprintf(path, sizeof path, "%s-%s.pdf", app_item_name(a, a->cur),
-             a->view == VIEW_CURVE ? "sweep" : a->view == VIEW_LIST ? "layers" : "histogram");
+             a->view == VIEW_CURVE ? "sweep" : a->view == VIEW_LIST ? "layers" : a->view == VIEW_CHANNEL ? "channels"
+             : a->view == VIEW_COMPARE ? "compare" : "histogram");
     for (char *q = path; *q; q++)
         if (*q == '/' || *q == ' ')
             *q = '_';
@@ -710,7 +711,8 @@ static int do_export(app *a)
     }
     plot_spec s;
     memset(&s, 0, sizeof s);
-    s.figure = a->view == VIEW_CURVE ? FIG_SWEEP : a->view == VIEW_LIST ? FIG_LAYERS : FIG_HISTOGRAM;
+    s.figure = a->view == VIEW_CURVE ? FIG_SWEEP : a->view == VIEW_LIST ? FIG_LAYERS
+             : a->view == VIEW_CHANNEL ? FIG_CHANNELS : a->view == VIEW_COMPARE ? FIG_COMPARE : FIG_HISTOGRAM;
     s.path = path;
     s.mono = term_mono();
     s.force = force;
@@ -721,6 +723,41 @@ static int do_export(app *a)
     s.tensor_name = app_item_name(a, a->cur);
     s.file_name = app_item_file(a, a->cur);
     s.log_counts = a->logscale;
+    /* channels: the focused scheme on channels of the first axis, as the
+     * view; compare: the partner on the right; both need the values in C
+     * order (element-wise difference only when the shapes match) */
+    if (s.figure == FIG_CHANNELS || s.figure == FIG_COMPARE) {
+        size_t it[2] = { a->cur, a->other >= 0 ? (size_t)a->other : a->cur };
+        group_tensor *g[2] = { &s.raw, &s.raw2 };
+        const loader_tensor *t0 = app_item_tensor(a, it[0]), *t1 = app_item_tensor(a, it[1]);
+        int want = s.figure == FIG_CHANNELS ? 1 : t0->ndim == t1->ndim && t0->count == t1->count ? 2 : 0;
+        for (int k = 0; k < t0->ndim && want == 2; k++)
+            want = t0->shape[k] == t1->shape[k] ? 2 : 0;
+        if (s.figure == FIG_COMPARE && (a->other < 0 || !(s.p2 = app_prep(a, it[1])))) {
+            app_message(a, 1, "export: %s",
+                        a->other < 0 ? "no tensor to compare with" : "the right tensor is still being prepared");
+            return RD_STATUS;
+        }
+        for (int k = 0; k < want; k++) {
+            const loader_tensor *t = app_item_tensor(a, it[k]);
+            worker_want_raw(a->w, it, want);
+            if (worker_get_raw(a->w, it[k], &g[k]->vals, &g[k]->is_double, NULL, 0) != PS_DONE) {
+                app_message(a, 1, "export: the values are still being read; try again");
+                return RD_STATUS;
+            }
+            g[k]->ndim = t->ndim;
+            g[k]->shape = t->shape;
+            g[k]->count = t->count;
+        }
+        if (s.figure == FIG_CHANNELS) {
+            s.schemes = &a->schemes[a->focus];
+            s.nschemes = 1;
+            s.cfg.axis = 0;
+        } else {
+            s.tensor_name2 = app_item_name(a, it[1]);
+            s.file_name2 = app_item_file(a, it[1]);
+        }
+    }
     plot_layer *layers = NULL;
     if (s.figure == FIG_LAYERS) {
         /* every prepared tensor, all schemes at the current settings */
