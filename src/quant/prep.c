@@ -103,20 +103,33 @@ static void *sort_buckets(void *arg)
     return NULL;
 }
 
-/* Sorts v; the result ends up in v (scratch is clobbered). */
-void prep_sort_float(float *v, uint64_t n, float *scratch)
+/* The MSD bucket of a float: its top 16 key bits. */
+static inline uint32_t msd_bucket(float f)
 {
-    if (n < 2)
+    return key_f(f) >> 16;
+}
+
+/* Sort v (result in v; scratch clobbered). start: MSD_NB + 1 entries with
+ * start[b + 1] = how many values fall in bucket b (counted by the caller
+ * while it had the values in cache anyway), or NULL to count here. Frees
+ * start. */
+static void msd_sort_float(float *v, uint64_t n, float *scratch, uint64_t *start)
+{
+    if (n < 2) {
+        free(start);
         return;
-    uint64_t *start = util_calloc(MSD_NB + 1, sizeof *start);
-    for (uint64_t i = 0; i < n; i++)
-        start[(key_f(v[i]) >> 16) + 1]++;
+    }
+    if (!start) {
+        start = util_calloc(MSD_NB + 1, sizeof *start);
+        for (uint64_t i = 0; i < n; i++)
+            start[msd_bucket(v[i]) + 1]++;
+    }
     for (uint32_t b = 0; b < MSD_NB; b++)
         start[b + 1] += start[b];
     uint64_t *pos = util_mallocarray(MSD_NB, sizeof *pos);
     memcpy(pos, start, MSD_NB * sizeof *pos);
     for (uint64_t i = 0; i < n; i++)
-        scratch[pos[key_f(v[i]) >> 16]++] = v[i];
+        scratch[pos[msd_bucket(v[i])]++] = v[i];
     free(pos);
     /* Buckets back into v, split among threads by element count. */
     int nt = n >= (1u << 22) ? util_ncpus() : 1;
@@ -147,6 +160,12 @@ void prep_sort_float(float *v, uint64_t n, float *scratch)
     for (int t = 1; t <= started; t++)
         pthread_join(th[t], NULL);
     free(start);
+}
+
+/* Sorts v; the result ends up in v (scratch is clobbered). */
+void prep_sort_float(float *v, uint64_t n, float *scratch)
+{
+    msd_sort_float(v, n, scratch, NULL);
 }
 
 void prep_sort_double(double *v, uint64_t n, double *scratch)
@@ -206,78 +225,68 @@ static int progress_tick(prep_progress *pg, double frac)
     return pg->cancel;
 }
 
-#define PREP_BUILD(FN, T, SORT, FIELD, ISDBL)                                    \
+/*
+ * Building a prep takes three passes over the values besides the sort:
+ * (1) drop non-finite values, sum them (double within blocks of 1024, dd
+ * across) and, for floats, count the sort's MSD buckets; (2) the sort;
+ * (3) blocked prefix sums of d = w - origin and d^2 with origin = that mean,
+ * which also give the exact mean (origin + S1 / n) and the central moments.
+ */
+#define PREP_BUILD(FN, T, FIELD, ISDBL, HIST_ALLOC, HIST_ADD, SORT_CALL)              \
     prep *FN(T *vals, uint64_t count, prep_progress *pg, util_err *err)          \
     {                                                                            \
-        (void)err;                                                               \
         struct prep_ext *x = util_calloc(1, sizeof *x);                          \
         prep *p = &x->p;                                                         \
         p->is_double = ISDBL;                                                    \
         p->st.count = count;                                                     \
-        /* pass 1: drop non-finite values, sum, min, max */                     \
+        uint64_t *hist = HIST_ALLOC;                                             \
         uint64_t n = 0;                                                          \
         dd sum = { 0, 0 };                                                       \
-        double mn = INFINITY, mx = -INFINITY;                                    \
+        double blk = 0;                                                          \
         for (uint64_t i = 0; i < count; i++) {                                   \
             T v = vals[i];                                                       \
             if (!isfinite(v))                                                    \
                 continue;                                                        \
             vals[n++] = v;                                                       \
-            if ((i & 0xfffff) == 0 && progress_tick(pg, 0.1 * (double)i / (double)count)) \
+            blk += (double)v;                                                    \
+            HIST_ADD;                                                            \
+            if ((n & 1023) == 0) {                                               \
+                sum = dd_add_d(sum, blk);                                        \
+                blk = 0;                                                         \
+            }                                                                    \
+            if ((i & 0xfffff) == 0 && progress_tick(pg, 0.1 * (double)i / (double)count)) { \
+                free(hist);                                                      \
                 goto cancelled;                                                  \
-        }                                                                        \
-        p->st.n = n;                                                             \
-        p->st.nonfinite = count - n;                                             \
-        {                                                                        \
-            /* blockwise sums: plain double inside a block, dd across */         \
-            for (uint64_t i = 0; i < n; i += 1024) {                             \
-                uint64_t e = i + 1024 < n ? i + 1024 : n;                        \
-                double s = 0;                                                    \
-                for (uint64_t j = i; j < e; j++)                                 \
-                    s += (double)vals[j];                                        \
-                sum = dd_add_d(sum, s);                                          \
             }                                                                    \
         }                                                                        \
+        sum = dd_add_d(sum, blk);                                                \
+        p->st.n = n;                                                             \
+        p->st.nonfinite = count - n;                                             \
         if (n > 0 && n < count)                                                  \
             vals = util_realloc(vals, n * sizeof *vals);                         \
-        if (progress_tick(pg, 0.15))                                             \
+        if (progress_tick(pg, 0.15)) {                                           \
+            free(hist);                                                          \
             goto cancelled;                                                      \
+        }                                                                        \
         {                                                                        \
             T *scratch = malloc((n ? n : 1) * sizeof *scratch);                  \
             if (!scratch) {                                                      \
                 util_err_set(err, "out of memory sorting %llu values",           \
                              (unsigned long long)n);                             \
+                free(hist);                                                      \
                 free(vals);                                                      \
                 free(x);                                                         \
                 return NULL;                                                     \
             }                                                                    \
-            SORT(vals, n, scratch);                                              \
+            SORT_CALL;                                                           \
             free(scratch);                                                       \
         }                                                                        \
         p->FIELD = vals;                                                         \
         if (progress_tick(pg, 0.6))                                              \
             goto cancelled_sorted;                                               \
-        if (n > 0) {                                                             \
-            mn = (double)vals[0];                                                \
-            mx = (double)vals[n - 1];                                            \
-        } else {                                                                 \
-            mn = mx = 0;                                                         \
-        }                                                                        \
-        double mean = n ? (sum.hi + sum.lo) / (double)n : 0;                     \
-        /* The mean in dd is more exact; refine it with one correction pass. */ \
-        {                                                                        \
-            dd r = { 0, 0 };                                                     \
-            for (uint64_t i = 0; i < n; i += 1024) {                             \
-                uint64_t e = i + 1024 < n ? i + 1024 : n;                        \
-                double s = 0;                                                    \
-                for (uint64_t j = i; j < e; j++)                                 \
-                    s += (double)vals[j] - mean;                                 \
-                r = dd_add_d(r, s);                                              \
-            }                                                                    \
-            if (n)                                                               \
-                mean += dd_to_d(r) / (double)n;                                  \
-        }                                                                        \
-        p->origin = mean;                                                        \
+        double mn = n ? (double)vals[0] : 0, mx = n ? (double)vals[n - 1] : 0;   \
+        double origin = n ? dd_to_d(sum) / (double)n : 0;                        \
+        p->origin = origin;                                                      \
         p->nblocks = n / PREP_BLOCK + 1;                                         \
         p->p1 = util_mallocarray(p->nblocks, sizeof *p->p1);                     \
         p->p2 = util_mallocarray(p->nblocks, sizeof *p->p2);                     \
@@ -287,9 +296,9 @@ static int progress_tick(prep_progress *pg, double frac)
         p->p2[0] = s2;                                                           \
         for (uint64_t b = 0; b + 1 < p->nblocks; b++) {                          \
             double a1 = 0, a2 = 0, a4 = 0;                                       \
-            const T *blk = vals + b * PREP_BLOCK;                                \
+            const T *bv = vals + b * PREP_BLOCK;                                 \
             for (int j = 0; j < PREP_BLOCK; j++) {                               \
-                double d = (double)blk[j] - mean;                                \
+                double d = (double)bv[j] - origin;                               \
                 double d2 = d * d;                                               \
                 a1 += d;                                                         \
                 a2 += d2;                                                        \
@@ -306,18 +315,22 @@ static int progress_tick(prep_progress *pg, double frac)
         }                                                                        \
         /* the ragged tail */                                                    \
         for (uint64_t i = (p->nblocks - 1) * PREP_BLOCK; i < n; i++) {           \
-            double d = (double)vals[i] - mean;                                   \
+            double d = (double)vals[i] - origin;                                 \
             s1 = dd_add_d(s1, d);                                                \
             s2 = dd_add_d(s2, d * d);                                            \
             m4 = dd_add_d(m4, d * d * d * d);                                    \
         }                                                                        \
-        double m2tot = dd_to_d(s2);                                              \
+        /* mean = origin + S1 / n; sum (w - mean)^2 = S2 - S1 (S1 / n) */        \
+        double delta = n ? dd_to_d(s1) / (double)n : 0;                          \
+        double mean = origin + delta;                                            \
+        double m2tot = fmax(0, dd_to_d(dd_sub(s2, dd_mul_dd_d(s1, delta))));     \
         p->st.mean = mean;                                                       \
         p->st.min = mn;                                                          \
         p->st.max = mx;                                                          \
         p->st.absmax = fmax(fabs(mn), fabs(mx));                                 \
         p->st.std = n > 1 ? sqrt(m2tot / (double)(n - 1)) : 0;                   \
         {                                                                        \
+            /* m4 about the origin: it differs from the mean by rounding */      \
             double m2 = n ? m2tot / (double)n : 0;                               \
             double m4p = n ? dd_to_d(m4) / (double)n : 0;                        \
             p->st.kurtosis = m2 > 0 ? m4p / (m2 * m2) - 3.0 : 0;                 \
@@ -325,8 +338,8 @@ static int progress_tick(prep_progress *pg, double frac)
         /* sum w^2 = sum (d + o)^2 = S2 + 2 o S1 + n o^2 */                      \
         {                                                                        \
             dd t = s2;                                                           \
-            t = dd_add(t, dd_mul_dd_d(s1, 2 * mean));                            \
-            t = dd_add(t, dd_mul_dd_d(dd_prod(mean, mean), (double)n));          \
+            t = dd_add(t, dd_mul_dd_d(s1, 2 * origin));                          \
+            t = dd_add(t, dd_mul_dd_d(dd_prod(origin, origin), (double)n));      \
             p->st.sumsq = fmax(0, dd_to_d(t));                                   \
         }                                                                        \
         x->c.n = n ? (n - 1) / PREP_COARSE + 1 : 0;                              \
@@ -344,8 +357,9 @@ static int progress_tick(prep_progress *pg, double frac)
         return NULL;                                                             \
     }
 
-PREP_BUILD(prep_create_float, float, prep_sort_float, f, 0)
-PREP_BUILD(prep_create_double, double, prep_sort_double, d, 1)
+PREP_BUILD(prep_create_float, float, f, 0, util_calloc(MSD_NB + 1, sizeof(uint64_t)),
+           hist[msd_bucket(v) + 1]++, (msd_sort_float(vals, n, scratch, hist), hist = NULL))
+PREP_BUILD(prep_create_double, double, d, 1, NULL, (void)0, prep_sort_double(vals, n, scratch))
 
 void prep_free(prep *p)
 {
