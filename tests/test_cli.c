@@ -278,6 +278,42 @@ static void test_file_metadata(void **st)
     free(pt);
 }
 
+/* --scheme=all: the table ranks the schemes by mse; rank 1 is the scheme
+ * with the lowest mse in the JSON report of the same run settings. */
+static void test_ranked_all(void **st)
+{
+    (void)st;
+    char *sample = tu_srcfile("data/faceapi_conv64_1_conv1.npy");
+    char *out, *err;
+    assert_int_equal(tu_run(&out, &err, "--report --scheme=all -b 4 --format=json '%s'", sample), 0);
+    json_t *doc = json_loads(out, 0, NULL);
+    json_t *res = json_object_get(json_array_get(json_object_get(doc, "tensors"), 0), "results");
+    assert_true(json_array_size(res) > 4);
+    const char *best = NULL;
+    double bm = INFINITY;
+    for (size_t i = 0; i < json_array_size(res); i++) {
+        json_t *r = json_array_get(res, i);
+        json_t *m = json_object_get(r, "mse");
+        assert_non_null(json_object_get(r, "gap_to_optimal_db"));
+        assert_non_null(json_object_get(r, "bpw"));
+        if (json_is_number(m) && json_number_value(m) < bm) {
+            bm = json_number_value(m);
+            best = json_string_value(json_object_get(r, "scheme"));
+        }
+    }
+    char want[128];
+    snprintf(want, sizeof want, "     1  %s ", best);
+    free(out);
+    free(err);
+    assert_int_equal(tu_run(&out, &err, "--report --scheme=all -b 4 '%s'", sample), 0);
+    assert_non_null(strstr(out, "rank  scheme"));
+    assert_non_null(strstr(out, want));
+    json_decref(doc);
+    free(out);
+    free(err);
+    free(sample);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -289,6 +325,7 @@ int main(void)
         cmocka_unit_test(test_no_file),
         cmocka_unit_test(test_model_report),
         cmocka_unit_test(test_file_metadata),
+        cmocka_unit_test(test_ranked_all),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -607,6 +607,61 @@ static double sqnr_of(double sumsq, double sse)
     return sse > 0 ? 10 * log10(sumsq / sse) : (sumsq > 0 ? INFINITY : NAN);
 }
 
+/* Many schemes (e.g. --scheme=all): one row per scheme, ranked by mse, so
+ * the table stays readable and says at once which scheme wins, by how much
+ * it misses the optimum (gap) and what it costs in bits per weight. */
+static int cmp_rank(const void *a, const void *b)
+{
+    const analyze_result *x = *(const analyze_result *const *)a, *y = *(const analyze_result *const *)b;
+    int okx = x->ok && x->r.n > 0, oky = y->ok && y->r.n > 0;
+    if (okx != oky)
+        return oky - okx;
+    if (!okx)
+        return 0;
+    return (x->r.mse > y->r.mse) - (x->r.mse < y->r.mse);
+}
+
+static void print_ranked(const loader_file *f, const loader_tensor *lt, const prep_stats *st,
+                         const cli_opts *o, const analyze_result *res, int nres)
+{
+    char shape[256], a[32], b[32], c[32], d[32];
+    session_shape_str(lt, shape, sizeof shape);
+    printf("%s  (%s)  %s %s  %s values\n", lt->name, f->path, dtype_name(lt->dtype), shape,
+           util_fmt_si(a, sizeof a, (double)lt->count, 4));
+    if (st->n == 0) {
+        printf("  no finite values\n\n");
+        return;
+    }
+    printf("  mean %s  std %s  min %s  max %s  kurtosis %.3g",
+           util_fmt_si(a, sizeof a, st->mean, 4), util_fmt_si(b, sizeof b, st->std, 4),
+           util_fmt_si(c, sizeof c, st->min, 4), util_fmt_si(d, sizeof d, st->max, 4),
+           st->kurtosis);
+    if (st->nonfinite)
+        printf("  (%llu non-finite left out)", (unsigned long long)st->nonfinite);
+    printf("\n");
+    const analyze_result *order[OPTIONS_MAX_SCHEMES];
+    for (int i = 0; i < nres; i++)
+        order[i] = &res[i];
+    qsort(order, (size_t)nres, sizeof *order, cmp_rank);
+    printf("  %4s  %-12s %10s %10s %8s %8s %7s %9s %8s\n", "rank", "scheme", "alpha", "mse",
+           "sqnr dB", "gap dB", "bits/w", "clipped", "adds/MAC");
+    for (int i = 0; i < nres; i++) {
+        const analyze_result *r = order[i];
+        if (!r->ok || r->r.n == 0) {
+            printf("  %4s  %-12s %s\n", "-", r->scheme, r->err[0] ? r->err : "-");
+            continue;
+        }
+        char g[32], ad[32], cl[32];
+        snprintf(g, sizeof g, isfinite(r->gap_to_optimal_db) ? "%.3f" : "-", r->gap_to_optimal_db);
+        snprintf(ad, sizeof ad, isfinite(r->r.adds_mean) ? "%.3f" : "-", r->r.adds_mean);
+        snprintf(cl, sizeof cl, "%.3g%%", 100 * r->r.clipped);
+        printf("  %4d  %-12s %10s %10s %8.3f %8s %7.4g %9s %8s\n", i + 1, r->scheme,
+               util_fmt_si(a, sizeof a, r->r.alpha, 4), util_fmt_si(b, sizeof b, r->r.mse, 4),
+               r->r.sqnr_db, g, r->bpw, cl, ad);
+    }
+    printf("\n");
+}
+
 static void print_compact(const session *s, const cli_opts *o, const titem *items, size_t n,
                           const total *t)
 {
@@ -698,6 +753,33 @@ static json_t *json_totals(const cli_opts *o, const total *t, size_t ntensors)
     }
     return json_pack("{s:I, s:I, s:o}", "tensors", (json_int_t)ntensors, "count", (json_int_t)n,
                      "results", res);
+}
+
+/* The whole model in the ranked layout: mse and SQNR over all values
+ * (weighted by element count) and how many tensors each scheme wins. */
+static void print_ranked_totals(const cli_opts *o, const total *t, size_t ntensors)
+{
+    int idx[OPTIONS_MAX_SCHEMES], m = 0;
+    for (int k = 0; k < o->nschemes; k++)
+        if (t[k].valid)
+            idx[m++] = k;
+    for (int i = 1; i < m; i++) /* insertion sort by weighted mse */
+        for (int j = i; j > 0; j--) {
+            const total *x = &t[idx[j - 1]], *y = &t[idx[j]];
+            if (x->sse / (double)x->n <= y->sse / (double)y->n)
+                break;
+            int tmp = idx[j];
+            idx[j] = idx[j - 1];
+            idx[j - 1] = tmp;
+        }
+    char a[32];
+    printf("TOTAL over %zu tensors, weighted by element count\n", ntensors);
+    printf("  %4s  %-12s %10s %8s %6s\n", "rank", "scheme", "mse", "sqnr dB", "wins");
+    for (int i = 0; i < m; i++) {
+        const total *x = &t[idx[i]];
+        printf("  %4d  %-12s %10s %8.3f %6d\n", i + 1, o->schemes[idx[i]],
+               util_fmt_si(a, sizeof a, x->sse / (double)x->n, 4), sqnr_of(x->sumsq, x->sse), x->wins);
+    }
 }
 
 /* What a file holds besides tensors: safetensors __metadata__, GGUF
@@ -810,7 +892,10 @@ int report_run(const cli_opts *o)
     if (o->format == FMT_CSV)
         fputs(o->mode == MODE_SWEEP ? "file,name,scheme,bits,signed,normalize,alpha,mse\n" : csv_header,
               stdout);
-    int compact = o->format == FMT_TABLE && o->mode == MODE_REPORT && nok > 1;
+    /* many schemes: a ranked table per tensor; several tensors with few
+     * schemes: one compact table */
+    int ranked = o->format == FMT_TABLE && o->mode == MODE_REPORT && nres > 4;
+    int compact = o->format == FMT_TABLE && o->mode == MODE_REPORT && nok > 1 && !ranked;
     if (o->format == FMT_TABLE)
         print_file_meta(&s);
     for (size_t i = 0; i < s.nitems && !compact; i++) {
@@ -824,11 +909,15 @@ int report_run(const cli_opts *o)
             json_array_append_new(tensors, json_tensor(f, lt, &it->st, o, it->res, nres, alphas, sw));
         else if (o->format == FMT_CSV)
             print_csv_tensor(f, lt, &it->st, o, it->res, nres, alphas, sw);
+        else if (ranked)
+            print_ranked(f, lt, &it->st, o, it->res, nres);
         else
             print_table_tensor(f, lt, &it->st, o, it->res, nres, alphas, sw);
     }
     if (compact)
         print_compact(&s, o, items, s.nitems, tot);
+    if (ranked && nok > 1)
+        print_ranked_totals(o, tot, nok);
     if (tensors) {
         json_t *doc = json_pack("{s:o}", "tensors", tensors);
         json_object_set_new(doc, "files", json_files(&s));
