@@ -388,11 +388,11 @@ static char *find_gnuplot(util_err *err)
             p++;
     }
     if (env && *env)
-        util_err_set(err, "GNUPLOT=%s was not found on PATH; install gnuplot "
-                     "(Debian/Ubuntu: apt install %s) or set GNUPLOT to its full path", name, GNUPLOT_PACKAGE);
+        util_err_set(err, "GNUPLOT=%s was not found: apt install %s, or set GNUPLOT to its full path",
+                     name, GNUPLOT_PACKAGE);
     else
-        util_err_set(err, "gnuplot was not found on PATH; figures need it: install gnuplot "
-                     "(Debian/Ubuntu: apt install %s) or set GNUPLOT to its path", GNUPLOT_PACKAGE);
+        util_err_set(err, "gnuplot was not found: apt install %s (or set GNUPLOT to its path); "
+                     "figures are drawn by gnuplot", GNUPLOT_PACKAGE);
     return NULL;
 }
 
