@@ -365,15 +365,8 @@ static int st_read(loader_file *f, size_t i, void *dst, int as_double, util_err 
     (void)err;
     const unsigned char *p = s->map.data + t->offset;
     loader_convert(t, p, dst, as_double);
-    if (s->map.mapped && t->nbytes > 0) {
-        /* Drop the tensor's whole pages from this process (the page cache
-         * keeps them): resident memory tracks tensors in flight only. */
-        uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
-        uintptr_t a = ((uintptr_t)p + pg - 1) & ~(pg - 1);
-        uintptr_t b = ((uintptr_t)p + (uintptr_t)t->nbytes) & ~(pg - 1);
-        if (b > a)
-            madvise((void *)a, b - a, MADV_DONTNEED);
-    }
+    /* resident memory tracks the tensors in flight, not the file */
+    loader_release(&s->map, t->offset, t->nbytes);
     return 0;
 }
 
