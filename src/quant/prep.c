@@ -38,7 +38,7 @@ static inline uint64_t key_d(double f)
  * usually small enough to stay in cache, so only two passes touch main
  * memory; buckets are independent and are shared among threads.
  */
-enum { MSD_BITS = 16, MSD_NB = 1 << MSD_BITS };
+enum { MSD_BITS = 12, MSD_NB = 1 << MSD_BITS, LOW_BITS = 32 - MSD_BITS };
 
 typedef struct sort_job {
     float *v, *scratch;
@@ -63,27 +63,31 @@ static void sort_bucket(float *src, float *dst, uint64_t m)
         }
         return;
     }
-    /* both digit histograms in one pass, then two scatter passes */
-    uint64_t cnt[2][256];
+    /* all digit histograms of the low key bits in one pass, then one
+     * scatter pass per digit */
+    enum { NP = 3, DB = 7 };
+    uint64_t cnt[NP][1 << DB];
     memset(cnt, 0, sizeof cnt);
+    const uint32_t mask = (1u << DB) - 1;
     for (uint64_t i = 0; i < m; i++) {
         uint32_t k = key_f(src[i]);
-        cnt[0][k & 0xff]++;
-        cnt[1][(k >> 8) & 0xff]++;
+        cnt[0][k & mask]++;
+        cnt[1][(k >> DB) & mask]++;
+        cnt[2][(k >> (2 * DB)) & mask]++;
     }
     float *a = src, *b = dst;
-    for (int p = 0; p < 2; p++) {
-        int sh = 8 * p;
-        if (cnt[p][(key_f(a[0]) >> sh) & 0xff] == m)
+    for (int p = 0; p < NP; p++) {
+        int sh = DB * p;
+        if (cnt[p][(key_f(a[0]) >> sh) & mask] == m)
             continue; /* every key has this digit */
         uint64_t sum = 0;
-        for (int d = 0; d < 256; d++) {
+        for (uint32_t d = 0; d <= mask; d++) {
             uint64_t c = cnt[p][d];
             cnt[p][d] = sum;
             sum += c;
         }
         for (uint64_t i = 0; i < m; i++)
-            b[cnt[p][(key_f(a[i]) >> sh) & 0xff]++] = a[i];
+            b[cnt[p][(key_f(a[i]) >> sh) & mask]++] = a[i];
         float *t = a;
         a = b;
         b = t;
@@ -106,7 +110,7 @@ static void *sort_buckets(void *arg)
 /* The MSD bucket of a float: its top 16 key bits. */
 static inline uint32_t msd_bucket(float f)
 {
-    return key_f(f) >> 16;
+    return key_f(f) >> LOW_BITS;
 }
 
 /* Sort v (result in v; scratch clobbered). start: MSD_NB + 1 entries with
