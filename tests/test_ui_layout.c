@@ -14,6 +14,7 @@
 #include "quant/levels.h"
 #include "ui/keys.h"
 #include "ui/layout.h"
+#include "quant/group.h"
 #include "ui/teach.h"
 
 static void test_layout_main(void **state)
@@ -372,24 +373,24 @@ static void test_chan_order(void **state)
     size_t ord[7];
     unsigned char out[7];
     double med;
-    assert_int_equal(layout_chan_order(r, 7, 3.0, ord, out, &med), 0);
+    assert_int_equal(group_channel_order(r, 7, 3.0, ord, out, &med), 0);
     assert_true(fabs(med - 1.75) < 1e-15);
     size_t want[7] = { 1, 2, 6, 4, 0, 5, 3 }; /* ties 2, 2: lower index first; NaN last */
     for (int i = 0; i < 7; i++)
         assert_int_equal(ord[i], want[i]);
-    assert_int_equal(layout_chan_order(r, 7, 2.5, ord, out, &med), 1);
+    assert_int_equal(group_channel_order(r, 7, 2.5, ord, out, &med), 1);
     assert_int_equal(out[1], 1);
     assert_int_equal(out[3], 0);
     assert_int_equal(out[2], 0);
     /* odd count: the middle value; all zero ranges but one */
     double z[3] = { 0, 0, 0.1 };
-    assert_int_equal(layout_chan_order(z, 3, 3.0, ord, out, &med), 1);
+    assert_int_equal(group_channel_order(z, 3, 3.0, ord, out, &med), 1);
     assert_true(med == 0);
     assert_int_equal(ord[0], 2);
     assert_int_equal(out[2], 1);
     /* nothing finite */
     double nn[2] = { NAN, NAN };
-    assert_int_equal(layout_chan_order(nn, 2, 3.0, ord, out, &med), 0);
+    assert_int_equal(group_channel_order(nn, 2, 3.0, ord, out, &med), 0);
     assert_true(isnan(med));
     /* heat levels: log scale 1e-6 .. 1e-2 over 5 levels: 1e-4 is the middle */
     assert_int_equal(layout_heat_level(1e-6, 1e-6, 1e-2, 5), 0);

@@ -784,26 +784,6 @@ static int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf
 
 /* ---- channels ------------------------------------------------------------------ */
 
-/* A channel is an outlier when its range exceeds CHAN_OUTLIER x the median
- * range, as in the viewer's per-channel view (view_channel.c). */
-#define CHAN_OUTLIER 3.0
-
-static const double *chan_key;
-
-/* Largest range first, channels without values last, ties by index (the
- * viewer's order). */
-static int chan_cmp(const void *x, const void *y)
-{
-    size_t i = *(const size_t *)x, j = *(const size_t *)y;
-    double a = chan_key[i], b = chan_key[j];
-    int na = isnan(a), nb = isnan(b);
-    if (na != nb)
-        return na - nb;
-    if (!na && a != b)
-        return a > b ? -1 : 1;
-    return i < j ? -1 : i > j;
-}
-
 /* The x tic step for n ranked items on an axis len_cm long. */
 static double rank_step(size_t n, const fig_style *st, double len_cm)
 {
@@ -855,24 +835,17 @@ static int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sb
     size_t n = (size_t)nch;
     double *range = util_mallocarray(n ? n : 1, sizeof *range);
     size_t *order = util_mallocarray(n ? n : 1, sizeof *order);
-    double *v = util_mallocarray(n ? n : 1, sizeof *v);
-    size_t m = 0;
+    unsigned char *outlier = util_mallocarray(n ? n : 1, sizeof *outlier);
     double wlo = INFINITY, whi = -INFINITY;
     for (size_t c = 0; c < n; c++) {
         range[c] = any[c].n ? any[c].max - any[c].min : NAN;
-        order[c] = c;
         if (isfinite(range[c])) {
-            v[m++] = range[c];
             wlo = fmin(wlo, any[c].min);
             whi = fmax(whi, any[c].max);
         }
     }
-    chan_key = range;
-    qsort(order, n, sizeof *order, chan_cmp);
-    chan_key = NULL;
-    qsort(v, m, sizeof *v, cmp_double);
-    double med = m == 0 ? NAN : m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
-    free(v);
+    double med;
+    group_channel_order(range, n, GROUP_OUTLIER_FACTOR, order, outlier, &med);
 
     /* Blocks, rows in the drawing order (widest channel first), x = the
      * channel's index along the axis: the rank is the row number. */
@@ -886,8 +859,7 @@ static int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sb
         fig_row *r = add_row(band, (double)c, any[c].min);
         r->z = any[c].max;
         add_row(ab, (double)c, any[c].absmax);
-        int o = isfinite(range[c]) && !isnan(med) && (med > 0 ? range[c] > CHAN_OUTLIER * med : range[c] > 0);
-        if (o) {
+        if (outlier[c]) {
             /* the outliers are the widest channels: ranks 0 .. nout-1 */
             add_row(ob, (double)c, range[c]);
             nout++;
@@ -961,11 +933,11 @@ static int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sb
             const char *times = st->latex ? "$\\times$" : "×";
             sbuf_puts(&t3, st->latex ? "$\\blacktriangle$ " : "▲ ");
             if (nout <= 3) {
-                sbuf_printf(&t3, "range > %g%s median: ch", CHAN_OUTLIER, times);
+                sbuf_printf(&t3, "range > %g%s median: ch", GROUP_OUTLIER_FACTOR, times);
                 for (size_t j = 0; j < nout; j++)
                     sbuf_printf(&t3, "%s %.0f", j ? "," : "", ob->rows[j].x);
             } else
-                sbuf_printf(&t3, "%zu channels with range > %g%s median", nout, CHAN_OUTLIER, times);
+                sbuf_printf(&t3, "%zu channels with range > %g%s median", nout, GROUP_OUTLIER_FACTOR, times);
             sbuf_puts(b, "set label 2 ");
             put_text(b, &t3);
             sbuf_printf(b, " at screen 0.5, screen %.4f center front tc rgb \"%s\"\n",
@@ -1060,6 +1032,7 @@ static int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sb
         free(cs[i]);
     free(range);
     free(order);
+    free(outlier);
     return 0;
 }
 

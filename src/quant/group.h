@@ -105,4 +105,14 @@ typedef struct group_chan_stat {
 group_chan_stat *group_channel_stats(const group_tensor *t, const char *scheme,
                                      const analyze_cfg *cfg, uint64_t *nch, util_err *err);
 
+/* Channels ordered for display: order[] gets the channel indices by range,
+ * largest first (ties: lower index first; NaN ranges, i.e. empty channels,
+ * last); *median the median of the finite ranges (mean of the two middle
+ * ones for an even count; NaN when none); outlier[i] = 1 when range[i] >
+ * factor * median (with median 0: any range > 0). Returns the number of
+ * outliers. The viewer's per-channel view and the channels figure share it. */
+#define GROUP_OUTLIER_FACTOR 3.0
+size_t group_channel_order(const double *range, size_t n, double factor, size_t *order,
+                           unsigned char *outlier, double *median);
+
 #endif

@@ -329,52 +329,6 @@ void layout_marks(const double *x, const int *row, int n, double top, int w, int
     }
 }
 
-static const double *chan_key;
-
-static int chan_cmp(const void *x, const void *y)
-{
-    size_t i = *(const size_t *)x, j = *(const size_t *)y;
-    double a = chan_key[i], b = chan_key[j];
-    int na = isnan(a), nb = isnan(b);
-    if (na != nb)
-        return na - nb;
-    if (!na && a != b)
-        return a > b ? -1 : 1;
-    return i < j ? -1 : i > j;
-}
-
-static int dbl_cmp(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return a < b ? -1 : a > b;
-}
-
-size_t layout_chan_order(const double *range, size_t n, double factor, size_t *order,
-                         unsigned char *outlier, double *median)
-{
-    for (size_t i = 0; i < n; i++)
-        order[i] = i;
-    chan_key = range;
-    qsort(order, n, sizeof *order, chan_cmp);
-    chan_key = NULL;
-    double *v = util_mallocarray(n ? n : 1, sizeof *v);
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (isfinite(range[i]))
-            v[m++] = range[i];
-    qsort(v, m, sizeof *v, dbl_cmp);
-    double med = m == 0 ? NAN : m % 2 ? v[m / 2] : 0.5 * (v[m / 2 - 1] + v[m / 2]);
-    free(v);
-    *median = med;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) {
-        int o = isfinite(range[i]) && !isnan(med) && (med > 0 ? range[i] > factor * med : range[i] > 0);
-        outlier[i] = (unsigned char)o;
-        k += (size_t)o;
-    }
-    return k;
-}
-
 int layout_heat_level(double v, double lo, double hi, int nlevels)
 {
     if (isnan(v))

@@ -96,14 +96,6 @@ int layout_row_of_logy(double y, double ylo, double yhi, int h);
  * lifted letter above its point). */
 void layout_marks(const double *x, const int *row, int n, double top, int w, int *col, int *lift);
 
-/* Per-channel view: order[0..n) gets the channel indices sorted by range,
- * largest first (ties: lower index first; NaN ranges, i.e. empty
- * channels, last); *median the median of the finite ranges (mean of the
- * two middle ones for an even count; NaN when none); outlier[i] = 1 when
- * range[i] > factor * median (with median 0: any range > 0). Returns the
- * number of outliers. */
-size_t layout_chan_order(const double *range, size_t n, double factor, size_t *order,
-                         unsigned char *outlier, double *median);
 
 /* Heat level 0..nlevels-1 of v on a log scale between lo and hi (both
  * > 0): lo -> 0, hi -> nlevels-1; v <= 0 -> 0; NaN -> -1. */

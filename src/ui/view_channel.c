@@ -2,7 +2,7 @@
  * view_channel.c - the per-channel view (key p): one row per channel
  * (slices along the first axis), sorted by range (max - min of the raw
  * values), largest first, each drawn as a band from min to max on a
- * common axis; channels whose range exceeds CHAN_OUTLIER x the median
+ * common axis; channels whose range exceeds GROUP_OUTLIER_FACTOR x the median
  * range are marked; a heat cell per row and a heat strip in channel order
  * show each channel's mse for the focused scheme at the current bits,
  * normalization and alpha mode (each channel at its own alpha, as
@@ -25,7 +25,6 @@
 #include "ui/app.h"
 #include "ui/term.h"
 
-#define CHAN_OUTLIER 3.0
 
 static void chan_free(ui_chan *c)
 {
@@ -133,7 +132,7 @@ int app_chan(app *a, int compute)
         range[i] = cs[i].n ? cs[i].max - cs[i].min : NAN;
     }
     c->mse_all = cnt ? sse / (double)cnt : NAN;
-    c->noutliers = layout_chan_order(range, n, CHAN_OUTLIER, c->order, c->outlier, &c->median_range);
+    c->noutliers = group_channel_order(range, n, GROUP_OUTLIER_FACTOR, c->order, c->outlier, &c->median_range);
     free(range);
     free(cs);
     c->ok = 1;
@@ -159,7 +158,7 @@ void view_channel_draw(app *a)
     char b1[24], b2[24];
     draw_textf(1, 0, a->cols, 0, " median range %s; %zu outlier channel%s (range > %.0fx median: !)  all channels: mse %s",
                layout_fmt_num(b1, sizeof b1, c->median_range, 4, 10), c->noutliers, c->noutliers == 1 ? "" : "s",
-               CHAN_OUTLIER, layout_fmt_num(b2, sizeof b2, c->mse_all, 4, 12));
+               GROUP_OUTLIER_FACTOR, layout_fmt_num(b2, sizeof b2, c->mse_all, 4, 12));
     /* common axis over all channels' ranges */
     double lo = INFINITY, hi = -INFINITY, mlo = INFINITY, mhi = 0;
     for (size_t i = 0; i < c->n; i++) {
