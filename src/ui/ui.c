@@ -406,51 +406,7 @@ static int help_lines(int tw, help_line *out, int max)
     return m;
 }
 
-static void draw_help(app *a)
-{
-    enum { MAXL = 128 };
-    static help_line hl[MAXL];
-    int w = a->cols - 4 < 78 ? a->cols - 4 : 78;
-    int lines = help_lines(w - 21, hl, MAXL);
-    int h = a->rows - 2 < lines + 3 ? a->rows - 2 : lines + 3;
-    int y0 = (a->rows - 1 - h) / 2, x0 = (a->cols - w) / 2;
-    if (y0 < 0)
-        y0 = 0;
-    int body = h - 3;
-    if (a->help_top > lines - body)
-        a->help_top = lines - body > 0 ? lines - body : 0;
-    for (int r = 0; r < h; r++)
-        draw_fill(y0 + r, x0, w, term_attr(R_NORMAL));
-    const char *hz = a->utf8 ? "\u2500" : "-";
-    for (int i = 0; i < w; i++) {
-        draw_text(y0, x0 + i, 1, 0, hz);
-        draw_text(y0 + h - 1, x0 + i, 1, 0, hz);
-    }
-    for (int r = 0; r < h; r++) {
-        draw_text(y0 + r, x0, 1, 0, a->utf8 ? "\u2502" : "|");
-        draw_text(y0 + r, x0 + w - 1, 1, 0, a->utf8 ? "\u2502" : "|");
-    }
-    draw_text(y0, x0, 1, 0, a->utf8 ? "\u250c" : "+");
-    draw_text(y0, x0 + w - 1, 1, 0, a->utf8 ? "\u2510" : "+");
-    draw_text(y0 + h - 1, x0, 1, 0, a->utf8 ? "\u2514" : "+");
-    draw_text(y0 + h - 1, x0 + w - 1, 1, 0, a->utf8 ? "\u2518" : "+");
-    draw_text(y0, x0 + 2, w - 4, term_attr(R_TITLE), " apotview keys ");
-    draw_text(y0 + 1, x0 + 2, w - 4, term_attr(R_DIM), "Esc, ? or q close; j/k scroll. Every key works as listed.");
-    for (int r = 0; r < body && a->help_top + r < lines; r++) {
-        const help_line *l = &hl[a->help_top + r];
-        int y = y0 + 2 + r;
-        if (l->label) {
-            char lab[64];
-            help_label(l->label, a->utf8, lab, sizeof lab);
-            draw_text(y, x0 + 2, 16, term_attr(R_HEADER), lab);
-        }
-        draw_text(y, x0 + 19, w - 21, 0, l->text);
-    }
-    if (lines > body)
-        draw_textf(y0 + h - 1, x0 + w - 12, 10, term_attr(R_DIM), " %d/%d ", a->help_top + body, lines);
-}
-
-/* A box with a frame and a title; returns the inner width. */
+/* A box with a frame and a title. */
 static void draw_box(app *a, int y0, int x0, int h, int w, const char *title)
 {
     for (int r = 0; r < h; r++)
@@ -470,6 +426,36 @@ static void draw_box(app *a, int y0, int x0, int h, int w, const char *title)
     draw_text(y0 + h - 1, x0 + w - 1, 1, 0, a->utf8 ? "\u2518" : "+");
     draw_text(y0, x0 + 2, w - 4, term_attr(R_TITLE), title);
 }
+
+static void draw_help(app *a)
+{
+    enum { MAXL = 128 };
+    static help_line hl[MAXL];
+    int w = a->cols - 4 < 78 ? a->cols - 4 : 78;
+    int lines = help_lines(w - 21, hl, MAXL);
+    int h = a->rows - 2 < lines + 3 ? a->rows - 2 : lines + 3;
+    int y0 = (a->rows - 1 - h) / 2, x0 = (a->cols - w) / 2;
+    if (y0 < 0)
+        y0 = 0;
+    int body = h - 3;
+    if (a->help_top > lines - body)
+        a->help_top = lines - body > 0 ? lines - body : 0;
+    draw_box(a, y0, x0, h, w, " apotview keys ");
+    draw_text(y0 + 1, x0 + 2, w - 4, term_attr(R_DIM), "Esc, ? or q close; j/k scroll. Every key works as listed.");
+    for (int r = 0; r < body && a->help_top + r < lines; r++) {
+        const help_line *l = &hl[a->help_top + r];
+        int y = y0 + 2 + r;
+        if (l->label) {
+            char lab[64];
+            help_label(l->label, a->utf8, lab, sizeof lab);
+            draw_text(y, x0 + 2, 16, term_attr(R_HEADER), lab);
+        }
+        draw_text(y, x0 + 19, w - 21, 0, l->text);
+    }
+    if (lines > body)
+        draw_textf(y0 + h - 1, x0 + w - 12, 10, term_attr(R_DIM), " %d/%d ", a->help_top + body, lines);
+}
+
 
 /* Draw s wrapped at width w from row y, at most maxrows rows; returns the
  * rows used. */
