@@ -272,6 +272,42 @@ static void test_best_alpha_vs_scan(void **st)
     free(x);
 }
 
+/* The search on a large tensor (>= 2^20 values: a coarser scan) is no worse
+ * than a dense scan of exact evaluations (eval_mse, itself checked against
+ * brute force above) over (0, max|x|]. */
+static void test_best_alpha_large(void **st)
+{
+    (void)st;
+    tu_rng r = { 11 };
+    size_t n = (1u << 20) + 12345;
+    double *w = malloc(n * sizeof *w);
+    for (size_t i = 0; i < n; i++)
+        w[i] = (float)(i % 3 ? tu_gauss(&r) : 0.5 * tu_laplace(&r));
+    prep *p = make_prep(w, n, 0);
+    const char *schemes[] = { "uniform", "pot", "apot" };
+    const int bitsv[] = { 3, 4, 6 };
+    for (int norm = 0; norm <= 1; norm++)
+        for (int s = 0; s < 3; s++)
+            for (int bi = 0; bi < 3; bi++) {
+                levelset ls;
+                util_err err = { { 0 } };
+                assert_int_equal(levels_build(schemes[s], bitsv[bi], 1, NULL, &ls, &err), 0);
+                double got;
+                eval_best_alpha(p, &ls, norm, &got);
+                double amax = eval_xabsmax(p, norm), scan = INFINITY;
+                for (int k = 1; k <= 2000; k++)
+                    scan = fmin(scan, eval_mse(p, &ls, amax * k / 2000, norm));
+                if (got > scan * (1 + 1e-6)) {
+                    fprintf(stderr, "%s %d bits norm %d: %.17g > scan %.17g\n", schemes[s], bitsv[bi],
+                            norm, got, scan);
+                    fail();
+                }
+                levels_free(&ls);
+            }
+    prep_free(p);
+    free(w);
+}
+
 /* Stats, non-finite values, histogram and the sort itself. */
 static void test_stats_nonfinite_hist(void **st)
 {
@@ -438,6 +474,7 @@ int main(void)
         cmocka_unit_test(test_cancellation),
         cmocka_unit_test(test_small_sizes),
         cmocka_unit_test(test_best_alpha_vs_scan),
+        cmocka_unit_test(test_best_alpha_large),
         cmocka_unit_test(test_stats_nonfinite_hist),
         cmocka_unit_test(test_radix),
         cmocka_unit_test(test_degenerate),

@@ -289,14 +289,20 @@ double eval_best_alpha(const prep *p, const levelset *ls, int normalize, double 
             *mse_out = p->st.n ? 0 : NAN;
         return amax > 0 ? amax : 1.0;
     }
-    int M = ls->n <= 64 ? 1000 : 400;
+    /* A large tensor's mse(alpha) is smooth (its jaggedness shrinks like
+     * 1/sqrt(N)), so fewer scan points and candidates find the same
+     * minimum; small tensors get the dense search. */
+    enum { KMAX = 10 };
+    int large = p->st.n >= (1u << 20);
+    int M = large ? 300 : ls->n <= 64 ? 1000 : 400;
+    int K = large ? 4 : KMAX;
+    int Z = large ? 32 : 64;
     double *mse = util_mallocarray((size_t)M + 1, sizeof *mse);
     for (int i = 1; i <= M; i++)
         mse[i] = eval_mse(p, ls, amax * i / M, normalize);
     mse[0] = INFINITY;
     /* local minima of the scan, best first */
-    enum { K = 10 };
-    int cand[K];
+    int cand[KMAX];
     int nc = 0;
     for (int i = 1; i <= M; i++) {
         int lmin = mse[i] <= mse[i - 1] && (i == M || mse[i] <= mse[i + 1]);
@@ -327,7 +333,6 @@ double eval_best_alpha(const prep *p, const levelset *ls, int normalize, double 
         double a = amax * cand[c] / M, e = mse[cand[c]];
         double span = amax / M;
         for (int round = 0; round < 3; round++) {
-            enum { Z = 64 };
             for (int z = 0; z <= Z; z++) {
                 double az = a - span + 2 * span * z / Z;
                 if (!(az > 0) || az > amax)
