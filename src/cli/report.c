@@ -207,11 +207,21 @@ static void fmt_cell(char *buf, size_t len, const analyze_result *a, int r)
     }
 }
 
+/* "  mean X  std X  min X  max X  kurtosis X" (no newline). */
+static void print_stats(const prep_stats *st)
+{
+    char a[32], b[32], c[32], d[32];
+    printf("  mean %s  std %s  min %s  max %s  kurtosis %.3g",
+           util_fmt_si(a, sizeof a, st->mean, 4), util_fmt_si(b, sizeof b, st->std, 4),
+           util_fmt_si(c, sizeof c, st->min, 4), util_fmt_si(d, sizeof d, st->max, 4),
+           st->kurtosis);
+}
+
 static void print_table_tensor(const loader_file *f, const loader_tensor *lt, const prep_stats *st,
                                const cli_opts *o, const analyze_result *res, int nres,
                                const double *alphas, double *const *sweep)
 {
-    char shape[256], a[32], b[32], c[32], d[32];
+    char shape[256], a[32], b[32];
     session_shape_str(lt, shape, sizeof shape);
     printf("%s  (%s)\n", lt->name, f->path);
     printf("  %s %s  %s values", dtype_name(lt->dtype), shape,
@@ -223,10 +233,8 @@ static void print_table_tensor(const loader_file *f, const loader_tensor *lt, co
         printf("  no finite values\n\n");
         return;
     }
-    printf("  mean %s  std %s  min %s  max %s  kurtosis %.3g\n",
-           util_fmt_si(a, sizeof a, st->mean, 4), util_fmt_si(b, sizeof b, st->std, 4),
-           util_fmt_si(c, sizeof c, st->min, 4), util_fmt_si(d, sizeof d, st->max, 4),
-           st->kurtosis);
+    print_stats(st);
+    printf("\n");
     printf("  %d bits %s, alpha %s, normalize %s, scales per %s\n", o->cfg.bits,
            o->cfg.is_signed ? "signed" : "unsigned",
            o->cfg.amode == ALPHA_VALUE ? util_fmt_exact(a, sizeof a, o->cfg.alpha)
@@ -624,7 +632,7 @@ static int cmp_rank(const void *a, const void *b)
 static void print_ranked(const loader_file *f, const loader_tensor *lt, const prep_stats *st,
                          const cli_opts *o, const analyze_result *res, int nres)
 {
-    char shape[256], a[32], b[32], c[32], d[32];
+    char shape[256], a[32], b[32];
     session_shape_str(lt, shape, sizeof shape);
     printf("%s  (%s)  %s %s  %s values\n", lt->name, f->path, dtype_name(lt->dtype), shape,
            util_fmt_si(a, sizeof a, (double)lt->count, 4));
@@ -632,10 +640,7 @@ static void print_ranked(const loader_file *f, const loader_tensor *lt, const pr
         printf("  no finite values\n\n");
         return;
     }
-    printf("  mean %s  std %s  min %s  max %s  kurtosis %.3g",
-           util_fmt_si(a, sizeof a, st->mean, 4), util_fmt_si(b, sizeof b, st->std, 4),
-           util_fmt_si(c, sizeof c, st->min, 4), util_fmt_si(d, sizeof d, st->max, 4),
-           st->kurtosis);
+    print_stats(st);
     if (st->nonfinite)
         printf("  (%llu non-finite left out)", (unsigned long long)st->nonfinite);
     printf("\n");

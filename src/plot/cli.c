@@ -51,6 +51,17 @@ static void *read_raw(loader_file *f, size_t ti, group_tensor *t)
     return buf;
 }
 
+/* Prepare a tensor from values already read in C order (a copy: the
+ * preparation sorts its buffer), instead of reading the file again. */
+static prep *prep_of_raw(const group_tensor *t, util_err *err)
+{
+    size_t esz = t->is_double ? sizeof(double) : sizeof(float);
+    void *cp = util_mallocarray(t->count ? (size_t)t->count : 1, esz);
+    memcpy(cp, t->vals, (size_t)t->count * esz);
+    return t->is_double ? prep_create_double(cp, t->count, NULL, err)
+                        : prep_create_float(cp, t->count, NULL, err);
+}
+
 /* channels: the first selected tensor, slices along --axis. */
 static int cli_channels(session *ses, plot_spec *s, FILE *csv)
 {
@@ -126,7 +137,8 @@ static int cli_compare(session *ses, plot_spec *s, FILE *csv)
     util_err err = { { 0 } };
     if (same && (!(bl = read_raw(fl, L.tensor, &s->raw)) || !(br = read_raw(fr, R.tensor, &s->raw2))))
         goto out;
-    if (!(pl = session_prepare(fl, L.tensor, NULL, &err)) || !(pr = session_prepare(fr, R.tensor, NULL, &err))) {
+    if (!(pl = same ? prep_of_raw(&s->raw, &err) : session_prepare(fl, L.tensor, NULL, &err)) ||
+        !(pr = same ? prep_of_raw(&s->raw2, &err) : session_prepare(fr, R.tensor, NULL, &err))) {
         fprintf(stderr, "apotview: %s\n", err.msg);
         goto out;
     }
