@@ -270,21 +270,21 @@ static int check_global(vm *v, const char *mod, const char *name, pk_obj *o)
 {
     o->type = PK_GLOBAL;
     o->s = util_asprintf("%s.%s", mod, name);
-    if (strcmp(mod, "collections") == 0 && strcmp(name, "OrderedDict") == 0)
-        o->i = G_ORDEREDDICT;
-    else if (strcmp(mod, "torch._utils") == 0 && strcmp(name, "_rebuild_tensor_v2") == 0)
-        o->i = G_REBUILD_V2;
-    else if (strcmp(mod, "torch._utils") == 0 && strcmp(name, "_rebuild_tensor") == 0)
-        o->i = G_REBUILD;
-    else if (strcmp(mod, "torch._utils") == 0 && strcmp(name, "_rebuild_parameter") == 0)
-        o->i = G_PARAM;
-    else if (strcmp(mod, "torch._utils") == 0 && strcmp(name, "_rebuild_parameter_with_state") == 0)
-        o->i = G_PARAM_STATE;
-    else if (strcmp(mod, "torch") == 0 && strcmp(name, "Size") == 0)
-        o->i = G_SIZE;
-    else if (strcmp(mod, "_codecs") == 0 && strcmp(name, "encode") == 0)
-        o->i = G_CODECS_ENCODE;
-    else if (strcmp(mod, "torch") == 0 || strcmp(mod, "torch.storage") == 0) {
+    static const struct { const char *mod, *name; int id; } allowed[] = {
+        { "collections", "OrderedDict", G_ORDEREDDICT },
+        { "torch._utils", "_rebuild_tensor_v2", G_REBUILD_V2 },
+        { "torch._utils", "_rebuild_tensor", G_REBUILD },
+        { "torch._utils", "_rebuild_parameter", G_PARAM },
+        { "torch._utils", "_rebuild_parameter_with_state", G_PARAM_STATE },
+        { "torch", "Size", G_SIZE },
+        { "_codecs", "encode", G_CODECS_ENCODE },
+    };
+    for (size_t k = 0; k < sizeof allowed / sizeof allowed[0]; k++)
+        if (strcmp(mod, allowed[k].mod) == 0 && strcmp(name, allowed[k].name) == 0) {
+            o->i = allowed[k].id;
+            return 0;
+        }
+    if (strcmp(mod, "torch") == 0 || strcmp(mod, "torch.storage") == 0) {
         for (size_t k = 0; k < sizeof storage_types / sizeof storage_types[0]; k++)
             if (strcmp(name, storage_types[k].name) == 0 &&
                 (strcmp(mod, "torch") == 0 || strcmp(name, "UntypedStorage") == 0)) {
