@@ -18,6 +18,7 @@ enum {
     OPT_DTYPE, OPT_APOT_K, OPT_FIGURE, OPT_SIZE, OPT_FONT, OPT_MONO, OPT_FORCE,
     OPT_SORT, OPT_MIN_COUNT, OPT_JOBS, OPT_TUI,
     OPT_DEMO, OPT_DEMO_SIZE, OPT_SEED, OPT_GRAN, OPT_AXIS, OPT_TOUR,
+    OPT_ENGINE,
 };
 
 static const struct option longopts[] = {
@@ -44,6 +45,7 @@ static const struct option longopts[] = {
     { "sort", required_argument, NULL, OPT_SORT },
     { "min-count", required_argument, NULL, OPT_MIN_COUNT },
     { "jobs", required_argument, NULL, OPT_JOBS },
+    { "engine", required_argument, NULL, OPT_ENGINE },
     { "demo", required_argument, NULL, OPT_DEMO },
     { "demo-size", required_argument, NULL, OPT_DEMO_SIZE },
     { "seed", required_argument, NULL, OPT_SEED },
@@ -102,6 +104,8 @@ void options_usage(FILE *fp)
 "      --sort=KEY           report order: file (default), name, size, error\n"
 "      --min-count=N        skip tensors with fewer than N elements\n"
 "      --jobs=N             tensors prepared in parallel (default: all CPUs)\n"
+"      --engine=E           report engine: auto (default; histogram for tensors\n"
+"                           of 2^20+ values), sorted or histogram\n"
 "\n"
 "Figures:\n"
 "      --figure=KIND        histogram (default), levels, sweep, bits, layers,\n"
@@ -280,6 +284,7 @@ int options_parse(int argc, char **argv, cli_opts *o)
     o->cfg.amode = ALPHA_MSE;
     o->format = FMT_TABLE;
     o->sort = "file";
+    o->engine = "auto";
     static const char *defaults[] = { "uniform", "pot", "apot" };
     for (int i = 0; i < 3; i++)
         o->schemes[o->nschemes++] = defaults[i];
@@ -426,6 +431,11 @@ int options_parse(int argc, char **argv, cli_opts *o)
                 return usage_error("--min-count must be a non-negative integer, not '%s'", optarg);
             break;
         }
+        case OPT_ENGINE:
+            if (strcmp(optarg, "auto") && strcmp(optarg, "sorted") && strcmp(optarg, "histogram"))
+                return usage_error("--engine must be auto, sorted or histogram, not '%s'", optarg);
+            o->engine = optarg;
+            break;
         case OPT_JOBS:
             if (parse_long(optarg, 1, 1024, &l) < 0)
                 return usage_error("--jobs must be 1..1024, not '%s'", optarg);

@@ -52,6 +52,7 @@ typedef struct cli_opts {
     const char *sort;     /* file|name|size|error */
     unsigned long long min_count;
     int jobs;
+    const char *engine;   /* auto|sorted|histogram (--report, --sweep) */
     int tour;             /* --tour: the viewer walks through the teaching steps */
     cli_file *files;
     int nfiles;

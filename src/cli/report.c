@@ -412,12 +412,15 @@ typedef struct titem {
     analyze_result res[OPTIONS_MAX_SCHEMES];
     double *sweep[OPTIONS_MAX_SCHEMES];
     uint64_t cost;           /* bytes the preparation holds at its peak */
+    int hist;                /* the histogram engine (prep.h) prepares it */
+    int threads;             /* threads for its passes (histogram engine) */
 } titem;
 
 typedef struct pool {
     const cli_opts *o;
     session *s;
     titem *items;
+    size_t *order;           /* processing order: largest first */
     size_t n, next;
     const double *alphas;
     pthread_mutex_t mu;
@@ -427,12 +430,112 @@ typedef struct pool {
     int failed;
 } pool;
 
+typedef struct held held;
+static void process_prep(pool *pl, titem *it, prep *p, int gneed, analyze_result *gres,
+                         const int *ghandled, const char *gerr, held *hd);
+
+/* Tensors of this many values or more get the histogram engine under
+ * --engine=auto: below it, sorting costs little and the search is dense. */
+#define HIST_MIN (1u << 20)
+
+/* Can the histogram engine answer everything asked of this tensor? It has
+ * no C order (per-channel/group scales, MX blocks), gives interpolated
+ * mse curves (--sweep) and quantiles (percentile, kl, aciq). */
+static int histogram_ok(const cli_opts *o, const loader_tensor *lt, int sweep)
+{
+    if (strcmp(o->engine, "sorted") == 0 || sweep || !lt->readable || !dtype_fits_float(lt->dtype) ||
+        group_needed(&o->cfg, o->schemes, o->nschemes))
+        return 0;
+    switch (o->cfg.amode) {
+    case ALPHA_MSE:
+    case ALPHA_MAX:
+    case ALPHA_VALUE:
+    case ALPHA_FILE:
+    case ALPHA_SIGMA:
+        break;
+    default:
+        return 0;
+    }
+    return strcmp(o->engine, "histogram") == 0 || lt->count >= HIST_MIN;
+}
+
+/* What a histogram prep reads from, held until it is freed. */
+struct held {
+    loader_rawview rv;
+    int have_raw;
+    const loader_tensor *t;
+    size_t esz;
+    void *buf;
+};
+
+static void convert_raw(void *ctx, uint64_t first, uint64_t n, float *dst)
+{
+    const held *h = ctx;
+    loader_tensor tt = *h->t;
+    tt.count = n;
+    tt.ndim = 1;
+    tt.shape[0] = n;
+    tt.fortran_order = 0;
+    loader_convert(&tt, h->rv.data + first * h->esz, dst, 0);
+}
+
+static prep *prepare_histogram(pool *pl, titem *it, held *h, util_err *err)
+{
+    loader_file *f = pl->s->files[it->file];
+    const loader_tensor *lt = &f->tensors[it->tensor];
+    prep_source src = { NULL, NULL, NULL, lt->count };
+    memset(h, 0, sizeof *h);
+    pthread_mutex_lock(&pl->file_mu[it->file]);
+    h->have_raw = loader_raw(f, it->tensor, &h->rv) == 0;
+    if (!h->have_raw)
+        h->buf = session_read(f, it->tensor, 0, err);
+    pthread_mutex_unlock(&pl->file_mu[it->file]);
+    if (h->have_raw) {
+        h->t = lt;
+        h->esz = dtype_size(lt->dtype);
+        loader_willneed(h->rv.map, h->rv.offset, h->rv.nbytes);
+        if (lt->dtype == DT_F32 && !lt->big_endian)
+            src.f32 = h->rv.data;
+        else {
+            src.convert = convert_raw;
+            src.ctx = h;
+        }
+    } else if (h->buf)
+        src.f32 = h->buf;
+    else
+        return NULL;
+    return prep_create_summary(&src, it->threads, err);
+}
+
+/* Free a prep and let go of what it read. */
+static void done_prep(prep *p, held *h)
+{
+    prep_free(p);
+    if (h->have_raw)
+        loader_release(h->rv.map, h->rv.offset, h->rv.nbytes);
+    free(h->buf);
+    memset(h, 0, sizeof *h);
+}
+
 static void process(pool *pl, titem *it)
 {
     const cli_opts *o = pl->o;
     loader_file *f = pl->s->files[it->file];
     const loader_tensor *lt = &f->tensors[it->tensor];
     util_err err = { { 0 } };
+    held hd;
+    memset(&hd, 0, sizeof hd);
+    if (it->hist) {
+        prep *hp = prepare_histogram(pl, it, &hd, &err);
+        if (!hp) {
+            fprintf(stderr, "apotview: %s\n", err.msg);
+            done_prep(NULL, &hd);
+            pl->failed = 1;
+            return;
+        }
+        process_prep(pl, it, hp, 0, NULL, NULL, NULL, &hd);
+        return;
+    }
     pthread_mutex_lock(&pl->file_mu[it->file]);
     int as_double = !dtype_fits_float(lt->dtype);
     void *buf = session_read(f, it->tensor, as_double, &err);
@@ -464,6 +567,19 @@ static void process(pool *pl, titem *it)
         pl->failed = 1;
         return;
     }
+    process_prep(pl, it, p, gneed, gres, ghandled, gfail ? gerr.msg : NULL, &hd);
+}
+
+/* Analyze a prepared tensor (either engine) into it->res. gneed..gerr: the
+ * per-channel/group results computed before the sort (sorted engine). */
+static void process_prep(pool *pl, titem *it, prep *p, int gneed, analyze_result *gres,
+                         const int *ghandled, const char *gerr, held *hd)
+{
+    const cli_opts *o = pl->o;
+    loader_file *f = pl->s->files[it->file];
+    const loader_tensor *lt = &f->tensors[it->tensor];
+    util_err err = { { 0 } };
+    int gfail = gerr != NULL;
     it->st = p->st;
     int nres = o->nschemes;
     analyze_cfg cfg = o->cfg;
@@ -484,7 +600,7 @@ static void process(pool *pl, titem *it)
                          sn ? " " : "", sn ? sn : "");
             }
             free(sn);
-            prep_free(p);
+            done_prep(p, hd);
             it->ok = 1;
             return;
         }
@@ -497,9 +613,9 @@ static void process(pool *pl, titem *it)
         }
     } else if (gfail || (cfg.gran == GRAN_TENSOR &&
                          analyze_tensor(p, &cfg, o->schemes, nres, 0, it->res, &err) < 0)) {
-        fprintf(stderr, "apotview: %s: %s: %s\n", f->path, lt->name, gfail ? gerr.msg : err.msg);
+        fprintf(stderr, "apotview: %s: %s: %s\n", f->path, lt->name, gfail ? gerr : err.msg);
         pl->failed = 1;
-        prep_free(p);
+        done_prep(p, hd);
         return;
     }
     if (gneed && p->st.n > 0) {
@@ -518,7 +634,7 @@ static void process(pool *pl, titem *it)
             eval_curve(p, &ls, o->cfg.normalize, pl->alphas, o->sweep_n, it->sweep[i]);
             levels_free(&ls);
         }
-    prep_free(p);
+    done_prep(p, hd);
     it->ok = 1;
 }
 
@@ -531,7 +647,7 @@ static void *worker(void *arg)
             pthread_mutex_unlock(&pl->mu);
             return NULL;
         }
-        titem *it = &pl->items[pl->next++];
+        titem *it = &pl->items[pl->order[pl->next++]];
         /* Start only when the memory budget allows (the largest tensor
          * always fits alone), so peak memory tracks the largest tensor. */
         while (pl->inflight > 0 && pl->inflight + it->cost > pl->budget)
@@ -544,6 +660,19 @@ static void *worker(void *arg)
         pthread_cond_broadcast(&pl->cv);
         pthread_mutex_unlock(&pl->mu);
     }
+}
+
+/* processing order: the costliest first, so the last ones to finish are
+ * small (ties: file order) */
+static const titem *order_items;
+
+static int cmp_cost(const void *a, const void *b)
+{
+    size_t x = *(const size_t *)a, y = *(const size_t *)b;
+    uint64_t cx = order_items[x].cost, cy = order_items[y].cost;
+    if (cx != cy)
+        return cx > cy ? -1 : 1;
+    return x < y ? -1 : x > y;
 }
 
 static const cli_opts *sort_opts;
@@ -840,25 +969,56 @@ int report_run(const cli_opts *o)
     }
     /* Plan: one item per selected tensor, each with its memory cost. */
     titem *items = util_calloc(s.nitems ? s.nitems : 1, sizeof *items);
-    uint64_t largest = 0;
+    uint64_t largest = 0, largest_bytes = 0, hist_total = 0;
+    int jobs = o->jobs > 0 ? o->jobs : util_ncpus();
     for (size_t i = 0; i < s.nitems; i++) {
         items[i].file = s.items[i].file;
         items[i].tensor = s.items[i].tensor;
-        const loader_tensor *lt = &s.files[items[i].file]->tensors[items[i].tensor];
+        loader_file *lf = s.files[items[i].file];
+        const loader_tensor *lt = &lf->tensors[items[i].tensor];
         uint64_t esz = dtype_fits_float(lt->dtype) ? 4 : 8;
-        /* values + sort scratch + prefix blocks */
-        items[i].cost = lt->count * esz * 2 + lt->count + 4096;
+        uint64_t bytes = lt->count * (dtype_size(lt->dtype) ? dtype_size(lt->dtype) : 4);
+        items[i].hist = histogram_ok(o, lt, alphas != NULL);
+        if (items[i].hist) {
+            /* its pages while the passes run (or a float copy when the
+             * format cannot lend them) plus the buckets */
+            loader_rawview rv;
+            items[i].cost = (loader_raw(lf, items[i].tensor, &rv) == 0 ? bytes : lt->count * 4) +
+                            ((uint64_t)4 << 20);
+            hist_total += lt->count;
+        } else
+            /* values + sort scratch + prefix blocks */
+            items[i].cost = lt->count * esz * 2 + lt->count + 4096;
         if (items[i].cost > largest)
             largest = items[i].cost;
+        if (bytes > largest_bytes)
+            largest_bytes = bytes;
     }
-    pool pl = { .o = o, .s = &s, .items = items, .n = s.nitems, .alphas = alphas };
+    /* A tensor bigger than a fair share of the histogram work gets every
+     * thread for its passes; the rest run one per worker, side by side. */
+    for (size_t i = 0; i < s.nitems; i++) {
+        const loader_tensor *lt = &s.files[items[i].file]->tensors[items[i].tensor];
+        items[i].threads = items[i].hist && lt->count * (uint64_t)jobs > hist_total ? jobs : 1;
+    }
+    size_t *order = util_mallocarray(s.nitems ? s.nitems : 1, sizeof *order);
+    for (size_t i = 0; i < s.nitems; i++)
+        order[i] = i;
+    order_items = items;
+    qsort(order, s.nitems, sizeof *order, cmp_cost);
+    pool pl = { .o = o, .s = &s, .items = items, .order = order, .n = s.nitems, .alphas = alphas };
+    /* peak memory: the largest preparation alone, or 2.5x the largest
+     * tensor's bytes for several at once */
     pl.budget = largest + largest / 4;
+    if (pl.budget < largest_bytes * 5 / 2)
+        pl.budget = largest_bytes * 5 / 2;
+    /* small tensors (biases, norms) need not wait for each other */
+    if (pl.budget < ((uint64_t)64 << 20))
+        pl.budget = (uint64_t)64 << 20;
     pthread_mutex_init(&pl.mu, NULL);
     pthread_cond_init(&pl.cv, NULL);
     pl.file_mu = util_calloc((size_t)(s.nfiles ? s.nfiles : 1), sizeof *pl.file_mu);
     for (int i = 0; i < s.nfiles; i++)
         pthread_mutex_init(&pl.file_mu[i], NULL);
-    int jobs = o->jobs > 0 ? o->jobs : util_ncpus();
     if ((size_t)jobs > s.nitems)
         jobs = s.nitems ? (int)s.nitems : 1;
     if (jobs <= 1)
@@ -910,8 +1070,11 @@ int report_run(const cli_opts *o)
         loader_file *f = s.files[it->file];
         const loader_tensor *lt = &f->tensors[it->tensor];
         double *const *sw = alphas ? it->sweep : NULL;
-        if (o->format == FMT_JSON)
-            json_array_append_new(tensors, json_tensor(f, lt, &it->st, o, it->res, nres, alphas, sw));
+        if (o->format == FMT_JSON) {
+            json_t *jt = json_tensor(f, lt, &it->st, o, it->res, nres, alphas, sw);
+            json_object_set_new(jt, "engine", json_string(it->hist ? "histogram" : "sorted"));
+            json_array_append_new(tensors, jt);
+        }
         else if (o->format == FMT_CSV)
             print_csv_tensor(f, lt, &it->st, o, it->res, nres, alphas, sw);
         else if (ranked)
@@ -934,6 +1097,7 @@ int report_run(const cli_opts *o)
         for (int k = 0; k < nres; k++)
             free(items[i].sweep[k]);
     free(items);
+    free(order);
     for (int i = 0; i < s.nfiles; i++)
         pthread_mutex_destroy(&pl.file_mu[i]);
     free(pl.file_mu);

@@ -341,6 +341,17 @@ static int gguf_open(loader_file *f, util_err *err)
     return 0;
 }
 
+static int gguf_raw(loader_file *f, size_t i, loader_rawview *v)
+{
+    loader_map *m = f->priv;
+    loader_tensor *t = &f->tensors[i];
+    int ty = (int)(uintptr_t)t->priv;
+    if (ty == GGML_Q8_0 || ty == GGML_Q4_0)
+        return -1;   /* blocks with scales: read() dequantizes them */
+    *v = (loader_rawview){ m->data + t->offset, m, t->offset, t->nbytes };
+    return 0;
+}
+
 static int gguf_read(loader_file *f, size_t i, void *dst, int as_double, util_err *err)
 {
     loader_map *m = f->priv;
@@ -394,5 +405,6 @@ const loader_format gguf_format = {
     .probe = gguf_probe,
     .open = gguf_open,
     .read = gguf_read,
+    .raw = gguf_raw,
     .close = gguf_close,
 };

@@ -158,6 +158,18 @@ void loader_release(const loader_map *m, uint64_t off, uint64_t len)
     madvise((void *)(m->data + a), (size_t)(e - a), MADV_DONTNEED);
 }
 
+void loader_willneed(const loader_map *m, uint64_t off, uint64_t len)
+{
+    if (!m->mapped || len == 0)
+        return;
+    long pg = sysconf(_SC_PAGESIZE);
+    uint64_t a = off / (uint64_t)pg * (uint64_t)pg;
+    uint64_t e = off + len;
+    if (e > m->size)
+        e = m->size;
+    madvise((void *)(m->data + a), (size_t)(e - a), MADV_WILLNEED);
+}
+
 void loader_unmap(loader_map *m)
 {
     if (m->mapped)
@@ -284,6 +296,18 @@ int loader_read(loader_file *f, size_t i, void *dst, int as_double, util_err *er
         return -1;
     }
     return f->fmt->read(f, i, dst, as_double, err);
+}
+
+int loader_raw(loader_file *f, size_t i, loader_rawview *v)
+{
+    memset(v, 0, sizeof *v);
+    if (i >= f->ntensors || !f->tensors[i].readable || !f->fmt->raw)
+        return -1;
+    if (f->fmt->raw(f, i, v) < 0 || !v->data) {
+        memset(v, 0, sizeof *v);
+        return -1;
+    }
+    return 0;
 }
 
 void loader_close(loader_file *f)

@@ -56,6 +56,7 @@ typedef struct loader_opts {
 } loader_opts;
 
 struct loader_format;
+struct loader_rawview;
 
 typedef struct loader_file {
     char *path;
@@ -81,6 +82,9 @@ typedef struct loader_format {
     int (*read)(loader_file *f, size_t i, void *dst, int as_double, util_err *err);
     /* Free priv and per-tensor priv. */
     void (*close)(loader_file *f);
+    /* Optional (NULL: never): tensor i's storage as it lies in a mapping of
+     * the file, when it is one contiguous, uncompressed run (loader_raw). */
+    int (*raw)(loader_file *f, size_t i, struct loader_rawview *v);
 } loader_format;
 
 /* Open a file (or directory, for formats that accept one). */
@@ -122,6 +126,25 @@ void loader_unmap(loader_map *m);
  * been converted (they are re-read from the file if touched again), so a
  * read does not hold the file and its converted copy at once. */
 void loader_release(const loader_map *m, uint64_t off, uint64_t len);
+/* Ask the kernel to start reading [off, off + len) of a mapping ahead of
+ * use (a file not in the page cache is read while the first pages are
+ * being worked on). */
+void loader_willneed(const loader_map *m, uint64_t off, uint64_t len);
+
+/* Tensor i's raw storage in place: data holds t->count elements of
+ * t->dtype in storage order (byte order t->big_endian; Fortran order when
+ * t->fortran_order), valid until loader_close. Whole-tensor statistics do
+ * not care about the order, so the report reads them from here without a
+ * copy (and drops the pages afterwards with loader_release(map, offset,
+ * nbytes)). Returns 0, or -1 when the format or the tensor has no such
+ * view (compressed, strided, quantized, not mapped): not an error, the
+ * caller reads the tensor instead. */
+typedef struct loader_rawview {
+    const unsigned char *data;
+    const loader_map *map;
+    uint64_t offset, nbytes;   /* of data inside map */
+} loader_rawview;
+int loader_raw(loader_file *f, size_t i, loader_rawview *v);
 
 /* Convert `count` elements of raw storage (src) described by t into dst,
  * reordering from Fortran to C order when t->fortran_order. */

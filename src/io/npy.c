@@ -318,6 +318,14 @@ static int npy_read(loader_file *f, size_t i, void *dst, int as_double, util_err
     return 0;
 }
 
+static int npy_raw(loader_file *f, size_t i, loader_rawview *v)
+{
+    loader_map *m = f->priv;
+    loader_tensor *t = &f->tensors[i];
+    *v = (loader_rawview){ m->data + t->offset, m, t->offset, t->nbytes };
+    return 0;
+}
+
 static void npy_close(loader_file *f)
 {
     loader_map *m = f->priv;
@@ -334,5 +342,6 @@ const loader_format npy_format = {
     .probe = npy_probe,
     .open = npy_open,
     .read = npy_read,
+    .raw = npy_raw,
     .close = npy_close,
 };

@@ -369,6 +369,15 @@ static int st_read(loader_file *f, size_t i, void *dst, int as_double, util_err 
     return 0;
 }
 
+static int st_raw(loader_file *f, size_t i, loader_rawview *v)
+{
+    st_model *md = f->priv;
+    loader_tensor *t = &f->tensors[i];
+    st_shard *s = &md->shards[(uintptr_t)t->priv];
+    *v = (loader_rawview){ s->map.data + t->offset, &s->map, t->offset, t->nbytes };
+    return 0;
+}
+
 static void st_close(loader_file *f)
 {
     st_model *md = f->priv;
@@ -389,5 +398,6 @@ const loader_format safetensors_format = {
     .probe = st_probe,
     .open = st_open,
     .read = st_read,
+    .raw = st_raw,
     .close = st_close,
 };

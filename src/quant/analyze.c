@@ -102,6 +102,24 @@ double analyze_lloyd_mse(const prep *p, int normalize, size_t L, void *cache)
             return c->mse[i];
     double *lev = util_mallocarray(L, sizeof *lev);
     double m = lloyd_levels(p, normalize, L, lev);
+    if (p->sm && !isnan(m)) {
+        /* the histogram engine: lloyd's own mse is interpolated; evaluate
+         * its levels exactly like any level set (prep.h) */
+        double a = fmax(fabs(lev[0]), fabs(lev[L - 1]));
+        if (a > 0) {
+            levelset ls;
+            levels_alloc(&ls, "lloyd-max", 0, 1, L);
+            for (size_t k = 0; k < L; k++) {
+                ls.v[k] = lev[k] / a;
+                ls.terms[k] = -1;
+            }
+            eval_result r;
+            util_err e = { { 0 } };
+            if (eval_full(p, &ls, a, normalize, &r, NULL, &e) == 0)
+                m = r.mse;
+            levels_free(&ls);
+        }
+    }
     free(lev);
     if (c && c->n < OPT_CACHE) {
         c->L[c->n] = L;
@@ -167,8 +185,8 @@ static int one(const prep *p, const analyze_cfg *cfg, const char *scheme, int wa
     return 0;
 }
 
-int analyze_tensor(const prep *p, const analyze_cfg *cfg, const char *const *schemes,
-                   int nschemes, int want_opt, analyze_result *out, util_err *err)
+static int analyze_once(const prep *p, const analyze_cfg *cfg, const char *const *schemes,
+                        int nschemes, int want_opt, analyze_result *out, util_err *err)
 {
     if (cfg->normalize && !eval_can_normalize(p)) {
         util_err_set(err, "cannot normalize: the standard deviation is %s",
@@ -218,4 +236,25 @@ int analyze_tensor(const prep *p, const analyze_cfg *cfg, const char *const *sch
         out[i].gap_to_optimal_db = e == lm ? 0 : lm > 0 ? 10 * log10(e / lm) : e > 0 ? INFINITY : 0;
     }
     return 0;
+}
+
+/* The histogram engine (prep.h) answers in two rounds: the first searches
+ * on interpolated sums and notes every boundary its full evaluations need,
+ * one pass over the values resolves them, and the second round finds the
+ * same alphas again and evaluates them exactly. */
+int analyze_tensor(const prep *p, const analyze_cfg *cfg, const char *const *schemes,
+                   int nschemes, int want_opt, analyze_result *out, util_err *err)
+{
+    if (!p->sm)
+        return analyze_once(p, cfg, schemes, nschemes, want_opt, out, err);
+    prep_summary_record(p, 1);
+    int r = analyze_once(p, cfg, schemes, nschemes, want_opt, out, err);
+    prep_summary_record(p, 0);
+    if (r < 0 || prep_summary_resolve(p, err) < 0)
+        return -1;
+    r = analyze_once(p, cfg, schemes, nschemes, want_opt, out, err);
+    for (int i = 0; r == 0 && i < nschemes; i++)
+        if (out[i].ok && out[i].opt_alpha == out[i].r.alpha)
+            out[i].opt_mse = out[i].r.mse;
+    return r;
 }

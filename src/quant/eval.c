@@ -35,8 +35,10 @@ static void xform(const prep *p, int normalize, double *m, double *s)
  * brute force would, is below bx (le: at most bx). The search runs in w
  * units; the few values next to the boundary are then checked in x units
  * so that rounding of m + s bx never miscounts a value on the boundary. */
-static uint64_t rank_x(const prep *p, double m, double s, double bx, int le)
+static uint64_t rank_x(const prep *p, double m, double s, double bx, int le, int rec)
 {
+    if (p->sm)
+        return prep_summary_rank_x(p, m, s, bx, le, rec);
     double bw = m + s * bx;
     uint64_t i = le ? prep_rank_le(p, bw) : prep_rank_lt(p, bw);
     const uint64_t n = p->st.n;
@@ -101,6 +103,22 @@ double eval_shift(const prep *p, const levelset *ls, double alpha, int normalize
 
 enum { WANT_FULL = 1, WANT_LLOYD = 2 };
 
+/* A run's sums and its end values. The histogram engine answers exactly
+ * only for full evaluations (resolved boundaries); searches always get its
+ * interpolation, so they find the same alpha before and after resolving. */
+static void run_sums(const prep *p, uint64_t i, uint64_t j, int exact, dd *s1, dd *s2)
+{
+    if (p->sm)
+        prep_summary_range_sums(p, i, j, exact, s1, s2);
+    else
+        prep_range_sums(p, i, j, s1, s2);
+}
+
+static double run_value(const prep *p, uint64_t i)
+{
+    return p->sm ? prep_summary_value_at(p, i, 1) : prep_value(p, i);
+}
+
 typedef struct walk_out {
     double sse;             /* in x units */
     double maxerr;
@@ -125,7 +143,7 @@ static void walk(const prep *p, const levelset *ls, double alpha, int normalize,
         uint64_t end;
         if (k + 1 < ls->n) {
             double bx = sh + alpha * 0.5 * (ls->v[k] + ls->v[k + 1]);
-            end = rank_x(p, m, s, bx, 0);
+            end = rank_x(p, m, s, bx, 0, want & WANT_FULL);
             if (end < start)
                 end = start;
         } else
@@ -138,15 +156,15 @@ static void walk(const prep *p, const levelset *ls, double alpha, int normalize,
         double q = sh + alpha * ls->v[k];
         double t = (m + s * q) - org;
         dd s1, s2;
-        prep_range_sums(p, start, end, &s1, &s2);
+        run_sums(p, start, end, want & WANT_FULL, &s1, &s2);
         dd e = dd_add(s2, dd_mul_dd_d(s1, -2.0 * t));
         e = dd_add(e, dd_mul_dd_d(dd_prod(t, t), (double)cnt));
         if (e.hi < 0)
             e.hi = e.lo = 0;
         sse = dd_add(sse, e);
         if (want & WANT_FULL) {
-            double e0 = fabs((prep_value(p, start) - m) / s - q);
-            double e1 = fabs((prep_value(p, end - 1) - m) / s - q);
+            double e0 = fabs((run_value(p, start) - m) / s - q);
+            double e1 = fabs((run_value(p, end - 1) - m) / s - q);
             if (e0 > o->maxerr)
                 o->maxerr = e0;
             if (e1 > o->maxerr)
@@ -243,8 +261,8 @@ int eval_full(const prep *p, const levelset *ls, double alpha, int normalize,
     /* clipped: |x| > alpha (unsigned: x > alpha or x < 0); affine: outside
      * shift -+ alpha */
     double sh = eval_shift(p, ls, alpha, normalize);
-    uint64_t above = p->st.n - rank_x(p, m, s, sh + alpha, 1);
-    uint64_t below = rank_x(p, m, s, ls->asym ? sh - alpha : ls->is_signed ? -alpha : 0, 0);
+    uint64_t above = p->st.n - rank_x(p, m, s, sh + alpha, 1, 1);
+    uint64_t below = rank_x(p, m, s, ls->asym ? sh - alpha : ls->is_signed ? -alpha : 0, 0, 1);
     r->clipped = (double)(above + below) / n;
     return 0;
 }
@@ -288,6 +306,20 @@ double eval_best_alpha(const prep *p, const levelset *ls, int normalize, double 
         if (mse_out)
             *mse_out = p->st.n ? 0 : NAN;
         return amax > 0 ? amax : 1.0;
+    }
+    /* the histogram engine's second round: the first one's answer */
+    uint64_t key = 0;
+    if (p->sm) {
+        double got[2];
+        key = prep_hash(0, "best", 4);
+        key = prep_hash(key, ls->v, ls->n * sizeof *ls->v);
+        int f[3] = { ls->asym, ls->is_signed, normalize };
+        key = prep_hash(key, f, sizeof f);
+        if (prep_summary_memo_get(p, key, got, 2) == 0) {
+            if (mse_out)
+                *mse_out = got[1];
+            return got[0];
+        }
     }
     /* A large tensor's mse(alpha) is smooth (its jaggedness shrinks like
      * 1/sqrt(N)), so fewer scan points and candidates find the same
@@ -359,6 +391,10 @@ double eval_best_alpha(const prep *p, const levelset *ls, int normalize, double 
     free(mse);
     if (mse_out)
         *mse_out = best_e;
+    if (p->sm) {
+        double put[2] = { best_a, best_e };
+        prep_summary_memo_put(p, key, put, 2);
+    }
     return best_a;
 }
 
@@ -367,10 +403,10 @@ void eval_histogram(const prep *p, int normalize, double lo, double hi,
 {
     double m, s;
     xform(p, normalize, &m, &s);
-    uint64_t prev = rank_x(p, m, s, lo, 0);
+    uint64_t prev = rank_x(p, m, s, lo, 0, 0);
     for (int b = 0; b < nbins; b++) {
         double edge = lo + (hi - lo) * (b + 1) / nbins;
-        uint64_t r = rank_x(p, m, s, b + 1 == nbins ? hi : edge, 0);
+        uint64_t r = rank_x(p, m, s, b + 1 == nbins ? hi : edge, 0, 0);
         counts[b] = r >= prev ? r - prev : 0;
         prev = r;
     }

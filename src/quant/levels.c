@@ -291,6 +291,7 @@ int levels_build(const char *scheme, int bits, int is_signed,
 
 void levels_alloc(levelset *out, const char *name, int bits, int is_signed, size_t n)
 {
+    memset(out, 0, sizeof *out);
     out->scheme = name;
     out->bits = bits;
     out->is_signed = is_signed;

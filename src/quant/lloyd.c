@@ -218,29 +218,68 @@ static int swap_move(const prep *p, size_t L, double *c, uint64_t *r, int varian
     return 1;
 }
 
+/* The exact optimum: dynamic programming over contiguous runs of the
+ * sorted values, D_k[j] = min_i D_{k-1}[i] + sse(i, j). The best i is
+ * monotone in j (the cost of 1-D k-means is Monge), so each layer is found
+ * by divide and conquer in O(n log n) with O(1) run costs from prefix sums
+ * (doubles about the origin: they only choose the runs; the levels and
+ * the mse are recomputed exactly afterwards). */
+typedef struct dpx {
+    const double *P1, *P2, *D;
+    double *E;
+    uint32_t *arg;
+} dpx;
+
+static inline double dp_sse(const dpx *x, size_t i, size_t j)
+{
+    if (j <= i)
+        return 0;
+    double s1 = x->P1[j] - x->P1[i], s2 = x->P2[j] - x->P2[i];
+    double v = s2 - s1 * s1 / (double)(j - i);
+    return v > 0 ? v : 0;
+}
+
+static void dp_layer(const dpx *x, size_t lo, size_t hi, size_t olo, size_t ohi)
+{
+    while (lo <= hi) {
+        size_t mid = lo + (hi - lo) / 2, top = ohi < mid ? ohi : mid, bi = olo;
+        double best = INFINITY;
+        for (size_t i = olo; i <= top; i++) {
+            double v = x->D[i] + dp_sse(x, i, mid);
+            if (v < best) {
+                best = v;
+                bi = i;
+            }
+        }
+        x->E[mid] = best;
+        x->arg[mid] = (uint32_t)bi;
+        if (mid > lo)
+            dp_layer(x, lo, mid - 1, olo, bi);
+        lo = mid + 1;
+        olo = bi;
+    }
+}
+
 static void exact_dp(const prep *p, size_t L, double *c)
 {
     size_t n = (size_t)p->st.n;
+    double *P1 = util_mallocarray(n + 1, sizeof *P1), *P2 = util_mallocarray(n + 1, sizeof *P2);
     double *D = util_mallocarray(n + 1, sizeof *D), *E = util_mallocarray(n + 1, sizeof *E);
     uint32_t *arg = util_mallocarray(L * (n + 1), sizeof *arg);
+    P1[0] = P2[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = prep_value(p, i) - p->origin;
+        P1[i + 1] = P1[i] + d;
+        P2[i + 1] = P2[i] + d * d;
+    }
+    dpx x = { P1, P2, D, E, NULL };
     for (size_t j = 0; j <= n; j++) {
-        D[j] = j ? run_sse(p, 0, j, NULL) : 0;
+        D[j] = dp_sse(&x, 0, j);
         arg[j] = 0;
     }
     for (size_t k = 1; k < L; k++) {
-        for (size_t j = 0; j <= n; j++) {
-            double best = D[j];
-            uint32_t bi = (uint32_t)j;
-            for (size_t i = 1; i < j; i++) {
-                double v = D[i] + run_sse(p, i, j, NULL);
-                if (v < best) {
-                    best = v;
-                    bi = (uint32_t)i;
-                }
-            }
-            E[j] = best;
-            arg[k * (n + 1) + j] = bi;
-        }
+        x.arg = arg + k * (n + 1);
+        dp_layer(&x, 0, n, 0, n);
         memcpy(D, E, (n + 1) * sizeof *D);
     }
     size_t j = n;
@@ -252,6 +291,8 @@ static void exact_dp(const prep *p, size_t L, double *c)
             c[k] = prep_value(p, i < n ? i : n - 1);
         j = i;
     }
+    free(P1);
+    free(P2);
     free(D);
     free(E);
     free(arg);
@@ -265,6 +306,20 @@ double lloyd_levels(const prep *p, int normalize, size_t L, double *lev)
         for (size_t k = 0; k < L; k++)
             lev[k] = 0;
         return NAN;
+    }
+    /* the histogram engine's second round: the first one's answer (prep.h) */
+    uint64_t key = 0;
+    if (p->sm) {
+        uint64_t f[2] = { L, (uint64_t)normalize };
+        key = prep_hash(prep_hash(0, "lloyd", 5), f, sizeof f);
+        double *got = util_mallocarray(L + 1, sizeof *got);
+        int hit = prep_summary_memo_get(p, key, got, L + 1) == 0;
+        if (hit)
+            memcpy(lev, got, L * sizeof *lev);
+        double e = got[L];
+        free(got);
+        if (hit)
+            return e;
     }
     double m = 0, s = 1;
     if (normalize && n >= 2 && p->st.std > 0 && isfinite(p->st.std)) {
@@ -280,8 +335,11 @@ double lloyd_levels(const prep *p, int normalize, size_t L, double *lev)
      * costs O(L log N) per iteration); the Gaussian-quantizer start comes
      * first because on weights it is usually the best. */
     int large = (double)n * (double)L > 1e8;
+    /* small tensors: the exact optimum (exact_dp) instead of restarts */
+    int exact = !p->sm && L > 1 && n > L && n < UINT32_MAX &&
+                (double)n * (double)L * log2((double)n + 1) <= 1.5e7;
     int nrand = n * L <= 200000 ? 40 : large ? 0 : 6;
-    int ninit = large ? 2 : 3 + nrand;
+    int ninit = exact ? 0 : large ? 2 : 3 + nrand;
     long maxit = large ? 1500 : LLOYD_MAXIT;
     for (int pass = 0; pass < ninit; pass++) {
         int init = pass == 0 ? 2 : pass == 2 ? 0 : pass;
@@ -309,9 +367,10 @@ double lloyd_levels(const prep *p, int normalize, size_t L, double *lev)
     /* local search on the best: move the level whose removal costs least
      * into the run with the largest error, run Lloyd again, keep it when
      * better */
-    /* small tensors: also the exact optimum by dynamic programming over
-     * contiguous runs of the sorted values (O(L n^2)); Lloyd from it stays */
-    if ((double)n * (double)n * (double)L <= 5e6 && L > 1 && n > L) {
+    /* small tensors: the exact optimum by dynamic programming over
+     * contiguous runs of the sorted values (O(L n log n)); Lloyd from it
+     * stays there, and no local search can improve it */
+    if (exact) {
         exact_dp(p, L, c);
         double sse = lloyd_run(p, L, c, r, prev, &iters, maxit);
         if (sse < best_sse) {
@@ -320,7 +379,7 @@ double lloyd_levels(const prep *p, int normalize, size_t L, double *lev)
         }
     }
     int full = n * L <= 200000;   /* small: try every merge, else the 3 cheapest */
-    for (int round = 0; round < 64; round++) {
+    for (int round = 0; round < 64 && !exact; round++) {
         int improved = 0;
         int tries = full ? (int)L - 1 : 3;
         long nsplit = full ? (long)L : 1;
@@ -347,5 +406,13 @@ double lloyd_levels(const prep *p, int normalize, size_t L, double *lev)
     free(best);
     free(r);
     free(prev);
-    return best_sse / (s * s) / (double)n;
+    double e = best_sse / (s * s) / (double)n;
+    if (p->sm) {
+        double *put = util_mallocarray(L + 1, sizeof *put);
+        memcpy(put, lev, L * sizeof *lev);
+        put[L] = e;
+        prep_summary_memo_put(p, key, put, L + 1);
+        free(put);
+    }
+    return e;
 }

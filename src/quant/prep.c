@@ -369,6 +369,10 @@ void prep_free(prep *p)
 {
     if (!p)
         return;
+    if (p->sm) {
+        prep_summary_free(p);
+        return;
+    }
     struct prep_ext *x = (struct prep_ext *)p;
     free(p->f);
     free(p->d);
@@ -422,6 +426,8 @@ uint64_t prep_rank_lt(const prep *p, double w)
 {
     if (isnan(w))
         return 0;
+    if (p->sm)
+        return prep_summary_rank_w(p, w);
     SEARCH(LT)
 }
 
@@ -429,6 +435,8 @@ uint64_t prep_rank_le(const prep *p, double w)
 {
     if (isnan(w))
         return 0;
+    if (p->sm)
+        return prep_summary_rank_w(p, w);
     SEARCH(LE)
 }
 
@@ -459,6 +467,10 @@ void prep_range_sums(const prep *p, uint64_t i, uint64_t j, dd *s1, dd *s2)
     *s2 = z;
     if (j <= i)
         return;
+    if (p->sm) {
+        prep_summary_sums_approx(p, i, j, s1, s2);
+        return;
+    }
     uint64_t bi = (i + PREP_BLOCK - 1) / PREP_BLOCK; /* first full block */
     uint64_t bj = j / PREP_BLOCK;                     /* end of full blocks */
     if (bj <= bi) {

@@ -41,8 +41,12 @@ typedef struct prep_stats {
     double sumsq;          /* sum of w^2 */
 } prep_stats;
 
+struct prep_summary;
+
 typedef struct prep {
     prep_stats st;
+    struct prep_summary *sm; /* non-NULL: the histogram engine (below); f, d,
+                                p1, p2 are then NULL */
     int is_double;
     float *f;              /* sorted finite values (when !is_double) */
     double *d;             /* sorted finite values (when is_double) */
@@ -58,8 +62,12 @@ prep *prep_create_float(float *vals, uint64_t count, prep_progress *pg, util_err
 prep *prep_create_double(double *vals, uint64_t count, prep_progress *pg, util_err *err);
 void prep_free(prep *p);
 
+double prep_summary_value(const prep *p, uint64_t i);
+
 static inline double prep_value(const prep *p, uint64_t i)
 {
+    if (p->sm)
+        return prep_summary_value(p, i);
     return p->is_double ? p->d[i] : (double)p->f[i];
 }
 
@@ -69,6 +77,69 @@ uint64_t prep_rank_lt(const prep *p, double w);
 uint64_t prep_rank_le(const prep *p, double w);
 /* Sums of (w - origin) and (w - origin)^2 over sorted indices [i, j). */
 void prep_range_sums(const prep *p, uint64_t i, uint64_t j, dd *s1, dd *s2);
+
+/*
+ * The histogram engine: the same prep interface without sorting or copying
+ * the values, for whole-model reports on large tensors (summary.c).
+ *
+ * One pass over the values fills 65536 buckets keyed by the top 16 bits of
+ * each float (sign, exponent, 7 mantissa bits: a bucket spans 1/128 of an
+ * octave). A value is edge + m * ulp with m its low 16 bits, so the
+ * integer sums of m and m^2 give each bucket's count, sum and sum of
+ * squares exactly; cumulative sums over the ordered buckets replace the
+ * per-value prefix sums. Ranks, sums and values inside a bucket are
+ * interpolated (a uniform spread, corrected to the bucket's exact totals):
+ * good enough for searching alpha, and the same whether or not anything
+ * was resolved, so a search gives the same alpha twice.
+ *
+ * Exact answers: while recording is on, every decision boundary that an
+ * evaluation with WANT_FULL asks for (eval.c) is noted; prep_summary_resolve
+ * then makes one more pass over the values that counts, sums and finds the
+ * neighbours of every noted boundary exactly, in the bucket that holds it.
+ * After that, eval_full() at the same boundaries is exact, to the same
+ * comparison in x units as the sorted engine makes. Memory: about 3 MiB per
+ * prep plus 2 MiB per thread while a pass runs; the values are never copied.
+ *
+ * Stats: count, n, mean, std, min, max and sumsq are exact (as the sorted
+ * engine's); the kurtosis takes each bucket's exact mean and variance and
+ * a uniform spread within it (relative error below 1e-5).
+ */
+typedef struct prep_source {
+    /* count little-endian float32 values, any alignment; or NULL and: */
+    const unsigned char *f32;
+    /* convert values [first, first + n) to float into dst (thread-safe) */
+    void (*convert)(void *ctx, uint64_t first, uint64_t n, float *dst);
+    void *ctx;
+    uint64_t count;
+} prep_source;
+
+/* The source must stay readable until prep_summary_resolve() has run (or
+ * the prep is freed). nthreads: threads for each pass (>= 1). */
+prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err);
+/* Note (on) or stop noting the boundaries that full evaluations ask for. */
+void prep_summary_record(const prep *p, int on);
+/* One pass over the values that resolves every noted boundary. */
+int prep_summary_resolve(const prep *p, util_err *err);
+/* Boundaries asked for while not recording and not resolved (each answer
+ * was interpolated). */
+uint64_t prep_summary_misses(const prep *p);
+/* For eval.c: the number of values whose (w - m) / s is < bx (<= when le);
+ * exact when resolved, recorded when rec and recording. */
+uint64_t prep_summary_rank_x(const prep *p, double m, double s, double bx, int le, int rec);
+/* For eval.c: the exact range sums / value at a resolved rank (or 0, n),
+ * interpolated otherwise (and counted as a miss when exact is asked). */
+void prep_summary_range_sums(const prep *p, uint64_t i, uint64_t j, int exact, dd *s1, dd *s2);
+double prep_summary_value_at(const prep *p, uint64_t i, int exact);
+/* A memo for the two rounds of analyze.c: a search stores its answer
+ * (n doubles) under a key, the second round reads it back instead of
+ * searching again. get returns 0 when found. prep_hash: FNV-1a. */
+int prep_summary_memo_get(const prep *p, uint64_t key, double *v, size_t n);
+void prep_summary_memo_put(const prep *p, uint64_t key, const double *v, size_t n);
+uint64_t prep_hash(uint64_t h, const void *data, size_t len);
+/* Behind prep_free, prep_rank_lt/le and prep_range_sums (interpolated). */
+void prep_summary_free(prep *p);
+uint64_t prep_summary_rank_w(const prep *p, double w);
+void prep_summary_sums_approx(const prep *p, uint64_t i, uint64_t j, dd *s1, dd *s2);
 
 /* Sort helpers, exposed for tests and benchmarks (LSD radix on the bits). */
 void prep_sort_float(float *v, uint64_t n, float *scratch);

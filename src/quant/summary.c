@@ -1,0 +1,964 @@
+/*
+ * summary.c - the histogram engine behind prep_create_summary (prep.h).
+ *
+ * Buckets are addressed two ways: by raw key k (the top 16 bits of a
+ * float: sign, 8 exponent bits, 7 mantissa bits) while counting, and by
+ * ordered index b (ascending value) for prefix sums and searches. A value in
+ * bucket k is sigma * (e + m * u) with sigma its sign, e the bucket's
+ * smallest magnitude, u the float spacing there and m the low 16 bits;
+ * sums of m (< 2^16 each) and m^2 (< 2^32) are kept as 64-bit integers,
+ * which cannot overflow below 2^31 values per bucket and thread.
+ */
+#include "config.h"
+#include "quant/prep.h"
+
+#include <float.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NB 65536u
+#define CHUNK 8192u
+
+#if defined(__GNUC__) && !defined(__clang__)
+#define VECTORIZE __attribute__((optimize("O3")))
+#else
+#define VECTORIZE
+#endif
+
+typedef struct hb {
+    uint64_t c, s1, s2;
+    uint32_t mx, mninv;      /* largest m and 0xFFFF - smallest m (0 when empty) */
+} hb;
+
+typedef struct squery {      /* a boundary: values with (w - m) / s < bx (<= if le) */
+    double m, s, bx;
+    int le;
+    uint64_t rank;           /* when resolved */
+} squery;
+
+typedef struct srank {       /* an exact position in the sorted order */
+    uint64_t rank;
+    dd s1, s2;               /* sums of (w - origin), ^2 over the first rank values */
+    double below, above;     /* the values at rank - 1 and rank (NaN: none) */
+} srank;
+
+struct prep_summary {
+    prep_source src;
+    int nthreads;
+    uint64_t *C;             /* NB + 1 cumulative counts (ordered buckets) */
+    float *bmin, *bmax;      /* NB: each bucket's smallest and largest value */
+    dd *P1, *P2;             /* NB + 1 cumulative sums of (w - origin), ^2 */
+    int recording;
+    squery *done;            /* resolved, sorted by (m, s, bx, le) */
+    size_t ndone;
+    squery *pend;            /* noted, not yet resolved */
+    size_t npend, cappend;
+    srank *rk;               /* sorted by rank, unique */
+    size_t nrk;
+    uint64_t misses;
+    struct memo *memo;
+};
+
+typedef struct memo {
+    struct memo *next;
+    uint64_t key;
+    size_t n;
+    double v[];
+} memo;
+
+static void *grow(void *p, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        abort();
+    return util_realloc(p, n * size);
+}
+
+/* ---- bucket geometry ------------------------------------------------- */
+
+static inline unsigned ord_of_key(unsigned k) { return k ^ ((k & 0x8000u) ? 0xFFFFu : 0x8000u); }
+static inline unsigned key_of_ord(unsigned b) { return b ^ ((b & 0x8000u) ? 0x8000u : 0xFFFFu); }
+static inline int key_finite(unsigned k) { return ((k >> 7) & 0xFFu) != 0xFFu; }
+
+static inline double key_emag(unsigned k)
+{
+    uint32_t u = (uint32_t)(k & 0x7FFFu) << 16;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+static inline double key_ulp(unsigned k)
+{
+    int e = (int)((k >> 7) & 0xFFu);
+    return ldexp(1.0, (e ? e : 1) - 150);
+}
+
+/* Value range [lo, hi] of ordered bucket b. */
+static void bucket_range(unsigned b, double *lo, double *hi)
+{
+    unsigned k = key_of_ord(b);
+    double e = key_emag(k), w = 65536.0 * key_ulp(k);
+    if (k & 0x8000u) {
+        *lo = -(e + w);
+        *hi = -e;
+    } else {
+        *lo = e;
+        *hi = e + w;
+    }
+}
+
+/* Sums of (x - o) and (x - o)^2 over c values of bucket k whose low bits
+ * sum to s1 and their squares to s2. */
+static void bucket_sums(unsigned k, uint64_t c, uint64_t s1, uint64_t s2, double o, dd *r1, dd *r2)
+{
+    double sg = (k & 0x8000u) ? -1.0 : 1.0;
+    double u = sg * key_ulp(k);
+    dd a = dd_add_d((dd){ sg * key_emag(k), 0 }, -o); /* A = sigma e - o, exact */
+    double dc = (double)c, d1 = (double)s1, d2 = (double)s2;
+    /* sum (A + u m) = c A + u S1 */
+    *r1 = dd_add(dd_mul_dd_d(a, dc), dd_prod(u, d1));
+    /* sum (A + u m)^2 = c A^2 + 2 A u S1 + u^2 S2 */
+    dd a2 = dd_add_d(dd_prod(a.hi, a.hi), 2.0 * a.hi * a.lo);
+    dd t = dd_mul_dd_d(a2, dc);
+    t = dd_add(t, dd_mul_dd_d(a, 2.0 * u * d1));
+    t = dd_add(t, dd_prod(u * u, d2));
+    *r2 = t;
+}
+
+static inline unsigned ord_of_float(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return ord_of_key(u >> 16);
+}
+
+static float clamp_float(double d)
+{
+    if (d >= FLT_MAX)
+        return FLT_MAX;
+    if (d <= -FLT_MAX)
+        return -FLT_MAX;
+    return (float)d;
+}
+
+static unsigned ord_of_double(double w) { return ord_of_float(clamp_float(w)); }
+
+static unsigned ord_down(double w)
+{
+    float f = clamp_float(w);
+    if ((double)f > w)
+        f = nextafterf(f, -INFINITY);
+    return ord_of_float(f);
+}
+
+static unsigned ord_up(double w)
+{
+    float f = clamp_float(w);
+    if ((double)f < w)
+        f = nextafterf(f, INFINITY);
+    return ord_of_float(f);
+}
+
+static inline uint32_t okey(uint32_t u) { return u ^ ((uint32_t)((int32_t)u >> 31) | 0x80000000u); }
+
+static float float_of_okey(uint32_t o)
+{
+    uint32_t u = (o & 0x80000000u) ? o ^ 0x80000000u : ~o;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+/* ---- passes over the values ----------------------------------------- */
+
+typedef struct pass {
+    const prep_source *src;
+    void (*chunk)(struct pass *ps, int t, const unsigned char *p, size_t n);
+    int nthreads;
+    void *state;             /* per pass */
+    void **tstate;           /* per thread */
+} pass;
+
+typedef struct pjob {
+    pass *ps;
+    int t;
+} pjob;
+
+static void *pass_thread(void *arg)
+{
+    pjob *j = arg;
+    pass *ps = j->ps;
+    const prep_source *src = ps->src;
+    uint64_t n = src->count, a = n * (uint64_t)j->t / (uint64_t)ps->nthreads,
+             b = n * (uint64_t)(j->t + 1) / (uint64_t)ps->nthreads;
+    float *buf = src->f32 ? NULL : util_mallocarray(CHUNK, sizeof *buf);
+    for (uint64_t i = a; i < b; i += CHUNK) {
+        size_t len = (size_t)(b - i < CHUNK ? b - i : CHUNK);
+        const unsigned char *p;
+        if (src->f32)
+            p = src->f32 + 4 * i;
+        else {
+            src->convert(src->ctx, i, len, buf);
+            p = (const unsigned char *)buf;
+        }
+        ps->chunk(ps, j->t, p, len);
+    }
+    free(buf);
+    return NULL;
+}
+
+static void pass_run(pass *ps)
+{
+    int T = ps->nthreads;
+    pjob jobs[64];
+    pthread_t th[64];
+    int started[64] = { 0 };
+    if (T > 64)
+        T = ps->nthreads = 64;
+    for (int t = 0; t < T; t++)
+        jobs[t] = (pjob){ ps, t };
+    for (int t = 1; t < T; t++)
+        started[t] = pthread_create(&th[t], NULL, pass_thread, &jobs[t]) == 0;
+    pass_thread(&jobs[0]);
+    for (int t = 1; t < T; t++) {
+        if (started[t])
+            pthread_join(th[t], NULL);
+        else
+            pass_thread(&jobs[t]);
+    }
+}
+
+/* Pass 1: the histogram, and min/max over ordered keys. */
+typedef struct h_state {
+    hb *h;
+} h_state;
+
+static void hist_chunk(pass *ps, int t, const unsigned char *p, size_t n)
+{
+    h_state *hs = ps->tstate[t];
+    hb *h = hs->h;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, p + 4 * i, 4);
+        hb *e = &h[u >> 16];
+        uint64_t m = u & 0xFFFFu;
+        uint32_t mi = 0xFFFFu - (uint32_t)m;
+        e->c++;
+        e->s1 += m;
+        e->s2 += m * m;
+        e->mx = (uint32_t)m > e->mx ? (uint32_t)m : e->mx;
+        e->mninv = mi > e->mninv ? mi : e->mninv;
+    }
+}
+
+static void summary_free(struct prep_summary *s)
+{
+    if (!s)
+        return;
+    free(s->C);
+    free(s->bmin);
+    free(s->bmax);
+    free(s->P1);
+    free(s->P2);
+    free(s->done);
+    free(s->pend);
+    free(s->rk);
+    while (s->memo) {
+        memo *m = s->memo;
+        s->memo = m->next;
+        free(m);
+    }
+    free(s);
+}
+
+prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
+{
+    if (nthreads < 1)
+        nthreads = 1;
+    if (nthreads > 64)
+        nthreads = 64;
+    if (src->count < (uint64_t)nthreads * CHUNK)
+        nthreads = 1;
+    pass ps = { src, hist_chunk, nthreads, NULL, NULL };
+    h_state *hs = util_calloc((size_t)nthreads, sizeof *hs);
+    void *tp[64];
+    ps.tstate = tp;
+    int fail = 0;
+    for (int t = 0; t < nthreads && t < 64; t++) {
+        hs[t].h = calloc(NB, sizeof(hb));
+        tp[t] = &hs[t];
+        if (!hs[t].h)
+            fail = 1;
+    }
+    if (fail) {
+        for (int t = 0; t < nthreads && t < 64; t++)
+            free(hs[t].h);
+        free(hs);
+        util_err_set(err, "out of memory for the histogram of %llu values",
+                     (unsigned long long)src->count);
+        return NULL;
+    }
+    pass_run(&ps);
+    hb *h = hs[0].h;
+    for (int t = 1; t < ps.nthreads; t++) {
+        for (unsigned k = 0; k < NB; k++) {
+            const hb *o = &hs[t].h[k];
+            if (!o->c)
+                continue;
+            h[k].c += o->c;
+            h[k].s1 += o->s1;
+            h[k].s2 += o->s2;
+            if (o->mx > h[k].mx)
+                h[k].mx = o->mx;
+            if (o->mninv > h[k].mninv)
+                h[k].mninv = o->mninv;
+        }
+        free(hs[t].h);
+    }
+
+    prep *p = util_calloc(1, sizeof *p);
+    struct prep_summary *s = util_calloc(1, sizeof *s);
+    p->sm = s;
+    s->src = *src;
+    s->nthreads = nthreads;
+    s->C = util_mallocarray(NB + 1, sizeof *s->C);
+    s->bmin = util_mallocarray(NB, sizeof *s->bmin);
+    s->bmax = util_mallocarray(NB, sizeof *s->bmax);
+    s->P1 = util_mallocarray(NB + 1, sizeof *s->P1);
+    s->P2 = util_mallocarray(NB + 1, sizeof *s->P2);
+    uint64_t n = 0;
+    for (unsigned k = 0; k < NB; k++) {
+        if (!key_finite(k))
+            h[k].c = h[k].s1 = h[k].s2 = 0;
+        n += h[k].c;
+    }
+    p->st.count = src->count;
+    p->st.n = n;
+    p->st.nonfinite = src->count - n;
+    /* the mean from sums about 0, then everything about it */
+    dd tot = { 0, 0 };
+    for (unsigned k = 0; k < NB; k++)
+        if (h[k].c) {
+            dd a1, a2;
+            bucket_sums(k, h[k].c, h[k].s1, h[k].s2, 0, &a1, &a2);
+            tot = dd_add(tot, a1);
+        }
+    double origin = n ? dd_to_d(tot) / (double)n : 0;
+    p->origin = origin;
+    dd z = { 0, 0 }, c1 = z, c2 = z;
+    s->C[0] = 0;
+    s->P1[0] = s->P2[0] = z;
+    for (unsigned b = 0; b < NB; b++) {
+        unsigned k = key_of_ord(b);
+        if (h[k].c) {
+            dd a1, a2;
+            bucket_sums(k, h[k].c, h[k].s1, h[k].s2, origin, &a1, &a2);
+            c1 = dd_add(c1, a1);
+            c2 = dd_add(c2, a2);
+        }
+        s->C[b + 1] = s->C[b] + h[k].c;
+        /* the bucket's extreme values from its extreme low bits */
+        uint32_t lo = (uint32_t)k << 16 | (0xFFFFu - h[k].mninv), hi = (uint32_t)k << 16 | h[k].mx;
+        float flo, fhi;
+        memcpy(&flo, &lo, 4);
+        memcpy(&fhi, &hi, 4);
+        s->bmin[b] = (k & 0x8000u) ? fhi : flo;
+        s->bmax[b] = (k & 0x8000u) ? flo : fhi;
+        s->P1[b + 1] = c1;
+        s->P2[b + 1] = c2;
+    }
+    double delta = n ? dd_to_d(c1) / (double)n : 0;
+    double mean = origin + delta;
+    double m2tot = fmax(0, dd_to_d(dd_sub(c2, dd_mul_dd_d(c1, delta))));
+    p->st.mean = mean;
+    p->st.std = n > 1 ? sqrt(m2tot / (double)(n - 1)) : 0;
+    {
+        dd t = c2;
+        t = dd_add(t, dd_mul_dd_d(c1, 2 * origin));
+        t = dd_add(t, dd_mul_dd_d(dd_prod(origin, origin), (double)n));
+        p->st.sumsq = fmax(0, dd_to_d(t));
+    }
+    /* kurtosis: per bucket, mean xb and variance v exact; the fourth
+     * central moment about xb taken as a uniform spread's 1.8 v^2 and the
+     * third as 0 (both are below 2^-21 of the bucket's (xb - mean)^4 term
+     * unless the bucket holds the mean, where its contribution is ~0) */
+    double m4 = 0;
+    for (unsigned k = 0; k < NB; k++) {
+        if (!h[k].c)
+            continue;
+        double c = (double)h[k].c, u = key_ulp(k);
+        double mm = (double)h[k].s1 / c;
+        double v = u * u * fmax(0, (double)h[k].s2 / c - mm * mm);
+        double xb = ((k & 0x8000u) ? -1.0 : 1.0) * (key_emag(k) + u * mm);
+        double d = xb - mean, d2 = d * d;
+        m4 += c * (d2 * d2 + 6 * d2 * v + 1.8 * v * v);
+    }
+    {
+        double m2 = n ? m2tot / (double)n : 0;
+        p->st.kurtosis = m2 > 0 ? (m4 / (double)n) / (m2 * m2) - 3.0 : 0;
+    }
+    free(h);
+    free(hs);
+    if (n) {
+        unsigned b0 = 0, b1 = NB - 1;
+        while (s->C[b0 + 1] == s->C[b0])
+            b0++;
+        while (s->C[b1 + 1] == s->C[b1])
+            b1--;
+        p->st.min = s->bmin[b0];
+        p->st.max = s->bmax[b1];
+        p->st.absmax = fmax(fabs(p->st.min), fabs(p->st.max));
+    }
+    return p;
+}
+void prep_summary_free(prep *p)
+{
+    summary_free(p->sm);
+    free(p);
+}
+
+/* ---- interpolation inside a bucket ---------------------------------- */
+
+/* The ordered bucket holding sorted index r (C[b] <= r < C[b + 1]). */
+static unsigned bucket_of_rank(const struct prep_summary *s, uint64_t r)
+{
+    unsigned lo = 0, hi = NB;     /* first b with C[b + 1] > r */
+    while (lo < hi) {
+        unsigned mid = lo + (hi - lo) / 2;
+        if (s->C[mid + 1] > r)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    return lo < NB ? lo : NB - 1;
+}
+
+/* Sums over sorted indices [0, r), interpolated inside the bucket: values
+ * spread evenly over the bucket's range, plus the share r'/c of the
+ * difference between that model and the bucket's exact sums. */
+static void cum_approx(const prep *p, uint64_t r, dd *s1, dd *s2)
+{
+    const struct prep_summary *s = p->sm;
+    unsigned b = bucket_of_rank(s, r);
+    uint64_t rr = r - s->C[b], c = s->C[b + 1] - s->C[b];
+    *s1 = s->P1[b];
+    *s2 = s->P2[b];
+    if (rr == 0 || c == 0)
+        return;
+    double lo, hi;
+    bucket_range(b, &lo, &hi);
+    double d = (hi - lo) / (double)c, a = lo - p->origin + 0.5 * d;
+    double R = (double)rr, Cc = (double)c;
+    /* sum_{k<R} (a + k d) and its squares */
+    double m1 = R * a + d * R * (R - 1) / 2;
+    double m2 = R * a * a + 2 * a * d * R * (R - 1) / 2 + d * d * (R - 1) * R * (2 * R - 1) / 6;
+    double f1 = Cc * a + d * Cc * (Cc - 1) / 2;
+    double f2 = Cc * a * a + 2 * a * d * Cc * (Cc - 1) / 2 + d * d * (Cc - 1) * Cc * (2 * Cc - 1) / 6;
+    double e1 = dd_to_d(dd_sub(s->P1[b + 1], s->P1[b])), e2 = dd_to_d(dd_sub(s->P2[b + 1], s->P2[b]));
+    double fr = R / Cc;
+    *s1 = dd_add_d(*s1, m1 + fr * (e1 - f1));
+    *s2 = dd_add_d(*s2, m2 + fr * (e2 - f2));
+}
+
+static double value_approx(const prep *p, uint64_t i)
+{
+    const struct prep_summary *s = p->sm;
+    if (i == 0)
+        return p->st.min;
+    if (i + 1 >= p->st.n)
+        return p->st.max;
+    unsigned b = bucket_of_rank(s, i);
+    uint64_t c = s->C[b + 1] - s->C[b];
+    double lo, hi;
+    bucket_range(b, &lo, &hi);
+    double v = lo + ((double)(i - s->C[b]) + 0.5) / (double)(c ? c : 1) * (hi - lo);
+    return fmin(fmax(v, p->st.min), p->st.max);
+}
+
+/* Number of values below w, interpolated inside w's bucket. */
+static uint64_t rank_approx(const prep *p, double w)
+{
+    const struct prep_summary *s = p->sm;
+    uint64_t n = p->st.n;
+    if (n == 0 || !(w > p->st.min))
+        return 0;
+    if (w > p->st.max)
+        return n;
+    unsigned b = ord_of_double(w);
+    double lo, hi;
+    bucket_range(b, &lo, &hi);
+    uint64_t c = s->C[b + 1] - s->C[b];
+    double f = (w - lo) / (hi - lo);
+    if (!(f > 0))
+        f = 0;
+    if (f > 1)
+        f = 1;
+    return s->C[b] + (uint64_t)(f * (double)c + 0.5);
+}
+
+/* ---- lookups ---------------------------------------------------------- */
+
+static int qcmp(const squery *a, const squery *b)
+{
+    if (a->m != b->m)
+        return a->m < b->m ? -1 : 1;
+    if (a->s != b->s)
+        return a->s < b->s ? -1 : 1;
+    if (a->bx != b->bx)
+        return a->bx < b->bx ? -1 : 1;
+    return a->le - b->le;
+}
+
+static int qcmp_v(const void *a, const void *b) { return qcmp(a, b); }
+
+static const squery *find_done(const struct prep_summary *s, const squery *q)
+{
+    size_t lo = 0, hi = s->ndone;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = qcmp(&s->done[mid], q);
+        if (c == 0)
+            return &s->done[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+static const srank *find_rank(const struct prep_summary *s, uint64_t r)
+{
+    size_t lo = 0, hi = s->nrk;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s->rk[mid].rank == r)
+            return &s->rk[mid];
+        if (s->rk[mid].rank < r)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
+}
+
+void prep_summary_record(const prep *p, int on)
+{
+    if (p->sm)
+        p->sm->recording = on;
+}
+
+uint64_t prep_summary_misses(const prep *p) { return p->sm ? p->sm->misses : 0; }
+
+uint64_t prep_summary_rank_x(const prep *p, double m, double s, double bx, int le, int rec)
+{
+    struct prep_summary *sm = p->sm;
+    squery q = { m, s, bx, le ? 1 : 0, 0 };
+    if (rec) {
+        const squery *d = find_done(sm, &q);
+        if (d)
+            return d->rank;
+        if (sm->recording) {
+            if (sm->npend == sm->cappend) {
+                sm->cappend = sm->cappend ? 2 * sm->cappend : 64;
+                sm->pend = grow(sm->pend, sm->cappend, sizeof *sm->pend);
+            }
+            sm->pend[sm->npend++] = q;
+        } else {
+            sm->misses++;
+            if (getenv("APOTVIEW_DEBUG_MISS"))
+                fprintf(stderr, "miss rank_x m=%g s=%g bx=%.17g le=%d\n", m, s, bx, le);
+        }
+    }
+    double bw = m + s * bx;
+    if (isnan(bw))
+        return 0;
+    return rank_approx(p, bw);
+}
+
+static void cum(const prep *p, uint64_t r, int exact, dd *s1, dd *s2)
+{
+    const struct prep_summary *s = p->sm;
+    if (r == 0) {
+        *s1 = s->P1[0];
+        *s2 = s->P2[0];
+        return;
+    }
+    if (r >= p->st.n) {
+        *s1 = s->P1[NB];
+        *s2 = s->P2[NB];
+        return;
+    }
+    if (exact) {
+        const srank *k = find_rank(s, r);
+        if (k) {
+            *s1 = k->s1;
+            *s2 = k->s2;
+            return;
+        }
+        if (!s->recording) {
+            p->sm->misses++;
+            if (getenv("APOTVIEW_DEBUG_MISS"))
+                fprintf(stderr, "miss cum r=%llu\n", (unsigned long long)r);
+        }
+    }
+    cum_approx(p, r, s1, s2);
+}
+
+void prep_summary_range_sums(const prep *p, uint64_t i, uint64_t j, int exact, dd *s1, dd *s2)
+{
+    dd z = { 0, 0 };
+    *s1 = *s2 = z;
+    if (j <= i)
+        return;
+    dd a1, a2, b1, b2;
+    cum(p, i, exact, &a1, &a2);
+    cum(p, j, exact, &b1, &b2);
+    *s1 = dd_sub(b1, a1);
+    *s2 = dd_sub(b2, a2);
+}
+
+double prep_summary_value_at(const prep *p, uint64_t i, int exact)
+{
+    const struct prep_summary *s = p->sm;
+    if (i == 0)
+        return p->st.min;
+    if (i + 1 >= p->st.n)
+        return p->st.max;
+    if (exact) {
+        const srank *k = find_rank(s, i);
+        if (k && !isnan(k->above))
+            return k->above;
+        k = find_rank(s, i + 1);
+        if (k && !isnan(k->below))
+            return k->below;
+        if (!s->recording) {
+            p->sm->misses++;
+            if (getenv("APOTVIEW_DEBUG_MISS"))
+                fprintf(stderr, "miss value i=%llu\n", (unsigned long long)i);
+        }
+    }
+    return value_approx(p, i);
+}
+
+double prep_summary_value(const prep *p, uint64_t i) { return value_approx(p, i); }
+
+uint64_t prep_summary_rank_w(const prep *p, double w) { return rank_approx(p, w); }
+
+void prep_summary_sums_approx(const prep *p, uint64_t i, uint64_t j, dd *s1, dd *s2)
+{
+    prep_summary_range_sums(p, i, j, 0, s1, s2);
+}
+
+uint64_t prep_hash(uint64_t h, const void *data, size_t len)
+{
+    const unsigned char *b = data;
+    if (!h)
+        h = 14695981039346656037ull;
+    for (size_t i = 0; i < len; i++) {
+        h ^= b[i];
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+int prep_summary_memo_get(const prep *p, uint64_t key, double *v, size_t n)
+{
+    if (!p->sm)
+        return -1;
+    for (const memo *m = p->sm->memo; m; m = m->next)
+        if (m->key == key && m->n == n) {
+            memcpy(v, m->v, n * sizeof *v);
+            return 0;
+        }
+    return -1;
+}
+
+void prep_summary_memo_put(const prep *p, uint64_t key, const double *v, size_t n)
+{
+    if (!p->sm)
+        return;
+    memo *m = util_calloc(1, sizeof *m + n * sizeof *v);
+    m->key = key;
+    m->n = n;
+    memcpy(m->v, v, n * sizeof *v);
+    m->next = p->sm->memo;
+    p->sm->memo = m;
+}
+
+/* ---- resolving noted boundaries: the second pass -------------------- */
+
+typedef struct rpair {       /* boundary q tested in flagged bucket slot */
+    size_t q;
+    unsigned slot;
+    uint32_t thr;            /* ordered keys below thr are inside the boundary */
+} rpair;
+
+typedef struct racc {
+    uint64_t c, s1, s2;
+    float maxin, minout;
+} racc;
+
+typedef struct r_tstate {
+    racc *acc;               /* per pair */
+} r_tstate;
+
+typedef struct r_state {
+    uint64_t bitmap[NB / 64];
+    uint32_t slot_of[NB];    /* raw key -> slot + 1 */
+    unsigned nslots;
+    unsigned *key_of_slot;
+    size_t *first;           /* per slot: its pairs are first[slot] .. first[slot + 1] */
+    rpair *pairs;
+    const squery *q;
+} r_state;
+
+static void resolve_chunk(pass *ps, int t, const unsigned char *p, size_t n)
+{
+    const r_state *rs = ps->state;
+    r_tstate *ts = ps->tstate[t];
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, p + 4 * i, 4);
+        unsigned k = u >> 16;
+        if (!((rs->bitmap[k >> 6] >> (k & 63)) & 1))
+            continue;
+        unsigned sl = rs->slot_of[k] - 1u;
+        float x;
+        memcpy(&x, &u, 4);
+        uint64_t m = u & 0xFFFFu;
+        uint32_t o = okey(u);
+        for (size_t j = rs->first[sl]; j < rs->first[sl + 1]; j++) {
+            int in = o < rs->pairs[j].thr;
+            racc *a = &ts->acc[j];
+            if (in) {
+                a->c++;
+                a->s1 += m;
+                a->s2 += m * m;
+                if (x > a->maxin)
+                    a->maxin = x;
+            } else if (x < a->minout)
+                a->minout = x;
+        }
+    }
+}
+
+static int pair_cmp(const void *a, const void *b)
+{
+    const rpair *x = a, *y = b;
+    if (x->slot != y->slot)
+        return x->slot < y->slot ? -1 : 1;
+    return x->q < y->q ? -1 : x->q > y->q;
+}
+
+static int rank_cmp(const void *a, const void *b)
+{
+    const srank *x = a, *y = b;
+    return x->rank < y->rank ? -1 : x->rank > y->rank;
+}
+
+int prep_summary_resolve(const prep *p, util_err *err)
+{
+    struct prep_summary *s = p->sm;
+    (void)err;
+    if (!s || s->npend == 0)
+        return 0;
+    /* distinct, not yet resolved */
+    qsort(s->pend, s->npend, sizeof *s->pend, qcmp_v);
+    size_t nq = 0;
+    for (size_t i = 0; i < s->npend; i++)
+        if ((nq == 0 || qcmp(&s->pend[nq - 1], &s->pend[i]) != 0) && !find_done(s, &s->pend[i]))
+            s->pend[nq++] = s->pend[i];
+    s->npend = 0;
+    if (nq == 0)
+        return 0;
+    const uint64_t n = p->st.n;
+    squery *q = s->pend;
+    /* per boundary: the ordered buckets [blo, bhi] it may fall in, and the
+     * nearest non-empty buckets outside them (for the neighbour values) */
+    unsigned *blo = util_mallocarray(nq, sizeof *blo), *bhi = util_mallocarray(nq, sizeof *bhi);
+    long *bprev = util_mallocarray(nq, sizeof *bprev), *bnext = util_mallocarray(nq, sizeof *bnext);
+    r_state *rs = util_calloc(1, sizeof *rs);
+    rs->key_of_slot = util_mallocarray(NB, sizeof *rs->key_of_slot);
+    size_t npairs = 0, cappairs = 64;
+    rpair *pairs = util_mallocarray(cappairs, sizeof *pairs);
+#define FLAG(B)                                                                  \
+    do {                                                                         \
+        unsigned k_ = key_of_ord(B);                                             \
+        if (!rs->slot_of[k_]) {                                                  \
+            rs->key_of_slot[rs->nslots] = k_;                                    \
+            rs->slot_of[k_] = ++rs->nslots;                          \
+            rs->bitmap[k_ >> 6] |= 1ull << (k_ & 63);                            \
+        }                                                                        \
+    } while (0)
+    for (size_t i = 0; i < nq; i++) {
+        double bw = q[i].m + q[i].s * q[i].bx;
+        double d = 8 * DBL_EPSILON * (fabs(q[i].m) + fabs(bw) + fabs(q[i].s * q[i].bx)) + DBL_MIN;
+        if (isnan(bw)) {
+            blo[i] = bhi[i] = 0;
+            bprev[i] = bnext[i] = -1;
+            continue;
+        }
+        blo[i] = ord_down(bw - d);
+        bhi[i] = ord_up(bw + d);
+        bprev[i] = bnext[i] = -1;
+        for (long b = (long)blo[i] - 1; b >= 0; b--)
+            if (s->C[b + 1] > s->C[b]) {
+                bprev[i] = b;
+                break;
+            }
+        for (unsigned b = bhi[i] + 1; b < NB; b++)
+            if (s->C[b + 1] > s->C[b]) {
+                bnext[i] = (long)b;
+                break;
+            }
+        for (unsigned b = blo[i]; b <= bhi[i]; b++) {
+            if (s->C[b + 1] == s->C[b])
+                continue;
+            FLAG(b);
+            if (npairs == cappairs) {
+                cappairs *= 2;
+                pairs = grow(pairs, cappairs, sizeof *pairs);
+            }
+            pairs[npairs++] = (rpair){ i, rs->slot_of[key_of_ord(b)] - 1u, 0 };
+        }
+    }
+#undef FLAG
+    /* The test (w - m) / s < bx in double, exactly as the sorted engine
+     * makes it (eval.c), is monotone in w: find once per pair the first
+     * float of the bucket where it fails, and compare keys per value. */
+    for (size_t j = 0; j < npairs; j++) {
+        const squery *qq = &q[pairs[j].q];
+        uint32_t k = rs->key_of_slot[pairs[j].slot];
+        uint32_t lo = okey(k << 16), hi = okey((k << 16) | 0xFFFFu);
+        if (lo > hi) {
+            uint32_t t = lo;
+            lo = hi;
+            hi = t;
+        }
+        hi++;                        /* search [lo, hi]: hi = none fails */
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            double xv = ((double)float_of_okey(mid) - qq->m) / qq->s;
+            int in = qq->le ? xv <= qq->bx : xv < qq->bx;
+            if (in)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        pairs[j].thr = lo;
+    }
+    qsort(pairs, npairs, sizeof *pairs, pair_cmp);
+    rs->first = util_calloc((size_t)rs->nslots + 1, sizeof *rs->first);
+    for (size_t j = 0; j < npairs; j++)
+        rs->first[pairs[j].slot + 1]++;
+    for (unsigned sl = 0; sl < rs->nslots; sl++)
+        rs->first[sl + 1] += rs->first[sl];
+    rs->pairs = pairs;
+    rs->q = q;
+    int T = s->nthreads;
+    r_tstate ts[64];
+    void *tp[64];
+    pass ps = { &s->src, resolve_chunk, T, rs, tp };
+    for (int t = 0; t < T && t < 64; t++) {
+        ts[t].acc = util_mallocarray(npairs ? npairs : 1, sizeof *ts[t].acc);
+        for (size_t j = 0; j < npairs; j++)
+            ts[t].acc[j] = (racc){ 0, 0, 0, -INFINITY, INFINITY };
+        tp[t] = &ts[t];
+    }
+    if (getenv("APOTVIEW_DEBUG_MISS")) {
+        uint64_t hit = 0;
+        for (unsigned sl = 0; sl < rs->nslots; sl++) {
+            unsigned b = ord_of_key(rs->key_of_slot[sl]);
+            hit += s->C[b + 1] - s->C[b];
+        }
+        fprintf(stderr, "resolve: %zu boundaries, %u buckets, %zu pairs, %.2f%% of values\n", nq,
+                rs->nslots, npairs, 100.0 * (double)hit / (double)(n ? n : 1));
+    }
+    if (npairs)
+        pass_run(&ps);
+    for (int t = 1; t < ps.nthreads; t++) {
+        for (size_t j = 0; j < npairs; j++) {
+            racc *a = &ts[0].acc[j], *b = &ts[t].acc[j];
+            a->c += b->c;
+            a->s1 += b->s1;
+            a->s2 += b->s2;
+            a->maxin = fmaxf(a->maxin, b->maxin);
+            a->minout = fminf(a->minout, b->minout);
+        }
+    }
+    /* per boundary: the exact rank, sums and neighbours */
+    srank *nr = util_mallocarray(nq, sizeof *nr);
+    for (size_t i = 0; i < nq; i++) {
+        nr[i].rank = s->C[blo[i]];
+        nr[i].s1 = s->P1[blo[i]];
+        nr[i].s2 = s->P2[blo[i]];
+        nr[i].below = nr[i].above = NAN;
+    }
+    for (size_t j = 0; j < npairs; j++) {
+        size_t i = pairs[j].q;
+        const racc *a = &ts[0].acc[j];
+        unsigned k = rs->key_of_slot[pairs[j].slot];
+        nr[i].rank += a->c;
+        if (a->c) {
+            dd a1, a2;
+            bucket_sums(k, a->c, a->s1, a->s2, p->origin, &a1, &a2);
+            nr[i].s1 = dd_add(nr[i].s1, a1);
+            nr[i].s2 = dd_add(nr[i].s2, a2);
+            if (isnan(nr[i].below) || a->maxin > nr[i].below)
+                nr[i].below = a->maxin;
+        }
+        if (a->minout < INFINITY && (isnan(nr[i].above) || a->minout < nr[i].above))
+            nr[i].above = a->minout;
+    }
+    for (size_t i = 0; i < nq; i++) {
+        if (isnan(nr[i].below) && bprev[i] >= 0)
+            nr[i].below = s->bmax[bprev[i]];
+        if (isnan(nr[i].above) && bnext[i] >= 0)
+            nr[i].above = s->bmin[bnext[i]];
+        if (nr[i].rank == 0)
+            nr[i].below = NAN;
+        if (nr[i].rank >= n)
+            nr[i].above = NAN;
+        q[i].rank = nr[i].rank;
+    }
+    /* merge into the resolved tables */
+    s->done = grow(s->done, s->ndone + nq, sizeof *s->done);
+    memcpy(s->done + s->ndone, q, nq * sizeof *q);
+    s->ndone += nq;
+    qsort(s->done, s->ndone, sizeof *s->done, qcmp_v);
+    s->rk = grow(s->rk, s->nrk + nq, sizeof *s->rk);
+    memcpy(s->rk + s->nrk, nr, nq * sizeof *nr);
+    size_t m = s->nrk + nq;
+    qsort(s->rk, m, sizeof *s->rk, rank_cmp);
+    size_t u = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (u && s->rk[u - 1].rank == s->rk[i].rank) {
+            /* same rank, same values: keep the known neighbours */
+            if (isnan(s->rk[u - 1].below))
+                s->rk[u - 1].below = s->rk[i].below;
+            if (isnan(s->rk[u - 1].above))
+                s->rk[u - 1].above = s->rk[i].above;
+            continue;
+        }
+        s->rk[u++] = s->rk[i];
+    }
+    s->nrk = u;
+    for (int t = 0; t < T && t < 64; t++) {
+        free(ts[t].acc);
+    }
+    free(nr);
+    free(blo);
+    free(bhi);
+    free(bprev);
+    free(bnext);
+    free(rs->key_of_slot);
+    free(rs->first);
+    free(pairs);
+    free(rs);
+    return 0;
+}
