@@ -29,3 +29,10 @@ tests_test_group_SOURCES = tests/test_group.c $(QTEST_HDR)
 tests_test_group_CFLAGS = $(TEST_CFLAGS)
 tests_test_group_LDADD = $(TEST_LIBS)
 endif
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_summary
+TESTS += tests/test_summary
+tests_test_summary_SOURCES = tests/test_summary.c $(QTEST_HDR)
+tests_test_summary_CFLAGS = $(TEST_CFLAGS)
+tests_test_summary_LDADD = $(TEST_LIBS)
+endif

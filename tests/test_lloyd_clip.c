@@ -57,9 +57,11 @@ static void test_lloyd_vs_dp(void **st)
 {
     (void)st;
     qt_rng r = { 3 };
-    for (int trial = 0; trial < 30; trial++) {
-        size_t n = 20 + qt_next(&r) % 180;
-        size_t L = 2 + qt_next(&r) % 14;
+    for (int trial = 0; trial < 36; trial++) {
+        /* the last trials: sizes where lloyd_levels takes the
+         * divide-and-conquer DP and the old heuristic missed the optimum */
+        size_t n = trial < 30 ? 20 + qt_next(&r) % 180 : 1000 + qt_next(&r) % 1500;
+        size_t L = trial < 30 ? 2 + qt_next(&r) % 14 : 8 + qt_next(&r) % 9;
         double *x = malloc(n * sizeof *x);
         for (size_t i = 0; i < n; i++)
             x[i] = trial % 3 == 0 ? qt_gauss(&r) : trial % 3 == 1 ? qt_laplace(&r) * 0.1 + 2
