@@ -30,8 +30,7 @@
 #endif
 
 typedef struct hb {
-    uint64_t c, s1, s2;
-    uint32_t mx, mninv;      /* largest m and 0xFFFF - smallest m (0 when empty) */
+    uint64_t c, s1, s2, pad;
 } hb;
 
 typedef struct squery {      /* a boundary: values with (w - m) / s < bx (<= if le) */
@@ -50,7 +49,8 @@ struct prep_summary {
     prep_source src;
     int nthreads;
     uint64_t *C;             /* NB + 1 cumulative counts (ordered buckets) */
-    float *bmin, *bmax;      /* NB: each bucket's smallest and largest value */
+    uint64_t cache_r[2];     /* the last ranks whose bucket was looked up */
+    unsigned cache_b[2];
     dd *P1, *P2;             /* NB + 1 cumulative sums of (w - origin), ^2 */
     int recording;
     squery *done;            /* resolved, sorted by (m, s, bx, le) */
@@ -235,7 +235,68 @@ static void pass_run(pass *ps)
 /* Pass 1: the histogram, and min/max over ordered keys. */
 typedef struct h_state {
     hb *h;
+    uint32_t omin, omax;     /* ordered keys */
 } h_state;
+
+static void minmax_finite(const unsigned char *p, size_t n, uint32_t *mn, uint32_t *mx);
+
+static void minmax_chunk(pass *ps, int t, const unsigned char *p, size_t n)
+{
+    h_state *hs = ps->tstate[t];
+    minmax_finite(p, n, &hs->omin, &hs->omax);
+}
+
+/* The calling thread keeps its table between tensors (no page faults and
+ * no kernel zeroing of 2 MiB per tensor). */
+static _Thread_local hb *cached_table;
+
+static hb *table_get(int t)
+{
+    if (t == 0 && cached_table) {
+        hb *h = cached_table;
+        cached_table = NULL;
+        memset(h, 0, NB * sizeof *h);
+        return h;
+    }
+    return calloc(NB, sizeof(hb));
+}
+
+static void table_put(hb *h)
+{
+    if (!cached_table)
+        cached_table = h;
+    else
+        free(h);
+}
+
+/* min and max of the ordered keys of a chunk (still in cache) */
+VECTORIZE static void minmax_keys(const unsigned char *p, size_t n, uint32_t *mn, uint32_t *mx)
+{
+    uint32_t a = *mn, b = *mx;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, p + 4 * i, 4);
+        uint32_t o = okey(u);
+        a = o < a ? o : a;
+        b = o > b ? o : b;
+    }
+    *mn = a;
+    *mx = b;
+}
+
+/* min and max over the finite values of a chunk (some are not finite) */
+static void minmax_finite(const unsigned char *p, size_t n, uint32_t *mn, uint32_t *mx)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, p + 4 * i, 4);
+        if (!key_finite(u >> 16))
+            continue;
+        uint32_t o = okey(u);
+        *mn = o < *mn ? o : *mn;
+        *mx = o > *mx ? o : *mx;
+    }
+}
 
 static void hist_chunk(pass *ps, int t, const unsigned char *p, size_t n)
 {
@@ -246,13 +307,11 @@ static void hist_chunk(pass *ps, int t, const unsigned char *p, size_t n)
         memcpy(&u, p + 4 * i, 4);
         hb *e = &h[u >> 16];
         uint64_t m = u & 0xFFFFu;
-        uint32_t mi = 0xFFFFu - (uint32_t)m;
         e->c++;
         e->s1 += m;
         e->s2 += m * m;
-        e->mx = (uint32_t)m > e->mx ? (uint32_t)m : e->mx;
-        e->mninv = mi > e->mninv ? mi : e->mninv;
     }
+    minmax_keys(p, n, &hs->omin, &hs->omax);
 }
 
 static void summary_free(struct prep_summary *s)
@@ -260,8 +319,6 @@ static void summary_free(struct prep_summary *s)
     if (!s)
         return;
     free(s->C);
-    free(s->bmin);
-    free(s->bmax);
     free(s->P1);
     free(s->P2);
     free(s->done);
@@ -289,7 +346,9 @@ prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
     ps.tstate = tp;
     int fail = 0;
     for (int t = 0; t < nthreads && t < 64; t++) {
-        hs[t].h = calloc(NB, sizeof(hb));
+        hs[t].h = table_get(t);
+        hs[t].omin = UINT32_MAX;
+        hs[t].omax = 0;
         tp[t] = &hs[t];
         if (!hs[t].h)
             fail = 1;
@@ -298,12 +357,14 @@ prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
         for (int t = 0; t < nthreads && t < 64; t++)
             free(hs[t].h);
         free(hs);
+        (void)table_put;
         util_err_set(err, "out of memory for the histogram of %llu values",
                      (unsigned long long)src->count);
         return NULL;
     }
     pass_run(&ps);
     hb *h = hs[0].h;
+    uint32_t omin = hs[0].omin, omax = hs[0].omax;
     for (int t = 1; t < ps.nthreads; t++) {
         for (unsigned k = 0; k < NB; k++) {
             const hb *o = &hs[t].h[k];
@@ -312,11 +373,9 @@ prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
             h[k].c += o->c;
             h[k].s1 += o->s1;
             h[k].s2 += o->s2;
-            if (o->mx > h[k].mx)
-                h[k].mx = o->mx;
-            if (o->mninv > h[k].mninv)
-                h[k].mninv = o->mninv;
         }
+        omin = hs[t].omin < omin ? hs[t].omin : omin;
+        omax = hs[t].omax > omax ? hs[t].omax : omax;
         free(hs[t].h);
     }
 
@@ -326,8 +385,6 @@ prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
     s->src = *src;
     s->nthreads = nthreads;
     s->C = util_mallocarray(NB + 1, sizeof *s->C);
-    s->bmin = util_mallocarray(NB, sizeof *s->bmin);
-    s->bmax = util_mallocarray(NB, sizeof *s->bmax);
     s->P1 = util_mallocarray(NB + 1, sizeof *s->P1);
     s->P2 = util_mallocarray(NB + 1, sizeof *s->P2);
     uint64_t n = 0;
@@ -361,13 +418,6 @@ prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
             c2 = dd_add(c2, a2);
         }
         s->C[b + 1] = s->C[b] + h[k].c;
-        /* the bucket's extreme values from its extreme low bits */
-        uint32_t lo = (uint32_t)k << 16 | (0xFFFFu - h[k].mninv), hi = (uint32_t)k << 16 | h[k].mx;
-        float flo, fhi;
-        memcpy(&flo, &lo, 4);
-        memcpy(&fhi, &hi, 4);
-        s->bmin[b] = (k & 0x8000u) ? fhi : flo;
-        s->bmax[b] = (k & 0x8000u) ? flo : fhi;
         s->P1[b + 1] = c1;
         s->P2[b + 1] = c2;
     }
@@ -401,16 +451,26 @@ prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
         double m2 = n ? m2tot / (double)n : 0;
         p->st.kurtosis = m2 > 0 ? (m4 / (double)n) / (m2 * m2) - 3.0 : 0;
     }
-    free(h);
+    table_put(h);
+    if (n && p->st.nonfinite) {
+        /* the keys' extremes are NaN or infinite: once more, finite only */
+        pass pm = { src, minmax_chunk, nthreads, NULL, tp };
+        for (int t = 0; t < nthreads; t++) {
+            hs[t].omin = UINT32_MAX;
+            hs[t].omax = 0;
+        }
+        pass_run(&pm);
+        omin = UINT32_MAX;
+        omax = 0;
+        for (int t = 0; t < pm.nthreads; t++) {
+            omin = hs[t].omin < omin ? hs[t].omin : omin;
+            omax = hs[t].omax > omax ? hs[t].omax : omax;
+        }
+    }
     free(hs);
     if (n) {
-        unsigned b0 = 0, b1 = NB - 1;
-        while (s->C[b0 + 1] == s->C[b0])
-            b0++;
-        while (s->C[b1 + 1] == s->C[b1])
-            b1--;
-        p->st.min = s->bmin[b0];
-        p->st.max = s->bmax[b1];
+        p->st.min = float_of_okey(omin);
+        p->st.max = float_of_okey(omax);
         p->st.absmax = fmax(fabs(p->st.min), fabs(p->st.max));
     }
     return p;
@@ -440,10 +500,26 @@ static unsigned bucket_of_rank(const struct prep_summary *s, uint64_t r)
 /* Sums over sorted indices [0, r), interpolated inside the bucket: values
  * spread evenly over the bucket's range, plus the share r'/c of the
  * difference between that model and the bucket's exact sums. */
+/* bucket_of_rank, remembering the last two answers: a walk asks for each
+ * run's start and end, and every end is the next run's start. */
+static unsigned bucket_of_rank_cached(struct prep_summary *s, uint64_t r)
+{
+    for (int i = 0; i < 2; i++)
+        if (s->cache_r[i] == r && s->cache_b[i] < NB && s->C[s->cache_b[i]] <= r &&
+            r < s->C[s->cache_b[i] + 1])
+            return s->cache_b[i];
+    unsigned b = bucket_of_rank(s, r);
+    s->cache_r[1] = s->cache_r[0];
+    s->cache_b[1] = s->cache_b[0];
+    s->cache_r[0] = r;
+    s->cache_b[0] = b;
+    return b;
+}
+
 static void cum_approx(const prep *p, uint64_t r, dd *s1, dd *s2)
 {
-    const struct prep_summary *s = p->sm;
-    unsigned b = bucket_of_rank(s, r);
+    struct prep_summary *s = p->sm;
+    unsigned b = bucket_of_rank_cached(s, r);
     uint64_t rr = r - s->C[b], c = s->C[b + 1] - s->C[b];
     *s1 = s->P1[b];
     *s2 = s->P2[b];
@@ -700,11 +776,12 @@ typedef struct rpair {       /* boundary q tested in flagged bucket slot */
 
 typedef struct racc {
     uint64_t c, s1, s2;
-    float maxin, minout;
+    uint32_t maxin, minout;  /* ordered keys; 0 / UINT32_MAX: none */
 } racc;
 
 typedef struct r_tstate {
     racc *acc;               /* per pair */
+    uint32_t *mn, *mx;       /* per slot: extreme ordered keys */
 } r_tstate;
 
 typedef struct r_state {
@@ -721,29 +798,71 @@ static void resolve_chunk(pass *ps, int t, const unsigned char *p, size_t n)
 {
     const r_state *rs = ps->state;
     r_tstate *ts = ps->tstate[t];
+    /* keep the values of flagged buckets (a few per cent), without a
+     * branch per value */
+    uint32_t hit[CHUNK];
+    size_t nh = 0;
     for (size_t i = 0; i < n; i++) {
         uint32_t u;
         memcpy(&u, p + 4 * i, 4);
         unsigned k = u >> 16;
-        if (!((rs->bitmap[k >> 6] >> (k & 63)) & 1))
-            continue;
-        unsigned sl = rs->slot_of[k] - 1u;
-        float x;
-        memcpy(&x, &u, 4);
+        hit[nh] = u;
+        nh += (size_t)((rs->bitmap[k >> 6] >> (k & 63)) & 1);
+    }
+    for (size_t h = 0; h < nh; h++) {
+        uint32_t u = hit[h];
+        unsigned sl = rs->slot_of[u >> 16] - 1u;
         uint64_t m = u & 0xFFFFu;
         uint32_t o = okey(u);
+        ts->mn[sl] = o < ts->mn[sl] ? o : ts->mn[sl];
+        ts->mx[sl] = o > ts->mx[sl] ? o : ts->mx[sl];
         for (size_t j = rs->first[sl]; j < rs->first[sl + 1]; j++) {
-            int in = o < rs->pairs[j].thr;
+            uint64_t in = o < rs->pairs[j].thr;
+            uint64_t mask = 0 - in;
             racc *a = &ts->acc[j];
-            if (in) {
-                a->c++;
-                a->s1 += m;
-                a->s2 += m * m;
-                if (x > a->maxin)
-                    a->maxin = x;
-            } else if (x < a->minout)
-                a->minout = x;
+            a->c += in;
+            a->s1 += m & mask;
+            a->s2 += (m * m) & mask;
+            uint32_t mi = in ? o : 0, mo = in ? UINT32_MAX : o;
+            a->maxin = mi > a->maxin ? mi : a->maxin;
+            a->minout = mo < a->minout ? mo : a->minout;
         }
+    }
+}
+
+/* The neighbour pass: extremes (ordered keys) of a few flagged buckets. */
+typedef struct nb_state {
+    uint64_t bitmap[NB / 64];
+    uint32_t slot_of[NB];    /* raw key -> slot + 1 */
+    unsigned nslots;
+} nb_state;
+
+typedef struct nb_tstate {
+    uint32_t *mn, *mx;
+} nb_tstate;
+
+static void nb_flag(nb_state *nb, unsigned k)
+{
+    if (nb->slot_of[k])
+        return;
+    nb->slot_of[k] = ++nb->nslots;
+    nb->bitmap[k >> 6] |= 1ull << (k & 63);
+}
+
+static void nb_chunk(pass *ps, int t, const unsigned char *p, size_t n)
+{
+    const nb_state *nb = ps->state;
+    nb_tstate *ts = ps->tstate[t];
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, p + 4 * i, 4);
+        unsigned k = u >> 16;
+        if (!((nb->bitmap[k >> 6] >> (k & 63)) & 1))
+            continue;
+        unsigned sl = nb->slot_of[k] - 1u;
+        uint32_t o = okey(u);
+        ts->mn[sl] = o < ts->mn[sl] ? o : ts->mn[sl];
+        ts->mx[sl] = o > ts->mx[sl] ? o : ts->mx[sl];
     }
 }
 
@@ -816,6 +935,18 @@ int prep_summary_resolve(const prep *p, util_err *err)
                 bnext[i] = (long)b;
                 break;
             }
+        /* Likely one-sided (a sparse range, or the boundary at an edge of
+         * its bucket): the neighbour buckets join this pass, so that the
+         * values beside the boundary need no pass of their own. */
+        uint64_t cnt = s->C[bhi[i] + 1] - s->C[blo[i]];
+        double lo_w, hi_w, lo2, hi2;
+        bucket_range(blo[i], &lo_w, &hi2);
+        bucket_range(bhi[i], &lo2, &hi_w);
+        double fr = (bw - lo_w) / (hi_w - lo_w);
+        if (bprev[i] >= 0 && (cnt < 256 || !(fr > 1.0 / 1024)))
+            FLAG((unsigned)bprev[i]);
+        if (bnext[i] >= 0 && (cnt < 256 || !(fr < 1023.0 / 1024)))
+            FLAG((unsigned)bnext[i]);
         for (unsigned b = blo[i]; b <= bhi[i]; b++) {
             if (s->C[b + 1] == s->C[b])
                 continue;
@@ -867,7 +998,11 @@ int prep_summary_resolve(const prep *p, util_err *err)
     for (int t = 0; t < T && t < 64; t++) {
         ts[t].acc = util_mallocarray(npairs ? npairs : 1, sizeof *ts[t].acc);
         for (size_t j = 0; j < npairs; j++)
-            ts[t].acc[j] = (racc){ 0, 0, 0, -INFINITY, INFINITY };
+            ts[t].acc[j] = (racc){ 0, 0, 0, 0, UINT32_MAX };
+        ts[t].mn = util_mallocarray(rs->nslots ? rs->nslots : 1, sizeof *ts[t].mn);
+        ts[t].mx = util_calloc(rs->nslots ? rs->nslots : 1, sizeof *ts[t].mx);
+        for (unsigned sl = 0; sl < rs->nslots; sl++)
+            ts[t].mn[sl] = UINT32_MAX;
         tp[t] = &ts[t];
     }
     if (getenv("APOTVIEW_DEBUG_MISS")) {
@@ -879,7 +1014,7 @@ int prep_summary_resolve(const prep *p, util_err *err)
         fprintf(stderr, "resolve: %zu boundaries, %u buckets, %zu pairs, %.2f%% of values\n", nq,
                 rs->nslots, npairs, 100.0 * (double)hit / (double)(n ? n : 1));
     }
-    if (npairs)
+    if (npairs || rs->nslots)
         pass_run(&ps);
     for (int t = 1; t < ps.nthreads; t++) {
         for (size_t j = 0; j < npairs; j++) {
@@ -887,8 +1022,12 @@ int prep_summary_resolve(const prep *p, util_err *err)
             a->c += b->c;
             a->s1 += b->s1;
             a->s2 += b->s2;
-            a->maxin = fmaxf(a->maxin, b->maxin);
-            a->minout = fminf(a->minout, b->minout);
+            a->maxin = b->maxin > a->maxin ? b->maxin : a->maxin;
+            a->minout = b->minout < a->minout ? b->minout : a->minout;
+        }
+        for (unsigned sl = 0; sl < rs->nslots; sl++) {
+            ts[0].mn[sl] = ts[t].mn[sl] < ts[0].mn[sl] ? ts[t].mn[sl] : ts[0].mn[sl];
+            ts[0].mx[sl] = ts[t].mx[sl] > ts[0].mx[sl] ? ts[t].mx[sl] : ts[0].mx[sl];
         }
     }
     /* per boundary: the exact rank, sums and neighbours */
@@ -909,17 +1048,70 @@ int prep_summary_resolve(const prep *p, util_err *err)
             bucket_sums(k, a->c, a->s1, a->s2, p->origin, &a1, &a2);
             nr[i].s1 = dd_add(nr[i].s1, a1);
             nr[i].s2 = dd_add(nr[i].s2, a2);
-            if (isnan(nr[i].below) || a->maxin > nr[i].below)
-                nr[i].below = a->maxin;
+            double v = float_of_okey(a->maxin);
+            if (isnan(nr[i].below) || v > nr[i].below)
+                nr[i].below = v;
         }
-        if (a->minout < INFINITY && (isnan(nr[i].above) || a->minout < nr[i].above))
-            nr[i].above = a->minout;
+        if (a->minout != UINT32_MAX) {
+            double v = float_of_okey(a->minout);
+            if (isnan(nr[i].above) || v < nr[i].above)
+                nr[i].above = v;
+        }
     }
+    /* A boundary with no value on one side inside its buckets takes the
+     * neighbour from the nearest non-empty bucket beyond them: their
+     * extremes come from one more pass, run only when some boundary needs
+     * one (rare: in sparse tails). */
+    nb_state *nb = util_calloc(1, sizeof *nb);
     for (size_t i = 0; i < nq; i++) {
-        if (isnan(nr[i].below) && bprev[i] >= 0)
-            nr[i].below = s->bmax[bprev[i]];
-        if (isnan(nr[i].above) && bnext[i] >= 0)
-            nr[i].above = s->bmin[bnext[i]];
+        /* from this pass, when the neighbour bucket was in it */
+        if (nr[i].rank > 0 && isnan(nr[i].below) && bprev[i] >= 0) {
+            unsigned sl = rs->slot_of[key_of_ord((unsigned)bprev[i])];
+            if (sl)
+                nr[i].below = float_of_okey(ts[0].mx[sl - 1]);
+        }
+        if (nr[i].rank < n && isnan(nr[i].above) && bnext[i] >= 0) {
+            unsigned sl = rs->slot_of[key_of_ord((unsigned)bnext[i])];
+            if (sl)
+                nr[i].above = float_of_okey(ts[0].mn[sl - 1]);
+        }
+        if (nr[i].rank > 0 && isnan(nr[i].below) && bprev[i] >= 0)
+            nb_flag(nb, key_of_ord((unsigned)bprev[i]));
+        if (nr[i].rank < n && isnan(nr[i].above) && bnext[i] >= 0)
+            nb_flag(nb, key_of_ord((unsigned)bnext[i]));
+    }
+    if (nb->nslots && getenv("APOTVIEW_DEBUG_MISS"))
+        fprintf(stderr, "resolve: neighbour pass over %u buckets\n", nb->nslots);
+    if (nb->nslots) {
+        nb_tstate nts[64];
+        void *ntp[64];
+        pass pn = { &s->src, nb_chunk, T, nb, ntp };
+        for (int t = 0; t < T; t++) {
+            nts[t].mn = util_mallocarray(nb->nslots, sizeof *nts[t].mn);
+            nts[t].mx = util_calloc(nb->nslots, sizeof *nts[t].mx);
+            for (unsigned sl = 0; sl < nb->nslots; sl++)
+                nts[t].mn[sl] = UINT32_MAX;
+            ntp[t] = &nts[t];
+        }
+        pass_run(&pn);
+        for (int t = 1; t < pn.nthreads; t++)
+            for (unsigned sl = 0; sl < nb->nslots; sl++) {
+                nts[0].mn[sl] = nts[t].mn[sl] < nts[0].mn[sl] ? nts[t].mn[sl] : nts[0].mn[sl];
+                nts[0].mx[sl] = nts[t].mx[sl] > nts[0].mx[sl] ? nts[t].mx[sl] : nts[0].mx[sl];
+            }
+        for (size_t i = 0; i < nq; i++) {
+            if (nr[i].rank > 0 && isnan(nr[i].below) && bprev[i] >= 0)
+                nr[i].below = float_of_okey(nts[0].mx[nb->slot_of[key_of_ord((unsigned)bprev[i])] - 1]);
+            if (nr[i].rank < n && isnan(nr[i].above) && bnext[i] >= 0)
+                nr[i].above = float_of_okey(nts[0].mn[nb->slot_of[key_of_ord((unsigned)bnext[i])] - 1]);
+        }
+        for (int t = 0; t < T; t++) {
+            free(nts[t].mn);
+            free(nts[t].mx);
+        }
+    }
+    free(nb);
+    for (size_t i = 0; i < nq; i++) {
         if (nr[i].rank == 0)
             nr[i].below = NAN;
         if (nr[i].rank >= n)
@@ -949,6 +1141,8 @@ int prep_summary_resolve(const prep *p, util_err *err)
     }
     s->nrk = u;
     for (int t = 0; t < T && t < 64; t++) {
+        free(ts[t].mn);
+        free(ts[t].mx);
         free(ts[t].acc);
     }
     free(nr);
