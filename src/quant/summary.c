@@ -23,10 +23,8 @@
 #define NB 65536u
 #define CHUNK 8192u
 
-#if defined(__GNUC__) && !defined(__clang__)
-#define VECTORIZE __attribute__((optimize("O3")))
-#else
-#define VECTORIZE
+#ifdef __SSE__
+#include <xmmintrin.h>
 #endif
 
 typedef struct hb {
@@ -91,13 +89,17 @@ static inline double key_emag(unsigned k)
     return f;
 }
 
+/* 2^(E - 150) (2^-149 for subnormals), built from its bits */
 static inline double key_ulp(unsigned k)
 {
     int e = (int)((k >> 7) & 0xFFu);
-    return ldexp(1.0, (e ? e : 1) - 150);
+    uint64_t b = (uint64_t)((e ? e : 1) - 150 + 1023) << 52;
+    double d;
+    memcpy(&d, &b, 8);
+    return d;
 }
 
-/* Value range [lo, hi] of ordered bucket b. */
+/* Value range [lo, hi] of ordered bucket b (the geometry alone). */
 static void bucket_range(unsigned b, double *lo, double *hi)
 {
     unsigned k = key_of_ord(b);
@@ -235,7 +237,8 @@ static void pass_run(pass *ps)
 /* Pass 1: the histogram, and min/max over ordered keys. */
 typedef struct h_state {
     hb *h;
-    uint32_t omin, omax;     /* ordered keys */
+    float fmin, fmax;
+    uint32_t omin, omax;     /* ordered keys (finite-only rescan) */
 } h_state;
 
 static void minmax_finite(const unsigned char *p, size_t n, uint32_t *mn, uint32_t *mx);
@@ -269,16 +272,40 @@ static void table_put(hb *h)
         free(h);
 }
 
-/* min and max of the ordered keys of a chunk (still in cache) */
-VECTORIZE static void minmax_keys(const unsigned char *p, size_t n, uint32_t *mn, uint32_t *mx)
+/* min and max of a chunk (still in cache), as floats so that SSE's
+ * minps/maxps serve; meaningless when some values are not finite (NaN),
+ * which the caller then recomputes with minmax_finite */
+static void minmax_floats(const unsigned char *p, size_t n, float *mn, float *mx)
 {
-    uint32_t a = *mn, b = *mx;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t u;
-        memcpy(&u, p + 4 * i, 4);
-        uint32_t o = okey(u);
-        a = o < a ? o : a;
-        b = o > b ? o : b;
+    float a = *mn, b = *mx;
+    size_t i = 0;
+#ifdef __SSE__
+    if (n >= 8) {
+        __m128 a0 = _mm_set1_ps(a), a1 = a0, b0 = _mm_set1_ps(b), b1 = b0;
+        for (; i + 8 <= n; i += 8) {
+            __m128 x0 = _mm_loadu_ps((const float *)(const void *)(p + 4 * i));
+            __m128 x1 = _mm_loadu_ps((const float *)(const void *)(p + 4 * i + 16));
+            a0 = _mm_min_ps(a0, x0);
+            a1 = _mm_min_ps(a1, x1);
+            b0 = _mm_max_ps(b0, x0);
+            b1 = _mm_max_ps(b1, x1);
+        }
+        float la[8], lb[8];
+        _mm_storeu_ps(la, a0);
+        _mm_storeu_ps(la + 4, a1);
+        _mm_storeu_ps(lb, b0);
+        _mm_storeu_ps(lb + 4, b1);
+        for (int k = 0; k < 8; k++) {
+            a = la[k] < a ? la[k] : a;
+            b = lb[k] > b ? lb[k] : b;
+        }
+    }
+#endif
+    for (; i < n; i++) {
+        float x;
+        memcpy(&x, p + 4 * i, 4);
+        a = x < a ? x : a;
+        b = x > b ? x : b;
     }
     *mn = a;
     *mx = b;
@@ -311,7 +338,7 @@ static void hist_chunk(pass *ps, int t, const unsigned char *p, size_t n)
         e->s1 += m;
         e->s2 += m * m;
     }
-    minmax_keys(p, n, &hs->omin, &hs->omax);
+    minmax_floats(p, n, &hs->fmin, &hs->fmax);
 }
 
 static void summary_free(struct prep_summary *s)
@@ -347,8 +374,8 @@ prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
     int fail = 0;
     for (int t = 0; t < nthreads && t < 64; t++) {
         hs[t].h = table_get(t);
-        hs[t].omin = UINT32_MAX;
-        hs[t].omax = 0;
+        hs[t].fmin = INFINITY;
+        hs[t].fmax = -INFINITY;
         tp[t] = &hs[t];
         if (!hs[t].h)
             fail = 1;
@@ -364,7 +391,7 @@ prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
     }
     pass_run(&ps);
     hb *h = hs[0].h;
-    uint32_t omin = hs[0].omin, omax = hs[0].omax;
+    float fmn = hs[0].fmin, fmx = hs[0].fmax;
     for (int t = 1; t < ps.nthreads; t++) {
         for (unsigned k = 0; k < NB; k++) {
             const hb *o = &hs[t].h[k];
@@ -374,8 +401,8 @@ prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
             h[k].s1 += o->s1;
             h[k].s2 += o->s2;
         }
-        omin = hs[t].omin < omin ? hs[t].omin : omin;
-        omax = hs[t].omax > omax ? hs[t].omax : omax;
+        fmn = hs[t].fmin < fmn ? hs[t].fmin : fmn;
+        fmx = hs[t].fmax > fmx ? hs[t].fmax : fmx;
         free(hs[t].h);
     }
 
@@ -460,17 +487,23 @@ prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
             hs[t].omax = 0;
         }
         pass_run(&pm);
-        omin = UINT32_MAX;
-        omax = 0;
+        uint32_t omin = UINT32_MAX, omax = 0;
         for (int t = 0; t < pm.nthreads; t++) {
             omin = hs[t].omin < omin ? hs[t].omin : omin;
             omax = hs[t].omax > omax ? hs[t].omax : omax;
         }
+        fmn = float_of_okey(omin);
+        fmx = float_of_okey(omax);
     }
     free(hs);
     if (n) {
-        p->st.min = float_of_okey(omin);
-        p->st.max = float_of_okey(omax);
+        /* min/max do not tell -0 from +0: the zero buckets do */
+        if (fmn == 0)
+            fmn = s->C[ord_of_key(0x8000u) + 1] > s->C[ord_of_key(0x8000u)] ? -0.0f : 0.0f;
+        if (fmx == 0)
+            fmx = s->C[ord_of_key(0x0000u) + 1] > s->C[ord_of_key(0x0000u)] ? 0.0f : -0.0f;
+        p->st.min = fmn;
+        p->st.max = fmx;
         p->st.absmax = fmax(fabs(p->st.min), fabs(p->st.max));
     }
     return p;
@@ -482,6 +515,20 @@ void prep_summary_free(prep *p)
 }
 
 /* ---- interpolation inside a bucket ---------------------------------- */
+
+/* The range the values of bucket b can take: its geometry cut to the
+ * tensor's exact min and max (the end buckets are often partly empty, as
+ * at the edge of a uniform distribution). */
+static void value_range(const prep *p, unsigned b, double *lo, double *hi)
+{
+    bucket_range(b, lo, hi);
+    if (*lo < p->st.min)
+        *lo = p->st.min;
+    if (*hi > p->st.max)
+        *hi = p->st.max;
+    if (*hi < *lo)
+        *hi = *lo;
+}
 
 /* The ordered bucket holding sorted index r (C[b] <= r < C[b + 1]). */
 static unsigned bucket_of_rank(const struct prep_summary *s, uint64_t r)
@@ -526,7 +573,7 @@ static void cum_approx(const prep *p, uint64_t r, dd *s1, dd *s2)
     if (rr == 0 || c == 0)
         return;
     double lo, hi;
-    bucket_range(b, &lo, &hi);
+    value_range(p, b, &lo, &hi);
     double d = (hi - lo) / (double)c, a = lo - p->origin + 0.5 * d;
     double R = (double)rr, Cc = (double)c;
     /* sum_{k<R} (a + k d) and its squares */
@@ -550,7 +597,7 @@ static double value_approx(const prep *p, uint64_t i)
     unsigned b = bucket_of_rank(s, i);
     uint64_t c = s->C[b + 1] - s->C[b];
     double lo, hi;
-    bucket_range(b, &lo, &hi);
+    value_range(p, b, &lo, &hi);
     double v = lo + ((double)(i - s->C[b]) + 0.5) / (double)(c ? c : 1) * (hi - lo);
     return fmin(fmax(v, p->st.min), p->st.max);
 }
@@ -566,7 +613,7 @@ static uint64_t rank_approx(const prep *p, double w)
         return n;
     unsigned b = ord_of_double(w);
     double lo, hi;
-    bucket_range(b, &lo, &hi);
+    value_range(p, b, &lo, &hi);
     uint64_t c = s->C[b + 1] - s->C[b];
     double f = (w - lo) / (hi - lo);
     if (!(f > 0))
