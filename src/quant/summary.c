@@ -691,11 +691,8 @@ uint64_t prep_summary_rank_x(const prep *p, double m, double s, double bx, int l
                 sm->pend = grow(sm->pend, sm->cappend, sizeof *sm->pend);
             }
             sm->pend[sm->npend++] = q;
-        } else {
+        } else
             sm->misses++;
-            if (getenv("APOTVIEW_DEBUG_MISS"))
-                fprintf(stderr, "miss rank_x m=%g s=%g bx=%.17g le=%d\n", m, s, bx, le);
-        }
     }
     double bw = m + s * bx;
     if (isnan(bw))
@@ -723,11 +720,8 @@ static void cum(const prep *p, uint64_t r, int exact, dd *s1, dd *s2)
             *s2 = k->s2;
             return;
         }
-        if (!s->recording) {
+        if (!s->recording)
             p->sm->misses++;
-            if (getenv("APOTVIEW_DEBUG_MISS"))
-                fprintf(stderr, "miss cum r=%llu\n", (unsigned long long)r);
-        }
     }
     cum_approx(p, r, s1, s2);
 }
@@ -759,11 +753,8 @@ double prep_summary_value_at(const prep *p, uint64_t i, int exact)
         k = find_rank(s, i + 1);
         if (k && !isnan(k->below))
             return k->below;
-        if (!s->recording) {
+        if (!s->recording)
             p->sm->misses++;
-            if (getenv("APOTVIEW_DEBUG_MISS"))
-                fprintf(stderr, "miss value i=%llu\n", (unsigned long long)i);
-        }
     }
     return value_approx(p, i);
 }
@@ -1052,15 +1043,6 @@ int prep_summary_resolve(const prep *p, util_err *err)
             ts[t].mn[sl] = UINT32_MAX;
         tp[t] = &ts[t];
     }
-    if (getenv("APOTVIEW_DEBUG_MISS")) {
-        uint64_t hit = 0;
-        for (unsigned sl = 0; sl < rs->nslots; sl++) {
-            unsigned b = ord_of_key(rs->key_of_slot[sl]);
-            hit += s->C[b + 1] - s->C[b];
-        }
-        fprintf(stderr, "resolve: %zu boundaries, %u buckets, %zu pairs, %.2f%% of values\n", nq,
-                rs->nslots, npairs, 100.0 * (double)hit / (double)(n ? n : 1));
-    }
     if (npairs || rs->nslots)
         pass_run(&ps);
     for (int t = 1; t < ps.nthreads; t++) {
@@ -1127,8 +1109,6 @@ int prep_summary_resolve(const prep *p, util_err *err)
         if (nr[i].rank < n && isnan(nr[i].above) && bnext[i] >= 0)
             nb_flag(nb, key_of_ord((unsigned)bnext[i]));
     }
-    if (nb->nslots && getenv("APOTVIEW_DEBUG_MISS"))
-        fprintf(stderr, "resolve: neighbour pass over %u buckets\n", nb->nslots);
     if (nb->nslots) {
         nb_tstate nts[64];
         void *ntp[64];
