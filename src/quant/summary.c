@@ -22,6 +22,7 @@
 
 #define NB 65536u
 #define CHUNK 8192u
+#define RIDX 4096u
 
 #ifdef __SSE__
 #include <xmmintrin.h>
@@ -43,10 +44,15 @@ typedef struct srank {       /* an exact position in the sorted order */
     double below, above;     /* the values at rank - 1 and rank (NaN: none) */
 } srank;
 
+struct prep_summary;
+static unsigned bucket_of_rank_in(const struct prep_summary *s, uint64_t r, unsigned lo, unsigned hi);
+
 struct prep_summary {
     prep_source src;
     int nthreads;
     uint64_t *C;             /* NB + 1 cumulative counts (ordered buckets) */
+    unsigned *ridx;          /* RIDX + 1: bucket of rank j n / RIDX (speeds
+                                bucket_of_rank) */
     uint64_t cache_r[2];     /* the last ranks whose bucket was looked up */
     unsigned cache_b[2];
     dd *P1, *P2;             /* NB + 1 cumulative sums of (w - origin), ^2 */
@@ -346,6 +352,7 @@ static void summary_free(struct prep_summary *s)
     if (!s)
         return;
     free(s->C);
+    free(s->ridx);
     free(s->P1);
     free(s->P2);
     free(s->done);
@@ -448,6 +455,9 @@ prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
         s->P1[b + 1] = c1;
         s->P2[b + 1] = c2;
     }
+    s->ridx = util_mallocarray(RIDX + 1, sizeof *s->ridx);
+    for (unsigned j = 0; j <= RIDX; j++)
+        s->ridx[j] = bucket_of_rank_in(s, (uint64_t)((double)n * j / RIDX), 0, NB);
     double delta = n ? dd_to_d(c1) / (double)n : 0;
     double mean = origin + delta;
     double m2tot = fmax(0, dd_to_d(dd_sub(c2, dd_mul_dd_d(c1, delta))));
@@ -530,10 +540,10 @@ static void value_range(const prep *p, unsigned b, double *lo, double *hi)
         *hi = *lo;
 }
 
-/* The ordered bucket holding sorted index r (C[b] <= r < C[b + 1]). */
-static unsigned bucket_of_rank(const struct prep_summary *s, uint64_t r)
+/* The ordered bucket holding sorted index r (C[b] <= r < C[b + 1]),
+ * searched in [lo, hi). */
+static unsigned bucket_of_rank_in(const struct prep_summary *s, uint64_t r, unsigned lo, unsigned hi)
 {
-    unsigned lo = 0, hi = NB;     /* first b with C[b + 1] > r */
     while (lo < hi) {
         unsigned mid = lo + (hi - lo) / 2;
         if (s->C[mid + 1] > r)
@@ -542,6 +552,21 @@ static unsigned bucket_of_rank(const struct prep_summary *s, uint64_t r)
             lo = mid + 1;
     }
     return lo < NB ? lo : NB - 1;
+}
+
+static unsigned bucket_of_rank(const struct prep_summary *s, uint64_t r)
+{
+    uint64_t n = s->C[NB];
+    if (s->ridx && n && r < n) {
+        /* the window of r's quantile; checked, as the index is a hint */
+        uint64_t j = (uint64_t)((double)r / (double)n * RIDX);
+        if (j >= RIDX)
+            j = RIDX - 1;
+        unsigned b = bucket_of_rank_in(s, r, s->ridx[j], s->ridx[j + 1] + 1 < NB ? s->ridx[j + 1] + 1 : NB);
+        if (s->C[b] <= r && r < s->C[b + 1])
+            return b;
+    }
+    return bucket_of_rank_in(s, r, 0, NB);
 }
 
 /* Sums over sorted indices [0, r), interpolated inside the bucket: values
