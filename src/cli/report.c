@@ -219,7 +219,7 @@ static void print_stats(const prep_stats *st)
 
 static void print_table_tensor(const loader_file *f, const loader_tensor *lt, const prep_stats *st,
                                const cli_opts *o, const analyze_result *res, int nres,
-                               const double *alphas, double *const *sweep)
+                               const double *alphas, double *const *sweep, int hist)
 {
     char shape[256], a[32], b[32];
     session_shape_str(lt, shape, sizeof shape);
@@ -235,11 +235,12 @@ static void print_table_tensor(const loader_file *f, const loader_tensor *lt, co
     }
     print_stats(st);
     printf("\n");
-    printf("  %d bits %s, alpha %s, normalize %s, scales per %s\n", o->cfg.bits,
+    printf("  %d bits %s, alpha %s, normalize %s, scales per %s%s\n", o->cfg.bits,
            o->cfg.is_signed ? "signed" : "unsigned",
            o->cfg.amode == ALPHA_VALUE ? util_fmt_exact(a, sizeof a, o->cfg.alpha)
                                        : analyze_alpha_mode_name(o->cfg.amode),
-           o->cfg.normalize ? "on" : "off", analyze_granularity_name(&o->cfg));
+           o->cfg.normalize ? "on" : "off", analyze_granularity_name(&o->cfg),
+           hist ? ", histogram engine" : "");
     printf("  %-14s", "");
     for (int i = 0; i < nres; i++)
         printf(" %11s", res[i].scheme);
@@ -865,6 +866,13 @@ static void print_compact(const session *s, const cli_opts *o, const titem *item
         printf(" %18s", b);
     }
     printf("\n");
+    size_t nh = 0;
+    for (size_t i = 0; i < n; i++)
+        nh += items[i].ok && items[i].hist;
+    if (nh)
+        printf("histogram engine for %zu of %zu tensors: alpha searched on exact bucket sums, every number\n"
+               "exact at its alpha (--engine=sorted: the dense search on sorted values)\n",
+               nh, n);
     (void)s;
 }
 
@@ -1080,7 +1088,7 @@ int report_run(const cli_opts *o)
         else if (ranked)
             print_ranked(f, lt, &it->st, o, it->res, nres);
         else
-            print_table_tensor(f, lt, &it->st, o, it->res, nres, alphas, sw);
+            print_table_tensor(f, lt, &it->st, o, it->res, nres, alphas, sw, it->hist);
     }
     if (compact)
         print_compact(&s, o, items, s.nitems, tot);
