@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/session.h"
 #include "quant/analyze.h"
@@ -429,7 +430,29 @@ typedef struct pool {
     pthread_mutex_t *file_mu; /* loaders need not be thread-safe */
     uint64_t inflight, budget;
     int failed;
+    /* a progress line on a terminal's stderr for long reports */
+    int progress;
+    double t0, shown;
+    size_t done;
+    uint64_t values_done, values_total;
 } pool;
+
+/* "12/54 tensors, 301.2M of 302.0M values" once the report has run for half
+ * a second, refreshed at most every 0.2 s; called with mu held. */
+static void progress_tick(pool *pl)
+{
+    if (!pl->progress)
+        return;
+    double now = util_now();
+    if (now - pl->t0 < 0.5 || now - pl->shown < 0.2)
+        return;
+    pl->shown = now;
+    char a[32], b[32];
+    fprintf(stderr, "\r%zu/%zu tensors, %s of %s values ", pl->done, pl->n,
+            util_fmt_si(a, sizeof a, (double)pl->values_done, 4),
+            util_fmt_si(b, sizeof b, (double)pl->values_total, 4));
+    fflush(stderr);
+}
 
 typedef struct held held;
 static void process_prep(pool *pl, titem *it, prep *p, int gneed, analyze_result *gres,
@@ -657,6 +680,9 @@ static void *worker(void *arg)
         pthread_mutex_unlock(&pl->mu);
         process(pl, it);
         pthread_mutex_lock(&pl->mu);
+        pl->done++;
+        pl->values_done += pl->s->files[it->file]->tensors[it->tensor].count;
+        progress_tick(pl);
         pl->inflight -= it->cost;
         pthread_cond_broadcast(&pl->cv);
         pthread_mutex_unlock(&pl->mu);
@@ -1014,6 +1040,10 @@ int report_run(const cli_opts *o)
     order_items = items;
     qsort(order, s.nitems, sizeof *order, cmp_cost);
     pool pl = { .o = o, .s = &s, .items = items, .order = order, .n = s.nitems, .alphas = alphas };
+    pl.progress = s.nitems > 1 && isatty(STDERR_FILENO);
+    pl.t0 = util_now();
+    for (size_t i = 0; i < s.nitems; i++)
+        pl.values_total += s.files[items[i].file]->tensors[items[i].tensor].count;
     /* peak memory: the largest preparation alone, or 2.5x the largest
      * tensor's bytes for several at once */
     pl.budget = largest + largest / 4;
@@ -1047,6 +1077,8 @@ int report_run(const cli_opts *o)
     }
     if (pl.failed)
         status = 1;
+    if (pl.shown > 0)
+        fprintf(stderr, "\r%60s\r", "");   /* the progress line goes away */
     sort_opts = o;
     sort_session = &s;
     if (strcmp(o->sort, "file") != 0)
