@@ -163,6 +163,14 @@ static void t_channel_max(void **st)
 /* mse per channel: each channel's mse (group_channel_stats) equals brute
  * force at its alpha and is no worse than brute force at any of 300
  * alphas; the aggregate is their count-weighted mean. */
+
+/* counts its calls; nonzero from the third on */
+static int stop_third(void *ctx)
+{
+    int *n = ctx;
+    return ++*n >= 3;
+}
+
 static void t_channel_mse(void **st)
 {
     (void)st;
@@ -179,7 +187,16 @@ static void t_channel_mse(void **st)
     const char *sc = "apot";
     uint64_t nch = 0;
     util_err e = { { 0 } };
-    group_chan_stat *cs = group_channel_stats(&t, sc, &c, &nch, &e);
+    /* a stop callback: asked between channels on the calling thread; the
+     * first nonzero answer ends the work with NULL and stopped = 1 */
+    int calls = 0, stopped = -1;
+    assert_null(group_channel_stats(&t, sc, &c, &nch, &e, stop_third, &calls, &stopped));
+    assert_int_equal(stopped, 1);
+    assert_int_equal(calls, 3);
+    calls = -1000;
+    group_chan_stat *cs = group_channel_stats(&t, sc, &c, &nch, &e, stop_third, &calls, &stopped);
+    assert_int_equal(stopped, 0);
+    assert_true(calls > -1000);
     assert_non_null(cs);
     assert_int_equal(nch, C);
     levelset ls;

@@ -391,6 +391,25 @@ else
     echo "a-key check skipped: no $ZIP"
 fi
 
+# ---- a key never waits for the per-channel numbers ---------------------------
+# 2048 channels of 4096 values: seconds of work per visit; q while it runs
+# must quit at once (the work stops between channels for a key)
+"$MKFIX" rows 8388608 "$T/rows.npy" || exit 99
+start "LANG=C.UTF-8 TERM=xterm-256color" "rows.npy"
+wait_for 'bits 4 .*mse [0-9]' || fail "channels: no start"
+TM send-keys -t ui p
+wait_for 'computing each channel' || fail "p: no per-channel computation shown"
+sleep 0.5
+t0=$(date +%s.%N)
+TM send-keys -t ui q
+wait_for '^EXIT=0$' || fail "q during the per-channel computation: no exit"
+t1=$(date +%s.%N)
+if awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a < 2.0) }'; then
+    ok "q during the per-channel computation quits in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s"
+else
+    fail "q waited $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s for the per-channel numbers"
+fi
+
 # ---- no terminal: --tui refuses (exit 2), the default mode is --report ----
 (cd "$T" && "$APOTVIEW" --tui a.npy </dev/null >/dev/null 2>&1); st=$?
 [ "$st" -eq 2 ] && ok "--tui without a terminal: exit 2" || fail "--tui without a terminal: exit $st"

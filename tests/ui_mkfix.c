@@ -7,7 +7,8 @@
  * KIND: gauss (N(0, 0.05^2) + 0.001), laplace (scale 0.02), const (every
  * value 0.25), nanmix (gauss with every 10th value NaN and one +Inf),
  * empty (N ignored: shape (0,)), chan (gauss of shape (16, N/16) whose
- * channel 5 is 10 times wider: the one outlier channel). Deterministic (splitmix64, fixed seed).
+ * channel 5 is 10 times wider: the one outlier channel), rows (gauss of
+ * shape (N/4096, 4096): many channels). Deterministic (splitmix64, fixed seed).
  */
 #include <math.h>
 #include <stdint.h>
@@ -38,24 +39,27 @@ static double gauss(void)
 int main(int argc, char **argv)
 {
     if (argc != 4) {
-        fprintf(stderr, "usage: ui_mkfix gauss|laplace|const|nanmix|empty|chan N PATH\n");
+        fprintf(stderr, "usage: ui_mkfix gauss|laplace|const|nanmix|empty|chan|rows N PATH\n");
         return 2;
     }
     const char *kind = argv[1];
     unsigned long long n = strtoull(argv[2], NULL, 10);
     if (strcmp(kind, "empty") == 0)
         n = 0;
-    int chan = strcmp(kind, "chan") == 0;
+    int chan = strcmp(kind, "chan") == 0, rows = strcmp(kind, "rows") == 0;
     if (chan)
         n -= n % 16;
+    if (rows)
+        n -= n % 4096;
     FILE *f = fopen(argv[3], "wb");
     if (!f) {
         perror(argv[3]);
         return 1;
     }
     char dict[128];
-    int dl = chan ? snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (16, %llu), }", n / 16)
-                  : snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (%llu,), }", n);
+    int dl = chan   ? snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (16, %llu), }", n / 16)
+             : rows ? snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (%llu, 4096), }", n / 4096)
+                    : snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (%llu,), }", n);
     int total = 10 + dl + 1;
     int pad = (64 - total % 64) % 64;
     unsigned char pre[10] = { 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 0, 0 };

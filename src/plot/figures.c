@@ -814,7 +814,7 @@ static int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sb
     for (int i = 0; i < ns; i++) {
         util_err e = { { 0 } };
         uint64_t n = 0;
-        cs[i] = group_channel_stats(t, s->schemes[i], &cfg, &n, &e);
+        cs[i] = group_channel_stats(t, s->schemes[i], &cfg, &n, &e, NULL, NULL, NULL);
         why[i][0] = '\0';
         if (cs[i]) {
             nch = n;

@@ -70,6 +70,11 @@ typedef struct pass {
     /* per-slice record for group_channel_stats (scheme 0), or NULL */
     double *slice_sse, *slice_alpha;
     uint64_t *slice_n;
+    /* asked between slices on the calling thread; stopped: every thread
+     * takes no more slices */
+    int (*stop)(void *ctx);
+    void *stop_ctx;
+    volatile int stopped;
 } pass;
 
 /* ---- level sets ---------------------------------------------------------- */
@@ -442,7 +447,14 @@ static void *pass_worker(void *arg)
             maxL = ps->gs[k].ls.n;
     uint64_t *tmpc = util_mallocarray(maxL, sizeof *tmpc);
     const uint64_t chunk = sl->exact ? 1 : 256;
+    int caller = a2[2] != NULL;
     for (;;) {
+        if (ps->stopped)
+            break;
+        if (caller && ps->stop && ps->stop(ps->stop_ctx)) {
+            ps->stopped = 1;
+            break;
+        }
         pthread_mutex_lock(&ps->mu);
         uint64_t s0 = ps->next;
         ps->next = s0 + chunk < sl->nslices ? s0 + chunk : sl->nslices;
@@ -525,7 +537,7 @@ static void run_pass(pass *ps)
             acc_init(&ps->acc[t * ps->ngs + k], ps->gs[k].ls.n);
     pthread_mutex_init(&ps->mu, NULL);
     ps->next = 0;
-    void *(*args)[2] = util_calloc((size_t)nth, sizeof *args);
+    void *(*args)[3] = util_calloc((size_t)nth, sizeof *args);
     pthread_t *th = util_calloc((size_t)nth, sizeof *th);
     int started = 0;
     for (int t = 1; t < nth; t++) {
@@ -537,6 +549,7 @@ static void run_pass(pass *ps)
     }
     args[0][0] = ps;
     args[0][1] = &ps->acc[0];
+    args[0][2] = ps;   /* the calling thread: asks ps->stop */
     pass_worker(args[0]);
     for (int t = 1; t <= started; t++)
         pthread_join(th[t], NULL);
@@ -765,7 +778,7 @@ static const char *gran_name(const analyze_cfg *cfg, int mx)
  * skipped), filling out[]. */
 static void do_pass(const group_tensor *t, const analyze_cfg *cfg, double m, double s,
                     const slicing *sl, gscheme *gs, int ngs, analyze_result *out,
-                    double *uni_adds, pass *rec)
+                    double *uni_adds, pass *rec, int *halted)
 {
     pass ps;
     memset(&ps, 0, sizeof ps);
@@ -801,6 +814,8 @@ static void do_pass(const group_tensor *t, const analyze_cfg *cfg, double m, dou
             gs_index(g);
     }
     run_pass(&ps);
+    if (halted)
+        *halted = ps.stopped;
     for (int k = 0; k < ngs; k++) {
         gscheme *g = &gs[k];
         if (g->out < 0) {
@@ -889,7 +904,7 @@ int group_analyze(const group_tensor *t, const analyze_cfg *cfg, const char *con
                 if (gs[k].out >= 0)
                     snprintf(out[gs[k].out].err, sizeof out[gs[k].out].err, "%s", msg);
         } else
-            do_pass(t, cfg, m, s, &sl, gs, ngs, out, &uni_adds, NULL);
+            do_pass(t, cfg, m, s, &sl, gs, ngs, out, &uni_adds, NULL, NULL);
         for (int k = 0; k < ngs; k++)
             if (gs[k].out >= 0 && out[gs[k].out].ok && strcmp(out[gs[k].out].scheme, "uniform") == 0)
                 uni_adds = out[gs[k].out].r.adds_mean;
@@ -901,7 +916,7 @@ int group_analyze(const group_tensor *t, const analyze_cfg *cfg, const char *con
             for (int k = 0; k < nmx; k++)
                 snprintf(out[gmx[k].out].err, sizeof out[gmx[k].out].err, "%s", msg);
         } else
-            do_pass(t, cfg, m, s, &sl, gmx, nmx, out, NULL, NULL);
+            do_pass(t, cfg, m, s, &sl, gmx, nmx, out, NULL, NULL, NULL);
     }
     if (cfg->gran != GRAN_TENSOR)
         for (int i = 0; i < nschemes; i++)
@@ -943,8 +958,11 @@ void group_finish(const prep *p, const analyze_cfg *cfg, analyze_result *out, co
 }
 
 group_chan_stat *group_channel_stats(const group_tensor *t, const char *scheme,
-                                     const analyze_cfg *cfg, uint64_t *nch, util_err *err)
+                                     const analyze_cfg *cfg, uint64_t *nch, util_err *err,
+                                     int (*stop)(void *ctx), void *ctx, int *stopped)
 {
+    if (stopped)
+        *stopped = 0;
     analyze_cfg c = *cfg;
     c.gran = GRAN_CHANNEL;
     slicing sl;
@@ -984,8 +1002,17 @@ group_chan_stat *group_channel_stats(const group_tensor *t, const char *scheme,
     analyze_result r;
     result_init(&r, scheme);
     g.out = 0;
-    do_pass(t, &c, m, s, &sl, &g, 1, &r, NULL, &rec);
-    if (g.bad) {
+    rec.stop = stop;
+    rec.stop_ctx = ctx;
+    int halted = 0;
+    do_pass(t, &c, m, s, &sl, &g, 1, &r, NULL, &rec, &halted);
+    if (halted) {
+        util_err_set(err, "stopped");
+        if (stopped)
+            *stopped = 1;
+        free(st);
+        st = NULL;
+    } else if (g.bad) {
         util_err_set(err, "%s", g.err);
         free(st);
         st = NULL;

@@ -101,9 +101,13 @@ typedef struct group_chan_stat {
 /* One entry per channel along cfg->axis (cfg->gran is ignored): the
  * channel's statistics and its mse with scheme at cfg's bits, alpha mode
  * and normalization (per-channel alphas as with --granularity=channel).
- * Returns a malloc'd array of *nch entries, or NULL (err). */
+ * Returns a malloc'd array of *nch entries, or NULL (err).
+ * stop (may be NULL) is called from the calling thread between channels;
+ * when it returns nonzero the work stops: NULL with *stopped = 1 (the
+ * viewer stops when a key is waiting, so the key never waits for it). */
 group_chan_stat *group_channel_stats(const group_tensor *t, const char *scheme,
-                                     const analyze_cfg *cfg, uint64_t *nch, util_err *err);
+                                     const analyze_cfg *cfg, uint64_t *nch, util_err *err,
+                                     int (*stop)(void *ctx), void *ctx, int *stopped);
 
 /* Channels ordered for display: order[] gets the channel indices by range,
  * largest first (ties: lower index first; NaN ranges, i.e. empty channels,

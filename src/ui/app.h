@@ -93,6 +93,7 @@ typedef struct ui_chan {
     size_t noutliers;
     double seconds;
     int top;               /* first row shown */
+    int shown;             /* "computing..." has been drawn (compute after) */
 } ui_chan;
 
 typedef struct app {

@@ -54,6 +54,32 @@ static int chan_same(const app *a)
            x->alpha == y->alpha && x->lprm.apot_k == y->lprm.apot_k;
 }
 
+/* Is a key (or mouse event) waiting? It stays waiting: getch() gets it
+ * next. Asked between channels, at most every 20 ms. */
+static int key_waiting(void *ctx)
+{
+    static double last;
+    (void)ctx;
+    double now = util_now();
+    if (now - last < 0.02)
+        return 0;
+    last = now;
+    nodelay(stdscr, TRUE);
+    int ch = getch();
+    nodelay(stdscr, FALSE);
+    if (ch == ERR)
+        return 0;
+    if (ch == KEY_MOUSE) {
+        MEVENT ev;
+        if (getmouse(&ev) == OK)
+            ungetmouse(&ev);
+        else
+            ungetch(ch);
+    } else
+        ungetch(ch);
+    return 1;
+}
+
 int app_chan(app *a, int compute)
 {
     ui_chan *c = &a->chan;
@@ -64,6 +90,7 @@ int app_chan(app *a, int compute)
         c->valid = 0;
         c->pending = 0;
         c->top = 0;
+        c->shown = 0;
         c->item = a->cur;
         c->scheme = a->schemes[a->focus];
         c->cfg = a->cfg;
@@ -87,10 +114,14 @@ int app_chan(app *a, int compute)
         snprintf(c->msg, sizeof c->msg, "reading the values in C order...");
         return 0;
     }
-    if (!compute) {
+    if (!compute || !c->shown) {
+        /* say so first: the work starts after this is on the screen */
         c->pending = 1;
         snprintf(c->msg, sizeof c->msg, "computing each channel's error...");
-        return 0;
+        if (!compute)
+            return 0;
+        c->shown = 1;
+        return 1;
     }
     const loader_tensor *t = app_item_tensor(a, it);
     group_tensor gt = { vals, dbl, t->ndim, t->shape, t->count };
@@ -100,7 +131,17 @@ int app_chan(app *a, int compute)
     util_err e = { { 0 } };
     uint64_t nch = 0;
     double t0 = util_now();
-    group_chan_stat *cs = t->ndim >= 1 ? group_channel_stats(&gt, c->scheme, &cfg, &nch, &e) : NULL;
+    int stopped = 0;
+    group_chan_stat *cs = t->ndim >= 1 ? group_channel_stats(&gt, c->scheme, &cfg, &nch, &e,
+                                                             key_waiting, NULL, &stopped)
+                                       : NULL;
+    if (stopped) {
+        /* a key came first: it is handled, and the work starts over when
+         * the viewer is idle again */
+        c->pending = 1;
+        snprintf(c->msg, sizeof c->msg, "computing each channel's error...");
+        return 0;
+    }
     c->seconds = util_now() - t0;
     c->valid = 1;
     c->pending = 0;
