@@ -291,7 +291,9 @@ static int progress_tick(prep_progress *pg, double frac)
         double mn = n ? (double)vals[0] : 0, mx = n ? (double)vals[n - 1] : 0;   \
         double origin = n ? dd_to_d(sum) / (double)n : 0;                        \
         p->origin = origin;                                                      \
-        p->nblocks = n / PREP_BLOCK + 1;                                         \
+        p->block = n <= PREP_SMALL_N ? 1 : n <= ((uint64_t)1 << 20) ? 8 : PREP_BLOCK; \
+        const uint64_t B = p->block;                                             \
+        p->nblocks = n / B + 1;                                                  \
         p->p1 = util_mallocarray(p->nblocks, sizeof *p->p1);                     \
         p->p2 = util_mallocarray(p->nblocks, sizeof *p->p2);                     \
         dd s1 = { 0, 0 }, s2 = { 0, 0 };                                         \
@@ -300,8 +302,8 @@ static int progress_tick(prep_progress *pg, double frac)
         p->p2[0] = s2;                                                           \
         for (uint64_t b = 0; b + 1 < p->nblocks; b++) {                          \
             double a1 = 0, a2 = 0, a4 = 0;                                       \
-            const T *bv = vals + b * PREP_BLOCK;                                 \
-            for (int j = 0; j < PREP_BLOCK; j++) {                               \
+            const T *bv = vals + b * B;                                          \
+            for (uint64_t j = 0; j < B; j++) {                                   \
                 double d = (double)bv[j] - origin;                               \
                 double d2 = d * d;                                               \
                 a1 += d;                                                         \
@@ -318,7 +320,7 @@ static int progress_tick(prep_progress *pg, double frac)
                 goto cancelled_sorted;                                           \
         }                                                                        \
         /* the ragged tail */                                                    \
-        for (uint64_t i = (p->nblocks - 1) * PREP_BLOCK; i < n; i++) {           \
+        for (uint64_t i = (p->nblocks - 1) * B; i < n; i++) {                    \
             double d = (double)vals[i] - origin;                                 \
             s1 = dd_add_d(s1, d);                                                \
             s2 = dd_add_d(s2, d * d);                                            \
@@ -471,14 +473,17 @@ void prep_range_sums(const prep *p, uint64_t i, uint64_t j, dd *s1, dd *s2)
         prep_summary_sums_approx(p, i, j, s1, s2);
         return;
     }
-    uint64_t bi = (i + PREP_BLOCK - 1) / PREP_BLOCK; /* first full block */
-    uint64_t bj = j / PREP_BLOCK;                     /* end of full blocks */
+    const uint64_t B = p->block;
+    uint64_t bi = (i + B - 1) / B; /* first full block */
+    uint64_t bj = j / B;           /* end of full blocks */
     if (bj <= bi) {
         direct_sums(p, i, j, s1, s2);
         return;
     }
     *s1 = dd_sub(p->p1[bj], p->p1[bi]);
     *s2 = dd_sub(p->p2[bj], p->p2[bi]);
-    direct_sums(p, i, bi * PREP_BLOCK, s1, s2);
-    direct_sums(p, bj * PREP_BLOCK, j, s1, s2);
+    if (i < bi * B)
+        direct_sums(p, i, bi * B, s1, s2);
+    if (bj * B < j)
+        direct_sums(p, bj * B, j, s1, s2);
 }

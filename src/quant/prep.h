@@ -4,13 +4,14 @@
  * Data structure: the finite values of the tensor sorted ascending (float
  * when the dtype converts to float exactly, else double), plus blocked
  * prefix sums of d = w - origin and d^2 in double-double, one entry per
- * PREP_BLOCK values (origin = the mean, which keeps the sums small and
+ * block of values (origin = the mean, which keeps the sums small and
  * avoids cancellation). A sum over any index range [i, j) costs two prefix
- * lookups plus at most 2 * PREP_BLOCK values at the ragged ends, so one
- * evaluation of a level set never touches all N values.
+ * lookups plus at most 2 blocks of values at the ragged ends, so one
+ * evaluation of a level set never touches all N values. A block is
+ * PREP_BLOCK values, 8 up to 2^20 values and 1 up to PREP_SMALL_N.
  *
  * Memory: the sorted values (1x) plus the prefix blocks (32 bytes per
- * PREP_BLOCK values), plus a same-sized scratch buffer during the sort.
+ * block), plus a same-sized scratch buffer during the sort.
  *
  * Ownership: prep_create_* takes ownership of the buffer it is given (it
  * sorts it in place, may shrink it) and prep_free() frees everything.
@@ -23,6 +24,10 @@
 #include "core/util.h"
 
 #define PREP_BLOCK 32
+/* Tensors this small get a prefix entry per value (and up to 2^20 values
+ * one per 8): their evaluations then read no values at the ragged ends,
+ * for 32 bytes per value of memory they can afford. */
+#define PREP_SMALL_N 65536
 
 /* Shared with a worker thread: the caller may set cancel at any time;
  * the preparation sets frac (0..1) as it goes. NULL is allowed. */
@@ -51,7 +56,8 @@ typedef struct prep {
     float *f;              /* sorted finite values (when !is_double) */
     double *d;             /* sorted finite values (when is_double) */
     double origin;
-    uint64_t nblocks;      /* n / PREP_BLOCK + 1 prefix entries */
+    uint64_t block;        /* values per prefix entry: 1, 8 or PREP_BLOCK */
+    uint64_t nblocks;      /* n / block + 1 prefix entries */
     dd *p1, *p2;           /* p1[k] = sum_{i < k*B} (w_i - origin), p2 of squares */
 } prep;
 

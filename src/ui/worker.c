@@ -49,7 +49,8 @@ static uint64_t estimate(const session *s, size_t item)
     const loader_file *f = s->files[s->items[item].file];
     const loader_tensor *t = &f->tensors[s->items[item].tensor];
     uint64_t esz = dtype_fits_float(t->dtype) ? 4 : 8;
-    return t->count * esz + t->count / PREP_BLOCK * 32 + 64;
+    uint64_t block = t->count <= PREP_SMALL_N ? 1 : t->count <= ((uint64_t)1 << 20) ? 8 : PREP_BLOCK;
+    return t->count * esz + t->count / block * 32 + 64;
 }
 
 static long pick(ui_worker *w)
