@@ -241,6 +241,17 @@ engine_is "$G --engine=histogram --granularity=group:65536" "$T/fb.json" sorted
 report fb --engine=histogram "$T/f64.npy"
 engine_is "float64 .npy --engine=histogram" "$T/fb.json" sorted
 
+# ---- several tensors at once: worker threads come and go -----------------
+# (each keeps a table between its tensors; under the sanitizers a table left
+# behind when its thread ends is a leak and fails the run)
+$APOTVIEW --report --format=json --engine=histogram --jobs=2 -s uniform,pot,apot \
+  'demo:gaussian,n=200000,seed=1' 'demo:laplace,n=200000,seed=2' 'demo:uniform,n=200000,seed=3' \
+  > "$T/multi.json" 2> "$T/err"
+rc=$?
+[ $rc -eq 0 ] || bad "three histogram tensors on two workers: exit status $rc: $(head -c 300 "$T/err")"
+python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert len(d["tensors"]) == 3 and all(t["engine"] == "histogram" for t in d["tensors"])' \
+  "$T/multi.json" || bad "three histogram tensors on two workers: not three histogram results"
+
 # ---- d. a bad engine --------------------------------------------------------
 $APOTVIEW --report --engine=bogus "$D/W.npy" > /dev/null 2> "$T/err"
 rc=$?

@@ -669,6 +669,7 @@ static void *worker(void *arg)
         pthread_mutex_lock(&pl->mu);
         if (pl->next >= pl->n) {
             pthread_mutex_unlock(&pl->mu);
+            prep_summary_thread_done();
             return NULL;
         }
         titem *it = &pl->items[pl->order[pl->next++]];

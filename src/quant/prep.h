@@ -122,6 +122,9 @@ typedef struct prep_source {
 /* The source must stay readable until prep_summary_resolve() has run (or
  * the prep is freed). nthreads: threads for each pass (>= 1). */
 prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err);
+/* A thread that built histogram preps keeps a 2 MiB table for the next
+ * one; it frees it with this before it ends. */
+void prep_summary_thread_done(void);
 /* Note (on) or stop noting the boundaries that full evaluations ask for. */
 void prep_summary_record(const prep *p, int on);
 /* One pass over the values that resolves every noted boundary. */

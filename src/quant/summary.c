@@ -278,6 +278,12 @@ static void table_put(hb *h)
         free(h);
 }
 
+void prep_summary_thread_done(void)
+{
+    free(cached_table);
+    cached_table = NULL;
+}
+
 /* min and max of a chunk (still in cache), as floats so that SSE's
  * minps/maxps serve; meaningless when some values are not finite (NaN),
  * which the caller then recomputes with minmax_finite */
