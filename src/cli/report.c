@@ -468,7 +468,7 @@ static void process_prep(pool *pl, titem *it, prep *p, int gneed, analyze_result
 static int histogram_ok(const cli_opts *o, const loader_tensor *lt, int sweep)
 {
     if (strcmp(o->engine, "sorted") == 0 || sweep || !lt->readable || !dtype_fits_float(lt->dtype) ||
-        group_needed(&o->cfg, o->schemes, o->nschemes))
+        lt->count >= PREP_SUMMARY_MAX || group_needed(&o->cfg, o->schemes, o->nschemes))
         return 0;
     switch (o->cfg.amode) {
     case ALPHA_MSE:

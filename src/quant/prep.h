@@ -120,7 +120,9 @@ typedef struct prep_source {
 } prep_source;
 
 /* The source must stay readable until prep_summary_resolve() has run (or
- * the prep is freed). nthreads: threads for each pass (>= 1). */
+ * the prep is freed). nthreads: threads for each pass (>= 1). At most
+ * PREP_SUMMARY_MAX - 1 values (else NULL, err set). */
+#define PREP_SUMMARY_MAX ((uint64_t)0xFFFFFFFFu)
 prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err);
 /* A thread that built histogram preps keeps a 2 MiB table for the next
  * one; it frees it with this before it ends. */

@@ -7,7 +7,8 @@
  * bucket k is sigma * (e + m * u) with sigma its sign, e the bucket's
  * smallest magnitude, u the float spacing there and m the low 16 bits;
  * sums of m (< 2^16 each) and m^2 (< 2^32) are kept as 64-bit integers,
- * which cannot overflow below 2^31 values per bucket and thread.
+ * which cannot overflow below 2^31 values per thread and PREP_SUMMARY_MAX
+ * in all.
  */
 #include "config.h"
 #include "quant/prep.h"
@@ -380,6 +381,15 @@ prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
         nthreads = 64;
     if (src->count < (uint64_t)nthreads * CHUNK)
         nthreads = 1;
+    /* the integer sums stay exact: at most 2^31 values per thread, and
+     * below 2^32 in all (sum of m^2 < 2^32 * 65535^2 < 2^64) */
+    if (src->count >= PREP_SUMMARY_MAX) {
+        util_err_set(err, "%llu values: the histogram engine takes fewer than %llu",
+                     (unsigned long long)src->count, (unsigned long long)PREP_SUMMARY_MAX);
+        return NULL;
+    }
+    if (src->count > ((uint64_t)1 << 31) && nthreads < 2)
+        nthreads = 2;
     pass ps = { src, hist_chunk, nthreads, NULL, NULL };
     h_state *hs = util_calloc((size_t)nthreads, sizeof *hs);
     void *tp[64];
