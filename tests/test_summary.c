@@ -52,7 +52,7 @@ static void brute(const float *w, size_t count, const levelset *ls, double alpha
 
 static prep *summary_of(const float *v, size_t n, int threads)
 {
-    prep_source src = { (const unsigned char *)v, NULL, NULL, n };
+    prep_source src = { (const unsigned char *)v, NULL, NULL, n, NULL, NULL };
     util_err e;
     memset(&e, 0, sizeof e);
     prep *p = prep_create_summary(&src, threads, &e);
@@ -258,7 +258,7 @@ static void test_analyze(void **st)
     analyze_result a[NS], b[NS], c[NS], s[NS];
     prep *p1 = summary_of(v, n, 1), *p2 = summary_of(v, n, 2);
     dsrc ds = { d };
-    prep_source src = { NULL, conv, &ds, n };
+    prep_source src = { NULL, conv, &ds, n, NULL, NULL };
     prep *p3 = prep_create_summary(&src, 2, &e);
     prep *ps = sorted_of(v, n);
     assert_int_equal(analyze_tensor(p1, &cfg, sch, NS, 0, a, &e), 0);
@@ -294,6 +294,112 @@ static void test_analyze(void **st)
     prep_free(ps);
     free(v);
     free(d);
+}
+
+/* IEEE half precision, decoded here by its definition */
+static float half_value(unsigned h)
+{
+    int sign = h >> 15, e = (h >> 10) & 31, f = h & 1023;
+    double v = e == 0 ? ldexp(f, -24) : e == 31 ? (f ? NAN : INFINITY) : ldexp(1024 + f, e - 25);
+    return (float)(sign ? -v : v);
+}
+
+static float bf16_value(unsigned h)
+{
+    uint32_t u = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+/* 2-byte sources (bfloat16, float16): counting codes gives the same
+ * engine, bit for bit, as the same values given as float32, and the full
+ * evaluations need no pass (none is possible: there is no f32 source). */
+static void test_codes(void **st)
+{
+    (void)st;
+    size_t n = 400000;
+    qt_rng rg = { 33 };
+    unsigned char *raw = malloc(2 * n);
+    float *v = malloc(n * sizeof *v);
+    static float table[65536];
+    static const char *sch[] = { "uniform", "pot", "apot", "nf4" };
+    enum { NS = 4 };
+    for (int kind = 0; kind < 2; kind++) {
+        for (unsigned c = 0; c < 65536; c++)
+            table[c] = kind ? half_value(c) : bf16_value(c);
+        for (size_t i = 0; i < n; i++) {
+            unsigned c;
+            do {
+                /* a value near 0.03 * N(0, 1), rounded down to a code */
+                float x = (float)(0.03 * qt_gauss(&rg));
+                if (i % 1000 == 7)
+                    x = 1e-30f; /* tiny: a subnormal half, or a small bf16 */
+                uint32_t u;
+                memcpy(&u, &x, 4);
+                if (kind == 0)
+                    c = u >> 16;
+                else {
+                    /* the nearest half below |x| by search over codes */
+                    unsigned lo = 0, hi = 0x7C00;
+                    float ax = fabsf(x);
+                    while (lo + 1 < hi) {
+                        unsigned mid = (lo + hi) / 2;
+                        if (table[mid] <= ax)
+                            lo = mid;
+                        else
+                            hi = mid;
+                    }
+                    c = lo | (x < 0 ? 0x8000u : 0);
+                }
+            } while (0);
+            if (i == 5)
+                c = kind ? 0x7E00u : 0x7FC0u; /* a NaN */
+            raw[2 * i] = (unsigned char)(c & 0xFF);
+            raw[2 * i + 1] = (unsigned char)(c >> 8);
+            v[i] = table[c];
+        }
+        util_err e;
+        memset(&e, 0, sizeof e);
+        prep_source cs = { NULL, NULL, NULL, n, raw, table };
+        prep *pc = prep_create_summary(&cs, 2, &e);
+        prep *pf = summary_of(v, n, 2);
+        assert_non_null(pc);
+        assert_int_equal(pc->st.nonfinite, 1);
+        assert_true(pc->st.mean == pf->st.mean && pc->st.std == pf->st.std);
+        assert_true(pc->st.min == pf->st.min && pc->st.max == pf->st.max);
+        analyze_cfg cfg;
+        memset(&cfg, 0, sizeof cfg);
+        cfg.bits = 4;
+        cfg.is_signed = 1;
+        cfg.normalize = kind;
+        cfg.amode = ALPHA_MSE;
+        analyze_result a[NS], b[NS];
+        assert_int_equal(analyze_tensor(pc, &cfg, sch, NS, 0, a, &e), 0);
+        assert_int_equal(analyze_tensor(pf, &cfg, sch, NS, 0, b, &e), 0);
+        assert_int_equal(prep_summary_misses(pc), 0);
+        for (int i = 0; i < NS; i++) {
+            if (a[i].r.alpha != b[i].r.alpha || a[i].r.mse != b[i].r.mse ||
+                a[i].r.max_abs_err != b[i].r.max_abs_err || a[i].r.clipped != b[i].r.clipped)
+                fail_msg("%s %s: codes alpha %.17g mse %.17g, float32 alpha %.17g mse %.17g",
+                         kind ? "float16" : "bfloat16", sch[i], a[i].r.alpha, a[i].r.mse, b[i].r.alpha,
+                         b[i].r.mse);
+            /* and brute force at that alpha */
+            levelset ls;
+            assert_int_equal(levels_build(sch[i], 4, 1, &cfg.lprm, &ls, &e), 0);
+            bfr bf;
+            double m = kind ? pc->st.mean : 0, sd = kind ? pc->st.std : 1;
+            brute(v, n, &ls, a[i].r.alpha, eval_shift(pc, &ls, a[i].r.alpha, kind), m, sd, &bf);
+            QT_CLOSE(a[i].r.mse, (double)(bf.sse / bf.n), 1e-12);
+            QT_CLOSE(a[i].r.max_abs_err, bf.maxerr, 1e-15);
+            free(bf.counts);
+            levels_free(&ls);
+        }
+        prep_free(pc);
+        prep_free(pf);
+    }
+    free(raw);
+    free(v);
 }
 
 /* Degenerate inputs: nothing finite, one value, a constant. */
@@ -343,6 +449,7 @@ int main(void)
         cmocka_unit_test(test_exact_after_resolve),
         cmocka_unit_test(test_unresolved_is_a_miss),
         cmocka_unit_test(test_analyze),
+        cmocka_unit_test(test_codes),
         cmocka_unit_test(test_degenerate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

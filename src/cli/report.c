@@ -490,6 +490,7 @@ struct held {
     const loader_tensor *t;
     size_t esz;
     void *buf;
+    float *codes;            /* 2-byte types: the value of each code */
 };
 
 static void convert_raw(void *ctx, uint64_t first, uint64_t n, float *dst)
@@ -503,11 +504,19 @@ static void convert_raw(void *ctx, uint64_t first, uint64_t n, float *dst)
     loader_convert(&tt, h->rv.data + first * h->esz, dst, 0);
 }
 
+static int host_little_endian(void)
+{
+    const uint16_t one = 1;
+    unsigned char b;
+    memcpy(&b, &one, 1);
+    return b == 1;
+}
+
 static prep *prepare_histogram(pool *pl, titem *it, held *h, util_err *err)
 {
     loader_file *f = pl->s->files[it->file];
     const loader_tensor *lt = &f->tensors[it->tensor];
-    prep_source src = { NULL, NULL, NULL, lt->count };
+    prep_source src = { NULL, NULL, NULL, lt->count, NULL, NULL };
     memset(h, 0, sizeof *h);
     pthread_mutex_lock(&pl->file_mu[it->file]);
     h->have_raw = loader_raw(f, it->tensor, &h->rv) == 0;
@@ -518,9 +527,18 @@ static prep *prepare_histogram(pool *pl, titem *it, held *h, util_err *err)
         h->t = lt;
         h->esz = dtype_size(lt->dtype);
         loader_willneed(h->rv.map, h->rv.offset, h->rv.nbytes);
-        if (lt->dtype == DT_F32 && !lt->big_endian)
-            src.f32 = h->rv.data;
-        else {
+        if (lt->dtype == DT_F32 && !lt->big_endian && host_little_endian())
+            src.f32 = h->rv.data;   /* read in place: the host's own floats */
+        else if (h->esz == 2) {
+            /* bfloat16, float16, int16, uint16: the value of every code */
+            h->codes = util_mallocarray(65536, sizeof *h->codes);
+            for (unsigned c = 0; c < 65536; c++) {
+                unsigned char b[2] = { (unsigned char)(c & 0xFF), (unsigned char)(c >> 8) };
+                dtype_to_float(lt->dtype, lt->big_endian, b, 1, &h->codes[c]);
+            }
+            src.codes16 = h->rv.data;
+            src.code_value = h->codes;
+        } else {
             src.convert = convert_raw;
             src.ctx = h;
         }
@@ -538,6 +556,7 @@ static void done_prep(prep *p, held *h)
     if (h->have_raw)
         loader_release(h->rv.map, h->rv.offset, h->rv.nbytes);
     free(h->buf);
+    free(h->codes);
     memset(h, 0, sizeof *h);
 }
 

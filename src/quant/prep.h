@@ -111,12 +111,19 @@ void prep_range_sums(const prep *p, uint64_t i, uint64_t j, dd *s1, dd *s2);
  * a uniform spread within it (relative error below 1e-5).
  */
 typedef struct prep_source {
-    /* count little-endian float32 values, any alignment; or NULL and: */
+    /* count float32 values in the host's byte order, any alignment; or
+     * NULL and: */
     const unsigned char *f32;
     /* convert values [first, first + n) to float into dst (thread-safe) */
     void (*convert)(void *ctx, uint64_t first, uint64_t n, float *dst);
     void *ctx;
     uint64_t count;
+    /* Or a 2-byte type (bfloat16, float16, int16, ...): count codes of 2
+     * bytes, code = byte0 | byte1 << 8, whose values are code_value[code]
+     * (65536 entries, copied). The engine then counts codes: the count of
+     * every distinct value is known, so no pass resolves anything. */
+    const unsigned char *codes16;
+    const float *code_value;
 } prep_source;
 
 /* The source must stay readable until prep_summary_resolve() has run (or

@@ -66,6 +66,8 @@ struct prep_summary {
     size_t nrk;
     uint64_t misses;
     struct memo *memo;
+    uint64_t *codecnt;       /* 2-byte sources: the count of each code */
+    float *codeval;          /* and its value */
 };
 
 typedef struct memo {
@@ -204,11 +206,13 @@ static void *pass_thread(void *arg)
     const prep_source *src = ps->src;
     uint64_t n = src->count, a = n * (uint64_t)j->t / (uint64_t)ps->nthreads,
              b = n * (uint64_t)(j->t + 1) / (uint64_t)ps->nthreads;
-    float *buf = src->f32 ? NULL : util_mallocarray(CHUNK, sizeof *buf);
+    float *buf = src->f32 || src->codes16 ? NULL : util_mallocarray(CHUNK, sizeof *buf);
     for (uint64_t i = a; i < b; i += CHUNK) {
         size_t len = (size_t)(b - i < CHUNK ? b - i : CHUNK);
         const unsigned char *p;
-        if (src->f32)
+        if (src->codes16)
+            p = src->codes16 + 2 * i;
+        else if (src->f32)
             p = src->f32 + 4 * i;
         else {
             src->convert(src->ctx, i, len, buf);
@@ -324,6 +328,31 @@ static void minmax_floats(const unsigned char *p, size_t n, float *mn, float *mx
     *mx = b;
 }
 
+/* 2-byte sources: count the codes */
+static void code_chunk(pass *ps, int t, const unsigned char *p, size_t n)
+{
+    /* four tables in turn: a run of equal codes does not wait on one
+     * counter's store */
+    uint32_t *c0 = ps->tstate[t], *c1 = c0 + 65536, *c2 = c1 + 65536, *c3 = c2 + 65536;
+    size_t i = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    for (; i + 4 <= n; i += 4) {
+        uint64_t w;
+        memcpy(&w, p + 2 * i, 8);
+        c0[w & 0xFFFF]++;
+        c1[(w >> 16) & 0xFFFF]++;
+        c2[(w >> 32) & 0xFFFF]++;
+        c3[w >> 48]++;
+    }
+#else
+    (void)c1;
+    (void)c2;
+    (void)c3;
+#endif
+    for (; i < n; i++)
+        c0[p[2 * i] | (unsigned)p[2 * i + 1] << 8]++;
+}
+
 /* min and max over the finite values of a chunk (some are not finite) */
 static void minmax_finite(const unsigned char *p, size_t n, uint32_t *mn, uint32_t *mx)
 {
@@ -365,6 +394,8 @@ static void summary_free(struct prep_summary *s)
     free(s->done);
     free(s->pend);
     free(s->rk);
+    free(s->codecnt);
+    free(s->codeval);
     while (s->memo) {
         memo *m = s->memo;
         s->memo = m->next;
@@ -372,6 +403,10 @@ static void summary_free(struct prep_summary *s)
     }
     free(s);
 }
+
+static prep *finish(const prep_source *src, int nthreads, hb *h, uint64_t *codecnt, float *codeval);
+static void set_minmax(prep *p, float fmn, float fmx);
+static prep *create_from_codes(const prep_source *src, int nthreads, util_err *err);
 
 prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
 {
@@ -390,6 +425,8 @@ prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
     }
     if (src->count > ((uint64_t)1 << 31) && nthreads < 2)
         nthreads = 2;
+    if (src->codes16)
+        return create_from_codes(src, nthreads, err);
     pass ps = { src, hist_chunk, nthreads, NULL, NULL };
     h_state *hs = util_calloc((size_t)nthreads, sizeof *hs);
     void *tp[64];
@@ -429,11 +466,40 @@ prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
         free(hs[t].h);
     }
 
+    prep *p = finish(src, nthreads, h, NULL, NULL);
+    if (p->st.n && p->st.nonfinite) {
+        /* the float extremes were NaN or infinite: once more, finite only */
+        pass pm = { src, minmax_chunk, nthreads, NULL, tp };
+        for (int t = 0; t < nthreads; t++) {
+            hs[t].omin = UINT32_MAX;
+            hs[t].omax = 0;
+        }
+        pass_run(&pm);
+        uint32_t omin = UINT32_MAX, omax = 0;
+        for (int t = 0; t < pm.nthreads; t++) {
+            omin = hs[t].omin < omin ? hs[t].omin : omin;
+            omax = hs[t].omax > omax ? hs[t].omax : omax;
+        }
+        fmn = float_of_okey(omin);
+        fmx = float_of_okey(omax);
+    }
+    free(hs);
+    set_minmax(p, fmn, fmx);
+    table_put(h);
+    return p;
+}
+
+/* Everything after the counting: from the table h (NB buckets), the
+ * cumulative arrays, the stats (but min/max) and the rank index. */
+static prep *finish(const prep_source *src, int nthreads, hb *h, uint64_t *codecnt, float *codeval)
+{
     prep *p = util_calloc(1, sizeof *p);
     struct prep_summary *s = util_calloc(1, sizeof *s);
     p->sm = s;
     s->src = *src;
     s->nthreads = nthreads;
+    s->codecnt = codecnt;
+    s->codeval = codeval;
     s->C = util_mallocarray(NB + 1, sizeof *s->C);
     s->P1 = util_mallocarray(NB + 1, sizeof *s->P1);
     s->P2 = util_mallocarray(NB + 1, sizeof *s->P2);
@@ -504,34 +570,73 @@ prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
         double m2 = n ? m2tot / (double)n : 0;
         p->st.kurtosis = m2 > 0 ? (m4 / (double)n) / (m2 * m2) - 3.0 : 0;
     }
+    return p;
+}
+
+/* min and max (exact floats from the caller), with the sign of a zero
+ * extreme from the zero buckets (-0 and +0 compare equal) */
+static void set_minmax(prep *p, float fmn, float fmx)
+{
+    const struct prep_summary *s = p->sm;
+    if (!p->st.n)
+        return;
+    if (fmn == 0)
+        fmn = s->C[ord_of_key(0x8000u) + 1] > s->C[ord_of_key(0x8000u)] ? -0.0f : 0.0f;
+    if (fmx == 0)
+        fmx = s->C[ord_of_key(0x0000u) + 1] > s->C[ord_of_key(0x0000u)] ? 0.0f : -0.0f;
+    p->st.min = fmn;
+    p->st.max = fmx;
+    p->st.absmax = fmax(fabs(p->st.min), fabs(p->st.max));
+}
+
+/* 2-byte sources: count the codes, then fill the buckets from the counts
+ * (a code's value is one float: its bucket and low bits are exact). */
+static prep *create_from_codes(const prep_source *src, int nthreads, util_err *err)
+{
+    uint32_t *cnt[64];
+    void *tp[64];
+    for (int t = 0; t < nthreads; t++) {
+        cnt[t] = calloc(4 * 65536, sizeof **cnt);
+        if (!cnt[t]) {
+            for (int u = 0; u < t; u++)
+                free(cnt[u]);
+            util_err_set(err, "out of memory for the histogram of %llu values",
+                         (unsigned long long)src->count);
+            return NULL;
+        }
+        tp[t] = cnt[t];
+    }
+    pass ps = { src, code_chunk, nthreads, NULL, tp };
+    pass_run(&ps);
+    uint64_t *codecnt = util_calloc(65536, sizeof *codecnt);
+    for (int t = 0; t < nthreads; t++) {
+        for (unsigned c = 0; c < 4 * 65536; c++)
+            codecnt[c & 0xFFFF] += cnt[t][c];
+        free(cnt[t]);
+    }
+    float *codeval = util_mallocarray(65536, sizeof *codeval);
+    memcpy(codeval, src->code_value, 65536 * sizeof *codeval);
+    hb *h = table_get(0);
+    float fmn = INFINITY, fmx = -INFINITY;
+    for (unsigned c = 0; c < 65536; c++) {
+        if (!codecnt[c])
+            continue;
+        float v = codeval[c];
+        uint32_t u;
+        memcpy(&u, &v, 4);
+        uint64_t m = u & 0xFFFFu, k = codecnt[c];
+        hb *e = &h[u >> 16];
+        e->c += k;
+        e->s1 += k * m;
+        e->s2 += k * m * m;
+        if (isfinite(v)) {
+            fmn = v < fmn ? v : fmn;
+            fmx = v > fmx ? v : fmx;
+        }
+    }
+    prep *p = finish(src, nthreads, h, codecnt, codeval);
+    set_minmax(p, fmn, fmx);
     table_put(h);
-    if (n && p->st.nonfinite) {
-        /* the keys' extremes are NaN or infinite: once more, finite only */
-        pass pm = { src, minmax_chunk, nthreads, NULL, tp };
-        for (int t = 0; t < nthreads; t++) {
-            hs[t].omin = UINT32_MAX;
-            hs[t].omax = 0;
-        }
-        pass_run(&pm);
-        uint32_t omin = UINT32_MAX, omax = 0;
-        for (int t = 0; t < pm.nthreads; t++) {
-            omin = hs[t].omin < omin ? hs[t].omin : omin;
-            omax = hs[t].omax > omax ? hs[t].omax : omax;
-        }
-        fmn = float_of_okey(omin);
-        fmx = float_of_okey(omax);
-    }
-    free(hs);
-    if (n) {
-        /* min/max do not tell -0 from +0: the zero buckets do */
-        if (fmn == 0)
-            fmn = s->C[ord_of_key(0x8000u) + 1] > s->C[ord_of_key(0x8000u)] ? -0.0f : 0.0f;
-        if (fmx == 0)
-            fmx = s->C[ord_of_key(0x0000u) + 1] > s->C[ord_of_key(0x0000u)] ? 0.0f : -0.0f;
-        p->st.min = fmn;
-        p->st.max = fmx;
-        p->st.absmax = fmax(fabs(p->st.min), fabs(p->st.max));
-    }
     return p;
 }
 void prep_summary_free(prep *p)
@@ -959,6 +1064,53 @@ static int rank_cmp(const void *a, const void *b)
     return x->rank < y->rank ? -1 : x->rank > y->rank;
 }
 
+/* 2-byte sources: the splits and extremes from the code counts (every
+ * value of a code is the same), with no pass over the values. */
+static void resolve_codes(const struct prep_summary *s, const r_state *rs, r_tstate *ts)
+{
+    for (unsigned c = 0; c < 65536; c++) {
+        uint64_t k = s->codecnt[c];
+        if (!k)
+            continue;
+        uint32_t u;
+        memcpy(&u, &s->codeval[c], 4);
+        unsigned sl1 = rs->slot_of[u >> 16];
+        if (!sl1)
+            continue;
+        unsigned sl = sl1 - 1;
+        uint64_t m = u & 0xFFFFu;
+        uint32_t o = okey(u);
+        ts->mn[sl] = o < ts->mn[sl] ? o : ts->mn[sl];
+        ts->mx[sl] = o > ts->mx[sl] ? o : ts->mx[sl];
+        for (size_t j = rs->first[sl]; j < rs->first[sl + 1]; j++) {
+            racc *a = &ts->acc[j];
+            if (o < rs->pairs[j].thr) {
+                a->c += k;
+                a->s1 += k * m;
+                a->s2 += k * m * m;
+                a->maxin = o > a->maxin ? o : a->maxin;
+            } else
+                a->minout = o < a->minout ? o : a->minout;
+        }
+    }
+}
+
+static void nb_codes(const struct prep_summary *s, const nb_state *nb, nb_tstate *ts)
+{
+    for (unsigned c = 0; c < 65536; c++) {
+        if (!s->codecnt[c])
+            continue;
+        uint32_t u;
+        memcpy(&u, &s->codeval[c], 4);
+        unsigned sl1 = nb->slot_of[u >> 16];
+        if (!sl1)
+            continue;
+        uint32_t o = okey(u);
+        ts->mn[sl1 - 1] = o < ts->mn[sl1 - 1] ? o : ts->mn[sl1 - 1];
+        ts->mx[sl1 - 1] = o > ts->mx[sl1 - 1] ? o : ts->mx[sl1 - 1];
+    }
+}
+
 int prep_summary_resolve(const prep *p, util_err *err)
 {
     struct prep_summary *s = p->sm;
@@ -1084,9 +1236,11 @@ int prep_summary_resolve(const prep *p, util_err *err)
             ts[t].mn[sl] = UINT32_MAX;
         tp[t] = &ts[t];
     }
-    if (npairs || rs->nslots)
+    if (s->codecnt)
+        resolve_codes(s, rs, &ts[0]);
+    else if (npairs || rs->nslots)
         pass_run(&ps);
-    for (int t = 1; t < ps.nthreads; t++) {
+    for (int t = 1; t < ps.nthreads && !s->codecnt; t++) {
         for (size_t j = 0; j < npairs; j++) {
             racc *a = &ts[0].acc[j], *b = &ts[t].acc[j];
             a->c += b->c;
@@ -1153,7 +1307,7 @@ int prep_summary_resolve(const prep *p, util_err *err)
     if (nb->nslots) {
         nb_tstate nts[64];
         void *ntp[64];
-        pass pn = { &s->src, nb_chunk, T, nb, ntp };
+        pass pn = { &s->src, nb_chunk, s->codecnt ? 1 : T, nb, ntp };
         for (int t = 0; t < T; t++) {
             nts[t].mn = util_mallocarray(nb->nslots, sizeof *nts[t].mn);
             nts[t].mx = util_calloc(nb->nslots, sizeof *nts[t].mx);
@@ -1161,7 +1315,10 @@ int prep_summary_resolve(const prep *p, util_err *err)
                 nts[t].mn[sl] = UINT32_MAX;
             ntp[t] = &nts[t];
         }
-        pass_run(&pn);
+        if (s->codecnt)
+            nb_codes(s, nb, &nts[0]);
+        else
+            pass_run(&pn);
         for (int t = 1; t < pn.nthreads; t++)
             for (unsigned sl = 0; sl < nb->nslots; sl++) {
                 nts[0].mn[sl] = nts[t].mn[sl] < nts[0].mn[sl] ? nts[t].mn[sl] : nts[0].mn[sl];
