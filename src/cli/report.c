@@ -490,7 +490,6 @@ struct held {
     const loader_tensor *t;
     size_t esz;
     void *buf;
-    float *codes;            /* 2-byte types: the value of each code */
 };
 
 static void convert_raw(void *ctx, uint64_t first, uint64_t n, float *dst)
@@ -512,6 +511,27 @@ static int host_little_endian(void)
     return b == 1;
 }
 
+/* The float value of each of the 65536 codes of a 2-byte type, made once
+ * per type and byte order (the tables live until exit). */
+static const float *code_values(dtype_id t, int big_endian)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static float *tab[DT_COUNT][2];
+    big_endian = big_endian != 0;
+    pthread_mutex_lock(&mu);
+    if (!tab[t][big_endian]) {
+        float *v = util_mallocarray(65536, sizeof *v);
+        for (unsigned c = 0; c < 65536; c++) {
+            unsigned char b[2] = { (unsigned char)(c & 0xFF), (unsigned char)(c >> 8) };
+            dtype_to_float(t, big_endian, b, 1, &v[c]);
+        }
+        tab[t][big_endian] = v;
+    }
+    const float *r = tab[t][big_endian];
+    pthread_mutex_unlock(&mu);
+    return r;
+}
+
 static prep *prepare_histogram(pool *pl, titem *it, held *h, util_err *err)
 {
     loader_file *f = pl->s->files[it->file];
@@ -531,13 +551,8 @@ static prep *prepare_histogram(pool *pl, titem *it, held *h, util_err *err)
             src.f32 = h->rv.data;   /* read in place: the host's own floats */
         else if (h->esz == 2) {
             /* bfloat16, float16, int16, uint16: the value of every code */
-            h->codes = util_mallocarray(65536, sizeof *h->codes);
-            for (unsigned c = 0; c < 65536; c++) {
-                unsigned char b[2] = { (unsigned char)(c & 0xFF), (unsigned char)(c >> 8) };
-                dtype_to_float(lt->dtype, lt->big_endian, b, 1, &h->codes[c]);
-            }
             src.codes16 = h->rv.data;
-            src.code_value = h->codes;
+            src.code_value = code_values(lt->dtype, lt->big_endian);
         } else {
             src.convert = convert_raw;
             src.ctx = h;
@@ -556,7 +571,6 @@ static void done_prep(prep *p, held *h)
     if (h->have_raw)
         loader_release(h->rv.map, h->rv.offset, h->rv.nbytes);
     free(h->buf);
-    free(h->codes);
     memset(h, 0, sizeof *h);
 }
 

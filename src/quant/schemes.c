@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -148,7 +149,40 @@ static int build_log2_sqrt2(int bits, int is_signed, const levels_params *prm, l
 static double phi(double x) { return exp(-0.5 * x * x) / sqrt(2 * M_PI); }
 static double Phi(double x) { return 0.5 * erfc(-x / M_SQRT2); }
 
+static void gauss_lloyd(size_t L, double *out);
+
+/* The levels depend on L alone: computed once per L (a few L are in use:
+ * each report asks for them per tensor). */
 void schemes_gauss_lloyd(size_t L, double *out)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static struct {
+        size_t L;
+        double *v;
+    } cache[8];
+    static int n;
+    pthread_mutex_lock(&mu);
+    for (int i = 0; i < n; i++)
+        if (cache[i].L == L) {
+            memcpy(out, cache[i].v, L * sizeof *out);
+            pthread_mutex_unlock(&mu);
+            return;
+        }
+    pthread_mutex_unlock(&mu);
+    gauss_lloyd(L, out);
+    pthread_mutex_lock(&mu);
+    int have = 0;
+    for (int i = 0; i < n; i++)
+        have |= cache[i].L == L;
+    if (!have && n < 8) {
+        cache[n].v = util_mallocarray(L ? L : 1, sizeof *out);
+        memcpy(cache[n].v, out, L * sizeof *out);
+        cache[n++].L = L;
+    }
+    pthread_mutex_unlock(&mu);
+}
+
+static void gauss_lloyd(size_t L, double *out)
 {
     /* start from quantiles: uniform in probability */
     for (size_t k = 0; k < L; k++) {
