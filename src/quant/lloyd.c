@@ -228,6 +228,7 @@ typedef struct dpx {
     const double *P1, *P2, *D;
     double *E;
     uint32_t *arg;
+    const double *inv;     /* inv[k] = 1 / k: no division in the inner loop */
 } dpx;
 
 static inline double dp_sse(const dpx *x, size_t i, size_t j)
@@ -235,7 +236,7 @@ static inline double dp_sse(const dpx *x, size_t i, size_t j)
     if (j <= i)
         return 0;
     double s1 = x->P1[j] - x->P1[i], s2 = x->P2[j] - x->P2[i];
-    double v = s2 - s1 * s1 / (double)(j - i);
+    double v = s2 - s1 * s1 * x->inv[j - i];
     return v > 0 ? v : 0;
 }
 
@@ -272,7 +273,11 @@ static void exact_dp(const prep *p, size_t L, double *c)
         P1[i + 1] = P1[i] + d;
         P2[i + 1] = P2[i] + d * d;
     }
-    dpx x = { P1, P2, D, E, NULL };
+    double *inv = util_mallocarray(n + 1, sizeof *inv);
+    inv[0] = 0;
+    for (size_t k = 1; k <= n; k++)
+        inv[k] = 1.0 / (double)k;
+    dpx x = { P1, P2, D, E, NULL, inv };
     for (size_t j = 0; j <= n; j++) {
         D[j] = dp_sse(&x, 0, j);
         arg[j] = 0;
@@ -296,6 +301,7 @@ static void exact_dp(const prep *p, size_t L, double *c)
     free(D);
     free(E);
     free(arg);
+    free(inv);
 }
 
 double lloyd_levels(const prep *p, int normalize, size_t L, double *lev)
