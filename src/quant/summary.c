@@ -68,6 +68,8 @@ struct prep_summary {
     struct memo *memo;
     uint64_t *codecnt;       /* 2-byte sources: the count of each code */
     float *codeval;          /* and its value */
+    float *bmin, *bmax;      /* 2-byte sources: each ordered bucket's
+                                extreme values (else NULL) */
 };
 
 typedef struct memo {
@@ -396,6 +398,8 @@ static void summary_free(struct prep_summary *s)
     free(s->rk);
     free(s->codecnt);
     free(s->codeval);
+    free(s->bmin);
+    free(s->bmax);
     while (s->memo) {
         memo *m = s->memo;
         s->memo = m->next;
@@ -637,8 +641,26 @@ static prep *create_from_codes(const prep_source *src, int nthreads, util_err *e
     prep *p = finish(src, nthreads, h, codecnt, codeval);
     set_minmax(p, fmn, fmx);
     table_put(h);
+    /* every value is known: each bucket's exact extremes tighten the
+     * interpolation (a bfloat16 bucket holds one value) */
+    struct prep_summary *sm = p->sm;
+    sm->bmin = util_mallocarray(NB, sizeof *sm->bmin);
+    sm->bmax = util_mallocarray(NB, sizeof *sm->bmax);
+    for (unsigned b = 0; b < NB; b++) {
+        sm->bmin[b] = INFINITY;
+        sm->bmax[b] = -INFINITY;
+    }
+    for (unsigned c = 0; c < 65536; c++) {
+        float v = codeval[c];
+        if (!codecnt[c] || !isfinite(v))
+            continue;
+        unsigned b = ord_of_float(v);
+        sm->bmin[b] = v < sm->bmin[b] ? v : sm->bmin[b];
+        sm->bmax[b] = v > sm->bmax[b] ? v : sm->bmax[b];
+    }
     return p;
 }
+
 void prep_summary_free(prep *p)
 {
     summary_free(p->sm);
@@ -652,6 +674,12 @@ void prep_summary_free(prep *p)
  * at the edge of a uniform distribution). */
 static void value_range(const prep *p, unsigned b, double *lo, double *hi)
 {
+    const struct prep_summary *s = p->sm;
+    if (s->bmin && s->bmin[b] <= s->bmax[b]) {
+        *lo = s->bmin[b];
+        *hi = s->bmax[b];
+        return;
+    }
     bucket_range(b, lo, hi);
     if (*lo < p->st.min)
         *lo = p->st.min;
@@ -690,9 +718,6 @@ static unsigned bucket_of_rank(const struct prep_summary *s, uint64_t r)
     return bucket_of_rank_in(s, r, 0, NB);
 }
 
-/* Sums over sorted indices [0, r), interpolated inside the bucket: values
- * spread evenly over the bucket's range, plus the share r'/c of the
- * difference between that model and the bucket's exact sums. */
 /* bucket_of_rank, remembering the last two answers: a walk asks for each
  * run's start and end, and every end is the next run's start. */
 static unsigned bucket_of_rank_cached(struct prep_summary *s, uint64_t r)
@@ -709,6 +734,9 @@ static unsigned bucket_of_rank_cached(struct prep_summary *s, uint64_t r)
     return b;
 }
 
+/* Sums over sorted indices [0, r), interpolated inside the bucket: values
+ * spread evenly over the bucket's range, plus the share r'/c of the
+ * difference between that model and the bucket's exact sums. */
 static void cum_approx(const prep *p, uint64_t r, dd *s1, dd *s2)
 {
     struct prep_summary *s = p->sm;
