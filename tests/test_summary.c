@@ -313,8 +313,9 @@ static float bf16_value(unsigned h)
 }
 
 /* 2-byte sources (bfloat16, float16): counting codes gives the same
- * engine, bit for bit, as the same values given as float32, and the full
- * evaluations need no pass (none is possible: there is no f32 source). */
+ * stats as the same values given as float32, exact numbers at the alphas
+ * found (no pass is possible: there is no f32 source), and for bfloat16
+ * the sorted engine's own alphas. */
 static void test_codes(void **st)
 {
     (void)st;
@@ -378,12 +379,18 @@ static void test_codes(void **st)
         assert_int_equal(analyze_tensor(pc, &cfg, sch, NS, 0, a, &e), 0);
         assert_int_equal(analyze_tensor(pf, &cfg, sch, NS, 0, b, &e), 0);
         assert_int_equal(prep_summary_misses(pc), 0);
+        prep *ps = sorted_of(v, n);
+        analyze_result so[NS];
+        assert_int_equal(analyze_tensor(ps, &cfg, sch, NS, 0, so, &e), 0);
         for (int i = 0; i < NS; i++) {
-            if (a[i].r.alpha != b[i].r.alpha || a[i].r.mse != b[i].r.mse ||
-                a[i].r.max_abs_err != b[i].r.max_abs_err || a[i].r.clipped != b[i].r.clipped)
-                fail_msg("%s %s: codes alpha %.17g mse %.17g, float32 alpha %.17g mse %.17g",
-                         kind ? "float16" : "bfloat16", sch[i], a[i].r.alpha, a[i].r.mse, b[i].r.alpha,
-                         b[i].r.mse);
+            /* bfloat16: one value per bucket, so the interpolated sums are
+             * exact and the search is the sorted engine's; float16 (up to 8
+             * values per bucket): as close as float32's */
+            if (kind == 0) {
+                QT_CLOSE(a[i].r.alpha, so[i].r.alpha, 1e-12);
+                QT_CLOSE(a[i].r.mse, so[i].r.mse, 1e-12);
+            } else
+                QT_CLOSE(a[i].r.mse, so[i].r.mse, 5e-5);
             /* and brute force at that alpha */
             levelset ls;
             assert_int_equal(levels_build(sch[i], 4, 1, &cfg.lprm, &ls, &e), 0);
@@ -397,6 +404,7 @@ static void test_codes(void **st)
         }
         prep_free(pc);
         prep_free(pf);
+        prep_free(ps);
     }
     free(raw);
     free(v);
