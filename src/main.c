@@ -38,6 +38,9 @@ int main(int argc, char **argv)
     case MODE_LEVELS:
         status = report_levels(&o);
         break;
+    case MODE_LIST:
+        status = report_list(&o);
+        break;
     case MODE_EXPORT:
         status = plot_cli(&o);
         break;

@@ -36,6 +36,22 @@ for f in W_zip.pt W_legacy.pt; do
   echo "$out" | grep -q '"normalize": true, "alpha_mode": "file", "alpha": 3.25,' || bad "$f --alpha=file: $out"
 done
 
+# --list: the descriptions from the header (no values read), in every form
+for spec in W.npy W_stored.npz W_deflate.npz W.safetensors sharded W_zip.pt W_legacy.pt W.gguf; do
+  $APOTVIEW --list --format=json "$D/$spec" > "$T/list.json" || bad "$spec: --list failed"
+  python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = [t for t in d["tensors"] if t["name"] in ("W", "conv.weight")]
+assert len(t) == 1 and t[0]["shape"] == [8, 4, 3, 3] and t[0]["count"] == 288 and t[0]["readable"], t
+assert d["files"] and d["files"][0]["tensors"] >= 1
+' "$T/list.json" || bad "$spec: --list --format=json does not describe W as [8, 4, 3, 3]"
+done
+$APOTVIEW --list --format=csv "$D/W.gguf" > "$T/list.csv" || bad "W.gguf: --list --format=csv failed"
+head -n 1 "$T/list.csv" | grep -qx 'file,name,dtype,shape,count,readable' || bad "--list csv header"
+grep -q ',k6,.*,256,false$' "$T/list.csv" || bad "--list csv: the Q6_K tensor is not listed as not readable"
+$APOTVIEW --list "$D/W.gguf" | grep -q '^4 tensors in 1 file' || bad "--list table: no total line"
+
 refused() { # file
   $TO $APOTVIEW --report "$1" >/dev/null 2>"$T/err"
   rc=$?

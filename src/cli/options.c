@@ -18,12 +18,13 @@ enum {
     OPT_DTYPE, OPT_APOT_K, OPT_FIGURE, OPT_SIZE, OPT_FONT, OPT_MONO, OPT_FORCE,
     OPT_SORT, OPT_MIN_COUNT, OPT_JOBS, OPT_TUI,
     OPT_DEMO, OPT_DEMO_SIZE, OPT_SEED, OPT_GRAN, OPT_AXIS, OPT_TOUR,
-    OPT_ENGINE,
+    OPT_ENGINE, OPT_LIST,
 };
 
 static const struct option longopts[] = {
     { "report", no_argument, NULL, OPT_REPORT },
     { "levels", no_argument, NULL, OPT_LEVELS },
+    { "list", no_argument, NULL, OPT_LIST },
     { "sweep", required_argument, NULL, OPT_SWEEP },
     { "export", required_argument, NULL, OPT_EXPORT },
     { "tui", no_argument, NULL, OPT_TUI },
@@ -68,6 +69,7 @@ void options_usage(FILE *fp)
 "\n"
 "Modes (at most one; default: the viewer on a terminal, else --report):\n"
 "      --report             statistics and quantization results per tensor\n"
+"      --list               the tensors of each FILE (name, type, shape; no values read)\n"
 "      --levels             print the level set of each scheme (needs no FILE)\n"
 "      --sweep=A0:A1:N      error at N alphas from A0 to A1 inclusive\n"
 "      --export=PATH        write a figure through gnuplot (.pdf .png .svg .eps\n"
@@ -298,20 +300,22 @@ int options_parse(int argc, char **argv, cli_opts *o)
         switch (c) {
         case OPT_REPORT:
         case OPT_LEVELS:
+        case OPT_LIST:
         case OPT_TUI: {
-            cli_mode m = c == OPT_REPORT ? MODE_REPORT : c == OPT_LEVELS ? MODE_LEVELS : MODE_TUI;
+            cli_mode m = c == OPT_REPORT ? MODE_REPORT : c == OPT_LEVELS ? MODE_LEVELS
+                         : c == OPT_LIST ? MODE_LIST : MODE_TUI;
             if (set_mode(o, m) < 0)
-                return usage_error("only one of --report, --levels, --sweep, --export, --tui");
+                return usage_error("only one of --report, --list, --levels, --sweep, --export, --tui");
             break;
         }
         case OPT_TOUR:
             if (set_mode(o, MODE_TUI) < 0)
-                return usage_error("only one of --report, --levels, --sweep, --export, --tui");
+                return usage_error("only one of --report, --list, --levels, --sweep, --export, --tui");
             o->tour = 1;
             break;
         case OPT_SWEEP: {
             if (set_mode(o, MODE_SWEEP) < 0)
-                return usage_error("only one of --report, --levels, --sweep, --export, --tui");
+                return usage_error("only one of --report, --list, --levels, --sweep, --export, --tui");
             char *a = util_strdup(optarg);
             char *p1 = strchr(a, ':'), *p2 = p1 ? strchr(p1 + 1, ':') : NULL;
             int bad = !p1 || !p2;
@@ -329,7 +333,7 @@ int options_parse(int argc, char **argv, cli_opts *o)
         }
         case OPT_EXPORT:
             if (set_mode(o, MODE_EXPORT) < 0)
-                return usage_error("only one of --report, --levels, --sweep, --export, --tui");
+                return usage_error("only one of --report, --list, --levels, --sweep, --export, --tui");
             o->export_path = optarg;
             break;
         case 's':

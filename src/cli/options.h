@@ -19,6 +19,7 @@ typedef enum cli_mode {
     MODE_LEVELS,
     MODE_SWEEP,
     MODE_EXPORT,
+    MODE_LIST,       /* --list: the tensors of each file, no values read */
 } cli_mode;
 
 typedef enum cli_format { FMT_TABLE = 0, FMT_JSON, FMT_CSV } cli_format;

@@ -1181,3 +1181,109 @@ int report_run(const cli_opts *o)
     session_close(&s);
     return status;
 }
+
+/* ---- --list ------------------------------------------------------------- */
+
+static const session *list_session;
+
+static int cmp_list(const void *a, const void *b)
+{
+    const session_item *x = a, *y = b;
+    const loader_tensor *tx = &list_session->files[x->file]->tensors[x->tensor];
+    const loader_tensor *ty = &list_session->files[y->file]->tensors[y->tensor];
+    if (strcmp(sort_opts->sort, "size") == 0 && tx->count != ty->count)
+        return tx->count > ty->count ? -1 : 1;
+    if (strcmp(sort_opts->sort, "name") == 0) {
+        int c = strcmp(tx->name, ty->name);
+        if (c)
+            return c;
+    }
+    if (x->file != y->file)
+        return x->file < y->file ? -1 : 1;
+    return x->tensor < y->tensor ? -1 : x->tensor > y->tensor;
+}
+
+/* Every selected tensor's description: what the file's header says, no
+ * value read (a model of thousands of tensors lists in milliseconds). */
+int report_list(const cli_opts *o)
+{
+    session s;
+    int status = 0;
+    session_open(&s, o, 0);
+    if (s.failed)
+        status = 1;
+    list_session = &s;
+    sort_opts = o;
+    if (strcmp(o->sort, "name") == 0 || strcmp(o->sort, "size") == 0)
+        qsort(s.items, s.nitems, sizeof *s.items, cmp_list);
+    char shape[256];
+    if (o->format == FMT_JSON) {
+        json_t *arr = json_array();
+        for (size_t i = 0; i < s.nitems; i++) {
+            const loader_file *f = s.files[s.items[i].file];
+            const loader_tensor *t = &f->tensors[s.items[i].tensor];
+            json_t *sh = json_array();
+            for (int d = 0; d < t->ndim; d++)
+                json_array_append_new(sh, json_integer((json_int_t)t->shape[d]));
+            json_t *e = json_pack("{s:s, s:s, s:s, s:o, s:I, s:b}", "file", f->path, "name", t->name,
+                                  "dtype", dtype_name(t->dtype), "shape", sh, "count",
+                                  (json_int_t)t->count, "readable", t->readable);
+            if (t->type_note)
+                json_object_set_new(e, "type", json_string(t->type_note));
+            json_array_append_new(arr, e);
+        }
+        json_t *doc = json_pack("{s:o}", "tensors", arr);
+        json_object_set_new(doc, "files", json_files(&s));
+        print_json(doc);
+    } else if (o->format == FMT_CSV) {
+        fputs("file,name,dtype,shape,count,readable\n", stdout);
+        for (size_t i = 0; i < s.nitems; i++) {
+            const loader_file *f = s.files[s.items[i].file];
+            const loader_tensor *t = &f->tensors[s.items[i].tensor];
+            csv_str(f->path);
+            putchar(',');
+            csv_str(t->name);
+            printf(",%s,", dtype_name(t->dtype));
+            for (int d = 0; d < t->ndim; d++)
+                printf("%s%llu", d ? "x" : "", (unsigned long long)t->shape[d]);
+            printf(",%llu,%s\n", (unsigned long long)t->count, t->readable ? "true" : "false");
+        }
+    } else {
+        print_file_meta(&s);
+        size_t namew = 4;
+        for (size_t i = 0; i < s.nitems; i++) {
+            size_t l = strlen(s.files[s.items[i].file]->tensors[s.items[i].tensor].name);
+            if (l > namew)
+                namew = l;
+        }
+        if (namew > 60)
+            namew = 60;
+        size_t typew = 5;
+        for (size_t i = 0; i < s.nitems; i++) {
+            const loader_tensor *t = &s.files[s.items[i].file]->tensors[s.items[i].tensor];
+            size_t l = strlen(t->type_note ? t->type_note : dtype_name(t->dtype));
+            if (l > typew)
+                typew = l;
+        }
+        printf("%-*s  %-*s  %-22s %10s\n", (int)namew, "name", (int)typew, "dtype", "shape", "count");
+        uint64_t nvalues = 0;
+        for (size_t i = 0; i < s.nitems; i++) {
+            const loader_file *f = s.files[s.items[i].file];
+            const loader_tensor *t = &f->tensors[s.items[i].tensor];
+            session_shape_str(t, shape, sizeof shape);
+            size_t l = strlen(t->name);
+            printf("%-*s  %-*s  %-22s %10llu", (int)namew, l > namew ? t->name + l - namew : t->name,
+                   (int)typew, t->type_note ? t->type_note : dtype_name(t->dtype), shape,
+                   (unsigned long long)t->count);
+            if (!t->readable)
+                printf("  (listed only: values not readable)");
+            printf("\n");
+            nvalues += t->count;
+        }
+        char a[32];
+        printf("%zu tensors in %d file%s, %s values\n", s.nitems, s.nfiles, s.nfiles == 1 ? "" : "s",
+               util_fmt_si(a, sizeof a, (double)nvalues, 4));
+    }
+    session_close(&s);
+    return status;
+}

@@ -1,5 +1,5 @@
 /*
- * report.h - the non-interactive modes: --report, --levels, --sweep, in
+ * report.h - the non-interactive modes: --report, --list, --levels, --sweep, in
  * table (for humans), json (interface.md) or csv form, on stdout.
  * Each returns the process exit status (0, or 1 when some file or tensor
  * could not be processed; messages go to stderr).
@@ -11,5 +11,6 @@
 
 int report_levels(const cli_opts *o);
 int report_run(const cli_opts *o);   /* --report and --sweep */
+int report_list(const cli_opts *o);  /* --list: descriptions only, no values read */
 
 #endif
