@@ -380,6 +380,28 @@ static void test_codes(void **st)
         assert_int_equal(analyze_tensor(pf, &cfg, sch, NS, 0, b, &e), 0);
         assert_int_equal(prep_summary_misses(pc), 0);
         prep *ps = sorted_of(v, n);
+        /* the sorted engine from the codes: the same sorted values */
+        prep *pk = prep_create_codes16(raw, n, table, NULL, &e);
+        assert_non_null(pk);
+        assert_int_equal(pk->st.n, ps->st.n);
+        assert_int_equal(pk->st.count, n);
+        assert_int_equal(pk->st.nonfinite, 1);
+        assert_memory_equal(pk->f, ps->f, ps->st.n * sizeof *ps->f);
+        QT_CLOSE(pk->st.mean, ps->st.mean, 1e-14);
+        QT_CLOSE(pk->st.std, ps->st.std, 1e-14);
+        {
+            levelset ls;
+            assert_int_equal(levels_build("apot", 4, 1, &cfg.lprm, &ls, &e), 0);
+            eval_result r1, r2;
+            for (double al = 0.01; al < 0.2; al *= 1.7) {
+                assert_int_equal(eval_full(pk, &ls, al * (kind ? 40 : 1), kind, &r1, NULL, &e), 0);
+                assert_int_equal(eval_full(ps, &ls, al * (kind ? 40 : 1), kind, &r2, NULL, &e), 0);
+                QT_CLOSE(r1.mse, r2.mse, 1e-12);
+                assert_true(r1.clipped == r2.clipped);
+            }
+            levels_free(&ls);
+        }
+        prep_free(pk);
         analyze_result so[NS];
         assert_int_equal(analyze_tensor(ps, &cfg, sch, NS, 0, so, &e), 0);
         for (int i = 0; i < NS; i++) {

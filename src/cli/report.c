@@ -511,27 +511,6 @@ static int host_little_endian(void)
     return b == 1;
 }
 
-/* The float value of each of the 65536 codes of a 2-byte type, made once
- * per type and byte order (the tables live until exit). */
-static const float *code_values(dtype_id t, int big_endian)
-{
-    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
-    static float *tab[DT_COUNT][2];
-    big_endian = big_endian != 0;
-    pthread_mutex_lock(&mu);
-    if (!tab[t][big_endian]) {
-        float *v = util_mallocarray(65536, sizeof *v);
-        for (unsigned c = 0; c < 65536; c++) {
-            unsigned char b[2] = { (unsigned char)(c & 0xFF), (unsigned char)(c >> 8) };
-            dtype_to_float(t, big_endian, b, 1, &v[c]);
-        }
-        tab[t][big_endian] = v;
-    }
-    const float *r = tab[t][big_endian];
-    pthread_mutex_unlock(&mu);
-    return r;
-}
-
 static prep *prepare_histogram(pool *pl, titem *it, held *h, util_err *err)
 {
     loader_file *f = pl->s->files[it->file];
@@ -552,7 +531,7 @@ static prep *prepare_histogram(pool *pl, titem *it, held *h, util_err *err)
         else if (h->esz == 2) {
             /* bfloat16, float16, int16, uint16: the value of every code */
             src.codes16 = h->rv.data;
-            src.code_value = code_values(lt->dtype, lt->big_endian);
+            src.code_value = session_code_values(lt->dtype, lt->big_endian);
         } else {
             src.convert = convert_raw;
             src.ctx = h;
@@ -592,6 +571,24 @@ static void process(pool *pl, titem *it)
         }
         process_prep(pl, it, hp, 0, NULL, NULL, NULL, &hd);
         return;
+    }
+    if (!group_needed(&o->cfg, o->schemes, o->nschemes)) {
+        /* a 2-byte type in place: its codes are counted, not sorted */
+        int done;
+        pthread_mutex_lock(&pl->file_mu[it->file]);
+        loader_rawview rv;
+        int raw = dtype_size(lt->dtype) == 2 && loader_raw(f, it->tensor, &rv) == 0;
+        pthread_mutex_unlock(&pl->file_mu[it->file]);
+        prep *pc = raw ? session_prepare_codes(f, it->tensor, NULL, &err, &done) : NULL;
+        if (raw && done) {
+            if (!pc) {
+                fprintf(stderr, "apotview: %s\n", err.msg);
+                pl->failed = 1;
+                return;
+            }
+            process_prep(pl, it, pc, 0, NULL, NULL, NULL, &hd);
+            return;
+        }
     }
     pthread_mutex_lock(&pl->file_mu[it->file]);
     int as_double = !dtype_fits_float(lt->dtype);

@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -144,9 +145,46 @@ void *session_read(loader_file *f, size_t t, int as_double, util_err *err)
     return buf;
 }
 
+const float *session_code_values(dtype_id t, int big_endian)
+{
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    static float *tab[DT_COUNT][2];
+    big_endian = big_endian != 0;
+    pthread_mutex_lock(&mu);
+    if (!tab[t][big_endian]) {
+        float *v = util_mallocarray(65536, sizeof *v);
+        for (unsigned c = 0; c < 65536; c++) {
+            unsigned char b[2] = { (unsigned char)(c & 0xFF), (unsigned char)(c >> 8) };
+            dtype_to_float(t, big_endian, b, 1, &v[c]);
+        }
+        tab[t][big_endian] = v;
+    }
+    const float *r = tab[t][big_endian];
+    pthread_mutex_unlock(&mu);
+    return r;
+}
+
+prep *session_prepare_codes(loader_file *f, size_t t, prep_progress *pg, util_err *err, int *done)
+{
+    const loader_tensor *lt = &f->tensors[t];
+    loader_rawview rv;
+    *done = 0;
+    if (dtype_size(lt->dtype) != 2 || !dtype_fits_float(lt->dtype) || loader_raw(f, t, &rv) < 0)
+        return NULL;
+    *done = 1;
+    prep *p = prep_create_codes16(rv.data, lt->count, session_code_values(lt->dtype, lt->big_endian),
+                                  pg, err);
+    loader_release(rv.map, rv.offset, rv.nbytes);
+    return p;
+}
+
 prep *session_prepare(loader_file *f, size_t t, prep_progress *pg, util_err *err)
 {
     const loader_tensor *lt = &f->tensors[t];
+    int done;
+    prep *pc = session_prepare_codes(f, t, pg, err, &done);
+    if (done)
+        return pc;
     int as_double = !dtype_fits_float(lt->dtype);
     void *buf = session_read(f, t, as_double, err);
     if (!buf)

@@ -42,6 +42,13 @@ void *session_read(loader_file *f, size_t t, int as_double, util_err *err);
 
 /* Read tensor t of f and prepare it. NULL with err set on failure. */
 prep *session_prepare(loader_file *f, size_t t, prep_progress *pg, util_err *err);
+/* For a 2-byte type lying in place in the file (bfloat16, float16, ...):
+ * prepare it by counting its codes instead of sorting (*done = 1; NULL
+ * then means failure, err set); otherwise *done = 0 and nothing happens. */
+prep *session_prepare_codes(loader_file *f, size_t t, prep_progress *pg, util_err *err, int *done);
+/* The float value of each of the 65536 codes of a 2-byte type, made once
+ * per type and byte order (the tables live until exit). */
+const float *session_code_values(dtype_id t, int big_endian);
 
 /* "float32 [64, 64, 3, 3]"-style shape text. */
 void session_shape_str(const loader_tensor *t, char *buf, size_t len);

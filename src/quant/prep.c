@@ -366,6 +366,60 @@ static int progress_tick(prep_progress *pg, double frac)
 PREP_BUILD(prep_create_float, float, f, 0, util_calloc(MSD_NB + 1, sizeof(uint64_t)),
            hist[msd_bucket(v) + 1]++, (msd_sort_float(vals, n, scratch, hist), hist = NULL))
 PREP_BUILD(prep_create_double, double, d, 1, NULL, (void)0, prep_sort_double(vals, n, scratch))
+/* values already sorted and finite: no sort */
+static prep *presorted_float(float *vals, uint64_t count, prep_progress *pg, util_err *err);
+PREP_BUILD(presorted_float, float, f, 0, NULL, (void)0, (void)scratch)
+
+static int cmp_code_key(const void *a, const void *b, void *arg)
+{
+    const float *val = arg;
+    uint32_t x = key_f(val[*(const uint32_t *)a]), y = key_f(val[*(const uint32_t *)b]);
+    return (x > y) - (x < y);
+}
+
+prep *prep_create_codes16(const unsigned char *raw, uint64_t count, const float *code_value,
+                          prep_progress *pg, util_err *err)
+{
+    uint64_t *cnt = util_calloc(65536, sizeof *cnt);
+    for (uint64_t i = 0; i < count; i++) {
+        cnt[raw[2 * i] | (unsigned)raw[2 * i + 1] << 8]++;
+        if ((i & 0xffffff) == 0 && progress_tick(pg, 0.1 * (double)i / (double)count)) {
+            free(cnt);
+            return NULL;
+        }
+    }
+    /* the codes present, in the sorted engine's order of their values */
+    uint32_t *codes = util_mallocarray(65536, sizeof *codes);
+    size_t m = 0;
+    uint64_t nfin = 0;
+    for (uint32_t c = 0; c < 65536; c++)
+        if (cnt[c] && isfinite(code_value[c])) {
+            codes[m++] = c;
+            nfin += cnt[c];
+        }
+    qsort_r(codes, m, sizeof *codes, cmp_code_key, (void *)code_value);
+    float *vals = malloc((nfin ? nfin : 1) * sizeof *vals);
+    if (!vals) {
+        util_err_set(err, "out of memory for %llu values", (unsigned long long)nfin);
+        free(cnt);
+        free(codes);
+        return NULL;
+    }
+    uint64_t k = 0;
+    for (size_t j = 0; j < m; j++) {
+        float v = code_value[codes[j]];
+        for (uint64_t r = 0; r < cnt[codes[j]]; r++)
+            vals[k++] = v;
+    }
+    free(cnt);
+    free(codes);
+    prep *p = presorted_float(vals, nfin, pg, err);
+    if (p) {
+        p->st.count = count;
+        p->st.nonfinite = count - p->st.n;
+    }
+    return p;
+}
 
 void prep_free(prep *p)
 {

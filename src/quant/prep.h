@@ -67,6 +67,11 @@ typedef struct prep {
 prep *prep_create_float(float *vals, uint64_t count, prep_progress *pg, util_err *err);
 prep *prep_create_double(double *vals, uint64_t count, prep_progress *pg, util_err *err);
 void prep_free(prep *p);
+/* The same from count 2-byte codes (code = byte0 | byte1 << 8) whose
+ * values are code_value[code] (bfloat16, float16, int16, ...): counting
+ * the codes replaces the sort. */
+prep *prep_create_codes16(const unsigned char *raw, uint64_t count, const float *code_value,
+                          prep_progress *pg, util_err *err);
 
 double prep_summary_value(const prep *p, uint64_t i);
 
