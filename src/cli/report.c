@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -454,6 +455,21 @@ static void progress_tick(pool *pl)
     fflush(stderr);
 }
 
+/* A message on stderr from a worker: it takes the place of the progress
+ * line (cleared first when one is shown), which comes back at the next
+ * tick. */
+__attribute__((format(printf, 2, 3))) static void pool_error(pool *pl, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    pthread_mutex_lock(&pl->mu);
+    if (pl->shown > 0)
+        fprintf(stderr, "\r%60s\r", "");
+    vfprintf(stderr, fmt, ap);
+    pthread_mutex_unlock(&pl->mu);
+    va_end(ap);
+}
+
 typedef struct held held;
 static void process_prep(pool *pl, titem *it, prep *p, int gneed, analyze_result *gres,
                          const int *ghandled, const char *gerr, held *hd);
@@ -564,7 +580,7 @@ static void process(pool *pl, titem *it)
     if (it->hist) {
         prep *hp = prepare_histogram(pl, it, &hd, &err);
         if (!hp) {
-            fprintf(stderr, "apotview: %s\n", err.msg);
+            pool_error(pl, "apotview: %s\n", err.msg);
             done_prep(NULL, &hd);
             pl->failed = 1;
             return;
@@ -582,7 +598,7 @@ static void process(pool *pl, titem *it)
         prep *pc = raw ? session_prepare_codes(f, it->tensor, NULL, &err, &done) : NULL;
         if (raw && done) {
             if (!pc) {
-                fprintf(stderr, "apotview: %s\n", err.msg);
+                pool_error(pl, "apotview: %s\n", err.msg);
                 pl->failed = 1;
                 return;
             }
@@ -617,7 +633,7 @@ static void process(pool *pl, titem *it)
         p = as_double ? prep_create_double(buf, lt->count, NULL, &err)
                       : prep_create_float(buf, lt->count, NULL, &err);
     if (!p) {
-        fprintf(stderr, "apotview: %s\n", err.msg);
+        pool_error(pl, "apotview: %s\n", err.msg);
         pl->failed = 1;
         return;
     }
@@ -644,7 +660,7 @@ static void process_prep(pool *pl, titem *it, prep *p, int gneed, analyze_result
         pthread_mutex_unlock(&pl->file_mu[it->file]);
         if (!have) {
             char *sn = loader_sibling_alpha_name(f, it->tensor);
-            fprintf(stderr, "apotview: %s: %s: --alpha=file: no stored alpha (%s%s%s); not quantized\n",
+            pool_error(pl, "apotview: %s: %s: --alpha=file: no stored alpha (%s%s%s); not quantized\n",
                     f->path, lt->name, sn ? "no positive 1-element tensor " : "not a '.weight' tensor",
                     sn ? sn : "", sn ? " in the file" : "");
             for (int i = 0; i < nres; i++) {
@@ -667,7 +683,7 @@ static void process_prep(pool *pl, titem *it, prep *p, int gneed, analyze_result
         }
     } else if (gfail || (cfg.gran == GRAN_TENSOR &&
                          analyze_tensor(p, &cfg, o->schemes, nres, 0, it->res, &err) < 0)) {
-        fprintf(stderr, "apotview: %s: %s: %s\n", f->path, lt->name, gfail ? gerr : err.msg);
+        pool_error(pl, "apotview: %s: %s: %s\n", f->path, lt->name, gfail ? gerr : err.msg);
         pl->failed = 1;
         done_prep(p, hd);
         return;
