@@ -15,7 +15,6 @@
 
 #include <float.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -448,7 +447,6 @@ prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
         for (int t = 0; t < nthreads && t < 64; t++)
             free(hs[t].h);
         free(hs);
-        (void)table_put;
         util_err_set(err, "out of memory for the histogram of %llu values",
                      (unsigned long long)src->count);
         return NULL;
