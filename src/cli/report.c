@@ -591,12 +591,8 @@ static void process(pool *pl, titem *it)
     if (!group_needed(&o->cfg, o->schemes, o->nschemes)) {
         /* a 2-byte type in place: its codes are counted, not sorted */
         int done;
-        pthread_mutex_lock(&pl->file_mu[it->file]);
-        loader_rawview rv;
-        int raw = dtype_size(lt->dtype) == 2 && loader_raw(f, it->tensor, &rv) == 0;
-        pthread_mutex_unlock(&pl->file_mu[it->file]);
-        prep *pc = raw ? session_prepare_codes(f, it->tensor, NULL, &err, &done) : NULL;
-        if (raw && done) {
+        prep *pc = session_prepare_codes(f, it->tensor, NULL, &err, &done);
+        if (done) {
             if (!pc) {
                 pool_error(pl, "apotview: %s\n", err.msg);
                 pl->failed = 1;

@@ -146,7 +146,8 @@ int loader_map_file(const char *path, loader_map *m, util_err *err)
     return 0;
 }
 
-void loader_release(const loader_map *m, uint64_t off, uint64_t len)
+/* madvise the whole pages covering [off, off + len) of a mapping */
+static void advise_range(const loader_map *m, uint64_t off, uint64_t len, int advice)
 {
     if (!m->mapped || len == 0)
         return;
@@ -155,19 +156,17 @@ void loader_release(const loader_map *m, uint64_t off, uint64_t len)
     uint64_t e = off + len;
     if (e > m->size)
         e = m->size;
-    madvise((void *)(m->data + a), (size_t)(e - a), MADV_DONTNEED);
+    madvise((void *)(m->data + a), (size_t)(e - a), advice);
+}
+
+void loader_release(const loader_map *m, uint64_t off, uint64_t len)
+{
+    advise_range(m, off, len, MADV_DONTNEED);
 }
 
 void loader_willneed(const loader_map *m, uint64_t off, uint64_t len)
 {
-    if (!m->mapped || len == 0)
-        return;
-    long pg = sysconf(_SC_PAGESIZE);
-    uint64_t a = off / (uint64_t)pg * (uint64_t)pg;
-    uint64_t e = off + len;
-    if (e > m->size)
-        e = m->size;
-    madvise((void *)(m->data + a), (size_t)(e - a), MADV_WILLNEED);
+    advise_range(m, off, len, MADV_WILLNEED);
 }
 
 void loader_unmap(loader_map *m)
