@@ -3,6 +3,7 @@
 #include "config.h"
 #include "testutil.h"
 
+#include <locale.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,6 +86,132 @@ static void test_dtypes(void **st)
     assert_true(f == -3.14159274f);
 }
 
+/* util_escape against hand-written expectations. */
+static const char *esc(const char *s)
+{
+    static char b[512];
+    size_t n = util_escape(s, b, sizeof b);
+    assert_int_equal(n, strlen(b));
+    return b;
+}
+
+static void test_escape_controls(void **st)
+{
+    (void)st;
+    assert_string_equal(esc("conv1.weight"), "conv1.weight");
+    assert_string_equal(esc(""), "");
+    assert_string_equal(esc("\x1b]0;PWNED\x07"), "\\x1b]0;PWNED\\x07");
+    assert_string_equal(esc("a\x1b[2Jb"), "a\\x1b[2Jb");
+    assert_string_equal(esc("\r\n\t"), "\\x0d\\x0a\\x09");
+    assert_string_equal(esc("\x01\x1f\x7f"), "\\x01\\x1f\\x7f");
+    assert_string_equal(esc(" ~"), " ~");
+    /* a backslash doubles, so "\x1b" typed literally differs from ESC */
+    assert_string_equal(esc("a\\b"), "a\\\\b");
+    assert_string_equal(esc("\\x1b"), "\\\\x1b");
+    /* C1: U+0080, U+009B (CSI), U+009F; U+00A0 is printable */
+    assert_string_equal(esc("\xc2\x80"), "\\xc2\\x80");
+    assert_string_equal(esc("x\xc2\x9b" "31m"), "x\\xc2\\x9b31m");
+    assert_string_equal(esc("\xc2\x9f"), "\\xc2\\x9f");
+    assert_string_equal(esc("\xc2\xa0"), "\xc2\xa0");
+    /* bidi overrides and isolates: U+202E RLO, U+202A, U+2066, U+2069;
+     * U+2029 and U+2070 are left alone */
+    assert_string_equal(esc("a\xe2\x80\xae" "b"), "a\\xe2\\x80\\xaeb");
+    assert_string_equal(esc("\xe2\x80\xaa"), "\\xe2\\x80\\xaa");
+    assert_string_equal(esc("\xe2\x81\xa6\xe2\x81\xa9"), "\\xe2\\x81\\xa6\\xe2\\x81\\xa9");
+    assert_string_equal(esc("\xe2\x80\xa9\xe2\x81\xb0"), "\xe2\x80\xa9\xe2\x81\xb0");
+}
+
+static void test_escape_invalid_utf8(void **st)
+{
+    (void)st;
+    /* stray continuation bytes, lone lead bytes */
+    assert_string_equal(esc("\x80"), "\\x80");
+    assert_string_equal(esc("a\xbf" "b"), "a\\xbfb");
+    assert_string_equal(esc("\xff\xfe"), "\\xff\\xfe");
+    /* overlongs: C0 80 (NUL), E0 80 AF ('/'), F0 82 82 AC (euro) */
+    assert_string_equal(esc("\xc0\x80"), "\\xc0\\x80");
+    assert_string_equal(esc("\xc1\xbf"), "\\xc1\\xbf");
+    assert_string_equal(esc("\xe0\x80\xaf"), "\\xe0\\x80\\xaf");
+    assert_string_equal(esc("\xf0\x82\x82\xac"), "\\xf0\\x82\\x82\\xac");
+    /* surrogates U+D800, U+DFFF */
+    assert_string_equal(esc("\xed\xa0\x80"), "\\xed\\xa0\\x80");
+    assert_string_equal(esc("\xed\xbf\xbf"), "\\xed\\xbf\\xbf");
+    /* U+D7FF is fine */
+    assert_string_equal(esc("\xed\x9f\xbf"), "\xed\x9f\xbf");
+    /* above U+10FFFF: F4 90 80 80, F5 80 80 80 */
+    assert_string_equal(esc("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80");
+    assert_string_equal(esc("\xf5\x80\x80\x80"), "\\xf5\\x80\\x80\\x80");
+    /* U+10FFFF itself is valid */
+    assert_string_equal(esc("\xf4\x8f\xbf\xbf"), "\xf4\x8f\xbf\xbf");
+    /* truncated: a lead byte then ASCII, and at the end of the string;
+     * decoding resumes right after the bad byte */
+    assert_string_equal(esc("\xe4\xb8" "a"), "\\xe4\\xb8a");
+    assert_string_equal(esc("ab\xf0\x9f\x98"), "ab\\xf0\\x9f\\x98");
+    assert_string_equal(esc("\xc3"), "\\xc3");
+    assert_string_equal(esc("\xc3\xc3\xa9"), "\\xc3\xc3\xa9");
+}
+
+static void test_escape_valid_and_width(void **st)
+{
+    (void)st;
+    /* a 4-byte emoji (U+1F600), CJK, Latin with accents pass through */
+    assert_string_equal(esc("\xf0\x9f\x98\x80"), "\xf0\x9f\x98\x80");
+    const char *cjk = "\xe6\x9d\x83\xe9\x87\x8d.\xe5\xb1\x82"; /* 权重.层 */
+    assert_string_equal(esc(cjk), cjk);
+    assert_string_equal(esc("caf\xc3\xa9"), "caf\xc3\xa9");
+    /* widths: 3 CJK characters of 2 columns and one '.', the emoji 2,
+     * e-acute 1, an escape 4 per byte */
+    assert_int_equal(util_text_width(cjk), 7);
+    assert_int_equal(util_text_width("\xf0\x9f\x98\x80"), 2);
+    assert_int_equal(util_text_width("caf\xc3\xa9"), 4);
+    assert_int_equal(util_text_width(esc("\x1b[2J")), 7);
+    /* a combining acute accent (U+0301) takes no column */
+    assert_int_equal(util_text_width("e\xcc\x81"), 1);
+
+    /* fitting to columns: padded to exactly the width, cut between whole
+     * characters and whole escapes */
+    char b[128];
+    assert_string_equal(util_escape_fit("ab", 5, 0, b, sizeof b), "ab   ");
+    assert_string_equal(util_escape_fit(cjk, 6, 0, b, sizeof b), "\xe6\x9d\x83\xe9\x87\x8d.\x20");
+    /* 4 columns cannot hold "权重" + '.' (5), and half a character never */
+    assert_string_equal(util_escape_fit(cjk, 4, 0, b, sizeof b), "\xe6\x9d\x83\xe9\x87\x8d");
+    assert_string_equal(util_escape_fit(cjk, 3, 0, b, sizeof b), "\xe6\x9d\x83 ");
+    /* keep_tail: the end of the name stays */
+    assert_string_equal(util_escape_fit(cjk, 4, 1, b, sizeof b), ".\xe5\xb1\x82 ");
+    assert_string_equal(util_escape_fit("layer.\x1b[2J", 7, 1, b, sizeof b), "\\x1b[2J");
+    assert_string_equal(util_escape_fit("layer.\x1b[2J", 6, 1, b, sizeof b), "[2J   ");
+    assert_string_equal(util_escape_fit("\x1b" "abc", 5, 0, b, sizeof b), "\\x1ba");
+    assert_string_equal(util_escape_fit("\x1b" "abc", 3, 0, b, sizeof b), "   ");
+    assert_int_equal(util_text_width(util_escape_fit(cjk, 9, 0, b, sizeof b)), 9);
+
+    /* a small buffer cuts between whole escapes, NUL-terminated */
+    char sm[7];
+    assert_int_equal(util_escape("\x1b\x1b", sm, sizeof sm), 8);
+    assert_string_equal(sm, "\\x1b");
+    char *d = util_escape_dup("x\x07y");
+    assert_string_equal(d, "x\\x07y");
+    free(d);
+
+    /* the message form keeps backslashes and is idempotent */
+    char m[64], m2[64];
+    util_sanitize("a\\b\x1b[0m\xc2\x9b", m, sizeof m);
+    assert_string_equal(m, "a\\b\\x1b[0m\\xc2\\x9b");
+    util_sanitize(m, m2, sizeof m2);
+    assert_string_equal(m2, m);
+    util_err e = { { 0 } };
+    util_err_set(&e, "%s: bad tensor '%s'", "f.safetensors", "\x1b]0;X\x07");
+    assert_string_equal(e.msg, "f.safetensors: bad tensor '\\x1b]0;X\\x07'");
+}
+
+/* the same in a UTF-8 locale, where wcwidth knows the characters */
+static void test_escape_width_utf8_locale(void **st)
+{
+    if (!setlocale(LC_CTYPE, "C.UTF-8") && !setlocale(LC_CTYPE, "C.utf8"))
+        skip();
+    test_escape_valid_and_width(st);
+    setlocale(LC_CTYPE, "C");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -93,6 +220,10 @@ int main(void)
         cmocka_unit_test(test_dd),
         cmocka_unit_test(test_mul_glob),
         cmocka_unit_test(test_dtypes),
+        cmocka_unit_test(test_escape_controls),
+        cmocka_unit_test(test_escape_invalid_utf8),
+        cmocka_unit_test(test_escape_valid_and_width),
+        cmocka_unit_test(test_escape_width_utf8_locale),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

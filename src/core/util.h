@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdarg.h>
+#include <stdio.h>
 
 #define UTIL_ERRLEN 512
 
@@ -85,6 +86,41 @@ const char *util_fmt_si(char *buf, size_t len, double v, int sig);
 
 /* Shortest "%.*g" that reads back to exactly v (for JSON/CSV). */
 const char *util_fmt_exact(char *buf, size_t len, double v);
+
+/*
+ * Safe display of strings that come from files (tensor names, metadata,
+ * paths from an index): every byte that could act on a terminal or that is
+ * not valid UTF-8 is written as \xNN (two lowercase hex digits, one escape
+ * per byte): C0 controls 0x00-0x1f, DEL 0x7f, the C1 controls U+0080-U+009F
+ * (bytes c2 80 .. c2 9f), the bidi embeddings, overrides and isolates
+ * U+202A-U+202E and U+2066-U+2069 (trojan-source spoofing), and every byte
+ * of an invalid sequence (stray continuation bytes, overlong forms,
+ * surrogates, truncated sequences, code points above U+10FFFF: each such
+ * byte alone, then decoding resumes at the next byte). A backslash is
+ * written as \\, so the escaped form is unambiguous. Valid printable UTF-8
+ * passes through unchanged.
+ *
+ * util_escape writes the escaped s into buf (always NUL-terminated when
+ * len > 0, cut only between whole characters or whole escapes) and returns
+ * the length the whole escaped string needs (like snprintf).
+ */
+size_t util_escape(const char *s, char *buf, size_t len);
+char *util_escape_dup(const char *s);            /* caller frees */
+/* The same rule except that a backslash passes through: for messages,
+ * where idempotence matters more than unambiguity (an already sanitized
+ * string comes out unchanged, so messages can nest). */
+size_t util_sanitize(const char *s, char *buf, size_t len);
+/* Write msg to f sanitized; one trailing newline passes through. */
+void util_fput_msg(FILE *f, const char *msg);
+/* Terminal columns of a string (wcwidth for each valid UTF-8 character,
+ * with a built-in table for East Asian wide and combining characters when
+ * the C library does not know them; invalid bytes count 1). */
+int util_text_width(const char *s);
+int util_char_width(uint32_t cp);   /* columns of one code point */
+/* The escaped s fitted to exactly cols terminal columns: cut between whole
+ * characters / escapes (keep_tail: the end is kept, the start cut) and
+ * padded with spaces. Returns buf. */
+const char *util_escape_fit(const char *s, int cols, int keep_tail, char *buf, size_t len);
 
 /* Glob match (fnmatch without FNM_PATHNAME). */
 int util_glob(const char *pattern, const char *s);
