@@ -314,6 +314,243 @@ static void test_ranked_all(void **st)
     free(sample);
 }
 
+/* ---- hostile names (issue 10) -------------------------------------------
+ * Tensor names and metadata that would drive the terminal (OSC retitle,
+ * clear screen, CR/LF, the C1 CSI) must reach stdout and stderr escaped
+ * (util_escape: \xNN per byte, \\ for a backslash), JSON must carry them
+ * exactly, and no tensor may be lost on the way. */
+
+/* The bytes that must never appear: ESC, BEL, CR, and any C1 control
+ * (c2 80 .. c2 9f) or stray byte >= 0x80 outside valid UTF-8 sequences
+ * that the files hold (the files here hold only c2 9b and 0xff). */
+static void assert_terminal_safe(const char *what, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        int bad = *p == 0x1b || *p == 0x07 || *p == '\r' || *p == 0xff ||
+                  (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f);
+        if (bad) {
+            fprintf(stderr, "%s: raw byte 0x%02x at offset %ld\n", what, *p,
+                    (long)(p - (const unsigned char *)s));
+            fail();
+        }
+    }
+}
+
+static const char *const hostile[] = {
+    "a\x1b]0;PWNED\x07", "b\x1b[2J", "c\rd", "e\nf", "g\xc2\x9bh", "back\\slash",
+};
+#define NHOSTILE (sizeof hostile / sizeof hostile[0])
+
+/* safetensors: 8-byte little-endian header length, the JSON header (names
+ * with \u escapes), then 4 float32 per tensor */
+static void write_hostile_safetensors(const char *path)
+{
+    char hdr[2048];
+    size_t h = 0;
+    h += (size_t)snprintf(hdr + h, sizeof hdr - h, "{\"__metadata__\":{\"note\\u001b[2J\":\"v\\u0007\\u001b]0;X\\u0007\"}");
+    const char *json_names[NHOSTILE] = {
+        "a\\u001b]0;PWNED\\u0007", "b\\u001b[2J", "c\\rd", "e\\nf", "g\\u009bh", "back\\\\slash",
+    };
+    for (size_t i = 0; i < NHOSTILE; i++)
+        h += (size_t)snprintf(hdr + h, sizeof hdr - h,
+                              ",\"%s\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[%zu,%zu]}",
+                              json_names[i], 16 * i, 16 * (i + 1));
+    h += (size_t)snprintf(hdr + h, sizeof hdr - h, "}");
+    size_t n = 8 + h + 16 * NHOSTILE;
+    unsigned char *b = calloc(1, n);
+    for (int k = 0; k < 8; k++)
+        b[k] = (unsigned char)((uint64_t)h >> (8 * k));
+    memcpy(b + 8, hdr, h);
+    for (size_t i = 0; i < 4 * NHOSTILE; i++) {
+        float v = (float)(i % 4) - 1.5f + 0.25f * (float)(i / 4);
+        memcpy(b + 8 + h + 4 * i, &v, 4);
+    }
+    tu_write(path, b, n);
+    free(b);
+}
+
+static void test_hostile_names(void **st)
+{
+    (void)st;
+    char *dir = tu_mkdtemp(), *f = tu_path(dir, "hostile.safetensors");
+    write_hostile_safetensors(f);
+    static const char *const runs[] = {
+        "--list", "--list --format=csv", "--report", "--report --format=csv",
+        "--report --scheme=all", "--report -s apot", "--sweep=0.5:1.5:3 --format=csv",
+        "--report --alpha=file", "--report --alpha=file --format=csv",
+    };
+    for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+        char *out, *err;
+        int status = tu_run(&out, &err, "%s '%s'", runs[r], f);
+        if (status != 0 && !strstr(runs[r], "alpha=file")) {
+            fprintf(stderr, "%s: status %d: %s\n", runs[r], status, err);
+            fail();
+        }
+        assert_terminal_safe(runs[r], out);
+        assert_terminal_safe(runs[r], err);
+        /* the escaped form appears literally, the others too */
+        if (!strstr(out, "a\\x1b]0;PWNED\\x07") || !strstr(out, "b\\x1b[2J") ||
+            !strstr(out, "c\\x0dd") || !strstr(out, "e\\x0af") || !strstr(out, "g\\xc2\\x9bh") ||
+            !strstr(out, "back\\\\slash")) {
+            fprintf(stderr, "%s: escaped names missing:\n%s\n", runs[r], out);
+            fail();
+        }
+        /* tables and CSV: one line per tensor at most plus headers; no
+         * name breaks a line (every line that starts with "e" has "f") */
+        if (strncmp(runs[r], "--list", 6) == 0 && !strstr(runs[r], "csv"))
+            assert_non_null(strstr(out, "note\\x1b[2J: v\\x07\\x1b]0;X\\x07"));
+        if (strstr(runs[r], "alpha=file"))
+            assert_non_null(strstr(err, "apotview: "));
+        if (strstr(runs[r], "alpha=file") && !strstr(err, "a\\x1b]0;PWNED\\x07")) {
+            fprintf(stderr, "%s: stderr lacks the escaped name:\n%s\n", runs[r], err);
+            fail();
+        }
+        free(out);
+        free(err);
+    }
+    /* JSON: every name exact (jansson wrote \u001b, the parser reads ESC) */
+    const char *jruns[] = { "--list --format=json", "--report --format=json" };
+    for (int r = 0; r < 2; r++) {
+        char *out, *err;
+        assert_int_equal(tu_run(&out, &err, "%s '%s'", jruns[r], f), 0);
+        assert_terminal_safe(jruns[r], out);
+        assert_terminal_safe(jruns[r], err);
+        json_error_t je;
+        json_t *doc = json_loads(out, 0, &je);
+        assert_non_null(doc);
+        json_t *ts = json_object_get(doc, "tensors");
+        assert_int_equal(json_array_size(ts), NHOSTILE);
+        int seen[NHOSTILE] = { 0 };
+        for (size_t i = 0; i < json_array_size(ts); i++) {
+            const char *nm = json_string_value(json_object_get(json_array_get(ts, i), "name"));
+            assert_non_null(nm);
+            for (size_t k = 0; k < NHOSTILE; k++)
+                if (strcmp(nm, hostile[k]) == 0)
+                    seen[k]++;
+        }
+        for (size_t k = 0; k < NHOSTILE; k++)
+            assert_int_equal(seen[k], 1);
+        json_t *meta = json_object_get(json_array_get(json_object_get(doc, "files"), 0), "metadata");
+        assert_string_equal(json_string_value(json_object_get(meta, "note\x1b[2J")), "v\x07\x1b]0;X\x07");
+        json_decref(doc);
+        free(out);
+        free(err);
+    }
+    tu_rmdir(dir);
+    free(dir);
+    free(f);
+}
+
+/* GGUF names are raw bytes, so they can be invalid UTF-8, which JSON
+ * cannot carry: such a name comes in its escaped form with
+ * "name_escaped": true, never dropped. A loader error naming a hostile
+ * tensor reaches stderr escaped. */
+static size_t put(unsigned char *b, size_t o, const void *p, size_t n)
+{
+    memcpy(b + o, p, n);
+    return o + n;
+}
+
+static size_t put_u(unsigned char *b, size_t o, uint64_t v, int bytes)
+{
+    for (int k = 0; k < bytes; k++)
+        b[o + (size_t)k] = (unsigned char)(v >> (8 * k));
+    return o + (size_t)bytes;
+}
+
+static size_t put_str(unsigned char *b, size_t o, const char *s)
+{
+    o = put_u(b, o, strlen(s), 8);
+    return put(b, o, s, strlen(s));
+}
+
+static void write_gguf(const char *path, const char *const *names, int nt, const char *mkey,
+                       const char *mval)
+{
+    unsigned char b[4096];
+    memset(b, 0, sizeof b);
+    size_t o = put(b, 0, "GGUF", 4);
+    o = put_u(b, o, 3, 4);
+    o = put_u(b, o, (uint64_t)nt, 8);
+    o = put_u(b, o, 1, 8);
+    o = put_str(b, o, mkey);
+    o = put_u(b, o, 8, 4); /* string */
+    o = put_str(b, o, mval);
+    for (int i = 0; i < nt; i++) {
+        o = put_str(b, o, names[i]);
+        o = put_u(b, o, 1, 4);       /* 1 dimension */
+        o = put_u(b, o, 4, 8);       /* of 4 */
+        o = put_u(b, o, 0, 4);       /* F32 */
+        o = put_u(b, o, 32 * (uint64_t)i, 8);
+    }
+    o = (o + 31) / 32 * 32;
+    for (int i = 0; i < nt; i++)
+        for (int k = 0; k < 8; k++) {
+            float v = (float)k - 3.5f;
+            memcpy(b + o + 32 * (size_t)i + 4 * (size_t)k, &v, 4);
+        }
+    tu_write(path, b, o + 32 * (size_t)nt);
+}
+
+static void test_hostile_gguf(void **st)
+{
+    (void)st;
+    char *dir = tu_mkdtemp(), *f = tu_path(dir, "bad.gguf"), *g = tu_path(dir, "dup.gguf");
+    const char *names[] = { "ok.weight", "bad\xff\xfe.weight", "x\x1b[2J" };
+    write_gguf(f, names, 3, "general.name\xff", "v\xc0\xaf\x1b]2;T\x07");
+    char *out, *err;
+    assert_int_equal(tu_run(&out, &err, "--list --format=json '%s'", f), 0);
+    json_t *doc = json_loads(out, 0, NULL);
+    assert_non_null(doc);
+    json_t *ts = json_object_get(doc, "tensors");
+    assert_int_equal(json_array_size(ts), 3);
+    int found = 0;
+    for (size_t i = 0; i < 3; i++) {
+        json_t *t = json_array_get(ts, i);
+        const char *nm = json_string_value(json_object_get(t, "name"));
+        if (strcmp(nm, "bad\\xff\\xfe.weight") == 0) {
+            assert_true(json_is_true(json_object_get(t, "name_escaped")));
+            found++;
+        } else {
+            assert_null(json_object_get(t, "name_escaped"));
+            found += strcmp(nm, "ok.weight") == 0 || strcmp(nm, "x\x1b[2J") == 0;
+        }
+    }
+    assert_int_equal(found, 3);
+    json_t *meta = json_object_get(json_array_get(json_object_get(doc, "files"), 0), "metadata");
+    assert_string_equal(json_string_value(json_object_get(meta, "general.name\\xff")),
+                        "v\\xc0\\xaf\\x1b]2;T\\x07");
+    json_decref(doc);
+    free(out);
+    free(err);
+    assert_int_equal(tu_run(&out, &err, "--report --format=json '%s'", f), 0);
+    doc = json_loads(out, 0, NULL);
+    assert_non_null(doc);
+    assert_int_equal(json_array_size(json_object_get(doc, "tensors")), 3);
+    json_decref(doc);
+    free(out);
+    free(err);
+    assert_int_equal(tu_run(&out, &err, "--list '%s'", f), 0);
+    assert_terminal_safe("--list gguf", out);
+    assert_non_null(strstr(out, "bad\\xff\\xfe.weight"));
+    assert_non_null(strstr(out, "general.name\\xff: v\\xc0\\xaf\\x1b]2;T\\x07"));
+    free(out);
+    free(err);
+    /* two tensors of one hostile name: the loader's message, escaped */
+    const char *dup[] = { "x\x1b]0;PWNED\x07", "x\x1b]0;PWNED\x07" };
+    write_gguf(g, dup, 2, "k", "v");
+    assert_int_not_equal(tu_run(&out, &err, "--list '%s'", g), 0);
+    assert_terminal_safe("dup stderr", err);
+    assert_non_null(strstr(err, "x\\x1b]0;PWNED\\x07"));
+    assert_true(strncmp(err, "apotview: ", 10) == 0);
+    free(out);
+    free(err);
+    tu_rmdir(dir);
+    free(dir);
+    free(f);
+    free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -326,6 +563,8 @@ int main(void)
         cmocka_unit_test(test_model_report),
         cmocka_unit_test(test_file_metadata),
         cmocka_unit_test(test_ranked_all),
+        cmocka_unit_test(test_hostile_names),
+        cmocka_unit_test(test_hostile_gguf),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

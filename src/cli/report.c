@@ -26,9 +26,12 @@ static json_t *jnum(double v)
     return isfinite(v) ? json_real(v) : json_null();
 }
 
+/* ASCII only: every non-ASCII character as \uXXXX, so a C1 control or a
+ * bidi override in a name is as harmless as the C0 controls jansson always
+ * escapes (the document is the same to a JSON parser). */
 static void print_json(json_t *doc)
 {
-    char *s = json_dumps(doc, JSON_REAL_PRECISION(17));
+    char *s = json_dumps(doc, JSON_REAL_PRECISION(17) | JSON_ENSURE_ASCII);
     if (s) {
         fputs(s, stdout);
         fputc('\n', stdout);
@@ -46,9 +49,52 @@ static const char *csvnum(char *buf, size_t len, double v)
     return util_fmt_exact(buf, len, v);
 }
 
-/* CSV field: quote when it holds a comma, quote or newline. */
-static void csv_str(const char *s)
+/* A string from a file (or a path) as a JSON string: exact when it is
+ * valid UTF-8 (jansson escapes the controls itself), else its escaped form
+ * (util_escape), which is, so no tensor or entry is ever dropped. */
+static json_t *jstr(const char *s)
 {
+    json_t *j = json_string(s);
+    if (!j) {
+        char *e = util_escape_dup(s);
+        j = json_string(e);
+        free(e);
+    }
+    return j ? j : json_string("");
+}
+
+static int utf8_ok(const char *s)
+{
+    json_t *j = json_string(s);
+    json_decref(j);
+    return j != NULL;
+}
+
+static void jset_key(json_t *obj, const char *key, json_t *v)
+{
+    if (utf8_ok(key)) {
+        json_object_set_new(obj, key, v);
+        return;
+    }
+    char *e = util_escape_dup(key);
+    json_object_set_new(obj, e, v);
+    free(e);
+}
+
+/* A file string printed in a table: its escaped form (util.h). */
+static void out_esc(const char *s)
+{
+    char *e = util_escape_dup(s);
+    fputs(e, stdout);
+    free(e);
+}
+
+/* CSV field, escaped (util_escape: no control character or invalid UTF-8
+ * survives); quoted when it holds a comma or a quote. */
+static void csv_str(const char *raw)
+{
+    char *e = util_escape_dup(raw);
+    const char *s = e;
     if (strpbrk(s, ",\"\n\r")) {
         fputc('"', stdout);
         for (; *s; s++) {
@@ -59,6 +105,7 @@ static void csv_str(const char *s)
         fputc('"', stdout);
     } else
         fputs(s, stdout);
+    free(e);
 }
 
 /* ---- --levels ----------------------------------------------------------- */
@@ -225,7 +272,10 @@ static void print_table_tensor(const loader_file *f, const loader_tensor *lt, co
 {
     char shape[256], a[32], b[32];
     session_shape_str(lt, shape, sizeof shape);
-    printf("%s  (%s)\n", lt->name, f->path);
+    out_esc(lt->name);
+    fputs("  (", stdout);
+    out_esc(f->path);
+    fputs(")\n", stdout);
     printf("  %s %s  %s values", dtype_name(lt->dtype), shape,
            util_fmt_si(a, sizeof a, (double)lt->count, 4));
     if (st->nonfinite)
@@ -270,8 +320,11 @@ static void print_table_tensor(const loader_file *f, const loader_tensor *lt, co
         printf("\n");
     }
     for (int i = 0; i < nres; i++)
-        if (!res[i].ok)
-            printf("  %s: %s\n", res[i].scheme, res[i].err);
+        if (!res[i].ok) {
+            printf("  %s: ", res[i].scheme);
+            util_fput_msg(stdout, res[i].err);
+            putchar('\n');
+        }
     if (sweep) {
         printf("\n  %-14s", "alpha");
         for (int i = 0; i < nres; i++)
@@ -389,7 +442,7 @@ static json_t *json_tensor(const loader_file *f, const loader_tensor *lt, const 
                 json_object_set_new(r, "opt_mse", jnum(a->opt_mse));
             }
         } else
-            json_object_set_new(r, "error", json_string(a->err));
+            json_object_set_new(r, "error", jstr(a->err));
         if (sweep) {
             json_t *sw = json_array();
             for (int k = 0; k < o->sweep_n; k++)
@@ -399,10 +452,13 @@ static json_t *json_tensor(const loader_file *f, const loader_tensor *lt, const 
         }
         json_array_append_new(results, r);
     }
-    return json_pack("{s:s, s:s, s:s, s:o, s:I, s:I, s:o, s:o}",
-        "file", f->path, "name", lt->name, "dtype", dtype_name(lt->dtype),
+    json_t *jt = json_pack("{s:o, s:o, s:s, s:o, s:I, s:I, s:o, s:o}",
+        "file", jstr(f->path), "name", jstr(lt->name), "dtype", dtype_name(lt->dtype),
         "shape", shape, "count", (json_int_t)lt->count,
         "nonfinite", (json_int_t)st->nonfinite, "stats", stats, "results", results);
+    if (!utf8_ok(lt->name))
+        json_object_set_new(jt, "name_escaped", json_true());
+    return jt;
 }
 
 /* ---- the whole-model report: parallel, memory-bounded ------------------- */
@@ -462,12 +518,14 @@ __attribute__((format(printf, 2, 3))) static void pool_error(pool *pl, const cha
 {
     va_list ap;
     va_start(ap, fmt);
+    char msg[2 * UTIL_ERRLEN];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
     pthread_mutex_lock(&pl->mu);
     if (pl->shown > 0)
         fprintf(stderr, "\r%60s\r", "");
-    vfprintf(stderr, fmt, ap);
+    util_fput_msg(stderr, msg);   /* names and file strings sanitized */
     pthread_mutex_unlock(&pl->mu);
-    va_end(ap);
 }
 
 typedef struct held held;
@@ -656,16 +714,21 @@ static void process_prep(pool *pl, titem *it, prep *p, int gneed, analyze_result
         pthread_mutex_unlock(&pl->file_mu[it->file]);
         if (!have) {
             char *sn = loader_sibling_alpha_name(f, it->tensor);
+            char *ep = util_escape_dup(f->path), *en = util_escape_dup(lt->name);
+            char *es = sn ? util_escape_dup(sn) : NULL;
             pool_error(pl, "apotview: %s: %s: --alpha=file: no stored alpha (%s%s%s); not quantized\n",
-                    f->path, lt->name, sn ? "no positive 1-element tensor " : "not a '.weight' tensor",
-                    sn ? sn : "", sn ? " in the file" : "");
+                    ep, en, sn ? "no positive 1-element tensor " : "not a '.weight' tensor",
+                    es ? es : "", sn ? " in the file" : "");
             for (int i = 0; i < nres; i++) {
                 memset(&it->res[i], 0, sizeof it->res[i]);
                 it->res[i].scheme = o->schemes[i];
                 snprintf(it->res[i].err, sizeof it->res[i].err, "no stored alpha%s%s",
-                         sn ? " " : "", sn ? sn : "");
+                         sn ? " " : "", es ? es : "");
             }
             free(sn);
+            free(es);
+            free(ep);
+            free(en);
             done_prep(p, hd);
             it->ok = 1;
             return;
@@ -679,7 +742,10 @@ static void process_prep(pool *pl, titem *it, prep *p, int gneed, analyze_result
         }
     } else if (gfail || (cfg.gran == GRAN_TENSOR &&
                          analyze_tensor(p, &cfg, o->schemes, nres, 0, it->res, &err) < 0)) {
-        pool_error(pl, "apotview: %s: %s: %s\n", f->path, lt->name, gfail ? gerr : err.msg);
+        char *ep = util_escape_dup(f->path), *en = util_escape_dup(lt->name);
+        pool_error(pl, "apotview: %s: %s: %s\n", ep, en, gfail ? gerr : err.msg);
+        free(ep);
+        free(en);
         pl->failed = 1;
         done_prep(p, hd);
         return;
@@ -833,7 +899,10 @@ static void print_ranked(const loader_file *f, const loader_tensor *lt, const pr
 {
     char shape[256], a[32], b[32];
     session_shape_str(lt, shape, sizeof shape);
-    printf("%s  (%s)  %s %s  %s values\n", lt->name, f->path, dtype_name(lt->dtype), shape,
+    out_esc(lt->name);
+    fputs("  (", stdout);
+    out_esc(f->path);
+    printf(")  %s %s  %s values\n", dtype_name(lt->dtype), shape,
            util_fmt_si(a, sizeof a, (double)lt->count, 4));
     if (st->n == 0) {
         printf("  no finite values\n\n");
@@ -852,7 +921,9 @@ static void print_ranked(const loader_file *f, const loader_tensor *lt, const pr
     for (int i = 0; i < nres; i++) {
         const analyze_result *r = order[i];
         if (!r->ok || r->r.n == 0) {
-            printf("  %4s  %-12s %s\n", "-", r->scheme, r->err[0] ? r->err : "-");
+            printf("  %4s  %-12s ", "-", r->scheme);
+            util_fput_msg(stdout, r->err[0] ? r->err : "-");
+            putchar('\n');
             continue;
         }
         char g[32], ad[32], cl[32];
@@ -872,12 +943,15 @@ static void print_compact(const session *s, const cli_opts *o, const titem *item
     int nres = o->nschemes;
     size_t namew = 6;
     for (size_t i = 0; i < n; i++) {
-        size_t l = strlen(item_desc(&items[i])->name);
+        char *e = util_escape_dup(item_desc(&items[i])->name);
+        size_t l = (size_t)util_text_width(e);
+        free(e);
         if (l > namew)
             namew = l;
     }
     if (namew > 48)
         namew = 48;
+    char *nb = util_malloc(namew * 4 + 16);
     printf("%d bits %s, alpha %s, normalize %s; mse per scheme (sqnr dB), * best\n",
            o->cfg.bits, o->cfg.is_signed ? "signed" : "unsigned",
            analyze_alpha_mode_name(o->cfg.amode), o->cfg.normalize ? "on" : "off");
@@ -890,13 +964,12 @@ static void print_compact(const session *s, const cli_opts *o, const titem *item
         const titem *it = &items[i];
         const loader_tensor *lt = item_desc(it);
         session_shape_str(lt, shape, sizeof shape);
-        const char *name = lt->name;
-        size_t l = strlen(name);
         if (lt->count < 10000)
             snprintf(a, sizeof a, "%llu", (unsigned long long)lt->count);
         else
             util_fmt_si(a, sizeof a, (double)lt->count, 4);
-        printf("%-*s %-18s %8s", (int)namew, l > namew ? name + l - namew : name, shape, a);
+        /* names wider than the column keep their end (the distinct part) */
+        printf("%s %-18s %8s", util_escape_fit(lt->name, (int)namew, 1, nb, namew * 4 + 16), shape, a);
         int best = -1;
         for (int k = 0; k < nres && it->ok; k++)
             if (it->res[k].ok && it->res[k].r.n && (best < 0 || it->res[k].r.mse < it->res[best].r.mse))
@@ -942,6 +1015,7 @@ static void print_compact(const session *s, const cli_opts *o, const titem *item
         printf("histogram engine for %zu of %zu tensors: alpha searched on exact bucket sums, every number\n"
                "exact at its alpha (--engine=sorted: the dense search on sorted values)\n",
                nh, n);
+    free(nb);
     (void)s;
 }
 
@@ -1001,12 +1075,25 @@ static void print_file_meta(const session *s)
         const loader_file *f = s->files[i];
         if (f->nmeta == 0)
             continue;
-        printf("%s  (%s, %zu tensors, %zu metadata entries)\n", f->path, f->fmt->name,
-               f->ntensors, f->nmeta);
+        out_esc(f->path);
+        printf("  (%s, %zu tensors, %zu metadata entries)\n", f->fmt->name, f->ntensors, f->nmeta);
         for (size_t k = 0; k < f->nmeta; k++) {
-            const char *v = f->meta[k].value;
-            int cut = strlen(v) > 96;
-            printf("  %s: %.*s%s\n", f->meta[k].key, cut ? 93 : (int)strlen(v), v, cut ? "..." : "");
+            /* key and value escaped; a value wider than 96 columns (in its
+             * escaped form) is cut to 93 and "..." */
+            char *v = util_escape_dup(f->meta[k].value);
+            fputs("  ", stdout);
+            out_esc(f->meta[k].key);
+            fputs(": ", stdout);
+            if (util_text_width(v) > 96) {
+                char cut[93 * 4 + 8];
+                util_escape_fit(f->meta[k].value, 93, 0, cut, sizeof cut);
+                size_t cl = strlen(cut);
+                while (cl > 0 && cut[cl - 1] == ' ' )
+                    cut[--cl] = '\0';
+                printf("%s...\n", cut);
+            } else
+                printf("%s\n", v);
+            free(v);
         }
         printf("\n");
     }
@@ -1019,8 +1106,8 @@ static json_t *json_files(const session *s)
         const loader_file *f = s->files[i];
         json_t *meta = json_object();
         for (size_t k = 0; k < f->nmeta; k++)
-            json_object_set_new(meta, f->meta[k].key, json_string(f->meta[k].value));
-        json_array_append_new(files, json_pack("{s:s, s:s, s:I, s:o}", "file", f->path,
+            jset_key(meta, f->meta[k].key, jstr(f->meta[k].value));
+        json_array_append_new(files, json_pack("{s:o, s:s, s:I, s:o}", "file", jstr(f->path),
                                                "format", f->fmt->name,
                                                "tensors", (json_int_t)f->ntensors,
                                                "metadata", meta));
@@ -1234,11 +1321,13 @@ int report_list(const cli_opts *o)
             json_t *sh = json_array();
             for (int d = 0; d < t->ndim; d++)
                 json_array_append_new(sh, json_integer((json_int_t)t->shape[d]));
-            json_t *e = json_pack("{s:s, s:s, s:s, s:o, s:I, s:b}", "file", f->path, "name", t->name,
+            json_t *e = json_pack("{s:o, s:o, s:s, s:o, s:I, s:b}", "file", jstr(f->path), "name", jstr(t->name),
                                   "dtype", dtype_name(t->dtype), "shape", sh, "count",
                                   (json_int_t)t->count, "readable", t->readable);
+            if (!utf8_ok(t->name))
+                json_object_set_new(e, "name_escaped", json_true());
             if (t->type_note)
-                json_object_set_new(e, "type", json_string(t->type_note));
+                json_object_set_new(e, "type", jstr(t->type_note));
             json_array_append_new(arr, e);
         }
         json_t *doc = json_pack("{s:o}", "tensors", arr);
@@ -1259,9 +1348,12 @@ int report_list(const cli_opts *o)
         }
     } else {
         print_file_meta(&s);
+        /* widths in terminal columns of the escaped names (util.h) */
         size_t namew = 4;
         for (size_t i = 0; i < s.nitems; i++) {
-            size_t l = strlen(s.files[s.items[i].file]->tensors[s.items[i].tensor].name);
+            char *e = util_escape_dup(s.files[s.items[i].file]->tensors[s.items[i].tensor].name);
+            size_t l = (size_t)util_text_width(e);
+            free(e);
             if (l > namew)
                 namew = l;
         }
@@ -1270,25 +1362,33 @@ int report_list(const cli_opts *o)
         size_t typew = 5;
         for (size_t i = 0; i < s.nitems; i++) {
             const loader_tensor *t = &s.files[s.items[i].file]->tensors[s.items[i].tensor];
-            size_t l = strlen(t->type_note ? t->type_note : dtype_name(t->dtype));
+            char *e = util_escape_dup(t->type_note ? t->type_note : dtype_name(t->dtype));
+            size_t l = (size_t)util_text_width(e);
+            free(e);
             if (l > typew)
                 typew = l;
         }
+        if (typew > 40)
+            typew = 40;
+        char *nb = util_malloc(namew * 4 + 16), *tb = util_malloc(typew * 4 + 16);
         printf("%-*s  %-*s  %-22s %10s\n", (int)namew, "name", (int)typew, "dtype", "shape", "count");
         uint64_t nvalues = 0;
         for (size_t i = 0; i < s.nitems; i++) {
             const loader_file *f = s.files[s.items[i].file];
             const loader_tensor *t = &f->tensors[s.items[i].tensor];
             session_shape_str(t, shape, sizeof shape);
-            size_t l = strlen(t->name);
-            printf("%-*s  %-*s  %-22s %10llu", (int)namew, l > namew ? t->name + l - namew : t->name,
-                   (int)typew, t->type_note ? t->type_note : dtype_name(t->dtype), shape,
-                   (unsigned long long)t->count);
+            /* a name wider than the column keeps its end */
+            printf("%s  %s  %-22s %10llu", util_escape_fit(t->name, (int)namew, 1, nb, namew * 4 + 16),
+                   util_escape_fit(t->type_note ? t->type_note : dtype_name(t->dtype), (int)typew, 0,
+                                   tb, typew * 4 + 16),
+                   shape, (unsigned long long)t->count);
             if (!t->readable)
                 printf("  (listed only: values not readable)");
             printf("\n");
             nvalues += t->count;
         }
+        free(nb);
+        free(tb);
         char a[32];
         printf("%zu tensors in %d file%s, %s values\n", s.nitems, s.nfiles, s.nfiles == 1 ? "" : "s",
                util_fmt_si(a, sizeof a, (double)nvalues, 4));
