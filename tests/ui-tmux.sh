@@ -410,6 +410,63 @@ else
     fail "q waited $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s for the per-channel numbers"
 fi
 
+# ---- hostile names (issue 10): names and metadata that would retitle or
+# clear the terminal are drawn escaped (\xNN), in the header, the list view,
+# the compare view, the i overlay and the / find message -------------------
+# safetensors by hand: 8-byte little-endian header length, the JSON header,
+# 4 float32 per tensor (1, -2, 2, -1); h2 holds the same first name so D
+# compares across files
+hostile_st() { # FILE HEADER
+    len=$(printf '%s' "$2" | wc -c)
+    o() { printf "\\$(printf '%03o' "$1")"; }
+    { o $((len & 255)); o $((len >> 8 & 255)); o 0; o 0; o 0; o 0; o 0; o 0
+      printf '%s' "$2"
+      i=0; while [ "$i" -lt 2 ]; do printf '\000\000\200\077\000\000\000\300\000\000\000\100\000\000\200\277'; i=$((i + 1)); done
+    } > "$1"
+}
+N1='a\u001b]0;PWNED\u0007'
+N2='g\u009bh\u001b[2J'
+hostile_st "$T/h1.safetensors" "{\"__metadata__\":{\"k\\u001b[2J\":\"v\\u001b]2;META\\u0007\"},\"$N1\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},\"$N2\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[16,32]}}"
+hostile_st "$T/h2.safetensors" "{\"$N1\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]},\"x\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[16,32]}}"
+# a plain escape, grep -F: the 4 characters \x1b etc.
+E1='a\x1b]0;PWNED\x07'
+E2='g\xc2\x9bh\x1b[2J'
+hostile_ok() { # WHAT: the title is untouched, the screen not cleared
+    title=$(TM display -p -t ui '#{pane_title}')
+    case "$title" in *PWNED*|*META*) fail "$1: the pane title became '$title'";; esac
+    screen | grep -q '\^\[' && fail "$1: a raw ESC reached curses (^[ on screen)"
+}
+start "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color" "h1.safetensors h2.safetensors"
+if wait_for 'mse [0-9]'; then
+    screen | grep -qF "$E1" && ok "hostile name escaped in the header" || fail "header: no '$E1'"
+    hostile_ok header
+    TM send-keys -t ui j
+    wait_for 'h\\x1b\[2J' && screen | grep -qF "$E2" && ok "C1 and CSI name escaped" || fail "header: no '$E2'"
+    hostile_ok "second tensor"
+    TM send-keys -t ui t
+    wait_for 'name' && screen | grep -F "$E1" | grep -q 'h1.safetensors' && screen | grep -qF "$E2" &&
+        ok "list view: names escaped" || fail "list view"
+    hostile_ok "list view"
+    TM send-keys -t ui Escape
+    TM send-keys -t ui k i
+    wait_for 'file info' && screen | grep -qF 'k\x1b[2J: v\x1b]2;META\x07' &&
+        ok "i overlay: metadata escaped" || fail "i overlay: no escaped metadata"
+    hostile_ok "i overlay"
+    TM send-keys -t ui Escape
+    TM send-keys -t ui D
+    wait_for 'h2.safetensors' && [ "$(screen | grep -oF "$E1" | wc -l)" -ge 2 ] &&
+        ok "compare view: both names escaped" || fail "compare view"
+    hostile_ok "compare view"
+    TM send-keys -t ui Escape
+    TM send-keys -t ui / PWN Enter
+    wait_for 'found' && screen | grep 'found' | grep -qF "$E1" && ok "find message escaped" || fail "find message"
+    hostile_ok "find"
+    TM send-keys -t ui q
+    wait_for '^EXIT=0$' || fail "hostile names: no clean exit"
+else
+    fail "hostile names: the viewer did not start"
+fi
+
 # ---- no terminal: --tui refuses (exit 2), the default mode is --report ----
 (cd "$T" && "$APOTVIEW" --tui a.npy </dev/null >/dev/null 2>&1); st=$?
 [ "$st" -eq 2 ] && ok "--tui without a terminal: exit 2" || fail "--tui without a terminal: exit $st"

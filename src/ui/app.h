@@ -188,7 +188,13 @@ int view_list_click(app *a, int y);
 void view_list_numbers(app *a);
 
 /* shared drawing helpers (view_main.c) */
+/* Every string drawn is sanitized first (util_sanitize: controls, C1, bidi
+ * overrides and invalid UTF-8 as \xNN; a character the locale cannot
+ * print as '?'), so nothing a file holds can act on the terminal. */
 void draw_text(int y, int x, int maxw, int attr, const char *s);
+/* A string from a file (tensor name, metadata, path) in its escaped form
+ * (util_escape: also a backslash doubled, as --list prints it). */
+const char *app_esc(char *buf, size_t len, const char *s);
 int draw_textf(int y, int x, int maxw, int attr, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void draw_fill(int y, int x, int w, int attr);
 /* Number of terminal columns of UTF-8 text. */

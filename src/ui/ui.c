@@ -522,8 +522,9 @@ static void draw_info(app *a)
         y0 = 0;
     draw_box(a, y0, x0, h, w, " file info (i or Esc closes) ");
     int y = y0 + 1, last = y0 + h - 1;
+    char eb[1024];
     if (y < last)
-        draw_textf(y++, x0 + 2, w - 4, term_attr(R_TITLE), "%s", f->path);
+        draw_textf(y++, x0 + 2, w - 4, term_attr(R_TITLE), "%s", app_esc(eb, sizeof eb, f->path));
     if (y < last)
         draw_textf(y++, x0 + 2, w - 4, term_attr(R_DIM), "format %s, %zu tensors, %zu metadata entries",
                    f->fmt->name, f->ntensors, f->nmeta);
@@ -535,9 +536,9 @@ static void draw_info(app *a)
                        f->nmeta - k);
             break;
         }
-        int kw = draw_textf(y, x0 + 2, w - 4, A_BOLD, "%s: ", f->meta[k].key);
+        int kw = draw_textf(y, x0 + 2, w - 4, A_BOLD, "%s: ", app_esc(eb, sizeof eb, f->meta[k].key));
         if (kw < w - 4)
-            draw_text(y, x0 + 2 + kw, w - 4 - kw, 0, f->meta[k].value);
+            draw_text(y, x0 + 2 + kw, w - 4 - kw, 0, app_esc(eb, sizeof eb, f->meta[k].value));
         y++;
     }
 }
@@ -827,7 +828,8 @@ static int search(app *a)
         size_t i = (a->cur + k) % n;
         if (layout_name_matches(a->search, app_item_name(a, i))) {
             a->cur = i;
-            app_message(a, 0, "found %s (/ Enter: next match)", app_item_name(a, i));
+            char en[512];
+            app_message(a, 0, "found %s (/ Enter: next match)", app_esc(en, sizeof en, app_item_name(a, i)));
             return RD_VIEW | RD_TENSOR | RD_CALC;
         }
     }
@@ -923,7 +925,11 @@ static int dispatch(app *a, ui_action act)
         double al = a->stored_alpha[a->cur];
         if (isnan(al)) {
             if (nm)
-                app_message(a, 1, "no wgt_alpha beside %s (file lacks %s)", app_item_name(a, a->cur), nm);
+            {
+                char en[256], es[256];
+                app_message(a, 1, "no wgt_alpha beside %s (file lacks %s)",
+                            app_esc(en, sizeof en, app_item_name(a, a->cur)), app_esc(es, sizeof es, nm));
+            }
             else
                 app_message(a, 1, "a: not a <layer>.weight tensor, no stored wgt_alpha");
             free(nm);
@@ -1266,7 +1272,8 @@ static int bench(app *a, const char *keys)
         }
     term_end();
     qsort(dt, m, sizeof *dt, cmp_d);
-    printf("tensor %s: %llu elements\n", t->name, (unsigned long long)t->count);
+    char en[512];
+    printf("tensor %s: %llu elements\n", app_esc(en, sizeof en, t->name), (unsigned long long)t->count);
     printf("preparation: %.3f s (worker), %.3f s wall\n", secs, wall);
     printf("first full draw with all numbers (includes each scheme's optimal alpha): %.2f ms\n", first * 1e3);
     if (m)

@@ -190,8 +190,9 @@ void view_channel_draw(app *a)
     app_chan(a, 0);
     const char *am = a->cfg.amode == ALPHA_MSE ? "own mse-opt" : a->cfg.amode == ALPHA_MAX ? "own max|x|" : "as set";
     draw_fill(0, 0, a->cols, term_attr(R_HEADER));
+    char en[512];
     draw_textf(0, 0, a->cols, term_attr(R_HEADER), "per channel  %s  %llu ch (axis 0)  %s, alpha per channel: %s  (p: back)",
-               t->name, (unsigned long long)(t->ndim >= 1 ? t->shape[0] : 0), a->schemes[a->focus], am);
+               app_esc(en, sizeof en, t->name), (unsigned long long)(t->ndim >= 1 ? t->shape[0] : 0), a->schemes[a->focus], am);
     if (!c->valid || !c->ok) {
         draw_text(2, 2, a->cols - 4, term_attr(c->valid ? R_ERROR : R_DIM), c->msg[0] ? c->msg : "...");
         return;

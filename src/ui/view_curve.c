@@ -71,8 +71,9 @@ void view_curve_draw(app *a)
     const loader_tensor *t = app_item_tensor(a, a->cur);
     int utf8 = a->utf8;
     draw_fill(0, 0, a->cols, term_attr(R_HEADER));
+    char en[512];
     draw_textf(0, 0, a->cols, term_attr(R_HEADER), "mse vs alpha   %s   bits %d   norm %s   (c: back)",
-               t->name, a->cfg.bits, a->cfg.normalize ? "on" : "off");
+               app_esc(en, sizeof en, t->name), a->cfg.bits, a->cfg.normalize ? "on" : "off");
     const prep *p = app_prep(a, a->cur);
     if (!p || !c->valid || !c->ok) {
         draw_text(2, 2, a->cols - 4, term_attr(c->valid && !c->ok ? R_ERROR : R_DIM),

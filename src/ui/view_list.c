@@ -151,13 +151,14 @@ void view_list_draw(app *a)
         if (attr)
             draw_fill(y, 0, a->cols, attr);
         draw_text(y, 0, 2, attr, it == a->cur ? ">" : " ");
-        char name[512];
+        char name[1024], en[512], eb[256];
+        app_esc(en, sizeof en, t->name);
         if (a->s.nfiles > 1) {
             const char *f = app_item_file(a, it);
             const char *b = strrchr(f, '/');
-            snprintf(name, sizeof name, "%s:%s", b ? b + 1 : f, t->name);
+            snprintf(name, sizeof name, "%s:%s", app_esc(eb, sizeof eb, b ? b + 1 : f), en);
         } else
-            snprintf(name, sizeof name, "%s", t->name);
+            snprintf(name, sizeof name, "%s", en);
         draw_text(y, 2, wname, attr, name);
         char shape[128];
         session_shape_str(t, shape, sizeof shape);

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <wchar.h>
+#include <wctype.h>
 
 #include "quant/eval.h"
 #include "quant/levels.h"
@@ -48,11 +49,20 @@ int text_width(const char *s)
     return w;
 }
 
+const char *app_esc(char *buf, size_t len, const char *s)
+{
+    util_escape(s, buf, len);
+    return buf;
+}
+
 /* Write s at (y, x), at most maxw columns (whole characters). */
-void draw_text(int y, int x, int maxw, int attr, const char *s)
+void draw_text(int y, int x, int maxw, int attr, const char *raw)
 {
     if (maxw <= 0 || y < 0 || y >= LINES || x >= COLS)
         return;
+    char safe[2048];
+    util_sanitize(raw, safe, sizeof safe);
+    const char *s = safe;
     if (x + maxw > COLS)
         maxw = COLS - x;
     attron(attr);
@@ -77,8 +87,16 @@ void draw_text(int y, int x, int maxw, int attr, const char *s)
         if (k == 0)
             break;
         int cw = wcwidth(wc);
-        if (cw < 0)
-            cw = 1;
+        if (cw < 0 || !iswprint((wint_t)wc)) {
+            /* not printable here (a locale that is not UTF-8): '?' */
+            if (col + 1 > maxw)
+                break;
+            addch('?');
+            col++;
+            s += k;
+            len -= k;
+            continue;
+        }
         if (col + cw > maxw)
             break;
         addnstr(s, (int)k);
@@ -96,8 +114,10 @@ int draw_textf(int y, int x, int maxw, int attr, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    draw_text(y, x, maxw, attr, buf);
-    return text_width(buf);
+    char safe[2048];
+    util_sanitize(buf, safe, sizeof safe);   /* the width drawn */
+    draw_text(y, x, maxw, attr, safe);
+    return text_width(safe);
 }
 
 void draw_fill(int y, int x, int w, int attr)
@@ -131,11 +151,14 @@ static void draw_header(app *a, ui_calc *c, size_t item, int y, int x, int w, in
     const char *base = strrchr(file, '/');
     base = base ? base + 1 : file;
     draw_fill(y, x, w, term_attr(R_HEADER));
+    char eb[256], en[512];
+    app_esc(eb, sizeof eb, base);
+    app_esc(en, sizeof en, t->name);
     if (compact)
-        draw_textf(y, x, w, term_attr(R_HEADER), "%s: %s %s", base, t->name, shape);
+        draw_textf(y, x, w, term_attr(R_HEADER), "%s: %s %s", eb, en, shape);
     else
-        draw_textf(y, x, w, term_attr(R_HEADER), "%s  %s [%zu/%zu]  %s %s  %s values", base,
-                   t->name, item + 1, a->s.nitems, dtype_name(t->dtype), shape, cnt);
+        draw_textf(y, x, w, term_attr(R_HEADER), "%s  %s [%zu/%zu]  %s %s  %s values", eb,
+                   en, item + 1, a->s.nitems, dtype_name(t->dtype), shape, cnt);
     const prep *p = app_prep(a, item);
     double frac;
     char err[UTIL_ERRLEN];
