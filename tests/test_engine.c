@@ -6,6 +6,7 @@
 #include "config.h"
 #include "testutil.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -466,6 +467,140 @@ static void test_degenerate(void **st)
     levels_free(&ls);
 }
 
+/* ---- statistics that cannot overflow (issue 10) ----------------------------
+ * Truths by hand: for w = (a, a, -a) the mean is a/3, the deviations are
+ * 2a/3, 2a/3, -4a/3, so sum d^2 = 24/9 a^2, std (n - 1) = sqrt(4/3) a,
+ * population m2 = 8/9 a^2, m4 = 96/81 a^4 / 3 = 32/27 a^4 and the excess
+ * kurtosis (32/27) / (64/81) - 3 = -1.5, whatever a is. For +-a in equal
+ * numbers (2m values): mean 0, std a sqrt(2m / (2m - 1)), kurtosis -2. */
+static prep *dprep(const double *w, size_t n)
+{
+    double *b = malloc(n * sizeof *b);
+    memcpy(b, w, n * sizeof *b);
+    util_err err = { { 0 } };
+    prep *p = prep_create_double(b, n, NULL, &err);
+    assert_non_null(p);
+    return p;
+}
+
+static void check_aaa(double a, double rel)
+{
+    const double w[3] = { a, a, -a };
+    prep *p = dprep(w, 3);
+    if (!tu_close_rel(p->st.mean, (double)((long double)a / 3), rel) ||
+        !tu_close_rel(p->st.std, (double)(sqrtl(4.0L / 3) * fabs(a)), rel) ||
+        !tu_close_rel(p->st.kurtosis, -1.5, 1e-12) || p->st.absmax != fabs(a)) {
+        fprintf(stderr, "a = %g: mean %.17g std %.17g kurtosis %.17g\n", a, p->st.mean, p->st.std,
+                p->st.kurtosis);
+        fail();
+    }
+    prep_free(p);
+}
+
+static void test_stats_no_overflow(void **st)
+{
+    (void)st;
+    check_aaa(1e308, 1e-15);
+    check_aaa(-1e308, 1e-15);
+    check_aaa(1.7e308, 1e-15);
+    check_aaa(1e200, 1e-15);
+    check_aaa(3.0, 1e-15);          /* the ordinary path, same truths */
+    check_aaa(1e-200, 1e-15);
+    check_aaa(1e-308, 1e-12);       /* subnormal means (1e-308 / 3) */
+    check_aaa(ldexp(1, -1060), 1e-4); /* subnormal values: 14 bits */
+    /* +-1.7e308, 50 each */
+    double w[100];
+    for (int i = 0; i < 100; i++)
+        w[i] = i % 2 ? -1.7e308 : 1.7e308;
+    prep *p = dprep(w, 100);
+    assert_true(p->st.mean == 0);
+    assert_true(tu_close_rel(p->st.std, (double)(1.7e308L * sqrtl(100.0L / 99)), 1e-15));
+    assert_true(tu_close_rel(p->st.kurtosis, -2, 1e-12));
+    /* sum of squares 2.89e618: not a double, reported as inf */
+    assert_true(isinf(p->st.sumsq));
+    prep_free(p);
+    /* +-DBL_MAX: the true std sqrt(2) DBL_MAX is no double either */
+    const double m[2] = { DBL_MAX, -DBL_MAX };
+    p = dprep(m, 2);
+    assert_true(p->st.mean == 0);
+    assert_true(isinf(p->st.std));
+    assert_true(tu_close_rel(p->st.kurtosis, -2, 1e-12));
+    prep_free(p);
+    /* 1e-308 .. 4e-308: mean 2.5e-308, std sqrt(5/3) 1e-308 */
+    const double sub[4] = { 1e-308, 2e-308, 3e-308, 4e-308 };
+    p = dprep(sub, 4);
+    assert_true(tu_close_rel(p->st.mean, 2.5e-308, 1e-12));
+    assert_true(tu_close_rel(p->st.std, (double)(sqrtl(5.0L / 3) * 1e-308L), 1e-12));
+    assert_true(tu_close_rel(p->st.kurtosis, (double)((2 * (powl(1.5L, 4) + powl(0.5L, 4)) / 4) /
+                                                       powl((2 * (1.5L * 1.5L + 0.25L)) / 4, 2) - 3), 1e-12));
+    prep_free(p);
+}
+
+/* Scaling by 2^k is exact, so a tensor 2^k w has mean, std, optimal alpha
+ * 2^k times those of w, mse 2^2k times and the same kurtosis and SQNR. The
+ * scaled tensors are far outside the ordinary path's range (2^+-450,
+ * 2^900); w itself is checked against brute force in the tests above. */
+static void test_eval_scale_invariance(void **st)
+{
+    (void)st;
+    enum { N = 2000 };
+    double *w = malloc(N * sizeof *w), *ws = malloc(N * sizeof *ws);
+    tu_rng r = { 10 };
+    for (int i = 0; i < N; i++)
+        w[i] = tu_laplace(&r) + 0.3;
+    prep *p = dprep(w, N);
+    const int ks[] = { 450, -450, 900, -900 };
+    const char *schemes[] = { "uniform", "pot", "apot" };
+    for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
+        int k = ks[ki];
+        for (int i = 0; i < N; i++)
+            ws[i] = ldexp(w[i], k);
+        prep *q = dprep(ws, N);
+        assert_true(tu_close_rel(q->st.mean, ldexp(p->st.mean, k), 1e-12));
+        assert_true(tu_close_rel(q->st.std, ldexp(p->st.std, k), 1e-12));
+        assert_true(tu_close_rel(q->st.kurtosis, p->st.kurtosis, 1e-12));
+        assert_true(q->st.absmax == ldexp(p->st.absmax, k));
+        for (int s = 0; s < 3; s++)
+            for (int norm = 0; norm <= 1; norm++) {
+                levelset ls;
+                util_err err = { { 0 } };
+                assert_int_equal(levels_build(schemes[s], 4, 1, NULL, &ls, &err), 0);
+                double m0, m1;
+                double a0 = eval_best_alpha(p, &ls, norm, &m0);
+                double a1 = eval_best_alpha(q, &ls, norm, &m1);
+                /* alpha is in x units: scaled with w unless normalized */
+                double aw = norm ? a0 : ldexp(a0, k);
+                eval_result r0, r1;
+                assert_int_equal(eval_full(p, &ls, a0, norm, &r0, NULL, &err), 0);
+                assert_int_equal(eval_full(q, &ls, aw, norm, &r1, NULL, &err), 0);
+                int ok = tu_close_rel(a1, aw, 1e-9) && fabs(r1.sqnr_db - r0.sqnr_db) < 1e-9 &&
+                         isfinite(r1.sqnr_db) &&
+                         tu_close_rel(r1.max_abs_err, norm ? r0.max_abs_err : ldexp(r0.max_abs_err, k), 1e-9) &&
+                         r1.clipped == r0.clipped;
+                /* the mse: 2^2k times (x units follow w unless normalized),
+                 * inf when that is beyond DBL_MAX, 0 below the subnormals */
+                double want = norm ? r0.mse : ldexp(r0.mse, 2 * k);
+                if (isinf(want) || want == 0)
+                    ok = ok && r1.mse == want && m1 == (norm ? m0 : ldexp(m0, 2 * k));
+                else
+                    ok = ok && tu_close_rel(r1.mse, want, 1e-9) &&
+                         tu_close_rel(eval_mse(q, &ls, aw, norm), want, 1e-9) &&
+                         tu_close_rel(m1, norm ? m0 : ldexp(m0, 2 * k), 1e-9);
+                if (!ok) {
+                    fprintf(stderr, "2^%d %s norm %d: alpha %.17g want %.17g, sqnr %.17g want %.17g, "
+                            "mse %.17g want %.17g\n", k, schemes[s], norm, a1, aw, r1.sqnr_db,
+                            r0.sqnr_db, r1.mse, want);
+                    fail();
+                }
+                levels_free(&ls);
+            }
+        prep_free(q);
+    }
+    prep_free(p);
+    free(w);
+    free(ws);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -478,6 +613,8 @@ int main(void)
         cmocka_unit_test(test_stats_nonfinite_hist),
         cmocka_unit_test(test_radix),
         cmocka_unit_test(test_degenerate),
+        cmocka_unit_test(test_stats_no_overflow),
+        cmocka_unit_test(test_eval_scale_invariance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

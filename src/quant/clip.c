@@ -205,11 +205,12 @@ double clip_mean_absdev(const prep *p, int normalize)
     dd lo1, lo2, hi1, hi2;
     prep_range_sums(p, 0, r, &lo1, &lo2);
     prep_range_sums(p, r, n, &hi1, &hi2);
-    /* sums of (w - origin); shift to (w - mu) */
-    double d = p->origin - mu;
+    /* sums of (w - origin) in units of 2^sexp (prep.h); shift to (w - mu) */
+    double d = p->origin_s - (p->sexp ? mu * ldexp(1, -p->sexp) : mu);
     double upper = dd_to_d(hi1) + (double)(n - r) * d;
     double lower = dd_to_d(lo1) + (double)r * d;
-    return (upper - lower) / (double)n / s;
+    double mad = (upper - lower) / (double)n;
+    return (p->sexp ? ldexp(mad, p->sexp) : mad) / s;
 }
 
 double clip_alpha(const prep *p, const levelset *ls, int normalize, alpha_mode mode,

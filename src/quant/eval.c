@@ -133,7 +133,13 @@ static void walk(const prep *p, const levelset *ls, double alpha, int normalize,
 {
     double m, s;
     xform(p, normalize, &m, &s);
-    const double org = p->origin;
+    /* sums in units of 2^sexp (prep.h): sc = 1 and org_s = origin unless
+     * a double tensor's values are huge or tiny */
+    const double org_s = p->origin_s;
+    const double sc = p->sexp ? ldexp(1, -p->sexp) : 1;
+    /* normalized, x = (w - m) / s is of order 1: the sums come back to
+     * x units exactly through s sc; else they stay in units of 2^sexp */
+    const double ss = p->sexp && normalize && eval_can_normalize(p) ? s * sc : s;
     const uint64_t n = p->st.n;
     memset(o, 0, sizeof *o);
     const double sh = eval_shift(p, ls, alpha, normalize);
@@ -154,7 +160,7 @@ static void walk(const prep *p, const levelset *ls, double alpha, int normalize,
         if (cnt == 0)
             continue;
         double q = sh + alpha * ls->v[k];
-        double t = (m + s * q) - org;
+        double t = p->sexp ? (m + s * q) * sc - org_s : (m + s * q) - org_s;
         dd s1, s2;
         run_sums(p, start, end, want & WANT_FULL, &s1, &s2);
         dd e = dd_add(s2, dd_mul_dd_d(s1, -2.0 * t));
@@ -177,23 +183,44 @@ static void walk(const prep *p, const levelset *ls, double alpha, int normalize,
         if (want & WANT_LLOYD) {
             /* sum of x over the run: (S1 + cnt (org - m)) / s; the level is
              * alpha * u with u = q / alpha (u = v[k] unless affine) */
-            double sx = (dd_to_d(s1) + (double)cnt * (org - m)) / s;
+            double sx = (dd_to_d(s1) + (double)cnt * (org_s - m * sc)) / ss;
             double u = q / alpha;
             o->lloyd_num += u * sx;
             o->lloyd_den += u * u * (double)cnt;
         }
         start = end;
     }
-    o->sse = dd_to_d(sse) / (s * s);
+    /* sse (and lloyd_num) stay in units of 2^(2 sexp) (2^sexp): unscaled
+     * by whoever reports them, so that searches compare finite numbers */
+    o->sse = dd_to_d(sse) / (ss * ss);
 }
 
-double eval_mse(const prep *p, const levelset *ls, double alpha, int normalize)
+/* The units of walk's sse: 2^(2 xexp), lloyd_num: 2^xexp. */
+static int xexp(const prep *p, int normalize)
+{
+    return normalize && eval_can_normalize(p) ? 0 : p->sexp;
+}
+
+/* the mse in units of 2^(2 sexp) */
+static double mse_s(const prep *p, const levelset *ls, double alpha, int normalize)
 {
     if (p->st.n == 0)
         return NAN;
     walk_out o;
     walk(p, ls, alpha, normalize, 0, &o, NULL);
     return o.sse / (double)p->st.n;
+}
+
+/* from units of 2^(2 xexp): inf when the true value exceeds DBL_MAX */
+static double unscale2(const prep *p, int normalize, double v)
+{
+    int e = xexp(p, normalize);
+    return e ? ldexp(v, 2 * e) : v;
+}
+
+double eval_mse(const prep *p, const levelset *ls, double alpha, int normalize)
+{
+    return unscale2(p, normalize, mse_s(p, ls, alpha, normalize));
 }
 
 void eval_curve(const prep *p, const levelset *ls, int normalize,
@@ -238,21 +265,24 @@ int eval_full(const prep *p, const levelset *ls, double alpha, int normalize,
     walk_out o;
     walk(p, ls, alpha, normalize, WANT_FULL, &o, counts);
     double n = (double)p->st.n;
-    r->mse = o.sse / n;
+    r->mse = unscale2(p, normalize, o.sse / n);
     /* sum of x^2 */
     double m, s, sumsq;
     xform(p, normalize, &m, &s);
     if (normalize) {
         dd s1, s2;
         prep_range_sums(p, 0, p->st.n, &s1, &s2);
-        double t = m - p->origin;
+        double sc = p->sexp ? ldexp(1, -p->sexp) : 1;
+        double t = m * sc - p->origin_s;
         dd e = dd_add(s2, dd_mul_dd_d(s1, -2.0 * t));
         e = dd_add(e, dd_mul_dd_d(dd_prod(t, t), n));
-        sumsq = dd_to_d(e) / (s * s);
+        sumsq = dd_to_d(e) / ((s * sc) * (s * sc));   /* x units */
     } else
-        sumsq = p->st.sumsq;
+        sumsq = p->sumsq_s;
+    /* both in units of 2^(2 sexp): the ratio is finite for any finite
+     * input */
     r->sqnr_db = o.sse > 0 ? 10.0 * log10(sumsq / o.sse) : (sumsq > 0 ? INFINITY : NAN);
-    r->sumsq = sumsq;
+    r->sumsq = unscale2(p, normalize, sumsq);
     r->max_abs_err = o.maxerr;
     r->entropy_bits = o.entropy_acc > 0 ? o.entropy_acc : 0;
     r->levels_used = o.used;
@@ -280,6 +310,8 @@ static double refine(const prep *p, const levelset *ls, int normalize, double a,
         if (!(o.lloyd_den > 0))
             break;
         double na = o.lloyd_num / o.lloyd_den;
+        if (xexp(p, normalize))
+            na = ldexp(na, xexp(p, normalize));   /* lloyd_num: units of 2^xexp */
         if (!(na > 0))
             break;
         if (na > amax)
@@ -331,7 +363,7 @@ double eval_best_alpha(const prep *p, const levelset *ls, int normalize, double 
     int Z = large ? 32 : 64;
     double *mse = util_mallocarray((size_t)M + 1, sizeof *mse);
     for (int i = 1; i <= M; i++)
-        mse[i] = eval_mse(p, ls, amax * i / M, normalize);
+        mse[i] = mse_s(p, ls, amax * i / M, normalize);
     mse[0] = INFINITY;
     /* local minima of the scan, best first */
     int cand[KMAX];
@@ -369,7 +401,7 @@ double eval_best_alpha(const prep *p, const levelset *ls, int normalize, double 
                 double az = a - span + 2 * span * z / Z;
                 if (!(az > 0) || az > amax)
                     continue;
-                double ez = eval_mse(p, ls, az, normalize);
+                double ez = mse_s(p, ls, az, normalize);
                 if (ez < e) {
                     e = ez;
                     a = az;
@@ -389,6 +421,7 @@ double eval_best_alpha(const prep *p, const levelset *ls, int normalize, double 
         }
     }
     free(mse);
+    best_e = unscale2(p, normalize, best_e);   /* the search ran in units of 2^(2 sexp) */
     if (mse_out)
         *mse_out = best_e;
     if (p->sm) {

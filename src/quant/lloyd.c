@@ -33,12 +33,13 @@ static double run_sse(const prep *p, uint64_t i, uint64_t j, double *centroid)
     prep_range_sums(p, i, j, &s1, &s2);
     double n = (double)(j - i);
     double m1 = dd_to_d(s1) / n;
+    /* the sums are in units of 2^sexp (prep.h; sexp is nearly always 0) */
     if (centroid)
-        *centroid = p->origin + m1;
+        *centroid = p->sexp ? ldexp(p->origin_s + m1, p->sexp) : p->origin + m1;
     /* S2 - S1^2 / n in double-double */
     dd e = dd_add(s2, dd_mul_dd_d(s1, -m1));
     double v = dd_to_d(e);
-    return v > 0 ? v : 0;
+    return v > 0 ? (p->sexp ? ldexp(v, 2 * p->sexp) : v) : 0;
 }
 
 /* Lloyd from the levels in c (w units, any order); returns the sse. */
@@ -102,11 +103,11 @@ static double lloyd_run(const prep *p, size_t L, double *c, uint64_t *r, uint64_
             continue;
         dd s1, s2;
         prep_range_sums(p, r[k], r[k + 1], &s1, &s2);
-        double t = c[k] - p->origin;
+        double t = p->sexp ? c[k] * ldexp(1, -p->sexp) - p->origin_s : c[k] - p->origin;
         dd e = dd_add(s2, dd_mul_dd_d(s1, -2.0 * t));
         e = dd_add(e, dd_mul_dd_d(dd_prod(t, t), (double)(r[k + 1] - r[k])));
         double v = dd_to_d(e);
-        sse += v > 0 ? v : 0;
+        sse += v > 0 ? (p->sexp ? ldexp(v, 2 * p->sexp) : v) : 0;
     }
     return sse;
 }

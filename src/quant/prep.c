@@ -289,8 +289,29 @@ static int progress_tick(prep_progress *pg, double frac)
         if (progress_tick(pg, 0.6))                                              \
             goto cancelled_sorted;                                               \
         double mn = n ? (double)vals[0] : 0, mx = n ? (double)vals[n - 1] : 0;   \
+        /* doubles beyond 2^+-200: sums in units of 2^sexp (prep.h), the    \
+         * mean summed again in those units (the first sum may overflow) */ \
+        int sexp = 0;                                                            \
+        double sc = 1;                                                           \
+        if (ISDBL && n) {                                                        \
+            double am = fmax(fabs(mn), fabs(mx));                                \
+            if (am > 0x1p200 || (am > 0 && am < 0x1p-200)) {                     \
+                frexp(am, &sexp);                                                \
+                if (sexp < -1000)                                                \
+                    sexp = -1000;                                                \
+                sc = ldexp(1, -sexp);                                            \
+                dd ss = { 0, 0 };                                                \
+                for (uint64_t i = 0; i < n; i++)                                 \
+                    ss = dd_add_d(ss, (double)vals[i] * sc);                     \
+                sum = ss;                                                        \
+            }                                                                    \
+        }                                                                        \
         double origin = n ? dd_to_d(sum) / (double)n : 0;                        \
+        p->sexp = sexp;                                                          \
+        p->origin_s = origin;                                                    \
+        origin = ldexp(origin, sexp);                                            \
         p->origin = origin;                                                      \
+        const double org_s = p->origin_s;                                        \
         p->block = n <= PREP_SMALL_N ? 1 : n <= ((uint64_t)1 << 20) ? 8 : PREP_BLOCK; \
         const uint64_t B = p->block;                                             \
         p->nblocks = n / B + 1;                                                  \
@@ -303,13 +324,22 @@ static int progress_tick(prep_progress *pg, double frac)
         for (uint64_t b = 0; b + 1 < p->nblocks; b++) {                          \
             double a1 = 0, a2 = 0, a4 = 0;                                       \
             const T *bv = vals + b * B;                                          \
-            for (uint64_t j = 0; j < B; j++) {                                   \
-                double d = (double)bv[j] - origin;                               \
-                double d2 = d * d;                                               \
-                a1 += d;                                                         \
-                a2 += d2;                                                        \
-                a4 += d2 * d2;                                                   \
-            }                                                                    \
+            if (sexp == 0)                                                       \
+                for (uint64_t j = 0; j < B; j++) {                               \
+                    double d = (double)bv[j] - org_s;                            \
+                    double d2 = d * d;                                           \
+                    a1 += d;                                                     \
+                    a2 += d2;                                                    \
+                    a4 += d2 * d2;                                               \
+                }                                                                \
+            else                                                                 \
+                for (uint64_t j = 0; j < B; j++) {                               \
+                    double d = (double)bv[j] * sc - org_s;                       \
+                    double d2 = d * d;                                           \
+                    a1 += d;                                                     \
+                    a2 += d2;                                                    \
+                    a4 += d2 * d2;                                               \
+                }                                                                \
             s1 = dd_add_d(s1, a1);                                               \
             s2 = dd_add_d(s2, a2);                                               \
             m4 = dd_add_d(m4, a4);                                               \
@@ -321,22 +351,25 @@ static int progress_tick(prep_progress *pg, double frac)
         }                                                                        \
         /* the ragged tail */                                                    \
         for (uint64_t i = (p->nblocks - 1) * B; i < n; i++) {                    \
-            double d = (double)vals[i] - origin;                                 \
+            double d = (double)vals[i] * sc - org_s;                             \
             s1 = dd_add_d(s1, d);                                                \
             s2 = dd_add_d(s2, d * d);                                            \
             m4 = dd_add_d(m4, d * d * d * d);                                    \
         }                                                                        \
-        /* mean = origin + S1 / n; sum (w - mean)^2 = S2 - S1 (S1 / n) */        \
+        /* mean = origin + S1 / n; sum (w - mean)^2 = S2 - S1 (S1 / n), all  \
+         * in units of 2^sexp until the end */                                  \
         double delta = n ? dd_to_d(s1) / (double)n : 0;                          \
-        double mean = origin + delta;                                            \
+        double mean = ldexp(org_s + delta, sexp);                                \
         double m2tot = fmax(0, dd_to_d(dd_sub(s2, dd_mul_dd_d(s1, delta))));     \
         p->st.mean = mean;                                                       \
         p->st.min = mn;                                                          \
         p->st.max = mx;                                                          \
         p->st.absmax = fmax(fabs(mn), fabs(mx));                                 \
-        p->st.std = n > 1 ? sqrt(m2tot / (double)(n - 1)) : 0;                   \
+        /* inf only when the true std exceeds DBL_MAX (values near +-DBL_MAX) */ \
+        p->st.std = n > 1 ? ldexp(sqrt(m2tot / (double)(n - 1)), sexp) : 0;     \
         {                                                                        \
-            /* m4 about the origin: it differs from the mean by rounding */      \
+            /* m4 about the origin: it differs from the mean by rounding;   \
+             * the ratio does not depend on the units */                        \
             double m2 = n ? m2tot / (double)n : 0;                               \
             double m4p = n ? dd_to_d(m4) / (double)n : 0;                        \
             p->st.kurtosis = m2 > 0 ? m4p / (m2 * m2) - 3.0 : 0;                 \
@@ -344,9 +377,10 @@ static int progress_tick(prep_progress *pg, double frac)
         /* sum w^2 = sum (d + o)^2 = S2 + 2 o S1 + n o^2 */                      \
         {                                                                        \
             dd t = s2;                                                           \
-            t = dd_add(t, dd_mul_dd_d(s1, 2 * origin));                          \
-            t = dd_add(t, dd_mul_dd_d(dd_prod(origin, origin), (double)n));      \
-            p->st.sumsq = fmax(0, dd_to_d(t));                                   \
+            t = dd_add(t, dd_mul_dd_d(s1, 2 * org_s));                           \
+            t = dd_add(t, dd_mul_dd_d(dd_prod(org_s, org_s), (double)n));        \
+            p->sumsq_s = fmax(0, dd_to_d(t));                                    \
+            p->st.sumsq = ldexp(p->sumsq_s, 2 * sexp); /* inf: not a double */   \
         }                                                                        \
         x->c.n = n ? (n - 1) / PREP_COARSE + 1 : 0;                              \
         x->c.key = util_mallocarray(x->c.n ? x->c.n : 1, sizeof *x->c.key);      \
@@ -499,8 +533,16 @@ uint64_t prep_rank_le(const prep *p, double w)
 static void direct_sums(const prep *p, uint64_t i, uint64_t j, dd *s1, dd *s2)
 {
     double a1 = 0, a2 = 0;
-    double o = p->origin;
-    if (p->is_double)
+    double o = p->origin_s;
+    if (p->sexp) {
+        /* in units of 2^sexp (prep.h): only doubles are ever scaled */
+        double sc = ldexp(1, -p->sexp);
+        for (uint64_t k = i; k < j; k++) {
+            double d = p->d[k] * sc - o;
+            a1 += d;
+            a2 += d * d;
+        }
+    } else if (p->is_double)
         for (uint64_t k = i; k < j; k++) {
             double d = p->d[k] - o;
             a1 += d;

@@ -58,7 +58,15 @@ typedef struct prep {
     double origin;
     uint64_t block;        /* values per prefix entry: 1, 8 or PREP_BLOCK */
     uint64_t nblocks;      /* n / block + 1 prefix entries */
-    dd *p1, *p2;           /* p1[k] = sum_{i < k*B} (w_i - origin), p2 of squares */
+    dd *p1, *p2;           /* p1[k] = sum_{i < k*B} (w_i 2^-sexp - origin_s), p2 of squares */
+    /* Scaling, so that no sum of squares or fourth powers overflows or
+     * underflows for any finite input: the prefix sums (and
+     * prep_range_sums) are in units of 2^sexp, about origin_s =
+     * origin 2^-sexp. sexp is 0 (origin_s == origin) except for double
+     * tensors whose max|w| is above 2^200 or below 2^-200. */
+    int sexp;
+    double origin_s;
+    double sumsq_s;        /* sum of w^2 in those units: always finite */
 } prep;
 
 /* Take ownership of vals (count floats / doubles), drop non-finite values,
@@ -86,7 +94,8 @@ static inline double prep_value(const prep *p, uint64_t i)
 uint64_t prep_rank_lt(const prep *p, double w);
 /* Number of sorted values <= w. */
 uint64_t prep_rank_le(const prep *p, double w);
-/* Sums of (w - origin) and (w - origin)^2 over sorted indices [i, j). */
+/* Sums of d = w 2^-sexp - origin_s and d^2 over sorted indices [i, j)
+ * (w - origin and its square when sexp is 0, as it nearly always is). */
 void prep_range_sums(const prep *p, uint64_t i, uint64_t j, dd *s1, dd *s2);
 
 /*

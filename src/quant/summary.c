@@ -553,6 +553,12 @@ static prep *finish(const prep_source *src, int nthreads, hb *h, uint64_t *codec
         t = dd_add(t, dd_mul_dd_d(dd_prod(origin, origin), (double)n));
         p->st.sumsq = fmax(0, dd_to_d(t));
     }
+    /* float32 only: max^2 ~ 1.2e77 and the fourth powers ~ 1.3e154 times
+     * the count stay finite, subnormals squared (~1e-90) stay normal, so
+     * no scaling (prep.h) */
+    p->sexp = 0;
+    p->origin_s = origin;
+    p->sumsq_s = p->st.sumsq;
     /* kurtosis: per bucket, mean xb and variance v exact; the fourth
      * central moment about xb taken as a uniform spread's 1.8 v^2 and the
      * third as 0 (both are below 2^-21 of the bucket's (xb - mean)^4 term
