@@ -14,7 +14,8 @@
  * name), the payload says $APV_CANARY instead, and where it must be short
  * (a compare figure's legend keeps 18 bytes of a name) $AC: the test
  * exports both as the canary path, and the shell that would run the
- * payload expands it.
+ * payload expands it. One short payload writes a file named CANARY in the
+ * working directory instead; the test looks for any file of that name.
  *
  *   DIR/npy/NAME.npy             one file per hostile name (name = file name)
  *   DIR/hostile.npz              stored zip members NAME.npy (raw name bytes)
@@ -184,7 +185,7 @@ static int utf8_valid(const unsigned char *s, size_t n)
     return 1;
 }
 
-#define NNAMES 24
+#define NNAMES 25
 #define LONG_LEN 10240
 
 /*
@@ -219,6 +220,9 @@ static void make_names(hname *h, const char *canary, int for_file)
         { "short-backquote", "w`>$AC`x" },
         { "short-dquote", "\".system(\">$AC\").\"" },
         { "short-squote", "'.system('>$AC').'" },
+        /* no '$' (LaTeX output escapes it): a file CANARY in gnuplot's
+         * working directory, which the test looks for too */
+        { "short-relative", "w`>CANARY`x" },
     };
     for (int i = 0; i < NNAMES - 1; i++) {
         const char *tm = t[i].tmpl;

@@ -7,9 +7,13 @@
 # name, plus export directories with hostile names. Every report mode in
 # every output format and every figure kind in every export format runs on
 # them, then every saved .gp runs again through gnuplot. Asserted:
-#   - the canary never appears (checked after every run);
+#   - the canary never appears: the file the absolute payloads name, nor a
+#     file CANARY anywhere under the test directory (relative payloads);
+#     checked after every run;
 #   - every run exits 0, or 1 with an "apotview: " message: never a crash
-#     (exit >= 128), a hang (timeout 60) or a usage error;
+#     (exit >= 128), a hang (timeout 60) or a usage error; and since every
+#     input is valid, 1 only where the test expects it (an unknown dtype,
+#     a compare without a tensor of the same name);
 #   - table, CSV, list and report output (stdout and stderr) and the stderr
 #     of every run hold no raw ESC, BEL, CR, C1 control (U+0080..U+009F),
 #     other C0 byte than \n and \t, or invalid UTF-8;
@@ -43,7 +47,7 @@ AC=$CANARY
 export APV_CANARY AC
 C=$T/corpus
 "$GEN" "$C" "$CANARY" || { echo "FAIL: gen_hostile"; exit 99; }
-[ -e "$CANARY" ] && { echo "FAIL: the generator made the canary"; exit 99; }
+[ -n "$(find "$T" -name CANARY)" ] && { echo "FAIL: the generator made the canary"; exit 99; }
 mkdir "$T/json" "$T/csv"
 
 fails=0
@@ -54,12 +58,15 @@ fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 # safe TEXT: printable ASCII only, for this log
 safe() { printf '%s' "$1" | LC_ALL=C tr -c ' -~' '?' | cut -c1-160; }
 
+# the canary: $CANARY, or a file of that name anywhere under $T (where a
+# relative payload, run in gnuplot's working directory, puts it)
 check_canary() {
-    if [ -e "$CANARY" ]; then
-        fail "CANARY CREATED by: $1"
+    found=$(find "$T" -name CANARY | head -n 5)
+    if [ -n "$found" ]; then
+        fail "CANARY CREATED by: $1 (as $(safe "$(printf '%s' "$found" | tr '\n' ' ')"))"
         canary_seen="$canary_seen
   $1"
-        rm -f "$CANARY"
+        find "$T" -name CANARY -exec rm -f {} +
     fi
 }
 
@@ -236,7 +243,7 @@ for d in out/*/; do
     case $d in *"$nl"*) continue ;; esac
     OUTDIRS="$OUTDIRS${OUTDIRS:+$nl}$d"
 done
-BASES="f\`touch \$APV_CANARY\`x|\$(touch \$APV_CANARY)|q'uote|dq\"uote|sp ace|semi;colon|back\\slash|pct%s%n|amp&{brace}^_@"
+BASES="f\`touch \$APV_CANARY\`x|r\`>CANARY\`|\$(touch \$APV_CANARY)|q'uote|dq\"uote|sp ace|semi;colon|back\\slash|pct%s%n|amp&{brace}^_@"
 base_at() { printf '%s' "$BASES" | awk -F'|' -v i="$1" '{ print $((i % NF) + 1) }'; }
 dir_at() { printf '%s\n' "$OUTDIRS" | awk -v i="$1" '{ a[NR] = $0 } END { print a[(i % NR) + 1] }'; }
 ndirs=$(printf '%s\n' "$OUTDIRS" | wc -l)
