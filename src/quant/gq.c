@@ -576,7 +576,21 @@ double gq_opt_alpha(const levelset *ls, const double *x, size_t n, double *sse)
     ws w;
     ws_init(&w, n);
     memcpy(w.x, x, n * sizeof *x);
-    double a = opt_core(&sp, &sn, &w, n, sse);
+    double a = opt_core(&sp, &sn, &w, n, NULL);
+    if (sse) {
+        /* the sse at a summed directly (the walk's S2 - 2aB + a^2C cancels) */
+        double s2 = 0;
+        for (size_t i = 0; i < n; i++) {
+            const side *sd = x[i] < 0 ? &sn : &sp;
+            double m = fabs(x[i]), be = INFINITY;
+            for (size_t k = 0; k < sd->L; k++) {
+                double e = m - a * sd->lv[k];
+                be = e * e < be ? e * e : be;
+            }
+            s2 += be;
+        }
+        *sse = s2;
+    }
     ws_free(&w);
     free(sp.lv);
     free(sp.md);
