@@ -40,7 +40,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define NB 32              /* buckets of the mse walk */
+#define NB 64              /* buckets of the mse walk */
+#define FMAX(a, b) ((a) > (b) ? (a) : (b))
 #define UNIT_VALUES 32768  /* values per unit of work (fixed: determinism) */
 
 /* ---- scales ------------------------------------------------------------------ */
@@ -113,9 +114,13 @@ typedef enum gkind { GK_GENERIC, GK_UNIFORM, GK_INTASYM, GK_NF4, GK_MXFP4, GK_Q4
 /* one side of a level set for the mse walk: the levels a value of that
  * sign can take, as magnitudes ascending in "side coordinates" (+: v,
  * -: -v reversed), with their L - 1 midpoints */
+#define SIDE_LUT 256
 typedef struct side {
     size_t L;
     double *lv, *md;
+    double *dlv, *dl2;     /* per boundary j: lv[j+1] - lv[j], lv[j+1]^2 - lv[j]^2 */
+    double *imd;           /* 1 / md[j] (md[j] > 0), else 0 */
+    uint16_t lut[SIDE_LUT + 1];  /* midpoints certainly below u = c / SIDE_LUT */
 } side;
 
 typedef struct gsch {
@@ -163,6 +168,30 @@ static void side_build(side *sd, const double *v, size_t L, int neg)
         sd->lv[k] = neg ? -v[L - 1 - k] : v[k];
     for (size_t k = 0; k + 1 < L; k++)
         sd->md[k] = 0.5 * (sd->lv[k] + sd->lv[k + 1]);
+    sd->dlv = util_mallocarray(L, sizeof *sd->dlv);
+    sd->dl2 = util_mallocarray(L, sizeof *sd->dl2);
+    sd->imd = util_mallocarray(L, sizeof *sd->imd);
+    for (size_t k = 0; k + 1 < L; k++) {
+        sd->dlv[k] = sd->lv[k + 1] - sd->lv[k];
+        sd->dl2[k] = sd->lv[k + 1] * sd->lv[k + 1] - sd->lv[k] * sd->lv[k];
+        sd->imd[k] = sd->md[k] > 0 ? 1 / sd->md[k] : 0;
+    }
+    size_t k = 0;
+    for (int c = 0; c <= SIDE_LUT; c++) {
+        double start = ((double)c - 0.01) / SIDE_LUT;
+        while (k + 1 < L && sd->md[k] < start)
+            k++;
+        sd->lut[c] = (uint16_t)(k < 65535 ? k : 65535);
+    }
+}
+
+static void side_free(side *sd)
+{
+    free(sd->lv);
+    free(sd->md);
+    free(sd->dlv);
+    free(sd->dl2);
+    free(sd->imd);
 }
 
 static void gsch_init(gsch *g, gq_job *job, const analyze_cfg *cfg)
@@ -239,10 +268,8 @@ static void gsch_free(gsch *g)
     free(g->nat);
     free(g->mid);
     free(g->lut);
-    free(g->sp.lv);
-    free(g->sp.md);
-    free(g->sn.lv);
-    free(g->sn.md);
+    side_free(&g->sp);
+    side_free(&g->sn);
 }
 
 /* index of the level nearest to t (natural units), ties to the lower */
@@ -298,6 +325,7 @@ typedef struct ws {
     uint32_t *k0;
     double *top, *P1, *P2; /* magnitudes above the cut, descending, prefix sums */
     size_t ntop;
+    double S2;             /* of the group (group_prep) */
     ev *e, *e2;
     int *eb;
     size_t ecap;
@@ -407,8 +435,9 @@ static inline void piece_min(double B, double C, double lo, double hi, double S2
     }
 }
 
-/* w->x[0..n) hold the group; levels sides of ls. */
-static double opt_core(const side *sp, const side *sn, ws *w, size_t n, double *sse_out)
+/* Per group, shared by the schemes: |x|, signs, S2, max|x|, the largest
+ * magnitudes sorted (clip bound). Returns amax. */
+static double group_prep(ws *w, size_t n, double *S2o)
 {
     double S2 = 0, amax = 0;
     for (size_t i = 0; i < n; i++) {
@@ -419,30 +448,28 @@ static double opt_core(const side *sp, const side *sn, ws *w, size_t n, double *
         S2 += x * x;
         amax = a > amax ? a : amax;
     }
-    if (!(amax > 0)) {
-        if (sse_out)
-            *sse_out = 0;
+    *S2o = S2;
+    if (amax > 0)
+        top_build(w, n, 0.5 * amax);
+    return amax;
+}
+
+/* The exact optimum for one scheme's sides over the group in w (after
+ * group_prep). */
+static double opt_core2(const side *sp, const side *sn, ws *w, size_t n, double S2, double amax)
+{
+    if (!(amax > 0))
         return 0;
-    }
     /* the assignment at amax */
-    double B = 0, C = 0;
+    double B = 0, C = 0, inva = 1 / amax;
     for (size_t i = 0; i < n; i++) {
         const side *sd = w->sg[i] ? sn : sp;
-        double u = w->mag[i] / amax;
-        size_t k = 0;
-        if (sd->L > 32) {
-            size_t lo = 0, hi = sd->L - 1;
-            while (lo < hi) {
-                size_t m = (lo + hi) / 2;
-                if (sd->md[m] < u)
-                    lo = m + 1;
-                else
-                    hi = m;
-            }
-            k = lo;
-        } else
-            while (k + 1 < sd->L && sd->md[k] < u)
-                k++;
+        double u = w->mag[i] * inva;
+        long c = (long)(u * SIDE_LUT);
+        c = c < 0 ? 0 : c > SIDE_LUT ? SIDE_LUT : c;
+        size_t k = sd->lut[c];
+        while (k + 1 < sd->L && sd->md[k] < u)
+            k++;
         w->k0[i] = (uint32_t)k;
         B += w->mag[i] * sd->lv[k];
         C += sd->lv[k] * sd->lv[k];
@@ -450,27 +477,22 @@ static double opt_core(const side *sp, const side *sn, ws *w, size_t n, double *
     double best = S2 - 2 * amax * B + amax * amax * C, balpha = amax;
     if (best < 0)
         best = 0;
-    /* alpha_stop from the clipping bound */
-    top_build(w, n, 0.5 * amax);
+    /* alpha_stop from the clipping bound (the top list is shared) */
     double as = clip_stop(w, best, 0.5 * amax);
     if (as < 0) {
         top_build(w, n, -1);
         as = clip_stop(w, best, 0);
+        top_build(w, n, 0.5 * amax);
         if (as < 0)
             as = 0;
     }
-    if (!(as < amax)) {
-        if (sse_out)
-            *sse_out = best;
+    if (!(as < amax))
         return balpha;
-    }
-    /* crossings in (as, amax] */
+    /* crossings in (as, amax], bucketed by alpha (a radix pass before the
+     * walk sorts each bucket) */
     size_t ne = 0;
-    double W = (amax - as) / NB, invW = NB / (amax - as);
-    double bB[NB], bC[NB];
+    double invW = NB / (amax - as);
     int bn[NB + 1];
-    memset(bB, 0, sizeof bB);
-    memset(bC, 0, sizeof bC);
     memset(bn, 0, sizeof bn);
     for (size_t i = 0; i < n; i++) {
         double a = w->mag[i];
@@ -478,66 +500,32 @@ static double opt_core(const side *sp, const side *sn, ws *w, size_t n, double *
             continue;
         const side *sd = w->sg[i] ? sn : sp;
         for (size_t j = w->k0[i]; j + 1 < sd->L; j++) {
-            double m = sd->md[j];
-            if (!(m * as < a))
+            if (!(sd->md[j] * as < a))
                 break;
-            double ae = a / m;
+            double ae = a * sd->imd[j];
             if (ne == w->ecap)
                 ev_grow(w);
-            double dB = a * (sd->lv[j + 1] - sd->lv[j]);
-            double dC = sd->lv[j + 1] * sd->lv[j + 1] - sd->lv[j] * sd->lv[j];
             long b = (long)((amax - ae) * invW);
-            if (b < 0)
-                b = 0;
-            if (b >= NB)
-                b = NB - 1;
+            b = b < 0 ? 0 : b >= NB ? NB - 1 : b;
             w->e[ne].a = ae;
-            w->e[ne].dB = dB;
-            w->e[ne].dC = dC;
+            w->e[ne].dB = a * sd->dlv[j];
+            w->e[ne].dC = sd->dl2[j];
             w->eb[ne] = (int)b;
-            bB[b] += dB;
-            bC[b] += dC;
             bn[b + 1]++;
             ne++;
         }
     }
-    /* bounds per bucket */
-    double Bh[NB], Ch[NB], LB[NB];
-    double Bc = B, Cc = C;
-    for (int b = 0; b < NB; b++) {
-        double hi = amax - b * W, lo = b == NB - 1 ? as : amax - (b + 1) * W;
-        Bh[b] = Bc;
-        Ch[b] = Cc;
-        double Bl = Bc + bB[b], Cl = Cc + bC[b];
-        double f = S2 - 2 * lo * Bl + lo * lo * Cl;
-        if (f < best) {
-            best = f;
-            balpha = lo;
-        }
-        double a = Cc > 0 ? Bl / Cc : hi;
-        if (a > hi)
-            a = hi;
-        if (a < lo)
-            a = lo;
-        LB[b] = S2 + a * a * Cc - 2 * a * Bl;
-        /* room for rounding in the bound */
-        LB[b] -= 1e-12 * S2;
-        Bc = Bl;
-        Cc = Cl;
+    for (int b = 0; b < NB; b++)
         bn[b + 1] += bn[b];
-    }
-    /* events in bucket order */
     {
         int pos[NB];
-        for (int b = 0; b < NB; b++)
-            pos[b] = bn[b];
+        memcpy(pos, bn, sizeof pos);
         for (size_t i = 0; i < ne; i++)
             w->e2[pos[w->eb[i]]++] = w->e[i];
     }
+    /* the walk down from amax: every piece's clamped B / C */
+    double cur = amax;
     for (int b = 0; b < NB; b++) {
-        if (!(LB[b] < best))
-            continue;
-        double hi = amax - b * W, lo = b == NB - 1 ? as : amax - (b + 1) * W;
         ev *e = w->e2 + bn[b];
         int m = bn[b + 1] - bn[b];
         for (int i = 1; i < m; i++) {       /* descending alpha */
@@ -549,23 +537,28 @@ static double opt_core(const side *sp, const side *sn, ws *w, size_t n, double *
             }
             e[j] = t;
         }
-        double Bw = Bh[b], Cw = Ch[b], cur = hi;
         for (int i = 0; i < m; i++) {
             double ae = e[i].a;
             if (ae > cur)
                 ae = cur;
-            if (ae < lo)
-                ae = lo;
-            piece_min(Bw, Cw, ae, cur, S2, &best, &balpha);
-            Bw += e[i].dB;
-            Cw += e[i].dC;
+            if (ae < as)
+                ae = as;
+            piece_min(B, C, ae, cur, S2, &best, &balpha);
+            B += e[i].dB;
+            C += e[i].dC;
             cur = ae;
         }
-        piece_min(Bw, Cw, lo, cur, S2, &best, &balpha);
     }
-    if (sse_out)
-        *sse_out = best < 0 ? 0 : best;
+    piece_min(B, C, as, cur, S2, &best, &balpha);
     return balpha;
+}
+
+static double opt_core(const side *sp, const side *sn, ws *w, size_t n, double *sse_out)
+{
+    double S2;
+    double amax = group_prep(w, n, &S2);
+    (void)sse_out;
+    return opt_core2(sp, sn, w, n, S2, amax);
 }
 
 double gq_opt_alpha(const levelset *ls, const double *x, size_t n, double *sse)
@@ -592,10 +585,8 @@ double gq_opt_alpha(const levelset *ls, const double *x, size_t n, double *sse)
         *sse = s2;
     }
     ws_free(&w);
-    free(sp.lv);
-    free(sp.md);
-    free(sn.lv);
-    free(sn.md);
+    side_free(&sp);
+    side_free(&sn);
     return a;
 }
 
@@ -701,6 +692,7 @@ typedef struct run {
     uint64_t upg;          /* groups per unit */
     uint64_t nunits;
     uacc *ua;              /* nunits * ng */
+    int need_prep, need_minmax;
     uint64_t next;         /* atomic */
 } run;
 
@@ -787,7 +779,7 @@ static void eval_generic(const gsch *g, const double *x, size_t n, double sc, ui
     if (!(sc > 0)) {
         for (size_t i = 0; i < n; i++) {
             sse += x[i] * x[i];
-            me = fmax(me, fabs(x[i]));
+            me = FMAX(me, fabs(x[i]));
             cl += x[i] != 0;
         }
         counts[g->zero_idx] += n;
@@ -827,8 +819,8 @@ static inline int e2m1_index(double m)
 {
     static const double b[7] = { 0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5 };
     int k = 0;
-    for (int j = 0; j < 7; j++)
-        k += m > b[j] || (m == b[j] && (j & 1));   /* lower index j odd: go up */
+    for (int j = 0; j < 7; j++)   /* a tie goes up when the lower index j is odd */
+        k += (m > b[j]) | ((m == b[j]) & (j & 1));
     return k;
 }
 
@@ -845,7 +837,7 @@ static void group_scheme(const run *r, const gsch *g, ws *w, size_t n, double am
         if (cfg->amode == ALPHA_MAX)
             a = amax;
         else if (cfg->amode == ALPHA_MSE)
-            a = opt_core(&g->sp, &g->sn, w, n, NULL);
+            a = opt_core2(&g->sp, &g->sn, w, n, w->S2, amax);
         else
             a = cfg->alpha;
         double sc = gq_round_scale(a / g->natmax, g->sd);
@@ -869,7 +861,7 @@ static void group_scheme(const run *r, const gsch *g, ws *w, size_t n, double am
             double q = (double)((float)schemes_nf4_values[k] * sf);
             double e = x[i] - q;
             sse += e * e;
-            me = fmax(me, fabs(e));
+            me = FMAX(me, fabs(e));
             cl += fabs(x[i]) > sc;
             counts[k]++;
         }
@@ -902,13 +894,13 @@ static void group_scheme(const run *r, const gsch *g, ws *w, size_t n, double am
                 q = q < 0 ? 0 : q > maxq ? maxq : q;
                 double e = x[i] - (q - z) * sc;
                 sse += e * e;
-                me = fmax(me, fabs(e));
+                me = FMAX(me, fabs(e));
                 counts[(long)q]++;
             }
         } else {
             for (size_t i = 0; i < n; i++) {
                 sse += x[i] * x[i];
-                me = fmax(me, fabs(x[i]));
+                me = FMAX(me, fabs(x[i]));
                 cl += x[i] != 0;
             }
             counts[0] += n;
@@ -935,13 +927,14 @@ static void group_scheme(const run *r, const gsch *g, ws *w, size_t n, double am
         static const double mag[8] = { 0, 0.5, 1, 1.5, 2, 3, 4, 6 };
         double sse = 0, me = 0;
         uint64_t cl = 0;
+        double iX = X > 0 ? 1 / X : 0;   /* a power of two: exact */
         for (size_t i = 0; i < n; i++) {
-            double t = X > 0 ? x[i] / X : 0;
+            double t = x[i] * iX;
             int k = e2m1_index(fabs(t));
             double q = (t < 0 ? -mag[k] : mag[k]) * X;
             double e = x[i] - q;
             sse += e * e;
-            me = fmax(me, fabs(e));
+            me = FMAX(me, fabs(e));
             cl += fabs(x[i]) > 6 * X;
             counts[t < 0 && k ? 7 - k : 7 + k]++;
         }
@@ -973,7 +966,7 @@ static void group_scheme(const run *r, const gsch *g, ws *w, size_t n, double am
             q = q < 15 ? q : 15;
             double e = x[i] - (double)(q - 8) * dq;
             sse += e * e;
-            me = fmax(me, fabs(e));
+            me = FMAX(me, fabs(e));
             cl += x0 + 8.5f >= 16.0f;
             counts[q]++;
         }
@@ -987,7 +980,7 @@ static void group_scheme(const run *r, const gsch *g, ws *w, size_t n, double am
     case GK_Q8_0: {
         float famax = 0;
         for (size_t i = 0; i < n; i++)
-            famax = fmaxf(famax, fabsf((float)x[i]));
+            famax = FMAX(famax, fabsf((float)x[i]));
         float d = famax / ((1 << 7) - 1);
         float id = d != 0 ? 1.0f / d : 0.0f;
         double dq = (double)f16_round(d);
@@ -997,7 +990,7 @@ static void group_scheme(const run *r, const gsch *g, ws *w, size_t n, double am
             int q = (int)roundf(x0);
             double e = x[i] - (double)q * dq;
             sse += e * e;
-            me = fmax(me, fabs(e));
+            me = FMAX(me, fabs(e));
             counts[q + 127]++;
         }
         o->sse = sse;
@@ -1031,15 +1024,23 @@ static void *worker(void *arg)
             size_t n = gather_group(r, gi, w.x);
             if (n == 0)
                 continue;
-            double amax = 0, mn = INFINITY, mx = -INFINITY, S2 = 0;
-            for (size_t i = 0; i < n; i++) {
-                double v = w.x[i];
-                double a = fabs(v);
-                amax = a > amax ? a : amax;
-                mn = v < mn ? v : mn;
-                mx = v > mx ? v : mx;
-                S2 += v * v;
-            }
+            double mn = INFINITY, mx = -INFINITY, S2 = 0, amax = 0;
+            if (r->need_prep)
+                amax = group_prep(&w, n, &S2);
+            else
+                for (size_t i = 0; i < n; i++) {
+                    double v = w.x[i];
+                    double a = fabs(v);
+                    amax = a > amax ? a : amax;
+                    S2 += v * v;
+                }
+            w.S2 = S2;
+            if (r->need_minmax)
+                for (size_t i = 0; i < n; i++) {
+                    double v = w.x[i];
+                    mn = v < mn ? v : mn;
+                    mx = v > mx ? v : mx;
+                }
             for (int k = 0; k < r->ng; k++) {
                 gout o;
                 tacc *ta = &A->ta[k];
@@ -1128,6 +1129,12 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
     r.g = util_calloc((size_t)njobs, sizeof *r.g);
     for (int k = 0; k < njobs; k++)
         gsch_init(&r.g[k], &jobs[k], cfg);
+    for (int k = 0; k < njobs; k++) {
+        if (r.g[k].kind == GK_INTASYM)
+            r.need_minmax = 1;
+        if ((r.g[k].kind == GK_GENERIC || r.g[k].kind == GK_UNIFORM) && cfg->amode == ALPHA_MSE)
+            r.need_prep = 1;
+    }
     r.upg = UNIT_VALUES / (r.sl.maxlen ? r.sl.maxlen : 1);
     if (r.upg < 1)
         r.upg = 1;
