@@ -570,8 +570,9 @@ static void done_prep(prep *p, held *h)
     memset(h, 0, sizeof *h);
 }
 
-/* Per-group scales of a 2-byte type read in place (gq.h), then its codes
- * counted instead of sorted; 0 when the tensor has no raw view. */
+/* Per-group scales of a 2-byte type read in place (gq.h), beside the
+ * histogram engine's prep of the same view (codes counted, not sorted);
+ * 0 when the tensor has no raw view. */
 static int process_codes(pool *pl, titem *it)
 {
     const cli_opts *o = pl->o;
@@ -587,27 +588,25 @@ static int process_codes(pool *pl, titem *it)
     pthread_mutex_unlock(&pl->file_mu[it->file]);
     if (!have)
         return 0;
-    loader_willneed(rv.map, rv.offset, rv.nbytes);
+    util_err gerr = { { 0 } }, err = { { 0 } };
+    held hd;
+    prep *p = prepare_histogram(pl, it, &hd, &err);
+    if (!p || !hd.have_raw) {
+        if (p)
+            done_prep(p, &hd);
+        else
+            done_prep(NULL, &hd);
+        return 0;
+    }
     analyze_result gres[OPTIONS_MAX_SCHEMES];
     int ghandled[OPTIONS_MAX_SCHEMES] = { 0 };
-    util_err gerr = { { 0 } }, err = { { 0 } };
-    group_codes cd = { rv.data, session_code_values(lt->dtype, lt->big_endian),
+    group_codes cd = { hd.rv.data, session_code_values(lt->dtype, lt->big_endian),
                        lt->dtype == DT_BF16 && !lt->big_endian };
     group_tensor gt = { NULL, 0, lt->ndim, lt->shape, lt->count };
     int gfail = 0;
     if (have_alpha)
         gfail = group_analyze_codes(&gt, &cd, &gcfg, o->schemes, o->nschemes, gres, ghandled,
                                     &gerr) < 0;
-    int done = 0;
-    prep *p = session_prepare_codes(f, it->tensor, NULL, &err, &done);
-    loader_release(rv.map, rv.offset, rv.nbytes);
-    if (!p) {
-        pool_error(pl, "apotview: %s\n", err.msg);
-        pl->failed = 1;
-        return 1;
-    }
-    held hd;
-    memset(&hd, 0, sizeof hd);
     process_prep(pl, it, p, 1, gres, ghandled, gfail ? gerr.msg : NULL, &hd);
     return 1;
 }
