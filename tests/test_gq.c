@@ -554,6 +554,7 @@ static void t_q8_0_hand(void **st)
     x[5] = (double)(float)1.27;
     uint64_t sh[1] = { 32 };
     analyze_cfg c = cfg_of(ALPHA_MAX, SCALE_DEFAULT);
+    c.bits = 8;
     analyze_result r = run1(x, sh, 1, 32, &c, "q8_0");
     long double sse = 0;
     for (int i = 0; i < 32; i++) {

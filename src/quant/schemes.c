@@ -370,7 +370,7 @@ static int build_custom(int bits, int is_signed, const levels_params *prm, level
 /* ---- llama.cpp block formats ---------------------------------------------- */
 
 /* Q4_0: codes q = 0..15 meaning (q - 8) d, normalized by 8: (q - 8) / 8
- * (-1 .. 7/8, not symmetric). Always 4 bits, whatever --bits says. */
+ * (-1 .. 7/8, not symmetric); -b 4. */
 static int build_q4_0(int bits, int is_signed, const levels_params *prm, levelset *out,
                       util_err *err)
 {
@@ -388,7 +388,7 @@ static int build_q4_0(int bits, int is_signed, const levels_params *prm, levelse
     return 0;
 }
 
-/* Q8_0: codes -127..127 (q d), normalized by 127. Always 8 bits. */
+/* Q8_0: codes -127..127 (q d), normalized by 127; -b 8. */
 static int build_q8_0(int bits, int is_signed, const levels_params *prm, levelset *out,
                       util_err *err)
 {
@@ -435,11 +435,11 @@ const scheme_def scheme_mxfp4 = {
     SCHEME_MX,
 };
 const scheme_def scheme_q4_0 = {
-    "q4_0", "llama.cpp Q4_0: blocks of 32, d = max / -8, fp16 d (always 4 bits)", 2, 8, build_q4_0,
+    "q4_0", "llama.cpp Q4_0: blocks of 32, d = max / -8, fp16 d", 4, 4, build_q4_0,
     SCHEME_MX,
 };
 const scheme_def scheme_q8_0 = {
-    "q8_0", "llama.cpp Q8_0: blocks of 32, d = amax / 127, fp16 d (always 8 bits)", 2, 8,
+    "q8_0", "llama.cpp Q8_0: blocks of 32, d = amax / 127, fp16 d", 8, 8,
     build_q8_0, SCHEME_MX,
 };
 const scheme_def scheme_log2_sqrt2 = {
