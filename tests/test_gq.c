@@ -608,6 +608,15 @@ static void t_mxfp4_hand(void **st)
     close_rel(r.r.mse, (double)(sse / 32), 1e-15);
     close_rel(r.r.clipped, 1.0 / 32, 1e-15);
     assert_string_equal(r.scale_dtype, "e8m0");
+    /* a tie's error is the same either way: the codes show the rule. By
+     * hand: 6 twice (6, 7), 0 22 times (0.25 and 21 zeros), 1 twice (0.75,
+     * 1.25), 2 twice (1.75, 2.5), 4 twice (3.5, 5), -1 once, -2 once */
+    static const int cnt[7] = { 2, 22, 2, 2, 2, 1, 1 };
+    double ent = 0;
+    for (int i = 0; i < 7; i++)
+        ent -= cnt[i] / 32.0 * log2(cnt[i] / 32.0);
+    close_rel(r.r.entropy_bits, ent, 1e-12);
+    assert_int_equal(r.r.levels_used, 7);
 }
 
 static void t_intasym_hand(void **st)
