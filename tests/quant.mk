@@ -30,6 +30,13 @@ tests_test_group_CFLAGS = $(TEST_CFLAGS)
 tests_test_group_LDADD = $(TEST_LIBS)
 endif
 if HAVE_CMOCKA
+check_PROGRAMS += tests/test_gq
+TESTS += tests/test_gq
+tests_test_gq_SOURCES = tests/test_gq.c $(QTEST_HDR)
+tests_test_gq_CFLAGS = $(TEST_CFLAGS)
+tests_test_gq_LDADD = $(TEST_LIBS)
+endif
+if HAVE_CMOCKA
 check_PROGRAMS += tests/test_summary
 TESTS += tests/test_summary
 tests_test_summary_SOURCES = tests/test_summary.c $(QTEST_HDR)

@@ -240,89 +240,8 @@ static void t_channel_mse(void **st)
     levels_free(&ls);
 }
 
-/* group:G, alpha mse: the documented grid (32 alphas over [0.5, 1] x the
- * group's max|x|), brute force; groups of 9 along rows of 63 values. */
-static void check_group_grid(const char *scheme, int bits, uint64_t G, alpha_mode mode, int normalize)
-{
-    group_tensor t = tensor();
-    analyze_cfg c = cfg_of(bits, mode, GRAN_GROUP, G, 0);
-    c.normalize = normalize;
-    analyze_result r;
-    int h;
-    util_err e = { { 0 } };
-    assert_int_equal(group_analyze(&t, &c, &scheme, 1, &r, &h, &e), 0);
-    assert_true(h);
-    if (!r.ok)
-        print_error("%s\n", r.err);
-    assert_true(r.ok);
-    levelset ls;
-    assert_int_equal(levels_build(scheme, bits, 1, &LP, &ls, &e), 0);
-    double m = 0, s = 1;
-    if (normalize) {
-        double sum = 0, ss = 0;
-        int n = 0;
-        for (int i = 0; i < N; i++)
-            if (isfinite(W[i])) {
-                sum += W[i];
-                n++;
-            }
-        m = sum / n;
-        for (int i = 0; i < N; i++)
-            if (isfinite(W[i]))
-                ss += (W[i] - m) * (W[i] - m);
-        s = sqrt(ss / (n - 1));
-    }
-    bf b = { 0 };
-    uint64_t R = N / D0, ngroups = 0;
-    for (uint64_t row = 0; row < D0; row++)
-        for (uint64_t g0 = 0; g0 < R; g0 += G) {
-            double x[512];
-            size_t n = 0;
-            for (uint64_t i = g0; i < g0 + G; i++) {
-                double w = W[row * R + i];
-                if (isfinite(w))
-                    x[n++] = (w - m) / s;
-            }
-            ngroups++;
-            if (!n)
-                continue;
-            double am = amax_of(x, n), a = am;
-            if (!(am > 0))
-                a = 1;
-            else if (mode == ALPHA_MSE) {
-                double best = INFINITY;
-                for (int k = 0; k < 32; k++) {
-                    double ak = am * (0.5 + 0.5 * k / 31.0);
-                    double ek = bf_sse(&ls, x, n, ak);
-                    if (ek < best * (1 - 1e-12)) {
-                        best = ek;
-                        a = ak;
-                    }
-                }
-            }
-            bf_add(&b, &ls, x, n, a);
-        }
-    close_rel(r.r.mse, b.sse / (double)b.n, 1e-6);
-    close_rel(r.r.max_abs_err, b.maxerr, 1e-6);
-    close_rel(r.r.clipped, (double)b.clipped / (double)b.n, 1e-12);
-    close_rel(r.bpw, bits + 16.0 * (double)ngroups / N, 1e-15);
-    char want[32];
-    snprintf(want, sizeof want, "group:%llu", (unsigned long long)G);
-    assert_string_equal(r.granularity, want);
-    levels_free(&ls);
-}
-
-static void t_group(void **st)
-{
-    (void)st;
-    make_tensor();
-    check_group_grid("uniform", 4, 9, ALPHA_MSE, 0);
-    check_group_grid("apot", 4, 9, ALPHA_MSE, 0);
-    check_group_grid("nf4", 4, 7, ALPHA_MSE, 0);
-    check_group_grid("pot", 5, 21, ALPHA_MAX, 0);
-    check_group_grid("uniform", 8, 63, ALPHA_MSE, 0);
-    check_group_grid("apot", 4, 9, ALPHA_MSE, 1);
-}
+/* group:G with the streaming engine: tests/test_gq.c (brute force for
+ * every scale type, axis and tile; exact mse per group). */
 
 /* ---- mxfp4 ------------------------------------------------------------- */
 
@@ -468,16 +387,25 @@ static void t_errors(void **st)
     analyze_result r[2];
     int h[2];
     util_err e = { { 0 } };
+    /* a ragged last group is allowed (63 = 6 x 10 + 3) */
     analyze_cfg c = cfg_of(4, ALPHA_MSE, GRAN_GROUP, 10, 0);
     assert_int_equal(group_analyze(&t, &c, sc, 2, r, h, &e), 0);
-    assert_true(h[0] && !r[0].ok && !r[1].ok);
-    assert_non_null(strstr(r[0].err, "group:10 does not divide the row length 63"));
+    assert_true(h[0] && r[0].ok && r[1].ok);
+    assert_int_equal(r[0].nscales, D0 * 7);
+    /* groups along an axis that does not exist */
+    c.group_along_axis = 1;
+    c.axis = 3;
+    assert_int_equal(group_analyze(&t, &c, sc, 2, r, h, &e), 0);
+    assert_true(!r[0].ok && strstr(r[0].err, "--axis=3 is out of range") != NULL);
     c = cfg_of(4, ALPHA_MSE, GRAN_CHANNEL, 0, 3);
     assert_int_equal(group_analyze(&t, &c, sc, 2, r, h, &e), 0);
     assert_true(!r[0].ok);
     assert_non_null(strstr(r[0].err, "--axis=3 is out of range for shape [5, 7, 9]"));
-    /* clipping methods are refused per small group */
+    /* clipping methods are refused per small group, and along an axis */
     c = cfg_of(4, ALPHA_KL, GRAN_GROUP, 9, 0);
+    assert_int_equal(group_analyze(&t, &c, sc, 2, r, h, &e), 0);
+    assert_true(!r[0].ok && strstr(r[0].err, "--alpha=kl") != NULL);
+    c.group_along_axis = 1;
     assert_int_equal(group_analyze(&t, &c, sc, 2, r, h, &e), 0);
     assert_true(!r[0].ok && strstr(r[0].err, "--alpha=kl") != NULL);
     /* normalizing a constant tensor */
@@ -495,7 +423,6 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_channel_max),
         cmocka_unit_test(t_channel_mse),
-        cmocka_unit_test(t_group),
         cmocka_unit_test(t_mx_hand),
         cmocka_unit_test(t_mx_random),
         cmocka_unit_test(t_mx_float_threads),

@@ -17,7 +17,7 @@ enum {
     OPT_REPORT = 256, OPT_LEVELS, OPT_SWEEP, OPT_EXPORT, OPT_UNSIGNED, OPT_FORMAT,
     OPT_DTYPE, OPT_APOT_K, OPT_FIGURE, OPT_SIZE, OPT_FONT, OPT_MONO, OPT_FORCE,
     OPT_SORT, OPT_MIN_COUNT, OPT_JOBS, OPT_TUI,
-    OPT_DEMO, OPT_DEMO_SIZE, OPT_SEED, OPT_GRAN, OPT_AXIS, OPT_TOUR,
+    OPT_DEMO, OPT_DEMO_SIZE, OPT_SEED, OPT_GRAN, OPT_AXIS, OPT_SCALE_DTYPE, OPT_TOUR,
     OPT_ENGINE, OPT_LIST,
 };
 
@@ -52,6 +52,7 @@ static const struct option longopts[] = {
     { "seed", required_argument, NULL, OPT_SEED },
     { "granularity", required_argument, NULL, OPT_GRAN },
     { "axis", required_argument, NULL, OPT_AXIS },
+    { "scale-dtype", required_argument, NULL, OPT_SCALE_DTYPE },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
     { NULL, 0, NULL, 0 },
@@ -90,9 +91,13 @@ void options_usage(FILE *fp)
 "  -n, --normalize          quantize (w - mean) / std instead of w\n"
 "      --unsigned           activation-style levels in [0, 1], 2^bits levels\n"
 "      --apot-k=K           APoT base bit-width (default 2, as in the paper)\n"
-"      --granularity=G      tensor (default), channel or group:N: one alpha\n"
-"                           per tensor, per channel or per N values\n"
-"      --axis=K             the channel axis (default 0)\n"
+"      --granularity=G      tensor (default), channel, group:N or block:RxC:\n"
+"                           one scale per tensor, per channel, per N values\n"
+"                           or per R x C tile\n"
+"      --axis=K             the channel axis (default 0); with group:N the\n"
+"                           groups run along axis K\n"
+"      --scale-dtype=T      how group/block scales are stored: fp16 (default;\n"
+"                           nf4: fp32), fp32, bf16 or e8m0\n"
 "\n"
 "Teaching tensors (in place of FILE):\n"
 "      --demo=KIND          gaussian, laplace, student-t:NU, uniform, bimodal\n"
@@ -483,13 +488,39 @@ int options_parse(int argc, char **argv, cli_opts *o)
                     return usage_error("--granularity=group:G needs G >= 1, not '%s'", optarg);
                 o->cfg.gran = GRAN_GROUP;
                 o->cfg.group = g;
+            } else if (strncmp(optarg, "block:", 6) == 0) {
+                char *end, *e2;
+                errno = 0;
+                unsigned long long br = strtoull(optarg + 6, &end, 10);
+                unsigned long long bc = *end == 'x' ? strtoull(end + 1, &e2, 10) : 0;
+                if (end == optarg + 6 || *end != 'x' || e2 == end + 1 || *e2 || errno ||
+                    optarg[6] == '-' || end[1] == '-' || br < 1 || bc < 1 || br > (1ull << 32) ||
+                    bc > (1ull << 32))
+                    return usage_error("--granularity=block:RxC needs R, C >= 1, not '%s'", optarg);
+                o->cfg.gran = GRAN_BLOCK;
+                o->cfg.block_r = br;
+                o->cfg.block_c = bc;
             } else
-                return usage_error("--granularity must be tensor, channel or group:G, not '%s'", optarg);
+                return usage_error("--granularity must be tensor, channel, group:G or block:RxC, not '%s'",
+                                   optarg);
             break;
         case OPT_AXIS:
             if (parse_long(optarg, 0, 15, &l) < 0)
                 return usage_error("--axis must be 0..15, not '%s'", optarg);
             o->cfg.axis = (int)l;
+            o->cfg.group_along_axis = 1;
+            break;
+        case OPT_SCALE_DTYPE:
+            if (strcmp(optarg, "fp16") == 0)
+                o->cfg.sdtype = SCALE_FP16;
+            else if (strcmp(optarg, "fp32") == 0)
+                o->cfg.sdtype = SCALE_FP32;
+            else if (strcmp(optarg, "bf16") == 0)
+                o->cfg.sdtype = SCALE_BF16;
+            else if (strcmp(optarg, "e8m0") == 0)
+                o->cfg.sdtype = SCALE_E8M0;
+            else
+                return usage_error("--scale-dtype must be fp16, fp32, bf16 or e8m0, not '%s'", optarg);
             break;
         case 'h':
             options_usage(stdout);
@@ -510,7 +541,8 @@ int options_parse(int argc, char **argv, cli_opts *o)
          * sweeps and figures work on the sorted tensor: one scale */
         return usage_error("--granularity=%s applies to --report only (the viewer, --sweep and "
                            "--export use one scale per tensor)",
-                           o->cfg.gran == GRAN_CHANNEL ? "channel" : "group:G");
+                           o->cfg.gran == GRAN_CHANNEL ? "channel" :
+                           o->cfg.gran == GRAN_BLOCK ? "block:RxC" : "group:G");
     }
     if (o->tour && !demo_kind && optind >= argc)
         demo_kind = "gaussian"; /* the tour's tensor (ui/teach.h) */

@@ -344,7 +344,7 @@ static const char csv_header[] =
     "file,name,dtype,shape,count,nonfinite,mean,std,min,max,absmax,kurtosis,"
     "scheme,bits,signed,normalize,alpha_mode,alpha,mse,sqnr_db,max_abs_err,clipped,"
     "entropy_bits,levels_used,levels_total,adds_mean,adds_worst,shifts_mean,relative_to_uniform,"
-    "gap_to_optimal_db,bpw,granularity\n";
+    "gap_to_optimal_db,bpw,granularity,scale_dtype\n";
 
 static void print_csv_tensor(const loader_file *f, const loader_tensor *lt, const prep_stats *st,
                              const cli_opts *o, const analyze_result *res, int nres,
@@ -383,7 +383,7 @@ static void print_csv_tensor(const loader_file *f, const loader_tensor *lt, cons
         printf("%s,%d,%s,%s,%s,", a->scheme, o->cfg.bits, o->cfg.is_signed ? "true" : "false",
                o->cfg.normalize ? "true" : "false", analyze_alpha_mode_name(o->cfg.amode));
         if (!a->ok) {
-            printf(",,,,,,,,,,,,,,%s\n", a->granularity ? a->granularity : "");
+            printf(",,,,,,,,,,,,,,%s,\n", a->granularity ? a->granularity : "");
             continue;
         }
         printf("%s,%s,%s,%s,%s,%s,%llu,%llu,%s,%s,%s,%s,", csvnum(b[6], 40, a->r.alpha),
@@ -393,8 +393,8 @@ static void print_csv_tensor(const loader_file *f, const loader_tensor *lt, cons
                (unsigned long long)a->r.levels_total, csvnum(b[12], 40, a->r.adds_mean),
                csvnum(b[1], 40, a->r.adds_worst < 0 ? NAN : a->r.adds_worst),
                csvnum(b[13], 40, a->r.shifts_mean), csvnum(b[0], 40, a->relative_to_uniform));
-        printf("%s,%s,%s\n", csvnum(b[2], 40, a->gap_to_optimal_db), csvnum(b[3], 40, a->bpw),
-               a->granularity ? a->granularity : "");
+        printf("%s,%s,%s,%s\n", csvnum(b[2], 40, a->gap_to_optimal_db), csvnum(b[3], 40, a->bpw),
+               a->granularity ? a->granularity : "", a->scale_dtype ? a->scale_dtype : "");
     }
 }
 
@@ -432,6 +432,7 @@ static json_t *json_tensor(const loader_file *f, const loader_tensor *lt, const 
             json_object_set_new(r, "gap_to_optimal_db", jnum(a->gap_to_optimal_db));
             json_object_set_new(r, "bpw", jnum(a->bpw));
             json_object_set_new(r, "granularity", json_string(a->granularity ? a->granularity : "tensor"));
+            json_object_set_new(r, "scale_dtype", a->scale_dtype ? json_string(a->scale_dtype) : json_null());
             json_object_set_new(r, "cost", json_pack("{s:o, s:o, s:o, s:o}",
                 "adds_mean", jnum(a->r.adds_mean),
                 "adds_worst", a->r.adds_worst < 0 ? json_null() : json_integer(a->r.adds_worst),
@@ -627,6 +628,47 @@ static void done_prep(prep *p, held *h)
     memset(h, 0, sizeof *h);
 }
 
+/* Per-group scales of a 2-byte type read in place (gq.h), beside the
+ * histogram engine's prep of the same view (codes counted, not sorted);
+ * 0 when the tensor has no raw view. */
+static int process_codes(pool *pl, titem *it)
+{
+    const cli_opts *o = pl->o;
+    loader_file *f = pl->s->files[it->file];
+    const loader_tensor *lt = &f->tensors[it->tensor];
+    loader_rawview rv;
+    pthread_mutex_lock(&pl->file_mu[it->file]);
+    int have = loader_raw(f, it->tensor, &rv) == 0;
+    analyze_cfg gcfg = o->cfg;
+    int have_alpha = 1;
+    if (have && gcfg.amode == ALPHA_FILE)
+        have_alpha = loader_sibling_alpha(f, it->tensor, &gcfg.alpha) == 0 && gcfg.alpha > 0;
+    pthread_mutex_unlock(&pl->file_mu[it->file]);
+    if (!have)
+        return 0;
+    util_err gerr = { { 0 } }, err = { { 0 } };
+    held hd;
+    prep *p = prepare_histogram(pl, it, &hd, &err);
+    if (!p || !hd.have_raw) {
+        if (p)
+            done_prep(p, &hd);
+        else
+            done_prep(NULL, &hd);
+        return 0;
+    }
+    analyze_result gres[OPTIONS_MAX_SCHEMES];
+    int ghandled[OPTIONS_MAX_SCHEMES] = { 0 };
+    group_codes cd = { hd.rv.data, session_code_values(lt->dtype, lt->big_endian),
+                       lt->dtype == DT_BF16 && !lt->big_endian };
+    group_tensor gt = { NULL, 0, lt->ndim, lt->shape, lt->count };
+    int gfail = 0;
+    if (have_alpha)
+        gfail = group_analyze_codes(&gt, &cd, &gcfg, o->schemes, o->nschemes, gres, ghandled,
+                                    &gerr) < 0;
+    process_prep(pl, it, p, 1, gres, ghandled, gfail ? gerr.msg : NULL, &hd);
+    return 1;
+}
+
 static void process(pool *pl, titem *it)
 {
     const cli_opts *o = pl->o;
@@ -660,6 +702,9 @@ static void process(pool *pl, titem *it)
             return;
         }
     }
+    if (group_needed(&o->cfg, o->schemes, o->nschemes) && dtype_size(lt->dtype) == 2 &&
+        dtype_fits_float(lt->dtype) && process_codes(pl, it))
+        return;
     pthread_mutex_lock(&pl->file_mu[it->file]);
     int as_double = !dtype_fits_float(lt->dtype);
     void *buf = session_read(f, it->tensor, as_double, &err);

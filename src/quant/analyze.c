@@ -56,8 +56,27 @@ const char *analyze_granularity_name(const analyze_cfg *cfg)
         snprintf(buf, sizeof buf, "channel:%d", cfg->axis);
         return buf;
     case GRAN_GROUP:
-        snprintf(buf, sizeof buf, "group:%llu", (unsigned long long)cfg->group);
+        if (cfg->group_along_axis)
+            snprintf(buf, sizeof buf, "group:%llu@%d", (unsigned long long)cfg->group, cfg->axis);
+        else
+            snprintf(buf, sizeof buf, "group:%llu", (unsigned long long)cfg->group);
         return buf;
+    case GRAN_BLOCK:
+        snprintf(buf, sizeof buf, "block:%llux%llu", (unsigned long long)cfg->block_r,
+                 (unsigned long long)cfg->block_c);
+        return buf;
+    }
+    return "?";
+}
+
+const char *analyze_scale_dtype_name(scale_dtype d)
+{
+    switch (d) {
+    case SCALE_DEFAULT: return "default";
+    case SCALE_FP32: return "fp32";
+    case SCALE_FP16: return "fp16";
+    case SCALE_BF16: return "bf16";
+    case SCALE_E8M0: return "e8m0";
     }
     return "?";
 }

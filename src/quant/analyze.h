@@ -26,7 +26,14 @@ typedef enum alpha_mode {
 
 /* --granularity: one alpha per tensor, per channel (slices along axis), or
  * per group of `group` consecutive values in C order (group.h). */
-typedef enum granularity { GRAN_TENSOR = 0, GRAN_CHANNEL, GRAN_GROUP } granularity;
+typedef enum granularity { GRAN_TENSOR = 0, GRAN_CHANNEL, GRAN_GROUP, GRAN_BLOCK } granularity;
+
+/* --scale-dtype: how a group's scale is stored (gq.h). DEFAULT: fp16, nf4
+ * fp32 (bitsandbytes' absmax); fixed formats use their own (mxfp4 e8m0,
+ * q4_0/q8_0 fp16). */
+typedef enum scale_dtype { SCALE_DEFAULT = 0, SCALE_FP32, SCALE_FP16, SCALE_BF16, SCALE_E8M0 } scale_dtype;
+
+const char *analyze_scale_dtype_name(scale_dtype d);
 
 const char *analyze_alpha_mode_name(alpha_mode m);
 
@@ -41,6 +48,11 @@ typedef struct analyze_cfg {
     granularity gran;      /* GRAN_TENSOR unless --granularity */
     uint64_t group;        /* G for GRAN_GROUP */
     int axis;              /* channel axis for GRAN_CHANNEL (default 0) */
+    int group_along_axis;  /* GRAN_GROUP: 0 (default) groups run along the
+                              axes after the first; 1: along cfg.axis (--axis) */
+    uint64_t block_r, block_c; /* GRAN_BLOCK: tiles of block_r x block_c */
+    scale_dtype sdtype;    /* --scale-dtype */
+    int nthreads;          /* group analysis threads; 0: util_ncpus() */
     int no_gap;            /* 1: leave gap_to_optimal_db NaN and skip its
                               Lloyd-Max fit (the viewer, per keypress) */
 } analyze_cfg;
@@ -59,9 +71,12 @@ typedef struct analyze_result {
     const char *granularity;   /* "tensor", "channel:K", "group:G" (static or
                                   from analyze_granularity_name) */
     uint64_t nscales;          /* scales (slices) the result uses */
+    const char *scale_dtype;   /* "fp16", "e8m0", ... for group/block scales;
+                                  NULL per tensor and per channel */
 } analyze_result;
 
-/* "tensor", "channel:K" or "group:G" (a static buffer per thread). */
+/* "tensor", "channel:K", "group:G", "group:G@K" (along axis K) or
+ * "block:RxC" (a static buffer per thread). */
 const char *analyze_granularity_name(const analyze_cfg *cfg);
 
 /* Bits per weight: bits plus the scales' storage: 16 bits per scale, +8 for

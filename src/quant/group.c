@@ -18,6 +18,7 @@
  */
 #include "config.h"
 #include "quant/group.h"
+#include "quant/gq.h"
 #include "quant/clip.h"
 #include "quant/lloyd.h"
 
@@ -59,6 +60,7 @@ typedef struct slicing {
 
 typedef struct pass {
     const group_tensor *t;
+    const group_codes *codes;
     const analyze_cfg *cfg;
     double m, s;           /* normalization */
     const slicing *sl;
@@ -76,6 +78,21 @@ typedef struct pass {
     void *stop_ctx;
     volatile int stopped;
 } pass;
+
+static double tval(const group_tensor *t, const group_codes *cd, uint64_t j)
+{
+    if (cd && cd->codes16) {
+        unsigned c = (unsigned)cd->codes16[2 * j] | (unsigned)cd->codes16[2 * j + 1] << 8;
+        if (cd->bf16) {
+            uint32_t b = (uint32_t)c << 16;
+            float f;
+            memcpy(&f, &b, sizeof f);
+            return f;
+        }
+        return cd->code_value[c];
+    }
+    return t->is_double ? ((const double *)t->vals)[j] : (double)((const float *)t->vals)[j];
+}
 
 /* ---- level sets ---------------------------------------------------------- */
 
@@ -142,14 +159,13 @@ static uint64_t slice_len(const slicing *sl, uint64_t s)
 
 /* Gather slice s as x = (w - m) / s, finite values only; returns n. With
  * raw (not NULL) also the raw w values. */
-static uint64_t gather(const group_tensor *t, const slicing *sl, uint64_t s, double m, double sd,
-                       double *x, double *raw)
+static uint64_t gather(const group_tensor *t, const group_codes *cd, const slicing *sl, uint64_t s,
+                       double m, double sd, double *x, double *raw)
 {
     uint64_t n = 0;
 #define PUT(IDX)                                                                  \
     do {                                                                          \
-        double w_ = t->is_double ? ((const double *)t->vals)[IDX]                 \
-                                 : (double)((const float *)t->vals)[IDX];         \
+        double w_ = tval(t, cd, IDX);                                             \
         if (isfinite(w_)) {                                                       \
             if (raw)                                                              \
                 raw[n] = w_;                                                      \
@@ -463,7 +479,7 @@ static void *pass_worker(void *arg)
         if (s0 >= s1)
             break;
         for (uint64_t s = s0; s < s1; s++) {
-            uint64_t n = gather(ps->t, sl, s, ps->m, ps->s, x, NULL);
+            uint64_t n = gather(ps->t, ps->codes, sl, s, ps->m, ps->s, x, NULL);
             if (ps->slice_n)
                 ps->slice_n[s] = n;
             if (n == 0)
@@ -653,7 +669,7 @@ int group_needed(const analyze_cfg *cfg, const char *const *schemes, int nscheme
 }
 
 /* mean and std (n - 1) of the finite values, in C order */
-static void tensor_moments(const group_tensor *t, uint64_t *nout, double *mean, double *sd)
+static void tensor_moments(const group_tensor *t, const group_codes *cd, uint64_t *nout, double *mean, double *sd)
 {
     uint64_t n = 0;
     dd sum = { 0, 0 };
@@ -661,7 +677,7 @@ static void tensor_moments(const group_tensor *t, uint64_t *nout, double *mean, 
         uint64_t e = i + 1024 < t->count ? i + 1024 : t->count;
         double s = 0;
         for (uint64_t j = i; j < e; j++) {
-            double w = t->is_double ? ((const double *)t->vals)[j] : (double)((const float *)t->vals)[j];
+            double w = tval(t, cd, j);
             if (isfinite(w)) {
                 s += w;
                 n++;
@@ -675,7 +691,7 @@ static void tensor_moments(const group_tensor *t, uint64_t *nout, double *mean, 
         uint64_t e = i + 1024 < t->count ? i + 1024 : t->count;
         double s = 0;
         for (uint64_t j = i; j < e; j++) {
-            double w = t->is_double ? ((const double *)t->vals)[j] : (double)((const float *)t->vals)[j];
+            double w = tval(t, cd, j);
             if (isfinite(w))
                 s += w - m;
         }
@@ -687,7 +703,7 @@ static void tensor_moments(const group_tensor *t, uint64_t *nout, double *mean, 
         uint64_t e = i + 1024 < t->count ? i + 1024 : t->count;
         double s = 0;
         for (uint64_t j = i; j < e; j++) {
-            double w = t->is_double ? ((const double *)t->vals)[j] : (double)((const float *)t->vals)[j];
+            double w = tval(t, cd, j);
             if (isfinite(w))
                 s += (w - m) * (w - m);
         }
@@ -698,15 +714,15 @@ static void tensor_moments(const group_tensor *t, uint64_t *nout, double *mean, 
     *sd = n > 1 ? sqrt(dd_to_d(q) / (double)(n - 1)) : 0;
 }
 
-static int norm_params(const group_tensor *t, const analyze_cfg *cfg, double *m, double *s,
-                       util_err *err)
+static int norm_params(const group_tensor *t, const group_codes *cd, const analyze_cfg *cfg,
+                       double *m, double *s, util_err *err)
 {
     *m = 0;
     *s = 1;
     if (!cfg->normalize)
         return 0;
     uint64_t n;
-    tensor_moments(t, &n, m, s);
+    tensor_moments(t, cd, &n, m, s);
     if (n < 2 || !(*s > 0) || !isfinite(*s)) {
         util_err_set(err, "cannot normalize: the standard deviation is %s",
                      n < 2 ? "undefined (fewer than 2 finite values)" : "0 (constant tensor)");
@@ -776,7 +792,8 @@ static const char *gran_name(const analyze_cfg *cfg, int mx)
 
 /* One pass over slicing sl for the schemes in gs (errors already set are
  * skipped), filling out[]. */
-static void do_pass(const group_tensor *t, const analyze_cfg *cfg, double m, double s,
+static void do_pass(const group_tensor *t, const group_codes *codes, const analyze_cfg *cfg,
+                    double m, double s,
                     const slicing *sl, gscheme *gs, int ngs, analyze_result *out,
                     double *uni_adds, pass *rec, int *halted)
 {
@@ -785,6 +802,7 @@ static void do_pass(const group_tensor *t, const analyze_cfg *cfg, double m, dou
     if (rec)
         ps = *rec;
     ps.t = t;
+    ps.codes = codes;
     ps.cfg = cfg;
     ps.m = m;
     ps.s = s;
@@ -842,8 +860,25 @@ static void result_init(analyze_result *o, const char *scheme)
     o->bpw = NAN;
 }
 
+static void job_add(gq_job **jobs, int *n, levelset ls, const scheme_def *d, analyze_result *out)
+{
+    *jobs = util_realloc(*jobs, (size_t)(*n + 1) * sizeof **jobs);
+    memset(&(*jobs)[*n], 0, sizeof **jobs);
+    (*jobs)[*n].ls = ls;
+    (*jobs)[*n].def = d;
+    (*jobs)[*n].out = out;
+    (*n)++;
+}
+
 int group_analyze(const group_tensor *t, const analyze_cfg *cfg, const char *const *schemes,
                   int nschemes, analyze_result *out, int *handled, util_err *err)
+{
+    return group_analyze_codes(t, NULL, cfg, schemes, nschemes, out, handled, err);
+}
+
+int group_analyze_codes(const group_tensor *t, const group_codes *codes, const analyze_cfg *cfg,
+                        const char *const *schemes, int nschemes, analyze_result *out,
+                        int *handled, util_err *err)
 {
     for (int i = 0; i < nschemes; i++)
         handled[i] = 0;
@@ -855,12 +890,15 @@ int group_analyze(const group_tensor *t, const analyze_cfg *cfg, const char *con
         return -1;
     }
     double m, s;
-    if (norm_params(t, cfg, &m, &s, err) < 0)
+    if (norm_params(t, codes, cfg, &m, &s, err) < 0)
         return -1;
-    /* schemes: requested slicing (gran != tensor, not MX) and MX blocks */
+    int streaming = cfg->gran == GRAN_GROUP || cfg->gran == GRAN_BLOCK;
+    /* schemes: the per-slice pass below (channels; groups for the alpha
+     * modes and codebooks the streaming engine does not do), the streaming
+     * engine (gq.h) and the fixed block formats (mxfp4, q4_0, q8_0) */
     gscheme *gs = util_calloc((size_t)nschemes + 1, sizeof *gs);
-    gscheme *gmx = util_calloc((size_t)nschemes + 1, sizeof *gmx);
-    int ngs = 0, nmx = 0, have_uni = 0;
+    gq_job *jobs = NULL, *fjobs = NULL;
+    int ngs = 0, nj = 0, nfj = 0, have_uni = 0;
     for (int i = 0; i < nschemes; i++) {
         const scheme_def *d = levels_find(schemes[i]);
         int mx = d && (d->flags & SCHEME_MX);
@@ -876,27 +914,50 @@ int group_analyze(const group_tensor *t, const analyze_cfg *cfg, const char *con
             continue;
         }
         out[i].scheme = ls.scheme;
-        gscheme *g = mx ? &gmx[nmx++] : &gs[ngs++];
+        if (mx) {
+            job_add(&fjobs, &nfj, ls, d, &out[i]);
+            continue;
+        }
+        if (strcmp(ls.scheme, "uniform") == 0)
+            have_uni = 1;
+        if (streaming && gq_handles(cfg, d)) {
+            job_add(&jobs, &nj, ls, d, &out[i]);
+            continue;
+        }
+        if (cfg->gran != GRAN_CHANNEL && (cfg->gran == GRAN_BLOCK || cfg->group_along_axis)) {
+            snprintf(out[i].err, sizeof out[i].err,
+                     "%s with --alpha=%s: only --granularity=channel or group:G along the rows "
+                     "(no --axis, no block:RxC)",
+                     ls.scheme, analyze_alpha_mode_name(cfg->amode));
+            levels_free(&ls);
+            continue;
+        }
+        gscheme *g = &gs[ngs++];
         g->out = i;
         g->ls = ls;
         g->def = d;
-        g->mx = mx;
+        g->mx = 0;
         g->data = d && (d->flags & SCHEME_DATA);
-        if (!mx && strcmp(ls.scheme, "uniform") == 0)
-            have_uni = 1;
     }
     double uni_adds = NAN;
-    if (ngs > 0) {
-        if (!have_uni) {
-            levelset ls;
-            util_err e = { { 0 } };
-            if (levels_build("uniform", cfg->bits, cfg->is_signed, &cfg->lprm, &ls, &e) == 0) {
+    int hidden_job = -1;
+    if (cfg->gran != GRAN_TENSOR && !have_uni && (ngs > 0 || nj > 0)) {
+        levelset ls;
+        util_err e = { { 0 } };
+        const scheme_def *ud = levels_find("uniform");
+        if (levels_build("uniform", cfg->bits, cfg->is_signed, &cfg->lprm, &ls, &e) == 0) {
+            if (streaming && gq_handles(cfg, ud)) {
+                hidden_job = nj;
+                job_add(&jobs, &nj, ls, ud, NULL);
+            } else {
                 gscheme *g = &gs[ngs++];
                 g->out = -1;
                 g->ls = ls;
-                g->def = levels_find("uniform");
+                g->def = ud;
             }
         }
+    }
+    if (ngs > 0) {
         slicing sl;
         char msg[UTIL_ERRLEN];
         if (make_slicing(t, cfg->gran, cfg->group, cfg->axis, 0, &sl, msg, sizeof msg) < 0) {
@@ -904,19 +965,27 @@ int group_analyze(const group_tensor *t, const analyze_cfg *cfg, const char *con
                 if (gs[k].out >= 0)
                     snprintf(out[gs[k].out].err, sizeof out[gs[k].out].err, "%s", msg);
         } else
-            do_pass(t, cfg, m, s, &sl, gs, ngs, out, &uni_adds, NULL, NULL);
+            do_pass(t, codes, cfg, m, s, &sl, gs, ngs, out, &uni_adds, NULL, NULL);
         for (int k = 0; k < ngs; k++)
             if (gs[k].out >= 0 && out[gs[k].out].ok && strcmp(out[gs[k].out].scheme, "uniform") == 0)
                 uni_adds = out[gs[k].out].r.adds_mean;
     }
-    if (nmx > 0) {
-        slicing sl;
+    if (nj > 0) {
         char msg[UTIL_ERRLEN];
-        if (make_slicing(t, GRAN_GROUP, 32, 0, 1, &sl, msg, sizeof msg) < 0) {
-            for (int k = 0; k < nmx; k++)
-                snprintf(out[gmx[k].out].err, sizeof out[gmx[k].out].err, "%s", msg);
+        if (gq_run(t, codes, cfg, 0, m, s, jobs, nj, msg, sizeof msg) < 0) {
+            for (int k = 0; k < nj; k++)
+                if (jobs[k].out)
+                    snprintf(jobs[k].out->err, sizeof jobs[k].out->err, "%s", msg);
         } else
-            do_pass(t, cfg, m, s, &sl, gmx, nmx, out, NULL, NULL, NULL);
+            for (int k = 0; k < nj; k++)
+                if (k == hidden_job || (jobs[k].out && strcmp(jobs[k].ls.scheme, "uniform") == 0))
+                    uni_adds = jobs[k].adds_mean;
+    }
+    if (nfj > 0) {
+        char msg[UTIL_ERRLEN];
+        if (gq_run(t, codes, cfg, 1, m, s, fjobs, nfj, msg, sizeof msg) < 0)
+            for (int k = 0; k < nfj; k++)
+                snprintf(fjobs[k].out->err, sizeof fjobs[k].out->err, "%s", msg);
     }
     if (cfg->gran != GRAN_TENSOR)
         for (int i = 0; i < nschemes; i++)
@@ -924,10 +993,13 @@ int group_analyze(const group_tensor *t, const analyze_cfg *cfg, const char *con
                 out[i].relative_to_uniform = uni_adds > 0 ? out[i].r.adds_mean / uni_adds : NAN;
     for (int k = 0; k < ngs; k++)
         gs_free(&gs[k]);
-    for (int k = 0; k < nmx; k++)
-        gs_free(&gmx[k]);
+    for (int k = 0; k < nj; k++)
+        levels_free(&jobs[k].ls);
+    for (int k = 0; k < nfj; k++)
+        levels_free(&fjobs[k].ls);
     free(gs);
-    free(gmx);
+    free(jobs);
+    free(fjobs);
     return 0;
 }
 
@@ -976,7 +1048,7 @@ group_chan_stat *group_channel_stats(const group_tensor *t, const char *scheme,
         return NULL;
     }
     double m, s;
-    if (norm_params(t, &c, &m, &s, err) < 0)
+    if (norm_params(t, NULL, &c, &m, &s, err) < 0)
         return NULL;
     gscheme g;
     memset(&g, 0, sizeof g);
@@ -1005,7 +1077,7 @@ group_chan_stat *group_channel_stats(const group_tensor *t, const char *scheme,
     rec.stop = stop;
     rec.stop_ctx = ctx;
     int halted = 0;
-    do_pass(t, &c, m, s, &sl, &g, 1, &r, NULL, &rec, &halted);
+    do_pass(t, NULL, &c, m, s, &sl, &g, 1, &r, NULL, &rec, &halted);
     if (halted) {
         util_err_set(err, "stopped");
         if (stopped)
@@ -1020,7 +1092,7 @@ group_chan_stat *group_channel_stats(const group_tensor *t, const char *scheme,
         double *x = util_mallocarray(sl.maxlen ? sl.maxlen : 1, sizeof *x);
         double *w = util_mallocarray(sl.maxlen ? sl.maxlen : 1, sizeof *w);
         for (uint64_t ch = 0; ch < sl.nslices; ch++) {
-            uint64_t n = gather(t, &sl, ch, 0, 1, x, w);
+            uint64_t n = gather(t, NULL, &sl, ch, 0, 1, x, w);
             group_chan_stat *q = &st[ch];
             q->n = n;
             q->alpha = n ? rec.slice_alpha[ch] : NAN;

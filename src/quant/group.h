@@ -68,6 +68,16 @@ typedef struct group_tensor {
     uint64_t count;
 } group_tensor;
 
+/* A 2-byte type read in place (group_analyze_codes; t->vals unused): code
+ * i is codes16[2i] | codes16[2i+1] << 8 and its value code_value[code]
+ * (65536 entries); bf16: the codes are little-endian bfloat16, whose value
+ * is the float with bits code << 16 (code_value may be NULL). */
+typedef struct group_codes {
+    const unsigned char *codes16;
+    const float *code_value;
+    int bf16;
+} group_codes;
+
 /* Whether group_analyze has work for this setting (granularity other than
  * tensor, or an MX scheme among schemes). */
 int group_needed(const analyze_cfg *cfg, const char *const *schemes, int nschemes);
@@ -82,6 +92,10 @@ int group_needed(const analyze_cfg *cfg, const char *const *schemes, int nscheme
  * a tensor without spread). */
 int group_analyze(const group_tensor *t, const analyze_cfg *cfg, const char *const *schemes,
                   int nschemes, analyze_result *out, int *handled, util_err *err);
+/* The same with the values as 2-byte codes (codes may be NULL: t->vals). */
+int group_analyze_codes(const group_tensor *t, const group_codes *codes, const analyze_cfg *cfg,
+                        const char *const *schemes, int nschemes, analyze_result *out,
+                        int *handled, util_err *err);
 
 /* After the tensor is prepared: gap_to_optimal_db of the handled results
  * (against the whole tensor's Lloyd-Max quantizer with as many levels, so

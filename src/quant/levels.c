@@ -242,6 +242,8 @@ const scheme_def *const levels_schemes[] = {
     &scheme_fp8_e4m3,
     &scheme_fp8_e5m2,
     &scheme_mxfp4,
+    &scheme_q4_0,
+    &scheme_q8_0,
     &scheme_log2_sqrt2,
     &scheme_lloyd_max,
     &scheme_custom,

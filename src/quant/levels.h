@@ -40,7 +40,8 @@ enum {
     SCHEME_ARG = 1,        /* written NAME:ARG (custom:FILE) */
     SCHEME_DATA = 2,       /* levels depend on the tensor (lloyd-max): the
                               table's build() gives a data-free stand-in */
-    SCHEME_MX = 4,         /* OCP MX block scaling (mxfp4): fixed groups, E8M0 scales */
+    SCHEME_MX = 4,         /* a fixed block format with its own scales (mxfp4,
+                              q4_0, q8_0): gq.h */
 };
 
 typedef struct scheme_def {

@@ -367,6 +367,46 @@ static int build_custom(int bits, int is_signed, const levels_params *prm, level
     return 0;
 }
 
+/* ---- llama.cpp block formats ---------------------------------------------- */
+
+/* Q4_0: codes q = 0..15 meaning (q - 8) d, normalized by 8: (q - 8) / 8
+ * (-1 .. 7/8, not symmetric); -b 4. */
+static int build_q4_0(int bits, int is_signed, const levels_params *prm, levelset *out,
+                      util_err *err)
+{
+    (void)bits;
+    (void)prm;
+    if (!is_signed) {
+        util_err_set(err, "q4_0: a signed format (no --unsigned)");
+        return -1;
+    }
+    levels_alloc(out, "q4_0", 4, 1, 16);
+    for (int q = 0; q < 16; q++) {
+        out->v[q] = (double)(q - 8) / 8.0;
+        out->terms[q] = levels_popcount_dyadic(fabs((double)(q - 8)));
+    }
+    return 0;
+}
+
+/* Q8_0: codes -127..127 (q d), normalized by 127; -b 8. */
+static int build_q8_0(int bits, int is_signed, const levels_params *prm, levelset *out,
+                      util_err *err)
+{
+    (void)bits;
+    (void)prm;
+    if (!is_signed) {
+        util_err_set(err, "q8_0: a signed format (no --unsigned)");
+        return -1;
+    }
+    double mag[128];
+    int cost[128];
+    for (int j = 0; j < 128; j++) {
+        mag[j] = (double)j;
+        cost[j] = levels_popcount_dyadic((double)j);
+    }
+    return levels_finish("q8_0", 8, 1, mag, cost, 128, out);
+}
+
 /* ---- the table entries ------------------------------------------------------ */
 
 const scheme_def scheme_int_asym = {
@@ -393,6 +433,14 @@ const scheme_def scheme_fp8_e5m2 = {
 const scheme_def scheme_mxfp4 = {
     "mxfp4", "OCP MXFP4: blocks of 32 E2M1 values sharing an E8M0 scale", 4, 4, build_mxfp4,
     SCHEME_MX,
+};
+const scheme_def scheme_q4_0 = {
+    "q4_0", "llama.cpp Q4_0: blocks of 32, d = max / -8, fp16 d", 4, 4, build_q4_0,
+    SCHEME_MX,
+};
+const scheme_def scheme_q8_0 = {
+    "q8_0", "llama.cpp Q8_0: blocks of 32, d = amax / 127, fp16 d", 8, 8,
+    build_q8_0, SCHEME_MX,
 };
 const scheme_def scheme_log2_sqrt2 = {
     "log2-sqrt2", "logarithmic levels sqrt(2)^-j and 0 (Miyashita et al. 2016)", 2, 8,

@@ -53,6 +53,14 @@ static const teach_text texts[] = {
       "blocks of 32 values share a scale 2^(floor(log2 amax) - 2) (E8M0); each value E2M1",
       "The scale follows each block's range, so outliers only hurt their own block "
       "(4.25 bits/weight). Per-block numbers are in --report; the viewer has one scale per tensor." },
+    { "q4_0",
+      "llama.cpp Q4_0: blocks of 32, d = max / -8 (fp16), codes (q - 8) d, q = 0..15",
+      "A scale per 32 values, the block's largest value hit exactly; 4.5 bits/weight. "
+      "Per-block numbers are in --report; the viewer has one scale per tensor." },
+    { "q8_0",
+      "llama.cpp Q8_0: blocks of 32, d = amax / 127 (fp16), codes q d, q = -127..127",
+      "Eight bits and a scale per 32 values (8.5 bits/weight): close to lossless. "
+      "Per-block numbers are in --report." },
     { "log2-sqrt2",
       "levels 0 and alpha * sqrt(2)^-j: logarithmic with base sqrt(2)",
       "Logarithmic like PoT but twice as dense: each step 1.41x the last; "

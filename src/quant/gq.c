@@ -1,0 +1,1207 @@
+/*
+ * gq.c - group-wise quantization in one streaming pass (gq.h).
+ *
+ * Exact per-group MSE-optimal alpha (opt_alpha). For values x_i and a
+ * level set v (max |v| = 1), SSE(alpha) = sum_i (x_i - alpha v_k(i))^2
+ * with k(i) the level nearest to x_i / alpha. Between the alphas where
+ * some x_i / alpha crosses a decision boundary b_j (alpha = x_i / b_j,
+ * only boundaries of x_i's sign) the assignment is fixed and
+ *   SSE(alpha) = S2 - 2 alpha B + alpha^2 C,  B = sum x_i v_k(i),
+ *   C = sum v_k(i)^2,
+ * a quadratic whose minimum on the piece is B / C clamped to it. As alpha
+ * falls every crossing moves a value to a level farther from zero on its
+ * side, so B and C only grow: each crossing adds dB = |x| (|v'| - |v|)
+ * > 0 and dC = v'^2 - v^2 > 0. Every local minimum of SSE lies inside a
+ * piece (SSE is a sum of minima of quadratics: its kinks are concave) or
+ * at alpha = max|x|.
+ *
+ * The walk. Start at alpha = max|x| (U = SSE there). The clipping error
+ * CL(alpha) = sum_{|x| > alpha} (|x| - alpha)^2 is a lower bound of SSE
+ * (no level exceeds 1) that grows as alpha falls, so alpha below the
+ * alpha_stop where CL = U cannot win: alpha_stop is solved exactly from the
+ * largest |x| (sorted; CL is quadratic between them). Only the crossings
+ * in (alpha_stop, max|x|] are generated, each into one of NB buckets of
+ * equal width. A prefix over the buckets gives B and C at every bucket
+ * edge (an exact SSE there: an upper bound) and, since B and C are
+ * monotone, a lower bound per bucket: S2 + min over the bucket of
+ * alpha^2 C(top) - 2 alpha B(bottom). Only buckets whose lower bound is
+ * below the best SSE found are walked exactly: their crossings sorted,
+ * every piece's clamped B / C tried. The result is the global optimum
+ * (ties: the largest alpha).
+ */
+#include "config.h"
+#include "quant/gq.h"
+#include "quant/schemes.h"
+
+#include <float.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NB 64              /* buckets of the mse walk */
+#define FMAX(a, b) ((a) > (b) ? (a) : (b))
+#define UNIT_VALUES 32768  /* values per unit of work (fixed: determinism) */
+
+/* ---- scales ------------------------------------------------------------------ */
+
+/* s > 0 to p significant bits, exponent >= emin (subnormals), RNE,
+ * saturating at maxv. */
+static double round_bits(double s, int p, int emin, double maxv)
+{
+    int e;
+    frexp(s, &e);              /* s = f 2^e, f in [0.5, 1) */
+    int E = e - 1;             /* exponent of the leading bit */
+    if (E < emin)
+        E = emin;
+    double q = ldexp(1.0, E - (p - 1));
+    double r = nearbyint(s / q) * q;
+    return r > maxv ? maxv : r;
+}
+
+double gq_round_scale(double s, scale_dtype d)
+{
+    if (!(s > 0))
+        return 0;
+    if (isinf(s))
+        s = DBL_MAX;
+    switch (d) {
+    case SCALE_FP32: {
+        double r = round_bits(s, 24, -126, FLT_MAX);
+        return r;
+    }
+    case SCALE_BF16:
+        return round_bits(s, 8, -126, 0x1.fep127);
+    case SCALE_E8M0: {
+        int e;
+        double f = frexp(s, &e);
+        int x = f == 0.5 ? e - 1 : e;
+        if (x < -127)
+            x = -127;
+        if (x > 127)
+            x = 127;
+        return ldexp(1.0, x);
+    }
+    case SCALE_DEFAULT:
+    case SCALE_FP16:
+        break;
+    }
+    return round_bits(s, 11, -14, 65504.0);
+}
+
+int gq_scale_bits(scale_dtype d)
+{
+    switch (d) {
+    case SCALE_FP32: return 32;
+    case SCALE_E8M0: return 8;
+    default: return 16;
+    }
+}
+
+/* round to float32 (RNE) keeping the sign: the formats' fp32 arithmetic */
+static inline float f16_round(float d)
+{
+    double a = fabs((double)d);
+    double r = gq_round_scale(a, SCALE_FP16);
+    return (float)(d < 0 ? -r : r);
+}
+
+/* ---- schemes ------------------------------------------------------------------ */
+
+typedef enum gkind { GK_GENERIC, GK_UNIFORM, GK_INTASYM, GK_NF4, GK_MXFP4, GK_Q4_0, GK_Q8_0 } gkind;
+
+/* one side of a level set for the mse walk: the levels a value of that
+ * sign can take, as magnitudes ascending in "side coordinates" (+: v,
+ * -: -v reversed), with their L - 1 midpoints */
+#define SIDE_LUT 256
+typedef struct side {
+    size_t L;
+    double *lv, *md;
+    double *dlv, *dl2;     /* per boundary j: lv[j+1] - lv[j], lv[j+1]^2 - lv[j]^2 */
+    double *imd;           /* 1 / md[j] (md[j] > 0), else 0 */
+    uint16_t lut[SIDE_LUT + 1];  /* midpoints certainly below u = c / SIDE_LUT */
+} side;
+
+typedef struct gsch {
+    gq_job *job;
+    gkind kind;
+    size_t L;
+    const double *v;
+    double natmax;
+    double *nat, *mid;     /* natural units: L levels, L - 1 midpoints */
+    uint32_t *lut;
+    int nlut;
+    double lut_lo, lut_inv;
+    long qmin, qmax;       /* uniform integer codes */
+    size_t zero_idx;       /* the level nearest 0 */
+    scale_dtype sd;
+    int maxq;              /* int-asym: 2^b - 1 */
+    side sp, sn;
+    float nf4thr[15];
+} gsch;
+
+static double natmax_of(const levelset *ls)
+{
+    const char *n = ls->scheme;
+    if (strcmp(n, "uniform") == 0)
+        return ls->is_signed ? (double)((ls->n - 1) / 2) : (double)(ls->n - 1);
+    if (strcmp(n, "fp4-e2m1") == 0 || strcmp(n, "mxfp4") == 0)
+        return 6;
+    if (strcmp(n, "fp6-e2m3") == 0)
+        return 7.5;
+    if (strcmp(n, "fp6-e3m2") == 0)
+        return 28;
+    if (strcmp(n, "fp8-e4m3") == 0)
+        return 448;
+    if (strcmp(n, "fp8-e5m2") == 0)
+        return 57344;
+    return 1;
+}
+
+static void side_build(side *sd, const double *v, size_t L, int neg)
+{
+    sd->L = L;
+    sd->lv = util_mallocarray(L, sizeof *sd->lv);
+    sd->md = util_mallocarray(L > 1 ? L - 1 : 1, sizeof *sd->md);
+    for (size_t k = 0; k < L; k++)
+        sd->lv[k] = neg ? -v[L - 1 - k] : v[k];
+    for (size_t k = 0; k + 1 < L; k++)
+        sd->md[k] = 0.5 * (sd->lv[k] + sd->lv[k + 1]);
+    sd->dlv = util_mallocarray(L, sizeof *sd->dlv);
+    sd->dl2 = util_mallocarray(L, sizeof *sd->dl2);
+    sd->imd = util_mallocarray(L, sizeof *sd->imd);
+    for (size_t k = 0; k + 1 < L; k++) {
+        sd->dlv[k] = sd->lv[k + 1] - sd->lv[k];
+        sd->dl2[k] = sd->lv[k + 1] * sd->lv[k + 1] - sd->lv[k] * sd->lv[k];
+        sd->imd[k] = sd->md[k] > 0 ? 1 / sd->md[k] : 0;
+    }
+    size_t k = 0;
+    for (int c = 0; c <= SIDE_LUT; c++) {
+        double start = ((double)c - 0.01) / SIDE_LUT;
+        while (k + 1 < L && sd->md[k] < start)
+            k++;
+        sd->lut[c] = (uint16_t)(k < 65535 ? k : 65535);
+    }
+}
+
+static void side_free(side *sd)
+{
+    free(sd->lv);
+    free(sd->md);
+    free(sd->dlv);
+    free(sd->dl2);
+    free(sd->imd);
+}
+
+static void gsch_init(gsch *g, gq_job *job, const analyze_cfg *cfg)
+{
+    memset(g, 0, sizeof *g);
+    g->job = job;
+    const levelset *ls = &job->ls;
+    const char *n = ls->scheme;
+    g->L = ls->n;
+    g->v = ls->v;
+    g->natmax = natmax_of(ls);
+    g->sd = cfg->sdtype != SCALE_DEFAULT ? cfg->sdtype
+                                         : strcmp(n, "nf4") == 0 ? SCALE_FP32 : SCALE_FP16;
+    if (strcmp(n, "mxfp4") == 0) {
+        g->kind = GK_MXFP4;
+        g->sd = SCALE_E8M0;
+    } else if (strcmp(n, "q4_0") == 0) {
+        g->kind = GK_Q4_0;
+        g->sd = SCALE_FP16;
+    } else if (strcmp(n, "q8_0") == 0) {
+        g->kind = GK_Q8_0;
+        g->sd = SCALE_FP16;
+    } else if (ls->asym)
+        g->kind = GK_INTASYM;
+    else if (strcmp(n, "nf4") == 0 && cfg->amode == ALPHA_MAX)
+        g->kind = GK_NF4;
+    else if (strcmp(n, "uniform") == 0)
+        g->kind = GK_UNIFORM;
+    else
+        g->kind = GK_GENERIC;
+    g->maxq = (int)ls->n - 1;
+    size_t L = g->L;
+    g->nat = util_mallocarray(L, sizeof *g->nat);
+    g->mid = util_mallocarray(L > 1 ? L - 1 : 1, sizeof *g->mid);
+    for (size_t k = 0; k < L; k++) {
+        double w = ls->v[k] * g->natmax;
+        if (g->natmax != 1)        /* integers and dyadic minifloat values */
+            w = ldexp(nearbyint(ldexp(w, 24)), -24);
+        g->nat[k] = w;
+    }
+    for (size_t k = 0; k + 1 < L; k++)
+        g->mid[k] = 0.5 * (g->nat[k] + g->nat[k + 1]);
+    g->qmin = (long)g->nat[0];
+    g->qmax = (long)g->nat[L - 1];
+    size_t z = 0;
+    for (size_t k = 1; k < L; k++)
+        if (fabs(g->nat[k]) < fabs(g->nat[z]))
+            z = k;
+    g->zero_idx = z;
+    /* lookup table over [nat[0], nat[L-1]]: lut[c] counts the midpoints
+     * certainly below cell c's start */
+    g->nlut = L <= 16 ? 64 : 4096;
+    g->lut = util_mallocarray((size_t)g->nlut + 1, sizeof *g->lut);
+    double span = g->nat[L - 1] - g->nat[0];
+    double w = span > 0 ? span / g->nlut : 1;
+    g->lut_lo = g->nat[0];
+    g->lut_inv = 1 / w;
+    size_t k = 0;
+    for (int c = 0; c <= g->nlut; c++) {
+        double start = g->lut_lo + ((double)c - 0.01) * w;
+        while (k + 1 < L && g->mid[k] < start)
+            k++;
+        g->lut[c] = (uint32_t)k;
+    }
+    side_build(&g->sp, ls->v, L, 0);
+    side_build(&g->sn, ls->v, L, 1);
+    if (g->kind == GK_NF4)
+        for (int j = 0; j < 15; j++)
+            g->nf4thr[j] = (float)(0.5 * (schemes_nf4_values[j] + schemes_nf4_values[j + 1]));
+}
+
+static void gsch_free(gsch *g)
+{
+    free(g->nat);
+    free(g->mid);
+    free(g->lut);
+    side_free(&g->sp);
+    side_free(&g->sn);
+}
+
+/* index of the level nearest to t (natural units), ties to the lower */
+static inline size_t find_level(const gsch *g, double t)
+{
+    double f = (t - g->lut_lo) * g->lut_inv;
+    long c = f <= 0 ? 0 : f >= g->nlut ? g->nlut - 1 : (long)f;
+    size_t k = g->lut[c], hi = g->lut[c + 1] + 1;
+    if (hi > g->L - 1)
+        hi = g->L - 1;
+    if (hi > k + 8) {
+        while (k < hi) {
+            size_t md = (k + hi) / 2;
+            if (g->mid[md] < t)
+                k = md + 1;
+            else
+                hi = md;
+        }
+        return k;
+    }
+    while (k + 1 < g->L && t > g->mid[k])
+        k++;
+    return k;
+}
+
+int gq_handles(const analyze_cfg *cfg, const scheme_def *d)
+{
+    if (d && (d->flags & SCHEME_MX))
+        return 1;
+    if (d && (d->flags & SCHEME_DATA))
+        return 0;
+    switch (cfg->amode) {
+    case ALPHA_MAX:
+    case ALPHA_VALUE:
+    case ALPHA_FILE:
+    case ALPHA_MSE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* ---- exact per-group optimum ------------------------------------------------ */
+
+typedef struct ev {
+    double a, dB, dC;
+} ev;
+
+typedef struct ws {
+    double *x;             /* gathered group */
+    double *mag;           /* |x| */
+    unsigned char *sg;     /* 1: negative side */
+    uint32_t *k0;
+    double *top, *P1, *P2; /* magnitudes above the cut, descending, prefix sums */
+    size_t ntop;
+    double S2;             /* of the group (group_prep) */
+    ev *e, *e2;
+    int *eb;
+    size_t ecap;
+    size_t cap;
+} ws;
+
+static void ws_init(ws *w, size_t cap)
+{
+    memset(w, 0, sizeof *w);
+    if (cap < 1)
+        cap = 1;
+    w->cap = cap;
+    w->x = util_mallocarray(cap, sizeof *w->x);
+    w->mag = util_mallocarray(cap, sizeof *w->mag);
+    w->sg = util_mallocarray(cap, 1);
+    w->k0 = util_mallocarray(cap, sizeof *w->k0);
+    w->top = util_mallocarray(cap, sizeof *w->top);
+    w->P1 = util_mallocarray(cap + 1, sizeof *w->P1);
+    w->P2 = util_mallocarray(cap + 1, sizeof *w->P2);
+    w->ecap = 4 * cap + 64;
+    w->e = util_mallocarray(w->ecap, sizeof *w->e);
+    w->e2 = util_mallocarray(w->ecap, sizeof *w->e2);
+    w->eb = util_mallocarray(w->ecap, sizeof *w->eb);
+}
+
+static void ws_free(ws *w)
+{
+    free(w->x);
+    free(w->mag);
+    free(w->sg);
+    free(w->k0);
+    free(w->top);
+    free(w->P1);
+    free(w->P2);
+    free(w->e);
+    free(w->e2);
+    free(w->eb);
+}
+
+static void ev_grow(ws *w)
+{
+    w->ecap *= 2;
+    w->e = util_realloc(w->e, w->ecap * sizeof *w->e);
+    w->e2 = util_realloc(w->e2, w->ecap * sizeof *w->e2);
+    w->eb = util_realloc(w->eb, w->ecap * sizeof *w->eb);
+}
+
+/* magnitudes above cut, sorted descending, with prefix sums */
+static void top_build(ws *w, size_t n, double cut)
+{
+    size_t t = 0;
+    for (size_t i = 0; i < n; i++)
+        if (w->mag[i] > cut) {
+            double a = w->mag[i];
+            size_t j = t++;
+            while (j > 0 && w->top[j - 1] < a) {
+                w->top[j] = w->top[j - 1];
+                j--;
+            }
+            w->top[j] = a;
+        }
+    w->ntop = t;
+    w->P1[0] = w->P2[0] = 0;
+    for (size_t i = 0; i < t; i++) {
+        w->P1[i + 1] = w->P1[i] + w->top[i];
+        w->P2[i + 1] = w->P2[i] + w->top[i] * w->top[i];
+    }
+}
+
+/* The largest alpha >= floor with CL(alpha) >= U from the top list (all
+ * values above floor); -1 when CL(floor) < U. */
+static double clip_stop(const ws *w, double U, double floor_)
+{
+    for (size_t k = 1; k <= w->ntop; k++) {
+        double hi = w->top[k - 1], lo = k < w->ntop ? w->top[k] : floor_;
+        double kk = (double)k, P1 = w->P1[k], P2 = w->P2[k];
+        double cl_lo = kk * lo * lo - 2 * lo * P1 + P2;
+        if (cl_lo < U)
+            continue;
+        /* root of k a^2 - 2 a P1 + P2 = U in [lo, hi] (the one below P1/k) */
+        double disc = P1 * P1 - kk * (P2 - U);
+        double a = disc > 0 ? (P1 - sqrt(disc)) / kk : P1 / kk;
+        if (a > hi)
+            a = hi;
+        if (a < lo)
+            a = lo;
+        /* stay on the safe side of rounding: CL(a) >= U */
+        while (a > lo && kk * a * a - 2 * a * P1 + P2 < U)
+            a = nextafter(a, lo) - (a - lo) * 1e-12;
+        return a < lo ? lo : a;
+    }
+    return -1;
+}
+
+static inline void piece_min(double B, double C, double lo, double hi, double S2, double *best,
+                             double *balpha)
+{
+    double a = C > 0 ? B / C : hi;
+    if (a > hi)
+        a = hi;
+    if (a < lo)
+        a = lo;
+    double f = S2 - 2 * a * B + a * a * C;
+    if (f < *best || (f == *best && a > *balpha)) {
+        *best = f;
+        *balpha = a;
+    }
+}
+
+/* Per group, shared by the schemes: |x|, signs, S2, max|x|, the largest
+ * magnitudes sorted (clip bound). Returns amax. */
+static double group_prep(ws *w, size_t n, double *S2o)
+{
+    double S2 = 0, amax = 0;
+    for (size_t i = 0; i < n; i++) {
+        double x = w->x[i];
+        double a = fabs(x);
+        w->mag[i] = a;
+        w->sg[i] = x < 0;
+        S2 += x * x;
+        amax = a > amax ? a : amax;
+    }
+    *S2o = S2;
+    if (amax > 0)
+        top_build(w, n, 0.5 * amax);
+    return amax;
+}
+
+/* The exact optimum for one scheme's sides over the group in w (after
+ * group_prep). */
+static double opt_core2(const side *sp, const side *sn, ws *w, size_t n, double S2, double amax)
+{
+    if (!(amax > 0))
+        return 0;
+    /* the assignment at amax */
+    double B = 0, C = 0, inva = 1 / amax;
+    for (size_t i = 0; i < n; i++) {
+        const side *sd = w->sg[i] ? sn : sp;
+        double u = w->mag[i] * inva;
+        long c = (long)(u * SIDE_LUT);
+        c = c < 0 ? 0 : c > SIDE_LUT ? SIDE_LUT : c;
+        size_t k = sd->lut[c];
+        while (k + 1 < sd->L && sd->md[k] < u)
+            k++;
+        w->k0[i] = (uint32_t)k;
+        B += w->mag[i] * sd->lv[k];
+        C += sd->lv[k] * sd->lv[k];
+    }
+    double best = S2 - 2 * amax * B + amax * amax * C, balpha = amax;
+    if (best < 0)
+        best = 0;
+    /* alpha_stop from the clipping bound (the top list is shared) */
+    double as = clip_stop(w, best, 0.5 * amax);
+    if (as < 0) {
+        top_build(w, n, -1);
+        as = clip_stop(w, best, 0);
+        top_build(w, n, 0.5 * amax);
+        if (as < 0)
+            as = 0;
+    }
+    if (!(as < amax))
+        return balpha;
+    /* crossings in (as, amax], bucketed by alpha (a radix pass before the
+     * walk sorts each bucket) */
+    size_t ne = 0;
+    double invW = NB / (amax - as);
+    int bn[NB + 1];
+    memset(bn, 0, sizeof bn);
+    for (size_t i = 0; i < n; i++) {
+        double a = w->mag[i];
+        if (a == 0)
+            continue;
+        const side *sd = w->sg[i] ? sn : sp;
+        for (size_t j = w->k0[i]; j + 1 < sd->L; j++) {
+            if (!(sd->md[j] * as < a))
+                break;
+            double ae = a * sd->imd[j];
+            if (ne == w->ecap)
+                ev_grow(w);
+            long b = (long)((amax - ae) * invW);
+            b = b < 0 ? 0 : b >= NB ? NB - 1 : b;
+            w->e[ne].a = ae;
+            w->e[ne].dB = a * sd->dlv[j];
+            w->e[ne].dC = sd->dl2[j];
+            w->eb[ne] = (int)b;
+            bn[b + 1]++;
+            ne++;
+        }
+    }
+    for (int b = 0; b < NB; b++)
+        bn[b + 1] += bn[b];
+    {
+        int pos[NB];
+        memcpy(pos, bn, sizeof pos);
+        for (size_t i = 0; i < ne; i++)
+            w->e2[pos[w->eb[i]]++] = w->e[i];
+    }
+    /* the walk down from amax: every piece's clamped B / C */
+    double cur = amax;
+    for (int b = 0; b < NB; b++) {
+        ev *e = w->e2 + bn[b];
+        int m = bn[b + 1] - bn[b];
+        for (int i = 1; i < m; i++) {       /* descending alpha */
+            ev t = e[i];
+            int j = i;
+            while (j > 0 && e[j - 1].a < t.a) {
+                e[j] = e[j - 1];
+                j--;
+            }
+            e[j] = t;
+        }
+        for (int i = 0; i < m; i++) {
+            double ae = e[i].a;
+            if (ae > cur)
+                ae = cur;
+            if (ae < as)
+                ae = as;
+            piece_min(B, C, ae, cur, S2, &best, &balpha);
+            B += e[i].dB;
+            C += e[i].dC;
+            cur = ae;
+        }
+    }
+    piece_min(B, C, as, cur, S2, &best, &balpha);
+    return balpha;
+}
+
+static double opt_core(const side *sp, const side *sn, ws *w, size_t n, double *sse_out)
+{
+    double S2;
+    double amax = group_prep(w, n, &S2);
+    (void)sse_out;
+    return opt_core2(sp, sn, w, n, S2, amax);
+}
+
+double gq_opt_alpha(const levelset *ls, const double *x, size_t n, double *sse)
+{
+    side sp, sn;
+    side_build(&sp, ls->v, ls->n, 0);
+    side_build(&sn, ls->v, ls->n, 1);
+    ws w;
+    ws_init(&w, n);
+    memcpy(w.x, x, n * sizeof *x);
+    double a = opt_core(&sp, &sn, &w, n, NULL);
+    if (sse) {
+        /* the sse at a summed directly (the walk's S2 - 2aB + a^2C cancels) */
+        double s2 = 0;
+        for (size_t i = 0; i < n; i++) {
+            const side *sd = x[i] < 0 ? &sn : &sp;
+            double m = fabs(x[i]), be = INFINITY;
+            for (size_t k = 0; k < sd->L; k++) {
+                double e = m - a * sd->lv[k];
+                be = e * e < be ? e * e : be;
+            }
+            s2 += be;
+        }
+        *sse = s2;
+    }
+    ws_free(&w);
+    side_free(&sp);
+    side_free(&sn);
+    return a;
+}
+
+/* ---- slicing ---------------------------------------------------------------- */
+
+typedef struct slicing {
+    int kind;              /* 0: groups along an axis; 1: tiles */
+    uint64_t ngroups, maxlen;
+    uint64_t outer, A, inner, G, gpa;   /* groups: [outer, A, inner], G along A */
+    uint64_t M, N, TR, TC, tpr;         /* tiles of [M, N] */
+} slicing;
+
+static void shape_str(const group_tensor *t, char *buf, size_t len)
+{
+    size_t j = (size_t)snprintf(buf, len, "[");
+    for (int i = 0; i < t->ndim && j < len; i++)
+        j += (size_t)snprintf(buf + j, len - j, "%s%llu", i ? ", " : "",
+                              (unsigned long long)t->shape[i]);
+    if (j < len)
+        snprintf(buf + j, len - j, "]");
+}
+
+static int make_slicing(const group_tensor *t, const analyze_cfg *cfg, int fixed, slicing *sl,
+                        char *msg, size_t mlen)
+{
+    memset(sl, 0, sizeof *sl);
+    if (t->count == 0) {
+        snprintf(msg, mlen, "empty tensor");
+        return -1;
+    }
+    uint64_t rows = t->ndim > 1 ? t->shape[0] : 1;
+    uint64_t R = rows ? t->count / rows : 0;
+    if (!fixed && cfg->gran == GRAN_BLOCK) {
+        if (cfg->block_r < 1 || cfg->block_c < 1) {
+            snprintf(msg, mlen, "block:RxC needs R, C >= 1");
+            return -1;
+        }
+        sl->kind = 1;
+        sl->M = rows;
+        sl->N = R;
+        sl->TR = cfg->block_r < rows ? cfg->block_r : rows;
+        sl->TC = cfg->block_c < R ? cfg->block_c : R;
+        sl->tpr = (R + sl->TC - 1) / sl->TC;
+        sl->ngroups = ((rows + sl->TR - 1) / sl->TR) * sl->tpr;
+        sl->maxlen = sl->TR * sl->TC;
+        return 0;
+    }
+    uint64_t G = fixed ? 32 : cfg->group;
+    if (G < 1) {
+        snprintf(msg, mlen, "group:G needs G >= 1");
+        return -1;
+    }
+    if (!fixed && cfg->group_along_axis) {
+        int nd = t->ndim > 0 ? t->ndim : 1;
+        if (cfg->axis < 0 || cfg->axis >= nd) {
+            char sh[160];
+            shape_str(t, sh, sizeof sh);
+            snprintf(msg, mlen, "--axis=%d is out of range for shape %s (%d dimension%s)", cfg->axis,
+                     sh, t->ndim, t->ndim == 1 ? "" : "s");
+            return -1;
+        }
+        sl->outer = sl->inner = 1;
+        for (int i = 0; i < cfg->axis; i++)
+            sl->outer *= t->shape[i];
+        for (int i = cfg->axis + 1; i < t->ndim; i++)
+            sl->inner *= t->shape[i];
+        sl->A = t->ndim > 0 ? t->shape[cfg->axis] : 1;
+    } else {
+        sl->outer = rows;
+        sl->A = R;
+        sl->inner = 1;
+    }
+    sl->G = G < sl->A ? G : sl->A;
+    if (sl->G < 1)
+        sl->G = 1;
+    sl->gpa = (sl->A + sl->G - 1) / sl->G;
+    sl->ngroups = sl->outer * sl->gpa * sl->inner;
+    sl->maxlen = sl->G;
+    return 0;
+}
+
+/* ---- the pass --------------------------------------------------------------- */
+
+typedef struct uacc {      /* per unit and scheme: sums in a fixed order */
+    double sse, sumsq, asum;
+} uacc;
+
+typedef struct tacc {      /* per thread and scheme: order-free */
+    double maxerr;
+    uint64_t n, clipped, nalpha;
+    uint64_t *counts;
+} tacc;
+
+typedef struct run {
+    const group_tensor *t;
+    const group_codes *cd;
+    const analyze_cfg *cfg;
+    double m, s;
+    int norm;
+    slicing sl;
+    gsch *g;
+    int ng;
+    uint64_t upg;          /* groups per unit */
+    uint64_t nunits;
+    uacc *ua;              /* nunits * ng */
+    int need_prep, need_minmax;
+    uint64_t next;         /* atomic */
+} run;
+
+static inline float bf16_val(const unsigned char *p)
+{
+    uint32_t b = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 24;
+    float f;
+    memcpy(&f, &b, sizeof f);
+    return f;
+}
+
+/* gather len values from base with stride into x (finite, normalized) */
+static size_t gather_run(const run *r, uint64_t base, uint64_t len, uint64_t stride, double *x,
+                         size_t n)
+{
+    const group_tensor *t = r->t;
+    double m = r->m, s = r->s;
+    if (r->cd) {
+        const unsigned char *c = r->cd->codes16 + 2 * base;
+        if (r->cd->bf16) {
+            for (uint64_t i = 0; i < len; i++, c += 2 * stride) {
+                float f = bf16_val(c);
+                x[n] = r->norm ? ((double)f - m) / s : (double)f;
+                n += isfinite(f) != 0;
+            }
+        } else {
+            const float *cv = r->cd->code_value;
+            for (uint64_t i = 0; i < len; i++, c += 2 * stride) {
+                float f = cv[(unsigned)c[0] | (unsigned)c[1] << 8];
+                x[n] = r->norm ? ((double)f - m) / s : (double)f;
+                n += isfinite(f) != 0;
+            }
+        }
+    } else if (t->is_double) {
+        const double *v = (const double *)t->vals + base;
+        for (uint64_t i = 0; i < len; i++, v += stride) {
+            double f = *v;
+            x[n] = r->norm ? (f - m) / s : f;
+            n += isfinite(f) != 0;
+        }
+    } else {
+        const float *v = (const float *)t->vals + base;
+        for (uint64_t i = 0; i < len; i++, v += stride) {
+            float f = *v;
+            x[n] = r->norm ? ((double)f - m) / s : (double)f;
+            n += isfinite(f) != 0;
+        }
+    }
+    return n;
+}
+
+static size_t gather_group(const run *r, uint64_t gi, double *x)
+{
+    const slicing *sl = &r->sl;
+    if (sl->kind == 1) {
+        uint64_t tr = gi / sl->tpr, tc = gi % sl->tpr;
+        uint64_t r0 = tr * sl->TR, c0 = tc * sl->TC;
+        uint64_t r1 = r0 + sl->TR < sl->M ? r0 + sl->TR : sl->M;
+        uint64_t cl = c0 + sl->TC < sl->N ? sl->TC : sl->N - c0;
+        size_t n = 0;
+        for (uint64_t rr = r0; rr < r1; rr++)
+            n = gather_run(r, rr * sl->N + c0, cl, 1, x, n);
+        return n;
+    }
+    uint64_t i = gi % sl->inner, q = gi / sl->inner;
+    uint64_t ga = q % sl->gpa, o = q / sl->gpa;
+    uint64_t a0 = ga * sl->G;
+    uint64_t len = a0 + sl->G <= sl->A ? sl->G : sl->A - a0;
+    return gather_run(r, (o * sl->A + a0) * sl->inner + i, len, sl->inner, x, 0);
+}
+
+typedef struct gout {
+    double sse, maxerr, alpha;
+    uint64_t clipped;
+    int has_alpha;
+} gout;
+
+/* generic nearest level with scale sc (natural units) */
+static void eval_generic(const gsch *g, const double *x, size_t n, double sc, uint64_t *counts,
+                         gout *o)
+{
+    double sse = 0, me = 0;
+    uint64_t cl = 0;
+    if (!(sc > 0)) {
+        for (size_t i = 0; i < n; i++) {
+            sse += x[i] * x[i];
+            me = FMAX(me, fabs(x[i]));
+            cl += x[i] != 0;
+        }
+        counts[g->zero_idx] += n;
+    } else if (g->kind == GK_UNIFORM) {
+        double lo = (double)g->qmin, hi = (double)g->qmax;
+        double xlo = lo * sc, xhi = hi * sc;
+        for (size_t i = 0; i < n; i++) {
+            double t = x[i] / sc;
+            double q = ceil(t - 0.5);
+            q = q < lo ? lo : q > hi ? hi : q;
+            double e = x[i] - q * sc;
+            sse += e * e;
+            e = fabs(e);
+            me = e > me ? e : me;
+            cl += (x[i] > xhi) | (x[i] < xlo);
+            counts[(long)q - g->qmin]++;
+        }
+    } else {
+        double xlo = g->nat[0] * sc, xhi = g->nat[g->L - 1] * sc;
+        for (size_t i = 0; i < n; i++) {
+            size_t k = find_level(g, x[i] / sc);
+            double e = x[i] - sc * g->nat[k];
+            sse += e * e;
+            e = fabs(e);
+            me = e > me ? e : me;
+            cl += (x[i] > xhi) | (x[i] < xlo);
+            counts[k]++;
+        }
+    }
+    o->sse = sse;
+    o->maxerr = me;
+    o->clipped = cl;
+}
+
+/* The E2M1 magnitude index of m >= 0, ties to even, saturating at 6. */
+static inline int e2m1_index(double m)
+{
+    static const double b[7] = { 0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5 };
+    int k = 0;
+    for (int j = 0; j < 7; j++)   /* a tie goes up when the lower index j is odd */
+        k += (m > b[j]) | ((m == b[j]) & (j & 1));
+    return k;
+}
+
+static void group_scheme(const run *r, const gsch *g, ws *w, size_t n, double amax, double mn,
+                         double mx, uint64_t *counts, gout *o)
+{
+    const double *x = w->x;
+    const analyze_cfg *cfg = r->cfg;
+    memset(o, 0, sizeof *o);
+    switch (g->kind) {
+    case GK_GENERIC:
+    case GK_UNIFORM: {
+        double a;
+        if (cfg->amode == ALPHA_MAX)
+            a = amax;
+        else if (cfg->amode == ALPHA_MSE)
+            a = opt_core2(&g->sp, &g->sn, w, n, w->S2, amax);
+        else
+            a = cfg->alpha;
+        double sc = gq_round_scale(a / g->natmax, g->sd);
+        eval_generic(g, x, n, sc, counts, o);
+        o->alpha = sc * g->natmax;
+        o->has_alpha = cfg->amode != ALPHA_MAX || amax > 0;
+        return;
+    }
+    case GK_NF4: {
+        /* bitsandbytes: absmax per block (stored), x * (1 / absmax) in float,
+         * the decision tree of midpoints (x > threshold goes up), code * absmax */
+        double sc = gq_round_scale(amax, g->sd);
+        float sf = (float)sc, inv = sc > 0 ? 1.0f / sf : 0.0f;
+        double sse = 0, me = 0;
+        uint64_t cl = 0;
+        for (size_t i = 0; i < n; i++) {
+            float t = (float)x[i] * inv;
+            int k = 0;
+            for (int j = 0; j < 15; j++)
+                k += t > g->nf4thr[j];
+            double q = (double)((float)schemes_nf4_values[k] * sf);
+            double e = x[i] - q;
+            sse += e * e;
+            me = FMAX(me, fabs(e));
+            cl += fabs(x[i]) > sc;
+            counts[k]++;
+        }
+        o->sse = sse;
+        o->maxerr = me;
+        o->clipped = cl;
+        o->alpha = sc;
+        o->has_alpha = amax > 0;
+        return;
+    }
+    case GK_INTASYM: {
+        /* AWQ: scale = (max - min) / maxq, z = clamp(round(-min / scale)),
+         * q = clamp(round(x / scale) + z, 0, maxq), x^ = (q - z) scale;
+         * round = half to even (torch.round) */
+        double maxq = (double)g->maxq;
+        double s = (mx - mn) / maxq;
+        if (!(s > 0))
+            s = fabs(mx) / maxq;
+        if (!(s > 0))
+            s = 1;
+        double sc = gq_round_scale(s, g->sd);
+        double sse = 0, me = 0;
+        uint64_t cl = 0;
+        if (sc > 0) {
+            double z = nearbyint(-mn / sc);
+            z = z < 0 ? 0 : z > maxq ? maxq : z;
+            for (size_t i = 0; i < n; i++) {
+                double q = nearbyint(x[i] / sc) + z;
+                cl += (q < 0) | (q > maxq);
+                q = q < 0 ? 0 : q > maxq ? maxq : q;
+                double e = x[i] - (q - z) * sc;
+                sse += e * e;
+                me = FMAX(me, fabs(e));
+                counts[(long)q]++;
+            }
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                sse += x[i] * x[i];
+                me = FMAX(me, fabs(x[i]));
+                cl += x[i] != 0;
+            }
+            counts[0] += n;
+        }
+        o->sse = sse;
+        o->maxerr = me;
+        o->clipped = cl;
+        o->alpha = sc * maxq / 2;
+        o->has_alpha = mx > mn;
+        return;
+    }
+    case GK_MXFP4: {
+        double X = 0;
+        if (amax > 0) {
+            int e;
+            frexp(amax, &e);
+            int ex = e - 1 - 2;
+            if (ex < -127)
+                ex = -127;
+            if (ex > 127)
+                ex = 127;
+            X = ldexp(1.0, ex);
+        }
+        static const double mag[8] = { 0, 0.5, 1, 1.5, 2, 3, 4, 6 };
+        double sse = 0, me = 0;
+        uint64_t cl = 0;
+        double iX = X > 0 ? 1 / X : 0;   /* a power of two: exact */
+        for (size_t i = 0; i < n; i++) {
+            double t = x[i] * iX;
+            int k = e2m1_index(fabs(t));
+            double q = (t < 0 ? -mag[k] : mag[k]) * X;
+            double e = x[i] - q;
+            sse += e * e;
+            me = FMAX(me, fabs(e));
+            cl += fabs(x[i]) > 6 * X;
+            counts[t < 0 && k ? 7 - k : 7 + k]++;
+        }
+        o->sse = sse;
+        o->maxerr = me;
+        o->clipped = cl;
+        o->alpha = 6 * X;
+        o->has_alpha = 1;
+        return;
+    }
+    case GK_Q4_0: {
+        /* llama.cpp quantize_row_q4_0_ref, float arithmetic */
+        float famax = 0, fmx = 0;
+        for (size_t i = 0; i < n; i++) {
+            float v = (float)x[i];
+            if (famax < fabsf(v)) {
+                famax = fabsf(v);
+                fmx = v;
+            }
+        }
+        float d = fmx / -8;
+        float id = d != 0 ? 1.0f / d : 0.0f;
+        double dq = (double)f16_round(d);
+        double sse = 0, me = 0;
+        uint64_t cl = 0;
+        for (size_t i = 0; i < n; i++) {
+            float x0 = (float)x[i] * id;
+            int q = (int)(int8_t)(x0 + 8.5f);
+            q = q < 15 ? q : 15;
+            double e = x[i] - (double)(q - 8) * dq;
+            sse += e * e;
+            me = FMAX(me, fabs(e));
+            cl += x0 + 8.5f >= 16.0f;
+            counts[q]++;
+        }
+        o->sse = sse;
+        o->maxerr = me;
+        o->clipped = cl;
+        o->alpha = 8 * fabs(dq);
+        o->has_alpha = famax > 0;
+        return;
+    }
+    case GK_Q8_0: {
+        float famax = 0;
+        for (size_t i = 0; i < n; i++)
+            famax = FMAX(famax, fabsf((float)x[i]));
+        float d = famax / ((1 << 7) - 1);
+        float id = d != 0 ? 1.0f / d : 0.0f;
+        double dq = (double)f16_round(d);
+        double sse = 0, me = 0;
+        for (size_t i = 0; i < n; i++) {
+            float x0 = (float)x[i] * id;
+            int q = (int)roundf(x0);
+            double e = x[i] - (double)q * dq;
+            sse += e * e;
+            me = FMAX(me, fabs(e));
+            counts[q + 127]++;
+        }
+        o->sse = sse;
+        o->maxerr = me;
+        o->clipped = 0;
+        o->alpha = 127 * dq;
+        o->has_alpha = famax > 0;
+        return;
+    }
+    }
+}
+
+typedef struct targ {
+    run *r;
+    tacc *ta;              /* ng */
+} targ;
+
+static void *worker(void *arg)
+{
+    targ *A = arg;
+    run *r = A->r;
+    ws w;
+    ws_init(&w, r->sl.maxlen);
+    for (;;) {
+        uint64_t u = __atomic_fetch_add(&r->next, 1, __ATOMIC_RELAXED);
+        if (u >= r->nunits)
+            break;
+        uint64_t g0 = u * r->upg, g1 = g0 + r->upg < r->sl.ngroups ? g0 + r->upg : r->sl.ngroups;
+        uacc *ua = &r->ua[u * (uint64_t)r->ng];
+        for (uint64_t gi = g0; gi < g1; gi++) {
+            size_t n = gather_group(r, gi, w.x);
+            if (n == 0)
+                continue;
+            double mn = INFINITY, mx = -INFINITY, S2 = 0, amax = 0;
+            if (r->need_prep)
+                amax = group_prep(&w, n, &S2);
+            else
+                for (size_t i = 0; i < n; i++) {
+                    double v = w.x[i];
+                    double a = fabs(v);
+                    amax = a > amax ? a : amax;
+                    S2 += v * v;
+                }
+            w.S2 = S2;
+            if (r->need_minmax)
+                for (size_t i = 0; i < n; i++) {
+                    double v = w.x[i];
+                    mn = v < mn ? v : mn;
+                    mx = v > mx ? v : mx;
+                }
+            for (int k = 0; k < r->ng; k++) {
+                gout o;
+                tacc *ta = &A->ta[k];
+                group_scheme(r, &r->g[k], &w, n, amax, mn, mx, ta->counts, &o);
+                ua[k].sse += o.sse;
+                ua[k].sumsq += S2;
+                ta->n += n;
+                ta->clipped += o.clipped;
+                if (o.maxerr > ta->maxerr)
+                    ta->maxerr = o.maxerr;
+                if (o.has_alpha) {
+                    ua[k].asum += o.alpha;
+                    ta->nalpha++;
+                }
+            }
+        }
+    }
+    ws_free(&w);
+    return NULL;
+}
+
+static void fill_result(const gsch *g, const tacc *ta, dd sse, dd sumsq, dd asum,
+                        const group_tensor *t, const slicing *sl, analyze_result *out,
+                        const analyze_cfg *cfg)
+{
+    const levelset *ls = &g->job->ls;
+    eval_result *r = &out->r;
+    memset(r, 0, sizeof *r);
+    r->levels_total = ls->n;
+    r->n = ta->n;
+    int cost_na = 0;
+    for (size_t k = 0; k < ls->n; k++) {
+        if (ls->terms[k] > r->adds_worst)
+            r->adds_worst = ls->terms[k];
+        if (ls->terms[k] < 0)
+            cost_na = 1;
+    }
+    if (cost_na)
+        r->adds_worst = -1;
+    double n = (double)ta->n;
+    double e = dd_to_d(sse), q = dd_to_d(sumsq);
+    r->alpha = ta->nalpha ? dd_to_d(asum) / (double)ta->nalpha
+                          : cfg->amode == ALPHA_VALUE ? cfg->alpha : NAN;
+    if (ta->n == 0) {
+        r->mse = r->sqnr_db = r->max_abs_err = r->clipped = NAN;
+        r->entropy_bits = r->adds_mean = r->shifts_mean = NAN;
+    } else {
+        r->mse = e / n;
+        r->sumsq = q;
+        r->sqnr_db = e > 0 ? 10.0 * log10(q / e) : (q > 0 ? INFINITY : NAN);
+        r->max_abs_err = ta->maxerr;
+        r->clipped = (double)ta->clipped / n;
+        double ent = 0, adds = 0;
+        for (size_t k = 0; k < ls->n; k++)
+            if (ta->counts[k]) {
+                double pr = (double)ta->counts[k] / n;
+                ent -= pr * log2(pr);
+                r->levels_used++;
+                if (ls->terms[k] > 0)
+                    adds += (double)ta->counts[k] * ls->terms[k];
+            }
+        r->entropy_bits = ent > 0 ? ent : 0;
+        r->adds_mean = r->shifts_mean = cost_na ? NAN : adds / n;
+    }
+    out->ok = 1;
+    out->nscales = sl->ngroups;
+    out->scale_dtype = analyze_scale_dtype_name(g->sd);
+    double per = gq_scale_bits(g->sd) + (g->kind == GK_INTASYM ? ls->bits : 0);
+    out->bpw = t->count ? (double)ls->bits + per * (double)sl->ngroups / (double)t->count : NAN;
+}
+
+int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *cfg, int fixed, double m, double s,
+           gq_job *jobs, int njobs, char *msg, size_t mlen)
+{
+    run r;
+    memset(&r, 0, sizeof r);
+    r.t = t;
+    r.cd = codes && codes->codes16 ? codes : NULL;
+    r.cfg = cfg;
+    r.m = m;
+    r.s = s;
+    r.norm = cfg->normalize;
+    if (make_slicing(t, cfg, fixed, &r.sl, msg, mlen) < 0)
+        return -1;
+    r.ng = njobs;
+    r.g = util_calloc((size_t)njobs, sizeof *r.g);
+    for (int k = 0; k < njobs; k++)
+        gsch_init(&r.g[k], &jobs[k], cfg);
+    for (int k = 0; k < njobs; k++) {
+        if (r.g[k].kind == GK_INTASYM)
+            r.need_minmax = 1;
+        if ((r.g[k].kind == GK_GENERIC || r.g[k].kind == GK_UNIFORM) && cfg->amode == ALPHA_MSE)
+            r.need_prep = 1;
+    }
+    r.upg = UNIT_VALUES / (r.sl.maxlen ? r.sl.maxlen : 1);
+    if (r.upg < 1)
+        r.upg = 1;
+    r.nunits = (r.sl.ngroups + r.upg - 1) / r.upg;
+    r.ua = util_calloc((size_t)(r.nunits * (uint64_t)njobs) + 1, sizeof *r.ua);
+    int nth = cfg->nthreads > 0 ? cfg->nthreads : util_ncpus();
+    if (cfg->nthreads <= 0 && t->count < GROUP_THREAD_MIN)
+        nth = 1;
+    if (nth > 64)
+        nth = 64;
+    if ((uint64_t)nth > r.nunits)
+        nth = (int)r.nunits;
+    if (nth < 1)
+        nth = 1;
+    tacc *ta = util_calloc((size_t)nth * (size_t)njobs, sizeof *ta);
+    for (int i = 0; i < nth * njobs; i++)
+        ta[i].counts = util_calloc(r.g[i % njobs].L, sizeof *ta[i].counts);
+    targ *args = util_calloc((size_t)nth, sizeof *args);
+    pthread_t *th = util_calloc((size_t)nth, sizeof *th);
+    int started = 0;
+    for (int i = 0; i < nth; i++) {
+        args[i].r = &r;
+        args[i].ta = &ta[i * njobs];
+    }
+    for (int i = 1; i < nth; i++) {
+        if (pthread_create(&th[i], NULL, worker, &args[i]) != 0)
+            break;
+        started = i;
+    }
+    worker(&args[0]);
+    for (int i = 1; i <= started; i++)
+        pthread_join(th[i], NULL);
+    for (int k = 0; k < njobs; k++) {
+        tacc tot;
+        memset(&tot, 0, sizeof tot);
+        tot.counts = util_calloc(r.g[k].L, sizeof *tot.counts);
+        for (int i = 0; i < nth; i++) {
+            tacc *a = &ta[i * njobs + k];
+            tot.n += a->n;
+            tot.clipped += a->clipped;
+            tot.nalpha += a->nalpha;
+            if (a->maxerr > tot.maxerr)
+                tot.maxerr = a->maxerr;
+            for (size_t l = 0; l < r.g[k].L; l++)
+                tot.counts[l] += a->counts[l];
+        }
+        dd sse = { 0, 0 }, sq = { 0, 0 }, as = { 0, 0 };
+        for (uint64_t u = 0; u < r.nunits; u++) {
+            const uacc *a = &r.ua[u * (uint64_t)njobs + (uint64_t)k];
+            sse = dd_add_d(sse, a->sse);
+            sq = dd_add_d(sq, a->sumsq);
+            as = dd_add_d(as, a->asum);
+        }
+        analyze_result tmp;
+        analyze_result *out = jobs[k].out ? jobs[k].out : &tmp;
+        fill_result(&r.g[k], &tot, sse, sq, as, t, &r.sl, out, cfg);
+        jobs[k].adds_mean = out->r.adds_mean;
+        free(tot.counts);
+    }
+    for (int i = 0; i < nth * njobs; i++)
+        free(ta[i].counts);
+    for (int k = 0; k < njobs; k++)
+        gsch_free(&r.g[k]);
+    free(ta);
+    free(args);
+    free(th);
+    free(r.ua);
+    free(r.g);
+    return 0;
+}

@@ -1,0 +1,78 @@
+/*
+ * gq.h - group-wise quantization in one streaming pass (issue 11).
+ *
+ * The engine behind --granularity=group:G and block:RxC for the alpha
+ * modes max, a number, file and mse, and behind the fixed block formats
+ * (mxfp4, q4_0, q8_0) at every granularity. It reads the tensor's values
+ * where they are (float32, float64, or 2-byte codes such as bfloat16
+ * converted on the fly), one group at a time: per group the finite values
+ * are gathered (normalized when -n), the scale is chosen, rounded to the
+ * scale's storage type, and every value is quantized with the rounded
+ * scale; squared error, largest error, clipped count and level usage are
+ * accumulated. No copy of the tensor, no sort.
+ *
+ * Groups. group:G: the tensor is a matrix [shape[0], R] (R = count /
+ * shape[0]; a 1-D tensor is one row) and each row is cut into groups of G
+ * consecutive values; with --axis=K (group_along_axis) the groups run
+ * along axis K instead: G consecutive indices of axis K, the other indices
+ * fixed. block:RxC: tiles of R rows by C columns of the matrix [shape[0],
+ * R]. A last group (tile) shorter than G (R x C) is allowed and is
+ * quantized on its own ("ragged").
+ *
+ * Scales. Level set v (max |v| = 1) in natural units: nat = v * natmax,
+ * natmax = 2^(b-1) - 1 for signed uniform (2^b - 1 unsigned), the largest
+ * finite value for minifloats (6, 7.5, 28, 448, 57344), 1 otherwise. A
+ * group's alpha gives the scale s = alpha / natmax, stored as
+ * cfg->sdtype (gq_round_scale); every value x goes to the level nearest to
+ * x / s_stored (ties to the lower level; uniform: q = ceil(x/s - 1/2)
+ * clamped), x^ = s_stored * nat. Presets follow their reference formulas
+ * exactly (man page, SCHEMES AND SCALES): int-asym (AWQ min/max), nf4
+ * with --alpha=max (bitsandbytes, float arithmetic), mxfp4 (OCP MX v1.0),
+ * q4_0 / q8_0 (llama.cpp reference quantizers).
+ *
+ * --alpha=mse: each group's own optimum over alpha in (0, max|x|], exact
+ * (gq_opt_alpha), then its scale is rounded like any other.
+ *
+ * Determinism: groups are processed in units of consecutive groups; the
+ * floating-point sums of a unit are computed in one fixed order and units
+ * are combined in unit order (double-double), so results are bit for bit
+ * the same with any number of threads.
+ */
+#ifndef APOTVIEW_GQ_H
+#define APOTVIEW_GQ_H
+
+#include "quant/group.h"
+
+/* One scheme for gq_run: ls built by the caller (kept), def its table
+ * entry, out the result to fill (granularity etc. set by the caller). */
+typedef struct gq_job {
+    levelset ls;
+    const scheme_def *def;
+    analyze_result *out;   /* NULL: computed but not reported (hidden uniform) */
+    double adds_mean;      /* filled: the result's adds_mean */
+} gq_job;
+
+/* Whether gq_run computes scheme d under cfg (the alpha mode and scheme
+ * kind are supported); fixed formats (SCHEME_MX) always are. */
+int gq_handles(const analyze_cfg *cfg, const scheme_def *d);
+
+/* Run jobs over t with cfg's slicing (fixed: the fixed formats' blocks of
+ * 32 along rows, whatever cfg->gran). m, s: normalization (x = (w - m)/s).
+ * Returns 0; -1 with msg for a slicing that does not fit the tensor. */
+int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *cfg, int fixed, double m, double s,
+           gq_job *jobs, int njobs, char *msg, size_t mlen);
+
+/* The scale s > 0 as stored in format d (round to nearest even; values
+ * beyond the format's range saturate to its largest finite value; e8m0:
+ * the smallest power of two >= s, exponent clamped to -127..127). 0 stays 0. */
+double gq_round_scale(double s, scale_dtype d);
+
+/* Bits of one stored scale. */
+int gq_scale_bits(scale_dtype d);
+
+/* The exact MSE-optimal alpha in (0, amax] for values x[0..n) (finite)
+ * with level set ls (nearest level, no scale rounding); *sse its sum of
+ * squared errors. Ties: the largest alpha. For tests and the engine. */
+double gq_opt_alpha(const levelset *ls, const double *x, size_t n, double *sse);
+
+#endif
