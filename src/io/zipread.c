@@ -1,31 +1,50 @@
-/* zipread.c - locked, bounds-checked entry reads from a zip archive (zipread.h). */
+/* zipread.c - locked, bounds-checked, CRC-checked entry reads from a zip archive (zipread.h). */
 #include "config.h"
 #include "io/zipread.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+#include "core/file.h"
 
 int zipread_open(zipread *z, const char *path, util_err *err)
 {
     memset(z, 0, sizeof *z);
     z->path = path;
-    struct stat st;
-    if (stat(path, &st) < 0) {
+    uint64_t size;
+    int fd = file_open_regular(path, FILE_NO_LIMIT, &size, err);
+    if (fd < 0)
+        return -1;
+    z->file_size = size;
+    FILE *fp = fdopen(fd, "rb");
+    if (!fp) {
         util_err_set(err, "%s: %s", path, strerror(errno));
+        close(fd);
         return -1;
     }
-    z->file_size = (uint64_t)st.st_size;
-    int ze = 0;
-    z->za = zip_open(path, ZIP_RDONLY, &ze);
+    zip_error_t ze;
+    zip_error_init(&ze);
+    /* the source owns fp from here: freeing it closes the file */
+    zip_source_t *src = zip_source_filep_create(fp, 0, -1, &ze);
+    if (!src) {
+        fclose(fp);
+    } else {
+        z->za = zip_open_from_source(src, ZIP_RDONLY, &ze);
+        if (!z->za)
+            zip_source_free(src);
+    }
     if (!z->za) {
-        zip_error_t e;
-        zip_error_init_with_code(&e, ze);
-        util_err_set(err, "%s: not a readable zip archive: %s", path, zip_error_strerror(&e));
-        zip_error_fini(&e);
+        util_err_set(err, "%s: not a readable zip archive: %s", path, zip_error_strerror(&ze));
+        zip_error_fini(&ze);
         return -1;
     }
+    zip_error_fini(&ze);
+    zip_int64_t n = zip_get_num_entries(z->za, 0);
+    z->nentries = n > 0 ? (uint64_t)n : 0;
+    z->verified = util_calloc(z->nentries ? (size_t)z->nentries : 1, 1);
     pthread_mutex_init(&z->lock, NULL);
     z->locked_init = 1;
     return 0;
@@ -37,6 +56,7 @@ void zipread_close(zipread *z)
         zip_discard(z->za);
     if (z->locked_init)
         pthread_mutex_destroy(&z->lock);
+    free(z->verified);
     memset(z, 0, sizeof *z);
 }
 
@@ -102,11 +122,12 @@ int zipread_stat(zipread *z, uint64_t i, const char **name, uint64_t *size,
     return 0;
 }
 
-int zipread_read(zipread *z, uint64_t i, uint64_t off, uint64_t len, void *buf,
-                 const char *what, util_err *err)
+/* Read [off, off + len) of entry i, seeking (stored) or reading and
+ * dropping (deflated) to off; no CRC check. The caller holds the lock. */
+static int read_window(zipread *z, uint64_t i, uint64_t off, uint64_t len, void *buf,
+                       const char *what, util_err *err)
 {
     int rc = -1;
-    pthread_mutex_lock(&z->lock);
     zip_file_t *zf = zip_fopen_index(z->za, i, 0);
     if (!zf) {
         util_err_set(err, "%s: %s: cannot open zip entry: %s", z->path, what, zip_strerror(z->za));
@@ -151,6 +172,120 @@ int zipread_read(zipread *z, uint64_t i, uint64_t off, uint64_t len, void *buf,
 out:
     if (zf)
         zip_fclose(zf);
+    return rc;
+}
+
+#define ZIPREAD_CHUNK (1u << 20)
+
+static int crc_error(zip_file_t *zf)
+{
+    return zip_error_code_zip(zip_file_get_error(zf)) == ZIP_ER_CRC;
+}
+
+/* Stream all of entry i, copying [off, off + len) into buf, and check its
+ * CRC-32. The caller holds the lock. */
+static int read_checked(zipread *z, uint64_t i, uint64_t off, uint64_t len, void *buf,
+                        const char *what, util_err *err)
+{
+    zip_stat_t st;
+    zip_stat_init(&st);
+    if (zip_stat_index(z->za, i, 0, &st) < 0) {
+        util_err_set(err, "%s: %s: zip entry #%llu: %s", z->path, what, (unsigned long long)i,
+                     zip_strerror(z->za));
+        return -1;
+    }
+    const char *nm = (st.valid & ZIP_STAT_NAME) && st.name ? st.name : "?";
+    if (!(st.valid & ZIP_STAT_SIZE) || !(st.valid & ZIP_STAT_CRC) ||
+        !(st.valid & ZIP_STAT_COMP_METHOD)) {
+        util_err_set(err, "%s: %s: the zip entry's size or CRC-32 is unknown", z->path, nm);
+        return -1;
+    }
+    uint64_t size = st.size;
+    if (off > size || len > size - off) {
+        util_err_set(err, "%s: %s: %llu bytes at offset %llu are past the end of the %llu-byte zip entry",
+                     z->path, what, (unsigned long long)len, (unsigned long long)off,
+                     (unsigned long long)size);
+        return -1;
+    }
+    /* a stored entry is read raw (no second CRC pass inside libzip) */
+    int stored = st.comp_method == ZIP_CM_STORE;
+    zip_file_t *zf = zip_fopen_index(z->za, i, stored ? ZIP_FL_COMPRESSED : 0);
+    if (!zf) {
+        util_err_set(err, "%s: %s: cannot open zip entry: %s", z->path, what, zip_strerror(z->za));
+        return -1;
+    }
+    int rc = -1;
+    unsigned char *tmp = NULL, one;
+    uLong crc = crc32(0L, Z_NULL, 0);
+    uint64_t pos = 0;
+    while (pos < size) {
+        unsigned char *dst;
+        uint64_t want;
+        if (pos >= off && pos < off + len) {
+            dst = (unsigned char *)buf + (pos - off);
+            want = off + len - pos;
+        } else {
+            if (!tmp)
+                tmp = util_malloc(ZIPREAD_CHUNK);
+            dst = tmp;
+            want = (pos < off ? off : size) - pos;
+            if (want > ZIPREAD_CHUNK)
+                want = ZIPREAD_CHUNK;
+        }
+        zip_int64_t r = zip_fread(zf, dst, want);
+        if (r <= 0) {
+            util_err_set(err, "%s: %s: zip entry data ends early: %llu of %llu bytes%s%s", z->path,
+                         nm, (unsigned long long)pos, (unsigned long long)size,
+                         r < 0 ? ": " : "", r < 0 ? zip_file_strerror(zf) : "");
+            goto out;
+        }
+        crc = crc32_z(crc, dst, (z_size_t)r);
+        pos += (uint64_t)r;
+    }
+    /* the end of the entry: nothing more (libzip checks its CRC here too
+     * for a deflated entry; ours gives the numbers) */
+    zip_int64_t r = zip_fread(zf, &one, 1);
+    if (r > 0) {
+        util_err_set(err, "%s: %s: the zip entry holds more than its declared %llu bytes", z->path,
+                     nm, (unsigned long long)size);
+        goto out;
+    }
+    if (r < 0 && !crc_error(zf)) {
+        util_err_set(err, "%s: %s: %s", z->path, nm, zip_file_strerror(zf));
+        goto out;
+    }
+    if ((uint32_t)crc != (uint32_t)st.crc || r < 0) {
+        util_err_set(err, "%s: %s: CRC-32 mismatch (stored 0x%08lx, computed 0x%08lx): the archive is corrupt",
+                     z->path, nm, (unsigned long)st.crc, (unsigned long)(uint32_t)crc);
+        goto out;
+    }
+    z->verified[i] = 1;
+    rc = 0;
+out:
+    free(tmp);
+    zip_fclose(zf);
+    return rc;
+}
+
+int zipread_read(zipread *z, uint64_t i, uint64_t off, uint64_t len, void *buf,
+                 const char *what, util_err *err)
+{
+    if (i >= z->nentries) {
+        util_err_set(err, "%s: %s: no zip entry #%llu", z->path, what, (unsigned long long)i);
+        return -1;
+    }
+    pthread_mutex_lock(&z->lock);
+    int rc = z->verified[i] ? read_window(z, i, off, len, buf, what, err)
+                            : read_checked(z, i, off, len, buf, what, err);
+    pthread_mutex_unlock(&z->lock);
+    return rc;
+}
+
+int zipread_head(zipread *z, uint64_t i, uint64_t len, void *buf, const char *what,
+                 util_err *err)
+{
+    pthread_mutex_lock(&z->lock);
+    int rc = read_window(z, i, 0, len, buf, what, err);
     pthread_mutex_unlock(&z->lock);
     return rc;
 }
