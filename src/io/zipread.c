@@ -265,10 +265,8 @@ static uint32_t crc_fold(const unsigned char *buf, size_t len, uint32_t crc)
 static uint32_t zip_crc32(uint32_t crc, const unsigned char *b, size_t n)
 {
 #ifdef ZIPREAD_FOLD
-    static int have = -1;
-    if (have < 0)
-        have = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
-    if (have && n >= 64) {
+    /* a load of libgcc's CPU table: cheap, and no shared state to race on */
+    if (n >= 64 && __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1")) {
         size_t k = n & ~(size_t)15;
         crc = ~crc_fold(b, k, ~crc);
         b += k;
