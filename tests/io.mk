@@ -53,7 +53,7 @@ fuzz-smoke:
 	  $(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	    -I$(top_srcdir)/src -I$(top_builddir) -I$(top_srcdir)/tests/fuzz $(JANSSON_CFLAGS) $(LIBZIP_CFLAGS) \
 	    $(top_srcdir)/tests/fuzz/fuzz_$$fmt.c $(top_srcdir)/src/io/*.c $(top_srcdir)/src/core/*.c \
-	    $(JANSSON_LIBS) $(LIBZIP_LIBS) -lm -pthread -o fuzz_$$fmt || exit 1; \
+	    $(JANSSON_LIBS) $(LIBZIP_LIBS) $(ZLIB_LIBS) -lm -pthread -o fuzz_$$fmt || exit 1; \
 	  mkdir -p fuzz-corpus/$$fmt; \
 	  ./fuzz_$$fmt -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
 	    -print_final_stats=0 fuzz-corpus/$$fmt $(top_srcdir)/tests/fuzz/corpus/$$fmt 2>fuzz_$$fmt.log \

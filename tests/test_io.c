@@ -4,7 +4,10 @@
  *
  * Fixtures come from tests/gen_io_fixtures.py (numpy + the standard pickle
  * module); expected values are the reference .npy arrays numpy wrote, or
- * hand-written constants, never apotview output.
+ * hand-written constants, never apotview output. The issue-10 tests make
+ * their inputs here: a 200,000-tensor model written byte by byte, and
+ * copies of the zip fixtures with one byte flipped where this file's own
+ * reading of the zip local headers says a member's data lies.
  */
 #include "config.h"
 #include "testutil.h"
@@ -13,6 +16,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static char *fx(const char *name)
 {
@@ -318,6 +322,260 @@ static void test_truncated_everywhere(void **state)
     free(dir);
 }
 
+
+/* ---- issue 10: many tensors ------------------------------------------- */
+
+typedef struct sbuf {
+    char *p;
+    size_t n, cap;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(sbuf *b, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vsnprintf(b->p ? b->p + b->n : NULL, b->p ? b->cap - b->n : 0, fmt, ap);
+        va_end(ap);
+        if (b->p && (size_t)k < b->cap - b->n) {
+            b->n += (size_t)k;
+            return;
+        }
+        b->cap = b->cap ? 2 * b->cap : 1 << 16;
+        b->p = realloc(b->p, b->cap);
+        assert_non_null(b->p);
+    }
+}
+
+/* A safetensors file of one-element F32 tensors t<first> .. t<first+n-1>
+ * (value = the number in the name), plus `extra` (value -1) unless NULL. */
+static void write_many(const char *path, size_t first, size_t n, const char *extra)
+{
+    sbuf h = { 0 };
+    size_t nt = n + (extra != NULL);
+    sb_add(&h, "{");
+    for (size_t i = 0; i < nt; i++) {
+        char nm[32];
+        if (i < n)
+            snprintf(nm, sizeof nm, "t%zu", first + i);
+        sb_add(&h, "%s\"%s\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[%zu,%zu]}",
+               i ? "," : "", i < n ? nm : extra, 4 * i, 4 * i + 4);
+    }
+    sb_add(&h, "}");
+    while (h.n % 8)
+        sb_add(&h, " ");
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    unsigned char len[8];
+    for (int k = 0; k < 8; k++)
+        len[k] = (unsigned char)((uint64_t)h.n >> (8 * k));
+    fwrite(len, 1, 8, fp);
+    fwrite(h.p, 1, h.n, fp);
+    for (size_t i = 0; i < nt; i++) {
+        float v = i < n ? (float)(first + i) : -1.0f;
+        fwrite(&v, sizeof v, 1, fp); /* little-endian hosts only, as the fixtures */
+    }
+    fclose(fp);
+    free(h.p);
+}
+
+static double secs(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+/* 200,000 tensors: all listed, every lookup right, duplicates still found
+ * (across shards). Opening was quadratic in the tensor count (minutes for
+ * this file); the bound below is only a generous sanity limit. */
+static void test_many_tensors(void **state)
+{
+    (void)state;
+    enum { N = 200000 };
+    char *dir = tu_mkdtemp();
+    char *p = tu_path(dir, "many.safetensors");
+    write_many(p, 0, N, NULL);
+    util_err err = { { 0 } };
+    double t0 = secs();
+    loader_file *f = loader_open(p, NULL, &err);
+    double dt = secs() - t0;
+    if (!f)
+        fail_msg("%s", err.msg);
+    assert_int_equal(f->ntensors, N);
+    static const size_t probe[] = { 0, 1, 9, 10, 99999, 123456, N - 1 };
+    for (size_t k = 0; k < sizeof probe / sizeof probe[0]; k++) {
+        char nm[32];
+        snprintf(nm, sizeof nm, "t%zu", probe[k]);
+        long i = loader_find(f, nm);
+        assert_int_equal(i, (long)probe[k]);
+        assert_string_equal(f->tensors[i].name, nm);
+        float v;
+        assert_int_equal(loader_read(f, (size_t)i, &v, 0, &err), 0);
+        assert_true(v == (float)probe[k]);
+    }
+    assert_int_equal(loader_find(f, "t200000"), -1);
+    assert_int_equal(loader_find(f, "t"), -1);
+    assert_int_equal(loader_find(f, ""), -1);
+    loader_close(f);
+    if (dt > 60)
+        fail_msg("opening %d tensors took %.1f s", N, dt);
+
+    /* two shards of 100,000 tensors; the second also holds t77777 */
+    char *a = tu_path(dir, "a.safetensors"), *b = tu_path(dir, "b.safetensors");
+    write_many(a, 0, N / 2, NULL);
+    write_many(b, N / 2, N / 2, "t77777");
+    sbuf ix = { 0 };
+    sb_add(&ix, "{\"weight_map\": {");
+    for (size_t i = 0; i < N; i++)
+        sb_add(&ix, "%s\"t%zu\": \"%s\"", i ? ", " : "", i, i < N / 2 ? "a.safetensors" : "b.safetensors");
+    sb_add(&ix, "}}");
+    char *ixp = tu_path(dir, "model.safetensors.index.json");
+    tu_write(ixp, ix.p, ix.n);
+    util_err_clear(&err);
+    t0 = secs();
+    f = loader_open(dir, NULL, &err);
+    dt = secs() - t0;
+    if (f)
+        fail_msg("a model with t77777 in both shards opened");
+    if (!strstr(err.msg, b) || !strstr(err.msg, "t77777: a tensor of this name is already in the model"))
+        fail_msg("duplicate across shards: \"%s\"", err.msg);
+    if (dt > 60)
+        fail_msg("finding the duplicate among %d tensors took %.1f s", N, dt);
+    /* without the duplicate the same model opens whole */
+    write_many(b, N / 2, N / 2, NULL);
+    util_err_clear(&err);
+    f = loader_open(dir, NULL, &err);
+    if (!f)
+        fail_msg("%s", err.msg);
+    assert_int_equal(f->ntensors, N);
+    assert_int_equal(loader_find(f, "t150000"), 150000);
+    loader_close(f);
+    free(ix.p);
+    free(ixp);
+    free(a);
+    free(b);
+    free(p);
+    tu_rmdir(dir);
+    free(dir);
+}
+
+/* ---- issue 10: CRC-32 of zip members --------------------------------- */
+
+static unsigned rd16(const unsigned char *p) { return p[0] | (unsigned)p[1] << 8; }
+static uint32_t rd32(const unsigned char *p) { return rd16(p) | (uint32_t)rd16(p + 2) << 16; }
+
+/* Read a fixture into memory (*len bytes, malloc'd). */
+static unsigned char *slurp(const char *name, size_t *len)
+{
+    char *p = fx(name);
+    FILE *fp = fopen(p, "rb");
+    assert_non_null(fp);
+    unsigned char *buf = malloc(1 << 16);
+    *len = fread(buf, 1, 1 << 16, fp);
+    assert_true(*len < (1 << 16));
+    fclose(fp);
+    free(p);
+    return buf;
+}
+
+/* Walk the local file headers (PK\3\4; compressed size at +18, name and
+ * extra lengths at +26, +28; data after them) to member `name`: its data
+ * offset and compressed size. */
+static void member(const unsigned char *z, size_t len, const char *name, size_t *data, size_t *csz)
+{
+    size_t off = 0;
+    while (off + 30 <= len && rd32(z + off) == 0x04034b50) {
+        size_t c = rd32(z + off + 18), nl = rd16(z + off + 26), xl = rd16(z + off + 28);
+        size_t d = off + 30 + nl + xl;
+        if (nl == strlen(name) && memcmp(z + off + 30, name, nl) == 0) {
+            *data = d;
+            *csz = c;
+            return;
+        }
+        off = d + c;
+    }
+    fail_msg("no zip member %s", name);
+}
+
+/* A copy of fixture `name` in dir with byte `at` of member `mem` flipped. */
+static char *flipped(const char *dir, const char *name, const char *mem, size_t at, size_t *csz)
+{
+    size_t len, data = 0;
+    unsigned char *z = slurp(name, &len);
+    member(z, len, mem, &data, csz);
+    assert_true(at < *csz);
+    z[data + at] ^= 0x01;
+    char *p = tu_path(dir, name);
+    tu_write(p, z, len);
+    free(z);
+    return p;
+}
+
+static void expect_read_refused(loader_file *f, const char *tensor, const char *what)
+{
+    long i = loader_find(f, tensor);
+    assert_true(i >= 0);
+    double *v = calloc(f->tensors[i].count + 1, sizeof *v);
+    util_err err = { { 0 } };
+    if (loader_read(f, (size_t)i, v, 1, &err) == 0)
+        fail_msg("%s: %s read despite the flipped byte", f->path, tensor);
+    if (!strstr(err.msg, f->path) || !strstr(err.msg, what))
+        fail_msg("%s: %s: \"%s\" lacks \"%s\"", f->path, tensor, err.msg, what);
+    free(v);
+}
+
+static void test_zip_crc(void **state)
+{
+    (void)state;
+    char *dir = tu_mkdtemp();
+    size_t csz;
+    util_err err = { { 0 } };
+    /* a stored .npz: the last data byte of W.npy */
+    char *p = flipped(dir, "W_stored.npz", "W.npy", 1279, &csz);
+    assert_int_equal(csz, 1280);
+    loader_file *f = loader_open(p, NULL, &err);
+    if (!f)
+        fail_msg("%s", err.msg); /* the header is intact: it lists */
+    expect_read_refused(f, "W", "W.npy: CRC-32 mismatch (stored 0x");
+    expect_read_refused(f, "W", "): the archive is corrupt");
+    uint64_t n;
+    double *b = read_d(f, "b", &n); /* the other member is intact */
+    for (int k = 0; k < 8; k++)
+        assert_true(b[k] == k);
+    free(b);
+    loader_close(f);
+    free(p);
+    /* a deflated .npz: a byte in the middle of the compressed stream */
+    p = flipped(dir, "W_deflate.npz", "W.npy", 600, &csz);
+    f = loader_open(p, NULL, &err);
+    if (f) {
+        expect_read_refused(f, "W", "W.npy");
+        loader_close(f);
+    } else if (!strstr(err.msg, p))
+        fail_msg("%s", err.msg);
+    free(p);
+    /* a .pt: the last byte of the float64 storage that d.first and d.last
+     * view ([0:4] and [6:10] of 10): reading d.first, which needs only the
+     * first 32 bytes, must still check the whole member */
+    p = flipped(dir, "W_zip.pt", "archive/data/2", 79, &csz);
+    assert_int_equal(csz, 80);
+    util_err_clear(&err);
+    f = loader_open(p, NULL, &err);
+    if (!f)
+        fail_msg("%s", err.msg);
+    expect_read_refused(f, "d.first", "archive/data/2: CRC-32 mismatch");
+    expect_read_refused(f, "d.last", "archive/data/2: CRC-32 mismatch");
+    double *w = read_d(f, "conv.weight", &n); /* another storage: intact */
+    assert_int_equal(n, 288);
+    free(w);
+    loader_close(f);
+    free(p);
+    tu_rmdir(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -329,6 +587,8 @@ int main(void)
         cmocka_unit_test(test_gguf),
         cmocka_unit_test(test_broken_corpus),
         cmocka_unit_test(test_truncated_everywhere),
+        cmocka_unit_test(test_many_tensors),
+        cmocka_unit_test(test_zip_crc),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

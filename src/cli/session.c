@@ -98,6 +98,13 @@ int session_open(session *s, const cli_opts *o, int quiet)
         }
         int fi = s->nfiles++;
         s->files[fi] = f;
+        if (f->ntensors == 0) {
+            /* a well-formed container with nothing in it (an empty .npz,
+             * a safetensors header of only __metadata__) */
+            if (!quiet)
+                fprintf(stderr, "apotview: %s: no tensors in this %s file\n", path, f->fmt->name);
+            s->failed = 1;
+        }
         size_t before = s->nitems;
         for (size_t t = 0; t < f->ntensors; t++)
             if (options_selects(o, nf ? i : -1, f->tensors[t].name) &&

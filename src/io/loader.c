@@ -11,20 +11,104 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* ---- the name index ---------------------------------------------------- */
+
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h ^ (h >> 29);
+}
+
+static void names_grow(loader_names *ix)
+{
+    size_t cap = ix->cap ? ix->cap * 2 : 64;
+    loader_name_slot *sl = util_mallocarray(cap, sizeof *sl);
+    memset(sl, 0, cap * sizeof *sl);
+    for (size_t i = 0; i < ix->cap; i++) {
+        if (!ix->slots[i].key)
+            continue;
+        size_t j = (size_t)name_hash(ix->slots[i].key) & (cap - 1);
+        while (sl[j].key)
+            j = (j + 1) & (cap - 1);
+        sl[j] = ix->slots[i];
+    }
+    free(ix->slots);
+    ix->slots = sl;
+    ix->cap = cap;
+}
+
+size_t loader_names_put(loader_names *ix, const char *key, size_t value)
+{
+    if (2 * (ix->n + 1) > ix->cap)
+        names_grow(ix);
+    size_t j = (size_t)name_hash(key) & (ix->cap - 1);
+    while (ix->slots[j].key) {
+        if (strcmp(ix->slots[j].key, key) == 0)
+            return ix->slots[j].value;
+        j = (j + 1) & (ix->cap - 1);
+    }
+    ix->slots[j].key = key;
+    ix->slots[j].value = value;
+    ix->n++;
+    return value;
+}
+
+long loader_names_get(const loader_names *ix, const char *key)
+{
+    if (!ix->cap)
+        return -1;
+    size_t j = (size_t)name_hash(key) & (ix->cap - 1);
+    while (ix->slots[j].key) {
+        if (strcmp(ix->slots[j].key, key) == 0)
+            return (long)ix->slots[j].value;
+        j = (j + 1) & (ix->cap - 1);
+    }
+    return -1;
+}
+
+void loader_names_free(loader_names *ix)
+{
+    free(ix->slots);
+    memset(ix, 0, sizeof *ix);
+}
+
+/* ---- descriptions ------------------------------------------------------ */
+
+/* Grow an array of *cap elements of size sz to hold need (doubling). */
+static void *grow(void *p, size_t *cap, size_t need, size_t sz)
+{
+    if (need <= *cap)
+        return p;
+    size_t c = *cap ? *cap : 16;
+    while (c < need)
+        c *= 2;
+    p = util_realloc(p, c * sz);
+    *cap = c;
+    return p;
+}
+
 loader_tensor *loader_add_tensor(loader_file *f, const char *name)
 {
-    f->tensors = util_realloc(f->tensors, (f->ntensors + 1) * sizeof *f->tensors);
+    f->tensors = grow(f->tensors, &f->tcap, f->ntensors + 1, sizeof *f->tensors);
     loader_tensor *t = &f->tensors[f->ntensors++];
     memset(t, 0, sizeof *t);
     t->name = util_strdup(name);
     t->readable = 1;
     t->count = 1;
+    if (f->nnamed == f->ntensors - 1) {
+        loader_names_put(&f->names, t->name, f->ntensors - 1);
+        f->nnamed++;
+    }
     return t;
 }
 
 void loader_add_meta(loader_file *f, const char *key, const char *value)
 {
-    f->meta = util_realloc(f->meta, (f->nmeta + 1) * sizeof *f->meta);
+    f->meta = grow(f->meta, &f->mcap, f->nmeta + 1, sizeof *f->meta);
     f->meta[f->nmeta].key = util_strdup(key);
     f->meta[f->nmeta].value = util_strdup(value);
     f->nmeta++;
@@ -50,6 +134,9 @@ int loader_set_shape(loader_tensor *t, int ndim, const uint64_t *shape)
 
 long loader_find(const loader_file *f, const char *name)
 {
+    if (f->nnamed == f->ntensors)
+        return loader_names_get(&f->names, name);
+    /* descriptions added behind loader_add_tensor's back */
     for (size_t i = 0; i < f->ntensors; i++)
         if (strcmp(f->tensors[i].name, name) == 0)
             return (long)i;
@@ -86,64 +173,7 @@ int loader_sibling_alpha(loader_file *f, size_t i, double *alpha)
 
 int loader_map_file(const char *path, loader_map *m, util_err *err)
 {
-    memset(m, 0, sizeof *m);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        util_err_set(err, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    struct stat st;
-    if (fstat(fd, &st) < 0) {
-        util_err_set(err, "%s: %s", path, strerror(errno));
-        close(fd);
-        return -1;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        util_err_set(err, "%s: is a directory", path);
-        close(fd);
-        return -1;
-    }
-    if (S_ISREG(st.st_mode)) {
-        m->size = (uint64_t)st.st_size;
-        if (m->size == 0) {
-            m->data = (const unsigned char *)"";
-            close(fd);
-            return 0;
-        }
-        void *p = mmap(NULL, (size_t)m->size, PROT_READ, MAP_PRIVATE, fd, 0);
-        if (p != MAP_FAILED) {
-            m->data = p;
-            m->mapped = 1;
-            close(fd);
-            return 0;
-        }
-    }
-    /* Not mappable (pipe, /proc, ...): read it all. */
-    size_t cap = 1 << 16, len = 0;
-    unsigned char *buf = util_malloc(cap);
-    for (;;) {
-        if (len == cap) {
-            cap *= 2;
-            buf = util_realloc(buf, cap);
-        }
-        ssize_t r = read(fd, buf + len, cap - len);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            util_err_set(err, "%s: %s", path, strerror(errno));
-            free(buf);
-            close(fd);
-            return -1;
-        }
-        if (r == 0)
-            break;
-        len += (size_t)r;
-    }
-    close(fd);
-    m->data = buf;
-    m->size = len;
-    m->mapped = 0;
-    return 0;
+    return file_map_regular(path, FILE_NO_LIMIT, m, err);
 }
 
 /* madvise the whole pages covering [off, off + len) of a mapping */
@@ -171,11 +201,7 @@ void loader_willneed(const loader_map *m, uint64_t off, uint64_t len)
 
 void loader_unmap(loader_map *m)
 {
-    if (m->mapped)
-        munmap((void *)m->data, (size_t)m->size);
-    else if (m->data && m->size)
-        free((void *)m->data);
-    memset(m, 0, sizeof *m);
+    file_unmap(m);
 }
 
 void loader_convert(const loader_tensor *t, const void *src, void *dst, int as_double)
@@ -229,18 +255,25 @@ static const loader_format *loader_pick(const char *path, util_err *err)
         util_err_set(err, "%s: %s", path, strerror(errno));
         return NULL;
     }
-    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
-        util_err_set(err, "%s: not a regular file (a pipe or device cannot be mapped); save it to a file first", path);
-        return NULL;
-    }
     if (!S_ISDIR(st.st_mode)) {
-        FILE *fp = fopen(path, "rb");
-        if (!fp) {
-            util_err_set(err, "%s: %s", path, strerror(errno));
+        /* the same open as every other file: a FIFO or device is refused
+         * here, before any byte is read */
+        int fd = file_open_regular(path, FILE_NO_LIMIT, NULL, err);
+        if (fd < 0)
+            return NULL;
+        for (;;) {
+            ssize_t r = read(fd, head + len, sizeof head - len);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                break;
+            len += (size_t)r;
+        }
+        close(fd);
+        if (len == 0) {
+            util_err_set(err, "%s: empty file (0 bytes): nothing to read", path);
             return NULL;
         }
-        len = fread(head, 1, sizeof head, fp);
-        fclose(fp);
     }
     const loader_format *best = NULL;
     int best_score = 0;
@@ -254,8 +287,6 @@ static const loader_format *loader_pick(const char *path, util_err *err)
     if (!best) {
         if (S_ISDIR(st.st_mode))
             util_err_set(err, "%s: is a directory without a model index", path);
-        else if (len == 0)
-            util_err_set(err, "%s: empty file", path);
         else
             util_err_set(err, "%s: unknown file format (not .npy%s)", path,
                          loader_formats[1] ? ", .npz, .safetensors, .pt or .gguf" : "");
@@ -318,6 +349,7 @@ void loader_close(loader_file *f)
     for (size_t i = 0; i < f->ntensors; i++)
         free(f->tensors[i].name);
     free(f->tensors);
+    loader_names_free(&f->names);
     for (size_t i = 0; i < f->nmeta; i++) {
         free(f->meta[i].key);
         free(f->meta[i].value);

@@ -13,6 +13,13 @@
  * loader_close() frees all of it. Descriptions stay valid until close.
  * Loaders know nothing about quantization.
  *
+ * Every file a format reads is opened through core/file.h (regular files
+ * only, never a blocking open, sizes fixed at open).
+ *
+ * Scale: the tensor and metadata arrays grow geometrically and a hash index
+ * of the tensor names (loader_names, built as tensors are added) makes
+ * loader_find O(1), so opening a model is linear in its tensor count.
+ *
  * Errors: every function that can fail fills a util_err with a message that
  * names the file, the tensor when there is one, and what is wrong (with a
  * byte offset where it helps), and returns -1. Nothing calls exit().
@@ -23,6 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/dtype.h"
+#include "core/file.h"
 #include "core/util.h"
 
 #define LOADER_MAXDIM 16
@@ -58,6 +66,24 @@ typedef struct loader_opts {
 struct loader_format;
 struct loader_rawview;
 
+/* A hash index of strings (open addressing, linear probing, FNV-1a): each
+ * key maps to one size_t. Keys are borrowed: they must stay valid and
+ * unchanged while the index holds them. A zeroed loader_names is empty. */
+typedef struct loader_name_slot {
+    const char *key;       /* NULL: empty slot */
+    size_t value;
+} loader_name_slot;
+typedef struct loader_names {
+    loader_name_slot *slots;
+    size_t cap, n;         /* cap: 0 or a power of two, kept above 2n */
+} loader_names;
+/* Insert key -> value unless key is present; returns the value now stored
+ * for key (value, or the earlier one). */
+size_t loader_names_put(loader_names *ix, const char *key, size_t value);
+/* The value stored for key, or -1. */
+long loader_names_get(const loader_names *ix, const char *key);
+void loader_names_free(loader_names *ix);
+
 typedef struct loader_file {
     char *path;
     const struct loader_format *fmt;
@@ -67,6 +93,11 @@ typedef struct loader_file {
     loader_meta *meta;
     loader_opts opts;
     void *priv;            /* format state (mapping, zip handle, ...) */
+    /* Private to loader.c: array capacities, and the name index (tensor
+     * name -> first index with that name; keys are the tensors' names). */
+    size_t tcap, mcap;
+    loader_names names;
+    size_t nnamed;         /* tensors entered in names */
 } loader_file;
 
 typedef struct loader_format {
@@ -92,7 +123,7 @@ loader_file *loader_open(const char *path, const loader_opts *opts, util_err *er
 int loader_read(loader_file *f, size_t i, void *dst, int as_double, util_err *err);
 void loader_close(loader_file *f);
 
-/* Index of tensor `name`, or -1. */
+/* Index of the first tensor called `name`, or -1 (O(1)). */
 long loader_find(const loader_file *f, const char *name);
 
 /* The APoT paper's official code (yhhhli/APoT_Quantization) stores a
@@ -107,19 +138,18 @@ char *loader_sibling_alpha_name(const loader_file *f, size_t i);
 
 /* Helpers for format implementations. -------------------------------- */
 
-/* Append a tensor description (zeroed) and return it; name is copied. */
+/* Append a tensor description (zeroed) and return it; name is copied.
+ * Tensors must be added only this way (and never renamed): it keeps the
+ * name index. The pointer is valid until the next add. */
 loader_tensor *loader_add_tensor(loader_file *f, const char *name);
 void loader_add_meta(loader_file *f, const char *key, const char *value);
 /* Set the shape, compute count with overflow checking. -1 on overflow. */
 int loader_set_shape(loader_tensor *t, int ndim, const uint64_t *shape);
 
-/* A read-only mapping of a whole file (mmap, or a read() copy where mmap is
- * impossible, such as a pipe). */
-typedef struct loader_map {
-    const unsigned char *data;
-    uint64_t size;
-    int mapped;            /* 1: mmap, 0: malloc'd copy */
-} loader_map;
+/* A read-only mapping of a whole regular file (file_map_regular: mmap, or a
+ * copy of exactly its size where mmap fails). Anything but a regular file
+ * (a FIFO, /dev/zero, a directory) is refused. */
+typedef file_map loader_map;
 int loader_map_file(const char *path, loader_map *m, util_err *err);
 void loader_unmap(loader_map *m);
 /* Drop the pages of [off, off + len) of a mapping from memory once they have

@@ -67,7 +67,7 @@ static int npz_open(loader_file *f, util_err *err)
             goto done;
         }
         uint64_t hl = size < sizeof head ? size : sizeof head;
-        if (zipread_read(z, (uint64_t)i, 0, hl, head, tname, err) < 0)
+        if (zipread_head(z, (uint64_t)i, hl, head, tname, err) < 0)
             goto done;
         if (memcmp(head, "\x93NUMPY", 6) != 0) {
             util_err_set(err, "%s: entry '%s' is not a .npy array (bad magic at offset 0 of the entry)",
@@ -86,7 +86,7 @@ static int npz_open(loader_file *f, util_err *err)
         if (hlen > size)
             hlen = size; /* npy_parse reports the truncation */
         unsigned char *hb = util_malloc((size_t)hlen + 1);
-        if (zipread_read(z, (uint64_t)i, 0, hlen, hb, tname, err) < 0) {
+        if (zipread_head(z, (uint64_t)i, hlen, hb, tname, err) < 0) {
             free(hb);
             goto done;
         }

@@ -63,15 +63,25 @@ void pk_free(pk_ctx *c)
         free(c->storages[i]);
     }
     free(c->storages);
+    loader_names_free(&c->by_key);
     memset(c, 0, sizeof *c);
 }
 
 pk_storage *pk_find_storage(pk_ctx *c, const char *key)
 {
-    for (size_t i = 0; i < c->nstorages; i++)
-        if (!c->storages[i]->base && strcmp(c->storages[i]->key, key) == 0)
-            return c->storages[i];
-    return NULL;
+    long i = loader_names_get(&c->by_key, key);
+    return i < 0 ? NULL : c->storages[i];
+}
+
+static void add_storage(pk_ctx *c, pk_storage *s)
+{
+    if (c->nstorages == c->capstorages) {
+        c->capstorages = c->capstorages ? 2 * c->capstorages : 16;
+        c->storages = util_realloc(c->storages, c->capstorages * sizeof *c->storages);
+    }
+    if (!s->base)
+        loader_names_put(&c->by_key, s->key, c->nstorages);
+    c->storages[c->nstorages++] = s;
 }
 
 typedef struct vm {
@@ -367,8 +377,7 @@ static pk_obj *persistent_load(vm *v, pk_obj *pid)
         s->dtype = dt;
         s->numel = numel;
         s->zip_index = -1;
-        c->storages = util_realloc(c->storages, (c->nstorages + 1) * sizeof *c->storages);
-        c->storages[c->nstorages++] = s;
+        add_storage(c, s);
     }
     if (pid->n >= 6 && pid->items[5]->type != PK_NONE) {
         /* Legacy view: (view_key, offset, size) into the root storage. */
@@ -389,8 +398,7 @@ static pk_obj *persistent_load(vm *v, pk_obj *pid)
         w->base = s;
         w->base_offset = off;
         w->zip_index = -1;
-        c->storages = util_realloc(c->storages, (c->nstorages + 1) * sizeof *c->storages);
-        c->storages[c->nstorages++] = w;
+        add_storage(c, w);
         s = w;
     }
     pk_obj *o = newobj(v, PK_STORAGE);

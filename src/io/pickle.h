@@ -79,7 +79,8 @@ typedef struct pk_ctx {
     pk_obj **objs;         /* every object, for freeing */
     size_t nobjs, capobjs;
     pk_storage **storages;
-    size_t nstorages;
+    size_t nstorages, capstorages;
+    loader_names by_key;   /* root storage key -> index in storages (keys borrowed) */
     int big_endian_storages;
 } pk_ctx;
 
@@ -93,7 +94,7 @@ void pk_free(pk_ctx *c);
 pk_obj *pk_run(pk_ctx *c, const unsigned char *buf, size_t len, uint64_t base_offset,
                const char *what, size_t *used, util_err *err);
 
-/* Storage lookup by key (NULL if none). */
+/* Root storage lookup by key (NULL if none), O(1). */
 pk_storage *pk_find_storage(pk_ctx *c, const char *key);
 
 /* Readable text of a scalar for metadata ("3", "0.75", "'adam'", "None");

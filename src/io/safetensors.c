@@ -1,7 +1,11 @@
 /*
  * safetensors.c - .safetensors reader (safetensors.h).
  *
- * priv: an st_model, the array of mapped shards (one for a plain file).
+ * priv: an st_model, the array of mapped shards (one for a plain file),
+ * with two indexes over it for a sharded model: normalised shard name ->
+ * shard, and file identity (device:inode) -> shard, so that "./s" and "s",
+ * or two links to one file, are one shard. The st_model owns the strings
+ * both indexes borrow (strs).
  * Per tensor: priv = shard index, offset = absolute file offset of the data.
  */
 #include "config.h"
@@ -16,14 +20,22 @@
 #include <unistd.h>
 
 typedef struct st_shard {
-    char *path;
+    char *path;            /* as opened: the index's directory + name */
+    const char *name;      /* normalised name in the index (borrowed from strs) */
     loader_map map;
 } st_shard;
 
 typedef struct st_model {
-    size_t nshards;
+    size_t nshards, cap;
     st_shard *shards;
+    loader_names by_name;  /* normalised shard name -> shard index */
+    loader_names by_file;  /* "dev:ino" -> shard index */
+    char **strs;           /* owned keys of by_name and by_file */
+    size_t nstrs, strcap;
 } st_model;
+
+/* An index is JSON text of about 100 bytes per tensor. */
+#define SAFETENSORS_MAX_INDEX (256ull << 20)
 
 static const struct {
     const char *name;
@@ -257,17 +269,116 @@ out:
 
 static st_shard *add_shard(st_model *md, const char *path)
 {
-    md->shards = util_realloc(md->shards, (md->nshards + 1) * sizeof *md->shards);
+    if (md->nshards == md->cap) {
+        md->cap = md->cap ? 2 * md->cap : 8;
+        md->shards = util_realloc(md->shards, md->cap * sizeof *md->shards);
+    }
     st_shard *s = &md->shards[md->nshards++];
     memset(s, 0, sizeof *s);
     s->path = util_strdup(path);
     return s;
 }
 
+/* Keep s (malloc'd) for as long as the model: index keys live here. */
+static const char *keep(st_model *md, char *s)
+{
+    if (md->nstrs == md->strcap) {
+        md->strcap = md->strcap ? 2 * md->strcap : 16;
+        md->strs = util_realloc(md->strs, md->strcap * sizeof *md->strs);
+    }
+    md->strs[md->nstrs++] = s;
+    return s;
+}
+
+/* A shard name from the index in normal form: "." and empty components
+ * dropped ("./s.safetensors" is "s.safetensors", "d//s" is "d/s"). A
+ * name that is absolute or has a ".." component would leave the model's
+ * directory and is refused; "a..b.safetensors" is an ordinary name.
+ * Returns a malloc'd name, or NULL with *why set. */
+static char *normalise_shard(const char *sn, const char **why)
+{
+    if (sn[0] == '/') {
+        *why = "is an absolute path: shards must be inside the model's directory";
+        return NULL;
+    }
+    size_t n = strlen(sn);
+    char *out = util_malloc(n + 1);
+    size_t o = 0;
+    const char *p = sn;
+    while (*p) {
+        const char *e = strchr(p, '/');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        if (len == 2 && p[0] == '.' && p[1] == '.') {
+            free(out);
+            *why = "has a '..' component: it would leave the model's directory";
+            return NULL;
+        }
+        if (len && !(len == 1 && p[0] == '.')) {
+            if (o)
+                out[o++] = '/';
+            memcpy(out + o, p, len);
+            o += len;
+        }
+        p += len;
+        if (*p == '/')
+            p++;
+    }
+    out[o] = '\0';
+    if (o == 0 || sn[n - 1] == '/') {
+        free(out);
+        *why = "names no file";
+        return NULL;
+    }
+    return out;
+}
+
+/* The shard for normalised name nm (mapped and parsed on first use), or -1. */
+static long shard_for(loader_file *f, st_model *md, const char *dir, const char *nm,
+                      const char *tensor, util_err *err)
+{
+    long k = loader_names_get(&md->by_name, nm);
+    if (k >= 0)
+        return k;
+    const char *name = keep(md, util_strdup(nm));
+    char *sp = util_asprintf("%s%s", dir, nm);
+    loader_map m;
+    util_err e = { { 0 } };
+    if (loader_map_file(sp, &m, &e) < 0) {
+        util_err_set(err, "%s (the shard the index names for %s)", e.msg, tensor);
+        free(sp);
+        return -1;
+    }
+    /* another name of a shard already open (a symlink, a hard link) */
+    const char *id = keep(md, util_asprintf("%llx:%llx", (unsigned long long)m.dev,
+                                            (unsigned long long)m.ino));
+    k = loader_names_get(&md->by_file, id);
+    if (k >= 0) {
+        loader_unmap(&m);
+        free(sp);
+        loader_names_put(&md->by_name, name, (size_t)k);
+        return k;
+    }
+    k = (long)md->nshards;
+    st_shard *s = add_shard(md, sp);
+    free(sp);
+    s->name = name;
+    s->map = m;
+    loader_names_put(&md->by_name, name, (size_t)k);
+    loader_names_put(&md->by_file, id, (size_t)k);
+    if (st_parse(f, (size_t)k, s->path, &s->map, err) < 0)
+        return -1;
+    return k;
+}
+
 static int st_open_index(loader_file *f, st_model *md, const char *ixpath, util_err *err)
 {
+    size_t len;
+    char *text = file_read_regular(ixpath, SAFETENSORS_MAX_INDEX, &len, err);
+    if (!text)
+        return -1;
     json_error_t je;
-    json_t *root = json_load_file(ixpath, JSON_REJECT_DUPLICATES, &je);
+    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
+    free(text);
     if (!root) {
         util_err_set(err, "%s: malformed index JSON at line %d: %s", ixpath, je.line, je.text);
         return -1;
@@ -302,34 +413,45 @@ static int st_open_index(loader_file *f, st_model *md, const char *ixpath, util_
             util_err_set(err, "%s: weight_map entry '%s' is not a file name", ixpath, key);
             goto out;
         }
-        const char *sn = json_string_value(val);
-        if (strstr(sn, "..") || sn[0] == '/') {
-            util_err_set(err, "%s: %s: shard name '%s' leaves the model's directory", ixpath, key, sn);
+        const char *sn = json_string_value(val), *why;
+        char *nm = normalise_shard(sn, &why);
+        if (!nm) {
+            util_err_set(err, "%s: %s: shard name '%s' %s", ixpath, key, sn, why);
             goto out;
         }
-        char *sp = util_asprintf("%s%s", dir, sn);
-        size_t k;
-        for (k = 0; k < md->nshards; k++)
-            if (strcmp(md->shards[k].path, sp) == 0)
-                break;
-        if (k == md->nshards) {
-            st_shard *s = add_shard(md, sp);
-            if (loader_map_file(sp, &s->map, err) < 0 || st_parse(f, k, sp, &s->map, err) < 0) {
-                free(sp);
-                goto out;
-            }
-        }
-        free(sp);
+        long k = shard_for(f, md, dir, nm, key, err);
+        free(nm);
+        if (k < 0)
+            goto out;
     }
-    /* Every tensor named in the index must be in its shard. */
+    /* The index and the shards' headers agree: every tensor named in the
+     * index is in the shard it names ... */
     json_object_foreach(wm, key, val) {
+        const char *why;
+        char *nm = normalise_shard(json_string_value(val), &why);
+        long k = loader_names_get(&md->by_name, nm);
+        free(nm);
         long ti = loader_find(f, key);
         if (ti < 0) {
-            util_err_set(err, "%s: %s: the index places it in %s but that shard does not hold it",
+            util_err_set(err, "%s: %s: the weight_map places it in %s but that shard does not hold it (no shard does)",
                          ixpath, key, json_string_value(val));
             goto out;
         }
+        size_t in = (size_t)(uintptr_t)f->tensors[ti].priv;
+        if ((long)in != k) {
+            util_err_set(err, "%s: %s: the weight_map places it in %s but that shard does not hold it (%s does)",
+                         ixpath, key, json_string_value(val), md->shards[in].name);
+            goto out;
+        }
     }
+    /* ... and every tensor of every shard is named in the index. */
+    for (size_t i = 0; i < f->ntensors; i++)
+        if (!json_object_get(wm, f->tensors[i].name)) {
+            util_err_set(err, "%s: %s: shard %s holds it but the weight_map does not list it",
+                         ixpath, f->tensors[i].name,
+                         md->shards[(uintptr_t)f->tensors[i].priv].name);
+            goto out;
+        }
     rc = 0;
 out:
     free(dir);
@@ -387,6 +509,11 @@ static void st_close(loader_file *f)
             free(md->shards[k].path);
         }
         free(md->shards);
+        loader_names_free(&md->by_name);
+        loader_names_free(&md->by_file);
+        for (size_t k = 0; k < md->nstrs; k++)
+            free(md->strs[k]);
+        free(md->strs);
         free(md);
     }
     f->priv = NULL;

@@ -12,7 +12,14 @@
  *
  * A model.safetensors.index.json ({"weight_map": {tensor: shard file}}),
  * or a directory holding one, opens every shard it names; the tensor lists
- * are merged (shard by shard, in order of first mention).
+ * are merged (shard by shard, in order of first mention). The index must
+ * agree with the shards' headers: each tensor it names is in the shard it
+ * names, and each tensor of each shard is named. Shard names are
+ * normalised ("./s" is "s"); an absolute name or a ".." component is
+ * refused ("a..b" is an ordinary name). Symbolic links are followed (the
+ * Hugging Face cache links snapshot files to ../../blobs/), but every
+ * shard and the index are opened through core/file.h: regular files only,
+ * and two names of one file (device and inode) are one shard.
  *
  * Files are memory-mapped; a tensor's pages are dropped from the mapping
  * after it is read, so a whole-model report keeps at most the tensors in

@@ -7,6 +7,20 @@
  * Entry sizes are checked against the archive's size before anything is
  * allocated, and deflated entries whose declared size is far beyond what
  * their compressed data could hold (a zip bomb) are refused.
+ *
+ * The archive is opened through core/file.h (a regular file or refused)
+ * and handed to libzip as a stream on that descriptor.
+ *
+ * CRC-32: the first zipread_read of an entry streams the whole entry (a
+ * stored one raw, a deflated one through libzip's inflater), copying the
+ * bytes asked for and computing zlib's crc32 over all of them, and fails
+ * with "FILE: MEMBER: CRC-32 mismatch (stored 0x..., computed 0x...): the
+ * archive is corrupt" unless it matches the central directory. Only then
+ * are the bytes returned; the entry is marked verified and later reads of
+ * it seek straight to what they need. zipread_head reads the start of an
+ * entry without the check, for the headers a listing shows (the values
+ * behind them are always read through zipread_read, which then checks the
+ * header bytes too).
  */
 #ifndef APOTVIEW_ZIPREAD_H
 #define APOTVIEW_ZIPREAD_H
@@ -20,6 +34,8 @@ typedef struct zipread {
     zip_t *za;
     const char *path;      /* borrowed: the loader_file's path */
     uint64_t file_size;
+    uint64_t nentries;
+    unsigned char *verified; /* per entry: 1 once its CRC-32 matched (owned) */
     pthread_mutex_t lock;
     int locked_init;
 } zipread;
@@ -33,10 +49,14 @@ int64_t zipread_count(zipread *z);
  * impossible for its compressed size. */
 int zipread_stat(zipread *z, uint64_t i, const char **name, uint64_t *size,
                  int *stored, util_err *err);
-/* Read len bytes at offset off of the uncompressed entry i into buf. `what`
- * names the entry/tensor in messages. */
+/* Read len bytes at offset off of the uncompressed entry i into buf, the
+ * entry's CRC-32 checked first (see above). `what` names the entry/tensor
+ * in messages. */
 int zipread_read(zipread *z, uint64_t i, uint64_t off, uint64_t len, void *buf,
                  const char *what, util_err *err);
+/* The first len bytes of entry i, not CRC-checked (headers only). */
+int zipread_head(zipread *z, uint64_t i, uint64_t len, void *buf, const char *what,
+                 util_err *err);
 /* Index of the entry named name, or -1. */
 int64_t zipread_find(zipread *z, const char *name);
 
