@@ -117,6 +117,11 @@ mkmodel "$M" "$S2" "$S2"; rm "$M/model.safetensors.index.json"; mkfifo "$M/model
 refused_with "$M" "model.safetensors.index.json: not a regular file (a FIFO)" --list
 mkfifo "$T/pipe.npy"
 refused_with "$T/pipe.npy" "$T/pipe.npy: not a regular file (a FIFO)" --list
+# a custom level file that is a FIFO: refused at once (a usage error, 2)
+$TO10 $APOTVIEW --levels -s "custom:$T/pipe.npy" >/dev/null 2>"$T/err"
+rc=$?
+[ $rc -eq 2 ] || bad "custom:FIFO: exit status $rc, expected 2"
+grep -qF "$T/pipe.npy: not a regular file (a FIFO)" "$T/err" || bad "custom:FIFO: $(head -c 300 "$T/err")"
 
 # the weight_map lies: b is in shard 2, the index says shard 1
 mkmodel "$M" "$S1" "$S2"

@@ -10,6 +10,7 @@
  */
 #include "config.h"
 #include "quant/schemes.h"
+#include "core/file.h"
 
 #include <errno.h>
 #include <math.h>
@@ -263,7 +264,9 @@ long schemes_read_custom(const char *path, double **vals, util_err *err)
         util_err_set(err, "custom: no file name (write custom:FILE)");
         return -1;
     }
-    FILE *fp = fopen(path, "r");
+    /* the one open path (core/file.h): a regular file, bounded; a FIFO
+     * or device is refused instead of blocking */
+    FILE *fp = file_fopen_regular(path, (uint64_t)CUSTOM_MAX * 512, err);
     if (!fp) {
         util_err_set(err, "custom:%s: %s", path, strerror(errno));
         return -1;
