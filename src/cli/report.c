@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli/session.h"
+#include "core/par.h"
 #include "quant/analyze.h"
 #include "quant/group.h"
 
@@ -486,6 +487,7 @@ typedef struct pool {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     pthread_mutex_t *file_mu; /* loaders need not be thread-safe */
+    pthread_t main;          /* the thread that runs the report (one worker) */
     uint64_t inflight, budget;
     int failed;
     /* a progress line on a terminal's stderr for long reports */
@@ -556,6 +558,16 @@ static int histogram_ok(const cli_opts *o, const loader_tensor *lt, int sweep)
         return 0;
     }
     return strcmp(o->engine, "histogram") == 0 || lt->count >= HIST_MIN;
+}
+
+/* The group engines start their own threads (group.h): cfg->nthreads
+ * threads in all, this one and the returned number of slots taken from
+ * the budget (par.h), which the caller releases after the analysis. */
+static int group_threads(analyze_cfg *cfg, uint64_t count)
+{
+    int extra = count >= GROUP_THREAD_MIN ? par_acquire(par_budget() - 1) : 0;
+    cfg->nthreads = 1 + extra;
+    return extra;
 }
 
 /* What a histogram prep reads from, held until it is freed. */
@@ -662,9 +674,11 @@ static int process_codes(pool *pl, titem *it)
                        lt->dtype == DT_BF16 && !lt->big_endian };
     group_tensor gt = { NULL, 0, lt->ndim, lt->shape, lt->count };
     int gfail = 0;
+    int extra = group_threads(&gcfg, lt->count);
     if (have_alpha)
         gfail = group_analyze_codes(&gt, &cd, &gcfg, o->schemes, o->nschemes, gres, ghandled,
                                     &gerr) < 0;
+    par_release(extra);
     process_prep(pl, it, p, 1, gres, ghandled, gfail ? gerr.msg : NULL, &hd);
     return 1;
 }
@@ -724,8 +738,10 @@ static void process(pool *pl, titem *it)
             pthread_mutex_unlock(&pl->file_mu[it->file]);
         }
         group_tensor gt = { buf, as_double, lt->ndim, lt->shape, lt->count };
+        int extra = group_threads(&gcfg, lt->count);
         if (have)
             gfail = group_analyze(&gt, &gcfg, o->schemes, o->nschemes, gres, ghandled, &gerr) < 0;
+        par_release(extra);
     }
     prep *p = NULL;
     if (buf)
@@ -823,6 +839,8 @@ static void *worker(void *arg)
         if (pl->next >= pl->n) {
             pthread_mutex_unlock(&pl->mu);
             prep_summary_thread_done();
+            if (!pthread_equal(pthread_self(), pl->main))
+                par_release(1);   /* its slot, for the passes still running */
             return NULL;
         }
         titem *it = &pl->items[pl->order[pl->next++]];
@@ -1227,25 +1245,28 @@ int report_run(const cli_opts *o)
     /* small tensors (biases, norms) need not wait for each other */
     if (pl.budget < ((uint64_t)64 << 20))
         pl.budget = (uint64_t)64 << 20;
+    pl.main = pthread_self();
     pthread_mutex_init(&pl.mu, NULL);
     pthread_cond_init(&pl.cv, NULL);
     pl.file_mu = util_calloc((size_t)(s.nfiles ? s.nfiles : 1), sizeof *pl.file_mu);
     for (int i = 0; i < s.nfiles; i++)
         pthread_mutex_init(&pl.file_mu[i], NULL);
-    if ((size_t)jobs > s.nitems)
-        jobs = s.nitems ? (int)s.nitems : 1;
-    if (jobs <= 1)
-        worker(&pl);
-    else {
-        pthread_t *th = util_calloc((size_t)jobs, sizeof *th);
+    /* --jobs=N: N threads in all (par.h). This thread is one of the
+     * workers; a worker that runs out of tensors gives its slot back, for
+     * the passes of the tensors still running. */
+    par_set_budget(jobs);
+    int nworkers = (size_t)jobs > s.nitems ? (s.nitems ? (int)s.nitems : 1) : jobs;
+    {
+        int extra = par_acquire(nworkers - 1);
+        pthread_t *th = util_calloc((size_t)(extra ? extra : 1), sizeof *th);
         int started = 0;
-        for (int j = 0; j < jobs; j++)
+        for (int j = 0; j < extra; j++)
             if (pthread_create(&th[j], NULL, worker, &pl) == 0)
                 started++;
             else
                 break;
-        if (started == 0)
-            worker(&pl);
+        par_release(extra - started);
+        worker(&pl);
         for (int j = 0; j < started; j++)
             pthread_join(th[j], NULL);
         free(th);

@@ -5,6 +5,7 @@
 #include "quant/lloyd.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,26 +48,55 @@ double analyze_alpha(const prep *p, const levelset *ls, const analyze_cfg *cfg, 
     return cfg->alpha;
 }
 
+/* Interned strings: one copy of each, kept for the life of the process
+ * (a handful of distinct names per run), so that a result may hold the
+ * pointer after the thread that made it has ended. */
+typedef struct istr {
+    struct istr *next;
+    char s[];
+} istr;
+static istr *interned;
+static pthread_mutex_t intern_mu = PTHREAD_MUTEX_INITIALIZER;
+
+const char *analyze_intern(const char *s)
+{
+    pthread_mutex_lock(&intern_mu);
+    istr *i = interned;
+    while (i && strcmp(i->s, s) != 0)
+        i = i->next;
+    if (!i) {
+        size_t len = strlen(s);
+        i = util_malloc(sizeof *i + len + 1);
+        memcpy(i->s, s, len + 1);
+        i->next = interned;
+        interned = i;
+    }
+    pthread_mutex_unlock(&intern_mu);
+    return i->s;
+}
+
 const char *analyze_granularity_name(const analyze_cfg *cfg)
 {
-    static _Thread_local char buf[48];
+    char buf[64];
     switch (cfg->gran) {
     case GRAN_TENSOR: return "tensor";
     case GRAN_CHANNEL:
         snprintf(buf, sizeof buf, "channel:%d", cfg->axis);
-        return buf;
+        break;
     case GRAN_GROUP:
         if (cfg->group_along_axis)
             snprintf(buf, sizeof buf, "group:%llu@%d", (unsigned long long)cfg->group, cfg->axis);
         else
             snprintf(buf, sizeof buf, "group:%llu", (unsigned long long)cfg->group);
-        return buf;
+        break;
     case GRAN_BLOCK:
         snprintf(buf, sizeof buf, "block:%llux%llu", (unsigned long long)cfg->block_r,
                  (unsigned long long)cfg->block_c);
-        return buf;
+        break;
+    default:
+        return "?";
     }
-    return "?";
+    return analyze_intern(buf);
 }
 
 const char *analyze_scale_dtype_name(scale_dtype d)

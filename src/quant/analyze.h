@@ -52,7 +52,9 @@ typedef struct analyze_cfg {
                               axes after the first; 1: along cfg.axis (--axis) */
     uint64_t block_r, block_c; /* GRAN_BLOCK: tiles of block_r x block_c */
     scale_dtype sdtype;    /* --scale-dtype */
-    int nthreads;          /* group analysis threads; 0: util_ncpus() */
+    int nthreads;          /* group engine threads in all (this one included:
+                              the caller holds nthreads - 1 slots of the
+                              budget, core/par.h); 0: util_ncpus() */
     int no_gap;            /* 1: leave gap_to_optimal_db NaN and skip its
                               Lloyd-Max fit (the viewer, per keypress) */
 } analyze_cfg;
@@ -69,15 +71,19 @@ typedef struct analyze_result {
                                   Lloyd-Max quantizer with levels_total levels) */
     double bpw;                /* bits per weight including scales (group.h) */
     const char *granularity;   /* "tensor", "channel:K", "group:G" (static or
-                                  from analyze_granularity_name) */
+                                  interned: valid for the life of the process) */
     uint64_t nscales;          /* scales (slices) the result uses */
     const char *scale_dtype;   /* "fp16", "e8m0", ... for group/block scales;
                                   NULL per tensor and per channel */
 } analyze_result;
 
 /* "tensor", "channel:K", "group:G", "group:G@K" (along axis K) or
- * "block:RxC" (a static buffer per thread). */
+ * "block:RxC": an interned string (analyze_intern), valid for the life of
+ * the process and the same pointer for the same name, whichever thread
+ * asked (results outlive the report's worker threads). */
 const char *analyze_granularity_name(const analyze_cfg *cfg);
+/* The one process-wide copy of s (thread-safe; never freed). */
+const char *analyze_intern(const char *s);
 
 /* Bits per weight: bits plus the scales' storage: 16 bits per scale, +8 for
  * an int-asym zero point, +16 per level for a lloyd-max codebook; mxfp4 4.25. */

@@ -539,7 +539,7 @@ static void run_pass(pass *ps)
 {
     int nth = 1;
     if (ps->t->count >= GROUP_THREAD_MIN && ps->sl->nslices > 1) {
-        nth = util_ncpus();
+        nth = ps->cfg->nthreads > 0 ? ps->cfg->nthreads : util_ncpus();
         if (nth > 16)
             nth = 16;
         if ((uint64_t)nth > ps->sl->nslices)
@@ -780,14 +780,8 @@ static void fill(analyze_result *out, const gscheme *g, const gacc *a, const gro
 
 static const char *gran_name(const analyze_cfg *cfg, int mx)
 {
-    static _Thread_local char buf[48];
-    if (mx)
-        return "group:32";
-    if (cfg->gran == GRAN_CHANNEL) {
-        snprintf(buf, sizeof buf, "channel:%d", cfg->axis);
-        return buf;
-    }
-    return analyze_granularity_name(cfg);
+    /* interned (analyze.h): results outlive the thread that made them */
+    return mx ? "group:32" : analyze_granularity_name(cfg);
 }
 
 /* One pass over slicing sl for the schemes in gs (errors already set are

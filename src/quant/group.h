@@ -45,8 +45,10 @@
  * multiples of 32).
  *
  * Memory: one slice (or one group per thread) of doubles besides the
- * caller's buffer, which is only read. Threads: up to util_ncpus() over
- * slices when the tensor has at least GROUP_THREAD_MIN values.
+ * caller's buffer, which is only read. Threads: up to cfg->nthreads
+ * (util_ncpus() when 0) over slices when the tensor has at least
+ * GROUP_THREAD_MIN values; a caller under the thread budget (core/par.h)
+ * holds cfg->nthreads - 1 slots for the call.
  */
 #ifndef APOTVIEW_GROUP_H
 #define APOTVIEW_GROUP_H

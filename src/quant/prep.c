@@ -9,6 +9,7 @@
  */
 #include "config.h"
 #include "quant/prep.h"
+#include "core/par.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -107,6 +108,11 @@ static void *sort_buckets(void *arg)
     return NULL;
 }
 
+static void sort_part(void *ctx, int t)
+{
+    sort_buckets((sort_job *)ctx + t);
+}
+
 /* The MSD bucket of a float: its top 16 key bits. */
 static inline uint32_t msd_bucket(float f)
 {
@@ -135,12 +141,12 @@ static void msd_sort_float(float *v, uint64_t n, float *scratch, uint64_t *start
     for (uint64_t i = 0; i < n; i++)
         scratch[pos[msd_bucket(v[i])]++] = v[i];
     free(pos);
-    /* Buckets back into v, split among threads by element count. */
+    /* Buckets back into v, cut into parts by element count, on the
+     * threads the budget grants (par.h) */
     int nt = n >= (1u << 22) ? util_ncpus() : 1;
     if (nt > 8)
         nt = 8;
     sort_job jobs[8];
-    pthread_t th[8];
     uint32_t b = 0;
     for (int t = 0; t < nt; t++) {
         jobs[t].v = v;
@@ -152,17 +158,7 @@ static void msd_sort_float(float *v, uint64_t n, float *scratch, uint64_t *start
             b++;
         jobs[t].b1 = t == nt - 1 ? MSD_NB : b;
     }
-    int started = 0;
-    for (int t = 1; t < nt; t++) {
-        if (pthread_create(&th[t], NULL, sort_buckets, &jobs[t]) != 0)
-            break;
-        started = t;
-    }
-    sort_buckets(&jobs[0]);
-    for (int t = started + 1; t < nt; t++)
-        sort_buckets(&jobs[t]); /* threads that could not start */
-    for (int t = 1; t <= started; t++)
-        pthread_join(th[t], NULL);
+    par_run(nt, sort_part, jobs);
     free(start);
 }
 

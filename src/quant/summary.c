@@ -12,6 +12,7 @@
  */
 #include "config.h"
 #include "quant/prep.h"
+#include "core/par.h"
 
 #include <float.h>
 #include <stdint.h>
@@ -225,25 +226,19 @@ static void *pass_thread(void *arg)
     return NULL;
 }
 
+static void pass_part(void *ctx, int t)
+{
+    pjob j = { ctx, t };
+    pass_thread(&j);
+}
+
+/* ps->nthreads parts (fixed: they decide nothing but the work split), on
+ * as many threads as the budget grants (par.h). */
 static void pass_run(pass *ps)
 {
-    int T = ps->nthreads;
-    pjob jobs[64];
-    pthread_t th[64];
-    int started[64] = { 0 };
-    if (T > 64)
-        T = ps->nthreads = 64;
-    for (int t = 0; t < T; t++)
-        jobs[t] = (pjob){ ps, t };
-    for (int t = 1; t < T; t++)
-        started[t] = pthread_create(&th[t], NULL, pass_thread, &jobs[t]) == 0;
-    pass_thread(&jobs[0]);
-    for (int t = 1; t < T; t++) {
-        if (started[t])
-            pthread_join(th[t], NULL);
-        else
-            pass_thread(&jobs[t]);
-    }
+    if (ps->nthreads > 64)
+        ps->nthreads = 64;
+    par_run(ps->nthreads, pass_part, ps);
 }
 
 /* Pass 1: the histogram, and min/max over ordered keys. */
