@@ -21,6 +21,7 @@
 #include "core/par.h"
 #include "quant/analyze.h"
 #include "quant/group.h"
+#include "quant/prep_group.h"
 
 static json_t *jnum(double v)
 {
@@ -473,7 +474,8 @@ typedef struct titem {
     analyze_result res[OPTIONS_MAX_SCHEMES];
     double *sweep[OPTIONS_MAX_SCHEMES];
     uint64_t cost;           /* bytes the preparation holds at its peak */
-    int hist;                /* the histogram engine (prep.h) prepares it */
+    int hist;                /* the histogram engine prepares it */
+    const prep_ops *engine;  /* report_engine() */
     int threads;             /* threads for its passes (histogram engine) */
 } titem;
 
@@ -532,32 +534,46 @@ __attribute__((format(printf, 2, 3))) static void pool_error(pool *pl, const cha
 }
 
 typedef struct held held;
-static void process_prep(pool *pl, titem *it, prep *p, int gneed, analyze_result *gres,
-                         const int *ghandled, const char *gerr, held *hd);
+static void process_prep(pool *pl, titem *it, prep *p, held *hd);
 
-/* Tensors of this many values or more get the histogram engine under
- * --engine=auto: below it, sorting costs little and the search is dense. */
-#define HIST_MIN (1u << 20)
-
-/* Can the histogram engine answer everything asked of this tensor? It has
- * no C order (per-channel/group scales, MX blocks), gives interpolated
- * mse curves (--sweep) and quantiles (percentile, kl, aciq). */
-static int histogram_ok(const cli_opts *o, const loader_tensor *lt, int sweep)
+/* What the answers for this tensor need of an engine (prep.h): exact mse
+ * curves (--sweep) and quantiles (percentile, kl, aciq), values that are
+ * not floats, very many values, the C order (per-channel/group scales, MX
+ * blocks). */
+static unsigned report_needs(const cli_opts *o, const loader_tensor *lt, int sweep)
 {
-    if (strcmp(o->engine, "sorted") == 0 || sweep || !lt->readable || !dtype_fits_float(lt->dtype) ||
-        lt->count >= PREP_SUMMARY_MAX || group_needed(&o->cfg, o->schemes, o->nschemes))
-        return 0;
+    unsigned need = 0;
+    if (sweep)
+        need |= PREP_CAP_EXACT;
     switch (o->cfg.amode) {
-    case ALPHA_MSE:
-    case ALPHA_MAX:
-    case ALPHA_VALUE:
-    case ALPHA_FILE:
-    case ALPHA_SIGMA:
+    case ALPHA_PERCENTILE:
+    case ALPHA_KL:
+    case ALPHA_ACIQ:
+        need |= PREP_CAP_EXACT;
         break;
     default:
-        return 0;
+        break;
     }
-    return strcmp(o->engine, "histogram") == 0 || lt->count >= HIST_MIN;
+    if (!dtype_fits_float(lt->dtype))
+        need |= PREP_CAP_DOUBLE;
+    if (lt->count >= PREP_LARGE)
+        need |= PREP_CAP_LARGE;
+    if (group_needed(&o->cfg, o->schemes, o->nschemes))
+        need |= PREP_CAP_GROUP;
+    return need;
+}
+
+/* The engine that prepares this tensor: among those that can answer
+ * everything asked, the one --engine names, else the one for its size. An
+ * unreadable tensor goes to the sorted engine, which reports the error. */
+static const prep_ops *report_engine(const cli_opts *o, const loader_tensor *lt, int sweep)
+{
+    const char *name = strcmp(o->engine, "auto") == 0 ? NULL : o->engine;
+    const prep_ops *e = prep_engine_pick(name, report_needs(o, lt, sweep), lt->count);
+    /* the histogram engine reads the tensor where it lies */
+    if (!e || (e == &prep_hist_ops && !lt->readable))
+        e = &prep_sorted_ops;
+    return e;
 }
 
 /* The group engines start their own threads (group.h): cfg->nthreads
@@ -658,7 +674,7 @@ static int process_codes(pool *pl, titem *it)
     pthread_mutex_unlock(&pl->file_mu[it->file]);
     if (!have)
         return 0;
-    util_err gerr = { { 0 } }, err = { { 0 } };
+    util_err err = { { 0 } };
     held hd;
     prep *p = prepare_histogram(pl, it, &hd, &err);
     if (!p || !hd.have_raw) {
@@ -668,18 +684,17 @@ static int process_codes(pool *pl, titem *it)
             done_prep(NULL, &hd);
         return 0;
     }
-    analyze_result gres[OPTIONS_MAX_SCHEMES];
-    int ghandled[OPTIONS_MAX_SCHEMES] = { 0 };
-    group_codes cd = { hd.rv.data, session_code_values(lt->dtype, lt->big_endian),
-                       lt->dtype == DT_BF16 && !lt->big_endian };
-    group_tensor gt = { NULL, 0, lt->ndim, lt->shape, lt->count };
-    int gfail = 0;
-    int extra = group_threads(&gcfg, lt->count);
-    if (have_alpha)
-        gfail = group_analyze_codes(&gt, &cd, &gcfg, o->schemes, o->nschemes, gres, ghandled,
-                                    &gerr) < 0;
-    par_release(extra);
-    process_prep(pl, it, p, 1, gres, ghandled, gfail ? gerr.msg : NULL, &hd);
+    if (have_alpha) {
+        group_codes cd = { hd.rv.data, session_code_values(lt->dtype, lt->big_endian),
+                           lt->dtype == DT_BF16 && !lt->big_endian };
+        group_tensor gt = { NULL, 0, lt->ndim, lt->shape, lt->count };
+        int extra = group_threads(&gcfg, lt->count);
+        prep *g = prep_create_group(&gt, &cd, &gcfg, o->schemes, o->nschemes);
+        par_release(extra);
+        prep_group_attach(g, p);
+        p = g;
+    }
+    process_prep(pl, it, p, &hd);
     return 1;
 }
 
@@ -699,10 +714,11 @@ static void process(pool *pl, titem *it)
             pl->failed = 1;
             return;
         }
-        process_prep(pl, it, hp, 0, NULL, NULL, NULL, &hd);
+        process_prep(pl, it, hp, &hd);
         return;
     }
-    if (!group_needed(&o->cfg, o->schemes, o->nschemes)) {
+    const int group = it->engine == &prep_group_ops;
+    if (!group) {
         /* a 2-byte type in place: its codes are counted, not sorted */
         int done;
         prep *pc = session_prepare_codes(f, it->tensor, NULL, &err, &done);
@@ -712,24 +728,21 @@ static void process(pool *pl, titem *it)
                 pl->failed = 1;
                 return;
             }
-            process_prep(pl, it, pc, 0, NULL, NULL, NULL, &hd);
+            process_prep(pl, it, pc, &hd);
             return;
         }
     }
-    if (group_needed(&o->cfg, o->schemes, o->nschemes) && dtype_size(lt->dtype) == 2 &&
-        dtype_fits_float(lt->dtype) && process_codes(pl, it))
+    if (group && dtype_size(lt->dtype) == 2 && dtype_fits_float(lt->dtype) && process_codes(pl, it))
         return;
     pthread_mutex_lock(&pl->file_mu[it->file]);
     int as_double = !dtype_fits_float(lt->dtype);
     void *buf = session_read(f, it->tensor, as_double, &err);
     pthread_mutex_unlock(&pl->file_mu[it->file]);
-    /* Per-channel/per-group scales and MX blocks need the C order: they run
-     * on the buffer before prep_create_* sorts it in place (group.h). */
-    analyze_result gres[OPTIONS_MAX_SCHEMES];
-    int ghandled[OPTIONS_MAX_SCHEMES] = { 0 };
-    int gneed = buf && group_needed(&o->cfg, o->schemes, o->nschemes), gfail = 0;
-    util_err gerr = { { 0 } };
-    if (gneed) {
+    /* Per-channel/per-group scales and MX blocks need the C order: the
+     * group engine reads the buffer before prep_create_* sorts it in place
+     * (prep_group.h). */
+    prep *g = NULL;
+    if (buf && group) {
         analyze_cfg gcfg = o->cfg;
         int have = 1;
         if (gcfg.amode == ALPHA_FILE) {
@@ -738,10 +751,11 @@ static void process(pool *pl, titem *it)
             pthread_mutex_unlock(&pl->file_mu[it->file]);
         }
         group_tensor gt = { buf, as_double, lt->ndim, lt->shape, lt->count };
-        int extra = group_threads(&gcfg, lt->count);
-        if (have)
-            gfail = group_analyze(&gt, &gcfg, o->schemes, o->nschemes, gres, ghandled, &gerr) < 0;
-        par_release(extra);
+        if (have) {
+            int extra = group_threads(&gcfg, lt->count);
+            g = prep_create_group(&gt, NULL, &gcfg, o->schemes, o->nschemes);
+            par_release(extra);
+        }
     }
     prep *p = NULL;
     if (buf)
@@ -749,22 +763,26 @@ static void process(pool *pl, titem *it)
                       : prep_create_float(buf, lt->count, NULL, &err);
     if (!p) {
         pool_error(pl, "apotview: %s\n", err.msg);
+        prep_free(g);
         pl->failed = 1;
         return;
     }
-    process_prep(pl, it, p, gneed, gres, ghandled, gfail ? gerr.msg : NULL, &hd);
+    if (g) {
+        prep_group_attach(g, p);
+        p = g;
+    }
+    process_prep(pl, it, p, &hd);
 }
 
-/* Analyze a prepared tensor (either engine) into it->res. gneed..gerr: the
- * per-channel/group results computed before the sort (sorted engine). */
-static void process_prep(pool *pl, titem *it, prep *p, int gneed, analyze_result *gres,
-                         const int *ghandled, const char *gerr, held *hd)
+/* Analyze a prepared tensor (any engine) into it->res, with one query for
+ * all that is asked of it (prep.h): what the analysis resolved serves the
+ * rest. */
+static void process_prep(pool *pl, titem *it, prep *p, held *hd)
 {
     const cli_opts *o = pl->o;
     loader_file *f = pl->s->files[it->file];
     const loader_tensor *lt = &f->tensors[it->tensor];
     util_err err = { { 0 } };
-    int gfail = gerr != NULL;
     it->st = p->st;
     int nres = o->nschemes;
     analyze_cfg cfg = o->cfg;
@@ -795,28 +813,25 @@ static void process_prep(pool *pl, titem *it, prep *p, int gneed, analyze_result
             return;
         }
     }
+    prep_query *q = prep_query_new(p);
     if (p->st.n == 0) {
         for (int i = 0; i < nres; i++) {
             memset(&it->res[i], 0, sizeof it->res[i]);
             it->res[i].scheme = o->schemes[i];
             snprintf(it->res[i].err, sizeof it->res[i].err, "no finite values");
         }
-    } else if (gfail || (cfg.gran == GRAN_TENSOR &&
-                         analyze_tensor(p, &cfg, o->schemes, nres, 0, it->res, &err) < 0)) {
+    } else if ((cfg.gran == GRAN_TENSOR || (p->caps & PREP_CAP_GROUP)) &&
+               analyze_tensor_q(p, q, &cfg, o->schemes, nres, 0, it->res, &err) < 0) {
         char *ep = util_escape_dup(f->path), *en = util_escape_dup(lt->name);
-        pool_error(pl, "apotview: %s: %s: %s\n", ep, en, gfail ? gerr : err.msg);
+        pool_error(pl, "apotview: %s: %s: %s\n", ep, en, err.msg);
         free(ep);
         free(en);
         pl->failed = 1;
+        prep_query_free(q);
         done_prep(p, hd);
         return;
     }
-    if (gneed && p->st.n > 0) {
-        group_finish(p, &cfg, gres, ghandled, nres);
-        for (int i = 0; i < nres; i++)
-            if (ghandled[i])
-                it->res[i] = gres[i];
-    }
+    prep_query_free(q);
     if (pl->alphas && p->st.n > 0)
         for (int i = 0; i < nres; i++) {
             levelset ls;
@@ -1205,7 +1220,8 @@ int report_run(const cli_opts *o)
         const loader_tensor *lt = &lf->tensors[items[i].tensor];
         uint64_t esz = dtype_fits_float(lt->dtype) ? 4 : 8;
         uint64_t bytes = lt->count * (dtype_size(lt->dtype) ? dtype_size(lt->dtype) : 4);
-        items[i].hist = histogram_ok(o, lt, alphas != NULL);
+        items[i].engine = report_engine(o, lt, alphas != NULL);
+        items[i].hist = items[i].engine == &prep_hist_ops;
         if (items[i].hist) {
             /* its pages while the passes run (or a float copy when the
              * format cannot lend them) plus the buckets */

@@ -92,6 +92,13 @@ double analyze_bpw(const levelset *ls, int bits, int flags, uint64_t count, uint
 /* mse of p's Lloyd-Max quantizer with L levels; cache: NULL, or the opaque
  * cache analyze_tensor keeps per tensor. */
 double analyze_lloyd_mse(const prep *p, int normalize, size_t L, void *cache);
+/* The same within an analysis (q: its query, prep.h; may be NULL). */
+double analyze_lloyd_mse_q(const prep *p, prep_query *q, int normalize, size_t L, void *cache);
+/* gap_to_optimal_db of result r against lm, the mse of p's Lloyd-Max
+ * quantizer with r->levels_total levels: 10 log10(mse / lm), taken from
+ * the difference of the two SQNRs when either mse is beyond DBL_MAX (the
+ * SQNRs stay finite); 0 when equal, inf when only lm is 0. */
+double analyze_gap_db(const prep *p, prep_query *q, int normalize, const eval_result *r, double lm);
 
 /* The alpha that cfg's mode gives for this level set. */
 double analyze_alpha(const prep *p, const levelset *ls, const analyze_cfg *cfg, double *opt_mse);
@@ -101,5 +108,16 @@ double analyze_alpha(const prep *p, const levelset *ls, const analyze_cfg *cfg, 
  * problems common to all schemes (normalization impossible, bad alpha). */
 int analyze_tensor(const prep *p, const analyze_cfg *cfg, const char *const *schemes,
                    int nschemes, int want_opt, analyze_result *out, util_err *err);
+/* The same within an analysis whose query q (prep.h) the caller keeps, so
+ * that what one call resolved serves the next (NULL: a query of its own
+ * for an engine that needs one). p is never changed. */
+int analyze_tensor_q(const prep *p, prep_query *q, const analyze_cfg *cfg,
+                     const char *const *schemes, int nschemes, int want_opt,
+                     analyze_result *out, util_err *err);
+/* analyze.c's own analysis on the prep interface, whatever ops->analyze
+ * says (for engines that wrap another). */
+int analyze_tensor_generic(const prep *p, prep_query *q, const analyze_cfg *cfg,
+                           const char *const *schemes, int nschemes, int want_opt,
+                           analyze_result *out, util_err *err);
 
 #endif

@@ -105,6 +105,9 @@ int group_analyze_codes(const group_tensor *t, const group_codes *codes, const a
  * for GRAN_TENSOR the MX results' relative_to_uniform (per-tensor uniform). */
 void group_finish(const prep *p, const analyze_cfg *cfg, analyze_result *out, const int *handled,
                   int nschemes);
+/* The same within an analysis (q: its query, prep.h; may be NULL). */
+void group_finish_q(const prep *p, prep_query *q, const analyze_cfg *cfg, analyze_result *out,
+                    const int *handled, int nschemes);
 
 /* Per-channel summary for a per-channel view (pure, no I/O). */
 typedef struct group_chan_stat {

@@ -269,8 +269,11 @@ static void exact_dp(const prep *p, size_t L, double *c)
     double *D = util_mallocarray(n + 1, sizeof *D), *E = util_mallocarray(n + 1, sizeof *E);
     uint32_t *arg = util_mallocarray(L * (n + 1), sizeof *arg);
     P1[0] = P2[0] = 0;
+    /* in units of 2^sexp about origin_s, as the engine's own sums (prep.h):
+     * a double tensor beyond 2^+-200 would otherwise square to inf or 0 */
+    const double sc = p->sexp ? ldexp(1, -p->sexp) : 1;
     for (size_t i = 0; i < n; i++) {
-        double d = prep_value(p, i) - p->origin;
+        double d = p->sexp ? prep_value(p, i) * sc - p->origin_s : prep_value(p, i) - p->origin;
         P1[i + 1] = P1[i] + d;
         P2[i + 1] = P2[i] + d * d;
     }
@@ -307,6 +310,11 @@ static void exact_dp(const prep *p, size_t L, double *c)
 
 double lloyd_levels(const prep *p, int normalize, size_t L, double *lev)
 {
+    return lloyd_levels_q(p, NULL, normalize, L, lev);
+}
+
+double lloyd_levels_q(const prep *p, prep_query *q, int normalize, size_t L, double *lev)
+{
     const uint64_t n = p->st.n;
     memset(&lloyd_last, 0, sizeof lloyd_last);
     if (n == 0 || L == 0) {
@@ -314,13 +322,15 @@ double lloyd_levels(const prep *p, int normalize, size_t L, double *lev)
             lev[k] = 0;
         return NAN;
     }
-    /* the histogram engine's second round: the first one's answer (prep.h) */
+    /* an engine with a resolve pass: the second round takes the first
+     * one's answer from q's memo (prep.h) */
     uint64_t key = 0;
-    if (p->sm) {
+    const int memo = q && (p->caps & PREP_CAP_RESOLVE);
+    if (memo) {
         uint64_t f[2] = { L, (uint64_t)normalize };
         key = prep_hash(prep_hash(0, "lloyd", 5), f, sizeof f);
         double *got = util_mallocarray(L + 1, sizeof *got);
-        int hit = prep_summary_memo_get(p, key, got, L + 1) == 0;
+        int hit = prep_query_memo_get(q, key, got, L + 1) == 0;
         if (hit)
             memcpy(lev, got, L * sizeof *lev);
         double e = got[L];
@@ -343,7 +353,7 @@ double lloyd_levels(const prep *p, int normalize, size_t L, double *lev)
      * first because on weights it is usually the best. */
     int large = (double)n * (double)L > 1e8;
     /* small tensors: the exact optimum (exact_dp) instead of restarts */
-    int exact = !p->sm && L > 1 && n > L && n < UINT32_MAX &&
+    int exact = (p->caps & PREP_CAP_VALUES) && L > 1 && n > L && n < UINT32_MAX &&
                 (double)n * (double)L * log2((double)n + 1) <= 1.5e7;
     int nrand = n * L <= 200000 ? 40 : large ? 0 : 6;
     int ninit = exact ? 0 : large ? 2 : 3 + nrand;
@@ -414,11 +424,11 @@ double lloyd_levels(const prep *p, int normalize, size_t L, double *lev)
     free(r);
     free(prev);
     double e = best_sse / (s * s) / (double)n;
-    if (p->sm) {
+    if (memo) {
         double *put = util_mallocarray(L + 1, sizeof *put);
         memcpy(put, lev, L * sizeof *lev);
         put[L] = e;
-        prep_summary_memo_put(p, key, put, L + 1);
+        prep_query_memo_put(q, key, put, L + 1);
         free(put);
     }
     return e;
