@@ -214,10 +214,8 @@ double analyze_lloyd_mse_q(const prep *p, prep_query *q, int normalize, size_t L
 double analyze_gap_db(const prep *p, prep_query *q, int normalize, const eval_result *r, double lm)
 {
     double e = r->mse;
-    if (e == lm)
-        return 0;
     if (isfinite(e) && isfinite(lm))
-        return lm > 0 ? 10 * log10(e / lm) : e > 0 ? INFINITY : 0;
+        return e == lm ? 0 : lm > 0 ? 10 * log10(e / lm) : e > 0 ? INFINITY : 0;
     /* an mse beyond DBL_MAX (values above ~1e154 in float64): the ratio
      * from the two SQNRs, which stay finite (both against the same sum of
      * x^2, eval.c) */
