@@ -306,7 +306,9 @@ static void print_table_tensor(const loader_file *f, const loader_tensor *lt, co
         if (rows[r].best && nres > 1) {
             for (int i = 0; i < nres; i++) {
                 double v = row_value(&res[i], r);
-                if (!res[i].ok || isnan(v))
+                /* never the star on an inf where lower is better (an mse
+                 * beyond DBL_MAX: the sqnr row still tells) */
+                if (!res[i].ok || isnan(v) || (rows[r].best < 0 && !isfinite(v)))
                     continue;
                 if (best < 0 || (rows[r].best < 0 ? v < row_value(&res[best], r)
                                                   : v > row_value(&res[best], r)))
@@ -923,12 +925,67 @@ static int cmp_items(const void *a, const void *b)
     return r;
 }
 
+/* A sum of non-negative terms kept as m 2^e (m in [0.5, 1), or 0, or not
+ * finite once a term was): finite where the sum is, whatever its size. */
+typedef struct xsum {
+    double m;
+    int e;
+} xsum;
+
+static void xsum_add(xsum *s, double v, int e)
+{
+    if (v == 0)
+        return;
+    if (!isfinite(v) || !isfinite(s->m)) {
+        s->m += v;
+        return;
+    }
+    int ve;
+    double vm = frexp(v, &ve);
+    ve += e;
+    if (s->m == 0) {
+        s->m = vm;
+        s->e = ve;
+        return;
+    }
+    int E = s->e > ve ? s->e : ve, te;
+    s->m = frexp(ldexp(s->m, s->e - E) + ldexp(vm, ve - E), &te);
+    s->e = E + te;
+}
+
 typedef struct total {
     uint64_t n;
     double sse, sumsq, clipped, adds, uni_adds;
+    xsum sse_x, sumsq_x;     /* the same sums, finite where they are */
     int wins;
     int valid;
 } total;
+
+/* Weighted mse and SQNR of a total: the plain sums while they are finite
+ * (as they nearly always are), else the scaled ones; inf / NaN (null in
+ * JSON) only where the true value is not a finite double. */
+static double sqnr_of(double sumsq, double sse);
+
+static double total_mse(const total *t)
+{
+    if (isfinite(t->sse))
+        return t->sse / (double)t->n;
+    return isfinite(t->sse_x.m) ? ldexp(t->sse_x.m / (double)t->n, t->sse_x.e) : t->sse_x.m;
+}
+
+static double total_sqnr(const total *t)
+{
+    if (isfinite(t->sse) && isfinite(t->sumsq))
+        return sqnr_of(t->sumsq, t->sse);
+    const xsum *a = &t->sumsq_x, *b = &t->sse_x;
+    if (!isfinite(a->m) || !isfinite(b->m))
+        return NAN;
+    if (b->m == 0)
+        return a->m > 0 ? INFINITY : NAN;
+    if (a->m == 0)
+        return -INFINITY;
+    return 10 * log10(a->m / b->m) + 10 * log10(2.0) * (double)(a->e - b->e);
+}
 
 static void add_totals(total *t, const titem *it, int nres)
 {
@@ -942,11 +999,22 @@ static void add_totals(total *t, const titem *it, int nres)
         t[i].n += a->r.n;
         t[i].sse += a->r.mse * nn;
         t[i].sumsq += a->r.sumsq;
+        if (isfinite(a->r.mse * nn) && isfinite(a->r.sumsq)) {
+            xsum_add(&t[i].sse_x, a->r.mse * nn, 0);
+            xsum_add(&t[i].sumsq_x, a->r.sumsq, 0);
+        } else if (a->r.sse_u > 0 || a->r.sumsq_u > 0) {
+            /* in units of 2^uexp: mse * n = sse_u 2^uexp (eval.h) */
+            xsum_add(&t[i].sse_x, a->r.sse_u, a->r.uexp);
+            xsum_add(&t[i].sumsq_x, a->r.sumsq_u, a->r.uexp);
+        } else {
+            xsum_add(&t[i].sse_x, a->r.mse * nn, 0);
+            xsum_add(&t[i].sumsq_x, a->r.sumsq, 0);
+        }
         t[i].clipped += a->r.clipped * nn;
         t[i].adds += a->r.adds_mean * nn;
         if (isfinite(a->relative_to_uniform) && a->relative_to_uniform > 0)
             t[i].uni_adds += a->r.adds_mean * nn / a->relative_to_uniform;
-        if (best < 0 || a->r.mse < it->res[best].r.mse)
+        if (isfinite(a->r.mse) && (best < 0 || a->r.mse < it->res[best].r.mse))
             best = i;
     }
     if (best >= 0)
@@ -1050,7 +1118,8 @@ static void print_compact(const session *s, const cli_opts *o, const titem *item
         printf("%s %-18s %8s", util_escape_fit(lt->name, (int)namew, 1, nb, namew * 4 + 16), shape, a);
         int best = -1;
         for (int k = 0; k < nres && it->ok; k++)
-            if (it->res[k].ok && it->res[k].r.n && (best < 0 || it->res[k].r.mse < it->res[best].r.mse))
+            if (it->res[k].ok && it->res[k].r.n && isfinite(it->res[k].r.mse) &&
+                (best < 0 || it->res[k].r.mse < it->res[best].r.mse))
                 best = k;
         for (int k = 0; k < nres; k++) {
             const analyze_result *r = &it->res[k];
@@ -1071,8 +1140,8 @@ static void print_compact(const session *s, const cli_opts *o, const titem *item
         if (!t[k].valid)
             snprintf(cell, sizeof cell, "-");
         else
-            snprintf(cell, sizeof cell, "%s (%.1f) ", util_fmt_si(a, sizeof a, t[k].sse / (double)t[k].n, 4),
-                     sqnr_of(t[k].sumsq, t[k].sse));
+            snprintf(cell, sizeof cell, "%s (%.1f) ", util_fmt_si(a, sizeof a, total_mse(&t[k]), 4),
+                     total_sqnr(&t[k]));
         printf(" %18s", cell);
     }
     printf("\n%-*s %-18s %8s", (int)namew, "", "wins", "");
@@ -1108,8 +1177,8 @@ static json_t *json_totals(const cli_opts *o, const total *t, size_t ntensors)
             n = t[k].n;
         double nn = (double)t[k].n;
         json_array_append_new(res, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:i}",
-            "scheme", o->schemes[k], "mse", jnum(t[k].sse / nn),
-            "sqnr_db", jnum(sqnr_of(t[k].sumsq, t[k].sse)), "clipped", jnum(t[k].clipped / nn),
+            "scheme", o->schemes[k], "mse", jnum(total_mse(&t[k])),
+            "sqnr_db", jnum(total_sqnr(&t[k])), "clipped", jnum(t[k].clipped / nn),
             "adds_mean", jnum(t[k].adds / nn),
             "relative_to_uniform", jnum(t[k].uni_adds > 0 ? t[k].adds / t[k].uni_adds : NAN),
             "wins", t[k].wins));
@@ -1129,7 +1198,7 @@ static void print_ranked_totals(const cli_opts *o, const total *t, size_t ntenso
     for (int i = 1; i < m; i++) /* insertion sort by weighted mse */
         for (int j = i; j > 0; j--) {
             const total *x = &t[idx[j - 1]], *y = &t[idx[j]];
-            if (x->sse / (double)x->n <= y->sse / (double)y->n)
+            if (total_mse(x) <= total_mse(y))
                 break;
             int tmp = idx[j];
             idx[j] = idx[j - 1];
@@ -1141,7 +1210,7 @@ static void print_ranked_totals(const cli_opts *o, const total *t, size_t ntenso
     for (int i = 0; i < m; i++) {
         const total *x = &t[idx[i]];
         printf("  %4d  %-12s %10s %8.3f %6d\n", i + 1, o->schemes[idx[i]],
-               util_fmt_si(a, sizeof a, x->sse / (double)x->n, 4), sqnr_of(x->sumsq, x->sse), x->wins);
+               util_fmt_si(a, sizeof a, total_mse(x), 4), total_sqnr(x), x->wins);
     }
 }
 

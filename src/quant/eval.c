@@ -277,6 +277,9 @@ int eval_full_q(const prep *p, prep_query *q, const levelset *ls, double alpha, 
      * input */
     r->sqnr_db = o.sse > 0 ? 10.0 * log10(sumsq / o.sse) : (sumsq > 0 ? INFINITY : NAN);
     r->sumsq = unscale2(p, normalize, sumsq);
+    r->sse_u = o.sse;
+    r->sumsq_u = sumsq;
+    r->uexp = 2 * xexp(p, normalize);
     r->max_abs_err = o.maxerr;
     r->entropy_bits = o.entropy_acc > 0 ? o.entropy_acc : 0;
     r->levels_used = o.used;

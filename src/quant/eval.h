@@ -30,6 +30,12 @@ typedef struct eval_result {
     uint64_t levels_total;
     uint64_t n;            /* finite elements evaluated */
     double sumsq;          /* sum of x^2 (for SQNR over several tensors) */
+    /* The sum of squared errors and sum of x^2 in units of 2^uexp: finite
+     * for any finite input, where mse * n and sumsq may overflow to inf
+     * (float64 values beyond ~1e154); uexp is 0 but for such tensors. 0, 0
+     * when the producer does not fill them (group results). */
+    double sse_u, sumsq_u;
+    int uexp;
 } eval_result;
 
 /* Whether normalization is possible for p (finite, std > 0). */
