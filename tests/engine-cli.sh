@@ -19,6 +19,8 @@
 #     with --engine=histogram: percentile/kl/aciq alphas, per-channel and
 #     per-group scales, MX schemes, float64 tensors.
 #  d. --engine=bogus is a usage error (status 2) that names --engine.
+#  e. float64 values beyond ~1e154 (mse beyond DBL_MAX): SQNR, gap and the
+#     TOTAL SQNR equal the unscaled model's, mse is null, no star on inf.
 set -u
 D="$abs_top_srcdir/tests/data/io"
 command -v python3 >/dev/null 2>&1 || { echo "engine-cli: python3 not found: skipped"; exit 77; }
@@ -251,6 +253,49 @@ rc=$?
 [ $rc -eq 0 ] || bad "three histogram tensors on two workers: exit status $rc: $(head -c 300 "$T/err")"
 python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert len(d["tensors"]) == 3 and all(t["engine"] == "histogram" for t in d["tensors"])' \
   "$T/multi.json" || bad "three histogram tensors on two workers: not three histogram results"
+
+# ---- e. float64 values beyond ~1e154: mse overflows, the rest does not ------
+# Two tensors, and the same two times 2^600 (exact): the scaled model's
+# per-tensor SQNR and gap and its TOTAL SQNR are the unscaled model's
+# (1e-9); its mse (per tensor and in all) is beyond DBL_MAX: null; no best
+# star on an inf mse; no nan in the table.
+python3 - "$T" <<'PYEOF'
+import struct, sys, zipfile
+def npy(vals):
+    hdr = "{'descr': '<f8', 'fortran_order': False, 'shape': (%d,), }" % len(vals)
+    hdr += ' ' * ((64 - (10 + len(hdr) + 1) % 64) % 64) + '\n'
+    return (b'\x93NUMPY\x01\x00' + struct.pack('<H', len(hdr)) + hdr.encode() +
+            struct.pack('<%dd' % len(vals), *vals))
+v = [((i * 7919) % 1000 - 500) / 64.0 for i in range(2000)]
+w = [((i * 104729) % 777 - 300) / 32.0 for i in range(1500)]
+for name, sc in (('small', 0), ('huge', 600)):
+    with zipfile.ZipFile('%s/%s.npz' % (sys.argv[1], name), 'w') as z:
+        z.writestr('a.npy', npy([x * 2.0 ** sc for x in v]))
+        z.writestr('b.npy', npy([x * 2.0 ** (sc - 10) for x in w]))
+PYEOF
+report small -s uniform,pot,apot -b 4 "$T/small.npz"
+report huge -s uniform,pot,apot -b 4 "$T/huge.npz"
+python3 - "$T/small.json" "$T/huge.json" <<'PYEOF' || bad "float64 beyond 1e154: totals, gaps or SQNRs differ from the unscaled model"
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+def close(x, y):
+    return x is not None and y is not None and abs(x - y) <= 1e-9 * max(abs(x), abs(y), 1e-300)
+ok = True
+for ta, tb in zip(a["tensors"], b["tensors"]):
+    for ra, rb in zip(ta["results"], tb["results"]):
+        if rb["mse"] is not None or not close(ra["sqnr_db"], rb["sqnr_db"]) or \
+           not close(ra["gap_to_optimal_db"], rb["gap_to_optimal_db"]):
+            print("tensor", ta["name"], ra["scheme"], ra, rb); ok = False
+for ra, rb in zip(a["totals"]["results"], b["totals"]["results"]):
+    if rb["mse"] is not None or not close(ra["sqnr_db"], rb["sqnr_db"]):
+        print("totals", ra, rb); ok = False
+sys.exit(0 if ok else 1)
+PYEOF
+$APOTVIEW --report -s uniform,pot,apot -b 4 "$T/huge.npz" > "$T/huge.txt" 2>&1 ||
+  bad "float64 beyond 1e154: the table report failed: $(head -c 300 "$T/huge.txt")"
+grep -qi 'nan' "$T/huge.txt" && bad "float64 beyond 1e154: nan in the table: $(grep -i nan "$T/huge.txt" | head -3)"
+grep -q 'inf[^ ]* *([^)]*)\*' "$T/huge.txt" && bad "float64 beyond 1e154: the best star on an inf mse: $(grep 'inf.*\*' "$T/huge.txt" | head -3)"
+grep -q '^TOTAL .*(23\.5)' "$T/huge.txt" || bad "float64 beyond 1e154: TOTAL row without the SQNR 23.5: $(grep '^TOTAL' "$T/huge.txt")"
 
 # ---- d. a bad engine --------------------------------------------------------
 $APOTVIEW --report --engine=bogus "$D/W.npy" > /dev/null 2> "$T/err"

@@ -43,3 +43,10 @@ tests_test_summary_SOURCES = tests/test_summary.c $(QTEST_HDR)
 tests_test_summary_CFLAGS = $(TEST_CFLAGS)
 tests_test_summary_LDADD = $(TEST_LIBS)
 endif
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_iface
+TESTS += tests/test_iface
+tests_test_iface_SOURCES = tests/test_iface.c $(QTEST_HDR)
+tests_test_iface_CFLAGS = $(TEST_CFLAGS)
+tests_test_iface_LDADD = $(TEST_LIBS)
+endif

@@ -156,20 +156,21 @@ static void test_exact_after_resolve(void **st)
         if (levels_build(sch[i], 4, 1, &prm, &ls[i], &e) < 0)
             fail_msg("%s: %s", sch[i], e.msg);
     eval_result r;
-    prep_summary_record(p, 1);
+    prep_query *q = prep_query_new(p);
+    prep_query_record(q, 1);
     for (int norm = 0; norm < 2; norm++)
         for (int i = 0; i < NS; i++)
             for (int a = 0; a < NA; a++)
-                assert_int_equal(eval_full(p, &ls[i], alphas[a] * (norm ? 20 : 1), norm, &r, NULL, &e), 0);
-    prep_summary_record(p, 0);
-    assert_int_equal(prep_summary_resolve(p, &e), 0);
+                assert_int_equal(eval_full_q(p, q, &ls[i], alphas[a] * (norm ? 20 : 1), norm, &r, NULL, &e), 0);
+    prep_query_record(q, 0);
+    assert_int_equal(prep_query_resolve(q, &e), 0);
     prep *ps = sorted_of(v, n);
     for (int norm = 0; norm < 2; norm++)
         for (int i = 0; i < NS; i++)
             for (int a = 0; a < NA; a++) {
                 double alpha = alphas[a] * (norm ? 20 : 1);
                 uint64_t *counts = calloc(ls[i].n, sizeof *counts);
-                assert_int_equal(eval_full(p, &ls[i], alpha, norm, &r, counts, &e), 0);
+                assert_int_equal(eval_full_q(p, q, &ls[i], alpha, norm, &r, counts, &e), 0);
                 double m = norm ? p->st.mean : 0, s = norm ? p->st.std : 1;
                 double sh = eval_shift(p, &ls[i], alpha, norm);
                 bfr b;
@@ -191,7 +192,8 @@ static void test_exact_after_resolve(void **st)
                 free(counts);
                 free(b.counts);
             }
-    assert_int_equal(prep_summary_misses(p), 0);
+    assert_int_equal(prep_query_misses(q), 0);
+    prep_query_free(q);
     for (int i = 0; i < NS; i++)
         levels_free(&ls[i]);
     prep_free(ps);
@@ -213,8 +215,10 @@ static void test_unresolved_is_a_miss(void **st)
     memset(&e, 0, sizeof e);
     assert_int_equal(levels_build("apot", 4, 1, &prm, &ls, &e), 0);
     eval_result r;
-    assert_int_equal(eval_full(p, &ls, 0.3, 0, &r, NULL, &e), 0);
-    assert_true(prep_summary_misses(p) > 0);
+    prep_query *q = prep_query_new(p);
+    assert_int_equal(eval_full_q(p, q, &ls, 0.3, 0, &r, NULL, &e), 0);
+    assert_true(prep_query_misses(q) > 0);
+    prep_query_free(q);
     levels_free(&ls);
     prep_free(p);
     free(v);
@@ -261,11 +265,13 @@ static void test_analyze(void **st)
     prep_source src = { NULL, conv, &ds, n, NULL, NULL };
     prep *p3 = prep_create_summary(&src, 2, &e);
     prep *ps = sorted_of(v, n);
-    assert_int_equal(analyze_tensor(p1, &cfg, sch, NS, 0, a, &e), 0);
+    prep_query *q1 = prep_query_new(p1);
+    assert_int_equal(analyze_tensor_q(p1, q1, &cfg, sch, NS, 0, a, &e), 0);
     assert_int_equal(analyze_tensor(p2, &cfg, sch, NS, 0, b, &e), 0);
     assert_int_equal(analyze_tensor(p3, &cfg, sch, NS, 0, c, &e), 0);
     assert_int_equal(analyze_tensor(ps, &cfg, sch, NS, 0, s, &e), 0);
-    assert_int_equal(prep_summary_misses(p1), 0);
+    assert_int_equal(prep_query_misses(q1), 0);
+    prep_query_free(q1);
     for (int i = 0; i < NS; i++) {
         assert_true(a[i].ok && s[i].ok);
         /* deterministic: integer sums do not depend on threads or source */
@@ -376,9 +382,11 @@ static void test_codes(void **st)
         cfg.normalize = kind;
         cfg.amode = ALPHA_MSE;
         analyze_result a[NS], b[NS];
-        assert_int_equal(analyze_tensor(pc, &cfg, sch, NS, 0, a, &e), 0);
+        prep_query *qc = prep_query_new(pc);
+        assert_int_equal(analyze_tensor_q(pc, qc, &cfg, sch, NS, 0, a, &e), 0);
         assert_int_equal(analyze_tensor(pf, &cfg, sch, NS, 0, b, &e), 0);
-        assert_int_equal(prep_summary_misses(pc), 0);
+        assert_int_equal(prep_query_misses(qc), 0);
+        prep_query_free(qc);
         prep *ps = sorted_of(v, n);
         /* the sorted engine from the codes: the same sorted values */
         prep *pk = prep_create_codes16(raw, n, table, NULL, &e);
@@ -453,14 +461,16 @@ static void test_degenerate(void **st)
     float one[1] = { -0.75f };
     p = summary_of(one, 1, 1);
     assert_true(p->st.min == -0.75 && p->st.max == -0.75 && p->st.mean == -0.75);
-    prep_summary_record(p, 1);
-    eval_full(p, &ls, 1.0, 0, &r, NULL, &e);
-    prep_summary_record(p, 0);
-    assert_int_equal(prep_summary_resolve(p, &e), 0);
-    assert_int_equal(eval_full(p, &ls, 1.0, 0, &r, NULL, &e), 0);
+    prep_query *q = prep_query_new(p);
+    prep_query_record(q, 1);
+    eval_full_q(p, q, &ls, 1.0, 0, &r, NULL, &e);
+    prep_query_record(q, 0);
+    assert_int_equal(prep_query_resolve(q, &e), 0);
+    assert_int_equal(eval_full_q(p, q, &ls, 1.0, 0, &r, NULL, &e), 0);
     /* levels -1, -2/3, ... : -0.75 goes to -2/3 */
     QT_CLOSE(r.mse, (0.75 - 2.0 / 3) * (0.75 - 2.0 / 3), 1e-14);
-    assert_int_equal(prep_summary_misses(p), 0);
+    assert_int_equal(prep_query_misses(q), 0);
+    prep_query_free(q);
     prep_free(p);
     float cst[1000];
     for (int i = 0; i < 1000; i++)

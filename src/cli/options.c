@@ -110,7 +110,7 @@ void options_usage(FILE *fp)
 "      --format=FMT         table (default), json or csv\n"
 "      --sort=KEY           report order: file (default), name, size, error\n"
 "      --min-count=N        skip tensors with fewer than N elements\n"
-"      --jobs=N             tensors prepared in parallel (default: all CPUs)\n"
+"      --jobs=N             threads in all for a report (default: all CPUs)\n"
 "      --engine=E           report engine: auto (default; histogram for tensors\n"
 "                           of 2^20+ values), sorted or histogram\n"
 "\n"

@@ -18,8 +18,10 @@
 #include <unistd.h>
 
 #include "cli/session.h"
+#include "core/par.h"
 #include "quant/analyze.h"
 #include "quant/group.h"
+#include "quant/prep_group.h"
 
 static json_t *jnum(double v)
 {
@@ -304,7 +306,9 @@ static void print_table_tensor(const loader_file *f, const loader_tensor *lt, co
         if (rows[r].best && nres > 1) {
             for (int i = 0; i < nres; i++) {
                 double v = row_value(&res[i], r);
-                if (!res[i].ok || isnan(v))
+                /* never the star on an inf where lower is better (an mse
+                 * beyond DBL_MAX: the sqnr row still tells) */
+                if (!res[i].ok || isnan(v) || (rows[r].best < 0 && !isfinite(v)))
                     continue;
                 if (best < 0 || (rows[r].best < 0 ? v < row_value(&res[best], r)
                                                   : v > row_value(&res[best], r)))
@@ -472,7 +476,8 @@ typedef struct titem {
     analyze_result res[OPTIONS_MAX_SCHEMES];
     double *sweep[OPTIONS_MAX_SCHEMES];
     uint64_t cost;           /* bytes the preparation holds at its peak */
-    int hist;                /* the histogram engine (prep.h) prepares it */
+    int hist;                /* the histogram engine prepares it */
+    const prep_ops *engine;  /* report_engine() */
     int threads;             /* threads for its passes (histogram engine) */
 } titem;
 
@@ -486,6 +491,7 @@ typedef struct pool {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     pthread_mutex_t *file_mu; /* loaders need not be thread-safe */
+    pthread_t main;          /* the thread that runs the report (one worker) */
     uint64_t inflight, budget;
     int failed;
     /* a progress line on a terminal's stderr for long reports */
@@ -530,32 +536,56 @@ __attribute__((format(printf, 2, 3))) static void pool_error(pool *pl, const cha
 }
 
 typedef struct held held;
-static void process_prep(pool *pl, titem *it, prep *p, int gneed, analyze_result *gres,
-                         const int *ghandled, const char *gerr, held *hd);
+static void process_prep(pool *pl, titem *it, prep *p, held *hd);
 
-/* Tensors of this many values or more get the histogram engine under
- * --engine=auto: below it, sorting costs little and the search is dense. */
-#define HIST_MIN (1u << 20)
-
-/* Can the histogram engine answer everything asked of this tensor? It has
- * no C order (per-channel/group scales, MX blocks), gives interpolated
- * mse curves (--sweep) and quantiles (percentile, kl, aciq). */
-static int histogram_ok(const cli_opts *o, const loader_tensor *lt, int sweep)
+/* What the answers for this tensor need of an engine (prep.h): exact mse
+ * curves (--sweep) and quantiles (percentile, kl, aciq), values that are
+ * not floats, very many values, the C order (per-channel/group scales, MX
+ * blocks). */
+static unsigned report_needs(const cli_opts *o, const loader_tensor *lt, int sweep)
 {
-    if (strcmp(o->engine, "sorted") == 0 || sweep || !lt->readable || !dtype_fits_float(lt->dtype) ||
-        lt->count >= PREP_SUMMARY_MAX || group_needed(&o->cfg, o->schemes, o->nschemes))
-        return 0;
+    unsigned need = 0;
+    if (sweep)
+        need |= PREP_CAP_EXACT;
     switch (o->cfg.amode) {
-    case ALPHA_MSE:
-    case ALPHA_MAX:
-    case ALPHA_VALUE:
-    case ALPHA_FILE:
-    case ALPHA_SIGMA:
+    case ALPHA_PERCENTILE:
+    case ALPHA_KL:
+    case ALPHA_ACIQ:
+        need |= PREP_CAP_EXACT;
         break;
     default:
-        return 0;
+        break;
     }
-    return strcmp(o->engine, "histogram") == 0 || lt->count >= HIST_MIN;
+    if (!dtype_fits_float(lt->dtype))
+        need |= PREP_CAP_DOUBLE;
+    if (lt->count >= PREP_LARGE)
+        need |= PREP_CAP_LARGE;
+    if (group_needed(&o->cfg, o->schemes, o->nschemes))
+        need |= PREP_CAP_GROUP;
+    return need;
+}
+
+/* The engine that prepares this tensor: among those that can answer
+ * everything asked, the one --engine names, else the one for its size. An
+ * unreadable tensor goes to the sorted engine, which reports the error. */
+static const prep_ops *report_engine(const cli_opts *o, const loader_tensor *lt, int sweep)
+{
+    const char *name = strcmp(o->engine, "auto") == 0 ? NULL : o->engine;
+    const prep_ops *e = prep_engine_pick(name, report_needs(o, lt, sweep), lt->count);
+    /* the histogram engine reads the tensor where it lies */
+    if (!e || (e == &prep_hist_ops && !lt->readable))
+        e = &prep_sorted_ops;
+    return e;
+}
+
+/* The group engines start their own threads (group.h): cfg->nthreads
+ * threads in all, this one and the returned number of slots taken from
+ * the budget (par.h), which the caller releases after the analysis. */
+static int group_threads(analyze_cfg *cfg, uint64_t count)
+{
+    int extra = count >= GROUP_THREAD_MIN ? par_acquire(par_budget() - 1) : 0;
+    cfg->nthreads = 1 + extra;
+    return extra;
 }
 
 /* What a histogram prep reads from, held until it is freed. */
@@ -646,7 +676,7 @@ static int process_codes(pool *pl, titem *it)
     pthread_mutex_unlock(&pl->file_mu[it->file]);
     if (!have)
         return 0;
-    util_err gerr = { { 0 } }, err = { { 0 } };
+    util_err err = { { 0 } };
     held hd;
     prep *p = prepare_histogram(pl, it, &hd, &err);
     if (!p || !hd.have_raw) {
@@ -656,16 +686,17 @@ static int process_codes(pool *pl, titem *it)
             done_prep(NULL, &hd);
         return 0;
     }
-    analyze_result gres[OPTIONS_MAX_SCHEMES];
-    int ghandled[OPTIONS_MAX_SCHEMES] = { 0 };
-    group_codes cd = { hd.rv.data, session_code_values(lt->dtype, lt->big_endian),
-                       lt->dtype == DT_BF16 && !lt->big_endian };
-    group_tensor gt = { NULL, 0, lt->ndim, lt->shape, lt->count };
-    int gfail = 0;
-    if (have_alpha)
-        gfail = group_analyze_codes(&gt, &cd, &gcfg, o->schemes, o->nschemes, gres, ghandled,
-                                    &gerr) < 0;
-    process_prep(pl, it, p, 1, gres, ghandled, gfail ? gerr.msg : NULL, &hd);
+    if (have_alpha) {
+        group_codes cd = { hd.rv.data, session_code_values(lt->dtype, lt->big_endian),
+                           lt->dtype == DT_BF16 && !lt->big_endian };
+        group_tensor gt = { NULL, 0, lt->ndim, lt->shape, lt->count };
+        int extra = group_threads(&gcfg, lt->count);
+        prep *g = prep_create_group(&gt, &cd, &gcfg, o->schemes, o->nschemes);
+        par_release(extra);
+        prep_group_attach(g, p);
+        p = g;
+    }
+    process_prep(pl, it, p, &hd);
     return 1;
 }
 
@@ -685,10 +716,11 @@ static void process(pool *pl, titem *it)
             pl->failed = 1;
             return;
         }
-        process_prep(pl, it, hp, 0, NULL, NULL, NULL, &hd);
+        process_prep(pl, it, hp, &hd);
         return;
     }
-    if (!group_needed(&o->cfg, o->schemes, o->nschemes)) {
+    const int group = it->engine == &prep_group_ops;
+    if (!group) {
         /* a 2-byte type in place: its codes are counted, not sorted */
         int done;
         prep *pc = session_prepare_codes(f, it->tensor, NULL, &err, &done);
@@ -698,24 +730,21 @@ static void process(pool *pl, titem *it)
                 pl->failed = 1;
                 return;
             }
-            process_prep(pl, it, pc, 0, NULL, NULL, NULL, &hd);
+            process_prep(pl, it, pc, &hd);
             return;
         }
     }
-    if (group_needed(&o->cfg, o->schemes, o->nschemes) && dtype_size(lt->dtype) == 2 &&
-        dtype_fits_float(lt->dtype) && process_codes(pl, it))
+    if (group && dtype_size(lt->dtype) == 2 && dtype_fits_float(lt->dtype) && process_codes(pl, it))
         return;
     pthread_mutex_lock(&pl->file_mu[it->file]);
     int as_double = !dtype_fits_float(lt->dtype);
     void *buf = session_read(f, it->tensor, as_double, &err);
     pthread_mutex_unlock(&pl->file_mu[it->file]);
-    /* Per-channel/per-group scales and MX blocks need the C order: they run
-     * on the buffer before prep_create_* sorts it in place (group.h). */
-    analyze_result gres[OPTIONS_MAX_SCHEMES];
-    int ghandled[OPTIONS_MAX_SCHEMES] = { 0 };
-    int gneed = buf && group_needed(&o->cfg, o->schemes, o->nschemes), gfail = 0;
-    util_err gerr = { { 0 } };
-    if (gneed) {
+    /* Per-channel/per-group scales and MX blocks need the C order: the
+     * group engine reads the buffer before prep_create_* sorts it in place
+     * (prep_group.h). */
+    prep *g = NULL;
+    if (buf && group) {
         analyze_cfg gcfg = o->cfg;
         int have = 1;
         if (gcfg.amode == ALPHA_FILE) {
@@ -724,8 +753,11 @@ static void process(pool *pl, titem *it)
             pthread_mutex_unlock(&pl->file_mu[it->file]);
         }
         group_tensor gt = { buf, as_double, lt->ndim, lt->shape, lt->count };
-        if (have)
-            gfail = group_analyze(&gt, &gcfg, o->schemes, o->nschemes, gres, ghandled, &gerr) < 0;
+        if (have) {
+            int extra = group_threads(&gcfg, lt->count);
+            g = prep_create_group(&gt, NULL, &gcfg, o->schemes, o->nschemes);
+            par_release(extra);
+        }
     }
     prep *p = NULL;
     if (buf)
@@ -733,22 +765,26 @@ static void process(pool *pl, titem *it)
                       : prep_create_float(buf, lt->count, NULL, &err);
     if (!p) {
         pool_error(pl, "apotview: %s\n", err.msg);
+        prep_free(g);
         pl->failed = 1;
         return;
     }
-    process_prep(pl, it, p, gneed, gres, ghandled, gfail ? gerr.msg : NULL, &hd);
+    if (g) {
+        prep_group_attach(g, p);
+        p = g;
+    }
+    process_prep(pl, it, p, &hd);
 }
 
-/* Analyze a prepared tensor (either engine) into it->res. gneed..gerr: the
- * per-channel/group results computed before the sort (sorted engine). */
-static void process_prep(pool *pl, titem *it, prep *p, int gneed, analyze_result *gres,
-                         const int *ghandled, const char *gerr, held *hd)
+/* Analyze a prepared tensor (any engine) into it->res, with one query for
+ * all that is asked of it (prep.h): what the analysis resolved serves the
+ * rest. */
+static void process_prep(pool *pl, titem *it, prep *p, held *hd)
 {
     const cli_opts *o = pl->o;
     loader_file *f = pl->s->files[it->file];
     const loader_tensor *lt = &f->tensors[it->tensor];
     util_err err = { { 0 } };
-    int gfail = gerr != NULL;
     it->st = p->st;
     int nres = o->nschemes;
     analyze_cfg cfg = o->cfg;
@@ -779,28 +815,25 @@ static void process_prep(pool *pl, titem *it, prep *p, int gneed, analyze_result
             return;
         }
     }
+    prep_query *q = prep_query_new(p);
     if (p->st.n == 0) {
         for (int i = 0; i < nres; i++) {
             memset(&it->res[i], 0, sizeof it->res[i]);
             it->res[i].scheme = o->schemes[i];
             snprintf(it->res[i].err, sizeof it->res[i].err, "no finite values");
         }
-    } else if (gfail || (cfg.gran == GRAN_TENSOR &&
-                         analyze_tensor(p, &cfg, o->schemes, nres, 0, it->res, &err) < 0)) {
+    } else if ((cfg.gran == GRAN_TENSOR || (p->caps & PREP_CAP_GROUP)) &&
+               analyze_tensor_q(p, q, &cfg, o->schemes, nres, 0, it->res, &err) < 0) {
         char *ep = util_escape_dup(f->path), *en = util_escape_dup(lt->name);
-        pool_error(pl, "apotview: %s: %s: %s\n", ep, en, gfail ? gerr : err.msg);
+        pool_error(pl, "apotview: %s: %s: %s\n", ep, en, err.msg);
         free(ep);
         free(en);
         pl->failed = 1;
+        prep_query_free(q);
         done_prep(p, hd);
         return;
     }
-    if (gneed && p->st.n > 0) {
-        group_finish(p, &cfg, gres, ghandled, nres);
-        for (int i = 0; i < nres; i++)
-            if (ghandled[i])
-                it->res[i] = gres[i];
-    }
+    prep_query_free(q);
     if (pl->alphas && p->st.n > 0)
         for (int i = 0; i < nres; i++) {
             levelset ls;
@@ -823,6 +856,8 @@ static void *worker(void *arg)
         if (pl->next >= pl->n) {
             pthread_mutex_unlock(&pl->mu);
             prep_summary_thread_done();
+            if (!pthread_equal(pthread_self(), pl->main))
+                par_release(1);   /* its slot, for the passes still running */
             return NULL;
         }
         titem *it = &pl->items[pl->order[pl->next++]];
@@ -890,12 +925,67 @@ static int cmp_items(const void *a, const void *b)
     return r;
 }
 
+/* A sum of non-negative terms kept as m 2^e (m in [0.5, 1), or 0, or not
+ * finite once a term was): finite where the sum is, whatever its size. */
+typedef struct xsum {
+    double m;
+    int e;
+} xsum;
+
+static void xsum_add(xsum *s, double v, int e)
+{
+    if (v == 0)
+        return;
+    if (!isfinite(v) || !isfinite(s->m)) {
+        s->m += v;
+        return;
+    }
+    int ve;
+    double vm = frexp(v, &ve);
+    ve += e;
+    if (s->m == 0) {
+        s->m = vm;
+        s->e = ve;
+        return;
+    }
+    int E = s->e > ve ? s->e : ve, te;
+    s->m = frexp(ldexp(s->m, s->e - E) + ldexp(vm, ve - E), &te);
+    s->e = E + te;
+}
+
 typedef struct total {
     uint64_t n;
     double sse, sumsq, clipped, adds, uni_adds;
+    xsum sse_x, sumsq_x;     /* the same sums, finite where they are */
     int wins;
     int valid;
 } total;
+
+/* Weighted mse and SQNR of a total: the plain sums while they are finite
+ * (as they nearly always are), else the scaled ones; inf / NaN (null in
+ * JSON) only where the true value is not a finite double. */
+static double sqnr_of(double sumsq, double sse);
+
+static double total_mse(const total *t)
+{
+    if (isfinite(t->sse))
+        return t->sse / (double)t->n;
+    return isfinite(t->sse_x.m) ? ldexp(t->sse_x.m / (double)t->n, t->sse_x.e) : t->sse_x.m;
+}
+
+static double total_sqnr(const total *t)
+{
+    if (isfinite(t->sse) && isfinite(t->sumsq))
+        return sqnr_of(t->sumsq, t->sse);
+    const xsum *a = &t->sumsq_x, *b = &t->sse_x;
+    if (!isfinite(a->m) || !isfinite(b->m))
+        return NAN;
+    if (b->m == 0)
+        return a->m > 0 ? INFINITY : NAN;
+    if (a->m == 0)
+        return -INFINITY;
+    return 10 * log10(a->m / b->m) + 10 * log10(2.0) * (double)(a->e - b->e);
+}
 
 static void add_totals(total *t, const titem *it, int nres)
 {
@@ -909,11 +999,22 @@ static void add_totals(total *t, const titem *it, int nres)
         t[i].n += a->r.n;
         t[i].sse += a->r.mse * nn;
         t[i].sumsq += a->r.sumsq;
+        if (isfinite(a->r.mse * nn) && isfinite(a->r.sumsq)) {
+            xsum_add(&t[i].sse_x, a->r.mse * nn, 0);
+            xsum_add(&t[i].sumsq_x, a->r.sumsq, 0);
+        } else if (a->r.sse_u > 0 || a->r.sumsq_u > 0) {
+            /* in units of 2^uexp: mse * n = sse_u 2^uexp (eval.h) */
+            xsum_add(&t[i].sse_x, a->r.sse_u, a->r.uexp);
+            xsum_add(&t[i].sumsq_x, a->r.sumsq_u, a->r.uexp);
+        } else {
+            xsum_add(&t[i].sse_x, a->r.mse * nn, 0);
+            xsum_add(&t[i].sumsq_x, a->r.sumsq, 0);
+        }
         t[i].clipped += a->r.clipped * nn;
         t[i].adds += a->r.adds_mean * nn;
         if (isfinite(a->relative_to_uniform) && a->relative_to_uniform > 0)
             t[i].uni_adds += a->r.adds_mean * nn / a->relative_to_uniform;
-        if (best < 0 || a->r.mse < it->res[best].r.mse)
+        if (isfinite(a->r.mse) && (best < 0 || a->r.mse < it->res[best].r.mse))
             best = i;
     }
     if (best >= 0)
@@ -1017,7 +1118,8 @@ static void print_compact(const session *s, const cli_opts *o, const titem *item
         printf("%s %-18s %8s", util_escape_fit(lt->name, (int)namew, 1, nb, namew * 4 + 16), shape, a);
         int best = -1;
         for (int k = 0; k < nres && it->ok; k++)
-            if (it->res[k].ok && it->res[k].r.n && (best < 0 || it->res[k].r.mse < it->res[best].r.mse))
+            if (it->res[k].ok && it->res[k].r.n && isfinite(it->res[k].r.mse) &&
+                (best < 0 || it->res[k].r.mse < it->res[best].r.mse))
                 best = k;
         for (int k = 0; k < nres; k++) {
             const analyze_result *r = &it->res[k];
@@ -1038,8 +1140,8 @@ static void print_compact(const session *s, const cli_opts *o, const titem *item
         if (!t[k].valid)
             snprintf(cell, sizeof cell, "-");
         else
-            snprintf(cell, sizeof cell, "%s (%.1f) ", util_fmt_si(a, sizeof a, t[k].sse / (double)t[k].n, 4),
-                     sqnr_of(t[k].sumsq, t[k].sse));
+            snprintf(cell, sizeof cell, "%s (%.1f) ", util_fmt_si(a, sizeof a, total_mse(&t[k]), 4),
+                     total_sqnr(&t[k]));
         printf(" %18s", cell);
     }
     printf("\n%-*s %-18s %8s", (int)namew, "", "wins", "");
@@ -1075,8 +1177,8 @@ static json_t *json_totals(const cli_opts *o, const total *t, size_t ntensors)
             n = t[k].n;
         double nn = (double)t[k].n;
         json_array_append_new(res, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:i}",
-            "scheme", o->schemes[k], "mse", jnum(t[k].sse / nn),
-            "sqnr_db", jnum(sqnr_of(t[k].sumsq, t[k].sse)), "clipped", jnum(t[k].clipped / nn),
+            "scheme", o->schemes[k], "mse", jnum(total_mse(&t[k])),
+            "sqnr_db", jnum(total_sqnr(&t[k])), "clipped", jnum(t[k].clipped / nn),
             "adds_mean", jnum(t[k].adds / nn),
             "relative_to_uniform", jnum(t[k].uni_adds > 0 ? t[k].adds / t[k].uni_adds : NAN),
             "wins", t[k].wins));
@@ -1096,7 +1198,7 @@ static void print_ranked_totals(const cli_opts *o, const total *t, size_t ntenso
     for (int i = 1; i < m; i++) /* insertion sort by weighted mse */
         for (int j = i; j > 0; j--) {
             const total *x = &t[idx[j - 1]], *y = &t[idx[j]];
-            if (x->sse / (double)x->n <= y->sse / (double)y->n)
+            if (total_mse(x) <= total_mse(y))
                 break;
             int tmp = idx[j];
             idx[j] = idx[j - 1];
@@ -1108,7 +1210,7 @@ static void print_ranked_totals(const cli_opts *o, const total *t, size_t ntenso
     for (int i = 0; i < m; i++) {
         const total *x = &t[idx[i]];
         printf("  %4d  %-12s %10s %8.3f %6d\n", i + 1, o->schemes[idx[i]],
-               util_fmt_si(a, sizeof a, x->sse / (double)x->n, 4), sqnr_of(x->sumsq, x->sse), x->wins);
+               util_fmt_si(a, sizeof a, total_mse(x), 4), total_sqnr(x), x->wins);
     }
 }
 
@@ -1187,7 +1289,8 @@ int report_run(const cli_opts *o)
         const loader_tensor *lt = &lf->tensors[items[i].tensor];
         uint64_t esz = dtype_fits_float(lt->dtype) ? 4 : 8;
         uint64_t bytes = lt->count * (dtype_size(lt->dtype) ? dtype_size(lt->dtype) : 4);
-        items[i].hist = histogram_ok(o, lt, alphas != NULL);
+        items[i].engine = report_engine(o, lt, alphas != NULL);
+        items[i].hist = items[i].engine == &prep_hist_ops;
         if (items[i].hist) {
             /* its pages while the passes run (or a float copy when the
              * format cannot lend them) plus the buckets */
@@ -1227,25 +1330,28 @@ int report_run(const cli_opts *o)
     /* small tensors (biases, norms) need not wait for each other */
     if (pl.budget < ((uint64_t)64 << 20))
         pl.budget = (uint64_t)64 << 20;
+    pl.main = pthread_self();
     pthread_mutex_init(&pl.mu, NULL);
     pthread_cond_init(&pl.cv, NULL);
     pl.file_mu = util_calloc((size_t)(s.nfiles ? s.nfiles : 1), sizeof *pl.file_mu);
     for (int i = 0; i < s.nfiles; i++)
         pthread_mutex_init(&pl.file_mu[i], NULL);
-    if ((size_t)jobs > s.nitems)
-        jobs = s.nitems ? (int)s.nitems : 1;
-    if (jobs <= 1)
-        worker(&pl);
-    else {
-        pthread_t *th = util_calloc((size_t)jobs, sizeof *th);
+    /* --jobs=N: N threads in all (par.h). This thread is one of the
+     * workers; a worker that runs out of tensors gives its slot back, for
+     * the passes of the tensors still running. */
+    par_set_budget(jobs);
+    int nworkers = (size_t)jobs > s.nitems ? (s.nitems ? (int)s.nitems : 1) : jobs;
+    {
+        int extra = par_acquire(nworkers - 1);
+        pthread_t *th = util_calloc((size_t)(extra ? extra : 1), sizeof *th);
         int started = 0;
-        for (int j = 0; j < jobs; j++)
+        for (int j = 0; j < extra; j++)
             if (pthread_create(&th[j], NULL, worker, &pl) == 0)
                 started++;
             else
                 break;
-        if (started == 0)
-            worker(&pl);
+        par_release(extra - started);
+        worker(&pl);
         for (int j = 0; j < started; j++)
             pthread_join(th[j], NULL);
         free(th);

@@ -5,6 +5,7 @@
 #include "quant/lloyd.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +25,16 @@ const char *analyze_alpha_mode_name(alpha_mode m)
     return "?";
 }
 
+static double alpha_q(const prep *p, prep_query *q, const levelset *ls, const analyze_cfg *cfg,
+                      double *opt_mse);
+
 double analyze_alpha(const prep *p, const levelset *ls, const analyze_cfg *cfg, double *opt_mse)
+{
+    return alpha_q(p, NULL, ls, cfg, opt_mse);
+}
+
+static double alpha_q(const prep *p, prep_query *q, const levelset *ls, const analyze_cfg *cfg,
+                      double *opt_mse)
 {
     switch (cfg->amode) {
     case ALPHA_MAX: {
@@ -32,7 +42,7 @@ double analyze_alpha(const prep *p, const levelset *ls, const analyze_cfg *cfg, 
         return a > 0 ? a : 1.0;
     }
     case ALPHA_MSE:
-        return eval_best_alpha(p, ls, cfg->normalize, opt_mse);
+        return eval_best_alpha_q(p, q, ls, cfg->normalize, opt_mse);
     case ALPHA_PERCENTILE:
     case ALPHA_SIGMA:
     case ALPHA_KL:
@@ -47,26 +57,55 @@ double analyze_alpha(const prep *p, const levelset *ls, const analyze_cfg *cfg, 
     return cfg->alpha;
 }
 
+/* Interned strings: one copy of each, kept for the life of the process
+ * (a handful of distinct names per run), so that a result may hold the
+ * pointer after the thread that made it has ended. */
+typedef struct istr {
+    struct istr *next;
+    char s[];
+} istr;
+static istr *interned;
+static pthread_mutex_t intern_mu = PTHREAD_MUTEX_INITIALIZER;
+
+const char *analyze_intern(const char *s)
+{
+    pthread_mutex_lock(&intern_mu);
+    istr *i = interned;
+    while (i && strcmp(i->s, s) != 0)
+        i = i->next;
+    if (!i) {
+        size_t len = strlen(s);
+        i = util_malloc(sizeof *i + len + 1);
+        memcpy(i->s, s, len + 1);
+        i->next = interned;
+        interned = i;
+    }
+    pthread_mutex_unlock(&intern_mu);
+    return i->s;
+}
+
 const char *analyze_granularity_name(const analyze_cfg *cfg)
 {
-    static _Thread_local char buf[48];
+    char buf[64];
     switch (cfg->gran) {
     case GRAN_TENSOR: return "tensor";
     case GRAN_CHANNEL:
         snprintf(buf, sizeof buf, "channel:%d", cfg->axis);
-        return buf;
+        break;
     case GRAN_GROUP:
         if (cfg->group_along_axis)
             snprintf(buf, sizeof buf, "group:%llu@%d", (unsigned long long)cfg->group, cfg->axis);
         else
             snprintf(buf, sizeof buf, "group:%llu", (unsigned long long)cfg->group);
-        return buf;
+        break;
     case GRAN_BLOCK:
         snprintf(buf, sizeof buf, "block:%llux%llu", (unsigned long long)cfg->block_r,
                  (unsigned long long)cfg->block_c);
-        return buf;
+        break;
+    default:
+        return "?";
     }
-    return "?";
+    return analyze_intern(buf);
 }
 
 const char *analyze_scale_dtype_name(scale_dtype d)
@@ -115,15 +154,40 @@ static int cache_has(const lloyd_cache *c, size_t L)
 
 double analyze_lloyd_mse(const prep *p, int normalize, size_t L, void *cache)
 {
+    return analyze_lloyd_mse_q(p, NULL, normalize, L, cache);
+}
+
+/* The Lloyd-Max levels of p evaluated like any level set: the result's
+ * mse (exact where q resolved its boundaries) and sqnr_db. */
+static int lloyd_eval(const prep *p, prep_query *q, int normalize, size_t L, const double *lev,
+                      eval_result *r)
+{
+    double a = fmax(fabs(lev[0]), fabs(lev[L - 1]));
+    if (!(a > 0))
+        return -1;
+    levelset ls;
+    levels_alloc(&ls, "lloyd-max", 0, 1, L);
+    for (size_t k = 0; k < L; k++) {
+        ls.v[k] = lev[k] / a;
+        ls.terms[k] = -1;
+    }
+    util_err e = { { 0 } };
+    int rc = eval_full_q(p, q, &ls, a, normalize, r, NULL, &e);
+    levels_free(&ls);
+    return rc;
+}
+
+double analyze_lloyd_mse_q(const prep *p, prep_query *q, int normalize, size_t L, void *cache)
+{
     lloyd_cache *c = cache;
     for (int i = 0; c && i < c->n; i++)
         if (c->L[i] == L)
             return c->mse[i];
     double *lev = util_mallocarray(L, sizeof *lev);
-    double m = lloyd_levels(p, normalize, L, lev);
-    if (p->sm && !isnan(m)) {
-        /* the histogram engine: lloyd's own mse is interpolated; evaluate
-         * its levels exactly like any level set (prep.h) */
+    double m = lloyd_levels_q(p, q, normalize, L, lev);
+    if (!(p->caps & PREP_CAP_EXACT) && !isnan(m)) {
+        /* an engine whose searches are interpolated: lloyd's own mse is
+         * too; evaluate its levels exactly like any level set (prep.h) */
         double a = fmax(fabs(lev[0]), fabs(lev[L - 1]));
         if (a > 0) {
             levelset ls;
@@ -134,7 +198,7 @@ double analyze_lloyd_mse(const prep *p, int normalize, size_t L, void *cache)
             }
             eval_result r;
             util_err e = { { 0 } };
-            if (eval_full(p, &ls, a, normalize, &r, NULL, &e) == 0)
+            if (eval_full_q(p, q, &ls, a, normalize, &r, NULL, &e) == 0)
                 m = r.mse;
             levels_free(&ls);
         }
@@ -147,8 +211,31 @@ double analyze_lloyd_mse(const prep *p, int normalize, size_t L, void *cache)
     return m;
 }
 
-static int one(const prep *p, const analyze_cfg *cfg, const char *scheme, int want_opt,
-               analyze_result *out, util_err *err)
+double analyze_gap_db(const prep *p, prep_query *q, int normalize, const eval_result *r, double lm)
+{
+    double e = r->mse;
+    if (isfinite(e) && isfinite(lm))
+        return e == lm ? 0 : lm > 0 ? 10 * log10(e / lm) : e > 0 ? INFINITY : 0;
+    /* an mse beyond DBL_MAX (values above ~1e154 in float64): the ratio
+     * from the two SQNRs, which stay finite (both against the same sum of
+     * x^2, eval.c) */
+    double sq = NAN;
+    size_t L = (size_t)r->levels_total;
+    if (L > 0 && p->st.n > 0) {
+        double *lev = util_mallocarray(L, sizeof *lev);
+        eval_result lr;
+        if (!isnan(lloyd_levels_q(p, q, normalize, L, lev)) &&
+            lloyd_eval(p, q, normalize, L, lev, &lr) == 0)
+            sq = lr.sqnr_db;
+        free(lev);
+    }
+    if (isfinite(sq) && isfinite(r->sqnr_db))
+        return sq - r->sqnr_db;
+    return NAN;
+}
+
+static int one(const prep *p, prep_query *q, const analyze_cfg *cfg, const char *scheme,
+               int want_opt, analyze_result *out, util_err *err)
 {
     memset(out, 0, sizeof *out);
     out->scheme = scheme;
@@ -176,7 +263,7 @@ static int one(const prep *p, const analyze_cfg *cfg, const char *scheme, int wa
     if (def && (def->flags & SCHEME_DATA)) {
         /* lloyd-max: this tensor's own levels; their scale is the alpha */
         double *lev = util_mallocarray(ls.n, sizeof *lev);
-        omse = lloyd_levels(p, cfg->normalize, ls.n, lev);
+        omse = lloyd_levels_q(p, q, cfg->normalize, ls.n, lev);
         a = fmax(fabs(lev[0]), fabs(lev[ls.n - 1]));
         if (!(a > 0))
             a = 1;
@@ -186,14 +273,14 @@ static int one(const prep *p, const analyze_cfg *cfg, const char *scheme, int wa
         out->opt_alpha = a;
         out->opt_mse = omse;
     } else {
-        a = analyze_alpha(p, &ls, cfg, &omse);
+        a = alpha_q(p, q, &ls, cfg, &omse);
         if (cfg->amode == ALPHA_MSE) {
             out->opt_alpha = a;
             out->opt_mse = omse;
         } else if (want_opt)
-            out->opt_alpha = eval_best_alpha(p, &ls, cfg->normalize, &out->opt_mse);
+            out->opt_alpha = eval_best_alpha_q(p, q, &ls, cfg->normalize, &out->opt_mse);
     }
-    int r = eval_full(p, &ls, a, cfg->normalize, &out->r, NULL, err);
+    int r = eval_full_q(p, q, &ls, a, cfg->normalize, &out->r, NULL, err);
     out->granularity = "tensor";
     out->nscales = 1;
     out->bpw = analyze_bpw(&ls, cfg->bits, def ? def->flags : 0, p->st.count, 1);
@@ -204,8 +291,9 @@ static int one(const prep *p, const analyze_cfg *cfg, const char *scheme, int wa
     return 0;
 }
 
-static int analyze_once(const prep *p, const analyze_cfg *cfg, const char *const *schemes,
-                        int nschemes, int want_opt, analyze_result *out, util_err *err)
+static int analyze_once(const prep *p, prep_query *q, const analyze_cfg *cfg,
+                        const char *const *schemes, int nschemes, int want_opt,
+                        analyze_result *out, util_err *err)
 {
     if (cfg->normalize && !eval_can_normalize(p)) {
         util_err_set(err, "cannot normalize: the standard deviation is %s",
@@ -220,14 +308,14 @@ static int analyze_once(const prep *p, const analyze_cfg *cfg, const char *const
     double uni_adds = NAN;
     lloyd_cache cache = { { 0 }, { 0 }, 0 };
     for (int i = 0; i < nschemes; i++) {
-        if (one(p, cfg, schemes[i], want_opt, &out[i], err) < 0)
+        if (one(p, q, cfg, schemes[i], want_opt, &out[i], err) < 0)
             return -1;
         if (out[i].ok && strcmp(out[i].scheme, "uniform") == 0)
             uni_adds = out[i].r.adds_mean;
     }
     if (isnan(uni_adds)) {
         analyze_result u;
-        if (one(p, cfg, "uniform", 0, &u, err) < 0)
+        if (one(p, q, cfg, "uniform", 0, &u, err) < 0)
             return -1;
         if (u.ok)
             uni_adds = u.r.adds_mean;
@@ -250,30 +338,52 @@ static int analyze_once(const prep *p, const analyze_cfg *cfg, const char *const
             out[i].gap_to_optimal_db = NAN;
             continue;
         }
-        double lm = analyze_lloyd_mse(p, cfg->normalize, (size_t)out[i].r.levels_total, &cache);
-        double e = out[i].r.mse;
-        out[i].gap_to_optimal_db = e == lm ? 0 : lm > 0 ? 10 * log10(e / lm) : e > 0 ? INFINITY : 0;
+        double lm = analyze_lloyd_mse_q(p, q, cfg->normalize, (size_t)out[i].r.levels_total, &cache);
+        out[i].gap_to_optimal_db = analyze_gap_db(p, q, cfg->normalize, &out[i].r, lm);
     }
     return 0;
 }
 
-/* The histogram engine (prep.h) answers in two rounds: the first searches
- * on interpolated sums and notes every boundary its full evaluations need,
- * one pass over the values resolves them, and the second round finds the
- * same alphas again and evaluates them exactly. */
-int analyze_tensor(const prep *p, const analyze_cfg *cfg, const char *const *schemes,
-                   int nschemes, int want_opt, analyze_result *out, util_err *err)
+/* An engine with a resolve pass (PREP_CAP_RESOLVE) answers in two rounds:
+ * the first searches on interpolated sums and notes in q every boundary
+ * its full evaluations need, one pass over the values resolves them (into
+ * q), and the second round finds the same alphas again (q's memo) and
+ * evaluates them exactly. An engine with its own analysis (ops->analyze)
+ * answers it. The prep itself is only read. */
+int analyze_tensor_q(const prep *p, prep_query *q, const analyze_cfg *cfg,
+                     const char *const *schemes, int nschemes, int want_opt,
+                     analyze_result *out, util_err *err)
 {
-    if (!p->sm)
-        return analyze_once(p, cfg, schemes, nschemes, want_opt, out, err);
-    prep_summary_record(p, 1);
-    int r = analyze_once(p, cfg, schemes, nschemes, want_opt, out, err);
-    prep_summary_record(p, 0);
-    if (r < 0 || prep_summary_resolve(p, err) < 0)
-        return -1;
-    r = analyze_once(p, cfg, schemes, nschemes, want_opt, out, err);
+    if (p->ops->analyze)
+        return p->ops->analyze(p, q, cfg, schemes, nschemes, want_opt, out, err);
+    return analyze_tensor_generic(p, q, cfg, schemes, nschemes, want_opt, out, err);
+}
+
+int analyze_tensor_generic(const prep *p, prep_query *q, const analyze_cfg *cfg,
+                           const char *const *schemes, int nschemes, int want_opt,
+                           analyze_result *out, util_err *err)
+{
+    if (!(p->caps & PREP_CAP_RESOLVE))
+        return analyze_once(p, q, cfg, schemes, nschemes, want_opt, out, err);
+    prep_query *own = q ? NULL : prep_query_new(p);
+    if (own)
+        q = own;
+    prep_query_record(q, 1);
+    int r = analyze_once(p, q, cfg, schemes, nschemes, want_opt, out, err);
+    prep_query_record(q, 0);
+    if (r == 0 && prep_query_resolve(q, err) < 0)
+        r = -1;
+    if (r == 0)
+        r = analyze_once(p, q, cfg, schemes, nschemes, want_opt, out, err);
     for (int i = 0; r == 0 && i < nschemes; i++)
         if (out[i].ok && out[i].opt_alpha == out[i].r.alpha)
             out[i].opt_mse = out[i].r.mse;
-    return r;
+    prep_query_free(own);
+    return r < 0 ? -1 : r;
+}
+
+int analyze_tensor(const prep *p, const analyze_cfg *cfg, const char *const *schemes,
+                   int nschemes, int want_opt, analyze_result *out, util_err *err)
+{
+    return analyze_tensor_q(p, NULL, cfg, schemes, nschemes, want_opt, out, err);
 }

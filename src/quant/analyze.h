@@ -52,7 +52,9 @@ typedef struct analyze_cfg {
                               axes after the first; 1: along cfg.axis (--axis) */
     uint64_t block_r, block_c; /* GRAN_BLOCK: tiles of block_r x block_c */
     scale_dtype sdtype;    /* --scale-dtype */
-    int nthreads;          /* group analysis threads; 0: util_ncpus() */
+    int nthreads;          /* group engine threads in all (this one included:
+                              the caller holds nthreads - 1 slots of the
+                              budget, core/par.h); 0: util_ncpus() */
     int no_gap;            /* 1: leave gap_to_optimal_db NaN and skip its
                               Lloyd-Max fit (the viewer, per keypress) */
 } analyze_cfg;
@@ -69,15 +71,19 @@ typedef struct analyze_result {
                                   Lloyd-Max quantizer with levels_total levels) */
     double bpw;                /* bits per weight including scales (group.h) */
     const char *granularity;   /* "tensor", "channel:K", "group:G" (static or
-                                  from analyze_granularity_name) */
+                                  interned: valid for the life of the process) */
     uint64_t nscales;          /* scales (slices) the result uses */
     const char *scale_dtype;   /* "fp16", "e8m0", ... for group/block scales;
                                   NULL per tensor and per channel */
 } analyze_result;
 
 /* "tensor", "channel:K", "group:G", "group:G@K" (along axis K) or
- * "block:RxC" (a static buffer per thread). */
+ * "block:RxC": an interned string (analyze_intern), valid for the life of
+ * the process and the same pointer for the same name, whichever thread
+ * asked (results outlive the report's worker threads). */
 const char *analyze_granularity_name(const analyze_cfg *cfg);
+/* The one process-wide copy of s (thread-safe; never freed). */
+const char *analyze_intern(const char *s);
 
 /* Bits per weight: bits plus the scales' storage: 16 bits per scale, +8 for
  * an int-asym zero point, +16 per level for a lloyd-max codebook; mxfp4 4.25. */
@@ -86,6 +92,13 @@ double analyze_bpw(const levelset *ls, int bits, int flags, uint64_t count, uint
 /* mse of p's Lloyd-Max quantizer with L levels; cache: NULL, or the opaque
  * cache analyze_tensor keeps per tensor. */
 double analyze_lloyd_mse(const prep *p, int normalize, size_t L, void *cache);
+/* The same within an analysis (q: its query, prep.h; may be NULL). */
+double analyze_lloyd_mse_q(const prep *p, prep_query *q, int normalize, size_t L, void *cache);
+/* gap_to_optimal_db of result r against lm, the mse of p's Lloyd-Max
+ * quantizer with r->levels_total levels: 10 log10(mse / lm), taken from
+ * the difference of the two SQNRs when either mse is beyond DBL_MAX (the
+ * SQNRs stay finite); 0 when equal, inf when only lm is 0. */
+double analyze_gap_db(const prep *p, prep_query *q, int normalize, const eval_result *r, double lm);
 
 /* The alpha that cfg's mode gives for this level set. */
 double analyze_alpha(const prep *p, const levelset *ls, const analyze_cfg *cfg, double *opt_mse);
@@ -95,5 +108,16 @@ double analyze_alpha(const prep *p, const levelset *ls, const analyze_cfg *cfg, 
  * problems common to all schemes (normalization impossible, bad alpha). */
 int analyze_tensor(const prep *p, const analyze_cfg *cfg, const char *const *schemes,
                    int nschemes, int want_opt, analyze_result *out, util_err *err);
+/* The same within an analysis whose query q (prep.h) the caller keeps, so
+ * that what one call resolved serves the next (NULL: a query of its own
+ * for an engine that needs one). p is never changed. */
+int analyze_tensor_q(const prep *p, prep_query *q, const analyze_cfg *cfg,
+                     const char *const *schemes, int nschemes, int want_opt,
+                     analyze_result *out, util_err *err);
+/* analyze.c's own analysis on the prep interface, whatever ops->analyze
+ * says (for engines that wrap another). */
+int analyze_tensor_generic(const prep *p, prep_query *q, const analyze_cfg *cfg,
+                           const char *const *schemes, int nschemes, int want_opt,
+                           analyze_result *out, util_err *err);
 
 #endif

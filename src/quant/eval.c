@@ -32,23 +32,12 @@ static void xform(const prep *p, int normalize, double *m, double *s)
 }
 
 /* Number of values whose x = (w - m) / s, computed in double exactly as a
- * brute force would, is below bx (le: at most bx). The search runs in w
- * units; the few values next to the boundary are then checked in x units
- * so that rounding of m + s bx never miscounts a value on the boundary. */
-static uint64_t rank_x(const prep *p, double m, double s, double bx, int le, int rec)
+ * brute force would, is below bx (le: at most bx): the engine's rank_x
+ * (prep.h). */
+static uint64_t rank_x(const prep *p, prep_query *q, double m, double s, double bx, int le,
+                       int full)
 {
-    if (p->sm)
-        return prep_summary_rank_x(p, m, s, bx, le, rec);
-    double bw = m + s * bx;
-    uint64_t i = le ? prep_rank_le(p, bw) : prep_rank_lt(p, bw);
-    const uint64_t n = p->st.n;
-#define XIN(k) (le ? (prep_value(p, k) - m) / s <= bx : (prep_value(p, k) - m) / s < bx)
-    while (i > 0 && !XIN(i - 1))
-        i--;
-    while (i < n && XIN(i))
-        i++;
-#undef XIN
-    return i;
+    return p->ops->rank_x(p, q, m, s, bx, le, full);
 }
 
 double eval_x_of_w(const prep *p, int normalize, double w)
@@ -103,20 +92,19 @@ double eval_shift(const prep *p, const levelset *ls, double alpha, int normalize
 
 enum { WANT_FULL = 1, WANT_LLOYD = 2 };
 
-/* A run's sums and its end values. The histogram engine answers exactly
- * only for full evaluations (resolved boundaries); searches always get its
- * interpolation, so they find the same alpha before and after resolving. */
-static void run_sums(const prep *p, uint64_t i, uint64_t j, int exact, dd *s1, dd *s2)
+/* A run's sums and its end values. An engine with a resolve pass answers
+ * exactly only for full evaluations (resolved boundaries); searches always
+ * get its interpolation, so they find the same alpha before and after
+ * resolving. */
+static void run_sums(const prep *p, prep_query *q, uint64_t i, uint64_t j, int full, dd *s1,
+                     dd *s2)
 {
-    if (p->sm)
-        prep_summary_range_sums(p, i, j, exact, s1, s2);
-    else
-        prep_range_sums(p, i, j, s1, s2);
+    p->ops->sums(p, q, i, j, full, s1, s2);
 }
 
-static double run_value(const prep *p, uint64_t i)
+static double run_value(const prep *p, prep_query *q, uint64_t i)
 {
-    return p->sm ? prep_summary_value_at(p, i, 1) : prep_value(p, i);
+    return p->ops->value(p, q, i, 1);
 }
 
 typedef struct walk_out {
@@ -128,7 +116,7 @@ typedef struct walk_out {
 } walk_out;
 
 /* Visit every run of the level set at alpha. */
-static void walk(const prep *p, const levelset *ls, double alpha, int normalize,
+static void walk(const prep *p, prep_query *qy, const levelset *ls, double alpha, int normalize,
                  int want, walk_out *o, uint64_t *counts)
 {
     double m, s;
@@ -149,7 +137,7 @@ static void walk(const prep *p, const levelset *ls, double alpha, int normalize,
         uint64_t end;
         if (k + 1 < ls->n) {
             double bx = sh + alpha * 0.5 * (ls->v[k] + ls->v[k + 1]);
-            end = rank_x(p, m, s, bx, 0, want & WANT_FULL);
+            end = rank_x(p, qy, m, s, bx, 0, want & WANT_FULL);
             if (end < start)
                 end = start;
         } else
@@ -162,15 +150,15 @@ static void walk(const prep *p, const levelset *ls, double alpha, int normalize,
         double q = sh + alpha * ls->v[k];
         double t = p->sexp ? (m + s * q) * sc - org_s : (m + s * q) - org_s;
         dd s1, s2;
-        run_sums(p, start, end, want & WANT_FULL, &s1, &s2);
+        run_sums(p, qy, start, end, want & WANT_FULL, &s1, &s2);
         dd e = dd_add(s2, dd_mul_dd_d(s1, -2.0 * t));
         e = dd_add(e, dd_mul_dd_d(dd_prod(t, t), (double)cnt));
         if (e.hi < 0)
             e.hi = e.lo = 0;
         sse = dd_add(sse, e);
         if (want & WANT_FULL) {
-            double e0 = fabs((run_value(p, start) - m) / s - q);
-            double e1 = fabs((run_value(p, end - 1) - m) / s - q);
+            double e0 = fabs((run_value(p, qy, start) - m) / s - q);
+            double e1 = fabs((run_value(p, qy, end - 1) - m) / s - q);
             if (e0 > o->maxerr)
                 o->maxerr = e0;
             if (e1 > o->maxerr)
@@ -202,12 +190,12 @@ static int xexp(const prep *p, int normalize)
 }
 
 /* the mse in units of 2^(2 sexp) */
-static double mse_s(const prep *p, const levelset *ls, double alpha, int normalize)
+static double mse_s(const prep *p, prep_query *q, const levelset *ls, double alpha, int normalize)
 {
     if (p->st.n == 0)
         return NAN;
     walk_out o;
-    walk(p, ls, alpha, normalize, 0, &o, NULL);
+    walk(p, q, ls, alpha, normalize, 0, &o, NULL);
     return o.sse / (double)p->st.n;
 }
 
@@ -220,7 +208,7 @@ static double unscale2(const prep *p, int normalize, double v)
 
 double eval_mse(const prep *p, const levelset *ls, double alpha, int normalize)
 {
-    return unscale2(p, normalize, mse_s(p, ls, alpha, normalize));
+    return unscale2(p, normalize, mse_s(p, NULL, ls, alpha, normalize));
 }
 
 void eval_curve(const prep *p, const levelset *ls, int normalize,
@@ -232,6 +220,12 @@ void eval_curve(const prep *p, const levelset *ls, int normalize,
 
 int eval_full(const prep *p, const levelset *ls, double alpha, int normalize,
               eval_result *r, uint64_t *counts, util_err *err)
+{
+    return eval_full_q(p, NULL, ls, alpha, normalize, r, counts, err);
+}
+
+int eval_full_q(const prep *p, prep_query *q, const levelset *ls, double alpha, int normalize,
+                eval_result *r, uint64_t *counts, util_err *err)
 {
     memset(r, 0, sizeof *r);
     r->alpha = alpha;
@@ -263,7 +257,7 @@ int eval_full(const prep *p, const levelset *ls, double alpha, int normalize,
         return 0;
     }
     walk_out o;
-    walk(p, ls, alpha, normalize, WANT_FULL, &o, counts);
+    walk(p, q, ls, alpha, normalize, WANT_FULL, &o, counts);
     double n = (double)p->st.n;
     r->mse = unscale2(p, normalize, o.sse / n);
     /* sum of x^2 */
@@ -283,6 +277,9 @@ int eval_full(const prep *p, const levelset *ls, double alpha, int normalize,
      * input */
     r->sqnr_db = o.sse > 0 ? 10.0 * log10(sumsq / o.sse) : (sumsq > 0 ? INFINITY : NAN);
     r->sumsq = unscale2(p, normalize, sumsq);
+    r->sse_u = o.sse;
+    r->sumsq_u = sumsq;
+    r->uexp = 2 * xexp(p, normalize);
     r->max_abs_err = o.maxerr;
     r->entropy_bits = o.entropy_acc > 0 ? o.entropy_acc : 0;
     r->levels_used = o.used;
@@ -291,20 +288,20 @@ int eval_full(const prep *p, const levelset *ls, double alpha, int normalize,
     /* clipped: |x| > alpha (unsigned: x > alpha or x < 0); affine: outside
      * shift -+ alpha */
     double sh = eval_shift(p, ls, alpha, normalize);
-    uint64_t above = p->st.n - rank_x(p, m, s, sh + alpha, 1, 1);
-    uint64_t below = rank_x(p, m, s, ls->asym ? sh - alpha : ls->is_signed ? -alpha : 0, 0, 1);
+    uint64_t above = p->st.n - rank_x(p, q, m, s, sh + alpha, 1, 1);
+    uint64_t below = rank_x(p, q, m, s, ls->asym ? sh - alpha : ls->is_signed ? -alpha : 0, 0, 1);
     r->clipped = (double)(above + below) / n;
     return 0;
 }
 
 /* Alternate: assignment at alpha -> closed-form best alpha for it. Never
  * increases the mse. */
-static double refine(const prep *p, const levelset *ls, int normalize, double a,
+static double refine(const prep *p, prep_query *q, const levelset *ls, int normalize, double a,
                      double amax, double *mse)
 {
     double n = (double)p->st.n;
     walk_out o;
-    walk(p, ls, a, normalize, WANT_LLOYD, &o, NULL);
+    walk(p, q, ls, a, normalize, WANT_LLOYD, &o, NULL);
     double best = o.sse / n;
     for (int it = 0; it < 200; it++) {
         if (!(o.lloyd_den > 0))
@@ -319,7 +316,7 @@ static double refine(const prep *p, const levelset *ls, int normalize, double a,
         if (na == a)
             break;
         walk_out o2;
-        walk(p, ls, na, normalize, WANT_LLOYD, &o2, NULL);
+        walk(p, q, ls, na, normalize, WANT_LLOYD, &o2, NULL);
         double e = o2.sse / n;
         if (!(e < best))
             break;
@@ -333,21 +330,29 @@ static double refine(const prep *p, const levelset *ls, int normalize, double a,
 
 double eval_best_alpha(const prep *p, const levelset *ls, int normalize, double *mse_out)
 {
+    return eval_best_alpha_q(p, NULL, ls, normalize, mse_out);
+}
+
+double eval_best_alpha_q(const prep *p, prep_query *q, const levelset *ls, int normalize,
+                         double *mse_out)
+{
     double amax = eval_alpha_max(p, ls, normalize);
     if (p->st.n == 0 || !(amax > 0)) {
         if (mse_out)
             *mse_out = p->st.n ? 0 : NAN;
         return amax > 0 ? amax : 1.0;
     }
-    /* the histogram engine's second round: the first one's answer */
+    /* an engine with a resolve pass: the second round takes the first
+     * one's answer (the memo of q) */
     uint64_t key = 0;
-    if (p->sm) {
+    const int memo = q && (p->caps & PREP_CAP_RESOLVE);
+    if (memo) {
         double got[2];
         key = prep_hash(0, "best", 4);
         key = prep_hash(key, ls->v, ls->n * sizeof *ls->v);
         int f[3] = { ls->asym, ls->is_signed, normalize };
         key = prep_hash(key, f, sizeof f);
-        if (prep_summary_memo_get(p, key, got, 2) == 0) {
+        if (prep_query_memo_get(q, key, got, 2) == 0) {
             if (mse_out)
                 *mse_out = got[1];
             return got[0];
@@ -363,7 +368,7 @@ double eval_best_alpha(const prep *p, const levelset *ls, int normalize, double 
     int Z = large ? 32 : 64;
     double *mse = util_mallocarray((size_t)M + 1, sizeof *mse);
     for (int i = 1; i <= M; i++)
-        mse[i] = mse_s(p, ls, amax * i / M, normalize);
+        mse[i] = mse_s(p, q, ls, amax * i / M, normalize);
     mse[0] = INFINITY;
     /* local minima of the scan, best first */
     int cand[KMAX];
@@ -401,14 +406,14 @@ double eval_best_alpha(const prep *p, const levelset *ls, int normalize, double 
                 double az = a - span + 2 * span * z / Z;
                 if (!(az > 0) || az > amax)
                     continue;
-                double ez = mse_s(p, ls, az, normalize);
+                double ez = mse_s(p, q, ls, az, normalize);
                 if (ez < e) {
                     e = ez;
                     a = az;
                 }
             }
             double er;
-            double ar = refine(p, ls, normalize, a, amax, &er);
+            double ar = refine(p, q, ls, normalize, a, amax, &er);
             if (er < e) {
                 e = er;
                 a = ar;
@@ -424,9 +429,9 @@ double eval_best_alpha(const prep *p, const levelset *ls, int normalize, double 
     best_e = unscale2(p, normalize, best_e);   /* the search ran in units of 2^(2 sexp) */
     if (mse_out)
         *mse_out = best_e;
-    if (p->sm) {
+    if (memo) {
         double put[2] = { best_a, best_e };
-        prep_summary_memo_put(p, key, put, 2);
+        prep_query_memo_put(q, key, put, 2);
     }
     return best_a;
 }
@@ -436,10 +441,10 @@ void eval_histogram(const prep *p, int normalize, double lo, double hi,
 {
     double m, s;
     xform(p, normalize, &m, &s);
-    uint64_t prev = rank_x(p, m, s, lo, 0, 0);
+    uint64_t prev = rank_x(p, NULL, m, s, lo, 0, 0);
     for (int b = 0; b < nbins; b++) {
         double edge = lo + (hi - lo) * (b + 1) / nbins;
-        uint64_t r = rank_x(p, m, s, b + 1 == nbins ? hi : edge, 0, 0);
+        uint64_t r = rank_x(p, NULL, m, s, b + 1 == nbins ? hi : edge, 0, 0);
         counts[b] = r >= prev ? r - prev : 0;
         prev = r;
     }

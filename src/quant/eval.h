@@ -30,6 +30,12 @@ typedef struct eval_result {
     uint64_t levels_total;
     uint64_t n;            /* finite elements evaluated */
     double sumsq;          /* sum of x^2 (for SQNR over several tensors) */
+    /* The sum of squared errors and sum of x^2 in units of 2^uexp: finite
+     * for any finite input, where mse * n and sumsq may overflow to inf
+     * (float64 values beyond ~1e154); uexp is 0 but for such tensors. 0, 0
+     * when the producer does not fill them (group results). */
+    double sse_u, sumsq_u;
+    int uexp;
 } eval_result;
 
 /* Whether normalization is possible for p (finite, std > 0). */
@@ -55,12 +61,22 @@ double eval_w_of_x(const prep *p, int normalize, double x);
 int eval_full(const prep *p, const levelset *ls, double alpha, int normalize,
               eval_result *r, uint64_t *counts, util_err *err);
 
+/* The same with the query of an analysis (prep.h): an engine with a
+ * resolve pass answers exactly at the boundaries q resolved, and notes
+ * them while q records. q may be NULL (eval_full). */
+int eval_full_q(const prep *p, prep_query *q, const levelset *ls, double alpha, int normalize,
+                eval_result *r, uint64_t *counts, util_err *err);
+
 /* Only the mse (fast path used by sweeps and the optimizer). */
 double eval_mse(const prep *p, const levelset *ls, double alpha, int normalize);
 
 /* Global MSE minimum over alpha in (0, max|x|]: dense scan plus exact
  * refinement (alternating assignment / closed-form alpha). */
 double eval_best_alpha(const prep *p, const levelset *ls, int normalize, double *mse_out);
+/* The same within an analysis: with q and an engine with a resolve pass,
+ * the second round reads the first one's answer from q's memo. */
+double eval_best_alpha_q(const prep *p, prep_query *q, const levelset *ls, int normalize,
+                         double *mse_out);
 
 /* mse at each of n alphas. */
 void eval_curve(const prep *p, const levelset *ls, int normalize,

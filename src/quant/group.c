@@ -539,7 +539,7 @@ static void run_pass(pass *ps)
 {
     int nth = 1;
     if (ps->t->count >= GROUP_THREAD_MIN && ps->sl->nslices > 1) {
-        nth = util_ncpus();
+        nth = ps->cfg->nthreads > 0 ? ps->cfg->nthreads : util_ncpus();
         if (nth > 16)
             nth = 16;
         if ((uint64_t)nth > ps->sl->nslices)
@@ -780,14 +780,8 @@ static void fill(analyze_result *out, const gscheme *g, const gacc *a, const gro
 
 static const char *gran_name(const analyze_cfg *cfg, int mx)
 {
-    static _Thread_local char buf[48];
-    if (mx)
-        return "group:32";
-    if (cfg->gran == GRAN_CHANNEL) {
-        snprintf(buf, sizeof buf, "channel:%d", cfg->axis);
-        return buf;
-    }
-    return analyze_granularity_name(cfg);
+    /* interned (analyze.h): results outlive the thread that made them */
+    return mx ? "group:32" : analyze_granularity_name(cfg);
 }
 
 /* One pass over slicing sl for the schemes in gs (errors already set are
@@ -1006,6 +1000,12 @@ int group_analyze_codes(const group_tensor *t, const group_codes *codes, const a
 void group_finish(const prep *p, const analyze_cfg *cfg, analyze_result *out, const int *handled,
                   int nschemes)
 {
+    group_finish_q(p, NULL, cfg, out, handled, nschemes);
+}
+
+void group_finish_q(const prep *p, prep_query *q, const analyze_cfg *cfg, analyze_result *out,
+                    const int *handled, int nschemes)
+{
     double uni_adds = NAN;
     if (cfg->gran == GRAN_TENSOR && p->st.n > 0) {
         analyze_result u;
@@ -1013,7 +1013,7 @@ void group_finish(const prep *p, const analyze_cfg *cfg, analyze_result *out, co
         const char *un = "uniform";
         analyze_cfg c = *cfg;
         c.no_gap = 1;
-        if (analyze_tensor(p, &c, &un, 1, 0, &u, &e) == 0 && u.ok)
+        if (analyze_tensor_q(p, q, &c, &un, 1, 0, &u, &e) == 0 && u.ok)
             uni_adds = u.r.adds_mean;
     }
     for (int i = 0; i < nschemes; i++) {
@@ -1023,9 +1023,8 @@ void group_finish(const prep *p, const analyze_cfg *cfg, analyze_result *out, co
             out[i].relative_to_uniform = uni_adds > 0 ? out[i].r.adds_mean / uni_adds : NAN;
         if (cfg->no_gap || p->st.n == 0)
             continue;
-        double lm = analyze_lloyd_mse(p, cfg->normalize, (size_t)out[i].r.levels_total, NULL);
-        double e = out[i].r.mse;
-        out[i].gap_to_optimal_db = e == lm ? 0 : lm > 0 ? 10 * log10(e / lm) : e > 0 ? INFINITY : 0;
+        double lm = analyze_lloyd_mse_q(p, q, cfg->normalize, (size_t)out[i].r.levels_total, NULL);
+        out[i].gap_to_optimal_db = analyze_gap_db(p, q, cfg->normalize, &out[i].r, lm);
     }
 }
 

@@ -45,8 +45,10 @@
  * multiples of 32).
  *
  * Memory: one slice (or one group per thread) of doubles besides the
- * caller's buffer, which is only read. Threads: up to util_ncpus() over
- * slices when the tensor has at least GROUP_THREAD_MIN values.
+ * caller's buffer, which is only read. Threads: up to cfg->nthreads
+ * (util_ncpus() when 0) over slices when the tensor has at least
+ * GROUP_THREAD_MIN values; a caller under the thread budget (core/par.h)
+ * holds cfg->nthreads - 1 slots for the call.
  */
 #ifndef APOTVIEW_GROUP_H
 #define APOTVIEW_GROUP_H
@@ -103,6 +105,9 @@ int group_analyze_codes(const group_tensor *t, const group_codes *codes, const a
  * for GRAN_TENSOR the MX results' relative_to_uniform (per-tensor uniform). */
 void group_finish(const prep *p, const analyze_cfg *cfg, analyze_result *out, const int *handled,
                   int nschemes);
+/* The same within an analysis (q: its query, prep.h; may be NULL). */
+void group_finish_q(const prep *p, prep_query *q, const analyze_cfg *cfg, analyze_result *out,
+                    const int *handled, int nschemes);
 
 /* Per-channel summary for a per-channel view (pure, no I/O). */
 typedef struct group_chan_stat {

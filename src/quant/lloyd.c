@@ -26,7 +26,9 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* sum of squared deviations from the centroid over [i, j), in w units */
+/* sum of squared deviations from the centroid over [i, j), in units of
+ * 2^(2 sexp) (w units unless a double tensor's values are beyond 2^+-200:
+ * prep.h), so that every sse Lloyd compares is finite */
 static double run_sse(const prep *p, uint64_t i, uint64_t j, double *centroid)
 {
     dd s1, s2;
@@ -39,10 +41,11 @@ static double run_sse(const prep *p, uint64_t i, uint64_t j, double *centroid)
     /* S2 - S1^2 / n in double-double */
     dd e = dd_add(s2, dd_mul_dd_d(s1, -m1));
     double v = dd_to_d(e);
-    return v > 0 ? (p->sexp ? ldexp(v, 2 * p->sexp) : v) : 0;
+    return v > 0 ? v : 0;
 }
 
-/* Lloyd from the levels in c (w units, any order); returns the sse. */
+/* Lloyd from the levels in c (w units, any order); returns the sse (in
+ * units of 2^(2 sexp), as run_sse). */
 static double lloyd_run(const prep *p, size_t L, double *c, uint64_t *r, uint64_t *prev,
                         long *iters, long maxit)
 {
@@ -107,7 +110,7 @@ static double lloyd_run(const prep *p, size_t L, double *c, uint64_t *r, uint64_
         dd e = dd_add(s2, dd_mul_dd_d(s1, -2.0 * t));
         e = dd_add(e, dd_mul_dd_d(dd_prod(t, t), (double)(r[k + 1] - r[k])));
         double v = dd_to_d(e);
-        sse += v > 0 ? (p->sexp ? ldexp(v, 2 * p->sexp) : v) : 0;
+        sse += v > 0 ? v : 0;
     }
     return sse;
 }
@@ -121,9 +124,11 @@ static void kmeanspp(const prep *p, size_t L, double *c, uint64_t *tmp, uint64_t
     double *x = util_mallocarray(m, sizeof *x), *d = util_mallocarray(m, sizeof *d);
     for (size_t i = 0; i < m; i++)
         x[i] = prep_value(p, m == n ? i : splitmix(seed) % n);
+    /* distances in units of 2^sexp (prep.h): finite squares */
+    const double sc = p->sexp ? ldexp(1, -p->sexp) : 1;
     c[0] = x[splitmix(seed) % m];
     for (size_t i = 0; i < m; i++)
-        d[i] = (x[i] - c[0]) * (x[i] - c[0]);
+        d[i] = ((x[i] - c[0]) * sc) * ((x[i] - c[0]) * sc);
     for (size_t k = 1; k < L; k++) {
         double tot = 0;
         for (size_t i = 0; i < m; i++)
@@ -141,7 +146,7 @@ static void kmeanspp(const prep *p, size_t L, double *c, uint64_t *tmp, uint64_t
         }
         c[k] = x[pick];
         for (size_t i = 0; i < m; i++) {
-            double e = (x[i] - c[k]) * (x[i] - c[k]);
+            double e = ((x[i] - c[k]) * sc) * ((x[i] - c[k]) * sc);
             if (e < d[i])
                 d[i] = e;
         }
@@ -269,8 +274,11 @@ static void exact_dp(const prep *p, size_t L, double *c)
     double *D = util_mallocarray(n + 1, sizeof *D), *E = util_mallocarray(n + 1, sizeof *E);
     uint32_t *arg = util_mallocarray(L * (n + 1), sizeof *arg);
     P1[0] = P2[0] = 0;
+    /* in units of 2^sexp about origin_s, as the engine's own sums (prep.h):
+     * a double tensor beyond 2^+-200 would otherwise square to inf or 0 */
+    const double sc = p->sexp ? ldexp(1, -p->sexp) : 1;
     for (size_t i = 0; i < n; i++) {
-        double d = prep_value(p, i) - p->origin;
+        double d = p->sexp ? prep_value(p, i) * sc - p->origin_s : prep_value(p, i) - p->origin;
         P1[i + 1] = P1[i] + d;
         P2[i + 1] = P2[i] + d * d;
     }
@@ -307,6 +315,11 @@ static void exact_dp(const prep *p, size_t L, double *c)
 
 double lloyd_levels(const prep *p, int normalize, size_t L, double *lev)
 {
+    return lloyd_levels_q(p, NULL, normalize, L, lev);
+}
+
+double lloyd_levels_q(const prep *p, prep_query *q, int normalize, size_t L, double *lev)
+{
     const uint64_t n = p->st.n;
     memset(&lloyd_last, 0, sizeof lloyd_last);
     if (n == 0 || L == 0) {
@@ -314,13 +327,15 @@ double lloyd_levels(const prep *p, int normalize, size_t L, double *lev)
             lev[k] = 0;
         return NAN;
     }
-    /* the histogram engine's second round: the first one's answer (prep.h) */
+    /* an engine with a resolve pass: the second round takes the first
+     * one's answer from q's memo (prep.h) */
     uint64_t key = 0;
-    if (p->sm) {
+    const int memo = q && (p->caps & PREP_CAP_RESOLVE);
+    if (memo) {
         uint64_t f[2] = { L, (uint64_t)normalize };
         key = prep_hash(prep_hash(0, "lloyd", 5), f, sizeof f);
         double *got = util_mallocarray(L + 1, sizeof *got);
-        int hit = prep_summary_memo_get(p, key, got, L + 1) == 0;
+        int hit = prep_query_memo_get(q, key, got, L + 1) == 0;
         if (hit)
             memcpy(lev, got, L * sizeof *lev);
         double e = got[L];
@@ -329,9 +344,11 @@ double lloyd_levels(const prep *p, int normalize, size_t L, double *lev)
             return e;
     }
     double m = 0, s = 1;
+    int norm = 0;
     if (normalize && n >= 2 && p->st.std > 0 && isfinite(p->st.std)) {
         m = p->st.mean;
         s = p->st.std;
+        norm = 1;
     }
     double *c = util_mallocarray(L, sizeof *c), *best = util_mallocarray(L, sizeof *best);
     uint64_t *r = util_mallocarray(L + 1, sizeof *r), *prev = util_mallocarray(L + 1, sizeof *prev);
@@ -343,7 +360,7 @@ double lloyd_levels(const prep *p, int normalize, size_t L, double *lev)
      * first because on weights it is usually the best. */
     int large = (double)n * (double)L > 1e8;
     /* small tensors: the exact optimum (exact_dp) instead of restarts */
-    int exact = !p->sm && L > 1 && n > L && n < UINT32_MAX &&
+    int exact = (p->caps & PREP_CAP_VALUES) && L > 1 && n > L && n < UINT32_MAX &&
                 (double)n * (double)L * log2((double)n + 1) <= 1.5e7;
     int nrand = n * L <= 200000 ? 40 : large ? 0 : 6;
     int ninit = exact ? 0 : large ? 2 : 3 + nrand;
@@ -413,12 +430,21 @@ double lloyd_levels(const prep *p, int normalize, size_t L, double *lev)
     free(best);
     free(r);
     free(prev);
-    double e = best_sse / (s * s) / (double)n;
-    if (p->sm) {
+    /* best_sse is in units of 2^(2 sexp): normalized, s 2^-sexp brings it
+     * to x units; else the mse is unscaled (inf beyond DBL_MAX) */
+    double e;
+    if (!p->sexp)
+        e = best_sse / (s * s) / (double)n;
+    else if (norm) {
+        double ss = s * ldexp(1, -p->sexp);
+        e = best_sse / (ss * ss) / (double)n;
+    } else
+        e = ldexp(best_sse / (double)n, 2 * p->sexp);
+    if (memo) {
         double *put = util_mallocarray(L + 1, sizeof *put);
         memcpy(put, lev, L * sizeof *lev);
         put[L] = e;
-        prep_summary_memo_put(p, key, put, L + 1);
+        prep_query_memo_put(q, key, put, L + 1);
         free(put);
     }
     return e;

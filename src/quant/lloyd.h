@@ -24,6 +24,8 @@
  * normalize): levels ascending in lev[0..L) (x units). Returns its mse in
  * x units (NaN when the tensor is empty). */
 double lloyd_levels(const prep *p, int normalize, size_t L, double *lev);
+/* The same within an analysis (q: its query, prep.h; may be NULL). */
+double lloyd_levels_q(const prep *p, prep_query *q, int normalize, size_t L, double *lev);
 
 /* Statistics of the last call in this thread (for benchmarks). */
 typedef struct lloyd_stats {

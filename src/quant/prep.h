@@ -1,20 +1,36 @@
 /*
- * prep.h - a tensor prepared for exact, instant evaluation.
+ * prep.h - a tensor prepared for exact, instant evaluation: the one
+ * interface of the engines (sorted, histogram, group).
  *
- * Data structure: the finite values of the tensor sorted ascending (float
- * when the dtype converts to float exactly, else double), plus blocked
- * prefix sums of d = w - origin and d^2 in double-double, one entry per
- * block of values (origin = the mean, which keeps the sums small and
- * avoids cancellation). A sum over any index range [i, j) costs two prefix
- * lookups plus at most 2 blocks of values at the ragged ends, so one
- * evaluation of a level set never touches all N values. A block is
- * PREP_BLOCK values, 8 up to 2^20 values and 1 up to PREP_SMALL_N.
+ * A prepared tensor (prep) answers a few questions about its finite
+ * values in ascending order: how many lie below a boundary (rank), the
+ * sums of d = w 2^-sexp - origin_s and d^2 over a range of sorted indices
+ * (sums), and the value at a sorted index (value). Everything else (eval.h,
+ * analyze.h, lloyd.h, clip.h) is built on those answers, so an engine is a
+ * table of functions (struct prep_ops, like the loaders' loader_format) and
+ * a fourth engine needs a new table, not new branches elsewhere.
  *
- * Memory: the sorted values (1x) plus the prefix blocks (32 bytes per
- * block), plus a same-sized scratch buffer during the sort.
+ * Capabilities (caps) say what an engine answers exactly; the report picks
+ * an engine by asking which ones can answer a setting (prep_engine_pick),
+ * never by a list of exceptions.
  *
- * Ownership: prep_create_* takes ownership of the buffer it is given (it
- * sorts it in place, may shrink it) and prep_free() frees everything.
+ * Const-ness: a prep is immutable once created; every query takes a const
+ * prep and changes nothing in it, so any number of threads may query one
+ * prep at once. What an analysis accumulates (boundaries noted for an
+ * engine's resolve pass, what that pass resolved, a memo of searches for
+ * the second round, counters, lookup caches) lives in a separate,
+ * non-const prep_query that the analysis owns (one per thread).
+ *
+ * Ownership: each constructor returns a prep that prep_free() frees with
+ * everything it owns; a prep_query is freed with prep_query_free() before
+ * (or after) its prep, and belongs to one prep.
+ *
+ * The engines: prep_sorted.h (sorted values + double-double prefix sums:
+ * every answer exact), prep_hist.h (histogram of the float bits: searches
+ * interpolated, full evaluations exact after one resolve pass), and
+ * prep_group.h (per-channel / group / block scales and MX blocks beside a
+ * per-tensor engine). Their constructors are declared there; this header
+ * includes them.
  */
 #ifndef APOTVIEW_PREP_H
 #define APOTVIEW_PREP_H
@@ -22,12 +38,6 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "core/util.h"
-
-#define PREP_BLOCK 32
-/* Tensors this small get a prefix entry per value (and up to 2^20 values
- * one per 8): their evaluations then read no values at the ragged ends,
- * for 32 bytes per value of memory they can afford. */
-#define PREP_SMALL_N 65536
 
 /* Shared with a worker thread: the caller may set cancel at any time;
  * the preparation sets frac (0..1) as it goes. NULL is allowed. */
@@ -46,48 +56,102 @@ typedef struct prep_stats {
     double sumsq;          /* sum of w^2 */
 } prep_stats;
 
-struct prep_summary;
+typedef struct prep prep;
+typedef struct prep_query prep_query;
+struct analyze_cfg;
+struct analyze_result;
 
-typedef struct prep {
+/* What an engine answers. */
+enum {
+    /* value(i) is the exact i-th sorted value, read from p->f / p->d */
+    PREP_CAP_VALUES = 1u << 0,
+    /* every answer exact with no resolve pass: searches, mse curves
+     * (--sweep) and quantiles (percentile, kl, aciq) included */
+    PREP_CAP_EXACT = 1u << 1,
+    /* full evaluations exact after a resolve pass over the boundaries an
+     * analysis noted (ops->resolve); searches interpolated */
+    PREP_CAP_RESOLVE = 1u << 2,
+    /* values that are not floats (float64 and 64-bit integers) */
+    PREP_CAP_DOUBLE = 1u << 3,
+    /* PREP_LARGE values or more */
+    PREP_CAP_LARGE = 1u << 4,
+    /* per-channel, per-group and per-block scales and MX blocks (the
+     * values in C order) */
+    PREP_CAP_GROUP = 1u << 5,
+};
+#define PREP_LARGE ((uint64_t)0xFFFFFFFFu)
+
+typedef struct prep_ops {
+    const char *name;      /* "sorted", "histogram", "group" (--engine) */
+    unsigned caps;         /* PREP_CAP_*: what the engine can answer */
+    /* prep_engine_pick under --engine=auto: the engine for tensors of
+     * this many values or more among those that can answer (the largest
+     * such threshold wins) */
+    uint64_t auto_from;
+    /* Number of values < w (le: <= w). Exact with PREP_CAP_EXACT, else
+     * interpolated. w is not NaN. */
+    uint64_t (*rank)(const prep *p, double w, int le);
+    /* Number of values whose x = (w - m) / s, computed in double exactly
+     * as a brute force would, is < bx (<= when le). full: a full
+     * evaluation's boundary (eval_full): exact when q resolved it, noted
+     * in q while q records. q may be NULL. */
+    uint64_t (*rank_x)(const prep *p, prep_query *q, double m, double s, double bx, int le,
+                       int full);
+    /* Sums of d and d^2 over sorted indices [i, j), i < j; full as for
+     * rank_x (at resolved ranks: exact). */
+    void (*sums)(const prep *p, prep_query *q, uint64_t i, uint64_t j, int full, dd *s1, dd *s2);
+    /* The value at sorted index i < n (full: exact at resolved ranks). */
+    double (*value)(const prep *p, prep_query *q, uint64_t i, int full);
+    /* One pass that resolves every boundary q noted (and clears them).
+     * NULL: always exact, nothing to resolve. The prep is not changed:
+     * what is resolved is kept in q. */
+    int (*resolve)(const prep *p, prep_query *q, util_err *err);
+    /* The analysis of analyze_tensor for engines that answer it their own
+     * way (the group engine); NULL: analyze.c's, on the queries above. */
+    int (*analyze)(const prep *p, prep_query *q, const struct analyze_cfg *cfg,
+                   const char *const *schemes, int nschemes, int want_opt,
+                   struct analyze_result *out, util_err *err);
+    /* A hash of everything the prep holds (tests: queries change nothing). */
+    uint64_t (*state_hash)(const prep *p);
+    void (*free)(prep *p);
+} prep_ops;
+
+/* The engines, in the order prep_engine_pick prefers them on ties. */
+extern const prep_ops prep_sorted_ops, prep_hist_ops, prep_group_ops;
+
+/* The engine for a tensor of count values when the answers need every
+ * capability in need: the one named name when it can ("auto" or NULL:
+ * none named), else among those that can, the one with the largest
+ * auto_from <= count (none: the smallest auto_from). NULL when no engine
+ * has every capability in need. */
+const prep_ops *prep_engine_pick(const char *name, unsigned need, uint64_t count);
+
+struct prep {
+    const prep_ops *ops;
+    unsigned caps;         /* what this prep answers (ops->caps, or, for
+                              the group engine, also its per-tensor engine's) */
     prep_stats st;
-    struct prep_summary *sm; /* non-NULL: the histogram engine (below); f, d,
-                                p1, p2 are then NULL */
     int is_double;
-    float *f;              /* sorted finite values (when !is_double) */
-    double *d;             /* sorted finite values (when is_double) */
+    const float *f;        /* PREP_CAP_VALUES: sorted finite values (!is_double) */
+    const double *d;       /* PREP_CAP_VALUES: sorted finite values (is_double) */
     double origin;
-    uint64_t block;        /* values per prefix entry: 1, 8 or PREP_BLOCK */
-    uint64_t nblocks;      /* n / block + 1 prefix entries */
-    dd *p1, *p2;           /* p1[k] = sum_{i < k*B} (w_i 2^-sexp - origin_s), p2 of squares */
     /* Scaling, so that no sum of squares or fourth powers overflows or
-     * underflows for any finite input: the prefix sums (and
-     * prep_range_sums) are in units of 2^sexp, about origin_s =
-     * origin 2^-sexp. sexp is 0 (origin_s == origin) except for double
-     * tensors whose max|w| is above 2^200 or below 2^-200. */
+     * underflows for any finite input: sums (and prep_range_sums) are in
+     * units of 2^sexp, about origin_s = origin 2^-sexp. sexp is 0
+     * (origin_s == origin) except for double tensors whose max|w| is above
+     * 2^200 or below 2^-200. */
     int sexp;
     double origin_s;
     double sumsq_s;        /* sum of w^2 in those units: always finite */
-} prep;
+};
 
-/* Take ownership of vals (count floats / doubles), drop non-finite values,
- * sort, compute stats and prefix sums. Returns NULL when cancelled (vals is
- * freed) or when memory runs out (err set). */
-prep *prep_create_float(float *vals, uint64_t count, prep_progress *pg, util_err *err);
-prep *prep_create_double(double *vals, uint64_t count, prep_progress *pg, util_err *err);
 void prep_free(prep *p);
-/* The same from count 2-byte codes (code = byte0 | byte1 << 8) whose
- * values are code_value[code] (bfloat16, float16, int16, ...): counting
- * the codes replaces the sort. */
-prep *prep_create_codes16(const unsigned char *raw, uint64_t count, const float *code_value,
-                          prep_progress *pg, util_err *err);
-
-double prep_summary_value(const prep *p, uint64_t i);
 
 static inline double prep_value(const prep *p, uint64_t i)
 {
-    if (p->sm)
-        return prep_summary_value(p, i);
-    return p->is_double ? p->d[i] : (double)p->f[i];
+    if (p->caps & PREP_CAP_VALUES)
+        return p->is_double ? p->d[i] : (double)p->f[i];
+    return p->ops->value(p, NULL, i, 0);
 }
 
 /* Number of sorted values < w (strict: values equal to w are not counted). */
@@ -98,83 +162,37 @@ uint64_t prep_rank_le(const prep *p, double w);
  * (w - origin and its square when sexp is 0, as it nearly always is). */
 void prep_range_sums(const prep *p, uint64_t i, uint64_t j, dd *s1, dd *s2);
 
-/*
- * The histogram engine: the same prep interface without sorting or copying
- * the values, for whole-model reports on large tensors (summary.c).
- *
- * One pass over the values fills 65536 buckets keyed by the top 16 bits of
- * each float (sign, exponent, 7 mantissa bits: a bucket spans 1/128 of an
- * octave). A value is edge + m * ulp with m its low 16 bits, so the
- * integer sums of m and m^2 give each bucket's count, sum and sum of
- * squares exactly; cumulative sums over the ordered buckets replace the
- * per-value prefix sums. Ranks, sums and values inside a bucket are
- * interpolated (a uniform spread, corrected to the bucket's exact totals):
- * good enough for searching alpha, and the same whether or not anything
- * was resolved, so a search gives the same alpha twice.
- *
- * Exact answers: while recording is on, every decision boundary that an
- * evaluation with WANT_FULL asks for (eval.c) is noted; prep_summary_resolve
- * then makes one more pass over the values that counts, sums and finds the
- * neighbours of every noted boundary exactly, in the bucket that holds it.
- * After that, eval_full() at the same boundaries is exact, to the same
- * comparison in x units as the sorted engine makes. Memory: about 3 MiB per
- * prep plus 2 MiB per thread while a pass runs; the values are never copied.
- *
- * Stats: count, n, mean, std, min, max and sumsq are exact (as the sorted
- * engine's); the kurtosis takes each bucket's exact mean and variance and
- * a uniform spread within it (relative error below 1e-5).
- */
-typedef struct prep_source {
-    /* count float32 values in the host's byte order, any alignment; or
-     * NULL and: */
-    const unsigned char *f32;
-    /* convert values [first, first + n) to float into dst (thread-safe) */
-    void (*convert)(void *ctx, uint64_t first, uint64_t n, float *dst);
-    void *ctx;
-    uint64_t count;
-    /* Or a 2-byte type (bfloat16, float16, int16, ...): count codes of 2
-     * bytes, code = byte0 | byte1 << 8, whose values are code_value[code]
-     * (65536 entries, copied). The engine then counts codes: the count of
-     * every distinct value is known, so no pass resolves anything. */
-    const unsigned char *codes16;
-    const float *code_value;
-} prep_source;
+/* ---- the mutable side of an analysis --------------------------------- */
 
-/* The source must stay readable until prep_summary_resolve() has run (or
- * the prep is freed). nthreads: threads for each pass (>= 1). At most
- * PREP_SUMMARY_MAX - 1 values (else NULL, err set). */
-#define PREP_SUMMARY_MAX ((uint64_t)0xFFFFFFFFu)
-prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err);
-/* A thread that built histogram preps keeps a 2 MiB table for the next
- * one; it frees it with this before it ends. */
-void prep_summary_thread_done(void);
+struct prep_query {
+    const prep *p;         /* the prep it belongs to */
+    int recording;         /* note the boundaries full evaluations ask for */
+    uint64_t misses;       /* full-evaluation answers that were interpolated
+                              (neither resolved nor noted) */
+    struct prep_memo *memo;
+    void *eng;             /* the engine's own part (created by the engine
+                              on first use, freed with eng_free) */
+    void (*eng_free)(void *eng);
+};
+
+prep_query *prep_query_new(const prep *p);
+void prep_query_free(prep_query *q);
 /* Note (on) or stop noting the boundaries that full evaluations ask for. */
-void prep_summary_record(const prep *p, int on);
-/* One pass over the values that resolves every noted boundary. */
-int prep_summary_resolve(const prep *p, util_err *err);
-/* Boundaries asked for while not recording and not resolved (each answer
- * was interpolated). */
-uint64_t prep_summary_misses(const prep *p);
-/* For eval.c: the number of values whose (w - m) / s is < bx (<= when le);
- * exact when resolved, recorded when rec and recording. */
-uint64_t prep_summary_rank_x(const prep *p, double m, double s, double bx, int le, int rec);
-/* For eval.c: the exact range sums / value at a resolved rank (or 0, n),
- * interpolated otherwise (and counted as a miss when exact is asked). */
-void prep_summary_range_sums(const prep *p, uint64_t i, uint64_t j, int exact, dd *s1, dd *s2);
-double prep_summary_value_at(const prep *p, uint64_t i, int exact);
-/* A memo for the two rounds of analyze.c: a search stores its answer
- * (n doubles) under a key, the second round reads it back instead of
+void prep_query_record(prep_query *q, int on);
+/* The engine's resolve pass (0 at once for engines without one). */
+int prep_query_resolve(prep_query *q, util_err *err);
+uint64_t prep_query_misses(const prep_query *q);
+/* A memo for the two rounds of analyze.c: a search stores its answer (n
+ * doubles) under a key, the second round reads it back instead of
  * searching again. get returns 0 when found. prep_hash: FNV-1a. */
-int prep_summary_memo_get(const prep *p, uint64_t key, double *v, size_t n);
-void prep_summary_memo_put(const prep *p, uint64_t key, const double *v, size_t n);
+int prep_query_memo_get(const prep_query *q, uint64_t key, double *v, size_t n);
+void prep_query_memo_put(prep_query *q, uint64_t key, const double *v, size_t n);
 uint64_t prep_hash(uint64_t h, const void *data, size_t len);
-/* Behind prep_free, prep_rank_lt/le and prep_range_sums (interpolated). */
-void prep_summary_free(prep *p);
-uint64_t prep_summary_rank_w(const prep *p, double w);
-void prep_summary_sums_approx(const prep *p, uint64_t i, uint64_t j, dd *s1, dd *s2);
 
-/* Sort helpers, exposed for tests and benchmarks (LSD radix on the bits). */
-void prep_sort_float(float *v, uint64_t n, float *scratch);
-void prep_sort_double(double *v, uint64_t n, double *scratch);
+/* A hash of the prep and everything it holds (for tests). */
+uint64_t prep_state_hash(const prep *p);
+
+#include "quant/prep_sorted.h"
+#include "quant/prep_hist.h"
 
 #endif

@@ -1,5 +1,6 @@
 /*
- * summary.c - the histogram engine behind prep_create_summary (prep.h).
+ * prep_hist.c - the histogram engine behind prep_create_summary
+ * (prep_hist.h).
  *
  * Buckets are addressed two ways: by raw key k (the top 16 bits of a
  * float: sign, 8 exponent bits, 7 mantissa bits) while counting, and by
@@ -12,6 +13,7 @@
  */
 #include "config.h"
 #include "quant/prep.h"
+#include "core/par.h"
 
 #include <float.h>
 #include <stdint.h>
@@ -47,36 +49,66 @@ typedef struct srank {       /* an exact position in the sorted order */
 struct prep_summary;
 static unsigned bucket_of_rank_in(const struct prep_summary *s, uint64_t r, unsigned lo, unsigned hi);
 
+/* What the prep holds: written by prep_create_summary, read only after. */
 struct prep_summary {
     prep_source src;
     int nthreads;
     uint64_t *C;             /* NB + 1 cumulative counts (ordered buckets) */
     unsigned *ridx;          /* RIDX + 1: bucket of rank j n / RIDX (speeds
                                 bucket_of_rank) */
-    uint64_t cache_r[2];     /* the last ranks whose bucket was looked up */
-    unsigned cache_b[2];
     dd *P1, *P2;             /* NB + 1 cumulative sums of (w - origin), ^2 */
-    int recording;
-    squery *done;            /* resolved, sorted by (m, s, bx, le) */
-    size_t ndone;
-    squery *pend;            /* noted, not yet resolved */
-    size_t npend, cappend;
-    srank *rk;               /* sorted by rank, unique */
-    size_t nrk;
-    uint64_t misses;
-    struct memo *memo;
     uint64_t *codecnt;       /* 2-byte sources: the count of each code */
     float *codeval;          /* and its value */
     float *bmin, *bmax;      /* 2-byte sources: each ordered bucket's
                                 extreme values (else NULL) */
 };
 
-typedef struct memo {
-    struct memo *next;
-    uint64_t key;
-    size_t n;
-    double v[];
-} memo;
+/* The engine's prep: the interface's part first. */
+typedef struct hprep {
+    prep p;
+    struct prep_summary *s;
+} hprep;
+
+static inline const struct prep_summary *SM(const prep *p)
+{
+    return ((const hprep *)p)->s;
+}
+
+/* The engine's part of a prep_query (q->eng): what one analysis noted and
+ * resolved, and a lookup cache. */
+typedef struct hquery {
+    squery *done;            /* resolved, sorted by (m, s, bx, le) */
+    size_t ndone;
+    squery *pend;            /* noted, not yet resolved */
+    size_t npend, cappend;
+    srank *rk;               /* sorted by rank, unique */
+    size_t nrk;
+    uint64_t cache_r[2];     /* the last ranks whose bucket was looked up */
+    unsigned cache_b[2];
+} hquery;
+
+static void hquery_free(void *e)
+{
+    hquery *h = e;
+    free(h->done);
+    free(h->pend);
+    free(h->rk);
+    free(h);
+}
+
+/* q's engine part, made on first use (NULL without a query). */
+static hquery *HQ(prep_query *q)
+{
+    if (!q)
+        return NULL;
+    if (!q->eng) {
+        hquery *h = util_calloc(1, sizeof *h);
+        h->cache_b[0] = h->cache_b[1] = NB;   /* no entry */
+        q->eng = h;
+        q->eng_free = hquery_free;
+    }
+    return q->eng;
+}
 
 static void *grow(void *p, size_t n, size_t size)
 {
@@ -225,25 +257,19 @@ static void *pass_thread(void *arg)
     return NULL;
 }
 
+static void pass_part(void *ctx, int t)
+{
+    pjob j = { ctx, t };
+    pass_thread(&j);
+}
+
+/* ps->nthreads parts (fixed: they decide nothing but the work split), on
+ * as many threads as the budget grants (par.h). */
 static void pass_run(pass *ps)
 {
-    int T = ps->nthreads;
-    pjob jobs[64];
-    pthread_t th[64];
-    int started[64] = { 0 };
-    if (T > 64)
-        T = ps->nthreads = 64;
-    for (int t = 0; t < T; t++)
-        jobs[t] = (pjob){ ps, t };
-    for (int t = 1; t < T; t++)
-        started[t] = pthread_create(&th[t], NULL, pass_thread, &jobs[t]) == 0;
-    pass_thread(&jobs[0]);
-    for (int t = 1; t < T; t++) {
-        if (started[t])
-            pthread_join(th[t], NULL);
-        else
-            pass_thread(&jobs[t]);
-    }
+    if (ps->nthreads > 64)
+        ps->nthreads = 64;
+    par_run(ps->nthreads, pass_part, ps);
 }
 
 /* Pass 1: the histogram, and min/max over ordered keys. */
@@ -392,18 +418,10 @@ static void summary_free(struct prep_summary *s)
     free(s->ridx);
     free(s->P1);
     free(s->P2);
-    free(s->done);
-    free(s->pend);
-    free(s->rk);
     free(s->codecnt);
     free(s->codeval);
     free(s->bmin);
     free(s->bmax);
-    while (s->memo) {
-        memo *m = s->memo;
-        s->memo = m->next;
-        free(m);
-    }
     free(s);
 }
 
@@ -495,9 +513,12 @@ prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
  * cumulative arrays, the stats (but min/max) and the rank index. */
 static prep *finish(const prep_source *src, int nthreads, hb *h, uint64_t *codecnt, float *codeval)
 {
-    prep *p = util_calloc(1, sizeof *p);
+    hprep *hp = util_calloc(1, sizeof *hp);
+    prep *p = &hp->p;
     struct prep_summary *s = util_calloc(1, sizeof *s);
-    p->sm = s;
+    hp->s = s;
+    p->ops = &prep_hist_ops;
+    p->caps = prep_hist_ops.caps;
     s->src = *src;
     s->nthreads = nthreads;
     s->codecnt = codecnt;
@@ -585,7 +606,7 @@ static prep *finish(const prep_source *src, int nthreads, hb *h, uint64_t *codec
  * extreme from the zero buckets (-0 and +0 compare equal) */
 static void set_minmax(prep *p, float fmn, float fmx)
 {
-    const struct prep_summary *s = p->sm;
+    const struct prep_summary *s = SM(p);
     if (!p->st.n)
         return;
     if (fmn == 0)
@@ -647,7 +668,7 @@ static prep *create_from_codes(const prep_source *src, int nthreads, util_err *e
     table_put(h);
     /* every value is known: each bucket's exact extremes tighten the
      * interpolation (a bfloat16 bucket holds one value) */
-    struct prep_summary *sm = p->sm;
+    struct prep_summary *sm = ((hprep *)p)->s;
     sm->bmin = util_mallocarray(NB, sizeof *sm->bmin);
     sm->bmax = util_mallocarray(NB, sizeof *sm->bmax);
     for (unsigned b = 0; b < NB; b++) {
@@ -665,9 +686,9 @@ static prep *create_from_codes(const prep_source *src, int nthreads, util_err *e
     return p;
 }
 
-void prep_summary_free(prep *p)
+static void hist_free(prep *p)
 {
-    summary_free(p->sm);
+    summary_free(((hprep *)p)->s);
     free(p);
 }
 
@@ -678,7 +699,7 @@ void prep_summary_free(prep *p)
  * at the edge of a uniform distribution). */
 static void value_range(const prep *p, unsigned b, double *lo, double *hi)
 {
-    const struct prep_summary *s = p->sm;
+    const struct prep_summary *s = SM(p);
     if (s->bmin && s->bmin[b] <= s->bmax[b]) {
         *lo = s->bmin[b];
         *hi = s->bmax[b];
@@ -722,29 +743,32 @@ static unsigned bucket_of_rank(const struct prep_summary *s, uint64_t r)
     return bucket_of_rank_in(s, r, 0, NB);
 }
 
-/* bucket_of_rank, remembering the last two answers: a walk asks for each
- * run's start and end, and every end is the next run's start. */
-static unsigned bucket_of_rank_cached(struct prep_summary *s, uint64_t r)
+/* bucket_of_rank, remembering the last two answers in the query (when
+ * there is one): a walk asks for each run's start and end, and every end
+ * is the next run's start. An entry is checked against C before use. */
+static unsigned bucket_of_rank_cached(const struct prep_summary *s, hquery *h, uint64_t r)
 {
+    if (!h)
+        return bucket_of_rank(s, r);
     for (int i = 0; i < 2; i++)
-        if (s->cache_r[i] == r && s->cache_b[i] < NB && s->C[s->cache_b[i]] <= r &&
-            r < s->C[s->cache_b[i] + 1])
-            return s->cache_b[i];
+        if (h->cache_r[i] == r && h->cache_b[i] < NB && s->C[h->cache_b[i]] <= r &&
+            r < s->C[h->cache_b[i] + 1])
+            return h->cache_b[i];
     unsigned b = bucket_of_rank(s, r);
-    s->cache_r[1] = s->cache_r[0];
-    s->cache_b[1] = s->cache_b[0];
-    s->cache_r[0] = r;
-    s->cache_b[0] = b;
+    h->cache_r[1] = h->cache_r[0];
+    h->cache_b[1] = h->cache_b[0];
+    h->cache_r[0] = r;
+    h->cache_b[0] = b;
     return b;
 }
 
 /* Sums over sorted indices [0, r), interpolated inside the bucket: values
  * spread evenly over the bucket's range, plus the share r'/c of the
  * difference between that model and the bucket's exact sums. */
-static void cum_approx(const prep *p, uint64_t r, dd *s1, dd *s2)
+static void cum_approx(const prep *p, hquery *h, uint64_t r, dd *s1, dd *s2)
 {
-    struct prep_summary *s = p->sm;
-    unsigned b = bucket_of_rank_cached(s, r);
+    const struct prep_summary *s = SM(p);
+    unsigned b = bucket_of_rank_cached(s, h, r);
     uint64_t rr = r - s->C[b], c = s->C[b + 1] - s->C[b];
     *s1 = s->P1[b];
     *s2 = s->P2[b];
@@ -767,7 +791,7 @@ static void cum_approx(const prep *p, uint64_t r, dd *s1, dd *s2)
 
 static double value_approx(const prep *p, uint64_t i)
 {
-    const struct prep_summary *s = p->sm;
+    const struct prep_summary *s = SM(p);
     if (i == 0)
         return p->st.min;
     if (i + 1 >= p->st.n)
@@ -783,7 +807,7 @@ static double value_approx(const prep *p, uint64_t i)
 /* Number of values below w, interpolated inside w's bucket. */
 static uint64_t rank_approx(const prep *p, double w)
 {
-    const struct prep_summary *s = p->sm;
+    const struct prep_summary *s = SM(p);
     uint64_t n = p->st.n;
     if (n == 0 || !(w > p->st.min))
         return 0;
@@ -816,9 +840,9 @@ static int qcmp(const squery *a, const squery *b)
 
 static int qcmp_v(const void *a, const void *b) { return qcmp(a, b); }
 
-static const squery *find_done(const struct prep_summary *s, const squery *q)
+static const squery *find_done(const hquery *s, const squery *q)
 {
-    size_t lo = 0, hi = s->ndone;
+    size_t lo = 0, hi = s ? s->ndone : 0;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         int c = qcmp(&s->done[mid], q);
@@ -832,9 +856,9 @@ static const squery *find_done(const struct prep_summary *s, const squery *q)
     return NULL;
 }
 
-static const srank *find_rank(const struct prep_summary *s, uint64_t r)
+static const srank *find_rank(const hquery *s, uint64_t r)
 {
-    size_t lo = 0, hi = s->nrk;
+    size_t lo = 0, hi = s ? s->nrk : 0;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (s->rk[mid].rank == r)
@@ -847,30 +871,23 @@ static const srank *find_rank(const struct prep_summary *s, uint64_t r)
     return NULL;
 }
 
-void prep_summary_record(const prep *p, int on)
+static uint64_t hist_rank_x(const prep *p, prep_query *qy, double m, double s, double bx, int le,
+                            int rec)
 {
-    if (p->sm)
-        p->sm->recording = on;
-}
-
-uint64_t prep_summary_misses(const prep *p) { return p->sm ? p->sm->misses : 0; }
-
-uint64_t prep_summary_rank_x(const prep *p, double m, double s, double bx, int le, int rec)
-{
-    struct prep_summary *sm = p->sm;
+    hquery *h = HQ(qy);
     squery q = { m, s, bx, le ? 1 : 0, 0 };
-    if (rec) {
-        const squery *d = find_done(sm, &q);
+    if (rec && h) {
+        const squery *d = find_done(h, &q);
         if (d)
             return d->rank;
-        if (sm->recording) {
-            if (sm->npend == sm->cappend) {
-                sm->cappend = sm->cappend ? 2 * sm->cappend : 64;
-                sm->pend = grow(sm->pend, sm->cappend, sizeof *sm->pend);
+        if (qy->recording) {
+            if (h->npend == h->cappend) {
+                h->cappend = h->cappend ? 2 * h->cappend : 64;
+                h->pend = grow(h->pend, h->cappend, sizeof *h->pend);
             }
-            sm->pend[sm->npend++] = q;
+            h->pend[h->npend++] = q;
         } else
-            sm->misses++;
+            qy->misses++;
     }
     double bw = m + s * bx;
     if (isnan(bw))
@@ -878,9 +895,9 @@ uint64_t prep_summary_rank_x(const prep *p, double m, double s, double bx, int l
     return rank_approx(p, bw);
 }
 
-static void cum(const prep *p, uint64_t r, int exact, dd *s1, dd *s2)
+static void cum(const prep *p, prep_query *qy, uint64_t r, int exact, dd *s1, dd *s2)
 {
-    const struct prep_summary *s = p->sm;
+    const struct prep_summary *s = SM(p);
     if (r == 0) {
         *s1 = s->P1[0];
         *s2 = s->P2[0];
@@ -891,95 +908,59 @@ static void cum(const prep *p, uint64_t r, int exact, dd *s1, dd *s2)
         *s2 = s->P2[NB];
         return;
     }
-    if (exact) {
-        const srank *k = find_rank(s, r);
+    hquery *h = HQ(qy);
+    if (exact && h) {
+        const srank *k = find_rank(h, r);
         if (k) {
             *s1 = k->s1;
             *s2 = k->s2;
             return;
         }
-        if (!s->recording)
-            p->sm->misses++;
+        if (!qy->recording)
+            qy->misses++;
     }
-    cum_approx(p, r, s1, s2);
+    cum_approx(p, h, r, s1, s2);
 }
 
-void prep_summary_range_sums(const prep *p, uint64_t i, uint64_t j, int exact, dd *s1, dd *s2)
+static void hist_sums(const prep *p, prep_query *q, uint64_t i, uint64_t j, int exact, dd *s1,
+                      dd *s2)
 {
     dd z = { 0, 0 };
     *s1 = *s2 = z;
     if (j <= i)
         return;
     dd a1, a2, b1, b2;
-    cum(p, i, exact, &a1, &a2);
-    cum(p, j, exact, &b1, &b2);
+    cum(p, q, i, exact, &a1, &a2);
+    cum(p, q, j, exact, &b1, &b2);
     *s1 = dd_sub(b1, a1);
     *s2 = dd_sub(b2, a2);
 }
 
-double prep_summary_value_at(const prep *p, uint64_t i, int exact)
+static double hist_value(const prep *p, prep_query *qy, uint64_t i, int exact)
 {
-    const struct prep_summary *s = p->sm;
+    if (!exact)
+        return value_approx(p, i);
     if (i == 0)
         return p->st.min;
     if (i + 1 >= p->st.n)
         return p->st.max;
-    if (exact) {
-        const srank *k = find_rank(s, i);
+    const hquery *h = HQ(qy);
+    if (h) {
+        const srank *k = find_rank(h, i);
         if (k && !isnan(k->above))
             return k->above;
-        k = find_rank(s, i + 1);
+        k = find_rank(h, i + 1);
         if (k && !isnan(k->below))
             return k->below;
-        if (!s->recording)
-            p->sm->misses++;
+        if (!qy->recording)
+            qy->misses++;
     }
     return value_approx(p, i);
 }
 
-double prep_summary_value(const prep *p, uint64_t i) { return value_approx(p, i); }
-
-uint64_t prep_summary_rank_w(const prep *p, double w) { return rank_approx(p, w); }
-
-void prep_summary_sums_approx(const prep *p, uint64_t i, uint64_t j, dd *s1, dd *s2)
+static uint64_t hist_rank(const prep *p, double w, int le)
 {
-    prep_summary_range_sums(p, i, j, 0, s1, s2);
-}
-
-uint64_t prep_hash(uint64_t h, const void *data, size_t len)
-{
-    const unsigned char *b = data;
-    if (!h)
-        h = 14695981039346656037ull;
-    for (size_t i = 0; i < len; i++) {
-        h ^= b[i];
-        h *= 1099511628211ull;
-    }
-    return h;
-}
-
-int prep_summary_memo_get(const prep *p, uint64_t key, double *v, size_t n)
-{
-    if (!p->sm)
-        return -1;
-    for (const memo *m = p->sm->memo; m; m = m->next)
-        if (m->key == key && m->n == n) {
-            memcpy(v, m->v, n * sizeof *v);
-            return 0;
-        }
-    return -1;
-}
-
-void prep_summary_memo_put(const prep *p, uint64_t key, const double *v, size_t n)
-{
-    if (!p->sm)
-        return;
-    memo *m = util_calloc(1, sizeof *m + n * sizeof *v);
-    m->key = key;
-    m->n = n;
-    memcpy(m->v, v, n * sizeof *v);
-    m->next = p->sm->memo;
-    p->sm->memo = m;
+    return rank_approx(p, w);
 }
 
 /* ---- resolving noted boundaries: the second pass -------------------- */
@@ -1143,23 +1124,25 @@ static void nb_codes(const struct prep_summary *s, const nb_state *nb, nb_tstate
     }
 }
 
-int prep_summary_resolve(const prep *p, util_err *err)
+/* The noted boundaries of qy, resolved into qy (the prep is only read). */
+static int hist_resolve(const prep *p, prep_query *qy, util_err *err)
 {
-    struct prep_summary *s = p->sm;
+    const struct prep_summary *s = SM(p);
+    hquery *h = HQ(qy);
     (void)err;
-    if (!s || s->npend == 0)
+    if (!h || h->npend == 0)
         return 0;
     /* distinct, not yet resolved */
-    qsort(s->pend, s->npend, sizeof *s->pend, qcmp_v);
+    qsort(h->pend, h->npend, sizeof *h->pend, qcmp_v);
     size_t nq = 0;
-    for (size_t i = 0; i < s->npend; i++)
-        if ((nq == 0 || qcmp(&s->pend[nq - 1], &s->pend[i]) != 0) && !find_done(s, &s->pend[i]))
-            s->pend[nq++] = s->pend[i];
-    s->npend = 0;
+    for (size_t i = 0; i < h->npend; i++)
+        if ((nq == 0 || qcmp(&h->pend[nq - 1], &h->pend[i]) != 0) && !find_done(h, &h->pend[i]))
+            h->pend[nq++] = h->pend[i];
+    h->npend = 0;
     if (nq == 0)
         return 0;
     const uint64_t n = p->st.n;
-    squery *q = s->pend;
+    squery *q = h->pend;
     /* per boundary: the ordered buckets [blo, bhi] it may fall in, and the
      * nearest non-empty buckets outside them (for the neighbour values) */
     unsigned *blo = util_mallocarray(nq, sizeof *blo), *bhi = util_mallocarray(nq, sizeof *bhi);
@@ -1375,28 +1358,28 @@ int prep_summary_resolve(const prep *p, util_err *err)
             nr[i].above = NAN;
         q[i].rank = nr[i].rank;
     }
-    /* merge into the resolved tables */
-    s->done = grow(s->done, s->ndone + nq, sizeof *s->done);
-    memcpy(s->done + s->ndone, q, nq * sizeof *q);
-    s->ndone += nq;
-    qsort(s->done, s->ndone, sizeof *s->done, qcmp_v);
-    s->rk = grow(s->rk, s->nrk + nq, sizeof *s->rk);
-    memcpy(s->rk + s->nrk, nr, nq * sizeof *nr);
-    size_t m = s->nrk + nq;
-    qsort(s->rk, m, sizeof *s->rk, rank_cmp);
+    /* merge into the query's resolved tables */
+    h->done = grow(h->done, h->ndone + nq, sizeof *h->done);
+    memcpy(h->done + h->ndone, q, nq * sizeof *q);
+    h->ndone += nq;
+    qsort(h->done, h->ndone, sizeof *h->done, qcmp_v);
+    h->rk = grow(h->rk, h->nrk + nq, sizeof *h->rk);
+    memcpy(h->rk + h->nrk, nr, nq * sizeof *nr);
+    size_t m = h->nrk + nq;
+    qsort(h->rk, m, sizeof *h->rk, rank_cmp);
     size_t u = 0;
     for (size_t i = 0; i < m; i++) {
-        if (u && s->rk[u - 1].rank == s->rk[i].rank) {
+        if (u && h->rk[u - 1].rank == h->rk[i].rank) {
             /* same rank, same values: keep the known neighbours */
-            if (isnan(s->rk[u - 1].below))
-                s->rk[u - 1].below = s->rk[i].below;
-            if (isnan(s->rk[u - 1].above))
-                s->rk[u - 1].above = s->rk[i].above;
+            if (isnan(h->rk[u - 1].below))
+                h->rk[u - 1].below = h->rk[i].below;
+            if (isnan(h->rk[u - 1].above))
+                h->rk[u - 1].above = h->rk[i].above;
             continue;
         }
-        s->rk[u++] = s->rk[i];
+        h->rk[u++] = h->rk[i];
     }
-    s->nrk = u;
+    h->nrk = u;
     for (int t = 0; t < T && t < 64; t++) {
         free(ts[t].mn);
         free(ts[t].mx);
@@ -1413,3 +1396,36 @@ int prep_summary_resolve(const prep *p, util_err *err)
     free(rs);
     return 0;
 }
+
+static uint64_t hist_hash(const prep *p)
+{
+    const struct prep_summary *s = SM(p);
+    uint64_t h = prep_hash(0, s, sizeof *s);
+    h = prep_hash(h, s->C, (NB + 1) * sizeof *s->C);
+    h = prep_hash(h, s->ridx, (RIDX + 1) * sizeof *s->ridx);
+    h = prep_hash(h, s->P1, (NB + 1) * sizeof *s->P1);
+    h = prep_hash(h, s->P2, (NB + 1) * sizeof *s->P2);
+    if (s->codecnt)
+        h = prep_hash(h, s->codecnt, 65536 * sizeof *s->codecnt);
+    if (s->codeval)
+        h = prep_hash(h, s->codeval, 65536 * sizeof *s->codeval);
+    if (s->bmin) {
+        h = prep_hash(h, s->bmin, NB * sizeof *s->bmin);
+        h = prep_hash(h, s->bmax, NB * sizeof *s->bmax);
+    }
+    return h;
+}
+
+const prep_ops prep_hist_ops = {
+    .name = "histogram",
+    .caps = PREP_CAP_RESOLVE,
+    .auto_from = (uint64_t)1 << 20,   /* below it, sorting costs little and the search is dense */
+    .rank = hist_rank,
+    .rank_x = hist_rank_x,
+    .sums = hist_sums,
+    .value = hist_value,
+    .resolve = hist_resolve,
+    .analyze = NULL,
+    .state_hash = hist_hash,
+    .free = hist_free,
+};
