@@ -346,17 +346,17 @@ static void dq_tq1_0(const unsigned char *restrict x, float *restrict y, size_t 
         for (int n = 0; n < 5; n++, y += 32)
             for (int m = 0; m < 32; m++) {
                 uint8_t q = (uint8_t)(qs[m] * pow3[n]);
-                y[m] = (float)((((unsigned)q * 3) >> 8) - 1) * d;
+                y[m] = (float)((int)(((unsigned)q * 3) >> 8) - 1) * d;
             }
         for (int n = 0; n < 5; n++, y += 16)
             for (int m = 0; m < 16; m++) {
                 uint8_t q = (uint8_t)(qs[32 + m] * pow3[n]);
-                y[m] = (float)((((unsigned)q * 3) >> 8) - 1) * d;
+                y[m] = (float)((int)(((unsigned)q * 3) >> 8) - 1) * d;
             }
         for (int n = 0; n < 4; n++, y += 4)
             for (int j = 0; j < 4; j++) {
                 uint8_t q = (uint8_t)(qh[j] * pow3[n]);
-                y[j] = (float)((((unsigned)q * 3) >> 8) - 1) * d;
+                y[j] = (float)((int)(((unsigned)q * 3) >> 8) - 1) * d;
             }
     }
 }
