@@ -1430,7 +1430,7 @@ int report_list(const cli_opts *o)
                                    tb, typew * 4 + 16),
                    shape, (unsigned long long)t->count);
             if (t->stored_bpw > 0 && t->stored_type)
-                printf("  %.4g bpw", t->stored_bpw);
+                printf("  %.6g bpw", t->stored_bpw);
             if (!t->readable)
                 printf("  (listed only: values not readable)");
             printf("\n");

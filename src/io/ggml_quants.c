@@ -376,7 +376,9 @@ static void dq_tq2_0(const unsigned char *restrict x, float *restrict y, size_t 
 
 /* ---- the table ----------------------------------------------------------- */
 
-#define GRID "a codebook-grid type (iq2xxs_grid etc., hundreds of 64-bit entries): not decoded by apotview yet"
+/* the IQ1/IQ2/IQ3 types index codebook grids (iq2xxs_grid etc., 256 to 2048
+ * entries each) that this module does not carry yet */
+#define GRID "grid codebook not decoded"
 
 static const ggml_type_info types[] = {
     { 0, "f32", 1, 4, DT_F32, NULL, NULL },

@@ -325,7 +325,7 @@ static int gguf_open(loader_file *f, util_err *err)
             t->dtype = DT_F32; /* dequantized values are exact float32 */
             if (!ti->dequant) {
                 t->readable = 0;
-                t->type_note = keep_note(g, util_asprintf("ggml %s: %s", ti->name, ti->why));
+                t->type_note = keep_note(g, util_asprintf("%s: %s", ti->name, ti->why));
             }
         }
         rc = 0;
