@@ -189,11 +189,15 @@ static int gguf_probe(const unsigned char *head, size_t len, const char *path)
     return 0;
 }
 
-/* For the overlap check: tensors ordered by data offset. */
-static const loader_tensor *sort_base;
-static int cmp_offset(const void *a, const void *b)
+/* For the overlap check: tensors ordered by data offset (no global state:
+ * files may be opened in parallel). */
+typedef struct span {
+    uint64_t offset, nbytes;
+    size_t index;
+} span;
+static int cmp_span(const void *a, const void *b)
 {
-    const loader_tensor *x = &sort_base[*(const size_t *)a], *y = &sort_base[*(const size_t *)b];
+    const span *x = a, *y = b;
     return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
@@ -354,20 +358,25 @@ static int gguf_open(loader_file *f, util_err *err)
     }
     /* No two tensors' data may overlap (a file that lies about sizes). */
     if (f->ntensors > 1) {
-        size_t *ord = util_malloc(f->ntensors * sizeof *ord);
+        span *ord = util_malloc(f->ntensors * sizeof *ord);
         for (size_t i = 0; i < f->ntensors; i++)
-            ord[i] = i;
-        sort_base = f->tensors;
-        qsort(ord, f->ntensors, sizeof *ord, cmp_offset);
-        for (size_t i = 1; i < f->ntensors; i++) {
-            const loader_tensor *a = &f->tensors[ord[i - 1]], *b = &f->tensors[ord[i]];
-            if (a->nbytes && b->nbytes && a->offset + a->nbytes > b->offset) {
+            ord[i] = (span){ f->tensors[i].offset, f->tensors[i].nbytes, i };
+        qsort(ord, f->ntensors, sizeof *ord, cmp_span);
+        uint64_t end = 0;
+        size_t last = 0;
+        for (size_t i = 0; i < f->ntensors; i++) {
+            if (!ord[i].nbytes)
+                continue;
+            if (end > ord[i].offset) {
+                const loader_tensor *a = &f->tensors[last], *b = &f->tensors[ord[i].index];
                 util_err_set(err, "%s: %s: data at offset %llu (%llu bytes) overlaps %s at offset %llu", f->path,
                              b->name, (unsigned long long)b->offset, (unsigned long long)b->nbytes, a->name,
                              (unsigned long long)a->offset);
                 free(ord);
                 return -1;
             }
+            end = ord[i].offset + ord[i].nbytes;   /* > every earlier end: no overlap so far */
+            last = ord[i].index;
         }
         free(ord);
     }
