@@ -56,8 +56,46 @@ assert d["files"] and d["files"][0]["tensors"] >= 1
 done
 $APOTVIEW --list --format=csv "$D/W.gguf" > "$T/list.csv" || bad "W.gguf: --list --format=csv failed"
 head -n 1 "$T/list.csv" | grep -qx 'file,name,dtype,shape,count,readable' || bad "--list csv header"
-grep -q ',k6,.*,256,false$' "$T/list.csv" || bad "--list csv: the Q6_K tensor is not listed as not readable"
+grep -q ',k6,q6_k,256,256,true$' "$T/list.csv" || bad "--list csv: the Q6_K tensor is not listed as q6_k, readable"
 $APOTVIEW --list "$D/W.gguf" | grep -q '^4 tensors in 1 file' || bad "--list table: no total line"
+
+# GGUF block types (issue 14): --list --format=json names the stored type
+# and its bits per weight; an unknown type id is listed with a reason while
+# the rest of the file opens
+G="$D/gguf"
+for ty in q4_0:4.5 q4_1:5 q5_0:5.5 q5_1:6 q8_0:8.5 q8_1:9 q2_k:2.625 q3_k:3.4375 q4_k:4.5 q5_k:5.5 \
+          q6_k:6.5625 q8_k:9.125 iq4_nl:4.5 iq4_xs:4.25 tq1_0:1.6875 tq2_0:2.0625 mxfp4:4.25; do
+  name=${ty%%:*}; bpw=${ty#*:}
+  $APOTVIEW --list --format=json "$G/$name.gguf" > "$T/list.json" || bad "$name.gguf: --list failed"
+  python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+t = {t["name"]: t for t in d["tensors"]}
+for n in ("real", "random"):
+    assert t[n]["dtype"] == sys.argv[2] and t[n]["readable"] and t[n]["stored_bpw"] == float(sys.argv[3]), t[n]
+' "$T/list.json" "$name" "$bpw" || bad "$name.gguf: --list JSON does not name $name at $bpw bpw: $(head -c 300 "$T/list.json")"
+  $APOTVIEW --list "$G/$name.gguf" | grep -q "^random  $name .* $bpw bpw\$" || bad "$name.gguf: --list table lacks '$name ... $bpw bpw'"
+  $APOTVIEW --report --format=json -t random "$G/$name.gguf" | grep -q "\"dtype\": \"$name\"" ||
+    bad "$name.gguf: --report JSON does not name $name"
+done
+$APOTVIEW --list --format=json "$G/plain.gguf" > "$T/list.json" || bad "plain.gguf: --list failed"
+python3 -c '
+import json, sys
+t = {t["name"]: t["dtype"] for t in json.load(open(sys.argv[1]))["tensors"]}
+assert t == {"f32": "float32", "f16": "float16", "i8": "int8", "i16": "int16", "i32": "int32",
+             "i64": "int64", "f64": "float64", "bf16": "bfloat16"}, t
+' "$T/list.json" || bad "plain.gguf: plain types not listed by their numpy names"
+$APOTVIEW --list --format=json "$G/unknown.gguf" > "$T/list.json" || bad "unknown.gguf: --list failed"
+python3 -c '
+import json, sys
+t = {t["name"]: t for t in json.load(open(sys.argv[1]))["tensors"]}
+assert not t["mystery"]["readable"] and t["mystery"]["type"] == "ggml type 99 unknown to apotview", t["mystery"]
+assert not t["grid"]["readable"] and t["grid"]["dtype"] == "iq2_xxs", t["grid"]
+assert t["a"]["readable"] and t["a"]["dtype"] == "q4_k" and t["b"]["readable"] and t["b"]["dtype"] == "float32"
+' "$T/list.json" || bad "unknown.gguf: $(head -c 400 "$T/list.json")"
+$APOTVIEW --report -t b "$G/unknown.gguf" >/dev/null || bad "unknown.gguf: tensor b after an unknown type does not report"
+$APOTVIEW --report -t mystery "$G/unknown.gguf" >/dev/null 2>"$T/err"
+grep -q "mystery.*ggml type 99 unknown to apotview" "$T/err" || bad "unknown.gguf: reading mystery: $(head -c 300 "$T/err")"
 
 refused() { # file
   $TO $APOTVIEW --report "$1" >/dev/null 2>"$T/err"
@@ -66,8 +104,9 @@ refused() { # file
   head -n 1 "$T/err" | grep -q '^apotview: ' || bad "$1: stderr does not start with 'apotview: '"
   grep -qF "$1" "$T/err" || bad "$1: message does not name the file: $(head -c 200 "$T/err")"
 }
-for f in "$D"/bad_*; do refused "$f"; done
-for f in W.npy W_stored.npz W_deflate.npz W.safetensors W_zip.pt W_legacy.pt W.gguf; do
+for f in "$D"/bad_* "$D"/gguf/bad_*; do refused "$f"; done
+for f in W.npy W_stored.npz W_deflate.npz W.safetensors W_zip.pt W_legacy.pt W.gguf gguf/q4_k.gguf \
+         gguf/q3_k.gguf gguf/tq1_0.gguf gguf/unknown.gguf; do
   size=$(wc -c < "$D/$f")
   ext=${f##*.}
   cut=0

@@ -27,6 +27,73 @@ dist_check_DATA += \
 	tests/data/io/real/README.faceapi tests/data/io/real/README.silero \
 	tests/data/io/real/faceapi_facerec_conv64_deflate.npz \
 	tests/data/io/real/upstream_silero_vad_16k.safetensors
+## GGUF block types (issue 14): gen_io_fixtures.py gguf
+dist_check_DATA += \
+	tests/data/io/gguf/bad_overlap.gguf \
+	tests/data/io/gguf/bad_pastend_q4_k.gguf \
+	tests/data/io/gguf/bad_rows.gguf \
+	tests/data/io/gguf/iq4_nl.gguf \
+	tests/data/io/gguf/iq4_nl.random.npy \
+	tests/data/io/gguf/iq4_nl.real.npy \
+	tests/data/io/gguf/iq4_xs.gguf \
+	tests/data/io/gguf/iq4_xs.random.npy \
+	tests/data/io/gguf/iq4_xs.real.npy \
+	tests/data/io/gguf/mxfp4.gguf \
+	tests/data/io/gguf/mxfp4.random.npy \
+	tests/data/io/gguf/mxfp4.real.npy \
+	tests/data/io/gguf/plain.bf16.npy \
+	tests/data/io/gguf/plain.f16.npy \
+	tests/data/io/gguf/plain.f32.npy \
+	tests/data/io/gguf/plain.f64.npy \
+	tests/data/io/gguf/plain.gguf \
+	tests/data/io/gguf/plain.i16.npy \
+	tests/data/io/gguf/plain.i32.npy \
+	tests/data/io/gguf/plain.i64.npy \
+	tests/data/io/gguf/plain.i8.npy \
+	tests/data/io/gguf/q2_k.gguf \
+	tests/data/io/gguf/q2_k.random.npy \
+	tests/data/io/gguf/q2_k.real.npy \
+	tests/data/io/gguf/q3_k.gguf \
+	tests/data/io/gguf/q3_k.random.npy \
+	tests/data/io/gguf/q3_k.real.npy \
+	tests/data/io/gguf/q4_0.gguf \
+	tests/data/io/gguf/q4_0.random.npy \
+	tests/data/io/gguf/q4_0.real.npy \
+	tests/data/io/gguf/q4_1.gguf \
+	tests/data/io/gguf/q4_1.random.npy \
+	tests/data/io/gguf/q4_1.real.npy \
+	tests/data/io/gguf/q4_k.gguf \
+	tests/data/io/gguf/q4_k.random.npy \
+	tests/data/io/gguf/q4_k.real.npy \
+	tests/data/io/gguf/q5_0.gguf \
+	tests/data/io/gguf/q5_0.random.npy \
+	tests/data/io/gguf/q5_0.real.npy \
+	tests/data/io/gguf/q5_1.gguf \
+	tests/data/io/gguf/q5_1.random.npy \
+	tests/data/io/gguf/q5_1.real.npy \
+	tests/data/io/gguf/q5_k.gguf \
+	tests/data/io/gguf/q5_k.random.npy \
+	tests/data/io/gguf/q5_k.real.npy \
+	tests/data/io/gguf/q6_k.gguf \
+	tests/data/io/gguf/q6_k.random.npy \
+	tests/data/io/gguf/q6_k.real.npy \
+	tests/data/io/gguf/q8_0.gguf \
+	tests/data/io/gguf/q8_0.random.npy \
+	tests/data/io/gguf/q8_0.real.npy \
+	tests/data/io/gguf/q8_1.gguf \
+	tests/data/io/gguf/q8_1.random.npy \
+	tests/data/io/gguf/q8_1.real.npy \
+	tests/data/io/gguf/q8_k.gguf \
+	tests/data/io/gguf/q8_k.random.npy \
+	tests/data/io/gguf/q8_k.real.npy \
+	tests/data/io/gguf/tq1_0.gguf \
+	tests/data/io/gguf/tq1_0.random.npy \
+	tests/data/io/gguf/tq1_0.real.npy \
+	tests/data/io/gguf/tq2_0.gguf \
+	tests/data/io/gguf/tq2_0.random.npy \
+	tests/data/io/gguf/tq2_0.real.npy \
+	tests/data/io/gguf/unknown.a.npy \
+	tests/data/io/gguf/unknown.gguf
 
 ## make fuzz-smoke: build each libFuzzer harness with clang (ASan + UBSan)
 ## from the same loader sources and run it FUZZ_SECONDS on its seed corpus.
@@ -40,7 +107,17 @@ EXTRA_DIST += tests/fuzz/fuzz_common.h \
 	tests/fuzz/corpus/safetensors/W.safetensors \
 	tests/fuzz/corpus/safetensors/model-00002-of-00002.safetensors \
 	tests/fuzz/corpus/torch/W_zip.pt tests/fuzz/corpus/torch/W_legacy.pt \
-	tests/fuzz/corpus/gguf/W.gguf
+	tests/fuzz/corpus/gguf/W.gguf \
+	tests/fuzz/corpus/gguf/iq4_xs.gguf \
+	tests/fuzz/corpus/gguf/mxfp4.gguf \
+	tests/fuzz/corpus/gguf/plain.gguf \
+	tests/fuzz/corpus/gguf/q2_k.gguf \
+	tests/fuzz/corpus/gguf/q3_k.gguf \
+	tests/fuzz/corpus/gguf/q4_k.gguf \
+	tests/fuzz/corpus/gguf/q5_k.gguf \
+	tests/fuzz/corpus/gguf/q6_k.gguf \
+	tests/fuzz/corpus/gguf/tq1_0.gguf \
+	tests/fuzz/corpus/gguf/unknown.gguf
 fuzz-smoke:
 	@if ! command -v $(FUZZ_CC) >/dev/null 2>&1; then \
 	  echo "fuzz-smoke: $(FUZZ_CC) not found; skipped"; exit 0; fi; \

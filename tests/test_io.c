@@ -247,14 +247,174 @@ static void test_gguf(void **state)
         free(en);
         loader_close(e);
     }
+    /* k6: one Q6_K block of zero bytes (d = 0): readable now, all zeros */
     long k6 = loader_find(f, "k6");
     assert_true(k6 >= 0);
-    assert_int_equal(f->tensors[k6].readable, 0);
-    assert_string_equal(f->tensors[k6].type_note, "Q6_K");
-    float x;
+    assert_int_equal(f->tensors[k6].readable, 1);
+    assert_string_equal(f->tensors[k6].stored_type, "q6_k");
+    uint64_t n;
+    double *z = read_d(f, "k6", &n);
+    for (uint64_t j = 0; j < n; j++)
+        assert_true(z[j] == 0);
+    free(z);
+    loader_close(f);
+}
+
+/* Issue 14: every GGUF block type. tests/data/io/gguf/TYPE.gguf holds
+ * 'real' (weights encoded by the generator's simple quantizer) and
+ * 'random' (blocks of random bits); TYPE.real.npy / TYPE.random.npy are
+ * the values the generator's numpy decoder (written from the published
+ * layouts) gives. Every value must match bit for bit, as float and as
+ * double. */
+static const char *const gguf_types[] = { "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q8_1", "q2_k", "q3_k",
+                                          "q4_k", "q5_k", "q6_k", "q8_k", "iq4_nl", "iq4_xs", "tq1_0",
+                                          "tq2_0", "mxfp4" };
+static const double gguf_bpw[] = { 4.5, 5, 5.5, 6, 8.5, 9, 2.625, 3.4375, 4.5, 5.5, 6.5625, 9.125, 4.5,
+                                   4.25, 1.6875, 2.0625, 4.25 };
+#define NGGUF_TYPES (sizeof gguf_types / sizeof gguf_types[0])
+
+/* Values of the only tensor of an .npy as float (count in *n). */
+static float *npy_floats(const char *name, uint64_t *n)
+{
+    loader_file *e = open_ok(name);
+    assert_int_equal(e->ntensors, 1);
+    *n = e->tensors[0].count;
+    float *v = calloc(*n ? *n : 1, sizeof *v);
     util_err err = { { 0 } };
-    assert_int_equal(loader_read(f, (size_t)k6, &x, 0, &err), -1);
-    assert_non_null(strstr(err.msg, "Q6_K"));
+    if (loader_read(e, 0, v, 0, &err) < 0)
+        fail_msg("%s", err.msg);
+    loader_close(e);
+    return v;
+}
+
+static void check_bits(const char *what, const float *v, const double *vd, const float *ev, uint64_t n)
+{
+    for (uint64_t j = 0; j < n; j++) {
+        uint32_t a, b;
+        memcpy(&a, &v[j], 4);
+        memcpy(&b, &ev[j], 4);
+        if (a != b)
+            fail_msg("%s[%llu]: %.9g (0x%08x), numpy says %.9g (0x%08x)", what, (unsigned long long)j, v[j],
+                     a, ev[j], b);
+        double e = ev[j];
+        if (memcmp(&vd[j], &e, sizeof e) != 0)
+            fail_msg("%s[%llu] as double: %.17g, numpy says %.17g", what, (unsigned long long)j, vd[j], e);
+    }
+}
+
+static void test_gguf_every_type(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < NGGUF_TYPES; k++) {
+        char *gn = util_asprintf("gguf/%s.gguf", gguf_types[k]);
+        loader_file *f = open_ok(gn);
+        assert_int_equal(f->ntensors, 2);
+        static const char *const which[] = { "real", "random" };
+        for (int w = 0; w < 2; w++) {
+            long i = loader_find(f, which[w]);
+            assert_true(i >= 0);
+            const loader_tensor *t = &f->tensors[i];
+            if (!t->stored_type || strcmp(t->stored_type, gguf_types[k]) != 0)
+                fail_msg("%s: stored_type %s", gn, t->stored_type ? t->stored_type : "NULL");
+            assert_string_equal(loader_dtype_name(t), gguf_types[k]);
+            assert_int_equal(t->dtype, DT_F32);
+            assert_int_equal(t->readable, 1);
+            assert_null(t->type_note);
+            if (t->stored_bpw != gguf_bpw[k])
+                fail_msg("%s: stored_bpw %g, expected %g", gn, t->stored_bpw, gguf_bpw[k]);
+            char *en = util_asprintf("gguf/%s.%s.npy", gguf_types[k], which[w]);
+            uint64_t n, m;
+            float *ev = npy_floats(en, &m);
+            float *v = read_f(f, which[w], &n);
+            double *vd = read_d(f, which[w], &n);
+            assert_int_equal(n, m);
+            char *what = util_asprintf("%s:%s", gn, which[w]);
+            check_bits(what, v, vd, ev, n);
+            free(what);
+            free(v);
+            free(vd);
+            free(ev);
+            free(en);
+        }
+        /* C-order shapes: ggml ne reversed */
+        const loader_tensor *r = &f->tensors[loader_find(f, "random")];
+        assert_int_equal(r->ndim, 2);
+        assert_int_equal(r->shape[0], 3);
+        loader_close(f);
+        free(gn);
+    }
+}
+
+static void test_gguf_plain_types(void **state)
+{
+    (void)state;
+    loader_file *f = open_ok("gguf/plain.gguf");
+    static const struct { const char *name; dtype_id dt; } p[] = {
+        { "f32", DT_F32 }, { "f16", DT_F16 }, { "i8", DT_I8 }, { "i16", DT_I16 }, { "i32", DT_I32 },
+        { "i64", DT_I64 }, { "f64", DT_F64 }, { "bf16", DT_BF16 },
+    };
+    for (size_t k = 0; k < sizeof p / sizeof p[0]; k++) {
+        long i = loader_find(f, p[k].name);
+        assert_true(i >= 0);
+        const loader_tensor *t = &f->tensors[i];
+        assert_int_equal(t->dtype, p[k].dt);
+        assert_null(t->stored_type);   /* plain: numpy names */
+        assert_string_equal(loader_dtype_name(t), dtype_name(p[k].dt));
+        uint64_t n, m;
+        double *v = read_d(f, p[k].name, &n);
+        char *en = util_asprintf("gguf/plain.%s.npy", p[k].name);
+        loader_file *e = open_ok(en);
+        double *ev = calloc(e->tensors[0].count, sizeof *ev);
+        util_err err = { { 0 } };
+        assert_int_equal(loader_read(e, 0, ev, 1, &err), 0);
+        m = e->tensors[0].count;
+        assert_int_equal(n, m);
+        for (uint64_t j = 0; j < n; j++)
+            if (memcmp(&v[j], &ev[j], sizeof v[j]) != 0)
+                fail_msg("plain %s[%llu]: %.17g, numpy says %.17g", p[k].name, (unsigned long long)j, v[j], ev[j]);
+        loader_rawview rv;
+        assert_int_equal(loader_raw(f, (size_t)i, &rv), 0);   /* plain data: a raw view */
+        loader_close(e);
+        free(en);
+        free(v);
+        free(ev);
+    }
+    loader_close(f);
+}
+
+/* An unknown type id and a type apotview does not decode are listed with a
+ * reason; the tensors around them still read. */
+static void test_gguf_unknown_type(void **state)
+{
+    (void)state;
+    loader_file *f = open_ok("gguf/unknown.gguf");
+    assert_int_equal(f->ntensors, 4);
+    long u = loader_find(f, "mystery"), g = loader_find(f, "grid");
+    assert_true(u >= 0 && g >= 0);
+    assert_int_equal(f->tensors[u].readable, 0);
+    assert_string_equal(f->tensors[u].type_note, "ggml type 99 unknown to apotview");
+    assert_int_equal(f->tensors[u].shape[0], 64);
+    assert_int_equal(f->tensors[g].readable, 0);
+    assert_string_equal(f->tensors[g].stored_type, "iq2_xxs");
+    assert_non_null(strstr(f->tensors[g].type_note, "iq2_xxs"));
+    float x[256];
+    util_err err = { { 0 } };
+    assert_int_equal(loader_read(f, (size_t)u, x, 0, &err), -1);
+    assert_non_null(strstr(err.msg, "ggml type 99 unknown to apotview"));
+    assert_non_null(strstr(err.msg, "mystery"));
+    uint64_t n, m;
+    float *a = read_f(f, "a", &n);
+    double *ad = read_d(f, "a", &n);
+    float *ea = npy_floats("gguf/unknown.a.npy", &m);
+    assert_int_equal(n, m);
+    check_bits("unknown.gguf:a", a, ad, ea, n);
+    double *b = read_d(f, "b", &n);
+    for (uint64_t j = 0; j < 8; j++)
+        assert_true(b[j] == (double)j);
+    free(a);
+    free(ad);
+    free(ea);
+    free(b);
     loader_close(f);
 }
 
@@ -284,6 +444,9 @@ static void test_broken_corpus(void **state)
     expect_refused("bad_pastend.gguf", "W: data");
     expect_refused("bad_counts.gguf", "more than a 24-byte file can hold");
     expect_refused("bad_legacy_count.pt", "storage '0'");
+    expect_refused("gguf/bad_pastend_q4_k.gguf", "big: data [0, +144000) at offset");
+    expect_refused("gguf/bad_overlap.gguf", "b: data at offset 160 (144 bytes) overlaps a at offset 96");
+    expect_refused("gguf/bad_rows.gguf", "r: rows of 100 elements are not whole q4_k blocks of 256");
 }
 
 /* Every prefix of every good fixture is refused with a message naming the
@@ -292,7 +455,13 @@ static void test_truncated_everywhere(void **state)
 {
     (void)state;
     static const char *const files[] = { "W.npy", "W_stored.npz", "W_deflate.npz", "W.safetensors",
-                                         "W_zip.pt", "W_legacy.pt", "W.gguf" };
+                                         "W_zip.pt", "W_legacy.pt", "W.gguf", "gguf/q4_0.gguf",
+                                         "gguf/q4_1.gguf", "gguf/q5_0.gguf", "gguf/q5_1.gguf",
+                                         "gguf/q8_0.gguf", "gguf/q8_1.gguf", "gguf/q2_k.gguf",
+                                         "gguf/q3_k.gguf", "gguf/q4_k.gguf", "gguf/q5_k.gguf",
+                                         "gguf/q6_k.gguf", "gguf/q8_k.gguf", "gguf/iq4_nl.gguf",
+                                         "gguf/iq4_xs.gguf", "gguf/tq1_0.gguf", "gguf/tq2_0.gguf",
+                                         "gguf/mxfp4.gguf", "gguf/plain.gguf", "gguf/unknown.gguf" };
     char *dir = tu_mkdtemp();
     for (size_t c = 0; c < sizeof files / sizeof files[0]; c++) {
         char *p = fx(files[c]);
@@ -585,6 +754,9 @@ int main(void)
         cmocka_unit_test(test_torch_zip),
         cmocka_unit_test(test_torch_legacy),
         cmocka_unit_test(test_gguf),
+        cmocka_unit_test(test_gguf_every_type),
+        cmocka_unit_test(test_gguf_plain_types),
+        cmocka_unit_test(test_gguf_unknown_type),
         cmocka_unit_test(test_broken_corpus),
         cmocka_unit_test(test_truncated_everywhere),
         cmocka_unit_test(test_many_tensors),

@@ -278,7 +278,7 @@ static void print_table_tensor(const loader_file *f, const loader_tensor *lt, co
     fputs("  (", stdout);
     out_esc(f->path);
     fputs(")\n", stdout);
-    printf("  %s %s  %s values", dtype_name(lt->dtype), shape,
+    printf("  %s %s  %s values", loader_dtype_name(lt), shape,
            util_fmt_si(a, sizeof a, (double)lt->count, 4));
     if (st->nonfinite)
         printf("  (%llu non-finite left out)", (unsigned long long)st->nonfinite);
@@ -458,7 +458,7 @@ static json_t *json_tensor(const loader_file *f, const loader_tensor *lt, const 
         json_array_append_new(results, r);
     }
     json_t *jt = json_pack("{s:o, s:o, s:s, s:o, s:I, s:I, s:o, s:o}",
-        "file", jstr(f->path), "name", jstr(lt->name), "dtype", dtype_name(lt->dtype),
+        "file", jstr(f->path), "name", jstr(lt->name), "dtype", loader_dtype_name(lt),
         "shape", shape, "count", (json_int_t)lt->count,
         "nonfinite", (json_int_t)st->nonfinite, "stats", stats, "results", results);
     if (!utf8_ok(lt->name))
@@ -1048,7 +1048,7 @@ static void print_ranked(const loader_file *f, const loader_tensor *lt, const pr
     out_esc(lt->name);
     fputs("  (", stdout);
     out_esc(f->path);
-    printf(")  %s %s  %s values\n", dtype_name(lt->dtype), shape,
+    printf(")  %s %s  %s values\n", loader_dtype_name(lt), shape,
            util_fmt_si(a, sizeof a, (double)lt->count, 4));
     if (st->n == 0) {
         printf("  no finite values\n\n");
@@ -1473,12 +1473,14 @@ int report_list(const cli_opts *o)
             for (int d = 0; d < t->ndim; d++)
                 json_array_append_new(sh, json_integer((json_int_t)t->shape[d]));
             json_t *e = json_pack("{s:o, s:o, s:s, s:o, s:I, s:b}", "file", jstr(f->path), "name", jstr(t->name),
-                                  "dtype", dtype_name(t->dtype), "shape", sh, "count",
+                                  "dtype", loader_dtype_name(t), "shape", sh, "count",
                                   (json_int_t)t->count, "readable", t->readable);
             if (!utf8_ok(t->name))
                 json_object_set_new(e, "name_escaped", json_true());
             if (t->type_note)
                 json_object_set_new(e, "type", jstr(t->type_note));
+            if (t->stored_bpw > 0)
+                json_object_set_new(e, "stored_bpw", json_real(t->stored_bpw));
             json_array_append_new(arr, e);
         }
         json_t *doc = json_pack("{s:o}", "tensors", arr);
@@ -1492,7 +1494,7 @@ int report_list(const cli_opts *o)
             csv_str(f->path);
             putchar(',');
             csv_str(t->name);
-            printf(",%s,", dtype_name(t->dtype));
+            printf(",%s,", loader_dtype_name(t));
             for (int d = 0; d < t->ndim; d++)
                 printf("%s%llu", d ? "x" : "", (unsigned long long)t->shape[d]);
             printf(",%llu,%s\n", (unsigned long long)t->count, t->readable ? "true" : "false");
@@ -1513,7 +1515,7 @@ int report_list(const cli_opts *o)
         size_t typew = 5;
         for (size_t i = 0; i < s.nitems; i++) {
             const loader_tensor *t = &s.files[s.items[i].file]->tensors[s.items[i].tensor];
-            char *e = util_escape_dup(t->type_note ? t->type_note : dtype_name(t->dtype));
+            char *e = util_escape_dup(t->type_note ? t->type_note : loader_dtype_name(t));
             size_t l = (size_t)util_text_width(e);
             free(e);
             if (l > typew)
@@ -1530,9 +1532,11 @@ int report_list(const cli_opts *o)
             session_shape_str(t, shape, sizeof shape);
             /* a name wider than the column keeps its end */
             printf("%s  %s  %-22s %10llu", util_escape_fit(t->name, (int)namew, 1, nb, namew * 4 + 16),
-                   util_escape_fit(t->type_note ? t->type_note : dtype_name(t->dtype), (int)typew, 0,
+                   util_escape_fit(t->type_note ? t->type_note : loader_dtype_name(t), (int)typew, 0,
                                    tb, typew * 4 + 16),
                    shape, (unsigned long long)t->count);
+            if (t->stored_bpw > 0 && t->stored_type)
+                printf("  %.6g bpw", t->stored_bpw);
             if (!t->readable)
                 printf("  (listed only: values not readable)");
             printf("\n");

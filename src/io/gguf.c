@@ -6,38 +6,27 @@
  */
 #include "config.h"
 #include "io/gguf.h"
+#include "io/ggml_quants.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ggml types: name, block size (elements), bytes per block, dtype when the
- * values are stored plainly. */
-static const struct {
-    int id;
-    const char *name;
-    unsigned blck, bytes;
-    dtype_id dt;
-} ggml_types[] = {
-    { 0, "F32", 1, 4, DT_F32 }, { 1, "F16", 1, 2, DT_F16 },
-    { 2, "Q4_0", 32, 18, DT_INVALID }, { 3, "Q4_1", 32, 20, DT_INVALID },
-    { 6, "Q5_0", 32, 22, DT_INVALID }, { 7, "Q5_1", 32, 24, DT_INVALID },
-    { 8, "Q8_0", 32, 34, DT_INVALID }, { 9, "Q8_1", 32, 36, DT_INVALID },
-    { 10, "Q2_K", 256, 84, DT_INVALID }, { 11, "Q3_K", 256, 110, DT_INVALID },
-    { 12, "Q4_K", 256, 144, DT_INVALID }, { 13, "Q5_K", 256, 176, DT_INVALID },
-    { 14, "Q6_K", 256, 210, DT_INVALID }, { 15, "Q8_K", 256, 292, DT_INVALID },
-    { 16, "IQ2_XXS", 256, 66, DT_INVALID }, { 17, "IQ2_XS", 256, 74, DT_INVALID },
-    { 18, "IQ3_XXS", 256, 98, DT_INVALID }, { 19, "IQ1_S", 256, 50, DT_INVALID },
-    { 20, "IQ4_NL", 32, 18, DT_INVALID }, { 21, "IQ3_S", 256, 110, DT_INVALID },
-    { 22, "IQ2_S", 256, 82, DT_INVALID }, { 23, "IQ4_XS", 256, 136, DT_INVALID },
-    { 24, "I8", 1, 1, DT_I8 }, { 25, "I16", 1, 2, DT_I16 }, { 26, "I32", 1, 4, DT_I32 },
-    { 27, "I64", 1, 8, DT_I64 }, { 28, "F64", 1, 8, DT_F64 },
-    { 29, "IQ1_M", 256, 56, DT_INVALID }, { 30, "BF16", 1, 2, DT_BF16 },
-    { 34, "TQ1_0", 256, 54, DT_INVALID }, { 35, "TQ2_0", 256, 66, DT_INVALID },
-};
-#define NTYPES (sizeof ggml_types / sizeof ggml_types[0])
-#define GGML_Q4_0 2
-#define GGML_Q8_0 8
+typedef struct gguf_priv {
+    loader_map map;
+    char **notes;          /* type notes made for this file (freed at close) */
+    size_t nnotes, cap;
+} gguf_priv;
+
+static const char *keep_note(gguf_priv *g, char *s)
+{
+    if (g->nnotes == g->cap) {
+        g->cap = g->cap ? 2 * g->cap : 16;
+        g->notes = util_realloc(g->notes, g->cap * sizeof *g->notes);
+    }
+    g->notes[g->nnotes++] = s;
+    return s;
+}
 
 typedef struct rd {
     const unsigned char *d;
@@ -200,10 +189,23 @@ static int gguf_probe(const unsigned char *head, size_t len, const char *path)
     return 0;
 }
 
+/* For the overlap check: tensors ordered by data offset (no global state:
+ * files may be opened in parallel). */
+typedef struct span {
+    uint64_t offset, nbytes;
+    size_t index;
+} span;
+static int cmp_span(const void *a, const void *b)
+{
+    const span *x = a, *y = b;
+    return x->offset < y->offset ? -1 : x->offset > y->offset;
+}
+
 static int gguf_open(loader_file *f, util_err *err)
 {
-    loader_map *m = util_calloc(1, sizeof *m);
-    f->priv = m;
+    gguf_priv *g = util_calloc(1, sizeof *g);
+    f->priv = g;
+    loader_map *m = &g->map;
     if (loader_map_file(f->path, m, err) < 0)
         return -1;
     rd r = { m->data, m->size, 0, f->path, err };
@@ -251,7 +253,7 @@ static int gguf_open(loader_file *f, util_err *err)
     }
     for (uint64_t i = 0; i < nt; i++) {
         const char *s;
-        uint64_t sl;
+        uint64_t sl, info_at = r.pos;
         uint32_t nd, ty;
         uint64_t ne[LOADER_MAXDIM], off;
         if (str(&r, &s, &sl, "a tensor name") < 0)
@@ -261,7 +263,8 @@ static int gguf_open(loader_file *f, util_err *err)
         if (u32(&r, &nd, "a tensor's dimension count") < 0)
             goto next;
         if (nd > LOADER_MAXDIM) {
-            util_err_set(err, "%s: %s: %u dimensions (at most %d)", f->path, name, nd, LOADER_MAXDIM);
+            util_err_set(err, "%s: %s: %u dimensions (at most %d) in the tensor info at offset %llu", f->path,
+                         name, nd, LOADER_MAXDIM, (unsigned long long)info_at);
             goto next;
         }
         for (uint32_t k = 0; k < nd; k++)
@@ -269,33 +272,19 @@ static int gguf_open(loader_file *f, util_err *err)
                 goto next;
         if (u32(&r, &ty, "a tensor type") < 0 || u64(&r, &off, "a tensor offset") < 0)
             goto next;
-        size_t ti;
-        for (ti = 0; ti < NTYPES; ti++)
-            if ((uint32_t)ggml_types[ti].id == ty)
-                break;
-        if (ti == NTYPES) {
-            util_err_set(err, "%s: %s: unknown ggml type %u", f->path, name, ty);
-            goto next;
-        }
         if (loader_find(f, name) >= 0) {
-            util_err_set(err, "%s: %s: two tensors have this name", f->path, name);
+            util_err_set(err, "%s: %s: two tensors have this name (tensor info at offset %llu)", f->path, name,
+                         (unsigned long long)info_at);
             goto next;
         }
+        const ggml_type_info *ti = ggml_type_find(ty);
         loader_tensor *t = loader_add_tensor(f, name);
         uint64_t shape[LOADER_MAXDIM];
         for (uint32_t k = 0; k < nd; k++)
             shape[k] = ne[nd - 1 - k];
         if (loader_set_shape(t, (int)nd, shape) < 0) {
-            util_err_set(err, "%s: %s: the shape overflows", f->path, name);
-            goto next;
-        }
-        if (nd > 0 && ne[0] % ggml_types[ti].blck) {
-            util_err_set(err, "%s: %s: rows of %llu elements are not whole %s blocks of %u",
-                         f->path, name, (unsigned long long)ne[0], ggml_types[ti].name, ggml_types[ti].blck);
-            goto next;
-        }
-        if (nd == 0 && ggml_types[ti].blck != 1) {
-            util_err_set(err, "%s: %s: a 0-d tensor of block type %s", f->path, name, ggml_types[ti].name);
+            util_err_set(err, "%s: %s: the shape overflows (tensor info at offset %llu)", f->path, name,
+                         (unsigned long long)info_at);
             goto next;
         }
         if (off % alignment) {
@@ -303,16 +292,45 @@ static int gguf_open(loader_file *f, util_err *err)
                          f->path, name, (unsigned long long)off, (unsigned long long)alignment);
             goto next;
         }
-        t->nbytes = t->count / ggml_types[ti].blck * ggml_types[ti].bytes;
         t->offset = off;
-        t->priv = (void *)(uintptr_t)ty;
-        t->dtype = ggml_types[ti].dt;
-        if (ty == GGML_Q8_0 || ty == GGML_Q4_0) {
-            t->dtype = DT_F32; /* dequantized values are exact float32 */
-            t->type_note = ty == GGML_Q8_0 ? "ggml Q8_0 (dequantized)" : "ggml Q4_0 (dequantized)";
-        } else if (t->dtype == DT_INVALID) {
+        t->priv = (void *)ti;
+        if (!ti) {
+            /* An id this build does not know: its block size is unknown, so
+             * its byte size is too (nbytes 0: only its offset is checked).
+             * GGUF gives every tensor its own offset, so the others still
+             * open. */
+            t->dtype = DT_INVALID;
             t->readable = 0;
-            t->type_note = ggml_types[ti].name;
+            t->stored_type = "unknown";
+            t->type_note = keep_note(g, util_asprintf("ggml type %u unknown to apotview", ty));
+            rc = 0;
+            goto next;
+        }
+        if (nd > 0 && ne[0] % ti->blck) {
+            util_err_set(err, "%s: %s: rows of %llu elements are not whole %s blocks of %u (tensor info at offset %llu)",
+                         f->path, name, (unsigned long long)ne[0], ti->name, ti->blck, (unsigned long long)info_at);
+            goto next;
+        }
+        if (nd == 0 && ti->blck != 1) {
+            util_err_set(err, "%s: %s: a 0-d tensor of block type %s", f->path, name, ti->name);
+            goto next;
+        }
+        /* count is a multiple of blck here; count / blck * bytes may overflow */
+        if (util_mul_u64(t->count / ti->blck, ti->bytes, &t->nbytes) < 0) {
+            util_err_set(err, "%s: %s: %llu elements of %s overflow a 64-bit byte size", f->path, name,
+                         (unsigned long long)t->count, ti->name);
+            goto next;
+        }
+        t->stored_bpw = ggml_type_bpw(ti);
+        if (ti->plain != DT_INVALID) {
+            t->dtype = ti->plain;
+        } else {
+            t->stored_type = ti->name;
+            t->dtype = DT_F32; /* dequantized values are exact float32 */
+            if (!ti->dequant) {
+                t->readable = 0;
+                t->type_note = keep_note(g, util_asprintf("%s: %s", ti->name, ti->why));
+            }
         }
         rc = 0;
     next:
@@ -338,63 +356,93 @@ static int gguf_open(loader_file *f, util_err *err)
         }
         t->offset += data;
     }
+    /* No two tensors' data may overlap (a file that lies about sizes). */
+    if (f->ntensors > 1) {
+        span *ord = util_malloc(f->ntensors * sizeof *ord);
+        for (size_t i = 0; i < f->ntensors; i++)
+            ord[i] = (span){ f->tensors[i].offset, f->tensors[i].nbytes, i };
+        qsort(ord, f->ntensors, sizeof *ord, cmp_span);
+        uint64_t end = 0;
+        size_t last = 0;
+        for (size_t i = 0; i < f->ntensors; i++) {
+            if (!ord[i].nbytes)
+                continue;
+            if (end > ord[i].offset) {
+                const loader_tensor *a = &f->tensors[last], *b = &f->tensors[ord[i].index];
+                util_err_set(err, "%s: %s: data at offset %llu (%llu bytes) overlaps %s at offset %llu", f->path,
+                             b->name, (unsigned long long)b->offset, (unsigned long long)b->nbytes, a->name,
+                             (unsigned long long)a->offset);
+                free(ord);
+                return -1;
+            }
+            end = ord[i].offset + ord[i].nbytes;   /* > every earlier end: no overlap so far */
+            last = ord[i].index;
+        }
+        free(ord);
+    }
     return 0;
 }
 
 static int gguf_raw(loader_file *f, size_t i, loader_rawview *v)
 {
-    loader_map *m = f->priv;
+    gguf_priv *g = f->priv;
     loader_tensor *t = &f->tensors[i];
-    int ty = (int)(uintptr_t)t->priv;
-    if (ty == GGML_Q8_0 || ty == GGML_Q4_0)
+    const ggml_type_info *ti = t->priv;
+    if (!ti || ti->plain == DT_INVALID)
         return -1;   /* blocks with scales: read() dequantizes them */
-    *v = (loader_rawview){ m->data + t->offset, m, t->offset, t->nbytes };
+    *v = (loader_rawview){ g->map.data + t->offset, &g->map, t->offset, t->nbytes };
     return 0;
 }
 
 static int gguf_read(loader_file *f, size_t i, void *dst, int as_double, util_err *err)
 {
-    loader_map *m = f->priv;
+    gguf_priv *g = f->priv;
     loader_tensor *t = &f->tensors[i];
-    const unsigned char *p = m->data + t->offset;
-    int ty = (int)(uintptr_t)t->priv;
-    (void)err;
-    if (ty != GGML_Q8_0 && ty != GGML_Q4_0) {
+    const unsigned char *p = g->map.data + t->offset;
+    const ggml_type_info *ti = t->priv;
+    if (!t->readable) {
+        util_err_set(err, "%s: %s: values not readable (%s)", f->path, t->name,
+                     t->type_note ? t->type_note : "?");
+        return -1;
+    }
+    if (ti->plain != DT_INVALID) {
         loader_convert(t, p, dst, as_double);
         return 0;
     }
-    uint64_t nb = t->count / 32;
-    for (uint64_t b = 0; b < nb; b++) {
-        float v[32];
-        if (ty == GGML_Q8_0) {
-            const unsigned char *q = p + b * 34;
-            float d = dtype_half_to_float((uint16_t)le(q, 2));
-            for (int j = 0; j < 32; j++)
-                v[j] = d * (float)(int8_t)q[2 + j];
-        } else {
-            const unsigned char *q = p + b * 18;
-            float d = dtype_half_to_float((uint16_t)le(q, 2));
-            for (int j = 0; j < 16; j++) {
-                v[j] = d * (float)((q[2 + j] & 0x0F) - 8);
-                v[j + 16] = d * (float)((q[2 + j] >> 4) - 8);
-            }
+    uint64_t nb = t->count / ti->blck;
+    loader_willneed(&g->map, t->offset, t->nbytes);
+    if (!as_double) {
+        /* in runs of about 1 MiB of blocks */
+        uint64_t run = (1u << 20) / ti->bytes + 1;
+        for (uint64_t b = 0; b < nb; b += run) {
+            uint64_t n = nb - b < run ? nb - b : run;
+            ti->dequant(p + b * ti->bytes, (float *)dst + b * ti->blck, (size_t)n);
         }
-        for (int j = 0; j < 32; j++) {
-            if (as_double)
-                ((double *)dst)[b * 32 + (uint64_t)j] = v[j];
-            else
-                ((float *)dst)[b * 32 + (uint64_t)j] = v[j];
+    } else {
+        float buf[4096];
+        uint64_t run = sizeof buf / sizeof buf[0] / ti->blck;
+        double *d = dst;
+        for (uint64_t b = 0; b < nb; b += run) {
+            uint64_t n = nb - b < run ? nb - b : run;
+            ti->dequant(p + b * ti->bytes, buf, (size_t)n);
+            uint64_t k = n * ti->blck;
+            for (uint64_t j = 0; j < k; j++)
+                d[b * ti->blck + j] = buf[j];
         }
     }
+    loader_release(&g->map, t->offset, t->nbytes);
     return 0;
 }
 
 static void gguf_close(loader_file *f)
 {
-    loader_map *m = f->priv;
-    if (m) {
-        loader_unmap(m);
-        free(m);
+    gguf_priv *g = f->priv;
+    if (g) {
+        loader_unmap(&g->map);
+        for (size_t i = 0; i < g->nnotes; i++)
+            free(g->notes[i]);
+        free(g->notes);
+        free(g);
     }
     f->priv = NULL;
 }

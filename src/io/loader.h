@@ -43,9 +43,16 @@ typedef struct loader_tensor {
     int ndim;
     uint64_t shape[LOADER_MAXDIM];
     uint64_t count;        /* product of shape (1 for 0-d) */
-    const char *type_note; /* for types listed but not readable (e.g. GGUF Q6_K): a
-                              description; read() fails with a message. NULL normally */
+    const char *type_note; /* for types listed but not readable (e.g. GGUF iq2_xxs,
+                              an unknown ggml type id): a description with the
+                              reason; read() fails with a message. NULL normally */
     int readable;          /* 0: listed only */
+    /* The stored format when it is not the plain dtype: a block-quantized
+     * type read() dequantizes (dtype is then DT_F32), named as its format
+     * names it (GGUF: "q4_k", "iq4_xs", "mxfp4"); NULL for plain storage.
+     * Static string (or owned by the format). loader_dtype_name() shows it. */
+    const char *stored_type;
+    double stored_bpw;     /* bits per weight of the stored form (Q4_K: 4.5); 0: not set */
     /* Format-private location of the data. */
     uint64_t offset;
     uint64_t nbytes;
@@ -117,6 +124,13 @@ typedef struct loader_format {
      * the file, when it is one contiguous, uncompressed run (loader_raw). */
     int (*raw)(loader_file *f, size_t i, struct loader_rawview *v);
 } loader_format;
+
+/* The name of tensor t's type as stored: stored_type when set, else the
+ * numpy name of dtype ("float32", "bfloat16"). */
+static inline const char *loader_dtype_name(const loader_tensor *t)
+{
+    return t->stored_type ? t->stored_type : dtype_name(t->dtype);
+}
 
 /* Open a file (or directory, for formats that accept one). */
 loader_file *loader_open(const char *path, const loader_opts *opts, util_err *err);

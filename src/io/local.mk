@@ -7,5 +7,6 @@ src_libapotview_a_SOURCES += \
 	src/io/pickle.c src/io/pickle.h \
 	src/io/torch.c src/io/torch.h \
 	src/io/gguf.c src/io/gguf.h \
+	src/io/ggml_quants.c src/io/ggml_quants.h \
 	src/io/formats.c \
 	src/io/demo.c src/io/demo.h

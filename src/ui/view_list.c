@@ -162,7 +162,7 @@ void view_list_draw(app *a)
         draw_text(y, 2, wname, attr, name);
         char shape[128];
         session_shape_str(t, shape, sizeof shape);
-        draw_textf(y, xs, 27, attr, "%s %s", dtype_name(t->dtype), shape);
+        draw_textf(y, xs, 27, attr, "%s %s", loader_dtype_name(t), shape);
         char cb[32];
         if (t->count < 100000)
             snprintf(cb, sizeof cb, "%llu", (unsigned long long)t->count);

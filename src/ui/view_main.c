@@ -158,7 +158,7 @@ static void draw_header(app *a, ui_calc *c, size_t item, int y, int x, int w, in
         draw_textf(y, x, w, term_attr(R_HEADER), "%s: %s %s", eb, en, shape);
     else
         draw_textf(y, x, w, term_attr(R_HEADER), "%s  %s [%zu/%zu]  %s %s  %s values", eb,
-                   en, item + 1, a->s.nitems, dtype_name(t->dtype), shape, cnt);
+                   en, item + 1, a->s.nitems, loader_dtype_name(t), shape, cnt);
     const prep *p = app_prep(a, item);
     double frac;
     char err[UTIL_ERRLEN];

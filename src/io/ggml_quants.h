@@ -1,0 +1,52 @@
+/*
+ * ggml_quants.h - the ggml tensor types that GGUF files store, and exact
+ * dequantization of the block types to float32.
+ *
+ * One table (ggml_type_find) describes every ggml type id apotview knows:
+ * its stored-format name as ggml spells it in lower case ("q4_k",
+ * "iq4_xs", "mxfp4"), the block size in elements and in bytes, the plain
+ * dtype for types whose values are stored as such (F32, F16, BF16, F64,
+ * I8..I64), and for block types the dequantizer, or NULL with the reason
+ * it is missing.
+ *
+ * Block layouts are llama.cpp's ggml-common.h; each dequantizer computes
+ * what ggml-quants.c dequantize_row_<type> computes, in the same float32
+ * operations in the same order (fp16 scale -> float, then the products
+ * and sums as written there), so the results are bit-identical to ggml's
+ * reference C code. The module is compiled without floating-point
+ * contraction (no fused multiply-add: see ggml_quants.c).
+ *
+ * A dequantizer reads nblocks consecutive blocks at src (no alignment
+ * needed) and writes nblocks * blck floats at dst. It never fails: every
+ * bit pattern of a block decodes to some value (fp16 Inf/NaN scales give
+ * Inf/NaN as in ggml).
+ */
+#ifndef APOTVIEW_GGML_QUANTS_H
+#define APOTVIEW_GGML_QUANTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/dtype.h"
+
+typedef void (*ggml_dequant_fn)(const unsigned char *src, float *dst, size_t nblocks);
+
+typedef struct ggml_type_info {
+    uint32_t id;             /* ggml_type value stored in a GGUF tensor info */
+    const char *name;        /* lower-case ggml name: "q4_k", "f16", "bf16" */
+    unsigned blck, bytes;    /* elements and bytes per block (1 and the size
+                                for plain types) */
+    dtype_id plain;          /* DT_* when stored plainly, else DT_INVALID */
+    ggml_dequant_fn dequant; /* block types: NULL when not decodable */
+    const char *why;         /* when dequant is NULL: why not */
+} ggml_type_info;
+
+/* The entry for ggml type id, or NULL for an id apotview does not know. */
+const ggml_type_info *ggml_type_find(uint32_t id);
+/* Bits per weight of the stored form: bytes * 8 / blck. */
+double ggml_type_bpw(const ggml_type_info *ti);
+
+/* The lookup tables of the non-linear types (exposed for tests). */
+extern const int8_t ggml_kvalues_iq4nl[16];
+extern const int8_t ggml_kvalues_mxfp4[16];
+
+#endif
