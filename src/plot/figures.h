@@ -28,8 +28,12 @@ typedef struct sbuf {
 void sbuf_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sbuf_puts(sbuf *b, const char *s);
 void sbuf_free(sbuf *b);
-/* Append s as a gnuplot double-quoted string. */
-void fig_quote(sbuf *b, const char *s);
+/* Every string that is not a fixed literal reaches a script through
+ * fig_quote (the rule: top of plot.c): a single-quoted gnuplot string
+ * (FQ_STRING), the same as the text of a comment (FQ_COMMENT), or a
+ * double-quoted datablock field (FQ_DATUM). */
+typedef enum fig_ctx { FQ_STRING, FQ_COMMENT, FQ_DATUM } fig_ctx;
+void fig_quote(sbuf *b, fig_ctx ctx, const char *s);
 
 /* Output formats, picked by the extension of the path. */
 typedef enum plot_format {

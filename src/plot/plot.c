@@ -162,15 +162,6 @@ int plot_parse_size(const char *s, double *w, double *h)
     return 0;
 }
 
-/* Comment-safe copy of s (no newlines). */
-static void comment_text(sbuf *b, const char *s)
-{
-    for (; s && *s; s++) {
-        char c[2] = { (unsigned char)*s < 0x20 ? ' ' : *s, 0 };
-        sbuf_puts(b, c);
-    }
-}
-
 static const char *base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -188,31 +179,33 @@ static char *with_ext(const char *path, const char *ext)
 
 /* ---- the script ------------------------------------------------------------ */
 
+/* A datablock number: exact, or NaN (gnuplot's missing value). */
+static void put_num(sbuf *b, double v)
+{
+    char x[40];
+    if (isfinite(v))
+        util_fmt_exact(x, sizeof x, v);
+    else
+        snprintf(x, sizeof x, "NaN");
+    sbuf_puts(b, x); /* gp-lint: ok (a number) */
+}
+
 static void write_block(sbuf *b, const fig_block *k)
 {
-    char x[40], y[40];
-    sbuf_printf(b, "$%s << EOD\n", k->name);
+    /* k->name is a fixed identifier of figures.c (letters, digits, _). */
+    sbuf_printf(b, "$%s << EOD\n", k->name); /* gp-lint: ok (block name) */
     for (size_t i = 0; i < k->n; i++) {
         const fig_row *r = &k->rows[i];
-        if (isfinite(r->x))
-            util_fmt_exact(x, sizeof x, r->x);
-        else
-            snprintf(x, sizeof x, "NaN");
-        if (isfinite(r->y))
-            util_fmt_exact(y, sizeof y, r->y);
-        else
-            snprintf(y, sizeof y, "NaN");
-        sbuf_printf(b, "%s %s", x, y);
+        put_num(b, r->x);
+        sbuf_puts(b, " ");
+        put_num(b, r->y);
         if (k->zseries) {
-            if (isfinite(r->z))
-                util_fmt_exact(y, sizeof y, r->z);
-            else
-                snprintf(y, sizeof y, "NaN");
-            sbuf_printf(b, " %s", y);
+            sbuf_puts(b, " ");
+            put_num(b, r->z);
         }
         if (r->label) {
             sbuf_puts(b, " ");
-            fig_quote(b, r->label);
+            fig_quote(b, FQ_DATUM, r->label);
         }
         sbuf_puts(b, "\n");
     }
@@ -261,89 +254,97 @@ static int build_script(const plot_spec *s, plot_format fmt, const char *outname
         sbuf_free(&body);
         return -1;
     }
-    sbuf font = { 0 };
     char fspec[160];
     /* .tex: the document's font unless a name was asked for (cairolatex
      * would otherwise write \fontfamily{Sans}, which LaTeX does not know). */
     int named = s->font && *s->font && *s->font != ',';
     snprintf(fspec, sizeof fspec, "%s,%g", fmt == PF_TEX && !named ? "" : fname, fpt);
-    fig_quote(&font, fspec);
 
-    sbuf_printf(out, "# %s figure written by apotview %s\n", plot_figure_name(s->figure), PACKAGE_VERSION);
+    sbuf_printf(out, "# %s figure written by apotview " PACKAGE_VERSION "\n",
+                plot_figure_name(s->figure)); /* gp-lint: ok (fixed names) */
     if (s->tensor_name && s->figure != FIG_LEVELS && s->figure != FIG_LAYERS) {
         sbuf_puts(out, "# tensor: ");
-        comment_text(out, s->tensor_name);
+        fig_quote(out, FQ_COMMENT, s->tensor_name);
         if (s->file_name) {
-            sbuf_puts(out, " (");
-            comment_text(out, s->file_name);
-            sbuf_puts(out, ")");
+            sbuf_puts(out, " in ");
+            fig_quote(out, FQ_COMMENT, s->file_name);
         }
         sbuf_puts(out, "\n");
     }
     if (s->figure == FIG_COMPARE && s->tensor_name2) {
         sbuf_puts(out, "# right tensor: ");
-        comment_text(out, s->tensor_name2);
+        fig_quote(out, FQ_COMMENT, s->tensor_name2);
         if (s->file_name2) {
-            sbuf_puts(out, " (");
-            comment_text(out, s->file_name2);
-            sbuf_puts(out, ")");
+            sbuf_puts(out, " in ");
+            fig_quote(out, FQ_COMMENT, s->file_name2);
         }
         sbuf_puts(out, "\n");
     }
-    sbuf_printf(out, "# %d bits, %s, alpha %s%s, normalize %s, schemes:", s->cfg.bits,
-                s->cfg.is_signed ? "signed" : "unsigned",
-                analyze_alpha_mode_name(s->cfg.amode), "", s->cfg.normalize ? "on" : "off");
-    for (int i = 0; i < s->nschemes; i++)
-        sbuf_printf(out, " %s", s->schemes[i]);
+    sbuf_printf(out, "# %d bits, ", s->cfg.bits);
+    sbuf_puts(out, s->cfg.is_signed ? "signed" : "unsigned");
+    sbuf_puts(out, ", alpha ");
+    fig_quote(out, FQ_COMMENT, analyze_alpha_mode_name(s->cfg.amode));
+    sbuf_puts(out, s->cfg.normalize ? ", normalize on, schemes:" : ", normalize off, schemes:");
+    for (int i = 0; i < s->nschemes; i++) {
+        sbuf_puts(out, " ");
+        fig_quote(out, FQ_COMMENT, s->schemes[i]);
+    }
     sbuf_puts(out, "\n# Redraw with: gnuplot ");
-    comment_text(out, base_name(outname));
-    sbuf_puts(out, fmt == PF_GP ? "" : "  (gp file, run in this directory)");
+    char *gpname = with_ext(base_name(outname), ".gp");
+    fig_quote(out, FQ_COMMENT, gpname);
+    free(gpname);
+    sbuf_puts(out, "  (run in this directory)");
     sbuf_puts(out, "\n\nreset\nset encoding utf8\n");
     /* Always "color": with --mono the line types themselves are greys with
      * dash patterns (figures.c); the terminals' monochrome mode would turn
      * every grey, fill and grid line into solid black. */
-    const char *colour = "color";
     switch (fmt) {
     case PF_PDF:
     case PF_GP:
-        sbuf_printf(out, "set terminal pdfcairo enhanced %s rounded size %.4gcm,%.4gcm font %s\n",
-                    colour, w, h, font.s);
+    case PF_UNKNOWN:
+        sbuf_printf(out, "set terminal pdfcairo enhanced color rounded size %.4gcm,%.4gcm font ", w, h);
+        fig_quote(out, FQ_STRING, fspec);
         break;
     case PF_EPS:
-        sbuf_printf(out, "set terminal epscairo enhanced %s rounded size %.4gcm,%.4gcm font %s\n",
-                    colour, w, h, font.s);
+        sbuf_printf(out, "set terminal epscairo enhanced color rounded size %.4gcm,%.4gcm font ", w, h);
+        fig_quote(out, FQ_STRING, fspec);
         break;
     case PF_PNG: {
         /* 300 dpi: pngcairo takes pixels and sets text at 72 dpi, so scale
          * the fonts and lines by 300/72. */
         double sc = 300.0 / 72.0;
-        sbuf_printf(out, "set terminal pngcairo enhanced %s rounded background rgb \"white\" "
-                    "size %d,%d font %s fontscale %.4g linewidth %.4g pointscale %.4g\n",
-                    colour, (int)lround(w / 2.54 * 300), (int)lround(h / 2.54 * 300), font.s, sc, sc, sc);
+        sbuf_printf(out, "set terminal pngcairo enhanced color rounded background rgb 'white' size %d,%d font ",
+                    (int)lround(w / 2.54 * 300), (int)lround(h / 2.54 * 300));
+        fig_quote(out, FQ_STRING, fspec);
+        sbuf_printf(out, " fontscale %.4g linewidth %.4g pointscale %.4g", sc, sc, sc);
         break;
     }
     case PF_SVG:
         /* 1 unit = 1 pt so text and lines keep the same proportions as PDF. */
-        sbuf_printf(out, "set terminal svg enhanced size %d,%d font %s rounded background rgb \"white\"\n",
-                    (int)lround(w / 2.54 * 72), (int)lround(h / 2.54 * 72), font.s);
+        sbuf_printf(out, "set terminal svg enhanced size %d,%d font ", (int)lround(w / 2.54 * 72),
+                    (int)lround(h / 2.54 * 72));
+        fig_quote(out, FQ_STRING, fspec);
+        sbuf_puts(out, " rounded background rgb 'white'");
         break;
     case PF_TEX:
-        sbuf_printf(out, "set terminal cairolatex pdf %s rounded size %.4gcm,%.4gcm font %s\n",
-                    colour, w, h, font.s);
-        break;
-    case PF_UNKNOWN:
+        sbuf_printf(out, "set terminal cairolatex pdf color rounded size %.4gcm,%.4gcm font ", w, h);
+        fig_quote(out, FQ_STRING, fspec);
         break;
     }
-    sbuf_free(&font);
+    /* set output: a bare name (gnuplot runs in the output's directory);
+     * one starting with '|' would be a pipe to a command: ./ makes it a
+     * file. */
     char *figname = fmt == PF_GP ? with_ext(base_name(outname), ".pdf") : util_strdup(base_name(outname));
-    sbuf_puts(out, "set output ");
-    fig_quote(out, figname);
+    char *oname = util_asprintf("%s%s", figname[0] == '|' ? "./" : "", figname);
+    sbuf_puts(out, "\nset output ");
+    fig_quote(out, FQ_STRING, oname);
+    free(oname);
     free(figname);
     sbuf_puts(out, "\n\n");
     for (int i = 0; i < d->n; i++)
         write_block(out, d->b[i]);
     sbuf_puts(out, "\n");
-    sbuf_puts(out, body.s ? body.s : "");
+    sbuf_puts(out, body.s ? body.s : ""); /* gp-lint: ok (figures.c's commands, linted there) */
     sbuf_puts(out, "\nunset output\n");
     sbuf_free(&body);
     return 0;
