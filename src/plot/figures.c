@@ -95,14 +95,14 @@ static size_t utf8_len(const unsigned char *s)
  *               continue it onto the next line);
  *   FQ_DATUM    a double-quoted field of a datablock row (gnuplot reads
  *               no other quotes there; backquotes are not expanded in
- *               datablocks): " and \ become ' and /.
+ *               datablocks, backslash escapes are): " and \ escaped.
  * In all three, control characters (which could end the line, the
  * string or the datablock) become spaces and bytes that are not UTF-8
  * become '?'. NULL is the empty string. */
 void fig_quote(sbuf *b, fig_ctx ctx, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
-    sbuf_puts(b, ctx == FQ_DATUM ? "\"" : "'");
+    sbuf_puts(b, ctx == FQ_DATUM ? "\"" : "'"); /* gp-lint: ok (the one quote) */
     while (*p) {
         char c[5] = { 0 };
         size_t n = utf8_len(p);
@@ -115,16 +115,15 @@ void fig_quote(sbuf *b, fig_ctx ctx, const char *s)
             c[0] = ' ';
         else if (*p == '\'' && ctx != FQ_DATUM) {
             c[0] = c[1] = '\'';
-        } else if (*p == '"' && ctx == FQ_DATUM)
-            c[0] = '\'';
-        else if (*p == '\\' && ctx == FQ_DATUM)
-            c[0] = '/';
-        else
+        } else if ((*p == '"' || *p == '\\') && ctx == FQ_DATUM) {
+            c[0] = '\\';
+            c[1] = (char)*p;
+        } else
             c[0] = (char)*p;
         sbuf_puts(b, c);
         p += n;
     }
-    sbuf_puts(b, ctx == FQ_DATUM ? "\"" : "'");
+    sbuf_puts(b, ctx == FQ_DATUM ? "\"" : "'"); /* gp-lint: ok (the one quote) */
 }
 
 /* s escaped for LaTeX text mode. Caller frees. */
