@@ -94,6 +94,11 @@ double figures_default_height(const plot_spec *s, double width_cm);
 /* The data of a built figure as CSV (header + one row per data row). */
 void figures_write_csv(FILE *fp, const plot_spec *s, const fig_data *d);
 
+/* The whole script plot_export would write for s (s->path picks the
+ * format), without running gnuplot or touching a file: for the tests and
+ * the fuzzer. -1 with err set when the spec cannot be drawn. */
+int plot_build_script(const plot_spec *s, sbuf *out, util_err *err);
+
 /* plot_export that also writes the figure's data as CSV to csv (when not
  * NULL) once the figure has been written. */
 int plot_export_csv(const plot_spec *s, FILE *csv, util_err *err);

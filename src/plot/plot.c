@@ -381,6 +381,29 @@ static int build_script(const plot_spec *s, plot_format fmt, const char *outname
     return 0;
 }
 
+int plot_build_script(const plot_spec *s, sbuf *out, util_err *err)
+{
+    plot_format fmt = s->path ? plot_format_of(s->path) : PF_UNKNOWN;
+    if (fmt == PF_UNKNOWN) {
+        util_err_set(err, "unknown figure format");
+        return -1;
+    }
+    if (s->nschemes < 1) {
+        util_err_set(err, "no scheme to draw");
+        return -1;
+    }
+    fig_data d = { 0 };
+    locale_t cloc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    locale_t prev = cloc ? uselocale(cloc) : (locale_t)0;
+    int rc = build_script(s, fmt, s->path, out, &d, err);
+    if (cloc) {
+        uselocale(prev);
+        freelocale(cloc);
+    }
+    fig_data_free(&d);
+    return rc;
+}
+
 /* ---- finding and running gnuplot -------------------------------------------- */
 
 static int is_exec(const char *p)
