@@ -108,18 +108,18 @@ static int gp_check(const char *s, size_t len, const char *marker, char *why, si
         for (size_t k = 0; k < n; k++) {
             char c = l[k];
             if (c == '\'') {
-                size_t q = k + 1;
-                for (;;) {
-                    if (q >= n)
-                        return gp_check_fail(why, wlen, line, "a single-quoted string that does not end on its line");
-                    if (l[q] == '\'' && q + 1 < n && l[q + 1] == '\'') {
+                /* exactly gnuplot 5.4's scanner: '' is a quote only when
+                 * looked ahead to from a character that is not one */
+                size_t q = k;
+                while (++q < n && l[q] != '\'')
+                    if (q + 2 < n && l[q + 1] == '\'' && l[q + 2] == '\'')
                         q += 2;
-                        continue;
-                    }
-                    if (l[q] == '\'')
-                        break;
-                    q++;
-                }
+                if (q >= n)
+                    return gp_check_fail(why, wlen, line, "a single-quoted string that does not end on its line");
+                /* src/plot never writes two strings in a row: a quote here
+                 * means gnuplot ended the string before its writer did */
+                if (q + 1 < n && l[q + 1] == '\'')
+                    return gp_check_fail(why, wlen, line, "a single-quoted string that gnuplot ends too early");
                 k = q;
                 continue;
             }

@@ -41,6 +41,9 @@ static const char *const hostile[] = {
     MARK "\xff\xfe\xc0\x80\xed\xa0\x80\xc2\x85 bad utf-8",
     MARK "''''''",
     MARK "\"",
+    "'" MARK "'''x''y'",
+    "''''" MARK,
+    MARK "x'''';system(\"touch CANARY\");'",
 };
 #define NH ((int)(sizeof hostile / sizeof *hostile))
 
@@ -118,9 +121,9 @@ int main(void)
                 for (int variant = 0; variant < 4; variant++) {
                     char path[512];
                     /* the output's name is hostile too, and once a pipe */
-                    snprintf(path, sizeof path, "%sout/%s-%d.%s", variant == 3 ? "|" : "", name, fig, exts[e]);
+                    snprintf(path, sizeof path, "out/'%s`touch CANARY`$(x)'@b'\\-%d.%s", MARK, fig, exts[e]);
                     if (variant == 3) /* no directory: the base name starts with '|' */
-                        snprintf(path, sizeof path, "|%s-%d.%s", name, fig, exts[e]);
+                        snprintf(path, sizeof path, "|%s'x;touch CANARY-%d.%s", MARK, fig, exts[e]);
                     plot_spec s;
                     memset(&s, 0, sizeof s);
                     s.figure = (plot_figure)fig;
@@ -133,6 +136,7 @@ int main(void)
                     s.cfg.amode = variant == 1 ? ALPHA_VALUE : ALPHA_MSE;
                     s.cfg.alpha = 0.04;
                     s.cfg.normalize = variant == 2;
+                    s.cfg.no_gap = 1; /* no Lloyd-Max fit: the test is about text */
                     s.schemes = schemes;
                     s.nschemes = 3;
                     s.tensor_name = name;
@@ -156,6 +160,28 @@ int main(void)
                              exts[e], variant, h);
                     check_script(&s, what);
                 }
+    }
+    /* output names gnuplot cannot be given exactly are refused */
+    {
+        static const char *const bad[] = { "a\nb.png", "a''b.png", "a\xff.png", "x\x1b.svg" };
+        for (int i = 0; i < 4; i++) {
+            plot_spec s;
+            memset(&s, 0, sizeof s);
+            s.figure = FIG_LEVELS;
+            s.path = bad[i];
+            s.cfg.bits = 4;
+            s.cfg.is_signed = 1;
+            s.schemes = schemes;
+            s.nschemes = 3;
+            sbuf out = { 0 };
+            util_err err = { { 0 } };
+            checks++;
+            if (plot_build_script(&s, &out, &err) == 0 || !strstr(err.msg, "cannot be given this file name")) {
+                printf("FAIL: output name #%d accepted: %s\n", i, err.msg);
+                fails++;
+            }
+            sbuf_free(&out);
+        }
     }
     /* values near +-1.8e308: an error, or a script without inf/nan */
     {

@@ -89,7 +89,9 @@ static size_t utf8_len(const unsigned char *s)
 /* THE function through which every string that is not a fixed literal of
  * this file reaches a gnuplot script (the rule is at the top of plot.c):
  *   FQ_STRING   a single-quoted gnuplot string, ' doubled; gnuplot expands
- *               neither `backquotes` nor @macros nor \escapes in it;
+ *               neither `backquotes` nor @macros nor \escapes in it (a '
+ *               first or after another ' becomes U+2019: gnuplot 5.4
+ *               reads '' as a quote only after another character);
  *   FQ_COMMENT  the same single-quoted form as the text of a # comment,
  *               so a comment never ends in a backslash (which would
  *               continue it onto the next line);
@@ -101,7 +103,7 @@ static size_t utf8_len(const unsigned char *s)
  * become '?'. NULL is the empty string. */
 void fig_quote(sbuf *b, fig_ctx ctx, const char *s)
 {
-    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    const unsigned char *start = (const unsigned char *)(s ? s : ""), *p = start;
     sbuf_puts(b, ctx == FQ_DATUM ? "\"" : "'"); /* gp-lint: ok (the one quote) */
     while (*p) {
         char c[5] = { 0 };
@@ -114,16 +116,36 @@ void fig_quote(sbuf *b, fig_ctx ctx, const char *s)
         else if (*p < 0x20 || *p == 0x7F)
             c[0] = ' ';
         else if (*p == '\'' && ctx != FQ_DATUM) {
-            c[0] = c[1] = '\'';
+            /* gnuplot's scanner takes '' as a quote only after a character
+             * that is not one: a quote first or right after another is
+             * written as U+2019 instead (else it would end the string) */
+            if (p == start || p[-1] == '\'')
+                memcpy(c, "\xE2\x80\x99", 3);
+            else
+                c[0] = c[1] = '\'';
         } else if ((*p == '"' || *p == '\\') && ctx == FQ_DATUM) {
             c[0] = '\\';
             c[1] = (char)*p;
         } else
             c[0] = (char)*p;
-        sbuf_puts(b, c);
+        sbuf_puts(b, c); /* gp-lint: ok (quoted above) */
         p += n;
     }
     sbuf_puts(b, ctx == FQ_DATUM ? "\"" : "'"); /* gp-lint: ok (the one quote) */
+}
+
+int fig_quote_exact(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    if (*p == '\'')
+        return 0;
+    while (*p) {
+        size_t n = utf8_len(p);
+        if (n == 0 || *p < 0x20 || *p == 0x7F || (*p == '\'' && p[1] == '\''))
+            return 0;
+        p += n;
+    }
+    return 1;
 }
 
 /* s escaped for LaTeX text mode. Caller frees. */
@@ -141,7 +163,8 @@ static char *latex_escape(const char *s)
         case '~': sbuf_puts(&b, "\\textasciitilde{}"); break;
         case '^': sbuf_puts(&b, "\\textasciicircum{}"); break;
         case '\\': sbuf_puts(&b, "\\textbackslash{}"); break;
-        case '"': sbuf_puts(&b, "''"); break;
+        case '"': sbuf_puts(&b, "{'}{'}"); break;
+        case '\'': sbuf_puts(&b, "{'}"); break; /* never two quotes in a row */
         default: {
             char t[2] = { (unsigned char)*s < 0x20 ? ' ' : *s, 0 };
             sbuf_puts(&b, t);
@@ -169,35 +192,35 @@ static const char *scheme_title(const char *s)
     return s;
 }
 
-static void txt_scheme(sbuf *b, const fig_style *st, const char *s)
+static void txt_scheme(sbuf *t, const fig_style *st, const char *s)
 {
     if (st->latex) {
         char *e = latex_escape(scheme_title(s));
-        sbuf_puts(b, e);
+        sbuf_puts(t, e);
         free(e);
     } else
-        sbuf_puts(b, scheme_title(s));
+        sbuf_puts(t, scheme_title(s));
 }
 
-static void txt_alpha(sbuf *b, const fig_style *st)
+static void txt_alpha(sbuf *t, const fig_style *st)
 {
-    sbuf_puts(b, st->latex ? "$\\alpha$" : "α");
+    sbuf_puts(t, st->latex ? "$\\alpha$" : "α");
 }
 
 /* A number with 3 significant digits; powers of ten as 1.23×10^{-5}. */
-static void txt_num(sbuf *b, const fig_style *st, double v)
+static void txt_num(sbuf *t, const fig_style *st, double v)
 {
     if (!isfinite(v)) {
-        sbuf_puts(b, isnan(v) ? "–" : v > 0 ? "∞" : "-∞");
+        sbuf_puts(t, isnan(v) ? "–" : v > 0 ? "∞" : "-∞");
         return;
     }
     double a = fabs(v);
     if (a == 0 || (a >= 1e-3 && a < 1e4)) {
-        char t[32];
-        snprintf(t, sizeof t, "%.3g", v);
-        sbuf_puts(b, st->latex ? "$" : "");
-        sbuf_puts(b, t);
-        sbuf_puts(b, st->latex ? "$" : "");
+        char num[32];
+        snprintf(num, sizeof num, "%.3g", v);
+        sbuf_puts(t, st->latex ? "$" : "");
+        sbuf_puts(t, num);
+        sbuf_puts(t, st->latex ? "$" : "");
         return;
     }
     int e = (int)floor(log10(a));
@@ -207,9 +230,9 @@ static void txt_num(sbuf *b, const fig_style *st, double v)
         e++;
     }
     if (st->latex)
-        sbuf_printf(b, "$%.3g\\times 10^{%d}$", m, e);
+        sbuf_printf(t, "$%.3g\\times 10^{%d}$", m, e);
     else
-        sbuf_printf(b, "%.3g×10^{%d}", m, e);
+        sbuf_printf(t, "%.3g×10^{%d}", m, e);
 }
 
 /* Build a label text in t (an sbuf) then append it quoted to b. */
@@ -1420,7 +1443,7 @@ static void csv_field(FILE *fp, const char *s)
 {
     if (!s)
         return;
-    if (strpbrk(s, ",\"\n\r")) {
+    if (strpbrk(s, ",\"\n\r")) { /* gp-lint: ok (CSV) */
         fputc('"', fp);
         for (; *s; s++) {
             if (*s == '"')

@@ -34,6 +34,8 @@ void sbuf_free(sbuf *b);
  * double-quoted datablock field (FQ_DATUM). */
 typedef enum fig_ctx { FQ_STRING, FQ_COMMENT, FQ_DATUM } fig_ctx;
 void fig_quote(sbuf *b, fig_ctx ctx, const char *s);
+/* Whether fig_quote(FQ_STRING) keeps s exactly (a file name must be). */
+int fig_quote_exact(const char *s);
 
 /* Output formats, picked by the extension of the path. */
 typedef enum plot_format {

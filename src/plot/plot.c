@@ -76,14 +76,14 @@ void sbuf_printf(sbuf *b, const char *fmt, ...)
     if (n < 0)
         return;
     if ((size_t)n < sizeof small) {
-        sbuf_puts(b, small);
+        sbuf_puts(b, small); /* gp-lint: ok (sbuf itself) */
         return;
     }
     char *big = util_malloc((size_t)n + 1);
     va_start(ap, fmt);
     vsnprintf(big, (size_t)n + 1, fmt, ap);
     va_end(ap);
-    sbuf_puts(b, big);
+    sbuf_puts(b, big); /* gp-lint: ok (sbuf itself) */
     free(big);
 }
 
@@ -291,8 +291,9 @@ static int build_script(const plot_spec *s, plot_format fmt, const char *outname
     int named = s->font && *s->font && *s->font != ',';
     snprintf(fspec, sizeof fspec, "%s,%g", fmt == PF_TEX && !named ? "" : fname, fpt);
 
-    sbuf_printf(out, "# %s figure written by apotview " PACKAGE_VERSION "\n",
-                plot_figure_name(s->figure)); /* gp-lint: ok (fixed names) */
+    sbuf_puts(out, "# ");
+    sbuf_puts(out, plot_figure_name(s->figure)); /* gp-lint: ok (a fixed name) */
+    sbuf_puts(out, " figure written by apotview " PACKAGE_VERSION "\n");
     if (s->tensor_name && s->figure != FIG_LEVELS && s->figure != FIG_LAYERS) {
         sbuf_puts(out, "# tensor: ");
         fig_quote(out, FQ_COMMENT, s->tensor_name);
@@ -366,7 +367,14 @@ static int build_script(const plot_spec *s, plot_format fmt, const char *outname
      * one starting with '|' would be a pipe to a command: ./ makes it a
      * file. */
     char *figname = fmt == PF_GP ? with_ext(base_name(outname), ".pdf") : util_strdup(base_name(outname));
-    char *oname = util_asprintf("%s%s", figname[0] == '|' ? "./" : "", figname);
+    char *oname = util_asprintf("%s%s", figname[0] == '|' || figname[0] == '\'' ? "./" : "", figname);
+    if (!fig_quote_exact(oname)) {
+        util_err_set(err, "%s: gnuplot cannot be given this file name (control characters, bytes that "
+                     "are not UTF-8, or two quotes in a row); choose another", s->path);
+        free(oname);
+        free(figname);
+        return -1;
+    }
     sbuf_puts(out, "\nset output ");
     fig_quote(out, FQ_STRING, oname);
     free(oname);
