@@ -373,6 +373,7 @@ static int build_script(const plot_spec *s, plot_format fmt, const char *outname
                      "are not UTF-8, or two quotes in a row); choose another", s->path);
         free(oname);
         free(figname);
+        sbuf_free(&body);
         return -1;
     }
     sbuf_puts(out, "\nset output ");
