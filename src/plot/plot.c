@@ -12,11 +12,34 @@
  *      the outputs (same file system, so renames are atomic); the script is
  *      saved there as fig.gp and piped into gnuplot running in that
  *      directory, its stdout and stderr going to a log file there;
- *   4. when gnuplot succeeded and produced non-empty files, each is moved
+ *   4. when gnuplot succeeded and produced complete files, each is moved
  *      into dir: link() (fails when the name exists: no race with another
- *      writer) without force, rename() with force;
+ *      writer) without force, rename() with force (the old file kept);
  *   5. the temporary directory is emptied and removed whatever happened.
  * So `cd dir && gnuplot fig.gp` redraws exactly the same figure.
+ *
+ * THE QUOTING RULE. No string from a file is ever gnuplot code. A script
+ * (here and in figures.c) is made only of fixed text of these two files,
+ * numbers printed with %d/%g/%f (never inf or nan: has_nonfinite refuses
+ * such a figure), and fig_quote (figures.c): every other string -- tensor,
+ * file, metadata and output names, labels and titles, the font, comments
+ * that mention a name, datablock row labels -- goes through it, as a
+ * single-quoted gnuplot string (gnuplot expands neither `backquotes` nor
+ * @macros nor backslash escapes inside), as comment text (quoted the same
+ * way, so a comment never ends in a backslash that would continue it), or
+ * as a datablock field. Control characters become spaces, so nothing
+ * ends a line, a string or a datablock (EOD) early. Fixed strings are
+ * single-quoted too: no double quote is ever written into a command.
+ * Labels that show file strings are noenhanced; in .tex they are LaTeX
+ * escaped first. tests/plot-quote.sh enforces this on the source (no
+ * %s into a script buffer b/out, no bare sbuf_puts of a variable, no \"),
+ * tests/test_plot_script.c and tests/fuzz/fuzz_script.c on every script.
+ *
+ * Exports are atomic: outputs are made in the private directory, checked
+ * complete for their format (gnuplot exits 0 after a short write), synced,
+ * and installed with the replaced files kept as hard links there; when
+ * one cannot be installed, those already installed are rolled back. The
+ * private directory is always emptied and removed.
  *
  * SIGPIPE is blocked while the script is written (a gnuplot that dies early
  * gives EPIPE, and a pending SIGPIPE is consumed before unblocking), the
