@@ -117,7 +117,11 @@ EXTRA_DIST += tests/fuzz/fuzz_common.h \
 	tests/fuzz/corpus/gguf/q5_k.gguf \
 	tests/fuzz/corpus/gguf/q6_k.gguf \
 	tests/fuzz/corpus/gguf/tq1_0.gguf \
-	tests/fuzz/corpus/gguf/unknown.gguf
+	tests/fuzz/corpus/gguf/unknown.gguf \
+	tests/fuzz/fuzz_script.c \
+	tests/fuzz/corpus/script/backquote tests/fuzz/corpus/script/quotes \
+	tests/fuzz/corpus/script/newline_eod tests/fuzz/corpus/script/macro_utf8 \
+	tests/fuzz/corpus/script/latex
 fuzz-smoke:
 	@if ! command -v $(FUZZ_CC) >/dev/null 2>&1; then \
 	  echo "fuzz-smoke: $(FUZZ_CC) not found; skipped"; exit 0; fi; \
@@ -136,8 +140,18 @@ fuzz-smoke:
 	    -print_final_stats=0 fuzz-corpus/$$fmt $(top_srcdir)/tests/fuzz/corpus/$$fmt 2>fuzz_$$fmt.log \
 	    || { tail -40 fuzz_$$fmt.log; exit 1; }; \
 	  grep -E '^#[0-9]+.*DONE' fuzz_$$fmt.log | tail -1; \
-	done
-CLEANFILES += $(FUZZ_FORMATS:%=fuzz_%) $(FUZZ_FORMATS:%=fuzz_%.log)
+	done; \
+	echo "fuzz-smoke: script ($(FUZZ_SECONDS) s)"; \
+	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	  -I$(top_srcdir)/src -I$(top_builddir) -I$(top_srcdir)/tests -I$(top_srcdir)/tests/fuzz \
+	  $(top_srcdir)/tests/fuzz/fuzz_script.c $(top_srcdir)/src/plot/plot.c $(top_srcdir)/src/plot/figures.c \
+	  $(top_srcdir)/src/quant/*.c $(top_srcdir)/src/core/*.c -lm -pthread -o fuzz_script || exit 1; \
+	mkdir -p fuzz-corpus/script; \
+	./fuzz_script -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
+	  -print_final_stats=0 fuzz-corpus/script $(top_srcdir)/tests/fuzz/corpus/script 2>fuzz_script.log \
+	  || { tail -40 fuzz_script.log; exit 1; }; \
+	grep -E '^#[0-9]+.*DONE' fuzz_script.log | tail -1
+CLEANFILES += $(FUZZ_FORMATS:%=fuzz_%) $(FUZZ_FORMATS:%=fuzz_%.log) fuzz_script fuzz_script.log
 clean-local: clean-fuzz
 clean-fuzz:
 	-rm -rf fuzz-corpus

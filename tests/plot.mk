@@ -1,4 +1,10 @@
 ## tests owned by the plot layer: figures through gnuplot (tests/plot.sh
-## skips with 77 when gnuplot is not installed)
-TESTS += tests/plot.sh
-dist_check_SCRIPTS += tests/plot.sh
+## and tests/plot-quote.sh skip with 77 when gnuplot is not installed)
+TESTS += tests/plot.sh tests/plot-quote.sh
+dist_check_SCRIPTS += tests/plot.sh tests/plot-quote.sh
+## no string from a file is ever gnuplot code: every figure's script with
+## hostile names checked structurally (no gnuplot needed)
+check_PROGRAMS += tests/test_plot_script
+TESTS += tests/test_plot_script
+tests_test_plot_script_SOURCES = tests/test_plot_script.c tests/gp_check.h
+tests_test_plot_script_LDADD = $(APOTVIEW_LIBS)

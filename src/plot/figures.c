@@ -65,20 +65,87 @@ void fig_data_free(fig_data *d)
 
 /* ---- text ----------------------------------------------------------------- */
 
-/* Append s as a gnuplot double-quoted string (no enhanced-text escaping). */
-void fig_quote(sbuf *b, const char *s)
+/* Length of the valid UTF-8 sequence at s (1..4), 0 when it is not one
+ * (overlong, surrogate, past U+10FFFF, truncated) or is a C1 control. */
+static size_t utf8_len(const unsigned char *s)
 {
-    sbuf_puts(b, "\"");
-    for (; *s; s++) {
-        char c[3] = { *s, 0, 0 };
-        if (*s == '"' || *s == '\\') {
-            c[0] = '\\';
-            c[1] = *s;
-        } else if ((unsigned char)*s < 0x20)
-            c[0] = ' ';
-        sbuf_puts(b, c);
+    if (s[0] < 0x80)
+        return 1;
+    size_t n = s[0] >= 0xF0 ? 4 : s[0] >= 0xE0 ? 3 : s[0] >= 0xC2 ? 2 : 0;
+    if (n == 0 || s[0] > 0xF4)
+        return 0;
+    unsigned long c = s[0] & (0x7F >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        c = c << 6 | (s[i] & 0x3F);
     }
-    sbuf_puts(b, "\"");
+    static const unsigned long least[] = { 0, 0, 0x80, 0x800, 0x10000 };
+    if (c < least[n] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF) || (c >= 0x80 && c <= 0x9F))
+        return 0;
+    return n;
+}
+
+/* THE function through which every string that is not a fixed literal of
+ * this file reaches a gnuplot script (the rule is at the top of plot.c):
+ *   FQ_STRING   a single-quoted gnuplot string, ' doubled; gnuplot expands
+ *               neither `backquotes` nor @macros nor \escapes in it (a '
+ *               first or after another ' becomes U+2019: gnuplot 5.4
+ *               reads '' as a quote only after another character);
+ *   FQ_COMMENT  the same single-quoted form as the text of a # comment,
+ *               so a comment never ends in a backslash (which would
+ *               continue it onto the next line);
+ *   FQ_DATUM    a double-quoted field of a datablock row (gnuplot reads
+ *               no other quotes there; backquotes are not expanded in
+ *               datablocks, backslash escapes are): " and \ escaped.
+ * In all three, control characters (which could end the line, the
+ * string or the datablock) become spaces and bytes that are not UTF-8
+ * become '?'. NULL is the empty string. */
+void fig_quote(sbuf *b, fig_ctx ctx, const char *s)
+{
+    const unsigned char *start = (const unsigned char *)(s ? s : ""), *p = start;
+    sbuf_puts(b, ctx == FQ_DATUM ? "\"" : "'"); /* gp-lint: ok (the one quote) */
+    while (*p) {
+        char c[5] = { 0 };
+        size_t n = utf8_len(p);
+        if (n == 0) {
+            c[0] = '?';
+            n = 1;
+        } else if (n > 1)
+            memcpy(c, p, n);
+        else if (*p < 0x20 || *p == 0x7F)
+            c[0] = ' ';
+        else if (*p == '\'' && ctx != FQ_DATUM) {
+            /* gnuplot's scanner takes '' as a quote only after a character
+             * that is not one: a quote first or right after another is
+             * written as U+2019 instead (else it would end the string) */
+            if (p == start || p[-1] == '\'')
+                memcpy(c, "\xE2\x80\x99", 3);
+            else
+                c[0] = c[1] = '\'';
+        } else if ((*p == '"' || *p == '\\') && ctx == FQ_DATUM) {
+            c[0] = '\\';
+            c[1] = (char)*p;
+        } else
+            c[0] = (char)*p;
+        sbuf_puts(b, c); /* gp-lint: ok (quoted above) */
+        p += n;
+    }
+    sbuf_puts(b, ctx == FQ_DATUM ? "\"" : "'"); /* gp-lint: ok (the one quote) */
+}
+
+int fig_quote_exact(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    if (*p == '\'')
+        return 0;
+    while (*p) {
+        size_t n = utf8_len(p);
+        if (n == 0 || *p < 0x20 || *p == 0x7F || (*p == '\'' && p[1] == '\''))
+            return 0;
+        p += n;
+    }
+    return 1;
 }
 
 /* s escaped for LaTeX text mode. Caller frees. */
@@ -96,7 +163,8 @@ static char *latex_escape(const char *s)
         case '~': sbuf_puts(&b, "\\textasciitilde{}"); break;
         case '^': sbuf_puts(&b, "\\textasciicircum{}"); break;
         case '\\': sbuf_puts(&b, "\\textbackslash{}"); break;
-        case '"': sbuf_puts(&b, "''"); break;
+        case '"': sbuf_puts(&b, "{'}{'}"); break;
+        case '\'': sbuf_puts(&b, "{'}"); break; /* never two quotes in a row */
         default: {
             char t[2] = { (unsigned char)*s < 0x20 ? ' ' : *s, 0 };
             sbuf_puts(&b, t);
@@ -106,14 +174,10 @@ static char *latex_escape(const char *s)
     return b.s;
 }
 
-/* A name for a data row label (no quotes inside, escaped for LaTeX). */
+/* A name for a data row label (escaped for LaTeX; fig_quote quotes it). */
 static char *row_label(const fig_style *st, const char *name)
 {
-    char *l = st->latex ? latex_escape(name) : util_strdup(name);
-    for (char *p = l; *p; p++)
-        if (*p == '"' || (unsigned char)*p < 0x20)
-            *p = '\'';
-    return l;
+    return st->latex ? latex_escape(name) : util_strdup(name);
 }
 
 /* The scheme as papers write it. */
@@ -128,35 +192,35 @@ static const char *scheme_title(const char *s)
     return s;
 }
 
-static void txt_scheme(sbuf *b, const fig_style *st, const char *s)
+static void txt_scheme(sbuf *t, const fig_style *st, const char *s)
 {
     if (st->latex) {
         char *e = latex_escape(scheme_title(s));
-        sbuf_puts(b, e);
+        sbuf_puts(t, e);
         free(e);
     } else
-        sbuf_puts(b, scheme_title(s));
+        sbuf_puts(t, scheme_title(s));
 }
 
-static void txt_alpha(sbuf *b, const fig_style *st)
+static void txt_alpha(sbuf *t, const fig_style *st)
 {
-    sbuf_puts(b, st->latex ? "$\\alpha$" : "α");
+    sbuf_puts(t, st->latex ? "$\\alpha$" : "α");
 }
 
 /* A number with 3 significant digits; powers of ten as 1.23×10^{-5}. */
-static void txt_num(sbuf *b, const fig_style *st, double v)
+static void txt_num(sbuf *t, const fig_style *st, double v)
 {
     if (!isfinite(v)) {
-        sbuf_puts(b, isnan(v) ? "–" : v > 0 ? "∞" : "-∞");
+        sbuf_puts(t, isnan(v) ? "–" : v > 0 ? "∞" : "-∞");
         return;
     }
     double a = fabs(v);
     if (a == 0 || (a >= 1e-3 && a < 1e4)) {
-        char t[32];
-        snprintf(t, sizeof t, "%.3g", v);
-        sbuf_puts(b, st->latex ? "$" : "");
-        sbuf_puts(b, t);
-        sbuf_puts(b, st->latex ? "$" : "");
+        char num[32];
+        snprintf(num, sizeof num, "%.3g", v);
+        sbuf_puts(t, st->latex ? "$" : "");
+        sbuf_puts(t, num);
+        sbuf_puts(t, st->latex ? "$" : "");
         return;
     }
     int e = (int)floor(log10(a));
@@ -166,15 +230,15 @@ static void txt_num(sbuf *b, const fig_style *st, double v)
         e++;
     }
     if (st->latex)
-        sbuf_printf(b, "$%.3g\\times 10^{%d}$", m, e);
+        sbuf_printf(t, "$%.3g\\times 10^{%d}$", m, e);
     else
-        sbuf_printf(b, "%.3g×10^{%d}", m, e);
+        sbuf_printf(t, "%.3g×10^{%d}", m, e);
 }
 
 /* Build a label text in t (an sbuf) then append it quoted to b. */
 static void put_text(sbuf *b, sbuf *t)
 {
-    fig_quote(b, t->s ? t->s : "");
+    fig_quote(b, FQ_STRING, t->s);
     sbuf_free(t);
 }
 
@@ -201,12 +265,10 @@ static void set_styles(sbuf *b, const plot_spec *s, const fig_style *st)
 {
     sbuf_puts(b, "# One line type per scheme: colour (Okabe-Ito) or grey, dashes, points.\n");
     for (int i = 0; i < s->nschemes; i++) {
-        if (st->mono)
-            sbuf_printf(b, "set linetype %d lc rgb \"%s\" lw 1.5 dt %d pt %d ps 0.7\n", i + 1,
-                        greys[i % NELEM(greys)], dashes[i % NELEM(dashes)], points[i % NELEM(points)]);
-        else
-            sbuf_printf(b, "set linetype %d lc rgb \"%s\" lw 1.5 dt 1 pt %d ps 0.7\n", i + 1,
-                        okabe_ito[i % NELEM(okabe_ito)], points[i % NELEM(points)]);
+        sbuf_printf(b, "set linetype %d lc rgb ", i + 1);
+        fig_quote(b, FQ_STRING, st->mono ? greys[i % NELEM(greys)] : okabe_ito[i % NELEM(okabe_ito)]);
+        sbuf_printf(b, " lw 1.5 dt %d pt %d ps 0.7\n", st->mono ? dashes[i % NELEM(dashes)] : 1,
+                    points[i % NELEM(points)]);
     }
     sbuf_puts(b, "set border 3 lw 0.8\nset tics nomirror out scale 0.5\n"
                  "set key samplen 2 spacing 1.1 width 1\n");
@@ -262,7 +324,7 @@ static void row_labels(sbuf *b, const plot_spec *s, const fig_style *st, const c
         }
     }
     if (mse)
-        sbuf_printf(b, "set label 300 \"MSE\" at graph 1, first %d.05 left offset 0.8, 0\n", ns + 1);
+        sbuf_printf(b, "set label 300 'MSE' at graph 1, first %d.05 left offset 0.8, 0\n", ns + 1);
 }
 
 /* ---- histogram --------------------------------------------------------------- */
@@ -377,26 +439,25 @@ static int fig_histogram(const plot_spec *s, const fig_style *st, fig_data *d, s
     sbuf_printf(b, "set xrange [%.17g:%.17g]\n", lo, hi);
     set_xstep(b, st, lo, hi, 5);
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", top, split + 0.08 / H);
-    sbuf_puts(b, "set format x \"\"\nset ylabel \"count\"\nunset key\n");
+    sbuf_puts(b, "set format x ''\nset ylabel 'count'\nunset key\n");
     if (s->log_counts) {
         sbuf_printf(b, "set logscale y\nset yrange [0.8:%.6g]\n", fmax(peak, 1) * 1.5);
-        sbuf_puts(b, "set format y \"10^{%T}\"\n");
+        sbuf_puts(b, "set format y '10^{%T}'\n");
     } else
-        sbuf_printf(b, "set yrange [0:%.6g]\nset ytics format \"%%.0f\"\n", fmax(peak, 1) * 1.05);
+        sbuf_printf(b, "set yrange [0:%.6g]\nset ytics format '%%.0f'\n", fmax(peak, 1) * 1.05);
     for (int i = 0; i < ns; i++) {
         if (!res[i].ok)
             continue;
-        const char *dt = st->mono ? "" : " dt 2";
-        sbuf_printf(b, "set arrow from %.17g, graph 0 to %.17g, graph 1 nohead lt %d lw 1%s front\n",
-                    rhi[i], rhi[i], i + 1, dt);
-        if (rlo[i] != 0)
-            sbuf_printf(b, "set arrow from %.17g, graph 0 to %.17g, graph 1 nohead lt %d lw 1%s front\n",
-                        rlo[i], rlo[i], i + 1, dt);
+        for (int k = 0; k < (rlo[i] != 0 ? 2 : 1); k++) {
+            double x = k ? rlo[i] : rhi[i];
+            sbuf_printf(b, "set arrow from %.17g, graph 0 to %.17g, graph 1 nohead lt %d lw 1", x, x, i + 1);
+            sbuf_puts(b, st->mono ? " front\n" : " dt 2 front\n");
+        }
     }
-    sbuf_printf(b, "plot $hist using 1:2:(%.17g) with boxes fs solid 1.0 noborder lc rgb \"#C8C8C8\" notitle\n",
+    sbuf_printf(b, "plot $hist using 1:2:(%.17g) with boxes fs solid 1.0 noborder lc rgb '#C8C8C8' notitle\n",
                 bw);
     sbuf_puts(b, "\n# The level sets at each scheme's alpha, one row per scheme, and the MSE.\n");
-    sbuf_puts(b, "unset arrow\nunset logscale y\nunset ylabel\nset format x \"% h\"\n");
+    sbuf_puts(b, "unset arrow\nunset logscale y\nunset ylabel\nset format x '% h'\n");
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", split, bot);
     sbuf_printf(b, "set yrange [0.5:%d.3]\nset border 1 lw 0.8\n", ns + 1);
     const char *names[OPTIONS_MAX_SCHEMES];
@@ -407,16 +468,18 @@ static int fig_histogram(const plot_spec *s, const fig_style *st, fig_data *d, s
     }
     row_labels(b, s, st, names, mses);
     sbuf_puts(b, "set xlabel ");
-    fig_quote(b, x_label(s, st));
+    fig_quote(b, FQ_STRING, x_label(s, st));
     sbuf_puts(b, "\n");
     for (int i = 0; i < ns; i++)
         if (res[i].ok)
             sbuf_printf(b, "set arrow from %.17g,%d to %.17g,%d nohead lt %d lw 0.6 back\n",
                         rlo[i], ns - i, rhi[i], ns - i, i + 1);
     sbuf_puts(b, "plot ");
-    for (int i = 0; i < ns; i++)
-        sbuf_printf(b, "%s$levels_%d using 1:(%d-0.32):(0):(0.64) with vectors nohead lt %d dt 1 lw 1 notitle",
-                    i ? ", \\\n     " : "", i + 1, ns - i, i + 1);
+    for (int i = 0; i < ns; i++) {
+        sbuf_puts(b, i ? ", \\\n     " : "");
+        sbuf_printf(b, "$levels_%d using 1:(%d-0.32):(0):(0.64) with vectors nohead lt %d dt 1 lw 1 notitle",
+                    i + 1, ns - i, i + 1);
+    }
     sbuf_puts(b, "\nunset multiplot\n");
     return 0;
 }
@@ -443,9 +506,9 @@ static int fig_levels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf
     set_styles(b, s, st);
     sbuf_puts(b, "unset key\nset lmargin 8\nset rmargin 2\nset tmargin 0.6\n");
     if (s->cfg.is_signed)
-        sbuf_puts(b, "set xrange [-1.05:1.05]\nset xtics -1, 0.5, 1 format \"% h\"\nset mxtics 2\n");
+        sbuf_puts(b, "set xrange [-1.05:1.05]\nset xtics -1, 0.5, 1 format '% h'\nset mxtics 2\n");
     else
-        sbuf_puts(b, "set xrange [-0.025:1.025]\nset xtics 0, 0.25, 1 format \"% h\"\nset mxtics 2\n");
+        sbuf_puts(b, "set xrange [-0.025:1.025]\nset xtics 0, 0.25, 1 format '% h'\nset mxtics 2\n");
     sbuf_printf(b, "set yrange [0.45:%d.55]\nset border 1 lw 0.8\n", ns);
     const char *names[OPTIONS_MAX_SCHEMES];
     for (int i = 0; i < ns; i++)
@@ -460,14 +523,15 @@ static int fig_levels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf
     sbuf_puts(b, "\n");
     double x0 = s->cfg.is_signed ? -1 : 0;
     for (int i = 0; i < ns; i++)
-        sbuf_printf(b, "set arrow from %g,%d to 1,%d nohead lc rgb \"#9E9E9E\" lw 0.6 back\n", x0,
+        sbuf_printf(b, "set arrow from %g,%d to 1,%d nohead lc rgb '#9E9E9E' lw 0.6 back\n", x0,
                     ns - i, ns - i);
     /* Points while they stay apart; thin ticks alone for dense sets. */
     int dots = maxn <= 33;
     sbuf_puts(b, "plot ");
     for (int i = 0; i < ns; i++) {
-        sbuf_printf(b, "%s$levels_%d using 1:(%d-0.22):(0):(0.44) with vectors nohead lt %d dt 1 lw %s",
-                    i ? ", \\\n     " : "", i + 1, ns - i, i + 1, dots ? "0.8" : "0.6");
+        sbuf_puts(b, i ? ", \\\n     " : "");
+        sbuf_printf(b, "$levels_%d using 1:(%d-0.22):(0):(0.44) with vectors nohead lt %d dt 1 lw %.1f",
+                    i + 1, ns - i, i + 1, dots ? 0.8 : 0.6);
         if (dots)
             sbuf_printf(b, ", \\\n     $levels_%d using 1:(%d) with points lt %d ps 0.5", i + 1, ns - i, i + 1);
     }
@@ -542,7 +606,7 @@ static int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf 
     free(al);
     free(ms);
     set_styles(b, s, st);
-    sbuf_puts(b, "set logscale y\nset format y \"10^{%T}\"\nset ylabel \"MSE\"\nset xlabel ");
+    sbuf_puts(b, "set logscale y\nset format y '10^{%T}'\nset ylabel 'MSE'\nset xlabel ");
     sbuf t = { 0 };
     sbuf_puts(&t, "clipping threshold ");
     txt_alpha(&t, st);
@@ -553,14 +617,14 @@ static int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf 
     if (isfinite(ymin) && ymax > 0)
         sbuf_printf(b, "set yrange [%.6g:%.6g]\n", ymin / 1.6, ymax * 6);
     set_xstep(b, st, 0, amax, 5);
-    sbuf_puts(b, "set format x \"% h\"\nset key top right reverse Left samplen 1 width -2\n");
+    sbuf_puts(b, "set format x '% h'\nset key top right reverse Left samplen 1 width -2\n");
     if (s->cfg.amode == ALPHA_VALUE)
-        sbuf_printf(b, "set arrow from %.17g, graph 0 to %.17g, graph 1 nohead lc rgb \"#9E9E9E\" dt 3 back\n",
+        sbuf_printf(b, "set arrow from %.17g, graph 0 to %.17g, graph 1 nohead lc rgb '#9E9E9E' dt 3 back\n",
                     s->cfg.alpha, s->cfg.alpha);
     sbuf_puts(b, "plot ");
     for (int i = 0; i < ns; i++) {
-        sbuf_printf(b, "%s$sweep_%d using 1:2 with lines lt %d notitle, \\\n     ", i ? ", \\\n     " : "",
-                    i + 1, i + 1);
+        sbuf_puts(b, i ? ", \\\n     " : "");
+        sbuf_printf(b, "$sweep_%d using 1:2 with lines lt %d notitle, \\\n     ", i + 1, i + 1);
         sbuf_printf(b, "$opt_%d using 1:2 with points lt %d ps 1.0 title ", i + 1, i + 1);
         sbuf tt = { 0 };
         txt_scheme(&tt, st, res[i].scheme);
@@ -612,10 +676,10 @@ static int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *
                 ymax = m;
         }
     set_styles(b, s, st);
-    sbuf_puts(b, "set logscale y\nset format y \"10^{%T}\"\n");
+    sbuf_puts(b, "set logscale y\nset format y '10^{%T}'\n");
     if (isfinite(ymin) && ymax > 0)
         sbuf_printf(b, "set yrange [%.6g:%.6g]\n", ymin / 2, ymax * 2);
-    sbuf_printf(b, "set xrange [%g:%g]\nset xtics 1\nset xlabel \"bits\"\n", LEVELS_MIN_BITS - 0.3,
+    sbuf_printf(b, "set xrange [%g:%g]\nset xtics 1\nset xlabel 'bits'\n", LEVELS_MIN_BITS - 0.3,
                 LEVELS_MAX_BITS + 0.3);
     sbuf_puts(b, "set key bottom left reverse Left samplen 2\n");
     sbuf t = { 0 };
@@ -635,8 +699,8 @@ static int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *
     put_text(b, &t);
     sbuf_puts(b, "\nplot ");
     for (int i = 0; i < ns; i++) {
-        sbuf_printf(b, "%s$bits_%d using 1:2 with linespoints lt %d title ", i ? ", \\\n     " : "", i + 1,
-                    i + 1);
+        sbuf_puts(b, i ? ", \\\n     " : "");
+        sbuf_printf(b, "$bits_%d using 1:2 with linespoints lt %d title ", i + 1, i + 1);
         sbuf tt = { 0 };
         txt_scheme(&tt, st, s->schemes[i]);
         put_text(b, &tt);
@@ -720,8 +784,13 @@ static int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf
     set_styles(b, s, st);
     if (pre || suf) {
         const char *n0 = s->layers[0].name;
-        sbuf_printf(b, "# Tensor names shown without their common prefix '%.*s' and suffix '%s'.\n",
-                    (int)pre, n0, n0 + strlen(n0) - suf);
+        char *p0 = util_strndup(n0, pre);
+        sbuf_puts(b, "# Tensor names shown without their common prefix ");
+        fig_quote(b, FQ_COMMENT, p0);
+        sbuf_puts(b, " and suffix ");
+        fig_quote(b, FQ_COMMENT, n0 + strlen(n0) - suf);
+        sbuf_puts(b, "\n");
+        free(p0);
     }
     /* Horizontal grouped bars: one row per tensor (first at the top), one
      * bar per scheme; names stay horizontal and readable. A linear axis
@@ -737,43 +806,42 @@ static int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf
     for (int j = 0; j < nl; j++)
         if (strlen(d->b[0]->rows[j].label) > longest)
             longest = strlen(d->b[0]->rows[j].label);
-    sbuf_puts(b, "set style fill solid 1.0 border lc rgb \"#000000\"\nset grid xtics lc rgb \"#E0E0E0\" lw 0.5\n");
+    sbuf_puts(b, "set style fill solid 1.0 border lc rgb '#000000'\nset grid xtics lc rgb '#E0E0E0' lw 0.5\n");
     double scale = 1;
     double xlo = 0;
     if (logx) {
         xlo = ymin / 3;
-        sbuf_printf(b, "set logscale x\nset xrange [%.6g:%.6g]\nset format x \"10^{%%T}\"\n", xlo, ymax * 2);
-        sbuf_puts(b, "set xlabel \"MSE\"\n");
+        sbuf_printf(b, "set logscale x\nset xrange [%.6g:%.6g]\nset format x '10^{%%T}'\n", xlo, ymax * 2);
+        sbuf_puts(b, "set xlabel 'MSE'\n");
     } else {
         int e = ymax > 0 ? (int)floor(log10(ymax)) : 0;
         if (e < -2 || e > 3)
             scale = pow(10, -e);
-        sbuf_printf(b, "set xrange [0:%.6g]\nset format x \"%% h\"\n", ymax * scale * 1.04);
+        sbuf_printf(b, "set xrange [0:%.6g]\nset format x '%% h'\n", ymax * scale * 1.04);
         fig_style narrow = *st;
         narrow.width_cm -= (double)longest * 0.16 * st->font_pt / 8;
         set_xstep(b, &narrow, 0, ymax * scale * 1.04, 3);
         if (scale != 1)
-            sbuf_printf(b, st->latex ? "set xlabel \"MSE ($\\\\times 10^{%d}$)\"\n"
-                                     : "set xlabel \"MSE (×10^{%d})\"\n", e);
+            sbuf_printf(b, st->latex ? "set xlabel 'MSE ($\\times 10^{%d}$)'\n"
+                                     : "set xlabel 'MSE (×10^{%d})'\n", e);
         else
-            sbuf_puts(b, "set xlabel \"MSE\"\n");
+            sbuf_puts(b, "set xlabel 'MSE'\n");
     }
     sbuf_puts(b, "plot ");
     for (int i = 0; i < ns; i++) {
         double off = ((ns - 1) / 2.0 - i) * bh;
+        sbuf_puts(b, i ? ", \\\n     " : "");
         if (logx)
-            sbuf_printf(b, "%s$layers_%d using (%.6g):(%d-$1%+.6g):(%.6g):2:(%d-$1%+.6g):(%d-$1%+.6g) "
-                        "with boxxyerror lw 0.5 dt 1 ", i ? ", \\\n     " : "", i + 1, xlo, nl - 1, off, xlo,
+            sbuf_printf(b, "$layers_%d using (%.6g):(%d-$1%+.6g):(%.6g):2:(%d-$1%+.6g):(%d-$1%+.6g) "
+                        "with boxxyerror lw 0.5 dt 1 ", i + 1, xlo, nl - 1, off, xlo,
                         nl - 1, off - bh / 2, nl - 1, off + bh / 2);
         else
-            sbuf_printf(b, "%s$layers_%d using ($2*%.6g/2):(%d-$1%+.6g):($2*%.6g/2):(%.6g) "
-                        "with boxxyerror lw 0.5 dt 1 ", i ? ", \\\n     " : "", i + 1, scale, nl - 1, off, scale,
+            sbuf_printf(b, "$layers_%d using ($2*%.6g/2):(%d-$1%+.6g):($2*%.6g/2):(%.6g) "
+                        "with boxxyerror lw 0.5 dt 1 ", i + 1, scale, nl - 1, off, scale,
                         bh / 2);
-        if (st->mono)
-            sbuf_printf(b, "fc rgb \"%s\" ", bar_greys[i % NELEM(bar_greys)]);
-        else
-            sbuf_printf(b, "fc rgb \"%s\" ", okabe_ito[i % NELEM(okabe_ito)]);
-        sbuf_puts(b, "title ");
+        sbuf_puts(b, "fc rgb ");
+        fig_quote(b, FQ_STRING, st->mono ? bar_greys[i % NELEM(bar_greys)] : okabe_ito[i % NELEM(okabe_ito)]);
+        sbuf_puts(b, " title ");
         sbuf tt = { 0 };
         txt_scheme(&tt, st, s->schemes[i]);
         put_text(b, &tt);
@@ -940,8 +1008,9 @@ static int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sb
                 sbuf_printf(&t3, "%zu channels with range > %g%s median", nout, GROUP_OUTLIER_FACTOR, times);
             sbuf_puts(b, "set label 2 ");
             put_text(b, &t3);
-            sbuf_printf(b, " at screen 0.5, screen %.4f center front tc rgb \"%s\"\n",
-                        1 - (1.5 * line + 0.1) / H, ofill);
+            sbuf_printf(b, " at screen 0.5, screen %.4f center front tc rgb ", 1 - (1.5 * line + 0.1) / H);
+            fig_quote(b, FQ_STRING, ofill);
+            sbuf_puts(b, "\n");
         }
     }
     sbuf_printf(b, "set xrange [%.17g:%.17g]\n", 0.5 - 0.012 * (xmax - 0.5), xmax);
@@ -950,8 +1019,8 @@ static int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sb
     double xs = rank_step(n, st, pw);
     sbuf_printf(b, "set xtics %.17g, %.17g\nunset mxtics\n", xs, xs);
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", top, split1);
-    sbuf_puts(b, "set format x \"\"\nunset key\nset ylabel ");
-    fig_quote(b, st->latex ? "weight $w$" : "weight {/:Italic w}");
+    sbuf_puts(b, "set format x ''\nunset key\nset ylabel ");
+    fig_quote(b, FQ_STRING, st->latex ? "weight $w$" : "weight {/:Italic w}");
     sbuf_puts(b, "\n");
     if (!(whi > wlo)) {
         wlo = isfinite(wlo) ? wlo - 1 : -1;
@@ -959,28 +1028,34 @@ static int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sb
     }
     double pad = 0.04 * (whi - wlo);
     double ylo = wlo - pad, yhi = whi + pad * (nout ? 2.5 : 1);
-    sbuf_printf(b, "set yrange [%.17g:%.17g]\nset format y \"%% h\"\n", ylo, yhi);
+    sbuf_printf(b, "set yrange [%.17g:%.17g]\nset format y '%% h'\n", ylo, yhi);
     sbuf_printf(b, "set ytics %.17g\nset mytics 2\n", nice_step(yhi - ylo, (top - split1) * H, 0.55 * fs));
     if (wlo < 0 && whi > 0)
-        sbuf_puts(b, "set arrow from graph 0, first 0 to graph 1, first 0 nohead lc rgb \"#606060\" lw 0.5 dt 3 front\n");
+        sbuf_puts(b, "set arrow from graph 0, first 0 to graph 1, first 0 nohead lc rgb '#606060' lw 0.5 dt 3 front\n");
     sbuf_printf(b, "plot $band using ($0+1):(($2+$3)/2):($0+1-%g):($0+1+%g):2:3 with boxxyerror "
-                   "fs solid 1.0 noborder lc rgb \"%s\" notitle",
-                bw / 2, bw / 2, fill);
+                   "fs solid 1.0 noborder lc rgb ",
+                bw / 2, bw / 2);
+    fig_quote(b, FQ_STRING, fill);
+    sbuf_puts(b, " notitle");
     if (nout) {
         sbuf_printf(b, ", \\\n     $band using ($0 < %zu ? $0+1 : NaN):(($2+$3)/2):($0+1-%g):($0+1+%g):2:3 "
-                       "with boxxyerror fs solid 1.0 noborder lc rgb \"%s\" notitle",
-                    nout, bw / 2, bw / 2, ofill);
+                       "with boxxyerror fs solid 1.0 noborder lc rgb ",
+                    nout, bw / 2, bw / 2);
+        fig_quote(b, FQ_STRING, ofill);
+        sbuf_puts(b, " notitle");
         sbuf_printf(b, ", \\\n     $band using ($0 < %zu ? $0+1 : NaN):($3 + %.17g) with points pt 11 ps 0.55 "
-                       "lc rgb \"%s\" notitle",
-                    nout, 0.9 * pad, ofill);
+                       "lc rgb ",
+                    nout, 0.9 * pad);
+        fig_quote(b, FQ_STRING, ofill);
+        sbuf_puts(b, " notitle");
     }
     sbuf_puts(b, "\n");
 
     sbuf_puts(b, "\n# Each channel's MSE per scheme, same ranks; the legend gives the whole tensor's MSE.\n");
     sbuf_puts(b, "unset arrow\nunset label\n");
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", split2, bot);
-    sbuf_puts(b, "set format x \"%.0f\"\nset xlabel \"channels by range, widest first\" offset 0, 0.4\n");
-    sbuf_puts(b, "set logscale y\nset ytics autofreq\nset mytics default\nset format y \"10^{%T}\"\nset ylabel \"MSE\"\n");
+    sbuf_puts(b, "set format x '%.0f'\nset xlabel 'channels by range, widest first' offset 0, 0.4\n");
+    sbuf_puts(b, "set logscale y\nset ytics autofreq\nset mytics default\nset format y '10^{%T}'\nset ylabel 'MSE'\n");
     if (isfinite(mlo) && mhi > 0) {
         double dec = log10(mhi / mlo);
         double l10lo = log10(mlo) - 0.08 * fmax(dec, 0.5), l10hi = log10(mhi) + 0.08 * fmax(dec, 0.5);
@@ -1000,7 +1075,7 @@ static int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sb
     /* x in graph units of the plot area (about width - 18.5 characters of
      * 0.235 cm at 8 pt wide) */
     double gx = 1 + 0.25 * fs / pw, gl = 0.55 * fs / pw, ly = split2 + 0.3 * line / H;
-    sbuf_printf(b, "set label 300 \"MSE, all:\" at graph %.4f, screen %.4f left\n", gx, ly);
+    sbuf_printf(b, "set label 300 'MSE, all:' at graph %.4f, screen %.4f left\n", gx, ly);
     for (int i = 0; i < ns; i++) {
         double y1 = ly - (2 * i + 1) * line / H, y2 = y1 - line / H;
         sbuf tt = { 0 };
@@ -1021,13 +1096,20 @@ static int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sb
     }
     sbuf_puts(b, "plot ");
     for (int i = 0; i < ns; i++) {
-        sbuf_printf(b, "%s$mse_%d using %s with %s lt %d lw 1 notitle", i ? ", \\\n     " : "", i + 1,
-                    n > 40 ? "($0+0.5):2" : "($0+1):2", n > 40 ? "steps" : "linespoints", i + 1);
+        sbuf_puts(b, i ? ", \\\n     " : "");
+        sbuf_printf(b, "$mse_%d using ", i + 1);
+        sbuf_puts(b, n > 40 ? "($0+0.5):2 with steps" : "($0+1):2 with linespoints");
+        sbuf_printf(b, " lt %d lw 1 notitle", i + 1);
     }
     sbuf_puts(b, "\nunset multiplot\n");
     for (int i = 0; i < ns; i++)
-        if (!cs[i])
-            sbuf_printf(b, "# %s: no per-channel numbers: %s\n", s->schemes[i], why[i]);
+        if (!cs[i]) {
+            sbuf_puts(b, "# ");
+            fig_quote(b, FQ_COMMENT, s->schemes[i]);
+            sbuf_puts(b, ": no per-channel numbers: ");
+            fig_quote(b, FQ_COMMENT, why[i]);
+            sbuf_puts(b, "\n");
+        }
     for (int i = 0; i < ns; i++)
         free(cs[i]);
     free(range);
@@ -1210,18 +1292,18 @@ static int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbu
     sbuf_printf(b, "set xrange [%.17g:%.17g]\n", lo, hi);
     set_xstep(b, st, lo, hi, 5);
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", htop, hbot);
-    sbuf_puts(b, "set format x \"% h\"\nset xlabel ");
-    fig_quote(b, x_label(s, st));
-    sbuf_printf(b, " offset 0, 0.4\nset ylabel \"%s\"\n", share ? "share of values" : "count");
+    sbuf_puts(b, "set format x '% h'\nset xlabel ");
+    fig_quote(b, FQ_STRING, x_label(s, st));
+    sbuf_puts(b, share ? " offset 0, 0.4\nset ylabel 'share of values'\n" : " offset 0, 0.4\nset ylabel 'count'\n");
     if (s->log_counts) {
         double floor_y = share ? 0.5 / (double)nmax : 0.8;
-        sbuf_printf(b, "set logscale y\nset yrange [%.6g:%.6g]\nset format y \"10^{%%T}\"\n", floor_y,
+        sbuf_printf(b, "set logscale y\nset yrange [%.6g:%.6g]\nset format y '10^{%%T}'\n", floor_y,
                     fmax(peak, floor_y) * 3);
     } else
-        sbuf_printf(b, "set yrange [0:%.6g]\nset ytics %.17g format \"%% h\"\n", fmax(peak, 1e-300) * 1.45,
+        sbuf_printf(b, "set yrange [0:%.6g]\nset ytics %.17g format '%% h'\n", fmax(peak, 1e-300) * 1.45,
                     nice_step(fmax(peak, 1e-300) * 1.45, (htop - hbot) * H, 0.5 * fs));
     sbuf_puts(b, "set key top left reverse Left samplen 1.5 width 0 spacing 1.05\n");
-    sbuf_printf(b, "plot $hist_left using 1:2:(%.17g) with boxes fs solid 1.0 noborder lc rgb \"#BDBDBD\" title ",
+    sbuf_printf(b, "plot $hist_left using 1:2:(%.17g) with boxes fs solid 1.0 noborder lc rgb '#BDBDBD' title ",
                 bw);
     {
         sbuf t = { 0 };
@@ -1229,7 +1311,7 @@ static int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbu
         put_text(b, &t);
     }
     sbuf_puts(b, st->latex ? "" : " noenhanced");
-    sbuf_puts(b, ", \\\n     $hist_right using 1:2 with histeps lc rgb \"#000000\" lw 1.2 dt 1 title ");
+    sbuf_puts(b, ", \\\n     $hist_right using 1:2 with histeps lc rgb '#000000' lw 1.2 dt 1 title ");
     {
         sbuf t = { 0 };
         txt_side(&t, st, "right", tname[1], s->file_name2, same_name);
@@ -1241,10 +1323,10 @@ static int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbu
     sbuf_puts(b, "\n# Each scheme's MSE for both tensors (their own alphas) and right / left.\n");
     double ty = dtop + 0.5 * fs / H + line * ns / H;   /* heading row */
     double c1 = 0.03, c2 = 0.50, c3 = 0.77, c4 = 0.965;
-    sbuf_printf(b, "set label 10 \"MSE\" at screen %.4f, screen %.4f left front\n", c1, ty);
-    sbuf_printf(b, "set label 11 \"left\" at screen %.4f, screen %.4f right front\n", c2, ty);
-    sbuf_printf(b, "set label 12 \"right\" at screen %.4f, screen %.4f right front\n", c3, ty);
-    sbuf_printf(b, "set label 13 \"ratio\" at screen %.4f, screen %.4f right front\n", c4, ty);
+    sbuf_printf(b, "set label 10 'MSE' at screen %.4f, screen %.4f left front\n", c1, ty);
+    sbuf_printf(b, "set label 11 'left' at screen %.4f, screen %.4f right front\n", c2, ty);
+    sbuf_printf(b, "set label 12 'right' at screen %.4f, screen %.4f right front\n", c3, ty);
+    sbuf_printf(b, "set label 13 'ratio' at screen %.4f, screen %.4f right front\n", c4, ty);
     for (int i = 0; i < ns; i++) {
         double y = ty - line * (i + 1) / H;
         sbuf t = { 0 };
@@ -1278,8 +1360,8 @@ static int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbu
         sbuf_puts(&t, st->latex ? "right $-$ left, element-wise ($w$)" : "right − left, element-wise ({/:Italic w})");
         sbuf_puts(b, "set xlabel ");
         put_text(b, &t);
-        sbuf_puts(b, " offset 0, 0.4\nset ylabel \"count\"\n");
-        sbuf_printf(b, "set yrange [0:%.6g]\nset ytics format \"%% h\"\n", fmax(dpeak, 1) * 1.3);
+        sbuf_puts(b, " offset 0, 0.4\nset ylabel 'count'\n");
+        sbuf_printf(b, "set yrange [0:%.6g]\nset ytics format '%% h'\n", fmax(dpeak, 1) * 1.3);
         sbuf u = { 0 }, u2 = { 0 };
         sbuf_puts(&u, "rms ");
         txt_num(&u, st, drms);
@@ -1293,23 +1375,23 @@ static int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbu
         sbuf_printf(b, "# %llu of %llu values differ\n", (unsigned long long)dnz, (unsigned long long)dn);
         sbuf_printf(b, "set ytics %.17g\n", nice_step(fmax(dpeak, 1) * 1.3, dpan, 0.45 * fs));
         sbuf_printf(b, "# mean of the difference: %.17g\n", dmean);
-        sbuf_printf(b, "plot $diff using 1:2:(%.17g) with boxes fs solid 1.0 noborder lc rgb \"#6A6A6A\"\n", dw);
+        sbuf_printf(b, "plot $diff using 1:2:(%.17g) with boxes fs solid 1.0 noborder lc rgb '#6A6A6A'\n", dw);
     } else {
         sbuf t = { 0 };
         sbuf_puts(&t, st->latex ? "weight $w$ (right $-$ left share)"
                                 : "weight {/:Italic w} (right − left share)");
         sbuf_puts(b, "set xlabel ");
         put_text(b, &t);
-        sbuf_puts(b, " offset 0, 0.4\nset ylabel \"Δ share\"\n");
+        sbuf_puts(b, " offset 0, 0.4\nset ylabel 'Δ share'\n");
         if (st->latex)
-            sbuf_puts(b, "set ylabel \"$\\\\Delta$ share\"\n");
+            sbuf_puts(b, "set ylabel '$\\Delta$ share'\n");
         double m = dpeak > 0 ? dpeak * 1.15 : 1;
-        sbuf_printf(b, "set yrange [%.6g:%.6g]\nset ytics %.17g format \"%% h\"\n", -m, m,
+        sbuf_printf(b, "set yrange [%.6g:%.6g]\nset ytics %.17g format '%% h'\n", -m, m,
                     nice_step(2 * m, dpan, 0.45 * fs));
         sbuf_puts(b, "# shapes differ: the histograms' shares of values subtracted, bin by bin\n");
-        sbuf_puts(b, "set arrow from graph 0, first 0 to graph 1, first 0 nohead lc rgb \"#707070\" lw 0.5 back\n");
-        sbuf_printf(b, "plot $diff using 1:($2 > 0 ? $2 : 0):(%.17g) with boxes fs solid 1.0 noborder lc rgb \"#000000\", \\\n"
-                       "     $diff using 1:($2 < 0 ? $2 : 0):(%.17g) with boxes fs solid 1.0 noborder lc rgb \"#A0A0A0\"\n",
+        sbuf_puts(b, "set arrow from graph 0, first 0 to graph 1, first 0 nohead lc rgb '#707070' lw 0.5 back\n");
+        sbuf_printf(b, "plot $diff using 1:($2 > 0 ? $2 : 0):(%.17g) with boxes fs solid 1.0 noborder lc rgb '#000000', \\\n"
+                       "     $diff using 1:($2 < 0 ? $2 : 0):(%.17g) with boxes fs solid 1.0 noborder lc rgb '#A0A0A0'\n",
                     dw, dw);
     }
     sbuf_puts(b, "unset multiplot\n");
@@ -1361,7 +1443,7 @@ static void csv_field(FILE *fp, const char *s)
 {
     if (!s)
         return;
-    if (strpbrk(s, ",\"\n\r")) {
+    if (strpbrk(s, ",\"\n\r")) { /* gp-lint: ok (CSV) */
         fputc('"', fp);
         for (; *s; s++) {
             if (*s == '"')

@@ -28,8 +28,14 @@ typedef struct sbuf {
 void sbuf_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sbuf_puts(sbuf *b, const char *s);
 void sbuf_free(sbuf *b);
-/* Append s as a gnuplot double-quoted string. */
-void fig_quote(sbuf *b, const char *s);
+/* Every string that is not a fixed literal reaches a script through
+ * fig_quote (the rule: top of plot.c): a single-quoted gnuplot string
+ * (FQ_STRING), the same as the text of a comment (FQ_COMMENT), or a
+ * double-quoted datablock field (FQ_DATUM). */
+typedef enum fig_ctx { FQ_STRING, FQ_COMMENT, FQ_DATUM } fig_ctx;
+void fig_quote(sbuf *b, fig_ctx ctx, const char *s);
+/* Whether fig_quote(FQ_STRING) keeps s exactly (a file name must be). */
+int fig_quote_exact(const char *s);
 
 /* Output formats, picked by the extension of the path. */
 typedef enum plot_format {
@@ -89,6 +95,11 @@ double figures_default_height(const plot_spec *s, double width_cm);
 
 /* The data of a built figure as CSV (header + one row per data row). */
 void figures_write_csv(FILE *fp, const plot_spec *s, const fig_data *d);
+
+/* The whole script plot_export would write for s (s->path picks the
+ * format), without running gnuplot or touching a file: for the tests and
+ * the fuzzer. -1 with err set when the spec cannot be drawn. */
+int plot_build_script(const plot_spec *s, sbuf *out, util_err *err);
 
 /* plot_export that also writes the figure's data as CSV to csv (when not
  * NULL) once the figure has been written. */

@@ -12,11 +12,34 @@
  *      the outputs (same file system, so renames are atomic); the script is
  *      saved there as fig.gp and piped into gnuplot running in that
  *      directory, its stdout and stderr going to a log file there;
- *   4. when gnuplot succeeded and produced non-empty files, each is moved
+ *   4. when gnuplot succeeded and produced complete files, each is moved
  *      into dir: link() (fails when the name exists: no race with another
- *      writer) without force, rename() with force;
+ *      writer) without force, rename() with force (the old file kept);
  *   5. the temporary directory is emptied and removed whatever happened.
  * So `cd dir && gnuplot fig.gp` redraws exactly the same figure.
+ *
+ * THE QUOTING RULE. No string from a file is ever gnuplot code. A script
+ * (here and in figures.c) is made only of fixed text of these two files,
+ * numbers printed with %d/%g/%f (never inf or nan: has_nonfinite refuses
+ * such a figure), and fig_quote (figures.c): every other string -- tensor,
+ * file, metadata and output names, labels and titles, the font, comments
+ * that mention a name, datablock row labels -- goes through it, as a
+ * single-quoted gnuplot string (gnuplot expands neither `backquotes` nor
+ * @macros nor backslash escapes inside), as comment text (quoted the same
+ * way, so a comment never ends in a backslash that would continue it), or
+ * as a datablock field. Control characters become spaces, so nothing
+ * ends a line, a string or a datablock (EOD) early. Fixed strings are
+ * single-quoted too: no double quote is ever written into a command.
+ * Labels that show file strings are noenhanced; in .tex they are LaTeX
+ * escaped first. tests/plot-quote.sh enforces this on the source (no
+ * %s into a script buffer b/out, no bare sbuf_puts of a variable, no escaped double quote),
+ * tests/test_plot_script.c and tests/fuzz/fuzz_script.c on every script.
+ *
+ * Exports are atomic: outputs are made in the private directory, checked
+ * complete for their format (gnuplot exits 0 after a short write), synced,
+ * and installed with the replaced files kept as hard links there; when
+ * one cannot be installed, those already installed are rolled back. The
+ * private directory is always emptied and removed.
  *
  * SIGPIPE is blocked while the script is written (a gnuplot that dies early
  * gives EPIPE, and a pending SIGPIPE is consumed before unblocking), the
@@ -26,6 +49,8 @@
 #include "plot/plot.h"
 #include "plot/figures.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -74,14 +99,14 @@ void sbuf_printf(sbuf *b, const char *fmt, ...)
     if (n < 0)
         return;
     if ((size_t)n < sizeof small) {
-        sbuf_puts(b, small);
+        sbuf_puts(b, small); /* gp-lint: ok (sbuf itself) */
         return;
     }
     char *big = util_malloc((size_t)n + 1);
     va_start(ap, fmt);
     vsnprintf(big, (size_t)n + 1, fmt, ap);
     va_end(ap);
-    sbuf_puts(b, big);
+    sbuf_puts(b, big); /* gp-lint: ok (sbuf itself) */
     free(big);
 }
 
@@ -162,15 +187,6 @@ int plot_parse_size(const char *s, double *w, double *h)
     return 0;
 }
 
-/* Comment-safe copy of s (no newlines). */
-static void comment_text(sbuf *b, const char *s)
-{
-    for (; s && *s; s++) {
-        char c[2] = { (unsigned char)*s < 0x20 ? ' ' : *s, 0 };
-        sbuf_puts(b, c);
-    }
-}
-
 static const char *base_name(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -188,35 +204,59 @@ static char *with_ext(const char *path, const char *ext)
 
 /* ---- the script ------------------------------------------------------------ */
 
+/* A datablock number: exact, or NaN (gnuplot's missing value). */
+static void put_num(sbuf *b, double v)
+{
+    char x[40];
+    if (isfinite(v))
+        util_fmt_exact(x, sizeof x, v);
+    else
+        snprintf(x, sizeof x, "NaN");
+    sbuf_puts(b, x); /* gp-lint: ok (a number) */
+}
+
 static void write_block(sbuf *b, const fig_block *k)
 {
-    char x[40], y[40];
-    sbuf_printf(b, "$%s << EOD\n", k->name);
+    /* k->name is a fixed identifier of figures.c (letters, digits, _). */
+    sbuf_printf(b, "$%s << EOD\n", k->name); /* gp-lint: ok (block name) */
     for (size_t i = 0; i < k->n; i++) {
         const fig_row *r = &k->rows[i];
-        if (isfinite(r->x))
-            util_fmt_exact(x, sizeof x, r->x);
-        else
-            snprintf(x, sizeof x, "NaN");
-        if (isfinite(r->y))
-            util_fmt_exact(y, sizeof y, r->y);
-        else
-            snprintf(y, sizeof y, "NaN");
-        sbuf_printf(b, "%s %s", x, y);
+        put_num(b, r->x);
+        sbuf_puts(b, " ");
+        put_num(b, r->y);
         if (k->zseries) {
-            if (isfinite(r->z))
-                util_fmt_exact(y, sizeof y, r->z);
-            else
-                snprintf(y, sizeof y, "NaN");
-            sbuf_printf(b, " %s", y);
+            sbuf_puts(b, " ");
+            put_num(b, r->z);
         }
         if (r->label) {
             sbuf_puts(b, " ");
-            fig_quote(b, r->label);
+            fig_quote(b, FQ_DATUM, r->label);
         }
         sbuf_puts(b, "\n");
     }
     sbuf_puts(b, "EOD\n");
+}
+
+/* Numbers that gnuplot cannot take (inf, nan from printf) in the commands
+ * of a script: skips single-quoted strings and comments. 1 when found. */
+static int has_nonfinite(const char *s)
+{
+    for (const char *p = s; *p; p++) {
+        if (*p == '\'') {
+            for (p++; *p && !(*p == '\'' && p[1] != '\''); p++)
+                if (*p == '\'')
+                    p++;
+            if (!*p)
+                break;
+        } else if (*p == '#') {
+            while (p[1] && p[1] != '\n')
+                p++;
+        } else if ((strncmp(p, "inf", 3) == 0 || strncmp(p, "nan", 3) == 0) &&
+                   (p == s || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '$')) &&
+                   !(isalnum((unsigned char)p[3]) || p[3] == '_'))
+            return 1;
+    }
+    return 0;
 }
 
 static int build_script(const plot_spec *s, plot_format fmt, const char *outname, sbuf *out,
@@ -250,7 +290,14 @@ static int build_script(const plot_spec *s, plot_format fmt, const char *outname
     fig_style st = { .fmt = fmt, .latex = fmt == PF_TEX, .mono = s->mono,
                      .width_cm = w, .height_cm = h, .font_pt = fpt };
     sbuf body = { 0 };
-    if (figures_build(s, &st, d, &body, err) < 0) {
+    int built = figures_build(s, &st, d, &body, err);
+    if (built == 0 && has_nonfinite(body.s ? body.s : "")) {
+        /* no inf or nan ever reaches a script: gnuplot cannot draw it */
+        util_err_set(err, "cannot draw the %s figure: its ranges do not fit in a double "
+                     "(values near +-1.8e308?)", plot_figure_name(s->figure));
+        built = -1;
+    }
+    if (built < 0) {
         if (s->tensor_name && s->figure != FIG_LEVELS && s->figure != FIG_LAYERS) {
             char m[UTIL_ERRLEN];
             snprintf(m, sizeof m, "%s", err->msg);
@@ -261,92 +308,132 @@ static int build_script(const plot_spec *s, plot_format fmt, const char *outname
         sbuf_free(&body);
         return -1;
     }
-    sbuf font = { 0 };
     char fspec[160];
     /* .tex: the document's font unless a name was asked for (cairolatex
      * would otherwise write \fontfamily{Sans}, which LaTeX does not know). */
     int named = s->font && *s->font && *s->font != ',';
     snprintf(fspec, sizeof fspec, "%s,%g", fmt == PF_TEX && !named ? "" : fname, fpt);
-    fig_quote(&font, fspec);
 
-    sbuf_printf(out, "# %s figure written by apotview %s\n", plot_figure_name(s->figure), PACKAGE_VERSION);
+    sbuf_puts(out, "# ");
+    sbuf_puts(out, plot_figure_name(s->figure)); /* gp-lint: ok (a fixed name) */
+    sbuf_puts(out, " figure written by apotview " PACKAGE_VERSION "\n");
     if (s->tensor_name && s->figure != FIG_LEVELS && s->figure != FIG_LAYERS) {
         sbuf_puts(out, "# tensor: ");
-        comment_text(out, s->tensor_name);
+        fig_quote(out, FQ_COMMENT, s->tensor_name);
         if (s->file_name) {
-            sbuf_puts(out, " (");
-            comment_text(out, s->file_name);
-            sbuf_puts(out, ")");
+            sbuf_puts(out, " in ");
+            fig_quote(out, FQ_COMMENT, s->file_name);
         }
         sbuf_puts(out, "\n");
     }
     if (s->figure == FIG_COMPARE && s->tensor_name2) {
         sbuf_puts(out, "# right tensor: ");
-        comment_text(out, s->tensor_name2);
+        fig_quote(out, FQ_COMMENT, s->tensor_name2);
         if (s->file_name2) {
-            sbuf_puts(out, " (");
-            comment_text(out, s->file_name2);
-            sbuf_puts(out, ")");
+            sbuf_puts(out, " in ");
+            fig_quote(out, FQ_COMMENT, s->file_name2);
         }
         sbuf_puts(out, "\n");
     }
-    sbuf_printf(out, "# %d bits, %s, alpha %s%s, normalize %s, schemes:", s->cfg.bits,
-                s->cfg.is_signed ? "signed" : "unsigned",
-                analyze_alpha_mode_name(s->cfg.amode), "", s->cfg.normalize ? "on" : "off");
-    for (int i = 0; i < s->nschemes; i++)
-        sbuf_printf(out, " %s", s->schemes[i]);
+    sbuf_printf(out, "# %d bits, ", s->cfg.bits);
+    sbuf_puts(out, s->cfg.is_signed ? "signed" : "unsigned");
+    sbuf_puts(out, ", alpha ");
+    fig_quote(out, FQ_COMMENT, analyze_alpha_mode_name(s->cfg.amode));
+    sbuf_puts(out, s->cfg.normalize ? ", normalize on, schemes:" : ", normalize off, schemes:");
+    for (int i = 0; i < s->nschemes; i++) {
+        sbuf_puts(out, " ");
+        fig_quote(out, FQ_COMMENT, s->schemes[i]);
+    }
     sbuf_puts(out, "\n# Redraw with: gnuplot ");
-    comment_text(out, base_name(outname));
-    sbuf_puts(out, fmt == PF_GP ? "" : "  (gp file, run in this directory)");
+    char *gpname = with_ext(base_name(outname), ".gp");
+    fig_quote(out, FQ_COMMENT, gpname);
+    free(gpname);
+    sbuf_puts(out, "  (run in this directory)");
     sbuf_puts(out, "\n\nreset\nset encoding utf8\n");
     /* Always "color": with --mono the line types themselves are greys with
      * dash patterns (figures.c); the terminals' monochrome mode would turn
      * every grey, fill and grid line into solid black. */
-    const char *colour = "color";
     switch (fmt) {
     case PF_PDF:
     case PF_GP:
-        sbuf_printf(out, "set terminal pdfcairo enhanced %s rounded size %.4gcm,%.4gcm font %s\n",
-                    colour, w, h, font.s);
+    case PF_UNKNOWN:
+        sbuf_printf(out, "set terminal pdfcairo enhanced color rounded size %.4gcm,%.4gcm font ", w, h);
+        fig_quote(out, FQ_STRING, fspec);
         break;
     case PF_EPS:
-        sbuf_printf(out, "set terminal epscairo enhanced %s rounded size %.4gcm,%.4gcm font %s\n",
-                    colour, w, h, font.s);
+        sbuf_printf(out, "set terminal epscairo enhanced color rounded size %.4gcm,%.4gcm font ", w, h);
+        fig_quote(out, FQ_STRING, fspec);
         break;
     case PF_PNG: {
         /* 300 dpi: pngcairo takes pixels and sets text at 72 dpi, so scale
          * the fonts and lines by 300/72. */
         double sc = 300.0 / 72.0;
-        sbuf_printf(out, "set terminal pngcairo enhanced %s rounded background rgb \"white\" "
-                    "size %d,%d font %s fontscale %.4g linewidth %.4g pointscale %.4g\n",
-                    colour, (int)lround(w / 2.54 * 300), (int)lround(h / 2.54 * 300), font.s, sc, sc, sc);
+        sbuf_printf(out, "set terminal pngcairo enhanced color rounded background rgb 'white' size %d,%d font ",
+                    (int)lround(w / 2.54 * 300), (int)lround(h / 2.54 * 300));
+        fig_quote(out, FQ_STRING, fspec);
+        sbuf_printf(out, " fontscale %.4g linewidth %.4g pointscale %.4g", sc, sc, sc);
         break;
     }
     case PF_SVG:
         /* 1 unit = 1 pt so text and lines keep the same proportions as PDF. */
-        sbuf_printf(out, "set terminal svg enhanced size %d,%d font %s rounded background rgb \"white\"\n",
-                    (int)lround(w / 2.54 * 72), (int)lround(h / 2.54 * 72), font.s);
+        sbuf_printf(out, "set terminal svg enhanced size %d,%d font ", (int)lround(w / 2.54 * 72),
+                    (int)lround(h / 2.54 * 72));
+        fig_quote(out, FQ_STRING, fspec);
+        sbuf_puts(out, " rounded background rgb 'white'");
         break;
     case PF_TEX:
-        sbuf_printf(out, "set terminal cairolatex pdf %s rounded size %.4gcm,%.4gcm font %s\n",
-                    colour, w, h, font.s);
-        break;
-    case PF_UNKNOWN:
+        sbuf_printf(out, "set terminal cairolatex pdf color rounded size %.4gcm,%.4gcm font ", w, h);
+        fig_quote(out, FQ_STRING, fspec);
         break;
     }
-    sbuf_free(&font);
+    /* set output: a bare name (gnuplot runs in the output's directory);
+     * one starting with '|' would be a pipe to a command: ./ makes it a
+     * file. */
     char *figname = fmt == PF_GP ? with_ext(base_name(outname), ".pdf") : util_strdup(base_name(outname));
-    sbuf_puts(out, "set output ");
-    fig_quote(out, figname);
+    char *oname = util_asprintf("%s%s", figname[0] == '|' || figname[0] == '\'' ? "./" : "", figname);
+    if (!fig_quote_exact(oname)) {
+        util_err_set(err, "%s: gnuplot cannot be given this file name (control characters, bytes that "
+                     "are not UTF-8, or two quotes in a row); choose another", s->path);
+        free(oname);
+        free(figname);
+        sbuf_free(&body);
+        return -1;
+    }
+    sbuf_puts(out, "\nset output ");
+    fig_quote(out, FQ_STRING, oname);
+    free(oname);
     free(figname);
     sbuf_puts(out, "\n\n");
     for (int i = 0; i < d->n; i++)
         write_block(out, d->b[i]);
     sbuf_puts(out, "\n");
-    sbuf_puts(out, body.s ? body.s : "");
+    sbuf_puts(out, body.s ? body.s : ""); /* gp-lint: ok (figures.c's commands, linted there) */
     sbuf_puts(out, "\nunset output\n");
     sbuf_free(&body);
     return 0;
+}
+
+int plot_build_script(const plot_spec *s, sbuf *out, util_err *err)
+{
+    plot_format fmt = s->path ? plot_format_of(s->path) : PF_UNKNOWN;
+    if (fmt == PF_UNKNOWN) {
+        util_err_set(err, "unknown figure format");
+        return -1;
+    }
+    if (s->nschemes < 1) {
+        util_err_set(err, "no scheme to draw");
+        return -1;
+    }
+    fig_data d = { 0 };
+    locale_t cloc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
+    locale_t prev = cloc ? uselocale(cloc) : (locale_t)0;
+    int rc = build_script(s, fmt, s->path, out, &d, err);
+    if (cloc) {
+        uselocale(prev);
+        freelocale(cloc);
+    }
+    fig_data_free(&d);
+    return rc;
 }
 
 /* ---- finding and running gnuplot -------------------------------------------- */
@@ -446,26 +533,21 @@ static void log_summary(const char *logpath, char *out, size_t len)
 
 /* Run gnuplot in dir with script on stdin and its output in logpath.
  * 0 on success; -1 with err set. */
-static int run_gnuplot(const char *dir, const char *script, size_t len, const char *logpath,
-                       util_err *err)
+static int run_gnuplot(const char *prog, const char *dir, const char *script, size_t len,
+                       const char *logpath, const struct sigaction *xfsz, util_err *err)
 {
-    char *prog = find_gnuplot(err);
-    if (!prog)
-        return -1;
     int in[2], ex[2];
     int logfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (logfd < 0) {
         util_err_set(err, "cannot create %s: %s", logpath, strerror(errno));
-        free(prog);
         return -1;
     }
     if (pipe2(in, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0) {
         util_err_set(err, "cannot create a pipe: %s", strerror(errno));
         close(logfd);
-        free(prog);
         return -1;
     }
-    char *argv[] = { prog, (char *)"-d", NULL }; /* -d: ignore ~/.gnuplot */
+    char *argv[] = { (char *)prog, (char *)"-d", NULL }; /* -d: ignore ~/.gnuplot */
     sigset_t block, old;
     sigemptyset(&block);
     sigaddset(&block, SIGPIPE);
@@ -475,7 +557,6 @@ static int run_gnuplot(const char *dir, const char *script, size_t len, const ch
         util_err_set(err, "cannot start %s: %s", prog, strerror(errno));
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         close(in[0]), close(in[1]), close(ex[0]), close(ex[1]), close(logfd);
-        free(prog);
         return -1;
     }
     if (pid == 0) {
@@ -484,6 +565,7 @@ static int run_gnuplot(const char *dir, const char *script, size_t len, const ch
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = SIG_DFL;
         sigaction(SIGPIPE, &sa, NULL);
+        sigaction(SIGXFSZ, xfsz, NULL); /* as it was before the export */
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
@@ -584,7 +666,6 @@ static int run_gnuplot(const char *dir, const char *script, size_t len, const ch
         util_err_set(err, "gnuplot %s%s%s", how, *msg ? ": " : "", msg);
         rc = -1;
     }
-    free(prog);
     return rc;
 }
 
@@ -592,14 +673,18 @@ static int run_gnuplot(const char *dir, const char *script, size_t len, const ch
 
 typedef struct outfile {
     char *final;     /* where it goes */
-    char *tmp;       /* where it is made */
+    char *tmp;       /* where it is made (in the private directory) */
+    char *backup;    /* a hard link to the file it replaces, or NULL */
+    int installed;   /* final now is the new file */
 } outfile;
 
-static int write_file(const char *path, const char *data, size_t len, util_err *err)
+/* Write all of data to a new file and fsync it: a short write, ENOSPC or
+ * EFBIG (SIGXFSZ is ignored during an export) is an error. */
+static int write_file(const char *path, const char *shown, const char *data, size_t len, util_err *err)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0) {
-        util_err_set(err, "cannot create %s: %s", path, strerror(errno));
+        util_err_set(err, "cannot create a temporary file for %s: %s", shown, strerror(errno));
         return -1;
     }
     size_t off = 0;
@@ -608,25 +693,152 @@ static int write_file(const char *path, const char *data, size_t len, util_err *
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
-            util_err_set(err, "cannot write %s: %s", path, strerror(n < 0 ? errno : EIO));
+            util_err_set(err, "cannot write %s: %s", shown, strerror(n < 0 ? errno : EIO));
             close(fd);
             return -1;
         }
         off += (size_t)n;
     }
-    if (close(fd) < 0) {
-        util_err_set(err, "cannot write %s: %s", path, strerror(errno));
+    if (fsync(fd) < 0 || close(fd) < 0) {
+        util_err_set(err, "cannot write %s: %s", shown, strerror(errno));
         return -1;
     }
     return 0;
 }
 
-/* Move tmp to final: never replacing an existing file unless force. */
-static int install(const outfile *o, int force, util_err *err)
+/* Does the file end like a complete one of its format? gnuplot exits 0
+ * after a short write (a full disk), so this is how a truncated figure is
+ * caught. NULL when it does, else what is wrong. */
+static const char *incomplete(const char *path, plot_format fmt)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return "it was not written";
+    struct stat st;
+    unsigned char head[16], tail[1024];
+    if (fstat(fd, &st) < 0 || st.st_size == 0) {
+        close(fd);
+        return "it is empty";
+    }
+    size_t tl = st.st_size < (off_t)sizeof tail ? (size_t)st.st_size : sizeof tail;
+    ssize_t hn = pread(fd, head, sizeof head, 0);
+    ssize_t tn = pread(fd, tail, tl, st.st_size - (off_t)tl);
+    const char *why = NULL;
+    if (hn < 0 || tn != (ssize_t)tl)
+        why = "it cannot be read back";
+    /* the tail without trailing white space, as a string */
+    while (!why && tl > 0 && (tail[tl - 1] == '\n' || tail[tl - 1] == '\r' || tail[tl - 1] == ' '))
+        tl--;
+    char t[sizeof tail + 1];
+    memcpy(t, tail, tl);
+    t[tl] = '\0';
+    for (size_t i = 0; i < tl; i++)
+        if (!t[i])
+            t[i] = ' '; /* binary bytes in a PDF's tail: search past them */
+    switch (why ? PF_UNKNOWN : fmt) {
+    case PF_PNG: {
+        static const unsigned char sig[8] = { 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n' };
+        static const unsigned char iend[12] = { 0, 0, 0, 0, 'I', 'E', 'N', 'D', 0xAE, 0x42, 0x60, 0x82 };
+        if (hn < 8 || memcmp(head, sig, 8) != 0)
+            why = "it has no PNG signature";
+        else if (st.st_size < 20 || memcmp(tail + ((size_t)tn - 12), iend, 12) != 0)
+            why = "it does not end with the PNG IEND chunk";
+        break;
+    }
+    case PF_PDF:
+    case PF_GP:
+        if (hn < 5 || memcmp(head, "%PDF-", 5) != 0)
+            why = "it has no PDF header";
+        else if (tl < 5 || strcmp(t + tl - 5, "%%EOF") != 0 || !strstr(t, "startxref"))
+            why = "it does not end with startxref and %%EOF";
+        break;
+    case PF_EPS:
+        if (hn < 10 || memcmp(head, "%!PS-Adobe", 10) != 0)
+            why = "it has no PostScript header";
+        else if (!strstr(t, "%%EOF"))
+            why = "it does not end with %%EOF";
+        break;
+    case PF_SVG:
+        if (tl < 6 || strcmp(t + tl - 6, "</svg>") != 0)
+            why = "it does not end with </svg>";
+        break;
+    case PF_TEX:
+        if (tl < 9 || strcmp(t + tl - 9, "\\endgroup") != 0)
+            why = "it does not end with \\endgroup";
+        break;
+    case PF_UNKNOWN:
+        break;
+    }
+    if (!why && fsync(fd) < 0)
+        why = "it cannot be synced to disk";
+    close(fd);
+    return why;
+}
+
+static void sync_dir(const char *dir)
+{
+    int fd = open(*dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        fsync(fd);
+        close(fd);
+    }
+}
+
+/* A copy of from at to (file systems without hard links), synced. */
+static int copy_file(const char *from, const char *to)
+{
+    int in = open(from, O_RDONLY | O_CLOEXEC);
+    if (in < 0)
+        return -1;
+    int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (out < 0) {
+        close(in);
+        return -1;
+    }
+    char buf[65536];
+    ssize_t n;
+    int rc = 0;
+    struct stat st;
+    while ((n = read(in, buf, sizeof buf)) != 0) {
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = -1;
+            break;
+        }
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(out, buf + off, (size_t)(n - off));
+            if (w < 0 && errno == EINTR)
+                continue;
+            if (w <= 0) {
+                rc = -1;
+                break;
+            }
+            off += w;
+        }
+        if (rc < 0)
+            break;
+    }
+    if (rc == 0 && fstat(in, &st) == 0)
+        fchmod(out, st.st_mode & 07777);
+    if (fsync(out) < 0)
+        rc = -1;
+    if (close(out) < 0)
+        rc = -1;
+    close(in);
+    return rc;
+}
+
+/* Put o->tmp in place of o->final: never replacing an existing file unless
+ * force, and then keeping a hard link to the old one in o->backup so that
+ * the whole set can be rolled back. */
+static int install(outfile *o, const char *tmpdir, int idx, int force, util_err *err)
 {
     if (!force) {
-        if (link(o->tmp, o->final) == 0)
+        if (link(o->tmp, o->final) == 0) {
+            o->installed = 1;
             return 0;
+        }
         if (errno == EEXIST) {
             util_err_set(err, "%s already exists (use --force to overwrite it)", o->final);
             return -1;
@@ -636,12 +848,66 @@ static int install(const outfile *o, int force, util_err *err)
             util_err_set(err, "%s already exists (use --force to overwrite it)", o->final);
             return -1;
         }
+    } else {
+        o->backup = util_asprintf("%s/old-%d", tmpdir, idx);
+        struct stat st;
+        int e = link(o->final, o->backup) == 0 ? 0 : errno;
+        if (e && e != ENOENT && stat(o->final, &st) == 0 && !S_ISREG(st.st_mode)) {
+            util_err_set(err, "cannot write %s: it is %s", o->final,
+                         S_ISDIR(st.st_mode) ? "a directory" : "not a regular file");
+            free(o->backup);
+            o->backup = NULL;
+            return -1;
+        }
+        if (e && e != ENOENT && copy_file(o->final, o->backup) < 0) {
+            /* neither a hard link nor a copy: no way to put it back */
+            util_err_set(err, "cannot keep %s while replacing it: %s", o->final, strerror(e));
+            free(o->backup);
+            o->backup = NULL;
+            return -1;
+        }
+        if (e == ENOENT) {
+            free(o->backup);
+            o->backup = NULL;
+        }
     }
     if (rename(o->tmp, o->final) < 0) {
         util_err_set(err, "cannot write %s: %s", o->final, strerror(errno));
         return -1;
     }
+    o->installed = 1;
     return 0;
+}
+
+/* Undo the installs: old files back (rename is atomic), new ones away. */
+static void roll_back(outfile *of, int nof, util_err *err)
+{
+    for (int i = nof - 1; i >= 0; i--) {
+        if (!of[i].installed)
+            continue;
+        int bad = of[i].backup ? rename(of[i].backup, of[i].final) : unlink(of[i].final);
+        if (bad < 0 && err->msg[0]) {
+            size_t n = strlen(err->msg);
+            snprintf(err->msg + n, sizeof err->msg - n, "; and %s could not be restored: %s", of[i].final,
+                     strerror(errno));
+        }
+        of[i].installed = 0;
+    }
+}
+
+/* Empty and remove the private directory: everything in it is ours (or
+ * gnuplot's), whatever its name. */
+static void remove_tmpdir(const char *tmpdir)
+{
+    DIR *dp = opendir(tmpdir);
+    if (dp) {
+        struct dirent *de;
+        while ((de = readdir(dp)))
+            if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+                unlinkat(dirfd(dp), de->d_name, 0);
+        closedir(dp);
+    }
+    rmdir(tmpdir);
 }
 
 int plot_export_csv(const plot_spec *s, FILE *csv, util_err *err)
@@ -671,9 +937,15 @@ int plot_export_csv(const plot_spec *s, FILE *csv, util_err *err)
         of[nof++].final = util_strdup(s->path);
     }
     int rc = -1;
-    char *dir = NULL, *tmpdir = NULL, *logpath = NULL;
+    char *dir = NULL, *tmpdir = NULL, *logpath = NULL, *prog = NULL;
     sbuf script = { 0 };
     fig_data d = { 0 };
+    /* A full disk or file size limit: writes fail with EFBIG instead of
+     * the process being killed half way. */
+    struct sigaction ign, xfsz;
+    memset(&ign, 0, sizeof ign);
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGXFSZ, &ign, &xfsz);
     if (!s->force)
         for (int i = 0; i < nof; i++)
             if (access(of[i].final, F_OK) == 0) {
@@ -691,12 +963,14 @@ int plot_export_csv(const plot_spec *s, FILE *csv, util_err *err)
     }
     if (built < 0)
         goto out;
+    if (fmt != PF_GP && !(prog = find_gnuplot(err)))
+        goto out;
 
     const char *slash = strrchr(s->path, '/');
     dir = slash ? util_strndup(s->path, (size_t)(slash - s->path + 1)) : util_strdup("");
     tmpdir = util_asprintf("%s.apotview-XXXXXX", dir);
     if (!mkdtemp(tmpdir)) {
-        util_err_set(err, "cannot create a temporary directory in %s: %s", *dir ? dir : ".",
+        util_err_set(err, "cannot create a temporary directory in %s for %s: %s", *dir ? dir : ".", s->path,
                      strerror(errno));
         free(tmpdir);
         tmpdir = NULL;
@@ -704,56 +978,56 @@ int plot_export_csv(const plot_spec *s, FILE *csv, util_err *err)
     }
     for (int i = 0; i < nof; i++)
         of[i].tmp = util_asprintf("%s/%s", tmpdir, base_name(of[i].final));
-    if (write_file(of[0].tmp, script.s, script.len, err) < 0)
+    if (write_file(of[0].tmp, of[0].final, script.s, script.len, err) < 0)
         goto out;
     if (fmt != PF_GP) {
         logpath = util_asprintf("%s/gnuplot.log", tmpdir);
-        if (run_gnuplot(tmpdir, script.s, script.len, logpath, err) < 0)
+        if (run_gnuplot(prog, tmpdir, script.s, script.len, logpath, &xfsz, err) < 0) {
+            char m[UTIL_ERRLEN];
+            snprintf(m, sizeof m, "%s", err->msg);
+            util_err_clear(err);
+            util_err_set(err, "%s: %s", s->path, m);
             goto out;
+        }
         for (int i = 1; i < nof; i++) {
-            struct stat st;
-            if (stat(of[i].tmp, &st) < 0 || st.st_size == 0) {
-                char msg[UTIL_ERRLEN - 128];
+            plot_format f = i == nof - 1 ? fmt : PF_PDF;
+            const char *why = incomplete(of[i].tmp, f);
+            if (why) {
+                char msg[UTIL_ERRLEN - 256];
                 log_summary(logpath, msg, sizeof msg);
-                util_err_set(err, "gnuplot wrote no %s%s%s", base_name(of[i].final),
-                             *msg ? ": " : "", msg);
+                if (strcmp(why, "it was not written") == 0 || strcmp(why, "it is empty") == 0)
+                    util_err_set(err, "gnuplot wrote no %s%s%s", of[i].final, *msg ? ": " : "", msg);
+                else
+                    util_err_set(err, "gnuplot wrote an incomplete %s (%s; is the disk full?)%s%s", of[i].final,
+                                 why, *msg ? ": " : "", msg);
                 goto out;
             }
         }
     }
-    /* The graphics before the .tex that includes it; the figure last. */
+    /* The graphics before the .tex that includes it; the figure last. On
+     * any failure the ones already in place are rolled back. */
     for (int i = 0; i < nof; i++)
-        if (install(&of[i], s->force, err) < 0)
+        if (install(&of[i], tmpdir, i, s->force, err) < 0) {
+            roll_back(of, nof, err);
+            sync_dir(*dir ? dir : ".");
             goto out;
+        }
+    sync_dir(*dir ? dir : ".");
     if (csv) {
         figures_write_csv(csv, s, &d);
         fflush(csv);
     }
     rc = 0;
 out:
-    if (tmpdir) {
-        for (int i = 0; i < nof; i++)
-            if (of[i].tmp)
-                unlink(of[i].tmp);
-        if (logpath)
-            unlink(logpath);
-        /* gnuplot may have left something else (a .tex's .eps, say). */
-        if (rmdir(tmpdir) < 0 && errno == ENOTEMPTY) {
-            static const char *const extra[] = { ".pdf", ".eps", ".tex", ".png", ".svg" };
-            char *stem = with_ext(base_name(s->path), "");
-            for (size_t k = 0; k < sizeof extra / sizeof *extra; k++) {
-                char *p = util_asprintf("%s/%s%s", tmpdir, stem, extra[k]);
-                unlink(p);
-                free(p);
-            }
-            free(stem);
-            rmdir(tmpdir);
-        }
-    }
+    if (tmpdir)
+        remove_tmpdir(tmpdir);
+    sigaction(SIGXFSZ, &xfsz, NULL);
     for (int i = 0; i < nof; i++) {
         free(of[i].final);
         free(of[i].tmp);
+        free(of[i].backup);
     }
+    free(prog);
     free(logpath);
     free(tmpdir);
     free(dir);

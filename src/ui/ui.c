@@ -679,8 +679,12 @@ static int do_export(app *a)
     snprintf(path, sizeof path, "%s-%s.pdf", app_item_name(a, a->cur),
              a->view == VIEW_CURVE ? "sweep" : a->view == VIEW_LIST ? "layers" : a->view == VIEW_CHANNEL ? "channels"
              : a->view == VIEW_COMPARE ? "compare" : "histogram");
+    /* the suggested name from a tensor name: only letters, digits and
+     * . _ + - (no quotes, backquotes, $, |, control characters), never
+     * hidden; what the user types is taken as is (gnuplot gets it quoted) */
     for (char *q = path; *q; q++)
-        if (*q == '/' || *q == ' ')
+        if (!((*q >= 'a' && *q <= 'z') || (*q >= 'A' && *q <= 'Z') || (*q >= '0' && *q <= '9') ||
+              strchr("._+-", *q)) || (q == path && *q == '.'))
             *q = '_';
     if (!prompt(a, "export to (.pdf .png .svg .eps .tex .gp): ", path, sizeof path) || !path[0]) {
         app_message(a, 0, "export cancelled");

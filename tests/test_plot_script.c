@@ -1,0 +1,231 @@
+/*
+ * test_plot_script.c - no string from a file is ever gnuplot code (issue 10).
+ *
+ * Builds the script of every figure kind, in every format, colour and
+ * mono, with tensor, file and output names that try every way into a
+ * gnuplot command (backquotes, quotes, newlines, EOD, @macros, a trailing
+ * backslash, escape sequences, invalid UTF-8, enhanced-text and LaTeX
+ * specials, a pipe as output), and checks each script with gp_check.h:
+ * the names occur only inside single-quoted strings, comments and
+ * datablock fields, and no double-quoted string, backquote or @ is left
+ * in a command at all. A figure that builds its script another way (a
+ * name between double quotes, or unquoted) fails here. Also: values near
+ * +-1.8e308 give an error or a script without inf/nan, never inf/nan.
+ * No gnuplot needed (tests/plot-quote.sh runs the real one).
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plot/figures.h"
+#include "plot/plot.h"
+#include "gp_check.h"
+
+#define MARK "ZQXW"
+
+static const char *const hostile[] = {
+    MARK "`touch CANARY`x",
+    MARK "'; system('touch CANARY'); '",
+    MARK "$(touch CANARY)",
+    MARK "\"`touch CANARY`\"\\\"",
+    MARK "\nset output '|touch CANARY'\nplot x\n",
+    MARK "\r\x1b]0;title\x07\x1b[2J\x7f",
+    MARK " trailing backslash \\",
+    MARK " @x @ARG0 @@",
+    MARK "\nEOD\nsystem('touch CANARY')\n$x << EOD\n",
+    MARK "{/Symbol a}^{x}_{y}&{z}~a",
+    MARK "\\input{/etc/passwd}$x$_%#&\\\\",
+    MARK "\xff\xfe\xc0\x80\xed\xa0\x80\xc2\x85 bad utf-8",
+    MARK "''''''",
+    MARK "\"",
+    "'" MARK "'''x''y'",
+    "''''" MARK,
+    MARK "x'''';system(\"touch CANARY\");'",
+};
+#define NH ((int)(sizeof hostile / sizeof *hostile))
+
+static int fails, checks;
+
+static void check_script(const plot_spec *s, const char *what)
+{
+    sbuf out = { 0 };
+    util_err err = { { 0 } };
+    if (plot_build_script(s, &out, &err) < 0) {
+        printf("FAIL: %s: no script: %s\n", what, err.msg);
+        fails++;
+        return;
+    }
+    char why[256];
+    checks++;
+    if (gp_check(out.s, out.len, MARK, why, sizeof why) < 0) {
+        printf("FAIL: %s: %s\n", what, why);
+        fails++;
+    } else if (!strstr(out.s, MARK) && s->figure != FIG_LEVELS) {
+        printf("FAIL: %s: the names are not in the script at all\n", what);
+        fails++;
+    }
+    sbuf_free(&out);
+}
+
+static prep *make_prep(double scale, int dbl, uint64_t n)
+{
+    util_err err = { { 0 } };
+    prep *p;
+    if (dbl) {
+        double *v = malloc(n * sizeof *v);
+        for (uint64_t i = 0; i < n; i++)
+            v[i] = scale * (((double)((i * 7919) % n) / (double)n) * 2 - 1);
+        p = prep_create_double(v, n, NULL, &err);
+    } else {
+        float *v = malloc(n * sizeof *v);
+        for (uint64_t i = 0; i < n; i++)
+            v[i] = (float)(scale * sin((double)i * 0.37) * (1 + (double)(i % 7) / 7));
+        p = prep_create_float(v, n, NULL, &err);
+    }
+    if (!p) {
+        fprintf(stderr, "prep: %s\n", err.msg);
+        exit(99);
+    }
+    return p;
+}
+
+int main(void)
+{
+    static const char *const schemes[] = { "uniform", "pot", "apot" };
+    static const char *const exts[] = { "pdf", "png", "svg", "eps", "tex", "gp" };
+    enum { N = 96 };
+    float raw1[N], raw2[N];
+    for (int i = 0; i < N; i++) {
+        raw1[i] = (float)(0.05 * sin(i * 0.37) * (i % 12 == 3 ? 6 : 1));
+        raw2[i] = raw1[i] + (float)(0.001 * cos(i * 1.3));
+    }
+    uint64_t shape[2] = { 12, 8 };
+    prep *p1 = make_prep(0.05, 0, N), *p2 = make_prep(0.07, 0, 80);
+    prep *pf1 = make_prep(0.05, 0, N), *pf2 = make_prep(0.05, 0, N);
+    plot_layer layers[3];
+    char lname[3][200];
+    for (int h = 0; h < NH; h++) {
+        const char *name = hostile[h];
+        for (int j = 0; j < 3; j++) {
+            snprintf(lname[j], sizeof lname[j], "%s.%d.weight", name, j);
+            layers[j].name = lname[j];
+            layers[j].count = N;
+            for (int k = 0; k < 3; k++)
+                layers[j].mse[k] = 1e-5 * (j + 1) * (k + 1);
+        }
+        for (int fig = FIG_HISTOGRAM; fig <= FIG_COMPARE; fig++)
+            for (int e = 0; e < 6; e++)
+                for (int variant = 0; variant < 4; variant++) {
+                    char path[512];
+                    /* the output's name is hostile too, and once a pipe */
+                    snprintf(path, sizeof path, "out/'%s`touch CANARY`$(x)'@b'\\-%d.%s", MARK, fig, exts[e]);
+                    if (variant == 3) /* no directory: the base name starts with '|' */
+                        snprintf(path, sizeof path, "|%s'x;touch CANARY-%d.%s", MARK, fig, exts[e]);
+                    plot_spec s;
+                    memset(&s, 0, sizeof s);
+                    s.figure = (plot_figure)fig;
+                    s.path = path;
+                    s.mono = variant & 1;
+                    s.log_counts = variant & 2;
+                    s.font = variant == 2 ? name : NULL;
+                    s.cfg.bits = 4;
+                    s.cfg.is_signed = 1;
+                    s.cfg.amode = variant == 1 ? ALPHA_VALUE : ALPHA_MSE;
+                    s.cfg.alpha = 0.04;
+                    s.cfg.normalize = variant == 2;
+                    s.cfg.no_gap = 1; /* no Lloyd-Max fit: the test is about text */
+                    s.schemes = schemes;
+                    s.nschemes = 3;
+                    s.tensor_name = name;
+                    s.file_name = name;
+                    s.p = p1;
+                    s.layers = layers;
+                    s.nlayers = 3;
+                    s.raw = (group_tensor){ raw1, 0, 2, shape, N };
+                    if (fig == FIG_COMPARE) {
+                        /* same names: the legend shows the file names */
+                        s.p = variant & 1 ? pf1 : p1;
+                        s.p2 = variant & 1 ? pf2 : p2;
+                        s.tensor_name2 = variant & 1 ? name : "other";
+                        s.file_name2 = variant & 1 ? "dir/" MARK "`touch CANARY`\n.pt" : name;
+                        s.raw2 = (group_tensor){ raw2, 0, 2, shape, N };
+                    }
+                    if (s.font && strchr(s.font, ',')) /* a --font with a bad size is refused */
+                        s.font = NULL;
+                    char what[600];
+                    snprintf(what, sizeof what, "%s .%s variant %d, name #%d", plot_figure_name(s.figure),
+                             exts[e], variant, h);
+                    check_script(&s, what);
+                }
+    }
+    /* output names gnuplot cannot be given exactly are refused */
+    {
+        static const char *const bad[] = { "a\nb.png", "a''b.png", "a\xff.png", "x\x1b.svg" };
+        for (int i = 0; i < 4; i++) {
+            plot_spec s;
+            memset(&s, 0, sizeof s);
+            s.figure = FIG_LEVELS;
+            s.path = bad[i];
+            s.cfg.bits = 4;
+            s.cfg.is_signed = 1;
+            s.schemes = schemes;
+            s.nschemes = 3;
+            sbuf out = { 0 };
+            util_err err = { { 0 } };
+            checks++;
+            if (plot_build_script(&s, &out, &err) == 0 || !strstr(err.msg, "cannot be given this file name")) {
+                printf("FAIL: output name #%d accepted: %s\n", i, err.msg);
+                fails++;
+            }
+            sbuf_free(&out);
+        }
+    }
+    /* values near +-1.8e308: an error, or a script without inf/nan */
+    {
+        prep *big = make_prep(1.7976931348623157e308, 1, 64);
+        double rawd[64];
+        for (int i = 0; i < 64; i++)
+            rawd[i] = 1.7976931348623157e308 * (i % 2 ? 1 : -1) * ((double)i / 63);
+        uint64_t sh[2] = { 8, 8 };
+        for (int fig = FIG_HISTOGRAM; fig <= FIG_COMPARE; fig++) {
+            plot_spec s;
+            memset(&s, 0, sizeof s);
+            s.figure = (plot_figure)fig;
+            s.path = "big.pdf";
+            s.cfg.bits = 4;
+            s.cfg.is_signed = 1;
+            s.cfg.amode = ALPHA_MSE;
+            s.schemes = schemes;
+            s.nschemes = 3;
+            s.tensor_name = "big";
+            s.p = big;
+            s.p2 = big;
+            s.layers = layers;
+            s.nlayers = 1;
+            layers[0].mse[0] = INFINITY;
+            s.raw = (group_tensor){ rawd, 1, 2, sh, 64 };
+            s.raw2 = s.raw;
+            sbuf out = { 0 };
+            util_err err = { { 0 } };
+            char why[256];
+            checks++;
+            if (plot_build_script(&s, &out, &err) == 0 && gp_check(out.s, out.len, NULL, why, sizeof why) < 0) {
+                printf("FAIL: %s with values near 1.8e308: %s\n", plot_figure_name(s.figure), why);
+                fails++;
+            } else
+                printf("ok: %s with values near 1.8e308: %s\n", plot_figure_name(s.figure),
+                       err.msg[0] ? err.msg : "a finite script");
+            sbuf_free(&out);
+        }
+        prep_free(big);
+    }
+    prep_free(p1);
+    prep_free(p2);
+    prep_free(pf1);
+    prep_free(pf2);
+    printf("%d scripts checked, %d failure(s)\n", checks, fails);
+    return fails ? 1 : 0;
+}
