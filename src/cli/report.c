@@ -91,25 +91,6 @@ static void out_esc(const char *s)
     free(e);
 }
 
-/* CSV field, escaped (util_escape: no control character or invalid UTF-8
- * survives); quoted when it holds a comma or a quote. */
-static void csv_str(const char *raw)
-{
-    char *e = util_escape_dup(raw);
-    const char *s = e;
-    if (strpbrk(s, ",\"\n\r")) {
-        fputc('"', stdout);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', stdout);
-            fputc(*s, stdout);
-        }
-        fputc('"', stdout);
-    } else
-        fputs(s, stdout);
-    free(e);
-}
-
 /* ---- --levels ----------------------------------------------------------- */
 
 int report_levels(const cli_opts *o)
@@ -365,9 +346,9 @@ static void print_csv_tensor(const loader_file *f, const loader_tensor *lt, cons
         const analyze_result *a = &res[i];
         if (sweep) {
             for (int k = 0; k < o->sweep_n; k++) {
-                csv_str(f->path);
+                util_csv_field(stdout, f->path);
                 putchar(',');
-                csv_str(lt->name);
+                util_csv_field(stdout, lt->name);
                 printf(",%s,%d,%s,%s,%s,%s\n", a->scheme, o->cfg.bits,
                        o->cfg.is_signed ? "true" : "false", o->cfg.normalize ? "true" : "false",
                        csvnum(b[0], 40, alphas[k]),
@@ -375,9 +356,9 @@ static void print_csv_tensor(const loader_file *f, const loader_tensor *lt, cons
             }
             continue;
         }
-        csv_str(f->path);
+        util_csv_field(stdout, f->path);
         putchar(',');
-        csv_str(lt->name);
+        util_csv_field(stdout, lt->name);
         printf(",%s,%s,%llu,%llu,%s,%s,%s,%s,%s,%s,", dtype_name(lt->dtype), shape,
                (unsigned long long)lt->count, (unsigned long long)st->nonfinite,
                csvnum(b[0], 40, st->n ? st->mean : NAN), csvnum(b[1], 40, st->n ? st->std : NAN),
@@ -1491,9 +1472,9 @@ int report_list(const cli_opts *o)
         for (size_t i = 0; i < s.nitems; i++) {
             const loader_file *f = s.files[s.items[i].file];
             const loader_tensor *t = &f->tensors[s.items[i].tensor];
-            csv_str(f->path);
+            util_csv_field(stdout, f->path);
             putchar(',');
-            csv_str(t->name);
+            util_csv_field(stdout, t->name);
             printf(",%s,", loader_dtype_name(t));
             for (int d = 0; d < t->ndim; d++)
                 printf("%s%llu", d ? "x" : "", (unsigned long long)t->shape[d]);

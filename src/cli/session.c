@@ -79,7 +79,7 @@ int session_open(session *s, const cli_opts *o, int quiet)
         sample = session_sample_path();
         if (!sample) {
             if (!quiet)
-                fprintf(stderr, "apotview: the bundled sample %s was not found (set APOTVIEW_DATADIR or name a FILE)\n",
+                util_warn("the bundled sample %s was not found (set APOTVIEW_DATADIR or name a FILE)",
                         SAMPLE_NAME);
             s->failed = 1;
             return -1;
@@ -102,7 +102,7 @@ int session_open(session *s, const cli_opts *o, int quiet)
             /* a well-formed container with nothing in it (an empty .npz,
              * a safetensors header of only __metadata__) */
             if (!quiet)
-                fprintf(stderr, "apotview: %s: no tensors in this %s file\n", path, f->fmt->name);
+                util_warn("%s: no tensors in this %s file", path, f->fmt->name);
             s->failed = 1;
         }
         size_t before = s->nitems;
@@ -112,7 +112,7 @@ int session_open(session *s, const cli_opts *o, int quiet)
                 add_item(s, fi, t);
         if (s->nitems == before && (o->nglobs || (nf && o->files[i].tensor))) {
             if (!quiet)
-                fprintf(stderr, "apotview: %s: no tensor matches '%s'\n", path,
+                util_warn("%s: no tensor matches '%s'", path,
                         nf && o->files[i].tensor ? o->files[i].tensor : o->globs[0]);
             s->failed = 1;
         }

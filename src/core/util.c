@@ -351,6 +351,38 @@ void util_fput_msg(FILE *f, const char *msg)
     free(m);
 }
 
+void util_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *m = NULL;
+    int n = vasprintf(&m, fmt, ap);
+    va_end(ap);
+    fputs("apotview: ", stderr);
+    util_fput_msg(stderr, n >= 0 && m ? m : fmt);
+    fputc('\n', stderr);
+    free(m);
+}
+
+void util_csv_field(FILE *f, const char *raw)
+{
+    if (!raw)
+        return;
+    char *e = util_escape_dup(raw);
+    const char *s = e;
+    if (strpbrk(s, ",\"")) {
+        fputc('"', f);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', f);
+            fputc(*s, f);
+        }
+        fputc('"', f);
+    } else
+        fputs(s, f);
+    free(e);
+}
+
 int util_text_width(const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;

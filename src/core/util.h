@@ -112,6 +112,13 @@ char *util_escape_dup(const char *s);            /* caller frees */
 size_t util_sanitize(const char *s, char *buf, size_t len);
 /* Write msg to f sanitized; one trailing newline passes through. */
 void util_fput_msg(FILE *f, const char *msg);
+/* "apotview: " and the formatted message on stderr, sanitized (so a name
+ * from a file in the arguments cannot reach the terminal raw), then a
+ * newline: every message that embeds a string from a file goes this way. */
+void util_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* One CSV field: s escaped (util_escape), quoted when it holds a comma or
+ * a quote (quotes doubled); NULL writes nothing. */
+void util_csv_field(FILE *f, const char *s);
 /* Terminal columns of a string (wcwidth for each valid UTF-8 character,
  * with a built-in table for East Asian wide and combining characters when
  * the C library does not know them; invalid bytes count 1). */

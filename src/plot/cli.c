@@ -68,8 +68,8 @@ static int cli_channels(session *ses, plot_spec *s, FILE *csv)
     loader_file *f = ses->files[ses->items[0].file];
     size_t ti = ses->items[0].tensor;
     if (ses->nitems > 1)
-        fprintf(stderr, "apotview: %zu tensors selected; the channels figure shows the first, %s "
-                        "(choose one with -t NAME)\n", ses->nitems, f->tensors[ti].name);
+        util_warn("%zu tensors selected; the channels figure shows the first, %s "
+                        "(choose one with -t NAME)", ses->nitems, f->tensors[ti].name);
     void *buf = read_raw(f, ti, &s->raw);
     if (!buf)
         return 1;
@@ -105,7 +105,7 @@ static int cli_compare(session *ses, plot_spec *s, FILE *csv)
     }
     for (int k = 0; k < 2; k++)
         if (first[k] < 0) {
-            fprintf(stderr, "apotview: %s: no tensor selected for the compare figure\n", ses->files[k]->path);
+            util_warn("%s: no tensor selected for the compare figure", ses->files[k]->path);
             return 1;
         }
     session_item L = ses->items[first[0]], R = ses->items[first[1]];
@@ -116,15 +116,15 @@ static int cli_compare(session *ses, plot_spec *s, FILE *csv)
             if (ses->items[i].file == 1 && strcmp(ses->files[1]->tensors[ses->items[i].tensor].name, lname) == 0)
                 r = (long)i;
         if (r < 0) {
-            fprintf(stderr, "apotview: %s has no tensor named %s to compare with %s "
-                            "(choose the pair with FILE:TENSOR twice)\n",
+            util_warn("%s has no tensor named %s to compare with %s "
+                            "(choose the pair with FILE:TENSOR twice)",
                     ses->files[1]->path, lname, ses->files[0]->path);
             return 1;
         }
         R = ses->items[r];
         if (nsel[0] > 1)
-            fprintf(stderr, "apotview: %zu tensors selected in %s; the compare figure shows the first, %s "
-                            "(choose one with -t NAME or FILE:TENSOR)\n", nsel[0], ses->files[0]->path, lname);
+            util_warn("%zu tensors selected in %s; the compare figure shows the first, %s "
+                            "(choose one with -t NAME or FILE:TENSOR)", nsel[0], ses->files[0]->path, lname);
     }
     loader_file *fl = ses->files[0], *fr = ses->files[1];
     const loader_tensor *tl = &fl->tensors[L.tensor], *tr = &fr->tensors[R.tensor];
@@ -234,8 +234,8 @@ int plot_cli(const cli_opts *o)
     if (s.figure != FIG_LAYERS) {
         if (ses.nitems > 1) {
             const loader_tensor *lt = &ses.files[ses.items[0].file]->tensors[ses.items[0].tensor];
-            fprintf(stderr, "apotview: %zu tensors selected; the %s figure shows the first, %s "
-                            "(choose one with -t NAME)\n",
+            util_warn("%zu tensors selected; the %s figure shows the first, %s "
+                            "(choose one with -t NAME)",
                     ses.nitems, plot_figure_name(s.figure), lt->name);
         }
         loader_file *f = ses.files[ses.items[0].file];
@@ -278,9 +278,9 @@ int plot_cli(const cli_opts *o)
         for (int i = 0; i < OPTIONS_MAX_SCHEMES; i++)
             l->mse[i] = NAN;
         if (p->st.n == 0)
-            fprintf(stderr, "apotview: %s: %s: no finite values\n", f->path, l->name);
+            util_warn("%s: %s: no finite values", f->path, l->name);
         else if (analyze_tensor(p, &o->cfg, o->schemes, o->nschemes, 0, res, &e2) < 0) {
-            fprintf(stderr, "apotview: %s: %s: %s\n", f->path, l->name, e2.msg);
+            util_warn("%s: %s: %s", f->path, l->name, e2.msg);
             status = 1;
         } else
             for (int i = 0; i < o->nschemes; i++)

@@ -1439,22 +1439,6 @@ int figures_build(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *bo
     return -1;
 }
 
-static void csv_field(FILE *fp, const char *s)
-{
-    if (!s)
-        return;
-    if (strpbrk(s, ",\"\n\r")) { /* gp-lint: ok (CSV) */
-        fputc('"', fp);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', fp);
-            fputc(*s, fp);
-        }
-        fputc('"', fp);
-    } else
-        fputs(s, fp);
-}
-
 static void csv_num(FILE *fp, double v)
 {
     char buf[40];
@@ -1474,9 +1458,9 @@ void figures_write_csv(FILE *fp, const plot_spec *s, const fig_data *d)
             /* a block with a z column: one CSV row for y, one for z */
             for (int col = 0; col < (k->zseries ? 2 : 1); col++) {
                 fprintf(fp, "%s,", plot_figure_name(s->figure));
-                csv_field(fp, r->raw ? r->raw : s->figure == FIG_LEVELS ? NULL : s->tensor_name);
+                util_csv_field(fp, r->raw ? r->raw : s->figure == FIG_LEVELS ? NULL : s->tensor_name);
                 fputc(',', fp);
-                csv_field(fp, k->scheme);
+                util_csv_field(fp, k->scheme);
                 if (k->bits < 0)
                     fprintf(fp, ",%d", (int)r->x);
                 else
