@@ -121,7 +121,79 @@ typedef struct side {
     double *dlv, *dl2;     /* per boundary j: lv[j+1] - lv[j], lv[j+1]^2 - lv[j]^2 */
     double *imd;           /* 1 / md[j] (md[j] > 0), else 0 */
     uint16_t lut[SIDE_LUT + 1];  /* midpoints certainly below u = c / SIDE_LUT */
+    long long z;           /* #{j : md[j] < 0}: the index of u = 0 */
+    size_t nm;             /* the midpoints >= 0 ... */
+    const double *mz;      /* ... md + z */
+    int sym;               /* the other side is the same (set by the caller) */
 } side;
+
+/* ---- vector kernels (gq_kern.h) -------------------------------------------- */
+
+typedef double v4d __attribute__((vector_size(32)));
+typedef long long v4di __attribute__((vector_size(32)));
+typedef float v4sf __attribute__((vector_size(16)));
+typedef int v4si __attribute__((vector_size(16)));
+typedef unsigned v4su __attribute__((vector_size(16)));
+
+typedef struct kres {
+    double sse, me;
+    uint64_t cl;
+} kres;
+
+typedef struct kern {
+    void (*stats)(const double *x, size_t n, double *amax, double *s2);
+    void (*mag)(const double *x, size_t n, double *mag, unsigned char *sg);
+    void (*uni)(const double *x, size_t n, double sc, double lo, double hi, double xlo, double xhi,
+                kres *o, unsigned char *idx);
+    void (*cnt)(const double *x, size_t n, double sc, const double *mid, const double *nat,
+                size_t L, double xlo, double xhi, kres *o, unsigned char *idx);
+    void (*mx)(const double *x, size_t n, double X, kres *o, unsigned char *idx);
+    void (*q)(const double *x, size_t n, float id, double dq, int q8, kres *o, unsigned char *idx);
+    void (*assign)(const double *mag, const unsigned char *sg, size_t n, double inva, const side *sp,
+                   const side *sn, double *B, double *C, unsigned char *k);
+    int (*bf16)(const unsigned char *c, size_t len, double *x);
+} kern;
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+#define KSFX base
+#include "quant/gq_kern.h"
+#undef KSFX
+#if defined(__x86_64__) && defined(__GNUC__)
+#define GQ_HAVE_AVX2 1
+#pragma GCC push_options
+#pragma GCC target("avx2")
+#define KSFX avx2
+#include "quant/gq_kern.h"
+#undef KSFX
+#pragma GCC pop_options
+#endif
+#pragma GCC diagnostic pop
+
+static int kern_force;     /* gq_set_kernel */
+
+int gq_set_kernel(int path)
+{
+    if (path == 2) {
+#ifdef GQ_HAVE_AVX2
+        if (!__builtin_cpu_supports("avx2"))
+            return -1;
+#else
+        return -1;
+#endif
+    }
+    kern_force = path;
+    return 0;
+}
+
+static const kern *kern_pick(void)
+{
+#ifdef GQ_HAVE_AVX2
+    if (kern_force == 2 || (kern_force == 0 && __builtin_cpu_supports("avx2")))
+        return &kern_avx2;
+#endif
+    return &kern_base;
+}
 
 typedef struct gsch {
     gq_job *job;
@@ -176,6 +248,12 @@ static void side_build(side *sd, const double *v, size_t L, int neg)
         sd->dl2[k] = sd->lv[k + 1] * sd->lv[k + 1] - sd->lv[k] * sd->lv[k];
         sd->imd[k] = sd->md[k] > 0 ? 1 / sd->md[k] : 0;
     }
+    sd->z = 0;
+    while ((size_t)sd->z + 1 < L && sd->md[sd->z] < 0)
+        sd->z++;
+    sd->nm = L - 1 - (size_t)sd->z;
+    sd->mz = sd->md + sd->z;
+    sd->sym = 0;
     size_t k = 0;
     for (int c = 0; c <= SIDE_LUT; c++) {
         double start = ((double)c - 0.01) / SIDE_LUT;
@@ -183,6 +261,14 @@ static void side_build(side *sd, const double *v, size_t L, int neg)
             k++;
         sd->lut[c] = (uint16_t)(k < 65535 ? k : 65535);
     }
+}
+
+static void side_sym(side *a, side *b)
+{
+    int same = a->L == b->L;
+    for (size_t k = 0; same && k < a->L; k++)
+        same = a->lv[k] == b->lv[k];
+    a->sym = b->sym = same;
 }
 
 static void side_free(side *sd)
@@ -258,6 +344,7 @@ static void gsch_init(gsch *g, gq_job *job, const analyze_cfg *cfg)
     }
     side_build(&g->sp, ls->v, L, 0);
     side_build(&g->sn, ls->v, L, 1);
+    side_sym(&g->sp, &g->sn);
     if (g->kind == GK_NF4)
         for (int j = 0; j < 15; j++)
             g->nf4thr[j] = (float)(0.5 * (schemes_nf4_values[j] + schemes_nf4_values[j + 1]));
@@ -322,7 +409,8 @@ typedef struct ws {
     double *x;             /* gathered group */
     double *mag;           /* |x| */
     unsigned char *sg;     /* 1: negative side */
-    uint32_t *k0;
+    unsigned char *k0, *k1;  /* side indexes (L <= 256) */
+    unsigned char *idx;    /* level index per value (the counts) */
     double *top, *P1, *P2; /* magnitudes above the cut, descending, prefix sums */
     size_t ntop;
     double S2;             /* of the group (group_prep) */
@@ -341,7 +429,9 @@ static void ws_init(ws *w, size_t cap)
     w->x = util_mallocarray(cap, sizeof *w->x);
     w->mag = util_mallocarray(cap, sizeof *w->mag);
     w->sg = util_mallocarray(cap, 1);
-    w->k0 = util_mallocarray(cap, sizeof *w->k0);
+    w->k0 = util_mallocarray(cap, 1);
+    w->k1 = util_mallocarray(cap, 1);
+    w->idx = util_mallocarray(cap, 1);
     w->top = util_mallocarray(cap, sizeof *w->top);
     w->P1 = util_mallocarray(cap + 1, sizeof *w->P1);
     w->P2 = util_mallocarray(cap + 1, sizeof *w->P2);
@@ -357,6 +447,8 @@ static void ws_free(ws *w)
     free(w->mag);
     free(w->sg);
     free(w->k0);
+    free(w->k1);
+    free(w->idx);
     free(w->top);
     free(w->P1);
     free(w->P2);
@@ -437,17 +529,11 @@ static inline void piece_min(double B, double C, double lo, double hi, double S2
 
 /* Per group, shared by the schemes: |x|, signs, S2, max|x|, the largest
  * magnitudes sorted (clip bound). Returns amax. */
-static double group_prep(ws *w, size_t n, double *S2o)
+static double group_prep(const kern *K, ws *w, size_t n, double *S2o)
 {
-    double S2 = 0, amax = 0;
-    for (size_t i = 0; i < n; i++) {
-        double x = w->x[i];
-        double a = fabs(x);
-        w->mag[i] = a;
-        w->sg[i] = x < 0;
-        S2 += x * x;
-        amax = a > amax ? a : amax;
-    }
+    double S2, amax;
+    K->stats(w->x, n, &amax, &S2);
+    K->mag(w->x, n, w->mag, w->sg);
     *S2o = S2;
     if (amax > 0)
         top_build(w, n, 0.5 * amax);
@@ -455,49 +541,69 @@ static double group_prep(ws *w, size_t n, double *S2o)
 }
 
 /* The exact optimum for one scheme's sides over the group in w (after
- * group_prep). */
-static double opt_core2(const side *sp, const side *sn, ws *w, size_t n, double S2, double amax)
+ * group_prep).
+ *
+ * 1. The assignment at amax (vector kernel): k0, B0, C0, SSE(amax).
+ * 2. An upper bound U: two steps alpha <- B / C from amax (each an exact
+ *    SSE at its alpha, never above the last: Lloyd's step on the scale),
+ *    so U is near the optimum and the clipping bound's alpha_stop is high.
+ * 3. The crossings in (alpha_stop, amax] from k0, bucketed by alpha; B and
+ *    C at every bucket edge by a prefix over the buckets; a bucket whose
+ *    lower bound (B after it, C before it) exceeds U cannot hold the
+ *    optimum and is skipped; the others are sorted and walked exactly.
+ * The pruning compares with U (1 + 1e-12) + 1e-14 S2: a bound computed with
+ * rounding never removes the optimum. */
+static double opt_core2(const kern *K, const side *sp, const side *sn, ws *w, size_t n, double S2,
+                        double amax)
 {
     if (!(amax > 0))
         return 0;
-    /* the assignment at amax */
-    double B = 0, C = 0, inva = 1 / amax;
-    for (size_t i = 0; i < n; i++) {
-        const side *sd = w->sg[i] ? sn : sp;
-        double u = w->mag[i] * inva;
-        long c = (long)(u * SIDE_LUT);
-        c = c < 0 ? 0 : c > SIDE_LUT ? SIDE_LUT : c;
-        size_t k = sd->lut[c];
-        while (k + 1 < sd->L && sd->md[k] < u)
-            k++;
-        w->k0[i] = (uint32_t)k;
-        B += w->mag[i] * sd->lv[k];
-        C += sd->lv[k] * sd->lv[k];
-    }
+    double B, C;
+    K->assign(w->mag, w->sg, n, 1 / amax, sp, sn, &B, &C, w->k0);
     double best = S2 - 2 * amax * B + amax * amax * C, balpha = amax;
     if (best < 0)
         best = 0;
+    double U = best;
+    {
+        double a = amax, Bl = B, Cl = C;
+        for (int it = 0; it < 2; it++) {
+            double an = Cl > 0 ? Bl / Cl : a;
+            if (!(an < a) || !(an > 0))
+                break;
+            double Bn, Cn;
+            K->assign(w->mag, w->sg, n, 1 / an, sp, sn, &Bn, &Cn, w->k1);
+            double f = S2 - 2 * an * Bn + an * an * Cn;
+            if (!(f < U))
+                break;
+            U = f;
+            a = an;
+            Bl = Bn;
+            Cl = Cn;
+        }
+    }
+    double slack = 1e-14 * S2;
+    double Up = U * (1 + 1e-12) + slack;
     /* alpha_stop from the clipping bound (the top list is shared) */
-    double as = clip_stop(w, best, 0.5 * amax);
+    double as = clip_stop(w, Up, 0.5 * amax);
     if (as < 0) {
         top_build(w, n, -1);
-        as = clip_stop(w, best, 0);
+        as = clip_stop(w, Up, 0);
         top_build(w, n, 0.5 * amax);
         if (as < 0)
             as = 0;
     }
     if (!(as < amax))
         return balpha;
-    /* crossings in (as, amax], bucketed by alpha (a radix pass before the
-     * walk sorts each bucket) */
+    /* crossings in (as, amax], bucketed by alpha, with per-bucket sums */
     size_t ne = 0;
-    double invW = NB / (amax - as);
+    double Wd = (amax - as) / NB, invW = NB / (amax - as);
     int bn[NB + 1];
+    double dBb[NB], dCb[NB];
     memset(bn, 0, sizeof bn);
+    memset(dBb, 0, sizeof dBb);
+    memset(dCb, 0, sizeof dCb);
     for (size_t i = 0; i < n; i++) {
         double a = w->mag[i];
-        if (a == 0)
-            continue;
         const side *sd = w->sg[i] ? sn : sp;
         for (size_t j = w->k0[i]; j + 1 < sd->L; j++) {
             if (!(sd->md[j] * as < a))
@@ -505,27 +611,62 @@ static double opt_core2(const side *sp, const side *sn, ws *w, size_t n, double 
             double ae = a * sd->imd[j];
             if (ne == w->ecap)
                 ev_grow(w);
-            long b = (long)((amax - ae) * invW);
-            b = b < 0 ? 0 : b >= NB ? NB - 1 : b;
+            long bk = (long)((amax - ae) * invW);
+            bk = bk < 0 ? 0 : bk >= NB ? NB - 1 : bk;
+            double db = a * sd->dlv[j], dc = sd->dl2[j];
             w->e[ne].a = ae;
-            w->e[ne].dB = a * sd->dlv[j];
-            w->e[ne].dC = sd->dl2[j];
-            w->eb[ne] = (int)b;
-            bn[b + 1]++;
+            w->e[ne].dB = db;
+            w->e[ne].dC = dc;
+            w->eb[ne] = (int)bk;
+            dBb[bk] += db;
+            dCb[bk] += dc;
+            bn[bk + 1]++;
             ne++;
         }
     }
     for (int b = 0; b < NB; b++)
         bn[b + 1] += bn[b];
+    /* which buckets can hold the optimum */
+    double Bt[NB + 1], Ct[NB + 1];
+    unsigned char walk[NB];
+    Bt[0] = B;
+    Ct[0] = C;
+    for (int b = 0; b < NB; b++) {
+        Bt[b + 1] = Bt[b] + dBb[b];
+        Ct[b + 1] = Ct[b] + dCb[b];
+    }
+    for (int b = 1; b < NB; b++) {   /* the exact SSE at every edge: U */
+        double hi = amax - b * Wd;
+        double f = S2 - 2 * hi * Bt[b] + hi * hi * Ct[b];
+        if (f < U)
+            U = f;
+    }
+    Up = U * (1 + 1e-12) + slack;
+    int any = 0;
+    for (int b = 0; b < NB; b++) {
+        double hi = b == 0 ? amax : amax - b * Wd, lo = b == NB - 1 ? as : amax - (b + 1) * Wd;
+        double Bb = Bt[b + 1], Cb = Ct[b];
+        double a = Cb > 0 ? Bb / Cb : hi;
+        a = a > hi ? hi : a < lo ? lo : a;
+        double lb = S2 - 2 * a * Bb + a * a * Cb;
+        walk[b] = !(lb > Up);
+        any |= walk[b];
+    }
+    if (!any)
+        return balpha;
     {
         int pos[NB];
         memcpy(pos, bn, sizeof pos);
         for (size_t i = 0; i < ne; i++)
-            w->e2[pos[w->eb[i]]++] = w->e[i];
+            if (walk[w->eb[i]])
+                w->e2[pos[w->eb[i]]++] = w->e[i];
     }
-    /* the walk down from amax: every piece's clamped B / C */
-    double cur = amax;
+    /* the walk down from amax through the buckets kept: every piece's
+     * clamped B / C */
     for (int b = 0; b < NB; b++) {
+        if (!walk[b])
+            continue;
+        double hi = b == 0 ? amax : amax - b * Wd, lo = b == NB - 1 ? as : amax - (b + 1) * Wd;
         ev *e = w->e2 + bn[b];
         int m = bn[b + 1] - bn[b];
         for (int i = 1; i < m; i++) {       /* descending alpha */
@@ -537,28 +678,28 @@ static double opt_core2(const side *sp, const side *sn, ws *w, size_t n, double 
             }
             e[j] = t;
         }
+        double Bw = Bt[b], Cw = Ct[b], cur = hi;
         for (int i = 0; i < m; i++) {
             double ae = e[i].a;
             if (ae > cur)
                 ae = cur;
-            if (ae < as)
-                ae = as;
-            piece_min(B, C, ae, cur, S2, &best, &balpha);
-            B += e[i].dB;
-            C += e[i].dC;
+            if (ae < lo)
+                ae = lo;
+            piece_min(Bw, Cw, ae, cur, S2, &best, &balpha);
+            Bw += e[i].dB;
+            Cw += e[i].dC;
             cur = ae;
         }
+        piece_min(Bw, Cw, lo, cur, S2, &best, &balpha);
     }
-    piece_min(B, C, as, cur, S2, &best, &balpha);
     return balpha;
 }
 
-static double opt_core(const side *sp, const side *sn, ws *w, size_t n, double *sse_out)
+static double opt_core(const kern *K, const side *sp, const side *sn, ws *w, size_t n)
 {
     double S2;
-    double amax = group_prep(w, n, &S2);
-    (void)sse_out;
-    return opt_core2(sp, sn, w, n, S2, amax);
+    double amax = group_prep(K, w, n, &S2);
+    return opt_core2(K, sp, sn, w, n, S2, amax);
 }
 
 double gq_opt_alpha(const levelset *ls, const double *x, size_t n, double *sse)
@@ -566,10 +707,11 @@ double gq_opt_alpha(const levelset *ls, const double *x, size_t n, double *sse)
     side sp, sn;
     side_build(&sp, ls->v, ls->n, 0);
     side_build(&sn, ls->v, ls->n, 1);
+    side_sym(&sp, &sn);
     ws w;
     ws_init(&w, n);
     memcpy(w.x, x, n * sizeof *x);
-    double a = opt_core(&sp, &sn, &w, n, NULL);
+    double a = opt_core(kern_pick(), &sp, &sn, &w, n);
     if (sse) {
         /* the sse at a summed directly (the walk's S2 - 2aB + a^2C cancels) */
         double s2 = 0;
@@ -693,6 +835,7 @@ typedef struct run {
     uint64_t nunits;
     uacc *ua;              /* nunits * ng */
     int need_prep, need_minmax;
+    const kern *K;
     uint64_t next;         /* atomic */
 } run;
 
@@ -712,6 +855,8 @@ static size_t gather_run(const run *r, uint64_t base, uint64_t len, uint64_t str
     double m = r->m, s = r->s;
     if (r->cd) {
         const unsigned char *c = r->cd->codes16 + 2 * base;
+        if (r->cd->bf16 && stride == 1 && !r->norm && r->K->bf16(c, len, x + n))
+            return n + len;
         if (r->cd->bf16) {
             for (uint64_t i = 0; i < len; i++, c += 2 * stride) {
                 float f = bf16_val(c);
@@ -770,10 +915,43 @@ typedef struct gout {
     int has_alpha;
 } gout;
 
-/* generic nearest level with scale sc (natural units) */
-static void eval_generic(const gsch *g, const double *x, size_t n, double sc, uint64_t *counts,
-                         gout *o)
+/* level usage from the per-value indexes: 4 sub-histograms of L (no
+ * store-to-load chain on the common levels), summed at the end */
+static void hist(const unsigned char *idx, size_t n, size_t L, uint64_t *counts)
 {
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        counts[idx[i]]++;
+        counts[L + idx[i + 1]]++;
+        counts[2 * L + idx[i + 2]]++;
+        counts[3 * L + idx[i + 3]]++;
+    }
+    for (; i < n; i++)
+        counts[idx[i]]++;
+}
+
+static void kres_out(const kres *k, gout *o)
+{
+    o->sse = k->sse;
+    o->maxerr = k->me;
+    o->clipped = k->cl;
+}
+
+/* generic nearest level with scale sc (natural units) */
+static void eval_generic(const kern *K, const gsch *g, const double *x, size_t n, double sc,
+                         unsigned char *idx, uint64_t *counts, gout *o)
+{
+    if (sc > 0 && (g->kind == GK_UNIFORM ? g->qmax - g->qmin <= 255 : g->L <= 64)) {
+        kres k;
+        if (g->kind == GK_UNIFORM)
+            K->uni(x, n, sc, (double)g->qmin, (double)g->qmax, (double)g->qmin * sc,
+                   (double)g->qmax * sc, &k, idx);
+        else
+            K->cnt(x, n, sc, g->mid, g->nat, g->L, g->nat[0] * sc, g->nat[g->L - 1] * sc, &k, idx);
+        kres_out(&k, o);
+        hist(idx, n, g->L, counts);
+        return;
+    }
     double sse = 0, me = 0;
     uint64_t cl = 0;
     if (!(sc > 0)) {
@@ -827,6 +1005,7 @@ static inline int e2m1_index(double m)
 static void group_scheme(const run *r, const gsch *g, ws *w, size_t n, double amax, double mn,
                          double mx, uint64_t *counts, gout *o)
 {
+    const kern *K = r->K;
     const double *x = w->x;
     const analyze_cfg *cfg = r->cfg;
     memset(o, 0, sizeof *o);
@@ -837,11 +1016,11 @@ static void group_scheme(const run *r, const gsch *g, ws *w, size_t n, double am
         if (cfg->amode == ALPHA_MAX)
             a = amax;
         else if (cfg->amode == ALPHA_MSE)
-            a = opt_core2(&g->sp, &g->sn, w, n, w->S2, amax);
+            a = opt_core2(K, &g->sp, &g->sn, w, n, w->S2, amax);
         else
             a = cfg->alpha;
         double sc = gq_round_scale(a / g->natmax, g->sd);
-        eval_generic(g, x, n, sc, counts, o);
+        eval_generic(K, g, x, n, sc, w->idx, counts, o);
         o->alpha = sc * g->natmax;
         o->has_alpha = cfg->amode != ALPHA_MAX || amax > 0;
         return;
@@ -924,78 +1103,47 @@ static void group_scheme(const run *r, const gsch *g, ws *w, size_t n, double am
                 ex = 127;
             X = ldexp(1.0, ex);
         }
-        static const double mag[8] = { 0, 0.5, 1, 1.5, 2, 3, 4, 6 };
-        double sse = 0, me = 0;
-        uint64_t cl = 0;
-        double iX = X > 0 ? 1 / X : 0;   /* a power of two: exact */
-        for (size_t i = 0; i < n; i++) {
-            double t = x[i] * iX;
-            int k = e2m1_index(fabs(t));
-            double q = (t < 0 ? -mag[k] : mag[k]) * X;
-            double e = x[i] - q;
-            sse += e * e;
-            me = FMAX(me, fabs(e));
-            cl += fabs(x[i]) > 6 * X;
-            counts[t < 0 && k ? 7 - k : 7 + k]++;
-        }
-        o->sse = sse;
-        o->maxerr = me;
-        o->clipped = cl;
+        kres k;
+        K->mx(x, n, X, &k, w->idx);
+        kres_out(&k, o);
+        hist(w->idx, n, g->L, counts);
         o->alpha = 6 * X;
         o->has_alpha = 1;
         return;
     }
     case GK_Q4_0: {
         /* llama.cpp quantize_row_q4_0_ref, float arithmetic */
-        float famax = 0, fmx = 0;
-        for (size_t i = 0; i < n; i++) {
-            float v = (float)x[i];
-            if (famax < fabsf(v)) {
-                famax = fabsf(v);
-                fmx = v;
+        /* the first value of the largest |v| (float: rounding is monotone) */
+        float famax = (float)amax, fmx = 0;
+        if (famax > 0)
+            for (size_t i = 0; i < n; i++) {
+                float v = (float)x[i];
+                if (fabsf(v) == famax) {
+                    fmx = v;
+                    break;
+                }
             }
-        }
         float d = fmx / -8;
         float id = d != 0 ? 1.0f / d : 0.0f;
         double dq = (double)f16_round(d);
-        double sse = 0, me = 0;
-        uint64_t cl = 0;
-        for (size_t i = 0; i < n; i++) {
-            float x0 = (float)x[i] * id;
-            int q = (int)(int8_t)(x0 + 8.5f);
-            q = q < 15 ? q : 15;
-            double e = x[i] - (double)(q - 8) * dq;
-            sse += e * e;
-            me = FMAX(me, fabs(e));
-            cl += x0 + 8.5f >= 16.0f;
-            counts[q]++;
-        }
-        o->sse = sse;
-        o->maxerr = me;
-        o->clipped = cl;
+        kres k;
+        K->q(x, n, id, dq, 0, &k, w->idx);
+        kres_out(&k, o);
+        hist(w->idx, n, g->L, counts);
         o->alpha = 8 * fabs(dq);
         o->has_alpha = famax > 0;
         return;
     }
     case GK_Q8_0: {
-        float famax = 0;
-        for (size_t i = 0; i < n; i++)
-            famax = FMAX(famax, fabsf((float)x[i]));
+        float famax = (float)amax;
         float d = famax / ((1 << 7) - 1);
         float id = d != 0 ? 1.0f / d : 0.0f;
         double dq = (double)f16_round(d);
-        double sse = 0, me = 0;
-        for (size_t i = 0; i < n; i++) {
-            float x0 = (float)x[i] * id;
-            int q = (int)roundf(x0);
-            double e = x[i] - (double)q * dq;
-            sse += e * e;
-            me = FMAX(me, fabs(e));
-            counts[q + 127]++;
-        }
-        o->sse = sse;
-        o->maxerr = me;
+        kres k;
+        K->q(x, n, id, dq, 1, &k, w->idx);
+        kres_out(&k, o);
         o->clipped = 0;
+        hist(w->idx, n, g->L, counts);
         o->alpha = 127 * dq;
         o->has_alpha = famax > 0;
         return;
@@ -1026,14 +1174,9 @@ static void *worker(void *arg)
                 continue;
             double mn = INFINITY, mx = -INFINITY, S2 = 0, amax = 0;
             if (r->need_prep)
-                amax = group_prep(&w, n, &S2);
+                amax = group_prep(r->K, &w, n, &S2);
             else
-                for (size_t i = 0; i < n; i++) {
-                    double v = w.x[i];
-                    double a = fabs(v);
-                    amax = a > amax ? a : amax;
-                    S2 += v * v;
-                }
+                r->K->stats(w.x, n, &amax, &S2);
             w.S2 = S2;
             if (r->need_minmax)
                 for (size_t i = 0; i < n; i++) {
@@ -1123,6 +1266,7 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
     r.m = m;
     r.s = s;
     r.norm = cfg->normalize;
+    r.K = kern_pick();
     if (make_slicing(t, cfg, fixed, &r.sl, msg, mlen) < 0)
         return -1;
     r.ng = njobs;
@@ -1151,7 +1295,7 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
         nth = 1;
     tacc *ta = util_calloc((size_t)nth * (size_t)njobs, sizeof *ta);
     for (int i = 0; i < nth * njobs; i++)
-        ta[i].counts = util_calloc(r.g[i % njobs].L, sizeof *ta[i].counts);
+        ta[i].counts = util_calloc(4 * r.g[i % njobs].L, sizeof *ta[i].counts);
     targ *args = util_calloc((size_t)nth, sizeof *args);
     pthread_t *th = util_calloc((size_t)nth, sizeof *th);
     int started = 0;
@@ -1178,8 +1322,10 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
             tot.nalpha += a->nalpha;
             if (a->maxerr > tot.maxerr)
                 tot.maxerr = a->maxerr;
-            for (size_t l = 0; l < r.g[k].L; l++)
-                tot.counts[l] += a->counts[l];
+            size_t L = r.g[k].L;
+            for (size_t l = 0; l < L; l++)
+                tot.counts[l] += a->counts[l] + a->counts[L + l] + a->counts[2 * L + l] +
+                                 a->counts[3 * L + l];
         }
         dd sse = { 0, 0 }, sq = { 0, 0 }, as = { 0, 0 };
         for (uint64_t u = 0; u < r.nunits; u++) {

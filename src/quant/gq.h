@@ -75,4 +75,10 @@ int gq_scale_bits(scale_dtype d);
  * squared errors. Ties: the largest alpha. For tests and the engine. */
 double gq_opt_alpha(const levelset *ls, const double *x, size_t n, double *sse);
 
+/* The kernels: 0 the best the CPU has (AVX2 when there, else the
+ * baseline build), 1 the baseline build, 2 AVX2. All give the same bits
+ * (gq_kern.h); for tests. Returns -1 (nothing changed) when path 2 is not
+ * available. Not thread-safe: set it before gq_run. */
+int gq_set_kernel(int path);
+
 #endif
