@@ -411,7 +411,8 @@ typedef struct ws {
     unsigned char *sg;     /* 1: negative side */
     unsigned char *k0, *k1;  /* side indexes (L <= 256) */
     unsigned char *idx;    /* level index per value (the counts) */
-    double *top, *P1, *P2; /* magnitudes above the cut, descending, prefix sums */
+    double *top, *P1, *P2; /* all magnitudes, descending, prefix sums */
+    uint64_t *ka, *kb;     /* sort keys */
     size_t ntop;
     double S2;             /* of the group (group_prep) */
     ev *e, *e2;
@@ -429,12 +430,14 @@ static void ws_init(ws *w, size_t cap)
     w->x = util_mallocarray(cap, sizeof *w->x);
     w->mag = util_mallocarray(cap, sizeof *w->mag);
     w->sg = util_mallocarray(cap, 1);
-    w->k0 = util_mallocarray(cap, 1);
-    w->k1 = util_mallocarray(cap, 1);
-    w->idx = util_mallocarray(cap, 1);
+    w->k0 = util_mallocarray(cap + 4, 1);
+    w->k1 = util_mallocarray(cap + 4, 1);
+    w->idx = util_mallocarray(cap + 4, 1);
     w->top = util_mallocarray(cap, sizeof *w->top);
     w->P1 = util_mallocarray(cap + 1, sizeof *w->P1);
     w->P2 = util_mallocarray(cap + 1, sizeof *w->P2);
+    w->ka = util_mallocarray(cap, sizeof *w->ka);
+    w->kb = util_mallocarray(cap, sizeof *w->kb);
     w->ecap = 4 * cap + 64;
     w->e = util_mallocarray(w->ecap, sizeof *w->e);
     w->e2 = util_mallocarray(w->ecap, sizeof *w->e2);
@@ -452,6 +455,8 @@ static void ws_free(ws *w)
     free(w->top);
     free(w->P1);
     free(w->P2);
+    free(w->ka);
+    free(w->kb);
     free(w->e);
     free(w->e2);
     free(w->eb);
@@ -465,26 +470,47 @@ static void ev_grow(ws *w)
     w->eb = util_realloc(w->eb, w->ecap * sizeof *w->eb);
 }
 
-/* magnitudes above cut, sorted descending, with prefix sums */
-static void top_build(ws *w, size_t n, double cut)
+/* All magnitudes sorted descending (w->top, ntop = n) with prefix sums:
+ * an LSD radix sort on the bits of the doubles (>= 0: the bit patterns
+ * order like the values) over the bit range where the keys differ, 8 bits
+ * a pass. */
+static void top_build(ws *w, size_t n)
 {
-    size_t t = 0;
-    for (size_t i = 0; i < n; i++)
-        if (w->mag[i] > cut) {
-            double a = w->mag[i];
-            size_t j = t++;
-            while (j > 0 && w->top[j - 1] < a) {
-                w->top[j] = w->top[j - 1];
-                j--;
-            }
-            w->top[j] = a;
-        }
-    w->ntop = t;
-    w->P1[0] = w->P2[0] = 0;
-    for (size_t i = 0; i < t; i++) {
-        w->P1[i + 1] = w->P1[i] + w->top[i];
-        w->P2[i + 1] = w->P2[i] + w->top[i] * w->top[i];
+    uint64_t *k = w->ka, *t = w->kb, an = ~(uint64_t)0, orv = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b;
+        memcpy(&b, &w->mag[i], sizeof b);
+        k[i] = ~b;             /* ascending ~b: descending magnitude */
+        an &= k[i];
+        orv |= k[i];
     }
+    uint64_t diff = an ^ orv;
+    if (diff) {
+        int lo = __builtin_ctzll(diff), hi = 63 - __builtin_clzll(diff);
+        for (int sh = lo; sh <= hi; sh += 8) {
+            size_t c[257];
+            memset(c, 0, sizeof c);
+            for (size_t i = 0; i < n; i++)
+                c[((k[i] >> sh) & 255) + 1]++;
+            for (int d = 0; d < 256; d++)
+                c[d + 1] += c[d];
+            for (size_t i = 0; i < n; i++)
+                t[c[(k[i] >> sh) & 255]++] = k[i];
+            uint64_t *x = k;
+            k = t;
+            t = x;
+        }
+    }
+    w->P1[0] = w->P2[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b = ~k[i];
+        double a;
+        memcpy(&a, &b, sizeof a);
+        w->top[i] = a;
+        w->P1[i + 1] = w->P1[i] + a;
+        w->P2[i + 1] = w->P2[i] + a * a;
+    }
+    w->ntop = n;
 }
 
 /* The largest alpha >= floor with CL(alpha) >= U from the top list (all
@@ -536,7 +562,7 @@ static double group_prep(const kern *K, ws *w, size_t n, double *S2o)
     K->mag(w->x, n, w->mag, w->sg);
     *S2o = S2;
     if (amax > 0)
-        top_build(w, n, 0.5 * amax);
+        top_build(w, n);
     return amax;
 }
 
@@ -584,24 +610,22 @@ static double opt_core2(const kern *K, const side *sp, const side *sn, ws *w, si
     double slack = 1e-14 * S2;
     double Up = U * (1 + 1e-12) + slack;
     /* alpha_stop from the clipping bound (the top list is shared) */
-    double as = clip_stop(w, Up, 0.5 * amax);
-    if (as < 0) {
-        top_build(w, n, -1);
-        as = clip_stop(w, Up, 0);
-        top_build(w, n, 0.5 * amax);
-        if (as < 0)
-            as = 0;
-    }
+    double as = clip_stop(w, Up, 0);
+    if (as < 0)
+        as = 0;
     if (!(as < amax))
         return balpha;
     /* crossings in (as, amax], bucketed by alpha, with per-bucket sums */
     size_t ne = 0;
     double Wd = (amax - as) / NB, invW = NB / (amax - as);
     int bn[NB + 1];
-    double dBb[NB], dCb[NB];
+    double dBb[NB], dCb[NB], xS[NB], xB[NB], xC[NB];
     memset(bn, 0, sizeof bn);
     memset(dBb, 0, sizeof dBb);
     memset(dCb, 0, sizeof dCb);
+    memset(xS, 0, sizeof xS);
+    memset(xB, 0, sizeof xB);
+    memset(xC, 0, sizeof xC);
     for (size_t i = 0; i < n; i++) {
         double a = w->mag[i];
         const side *sd = w->sg[i] ? sn : sp;
@@ -620,6 +644,9 @@ static double opt_core2(const kern *K, const side *sp, const side *sn, ws *w, si
             w->eb[ne] = (int)bk;
             dBb[bk] += db;
             dCb[bk] += dc;
+            xS[bk] += a * a;           /* the value as it is above its crossing */
+            xB[bk] += a * sd->lv[j];
+            xC[bk] += sd->lv[j] * sd->lv[j];
             bn[bk + 1]++;
             ne++;
         }
@@ -644,11 +671,20 @@ static double opt_core2(const kern *K, const side *sp, const side *sn, ws *w, si
     Up = U * (1 + 1e-12) + slack;
     int any = 0;
     for (int b = 0; b < NB; b++) {
+        /* a lower bound in the bucket: the values that do not cross in it
+         * keep their assignment at its top, the others' errors are >= 0
+         * (a value crossing twice is taken out twice: lower, still a bound) */
         double hi = b == 0 ? amax : amax - b * Wd, lo = b == NB - 1 ? as : amax - (b + 1) * Wd;
-        double Bb = Bt[b + 1], Cb = Ct[b];
-        double a = Cb > 0 ? Bb / Cb : hi;
-        a = a > hi ? hi : a < lo ? lo : a;
-        double lb = S2 - 2 * a * Bb + a * a * Cb;
+        double S = S2 - xS[b], Bb = Bt[b] - xB[b], Cb = Ct[b] - xC[b];
+        double lb;
+        if (Cb > 0) {
+            double a = Bb / Cb;
+            a = a > hi ? hi : a < lo ? lo : a;
+            lb = S - 2 * a * Bb + a * a * Cb;
+        } else {
+            double f1 = S - 2 * hi * Bb + hi * hi * Cb, f2 = S - 2 * lo * Bb + lo * lo * Cb;
+            lb = f1 < f2 ? f1 : f2;
+        }
         walk[b] = !(lb > Up);
         any |= walk[b];
     }
@@ -695,11 +731,182 @@ static double opt_core2(const kern *K, const side *sp, const side *sn, ws *w, si
     return balpha;
 }
 
+/* #{i : m[i] > thr} for m descending */
+static inline size_t cnt_above(const double *m, size_t n, double thr)
+{
+    if (n == 0)
+        return 0;
+    const double *b = m;
+    while (n > 1) {            /* branch-free lower bound */
+        size_t h = n / 2;
+        b = b[h] > thr ? b + h : b;
+        n -= h;
+    }
+    return (size_t)(b - m) + (*b > thr);
+}
+
+/* B and C at alpha from the sorted magnitudes (symmetric side sd): a
+ * value m is above boundary j when m > mz[j] alpha */
+static void bc_at(const side *sd, const ws *w, size_t n, double alpha, double *Bo, double *Co)
+{
+    const double *m = w->top;
+    size_t cp = n, z = (size_t)sd->z;
+    double B = 0, C = 0;
+    for (size_t j = 0; j < sd->nm; j++) {
+        size_t c = cnt_above(m, cp, sd->mz[j] * alpha);
+        double l = sd->lv[z + j];
+        B += l * (w->P1[cp] - w->P1[c]);
+        C += l * l * (double)(cp - c);
+        cp = c;
+    }
+    double l = sd->lv[sd->L - 1];
+    B += l * w->P1[cp];
+    C += l * l * (double)cp;
+    *Bo = B;
+    *Co = C;
+}
+
+#define SORTED_MAXR 32
+
+/* try the piece [lo, hi] with B, C: only when its minimum B / C lies in it */
+static inline void piece_in(double B, double C, double lo, double hi, double S2, double *best,
+                            double *balpha)
+{
+    if ((C > 0) & (B >= lo * C) & (B <= hi * C)) {
+        double a = B / C;
+        a = a > hi ? hi : a < lo ? lo : a;
+        double f = S2 - 2 * a * B + a * a * C;
+        if (f < *best || (f == *best && a > *balpha)) {
+            *best = f;
+            *balpha = a;
+        }
+    }
+}
+
+/* The exact optimum for a symmetric level set (the same side for both
+ * signs) with at most SORTED_MAXR boundaries >= 0, from the group's
+ * magnitudes sorted descending (group_prep, shared by the schemes):
+ *   - B, C at any alpha by binary searches and prefix sums: SSE(amax)
+ *     and a few more give an upper bound U, the clipping bound alpha_stop;
+ *   - the values crossing boundary j in (alpha_stop, amax] are a run of
+ *     the sorted list, in descending alpha (m / mz[j]): the runs merged
+ *     give every crossing in order, no sort;
+ *   - a piece can hold the optimum only where its B / C lies inside it
+ *     (SSE's kinks are concave: a minimum at a kink is also one of the
+ *     piece's own); only there the SSE is computed.
+ * Ties: the largest alpha. */
+static double opt_sorted(const side *sd, ws *w, size_t n, double S2, double amax)
+{
+    if (!(amax > 0))
+        return 0;
+    const double *m = w->top;
+    size_t R = sd->nm, z = (size_t)sd->z;
+    double B, C;
+    bc_at(sd, w, n, amax, &B, &C);
+    double best = S2 - 2 * amax * B + amax * amax * C, balpha = amax;
+    if (best < 0)
+        best = 0;
+    double U = best;
+    {
+        static const double cand[1] = { 0.85 };
+        double ua = amax;
+        for (int c = 0; c < 1; c++) {
+            double a = cand[c] * amax, Bc, Cc;
+            bc_at(sd, w, n, a, &Bc, &Cc);
+            double f = S2 - 2 * a * Bc + a * a * Cc;
+            if (f < U) {
+                U = f;
+                ua = a;
+            }
+        }
+        (void)ua;
+    }
+    double Up = U * (1 + 1e-12) + 1e-14 * S2;
+    double as = clip_stop(w, Up, 0);
+    if (as < 0)
+        as = 0;
+    if (!(as < amax))
+        return balpha;
+    /* the runs: boundary j, positions [pos, end) */
+    size_t pos[SORTED_MAXR], end[SORTED_MAXR];
+    double ha[SORTED_MAXR + 8], imd[SORTED_MAXR], dlv[SORTED_MAXR], dl2[SORTED_MAXR];
+    size_t cp = n;
+    for (size_t j = 0; j < R; j++) {
+        size_t e = cnt_above(m, cp, sd->mz[j] * as);
+        size_t st = cnt_above(m, e, sd->mz[j] * amax);
+        pos[j] = st;
+        end[j] = e;
+        cp = e;
+        imd[j] = sd->imd[z + j];
+        dlv[j] = sd->dlv[z + j];
+        dl2[j] = sd->dl2[z + j];
+        ha[j] = st < e ? m[st] * imd[j] : -1;
+    }
+    for (size_t j = R; j < 8; j++)
+        ha[j] = -1;
+    double cur = amax;
+    if (R <= 8)
+        for (;;) {
+            /* the largest of 8 heads by a tournament (short dependency chains) */
+            int g01 = ha[1] > ha[0], g23 = ha[3] > ha[2], g45 = ha[5] > ha[4], g67 = ha[7] > ha[6];
+            double m01 = g01 ? ha[1] : ha[0], m23 = g23 ? ha[3] : ha[2];
+            double m45 = g45 ? ha[5] : ha[4], m67 = g67 ? ha[7] : ha[6];
+            int i01 = g01, i23 = 2 + g23, i45 = 4 + g45, i67 = 6 + g67;
+            int ga = m23 > m01, gb = m67 > m45;
+            double ma = ga ? m23 : m01, mb = gb ? m67 : m45;
+            int ia = ga ? i23 : i01, ib = gb ? i67 : i45;
+            int gc = mb > ma;
+            double h = gc ? mb : ma;
+            size_t r = (size_t)(gc ? ib : ia);
+            if (!(h >= 0))
+                break;
+            double ae = h > cur ? cur : h < as ? as : h;
+            piece_in(B, C, ae, cur, S2, &best, &balpha);
+            B += m[pos[r]] * dlv[r];
+            C += dl2[r];
+            cur = ae;
+            size_t p = ++pos[r];
+            ha[r] = p < end[r] ? m[p] * imd[r] : -1;
+        }
+    else
+    for (;;) {
+        size_t r = 0;
+        double h = ha[0];
+        for (size_t j = 1; j < R; j++) {   /* branch-free: the largest head */
+            double v = ha[j];
+            int gt = v > h;
+            h = gt ? v : h;
+            r = gt ? j : r;
+        }
+        if (!(h >= 0))
+            break;
+        double ae = h > cur ? cur : h < as ? as : h;
+        piece_in(B, C, ae, cur, S2, &best, &balpha);
+        B += m[pos[r]] * dlv[r];
+        C += dl2[r];
+        cur = ae;
+        size_t p = ++pos[r];
+        ha[r] = p < end[r] ? m[p] * imd[r] : -1;
+    }
+    piece_in(B, C, as, cur, S2, &best, &balpha);
+    return balpha;
+}
+
+static double opt_any(const kern *K, const side *sp, const side *sn, ws *w, size_t n, double S2,
+                      double amax)
+{
+    if (sp->sym && sp->nm >= 1 && sp->nm <= SORTED_MAXR) {
+        double a = opt_sorted(sp, w, n, S2, amax);
+        return a;
+    }
+    return opt_core2(K, sp, sn, w, n, S2, amax);
+}
+
 static double opt_core(const kern *K, const side *sp, const side *sn, ws *w, size_t n)
 {
     double S2;
     double amax = group_prep(K, w, n, &S2);
-    return opt_core2(K, sp, sn, w, n, S2, amax);
+    return opt_any(K, sp, sn, w, n, S2, amax);
 }
 
 double gq_opt_alpha(const levelset *ls, const double *x, size_t n, double *sse)
@@ -1016,7 +1223,7 @@ static void group_scheme(const run *r, const gsch *g, ws *w, size_t n, double am
         if (cfg->amode == ALPHA_MAX)
             a = amax;
         else if (cfg->amode == ALPHA_MSE)
-            a = opt_core2(K, &g->sp, &g->sn, w, n, w->S2, amax);
+            a = opt_any(K, &g->sp, &g->sn, w, n, w->S2, amax);
         else
             a = cfg->alpha;
         double sc = gq_round_scale(a / g->natmax, g->sd);

@@ -33,6 +33,19 @@ static inline void KF(kload)(v4d *v, v4di *msk, const double *x, size_t i, size_
     }
 }
 
+/* 4 byte indexes at p (the buffers have 4 bytes of room past n) */
+static inline void KF(kstore4)(unsigned char *p, const v4si *v)
+{
+    unsigned char b[4] = { (unsigned char)(*v)[0], (unsigned char)(*v)[1], (unsigned char)(*v)[2],
+                           (unsigned char)(*v)[3] };
+    memcpy(p, b, 4);
+}
+
+static inline v4si KF(knarrow)(const v4di *v)
+{
+    return (v4si){ (int)(*v)[0], (int)(*v)[1], (int)(*v)[2], (int)(*v)[3] };
+}
+
 static inline double KF(ksum)(v4d s)
 {
     return (s[0] + s[1]) + (s[2] + s[3]);
@@ -112,9 +125,8 @@ static void KF(k_uni)(const double *x, size_t n, double sc, double lo, double hi
         v4d ae = VMSK(VABS(e), m);
         me = VMAX(ae, me);
         cl -= ((v > VB(xhi)) | (v < VB(xlo))) & m;
-        v4d iq = q - VB(lo);
-        for (int l = 0; l < 4 && i + (size_t)l < n; l++)
-            idx[i + (size_t)l] = (unsigned char)(int)iq[l];
+        v4si iq = __builtin_convertvector(q - VB(lo), v4si);
+        KF(kstore4)(idx + i, &iq);
     }
     o->sse = KF(ksum)(s);
     o->me = KF(kmax)(me);
@@ -134,6 +146,7 @@ static void KF(k_cnt)(const double *x, size_t n, double sc, const double *mid, c
         KF(kload)(&v, &m, x, i, n);
         v4d t = v / VB(sc);
         v4di k = { 0, 0, 0, 0 };
+#pragma GCC unroll 16
         for (size_t j = 0; j + 1 < L; j++)
             k -= t > VB(mid[j]);
         v4d q = { nat[k[0]], nat[k[1]], nat[k[2]], nat[k[3]] };
@@ -142,8 +155,8 @@ static void KF(k_cnt)(const double *x, size_t n, double sc, const double *mid, c
         v4d ae = VMSK(VABS(e), m);
         me = VMAX(ae, me);
         cl -= ((v > VB(xhi)) | (v < VB(xlo))) & m;
-        for (int l = 0; l < 4 && i + (size_t)l < n; l++)
-            idx[i + (size_t)l] = (unsigned char)k[l];
+        v4si ki = KF(knarrow)(&k);
+        KF(kstore4)(idx + i, &ki);
     }
     o->sse = KF(ksum)(s);
     o->me = KF(kmax)(me);
@@ -168,11 +181,15 @@ static void KF(k_mx)(const double *x, size_t n, double X, kres *o, unsigned char
         v4d a = VABS(t);
         v4di k = { 0, 0, 0, 0 };
         v4d mg = VB(0);
-        for (int j = 0; j < 7; j++) {
-            v4di up = (j & 1) ? a >= VB(b[j]) : a > VB(b[j]);   /* a tie goes up when j is odd */
-            k -= up;
-            mg += VMSK(VB(st[j]), up);                           /* exact: small dyadic sums */
-        }
+        /* a tie goes up when j is odd; mg: exact small dyadic sums */
+#define MXSTEP(j, CMP)                                                                             \
+    {                                                                                              \
+        v4di up = a CMP VB(b[j]);                                                                  \
+        k -= up;                                                                                   \
+        mg += VMSK(VB(st[j]), up);                                                                 \
+    }
+        MXSTEP(0, >) MXSTEP(1, >=) MXSTEP(2, >) MXSTEP(3, >=) MXSTEP(4, >) MXSTEP(5, >=) MXSTEP(6, >)
+#undef MXSTEP
         v4di ng = t < VB(0);
         v4d q = VSEL(ng, -mg, mg) * VB(X);
         v4d e = v - q;
@@ -180,8 +197,9 @@ static void KF(k_mx)(const double *x, size_t n, double X, kres *o, unsigned char
         v4d ae = VMSK(VABS(e), m);
         me = VMAX(ae, me);
         cl -= (VABS(v) > VB(6 * X)) & m;
-        for (int l = 0; l < 4 && i + (size_t)l < n; l++)
-            idx[i + (size_t)l] = (unsigned char)(ng[l] && k[l] ? 7 - k[l] : 7 + k[l]);
+        v4di sk = (v4di){ 7, 7, 7, 7 } + ((-k & ng) | (k & ~ng));
+        v4si ki = KF(knarrow)(&sk);
+        KF(kstore4)(idx + i, &ki);
     }
     o->sse = KF(ksum)(s);
     o->me = KF(kmax)(me);
@@ -226,8 +244,7 @@ static void KF(k_q)(const double *x, size_t n, float id, double dq, int q8, kres
         s += VMSK(e * e, m);
         v4d ae = VMSK(VABS(e), m);
         me = VMAX(ae, me);
-        for (int l = 0; l < 4 && i + (size_t)l < n; l++)
-            idx[i + (size_t)l] = (unsigned char)qi[l];
+        KF(kstore4)(idx + i, &qi);
     }
     o->sse = KF(ksum)(s);
     o->me = KF(kmax)(me);
@@ -248,6 +265,7 @@ static void KF(k_assign)(const double *mag, const unsigned char *sg, size_t n, d
         KF(kload)(&a, &m, mag, i, n);
         v4d u = a * VB(inva);
         v4di k = { sp->z, sp->z, sp->z, sp->z };
+#pragma GCC unroll 8
         for (size_t j = 0; j < sp->nm; j++)
             k -= u > VB(sp->mz[j]);
         if (!sym) {
