@@ -41,6 +41,7 @@
 #include <string.h>
 
 #define NB 64              /* buckets of the mse walk */
+#define GQ_MAXBK 4096      /* most buckets of the sorted walk */
 #define FMAX(a, b) ((a) > (b) ? (a) : (b))
 #define UNIT_VALUES 32768  /* values per unit of work (fixed: determinism) */
 
@@ -413,6 +414,7 @@ typedef struct ws {
     unsigned char *idx;    /* level index per value (the counts) */
     double *top, *P1, *P2; /* all magnitudes, descending, prefix sums */
     uint64_t *ka, *kb;     /* sort keys */
+    uint32_t *bcnt;        /* GQ_MAXBK + 1 bucket counts */
     size_t ntop;
     double S2;             /* of the group (group_prep) */
     ev *e, *e2;
@@ -437,6 +439,7 @@ static void ws_init(ws *w, size_t cap)
     w->P1 = util_mallocarray(cap + 1, sizeof *w->P1);
     w->P2 = util_mallocarray(cap + 1, sizeof *w->P2);
     w->ka = util_mallocarray(cap, sizeof *w->ka);
+    w->bcnt = util_mallocarray(GQ_MAXBK + 1, sizeof *w->bcnt);
     w->kb = util_mallocarray(cap, sizeof *w->kb);
     w->ecap = 4 * cap + 64;
     w->e = util_mallocarray(w->ecap, sizeof *w->e);
@@ -456,6 +459,7 @@ static void ws_free(ws *w)
     free(w->P1);
     free(w->P2);
     free(w->ka);
+    free(w->bcnt);
     free(w->kb);
     free(w->e);
     free(w->e2);
@@ -829,7 +833,7 @@ static double opt_sorted(const side *sd, ws *w, size_t n, double S2, double amax
         return balpha;
     /* the runs: boundary j, positions [pos, end) */
     size_t pos[SORTED_MAXR], end[SORTED_MAXR];
-    double ha[SORTED_MAXR + 8], imd[SORTED_MAXR], dlv[SORTED_MAXR], dl2[SORTED_MAXR];
+    double imd[SORTED_MAXR], dlv[SORTED_MAXR], dl2[SORTED_MAXR];
     size_t cp = n;
     for (size_t j = 0; j < R; j++) {
         size_t e = cnt_above(m, cp, sd->mz[j] * as);
@@ -840,53 +844,58 @@ static double opt_sorted(const side *sd, ws *w, size_t n, double S2, double amax
         imd[j] = sd->imd[z + j];
         dlv[j] = sd->dlv[z + j];
         dl2[j] = sd->dl2[z + j];
-        ha[j] = st < e ? m[st] * imd[j] : -1;
     }
-    for (size_t j = R; j < 8; j++)
-        ha[j] = -1;
+    /* every crossing, by a counting sort on alpha into about 2 per
+     * crossing buckets (a run is already descending: a bucket holds a
+     * merge of at most R sorted pieces), then an insertion pass */
+    size_t E = 0;
+    for (size_t j = 0; j < R; j++)
+        E += end[j] - pos[j];
+    while (E > w->ecap)
+        ev_grow(w);
+    size_t nbk = 16;
+    while (nbk < 2 * E && nbk < GQ_MAXBK)
+        nbk *= 2;
+    double invW = (double)nbk / (amax - as);
+    uint32_t *bc = w->bcnt;
+    memset(bc, 0, (nbk + 1) * sizeof *bc);
+    size_t ne = 0;
+    for (size_t j = 0; j < R; j++) {
+        double im = imd[j], dl = dlv[j], d2 = dl2[j];
+        for (size_t p = pos[j]; p < end[j]; p++, ne++) {
+            double ae = m[p] * im;
+            long bk = (long)((amax - ae) * invW);
+            bk = bk < 0 ? 0 : bk >= (long)nbk ? (long)nbk - 1 : bk;
+            w->e[ne].a = ae;
+            w->e[ne].dB = m[p] * dl;
+            w->e[ne].dC = d2;
+            w->eb[ne] = (int)bk;
+            bc[bk + 1]++;
+        }
+    }
+    for (size_t b = 0; b < nbk; b++)
+        bc[b + 1] += bc[b];
+    for (size_t i = 0; i < ne; i++)
+        w->e2[bc[w->eb[i]]++] = w->e[i];
+    ev *e = w->e2;
+    for (size_t i = 1; i < ne; i++)
+        if (e[i].a > e[i - 1].a) {
+            ev t = e[i];
+            size_t j = i;
+            while (j > 0 && e[j - 1].a < t.a) {
+                e[j] = e[j - 1];
+                j--;
+            }
+            e[j] = t;
+        }
     double cur = amax;
-    if (R <= 8)
-        for (;;) {
-            /* the largest of 8 heads by a tournament (short dependency chains) */
-            int g01 = ha[1] > ha[0], g23 = ha[3] > ha[2], g45 = ha[5] > ha[4], g67 = ha[7] > ha[6];
-            double m01 = g01 ? ha[1] : ha[0], m23 = g23 ? ha[3] : ha[2];
-            double m45 = g45 ? ha[5] : ha[4], m67 = g67 ? ha[7] : ha[6];
-            int i01 = g01, i23 = 2 + g23, i45 = 4 + g45, i67 = 6 + g67;
-            int ga = m23 > m01, gb = m67 > m45;
-            double ma = ga ? m23 : m01, mb = gb ? m67 : m45;
-            int ia = ga ? i23 : i01, ib = gb ? i67 : i45;
-            int gc = mb > ma;
-            double h = gc ? mb : ma;
-            size_t r = (size_t)(gc ? ib : ia);
-            if (!(h >= 0))
-                break;
-            double ae = h > cur ? cur : h < as ? as : h;
-            piece_in(B, C, ae, cur, S2, &best, &balpha);
-            B += m[pos[r]] * dlv[r];
-            C += dl2[r];
-            cur = ae;
-            size_t p = ++pos[r];
-            ha[r] = p < end[r] ? m[p] * imd[r] : -1;
-        }
-    else
-    for (;;) {
-        size_t r = 0;
-        double h = ha[0];
-        for (size_t j = 1; j < R; j++) {   /* branch-free: the largest head */
-            double v = ha[j];
-            int gt = v > h;
-            h = gt ? v : h;
-            r = gt ? j : r;
-        }
-        if (!(h >= 0))
-            break;
+    for (size_t i = 0; i < ne; i++) {
+        double h = e[i].a;
         double ae = h > cur ? cur : h < as ? as : h;
         piece_in(B, C, ae, cur, S2, &best, &balpha);
-        B += m[pos[r]] * dlv[r];
-        C += dl2[r];
+        B += e[i].dB;
+        C += e[i].dC;
         cur = ae;
-        size_t p = ++pos[r];
-        ha[r] = p < end[r] ? m[p] * imd[r] : -1;
     }
     piece_in(B, C, as, cur, S2, &best, &balpha);
     return balpha;
