@@ -735,6 +735,8 @@ static double opt_core2(const kern *K, const side *sp, const side *sn, ws *w, si
     return balpha;
 }
 
+#define SORTED_MAXR 32
+
 /* #{i : m[i] > thr} for m descending */
 static inline size_t cnt_above(const double *m, size_t n, double thr)
 {
@@ -751,13 +753,18 @@ static inline size_t cnt_above(const double *m, size_t n, double thr)
 
 /* B and C at alpha from the sorted magnitudes (symmetric side sd): a
  * value m is above boundary j when m > mz[j] alpha */
-static void bc_at(const side *sd, const ws *w, size_t n, double alpha, double *Bo, double *Co)
+static void bc_at(const side *sd, const ws *w, size_t n, double alpha, double *Bo, double *Co,
+                  size_t *cnt)
 {
     const double *m = w->top;
-    size_t cp = n, z = (size_t)sd->z;
+    size_t cp = n, z = (size_t)sd->z, cs[SORTED_MAXR];
     double B = 0, C = 0;
+    for (size_t j = 0; j < sd->nm; j++)   /* independent searches: they overlap */
+        cs[j] = cnt_above(m, n, sd->mz[j] * alpha);
     for (size_t j = 0; j < sd->nm; j++) {
-        size_t c = cnt_above(m, cp, sd->mz[j] * alpha);
+        size_t c = cs[j];
+        if (cnt)
+            cnt[j] = c;
         double l = sd->lv[z + j];
         B += l * (w->P1[cp] - w->P1[c]);
         C += l * l * (double)(cp - c);
@@ -769,8 +776,6 @@ static void bc_at(const side *sd, const ws *w, size_t n, double alpha, double *B
     *Bo = B;
     *Co = C;
 }
-
-#define SORTED_MAXR 32
 
 /* try the piece [lo, hi] with B, C: only when its minimum B / C lies in it */
 static inline void piece_in(double B, double C, double lo, double hi, double S2, double *best,
@@ -806,7 +811,8 @@ static double opt_sorted(const side *sd, ws *w, size_t n, double S2, double amax
     const double *m = w->top;
     size_t R = sd->nm, z = (size_t)sd->z;
     double B, C;
-    bc_at(sd, w, n, amax, &B, &C);
+    size_t pos[SORTED_MAXR], end[SORTED_MAXR];
+    bc_at(sd, w, n, amax, &B, &C, pos);
     double best = S2 - 2 * amax * B + amax * amax * C, balpha = amax;
     if (best < 0)
         best = 0;
@@ -816,7 +822,7 @@ static double opt_sorted(const side *sd, ws *w, size_t n, double S2, double amax
         double ua = amax;
         for (int c = 0; c < 1; c++) {
             double a = cand[c] * amax, Bc, Cc;
-            bc_at(sd, w, n, a, &Bc, &Cc);
+            bc_at(sd, w, n, a, &Bc, &Cc, NULL);
             double f = S2 - 2 * a * Bc + a * a * Cc;
             if (f < U) {
                 U = f;
@@ -832,15 +838,12 @@ static double opt_sorted(const side *sd, ws *w, size_t n, double S2, double amax
     if (!(as < amax))
         return balpha;
     /* the runs: boundary j, positions [pos, end) */
-    size_t pos[SORTED_MAXR], end[SORTED_MAXR];
     double imd[SORTED_MAXR], dlv[SORTED_MAXR], dl2[SORTED_MAXR];
-    size_t cp = n;
+    for (size_t j = 0; j < R; j++)
+        end[j] = cnt_above(m, n, sd->mz[j] * as);
     for (size_t j = 0; j < R; j++) {
-        size_t e = cnt_above(m, cp, sd->mz[j] * as);
-        size_t st = cnt_above(m, e, sd->mz[j] * amax);
-        pos[j] = st;
-        end[j] = e;
-        cp = e;
+        if (pos[j] > end[j])   /* (rounding) */
+            pos[j] = end[j];
         imd[j] = sd->imd[z + j];
         dlv[j] = sd->dlv[z + j];
         dl2[j] = sd->dl2[z + j];
