@@ -654,6 +654,51 @@ static void t_fixed_bruteforce(void **st)
     check_fixed("mxfp4", 4);
 }
 
+/* values exactly on the uniform midpoints, x = (k + 1/2) s with s an
+ * fp32 scale (x / s exact; x * (1 / s) need not be) go to the lower
+ * level, with every kernel path */
+static void t_uniform_ties(void **st)
+{
+    (void)st;
+    double x[40];
+    uint64_t sh[2] = { 2, 20 };
+    static const double s0[8] = { 0.1, 0.3, 0.7, 1.1, 1.3, 0.017, 3.3, 0.9 };
+    for (int p = 1; p <= 2; p++) {
+        if (gq_set_kernel(p) < 0)
+            continue;
+        for (int q = 0; q < 8; q++) {
+            double sc = (double)(float)s0[q];
+            for (int i = 0; i < 40; i++)
+                x[i] = sc * ((i % 20) - 10 + 0.5) * (i < 20 ? 1 : -1);
+            analyze_cfg c = cfg_of(ALPHA_VALUE, SCALE_FP32);
+            c.alpha = 7 * sc;
+            c.gran = GRAN_GROUP;
+            c.group = 20;
+            analyze_result r = run1(x, sh, 2, 40, &c, "uniform");
+            bft b = { 0 };
+            bf_group(&b, "uniform", 4, SCALE_FP32, x, 40, c.alpha);
+            close_rel(r.r.mse, (double)(b.sse / 40), 1e-15);
+            close_rel(r.r.max_abs_err, b.maxerr, 1e-15);
+            /* t = k + 1/2 for k = -10..9 goes to k, clamped to -7..7: the
+             * level counts are then 4 at -7 and 7 ... : the entropy by hand */
+            double ent = 0;
+            int cnt[15] = { 0 };
+            for (int i = 0; i < 40; i++) {
+                int k = (i % 20) - 10;           /* t = k + 1/2 -> k (lower) */
+                if (i >= 20)
+                    k = -k - 1;                  /* t = -(k + 1/2) -> -k - 1 */
+                k = k < -7 ? -7 : k > 7 ? 7 : k;
+                cnt[k + 7]++;
+            }
+            for (int k = 0; k < 15; k++)
+                if (cnt[k])
+                    ent -= cnt[k] / 40.0 * log2(cnt[k] / 40.0);
+            close_rel(r.r.entropy_bits, ent, 1e-15);
+        }
+    }
+    gq_set_kernel(0);
+}
+
 /* ---- kernel paths: the baseline build and AVX2 give the same bits ------------------- */
 
 static void run_paths(const group_tensor *t, const group_codes *cd, analyze_cfg c,
@@ -918,6 +963,7 @@ int main(void)
         cmocka_unit_test(t_intasym_hand),
         cmocka_unit_test(t_fixed_bruteforce),
         cmocka_unit_test(t_kernel_paths),
+        cmocka_unit_test(t_uniform_ties),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

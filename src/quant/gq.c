@@ -135,6 +135,7 @@ typedef long long v4di __attribute__((vector_size(32)));
 typedef float v4sf __attribute__((vector_size(16)));
 typedef int v4si __attribute__((vector_size(16)));
 typedef unsigned v4su __attribute__((vector_size(16)));
+typedef unsigned char v16qi __attribute__((vector_size(16)));
 
 typedef struct kres {
     double sse, me;

@@ -36,9 +36,8 @@ static inline void KF(kload)(v4d *v, v4di *msk, const double *x, size_t i, size_
 /* 4 byte indexes at p (the buffers have 4 bytes of room past n) */
 static inline void KF(kstore4)(unsigned char *p, const v4si *v)
 {
-    unsigned char b[4] = { (unsigned char)(*v)[0], (unsigned char)(*v)[1], (unsigned char)(*v)[2],
-                           (unsigned char)(*v)[3] };
-    memcpy(p, b, 4);
+    v16qi b = __builtin_shuffle((v16qi)*v, (v16qi){ 0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 });
+    memcpy(p, &b, 4);
 }
 
 static inline v4si KF(knarrow)(const v4di *v)
@@ -106,17 +105,28 @@ static void KF(k_uni)(const double *x, size_t n, double sc, double lo, double hi
                       double xhi, kres *o, unsigned char *idx)
 {
     const v4d M = VB(6755399441055744.0);   /* 1.5 2^52: (y + M) - M rounds y to an integer */
+    const double isc = 1 / sc;
     v4d s = VB(0), me = VB(0);
     v4di cl = { 0, 0, 0, 0 };
     for (size_t i = 0; i < n; i += 4) {
         v4d v;
         v4di m;
         KF(kload)(&v, &m, x, i, n);
-        v4d t = v / VB(sc);
+        /* x * (1 / sc) is within a few ulps of x / sc: the same q unless
+         * y is that close to an integer; then divide */
+        v4d t = v * VB(isc);
         t = VSEL(t < VB(lo - 1), VB(lo - 1), t);
         t = VSEL(t > VB(hi + 1), VB(hi + 1), t);
         v4d y = t - VB(0.5);
         v4d r = (y + M) - M;                  /* nearest (even), exact */
+        v4di near = VABS(y - r) < VB(0x1p-30);
+        if (near[0] | near[1] | near[2] | near[3]) {
+            t = v / VB(sc);
+            t = VSEL(t < VB(lo - 1), VB(lo - 1), t);
+            t = VSEL(t > VB(hi + 1), VB(hi + 1), t);
+            y = t - VB(0.5);
+            r = (y + M) - M;
+        }
         v4d q = r + VMSK(VB(1.0), r < y);     /* ceil(y) */
         q = VSEL(q < VB(lo), VB(lo), q);
         q = VSEL(q > VB(hi), VB(hi), q);
