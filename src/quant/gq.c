@@ -153,7 +153,7 @@ typedef struct kern {
     void (*q)(const double *x, size_t n, float id, double dq, int q8, kres *o, unsigned char *idx);
     void (*assign)(const double *mag, const unsigned char *sg, size_t n, double inva, const side *sp,
                    const side *sn, double *B, double *C, unsigned char *k);
-    int (*bf16)(const unsigned char *c, size_t len, double *x);
+    int (*bf16)(const unsigned char *c, size_t len, double *x, double *amax, double *s2);
 } kern;
 
 #pragma GCC diagnostic push
@@ -422,6 +422,8 @@ typedef struct ws {
     int *eb;
     size_t ecap;
     size_t cap;
+    int fused;             /* gather_group filled famax, fS2 */
+    double famax, fS2;
 } ws;
 
 static void ws_init(ws *w, size_t cap)
@@ -1075,7 +1077,8 @@ static size_t gather_run(const run *r, uint64_t base, uint64_t len, uint64_t str
     double m = r->m, s = r->s;
     if (r->cd) {
         const unsigned char *c = r->cd->codes16 + 2 * base;
-        if (r->cd->bf16 && stride == 1 && !r->norm && r->K->bf16(c, len, x + n))
+        double d1, d2;
+        if (r->cd->bf16 && stride == 1 && !r->norm && r->K->bf16(c, len, x + n, &d1, &d2))
             return n + len;
         if (r->cd->bf16) {
             for (uint64_t i = 0; i < len; i++, c += 2 * stride) {
@@ -1109,8 +1112,9 @@ static size_t gather_run(const run *r, uint64_t base, uint64_t len, uint64_t str
     return n;
 }
 
-static size_t gather_group(const run *r, uint64_t gi, double *x)
+static size_t gather_group(const run *r, uint64_t gi, ws *w)
 {
+    double *x = w->x;
     const slicing *sl = &r->sl;
     if (sl->kind == 1) {
         uint64_t tr = gi / sl->tpr, tc = gi % sl->tpr;
@@ -1126,7 +1130,14 @@ static size_t gather_group(const run *r, uint64_t gi, double *x)
     uint64_t ga = q % sl->gpa, o = q / sl->gpa;
     uint64_t a0 = ga * sl->G;
     uint64_t len = a0 + sl->G <= sl->A ? sl->G : sl->A - a0;
-    return gather_run(r, (o * sl->A + a0) * sl->inner + i, len, sl->inner, x, 0);
+    uint64_t base = (o * sl->A + a0) * sl->inner + i;
+    /* one run of bfloat16 codes: converted with the group's stats */
+    if (r->cd && r->cd->bf16 && sl->inner == 1 && !r->norm &&
+        r->K->bf16(r->cd->codes16 + 2 * base, len, x, &w->famax, &w->fS2)) {
+        w->fused = 1;
+        return len;
+    }
+    return gather_run(r, base, len, sl->inner, x, 0);
 }
 
 typedef struct gout {
@@ -1315,13 +1326,19 @@ static void group_scheme(const run *r, const gsch *g, ws *w, size_t n, double am
         double X = 0;
         if (amax > 0) {
             int e;
-            frexp(amax, &e);
+            uint64_t ab;
+            memcpy(&ab, &amax, sizeof ab);
+            if (ab >> 52 && ab >> 52 < 0x7ff)
+                e = (int)(ab >> 52) - 1022;    /* normal: what frexp gives */
+            else
+                frexp(amax, &e);
             int ex = e - 1 - 2;
             if (ex < -127)
                 ex = -127;
             if (ex > 127)
                 ex = 127;
-            X = ldexp(1.0, ex);
+            uint64_t xb = (uint64_t)(ex + 1023) << 52;   /* ex >= -127: a normal double */
+            memcpy(&X, &xb, sizeof X);
         }
         kres k;
         K->mx(x, n, X, &k, w->idx);
@@ -1389,13 +1406,17 @@ static void *worker(void *arg)
         uint64_t g0 = u * r->upg, g1 = g0 + r->upg < r->sl.ngroups ? g0 + r->upg : r->sl.ngroups;
         uacc *ua = &r->ua[u * (uint64_t)r->ng];
         for (uint64_t gi = g0; gi < g1; gi++) {
-            size_t n = gather_group(r, gi, w.x);
+            w.fused = 0;
+            size_t n = gather_group(r, gi, &w);
             if (n == 0)
                 continue;
             double mn = INFINITY, mx = -INFINITY, S2 = 0, amax = 0;
             if (r->need_prep)
                 amax = group_prep(r->K, &w, n, &S2);
-            else
+            else if (w.fused) {      /* the same bits as K->stats */
+                amax = w.famax;
+                S2 = w.fS2;
+            } else
                 r->K->stats(w.x, n, &amax, &S2);
             w.S2 = S2;
             if (r->need_minmax)

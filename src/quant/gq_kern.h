@@ -306,14 +306,15 @@ static void KF(k_assign)(const double *mag, const unsigned char *sg, size_t n, d
     *Co = KF(ksum)(C);
 }
 
-/* bfloat16 codes (little-endian, stride 1) to doubles; 1 when all finite
- * (x filled), 0 when some are not (x partly written: the caller redoes) */
-static int KF(k_bf16)(const unsigned char *c, size_t len, double *x)
+/* bfloat16 codes (little-endian, stride 1) to doubles, with k_stats of
+ * them (the same operations in the same lanes); 1 when all finite (x
+ * filled), 0 when some are not (x partly written: the caller redoes) */
+static int KF(k_bf16)(const unsigned char *c, size_t len, double *x, double *amax, double *s2)
 {
-    size_t i = 0;
-    for (; i + 4 <= len; i += 4) {
-        uint16_t h[4];
-        memcpy(h, c + 2 * i, sizeof h);
+    v4d mx = VB(0), s = VB(0);
+    for (size_t i = 0; i < len; i += 4) {
+        uint16_t h[4] = { 0, 0, 0, 0 };
+        memcpy(h, c + 2 * i, (i + 4 <= len ? 4 : len - i) * 2);
         v4su b = { h[0], h[1], h[2], h[3] };
         v4si inf = (b & 0x7f80) == 0x7f80;
         if (inf[0] | inf[1] | inf[2] | inf[3])
@@ -321,17 +322,14 @@ static int KF(k_bf16)(const unsigned char *c, size_t len, double *x)
         v4su w = b << 16;
         v4sf f;
         memcpy(&f, &w, sizeof f);
-        v4d d = __builtin_convertvector(f, v4d);
-        memcpy(x + i, &d, sizeof d);
+        v4d d = __builtin_convertvector(f, v4d);   /* padded lanes: +0 */
+        memcpy(x + i, &d, (i + 4 <= len ? 4 : len - i) * sizeof(double));
+        v4d a = VABS(d);
+        mx = VMAX(a, mx);
+        s += d * d;
     }
-    for (; i < len; i++) {
-        uint32_t w = (uint32_t)c[2 * i] << 16 | (uint32_t)c[2 * i + 1] << 24;
-        if ((w & 0x7f800000u) == 0x7f800000u)
-            return 0;
-        float f;
-        memcpy(&f, &w, sizeof f);
-        x[i] = f;
-    }
+    *amax = KF(kmax)(mx);
+    *s2 = KF(ksum)(s);
     return 1;
 }
 
