@@ -798,8 +798,8 @@ static inline void piece_in(double B, double C, double lo, double hi, double S2,
 /* The exact optimum for a symmetric level set (the same side for both
  * signs) with at most SORTED_MAXR boundaries >= 0, from the group's
  * magnitudes sorted descending (group_prep, shared by the schemes):
- *   - B, C at any alpha by binary searches and prefix sums: SSE(amax)
- *     and a few more give an upper bound U, the clipping bound alpha_stop;
+ *   - B, C at amax by binary searches and prefix sums: U = SSE(amax)
+ *     gives the clipping bound alpha_stop;
  *   - the values crossing boundary j in (alpha_stop, amax] are a run of
  *     the sorted list, in descending alpha (m / mz[j]): the runs merged
  *     give every crossing in order, no sort;
@@ -819,21 +819,10 @@ static double opt_sorted(const side *sd, ws *w, size_t n, double S2, double amax
     double best = S2 - 2 * amax * B + amax * amax * C, balpha = amax;
     if (best < 0)
         best = 0;
+    /* U = SSE(amax): a better U (tried: exact SSEs at 0.7..0.9 amax,
+     * Lloyd steps) barely raises alpha_stop (the clipping bound is weak)
+     * and costs more than the crossings it saves */
     double U = best;
-    {
-        static const double cand[1] = { 0.85 };
-        double ua = amax;
-        for (int c = 0; c < 1; c++) {
-            double a = cand[c] * amax, Bc, Cc;
-            bc_at(sd, w, n, a, &Bc, &Cc, NULL);
-            double f = S2 - 2 * a * Bc + a * a * Cc;
-            if (f < U) {
-                U = f;
-                ua = a;
-            }
-        }
-        (void)ua;
-    }
     double Up = U * (1 + 1e-12) + 1e-14 * S2;
     double as = clip_stop(w, Up, 0);
     if (as < 0)
@@ -860,7 +849,7 @@ static double opt_sorted(const side *sd, ws *w, size_t n, double S2, double amax
     while (E > w->ecap)
         ev_grow(w);
     size_t nbk = 16;
-    while (nbk < 2 * E && nbk < GQ_MAXBK)
+    while (nbk < E && nbk < GQ_MAXBK)
         nbk *= 2;
     double invW = (double)nbk / (amax - as);
     uint32_t *bc = w->bcnt;
