@@ -356,11 +356,13 @@ static void check_mse(int kind, uint64_t G, uint64_t TR, uint64_t TC, const char
 /* gq_opt_alpha per group: its sse is the exact sse at its alpha, no
  * worse than a dense 2000-point search, and a refined search around the
  * dense optimum comes within 1e-6 of it (never below it) */
+static int opt_unsigned;   /* check_opt with unsigned levels (asymmetric sides) */
+
 static void check_opt(const char *scheme, int bits, const double *x, size_t n)
 {
     levelset ls;
     util_err e = { { 0 } };
-    assert_int_equal(levels_build(scheme, bits, 1, &LP, &ls, &e), 0);
+    assert_int_equal(levels_build(scheme, bits, !opt_unsigned, &LP, &ls, &e), 0);
     double sse;
     double a = gq_opt_alpha(&ls, x, n, &sse);
     double am = amax_of(x, n);
@@ -445,6 +447,15 @@ static void t_mse(void **st)
         x[i] = i % 2 ? 0.5 : -0.5;
     check_opt("uniform", 4, x, 16);
     check_opt("pot", 5, x, 16);
+    /* unsigned levels: the two sides differ (the bucket walk; 8 bits: its
+     * table lookup) */
+    for (size_t i = 0; i < 128; i++)
+        x[i] = qt_gauss(&g) + 0.5;
+    opt_unsigned = 1;
+    check_opt("uniform", 8, x, 128);
+    check_opt("uniform", 4, x, 128);
+    check_opt("uniform", 3, x, 37);
+    opt_unsigned = 0;
     /* all zero: alpha 0, sse 0 */
     double z[4] = { 0, 0, 0, 0 }, s0;
     levelset ls;

@@ -19,15 +19,31 @@
  * CL(alpha) = sum_{|x| > alpha} (|x| - alpha)^2 is a lower bound of SSE
  * (no level exceeds 1) that grows as alpha falls, so alpha below the
  * alpha_stop where CL = U cannot win: alpha_stop is solved exactly from the
- * largest |x| (sorted; CL is quadratic between them). Only the crossings
- * in (alpha_stop, max|x|] are generated, each into one of NB buckets of
- * equal width. A prefix over the buckets gives B and C at every bucket
- * edge (an exact SSE there: an upper bound) and, since B and C are
- * monotone, a lower bound per bucket: S2 + min over the bucket of
- * alpha^2 C(top) - 2 alpha B(bottom). Only buckets whose lower bound is
- * below the best SSE found are walked exactly: their crossings sorted,
- * every piece's clamped B / C tried. The result is the global optimum
- * (ties: the largest alpha).
+ * magnitudes sorted descending (CL is quadratic between them). Only the
+ * crossings in (alpha_stop, max|x|] are visited, in descending alpha, and
+ * only a piece whose own minimum B / C lies inside it is evaluated (SSE's
+ * kinks are concave). The result is the global optimum (ties: the largest
+ * alpha).
+ *
+ * Symmetric level sets with at most SORTED_MAXR boundaries >= 0 (signed
+ * uniform, pot, apot, fp4 ...; opt_sorted): the group's magnitudes are
+ * sorted once (radix sort on the bits) and shared by every scheme; B and
+ * C at any alpha come from prefix sums and binary searches; the values
+ * crossing boundary j in the window are one run of the sorted list,
+ * already in descending alpha, so a counting sort by alpha plus an
+ * insertion pass orders all crossings. Other level sets (asymmetric,
+ * many levels; opt_core2): each value's crossings from its level at
+ * max|x| (vector kernel), bucketed by alpha with a per-bucket lower bound
+ * (the values that do not cross in the bucket keep their quadratic, the
+ * others count >= 0); only buckets below the upper bound are sorted and
+ * walked.
+ *
+ * Vector kernels (gq_kern.h): per-group absmax and sum of squares, the
+ * uniform map (x * (1 / s), round, clamp; divided when near a tie),
+ * nearest level by counting midpoints below (<= 64 levels), mxfp4, q4_0,
+ * q8_0, the bfloat16 conversion, the assignment for the mse walk; AVX2
+ * chosen at run time, same bits as the baseline build. Level usage: the
+ * kernels store one byte per value, counted into 4 sub-histograms.
  */
 #include "config.h"
 #include "quant/gq.h"
@@ -586,13 +602,38 @@ static double group_prep(const kern *K, ws *w, size_t n, double *S2o)
  *    optimum and is skipped; the others are sorted and walked exactly.
  * The pruning compares with U (1 + 1e-12) + 1e-14 S2: a bound computed with
  * rounding never removes the optimum. */
+/* K->assign for sides with many midpoints: the side's lookup table and a
+ * scan (the same k = #{j : md[j] < u}; sums in the kernels' 4 lanes) */
+static void assign_lut(const double *mag, const unsigned char *sg, size_t n, double inva,
+                       const side *sp, const side *sn, double *Bo, double *Co, unsigned char *ko)
+{
+    double B[4] = { 0, 0, 0, 0 }, C[4] = { 0, 0, 0, 0 };
+    for (size_t i = 0; i < n; i++) {
+        const side *sd = sg[i] ? sn : sp;
+        double u = mag[i] * inva;
+        long c = (long)(u * SIDE_LUT);
+        c = c < 0 ? 0 : c > SIDE_LUT ? SIDE_LUT : c;
+        size_t k = sd->lut[c];
+        while (k + 1 < sd->L && sd->md[k] < u)
+            k++;
+        ko[i] = (unsigned char)k;
+        B[i & 3] += mag[i] * sd->lv[k];
+        C[i & 3] += sd->lv[k] * sd->lv[k];
+    }
+    *Bo = (B[0] + B[1]) + (B[2] + B[3]);
+    *Co = (C[0] + C[1]) + (C[2] + C[3]);
+}
+
 static double opt_core2(const kern *K, const side *sp, const side *sn, ws *w, size_t n, double S2,
                         double amax)
 {
+    void (*assign)(const double *, const unsigned char *, size_t, double, const side *,
+                   const side *, double *, double *, unsigned char *) =
+        sp->nm > 16 || sn->nm > 16 ? assign_lut : K->assign;
     if (!(amax > 0))
         return 0;
     double B, C;
-    K->assign(w->mag, w->sg, n, 1 / amax, sp, sn, &B, &C, w->k0);
+    assign(w->mag, w->sg, n, 1 / amax, sp, sn, &B, &C, w->k0);
     double best = S2 - 2 * amax * B + amax * amax * C, balpha = amax;
     if (best < 0)
         best = 0;
@@ -604,7 +645,7 @@ static double opt_core2(const kern *K, const side *sp, const side *sn, ws *w, si
             if (!(an < a) || !(an > 0))
                 break;
             double Bn, Cn;
-            K->assign(w->mag, w->sg, n, 1 / an, sp, sn, &Bn, &Cn, w->k1);
+            assign(w->mag, w->sg, n, 1 / an, sp, sn, &Bn, &Cn, w->k1);
             double f = S2 - 2 * an * Bn + an * an * Cn;
             if (!(f < U))
                 break;
@@ -738,7 +779,7 @@ static double opt_core2(const kern *K, const side *sp, const side *sn, ws *w, si
     return balpha;
 }
 
-#define SORTED_MAXR 32
+#define SORTED_MAXR 128
 
 /* #{i : m[i] > thr} for m descending */
 static inline size_t cnt_above(const double *m, size_t n, double thr)
