@@ -9,7 +9,10 @@
  * are gathered (normalized when -n), the scale is chosen, rounded to the
  * scale's storage type, and every value is quantized with the rounded
  * scale; squared error, largest error, clipped count and level usage are
- * accumulated. No copy of the tensor, no sort.
+ * accumulated. No copy of the tensor, no sort of it (--alpha=mse sorts
+ * each group's magnitudes, once for all schemes). The per-value loops are
+ * vector kernels (gq_kern.h: the baseline build and AVX2, chosen at run
+ * time, with the same results bit for bit).
  *
  * Groups. group:G: the tensor is a matrix [shape[0], R] (R = count /
  * shape[0]; a 1-D tensor is one row) and each row is cut into groups of G

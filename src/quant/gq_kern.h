@@ -314,7 +314,11 @@ static int KF(k_bf16)(const unsigned char *c, size_t len, double *x, double *ama
     v4d mx = VB(0), s = VB(0);
     for (size_t i = 0; i < len; i += 4) {
         uint16_t h[4] = { 0, 0, 0, 0 };
-        memcpy(h, c + 2 * i, (i + 4 <= len ? 4 : len - i) * 2);
+        if (i + 4 <= len)
+            memcpy(h, c + 2 * i, 8);
+        else
+            for (size_t l = 0; i + l < len; l++)
+                memcpy(&h[l], c + 2 * (i + l), 2);
         v4su b = { h[0], h[1], h[2], h[3] };
         v4si inf = (b & 0x7f80) == 0x7f80;
         if (inf[0] | inf[1] | inf[2] | inf[3])
@@ -323,7 +327,11 @@ static int KF(k_bf16)(const unsigned char *c, size_t len, double *x, double *ama
         v4sf f;
         memcpy(&f, &w, sizeof f);
         v4d d = __builtin_convertvector(f, v4d);   /* padded lanes: +0 */
-        memcpy(x + i, &d, (i + 4 <= len ? 4 : len - i) * sizeof(double));
+        if (i + 4 <= len)
+            memcpy(x + i, &d, sizeof d);
+        else
+            for (size_t l = 0; i + l < len; l++)
+                x[i + l] = d[l];
         v4d a = VABS(d);
         mx = VMAX(a, mx);
         s += d * d;
