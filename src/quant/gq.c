@@ -1124,17 +1124,19 @@ static size_t gather_run(const run *r, uint64_t base, uint64_t len, uint64_t str
                 n += isfinite(f) != 0;
             }
         }
-    } else if (t->is_double) {
-        const double *v = (const double *)t->vals + base;
-        for (uint64_t i = 0; i < len; i++, v += stride) {
-            double f = *v;
+    } else if (t->is_double) {   /* any alignment (a file mapped in place) */
+        const unsigned char *v = (const unsigned char *)t->vals + 8 * base;
+        for (uint64_t i = 0; i < len; i++, v += 8 * stride) {
+            double f;
+            memcpy(&f, v, sizeof f);
             x[n] = r->norm ? (f - m) / s : f;
             n += isfinite(f) != 0;
         }
     } else {
-        const float *v = (const float *)t->vals + base;
-        for (uint64_t i = 0; i < len; i++, v += stride) {
-            float f = *v;
+        const unsigned char *v = (const unsigned char *)t->vals + 4 * base;
+        for (uint64_t i = 0; i < len; i++, v += 4 * stride) {
+            float f;
+            memcpy(&f, v, sizeof f);
             x[n] = r->norm ? ((double)f - m) / s : (double)f;
             n += isfinite(f) != 0;
         }
