@@ -495,8 +495,8 @@ static void ev_grow(ws *w)
 
 /* All magnitudes sorted descending (w->top, ntop = n) with prefix sums:
  * an LSD radix sort on the bits of the doubles (>= 0: the bit patterns
- * order like the values) over the bit range where the keys differ, 8 bits
- * a pass. */
+ * order like the values) over the bit range where the keys differ, in
+ * passes of at most 8 bits (as few passes as that allows, digits even). */
 static void top_build(ws *w, size_t n)
 {
     uint64_t *k = w->ka, *t = w->kb, an = ~(uint64_t)0, orv = 0;
@@ -510,15 +510,17 @@ static void top_build(ws *w, size_t n)
     uint64_t diff = an ^ orv;
     if (diff) {
         int lo = __builtin_ctzll(diff), hi = 63 - __builtin_clzll(diff);
-        for (int sh = lo; sh <= hi; sh += 8) {
+        int bits = hi - lo + 1, np = (bits + 7) / 8, dw = (bits + np - 1) / np;   /* even digits */
+        uint64_t dm = ((uint64_t)1 << dw) - 1;
+        for (int sh = lo; sh <= hi; sh += dw) {
             size_t c[257];
-            memset(c, 0, sizeof c);
+            memset(c, 0, (dm + 2) * sizeof *c);
             for (size_t i = 0; i < n; i++)
-                c[((k[i] >> sh) & 255) + 1]++;
-            for (int d = 0; d < 256; d++)
+                c[((k[i] >> sh) & dm) + 1]++;
+            for (uint64_t d = 0; d < dm; d++)
                 c[d + 1] += c[d];
             for (size_t i = 0; i < n; i++)
-                t[c[(k[i] >> sh) & 255]++] = k[i];
+                t[c[(k[i] >> sh) & dm]++] = k[i];
             uint64_t *x = k;
             k = t;
             t = x;
