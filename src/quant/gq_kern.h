@@ -100,33 +100,27 @@ static void KF(k_mag)(const double *x, size_t n, double *mag, unsigned char *sg)
 }
 
 /* uniform: q = clamp(ceil(x / sc - 1/2), lo, hi) (lo, hi integers of
- * magnitude < 2^30), e = x - q sc; idx[i] = q - lo */
-static void KF(k_uni)(const double *x, size_t n, double sc, double lo, double hi, double xlo,
-                      double xhi, kres *o, unsigned char *idx)
+ * magnitude < 2^30), e = x - q sc; idx[i] = q - lo. t = x * (1 / sc) is
+ * within a few ulps of x / sc, so q is the same unless y = t - 1/2 is that
+ * close to an integer: then (rare) the group is done again dividing.
+ * Returns whether any y was near. */
+static inline int KF(k_uni1)(const double *x, size_t n, double sc, double lo, double hi,
+                             double xlo, double xhi, kres *o, unsigned char *idx, int dv)
 {
     const v4d M = VB(6755399441055744.0);   /* 1.5 2^52: (y + M) - M rounds y to an integer */
     const double isc = 1 / sc;
     v4d s = VB(0), me = VB(0);
-    v4di cl = { 0, 0, 0, 0 };
+    v4di cl = { 0, 0, 0, 0 }, anyn = { 0, 0, 0, 0 };
     for (size_t i = 0; i < n; i += 4) {
         v4d v;
         v4di m;
         KF(kload)(&v, &m, x, i, n);
-        /* x * (1 / sc) is within a few ulps of x / sc: the same q unless
-         * y is that close to an integer; then divide */
-        v4d t = v * VB(isc);
+        v4d t = dv ? v / VB(sc) : v * VB(isc);
         t = VSEL(t < VB(lo - 1), VB(lo - 1), t);
         t = VSEL(t > VB(hi + 1), VB(hi + 1), t);
         v4d y = t - VB(0.5);
         v4d r = (y + M) - M;                  /* nearest (even), exact */
-        v4di near = VABS(y - r) < VB(0x1p-30);
-        if (near[0] | near[1] | near[2] | near[3]) {
-            t = v / VB(sc);
-            t = VSEL(t < VB(lo - 1), VB(lo - 1), t);
-            t = VSEL(t > VB(hi + 1), VB(hi + 1), t);
-            y = t - VB(0.5);
-            r = (y + M) - M;
-        }
+        anyn |= VABS(y - r) < VB(0x1p-30);
         v4d q = r + VMSK(VB(1.0), r < y);     /* ceil(y) */
         q = VSEL(q < VB(lo), VB(lo), q);
         q = VSEL(q > VB(hi), VB(hi), q);
@@ -141,6 +135,14 @@ static void KF(k_uni)(const double *x, size_t n, double sc, double lo, double hi
     o->sse = KF(ksum)(s);
     o->me = KF(kmax)(me);
     o->cl = (uint64_t)(cl[0] + cl[1] + cl[2] + cl[3]);
+    return (anyn[0] | anyn[1] | anyn[2] | anyn[3]) != 0;
+}
+
+static void KF(k_uni)(const double *x, size_t n, double sc, double lo, double hi, double xlo,
+                      double xhi, kres *o, unsigned char *idx)
+{
+    if (KF(k_uni1)(x, n, sc, lo, hi, xlo, xhi, o, idx, 0))
+        KF(k_uni1)(x, n, sc, lo, hi, xlo, xhi, o, idx, 1);
 }
 
 /* nearest of L levels nat[] (midpoints mid[0..L-2] ascending, ties to the
