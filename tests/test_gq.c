@@ -13,6 +13,7 @@
 #include "quant/schemes.h"
 
 #include <float.h>
+#include <pthread.h>
 #include <stdio.h>
 
 static const levels_params LP = { 0, NULL };
@@ -800,6 +801,46 @@ static void t_kernel_paths(void **st)
     free(raw);
 }
 
+/* ---- result strings outlive the thread that computed them ------------------------ */
+
+typedef struct gthr {
+    analyze_cfg c;
+    analyze_result r;
+} gthr;
+
+static void *gthr_run(void *arg)
+{
+    gthr *g = arg;
+    static const double x[64] = { 1, -2, 3, 0.5 };
+    static const uint64_t sh[2] = { 2, 32 };
+    group_tensor t = { x, 1, 2, sh, 64 };
+    const char *sc = "uniform";
+    int h;
+    util_err e = { { 0 } };
+    group_analyze(&t, &g->c, &sc, 1, &g->r, &h, &e);
+    return NULL;
+}
+
+static void t_names_outlive_threads(void **st)
+{
+    (void)st;
+    gthr a, b;
+    a.c = cfg_of(ALPHA_MAX, SCALE_FP16);
+    a.c.gran = GRAN_GROUP;
+    a.c.group = 16;
+    b = a;
+    b.c.group = 8;
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, gthr_run, &a), 0);
+    pthread_join(th, NULL);
+    /* a second thread (likely on the first one's stack and TLS) */
+    assert_int_equal(pthread_create(&th, NULL, gthr_run, &b), 0);
+    pthread_join(th, NULL);
+    assert_true(a.r.ok && b.r.ok);
+    assert_string_equal(a.r.granularity, "group:16");
+    assert_string_equal(b.r.granularity, "group:8");
+}
+
 /* ---- presets against hand-computed blocks ----------------------------------------- */
 
 static void t_q4_0_hand(void **st)
@@ -975,6 +1016,7 @@ int main(void)
         cmocka_unit_test(t_fixed_bruteforce),
         cmocka_unit_test(t_kernel_paths),
         cmocka_unit_test(t_uniform_ties),
+        cmocka_unit_test(t_names_outlive_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -778,16 +778,41 @@ static void fill(analyze_result *out, const gscheme *g, const gacc *a, const gro
         out->bpw = analyze_bpw(&g->ls, cfg->bits, g->def ? g->def->flags : 0, t->count, sl->nslices);
 }
 
+/* The granularity names outlive the thread that made them (results are
+ * printed by another thread, after the worker has exited: a thread-local
+ * buffer would be gone): interned, kept for the life of the process. */
+static const char *intern(const char *s)
+{
+    typedef struct istr {
+        struct istr *next;
+        char s[48];
+    } istr;
+    static istr *head;
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&mu);
+    istr *e = head;
+    while (e && strcmp(e->s, s) != 0)
+        e = e->next;
+    if (!e) {
+        e = util_calloc(1, sizeof *e);
+        snprintf(e->s, sizeof e->s, "%s", s);
+        e->next = head;
+        head = e;
+    }
+    pthread_mutex_unlock(&mu);
+    return e->s;
+}
+
 static const char *gran_name(const analyze_cfg *cfg, int mx)
 {
-    static _Thread_local char buf[48];
+    char buf[48];
     if (mx)
         return "group:32";
     if (cfg->gran == GRAN_CHANNEL) {
         snprintf(buf, sizeof buf, "channel:%d", cfg->axis);
-        return buf;
+        return intern(buf);
     }
-    return analyze_granularity_name(cfg);
+    return intern(analyze_granularity_name(cfg));
 }
 
 /* One pass over slicing sl for the schemes in gs (errors already set are
