@@ -60,6 +60,7 @@
 #define GQ_MAXBK 4096      /* most buckets of the sorted walk */
 #define FMAX(a, b) ((a) > (b) ? (a) : (b))
 #define UNIT_VALUES 32768  /* values per unit of work (fixed: determinism) */
+#define GQ_MAXJOBS 64      /* schemes in one gq_run */
 
 /* ---- scales ------------------------------------------------------------------ */
 
@@ -1073,7 +1074,9 @@ typedef struct uacc {      /* per unit and scheme: sums in a fixed order */
 typedef struct tacc {      /* per thread and scheme: order-free */
     double maxerr;
     uint64_t n, clipped, nalpha;
-    uint64_t *counts;
+    uint64_t *counts;      /* 4 L, inside cbase (a cache line of room each side) */
+    uint64_t *cbase;
+    char pad[64];          /* no cache line shared with another thread's */
 } tacc;
 
 typedef struct run {
@@ -1438,7 +1441,10 @@ static void *worker(void *arg)
         if (u >= r->nunits)
             break;
         uint64_t g0 = u * r->upg, g1 = g0 + r->upg < r->sl.ngroups ? g0 + r->upg : r->sl.ngroups;
-        uacc *ua = &r->ua[u * (uint64_t)r->ng];
+        /* the unit's sums kept here and stored once (the next unit's
+         * entries share its cache lines and another thread writes them) */
+        uacc ua[GQ_MAXJOBS];
+        memset(ua, 0, (size_t)r->ng * sizeof *ua);
         for (uint64_t gi = g0; gi < g1; gi++) {
             w.fused = 0;
             size_t n = gather_group(r, gi, &w);
@@ -1475,6 +1481,7 @@ static void *worker(void *arg)
                 }
             }
         }
+        memcpy(&r->ua[u * (uint64_t)r->ng], ua, (size_t)r->ng * sizeof *ua);
     }
     ws_free(&w);
     return NULL;
@@ -1533,6 +1540,13 @@ static void fill_result(const gsch *g, const tacc *ta, dd sse, dd sumsq, dd asum
 int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *cfg, int fixed, double m, double s,
            gq_job *jobs, int njobs, char *msg, size_t mlen)
 {
+    if (njobs > GQ_MAXJOBS) {  /* (the results do not depend on the grouping) */
+        for (int k0 = 0; k0 < njobs; k0 += GQ_MAXJOBS)
+            if (gq_run(t, codes, cfg, fixed, m, s, jobs + k0,
+                       njobs - k0 < GQ_MAXJOBS ? njobs - k0 : GQ_MAXJOBS, msg, mlen) < 0)
+                return -1;
+        return 0;
+    }
     run r;
     memset(&r, 0, sizeof r);
     r.t = t;
@@ -1569,8 +1583,10 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
     if (nth < 1)
         nth = 1;
     tacc *ta = util_calloc((size_t)nth * (size_t)njobs, sizeof *ta);
-    for (int i = 0; i < nth * njobs; i++)
-        ta[i].counts = util_calloc(4 * r.g[i % njobs].L, sizeof *ta[i].counts);
+    for (int i = 0; i < nth * njobs; i++) {
+        ta[i].cbase = util_calloc(4 * r.g[i % njobs].L + 16, sizeof *ta[i].counts);
+        ta[i].counts = ta[i].cbase + 8;
+    }
     targ *args = util_calloc((size_t)nth, sizeof *args);
     pthread_t *th = util_calloc((size_t)nth, sizeof *th);
     int started = 0;
@@ -1616,7 +1632,7 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
         free(tot.counts);
     }
     for (int i = 0; i < nth * njobs; i++)
-        free(ta[i].counts);
+        free(ta[i].cbase);
     for (int k = 0; k < njobs; k++)
         gsch_free(&r.g[k]);
     free(ta);
