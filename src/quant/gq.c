@@ -898,24 +898,36 @@ static double opt_sorted(const side *sd, ws *w, size_t n, double S2, double amax
     double invW = (double)nbk / (amax - as);
     uint32_t *bc = w->bcnt;
     memset(bc, 0, (nbk + 1) * sizeof *bc);
-    size_t ne = 0;
+    size_t ne = E;
+#define BUCKET_OF(ae)                                                                              \
+    do {                                                                                           \
+        bk = (long)((amax - (ae)) * invW);                                                         \
+        bk = bk < 0 ? 0 : bk >= (long)nbk ? (long)nbk - 1 : bk;                                    \
+    } while (0)
+    /* count, then place (computing alpha twice beats storing it) */
     for (size_t j = 0; j < R; j++) {
-        double im = imd[j], dl = dlv[j], d2 = dl2[j];
-        for (size_t p = pos[j]; p < end[j]; p++, ne++) {
-            double ae = m[p] * im;
-            long bk = (long)((amax - ae) * invW);
-            bk = bk < 0 ? 0 : bk >= (long)nbk ? (long)nbk - 1 : bk;
-            w->e[ne].a = ae;
-            w->e[ne].dB = m[p] * dl;
-            w->e[ne].dC = d2;
-            w->eb[ne] = (int)bk;
+        double im = imd[j];
+        for (size_t p = pos[j]; p < end[j]; p++) {
+            long bk;
+            BUCKET_OF(m[p] * im);
             bc[bk + 1]++;
         }
     }
     for (size_t b = 0; b < nbk; b++)
         bc[b + 1] += bc[b];
-    for (size_t i = 0; i < ne; i++)
-        w->e2[bc[w->eb[i]]++] = w->e[i];
+    for (size_t j = 0; j < R; j++) {
+        double im = imd[j], dl = dlv[j], d2 = dl2[j];
+        for (size_t p = pos[j]; p < end[j]; p++) {
+            double ae = m[p] * im;
+            long bk;
+            BUCKET_OF(ae);
+            ev *d = &w->e2[bc[bk]++];
+            d->a = ae;
+            d->dB = m[p] * dl;
+            d->dC = d2;
+        }
+    }
+#undef BUCKET_OF
     ev *e = w->e2;
     for (size_t i = 1; i < ne; i++)
         if (e[i].a > e[i - 1].a) {
