@@ -13,6 +13,7 @@
 #include "quant/schemes.h"
 
 #include <float.h>
+#include <pthread.h>
 #include <stdio.h>
 
 static const levels_params LP = { 0, NULL };
@@ -356,11 +357,13 @@ static void check_mse(int kind, uint64_t G, uint64_t TR, uint64_t TC, const char
 /* gq_opt_alpha per group: its sse is the exact sse at its alpha, no
  * worse than a dense 2000-point search, and a refined search around the
  * dense optimum comes within 1e-6 of it (never below it) */
+static int opt_unsigned;   /* check_opt with unsigned levels (asymmetric sides) */
+
 static void check_opt(const char *scheme, int bits, const double *x, size_t n)
 {
     levelset ls;
     util_err e = { { 0 } };
-    assert_int_equal(levels_build(scheme, bits, 1, &LP, &ls, &e), 0);
+    assert_int_equal(levels_build(scheme, bits, !opt_unsigned, &LP, &ls, &e), 0);
     double sse;
     double a = gq_opt_alpha(&ls, x, n, &sse);
     double am = amax_of(x, n);
@@ -426,6 +429,34 @@ static void t_mse(void **st)
     check_opt("uniform", 8, x, 128);
     check_opt("uniform", 2, x, 128);
     check_opt("apot", 6, x, 128);
+    /* the sorted walk's corners: many equal magnitudes (coarse values of
+     * both signs), tiny groups, one outlier, all equal */
+    for (size_t i = 0; i < 128; i++)
+        x[i] = (double)(int)(qt_gauss(&g) * 3) / 4;
+    x[3] = 2.5;
+    check_opt("uniform", 4, x, 128);
+    check_opt("pot", 4, x, 128);
+    check_opt("apot", 4, x, 128);
+    check_opt("uniform", 3, x, 7);
+    check_opt("pot", 4, x + 3, 1);
+    check_opt("uniform", 4, x, 2);
+    for (size_t i = 0; i < 64; i++)
+        x[i] = i == 9 ? -40 : qt_gauss(&g);
+    check_opt("uniform", 4, x, 64);
+    check_opt("apot", 4, x, 64);
+    for (size_t i = 0; i < 16; i++)
+        x[i] = i % 2 ? 0.5 : -0.5;
+    check_opt("uniform", 4, x, 16);
+    check_opt("pot", 5, x, 16);
+    /* unsigned levels: the two sides differ (the bucket walk; 8 bits: its
+     * table lookup) */
+    for (size_t i = 0; i < 128; i++)
+        x[i] = qt_gauss(&g) + 0.5;
+    opt_unsigned = 1;
+    check_opt("uniform", 8, x, 128);
+    check_opt("uniform", 4, x, 128);
+    check_opt("uniform", 3, x, 37);
+    opt_unsigned = 0;
     /* all zero: alpha 0, sse 0 */
     double z[4] = { 0, 0, 0, 0 }, s0;
     levelset ls;
@@ -505,6 +536,309 @@ static void t_bf16_codes(void **st)
         assert_true(a[k].ok && b[k].ok);
         assert_true(a[k].r.mse == b[k].r.mse);
     }
+}
+
+/* ---- fixed formats over a ragged tensor, against formulas written here ------------ */
+
+/* llama.cpp / OCP reference quantizers for one block, scalar */
+static void bf_fixed(const char *fmt, const double *x, size_t n, long double *sse, double *me,
+                     uint64_t *cl, uint64_t *cnt)
+{
+    if (strcmp(fmt, "q8_0") == 0) {
+        float amax = 0;
+        for (size_t i = 0; i < n; i++)
+            amax = fmaxf(amax, fabsf((float)x[i]));
+        float d = amax / 127, id = d != 0 ? 1.0f / d : 0.0f;
+        double dq = bf_round_scale(d, SCALE_FP16);
+        for (size_t i = 0; i < n; i++) {
+            int q = (int)roundf((float)x[i] * id);
+            long double e = (long double)x[i] - (long double)q * dq;
+            *sse += e * e;
+            *me = fmax(*me, fabs((double)e));
+            cnt[q + 127]++;
+        }
+    } else if (strcmp(fmt, "q4_0") == 0) {
+        float amax = 0, mx = 0;
+        for (size_t i = 0; i < n; i++)
+            if (amax < fabsf((float)x[i])) {
+                amax = fabsf((float)x[i]);
+                mx = (float)x[i];
+            }
+        float d = mx / -8, id = d != 0 ? 1.0f / d : 0.0f;
+        double dq = bf_round_scale(fabsf(d), SCALE_FP16) * (d < 0 ? -1 : 1);
+        for (size_t i = 0; i < n; i++) {
+            float y = (float)x[i] * id + 8.5f;
+            int q = (int)(int8_t)y;
+            if (q > 15)
+                q = 15;
+            long double e = (long double)x[i] - (long double)(q - 8) * dq;
+            *sse += e * e;
+            *me = fmax(*me, fabs((double)e));
+            *cl += y >= 16.0f;
+            cnt[q]++;
+        }
+    } else {   /* mxfp4: X = 2^(floor(log2 amax) - 2), nearest E2M1, ties to even code */
+        static const double mag[8] = { 0, 0.5, 1, 1.5, 2, 3, 4, 6 };
+        double amax = 0;
+        for (size_t i = 0; i < n; i++)
+            amax = fmax(amax, fabs(x[i]));
+        double X = 0;
+        if (amax > 0)
+            for (int k = -127; k <= 127; k++)
+                if (ldexp(1.0, k + 2) <= amax)
+                    X = ldexp(1.0, k);
+        if (amax > 0 && X == 0)
+            X = ldexp(1.0, -127);
+        for (size_t i = 0; i < n; i++) {
+            double t = X > 0 ? fabs(x[i]) / X : 0;
+            int b = 0;
+            for (int k = 1; k < 8; k++) {
+                double dk = fabs(t - mag[k]), db = fabs(t - mag[b]);
+                if (dk < db || (dk == db && (k & 1) == 0))
+                    b = k;
+            }
+            double q = (x[i] < 0 ? -mag[b] : mag[b]) * X;
+            long double e = (long double)x[i] - q;
+            *sse += e * e;
+            *me = fmax(*me, fabs((double)e));
+            *cl += fabs(x[i]) > 6 * X;
+            cnt[x[i] < 0 && b ? 7 - b : 7 + b]++;
+        }
+    }
+}
+
+/* rows of 45: blocks of 32 and 13 (a 4-lane tail of 1); exact ties placed
+ * on q8_0's .5 points, q4_0's and mxfp4's decision points */
+static void check_fixed(const char *fmt, int bits)
+{
+    enum { FR = 7, FC = 45 };
+    double x[FR * FC];
+    qt_rng g = { 21 };
+    for (int i = 0; i < FR * FC; i++)
+        x[i] = (double)(float)(qt_gauss(&g) * (1 + i % 3));
+    /* row 0, block 0: amax 127 -> q8_0 d = 1 and t = x: ties at k + 1/2 */
+    static const double t8[8] = { 127, 2.5, -2.5, 3.5, -0.5, 0.5, -1.5, 126.5 };
+    for (int i = 0; i < 8; i++)
+        x[i] = t8[i];
+    /* row 1, block 0: amax 6 -> mxfp4 X = 1: every decision point */
+    static const double tm[9] = { 6, 0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5, -1.25 };
+    for (int i = 0; i < 9; i++)
+        x[FC + i] = tm[i];
+    for (int i = 0; i < FC; i++)    /* row 2: all zero */
+        x[2 * FC + i] = 0;
+    uint64_t sh[2] = { FR, FC };
+    analyze_cfg c = cfg_of(ALPHA_MAX, SCALE_DEFAULT);
+    c.bits = bits;
+    analyze_result r = run1(x, sh, 2, FR * FC, &c, fmt);
+    long double sse = 0, sq = 0;
+    double me = 0;
+    uint64_t cl = 0, cnt[256] = { 0 }, nb = 0;
+    for (int row = 0; row < FR; row++)
+        for (int c0 = 0; c0 < FC; c0 += 32, nb++) {
+            size_t n = c0 + 32 <= FC ? 32 : (size_t)(FC - c0);
+            bf_fixed(fmt, x + row * FC + c0, n, &sse, &me, &cl, cnt);
+        }
+    for (int i = 0; i < FR * FC; i++)
+        sq += (long double)x[i] * x[i];
+    close_rel(r.r.mse, (double)(sse / (FR * FC)), 1e-12);
+    close_rel(r.r.sumsq, (double)sq, 1e-12);
+    close_rel(r.r.max_abs_err, me, 1e-12);
+    if (strcmp(fmt, "q8_0") != 0)
+        close_rel(r.r.clipped, (double)cl / (FR * FC), 1e-12);
+    double ent = 0;
+    size_t used = 0;
+    for (int k = 0; k < 256; k++)
+        if (cnt[k]) {
+            double p = (double)cnt[k] / (FR * FC);
+            ent -= p * log2(p);
+            used++;
+        }
+    close_rel(r.r.entropy_bits, ent, 1e-12);
+    assert_int_equal(r.r.levels_used, used);
+    assert_int_equal(r.nscales, nb);
+}
+
+static void t_fixed_bruteforce(void **st)
+{
+    (void)st;
+    check_fixed("q8_0", 8);
+    check_fixed("q4_0", 4);
+    check_fixed("mxfp4", 4);
+}
+
+/* values exactly on the uniform midpoints, x = (k + 1/2) s with s an
+ * fp32 scale (x / s exact; x * (1 / s) need not be) go to the lower
+ * level, with every kernel path */
+static void t_uniform_ties(void **st)
+{
+    (void)st;
+    double x[40];
+    uint64_t sh[2] = { 2, 20 };
+    static const double s0[8] = { 0.1, 0.3, 0.7, 1.1, 1.3, 0.017, 3.3, 0.9 };
+    for (int p = 1; p <= 2; p++) {
+        if (gq_set_kernel(p) < 0)
+            continue;
+        for (int q = 0; q < 8; q++) {
+            double sc = (double)(float)s0[q];
+            for (int i = 0; i < 40; i++)
+                x[i] = sc * ((i % 20) - 10 + 0.5) * (i < 20 ? 1 : -1);
+            analyze_cfg c = cfg_of(ALPHA_VALUE, SCALE_FP32);
+            c.alpha = 7 * sc;
+            c.gran = GRAN_GROUP;
+            c.group = 20;
+            analyze_result r = run1(x, sh, 2, 40, &c, "uniform");
+            bft b = { 0 };
+            bf_group(&b, "uniform", 4, SCALE_FP32, x, 40, c.alpha);
+            close_rel(r.r.mse, (double)(b.sse / 40), 1e-15);
+            close_rel(r.r.max_abs_err, b.maxerr, 1e-15);
+            /* t = k + 1/2 for k = -10..9 goes to k, clamped to -7..7: the
+             * level counts are then 4 at -7 and 7 ... : the entropy by hand */
+            double ent = 0;
+            int cnt[15] = { 0 };
+            for (int i = 0; i < 40; i++) {
+                int k = (i % 20) - 10;           /* t = k + 1/2 -> k (lower) */
+                if (i >= 20)
+                    k = -k - 1;                  /* t = -(k + 1/2) -> -k - 1 */
+                k = k < -7 ? -7 : k > 7 ? 7 : k;
+                cnt[k + 7]++;
+            }
+            for (int k = 0; k < 15; k++)
+                if (cnt[k])
+                    ent -= cnt[k] / 40.0 * log2(cnt[k] / 40.0);
+            close_rel(r.r.entropy_bits, ent, 1e-15);
+        }
+    }
+    gq_set_kernel(0);
+}
+
+/* ---- kernel paths: the baseline build and AVX2 give the same bits ------------------- */
+
+static void run_paths(const group_tensor *t, const group_codes *cd, analyze_cfg c,
+                      const char *const *sc, int ns)
+{
+    analyze_result r[2][8];
+    int h[8];
+    util_err e = { { 0 } };
+    int np = 1;
+    for (int p = 0; p < 2; p++) {
+        if (gq_set_kernel(p + 1) < 0)
+            break;
+        np = p + 1;
+        if (cd)
+            assert_int_equal(group_analyze_codes(t, cd, &c, sc, ns, r[p], h, &e), 0);
+        else
+            assert_int_equal(group_analyze(t, &c, sc, ns, r[p], h, &e), 0);
+    }
+    gq_set_kernel(0);
+    if (np < 2) {
+        print_message("    (no AVX2 on this CPU: the baseline path only)\n");
+        return;
+    }
+    for (int k = 0; k < ns; k++) {
+        assert_true(r[0][k].ok && r[1][k].ok);
+        assert_memory_equal(&r[0][k].r.mse, &r[1][k].r.mse, sizeof(double));
+        assert_memory_equal(&r[0][k].r.sumsq, &r[1][k].r.sumsq, sizeof(double));
+        assert_memory_equal(&r[0][k].r.alpha, &r[1][k].r.alpha, sizeof(double));
+        assert_memory_equal(&r[0][k].r.entropy_bits, &r[1][k].r.entropy_bits, sizeof(double));
+        assert_memory_equal(&r[0][k].r.max_abs_err, &r[1][k].r.max_abs_err, sizeof(double));
+        assert_memory_equal(&r[0][k].r.clipped, &r[1][k].r.clipped, sizeof(double));
+    }
+}
+
+static void t_kernel_paths(void **st)
+{
+    (void)st;
+    /* the brute-force checks again with each path forced */
+    for (int p = 1; p <= 2; p++) {
+        if (gq_set_kernel(p) < 0)
+            continue;
+        make_w();
+        check_bf(0, 16, 0, 0, "uniform", SCALE_FP16, ALPHA_MAX);
+        check_bf(2, 0, 5, 7, "apot", SCALE_BF16, ALPHA_MAX);
+        check_bf(1, 5, 0, 0, "pot", SCALE_FP32, ALPHA_VALUE);
+        check_mse(0, 16, 0, 0, "uniform");
+        check_mse(1, 5, 0, 0, "apot");
+        t_fixed_bruteforce(NULL);
+    }
+    gq_set_kernel(0);
+    /* and bit for bit the same results: groups of 13 (4-lane tails) */
+    enum { M = 40, K = 117 };
+    float *f = malloc(sizeof *f * M * K);
+    unsigned char *raw = malloc(2 * M * K);
+    qt_rng g = { 17 };
+    for (int i = 0; i < M * K; i++) {
+        float v = (float)(qt_gauss(&g) * (1 + i % 5));
+        uint32_t b;
+        memcpy(&b, &v, 4);
+        b &= 0xffff0000u;
+        memcpy(&f[i], &b, 4);
+        raw[2 * i] = (unsigned char)(b >> 16);
+        raw[2 * i + 1] = (unsigned char)(b >> 24);
+    }
+    f[100] = NAN;
+    raw[200] = 0xc0; raw[201] = 0x7f;   /* the same NaN as a code */
+    uint64_t sh[2] = { M, K };
+    group_tensor t = { f, 0, 2, sh, M * K };
+    group_tensor tc = { NULL, 0, 2, sh, M * K };
+    group_codes cd = { raw, NULL, 1 };
+    const char *sc[8] = { "uniform", "pot", "apot", "nf4", "int-asym", "fp4-e2m1", "mxfp4", "q4_0" };
+    for (int mode = 0; mode < 3; mode++) {
+        analyze_cfg c = cfg_of(mode == 0 ? ALPHA_MAX : mode == 1 ? ALPHA_MSE : ALPHA_VALUE,
+                               SCALE_FP16);
+        c.gran = GRAN_GROUP;
+        c.group = 13;
+        run_paths(&t, NULL, c, sc, mode == 1 ? 3 : 8);
+        run_paths(&tc, &cd, c, sc, mode == 1 ? 3 : 8);
+        c.normalize = 1;
+        run_paths(&tc, &cd, c, sc, mode == 1 ? 3 : 8);
+    }
+    analyze_cfg c = cfg_of(ALPHA_MAX, SCALE_FP16);
+    c.bits = 8;
+    const char *s8[1] = { "q8_0" };
+    run_paths(&t, NULL, c, s8, 1);
+    run_paths(&tc, &cd, c, s8, 1);
+    free(f);
+    free(raw);
+}
+
+/* ---- result strings outlive the thread that computed them ------------------------ */
+
+typedef struct gthr {
+    analyze_cfg c;
+    analyze_result r;
+} gthr;
+
+static void *gthr_run(void *arg)
+{
+    gthr *g = arg;
+    static const double x[64] = { 1, -2, 3, 0.5 };
+    static const uint64_t sh[2] = { 2, 32 };
+    group_tensor t = { x, 1, 2, sh, 64 };
+    const char *sc = "uniform";
+    int h;
+    util_err e = { { 0 } };
+    group_analyze(&t, &g->c, &sc, 1, &g->r, &h, &e);
+    return NULL;
+}
+
+static void t_names_outlive_threads(void **st)
+{
+    (void)st;
+    gthr a, b;
+    a.c = cfg_of(ALPHA_MAX, SCALE_FP16);
+    a.c.gran = GRAN_GROUP;
+    a.c.group = 16;
+    b = a;
+    b.c.group = 8;
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, gthr_run, &a), 0);
+    pthread_join(th, NULL);
+    /* a second thread (likely on the first one's stack and TLS) */
+    assert_int_equal(pthread_create(&th, NULL, gthr_run, &b), 0);
+    pthread_join(th, NULL);
+    assert_true(a.r.ok && b.r.ok);
+    assert_string_equal(a.r.granularity, "group:16");
+    assert_string_equal(b.r.granularity, "group:8");
 }
 
 /* ---- presets against hand-computed blocks ----------------------------------------- */
@@ -679,6 +1013,10 @@ int main(void)
         cmocka_unit_test(t_nf4_hand),
         cmocka_unit_test(t_mxfp4_hand),
         cmocka_unit_test(t_intasym_hand),
+        cmocka_unit_test(t_fixed_bruteforce),
+        cmocka_unit_test(t_kernel_paths),
+        cmocka_unit_test(t_uniform_ties),
+        cmocka_unit_test(t_names_outlive_threads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

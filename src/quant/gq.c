@@ -19,15 +19,31 @@
  * CL(alpha) = sum_{|x| > alpha} (|x| - alpha)^2 is a lower bound of SSE
  * (no level exceeds 1) that grows as alpha falls, so alpha below the
  * alpha_stop where CL = U cannot win: alpha_stop is solved exactly from the
- * largest |x| (sorted; CL is quadratic between them). Only the crossings
- * in (alpha_stop, max|x|] are generated, each into one of NB buckets of
- * equal width. A prefix over the buckets gives B and C at every bucket
- * edge (an exact SSE there: an upper bound) and, since B and C are
- * monotone, a lower bound per bucket: S2 + min over the bucket of
- * alpha^2 C(top) - 2 alpha B(bottom). Only buckets whose lower bound is
- * below the best SSE found are walked exactly: their crossings sorted,
- * every piece's clamped B / C tried. The result is the global optimum
- * (ties: the largest alpha).
+ * magnitudes sorted descending (CL is quadratic between them). Only the
+ * crossings in (alpha_stop, max|x|] are visited, in descending alpha, and
+ * only a piece whose own minimum B / C lies inside it is evaluated (SSE's
+ * kinks are concave). The result is the global optimum (ties: the largest
+ * alpha).
+ *
+ * Symmetric level sets with at most SORTED_MAXR boundaries >= 0 (signed
+ * uniform, pot, apot, fp4 ...; opt_sorted): the group's magnitudes are
+ * sorted once (radix sort on the bits) and shared by every scheme; B and
+ * C at any alpha come from prefix sums and binary searches; the values
+ * crossing boundary j in the window are one run of the sorted list,
+ * already in descending alpha, so a counting sort by alpha plus an
+ * insertion pass orders all crossings. Other level sets (asymmetric,
+ * many levels; opt_core2): each value's crossings from its level at
+ * max|x| (vector kernel), bucketed by alpha with a per-bucket lower bound
+ * (the values that do not cross in the bucket keep their quadratic, the
+ * others count >= 0); only buckets below the upper bound are sorted and
+ * walked.
+ *
+ * Vector kernels (gq_kern.h): per-group absmax and sum of squares, the
+ * uniform map (x * (1 / s), round, clamp; divided when near a tie),
+ * nearest level by counting midpoints below (<= 64 levels), mxfp4, q4_0,
+ * q8_0, the bfloat16 conversion, the assignment for the mse walk; AVX2
+ * chosen at run time, same bits as the baseline build. Level usage: the
+ * kernels store one byte per value, counted into 4 sub-histograms.
  */
 #include "config.h"
 #include "quant/gq.h"
@@ -41,8 +57,10 @@
 #include <string.h>
 
 #define NB 64              /* buckets of the mse walk */
+#define GQ_MAXBK 4096      /* most buckets of the sorted walk */
 #define FMAX(a, b) ((a) > (b) ? (a) : (b))
 #define UNIT_VALUES 32768  /* values per unit of work (fixed: determinism) */
+#define GQ_MAXJOBS 64      /* schemes in one gq_run */
 
 /* ---- scales ------------------------------------------------------------------ */
 
@@ -121,7 +139,80 @@ typedef struct side {
     double *dlv, *dl2;     /* per boundary j: lv[j+1] - lv[j], lv[j+1]^2 - lv[j]^2 */
     double *imd;           /* 1 / md[j] (md[j] > 0), else 0 */
     uint16_t lut[SIDE_LUT + 1];  /* midpoints certainly below u = c / SIDE_LUT */
+    long long z;           /* #{j : md[j] < 0}: the index of u = 0 */
+    size_t nm;             /* the midpoints >= 0 ... */
+    const double *mz;      /* ... md + z */
+    int sym;               /* the other side is the same (set by the caller) */
 } side;
+
+/* ---- vector kernels (gq_kern.h) -------------------------------------------- */
+
+typedef double v4d __attribute__((vector_size(32)));
+typedef long long v4di __attribute__((vector_size(32)));
+typedef float v4sf __attribute__((vector_size(16)));
+typedef int v4si __attribute__((vector_size(16)));
+typedef unsigned v4su __attribute__((vector_size(16)));
+typedef unsigned char v16qi __attribute__((vector_size(16)));
+
+typedef struct kres {
+    double sse, me;
+    uint64_t cl;
+} kres;
+
+typedef struct kern {
+    void (*stats)(const double *x, size_t n, double *amax, double *s2);
+    void (*mag)(const double *x, size_t n, double *mag, unsigned char *sg);
+    void (*uni)(const double *x, size_t n, double sc, double lo, double hi, double xlo, double xhi,
+                kres *o, unsigned char *idx);
+    void (*cnt)(const double *x, size_t n, double sc, const double *mid, const double *nat,
+                size_t L, double xlo, double xhi, kres *o, unsigned char *idx);
+    void (*mx)(const double *x, size_t n, double X, kres *o, unsigned char *idx);
+    void (*q)(const double *x, size_t n, float id, double dq, int q8, kres *o, unsigned char *idx);
+    void (*assign)(const double *mag, const unsigned char *sg, size_t n, double inva, const side *sp,
+                   const side *sn, double *B, double *C, unsigned char *k);
+    int (*bf16)(const unsigned char *c, size_t len, double *x, double *amax, double *s2);
+} kern;
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+#define KSFX base
+#include "quant/gq_kern.h"
+#undef KSFX
+#if defined(__x86_64__) && defined(__GNUC__)
+#define GQ_HAVE_AVX2 1
+#pragma GCC push_options
+#pragma GCC target("avx2")
+#define KSFX avx2
+#include "quant/gq_kern.h"
+#undef KSFX
+#pragma GCC pop_options
+#endif
+#pragma GCC diagnostic pop
+
+static int kern_force;     /* gq_set_kernel */
+
+int gq_set_kernel(int path)
+{
+    if (path == 2) {
+#ifdef GQ_HAVE_AVX2
+        if (!__builtin_cpu_supports("avx2"))
+            return -1;
+#else
+        return -1;
+#endif
+    }
+    kern_force = path;
+    return 0;
+}
+
+static const kern *kern_pick(void)
+{
+#ifdef GQ_HAVE_AVX2
+    if (kern_force == 2 || (kern_force == 0 && __builtin_cpu_supports("avx2")))
+        return &kern_avx2;
+#endif
+    return &kern_base;
+}
 
 typedef struct gsch {
     gq_job *job;
@@ -176,6 +267,12 @@ static void side_build(side *sd, const double *v, size_t L, int neg)
         sd->dl2[k] = sd->lv[k + 1] * sd->lv[k + 1] - sd->lv[k] * sd->lv[k];
         sd->imd[k] = sd->md[k] > 0 ? 1 / sd->md[k] : 0;
     }
+    sd->z = 0;
+    while ((size_t)sd->z + 1 < L && sd->md[sd->z] < 0)
+        sd->z++;
+    sd->nm = L - 1 - (size_t)sd->z;
+    sd->mz = sd->md + sd->z;
+    sd->sym = 0;
     size_t k = 0;
     for (int c = 0; c <= SIDE_LUT; c++) {
         double start = ((double)c - 0.01) / SIDE_LUT;
@@ -183,6 +280,14 @@ static void side_build(side *sd, const double *v, size_t L, int neg)
             k++;
         sd->lut[c] = (uint16_t)(k < 65535 ? k : 65535);
     }
+}
+
+static void side_sym(side *a, side *b)
+{
+    int same = a->L == b->L;
+    for (size_t k = 0; same && k < a->L; k++)
+        same = a->lv[k] == b->lv[k];
+    a->sym = b->sym = same;
 }
 
 static void side_free(side *sd)
@@ -258,6 +363,7 @@ static void gsch_init(gsch *g, gq_job *job, const analyze_cfg *cfg)
     }
     side_build(&g->sp, ls->v, L, 0);
     side_build(&g->sn, ls->v, L, 1);
+    side_sym(&g->sp, &g->sn);
     if (g->kind == GK_NF4)
         for (int j = 0; j < 15; j++)
             g->nf4thr[j] = (float)(0.5 * (schemes_nf4_values[j] + schemes_nf4_values[j + 1]));
@@ -322,14 +428,19 @@ typedef struct ws {
     double *x;             /* gathered group */
     double *mag;           /* |x| */
     unsigned char *sg;     /* 1: negative side */
-    uint32_t *k0;
-    double *top, *P1, *P2; /* magnitudes above the cut, descending, prefix sums */
+    unsigned char *k0, *k1;  /* side indexes (L <= 256) */
+    unsigned char *idx;    /* level index per value (the counts) */
+    double *top, *P1, *P2; /* all magnitudes, descending, prefix sums */
+    uint64_t *ka, *kb;     /* sort keys */
+    uint32_t *bcnt;        /* GQ_MAXBK + 1 bucket counts */
     size_t ntop;
     double S2;             /* of the group (group_prep) */
     ev *e, *e2;
     int *eb;
     size_t ecap;
     size_t cap;
+    int fused;             /* gather_group filled famax, fS2 */
+    double famax, fS2;
 } ws;
 
 static void ws_init(ws *w, size_t cap)
@@ -341,10 +452,15 @@ static void ws_init(ws *w, size_t cap)
     w->x = util_mallocarray(cap, sizeof *w->x);
     w->mag = util_mallocarray(cap, sizeof *w->mag);
     w->sg = util_mallocarray(cap, 1);
-    w->k0 = util_mallocarray(cap, sizeof *w->k0);
+    w->k0 = util_mallocarray(cap + 4, 1);
+    w->k1 = util_mallocarray(cap + 4, 1);
+    w->idx = util_mallocarray(cap + 4, 1);
     w->top = util_mallocarray(cap, sizeof *w->top);
     w->P1 = util_mallocarray(cap + 1, sizeof *w->P1);
     w->P2 = util_mallocarray(cap + 1, sizeof *w->P2);
+    w->ka = util_mallocarray(cap, sizeof *w->ka);
+    w->bcnt = util_mallocarray(GQ_MAXBK + 1, sizeof *w->bcnt);
+    w->kb = util_mallocarray(cap, sizeof *w->kb);
     w->ecap = 4 * cap + 64;
     w->e = util_mallocarray(w->ecap, sizeof *w->e);
     w->e2 = util_mallocarray(w->ecap, sizeof *w->e2);
@@ -357,9 +473,14 @@ static void ws_free(ws *w)
     free(w->mag);
     free(w->sg);
     free(w->k0);
+    free(w->k1);
+    free(w->idx);
     free(w->top);
     free(w->P1);
     free(w->P2);
+    free(w->ka);
+    free(w->bcnt);
+    free(w->kb);
     free(w->e);
     free(w->e2);
     free(w->eb);
@@ -373,26 +494,49 @@ static void ev_grow(ws *w)
     w->eb = util_realloc(w->eb, w->ecap * sizeof *w->eb);
 }
 
-/* magnitudes above cut, sorted descending, with prefix sums */
-static void top_build(ws *w, size_t n, double cut)
+/* All magnitudes sorted descending (w->top, ntop = n) with prefix sums:
+ * an LSD radix sort on the bits of the doubles (>= 0: the bit patterns
+ * order like the values) over the bit range where the keys differ, in
+ * passes of at most 8 bits (as few passes as that allows, digits even). */
+static void top_build(ws *w, size_t n)
 {
-    size_t t = 0;
-    for (size_t i = 0; i < n; i++)
-        if (w->mag[i] > cut) {
-            double a = w->mag[i];
-            size_t j = t++;
-            while (j > 0 && w->top[j - 1] < a) {
-                w->top[j] = w->top[j - 1];
-                j--;
-            }
-            w->top[j] = a;
-        }
-    w->ntop = t;
-    w->P1[0] = w->P2[0] = 0;
-    for (size_t i = 0; i < t; i++) {
-        w->P1[i + 1] = w->P1[i] + w->top[i];
-        w->P2[i + 1] = w->P2[i] + w->top[i] * w->top[i];
+    uint64_t *k = w->ka, *t = w->kb, an = ~(uint64_t)0, orv = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b;
+        memcpy(&b, &w->mag[i], sizeof b);
+        k[i] = ~b;             /* ascending ~b: descending magnitude */
+        an &= k[i];
+        orv |= k[i];
     }
+    uint64_t diff = an ^ orv;
+    if (diff) {
+        int lo = __builtin_ctzll(diff), hi = 63 - __builtin_clzll(diff);
+        int bits = hi - lo + 1, np = (bits + 7) / 8, dw = (bits + np - 1) / np;   /* even digits */
+        uint64_t dm = ((uint64_t)1 << dw) - 1;
+        for (int sh = lo; sh <= hi; sh += dw) {
+            size_t c[257];
+            memset(c, 0, (dm + 2) * sizeof *c);
+            for (size_t i = 0; i < n; i++)
+                c[((k[i] >> sh) & dm) + 1]++;
+            for (uint64_t d = 0; d < dm; d++)
+                c[d + 1] += c[d];
+            for (size_t i = 0; i < n; i++)
+                t[c[(k[i] >> sh) & dm]++] = k[i];
+            uint64_t *x = k;
+            k = t;
+            t = x;
+        }
+    }
+    w->P1[0] = w->P2[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t b = ~k[i];
+        double a;
+        memcpy(&a, &b, sizeof a);
+        w->top[i] = a;
+        w->P1[i + 1] = w->P1[i] + a;
+        w->P2[i + 1] = w->P2[i] + a * a;
+    }
+    w->ntop = n;
 }
 
 /* The largest alpha >= floor with CL(alpha) >= U from the top list (all
@@ -437,67 +581,104 @@ static inline void piece_min(double B, double C, double lo, double hi, double S2
 
 /* Per group, shared by the schemes: |x|, signs, S2, max|x|, the largest
  * magnitudes sorted (clip bound). Returns amax. */
-static double group_prep(ws *w, size_t n, double *S2o)
+static double group_prep(const kern *K, ws *w, size_t n, double *S2o)
 {
-    double S2 = 0, amax = 0;
-    for (size_t i = 0; i < n; i++) {
-        double x = w->x[i];
-        double a = fabs(x);
-        w->mag[i] = a;
-        w->sg[i] = x < 0;
-        S2 += x * x;
-        amax = a > amax ? a : amax;
-    }
+    double S2, amax;
+    K->stats(w->x, n, &amax, &S2);
+    K->mag(w->x, n, w->mag, w->sg);
     *S2o = S2;
     if (amax > 0)
-        top_build(w, n, 0.5 * amax);
+        top_build(w, n);
     return amax;
 }
 
 /* The exact optimum for one scheme's sides over the group in w (after
- * group_prep). */
-static double opt_core2(const side *sp, const side *sn, ws *w, size_t n, double S2, double amax)
+ * group_prep).
+ *
+ * 1. The assignment at amax (vector kernel): k0, B0, C0, SSE(amax).
+ * 2. An upper bound U: two steps alpha <- B / C from amax (each an exact
+ *    SSE at its alpha, never above the last: Lloyd's step on the scale),
+ *    so U is near the optimum and the clipping bound's alpha_stop is high.
+ * 3. The crossings in (alpha_stop, amax] from k0, bucketed by alpha; B and
+ *    C at every bucket edge by a prefix over the buckets; a bucket whose
+ *    lower bound (B after it, C before it) exceeds U cannot hold the
+ *    optimum and is skipped; the others are sorted and walked exactly.
+ * The pruning compares with U (1 + 1e-12) + 1e-14 S2: a bound computed with
+ * rounding never removes the optimum. */
+/* K->assign for sides with many midpoints: the side's lookup table and a
+ * scan (the same k = #{j : md[j] < u}; sums in the kernels' 4 lanes) */
+static void assign_lut(const double *mag, const unsigned char *sg, size_t n, double inva,
+                       const side *sp, const side *sn, double *Bo, double *Co, unsigned char *ko)
 {
-    if (!(amax > 0))
-        return 0;
-    /* the assignment at amax */
-    double B = 0, C = 0, inva = 1 / amax;
+    double B[4] = { 0, 0, 0, 0 }, C[4] = { 0, 0, 0, 0 };
     for (size_t i = 0; i < n; i++) {
-        const side *sd = w->sg[i] ? sn : sp;
-        double u = w->mag[i] * inva;
+        const side *sd = sg[i] ? sn : sp;
+        double u = mag[i] * inva;
         long c = (long)(u * SIDE_LUT);
         c = c < 0 ? 0 : c > SIDE_LUT ? SIDE_LUT : c;
         size_t k = sd->lut[c];
         while (k + 1 < sd->L && sd->md[k] < u)
             k++;
-        w->k0[i] = (uint32_t)k;
-        B += w->mag[i] * sd->lv[k];
-        C += sd->lv[k] * sd->lv[k];
+        ko[i] = (unsigned char)k;
+        B[i & 3] += mag[i] * sd->lv[k];
+        C[i & 3] += sd->lv[k] * sd->lv[k];
     }
+    *Bo = (B[0] + B[1]) + (B[2] + B[3]);
+    *Co = (C[0] + C[1]) + (C[2] + C[3]);
+}
+
+static double opt_core2(const kern *K, const side *sp, const side *sn, ws *w, size_t n, double S2,
+                        double amax)
+{
+    void (*assign)(const double *, const unsigned char *, size_t, double, const side *,
+                   const side *, double *, double *, unsigned char *) =
+        sp->nm > 16 || sn->nm > 16 ? assign_lut : K->assign;
+    if (!(amax > 0))
+        return 0;
+    double B, C;
+    assign(w->mag, w->sg, n, 1 / amax, sp, sn, &B, &C, w->k0);
     double best = S2 - 2 * amax * B + amax * amax * C, balpha = amax;
     if (best < 0)
         best = 0;
-    /* alpha_stop from the clipping bound (the top list is shared) */
-    double as = clip_stop(w, best, 0.5 * amax);
-    if (as < 0) {
-        top_build(w, n, -1);
-        as = clip_stop(w, best, 0);
-        top_build(w, n, 0.5 * amax);
-        if (as < 0)
-            as = 0;
+    double U = best;
+    {
+        double a = amax, Bl = B, Cl = C;
+        for (int it = 0; it < 2; it++) {
+            double an = Cl > 0 ? Bl / Cl : a;
+            if (!(an < a) || !(an > 0))
+                break;
+            double Bn, Cn;
+            assign(w->mag, w->sg, n, 1 / an, sp, sn, &Bn, &Cn, w->k1);
+            double f = S2 - 2 * an * Bn + an * an * Cn;
+            if (!(f < U))
+                break;
+            U = f;
+            a = an;
+            Bl = Bn;
+            Cl = Cn;
+        }
     }
+    double slack = 1e-14 * S2;
+    double Up = U * (1 + 1e-12) + slack;
+    /* alpha_stop from the clipping bound (the top list is shared) */
+    double as = clip_stop(w, Up, 0);
+    if (as < 0)
+        as = 0;
     if (!(as < amax))
         return balpha;
-    /* crossings in (as, amax], bucketed by alpha (a radix pass before the
-     * walk sorts each bucket) */
+    /* crossings in (as, amax], bucketed by alpha, with per-bucket sums */
     size_t ne = 0;
-    double invW = NB / (amax - as);
+    double Wd = (amax - as) / NB, invW = NB / (amax - as);
     int bn[NB + 1];
+    double dBb[NB], dCb[NB], xS[NB], xB[NB], xC[NB];
     memset(bn, 0, sizeof bn);
+    memset(dBb, 0, sizeof dBb);
+    memset(dCb, 0, sizeof dCb);
+    memset(xS, 0, sizeof xS);
+    memset(xB, 0, sizeof xB);
+    memset(xC, 0, sizeof xC);
     for (size_t i = 0; i < n; i++) {
         double a = w->mag[i];
-        if (a == 0)
-            continue;
         const side *sd = w->sg[i] ? sn : sp;
         for (size_t j = w->k0[i]; j + 1 < sd->L; j++) {
             if (!(sd->md[j] * as < a))
@@ -505,27 +686,74 @@ static double opt_core2(const side *sp, const side *sn, ws *w, size_t n, double 
             double ae = a * sd->imd[j];
             if (ne == w->ecap)
                 ev_grow(w);
-            long b = (long)((amax - ae) * invW);
-            b = b < 0 ? 0 : b >= NB ? NB - 1 : b;
+            long bk = (long)((amax - ae) * invW);
+            bk = bk < 0 ? 0 : bk >= NB ? NB - 1 : bk;
+            double db = a * sd->dlv[j], dc = sd->dl2[j];
             w->e[ne].a = ae;
-            w->e[ne].dB = a * sd->dlv[j];
-            w->e[ne].dC = sd->dl2[j];
-            w->eb[ne] = (int)b;
-            bn[b + 1]++;
+            w->e[ne].dB = db;
+            w->e[ne].dC = dc;
+            w->eb[ne] = (int)bk;
+            dBb[bk] += db;
+            dCb[bk] += dc;
+            xS[bk] += a * a;           /* the value as it is above its crossing */
+            xB[bk] += a * sd->lv[j];
+            xC[bk] += sd->lv[j] * sd->lv[j];
+            bn[bk + 1]++;
             ne++;
         }
     }
     for (int b = 0; b < NB; b++)
         bn[b + 1] += bn[b];
+    /* which buckets can hold the optimum */
+    double Bt[NB + 1], Ct[NB + 1];
+    unsigned char walk[NB];
+    Bt[0] = B;
+    Ct[0] = C;
+    for (int b = 0; b < NB; b++) {
+        Bt[b + 1] = Bt[b] + dBb[b];
+        Ct[b + 1] = Ct[b] + dCb[b];
+    }
+    for (int b = 1; b < NB; b++) {   /* the exact SSE at every edge: U */
+        double hi = amax - b * Wd;
+        double f = S2 - 2 * hi * Bt[b] + hi * hi * Ct[b];
+        if (f < U)
+            U = f;
+    }
+    Up = U * (1 + 1e-12) + slack;
+    int any = 0;
+    for (int b = 0; b < NB; b++) {
+        /* a lower bound in the bucket: the values that do not cross in it
+         * keep their assignment at its top, the others' errors are >= 0
+         * (a value crossing twice is taken out twice: lower, still a bound) */
+        double hi = b == 0 ? amax : amax - b * Wd, lo = b == NB - 1 ? as : amax - (b + 1) * Wd;
+        double S = S2 - xS[b], Bb = Bt[b] - xB[b], Cb = Ct[b] - xC[b];
+        double lb;
+        if (Cb > 0) {
+            double a = Bb / Cb;
+            a = a > hi ? hi : a < lo ? lo : a;
+            lb = S - 2 * a * Bb + a * a * Cb;
+        } else {
+            double f1 = S - 2 * hi * Bb + hi * hi * Cb, f2 = S - 2 * lo * Bb + lo * lo * Cb;
+            lb = f1 < f2 ? f1 : f2;
+        }
+        walk[b] = !(lb > Up);
+        any |= walk[b];
+    }
+    if (!any)
+        return balpha;
     {
         int pos[NB];
         memcpy(pos, bn, sizeof pos);
         for (size_t i = 0; i < ne; i++)
-            w->e2[pos[w->eb[i]]++] = w->e[i];
+            if (walk[w->eb[i]])
+                w->e2[pos[w->eb[i]]++] = w->e[i];
     }
-    /* the walk down from amax: every piece's clamped B / C */
-    double cur = amax;
+    /* the walk down from amax through the buckets kept: every piece's
+     * clamped B / C */
     for (int b = 0; b < NB; b++) {
+        if (!walk[b])
+            continue;
+        double hi = b == 0 ? amax : amax - b * Wd, lo = b == NB - 1 ? as : amax - (b + 1) * Wd;
         ev *e = w->e2 + bn[b];
         int m = bn[b + 1] - bn[b];
         for (int i = 1; i < m; i++) {       /* descending alpha */
@@ -537,28 +765,208 @@ static double opt_core2(const side *sp, const side *sn, ws *w, size_t n, double 
             }
             e[j] = t;
         }
+        double Bw = Bt[b], Cw = Ct[b], cur = hi;
         for (int i = 0; i < m; i++) {
             double ae = e[i].a;
             if (ae > cur)
                 ae = cur;
-            if (ae < as)
-                ae = as;
-            piece_min(B, C, ae, cur, S2, &best, &balpha);
-            B += e[i].dB;
-            C += e[i].dC;
+            if (ae < lo)
+                ae = lo;
+            piece_min(Bw, Cw, ae, cur, S2, &best, &balpha);
+            Bw += e[i].dB;
+            Cw += e[i].dC;
             cur = ae;
         }
+        piece_min(Bw, Cw, lo, cur, S2, &best, &balpha);
     }
-    piece_min(B, C, as, cur, S2, &best, &balpha);
     return balpha;
 }
 
-static double opt_core(const side *sp, const side *sn, ws *w, size_t n, double *sse_out)
+#define SORTED_MAXR 128
+
+/* #{i : m[i] > thr} for m descending */
+static inline size_t cnt_above(const double *m, size_t n, double thr)
+{
+    if (n == 0)
+        return 0;
+    const double *b = m;
+    while (n > 1) {            /* branch-free lower bound */
+        size_t h = n / 2;
+        b = b[h] > thr ? b + h : b;
+        n -= h;
+    }
+    return (size_t)(b - m) + (*b > thr);
+}
+
+/* B and C at alpha from the sorted magnitudes (symmetric side sd): a
+ * value m is above boundary j when m > mz[j] alpha */
+static void bc_at(const side *sd, const ws *w, size_t n, double alpha, double *Bo, double *Co,
+                  size_t *cnt)
+{
+    const double *m = w->top;
+    size_t cp = n, z = (size_t)sd->z, cs[SORTED_MAXR];
+    double B = 0, C = 0;
+    for (size_t j = 0; j < sd->nm; j++)   /* independent searches: they overlap */
+        cs[j] = cnt_above(m, n, sd->mz[j] * alpha);
+    for (size_t j = 0; j < sd->nm; j++) {
+        size_t c = cs[j];
+        if (cnt)
+            cnt[j] = c;
+        double l = sd->lv[z + j];
+        B += l * (w->P1[cp] - w->P1[c]);
+        C += l * l * (double)(cp - c);
+        cp = c;
+    }
+    double l = sd->lv[sd->L - 1];
+    B += l * w->P1[cp];
+    C += l * l * (double)cp;
+    *Bo = B;
+    *Co = C;
+}
+
+/* try the piece [lo, hi] with B, C: only when its minimum B / C lies in it */
+static inline void piece_in(double B, double C, double lo, double hi, double S2, double *best,
+                            double *balpha)
+{
+    if ((C > 0) & (B >= lo * C) & (B <= hi * C)) {
+        double a = B / C;
+        a = a > hi ? hi : a < lo ? lo : a;
+        double f = S2 - 2 * a * B + a * a * C;
+        if (f < *best || (f == *best && a > *balpha)) {
+            *best = f;
+            *balpha = a;
+        }
+    }
+}
+
+/* The exact optimum for a symmetric level set (the same side for both
+ * signs) with at most SORTED_MAXR boundaries >= 0, from the group's
+ * magnitudes sorted descending (group_prep, shared by the schemes):
+ *   - B, C at amax by binary searches and prefix sums: U = SSE(amax)
+ *     gives the clipping bound alpha_stop;
+ *   - the values crossing boundary j in (alpha_stop, amax] are a run of
+ *     the sorted list, in descending alpha (m / mz[j]): the runs merged
+ *     give every crossing in order, no sort;
+ *   - a piece can hold the optimum only where its B / C lies inside it
+ *     (SSE's kinks are concave: a minimum at a kink is also one of the
+ *     piece's own); only there the SSE is computed.
+ * Ties: the largest alpha. */
+static double opt_sorted(const side *sd, ws *w, size_t n, double S2, double amax)
+{
+    if (!(amax > 0))
+        return 0;
+    const double *m = w->top;
+    size_t R = sd->nm, z = (size_t)sd->z;
+    double B, C;
+    size_t pos[SORTED_MAXR], end[SORTED_MAXR];
+    bc_at(sd, w, n, amax, &B, &C, pos);
+    double best = S2 - 2 * amax * B + amax * amax * C, balpha = amax;
+    if (best < 0)
+        best = 0;
+    /* U = SSE(amax): a better U (tried: exact SSEs at 0.7..0.9 amax,
+     * Lloyd steps) barely raises alpha_stop (the clipping bound is weak)
+     * and costs more than the crossings it saves */
+    double U = best;
+    double Up = U * (1 + 1e-12) + 1e-14 * S2;
+    double as = clip_stop(w, Up, 0);
+    if (as < 0)
+        as = 0;
+    if (!(as < amax))
+        return balpha;
+    /* the runs: boundary j, positions [pos, end) */
+    double imd[SORTED_MAXR], dlv[SORTED_MAXR], dl2[SORTED_MAXR];
+    for (size_t j = 0; j < R; j++)
+        end[j] = cnt_above(m, n, sd->mz[j] * as);
+    for (size_t j = 0; j < R; j++) {
+        if (pos[j] > end[j])   /* (rounding) */
+            pos[j] = end[j];
+        imd[j] = sd->imd[z + j];
+        dlv[j] = sd->dlv[z + j];
+        dl2[j] = sd->dl2[z + j];
+    }
+    /* every crossing, by a counting sort on alpha into about 2 per
+     * crossing buckets (a run is already descending: a bucket holds a
+     * merge of at most R sorted pieces), then an insertion pass */
+    size_t E = 0;
+    for (size_t j = 0; j < R; j++)
+        E += end[j] - pos[j];
+    while (E > w->ecap)
+        ev_grow(w);
+    size_t nbk = 16;
+    while (nbk < E && nbk < GQ_MAXBK)
+        nbk *= 2;
+    double invW = (double)nbk / (amax - as);
+    uint32_t *bc = w->bcnt;
+    memset(bc, 0, (nbk + 1) * sizeof *bc);
+    size_t ne = E;
+#define BUCKET_OF(ae)                                                                              \
+    do {                                                                                           \
+        bk = (long)((amax - (ae)) * invW);                                                         \
+        bk = bk < 0 ? 0 : bk >= (long)nbk ? (long)nbk - 1 : bk;                                    \
+    } while (0)
+    /* count, then place (computing alpha twice beats storing it) */
+    for (size_t j = 0; j < R; j++) {
+        double im = imd[j];
+        for (size_t p = pos[j]; p < end[j]; p++) {
+            long bk;
+            BUCKET_OF(m[p] * im);
+            bc[bk + 1]++;
+        }
+    }
+    for (size_t b = 0; b < nbk; b++)
+        bc[b + 1] += bc[b];
+    for (size_t j = 0; j < R; j++) {
+        double im = imd[j], dl = dlv[j], d2 = dl2[j];
+        for (size_t p = pos[j]; p < end[j]; p++) {
+            double ae = m[p] * im;
+            long bk;
+            BUCKET_OF(ae);
+            ev *d = &w->e2[bc[bk]++];
+            d->a = ae;
+            d->dB = m[p] * dl;
+            d->dC = d2;
+        }
+    }
+#undef BUCKET_OF
+    ev *e = w->e2;
+    for (size_t i = 1; i < ne; i++)
+        if (e[i].a > e[i - 1].a) {
+            ev t = e[i];
+            size_t j = i;
+            while (j > 0 && e[j - 1].a < t.a) {
+                e[j] = e[j - 1];
+                j--;
+            }
+            e[j] = t;
+        }
+    double cur = amax;
+    for (size_t i = 0; i < ne; i++) {
+        double h = e[i].a;
+        double ae = h > cur ? cur : h < as ? as : h;
+        piece_in(B, C, ae, cur, S2, &best, &balpha);
+        B += e[i].dB;
+        C += e[i].dC;
+        cur = ae;
+    }
+    piece_in(B, C, as, cur, S2, &best, &balpha);
+    return balpha;
+}
+
+static double opt_any(const kern *K, const side *sp, const side *sn, ws *w, size_t n, double S2,
+                      double amax)
+{
+    if (sp->sym && sp->nm >= 1 && sp->nm <= SORTED_MAXR) {
+        double a = opt_sorted(sp, w, n, S2, amax);
+        return a;
+    }
+    return opt_core2(K, sp, sn, w, n, S2, amax);
+}
+
+static double opt_core(const kern *K, const side *sp, const side *sn, ws *w, size_t n)
 {
     double S2;
-    double amax = group_prep(w, n, &S2);
-    (void)sse_out;
-    return opt_core2(sp, sn, w, n, S2, amax);
+    double amax = group_prep(K, w, n, &S2);
+    return opt_any(K, sp, sn, w, n, S2, amax);
 }
 
 double gq_opt_alpha(const levelset *ls, const double *x, size_t n, double *sse)
@@ -566,10 +974,11 @@ double gq_opt_alpha(const levelset *ls, const double *x, size_t n, double *sse)
     side sp, sn;
     side_build(&sp, ls->v, ls->n, 0);
     side_build(&sn, ls->v, ls->n, 1);
+    side_sym(&sp, &sn);
     ws w;
     ws_init(&w, n);
     memcpy(w.x, x, n * sizeof *x);
-    double a = opt_core(&sp, &sn, &w, n, NULL);
+    double a = opt_core(kern_pick(), &sp, &sn, &w, n);
     if (sse) {
         /* the sse at a summed directly (the walk's S2 - 2aB + a^2C cancels) */
         double s2 = 0;
@@ -677,7 +1086,9 @@ typedef struct uacc {      /* per unit and scheme: sums in a fixed order */
 typedef struct tacc {      /* per thread and scheme: order-free */
     double maxerr;
     uint64_t n, clipped, nalpha;
-    uint64_t *counts;
+    uint64_t *counts;      /* 4 L, inside cbase (a cache line of room each side) */
+    uint64_t *cbase;
+    char pad[64];          /* no cache line shared with another thread's */
 } tacc;
 
 typedef struct run {
@@ -693,6 +1104,7 @@ typedef struct run {
     uint64_t nunits;
     uacc *ua;              /* nunits * ng */
     int need_prep, need_minmax;
+    const kern *K;
     uint64_t next;         /* atomic */
 } run;
 
@@ -712,6 +1124,9 @@ static size_t gather_run(const run *r, uint64_t base, uint64_t len, uint64_t str
     double m = r->m, s = r->s;
     if (r->cd) {
         const unsigned char *c = r->cd->codes16 + 2 * base;
+        double d1, d2;
+        if (r->cd->bf16 && stride == 1 && !r->norm && r->K->bf16(c, len, x + n, &d1, &d2))
+            return n + len;
         if (r->cd->bf16) {
             for (uint64_t i = 0; i < len; i++, c += 2 * stride) {
                 float f = bf16_val(c);
@@ -726,17 +1141,19 @@ static size_t gather_run(const run *r, uint64_t base, uint64_t len, uint64_t str
                 n += isfinite(f) != 0;
             }
         }
-    } else if (t->is_double) {
-        const double *v = (const double *)t->vals + base;
-        for (uint64_t i = 0; i < len; i++, v += stride) {
-            double f = *v;
+    } else if (t->is_double) {   /* any alignment (a file mapped in place) */
+        const unsigned char *v = (const unsigned char *)t->vals + 8 * base;
+        for (uint64_t i = 0; i < len; i++, v += 8 * stride) {
+            double f;
+            memcpy(&f, v, sizeof f);
             x[n] = r->norm ? (f - m) / s : f;
             n += isfinite(f) != 0;
         }
     } else {
-        const float *v = (const float *)t->vals + base;
-        for (uint64_t i = 0; i < len; i++, v += stride) {
-            float f = *v;
+        const unsigned char *v = (const unsigned char *)t->vals + 4 * base;
+        for (uint64_t i = 0; i < len; i++, v += 4 * stride) {
+            float f;
+            memcpy(&f, v, sizeof f);
             x[n] = r->norm ? ((double)f - m) / s : (double)f;
             n += isfinite(f) != 0;
         }
@@ -744,8 +1161,9 @@ static size_t gather_run(const run *r, uint64_t base, uint64_t len, uint64_t str
     return n;
 }
 
-static size_t gather_group(const run *r, uint64_t gi, double *x)
+static size_t gather_group(const run *r, uint64_t gi, ws *w)
 {
+    double *x = w->x;
     const slicing *sl = &r->sl;
     if (sl->kind == 1) {
         uint64_t tr = gi / sl->tpr, tc = gi % sl->tpr;
@@ -761,7 +1179,14 @@ static size_t gather_group(const run *r, uint64_t gi, double *x)
     uint64_t ga = q % sl->gpa, o = q / sl->gpa;
     uint64_t a0 = ga * sl->G;
     uint64_t len = a0 + sl->G <= sl->A ? sl->G : sl->A - a0;
-    return gather_run(r, (o * sl->A + a0) * sl->inner + i, len, sl->inner, x, 0);
+    uint64_t base = (o * sl->A + a0) * sl->inner + i;
+    /* one run of bfloat16 codes: converted with the group's stats */
+    if (r->cd && r->cd->bf16 && sl->inner == 1 && !r->norm &&
+        r->K->bf16(r->cd->codes16 + 2 * base, len, x, &w->famax, &w->fS2)) {
+        w->fused = 1;
+        return len;
+    }
+    return gather_run(r, base, len, sl->inner, x, 0);
 }
 
 typedef struct gout {
@@ -770,10 +1195,43 @@ typedef struct gout {
     int has_alpha;
 } gout;
 
-/* generic nearest level with scale sc (natural units) */
-static void eval_generic(const gsch *g, const double *x, size_t n, double sc, uint64_t *counts,
-                         gout *o)
+/* level usage from the per-value indexes: 4 sub-histograms of L (no
+ * store-to-load chain on the common levels), summed at the end */
+static void hist(const unsigned char *idx, size_t n, size_t L, uint64_t *counts)
 {
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        counts[idx[i]]++;
+        counts[L + idx[i + 1]]++;
+        counts[2 * L + idx[i + 2]]++;
+        counts[3 * L + idx[i + 3]]++;
+    }
+    for (; i < n; i++)
+        counts[idx[i]]++;
+}
+
+static void kres_out(const kres *k, gout *o)
+{
+    o->sse = k->sse;
+    o->maxerr = k->me;
+    o->clipped = k->cl;
+}
+
+/* generic nearest level with scale sc (natural units) */
+static void eval_generic(const kern *K, const gsch *g, const double *x, size_t n, double sc,
+                         unsigned char *idx, uint64_t *counts, gout *o)
+{
+    if (sc > 0 && (g->kind == GK_UNIFORM ? g->qmax - g->qmin <= 255 : g->L <= 64)) {
+        kres k;
+        if (g->kind == GK_UNIFORM)
+            K->uni(x, n, sc, (double)g->qmin, (double)g->qmax, (double)g->qmin * sc,
+                   (double)g->qmax * sc, &k, idx);
+        else
+            K->cnt(x, n, sc, g->mid, g->nat, g->L, g->nat[0] * sc, g->nat[g->L - 1] * sc, &k, idx);
+        kres_out(&k, o);
+        hist(idx, n, g->L, counts);
+        return;
+    }
     double sse = 0, me = 0;
     uint64_t cl = 0;
     if (!(sc > 0)) {
@@ -827,6 +1285,7 @@ static inline int e2m1_index(double m)
 static void group_scheme(const run *r, const gsch *g, ws *w, size_t n, double amax, double mn,
                          double mx, uint64_t *counts, gout *o)
 {
+    const kern *K = r->K;
     const double *x = w->x;
     const analyze_cfg *cfg = r->cfg;
     memset(o, 0, sizeof *o);
@@ -837,11 +1296,11 @@ static void group_scheme(const run *r, const gsch *g, ws *w, size_t n, double am
         if (cfg->amode == ALPHA_MAX)
             a = amax;
         else if (cfg->amode == ALPHA_MSE)
-            a = opt_core2(&g->sp, &g->sn, w, n, w->S2, amax);
+            a = opt_any(K, &g->sp, &g->sn, w, n, w->S2, amax);
         else
             a = cfg->alpha;
         double sc = gq_round_scale(a / g->natmax, g->sd);
-        eval_generic(g, x, n, sc, counts, o);
+        eval_generic(K, g, x, n, sc, w->idx, counts, o);
         o->alpha = sc * g->natmax;
         o->has_alpha = cfg->amode != ALPHA_MAX || amax > 0;
         return;
@@ -916,86 +1375,61 @@ static void group_scheme(const run *r, const gsch *g, ws *w, size_t n, double am
         double X = 0;
         if (amax > 0) {
             int e;
-            frexp(amax, &e);
+            uint64_t ab;
+            memcpy(&ab, &amax, sizeof ab);
+            if (ab >> 52 && ab >> 52 < 0x7ff)
+                e = (int)(ab >> 52) - 1022;    /* normal: what frexp gives */
+            else
+                frexp(amax, &e);
             int ex = e - 1 - 2;
             if (ex < -127)
                 ex = -127;
             if (ex > 127)
                 ex = 127;
-            X = ldexp(1.0, ex);
+            uint64_t xb = (uint64_t)(ex + 1023) << 52;   /* ex >= -127: a normal double */
+            memcpy(&X, &xb, sizeof X);
         }
-        static const double mag[8] = { 0, 0.5, 1, 1.5, 2, 3, 4, 6 };
-        double sse = 0, me = 0;
-        uint64_t cl = 0;
-        double iX = X > 0 ? 1 / X : 0;   /* a power of two: exact */
-        for (size_t i = 0; i < n; i++) {
-            double t = x[i] * iX;
-            int k = e2m1_index(fabs(t));
-            double q = (t < 0 ? -mag[k] : mag[k]) * X;
-            double e = x[i] - q;
-            sse += e * e;
-            me = FMAX(me, fabs(e));
-            cl += fabs(x[i]) > 6 * X;
-            counts[t < 0 && k ? 7 - k : 7 + k]++;
-        }
-        o->sse = sse;
-        o->maxerr = me;
-        o->clipped = cl;
+        kres k;
+        K->mx(x, n, X, &k, w->idx);
+        kres_out(&k, o);
+        hist(w->idx, n, g->L, counts);
         o->alpha = 6 * X;
         o->has_alpha = 1;
         return;
     }
     case GK_Q4_0: {
         /* llama.cpp quantize_row_q4_0_ref, float arithmetic */
-        float famax = 0, fmx = 0;
-        for (size_t i = 0; i < n; i++) {
-            float v = (float)x[i];
-            if (famax < fabsf(v)) {
-                famax = fabsf(v);
-                fmx = v;
+        /* the first value of the largest |v| (float: rounding is monotone) */
+        float famax = (float)amax, fmx = 0;
+        if (famax > 0)
+            for (size_t i = 0; i < n; i++) {
+                float v = (float)x[i];
+                if (fabsf(v) == famax) {
+                    fmx = v;
+                    break;
+                }
             }
-        }
         float d = fmx / -8;
         float id = d != 0 ? 1.0f / d : 0.0f;
         double dq = (double)f16_round(d);
-        double sse = 0, me = 0;
-        uint64_t cl = 0;
-        for (size_t i = 0; i < n; i++) {
-            float x0 = (float)x[i] * id;
-            int q = (int)(int8_t)(x0 + 8.5f);
-            q = q < 15 ? q : 15;
-            double e = x[i] - (double)(q - 8) * dq;
-            sse += e * e;
-            me = FMAX(me, fabs(e));
-            cl += x0 + 8.5f >= 16.0f;
-            counts[q]++;
-        }
-        o->sse = sse;
-        o->maxerr = me;
-        o->clipped = cl;
+        kres k;
+        K->q(x, n, id, dq, 0, &k, w->idx);
+        kres_out(&k, o);
+        hist(w->idx, n, g->L, counts);
         o->alpha = 8 * fabs(dq);
         o->has_alpha = famax > 0;
         return;
     }
     case GK_Q8_0: {
-        float famax = 0;
-        for (size_t i = 0; i < n; i++)
-            famax = FMAX(famax, fabsf((float)x[i]));
+        float famax = (float)amax;
         float d = famax / ((1 << 7) - 1);
         float id = d != 0 ? 1.0f / d : 0.0f;
         double dq = (double)f16_round(d);
-        double sse = 0, me = 0;
-        for (size_t i = 0; i < n; i++) {
-            float x0 = (float)x[i] * id;
-            int q = (int)roundf(x0);
-            double e = x[i] - (double)q * dq;
-            sse += e * e;
-            me = FMAX(me, fabs(e));
-            counts[q + 127]++;
-        }
-        o->sse = sse;
-        o->maxerr = me;
+        kres k;
+        K->q(x, n, id, dq, 1, &k, w->idx);
+        kres_out(&k, o);
         o->clipped = 0;
+        hist(w->idx, n, g->L, counts);
         o->alpha = 127 * dq;
         o->has_alpha = famax > 0;
         return;
@@ -1019,21 +1453,23 @@ static void *worker(void *arg)
         if (u >= r->nunits)
             break;
         uint64_t g0 = u * r->upg, g1 = g0 + r->upg < r->sl.ngroups ? g0 + r->upg : r->sl.ngroups;
-        uacc *ua = &r->ua[u * (uint64_t)r->ng];
+        /* the unit's sums kept here and stored once (the next unit's
+         * entries share its cache lines and another thread writes them) */
+        uacc ua[GQ_MAXJOBS];
+        memset(ua, 0, (size_t)r->ng * sizeof *ua);
         for (uint64_t gi = g0; gi < g1; gi++) {
-            size_t n = gather_group(r, gi, w.x);
+            w.fused = 0;
+            size_t n = gather_group(r, gi, &w);
             if (n == 0)
                 continue;
             double mn = INFINITY, mx = -INFINITY, S2 = 0, amax = 0;
             if (r->need_prep)
-                amax = group_prep(&w, n, &S2);
-            else
-                for (size_t i = 0; i < n; i++) {
-                    double v = w.x[i];
-                    double a = fabs(v);
-                    amax = a > amax ? a : amax;
-                    S2 += v * v;
-                }
+                amax = group_prep(r->K, &w, n, &S2);
+            else if (w.fused) {      /* the same bits as K->stats */
+                amax = w.famax;
+                S2 = w.fS2;
+            } else
+                r->K->stats(w.x, n, &amax, &S2);
             w.S2 = S2;
             if (r->need_minmax)
                 for (size_t i = 0; i < n; i++) {
@@ -1057,6 +1493,7 @@ static void *worker(void *arg)
                 }
             }
         }
+        memcpy(&r->ua[u * (uint64_t)r->ng], ua, (size_t)r->ng * sizeof *ua);
     }
     ws_free(&w);
     return NULL;
@@ -1115,6 +1552,13 @@ static void fill_result(const gsch *g, const tacc *ta, dd sse, dd sumsq, dd asum
 int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *cfg, int fixed, double m, double s,
            gq_job *jobs, int njobs, char *msg, size_t mlen)
 {
+    if (njobs > GQ_MAXJOBS) {  /* (the results do not depend on the grouping) */
+        for (int k0 = 0; k0 < njobs; k0 += GQ_MAXJOBS)
+            if (gq_run(t, codes, cfg, fixed, m, s, jobs + k0,
+                       njobs - k0 < GQ_MAXJOBS ? njobs - k0 : GQ_MAXJOBS, msg, mlen) < 0)
+                return -1;
+        return 0;
+    }
     run r;
     memset(&r, 0, sizeof r);
     r.t = t;
@@ -1123,6 +1567,7 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
     r.m = m;
     r.s = s;
     r.norm = cfg->normalize;
+    r.K = kern_pick();
     if (make_slicing(t, cfg, fixed, &r.sl, msg, mlen) < 0)
         return -1;
     r.ng = njobs;
@@ -1150,8 +1595,10 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
     if (nth < 1)
         nth = 1;
     tacc *ta = util_calloc((size_t)nth * (size_t)njobs, sizeof *ta);
-    for (int i = 0; i < nth * njobs; i++)
-        ta[i].counts = util_calloc(r.g[i % njobs].L, sizeof *ta[i].counts);
+    for (int i = 0; i < nth * njobs; i++) {
+        ta[i].cbase = util_calloc(4 * r.g[i % njobs].L + 16, sizeof *ta[i].counts);
+        ta[i].counts = ta[i].cbase + 8;
+    }
     targ *args = util_calloc((size_t)nth, sizeof *args);
     pthread_t *th = util_calloc((size_t)nth, sizeof *th);
     int started = 0;
@@ -1178,8 +1625,10 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
             tot.nalpha += a->nalpha;
             if (a->maxerr > tot.maxerr)
                 tot.maxerr = a->maxerr;
-            for (size_t l = 0; l < r.g[k].L; l++)
-                tot.counts[l] += a->counts[l];
+            size_t L = r.g[k].L;
+            for (size_t l = 0; l < L; l++)
+                tot.counts[l] += a->counts[l] + a->counts[L + l] + a->counts[2 * L + l] +
+                                 a->counts[3 * L + l];
         }
         dd sse = { 0, 0 }, sq = { 0, 0 }, as = { 0, 0 };
         for (uint64_t u = 0; u < r.nunits; u++) {
@@ -1195,7 +1644,7 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
         free(tot.counts);
     }
     for (int i = 0; i < nth * njobs; i++)
-        free(ta[i].counts);
+        free(ta[i].cbase);
     for (int k = 0; k < njobs; k++)
         gsch_free(&r.g[k]);
     free(ta);

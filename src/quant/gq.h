@@ -9,7 +9,10 @@
  * are gathered (normalized when -n), the scale is chosen, rounded to the
  * scale's storage type, and every value is quantized with the rounded
  * scale; squared error, largest error, clipped count and level usage are
- * accumulated. No copy of the tensor, no sort.
+ * accumulated. No copy of the tensor, no sort of it (--alpha=mse sorts
+ * each group's magnitudes, once for all schemes). The per-value loops are
+ * vector kernels (gq_kern.h: the baseline build and AVX2, chosen at run
+ * time, with the same results bit for bit).
  *
  * Groups. group:G: the tensor is a matrix [shape[0], R] (R = count /
  * shape[0]; a 1-D tensor is one row) and each row is cut into groups of G
@@ -74,5 +77,11 @@ int gq_scale_bits(scale_dtype d);
  * with level set ls (nearest level, no scale rounding); *sse its sum of
  * squared errors. Ties: the largest alpha. For tests and the engine. */
 double gq_opt_alpha(const levelset *ls, const double *x, size_t n, double *sse);
+
+/* The kernels: 0 the best the CPU has (AVX2 when there, else the
+ * baseline build), 1 the baseline build, 2 AVX2. All give the same bits
+ * (gq_kern.h); for tests. Returns -1 (nothing changed) when path 2 is not
+ * available. Not thread-safe: set it before gq_run. */
+int gq_set_kernel(int path);
 
 #endif

@@ -1,0 +1,357 @@
+/*
+ * gq_kern.h - the vector kernels of gq.c, written once with GCC vector
+ * extensions (4 doubles per vector) and included twice by gq.c: for the
+ * baseline target (SSE2 on x86-64: each 4-lane operation becomes two
+ * 2-lane ones; other CPUs: whatever the compiler makes of it) and with
+ * target("avx2"). No FMA is enabled, every operation is lane-wise IEEE,
+ * so both compilations give the same bits: a sum is kept in 4 lanes
+ * (value i in lane i % 4) and the lanes are combined as (l0 + l1) +
+ * (l2 + l3); the last n % 4 values go through the same vector code with
+ * the missing lanes masked out.
+ *
+ * KSFX: the suffix of the function names (base, avx2).
+ */
+#define KCAT2(a, b) a##_##b
+#define KCAT(a, b) KCAT2(a, b)
+#define KF(n) KCAT(n, KSFX)
+
+/* load the 4 values at x[i..] (only the first m < 4 when a tail) */
+static inline void KF(kload)(v4d *v, v4di *msk, const double *x, size_t i, size_t n)
+{
+    if (i + 4 <= n) {
+        memcpy(v, x + i, sizeof *v);
+        *msk = (v4di){ -1, -1, -1, -1 };
+    } else {
+        double t[4] = { 0, 0, 0, 0 };
+        long long mm[4] = { 0, 0, 0, 0 };
+        for (size_t l = 0; i + l < n; l++) {
+            t[l] = x[i + l];
+            mm[l] = -1;
+        }
+        memcpy(v, t, sizeof *v);
+        memcpy(msk, mm, sizeof *msk);
+    }
+}
+
+/* 4 byte indexes at p (the buffers have 4 bytes of room past n) */
+static inline void KF(kstore4)(unsigned char *p, const v4si *v)
+{
+    v16qi b = __builtin_shuffle((v16qi)*v, (v16qi){ 0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 });
+    memcpy(p, &b, 4);
+}
+
+static inline v4si KF(knarrow)(const v4di *v)
+{
+    return (v4si){ (int)(*v)[0], (int)(*v)[1], (int)(*v)[2], (int)(*v)[3] };
+}
+
+static inline double KF(ksum)(v4d s)
+{
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+static inline double KF(kmax)(v4d s)
+{
+    double a = s[0] > s[1] ? s[0] : s[1], b = s[2] > s[3] ? s[2] : s[3];
+    return a > b ? a : b;
+}
+
+#define VSEL(m, a, b) ((v4d)(((v4di)(a) & (m)) | ((v4di)(b) & ~(m))))
+#define VABS(a) ((v4d)((v4di)(a) & (v4di){ INT64_MAX, INT64_MAX, INT64_MAX, INT64_MAX }))
+#define VMAX(a, b) VSEL((a) > (b), a, b)
+#define VMSK(a, m) ((v4d)((v4di)(a) & (m)))
+#define VB(c) ((v4d){ c, c, c, c })
+
+/* max |x| and the sum of x^2 */
+static void KF(k_stats)(const double *x, size_t n, double *amax, double *s2)
+{
+    v4d mx = VB(0), s = VB(0);
+    for (size_t i = 0; i < n; i += 4) {
+        v4d v;
+        v4di m;
+        KF(kload)(&v, &m, x, i, n);
+        v4d a = VABS(v);
+        mx = VMAX(a, mx);
+        s += v * v;        /* padded lanes are 0: s + 0 = s */
+    }
+    *amax = KF(kmax)(mx);
+    *s2 = KF(ksum)(s);
+}
+
+/* |x| and the sign (1: negative) */
+static void KF(k_mag)(const double *x, size_t n, double *mag, unsigned char *sg)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        v4d v;
+        memcpy(&v, x + i, sizeof v);
+        v4d a = VABS(v);
+        memcpy(mag + i, &a, sizeof a);
+        v4di ng = v < VB(0);
+        sg[i] = (unsigned char)(ng[0] & 1);
+        sg[i + 1] = (unsigned char)(ng[1] & 1);
+        sg[i + 2] = (unsigned char)(ng[2] & 1);
+        sg[i + 3] = (unsigned char)(ng[3] & 1);
+    }
+    for (; i < n; i++) {
+        mag[i] = fabs(x[i]);
+        sg[i] = x[i] < 0;
+    }
+}
+
+/* uniform: q = clamp(ceil(x / sc - 1/2), lo, hi) (lo, hi integers of
+ * magnitude < 2^30), e = x - q sc; idx[i] = q - lo. t = x * (1 / sc) is
+ * within a few ulps of x / sc, so q is the same unless y = t - 1/2 is that
+ * close to an integer: then (rare) the group is done again dividing.
+ * Returns whether any y was near. */
+static inline int KF(k_uni1)(const double *x, size_t n, double sc, double lo, double hi,
+                             double xlo, double xhi, kres *o, unsigned char *idx, int dv)
+{
+    const v4d M = VB(6755399441055744.0);   /* 1.5 2^52: (y + M) - M rounds y to an integer */
+    const double isc = 1 / sc;
+    v4d s = VB(0), me = VB(0);
+    v4di cl = { 0, 0, 0, 0 }, anyn = { 0, 0, 0, 0 };
+    for (size_t i = 0; i < n; i += 4) {
+        v4d v;
+        v4di m;
+        KF(kload)(&v, &m, x, i, n);
+        v4d t = dv ? v / VB(sc) : v * VB(isc);
+        t = VSEL(t < VB(lo - 1), VB(lo - 1), t);
+        t = VSEL(t > VB(hi + 1), VB(hi + 1), t);
+        v4d y = t - VB(0.5);
+        v4d r = (y + M) - M;                  /* nearest (even), exact */
+        anyn |= VABS(y - r) < VB(0x1p-30);
+        v4d q = r + VMSK(VB(1.0), r < y);     /* ceil(y) */
+        q = VSEL(q < VB(lo), VB(lo), q);
+        q = VSEL(q > VB(hi), VB(hi), q);
+        v4d e = v - q * VB(sc);
+        s += VMSK(e * e, m);
+        v4d ae = VMSK(VABS(e), m);
+        me = VMAX(ae, me);
+        cl -= ((v > VB(xhi)) | (v < VB(xlo))) & m;
+        v4si iq = __builtin_convertvector(q - VB(lo), v4si);
+        KF(kstore4)(idx + i, &iq);
+    }
+    o->sse = KF(ksum)(s);
+    o->me = KF(kmax)(me);
+    o->cl = (uint64_t)(cl[0] + cl[1] + cl[2] + cl[3]);
+    return (anyn[0] | anyn[1] | anyn[2] | anyn[3]) != 0;
+}
+
+static void KF(k_uni)(const double *x, size_t n, double sc, double lo, double hi, double xlo,
+                      double xhi, kres *o, unsigned char *idx)
+{
+    if (KF(k_uni1)(x, n, sc, lo, hi, xlo, xhi, o, idx, 0))
+        KF(k_uni1)(x, n, sc, lo, hi, xlo, xhi, o, idx, 1);
+}
+
+/* nearest of L levels nat[] (midpoints mid[0..L-2] ascending, ties to the
+ * lower): k = #{j : x / sc > mid[j]}, e = x - sc nat[k]; idx[i] = k */
+static void KF(k_cnt)(const double *x, size_t n, double sc, const double *mid, const double *nat,
+                      size_t L, double xlo, double xhi, kres *o, unsigned char *idx)
+{
+    v4d s = VB(0), me = VB(0);
+    v4di cl = { 0, 0, 0, 0 };
+    for (size_t i = 0; i < n; i += 4) {
+        v4d v;
+        v4di m;
+        KF(kload)(&v, &m, x, i, n);
+        v4d t = v / VB(sc);
+        v4di k = { 0, 0, 0, 0 };
+#pragma GCC unroll 16
+        for (size_t j = 0; j + 1 < L; j++)
+            k -= t > VB(mid[j]);
+        v4d q = { nat[k[0]], nat[k[1]], nat[k[2]], nat[k[3]] };
+        v4d e = v - VB(sc) * q;
+        s += VMSK(e * e, m);
+        v4d ae = VMSK(VABS(e), m);
+        me = VMAX(ae, me);
+        cl -= ((v > VB(xhi)) | (v < VB(xlo))) & m;
+        v4si ki = KF(knarrow)(&k);
+        KF(kstore4)(idx + i, &ki);
+    }
+    o->sse = KF(ksum)(s);
+    o->me = KF(kmax)(me);
+    o->cl = (uint64_t)(cl[0] + cl[1] + cl[2] + cl[3]);
+}
+
+/* mxfp4 with the shared scale X (a power of two): t = x / X, the E2M1
+ * magnitude index k of |t| (ties to even, saturating at 6), x^ = +-mag[k] X;
+ * idx = 7 -+ k */
+static void KF(k_mx)(const double *x, size_t n, double X, kres *o, unsigned char *idx)
+{
+    static const double b[7] = { 0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5 };
+    static const double st[7] = { 0.5, 0.5, 0.5, 0.5, 1, 1, 2 };   /* mag[j+1] - mag[j] */
+    double iX = X > 0 ? 1 / X : 0;
+    v4d s = VB(0), me = VB(0);
+    v4di cl = { 0, 0, 0, 0 };
+    for (size_t i = 0; i < n; i += 4) {
+        v4d v;
+        v4di m;
+        KF(kload)(&v, &m, x, i, n);
+        v4d t = v * VB(iX);
+        v4d a = VABS(t);
+        v4di k = { 0, 0, 0, 0 };
+        v4d mg = VB(0);
+        /* a tie goes up when j is odd; mg: exact small dyadic sums */
+#define MXSTEP(j, CMP)                                                                             \
+    {                                                                                              \
+        v4di up = a CMP VB(b[j]);                                                                  \
+        k -= up;                                                                                   \
+        mg += VMSK(VB(st[j]), up);                                                                 \
+    }
+        MXSTEP(0, >) MXSTEP(1, >=) MXSTEP(2, >) MXSTEP(3, >=) MXSTEP(4, >) MXSTEP(5, >=) MXSTEP(6, >)
+#undef MXSTEP
+        v4di ng = t < VB(0);
+        v4d q = VSEL(ng, -mg, mg) * VB(X);
+        v4d e = v - q;
+        s += VMSK(e * e, m);
+        v4d ae = VMSK(VABS(e), m);
+        me = VMAX(ae, me);
+        cl -= (VABS(v) > VB(6 * X)) & m;
+        v4di sk = (v4di){ 7, 7, 7, 7 } + ((-k & ng) | (k & ~ng));
+        v4si ki = KF(knarrow)(&sk);
+        KF(kstore4)(idx + i, &ki);
+    }
+    o->sse = KF(ksum)(s);
+    o->me = KF(kmax)(me);
+    o->cl = (uint64_t)(cl[0] + cl[1] + cl[2] + cl[3]);
+}
+
+/* q4_0 (float arithmetic): x0 = (float)x id, q = min((int)(x0 + 8.5f), 15),
+ * e = x - (q - 8) dq; q8_0: q = roundf((float)x id), e = x - q dq */
+static void KF(k_q)(const double *x, size_t n, float id, double dq, int q8, kres *o,
+                    unsigned char *idx)
+{
+    v4d s = VB(0), me = VB(0);
+    v4di cl = { 0, 0, 0, 0 };
+    const v4sf Mf = { 12582912.0f, 12582912.0f, 12582912.0f, 12582912.0f };
+    for (size_t i = 0; i < n; i += 4) {
+        v4d v;
+        v4di m;
+        KF(kload)(&v, &m, x, i, n);
+        v4sf x0 = __builtin_convertvector(v, v4sf) * (v4sf){ id, id, id, id };
+        v4d qd;
+        v4si qi;
+        if (q8) {
+            v4sf r = (x0 + Mf) - Mf;          /* nearest even, exact for |x0| < 2^22 */
+            v4sf d = x0 - r;
+            const v4sf z = { 0, 0, 0, 0 };
+            v4si up = (d == (v4sf){ 0.5f, 0.5f, 0.5f, 0.5f }) & (x0 > z);
+            v4si dn = (d == (v4sf){ -0.5f, -0.5f, -0.5f, -0.5f }) & (x0 < z);
+            qi = __builtin_convertvector(r, v4si) - up + dn;   /* ties away from zero */
+            qd = __builtin_convertvector(qi, v4d);
+            qi += (v4si){ 127, 127, 127, 127 };
+        } else {
+            v4sf y = x0 + (v4sf){ 8.5f, 8.5f, 8.5f, 8.5f };
+            qi = __builtin_convertvector(y, v4si);
+            v4si big = qi > 15;
+            qi = (qi & ~big) | ((v4si){ 15, 15, 15, 15 } & big);
+            v4si c = y >= (v4sf){ 16.0f, 16.0f, 16.0f, 16.0f };
+            v4di c2 = { c[0], c[1], c[2], c[3] };
+            cl -= c2 & m;
+            qd = __builtin_convertvector(qi - 8, v4d);
+        }
+        v4d e = v - qd * VB(dq);
+        s += VMSK(e * e, m);
+        v4d ae = VMSK(VABS(e), m);
+        me = VMAX(ae, me);
+        KF(kstore4)(idx + i, &qi);
+    }
+    o->sse = KF(ksum)(s);
+    o->me = KF(kmax)(me);
+    o->cl = (uint64_t)(cl[0] + cl[1] + cl[2] + cl[3]);
+}
+
+/* The assignment at alpha = 1 / inva for the mse walk: u = |x| inva, side
+ * index k = z + #{j < nm : u > md[z + j]} of the value's side, B = sum |x|
+ * lv[k], C = sum lv[k]^2; k stored. */
+static void KF(k_assign)(const double *mag, const unsigned char *sg, size_t n, double inva,
+                         const side *sp, const side *sn, double *Bo, double *Co, unsigned char *ko)
+{
+    v4d B = VB(0), C = VB(0);
+    int sym = sp->sym;
+    for (size_t i = 0; i < n; i += 4) {
+        v4d a;
+        v4di m;
+        KF(kload)(&a, &m, mag, i, n);
+        v4d u = a * VB(inva);
+        v4di k = { sp->z, sp->z, sp->z, sp->z };
+#pragma GCC unroll 8
+        for (size_t j = 0; j < sp->nm; j++)
+            k -= u > VB(sp->mz[j]);
+        if (!sym) {
+            v4di kn = { sn->z, sn->z, sn->z, sn->z };
+            for (size_t j = 0; j < sn->nm; j++)
+                kn -= u > VB(sn->mz[j]);
+            long long g[4] = { 0, 0, 0, 0 };
+            for (int l = 0; l < 4 && i + (size_t)l < n; l++)
+                g[l] = sg[i + (size_t)l] ? -1 : 0;
+            v4di gm;
+            memcpy(&gm, g, sizeof gm);
+            k = (kn & gm) | (k & ~gm);
+        }
+        int kk[4];
+        const double *lvp[4];
+        for (int l = 0; l < 4; l++) {
+            kk[l] = (int)k[l];
+            lvp[l] = sym || i + (size_t)l >= n || !sg[i + (size_t)l] ? sp->lv : sn->lv;
+        }
+        v4d lv = { lvp[0][kk[0]], lvp[1][kk[1]], lvp[2][kk[2]], lvp[3][kk[3]] };
+        lv = VMSK(lv, m);
+        B += a * lv;
+        C += lv * lv;
+        for (int l = 0; l < 4 && i + (size_t)l < n; l++)
+            ko[i + (size_t)l] = (unsigned char)kk[l];
+    }
+    *Bo = KF(ksum)(B);
+    *Co = KF(ksum)(C);
+}
+
+/* bfloat16 codes (little-endian, stride 1) to doubles, with k_stats of
+ * them (the same operations in the same lanes); 1 when all finite (x
+ * filled), 0 when some are not (x partly written: the caller redoes) */
+static int KF(k_bf16)(const unsigned char *c, size_t len, double *x, double *amax, double *s2)
+{
+    v4d mx = VB(0), s = VB(0);
+    for (size_t i = 0; i < len; i += 4) {
+        uint16_t h[4] = { 0, 0, 0, 0 };
+        if (i + 4 <= len)
+            memcpy(h, c + 2 * i, 8);
+        else
+            for (size_t l = 0; i + l < len; l++)
+                memcpy(&h[l], c + 2 * (i + l), 2);
+        v4su b = { h[0], h[1], h[2], h[3] };
+        v4si inf = (b & 0x7f80) == 0x7f80;
+        if (inf[0] | inf[1] | inf[2] | inf[3])
+            return 0;
+        v4su w = b << 16;
+        v4sf f;
+        memcpy(&f, &w, sizeof f);
+        v4d d = __builtin_convertvector(f, v4d);   /* padded lanes: +0 */
+        if (i + 4 <= len)
+            memcpy(x + i, &d, sizeof d);
+        else
+            for (size_t l = 0; i + l < len; l++)
+                x[i + l] = d[l];
+        v4d a = VABS(d);
+        mx = VMAX(a, mx);
+        s += d * d;
+    }
+    *amax = KF(kmax)(mx);
+    *s2 = KF(ksum)(s);
+    return 1;
+}
+
+static const kern KF(kern) = {
+    KF(k_stats), KF(k_mag), KF(k_uni), KF(k_cnt), KF(k_mx), KF(k_q), KF(k_assign), KF(k_bf16),
+};
+
+#undef KF
+#undef KCAT
+#undef KCAT2
+#undef VSEL
+#undef VABS
+#undef VMAX
+#undef VMSK
+#undef VB
