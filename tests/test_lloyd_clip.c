@@ -81,6 +81,42 @@ static void test_lloyd_vs_dp(void **st)
     }
 }
 
+/* no more values than levels: the optimum puts a level on every value, so
+ * its mse is 0 (by brute force over the returned levels, in x units also
+ * when normalized) */
+static void test_lloyd_few_values(void **st)
+{
+    (void)st;
+    qt_rng r = { 11 };
+    for (int trial = 0; trial < 24; trial++) {
+        size_t n = 1 + qt_next(&r) % 96, L = n + qt_next(&r) % (256 - n);
+        int norm = trial % 2 && n > 1;
+        double *x = malloc(n * sizeof *x), *xs = malloc(n * sizeof *xs);
+        for (size_t i = 0; i < n; i++)
+            x[i] = 0.05 * qt_gauss(&r) + (trial % 3 ? 0 : 1.5);
+        double mean = 0, var = 0;
+        for (size_t i = 0; i < n; i++)
+            mean += x[i] / (double)n;
+        for (size_t i = 0; i < n; i++)
+            var += (x[i] - mean) * (x[i] - mean) / (double)(n - 1 ? n - 1 : 1);
+        for (size_t i = 0; i < n; i++)
+            xs[i] = norm ? (x[i] - mean) / sqrt(var) : x[i];
+        prep *p = qt_prep(x, n);
+        double *lev = malloc(L * sizeof *lev);
+        double m = lloyd_levels(p, norm, L, lev);
+        if (m != 0)
+            fail_msg("trial %d n %zu L %zu: mse %.17g, expected 0", trial, n, L, m);
+        /* each level is a value (up to the rounding of the normalization) */
+        double bf = qt_sse(xs, n, lev, L) / (double)n;
+        if (!(bf <= 1e-28))
+            fail_msg("trial %d n %zu L %zu: the levels give mse %.17g by brute force", trial, n, L, bf);
+        free(lev);
+        free(x);
+        free(xs);
+        prep_free(p);
+    }
+}
+
 /* lloyd-max through analyze is never worse than any scheme with as many
  * levels, and every result's gap is >= 0 (tensor granularity) */
 static void test_lloyd_not_worse(void **st)
@@ -270,6 +306,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lloyd_vs_dp),
+        cmocka_unit_test(test_lloyd_few_values),
         cmocka_unit_test(test_lloyd_not_worse),
         cmocka_unit_test(test_percentile_sigma),
         cmocka_unit_test(test_aciq_table),

@@ -350,6 +350,15 @@ double lloyd_levels_q(const prep *p, prep_query *q, int normalize, size_t L, dou
         s = p->st.std;
         norm = 1;
     }
+    /* no more values than levels: each value is a level of its own (the
+     * spare levels repeat the largest), so the optimum has no error; the
+     * restarts below would search for it at length (255 levels on 96
+     * values: half a second) */
+    if ((p->caps & PREP_CAP_VALUES) && n <= L) {
+        for (size_t k = 0; k < L; k++)
+            lev[k] = (prep_value(p, k < n ? (uint64_t)k : n - 1) - m) / s;
+        return 0;
+    }
     double *c = util_mallocarray(L, sizeof *c), *best = util_mallocarray(L, sizeof *best);
     uint64_t *r = util_mallocarray(L + 1, sizeof *r), *prev = util_mallocarray(L + 1, sizeof *prev);
     double best_sse = INFINITY;
