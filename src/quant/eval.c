@@ -15,6 +15,53 @@
 #include <stdlib.h>
 #include <string.h>
 
+int eval_adds_worst(const levelset *ls, int *cost_na)
+{
+    int w = 0;
+    *cost_na = 0;
+    for (size_t k = 0; k < ls->n; k++) {
+        if (ls->terms[k] > w)
+            w = ls->terms[k];
+        if (ls->terms[k] < 0)
+            *cost_na = 1;
+    }
+    return *cost_na ? -1 : w;
+}
+
+void eval_result_from_totals(const levelset *ls, uint64_t n, double sse, double sumsq, double maxerr,
+                             uint64_t clipped, const uint64_t *counts, eval_result *r)
+{
+    double alpha = r->alpha;
+    memset(r, 0, sizeof *r);
+    r->alpha = alpha;
+    r->levels_total = ls->n;
+    r->n = n;
+    int cost_na;
+    r->adds_worst = eval_adds_worst(ls, &cost_na);
+    if (n == 0) {
+        r->mse = r->sqnr_db = r->max_abs_err = r->clipped = NAN;
+        r->entropy_bits = r->adds_mean = r->shifts_mean = NAN;
+        return;
+    }
+    double dn = (double)n;
+    r->mse = sse / dn;
+    r->sumsq = sumsq;
+    r->sqnr_db = sse > 0 ? 10.0 * log10(sumsq / sse) : (sumsq > 0 ? INFINITY : NAN);
+    r->max_abs_err = maxerr;
+    r->clipped = (double)clipped / dn;
+    double ent = 0, adds = 0;
+    for (size_t k = 0; k < ls->n; k++)
+        if (counts[k]) {
+            double pr = (double)counts[k] / dn;
+            ent -= pr * log2(pr);
+            r->levels_used++;
+            if (ls->terms[k] > 0)
+                adds += (double)counts[k] * ls->terms[k];
+        }
+    r->entropy_bits = ent > 0 ? ent : 0;
+    r->adds_mean = r->shifts_mean = cost_na ? NAN : adds / dn;
+}
+
 int eval_can_normalize(const prep *p)
 {
     return p->st.n >= 2 && p->st.std > 0 && isfinite(p->st.std);
@@ -240,15 +287,8 @@ int eval_full_q(const prep *p, prep_query *q, const levelset *ls, double alpha, 
                      p->st.n < 2 ? "undefined (fewer than 2 values)" : "0 (constant tensor)");
         return -1;
     }
-    int cost_na = 0;
-    for (size_t k = 0; k < ls->n; k++) {
-        if (ls->terms[k] > r->adds_worst)
-            r->adds_worst = ls->terms[k];
-        if (ls->terms[k] < 0)
-            cost_na = 1;
-    }
-    if (cost_na)
-        r->adds_worst = -1;
+    int cost_na;
+    r->adds_worst = eval_adds_worst(ls, &cost_na);
     if (p->st.n == 0) {
         r->mse = r->sqnr_db = r->max_abs_err = r->clipped = NAN;
         r->entropy_bits = r->adds_mean = r->shifts_mean = NAN;

@@ -38,6 +38,16 @@ typedef struct eval_result {
     int uexp;
 } eval_result;
 
+/* The worst-case additions of a level set's levels (-1 when a level is not
+ * a sum of powers of two: a codebook value), and whether that is so. */
+int eval_adds_worst(const levelset *ls, int *cost_na);
+/* An eval_result (all but alpha) from the totals of one pass over n values
+ * (the group engines): the sum of squared errors and of x^2, the largest
+ * error, the count outside its range and how often each of ls's levels was
+ * used (ls->n counts). */
+void eval_result_from_totals(const levelset *ls, uint64_t n, double sse, double sumsq, double maxerr,
+                             uint64_t clipped, const uint64_t *counts, eval_result *r);
+
 /* Whether normalization is possible for p (finite, std > 0). */
 int eval_can_normalize(const prep *p);
 /* max |x| over the tensor, in x units. */

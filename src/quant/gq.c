@@ -1505,43 +1505,9 @@ static void fill_result(const gsch *g, const tacc *ta, dd sse, dd sumsq, dd asum
 {
     const levelset *ls = &g->job->ls;
     eval_result *r = &out->r;
-    memset(r, 0, sizeof *r);
-    r->levels_total = ls->n;
-    r->n = ta->n;
-    int cost_na = 0;
-    for (size_t k = 0; k < ls->n; k++) {
-        if (ls->terms[k] > r->adds_worst)
-            r->adds_worst = ls->terms[k];
-        if (ls->terms[k] < 0)
-            cost_na = 1;
-    }
-    if (cost_na)
-        r->adds_worst = -1;
-    double n = (double)ta->n;
-    double e = dd_to_d(sse), q = dd_to_d(sumsq);
     r->alpha = ta->nalpha ? dd_to_d(asum) / (double)ta->nalpha
                           : cfg->amode == ALPHA_VALUE ? cfg->alpha : NAN;
-    if (ta->n == 0) {
-        r->mse = r->sqnr_db = r->max_abs_err = r->clipped = NAN;
-        r->entropy_bits = r->adds_mean = r->shifts_mean = NAN;
-    } else {
-        r->mse = e / n;
-        r->sumsq = q;
-        r->sqnr_db = e > 0 ? 10.0 * log10(q / e) : (q > 0 ? INFINITY : NAN);
-        r->max_abs_err = ta->maxerr;
-        r->clipped = (double)ta->clipped / n;
-        double ent = 0, adds = 0;
-        for (size_t k = 0; k < ls->n; k++)
-            if (ta->counts[k]) {
-                double pr = (double)ta->counts[k] / n;
-                ent -= pr * log2(pr);
-                r->levels_used++;
-                if (ls->terms[k] > 0)
-                    adds += (double)ta->counts[k] * ls->terms[k];
-            }
-        r->entropy_bits = ent > 0 ? ent : 0;
-        r->adds_mean = r->shifts_mean = cost_na ? NAN : adds / n;
-    }
+    eval_result_from_totals(ls, ta->n, dd_to_d(sse), dd_to_d(sumsq), ta->maxerr, ta->clipped, ta->counts, r);
     out->ok = 1;
     out->nscales = sl->ngroups;
     out->scale_dtype = analyze_scale_dtype_name(g->sd);

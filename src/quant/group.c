@@ -736,40 +736,9 @@ static void fill(analyze_result *out, const gscheme *g, const gacc *a, const gro
                  const analyze_cfg *cfg, const slicing *sl)
 {
     eval_result *r = &out->r;
-    memset(r, 0, sizeof *r);
-    r->levels_total = g->ls.n;
-    r->n = a->n;
-    int cost_na = 0;
-    for (size_t k = 0; k < g->ls.n; k++) {
-        if (g->ls.terms[k] > r->adds_worst)
-            r->adds_worst = g->ls.terms[k];
-        if (g->ls.terms[k] < 0)
-            cost_na = 1;
-    }
-    if (cost_na)
-        r->adds_worst = -1;
-    double n = (double)a->n;
-    double sse = dd_to_d(a->sse), sumsq = dd_to_d(a->sumsq);
     r->alpha = a->nalpha ? a->alpha_sum / (double)a->nalpha : cfg->amode == ALPHA_VALUE ? cfg->alpha : NAN;
-    if (a->n == 0) {
-        r->mse = r->sqnr_db = r->max_abs_err = r->clipped = NAN;
-        r->entropy_bits = r->adds_mean = r->shifts_mean = NAN;
-    } else {
-        r->mse = sse / n;
-        r->sumsq = sumsq;
-        r->sqnr_db = sse > 0 ? 10.0 * log10(sumsq / sse) : (sumsq > 0 ? INFINITY : NAN);
-        r->max_abs_err = a->maxerr;
-        r->clipped = (double)a->clipped / n;
-        double ent = 0;
-        for (size_t k = 0; k < g->ls.n; k++)
-            if (a->counts[k]) {
-                double pr = (double)a->counts[k] / n;
-                ent -= pr * log2(pr);
-                r->levels_used++;
-            }
-        r->entropy_bits = ent > 0 ? ent : 0;
-        r->adds_mean = r->shifts_mean = cost_na ? NAN : a->adds / n;
-    }
+    eval_result_from_totals(&g->ls, a->n, dd_to_d(a->sse), dd_to_d(a->sumsq), a->maxerr, a->clipped,
+                            a->counts, r);
     out->ok = 1;
     out->nscales = sl->nslices;
     if (g->mx)
