@@ -36,7 +36,11 @@ static inline void KF(kload)(v4d *v, v4di *msk, const double *x, size_t i, size_
 /* 4 byte indexes at p (the buffers have 4 bytes of room past n) */
 static inline void KF(kstore4)(unsigned char *p, const v4si *v)
 {
+#ifdef __clang__ /* the fuzzers build this file with clang */
+    v16qi b = __builtin_shufflevector((v16qi)*v, (v16qi)*v, 0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+#else
     v16qi b = __builtin_shuffle((v16qi)*v, (v16qi){ 0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 });
+#endif
     memcpy(p, &b, 4);
 }
 
