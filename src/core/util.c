@@ -303,7 +303,32 @@ static size_t escape_into(const char *s, char *buf, size_t len, int keep_bs)
     size_t k;
     if (len > 0)
         buf[0] = '\0';
-    while ((k = esc_unit(p, keep_bs, u, &cols)) > 0) {
+    for (;;) {
+        /* a run of printable ASCII other than a backslash is itself */
+        const unsigned char *q = p;
+        while (*q >= 0x20 && *q < 0x7f && *q != '\\')
+            q++;
+        if (q > p) {
+            size_t r = (size_t)(q - p);
+            if (!full && out + r < len) {
+                memcpy(buf + out, p, r);
+                out += r;
+                buf[out] = '\0';
+            } else if (!full) {
+                /* what fits of the run (cut between whole characters) */
+                size_t fit = len > out + 1 ? len - out - 1 : 0;
+                if (fit) {
+                    memcpy(buf + out, p, fit);
+                    out += fit;
+                    buf[out] = '\0';
+                }
+                full = 1;
+            }
+            need += r;
+            p = q;
+        }
+        if ((k = esc_unit(p, keep_bs, u, &cols)) == 0)
+            break;
         size_t ul = strlen(u);
         if (!full && out + ul < len) {
             memcpy(buf + out, u, ul + 1);
