@@ -40,7 +40,7 @@ static void test_usage_errors(void **st)
     expect_usage("--bits", "requires an argument");
     expect_usage("--report --granularity=group:0", "group:0");
     expect_usage("--report --granularity=rows", "granularity");
-    expect_usage("--sweep=0.01:0.02:3 --granularity=channel", "--report only");
+    expect_usage("--sweep=0.01:0.02:3 --granularity=channel", "one scale per tensor");
 }
 
 static void test_help_version(void **st)

@@ -535,12 +535,14 @@ int options_parse(int argc, char **argv, cli_opts *o)
             return usage_error("unrecognized option '%s'", argv[optind - 1]);
         }
     }
+    /* per-slice scales: the report, the viewer (its group view) and the
+     * histogram figure (the group figure); sweeps and the other figures
+     * work on the sorted tensor with one scale */
     if (o->cfg.gran != GRAN_TENSOR &&
-        (o->mode == MODE_TUI || o->mode == MODE_EXPORT || o->mode == MODE_SWEEP)) {
-        /* per-slice scales are computed by the report (group.h); the viewer,
-         * sweeps and figures work on the sorted tensor: one scale */
-        return usage_error("--granularity=%s applies to --report only (the viewer, --sweep and "
-                           "--export use one scale per tensor)",
+        ((o->mode == MODE_EXPORT && o->figure && strcmp(o->figure, "histogram") != 0) ||
+         o->mode == MODE_SWEEP)) {
+        return usage_error("--granularity=%s applies to --report, the viewer and --figure=histogram "
+                           "(--sweep and the other figures use one scale per tensor)",
                            o->cfg.gran == GRAN_CHANNEL ? "channel" :
                            o->cfg.gran == GRAN_BLOCK ? "block:RxC" : "group:G");
     }

@@ -130,6 +130,9 @@ typedef struct app {
     /* numbers */
     ui_calc calc, calc_other;
     ui_chan chan;
+    /* the group job's latest result taken from the worker (view_group.c):
+     * the group view and the numbers at a group granularity */
+    worker_gres *gres;
     /* per item: the alpha an APoT checkpoint stores beside it (NaN: none),
      * read once before the worker starts (loaders are not thread-safe) */
     double *stored_alpha;
@@ -170,6 +173,23 @@ int app_body_rows(const app *a);
  * work, else only mark it pending). Returns 1 when it computed. */
 int app_chan(app *a, int compute);
 void app_chan_free(app *a);
+
+/* view_group.c: numbers at a group granularity (or with MX formats), as
+ * --report computes them, from the worker's group job. */
+/* The settings need the group engine (group_needed). */
+int app_group_mode(const app *a);
+/* The main view is the group view (group:G, block:RxC). */
+int app_group_view(const app *a);
+/* Fill c's results for item from the group job: 1 when c is filled (or
+ * says why not), 0 while the job runs (it is asked for). */
+int app_group_numbers(app *a, ui_calc *c, size_t item, const prep *p);
+/* Ask for the current job and take it when finished: 1 when a new result
+ * was taken (redraw). */
+int app_group_poll(app *a);
+void app_group_free(app *a);
+void view_group_draw(app *a);
+/* The main view's two header rows (file, tensor, statistics). */
+void view_header(app *a, ui_calc *c, size_t item, int y, int x, int w);
 
 /* views: draw the whole screen body (not the status line) */
 void view_main_draw(app *a);

@@ -31,6 +31,9 @@ static ui_key table[] = {
     { { 'o' }, "o", ACT_ALPHA_OPT, KV_ALL, "alpha := the MSE-optimal alpha of the focused scheme" },
     { { 'O' }, "O", ACT_ALPHA_OPT_EACH, KV_ALL, "each scheme at its own MSE-optimal alpha (--alpha=mse)" },
     { { 'm' }, "m", ACT_ALPHA_MAX, KV_ALL, "alpha := max|x| (no clipping)" },
+    { { 'G' }, "G", ACT_GRAN, KV_ALL,
+      "granularity: tensor -> channel -> group:32 -> group:64 -> group:128 -> tensor (--granularity); "
+      "in a group mode the main view shows every value over its own group's scale" },
     { { 'n' }, "n", ACT_NORMALIZE, KV_ALL, "weight normalization (w - mean) / std on / off" },
     { { 'a' }, "a", ACT_ALPHA_FILE, KV_ALL,
       "alpha := the alpha an APoT checkpoint stores beside this weight (<layer>.weight_quant.wgt_alpha), "

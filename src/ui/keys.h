@@ -41,6 +41,7 @@ typedef enum ui_action {
     ACT_ALPHA_FILE,
     ACT_CHANNELS,
     ACT_INFO,
+    ACT_GRAN,
     ACT__COUNT
 } ui_action;
 

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "quant/eval.h"
+#include "quant/gq.h"
 #include "quant/levels.h"
 #include "ui/app.h"
 #include "ui/teach.h"
@@ -76,7 +77,9 @@ static int same_settings(const analyze_cfg *x, const analyze_cfg *y)
 {
     return x->bits == y->bits && x->is_signed == y->is_signed && x->normalize == y->normalize &&
            x->amode == y->amode && (x->amode == ALPHA_MSE || x->amode == ALPHA_MAX || x->alpha == y->alpha) &&
-           x->lprm.apot_k == y->lprm.apot_k;
+           x->lprm.apot_k == y->lprm.apot_k && x->gran == y->gran && x->group == y->group &&
+           x->axis == y->axis && x->group_along_axis == y->group_along_axis && x->block_r == y->block_r &&
+           x->block_c == y->block_c && x->sdtype == y->sdtype;
 }
 
 /* --alpha=mse numbers when each scheme's optimal alpha is already known:
@@ -134,6 +137,16 @@ void app_calc(app *a, ui_calc *c, size_t item)
     if (p->st.n == 0) {
         snprintf(c->msg, sizeof c->msg, "no finite values to show (%llu elements, %llu non-finite)",
                  (unsigned long long)p->st.count, (unsigned long long)p->st.nonfinite);
+        return;
+    }
+    if (app_group_mode(a)) {
+        /* per group (or MX blocks): the group engine on the worker's
+         * thread, as --report computes it; no per-tensor optimal alpha */
+        if (!app_group_numbers(a, c, item, p))
+            c->valid = 0;
+        else if (c->ok && app_ranked(a))
+            app_calc_gap(a, c, 0);
+        c->calc_seconds = util_now() - t0;
         return;
     }
     util_err e = { { 0 } };
@@ -318,8 +331,9 @@ static void draw_status(app *a)
     else
         snprintf(mb, sizeof mb, "%.4g", mse);
     int x = draw_textf(y, 0, a->cols, at | (int)A_BOLD, " %s", a->schemes[a->focus]);
-    x += draw_textf(y, x, a->cols - x, at, "%sbits %d%salpha %s%snorm %s%smse %s", sep, a->cfg.bits, sep, ab, sep,
-                    a->cfg.normalize ? "on" : "off", sep, mb);
+    x += draw_textf(y, x, a->cols - x, at, "%s%s%sbits %d%salpha%s %s%snorm %s%smse %s", sep,
+                    analyze_granularity_name(&a->cfg), sep, a->cfg.bits, sep,
+                    a->cfg.gran == GRAN_TENSOR ? "" : " mean", ab, sep, a->cfg.normalize ? "on" : "off", sep, mb);
     const char *right = " ?:help q:quit ";
     int rw = (int)strlen(right);
     char extra[340] = "";
@@ -600,7 +614,12 @@ static void draw_all(app *a)
         draw_too_small(a);
     else {
         switch (a->view) {
-        case VIEW_MAIN: view_main_draw(a); break;
+        case VIEW_MAIN:
+            if (app_group_view(a))
+                view_group_draw(a);
+            else
+                view_main_draw(a);
+            break;
         case VIEW_CURVE: view_curve_draw(a); break;
         case VIEW_LIST: view_list_draw(a); break;
         case VIEW_COMPARE: view_compare_draw(a); break;
@@ -784,6 +803,37 @@ static int do_export(app *a)
 }
 
 /* ---- actions ------------------------------------------------------------- */
+
+/* G: tensor -> channel -> group:32 -> group:64 -> group:128 -> tensor; a
+ * granularity from the command line outside the cycle (block:RxC,
+ * group:256) goes on to tensor. */
+static int gran_next(app *a)
+{
+    static const uint64_t groups[] = { 32, 64, 128 };
+    analyze_cfg *c = &a->cfg;
+    if (c->gran == GRAN_TENSOR)
+        c->gran = GRAN_CHANNEL;
+    else if (c->gran == GRAN_CHANNEL) {
+        c->gran = GRAN_GROUP;
+        c->group = groups[0];
+    } else if (c->gran == GRAN_GROUP && (c->group == 32 || c->group == 64))
+        c->group = c->group == 32 ? 64 : 128;
+    else
+        c->gran = GRAN_TENSOR;
+    if (c->gran == GRAN_CHANNEL && c->axis != 0)
+        c->axis = 0;
+    const char *g = analyze_granularity_name(c);
+    if (c->gran == GRAN_TENSOR)
+        app_message(a, 0, "granularity tensor: one scale for the whole tensor");
+    else if (c->gran == GRAN_CHANNEL)
+        app_message(a, 0, "granularity %s: one scale per channel (rows of axis 0)", g);
+    else {
+        int sb = gq_scale_bits(c->sdtype);
+        app_message(a, 0, "granularity %s: a %d-bit scale per %llu values (+%.3g bits per weight); x explains",
+                    g, sb, (unsigned long long)c->group, (double)sb / (double)c->group);
+    }
+    return RD_VIEW | RD_CALC;
+}
 
 static int alpha_step(app *a, double frac)
 {
@@ -980,7 +1030,14 @@ static int dispatch(app *a, ui_action act)
     case ACT_ALPHA_DOWN: return alpha_step(a, -0.01);
     case ACT_ALPHA_UP_BIG: return alpha_step(a, 0.1);
     case ACT_ALPHA_DOWN_BIG: return alpha_step(a, -0.1);
+    case ACT_GRAN:
+        return gran_next(a);
     case ACT_ALPHA_OPT: {
+        if (app_group_mode(a) && a->cfg.gran != GRAN_TENSOR) {
+            app_message(a, 1, "o: at %s every group has its own alpha: O each at its MSE optimum, m each at its max|x|",
+                        analyze_granularity_name(&a->cfg));
+            return RD_STATUS;
+        }
         app_calc(a, &a->calc, a->cur);
         app_calc_opt(a, &a->calc);
         if (!a->calc.valid || !a->calc.ok || !a->calc.opt_valid || isnan(a->calc.opt_alpha[a->focus])) {
@@ -1214,6 +1271,7 @@ static void app_close(app *a)
     free(a->list_done);
     free(a->stored_alpha);
     app_chan_free(a);
+    app_group_free(a);
 }
 
 static void init_keys(void)
@@ -1360,6 +1418,8 @@ int ui_run(const cli_opts *o)
         if (app_calc_opt(a, &a->calc) | (a->view == VIEW_COMPARE && app_calc_opt(a, &a->calc_other)))
             apply(a, RD_VIEW);
         if (a->view == VIEW_CHANNEL && app_chan(a, 1))
+            apply(a, RD_VIEW);
+        if (app_group_poll(a))
             apply(a, RD_VIEW);
         if (app_ranked(a) && a->calc.gap_pending && app_calc_gap(a, &a->calc, 1))
             apply(a, RD_VIEW);

@@ -192,6 +192,11 @@ static void draw_header(app *a, ui_calc *c, size_t item, int y, int x, int w, in
     (void)c;
 }
 
+void view_header(app *a, ui_calc *c, size_t item, int y, int x, int w)
+{
+    draw_header(a, c, item, y, x, w, 0);
+}
+
 /* ---- histogram, axis, rugs --------------------------------------------- */
 
 static double scheme_alpha(const ui_calc *c, int i)

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "io/loader.h"
+
 typedef struct slot {
     prep_state st;
     prep *p;
@@ -26,8 +28,25 @@ typedef struct raw_slot {
     char *err;
 } raw_slot;
 
+/* the group job's values in C order: one item at a time */
+typedef struct gvals {
+    long item;             /* -1: none */
+    void *buf;             /* read (float or double) */
+    int is_double;
+    int have_raw;          /* 2-byte codes in place */
+    loader_rawview rv;
+    group_codes codes;
+    char *err;             /* the item could not be read */
+} gvals;
+
 struct ui_worker {
     raw_slot raw[WORKER_RAW];
+    /* the group job: asked for (gwant), running (grun), finished and not
+     * taken (gdone) */
+    int gwant_set, grun;
+    worker_gjob gwant, gcur;
+    worker_gres *gdone;
+    gvals gv;              /* worker thread only */
     long raw_cur;          /* item being read raw, or -1 */
     pthread_t th;
     pthread_mutex_t mu;
@@ -107,6 +126,155 @@ static void read_raw(ui_worker *w, int k)
     }
 }
 
+static int cfg_same(const analyze_cfg *x, const analyze_cfg *y)
+{
+    int alpha_used = x->amode != ALPHA_MAX && x->amode != ALPHA_MSE && x->amode != ALPHA_KL &&
+                     x->amode != ALPHA_ACIQ;
+    return x->bits == y->bits && x->is_signed == y->is_signed && x->normalize == y->normalize &&
+           x->amode == y->amode && (!alpha_used || x->alpha == y->alpha) &&
+           x->lprm.apot_k == y->lprm.apot_k &&
+           (x->lprm.arg == y->lprm.arg || (x->lprm.arg && y->lprm.arg && strcmp(x->lprm.arg, y->lprm.arg) == 0)) &&
+           x->gran == y->gran && x->axis == y->axis && x->sdtype == y->sdtype &&
+           (x->gran != GRAN_GROUP || (x->group == y->group && x->group_along_axis == y->group_along_axis)) &&
+           (x->gran != GRAN_BLOCK || (x->block_r == y->block_r && x->block_c == y->block_c));
+}
+
+int worker_gjob_same(const worker_gjob *a, const worker_gjob *b)
+{
+    if (a->item != b->item || a->nschemes != b->nschemes || a->focus != b->focus || a->nbins != b->nbins ||
+        !cfg_same(&a->cfg, &b->cfg))
+        return 0;
+    for (int i = 0; i < a->nschemes; i++)
+        if (strcmp(a->schemes[i], b->schemes[i]) != 0)
+            return 0;
+    return 1;
+}
+
+void worker_gres_free(worker_gres *r)
+{
+    if (!r)
+        return;
+    gq_view_free(&r->view);
+    free(r->view.hist);
+    gview_scales_free(&r->scales);
+    free(r);
+}
+
+static void gvals_drop(gvals *g)
+{
+    free(g->buf);
+    if (g->have_raw)
+        loader_release(g->rv.map, g->rv.offset, g->rv.nbytes);
+    free(g->err);
+    memset(g, 0, sizeof *g);
+    g->item = -1;
+}
+
+/* The values of item in C order (worker thread, mutex not held). */
+static int gvals_get(ui_worker *w, size_t item, group_tensor *t, const group_codes **cd, char *err, size_t elen)
+{
+    gvals *g = &w->gv;
+    loader_file *f = w->s->files[w->s->items[item].file];
+    size_t ti = w->s->items[item].tensor;
+    const loader_tensor *lt = &f->tensors[ti];
+    if (g->item != (long)item) {
+        gvals_drop(g);
+        g->item = (long)item;
+        if (dtype_size(lt->dtype) == 2 && dtype_fits_float(lt->dtype) && loader_raw(f, ti, &g->rv) == 0) {
+            /* as the report reads it (report.c, process_codes) */
+            g->have_raw = 1;
+            g->codes.codes16 = g->rv.data;
+            g->codes.code_value = session_code_values(lt->dtype, lt->big_endian);
+            g->codes.bf16 = lt->dtype == DT_BF16 && !lt->big_endian;
+        } else {
+            util_err e = { { 0 } };
+            g->is_double = !dtype_fits_float(lt->dtype);
+            g->buf = session_read(f, ti, g->is_double, &e);
+            if (!g->buf)
+                g->err = util_strdup(util_err_isset(&e) ? e.msg : "cannot read the tensor");
+        }
+    }
+    if (g->err) {
+        snprintf(err, elen, "%s", g->err);
+        return -1;
+    }
+    t->vals = g->buf;
+    t->is_double = g->is_double;
+    t->ndim = lt->ndim;
+    t->shape = lt->shape;
+    t->count = lt->count;
+    *cd = g->have_raw ? &g->codes : NULL;
+    return 0;
+}
+
+/* Run the group job w->gcur (called and returning with the mutex held). */
+static void run_group(ui_worker *w)
+{
+    worker_gjob job = w->gcur;
+    pthread_mutex_unlock(&w->mu);
+    worker_gres *r = util_calloc(1, sizeof *r);
+    r->job = job;
+    double t0 = util_now();
+    group_tensor t;
+    const group_codes *cd = NULL;
+    if (gvals_get(w, job.item, &t, &cd, r->msg, sizeof r->msg) == 0) {
+        util_err e = { { 0 } };
+        r->view.nbins = job.nbins;
+        r->view.hist = util_calloc((size_t)(job.nbins > 0 ? job.nbins : 1), sizeof *r->view.hist);
+        if (gview_analyze(&t, cd, &job.cfg, job.schemes, job.nschemes, r->handled, r->res, job.focus, &r->view,
+                          &r->view_ok, r->view_msg, sizeof r->view_msg, &e) == 0)
+            r->ok = 1;
+        else
+            snprintf(r->msg, sizeof r->msg, "%s", e.msg);
+        if (r->view_ok)
+            gview_summary(&r->view, WORKER_SCALE_BINS, &r->scales);
+    } else
+        snprintf(r->view_msg, sizeof r->view_msg, "%s", r->msg);
+    r->seconds = util_now() - t0;
+    pthread_mutex_lock(&w->mu);
+    w->grun = 0;
+    w->gen++;
+    if (w->gwant_set && worker_gjob_same(&w->gwant, &job)) {
+        worker_gres_free(w->gdone);
+        w->gdone = r;
+        w->gwant_set = 0;  /* done: nothing more to run for it */
+    } else
+        worker_gres_free(r);
+}
+
+void worker_want_group(ui_worker *w, const worker_gjob *job)
+{
+    pthread_mutex_lock(&w->mu);
+    if (!job) {
+        w->gwant_set = 0;
+    } else if (!(w->gdone && worker_gjob_same(&w->gdone->job, job)) &&
+               !(w->grun && worker_gjob_same(&w->gcur, job)) &&
+               !(w->gwant_set && worker_gjob_same(&w->gwant, job))) {
+        w->gwant = *job;
+        w->gwant_set = 1;
+        pthread_cond_signal(&w->cv);
+    } else if (w->grun && worker_gjob_same(&w->gcur, job)) {
+        w->gwant = *job;   /* the running one is wanted again */
+        w->gwant_set = 1;
+    }
+    pthread_mutex_unlock(&w->mu);
+}
+
+prep_state worker_take_group(ui_worker *w, const worker_gjob *job, worker_gres **res)
+{
+    pthread_mutex_lock(&w->mu);
+    prep_state st = PS_NONE;
+    *res = NULL;
+    if (w->gdone && worker_gjob_same(&w->gdone->job, job)) {
+        *res = w->gdone;
+        w->gdone = NULL;
+        st = PS_DONE;
+    } else if (w->grun && worker_gjob_same(&w->gcur, job))
+        st = PS_RUNNING;
+    pthread_mutex_unlock(&w->mu);
+    return st;
+}
+
 static void *run(void *arg)
 {
     ui_worker *w = arg;
@@ -116,6 +284,13 @@ static void *run(void *arg)
         for (int i = 0; i < w->nwant; i++)
             if (w->slots[w->want[i]].st == PS_NONE)
                 wanted_first = 1;
+        if (!wanted_first && w->gwant_set && !w->grun) {
+            w->gcur = w->gwant;
+            w->grun = 1;
+            w->gen++;
+            run_group(w);
+            continue;
+        }
         int rk = wanted_first ? -1 : pick_raw(w);
         if (rk >= 0) {
             read_raw(w, rk);
@@ -172,6 +347,7 @@ ui_worker *worker_start(session *s, uint64_t budget)
     w->slots = util_calloc(w->n ? w->n : 1, sizeof *w->slots);
     w->cur = -1;
     w->raw_cur = -1;
+    w->gv.item = -1;
     for (int i = 0; i < WORKER_RAW; i++)
         w->raw[i].item = -1;
     w->budget = budget;
@@ -300,7 +476,7 @@ uint64_t worker_generation(ui_worker *w)
 int worker_busy(ui_worker *w)
 {
     pthread_mutex_lock(&w->mu);
-    int b = w->cur >= 0 || w->raw_cur >= 0;
+    int b = w->cur >= 0 || w->raw_cur >= 0 || w->grun || w->gwant_set;
     pthread_mutex_unlock(&w->mu);
     return b;
 }
@@ -356,6 +532,8 @@ int worker_stop(ui_worker *w, double timeout)
         free(w->slots[i].err);
     }
     free(w->slots);
+    gvals_drop(&w->gv);
+    worker_gres_free(w->gdone);
     for (int i = 0; i < WORKER_RAW; i++) {
         free(w->raw[i].vals);
         free(w->raw[i].err);

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "cli/session.h"
+#include "quant/gview.h"
 
 typedef enum prep_state { PS_NONE = 0, PS_RUNNING, PS_DONE, PS_FAILED } prep_state;
 
@@ -42,6 +43,45 @@ prep_state worker_get(ui_worker *w, size_t item, const prep **p, double *frac,
 void worker_want_raw(ui_worker *w, const size_t *items, int n);
 prep_state worker_get_raw(ui_worker *w, size_t item, const void **vals, int *is_double, char *err,
                           size_t errlen);
+
+/* The group view's numbers (quant/gview.h) for one item and setting,
+ * computed on the worker's thread after the wanted preparations (the
+ * values in C order: 2-byte types read in place, others read once per
+ * item and kept while the item is asked for). The main thread asks for
+ * one job (worker_want_group; NULL: none) and takes the result when it is
+ * there: worker_take_group returns PS_DONE with *res (the caller owns it:
+ * worker_gres_free) only for a job equal to the one asked for
+ * (worker_gjob_same); a job asked for while another runs waits for it
+ * (gq_run is not interrupted) and the stale result is dropped. */
+#define WORKER_GSCHEMES 16
+typedef struct worker_gjob {
+    size_t item;
+    analyze_cfg cfg;
+    const char *schemes[WORKER_GSCHEMES];
+    int nschemes;
+    int focus;             /* the scheme whose view is computed */
+    int nbins;             /* bins of the pooled histogram */
+} worker_gjob;
+
+typedef struct worker_gres {
+    worker_gjob job;
+    int ok;                /* 0: msg says why there are no numbers */
+    char msg[UTIL_ERRLEN];
+    analyze_result res[WORKER_GSCHEMES];
+    int handled[WORKER_GSCHEMES];
+    int view_ok;           /* 0: view_msg says why there is no view */
+    char view_msg[UTIL_ERRLEN];
+    gq_view view;          /* hist owned here */
+    gview_scales scales;
+    double seconds;
+} worker_gres;
+
+int worker_gjob_same(const worker_gjob *a, const worker_gjob *b);
+void worker_want_group(ui_worker *w, const worker_gjob *job);
+prep_state worker_take_group(ui_worker *w, const worker_gjob *job, worker_gres **res);
+void worker_gres_free(worker_gres *r);
+/* Bins of the scale histogram in a result. */
+#define WORKER_SCALE_BINS 64
 
 /* Incremented whenever a slot changes state (to notice completions). */
 uint64_t worker_generation(ui_worker *w);

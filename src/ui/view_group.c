@@ -1,0 +1,437 @@
+/*
+ * view_group.c - the group view: the main view when the granularity is
+ * group:G or block:RxC (G cycles it; --granularity opens the viewer in
+ * it).
+ *
+ * What a group quantizer decides is drawn in the units it decides in:
+ * every value over its own group's stored alpha, u = x / alpha_g, pooled
+ * over all groups on [-1, 1], with the focused scheme's levels under it
+ * (u-levels are the level set itself). The outermost columns are marked:
+ * with --alpha=max every group puts its largest |x| at +-1, so the ends
+ * hold about one value per group; clipped values (|u| > 1: mse alphas,
+ * mxfp4's power-of-two scales) are counted there too. Beside it the
+ * distribution of the group scales, under it the sum of squared errors of
+ * every group in group order (a strip, the largest per cell), and the
+ * results of every scheme: the report's numbers (quant/gview.h: the same
+ * group_analyze_codes call as --report).
+ *
+ * The work runs on the worker's thread (worker.h, the group job): a key
+ * never waits for it; until it is there the view says "computing".
+ * As a view it has its own draw (view_group_draw), numbers
+ * (app_group_numbers, from app_calc) and idle step (app_group_poll: take
+ * a finished job), the shape of issue 12's struct ui_view.
+ */
+#include "config.h"
+
+#include <curses.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quant/group.h"
+#include "quant/levels.h"
+#include "ui/app.h"
+#include "ui/glayout.h"
+#include "ui/term.h"
+
+int app_group_mode(const app *a)
+{
+    return group_needed(&a->cfg, a->schemes, a->nschemes);
+}
+
+int app_group_view(const app *a)
+{
+    return a->cfg.gran == GRAN_GROUP || a->cfg.gran == GRAN_BLOCK;
+}
+
+/* The pooled histogram's bins: the columns the view has for it. */
+static int view_nbins(const app *a)
+{
+    glayout L;
+    if (glayout_make(app_body_rows(a) - 1, a->cols, &L) < 0)
+        return 64;
+    return L.hist.w > 0 ? L.hist.w : 64;
+}
+
+static void make_job(const app *a, size_t item, worker_gjob *j)
+{
+    memset(j, 0, sizeof *j);
+    j->item = item;
+    j->cfg = a->cfg;
+    if (j->cfg.amode == ALPHA_FILE)
+        j->cfg.alpha = a->stored_alpha[item];
+    j->nschemes = a->nschemes < WORKER_GSCHEMES ? a->nschemes : WORKER_GSCHEMES;
+    for (int i = 0; i < j->nschemes; i++)
+        j->schemes[i] = a->schemes[i];
+    j->focus = a->focus < j->nschemes ? a->focus : 0;
+    j->nbins = view_nbins(a);
+}
+
+/* The numbers of a result are those of job (the view may be another
+ * scheme's or width's). */
+static int numbers_match(const worker_gres *r, const worker_gjob *job)
+{
+    worker_gjob x = *job;
+    x.focus = r->job.focus;
+    x.nbins = r->job.nbins;
+    return worker_gjob_same(&r->job, &x);
+}
+
+int app_group_poll(app *a)
+{
+    if (!app_group_mode(a))
+        return 0;
+    worker_gjob job;
+    make_job(a, a->cur, &job);
+    if (a->gres && worker_gjob_same(&a->gres->job, &job))
+        return 0;
+    worker_want_group(a->w, &job);
+    worker_gres *r = NULL;
+    if (worker_take_group(a->w, &job, &r) != PS_DONE)
+        return 0;
+    worker_gres_free(a->gres);
+    a->gres = r;
+    return 1;
+}
+
+void app_group_free(app *a)
+{
+    worker_gres_free(a->gres);
+    a->gres = NULL;
+}
+
+int app_group_numbers(app *a, ui_calc *c, size_t item, const prep *p)
+{
+    if (item != a->cur) {
+        c->ok = 0;
+        snprintf(c->msg, sizeof c->msg, "%s: numbers per group are computed for the tensor shown "
+                 "(G back to tensor to compare)", analyze_granularity_name(&a->cfg));
+        return 1;
+    }
+    if (a->cfg.amode == ALPHA_FILE && isnan(a->stored_alpha[item])) {
+        c->ok = 0;
+        snprintf(c->msg, sizeof c->msg, "--alpha=file: no stored alpha beside this tensor");
+        return 1;
+    }
+    worker_gjob job;
+    make_job(a, item, &job);
+    app_group_poll(a);
+    const worker_gres *r = a->gres;
+    if (!r || !numbers_match(r, &job))
+        return 0;
+    if (!r->ok) {
+        c->ok = 0;
+        snprintf(c->msg, sizeof c->msg, "%s", r->msg);
+        return 1;
+    }
+    int n = job.nschemes;
+    if (a->cfg.gran == GRAN_TENSOR) {
+        /* MX formats among per-tensor schemes: the others as ever, the
+         * block formats from the group engine (as report.c does) */
+        util_err e = { { 0 } };
+        if (analyze_tensor(p, &a->cfg, a->schemes, n, 0, c->res, &e) < 0) {
+            c->ok = 0;
+            snprintf(c->msg, sizeof c->msg, "%s", e.msg);
+            return 1;
+        }
+        for (int i = 0; i < n; i++)
+            if (r->handled[i])
+                c->res[i] = r->res[i];
+        group_finish(p, &a->cfg, c->res, r->handled, n);
+    } else
+        for (int i = 0; i < n; i++)
+            c->res[i] = r->res[i];
+    for (int i = 0; i < n; i++)
+        c->res[i].gap_to_optimal_db = NAN;
+    c->ok = 1;
+    return 1;
+}
+
+/* ---- drawing ----------------------------------------------------------- */
+
+static const char *num(char *b, size_t n, double v)
+{
+    return layout_fmt_num(b, n, v, 4, 10);
+}
+
+static void draw_title(app *a, const worker_gres *r, ui_rect R)
+{
+    const char *sch = a->schemes[a->focus];
+    char b1[32], b2[32];
+    const analyze_result *f = r && r->ok ? &r->res[r->job.focus] : NULL;
+    int x = draw_textf(R.y, R.x, R.w, term_attr(R_TITLE), " %s  %s", sch, analyze_granularity_name(&a->cfg));
+    if (f && f->ok)
+        x += draw_textf(R.y, R.x + x, R.w - x, 0, "  %s groups, %s scales: %d + %s = %s bits per weight",
+                        util_fmt_si(b1, sizeof b1, (double)f->nscales, 4), f->scale_dtype ? f->scale_dtype : "fp16",
+                        a->cfg.bits, num(b2, sizeof b2, f->bpw - a->cfg.bits), num(b1, sizeof b1, f->bpw));
+    draw_text(R.y, R.x + x, R.w - x, term_attr(R_DIM), "   u = x / alpha_g (each value over its own group's scale)");
+}
+
+static void draw_pooled(app *a, const worker_gres *r, const glayout *L)
+{
+    ui_rect h = L->hist;
+    int W = h.w, H = h.h, utf8 = a->utf8;
+    double *col = util_calloc((size_t)W, sizeof *col);
+    glayout_resample(r->view.hist, r->view.nbins, col, W);
+    double mx = 0;
+    for (int c = 0; c < W; c++)
+        mx = fmax(mx, col[c]);
+    for (int c = 0; c < W; c++) {
+        int e = layout_bar_eighths((uint64_t)llround(col[c]), (uint64_t)llround(mx), H, a->logscale);
+        int end = c == 0 || c == W - 1;
+        int attr = term_attr(end ? R_BAR_CLIP : R_BAR);
+        for (int k = 0; k < H; k++) {
+            const char *g = layout_bar_glyph(e, k, utf8);
+            if (g[0] != ' ')
+                draw_text(h.y + H - 1 - k, h.x + c, 1, attr, g);
+        }
+    }
+    char b[32];
+    int m0 = h.x - LAYOUT_MARGIN;
+    draw_textf(h.y, m0, LAYOUT_MARGIN - 1, term_attr(R_DIM), "%8s", util_fmt_si(b, sizeof b, mx, 3));
+    if (H > 2)
+        draw_text(h.y + 1, m0, LAYOUT_MARGIN - 1, term_attr(R_DIM), a->logscale ? "     log" : "     lin");
+    draw_text(h.y + H - 1, m0, LAYOUT_MARGIN - 1, term_attr(R_DIM), "       0");
+    free(col);
+    /* axis over u in [-1, 1] */
+    ui_rect ax = L->axis;
+    double ticks[16], step;
+    int nt = layout_ticks(-1, 1, W / 10 < 2 ? 2 : W / 10 > 16 ? 16 : W / 10, ticks, &step);
+    for (int c = 0; c < W; c++)
+        draw_text(ax.y, ax.x + c, 1, term_attr(R_AXIS), utf8 ? "\u2500" : "-");
+    int last = -1;
+    for (int i = 0; i < nt; i++) {
+        int c = layout_col_of_x(ticks[i], -1, 1, W);
+        if (c < 0)
+            continue;
+        draw_text(ax.y, ax.x + c, 1, term_attr(R_AXIS), utf8 ? "\u253c" : "+");
+        layout_fmt_tick(b, sizeof b, ticks[i], step);
+        int lw = (int)strlen(b), st = c - lw / 2;
+        if (st < 0)
+            st = 0;
+        if (st + lw > W)
+            st = W - lw;
+        if (st <= last)
+            continue;
+        draw_text(ax.y + 1, ax.x + st, lw, term_attr(R_AXIS), b);
+        last = st + lw;
+    }
+    draw_text(ax.y + 1, m0, LAYOUT_MARGIN - 1, term_attr(R_DIM), " u=x/a_g");
+    /* the focused scheme's levels, in u */
+    ui_rect rg = L->rug;
+    int sa = term_scheme_attr(a->focus);
+    draw_textf(rg.y, m0, LAYOUT_MARGIN - 1, sa | A_REVERSE, ">%-7.7s", a->schemes[a->focus]);
+    levelset ls;
+    util_err e = { { 0 } };
+    if (levels_build(a->schemes[a->focus], a->cfg.bits, a->cfg.is_signed, &a->cfg.lprm, &ls, &e) == 0) {
+        int *rc = util_calloc((size_t)W, sizeof *rc);
+        layout_rug(ls.v, ls.n, -1, 1, W, rc);
+        for (int c = 0; c < W; c++)
+            if (rc[c])
+                draw_text(rg.y, rg.x + c, 1, sa, layout_rug_glyph(rc[c], utf8, b, sizeof b));
+        free(rc);
+        levels_free(&ls);
+    }
+}
+
+static void draw_note(app *a, const worker_gres *r, ui_rect R)
+{
+    const gq_view *v = &r->view;
+    uint64_t groups = r->scales.n;
+    uint64_t lo = v->nbins > 0 ? v->hist[0] : 0, hi = v->nbins > 0 ? v->hist[v->nbins - 1] : 0;
+    uint64_t tot = 0;
+    for (int i = 0; i < v->nbins; i++)
+        tot += v->hist[i];
+    char b1[32], b2[32], b3[32];
+    int x = draw_textf(R.y, R.x, R.w, term_attr(R_BAR_CLIP), " ends: %s at -1, %s at +1 = %.2f per group",
+                       util_fmt_si(b1, sizeof b1, (double)lo, 4), util_fmt_si(b2, sizeof b2, (double)hi, 4),
+                       groups ? (double)(lo + hi) / (double)groups : 0.0);
+    const char *why = a->cfg.amode == ALPHA_MAX ? " (absmax: each group's largest |x| lands at +-1)"
+                    : a->cfg.amode == ALPHA_MSE ? " (mse alphas clip each group's tails)" : "";
+    x += draw_textf(R.y, R.x + x, R.w - x, term_attr(R_DIM), "%s", why);
+    draw_textf(R.y, R.x + x, R.w - x, 0, "   clipped |u|>1: %s (%s%%)", util_fmt_si(b3, sizeof b3, (double)v->nclip, 4),
+               num(b1, sizeof b1, tot ? 100.0 * (double)v->nclip / (double)tot : 0.0));
+}
+
+/* The scales: a small histogram (side panel) or one sparkline row. */
+static void draw_scales(app *a, const worker_gres *r, const glayout *L)
+{
+    const gview_scales *s = &r->scales;
+    ui_rect R = L->scales;
+    char b1[32], b2[32], b3[32];
+    const char *lab = a->cfg.normalize ? "alpha_g (x normalized)" : "alpha_g";
+    if (L->side) {
+        int W = R.w - 2, H = R.h - 4;
+        draw_textf(R.y, R.x, R.w, term_attr(R_DIM), "group scales %s, %s groups", lab,
+                   util_fmt_si(b1, sizeof b1, (double)s->n, 4));
+        if (W < 4 || H < 1 || !s->n)
+            return;
+        double *col = util_calloc((size_t)W, sizeof *col);
+        glayout_resample(s->hist, s->nh, col, W);
+        double mx = 0;
+        for (int c = 0; c < W; c++)
+            mx = fmax(mx, col[c]);
+        for (int c = 0; c < W; c++) {
+            int e = layout_bar_eighths((uint64_t)llround(col[c]), (uint64_t)llround(mx), H, 0);
+            for (int k = 0; k < H; k++) {
+                const char *g = layout_bar_glyph(e, k, a->utf8);
+                if (g[0] != ' ')
+                    draw_text(R.y + 1 + H - 1 - k, R.x + 1 + c, 1, term_attr(R_ALPHA), g);
+            }
+        }
+        free(col);
+        for (int c = 0; c < W; c++)
+            draw_text(R.y + 1 + H, R.x + 1 + c, 1, term_attr(R_AXIS), a->utf8 ? "\u2500" : "-");
+        draw_text(R.y + 2 + H, R.x + 1, 2, term_attr(R_AXIS), "0");
+        layout_fmt_num(b1, sizeof b1, s->max, 3, 9);
+        draw_text(R.y + 2 + H, R.x + 1 + W - (int)strlen(b1), (int)strlen(b1), term_attr(R_AXIS), b1);
+        draw_textf(R.y + 3 + H, R.x, R.w, 0, " min %s  med %s  max %s", num(b1, sizeof b1, s->min),
+                   num(b2, sizeof b2, s->median), num(b3, sizeof b3, s->max));
+        return;
+    }
+    int x = draw_textf(R.y, R.x, R.w, term_attr(R_DIM), " scales %s: ", lab);
+    int W = R.w / 3 < 48 ? R.w / 3 : 48;
+    if (s->n && W >= 4) {
+        double *col = util_calloc((size_t)W, sizeof *col);
+        glayout_resample(s->hist, s->nh, col, W);
+        double mx = 0;
+        for (int c = 0; c < W; c++)
+            mx = fmax(mx, col[c]);
+        for (int c = 0; c < W; c++) {
+            int e = layout_bar_eighths((uint64_t)llround(col[c]), (uint64_t)llround(mx), 1, 0);
+            const char *g = layout_bar_glyph(e, 0, a->utf8);
+            draw_text(R.y, R.x + x + c, 1, term_attr(R_ALPHA), g[0] == ' ' ? (a->utf8 ? "\u2581" : "_") : g);
+        }
+        free(col);
+        x += W;
+    }
+    draw_textf(R.y, R.x + x, R.w - x, 0, " 0..%s  min %s  med %s  max %s", num(b1, sizeof b1, s->max),
+               num(b2, sizeof b2, s->min), num(b3, sizeof b3, s->median), num(b1, sizeof b1, s->max));
+}
+
+static void draw_strip(app *a, const worker_gres *r, ui_rect R)
+{
+    const gq_view *v = &r->view;
+    int W = R.w - 2;
+    if (W < 1 || !v->sse)
+        return;
+    double *cell = util_calloc((size_t)W, sizeof *cell);
+    int n = glayout_strip(v->sse, v->count, v->ngroups, W, cell);
+    double lo = INFINITY, hi = 0;
+    for (size_t g = 0; g < v->ngroups; g++)
+        if (v->count[g] && v->sse[g] > 0) {
+            lo = fmin(lo, v->sse[g]);
+            hi = fmax(hi, v->sse[g]);
+        }
+    char b1[32], b2[32];
+    size_t per = v->ngroups > (size_t)W ? (v->ngroups + (size_t)W - 1) / (size_t)W : 1;
+    char per_s[48] = "";
+    if (per > 1)
+        snprintf(per_s, sizeof per_s, " (largest of ~%zu per cell)", per);
+    draw_textf(R.y, R.x, R.w, term_attr(R_DIM), " sse per group, %zu groups in order%s: light %s .. dark %s (log)",
+               v->ngroups, per_s, num(b1, sizeof b1, isfinite(lo) ? lo : 0), num(b2, sizeof b2, hi));
+    for (int c = 0; c < n; c++) {
+        int k = isnan(cell[c]) ? -1 : hi > 0 && cell[c] > 0 ? layout_heat_level(cell[c], lo, hi, 4) + 1 : 0;
+        draw_text(R.y + 1, R.x + 1 + c, 1, term_attr(R_ALPHA), layout_heat_glyph(k, a->utf8));
+    }
+    free(cell);
+}
+
+/* The results of every scheme: the report's numbers. */
+static void draw_numbers(app *a, ui_calc *c, ui_rect R)
+{
+    enum { N_MSE, N_SQNR, N_CLIP, N_ALPHA, N_BPW, N_ENT, N_REL, N_ROWS };
+    static const struct { const char *label; int better; } rows[N_ROWS] = {
+        { "mse", -1 }, { "sqnr dB", 1 }, { "clipped", 0 }, { "alpha mean", 0 },
+        { "bits/weight", 0 }, { "entropy bits", 0 }, { "vs uniform", 0 },
+    };
+    int ns = a->nschemes, lw = 13;
+    int cw = (R.w - lw) / (ns ? ns : 1);
+    if (cw > 14)
+        cw = 14;
+    if (cw < 6)
+        cw = 6;
+    draw_textf(R.y, R.x, lw, term_attr(R_DIM), "%s", c->cfg.normalize ? "x normalized" : "x = w");
+    for (int i = 0; i < ns && lw + (i + 1) * cw <= R.w + 1; i++)
+        draw_textf(R.y, R.x + lw + i * cw, cw - 1, term_scheme_attr(i) | (i == a->focus ? A_REVERSE : 0), "%*s",
+                   cw - 1, a->schemes[i]);
+    if (!c->valid || !c->ok) {
+        if (R.h > 1)
+            draw_textf(R.y + 1, R.x, R.w, term_attr(c->valid ? R_ERROR : R_DIM), "%s",
+                       c->valid ? c->msg : "computing every group's scale and error (the report's numbers follow)...");
+        return;
+    }
+    for (int k = 0; k < N_ROWS && k + 1 < R.h; k++) {
+        int y = R.y + 1 + k;
+        draw_text(y, R.x, lw, 0, rows[k].label);
+        double vals[UI_MAX_SCHEMES];
+        for (int i = 0; i < ns; i++) {
+            const analyze_result *r = &c->res[i];
+            double v = NAN;
+            if (r->ok)
+                switch (k) {
+                case N_MSE: v = r->r.mse; break;
+                case N_SQNR: v = r->r.sqnr_db; break;
+                case N_CLIP: v = r->r.clipped; break;
+                case N_ALPHA: v = r->r.alpha; break;
+                case N_BPW: v = r->bpw; break;
+                case N_ENT: v = r->r.entropy_bits; break;
+                case N_REL: v = r->relative_to_uniform; break;
+                }
+            vals[i] = v;
+        }
+        int best = rows[k].better ? layout_best(vals, ns, rows[k].better < 0) : -1;
+        for (int i = 0; i < ns && lw + (i + 1) * cw <= R.w + 1; i++) {
+            char b[48];
+            double v = vals[i];
+            if (!c->res[i].ok)
+                snprintf(b, sizeof b, "-");
+            else if (isnan(v))
+                snprintf(b, sizeof b, "n/a");
+            else if (k == N_SQNR)
+                snprintf(b, sizeof b, isinf(v) ? "inf" : "%.2f", v);
+            else if (k == N_CLIP)
+                snprintf(b, sizeof b, "%.3g%%", v * 100);
+            else if (k == N_BPW || k == N_ENT || k == N_REL)
+                snprintf(b, sizeof b, "%.3f", v);
+            else
+                layout_fmt_num(b, sizeof b, v, 4, cw - 1);
+            draw_textf(y, R.x + lw + i * cw, cw - 1, i == best ? term_attr(R_BEST) : 0, "%*s", cw - 1, b);
+        }
+    }
+    /* a scheme without numbers says why, under the table */
+    for (int i = 0, y = R.y + 1 + N_ROWS; i < ns && y < R.y + R.h; i++)
+        if (!c->res[i].ok)
+            draw_textf(y++, R.x, R.w, term_attr(R_ERROR), "%s: %s", a->schemes[i], c->res[i].err);
+}
+
+void view_group_draw(app *a)
+{
+    glayout L;
+    glayout_make(app_body_rows(a) - 1, a->cols, &L);
+    app_calc(a, &a->calc, a->cur);
+    view_header(a, &a->calc, a->cur, L.header.y, L.header.x, L.header.w);
+    worker_gjob job;
+    make_job(a, a->cur, &job);
+    const worker_gres *r = a->gres && worker_gjob_same(&a->gres->job, &job) ? a->gres : NULL;
+    draw_title(a, r, L.title);
+    draw_numbers(a, &a->calc, L.results);
+    if (!app_prep(a, a->cur))
+        return;
+    if (!r) {
+        worker_want_group(a->w, &job);
+        draw_text(L.hist.y + L.hist.h / 2, L.hist.x, L.hist.w, term_attr(R_DIM),
+                  "computing each group's scale and error (a key never waits for it)...");
+        return;
+    }
+    if (!r->view_ok) {
+        draw_text(L.hist.y + L.hist.h / 2, L.hist.x - LAYOUT_MARGIN + 1, a->cols - 2, term_attr(R_ERROR),
+                  r->view_msg[0] ? r->view_msg : "no group view for this scheme");
+        return;
+    }
+    draw_pooled(a, r, &L);
+    draw_note(a, r, L.note);
+    draw_scales(a, r, &L);
+    draw_strip(a, r, L.strip);
+}
