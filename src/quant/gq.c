@@ -1088,6 +1088,7 @@ typedef struct tacc {      /* per thread and scheme: order-free */
     uint64_t n, clipped, nalpha;
     uint64_t *counts;      /* 4 L, inside cbase (a cache line of room each side) */
     uint64_t *cbase;
+    uint64_t *vh, vclip;   /* the view's histogram (job with a view) */
     char pad[64];          /* no cache line shared with another thread's */
 } tacc;
 
@@ -1191,6 +1192,7 @@ static size_t gather_group(const run *r, uint64_t gi, ws *w)
 
 typedef struct gout {
     double sse, maxerr, alpha;
+    double vc;             /* the view's center (int-asym: (lo + hi) / 2), else 0 */
     uint64_t clipped;
     int has_alpha;
 } gout;
@@ -1368,6 +1370,11 @@ static void group_scheme(const run *r, const gsch *g, ws *w, size_t n, double am
         o->maxerr = me;
         o->clipped = cl;
         o->alpha = sc * maxq / 2;
+        if (sc > 0) {
+            double z = nearbyint(-mn / sc);
+            z = z < 0 ? 0 : z > maxq ? maxq : z;
+            o->vc = ((-z * sc) + (maxq - z) * sc) / 2;
+        }
         o->has_alpha = mx > mn;
         return;
     }
@@ -1437,6 +1444,40 @@ static void group_scheme(const run *r, const gsch *g, ws *w, size_t n, double am
     }
 }
 
+/* the view sink (gq.h) for group gi: u of every value into the thread's
+ * histogram, the group's alpha, sse, count (own entries: no race) */
+static void view_group(gq_view *v, tacc *ta, uint64_t gi, const double *x, size_t n, double amax,
+                       const gout *o)
+{
+    double a = amax > 0 || o->has_alpha ? o->alpha : 0, c = a > 0 ? o->vc : 0;
+    v->alpha[gi] = (float)a;
+    v->sse[gi] = (float)o->sse;
+    v->count[gi] = (uint32_t)n;
+    if (!ta->vh)
+        return;
+    int nb = v->nbins;
+    double h = 0.5 * nb;
+    for (size_t i = 0; i < n; i++) {
+        double d = x[i] - c;
+        double u = d == 0 ? 0 : d / a;
+        double f = (u + 1) * h;
+        long b = f <= 0 ? 0 : f >= nb ? nb - 1 : (long)f;
+        ta->vh[b]++;
+        ta->vclip += fabs(u) > 1;
+    }
+}
+
+void gq_view_free(gq_view *v)
+{
+    if (!v)
+        return;
+    free(v->alpha);
+    free(v->sse);
+    free(v->count);
+    v->alpha = v->sse = NULL;
+    v->count = NULL;
+}
+
 typedef struct targ {
     run *r;
     tacc *ta;              /* ng */
@@ -1481,6 +1522,8 @@ static void *worker(void *arg)
                 gout o;
                 tacc *ta = &A->ta[k];
                 group_scheme(r, &r->g[k], &w, n, amax, mn, mx, ta->counts, &o);
+                if (r->g[k].job->view)
+                    view_group(r->g[k].job->view, ta, gi, w.x, n, amax, &o);
                 ua[k].sse += o.sse;
                 ua[k].sumsq += S2;
                 ta->n += n;
@@ -1534,8 +1577,28 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
     r.s = s;
     r.norm = cfg->normalize;
     r.K = kern_pick();
+    for (int k = 0; k < njobs; k++)
+        if (jobs[k].view) {
+            gq_view *v = jobs[k].view;
+            v->nclip = 0;
+            v->ngroups = v->gcols = 0;
+            v->alpha = v->sse = NULL;
+            v->count = NULL;
+        }
     if (make_slicing(t, cfg, fixed, &r.sl, msg, mlen) < 0)
         return -1;
+    for (int k = 0; k < njobs; k++)
+        if (jobs[k].view) {
+            gq_view *v = jobs[k].view;
+            size_t ng = (size_t)r.sl.ngroups;
+            v->ngroups = ng;
+            v->gcols = (size_t)(r.sl.kind == 1 ? r.sl.tpr : r.sl.inner > 1 ? r.sl.inner : r.sl.gpa);
+            v->alpha = util_calloc(ng ? ng : 1, sizeof *v->alpha);
+            v->sse = util_calloc(ng ? ng : 1, sizeof *v->sse);
+            v->count = util_calloc(ng ? ng : 1, sizeof *v->count);
+            if (v->hist && v->nbins > 0)
+                memset(v->hist, 0, (size_t)v->nbins * sizeof *v->hist);
+        }
     r.ng = njobs;
     r.g = util_calloc((size_t)njobs, sizeof *r.g);
     for (int k = 0; k < njobs; k++)
@@ -1564,6 +1627,9 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
     for (int i = 0; i < nth * njobs; i++) {
         ta[i].cbase = util_calloc(4 * r.g[i % njobs].L + 16, sizeof *ta[i].counts);
         ta[i].counts = ta[i].cbase + 8;
+        gq_view *v = jobs[i % njobs].view;
+        if (v && v->hist && v->nbins > 0)
+            ta[i].vh = util_calloc((size_t)v->nbins, sizeof *ta[i].vh);
     }
     targ *args = util_calloc((size_t)nth, sizeof *args);
     pthread_t *th = util_calloc((size_t)nth, sizeof *th);
@@ -1587,6 +1653,12 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
         for (int i = 0; i < nth; i++) {
             tacc *a = &ta[i * njobs + k];
             tot.n += a->n;
+            gq_view *v = jobs[k].view;
+            if (a->vh) {
+                for (int b = 0; b < v->nbins; b++)
+                    v->hist[b] += a->vh[b];
+                v->nclip += a->vclip;
+            }
             tot.clipped += a->clipped;
             tot.nalpha += a->nalpha;
             if (a->maxerr > tot.maxerr)
@@ -1609,8 +1681,10 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
         jobs[k].adds_mean = out->r.adds_mean;
         free(tot.counts);
     }
-    for (int i = 0; i < nth * njobs; i++)
+    for (int i = 0; i < nth * njobs; i++) {
         free(ta[i].cbase);
+        free(ta[i].vh);
+    }
     for (int k = 0; k < njobs; k++)
         gsch_free(&r.g[k]);
     free(ta);
