@@ -9,6 +9,7 @@
 #include "config.h"
 #include "ui/teach.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const teach_text texts[] = {
@@ -93,6 +94,24 @@ const teach_text *teach_explain(const char *scheme)
         if (strlen(texts[i].scheme) == len && strncmp(texts[i].scheme, scheme, len) == 0)
             return &texts[i];
     return NULL;
+}
+
+const char *teach_group_cost(char *buf, size_t len, int bits, const char *sdtype, int sbits, double per,
+                             unsigned long long group, double zp, double bpw)
+{
+    char z[96] = "", g[128] = "";
+    if (group > 0 && per != (double)group)
+        snprintf(g, sizeof g, " (groups of %llu; %.4g on average: rows end in a shorter group)", group, per);
+    if (zp > 0)
+        snprintf(z, sizeof z, " + %.4g (a zero point per group)", zp);
+    snprintf(buf, len,
+             "A group scale costs bits: every group of %.4g values%s stores its own %d-bit scale (%s), "
+             "so the scales add %d / %.4g = %.4g bits to every weight: %d + %.4g%s = %.4g bits per weight "
+             "(the report's bits/weight). For comparison, fp16 per 128 = 0.125, per 32 = 0.5; e8m0 per 32 "
+             "(mxfp4) = 0.25. Smaller groups follow the data (each group's own max|x| sets its scale, "
+             "so one outlier spoils only its group) but pay more bits: weigh the mse against bpw.",
+             per, g, sbits, sdtype, sbits, per, (double)sbits / per, bits, (double)sbits / per, z, bpw);
+    return buf;
 }
 
 /* The tour, on a Gaussian demo tensor: at alpha = max|x| and 4 bits PoT

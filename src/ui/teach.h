@@ -15,6 +15,8 @@
 #ifndef APOTVIEW_UI_TEACH_H
 #define APOTVIEW_UI_TEACH_H
 
+#include <stddef.h>
+
 typedef struct teach_text {
     const char *scheme;    /* a levels_schemes name */
     const char *formula;   /* the level set in one line */
@@ -25,6 +27,17 @@ typedef struct teach_text {
 const teach_text *teach_explain(const char *scheme);
 /* The whole table and its length. */
 const teach_text *teach_table(int *n);
+
+/* What a group scale costs, for the x overlay at a group granularity:
+ * one scale of sbits bits (named sdtype) per `per` values (the average
+ * group size: count / nscales) adds sbits / per bits to each weight, e.g.
+ * fp16 per 128 = 16 / 128 = 0.125; written with this result's bits and
+ * bpw (bits + the scales, as --report prints bits/weight); zp: the bits
+ * per weight of zero points (int-asym; 0: none); group: the nominal group
+ * size (0: none), said when the average differs (ragged rows). Returns
+ * buf. */
+const char *teach_group_cost(char *buf, size_t len, int bits, const char *sdtype, int sbits, double per,
+                             unsigned long long group, double zp, double bpw);
 
 /* One step of the tour. */
 typedef enum teach_alpha { TA_MAX = 0, TA_MSE } teach_alpha;

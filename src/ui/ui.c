@@ -496,7 +496,27 @@ static void draw_explain(app *a)
     int st[32], ln[32];
     int nf = t ? layout_wrap(t->formula, tw, st, ln, 32) : 1;
     int nn = t ? layout_wrap(t->notice, tw, st, ln, 32) : 0;
-    int h = 2 + 1 + nf + 1 + nn + 1;
+    /* at a group granularity: what the scales cost in bits per weight */
+    char gtext[700] = "";
+    app_calc(a, &a->calc, a->cur);
+    const analyze_result *fr = a->calc.valid && a->calc.ok && a->calc.res[a->focus].ok ? &a->calc.res[a->focus] : NULL;
+    if (fr && fr->scale_dtype && fr->nscales > 0 && isfinite(fr->bpw)) {
+        const loader_tensor *lt = app_item_tensor(a, a->cur);
+        double per = (double)lt->count / (double)fr->nscales;
+        const char *sd = fr->scale_dtype;
+        int sbits = strcmp(sd, "fp32") == 0 ? 32 : strcmp(sd, "e8m0") == 0 ? 8 : 16;
+        /* the element bits: bpw = b + sbits / per (+ b / per for a zero point) */
+        double b0 = fr->bpw - sbits / per;
+        long be = lround(b0);
+        if (fabs(b0 - (double)be) > 1e-6)
+            be = lround(b0 / (1 + 1 / per));
+        unsigned long long G = a->cfg.gran == GRAN_GROUP && fr->granularity && strncmp(fr->granularity, "group:", 6) == 0
+                                  ? strtoull(fr->granularity + 6, NULL, 10) : 0;
+        teach_group_cost(gtext, sizeof gtext, (int)be, sd, sbits, per, G, fr->bpw - sbits / per - (double)be,
+                         fr->bpw);
+    }
+    int ng = gtext[0] ? layout_wrap(gtext, tw, st, ln, 32) + 1 : 0;
+    int h = 2 + 1 + nf + 1 + nn + 1 + ng;
     if (h > app_body_rows(a) - 1)
         h = app_body_rows(a) - 1;
     int y0 = (app_body_rows(a) - 1 - h) / 2, x0 = (a->cols - w) / 2;
@@ -518,7 +538,9 @@ static void draw_explain(app *a)
     if (y < last)
         y++;
     if (y < last)
-        draw_wrapped(y, x0 + 2, tw, last - y, 0, t->notice);
+        y += draw_wrapped(y, x0 + 2, tw, last - y, 0, t->notice);
+    if (gtext[0] && y + 1 < last)
+        draw_wrapped(y + 1, x0 + 2, tw, last - y - 1, term_attr(R_TITLE), gtext);
 }
 
 /* The i overlay: the current tensor's file, its format and what it holds

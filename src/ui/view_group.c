@@ -155,16 +155,27 @@ static const char *num(char *b, size_t n, double v)
     return layout_fmt_num(b, n, v, 4, 10);
 }
 
+/* A count: digits below 100000, else 1.234M. */
+static const char *cnt(char *b, size_t n, uint64_t v)
+{
+    if (v < 100000) {
+        snprintf(b, n, "%llu", (unsigned long long)v);
+        return b;
+    }
+    return util_fmt_si(b, n, (double)v, 4);
+}
+
 static void draw_title(app *a, const worker_gres *r, ui_rect R)
 {
     const char *sch = a->schemes[a->focus];
-    char b1[32], b2[32];
+    char b1[32], b2[32], b3[32];
     const analyze_result *f = r && r->ok ? &r->res[r->job.focus] : NULL;
-    int x = draw_textf(R.y, R.x, R.w, term_attr(R_TITLE), " %s  %s", sch, analyze_granularity_name(&a->cfg));
+    int x = draw_textf(R.y, R.x, R.w, term_attr(R_TITLE), " %s  %s", sch,
+                       f && f->ok && f->granularity ? f->granularity : analyze_granularity_name(&a->cfg));
     if (f && f->ok)
         x += draw_textf(R.y, R.x + x, R.w - x, 0, "  %s groups, %s scales: %d + %s = %s bits per weight",
-                        util_fmt_si(b1, sizeof b1, (double)f->nscales, 4), f->scale_dtype ? f->scale_dtype : "fp16",
-                        a->cfg.bits, num(b2, sizeof b2, f->bpw - a->cfg.bits), num(b1, sizeof b1, f->bpw));
+                        cnt(b1, sizeof b1, f->nscales), f->scale_dtype ? f->scale_dtype : "fp16",
+                        a->cfg.bits, num(b2, sizeof b2, f->bpw - a->cfg.bits), num(b3, sizeof b3, f->bpw));
     draw_text(R.y, R.x + x, R.w - x, term_attr(R_DIM), "   u = x / alpha_g (each value over its own group's scale)");
 }
 
@@ -245,12 +256,16 @@ static void draw_note(app *a, const worker_gres *r, ui_rect R)
         tot += v->hist[i];
     char b1[32], b2[32], b3[32];
     int x = draw_textf(R.y, R.x, R.w, term_attr(R_BAR_CLIP), " ends: %s at -1, %s at +1 = %.2f per group",
-                       util_fmt_si(b1, sizeof b1, (double)lo, 4), util_fmt_si(b2, sizeof b2, (double)hi, 4),
+                       cnt(b1, sizeof b1, lo), cnt(b2, sizeof b2, hi),
                        groups ? (double)(lo + hi) / (double)groups : 0.0);
-    const char *why = a->cfg.amode == ALPHA_MAX ? " (absmax: each group's largest |x| lands at +-1)"
+    const scheme_def *d = levels_find(a->schemes[a->focus]);
+    const char *why = strcmp(a->schemes[a->focus], "mxfp4") == 0
+                          ? " (power-of-two scale: each group's largest |x| lands in [2/3, 4/3); above 1 saturates)"
+                    : d && (d->flags & SCHEME_MX) ? " (absmax: each block's largest |x| lands at +-1)"
+                    : a->cfg.amode == ALPHA_MAX ? " (absmax: each group's largest |x| lands at +-1)"
                     : a->cfg.amode == ALPHA_MSE ? " (mse alphas clip each group's tails)" : "";
     x += draw_textf(R.y, R.x + x, R.w - x, term_attr(R_DIM), "%s", why);
-    draw_textf(R.y, R.x + x, R.w - x, 0, "   clipped |u|>1: %s (%s%%)", util_fmt_si(b3, sizeof b3, (double)v->nclip, 4),
+    draw_textf(R.y, R.x + x, R.w - x, 0, "   clipped |u|>1: %s (%s%%)", cnt(b3, sizeof b3, v->nclip),
                num(b1, sizeof b1, tot ? 100.0 * (double)v->nclip / (double)tot : 0.0));
 }
 
@@ -264,7 +279,7 @@ static void draw_scales(app *a, const worker_gres *r, const glayout *L)
     if (L->side) {
         int W = R.w - 2, H = R.h - 4;
         draw_textf(R.y, R.x, R.w, term_attr(R_DIM), "group scales %s, %s groups", lab,
-                   util_fmt_si(b1, sizeof b1, (double)s->n, 4));
+                   cnt(b1, sizeof b1, s->n));
         if (W < 4 || H < 1 || !s->n)
             return;
         double *col = util_calloc((size_t)W, sizeof *col);
