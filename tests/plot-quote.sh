@@ -28,7 +28,7 @@ ok() { echo "ok: $*"; }
 # gnuplot; (b) no sbuf_printf into a script buffer (b, out) has a %s/%c,
 # and (c) no sbuf_puts into one appends anything but string literals, except
 # lines marked "gp-lint: ok" (the quoting function, numbers, block names).
-for src in "$abs_top_srcdir/src/plot/figures.c" "$abs_top_srcdir/src/plot/plot.c"; do
+for src in "$abs_top_srcdir"/src/plot/fig*.c "$abs_top_srcdir/src/plot/plot.c"; do
     out=$(awk '
         /gp-lint: ok/ { next }
         /\\"/ { print FILENAME ":" FNR ": a double quote in a C string: " $0 }

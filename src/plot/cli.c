@@ -249,10 +249,15 @@ int plot_cli(const cli_opts *o)
         s.p = p;
         s.tensor_name = f->tensors[ti].name;
         s.file_name = f->path;
-        if (plot_export_csv(&s, csv, &err) < 0) {
-            fprintf(stderr, "apotview: %s\n", err.msg);
+        /* the group figure (fig_group.c) works on the values in C order */
+        void *raw = s.figure == FIG_HISTOGRAM && o->cfg.gran != GRAN_TENSOR ? read_raw(f, ti, &s.raw) : NULL;
+        if ((s.figure == FIG_HISTOGRAM && o->cfg.gran != GRAN_TENSOR && !raw) ||
+            plot_export_csv(&s, csv, &err) < 0) {
+            if (util_err_isset(&err))
+                fprintf(stderr, "apotview: %s\n", err.msg);
             status = 1;
         }
+        free(raw);
         prep_free(p);
         session_close(&ses);
         return status;

@@ -12,6 +12,7 @@
  */
 #include "config.h"
 #include "plot/figures.h"
+#include "plot/fig_group.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -1407,6 +1408,8 @@ double figures_default_height(const plot_spec *s, double width_cm)
     case FIG_LEVELS:
         return 1.5 + 0.7 * (s->nschemes > 0 ? s->nschemes : 3);
     case FIG_HISTOGRAM:
+        if (s->cfg.gran != GRAN_TENSOR)
+            return fig_group_height(s, width_cm);
         return wide ? 7.0 : 6.2 + 0.25 * (s->nschemes > 3 ? s->nschemes - 3 : 0);
     case FIG_LAYERS: {
         int ns = s->nschemes > 0 ? s->nschemes : 3;
@@ -1427,7 +1430,8 @@ double figures_default_height(const plot_spec *s, double width_cm)
 int figures_build(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *body, util_err *err)
 {
     switch (s->figure) {
-    case FIG_HISTOGRAM: return fig_histogram(s, st, d, body, err);
+    case FIG_HISTOGRAM:
+        return s->cfg.gran != GRAN_TENSOR ? fig_group(s, st, d, body, err) : fig_histogram(s, st, d, body, err);
     case FIG_LEVELS: return fig_levels(s, st, d, body, err);
     case FIG_SWEEP: return fig_sweep(s, st, d, body, err);
     case FIG_BITS: return fig_bits(s, st, d, body, err);
