@@ -13,3 +13,5 @@ tests_test_ui_layout_LDADD = $(TEST_LIBS)
 endif
 TESTS += tests/ui-tmux.sh
 dist_check_SCRIPTS += tests/ui-tmux.sh
+TESTS += tests/ui-group.sh
+dist_check_SCRIPTS += tests/ui-group.sh
