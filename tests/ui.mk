@@ -15,3 +15,10 @@ TESTS += tests/ui-tmux.sh
 dist_check_SCRIPTS += tests/ui-tmux.sh
 TESTS += tests/ui-group.sh
 dist_check_SCRIPTS += tests/ui-group.sh
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_ui_glayout
+TESTS += tests/test_ui_glayout
+tests_test_ui_glayout_SOURCES = tests/test_ui_glayout.c
+tests_test_ui_glayout_CFLAGS = $(TEST_CFLAGS)
+tests_test_ui_glayout_LDADD = $(TEST_LIBS)
+endif
