@@ -8,8 +8,9 @@
 #    line says group:128 and its mse equals --report --format=json at the
 #    same settings; the title counts 64 x 512 / 128 = 256 groups and
 #    16 / 128 = 0.125 scale bits per weight (hand-computed);
-#  - G cycles tensor -> channel:0 -> group:32 -> group:64 -> group:128,
-#    the on-screen mse equal to --report at each;
+#  - G cycles tensor -> channel:0 -> group:32 -> group:64 -> group:128
+#    (the status line names every one but tensor, the default), the
+#    on-screen mse equal to --report at each;
 #  - x explains the scale cost: 16 / 128 = 0.125, 4 + 0.125 = 4.125;
 #  - --alpha=max puts each group's largest |x| at +-1: the end bins hold at
 #    least one value per group;
@@ -108,7 +109,8 @@ TM send-keys -t ui x
 # ---- G cycles ----------------------------------------------------------
 for g in tensor channel:0 group:32 group:64 group:128; do
     TM send-keys -t ui G
-    wait_for "apot . $g . bits 4 .*mse [0-9]" || { fail "G: no $g"; continue; }
+    case $g in tensor) want="apot . bits 4 .*mse [0-9]" ;; *) want="apot . $g . bits 4 .*mse [0-9]" ;; esac
+    wait_for "$want" || { fail "G: no $g"; continue; }
     m=$(field mse)
     case $g in channel:0) opt=--granularity=channel ;; *) opt=--granularity=$g ;; esac
     rm=$(report $opt -s uniform,nf4,apot m.safetensors | jget '.tensors[0].results[2].mse')

@@ -331,8 +331,10 @@ static void draw_status(app *a)
     else
         snprintf(mb, sizeof mb, "%.4g", mse);
     int x = draw_textf(y, 0, a->cols, at | (int)A_BOLD, " %s", a->schemes[a->focus]);
-    x += draw_textf(y, x, a->cols - x, at, "%s%s%sbits %d%salpha%s %s%snorm %s%smse %s", sep,
-                    analyze_granularity_name(&a->cfg), sep, a->cfg.bits, sep,
+    /* the granularity unless it is the default (one scale per tensor) */
+    if (a->cfg.gran != GRAN_TENSOR)
+        x += draw_textf(y, x, a->cols - x, at, "%s%s", sep, analyze_granularity_name(&a->cfg));
+    x += draw_textf(y, x, a->cols - x, at, "%sbits %d%salpha%s %s%snorm %s%smse %s", sep, a->cfg.bits, sep,
                     a->cfg.gran == GRAN_TENSOR ? "" : " mean", ab, sep, a->cfg.normalize ? "on" : "off", sep, mb);
     const char *right = " ?:help q:quit ";
     int rw = (int)strlen(right);
@@ -758,11 +760,14 @@ static int do_export(app *a)
     /* channels: the focused scheme on channels of the first axis, as the
      * view; compare: the partner on the right; both need the values in C
      * order (element-wise difference only when the shapes match) */
-    if (s.figure == FIG_CHANNELS || s.figure == FIG_COMPARE) {
+    /* the group figure (a histogram at a group granularity) of the
+     * focused scheme needs the values in C order too */
+    int group_fig = s.figure == FIG_HISTOGRAM && a->cfg.gran != GRAN_TENSOR;
+    if (s.figure == FIG_CHANNELS || s.figure == FIG_COMPARE || group_fig) {
         size_t it[2] = { a->cur, a->other >= 0 ? (size_t)a->other : a->cur };
         group_tensor *g[2] = { &s.raw, &s.raw2 };
         const loader_tensor *t0 = app_item_tensor(a, it[0]), *t1 = app_item_tensor(a, it[1]);
-        int want = s.figure == FIG_CHANNELS ? 1 : t0->ndim == t1->ndim && t0->count == t1->count ? 2 : 0;
+        int want = s.figure == FIG_CHANNELS || group_fig ? 1 : t0->ndim == t1->ndim && t0->count == t1->count ? 2 : 0;
         for (int k = 0; k < t0->ndim && want == 2; k++)
             want = t0->shape[k] == t1->shape[k] ? 2 : 0;
         if (s.figure == FIG_COMPARE && (a->other < 0 || !(s.p2 = app_prep(a, it[1])))) {
@@ -785,6 +790,9 @@ static int do_export(app *a)
             s.schemes = &a->schemes[a->focus];
             s.nschemes = 1;
             s.cfg.axis = 0;
+        } else if (group_fig) {
+            s.schemes = &a->schemes[a->focus];
+            s.nschemes = 1;
         } else {
             s.tensor_name2 = app_item_name(a, it[1]);
             s.file_name2 = app_item_file(a, it[1]);

@@ -74,6 +74,12 @@ void view_curve_draw(app *a)
     char en[512];
     draw_textf(0, 0, a->cols, term_attr(R_HEADER), "mse vs alpha   %s   bits %d   norm %s   (c: back)",
                app_esc(en, sizeof en, t->name), a->cfg.bits, a->cfg.normalize ? "on" : "off");
+    if (a->cfg.gran != GRAN_TENSOR) {
+        draw_textf(2, 2, a->cols - 4, term_attr(R_DIM),
+                   "the curve is the error of one scale per tensor; at %s every group has its own alpha "
+                   "(G back to tensor)", analyze_granularity_name(&a->cfg));
+        return;
+    }
     const prep *p = app_prep(a, a->cur);
     if (!p || !c->valid || !c->ok) {
         draw_text(2, 2, a->cols - 4, term_attr(c->valid && !c->ok ? R_ERROR : R_DIM),

@@ -65,7 +65,11 @@ void view_list_numbers(app *a)
         analyze_result r;
         util_err e = { { 0 } };
         const char *sch[1] = { a->schemes[a->focus] };
-        if (analyze_tensor(p, &a->cfg, sch, 1, 0, &r, &e) == 0 && r.ok)
+        /* one scale per tensor (the header says so at a group granularity:
+         * per-group numbers are computed for the tensor shown) */
+        analyze_cfg cfg = a->cfg;
+        cfg.gran = GRAN_TENSOR;
+        if (analyze_tensor(p, &cfg, sch, 1, 0, &r, &e) == 0 && r.ok)
             a->list_mse[i] = r.r.mse;
     }
 }
@@ -121,8 +125,8 @@ void view_list_draw(app *a)
     size_t n = a->s.nitems;
     draw_fill(0, 0, a->cols, term_attr(R_HEADER));
     draw_textf(0, 0, a->cols, term_attr(R_HEADER),
-               "%zu tensors, sorted by %s   S: sort  Enter: show  j/k: move  /: find  t: back", n,
-               sort_name(a->sort));
+               "%zu tensors, sorted by %s   S: sort  Enter: show  j/k: move  /: find  t: back%s", n,
+               sort_name(a->sort), a->cfg.gran != GRAN_TENSOR ? "   mse: one scale per tensor" : "");
     int wname = a->cols - 2 - 28 - 9 - 12 - 2;
     if (wname < 10)
         wname = 10;
