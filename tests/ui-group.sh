@@ -96,7 +96,7 @@ J=$(report --granularity=group:128 -s uniform,nf4,apot m.safetensors)
 rm=$(echo "$J" | jget '.tensors[0].results[2].mse')
 m=$(field mse)
 close "$m" "$rm" 1e-3 && ok "group:128 mse on screen $m = report $rm" || fail "group:128 mse $m vs report $rm"
-wait_for 'apot  group:128  256 groups, fp16 scales: 4 \+ 0\.125 = 4\.125 bits per weight' &&
+wait_for 'apot  group:128  256 groups, fp16 scales: 4 \+ 0\.125 = 4\.125 bpw' &&
     ok "title: 256 groups, 4 + 0.125 bits per weight" || fail "the group view title"
 wait_for 'sse per group, 256 groups in order' && ok "the per-group error strip" || fail "no error strip"
 wait_for 'group scales alpha_g, 256 groups' && ok "the scale distribution" || fail "no scale panel"

@@ -159,6 +159,14 @@ int gview_analyze(const group_tensor *t, const group_codes *codes, const analyze
     return 0;
 }
 
+int gview_view(const group_tensor *t, const group_codes *codes, const analyze_cfg *cfg, const char *scheme,
+               gq_view *view, char *msg, size_t mlen)
+{
+    if (!gview_possible(cfg, scheme, msg, mlen))
+        return -1;
+    return view_pass(t, codes, cfg, scheme, view, msg, mlen);
+}
+
 static int cmp_f(const void *x, const void *y)
 {
     float a = *(const float *)x, b = *(const float *)y;

@@ -37,6 +37,11 @@ int gview_analyze(const group_tensor *t, const group_codes *codes, const analyze
                   int focus, gq_view *view, int *view_ok, char *view_msg, size_t vlen,
                   util_err *err);
 
+/* Only the view of scheme (as gview_analyze's second pass): 0 with view
+ * filled, -1 with msg. */
+int gview_view(const group_tensor *t, const group_codes *codes, const analyze_cfg *cfg, const char *scheme,
+               gq_view *view, char *msg, size_t mlen);
+
 /* The scales of a view, over the groups with at least one value: min,
  * median (the lower middle one for an even number) and max (NaN when
  * none), and nh counts of alpha over [0, max] (bin b = floor(alpha / max *

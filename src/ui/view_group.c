@@ -118,14 +118,19 @@ int app_group_numbers(app *a, ui_calc *c, size_t item, const prep *p)
     make_job(a, item, &job);
     app_group_poll(a);
     const worker_gres *r = a->gres;
-    if (!r || !numbers_match(r, &job))
-        return 0;
-    if (!r->ok) {
-        c->ok = 0;
-        snprintf(c->msg, sizeof c->msg, "%s", r->msg);
-        return 1;
-    }
+    analyze_result gres[WORKER_GSCHEMES];
+    int ghandled[WORKER_GSCHEMES];
     int n = job.nschemes;
+    if (r && numbers_match(r, &job)) {
+        if (!r->ok) {
+            c->ok = 0;
+            snprintf(c->msg, sizeof c->msg, "%s", r->msg);
+            return 1;
+        }
+        memcpy(gres, r->res, (size_t)n * sizeof *gres);
+        memcpy(ghandled, r->handled, (size_t)n * sizeof *ghandled);
+    } else if (!worker_group_numbers(a->w, &job, gres, ghandled))
+        return 0;
     if (a->cfg.gran == GRAN_TENSOR) {
         /* MX formats among per-tensor schemes: the others as ever, the
          * block formats from the group engine (as report.c does) */
@@ -136,12 +141,12 @@ int app_group_numbers(app *a, ui_calc *c, size_t item, const prep *p)
             return 1;
         }
         for (int i = 0; i < n; i++)
-            if (r->handled[i])
-                c->res[i] = r->res[i];
-        group_finish(p, &a->cfg, c->res, r->handled, n);
+            if (ghandled[i])
+                c->res[i] = gres[i];
+        group_finish(p, &a->cfg, c->res, ghandled, n);
     } else
         for (int i = 0; i < n; i++)
-            c->res[i] = r->res[i];
+            c->res[i] = gres[i];
     for (int i = 0; i < n; i++)
         c->res[i].gap_to_optimal_db = NAN;
     c->ok = 1;
@@ -165,6 +170,11 @@ static const char *cnt(char *b, size_t n, uint64_t v)
     return util_fmt_si(b, n, (double)v, 4);
 }
 
+static int draw_text_n(int y, int x, int w, int attr, const char *s)
+{
+    return draw_textf(y, x, w, attr, "%s", s);
+}
+
 static void draw_title(app *a, const worker_gres *r, ui_rect R)
 {
     const char *sch = a->schemes[a->focus];
@@ -173,10 +183,12 @@ static void draw_title(app *a, const worker_gres *r, ui_rect R)
     int x = draw_textf(R.y, R.x, R.w, term_attr(R_TITLE), " %s  %s", sch,
                        f && f->ok && f->granularity ? f->granularity : analyze_granularity_name(&a->cfg));
     if (f && f->ok)
-        x += draw_textf(R.y, R.x + x, R.w - x, 0, "  %s groups, %s scales: %d + %s = %s bits per weight",
+        x += draw_textf(R.y, R.x + x, R.w - x, 0, "  %s groups, %s scales: %d + %s = %s bpw",
                         cnt(b1, sizeof b1, f->nscales), f->scale_dtype ? f->scale_dtype : "fp16",
                         a->cfg.bits, num(b2, sizeof b2, f->bpw - a->cfg.bits), num(b3, sizeof b3, f->bpw));
-    draw_text(R.y, R.x + x, R.w - x, term_attr(R_DIM), "   u = x / alpha_g (each value over its own group's scale)");
+    if (r)
+        x += draw_textf(R.y, R.x + x, R.w - x, term_attr(R_DIM), "  [%.2f s]", r->seconds);
+    draw_text_n(R.y, R.x + x, R.w - x, term_attr(R_DIM), "  u = x / alpha_g: each value over its group's scale");
 }
 
 static void draw_pooled(app *a, const worker_gres *r, const glayout *L)
@@ -333,11 +345,13 @@ static void draw_strip(app *a, const worker_gres *r, ui_rect R)
         return;
     double *cell = util_calloc((size_t)W, sizeof *cell);
     int n = glayout_strip(v->sse, v->count, v->ngroups, W, cell);
+    /* the shades span the cells' values (with many groups per cell the
+     * largest of each is drawn: its own range keeps the contrast) */
     double lo = INFINITY, hi = 0;
-    for (size_t g = 0; g < v->ngroups; g++)
-        if (v->count[g] && v->sse[g] > 0) {
-            lo = fmin(lo, v->sse[g]);
-            hi = fmax(hi, v->sse[g]);
+    for (int c = 0; c < n; c++)
+        if (cell[c] > 0) {
+            lo = fmin(lo, cell[c]);
+            hi = fmax(hi, cell[c]);
         }
     char b1[32], b2[32];
     size_t per = v->ngroups > (size_t)W ? (v->ngroups + (size_t)W - 1) / (size_t)W : 1;

@@ -47,6 +47,13 @@ struct ui_worker {
     worker_gjob gwant, gcur;
     worker_gres *gdone;
     gvals gv;              /* worker thread only */
+    /* the numbers of the last group job (under mu): published before its
+     * view is computed; a job that differs only in focus or width computes
+     * the view alone */
+    int gnum_ok;
+    worker_gjob gnum_job;
+    analyze_result gnum_res[WORKER_GSCHEMES];
+    int gnum_handled[WORKER_GSCHEMES];
     long raw_cur;          /* item being read raw, or -1 */
     pthread_t th;
     pthread_mutex_t mu;
@@ -150,6 +157,14 @@ int worker_gjob_same(const worker_gjob *a, const worker_gjob *b)
     return 1;
 }
 
+static int same_numbers(const worker_gjob *a, const worker_gjob *b)
+{
+    worker_gjob x = *b;
+    x.focus = a->focus;
+    x.nbins = a->nbins;
+    return worker_gjob_same(a, &x);
+}
+
 void worker_gres_free(worker_gres *r)
 {
     if (!r)
@@ -221,11 +236,39 @@ static void run_group(ui_worker *w)
         util_err e = { { 0 } };
         r->view.nbins = job.nbins;
         r->view.hist = util_calloc((size_t)(job.nbins > 0 ? job.nbins : 1), sizeof *r->view.hist);
-        if (gview_analyze(&t, cd, &job.cfg, job.schemes, job.nschemes, r->handled, r->res, job.focus, &r->view,
-                          &r->view_ok, r->view_msg, sizeof r->view_msg, &e) == 0)
+        pthread_mutex_lock(&w->mu);
+        int have = w->gnum_ok && same_numbers(&w->gnum_job, &job);
+        if (have) {
+            memcpy(r->res, w->gnum_res, sizeof r->res);
+            memcpy(r->handled, w->gnum_handled, sizeof r->handled);
+        }
+        pthread_mutex_unlock(&w->mu);
+        if (!have) {
+            /* the report's numbers first, published at once (the status
+             * line and the results do not wait for the view) */
+            if (gview_analyze(&t, cd, &job.cfg, job.schemes, job.nschemes, r->handled, r->res, job.focus, NULL,
+                              NULL, NULL, 0, &e) == 0) {
+                pthread_mutex_lock(&w->mu);
+                w->gnum_ok = 1;
+                w->gnum_job = job;
+                memcpy(w->gnum_res, r->res, sizeof r->res);
+                memcpy(w->gnum_handled, r->handled, sizeof r->handled);
+                w->gen++;
+                pthread_mutex_unlock(&w->mu);
+                have = 1;
+            } else
+                snprintf(r->msg, sizeof r->msg, "%s", e.msg);
+        }
+        if (have) {
             r->ok = 1;
-        else
-            snprintf(r->msg, sizeof r->msg, "%s", e.msg);
+            /* then the view of the focused scheme */
+            if (job.focus < job.nschemes && r->handled[job.focus] && !r->res[job.focus].ok)
+                snprintf(r->view_msg, sizeof r->view_msg, "%s", r->res[job.focus].err);
+            else if (gview_view(&t, cd, &job.cfg, job.schemes[job.focus], &r->view, r->view_msg,
+                                sizeof r->view_msg) == 0)
+                r->view_ok = 1;
+        } else
+            snprintf(r->view_msg, sizeof r->view_msg, "%s", r->msg);
         if (r->view_ok)
             gview_summary(&r->view, WORKER_SCALE_BINS, &r->scales);
     } else
@@ -258,6 +301,18 @@ void worker_want_group(ui_worker *w, const worker_gjob *job)
         w->gwant_set = 1;
     }
     pthread_mutex_unlock(&w->mu);
+}
+
+int worker_group_numbers(ui_worker *w, const worker_gjob *job, analyze_result *res, int *handled)
+{
+    pthread_mutex_lock(&w->mu);
+    int have = w->gnum_ok && same_numbers(&w->gnum_job, job);
+    if (have) {
+        memcpy(res, w->gnum_res, (size_t)job->nschemes * sizeof *res);
+        memcpy(handled, w->gnum_handled, (size_t)job->nschemes * sizeof *handled);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return have;
 }
 
 prep_state worker_take_group(ui_worker *w, const worker_gjob *job, worker_gres **res)
