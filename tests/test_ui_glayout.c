@@ -201,6 +201,20 @@ static void test_view_pass(void **state)
         sse += v.sse[g];
     assert_true(fabs(sse / 8 - res[0].r.mse) <= 1e-6 * res[0].r.mse + 1e-30);
     gq_view_free(&v);
+    /* per channel (axis 0): one group per row, rows (7/8, -7/16, 7/32,
+     * 7/64) and (0, 0, -7/4, 7/8): u = 1, -0.5, 0.25, 0.125 and 0, 0, -1,
+     * 0.5 -> bins 3 1 2 2 and 2 2 0 3 */
+    cfg.gran = GRAN_CHANNEL;
+    cfg.axis = 0;
+    memset(h, 0, sizeof h);
+    assert_int_equal(gview_view(&t, NULL, &cfg, "uniform", &v, msg, sizeof msg), 0);
+    assert_int_equal(v.ngroups, 2);
+    assert_true(h[0] == 1 && h[1] == 1 && h[2] == 4 && h[3] == 2);
+    assert_true(v.alpha[0] == 0.875f && v.alpha[1] == 1.75f);
+    gq_view_free(&v);
+    cfg.axis = 1;
+    assert_int_equal(gview_possible(&cfg, "uniform", msg, sizeof msg), 0);
+    cfg.axis = 0;
     /* per tensor: no group view, and why */
     cfg.gran = GRAN_TENSOR;
     assert_int_equal(gview_possible(&cfg, "uniform", msg, sizeof msg), 0);

@@ -20,9 +20,9 @@ int gview_possible(const analyze_cfg *cfg, const char *scheme, char *msg, size_t
         snprintf(msg, mlen, "one scale per tensor: no groups (G cycles the granularity)");
         return 0;
     }
-    if (cfg->gran == GRAN_CHANNEL) {
-        snprintf(msg, mlen, "per channel: the group view is drawn for group:G and block:RxC "
-                            "(p shows every channel)");
+    if (cfg->gran == GRAN_CHANNEL && cfg->axis != 0) {
+        snprintf(msg, mlen, "per channel along axis %d: the group view is drawn for channels of axis 0, "
+                            "group:G and block:RxC", cfg->axis);
         return 0;
     }
     if (!gq_handles(cfg, d)) {
@@ -98,10 +98,26 @@ static void moments(const group_tensor *t, const group_codes *cd, uint64_t *nout
     *sd = n > 1 ? sqrt(dd_to_d(q) / (double)(n - 1)) : 0;
 }
 
-static int view_pass(const group_tensor *t, const group_codes *codes, const analyze_cfg *cfg,
+static int view_pass(const group_tensor *t, const group_codes *codes, const analyze_cfg *cfg0,
                      const char *scheme, gq_view *view, char *msg, size_t mlen)
 {
     const scheme_def *d = levels_find(scheme);
+    analyze_cfg cv = *cfg0;
+    const analyze_cfg *cfg = &cv;
+    if (cv.gran == GRAN_CHANNEL && !(d && (d->flags & SCHEME_MX))) {
+        /* channels of axis 0 are the rows of [shape[0], count / shape[0]]:
+         * one group per row; the per-channel engine keeps each scale
+         * unrounded, the view stores it in fp32 (gview.h) */
+        if (t->ndim < 2 || t->shape[0] == 0) {
+            snprintf(msg, mlen, "a tensor of %d dimension%s: its channels are single values", t->ndim,
+                     t->ndim == 1 ? "" : "s");
+            return -1;
+        }
+        cv.gran = GRAN_GROUP;
+        cv.group = t->count / t->shape[0];
+        cv.group_along_axis = 0;
+        cv.sdtype = SCALE_FP32;
+    }
     levelset ls;
     util_err e = { { 0 } };
     if (levels_build(scheme, cfg->bits, cfg->is_signed, &cfg->lprm, &ls, &e) < 0) {

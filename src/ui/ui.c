@@ -502,10 +502,10 @@ static void draw_explain(app *a)
     char gtext[700] = "";
     app_calc(a, &a->calc, a->cur);
     const analyze_result *fr = a->calc.valid && a->calc.ok && a->calc.res[a->focus].ok ? &a->calc.res[a->focus] : NULL;
-    if (fr && fr->scale_dtype && fr->nscales > 0 && isfinite(fr->bpw)) {
+    if (fr && (fr->scale_dtype || a->cfg.gran == GRAN_CHANNEL) && fr->nscales > 0 && isfinite(fr->bpw)) {
         const loader_tensor *lt = app_item_tensor(a, a->cur);
         double per = (double)lt->count / (double)fr->nscales;
-        const char *sd = fr->scale_dtype;
+        const char *sd = fr->scale_dtype ? fr->scale_dtype : "16-bit";
         int sbits = strcmp(sd, "fp32") == 0 ? 32 : strcmp(sd, "e8m0") == 0 ? 8 : 16;
         /* the element bits: bpw = b + sbits / per (+ b / per for a zero point) */
         double b0 = fr->bpw - sbits / per;

@@ -42,7 +42,7 @@ int app_group_mode(const app *a)
 
 int app_group_view(const app *a)
 {
-    return a->cfg.gran == GRAN_GROUP || a->cfg.gran == GRAN_BLOCK;
+    return a->cfg.gran == GRAN_GROUP || a->cfg.gran == GRAN_BLOCK || (a->cfg.gran == GRAN_CHANNEL && a->cfg.axis == 0);
 }
 
 /* The pooled histogram's bins: the columns the view has for it. */
@@ -184,8 +184,10 @@ static void draw_title(app *a, const worker_gres *r, ui_rect R)
                        f && f->ok && f->granularity ? f->granularity : analyze_granularity_name(&a->cfg));
     if (f && f->ok)
         x += draw_textf(R.y, R.x + x, R.w - x, 0, "  %s groups, %s scales: %d + %s = %s bpw",
-                        cnt(b1, sizeof b1, f->nscales), f->scale_dtype ? f->scale_dtype : "fp16",
+                        cnt(b1, sizeof b1, f->nscales), f->scale_dtype ? f->scale_dtype : "16-bit",
                         a->cfg.bits, num(b2, sizeof b2, f->bpw - a->cfg.bits), num(b3, sizeof b3, f->bpw));
+    if (a->cfg.gran == GRAN_CHANNEL)
+        x += draw_textf(R.y, R.x + x, R.w - x, term_attr(R_DIM), "  (a channel = a row; view: fp32 scales)");
     if (r)
         x += draw_textf(R.y, R.x + x, R.w - x, term_attr(R_DIM), "  [%.2f s]", r->seconds);
     draw_text_n(R.y, R.x + x, R.w - x, term_attr(R_DIM), "  u = x / alpha_g: each value over its group's scale");
