@@ -144,6 +144,8 @@ void app_calc(app *a, ui_calc *c, size_t item)
          * thread, as --report computes it; no per-tensor optimal alpha */
         if (!app_group_numbers(a, c, item, p))
             c->valid = 0;
+        else if (c->ok && a->cfg.gran == GRAN_TENSOR)
+            c->opt_pending = 1;  /* the per-tensor schemes' optima, after the redraw */
         else if (c->ok && app_ranked(a))
             app_calc_gap(a, c, 0);
         c->calc_seconds = util_now() - t0;
@@ -233,6 +235,8 @@ int app_calc_opt(app *a, ui_calc *c)
         const scheme_def *d = levels_find(a->schemes[i]);
         if (!c->res[i].ok)
             continue;
+        if (d && (d->flags & SCHEME_MX))
+            continue; /* block scales: no alpha of the tensor */
         if (d && (d->flags & SCHEME_DATA)) {
             /* lloyd-max: its alpha is its own fit */
             c->opt_tab_a[nz][b][i] = c->res[i].opt_alpha;

@@ -374,6 +374,11 @@ static void row_text(const ui_calc *c, int i, int row, char *b, size_t n)
         snprintf(b, n, "n/a");   /* e.g. no add/shift cost for non-dyadic levels */
         return;
     }
+    if (isnan(v)) {
+        /* an optimum not computed yet, or none (block formats, groups) */
+        snprintf(b, n, "%s", c->opt_valid ? "-" : "...");
+        return;
+    }
     switch (row) {
     case ROW_SQNR:
         if (isinf(v))
