@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "quant/gview.h"
+#include "ui/explore.h"
 #include "ui/glayout.h"
 #include "ui/teach.h"
 
@@ -225,12 +226,86 @@ static void test_view_pass(void **state)
     assert_int_equal(gview_possible(&cfg, "uniform", msg, sizeof msg), 0);
 }
 
+static void test_explore_zoom(void **state)
+{
+    (void)state;
+    double lo, hi;
+    /* full [-1, 1], 2x around 0.5: width 1 -> [0, 1] */
+    assert_int_equal(explore_zoom(-1, 1, -1, 1, 0.5, 2, &lo, &hi), 1);
+    assert_true(lo == 0 && hi == 1);
+    /* 2x around 0.9 from [0, 1]: width 0.5 centred at 0.9 would reach 1.15:
+     * moved inside: [0.5, 1] */
+    assert_int_equal(explore_zoom(-1, 1, 0, 1, 0.9, 2, &lo, &hi), 1);
+    assert_true(fabs(lo - 0.5) < 1e-15 && hi == 1);
+    /* out 2x from [0.5, 1] around 0.75: width 1 -> [0.25, 1.25] -> [0, 1] */
+    assert_int_equal(explore_zoom(-1, 1, 0.5, 1, 0.75, 0.5, &lo, &hi), 1);
+    assert_true(fabs(lo - 0) < 1e-15 && hi == 1);
+    /* out from [0, 1]: width 2 = the full range -> not zoomed */
+    assert_int_equal(explore_zoom(-1, 1, 0, 1, 0.5, 0.5, &lo, &hi), 0);
+    assert_true(lo == -1 && hi == 1);
+    /* a cursor outside: the middle of the shown range */
+    assert_int_equal(explore_zoom(-1, 1, -1, 1, 5, 4, &lo, &hi), 1);
+    assert_true(lo == -0.25 && hi == 0.25);
+}
+
+static void test_explore_move(void **state)
+{
+    (void)state;
+    /* [0, 10] in 10 columns: centres 0.5 .. 9.5 */
+    assert_true(explore_move(3.2, 0, 10, 10, 1) == 4.5);
+    assert_true(explore_move(3.2, 0, 10, 10, -10) == 0.5);
+    assert_true(explore_move(3.2, 0, 10, 10, 10) == 9.5);
+    assert_true(explore_move(-4, 0, 10, 10, 0) == 0.5);
+    assert_true(explore_move(40, 0, 10, 10, -1) == 8.5);
+}
+
+/* explore_range against a brute force: 4-bit uniform levels at alpha 1
+ * (v = j / 7), values k / 100 for k = -120 .. 120 (some clipped) */
+static void test_explore_range(void **state)
+{
+    (void)state;
+    levelset ls;
+    util_err e = { { 0 } };
+    assert_int_equal(levels_build("uniform", 4, 1, NULL, &ls, &e), 0);
+    float *vals = util_mallocarray(241, sizeof *vals); /* the prep takes it */
+    for (int k = -120; k <= 120; k++)
+        vals[k + 120] = (float)k / 100;
+    prep *p = prep_create_float(vals, 241, NULL, &e);
+    assert_non_null(p);
+    const double ranges[][2] = { { -2, 2 }, { 0.05, 0.31 }, { -1.3, -0.9 }, { 0.0714, 0.0715 } };
+    for (size_t r = 0; r < sizeof ranges / sizeof ranges[0]; r++) {
+        uint64_t n = 0, bn = 0;
+        double sse, bs = 0;
+        explore_range(p, 0, &ls, 0, 1, ranges[r][0], ranges[r][1], &n, &sse);
+        for (int k = -120; k <= 120; k++) {
+            double x = (double)(float)((float)k / 100);
+            if (!(x >= ranges[r][0] && x < ranges[r][1]))
+                continue;
+            double best = INFINITY;
+            for (size_t j = 0; j < ls.n; j++)
+                best = fmin(best, (x - ls.v[j]) * (x - ls.v[j]));
+            bs += best;
+            bn++;
+        }
+        assert_int_equal(n, bn);
+        assert_true(fabs(sse - bs) <= 1e-12 + 1e-9 * bs);
+    }
+    /* the level of 0.5: nearest j/7 is 3/7 (0.4286) or 4/7 (0.5714):
+     * 0.5 - 3/7 = 0.0714 = 4/7 - 0.5, a tie -> the upper, 4/7 */
+    size_t k = explore_level(&ls, 0, 1, 0.5);
+    assert_true(fabs(ls.v[k] - 4.0 / 7) < 1e-15);
+    assert_true(explore_level(&ls, 0, 1, 9) == ls.n - 1 && explore_level(&ls, 0, 1, -9) == 0);
+    prep_free(p);
+    levels_free(&ls);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bin),       cmocka_unit_test(test_resample), cmocka_unit_test(test_strip),
         cmocka_unit_test(test_layout),    cmocka_unit_test(test_teach_cost), cmocka_unit_test(test_summary),
-        cmocka_unit_test(test_view_pass),
+        cmocka_unit_test(test_view_pass), cmocka_unit_test(test_explore_zoom), cmocka_unit_test(test_explore_move),
+        cmocka_unit_test(test_explore_range),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

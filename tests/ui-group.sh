@@ -17,7 +17,10 @@
 #  - the figure's pooled histogram of u = x / alpha_g and its scale
 #    histogram equal a brute force written here (uniform 4 bits, absmax:
 #    alpha_g = fp16(max|x_g| / 7) * 7, bins floor((u + 1) / 2 * 101)), its
-#    mse equals --report's.
+#    mse equals --report's;
+#  - the exploration keys: [ ] { } move a cursor whose readout gives the
+#    column's range, count, share, level and squared error (hand-computed
+#    on x = k / 1000), z / Z zoom, Esc ends it.
 # Skips (77) when tmux or python3 is missing.
 
 command -v tmux >/dev/null 2>&1 || { echo "tmux not found: skipped"; exit 77; }
@@ -177,6 +180,42 @@ if abs(bpw - (4 + 16 * len(alphas) / (R * C))) > 1e-12:
     print('bpw', bpw); ok = False
 sys.exit(0 if ok else 1)
 EOF
+
+# ---- exploration keys (issue 12): cursor, readout, zoom ------------------
+# x = k / 1000, k = -1000 .. 1000 (float32), alpha 1, 4-bit uniform: the
+# histogram shows [-1, 1] in 110 columns (120 - 9 margin - 1), the cursor
+# starts in column 55 = [0, 2/110): k = 0 .. 18, 19 values (0.95%), all
+# mapped to the level 0 (the 8th of 15), squared error sum k^2 / 10^6 =
+# 18 * 19 * 37 / 6 / 10^6 = 0.002109; ] moves to [2/110, 4/110): k = 19
+# .. 36, 18 values; after z and Z, } goes ten columns on to [0.2, 0.2182):
+# k = 200 .. 218, 19 values, the column crossing the decision boundary
+# 1.5 / 7 between the levels 1/7 and 2/7 (sq. err 0.08116 by brute force:
+# sum of min_j (x - j/7)^2).
+python3 - "$T/lin.npy" <<'EOF2' || exit 99
+import struct, sys
+vals = [k / 1000 for k in range(-1000, 1001)]
+h = "{'descr': '<f4', 'fortran_order': False, 'shape': (%d,), }" % len(vals)
+h += ' ' * (-(len(h) + 11) % 64) + '\n'
+open(sys.argv[1], 'wb').write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(h)) + h.encode() +
+                              struct.pack('<%df' % len(vals), *vals))
+EOF2
+start "--alpha=1 -s uniform --bits=4 lin.npy"
+wait_for 'mse [0-9]' || fail "lin.npy: no numbers"
+TM send-keys -t ui '['
+TM send-keys -t ui ']'
+wait_for '^\[0, 0\.01818\) 19 values \(0\.95%\) +uniform level 8/15 = 0 +sq\. err 0\.002109' &&
+    ok "cursor readout: [0, 0.01818) 19 values, level 8/15 = 0, sq. err 0.002109" || fail "cursor readout"
+TM send-keys -t ui ']'
+wait_for '^\[0\.01818, 0\.03636\) 18 values' && ok "]: the next column holds 18 values" || fail "]: next column"
+TM send-keys -t ui z
+wait_for 'zoom 2x' && ok "z: zoom 2x" || fail "z: no zoom"
+TM send-keys -t ui Z
+wait_for 'full range' && ok "Z: back to the full range" || fail "Z: not the full range"
+TM send-keys -t ui '}'
+wait_for '^\[0\.2, 0\.2182\) 19 values .*level 9/15 = 0\.1429 \(column spans a decision boundary\)  sq\. err 0\.08116' && ok "}: ten columns on, across a decision boundary" || fail "}: ten columns"
+TM send-keys -t ui Escape
+wait_for '^mean ' && ok "Esc: the statistics line is back" || fail "Esc: cursor still on"
+TM send-keys -t ui q
 
 [ "$fails" -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
 exit 0

@@ -133,6 +133,15 @@ typedef struct app {
     /* the group job's latest result taken from the worker (view_group.c):
      * the group view and the numbers at a group granularity */
     worker_gres *gres;
+    /* exploration (view_explore.c): zoom range and cursor in x units of
+     * the main view's histogram, for explore_item at explore_norm; the
+     * last drawn range and width (the keys move in its columns) */
+    int zoomed, cursor_on;
+    double zoom_lo, zoom_hi, cur_x;
+    size_t explore_item;
+    int explore_norm;
+    double plot_flo, plot_fhi, plot_lo, plot_hi;
+    int plot_w;
     /* per item: the alpha an APoT checkpoint stores beside it (NaN: none),
      * read once before the worker starts (loaders are not thread-safe) */
     double *stored_alpha;
@@ -188,6 +197,15 @@ int app_group_numbers(app *a, ui_calc *c, size_t item, const prep *p);
 int app_group_poll(app *a);
 void app_group_free(app *a);
 void view_group_draw(app *a);
+/* view_explore.c: the exploration keys (zoom, cursor) of the main view:
+ * RD_* flags, 0 when act is not one of them. */
+int view_explore_action(app *a, ui_action act);
+/* The range the main view's histogram shows, given the full one (zoom),
+ * and the cursor's column in it (-1: none). */
+void view_explore_range(app *a, double flo, double fhi, double *lo, double *hi, int w);
+int view_explore_col(const app *a);
+/* The readout line (the cursor's column) at row y. */
+void view_explore_readout(app *a, ui_calc *c, const prep *p, int y, int x, int w);
 /* The main view's two header rows (file, tensor, statistics). */
 void view_header(app *a, ui_calc *c, size_t item, int y, int x, int w);
 

@@ -31,6 +31,15 @@ static ui_key table[] = {
     { { 'o' }, "o", ACT_ALPHA_OPT, KV_ALL, "alpha := the MSE-optimal alpha of the focused scheme" },
     { { 'O' }, "O", ACT_ALPHA_OPT_EACH, KV_ALL, "each scheme at its own MSE-optimal alpha (--alpha=mse)" },
     { { 'm' }, "m", ACT_ALPHA_MAX, KV_ALL, "alpha := max|x| (no clipping)" },
+    { { 'z' }, "z / Z", ACT_ZOOM_IN, KV_MAIN,
+      "zoom the histogram in / out (2x) around the cursor; Z at 2x: the full range again" },
+    { { 'Z' }, NULL, ACT_ZOOM_OUT, KV_MAIN, NULL },
+    { { '[' }, "[ / ]", ACT_CUR_LEFT, KV_MAIN,
+      "move the cursor one column left / right ({ / } ten); the readout (second line) gives the column's "
+      "range, count, share, the focused scheme's level and the squared error it adds (Esc: off)" },
+    { { ']' }, NULL, ACT_CUR_RIGHT, KV_MAIN, NULL },
+    { { '{' }, NULL, ACT_CUR_LEFT10, KV_MAIN, NULL },
+    { { '}' }, NULL, ACT_CUR_RIGHT10, KV_MAIN, NULL },
     { { 'G' }, "G", ACT_GRAN, KV_ALL,
       "granularity: tensor -> channel -> group:32 -> group:64 -> group:128 -> tensor (--granularity); "
       "in a group mode the main view shows every value over its own group's scale" },

@@ -42,6 +42,12 @@ typedef enum ui_action {
     ACT_CHANNELS,
     ACT_INFO,
     ACT_GRAN,
+    ACT_ZOOM_IN,
+    ACT_ZOOM_OUT,
+    ACT_CUR_LEFT,
+    ACT_CUR_RIGHT,
+    ACT_CUR_LEFT10,
+    ACT_CUR_RIGHT10,
     ACT__COUNT
 } ui_action;
 

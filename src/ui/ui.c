@@ -979,6 +979,11 @@ static int dispatch(app *a, ui_action act)
         if (r)
             return r;
     }
+    if (a->view == VIEW_MAIN) {
+        int r = view_explore_action(a, act);
+        if (r)
+            return r;
+    }
     switch (act) {
     case ACT_NONE:
         return RD_NONE;
@@ -1147,6 +1152,12 @@ static int dispatch(app *a, ui_action act)
         return RD_VIEW;
     case ACT_SORT:
     case ACT_SELECT:
+    case ACT_ZOOM_IN: /* view_explore_action, in the main view */
+    case ACT_ZOOM_OUT:
+    case ACT_CUR_LEFT:
+    case ACT_CUR_RIGHT:
+    case ACT_CUR_LEFT10:
+    case ACT_CUR_RIGHT10:
     case ACT__COUNT:
         break;
     }

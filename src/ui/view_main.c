@@ -222,6 +222,10 @@ static void draw_plot(app *a, ui_calc *c, const prep *p, ui_rect hist, ui_rect a
     }
     double lo, hi;
     layout_range(xmin, xmax, amax, c->cfg.is_signed, &lo, &hi);
+    int main_panel = c == &a->calc && a->view == VIEW_MAIN;
+    if (main_panel) /* the zoom (view_explore.c) */
+        view_explore_range(a, lo, hi, &lo, &hi, W);
+    int ccol = main_panel ? view_explore_col(a) : -1;
     uint64_t *cnt = util_calloc((size_t)W, sizeof *cnt);
     if (p->st.n > 0)
         eval_histogram(p, norm, lo, nextafter(hi, INFINITY), W, cnt);
@@ -244,6 +248,11 @@ static void draw_plot(app *a, ui_calc *c, const prep *p, ui_rect hist, ui_rect a
         for (int r = 0; r < H; r++) {
             const char *g = layout_bar_glyph(e, r, utf8);
             int y = hist.y + H - 1 - r;
+            if (col == ccol) {
+                draw_text(y, hist.x + col, 1, g[0] == ' ' ? term_attr(R_TITLE) : attr | (int)A_REVERSE,
+                          g[0] == ' ' ? (utf8 ? "\u2502" : "|") : g);
+                continue;
+            }
             if (g[0] == ' ' && (col == ca_lo || col == ca_hi)) {
                 draw_text(y, hist.x + col, 1, term_attr(R_ALPHA), utf8 ? "\u250a" : ":");
                 continue;
@@ -543,6 +552,8 @@ static void draw_panel_rects(app *a, ui_calc *c, size_t item, ui_rect head, ui_r
 {
     draw_header(a, c, item, head.y, head.x, head.w, compact);
     const prep *p = app_prep(a, item);
+    if (!compact && c == &a->calc)
+        view_explore_readout(a, c, p, head.y + 1, head.x, head.w);
     if (!p) {
         draw_results(a, c, res, compact);
         return;
