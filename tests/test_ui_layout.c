@@ -233,7 +233,17 @@ static void test_keys(void **state)
     assert_int_equal(keys_lookup(27, KV_MAIN), ACT_CLOSE);
     assert_int_equal(keys_lookup('S', KV_LIST), ACT_SORT);
     assert_int_equal(keys_lookup('S', KV_MAIN), ACT_NONE);
-    assert_int_equal(keys_lookup('Z', KV_MAIN), ACT_NONE);
+    assert_int_equal(keys_lookup('W', KV_MAIN), ACT_NONE);
+    /* the exploration keys (issue 12) in the main view only; G everywhere */
+    assert_int_equal(keys_lookup('z', KV_MAIN), ACT_ZOOM_IN);
+    assert_int_equal(keys_lookup('Z', KV_MAIN), ACT_ZOOM_OUT);
+    assert_int_equal(keys_lookup('[', KV_MAIN), ACT_CUR_LEFT);
+    assert_int_equal(keys_lookup(']', KV_MAIN), ACT_CUR_RIGHT);
+    assert_int_equal(keys_lookup('{', KV_MAIN), ACT_CUR_LEFT10);
+    assert_int_equal(keys_lookup('}', KV_MAIN), ACT_CUR_RIGHT10);
+    assert_int_equal(keys_lookup('z', KV_LIST), ACT_NONE);
+    assert_int_equal(keys_lookup('G', KV_MAIN), ACT_GRAN);
+    assert_int_equal(keys_lookup('G', KV_LIST), ACT_GRAN);
     assert_int_equal(keys_lookup('x', KV_MAIN), ACT_EXPLAIN);
     assert_int_equal(keys_lookup('x', KV_CURVE), ACT_EXPLAIN);
     /* the tour's keys win over the same keys' ordinary bindings */

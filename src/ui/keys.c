@@ -31,18 +31,6 @@ static ui_key table[] = {
     { { 'o' }, "o", ACT_ALPHA_OPT, KV_ALL, "alpha := the MSE-optimal alpha of the focused scheme" },
     { { 'O' }, "O", ACT_ALPHA_OPT_EACH, KV_ALL, "each scheme at its own MSE-optimal alpha (--alpha=mse)" },
     { { 'm' }, "m", ACT_ALPHA_MAX, KV_ALL, "alpha := max|x| (no clipping)" },
-    { { 'z' }, "z / Z", ACT_ZOOM_IN, KV_MAIN,
-      "zoom the histogram in / out (2x) around the cursor; Z at 2x: the full range again" },
-    { { 'Z' }, NULL, ACT_ZOOM_OUT, KV_MAIN, NULL },
-    { { '[' }, "[ / ]", ACT_CUR_LEFT, KV_MAIN,
-      "move the cursor one column left / right ({ / } ten); the readout (second line) gives the column's "
-      "range, count, share, the focused scheme's level and the squared error it adds (Esc: off)" },
-    { { ']' }, NULL, ACT_CUR_RIGHT, KV_MAIN, NULL },
-    { { '{' }, NULL, ACT_CUR_LEFT10, KV_MAIN, NULL },
-    { { '}' }, NULL, ACT_CUR_RIGHT10, KV_MAIN, NULL },
-    { { 'G' }, "G", ACT_GRAN, KV_ALL,
-      "granularity: tensor -> channel -> group:32 -> group:64 -> group:128 -> tensor (--granularity); "
-      "in a group mode the main view shows every value over its own group's scale" },
     { { 'n' }, "n", ACT_NORMALIZE, KV_ALL, "weight normalization (w - mean) / std on / off" },
     { { 'a' }, "a", ACT_ALPHA_FILE, KV_ALL,
       "alpha := the alpha an APoT checkpoint stores beside this weight (<layer>.weight_quant.wgt_alpha), "
@@ -60,6 +48,18 @@ static ui_key table[] = {
     { { 'p' }, "p", ACT_CHANNELS, KV_ALL,
       "per-channel view: channels (first axis) sorted by range, outliers (!), error heat per channel (again: back)" },
     { { 'D' }, "D", ACT_COMPARE, KV_ALL, "compare view: the same tensor name in the other file" },
+    { { 'z' }, "z / Z", ACT_ZOOM_IN, KV_MAIN,
+      "zoom the histogram in / out (2x) around the cursor; Z at 2x: the full range again" },
+    { { 'Z' }, NULL, ACT_ZOOM_OUT, KV_MAIN, NULL },
+    { { '[' }, "[ / ]", ACT_CUR_LEFT, KV_MAIN,
+      "move the cursor one column left / right ({ / } ten); the readout (second line) gives the column's "
+      "range, count, share, the focused scheme's level and the squared error it adds (Esc: off)" },
+    { { ']' }, NULL, ACT_CUR_RIGHT, KV_MAIN, NULL },
+    { { '{' }, NULL, ACT_CUR_LEFT10, KV_MAIN, NULL },
+    { { '}' }, NULL, ACT_CUR_RIGHT10, KV_MAIN, NULL },
+    { { 'G' }, "G", ACT_GRAN, KV_ALL,
+      "granularity: tensor -> channel -> group:32 -> group:64 -> group:128 -> tensor (--granularity); "
+      "in a group mode the main view shows every value over its own group's scale" },
     { { 'e' }, "e", ACT_EXPORT, KV_ALL, "export the current view as a figure (asks for a file name)" },
     { { K_ESC }, "Esc", ACT_CLOSE, KV_ALL, "close the overlay or view, back to the main view" },
     { { K_CTRL_L }, "^L", ACT_REDRAW, KV_ALL, "redraw the screen" },
