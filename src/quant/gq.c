@@ -181,6 +181,8 @@ typedef struct kern {
     void (*mxf)(const float *x, size_t n, double X, int exf, kres *o, unsigned char *idx);
     void (*f2d)(const float *xf, size_t n, double *x);
     int (*bf16s)(const unsigned char *c, size_t len, float *xf, double *amax, double *s2);
+    void (*cntf)(const float *x, size_t n, double sc, const float *thr, const double *nat, size_t L,
+                 float xlof, float xhif, kres *o, unsigned char *idx);
 } kern;
 
 #pragma GCC diagnostic push
@@ -527,28 +529,66 @@ static void top_build(ws *w, size_t n)
         int lo = __builtin_ctzll(diff), hi = 63 - __builtin_clzll(diff);
         int bits = hi - lo + 1, np = (bits + 7) / 8, dw = (bits + np - 1) / np;   /* even digits */
         uint64_t dm = ((uint64_t)1 << dw) - 1;
+        /* each pass: the two halves of the array counted and placed with
+         * their own counters (the second half's after the first's in every
+         * digit: stable), interleaved, so two chains of same-digit stores */
+        size_t h = n / 2;
         for (int sh = lo; sh <= hi; sh += dw) {
-            size_t c[257];
-            memset(c, 0, (dm + 2) * sizeof *c);
-            for (size_t i = 0; i < n; i++)
-                c[((k[i] >> sh) & dm) + 1]++;
-            for (uint64_t d = 0; d < dm; d++)
-                c[d + 1] += c[d];
-            for (size_t i = 0; i < n; i++)
-                t[c[(k[i] >> sh) & dm]++] = k[i];
+            uint32_t ca[257], cb[257];
+            memset(ca, 0, (dm + 1) * sizeof *ca);
+            memset(cb, 0, (dm + 1) * sizeof *cb);
+            for (size_t i = 0; i < h; i++) {
+                ca[(k[i] >> sh) & dm]++;
+                cb[(k[h + i] >> sh) & dm]++;
+            }
+            for (size_t i = 2 * h; i < n; i++)
+                cb[(k[i] >> sh) & dm]++;
+            uint32_t acc = 0;
+            for (uint64_t d = 0; d <= dm; d++) {
+                uint32_t a = ca[d], b = cb[d];
+                ca[d] = acc;
+                cb[d] = acc + a;
+                acc += a + b;
+            }
+            for (size_t i = 0; i < h; i++) {
+                uint64_t x0 = k[i], x1 = k[h + i];
+                t[ca[(x0 >> sh) & dm]++] = x0;
+                t[cb[(x1 >> sh) & dm]++] = x1;
+            }
+            for (size_t i = 2 * h; i < n; i++)
+                t[cb[(k[i] >> sh) & dm]++] = k[i];
             uint64_t *x = k;
             k = t;
             t = x;
         }
     }
-    w->P1[0] = w->P2[0] = 0;
+    /* prefix sums in blocks of 8: the sums within a block, then the
+     * blocks' offsets (a chain of n / 8 additions, not n) */
+    double *P1 = w->P1, *P2 = w->P2;
+    P1[0] = P2[0] = 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t b = ~k[i];
         double a;
         memcpy(&a, &b, sizeof a);
         w->top[i] = a;
-        w->P1[i + 1] = w->P1[i] + a;
-        w->P2[i + 1] = w->P2[i] + a * a;
+    }
+    for (size_t b0 = 0; b0 < n; b0 += 8) {
+        size_t e = b0 + 8 < n ? b0 + 8 : n;
+        double s1 = 0, s2 = 0;
+        for (size_t i = b0; i < e; i++) {
+            s1 += w->top[i];
+            s2 += w->top[i] * w->top[i];
+            P1[i + 1] = s1;
+            P2[i + 1] = s2;
+        }
+    }
+    for (size_t b0 = 8; b0 < n; b0 += 8) {
+        size_t e = b0 + 8 < n ? b0 + 8 : n;
+        double o1 = P1[b0], o2 = P2[b0];
+        for (size_t i = b0; i < e; i++) {
+            P1[i + 1] += o1;
+            P2[i + 1] += o2;
+        }
     }
     w->ntop = n;
 }
@@ -1396,20 +1436,48 @@ static int uni_fast(const run *r, const gsch *g, ws *w, size_t n, double sc, dou
     return 1;
 }
 
+/* the nearest of <= 64 levels from the floats (k_cntf) */
+static int cnt_fast(const run *r, const gsch *g, ws *w, size_t n, double sc, uint64_t *counts,
+                    gout *o)
+{
+    if (!(sc >= 0x1p-100 && sc <= 0x1p100) || g->L > 64)
+        return 0;
+    float thr[64];
+    for (size_t j = 0; j + 1 < g->L; j++)
+        thr[j] = float_in(g->mid[j] * sc, 0);
+    /* (mid[j] sc rounded: the kernel decides against the product as the
+     * double path divides; ties of x / sc are the same either way) */
+    kres k;
+    r->K->cntf(w->xf, n, sc, thr, g->nat, g->L, float_in(g->nat[0] * sc, 1),
+               float_in(g->nat[g->L - 1] * sc, 0), &k, w->idx);
+    kres_out(&k, o);
+    hist(w->idx, n, g->L, counts);
+    return 1;
+}
+
 static void group_scheme(const run *r, const gsch *g, ws *w, size_t n, double amax, double mn,
                          double mx, uint64_t *counts, gout *o)
 {
     const kern *K = r->K;
     const analyze_cfg *cfg = r->cfg;
     memset(o, 0, sizeof *o);
-    if (g->kind == GK_UNIFORM && r->fpath && cfg->amode != ALPHA_MSE) {
-        double a = cfg->amode == ALPHA_MAX ? amax : cfg->alpha;
+    if ((g->kind == GK_UNIFORM || g->kind == GK_GENERIC) && r->fpath) {
+        double a = cfg->amode == ALPHA_MAX   ? amax
+                   : cfg->amode == ALPHA_MSE ? opt_any(K, &g->sp, &g->sn, w, n, w->S2, amax)
+                                             : cfg->alpha;
         double sc = gq_round_scale(a / g->natmax, g->sd);
-        if (uni_fast(r, g, w, n, sc, amax, counts, o)) {
+        if (g->kind == GK_UNIFORM ? uni_fast(r, g, w, n, sc, amax, counts, o)
+                                  : cnt_fast(r, g, w, n, sc, counts, o)) {
             o->alpha = sc * g->natmax;
             o->has_alpha = cfg->amode != ALPHA_MAX || amax > 0;
             return;
         }
+        memset(o, 0, sizeof *o);
+        need_x(r, w, n);
+        eval_generic(K, g, w->x, n, sc, w->idx, counts, o);
+        o->alpha = sc * g->natmax;
+        o->has_alpha = cfg->amode != ALPHA_MAX || amax > 0;
+        return;
     }
     if (g->kind != GK_MXFP4 || !r->fpath)
         need_x(r, w, n);

@@ -616,6 +616,44 @@ static void KF(k_mxf)(const float *x, size_t n, double X, int exf, kres *o, unsi
     o->cl = (uint64_t)c;
 }
 
+/* nearest of L levels on floats: k = #{j : x > thr[j]} with thr[j] the
+ * largest float <= mid[j] sc (x > mid[j] sc exactly: no float lies
+ * between), e = x - sc nat[k] in double */
+static void KF(k_cntf)(const float *x, size_t n, double sc, const float *thr, const double *nat,
+                       size_t L, float xlof, float xhif, kres *o, unsigned char *idx)
+{
+    v4d s = VB(0), s1 = VB(0), me = VB(0);
+    v8si cl = IB(0);
+    for (size_t i = 0; i < n; i += 8) {
+        v8sf v;
+        v8si m;
+        KF(kloadf)(&v, &m, x, i, n);
+        v8si k = IB(0);
+#pragma GCC unroll 16
+        for (size_t j = 0; j + 1 < L; j++)
+            k -= v > FB(thr[j]);
+        cl -= ((v > FB(xhif)) | (v < FB(xlof))) & m;
+        KF(kstore8)(idx + i, k);
+        v4d ql = { nat[k[0]], nat[k[1]], nat[k[2]], nat[k[3]] };
+        v4d qh = { nat[k[4]], nat[k[5]], nat[k[6]], nat[k[7]] };
+        v4d xl, xh;
+        KF(khalves)(v, &xl, &xh);
+        v4di ml = { m[0], m[1], m[2], m[3] }, mh = { m[4], m[5], m[6], m[7] };
+        v4d el = xl - VB(sc) * ql, eh = xh - VB(sc) * qh;
+        s += VMSK(el * el, ml);
+        s1 += VMSK(eh * eh, mh);
+        v4d al = VMSK(VABS(el), ml), ah = VMSK(VABS(eh), mh);
+        me = VMAX(al, me);
+        me = VMAX(ah, me);
+    }
+    o->sse = KF(ksum)(s + s1);
+    o->me = KF(kmax)(me);
+    long long c = 0;
+    for (int l = 0; l < 8; l++)
+        c += cl[l];
+    o->cl = (uint64_t)c;
+}
+
 /* floats to doubles */
 static void KF(k_f2d)(const float *xf, size_t n, double *x)
 {
@@ -640,7 +678,7 @@ static void KF(k_f2d)(const float *xf, size_t n, double *x)
 
 static const kern KF(kern) = {
     KF(k_stats), KF(k_mag), KF(k_uni), KF(k_cnt), KF(k_mx), KF(k_q), KF(k_assign), KF(k_bf16),
-    KF(k_bf16f), KF(k_statsf), KF(k_unif), KF(k_mxf), KF(k_f2d), KF(k_bf16s),
+    KF(k_bf16f), KF(k_statsf), KF(k_unif), KF(k_mxf), KF(k_f2d), KF(k_bf16s), KF(k_cntf),
 };
 
 #undef KF
