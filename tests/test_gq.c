@@ -1265,6 +1265,52 @@ static void t_view(void **st)
     free(f);
 }
 
+/* ---- the shared nearest-level table (levels.h) --------------------------------- */
+
+static void t_levels_lut(void **st)
+{
+    (void)st;
+    const char *sch[] = { "uniform", "pot", "apot", "nf4", "fp4-e2m1", "log2-sqrt2" };
+    qt_rng g = { 31 };
+    for (int s = 0; s < 6; s++)
+        for (int bits = 2; bits <= 8; bits += 3) {
+            levelset ls;
+            util_err e = { { 0 } };
+            if (levels_build(sch[s], bits, 1, &LP, &ls, &e) < 0)
+                continue;
+            for (int nc = 1; nc <= 4096; nc *= 8) {   /* (1 cell: the search does all) */
+                levels_lut t;
+                levels_lut_init(&t, ls.v, ls.n, nc);
+                for (int i = 0; i < 4000; i++) {
+                    double u;
+                    size_t j = (size_t)(qt_unif(&g) * (double)(ls.n - 1));
+                    if (i % 4 == 0)   /* a midpoint exactly: ties to the lower */
+                        u = 0.5 * (ls.v[j] + ls.v[j + 1]);
+                    else if (i % 4 == 1)
+                        u = nextafter(0.5 * (ls.v[j] + ls.v[j + 1]), INFINITY);
+                    else
+                        u = (qt_unif(&g) - 0.5) * 2.6;
+                    size_t want = 0;   /* the definition: midpoints below u, by a scan */
+                    for (size_t k = 0; k + 1 < ls.n; k++)
+                        want += 0.5 * (ls.v[k] + ls.v[k + 1]) < u;
+                    size_t got = levels_lut_find(&t, u);
+                    for (size_t k = 0; k < ls.n; k++)   /* and it is the nearest */
+                        assert_true(fabs(u - ls.v[got]) <= fabs(u - ls.v[k]) + 1e-15);
+                    if (got != want) {
+                        print_error("%s/%d cells %d: u %.17g got %zu want %zu\n", sch[s], bits, nc,
+                                    u, got, want);
+                        fail();
+                    }
+                    if (i % 4 == 0)
+                        assert_int_equal(got, j);
+                }
+                assert_int_equal(levels_lut_find(&t, NAN), 0);
+                levels_lut_free(&t);
+            }
+            levels_free(&ls);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1283,6 +1329,7 @@ int main(void)
         cmocka_unit_test(t_uniform_ties),
         cmocka_unit_test(t_names_outlive_threads),
         cmocka_unit_test(t_view),
+        cmocka_unit_test(t_levels_lut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

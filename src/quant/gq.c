@@ -233,9 +233,7 @@ typedef struct gsch {
     const double *v;
     double natmax;
     double *nat, *mid;     /* natural units: L levels, L - 1 midpoints */
-    uint32_t *lut;
-    int nlut;
-    double lut_lo, lut_inv;
+    levels_lut lut;        /* the nearest level over nat (levels.h); mid is lut.mid */
     long qmin, qmax;       /* uniform integer codes */
     size_t zero_idx;       /* the level nearest 0 */
     scale_dtype sd;
@@ -342,15 +340,14 @@ static void gsch_init(gsch *g, gq_job *job, const analyze_cfg *cfg)
     g->maxq = (int)ls->n - 1;
     size_t L = g->L;
     g->nat = util_mallocarray(L, sizeof *g->nat);
-    g->mid = util_mallocarray(L > 1 ? L - 1 : 1, sizeof *g->mid);
     for (size_t k = 0; k < L; k++) {
         double w = ls->v[k] * g->natmax;
         if (g->natmax != 1)        /* integers and dyadic minifloat values */
             w = ldexp(nearbyint(ldexp(w, 24)), -24);
         g->nat[k] = w;
     }
-    for (size_t k = 0; k + 1 < L; k++)
-        g->mid[k] = 0.5 * (g->nat[k] + g->nat[k + 1]);
+    levels_lut_init(&g->lut, g->nat, L, L <= 16 ? 64 : 4096);
+    g->mid = g->lut.mid;
     g->qmin = (long)g->nat[0];
     g->qmax = (long)g->nat[L - 1];
     size_t z = 0;
@@ -358,21 +355,6 @@ static void gsch_init(gsch *g, gq_job *job, const analyze_cfg *cfg)
         if (fabs(g->nat[k]) < fabs(g->nat[z]))
             z = k;
     g->zero_idx = z;
-    /* lookup table over [nat[0], nat[L-1]]: lut[c] counts the midpoints
-     * certainly below cell c's start */
-    g->nlut = L <= 16 ? 64 : 4096;
-    g->lut = util_mallocarray((size_t)g->nlut + 1, sizeof *g->lut);
-    double span = g->nat[L - 1] - g->nat[0];
-    double w = span > 0 ? span / g->nlut : 1;
-    g->lut_lo = g->nat[0];
-    g->lut_inv = 1 / w;
-    size_t k = 0;
-    for (int c = 0; c <= g->nlut; c++) {
-        double start = g->lut_lo + ((double)c - 0.01) * w;
-        while (k + 1 < L && g->mid[k] < start)
-            k++;
-        g->lut[c] = (uint32_t)k;
-    }
     side_build(&g->sp, ls->v, L, 0);
     side_build(&g->sn, ls->v, L, 1);
     side_sym(&g->sp, &g->sn);
@@ -384,8 +366,7 @@ static void gsch_init(gsch *g, gq_job *job, const analyze_cfg *cfg)
 static void gsch_free(gsch *g)
 {
     free(g->nat);
-    free(g->mid);
-    free(g->lut);
+    levels_lut_free(&g->lut);
     side_free(&g->sp);
     side_free(&g->sn);
 }
@@ -393,24 +374,7 @@ static void gsch_free(gsch *g)
 /* index of the level nearest to t (natural units), ties to the lower */
 static inline size_t find_level(const gsch *g, double t)
 {
-    double f = (t - g->lut_lo) * g->lut_inv;
-    long c = f <= 0 ? 0 : f >= g->nlut ? g->nlut - 1 : (long)f;
-    size_t k = g->lut[c], hi = g->lut[c + 1] + 1;
-    if (hi > g->L - 1)
-        hi = g->L - 1;
-    if (hi > k + 8) {
-        while (k < hi) {
-            size_t md = (k + hi) / 2;
-            if (g->mid[md] < t)
-                k = md + 1;
-            else
-                hi = md;
-        }
-        return k;
-    }
-    while (k + 1 < g->L && t > g->mid[k])
-        k++;
-    return k;
+    return levels_lut_find(&g->lut, t);
 }
 
 int gq_handles(const analyze_cfg *cfg, const scheme_def *d)
