@@ -178,11 +178,28 @@ enum { R0 = 12, C0 = 50, NV = R0 * C0 };
 static double W[NV];
 static const uint64_t SH[2] = { R0, C0 };
 
+/* How run1 hands the values over: 0 doubles, 1 floats, 2 bfloat16 codes
+ * (the engine's float kernels); with 1 and 2 the test's values are
+ * bfloat16 values (rep_round), exact in all three. */
+static int w_rep;
+
+static double rep_round(double d)
+{
+    if (!w_rep || !isfinite(d))
+        return d;
+    float f = (float)d;
+    uint32_t b;
+    memcpy(&b, &f, 4);
+    b = (b + 0x7fffu + ((b >> 16) & 1)) & 0xffff0000u;
+    memcpy(&f, &b, 4);
+    return f;
+}
+
 static void make_w(void)
 {
     qt_rng r = { 11 };
     for (int i = 0; i < NV; i++)
-        W[i] = qt_gauss(&r) * (1 + (i / C0) % 4);
+        W[i] = rep_round(qt_gauss(&r) * (1 + (i / C0) % 4));
     W[7] = NAN;                  /* a NaN inside a group */
     for (int j = 0; j < C0; j++)  /* row 5 all zero */
         W[5 * C0 + j] = 0;
@@ -207,7 +224,26 @@ static analyze_result run1(const double *w, const uint64_t *sh, int nd, uint64_t
     analyze_result r;
     int h = 0;
     util_err e = { { 0 } };
-    assert_int_equal(group_analyze(&t, c, &scheme, 1, &r, &h, &e), 0);
+    float *f = NULL;
+    unsigned char *raw = NULL;
+    if (w_rep) {
+        f = malloc(sizeof *f * cnt);
+        raw = malloc(2 * cnt);
+        for (uint64_t i = 0; i < cnt; i++) {
+            f[i] = (float)w[i];
+            assert_true(!isfinite(w[i]) || f[i] == w[i]);
+            uint32_t b;
+            memcpy(&b, &f[i], 4);
+            raw[2 * i] = (unsigned char)(b >> 16);
+            raw[2 * i + 1] = (unsigned char)(b >> 24);
+        }
+        t.vals = f;
+        t.is_double = 0;
+    }
+    group_codes cd = { raw, NULL, 1 };
+    assert_int_equal(group_analyze_codes(&t, w_rep == 2 ? &cd : NULL, c, &scheme, 1, &r, &h, &e), 0);
+    free(f);
+    free(raw);
     assert_true(h);
     if (!r.ok)
         print_error("%s\n", r.err);
@@ -304,6 +340,7 @@ static void check_bf(int kind, uint64_t G, uint64_t TR, uint64_t TC, const char 
 static void t_bruteforce(void **st)
 {
     (void)st;
+    for (w_rep = 0; w_rep < 3; w_rep++) {
     make_w();
     const char *sch[] = { "uniform", "pot", "apot", "fp4-e2m1" };
     const scale_dtype sds[] = { SCALE_FP32, SCALE_FP16, SCALE_BF16, SCALE_E8M0, SCALE_DEFAULT };
@@ -315,6 +352,9 @@ static void t_bruteforce(void **st)
         }
     check_bf(0, 10, 0, 0, "uniform", SCALE_FP16, ALPHA_VALUE);
     check_bf(2, 0, 4, 25, "apot", SCALE_BF16, ALPHA_VALUE);
+    check_bf(1, 4, 0, 0, "uniform", SCALE_FP32, ALPHA_VALUE);
+    }
+    w_rep = 0;
 }
 
 /* ---- mse per group ------------------------------------------------------------ */
@@ -407,11 +447,14 @@ static void check_opt(const char *scheme, int bits, const double *x, size_t n)
 static void t_mse(void **st)
 {
     (void)st;
-    make_w();
-    check_mse(0, 16, 0, 0, "uniform");
-    check_mse(0, 16, 0, 0, "pot");
-    check_mse(1, 5, 0, 0, "apot");
-    check_mse(2, 0, 5, 7, "nf4");
+    for (w_rep = 0; w_rep < 3; w_rep++) {
+        make_w();
+        check_mse(0, 16, 0, 0, "uniform");
+        check_mse(0, 16, 0, 0, "pot");
+        check_mse(1, 5, 0, 0, "apot");
+        check_mse(2, 0, 5, 7, "nf4");
+    }
+    w_rep = 0;
     qt_rng g = { 5 };
     double x[300];
     const char *sch[] = { "uniform", "pot", "apot", "nf4", "fp4-e2m1", "log2-sqrt2" };
@@ -612,7 +655,7 @@ static void check_fixed(const char *fmt, int bits)
     double x[FR * FC];
     qt_rng g = { 21 };
     for (int i = 0; i < FR * FC; i++)
-        x[i] = (double)(float)(qt_gauss(&g) * (1 + i % 3));
+        x[i] = rep_round((double)(float)(qt_gauss(&g) * (1 + i % 3)));
     /* row 0, block 0: amax 127 -> q8_0 d = 1 and t = x: ties at k + 1/2 */
     static const double t8[8] = { 127, 2.5, -2.5, 3.5, -0.5, 0.5, -1.5, 126.5 };
     for (int i = 0; i < 8; i++)
@@ -658,9 +701,13 @@ static void check_fixed(const char *fmt, int bits)
 static void t_fixed_bruteforce(void **st)
 {
     (void)st;
-    check_fixed("q8_0", 8);
-    check_fixed("q4_0", 4);
-    check_fixed("mxfp4", 4);
+    int keep = w_rep;
+    for (w_rep = 0; w_rep < 3; w_rep++) {
+        check_fixed("q8_0", 8);
+        check_fixed("q4_0", 4);
+        check_fixed("mxfp4", 4);
+    }
+    w_rep = keep;
 }
 
 /* values exactly on the uniform midpoints, x = (k + 1/2) s with s an
@@ -1218,6 +1265,52 @@ static void t_view(void **st)
     free(f);
 }
 
+/* ---- the shared nearest-level table (levels.h) --------------------------------- */
+
+static void t_levels_lut(void **st)
+{
+    (void)st;
+    const char *sch[] = { "uniform", "pot", "apot", "nf4", "fp4-e2m1", "log2-sqrt2" };
+    qt_rng g = { 31 };
+    for (int s = 0; s < 6; s++)
+        for (int bits = 2; bits <= 8; bits += 3) {
+            levelset ls;
+            util_err e = { { 0 } };
+            if (levels_build(sch[s], bits, 1, &LP, &ls, &e) < 0)
+                continue;
+            for (int nc = 1; nc <= 4096; nc *= 8) {   /* (1 cell: the search does all) */
+                levels_lut t;
+                levels_lut_init(&t, ls.v, ls.n, nc);
+                for (int i = 0; i < 4000; i++) {
+                    double u;
+                    size_t j = (size_t)(qt_unif(&g) * (double)(ls.n - 1));
+                    if (i % 4 == 0)   /* a midpoint exactly: ties to the lower */
+                        u = 0.5 * (ls.v[j] + ls.v[j + 1]);
+                    else if (i % 4 == 1)
+                        u = nextafter(0.5 * (ls.v[j] + ls.v[j + 1]), INFINITY);
+                    else
+                        u = (qt_unif(&g) - 0.5) * 2.6;
+                    size_t want = 0;   /* the definition: midpoints below u, by a scan */
+                    for (size_t k = 0; k + 1 < ls.n; k++)
+                        want += 0.5 * (ls.v[k] + ls.v[k + 1]) < u;
+                    size_t got = levels_lut_find(&t, u);
+                    for (size_t k = 0; k < ls.n; k++)   /* and it is the nearest */
+                        assert_true(fabs(u - ls.v[got]) <= fabs(u - ls.v[k]) + 1e-15);
+                    if (got != want) {
+                        print_error("%s/%d cells %d: u %.17g got %zu want %zu\n", sch[s], bits, nc,
+                                    u, got, want);
+                        fail();
+                    }
+                    if (i % 4 == 0)
+                        assert_int_equal(got, j);
+                }
+                assert_int_equal(levels_lut_find(&t, NAN), 0);
+                levels_lut_free(&t);
+            }
+            levels_free(&ls);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1236,6 +1329,7 @@ int main(void)
         cmocka_unit_test(t_uniform_ties),
         cmocka_unit_test(t_names_outlive_threads),
         cmocka_unit_test(t_view),
+        cmocka_unit_test(t_levels_lut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -153,6 +153,9 @@ typedef float v4sf __attribute__((vector_size(16)));
 typedef int v4si __attribute__((vector_size(16)));
 typedef unsigned v4su __attribute__((vector_size(16)));
 typedef unsigned char v16qi __attribute__((vector_size(16)));
+typedef unsigned char v32qi __attribute__((vector_size(32)));
+typedef float v8sf __attribute__((vector_size(32)));
+typedef int v8si __attribute__((vector_size(32)));
 
 typedef struct kres {
     double sse, me;
@@ -171,6 +174,15 @@ typedef struct kern {
     void (*assign)(const double *mag, const unsigned char *sg, size_t n, double inva, const side *sp,
                    const side *sn, double *B, double *C, unsigned char *k);
     int (*bf16)(const unsigned char *c, size_t len, double *x, double *amax, double *s2);
+    int (*bf16f)(const unsigned char *c, size_t len, float *xf);
+    void (*statsf)(const float *x, size_t n, double *amax, double *s2);
+    int (*unif)(const float *x, size_t n, double sc, double lo, double hi, float xlof, float xhif,
+                int exf, int sc11, kres *o, unsigned char *idx);
+    void (*mxf)(const float *x, size_t n, double X, int exf, kres *o, unsigned char *idx);
+    void (*f2d)(const float *xf, size_t n, double *x);
+    int (*bf16s)(const unsigned char *c, size_t len, float *xf, double *amax, double *s2);
+    void (*cntf)(const float *x, size_t n, double sc, const float *thr, const double *nat, size_t L,
+                 float xlof, float xhif, kres *o, unsigned char *idx);
 } kern;
 
 #pragma GCC diagnostic push
@@ -221,9 +233,7 @@ typedef struct gsch {
     const double *v;
     double natmax;
     double *nat, *mid;     /* natural units: L levels, L - 1 midpoints */
-    uint32_t *lut;
-    int nlut;
-    double lut_lo, lut_inv;
+    levels_lut lut;        /* the nearest level over nat (levels.h); mid is lut.mid */
     long qmin, qmax;       /* uniform integer codes */
     size_t zero_idx;       /* the level nearest 0 */
     scale_dtype sd;
@@ -330,15 +340,14 @@ static void gsch_init(gsch *g, gq_job *job, const analyze_cfg *cfg)
     g->maxq = (int)ls->n - 1;
     size_t L = g->L;
     g->nat = util_mallocarray(L, sizeof *g->nat);
-    g->mid = util_mallocarray(L > 1 ? L - 1 : 1, sizeof *g->mid);
     for (size_t k = 0; k < L; k++) {
         double w = ls->v[k] * g->natmax;
         if (g->natmax != 1)        /* integers and dyadic minifloat values */
             w = ldexp(nearbyint(ldexp(w, 24)), -24);
         g->nat[k] = w;
     }
-    for (size_t k = 0; k + 1 < L; k++)
-        g->mid[k] = 0.5 * (g->nat[k] + g->nat[k + 1]);
+    levels_lut_init(&g->lut, g->nat, L, L <= 16 ? 64 : 4096);
+    g->mid = g->lut.mid;
     g->qmin = (long)g->nat[0];
     g->qmax = (long)g->nat[L - 1];
     size_t z = 0;
@@ -346,21 +355,6 @@ static void gsch_init(gsch *g, gq_job *job, const analyze_cfg *cfg)
         if (fabs(g->nat[k]) < fabs(g->nat[z]))
             z = k;
     g->zero_idx = z;
-    /* lookup table over [nat[0], nat[L-1]]: lut[c] counts the midpoints
-     * certainly below cell c's start */
-    g->nlut = L <= 16 ? 64 : 4096;
-    g->lut = util_mallocarray((size_t)g->nlut + 1, sizeof *g->lut);
-    double span = g->nat[L - 1] - g->nat[0];
-    double w = span > 0 ? span / g->nlut : 1;
-    g->lut_lo = g->nat[0];
-    g->lut_inv = 1 / w;
-    size_t k = 0;
-    for (int c = 0; c <= g->nlut; c++) {
-        double start = g->lut_lo + ((double)c - 0.01) * w;
-        while (k + 1 < L && g->mid[k] < start)
-            k++;
-        g->lut[c] = (uint32_t)k;
-    }
     side_build(&g->sp, ls->v, L, 0);
     side_build(&g->sn, ls->v, L, 1);
     side_sym(&g->sp, &g->sn);
@@ -372,8 +366,7 @@ static void gsch_init(gsch *g, gq_job *job, const analyze_cfg *cfg)
 static void gsch_free(gsch *g)
 {
     free(g->nat);
-    free(g->mid);
-    free(g->lut);
+    levels_lut_free(&g->lut);
     side_free(&g->sp);
     side_free(&g->sn);
 }
@@ -381,24 +374,7 @@ static void gsch_free(gsch *g)
 /* index of the level nearest to t (natural units), ties to the lower */
 static inline size_t find_level(const gsch *g, double t)
 {
-    double f = (t - g->lut_lo) * g->lut_inv;
-    long c = f <= 0 ? 0 : f >= g->nlut ? g->nlut - 1 : (long)f;
-    size_t k = g->lut[c], hi = g->lut[c + 1] + 1;
-    if (hi > g->L - 1)
-        hi = g->L - 1;
-    if (hi > k + 8) {
-        while (k < hi) {
-            size_t md = (k + hi) / 2;
-            if (g->mid[md] < t)
-                k = md + 1;
-            else
-                hi = md;
-        }
-        return k;
-    }
-    while (k + 1 < g->L && t > g->mid[k])
-        k++;
-    return k;
+    return levels_lut_find(&g->lut, t);
 }
 
 int gq_handles(const analyze_cfg *cfg, const scheme_def *d)
@@ -426,6 +402,8 @@ typedef struct ev {
 
 typedef struct ws {
     double *x;             /* gathered group */
+    float *xf;             /* gathered group as floats (run.fpath) */
+    int have_x;            /* x holds the group (fpath: converted on demand) */
     double *mag;           /* |x| */
     unsigned char *sg;     /* 1: negative side */
     unsigned char *k0, *k1;  /* side indexes (L <= 256) */
@@ -450,11 +428,12 @@ static void ws_init(ws *w, size_t cap)
         cap = 1;
     w->cap = cap;
     w->x = util_mallocarray(cap, sizeof *w->x);
+    w->xf = util_mallocarray(cap + 8, sizeof *w->xf);
     w->mag = util_mallocarray(cap, sizeof *w->mag);
     w->sg = util_mallocarray(cap, 1);
     w->k0 = util_mallocarray(cap + 4, 1);
     w->k1 = util_mallocarray(cap + 4, 1);
-    w->idx = util_mallocarray(cap + 4, 1);
+    w->idx = util_mallocarray(cap + 8, 1);
     w->top = util_mallocarray(cap, sizeof *w->top);
     w->P1 = util_mallocarray(cap + 1, sizeof *w->P1);
     w->P2 = util_mallocarray(cap + 1, sizeof *w->P2);
@@ -470,6 +449,7 @@ static void ws_init(ws *w, size_t cap)
 static void ws_free(ws *w)
 {
     free(w->x);
+    free(w->xf);
     free(w->mag);
     free(w->sg);
     free(w->k0);
@@ -513,28 +493,66 @@ static void top_build(ws *w, size_t n)
         int lo = __builtin_ctzll(diff), hi = 63 - __builtin_clzll(diff);
         int bits = hi - lo + 1, np = (bits + 7) / 8, dw = (bits + np - 1) / np;   /* even digits */
         uint64_t dm = ((uint64_t)1 << dw) - 1;
+        /* each pass: the two halves of the array counted and placed with
+         * their own counters (the second half's after the first's in every
+         * digit: stable), interleaved, so two chains of same-digit stores */
+        size_t h = n / 2;
         for (int sh = lo; sh <= hi; sh += dw) {
-            size_t c[257];
-            memset(c, 0, (dm + 2) * sizeof *c);
-            for (size_t i = 0; i < n; i++)
-                c[((k[i] >> sh) & dm) + 1]++;
-            for (uint64_t d = 0; d < dm; d++)
-                c[d + 1] += c[d];
-            for (size_t i = 0; i < n; i++)
-                t[c[(k[i] >> sh) & dm]++] = k[i];
+            uint32_t ca[257], cb[257];
+            memset(ca, 0, (dm + 1) * sizeof *ca);
+            memset(cb, 0, (dm + 1) * sizeof *cb);
+            for (size_t i = 0; i < h; i++) {
+                ca[(k[i] >> sh) & dm]++;
+                cb[(k[h + i] >> sh) & dm]++;
+            }
+            for (size_t i = 2 * h; i < n; i++)
+                cb[(k[i] >> sh) & dm]++;
+            uint32_t acc = 0;
+            for (uint64_t d = 0; d <= dm; d++) {
+                uint32_t a = ca[d], b = cb[d];
+                ca[d] = acc;
+                cb[d] = acc + a;
+                acc += a + b;
+            }
+            for (size_t i = 0; i < h; i++) {
+                uint64_t x0 = k[i], x1 = k[h + i];
+                t[ca[(x0 >> sh) & dm]++] = x0;
+                t[cb[(x1 >> sh) & dm]++] = x1;
+            }
+            for (size_t i = 2 * h; i < n; i++)
+                t[cb[(k[i] >> sh) & dm]++] = k[i];
             uint64_t *x = k;
             k = t;
             t = x;
         }
     }
-    w->P1[0] = w->P2[0] = 0;
+    /* prefix sums in blocks of 8: the sums within a block, then the
+     * blocks' offsets (a chain of n / 8 additions, not n) */
+    double *P1 = w->P1, *P2 = w->P2;
+    P1[0] = P2[0] = 0;
     for (size_t i = 0; i < n; i++) {
         uint64_t b = ~k[i];
         double a;
         memcpy(&a, &b, sizeof a);
         w->top[i] = a;
-        w->P1[i + 1] = w->P1[i] + a;
-        w->P2[i + 1] = w->P2[i] + a * a;
+    }
+    for (size_t b0 = 0; b0 < n; b0 += 8) {
+        size_t e = b0 + 8 < n ? b0 + 8 : n;
+        double s1 = 0, s2 = 0;
+        for (size_t i = b0; i < e; i++) {
+            s1 += w->top[i];
+            s2 += w->top[i] * w->top[i];
+            P1[i + 1] = s1;
+            P2[i + 1] = s2;
+        }
+    }
+    for (size_t b0 = 8; b0 < n; b0 += 8) {
+        size_t e = b0 + 8 < n ? b0 + 8 : n;
+        double o1 = P1[b0], o2 = P2[b0];
+        for (size_t i = b0; i < e; i++) {
+            P1[i + 1] += o1;
+            P2[i + 1] += o2;
+        }
     }
     w->ntop = n;
 }
@@ -890,6 +908,9 @@ static double opt_sorted(const side *sd, ws *w, size_t n, double S2, double amax
     size_t E = 0;
     for (size_t j = 0; j < R; j++)
         E += end[j] - pos[j];
+#ifdef GQSTAT
+    { extern double gqstat_E, gqstat_as, gqstat_n; gqstat_E += E; gqstat_as += as / amax; gqstat_n++; }
+#endif
     while (E > w->ecap)
         ev_grow(w);
     size_t nbk = 16;
@@ -1105,6 +1126,9 @@ typedef struct run {
     uint64_t nunits;
     uacc *ua;              /* nunits * ng */
     int need_prep, need_minmax;
+    int need_view;
+    int fpath;             /* values gathered as floats (float32 or 2-byte codes, no -n) */
+    int bf16x;             /* ... bfloat16: at most 8 significant bits */
     const kern *K;
     uint64_t next;         /* atomic */
 } run;
@@ -1160,6 +1184,67 @@ static size_t gather_run(const run *r, uint64_t base, uint64_t len, uint64_t str
         }
     }
     return n;
+}
+
+/* gather_run for fpath: the values as floats */
+static size_t gather_runf(const run *r, uint64_t base, uint64_t len, uint64_t stride, float *x,
+                          size_t n)
+{
+    if (r->cd) {
+        const unsigned char *c = r->cd->codes16 + 2 * base;
+        if (r->cd->bf16 && stride == 1 && r->K->bf16f(c, len, x + n))
+            return n + len;
+        const float *cv = r->cd->bf16 ? NULL : r->cd->code_value;
+        for (uint64_t i = 0; i < len; i++, c += 2 * stride) {
+            float f = cv ? cv[(unsigned)c[0] | (unsigned)c[1] << 8] : bf16_val(c);
+            x[n] = f;
+            n += isfinite(f) != 0;
+        }
+    } else {
+        const unsigned char *v = (const unsigned char *)r->t->vals + 4 * base;
+        for (uint64_t i = 0; i < len; i++, v += 4 * stride) {
+            float f;
+            memcpy(&f, v, sizeof f);
+            x[n] = f;
+            n += isfinite(f) != 0;
+        }
+    }
+    return n;
+}
+
+static size_t gather_groupf(const run *r, uint64_t gi, ws *w)
+{
+    const slicing *sl = &r->sl;
+    if (sl->kind == 1) {
+        uint64_t tr = gi / sl->tpr, tc = gi % sl->tpr;
+        uint64_t r0 = tr * sl->TR, c0 = tc * sl->TC;
+        uint64_t r1 = r0 + sl->TR < sl->M ? r0 + sl->TR : sl->M;
+        uint64_t cl = c0 + sl->TC < sl->N ? sl->TC : sl->N - c0;
+        size_t n = 0;
+        for (uint64_t rr = r0; rr < r1; rr++)
+            n = gather_runf(r, rr * sl->N + c0, cl, 1, w->xf, n);
+        return n;
+    }
+    uint64_t i = gi % sl->inner, q = gi / sl->inner;
+    uint64_t ga = q % sl->gpa, o = q / sl->gpa;
+    uint64_t a0 = ga * sl->G;
+    uint64_t len = a0 + sl->G <= sl->A ? sl->G : sl->A - a0;
+    uint64_t base = (o * sl->A + a0) * sl->inner + i;
+    if (r->bf16x && sl->inner == 1 &&
+        r->K->bf16s(r->cd->codes16 + 2 * base, len, w->xf, &w->famax, &w->fS2)) {
+        w->fused = 1;
+        return len;
+    }
+    return gather_runf(r, base, len, sl->inner, w->xf, 0);
+}
+
+/* w->x from w->xf when not there yet */
+static inline void need_x(const run *r, ws *w, size_t n)
+{
+    if (!w->have_x) {
+        r->K->f2d(w->xf, n, w->x);
+        w->have_x = 1;
+    }
 }
 
 static size_t gather_group(const run *r, uint64_t gi, ws *w)
@@ -1284,13 +1369,83 @@ static inline int e2m1_index(double m)
     return k;
 }
 
+/* the largest float <= d (up: the smallest >= d) */
+static float float_in(double d, int up)
+{
+    float f = (float)d;
+    if (up ? (double)f < d : (double)f > d)
+        f = nextafterf(f, up ? INFINITY : -INFINITY);
+    return f;
+}
+
+/* uniform from the floats (k_unif); 0 when the double kernel must do it */
+static int uni_fast(const run *r, const gsch *g, ws *w, size_t n, double sc, double amax,
+                    uint64_t *counts, gout *o)
+{
+    if (!(sc >= 0x1p-100 && sc <= 0x1p100) || g->qmax - g->qmin > 255)
+        return 0;
+    uint64_t b;
+    memcpy(&b, &sc, sizeof b);
+    /* x - q sc exact in float: x of <= 8 bits, sc of <= 11, |q| < 2^8,
+     * |x| < 2^13 sc (gq_kern.h) */
+    int sc11 = (b & (((uint64_t)1 << 42) - 1)) == 0;
+    int exf = r->bf16x && sc11 && amax < 4096 * sc;
+    double lo = (double)g->qmin, hi = (double)g->qmax;
+    kres k;
+    if (r->K->unif(w->xf, n, sc, lo, hi, float_in(lo * sc, 1), float_in(hi * sc, 0), exf, sc11, &k,
+                   w->idx))
+        return 0;
+    kres_out(&k, o);
+    hist(w->idx, n, g->L, counts);
+    return 1;
+}
+
+/* the nearest of <= 64 levels from the floats (k_cntf) */
+static int cnt_fast(const run *r, const gsch *g, ws *w, size_t n, double sc, uint64_t *counts,
+                    gout *o)
+{
+    if (!(sc >= 0x1p-100 && sc <= 0x1p100) || g->L > 64)
+        return 0;
+    float thr[64];
+    for (size_t j = 0; j + 1 < g->L; j++)
+        thr[j] = float_in(g->mid[j] * sc, 0);
+    /* (mid[j] sc rounded: the kernel decides against the product as the
+     * double path divides; ties of x / sc are the same either way) */
+    kres k;
+    r->K->cntf(w->xf, n, sc, thr, g->nat, g->L, float_in(g->nat[0] * sc, 1),
+               float_in(g->nat[g->L - 1] * sc, 0), &k, w->idx);
+    kres_out(&k, o);
+    hist(w->idx, n, g->L, counts);
+    return 1;
+}
+
 static void group_scheme(const run *r, const gsch *g, ws *w, size_t n, double amax, double mn,
                          double mx, uint64_t *counts, gout *o)
 {
     const kern *K = r->K;
-    const double *x = w->x;
     const analyze_cfg *cfg = r->cfg;
     memset(o, 0, sizeof *o);
+    if ((g->kind == GK_UNIFORM || g->kind == GK_GENERIC) && r->fpath) {
+        double a = cfg->amode == ALPHA_MAX   ? amax
+                   : cfg->amode == ALPHA_MSE ? opt_any(K, &g->sp, &g->sn, w, n, w->S2, amax)
+                                             : cfg->alpha;
+        double sc = gq_round_scale(a / g->natmax, g->sd);
+        if (g->kind == GK_UNIFORM ? uni_fast(r, g, w, n, sc, amax, counts, o)
+                                  : cnt_fast(r, g, w, n, sc, counts, o)) {
+            o->alpha = sc * g->natmax;
+            o->has_alpha = cfg->amode != ALPHA_MAX || amax > 0;
+            return;
+        }
+        memset(o, 0, sizeof *o);
+        need_x(r, w, n);
+        eval_generic(K, g, w->x, n, sc, w->idx, counts, o);
+        o->alpha = sc * g->natmax;
+        o->has_alpha = cfg->amode != ALPHA_MAX || amax > 0;
+        return;
+    }
+    if (g->kind != GK_MXFP4 || !r->fpath)
+        need_x(r, w, n);
+    const double *x = w->x;
     switch (g->kind) {
     case GK_GENERIC:
     case GK_UNIFORM: {
@@ -1397,7 +1552,10 @@ static void group_scheme(const run *r, const gsch *g, ws *w, size_t n, double am
             memcpy(&X, &xb, sizeof X);
         }
         kres k;
-        K->mx(x, n, X, &k, w->idx);
+        if (r->fpath)
+            K->mxf(w->xf, n, X, r->bf16x, &k, w->idx);
+        else
+            K->mx(x, n, X, &k, w->idx);
         kres_out(&k, o);
         hist(w->idx, n, g->L, counts);
         o->alpha = 6 * X;
@@ -1500,11 +1658,19 @@ static void *worker(void *arg)
         memset(ua, 0, (size_t)r->ng * sizeof *ua);
         for (uint64_t gi = g0; gi < g1; gi++) {
             w.fused = 0;
-            size_t n = gather_group(r, gi, &w);
+            w.have_x = !r->fpath;
+            size_t n = r->fpath ? gather_groupf(r, gi, &w) : gather_group(r, gi, &w);
             if (n == 0)
                 continue;
             double mn = INFINITY, mx = -INFINITY, S2 = 0, amax = 0;
-            if (r->need_prep)
+            if (r->fpath && (r->need_prep || r->need_minmax || r->need_view))
+                need_x(r, &w, n);
+            if (r->fpath && !r->need_prep && w.fused) {
+                amax = w.famax;
+                S2 = w.fS2;
+            } else if (r->fpath && !r->need_prep)
+                r->K->statsf(w.xf, n, &amax, &S2);
+            else if (r->need_prep)
                 amax = group_prep(r->K, &w, n, &S2);
             else if (w.fused) {      /* the same bits as K->stats */
                 amax = w.famax;
@@ -1577,6 +1743,10 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
     r.s = s;
     r.norm = cfg->normalize;
     r.K = kern_pick();
+    r.fpath = !r.norm && (r.cd || !t->is_double);
+    r.bf16x = r.cd && r.cd->bf16;
+    for (int k = 0; k < njobs; k++)
+        r.need_view |= jobs[k].view != NULL;
     for (int k = 0; k < njobs; k++)
         if (jobs[k].view) {
             gq_view *v = jobs[k].view;
