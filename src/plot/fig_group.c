@@ -171,7 +171,8 @@ int fig_group(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, uti
     double bot = 1.25 * fs / H, top = 1 - 0.62 * fs / H;
     double split = bot + 0.36 * (top - bot);
     char line[512];
-    sbuf_puts(b, "set linetype 1 lc rgb '#0072B2' lw 1\n");
+    /* colours (Okabe-Ito blue, vermillion, bluish green) or, with --mono, greys */
+    sbuf_puts(b, st->mono ? "set linetype 1 lc rgb '#000000' lw 1\n" : "set linetype 1 lc rgb '#0072B2' lw 1\n");
     sbuf_puts(b, "set border 3 lw 0.8\nset tics nomirror out scale 0.5\n"
                  "set key top left samplen 1 spacing 1.05 width -2\n");
     sbuf_puts(b, "set multiplot\nset lmargin 8\nset rmargin 2\n");
@@ -203,7 +204,8 @@ int fig_group(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, uti
     sbuf t3 = { 0 };
     sbuf_puts(&t3, line);
     sbuf_printf(b, "plot $u using 1:2:(%.17g) with boxes fs solid 1.0 noborder lc rgb '#B0B0B0' notitle, \\\n", bw);
-    sbuf_printf(b, "     $ends using 1:2:(%.17g) with boxes fs solid 1.0 noborder lc rgb '#D55E00' title ", bw);
+    sbuf_printf(b, "     $ends using 1:2:(%.17g) with boxes fs solid 1.0 noborder lc rgb ", bw);
+    sbuf_puts(b, st->mono ? "'#404040' title " : "'#D55E00' title ");
     put(b, &t3);
     sbuf_printf(b, ", \\\n     $levels using 1:(0):(0):(%.6g) with vectors nohead lt 1 lw 1.5 title 'levels'\n",
                 peak * 0.1);
@@ -222,7 +224,8 @@ int fig_group(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, uti
     snprintf(line, sizeof line, "%llu groups", (unsigned long long)sc.n);
     sbuf t5 = { 0 };
     sbuf_puts(&t5, line);
-    sbuf_printf(b, "plot $scales using 1:2:(%.17g) with boxes fs solid 1.0 noborder lc rgb '#009E73' title ", sw);
+    sbuf_printf(b, "plot $scales using 1:2:(%.17g) with boxes fs solid 1.0 noborder lc rgb ", sw);
+    sbuf_puts(b, st->mono ? "'#808080' title " : "'#009E73' title ");
     put(b, &t5);
     sbuf_puts(b, "\nunset multiplot\n");
     gview_scales_free(&sc);
