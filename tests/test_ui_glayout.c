@@ -299,13 +299,109 @@ static void test_explore_range(void **state)
     levels_free(&ls);
 }
 
+/* gview_analyze with a view (its one-pass path) gives group_analyze_codes'
+ * results field by field: a [48, 200] tensor (ragged at group:64), some
+ * outliers, one zero row, a NaN; every preset gq_run computes. */
+static void same_result(const analyze_result *x, const analyze_result *y)
+{
+    assert_int_equal(x->ok, y->ok);
+    assert_string_equal(x->err, y->err);
+    assert_string_equal(x->scheme, y->scheme);
+    assert_string_equal(x->granularity ? x->granularity : "", y->granularity ? y->granularity : "");
+    assert_string_equal(x->scale_dtype ? x->scale_dtype : "", y->scale_dtype ? y->scale_dtype : "");
+    if (!x->ok)
+        return;
+    const double a[] = { x->r.mse, x->r.alpha, x->r.sqnr_db, x->r.clipped, x->r.entropy_bits, x->r.adds_mean,
+                         x->r.max_abs_err, x->relative_to_uniform, x->bpw };
+    const double b[] = { y->r.mse, y->r.alpha, y->r.sqnr_db, y->r.clipped, y->r.entropy_bits, y->r.adds_mean,
+                         y->r.max_abs_err, y->relative_to_uniform, y->bpw };
+    for (size_t i = 0; i < sizeof a / sizeof a[0]; i++)
+        assert_true(memcmp(&a[i], &b[i], sizeof a[i]) == 0 || (isnan(a[i]) && isnan(b[i])));
+    assert_int_equal(x->r.levels_used, y->r.levels_used);
+    assert_int_equal(x->nscales, y->nscales);
+}
+
+static void test_one_pass(void **state)
+{
+    (void)state;
+    enum { R = 48, C = 200 };
+    float *x = util_mallocarray(R * C, sizeof *x);
+    uint64_t st = 12345;
+    for (int i = 0; i < R * C; i++) {
+        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
+        double u = ((double)(st >> 11) + 0.5) / 9007199254740992.0;
+        x[i] = (float)((u - 0.5) * 0.1 * (i % 97 == 0 ? 9 : 1));
+    }
+    for (int c = 0; c < C; c++)
+        x[7 * C + c] = 0;
+    x[5] = NAN;
+    const uint64_t shape[2] = { R, C };
+    group_tensor t = { x, 0, 2, shape, R * C };
+    const char *sch[] = { "uniform", "pot", "apot", "nf4", "int-asym", "mxfp4", "q4_0" };
+    const char *nouni[] = { "apot", "pot", "q8_0" };
+    const alpha_mode modes[] = { ALPHA_MAX, ALPHA_MSE, ALPHA_VALUE };
+    for (int g = 0; g < 2; g++)
+        for (int mi = 0; mi < 3; mi++)
+            for (int nz = 0; nz < 2; nz++)
+                for (int set = 0; set < 2; set++) {
+                    analyze_cfg cfg;
+                    memset(&cfg, 0, sizeof cfg);
+                    cfg.bits = 4;
+                    cfg.is_signed = 1;
+                    cfg.amode = modes[mi];
+                    cfg.alpha = 0.03;
+                    cfg.normalize = nz;
+                    cfg.nthreads = 1 + nz;
+                    cfg.gran = g ? GRAN_BLOCK : GRAN_GROUP;
+                    cfg.group = 64;
+                    cfg.block_r = 8;
+                    cfg.block_c = 16;
+                    cfg.sdtype = set ? SCALE_BF16 : SCALE_DEFAULT;
+                    const char *const *ss = set ? nouni : sch;
+                    int ns = set ? 3 : 7;
+                    analyze_result a[7], b[7];
+                    int ha[7], hb[7];
+                    util_err e1 = { { 0 } }, e2 = { { 0 } };
+                    gq_view v;
+                    memset(&v, 0, sizeof v);
+                    uint64_t h[16];
+                    v.nbins = 16;
+                    v.hist = h;
+                    int vok = 0;
+                    char msg[256];
+                    int focus = (g + mi + nz) % ns;
+                    assert_int_equal(gview_analyze(&t, NULL, &cfg, ss, ns, ha, a, focus, &v, &vok, msg, sizeof msg,
+                                                   &e1), 0);
+                    assert_int_equal(group_analyze(&t, &cfg, ss, ns, b, hb, &e2), 0);
+                    for (int i = 0; i < ns; i++) {
+                        assert_int_equal(ha[i], hb[i]);
+                        same_result(&a[i], &b[i]);
+                    }
+                    /* the view belongs to the focused scheme: its groups'
+                     * sse add up to its mse times the finite count */
+                    assert_int_equal(vok, a[focus].ok);
+                    if (vok) {
+                        double sse = 0;
+                        uint64_t n = 0;
+                        for (size_t k = 0; k < v.ngroups; k++) {
+                            sse += v.sse[k];
+                            n += v.count[k];
+                        }
+                        assert_int_equal(n, R * C - 1);
+                        assert_true(fabs(sse / (double)n - a[focus].r.mse) <= 1e-5 * a[focus].r.mse);
+                    }
+                    gq_view_free(&v);
+                }
+    free(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_bin),       cmocka_unit_test(test_resample), cmocka_unit_test(test_strip),
         cmocka_unit_test(test_layout),    cmocka_unit_test(test_teach_cost), cmocka_unit_test(test_summary),
         cmocka_unit_test(test_view_pass), cmocka_unit_test(test_explore_zoom), cmocka_unit_test(test_explore_move),
-        cmocka_unit_test(test_explore_range),
+        cmocka_unit_test(test_explore_range), cmocka_unit_test(test_one_pass),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -148,6 +148,130 @@ static int view_pass(const group_tensor *t, const group_codes *codes, const anal
     return r;
 }
 
+/* The one-pass path: at group:G or block:RxC with every scheme computed
+ * by gq_run, the report's numbers and the view come from the same passes
+ * group_analyze_codes makes (one gq_run for the streaming schemes with a
+ * hidden uniform for relative_to_uniform when uniform is not shown, one
+ * for the block formats), the view sink on the focused scheme's job; the
+ * results are set up as group.c does (result_init, gran_name), and
+ * tests/test_ui_glayout.c checks them against group_analyze_codes field
+ * by field. Returns 1 when it applied (then *rc is the return value), 0
+ * when the two-pass path must run. */
+#define ONE_MAX 32
+static int one_pass(const group_tensor *t, const group_codes *codes, const analyze_cfg *cfg,
+                    const char *const *schemes, int ns, int *handled, analyze_result *out, int focus,
+                    gq_view *view, int *view_ok, char *view_msg, size_t vlen, util_err *err, int *rc)
+{
+    if ((cfg->gran != GRAN_GROUP && cfg->gran != GRAN_BLOCK) || ns < 1 || ns >= ONE_MAX || focus < 0 ||
+        focus >= ns)
+        return 0;
+    const scheme_def *defs[ONE_MAX];
+    for (int i = 0; i < ns; i++) {
+        defs[i] = levels_find(schemes[i]);
+        if (!defs[i] || (!(defs[i]->flags & SCHEME_MX) && !gq_handles(cfg, defs[i])))
+            return 0;
+    }
+    *rc = 0;
+    if ((cfg->amode == ALPHA_VALUE || cfg->amode == ALPHA_FILE) && !(cfg->alpha > 0 && isfinite(cfg->alpha))) {
+        util_err_set(err, "alpha must be a positive finite number (got %g)", cfg->alpha);
+        *rc = -1;
+        return 1;
+    }
+    double m = 0, s = 1;
+    if (cfg->normalize) {
+        uint64_t n;
+        moments(t, codes, &n, &m, &s);
+        if (n < 2 || !(s > 0) || !isfinite(s)) {
+            util_err_set(err, "cannot normalize: the standard deviation is %s",
+                         n < 2 ? "undefined (fewer than 2 finite values)" : "0 (constant tensor)");
+            *rc = -1;
+            return 1;
+        }
+    }
+    gq_job jobs[ONE_MAX + 1], fjobs[ONE_MAX];
+    int nj = 0, nfj = 0, have_uni = 0, hidden = -1, fview = 0;
+    memset(jobs, 0, sizeof jobs);
+    memset(fjobs, 0, sizeof fjobs);
+    for (int i = 0; i < ns; i++) {
+        int mx = (defs[i]->flags & SCHEME_MX) != 0;
+        handled[i] = 1;
+        memset(&out[i], 0, sizeof out[i]);
+        out[i].scheme = schemes[i];
+        out[i].opt_alpha = out[i].opt_mse = out[i].relative_to_uniform = NAN;
+        out[i].gap_to_optimal_db = out[i].bpw = NAN;
+        out[i].granularity = mx ? "group:32" : analyze_granularity_name(cfg);
+        levelset ls;
+        util_err e = { { 0 } };
+        if (levels_build(schemes[i], cfg->bits, cfg->is_signed, &cfg->lprm, &ls, &e) < 0) {
+            snprintf(out[i].err, sizeof out[i].err, "%s", e.msg);
+            continue;
+        }
+        out[i].scheme = ls.scheme;
+        gq_job *j = mx ? &fjobs[nfj++] : &jobs[nj++];
+        j->ls = ls;
+        j->def = defs[i];
+        j->out = &out[i];
+        if (i == focus) {
+            j->view = view;
+            fview = mx;
+        }
+        if (!mx && strcmp(ls.scheme, "uniform") == 0)
+            have_uni = 1;
+    }
+    if (!have_uni && nj > 0) {
+        levelset ls;
+        util_err e = { { 0 } };
+        const scheme_def *ud = levels_find("uniform");
+        if (levels_build("uniform", cfg->bits, cfg->is_signed, &cfg->lprm, &ls, &e) == 0) {
+            if (gq_handles(cfg, ud)) {
+                hidden = nj;
+                jobs[nj].ls = ls;
+                jobs[nj].def = ud;
+                jobs[nj++].out = NULL;
+            } else
+                levels_free(&ls);
+        }
+    }
+    double uni = NAN;
+    int vdone = 0;
+    char msg[UTIL_ERRLEN];
+    if (nj > 0) {
+        if (gq_run(t, codes, cfg, 0, m, s, jobs, nj, msg, sizeof msg) < 0) {
+            for (int k = 0; k < nj; k++)
+                if (jobs[k].out)
+                    snprintf(jobs[k].out->err, sizeof jobs[k].out->err, "%s", msg);
+            if (!fview)
+                snprintf(view_msg, vlen, "%s", msg);
+        } else {
+            for (int k = 0; k < nj; k++)
+                if (k == hidden || (jobs[k].out && strcmp(jobs[k].ls.scheme, "uniform") == 0))
+                    uni = jobs[k].adds_mean;
+            vdone |= !fview && handled[focus] && out[focus].ok;
+        }
+    }
+    if (nfj > 0) {
+        if (gq_run(t, codes, cfg, 1, m, s, fjobs, nfj, msg, sizeof msg) < 0) {
+            for (int k = 0; k < nfj; k++)
+                snprintf(fjobs[k].out->err, sizeof fjobs[k].out->err, "%s", msg);
+            if (fview)
+                snprintf(view_msg, vlen, "%s", msg);
+        } else
+            vdone |= fview && out[focus].ok;
+    }
+    for (int i = 0; i < ns; i++)
+        if (out[i].ok)
+            out[i].relative_to_uniform = uni > 0 ? out[i].r.adds_mean / uni : NAN;
+    if (!out[focus].ok && !view_msg[0])
+        snprintf(view_msg, vlen, "%s", out[focus].err);
+    if (view_ok)
+        *view_ok = vdone;
+    for (int k = 0; k < nj; k++)
+        levels_free(&jobs[k].ls);
+    for (int k = 0; k < nfj; k++)
+        levels_free(&fjobs[k].ls);
+    return 1;
+}
+
 int gview_analyze(const group_tensor *t, const group_codes *codes, const analyze_cfg *cfg,
                   const char *const *schemes, int nschemes, int *handled, analyze_result *out,
                   int focus, gq_view *view, int *view_ok, char *view_msg, size_t vlen,
@@ -157,6 +281,10 @@ int gview_analyze(const group_tensor *t, const group_codes *codes, const analyze
         *view_ok = 0;
     if (view_msg && vlen)
         view_msg[0] = '\0';
+    int rc;
+    if (view && view_msg && one_pass(t, codes, cfg, schemes, nschemes, handled, out, focus, view, view_ok,
+                                     view_msg, vlen, err, &rc))
+        return rc;
     if (group_analyze_codes(t, codes, cfg, schemes, nschemes, out, handled, err) < 0) {
         if (view_msg)
             snprintf(view_msg, vlen, "%s", err->msg);

@@ -47,9 +47,8 @@ struct ui_worker {
     worker_gjob gwant, gcur;
     worker_gres *gdone;
     gvals gv;              /* worker thread only */
-    /* the numbers of the last group job (under mu): published before its
-     * view is computed; a job that differs only in focus or width computes
-     * the view alone */
+    /* the numbers of the last group job (under mu): a job that differs
+     * only in focus or width computes the view alone */
     int gnum_ok;
     worker_gjob gnum_job;
     analyze_result gnum_res[WORKER_GSCHEMES];
@@ -244,30 +243,29 @@ static void run_group(ui_worker *w)
         }
         pthread_mutex_unlock(&w->mu);
         if (!have) {
-            /* the report's numbers first, published at once (the status
-             * line and the results do not wait for the view) */
-            if (gview_analyze(&t, cd, &job.cfg, job.schemes, job.nschemes, r->handled, r->res, job.focus, NULL,
-                              NULL, NULL, 0, &e) == 0) {
+            /* the report's numbers and the focused scheme's view (one pass
+             * where gview.c can, else the report's pass and a view pass) */
+            if (gview_analyze(&t, cd, &job.cfg, job.schemes, job.nschemes, r->handled, r->res, job.focus,
+                              &r->view, &r->view_ok, r->view_msg, sizeof r->view_msg, &e) == 0) {
                 pthread_mutex_lock(&w->mu);
                 w->gnum_ok = 1;
                 w->gnum_job = job;
                 memcpy(w->gnum_res, r->res, sizeof r->res);
                 memcpy(w->gnum_handled, r->handled, sizeof r->handled);
-                w->gen++;
                 pthread_mutex_unlock(&w->mu);
-                have = 1;
+                r->ok = 1;
             } else
                 snprintf(r->msg, sizeof r->msg, "%s", e.msg);
-        }
-        if (have) {
+        } else {
+            /* the same numbers (another focus or width): the view only */
             r->ok = 1;
-            /* then the view of the focused scheme */
             if (job.focus < job.nschemes && r->handled[job.focus] && !r->res[job.focus].ok)
                 snprintf(r->view_msg, sizeof r->view_msg, "%s", r->res[job.focus].err);
             else if (gview_view(&t, cd, &job.cfg, job.schemes[job.focus], &r->view, r->view_msg,
                                 sizeof r->view_msg) == 0)
                 r->view_ok = 1;
-        } else
+        }
+        if (!r->ok && !r->view_msg[0])
             snprintf(r->view_msg, sizeof r->view_msg, "%s", r->msg);
         if (r->view_ok)
             gview_summary(&r->view, WORKER_SCALE_BINS, &r->scales);

@@ -81,8 +81,9 @@ void worker_want_group(ui_worker *w, const worker_gjob *job);
 prep_state worker_take_group(ui_worker *w, const worker_gjob *job, worker_gres **res);
 void worker_gres_free(worker_gres *r);
 /* The numbers of job's item, settings and schemes (whatever its focus and
- * width) when the worker has them, before their view is done: 1 with res
- * and handled (job->nschemes entries) filled, else 0. */
+ * width) when the worker has them (also while another focus's view is
+ * computed): 1 with res and handled (job->nschemes entries) filled, else
+ * 0. */
 int worker_group_numbers(ui_worker *w, const worker_gjob *job, analyze_result *res, int *handled);
 /* Bins of the scale histogram in a result. */
 #define WORKER_SCALE_BINS 64
