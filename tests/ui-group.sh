@@ -128,6 +128,12 @@ wait_for 'ends: .* per group' || fail "no ends line"
 r=$(screen | sed -n 's/.* = \([0-9.]*\) per group.*/\1/p' | head -n 1)
 awk -v r="$r" 'BEGIN { exit !(r >= 1) }' && ok "absmax: the end bins hold $r >= 1 values per group" ||
     fail "absmax ends $r per group, want >= 1"
+# the cursor in the group view: the last column is u in [.., 1], NF4's top
+# level is 1 (the 16th of 16), its count the note's "at +1" count
+hi=$(screen | sed -n 's/.* at -1, \([0-9]*\) at +1.*/\1/p' | head -n 1)
+TM send-keys -t ui ']' '}' '}' '}' '}' '}' '}' '}' '}' '}' '}'
+wait_for "^u in \[[0-9.]*, 1\] $hi values .*nf4 level 16/16 at u = 1" &&
+    ok "group cursor: the last column holds the $hi values at +1, NF4 level 16/16 = 1" || fail "group cursor readout"
 TM send-keys -t ui q
 
 # ---- the figure's data against a brute force ----------------------------

@@ -139,7 +139,7 @@ typedef struct app {
     int zoomed, cursor_on;
     double zoom_lo, zoom_hi, cur_x;
     size_t explore_item;
-    int explore_norm;
+    int explore_norm, explore_kind;
     double plot_flo, plot_fhi, plot_lo, plot_hi;
     int plot_w;
     /* per item: the alpha an APoT checkpoint stores beside it (NaN: none),
@@ -204,6 +204,9 @@ int view_explore_action(app *a, ui_action act);
  * and the cursor's column in it (-1: none). */
 void view_explore_range(app *a, double flo, double fhi, double *lo, double *hi, int w);
 int view_explore_col(const app *a);
+/* The group view's readout (pooled u histogram hist[nbins], col[] its
+ * columns) at row y. */
+void view_explore_group_readout(app *a, const uint64_t *hist, int nbins, const double *col, int y, int x, int w);
 /* The readout line (the cursor's column) at row y. */
 void view_explore_readout(app *a, ui_calc *c, const prep *p, int y, int x, int w);
 /* The main view's two header rows (file, tensor, statistics). */

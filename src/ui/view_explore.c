@@ -26,12 +26,16 @@
 #include "ui/explore.h"
 #include "ui/term.h"
 
+/* The zoom and cursor belong to one tensor, normalization and kind of
+ * view (x of the histogram, or u of the group view). */
 static void reset_if_stale(app *a)
 {
-    if (a->explore_item != a->cur || a->explore_norm != a->cfg.normalize) {
+    int kind = app_group_view(a);
+    if (a->explore_item != a->cur || a->explore_norm != a->cfg.normalize || a->explore_kind != kind) {
         a->zoomed = a->cursor_on = 0;
         a->explore_item = a->cur;
         a->explore_norm = a->cfg.normalize;
+        a->explore_kind = kind;
     }
 }
 
@@ -59,6 +63,36 @@ int view_explore_col(const app *a)
     return layout_col_of_x(a->cur_x, a->plot_lo, a->plot_hi, a->plot_w);
 }
 
+/* The group view's cursor: in u over [-1, 1] (view_group.c sets the
+ * geometry through view_explore_range with that range). Its readout: the
+ * column's u range, its count and share of the pooled values, and the
+ * focused scheme's level there (in u the level set itself). */
+void view_explore_group_readout(app *a, const uint64_t *hist, int nbins, const double *col, int y, int x, int w)
+{
+    int c = view_explore_col(a);
+    if (c < 0 || !hist)
+        return;
+    double W = a->plot_w, b0 = -1 + 2.0 * c / W, b1 = -1 + 2.0 * (c + 1) / W;
+    uint64_t tot = 0;
+    for (int i = 0; i < nbins; i++)
+        tot += hist[i];
+    char s0[24], s1[24], s2[24], s3[24];
+    draw_fill(y, x, w, 0);
+    int n = draw_textf(y, x, w, term_attr(R_TITLE), "u in [%s, %s%s", layout_fmt_num(s0, sizeof s0, b0, 4, 10),
+                       layout_fmt_num(s1, sizeof s1, b1, 4, 10), c == a->plot_w - 1 ? "]" : ")");
+    n += draw_textf(y, x + n, w - n, 0, " %.0f values (%s%% of all)%s", col[c],
+                    layout_fmt_num(s2, sizeof s2, tot ? 100.0 * col[c] / (double)tot : 0, 3, 8),
+                    c == 0 || c == a->plot_w - 1 ? ", clipped ones included" : "");
+    levelset ls;
+    util_err e = { { 0 } };
+    if (levels_build(a->schemes[a->focus], a->cfg.bits, a->cfg.is_signed, &a->cfg.lprm, &ls, &e) < 0)
+        return;
+    size_t k = explore_level(&ls, 0, 1, (b0 + b1) / 2);
+    draw_textf(y, x + n, w - n, term_scheme_attr(a->focus), "  %s level %zu/%zu at u = %s", a->schemes[a->focus],
+               k + 1, ls.n, layout_fmt_num(s3, sizeof s3, ls.v[k], 4, 10));
+    levels_free(&ls);
+}
+
 int view_explore_action(app *a, ui_action act)
 {
     if (act != ACT_ZOOM_IN && act != ACT_ZOOM_OUT && act != ACT_CUR_LEFT && act != ACT_CUR_RIGHT &&
@@ -71,8 +105,8 @@ int view_explore_action(app *a, ui_action act)
         app_message(a, 0, "cursor off, full range");
         return RD_VIEW;
     }
-    if (app_group_view(a)) {
-        app_message(a, 0, "zoom and cursor work on the histogram of w (G back to tensor)");
+    if (app_group_view(a) && (act == ACT_ZOOM_IN || act == ACT_ZOOM_OUT)) {
+        app_message(a, 0, "the pooled histogram has one bin per column: no zoom (G back to tensor to zoom into w)");
         return RD_STATUS;
     }
     reset_if_stale(a);

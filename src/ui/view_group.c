@@ -202,16 +202,23 @@ static void draw_pooled(app *a, const worker_gres *r, const glayout *L)
     double mx = 0;
     for (int c = 0; c < W; c++)
         mx = fmax(mx, col[c]);
+    double ulo, uhi;
+    view_explore_range(a, -1, 1, &ulo, &uhi, W);  /* the cursor's geometry */
+    int cc = view_explore_col(a);
     for (int c = 0; c < W; c++) {
         int e = layout_bar_eighths((uint64_t)llround(col[c]), (uint64_t)llround(mx), H, a->logscale);
         int end = c == 0 || c == W - 1;
         int attr = term_attr(end ? R_BAR_CLIP : R_BAR);
         for (int k = 0; k < H; k++) {
             const char *g = layout_bar_glyph(e, k, utf8);
-            if (g[0] != ' ')
+            if (c == cc)
+                draw_text(h.y + H - 1 - k, h.x + c, 1, g[0] == ' ' ? term_attr(R_TITLE) : attr | (int)A_REVERSE,
+                          g[0] == ' ' ? (utf8 ? "\u2502" : "|") : g);
+            else if (g[0] != ' ')
                 draw_text(h.y + H - 1 - k, h.x + c, 1, attr, g);
         }
     }
+    view_explore_group_readout(a, r->view.hist, r->view.nbins, col, L->header.y + 1, 0, L->header.w);
     char b[32];
     int m0 = h.x - LAYOUT_MARGIN;
     draw_textf(h.y, m0, LAYOUT_MARGIN - 1, term_attr(R_DIM), "%8s", util_fmt_si(b, sizeof b, mx, 3));
