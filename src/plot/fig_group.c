@@ -209,7 +209,7 @@ int fig_group(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, uti
     put(b, &t3);
     sbuf_printf(b, ", \\\n     $levels using 1:(0):(0):(%.6g) with vectors nohead lt 1 lw 1.5 title 'levels'\n",
                 peak * 0.1);
-    sbuf_puts(b, "\n# The group scales.\nunset arrow\nunset label\nunset mxtics\nset key top right\n");
+    sbuf_puts(b, "\n# The group scales.\nunset arrow\nunset label\nunset mxtics\nset key top left\n");
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", split, bot);
     double xmax = (sc.max > 0 ? sc.max : 1) * 1.02;
     double stp = step_for(xmax, 3);

@@ -722,6 +722,12 @@ static int do_export(app *a)
         app_message(a, 1, "export: the tensor is still being prepared");
         return RD_STATUS;
     }
+    /* figures drawn from the values in C order: the worker reads them
+     * while the name is typed */
+    if (a->view == VIEW_CHANNEL || (a->view == VIEW_MAIN && a->cfg.gran != GRAN_TENSOR)) {
+        size_t it = a->cur;
+        worker_want_raw(a->w, &it, 1);
+    }
     char path[1024];
     snprintf(path, sizeof path, "%s-%s.pdf", app_item_name(a, a->cur),
              a->view == VIEW_CURVE ? "sweep" : a->view == VIEW_LIST ? "layers" : a->view == VIEW_CHANNEL ? "channels"
