@@ -330,8 +330,8 @@ static void draw_status(app *a)
         snprintf(ab, sizeof ab, "%s", "...");
     else
         snprintf(ab, sizeof ab, "%.4g", al);
-    if (isnan(mse))
-        snprintf(mb, sizeof mb, "%s", "...");
+    if (isnan(mse))  /* not computed yet, or none (values beyond what the scales hold) */
+        snprintf(mb, sizeof mb, "%s", c->valid && c->ok && c->res[a->focus].ok ? "n/a" : "...");
     else
         snprintf(mb, sizeof mb, "%.4g", mse);
     int x = draw_textf(y, 0, a->cols, at | (int)A_BOLD, " %s", a->schemes[a->focus]);
