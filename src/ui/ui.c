@@ -3,8 +3,10 @@
  *
  * One loop: read a key (with a timeout while the worker runs, so progress
  * and completions show up), look it up in the key table (keys.c), let the
- * action change the state and return RD_* flags, then redraw what the
- * flags say. Nothing draws from a signal handler: SIGINT/SIGTERM set a
+ * current view's action (the views table: {name, draw, action, click,
+ * idle, figure}) and then the common actions change the state and return
+ * RD_* flags, redraw what the flags say, then run the view's idle step
+ * (deferred work: optimal alphas, per-channel numbers, the group job). Nothing draws from a signal handler: SIGINT/SIGTERM set a
  * flag (term.c) that the loop polls; KEY_RESIZE redraws; below the
  * minimum size a message replaces the views.
  *
@@ -28,6 +30,7 @@
 
 #include "quant/eval.h"
 #include "quant/gq.h"
+#include "plot/plot.h"
 #include "quant/levels.h"
 #include "ui/app.h"
 #include "ui/teach.h"
@@ -632,6 +635,82 @@ static void draw_too_small(app *a)
     }
 }
 
+/* ---- the views: one table ------------------------------------------------
+ *
+ * Each view is an entry {name, draw, action, click, idle, figure}: draw
+ * paints the body, action gets the keys first (0: not its key), click a
+ * mouse press, idle the deferred work after a redraw (1: something changed,
+ * redraw), figure what e exports. The main view is the group view at a
+ * group granularity (app_group_view). Overlays and the status line stay
+ * in draw_all. */
+typedef struct ui_view_def {
+    const char *name;
+    void (*draw)(app *a);
+    int (*action)(app *a, ui_action act);
+    int (*click)(app *a, int y, int x);
+    int (*idle)(app *a);
+    plot_figure figure;
+} ui_view_def;
+
+static int main_click(app *a, int y, int x)
+{
+    ui_layout L;
+    if (layout_main(app_body_rows(a), a->cols, app_rug_rows(a), &L) == 0 && y >= L.rugs.y &&
+        y < L.rugs.y + L.rugs.h && x < L.rugs.x + L.rugs.w && a->rug_first + y - L.rugs.y < a->nschemes) {
+        a->focus = a->rug_first + y - L.rugs.y;
+        return RD_VIEW;
+    }
+    return RD_NONE;
+}
+
+static int list_click(app *a, int y, int x)
+{
+    (void)x;
+    return view_list_click(a, y);
+}
+
+/* every view: the optimal alphas and the gap after the redraw (the
+ * keypress shows at once) */
+static int calc_idle(app *a)
+{
+    int did = app_calc_opt(a, &a->calc);
+    if (app_ranked(a) && a->calc.gap_pending && app_calc_gap(a, &a->calc, 1))
+        did = 1;
+    return did;
+}
+
+static int compare_idle(app *a)
+{
+    return calc_idle(a) | app_calc_opt(a, &a->calc_other);
+}
+
+static int channel_idle(app *a)
+{
+    return calc_idle(a) | app_chan(a, 1);
+}
+
+static int group_idle(app *a)
+{
+    return calc_idle(a) | app_group_poll(a);
+}
+
+static const ui_view_def views[] = {
+    [VIEW_MAIN] = { "main", view_main_draw, view_explore_action, main_click, calc_idle, FIG_HISTOGRAM },
+    [VIEW_CURVE] = { "curve", view_curve_draw, NULL, NULL, calc_idle, FIG_SWEEP },
+    [VIEW_LIST] = { "list", view_list_draw, view_list_action, list_click, calc_idle, FIG_LAYERS },
+    [VIEW_COMPARE] = { "compare", view_compare_draw, NULL, NULL, compare_idle, FIG_COMPARE },
+    [VIEW_CHANNEL] = { "channels", view_channel_draw, NULL, NULL, channel_idle, FIG_CHANNELS },
+};
+static const ui_view_def group_view = { "group", view_group_draw, view_explore_action, NULL, group_idle,
+                                        FIG_HISTOGRAM };
+
+static const ui_view_def *cur_view(const app *a)
+{
+    if (a->view == VIEW_MAIN && app_group_view(a))
+        return &group_view;
+    return &views[a->view];
+}
+
 static void draw_all(app *a)
 {
     /* read first: a tensor finished while drawing is redrawn next round */
@@ -641,18 +720,7 @@ static void draw_all(app *a)
     if (too_small(a))
         draw_too_small(a);
     else {
-        switch (a->view) {
-        case VIEW_MAIN:
-            if (app_group_view(a))
-                view_group_draw(a);
-            else
-                view_main_draw(a);
-            break;
-        case VIEW_CURVE: view_curve_draw(a); break;
-        case VIEW_LIST: view_list_draw(a); break;
-        case VIEW_COMPARE: view_compare_draw(a); break;
-        case VIEW_CHANNEL: view_channel_draw(a); break;
-        }
+        cur_view(a)->draw(a);
         if (a->tour)
             draw_tour(a);
         if (a->explain)
@@ -713,8 +781,6 @@ static int prompt(app *a, const char *label, char *buf, size_t len)
 
 /* ---- export -------------------------------------------------------------- */
 
-#include "plot/plot.h"
-
 static int do_export(app *a)
 {
     const prep *p = app_prep(a, a->cur);
@@ -755,8 +821,7 @@ static int do_export(app *a)
     }
     plot_spec s;
     memset(&s, 0, sizeof s);
-    s.figure = a->view == VIEW_CURVE ? FIG_SWEEP : a->view == VIEW_LIST ? FIG_LAYERS
-             : a->view == VIEW_CHANNEL ? FIG_CHANNELS : a->view == VIEW_COMPARE ? FIG_COMPARE : FIG_HISTOGRAM;
+    s.figure = cur_view(a)->figure;
     s.path = path;
     s.mono = term_mono();
     s.force = force;
@@ -980,13 +1045,9 @@ static int tour_apply(app *a)
 
 static int dispatch(app *a, ui_action act)
 {
-    if (a->view == VIEW_LIST) {
-        int r = view_list_action(a, act);
-        if (r)
-            return r;
-    }
-    if (a->view == VIEW_MAIN) {
-        int r = view_explore_action(a, act);
+    const ui_view_def *v = cur_view(a);
+    if (v->action) {
+        int r = v->action(a, act);
         if (r)
             return r;
     }
@@ -1181,18 +1242,8 @@ static int handle_mouse(app *a)
         return alpha_step(a, -0.01);
     if (!(ev.bstate & (BUTTON1_CLICKED | BUTTON1_PRESSED)) || a->help)
         return RD_NONE;
-    if (a->view == VIEW_LIST)
-        return view_list_click(a, ev.y);
-    if (a->view == VIEW_MAIN) {
-        ui_layout L;
-        if (layout_main(app_body_rows(a), a->cols, app_rug_rows(a), &L) == 0 && ev.y >= L.rugs.y &&
-            ev.y < L.rugs.y + L.rugs.h && ev.x < L.rugs.x + L.rugs.w &&
-            a->rug_first + ev.y - L.rugs.y < a->nschemes) {
-            a->focus = a->rug_first + ev.y - L.rugs.y;
-            return RD_VIEW;
-        }
-    }
-    return RD_NONE;
+    const ui_view_def *v = cur_view(a);
+    return v->click ? v->click(a, ev.y, ev.x) : RD_NONE;
 }
 
 /* Handle one key code; returns RD_* flags. */
@@ -1465,14 +1516,8 @@ int ui_run(const cli_opts *o)
         if (fl & RD_QUIT)
             break;
         apply(a, fl);
-        /* the optimal alphas after the redraw: the keypress shows at once */
-        if (app_calc_opt(a, &a->calc) | (a->view == VIEW_COMPARE && app_calc_opt(a, &a->calc_other)))
-            apply(a, RD_VIEW);
-        if (a->view == VIEW_CHANNEL && app_chan(a, 1))
-            apply(a, RD_VIEW);
-        if (app_group_poll(a))
-            apply(a, RD_VIEW);
-        if (app_ranked(a) && a->calc.gap_pending && app_calc_gap(a, &a->calc, 1))
+        /* the view's deferred work after the redraw: the keypress shows at once */
+        if (cur_view(a)->idle(a))
             apply(a, RD_VIEW);
     }
     term_end();
