@@ -1431,6 +1431,22 @@ static int cmp_list(const void *a, const void *b)
     return x->tensor < y->tensor ? -1 : x->tensor > y->tensor;
 }
 
+/* One value's JSON text to stdout through a buffer (json_dumpf writes it
+ * in pieces, one locked fwrite each: a tenth of a 200,000-tensor list). */
+static void dump_entry(const json_t *e)
+{
+    char buf[2048];
+    size_t flags = JSON_REAL_PRECISION(17) | JSON_ENSURE_ASCII;
+    size_t n = json_dumpb(e, buf, sizeof buf, flags);
+    if (n == 0)
+        return;
+    if (n <= sizeof buf) {
+        fwrite(buf, 1, n, stdout);
+        return;
+    }
+    json_dumpf(e, stdout, flags);
+}
+
 /* Every selected tensor's description: what the file's header says, no
  * value read (a model of thousands of tensors lists in milliseconds). */
 int report_list(const cli_opts *o)
@@ -1446,27 +1462,38 @@ int report_list(const cli_opts *o)
         qsort(s.items, s.nitems, sizeof *s.items, cmp_list);
     char shape[256];
     if (o->format == FMT_JSON) {
-        json_t *arr = json_array();
+        /* {"tensors": [...], "files": [...]} written entry by entry, so
+         * 200,000 tensors never make one document in memory; the bytes are
+         * json_dumps' of the whole document (insertion order, ", " and
+         * ": " separators) */
+        fputs("{\"tensors\": [", stdout);
         for (size_t i = 0; i < s.nitems; i++) {
             const loader_file *f = s.files[s.items[i].file];
             const loader_tensor *t = &f->tensors[s.items[i].tensor];
             json_t *sh = json_array();
             for (int d = 0; d < t->ndim; d++)
                 json_array_append_new(sh, json_integer((json_int_t)t->shape[d]));
-            json_t *e = json_pack("{s:o, s:o, s:s, s:o, s:I, s:b}", "file", jstr(f->path), "name", jstr(t->name),
-                                  "dtype", loader_dtype_name(t), "shape", sh, "count",
-                                  (json_int_t)t->count, "readable", t->readable);
-            if (!utf8_ok(t->name))
+            json_t *nm = json_string(t->name); /* NULL: not UTF-8 */
+            int escaped = nm == NULL;
+            json_t *e = json_pack("{s:o, s:o, s:s, s:o, s:I, s:b}", "file", jstr(f->path), "name",
+                                  nm ? nm : jstr(t->name), "dtype", loader_dtype_name(t), "shape", sh,
+                                  "count", (json_int_t)t->count, "readable", t->readable);
+            if (escaped)
                 json_object_set_new(e, "name_escaped", json_true());
             if (t->type_note)
                 json_object_set_new(e, "type", jstr(t->type_note));
             if (t->stored_bpw > 0)
                 json_object_set_new(e, "stored_bpw", json_real(t->stored_bpw));
-            json_array_append_new(arr, e);
+            if (i)
+                fputs(", ", stdout);
+            dump_entry(e);
+            json_decref(e);
         }
-        json_t *doc = json_pack("{s:o}", "tensors", arr);
-        json_object_set_new(doc, "files", json_files(&s));
-        print_json(doc);
+        fputs("], \"files\": ", stdout);
+        json_t *files = json_files(&s);
+        json_dumpf(files, stdout, JSON_REAL_PRECISION(17) | JSON_ENSURE_ASCII);
+        json_decref(files);
+        fputs("}\n", stdout);
     } else if (o->format == FMT_CSV) {
         fputs("file,name,dtype,shape,count,readable\n", stdout);
         for (size_t i = 0; i < s.nitems; i++) {
@@ -1485,9 +1512,7 @@ int report_list(const cli_opts *o)
         /* widths in terminal columns of the escaped names (util.h) */
         size_t namew = 4;
         for (size_t i = 0; i < s.nitems; i++) {
-            char *e = util_escape_dup(s.files[s.items[i].file]->tensors[s.items[i].tensor].name);
-            size_t l = (size_t)util_text_width(e);
-            free(e);
+            size_t l = (size_t)util_escaped_width(s.files[s.items[i].file]->tensors[s.items[i].tensor].name);
             if (l > namew)
                 namew = l;
         }
@@ -1496,9 +1521,7 @@ int report_list(const cli_opts *o)
         size_t typew = 5;
         for (size_t i = 0; i < s.nitems; i++) {
             const loader_tensor *t = &s.files[s.items[i].file]->tensors[s.items[i].tensor];
-            char *e = util_escape_dup(t->type_note ? t->type_note : loader_dtype_name(t));
-            size_t l = (size_t)util_text_width(e);
-            free(e);
+            size_t l = (size_t)util_escaped_width(t->type_note ? t->type_note : loader_dtype_name(t));
             if (l > typew)
                 typew = l;
         }

@@ -11,6 +11,8 @@
 #include "config.h"
 #include "io/safetensors.h"
 
+#include "core/jarena.h"
+
 #include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -124,8 +126,11 @@ static int st_parse(loader_file *f, size_t shard, const char *path, const loader
         return -1;
     }
     json_error_t je;
+    /* the header's nodes live in an arena, freed at once (jarena.h) */
+    jarena *ja = jarena_begin((size_t)n);
     json_t *root = json_loadb((const char *)m->data + 8, (size_t)n, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
+        jarena_end(ja);
         util_err_set(err, "%s: malformed JSON header near offset %llu: %s", path,
                      (unsigned long long)(8 + (uint64_t)(je.position > 0 ? je.position : 0)), je.text);
         return -1;
@@ -263,7 +268,10 @@ static int st_parse(loader_file *f, size_t shard, const char *path, const loader
     rc = 0;
 out:
     free(spans);
-    json_decref(root);
+    if (jarena_on(ja))
+        jarena_end(ja);
+    else
+        json_decref(root);
     return rc;
 }
 
