@@ -576,7 +576,15 @@ struct held {
     const loader_tensor *t;
     size_t esz;
     void *buf;
+    loader_file *f;        /* a ranged source: tensor index of f */
+    size_t index;
 };
+
+static void convert_range(void *ctx, uint64_t first, uint64_t n, float *dst)
+{
+    const held *h = ctx;
+    loader_read_range(h->f, h->index, first, n, dst);
+}
 
 static void convert_raw(void *ctx, uint64_t first, uint64_t n, float *dst)
 {
@@ -605,10 +613,18 @@ static prep *prepare_histogram(pool *pl, titem *it, held *h, util_err *err)
     memset(h, 0, sizeof *h);
     pthread_mutex_lock(&pl->file_mu[it->file]);
     h->have_raw = loader_raw(f, it->tensor, &h->rv) == 0;
-    if (!h->have_raw)
+    /* a block-quantized tensor: decoded chunk by chunk as the passes
+     * stream it (loader_read_range: no lock, no float copy) */
+    int ranged = !h->have_raw && loader_has_range(f, it->tensor);
+    if (!h->have_raw && !ranged)
         h->buf = session_read(f, it->tensor, 0, err);
     pthread_mutex_unlock(&pl->file_mu[it->file]);
-    if (h->have_raw) {
+    if (ranged) {
+        h->f = f;
+        h->index = it->tensor;
+        src.convert = convert_range;
+        src.ctx = h;
+    } else if (h->have_raw) {
         h->t = lt;
         h->esz = dtype_size(lt->dtype);
         loader_willneed(h->rv.map, h->rv.offset, h->rv.nbytes);
