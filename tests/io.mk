@@ -106,6 +106,22 @@ EXTRA_DIST += tests/fuzz/fuzz_common.h \
 	tests/fuzz/corpus/npz/W_stored.npz tests/fuzz/corpus/npz/W_deflate.npz \
 	tests/fuzz/corpus/safetensors/W.safetensors \
 	tests/fuzz/corpus/safetensors/model-00002-of-00002.safetensors \
+	tests/fuzz/corpus/safetensors/stq_awq.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_awq_noscales.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_awq_shape.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_bnb_lying.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_bnb_notjson.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_ct_words.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_fp8_scale_shape.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_gptq_gidx.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_mxfp4_noscales.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_mxfp4_shape.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bnb.safetensors \
+	tests/fuzz/corpus/safetensors/stq_ct_fp8.safetensors \
+	tests/fuzz/corpus/safetensors/stq_ct_int4.safetensors \
+	tests/fuzz/corpus/safetensors/stq_fp8.safetensors \
+	tests/fuzz/corpus/safetensors/stq_gptq.safetensors \
+	tests/fuzz/corpus/safetensors/stq_mxfp4.safetensors \
 	tests/fuzz/corpus/torch/W_zip.pt tests/fuzz/corpus/torch/W_legacy.pt \
 	tests/fuzz/corpus/gguf/W.gguf \
 	tests/fuzz/corpus/gguf/iq4_xs.gguf \
