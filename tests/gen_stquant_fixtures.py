@@ -362,6 +362,28 @@ def gen_mxfp4():
         expect(d, name, exp)
     save(os.path.join(OUT, d, 'model.safetensors'), out)
 
+# ---- a sharded AWQ model: one weight's parts in two shards, config.json
+#      beside the index
+def gen_sharded():
+    d = 'sharded_awq'
+    config(d, {'quant_method': 'awq', 'bits': 4, 'group_size': 64, 'zero_point': True, 'version': 'gemm'})
+    IN, OUTF, G = 128, 16, 64
+    ng = IN // G
+    iw = rng.integers(0, 16, (IN, OUTF)); z = rng.integers(0, 16, (ng, OUTF))
+    s = scales((ng, OUTF)).astype(np.float16)
+    gi = np.arange(IN) // G
+    mod = 'model.layers.3.mlp.down_proj'
+    expect(d, mod + '.weight', ((iw - z[gi]).astype(F32) * s.astype(F32)[gi]).T)
+    a = [t(mod + '.qweight', awq_pack(iw, AWQ_ORDER).view(np.int32))]
+    b = [t(mod + '.qzeros', awq_pack(z, AWQ_ORDER).view(np.int32)), t(mod + '.scales', s)]
+    save(os.path.join(OUT, d, 'model-00001-of-00002.safetensors'), a)
+    save(os.path.join(OUT, d, 'model-00002-of-00002.safetensors'), b)
+    wm = {mod + '.qweight': 'model-00001-of-00002.safetensors',
+          mod + '.qzeros': 'model-00002-of-00002.safetensors',
+          mod + '.scales': 'model-00002-of-00002.safetensors'}
+    json.dump({'metadata': {'total_size': 0}, 'weight_map': wm},
+              open(os.path.join(OUT, d, 'model.safetensors.index.json'), 'w'), indent=1)
+
 # ---- broken variants -----------------------------------------------------------
 def gen_bad():
     d = os.path.join(OUT, 'bad')
@@ -401,5 +423,5 @@ if __name__ == '__main__':
     gen_fp8(); gen_awq()
     gen_gptq('gptq', 4, 64, True, False)
     gen_gptq('gptq8', 8, 128, False, True)
-    gen_ct_int4(); gen_ct_int8(); gen_ct_fp8(); gen_bnb(); gen_mxfp4(); gen_bad()
+    gen_ct_int4(); gen_ct_int8(); gen_ct_fp8(); gen_bnb(); gen_mxfp4(); gen_sharded(); gen_bad()
     print('wrote', OUT)

@@ -228,4 +228,9 @@ dist_check_DATA += \
 	tests/data/io/stq/mxfp4/config.json \
 	tests/data/io/stq/mxfp4/model.layers.0.mlp.experts.down_proj.npy \
 	tests/data/io/stq/mxfp4/model.layers.0.mlp.experts.gate_up_proj.npy \
-	tests/data/io/stq/mxfp4/model.safetensors
+	tests/data/io/stq/mxfp4/model.safetensors \
+	tests/data/io/stq/sharded_awq/config.json \
+	tests/data/io/stq/sharded_awq/model-00001-of-00002.safetensors \
+	tests/data/io/stq/sharded_awq/model-00002-of-00002.safetensors \
+	tests/data/io/stq/sharded_awq/model.layers.3.mlp.down_proj.weight.npy \
+	tests/data/io/stq/sharded_awq/model.safetensors.index.json

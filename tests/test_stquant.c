@@ -159,6 +159,38 @@ static void test_values(void **state)
     }
 }
 
+/* A sharded model: one weight's parts in two shards, the config beside
+ * the index; opened as the directory and as the index file. */
+static void test_sharded(void **state)
+{
+    (void)state;
+    const char *names[] = { "sharded_awq", "sharded_awq/model.safetensors.index.json" };
+    for (int k = 0; k < 2; k++) {
+        loader_file *f = open_ok(names[k]);
+        assert_int_equal(f->ntensors, 1);
+        const loader_tensor *t = &f->tensors[0];
+        assert_string_equal(t->name, "model.layers.3.mlp.down_proj.weight");
+        assert_string_equal(loader_dtype_name(t), "awq-int4-g64");
+        const loader_tensor *et;
+        loader_file *ef;
+        float *ev = npy_floats("sharded_awq/model.layers.3.mlp.down_proj.weight.npy", &et, &ef);
+        assert_int_equal(t->count, et->count);
+        assert_int_equal(t->shape[0], 16);
+        assert_int_equal(t->shape[1], 128);
+        float *v = calloc(t->count, sizeof *v);
+        util_err err = { { 0 } };
+        if (loader_read(f, 0, v, 0, &err) < 0)
+            fail_msg("%s", err.msg);
+        for (uint64_t j = 0; j < t->count; j++)
+            if (!same_bits(v[j], ev[j]))
+                fail_msg("sharded_awq[%llu] = %.9g, the generator says %.9g", (unsigned long long)j, v[j], ev[j]);
+        free(v);
+        free(ev);
+        loader_close(ef);
+        loader_close(f);
+    }
+}
+
 /* The parts are gone: each fixture lists exactly its logical tensors. */
 static void test_parts_merged(void **state)
 {
@@ -226,6 +258,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_values),
         cmocka_unit_test(test_parts_merged),
+        cmocka_unit_test(test_sharded),
         cmocka_unit_test(test_broken),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
