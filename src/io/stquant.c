@@ -1,6 +1,6 @@
 /*
- * stquant.c - quantized safetensors: recognition and dequantization
- * (stquant.h).
+ * stquant.c - quantized safetensors: recognition (stquant.h); the
+ * decoding is in stquant_decode.c.
  *
  * stquant_apply walks the tensor list once, and for each quantized weight
  * it finds (by the name of its main part: `.qweight`, `.weight_packed`,
@@ -11,55 +11,18 @@
  * entry is renamed to the logical name and the other parts are dropped
  * (loader_compact), all at once at the end so the name index never sees a
  * freed name.
- *
- * Decoding is row-wise for the 2-D kinds (a logical row, any column
- * range, the scale and zero fetched once per group segment) and flat for
- * the block kinds (bitsandbytes, MXFP4), so any range of values decodes
- * without touching more than its own codes and scales: the report streams
- * a quantized tensor through loader_read_range in chunks.
  */
 #include "config.h"
-#include "io/stquant.h"
+#include "io/stquant_priv.h"
 
 #include <jansson.h>
-#include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { K_TILE, K_AWQ, K_GPTQ, K_BNB, K_MXFP4 };
-enum { V_E4M3, V_E5M2, V_I8, V_PACKED };
-
-typedef struct comp {
-    const unsigned char *p;
-    uint64_t nbytes, count, off;
-    dtype_id dt;
-    int ndim;
-    uint64_t shape[LOADER_MAXDIM];
-    const loader_map *map;
-    int present;
-} comp;
-
-typedef struct stq_tensor {
-    int kind;
-    comp w, s, z, g, qm, nam, nqm;
-    uint64_t R, C;           /* logical 2-D view: rows (out) and columns (in) */
-    unsigned bits;
-    /* K_TILE: one scale per tr x tc tile, sc scale columns; vcode; zero
-     * point packed along dim 0 (zpacked) or as the scales */
-    uint64_t tr, tc, sc;
-    int vcode, zpacked;
-    uint64_t wstride;        /* K_TILE packed: 32-bit words per row */
-    /* K_AWQ / K_GPTQ: group size along the input, number of groups */
-    uint64_t G, ng;
-    int v1;
-    /* K_BNB */
-    uint64_t bs, nbs;
-    float noff;
-    int nested;
-    char type[96];
-} stq_tensor;
+#define cf stq_cf
+#define ci stq_ci
+#define rd32 stq_rd32
 
 struct stq_model {
     stq_tensor **t;
@@ -67,286 +30,6 @@ struct stq_model {
     char **notes;
     size_t nnotes, ncap;
 };
-
-/* ---- element access ----------------------------------------------------- */
-
-static float lut_e4m3[256], lut_e5m2[256];
-static pthread_once_t lut_once = PTHREAD_ONCE_INIT;
-
-static void lut_init(void)
-{
-    for (int i = 0; i < 256; i++) {
-        lut_e4m3[i] = dtype_e4m3_to_float((uint8_t)i);
-        lut_e5m2[i] = dtype_e5m2_to_float((uint8_t)i);
-    }
-}
-
-static const float e2m1[16] = { 0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f,
-                                -0.0f, -0.5f, -1.0f, -1.5f, -2.0f, -3.0f, -4.0f, -6.0f };
-static const unsigned awq_pos[8] = { 0, 4, 1, 5, 2, 6, 3, 7 }; /* nibble of column 8c + j */
-
-static inline uint32_t rd32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static inline uint64_t rd64(const unsigned char *p)
-{
-    return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
-
-/* Element k of a part as float (integers converted, floats widened). */
-static float cf(const comp *c, uint64_t k)
-{
-    const unsigned char *p = c->p;
-    switch (c->dt) {
-    case DT_F32: {
-        uint32_t u = rd32(p + 4 * k);
-        float f;
-        memcpy(&f, &u, 4);
-        return f;
-    }
-    case DT_F16:
-        return dtype_half_to_float((uint16_t)(p[2 * k] | p[2 * k + 1] << 8));
-    case DT_BF16:
-        return dtype_bf16_to_float((uint16_t)(p[2 * k] | p[2 * k + 1] << 8));
-    case DT_F64: {
-        uint64_t u = rd64(p + 8 * k);
-        double d;
-        memcpy(&d, &u, 8);
-        return (float)d;
-    }
-    case DT_I8:
-        return (float)(int8_t)p[k];
-    case DT_U8:
-        return (float)p[k];
-    case DT_I16:
-        return (float)(int16_t)(p[2 * k] | p[2 * k + 1] << 8);
-    case DT_I32:
-        return (float)(int32_t)rd32(p + 4 * k);
-    case DT_I64:
-        return (float)(int64_t)rd64(p + 8 * k);
-    case DT_F8_E4M3:
-        return lut_e4m3[p[k]];
-    case DT_F8_E5M2:
-        return lut_e5m2[p[k]];
-    default:
-        return NAN;
-    }
-}
-
-static int64_t ci(const comp *c, uint64_t k)
-{
-    switch (c->dt) {
-    case DT_I32:
-        return (int32_t)rd32(c->p + 4 * k);
-    case DT_I64:
-        return (int64_t)rd64(c->p + 8 * k);
-    case DT_U32:
-        return rd32(c->p + 4 * k);
-    default:
-        return (int64_t)cf(c, k);
-    }
-}
-
-/* ---- decoding ----------------------------------------------------------- */
-
-/* compressed-tensors zero point of scale row rs, scale column j */
-static float tile_zero(const stq_tensor *q, uint64_t rs, uint64_t j)
-{
-    if (!q->z.present)
-        return 0.0f;
-    if (!q->zpacked)
-        return cf(&q->z, rs * q->sc + j);
-    uint64_t bit = rs * q->bits;
-    uint32_t w = rd32(q->z.p + 4 * ((bit / 32) * q->sc + j));
-    uint32_t v = (w >> (bit % 32)) & ((1u << q->bits) - 1);
-    return (float)((int)v - (1 << (q->bits - 1)));
-}
-
-static void row_tile(const stq_tensor *q, uint64_t r, uint64_t c0, uint64_t c1, float *y)
-{
-    const uint64_t n = c1 - c0;
-    const unsigned char *w = q->w.p;
-    switch (q->vcode) {
-    case V_E4M3:
-        for (uint64_t k = 0; k < n; k++)
-            y[k] = lut_e4m3[w[r * q->C + c0 + k]];
-        break;
-    case V_E5M2:
-        for (uint64_t k = 0; k < n; k++)
-            y[k] = lut_e5m2[w[r * q->C + c0 + k]];
-        break;
-    case V_I8:
-        for (uint64_t k = 0; k < n; k++)
-            y[k] = (float)(int8_t)w[r * q->C + c0 + k];
-        break;
-    default: {
-        const unsigned B = q->bits, per = 32 / B;
-        const uint32_t mask = (1u << B) - 1;
-        const int off = 1 << (B - 1);
-        const unsigned char *row = w + 4 * r * q->wstride;
-        for (uint64_t k = 0; k < n; k++) {
-            uint64_t c = c0 + k;
-            uint32_t word = rd32(row + 4 * (c / per));
-            y[k] = (float)((int)((word >> (B * (c % per))) & mask) - off);
-        }
-    }
-    }
-    const uint64_t rs = r / q->tr;
-    for (uint64_t c = c0; c < c1;) {
-        uint64_t j = c / q->tc, e = (j + 1) * q->tc;
-        if (e > c1)
-            e = c1;
-        const float s = cf(&q->s, rs * q->sc + j);
-        if (q->z.present) {
-            const float z = tile_zero(q, rs, j);
-            for (uint64_t k = c; k < e; k++)
-                y[k - c0] = (y[k - c0] - z) * s;
-        } else {
-            for (uint64_t k = c; k < e; k++)
-                y[k - c0] = y[k - c0] * s;
-        }
-        c = e;
-    }
-}
-
-/* AutoAWQ: row o of [out, in] reads column o of qweight [in, out/8] */
-static void row_awq(const stq_tensor *q, uint64_t o, uint64_t c0, uint64_t c1, float *y)
-{
-    const uint64_t W8 = q->R / 8, ow = o / 8;
-    const unsigned sh = 4 * awq_pos[o % 8];
-    for (uint64_t i = c0; i < c1;) {
-        uint64_t g = i / q->G, e = (g + 1) * q->G;
-        if (e > c1)
-            e = c1;
-        const float s = cf(&q->s, g * q->R + o);
-        const float z = (float)((rd32(q->z.p + 4 * (g * W8 + ow)) >> sh) & 15);
-        for (uint64_t k = i; k < e; k++)
-            y[k - c0] = ((float)((rd32(q->w.p + 4 * (k * W8 + ow)) >> sh) & 15) - z) * s;
-        i = e;
-    }
-}
-
-/* AutoGPTQ: qweight packed along the input, qzeros along the output */
-static void row_gptq(const stq_tensor *q, uint64_t o, uint64_t c0, uint64_t c1, float *y)
-{
-    const unsigned B = q->bits, per = 32 / B;
-    const uint32_t mask = (1u << B) - 1;
-    const uint64_t zw = q->R / per;
-    const unsigned zsh = B * (unsigned)(o % per);
-    uint64_t gl = UINT64_MAX;
-    float s = 0, z = 0;
-    for (uint64_t i = c0; i < c1; i++) {
-        uint64_t g = q->g.present ? (uint64_t)rd32(q->g.p + 4 * i) : i / q->G;
-        if (g != gl) {
-            gl = g;
-            s = cf(&q->s, g * q->R + o);
-            z = (float)(((rd32(q->z.p + 4 * (g * zw + o / per)) >> zsh) & mask) + (unsigned)q->v1);
-        }
-        uint32_t word = rd32(q->w.p + 4 * ((i / per) * q->R + o));
-        y[i - c0] = ((float)((word >> (B * (i % per))) & mask) - z) * s;
-    }
-}
-
-static float bnb_absmax(const stq_tensor *q, uint64_t b)
-{
-    if (!q->nested)
-        return cf(&q->s, b);
-    return cf(&q->nqm, q->s.p[b]) * cf(&q->nam, b / q->nbs) + q->noff;
-}
-
-static void flat_bnb(const stq_tensor *q, uint64_t e0, uint64_t e1, float *y)
-{
-    float qm[16];
-    for (int k = 0; k < 16; k++)
-        qm[k] = cf(&q->qm, (uint64_t)k);
-    for (uint64_t e = e0; e < e1;) {
-        uint64_t b = e / q->bs, end = (b + 1) * q->bs;
-        if (end > e1)
-            end = e1;
-        const float a = bnb_absmax(q, b);
-        for (uint64_t k = e; k < end; k++) {
-            unsigned byte = q->w.p[k >> 1];
-            y[k - e0] = qm[(k & 1) ? byte & 15 : byte >> 4] * a;
-        }
-        e = end;
-    }
-}
-
-static void flat_mxfp4(const stq_tensor *q, uint64_t e0, uint64_t e1, float *y)
-{
-    for (uint64_t e = e0; e < e1;) {
-        uint64_t b = e / 32, end = (b + 1) * 32;
-        if (end > e1)
-            end = e1;
-        const unsigned char *blk = q->w.p + 16 * b;
-        const int x = q->s.p[b] - 127;
-        const float s = ldexpf(1.0f, x < -127 ? -127 : x > 127 ? 127 : x);
-        for (uint64_t k = e; k < end; k++) {
-            unsigned j = (unsigned)(k - 32 * b), byte = blk[j / 2];
-            float v = e2m1[(j & 1) ? byte >> 4 : byte & 15];
-            /* 2^128 is no float: ldexp of the value itself (0 stays 0) */
-            y[k - e0] = x == 128 ? ldexpf(v, 128) : v * s;
-        }
-        e = end;
-    }
-}
-
-void stquant_read_range(const loader_tensor *t, uint64_t first, uint64_t n, float *dst)
-{
-    const stq_tensor *q = t->priv;
-    if (q->kind == K_BNB) {
-        flat_bnb(q, first, first + n, dst);
-        return;
-    }
-    if (q->kind == K_MXFP4) {
-        flat_mxfp4(q, first, first + n, dst);
-        return;
-    }
-    uint64_t end = first + n;
-    while (first < end) {
-        uint64_t r = first / q->C, c0 = first - r * q->C;
-        uint64_t c1 = end - r * q->C < q->C ? end - r * q->C : q->C;
-        if (q->kind == K_TILE)
-            row_tile(q, r, c0, c1, dst);
-        else if (q->kind == K_AWQ)
-            row_awq(q, r, c0, c1, dst);
-        else
-            row_gptq(q, r, c0, c1, dst);
-        dst += c1 - c0;
-        first += c1 - c0;
-    }
-}
-
-static void release(const comp *c)
-{
-    if (c->present && c->map)
-        loader_release(c->map, c->off, c->nbytes);
-}
-
-int stquant_read(loader_file *f, size_t i, void *dst, int as_double, util_err *err)
-{
-    loader_tensor *t = &f->tensors[i];
-    const stq_tensor *q = t->priv;
-    (void)err;
-    if (!as_double)
-        stquant_read_range(t, 0, t->count, dst);
-    else {
-        float buf[4096];
-        double *d = dst;
-        for (uint64_t a = 0; a < t->count; a += 4096) {
-            uint64_t k = t->count - a < 4096 ? t->count - a : 4096;
-            stquant_read_range(t, a, k, buf);
-            for (uint64_t j = 0; j < k; j++)
-                d[a + j] = buf[j];
-        }
-    }
-    const comp *parts[] = { &q->w, &q->s, &q->z, &q->g, &q->qm, &q->nam, &q->nqm };
-    for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++)
-        release(parts[k]);
-    return 0;
-}
 
 /* ---- configuration ------------------------------------------------------ */
 
@@ -358,6 +41,7 @@ typedef struct qcfg {
     uint64_t blk[2];         /* fp8 weight_block_size / compressed-tensors block_structure */
     int ct_bits;             /* compressed-tensors weights num_bits (0: not given) */
     long ct_group;
+    char *text;              /* the configuration as compact JSON (for the metadata) */
 } qcfg;
 
 static long jint(json_t *o, const char *k, long dflt)
@@ -427,8 +111,11 @@ static void cfg_load(qcfg *c, const char *dir)
         json_t *q = k == 0 ? json_object_get(root, "quantization_config") : root;
         if (k == 0 && !json_is_object(q))
             q = json_object_get(root, "compression_config");
-        if (json_is_object(q))
+        if (json_is_object(q)) {
             cfg_from(c, q);
+            if (!c->text)
+                c->text = json_dumps(q, JSON_COMPACT);
+        }
         if (k == 1 && !c->method[0] && c->bits)
             snprintf(c->method, sizeof c->method, "gptq");
         json_decref(root);
@@ -1000,7 +687,7 @@ static void do_missing(ctx *x, long k, const char *name)
 
 stq_model *stquant_apply(loader_file *f, const loader_map *const *maps, const char *dir)
 {
-    pthread_once(&lut_once, lut_init);
+    stq_tables_init();
     ctx x;
     memset(&x, 0, sizeof x);
     x.f = f, x.maps = maps, x.m = util_calloc(1, sizeof(stq_model));
@@ -1039,9 +726,14 @@ stq_model *stquant_apply(loader_file *f, const loader_map *const *maps, const ch
     if (m->n == 0) {
         free(x.drop);
         free(x.rename);
+        free(x.cfg.text);
         stquant_free(m);
         return NULL;
     }
+    /* the file's own description of its quantization, for `i` and --list */
+    if (x.cfg.text)
+        loader_add_meta(f, "quantization_config", x.cfg.text);
+    free(x.cfg.text);
     for (size_t k = 0; k < n; k++)
         if (x.rename[k]) {
             free(f->tensors[k].name);
