@@ -651,6 +651,8 @@ static void done_prep(prep *p, held *h)
     prep_free(p);
     if (h->have_raw)
         loader_release(h->rv.map, h->rv.offset, h->rv.nbytes);
+    if (h->f)
+        loader_release_tensor(h->f, h->index);
     free(h->buf);
     memset(h, 0, sizeof *h);
 }

@@ -467,6 +467,12 @@ static int gguf_read_range(loader_file *f, size_t i, uint64_t first, uint64_t n,
     return 0;
 }
 
+static void gguf_release(loader_file *f, size_t i)
+{
+    gguf_priv *g = f->priv;
+    loader_release(&g->map, f->tensors[i].offset, f->tensors[i].nbytes);
+}
+
 static void gguf_close(loader_file *f)
 {
     gguf_priv *g = f->priv;
@@ -488,5 +494,6 @@ const loader_format gguf_format = {
     .read = gguf_read,
     .raw = gguf_raw,
     .read_range = gguf_read_range,
+    .release = gguf_release,
     .close = gguf_close,
 };

@@ -344,6 +344,12 @@ int loader_has_range(loader_file *f, size_t i)
     return loader_read_range(f, i, 0, 0, &x) == 0;
 }
 
+void loader_release_tensor(loader_file *f, size_t i)
+{
+    if (i < f->ntensors && f->fmt->release)
+        f->fmt->release(f, i);
+}
+
 void loader_compact(loader_file *f, const unsigned char *drop)
 {
     size_t o = 0;

@@ -128,6 +128,9 @@ typedef struct loader_format {
      * quantized): thread-safe, any range, no lock needed; -1 when tensor i
      * has no such path (loader_read_range). */
     int (*read_range)(loader_file *f, size_t i, uint64_t first, uint64_t n, float *dst);
+    /* Optional: drop the pages of tensor i's stored bytes from memory
+     * (after ranged reads; loader_release_tensor). */
+    void (*release)(loader_file *f, size_t i);
 } loader_format;
 
 /* The name of tensor t's type as stored: stored_type when set, else the
@@ -149,6 +152,10 @@ void loader_close(loader_file *f);
 int loader_read_range(loader_file *f, size_t i, uint64_t first, uint64_t n, float *dst);
 /* 1 when loader_read_range works for tensor i. */
 int loader_has_range(loader_file *f, size_t i);
+/* Done with tensor i's ranged reads: its stored pages may leave memory
+ * (they are read again if touched), so a whole-model report keeps only
+ * the tensors in flight resident. No-op where the format has no mapping. */
+void loader_release_tensor(loader_file *f, size_t i);
 
 /* Drop the tensors whose drop[i] is nonzero (their names are freed) and
  * rebuild the name index from the names now in place: for a format that

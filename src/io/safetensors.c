@@ -536,6 +536,16 @@ static int st_read_range(loader_file *f, size_t i, uint64_t first, uint64_t n, f
     return 0;
 }
 
+static void st_release(loader_file *f, size_t i)
+{
+    st_model *md = f->priv;
+    const loader_tensor *t = &f->tensors[i];
+    if (t->stored_type)
+        stquant_release(t);
+    else
+        loader_release(&md->shards[(uintptr_t)t->priv].map, t->offset, t->nbytes);
+}
+
 static void st_close(loader_file *f)
 {
     st_model *md = f->priv;
@@ -564,5 +574,6 @@ const loader_format safetensors_format = {
     .read = st_read,
     .raw = st_raw,
     .read_range = st_read_range,
+    .release = st_release,
     .close = st_close,
 };

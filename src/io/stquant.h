@@ -76,5 +76,7 @@ void stquant_free(stq_model *m);
  * values [first, first + n) as float (thread-safe). */
 int stquant_read(loader_file *f, size_t i, void *dst, int as_double, util_err *err);
 void stquant_read_range(const loader_tensor *t, uint64_t first, uint64_t n, float *dst);
+/* Drop the pages of all of its parts from memory. */
+void stquant_release(const loader_tensor *t);
 
 #endif

@@ -281,7 +281,6 @@ static void release(const comp *c)
 int stquant_read(loader_file *f, size_t i, void *dst, int as_double, util_err *err)
 {
     loader_tensor *t = &f->tensors[i];
-    const stq_tensor *q = t->priv;
     (void)err;
     if (!as_double)
         stquant_read_range(t, 0, t->count, dst);
@@ -295,9 +294,15 @@ int stquant_read(loader_file *f, size_t i, void *dst, int as_double, util_err *e
                 d[a + j] = buf[j];
         }
     }
+    stquant_release(t);
+    return 0;
+}
+
+void stquant_release(const loader_tensor *t)
+{
+    const stq_tensor *q = t->priv;
     const comp *parts[] = { &q->w, &q->s, &q->z, &q->g, &q->qm, &q->nam, &q->nqm };
     for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++)
         release(parts[k]);
-    return 0;
 }
 
