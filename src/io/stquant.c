@@ -564,6 +564,7 @@ static void do_bnb(ctx *x, long ks, const char *sname)
     uint64_t shape[LOADER_MAXDIM] = { 0 };
     int nd = 1;
     json_error_t je;
+    memset(&je, 0, sizeof je);
     json_t *root = js.dt == DT_U8 ? json_loadb((const char *)js.p, (size_t)js.count, 0, &je) : NULL;
     json_t *jt = json_object_get(root, "quant_type"), *jb = json_object_get(root, "blocksize"),
            *jsh = json_object_get(root, "shape");
