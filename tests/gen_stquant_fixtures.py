@@ -231,7 +231,7 @@ def gen_ct_int4():
     ng = (C + G - 1) // G
     gi = np.arange(C) // G
     for k, name in enumerate(['model.layers.0.self_attn.k_proj', 'model.layers.0.self_attn.v_proj',
-                              'model.layers.0.self_attn.q_proj']):
+                              'model.layers.0.self_attn.q_proj', 'model.layers.0.self_attn.o_proj']):
         v = rng.integers(-off, off, (R, C))
         if k == 1:   # bfloat16 scales
             sb, s = bf16(scales((R, ng)))
@@ -247,13 +247,19 @@ def gen_ct_int4():
         if k == 2:     # zero point packed along dim 0
             exp_z = rng.integers(-off, off, (R, ng))
             out.append(t(name + '.weight_zero_point', ct_pack(exp_z + off, B, dim=0).view(np.int32)))
-        exp = (v - exp_z[:, gi]).astype(F32) * s[:, gi]
+        g = gi
+        if k == 3:     # activation order: weight_g_idx, the group of each column
+            g = (rng.permutation(C) // G).astype(np.int64)
+            out.append(t(name + '.weight_g_idx', g.astype(np.int32)))
+        exp = (v - exp_z[:, g]).astype(F32) * s[:, g]
+        if k == 3:
+            assert not np.array_equal((v - exp_z[:, gi]).astype(F32) * s[:, gi], exp)
         # nibbles taken high-first within each word must decode differently
         words = p.astype(np.uint64)
         sw = np.zeros((R, C), np.int64)
         for c in range(C):
             sw[:, c] = ((words[:, (c * B) // 32] >> np.uint64(32 - B - (c * B) % 32)) & ((1 << B) - 1)).astype(np.int64) - off
-        assert not np.array_equal((sw - exp_z[:, gi]).astype(F32) * s[:, gi], exp)
+        assert not np.array_equal((sw - exp_z[:, g]).astype(F32) * s[:, g], exp)
         expect(d, name + '.weight', exp)
     save(os.path.join(OUT, d, 'model.safetensors'), out)
 

@@ -206,6 +206,7 @@ dist_check_DATA += \
 	tests/data/io/stq/ct_fp8/model.safetensors \
 	tests/data/io/stq/ct_int4/config.json \
 	tests/data/io/stq/ct_int4/model.layers.0.self_attn.k_proj.weight.npy \
+	tests/data/io/stq/ct_int4/model.layers.0.self_attn.o_proj.weight.npy \
 	tests/data/io/stq/ct_int4/model.layers.0.self_attn.q_proj.weight.npy \
 	tests/data/io/stq/ct_int4/model.layers.0.self_attn.v_proj.weight.npy \
 	tests/data/io/stq/ct_int4/model.safetensors \

@@ -34,6 +34,7 @@ for spec in \
   ct_int4:model.layers.0.self_attn.k_proj.weight:int4-pack-g32 \
   ct_int4:model.layers.0.self_attn.v_proj.weight:int4-pack-g32 \
   ct_int4:model.layers.0.self_attn.q_proj.weight:int4-pack-g32 \
+  ct_int4:model.layers.0.self_attn.o_proj.weight:int4-pack-g32-act \
   ct_int8:model.layers.2.mlp.up_proj.weight:int8-pack-ch \
   ct_fp8:model.layers.0.mlp.gate_proj.weight:fp8_e4m3-ch \
   bnb:model.layers.0.mlp.down_proj.weight:nf4-b64 \

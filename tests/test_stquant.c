@@ -71,6 +71,8 @@ static const tcase cases[] = {
     { "ct_int4", "model.layers.0.self_attn.k_proj.weight", "int4-pack-g32", (48 * 13 * 4 + 48 * 4 * 2 + 16) * 8.0 / 4800 },
     { "ct_int4", "model.layers.0.self_attn.v_proj.weight", "int4-pack-g32", 0 },
     { "ct_int4", "model.layers.0.self_attn.q_proj.weight", "int4-pack-g32", 0 },
+    /* packed 48*13*4 + scales 48*4*2 + shape 16 + g_idx 100*4 */
+    { "ct_int4", "model.layers.0.self_attn.o_proj.weight", "int4-pack-g32-act", (48 * 13 * 4 + 48 * 4 * 2 + 16 + 400) * 8.0 / 4800 },
     { "ct_int8", "model.layers.2.mlp.up_proj.weight", "int8-pack-ch", (16 * 10 * 4 + 16 * 4 + 8) * 8.0 / 640 },
     { "ct_fp8", "model.layers.0.mlp.gate_proj.weight", "fp8_e4m3-ch", (1728 + 24 * 4) * 8.0 / 1728 },
     { "ct_fp8", "model.layers.0.mlp.up_proj.weight", "fp8_e4m3", (128 + 4) * 8.0 / 128 },
@@ -196,7 +198,7 @@ static void test_parts_merged(void **state)
 {
     (void)state;
     static const struct { const char *dir; size_t n; } want[] = {
-        { "fp8", 3 }, { "awq", 2 }, { "gptq", 2 }, { "gptq8", 2 }, { "ct_int4", 3 },
+        { "fp8", 3 }, { "awq", 2 }, { "gptq", 2 }, { "gptq8", 2 }, { "ct_int4", 4 },
         { "ct_int8", 1 }, { "ct_fp8", 2 }, { "bnb", 3 }, { "mxfp4", 2 },
     };
     for (size_t k = 0; k < sizeof want / sizeof want[0]; k++) {

@@ -424,11 +424,25 @@ static void do_packed(ctx *x, long kp, const char *pname)
                      "weight_scale");
     if (!why)
         why = check_scale_zero(q, base, "_scale", "_zero_point", q->R);
-    if (!why && q->g.present)
-        why = util_asprintf("%s_g_idx (activation order) is not decoded for pack-quantized tensors", base);
+    int act = 0;
+    if (!why && q->g.present) {
+        if ((q->g.dt != DT_I32 && q->g.dt != DT_I64) || q->g.count != q->C || q->tr != 1)
+            why = util_asprintf("%s_g_idx has %llu elements of %s: one int32 group per input column (%llu) of "
+                                "per-group scales expected", base, (unsigned long long)q->g.count,
+                                dtype_name(q->g.dt), (unsigned long long)q->C);
+        for (uint64_t i = 0; !why && i < q->C; i++) {
+            int64_t g = ci(&q->g, i);
+            if (g < 0 || (uint64_t)g >= q->sc)
+                why = util_asprintf("%s_g_idx[%llu] = %lld names no group (there are %llu)", base,
+                                    (unsigned long long)i, (long long)g, (unsigned long long)q->sc);
+            act |= (uint64_t)g != i / q->tc;
+        }
+    }
     char what[24];
     snprintf(what, sizeof what, "int%u-pack", q->bits ? q->bits % 100 : 4);
     tile_name(q, what);
+    if (act && strlen(q->type) + 4 < sizeof q->type)
+        strcat(q->type, "-act");
     const comp *parts[] = { &q->w, &shp, &q->s, &q->z, &q->g };
     finish(x, kp, base, q, 2, shape, why, parts, 5, idx);
     free(base);

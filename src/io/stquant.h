@@ -22,7 +22,9 @@
  *     element k at bits B*k of the row's bit stream (pack_to_int32), stored
  *     with the offset 2^(B-1); `X.weight_shape` [out, in]; `X.weight_scale`;
  *     optional `X.weight_zero_point` (unpacked [out, groups], or packed
- *     along dim 0 as I32). `int4-pack-g128`.
+ *     along dim 0 as I32), optional `X.weight_g_idx` (the group of each
+ *     input column: activation order). `int4-pack-g128`, `-act` when
+ *     g_idx is not i / G.
  *   AutoAWQ GEMM: `X.qweight` I32 [in, out/8], nibble k of word c holding
  *     output column 8c + [0,2,4,6,1,3,5,7][k]; `X.qzeros` I32 [in/G,
  *     out/8] the same way; `X.scales` F16 [in/G, out];

@@ -147,6 +147,21 @@ static void row_tile(const stq_tensor *q, uint64_t r, uint64_t c0, uint64_t c1, 
     }
     }
     const uint64_t rs = r / q->tr;
+    if (q->g.present) {
+        /* activation order: the group of each column from g_idx */
+        uint64_t jl = UINT64_MAX;
+        float s = 0, z = 0;
+        for (uint64_t c = c0; c < c1; c++) {
+            uint64_t j = (uint64_t)stq_ci(&q->g, c);
+            if (j != jl) {
+                jl = j;
+                s = cf(&q->s, rs * q->sc + j);
+                z = tile_zero(q, rs, j);
+            }
+            y[c - c0] = (y[c - c0] - z) * s;
+        }
+        return;
+    }
     for (uint64_t c = c0; c < c1;) {
         uint64_t j = c / q->tc, e = (j + 1) * q->tc;
         if (e > c1)
