@@ -1291,10 +1291,12 @@ int report_run(const cli_opts *o)
         items[i].engine = report_engine(o, lt, alphas != NULL);
         items[i].hist = items[i].engine == &prep_hist_ops;
         if (items[i].hist) {
-            /* its pages while the passes run (or a float copy when the
+            /* its pages while the passes run (the stored blocks of a
+             * ranged, dequantizing source; or a float copy when the
              * format cannot lend them) plus the buckets */
             loader_rawview rv;
-            items[i].cost = (loader_raw(lf, items[i].tensor, &rv) == 0 ? bytes : lt->count * 4) +
+            items[i].cost = (loader_raw(lf, items[i].tensor, &rv) == 0 ? bytes
+                             : loader_has_range(lf, items[i].tensor) ? lt->nbytes : lt->count * 4) +
                             ((uint64_t)4 << 20);
             hist_total += lt->count;
         } else
