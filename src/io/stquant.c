@@ -488,6 +488,11 @@ static void do_qweight(ctx *x, long kq, const char *qname)
     char *why = NULL;
     const unsigned B = q->bits, per = B ? 32 / B : 1;
     uint64_t shape[2] = { 0, 0 };
+    if (q->w.ndim == 2) {
+        /* the logical shape from the codes alone (listed even if the rest is broken) */
+        shape[0] = awq ? q->w.shape[1] * 8 : q->w.shape[1];
+        shape[1] = awq ? q->w.shape[0] : q->w.shape[0] * per;
+    }
     if (q->w.dt != DT_I32 || q->w.ndim != 2)
         why = util_asprintf("%s has dtype %s and %d dimensions (int32 [rows, cols] expected)", qname,
                             dtype_name(q->w.dt), q->w.ndim);
@@ -540,8 +545,11 @@ static void do_qweight(ctx *x, long kq, const char *qname)
         }
     if (!why && q->g.present && !act)
         q->g.present = 2;   /* i / G: decoded without it (bytes still counted) */
-    snprintf(q->type, sizeof q->type, "%s-int%u-g%llu%s", awq ? "awq" : "gptq", B, (unsigned long long)q->G,
-             act ? "-act" : "");
+    if (q->G)
+        snprintf(q->type, sizeof q->type, "%s-int%u-g%llu%s", awq ? "awq" : "gptq", B % 100,
+                 (unsigned long long)q->G, act ? "-act" : "");
+    else
+        snprintf(q->type, sizeof q->type, "%s-int%u", awq ? "awq" : "gptq", B % 100);
     const comp *parts[] = { &q->w, &q->z, &q->s, &q->g };
     finish(x, kq, lname, q, 2, shape, why, parts, 4, idx);
     if (q->g.present == 2)
@@ -583,8 +591,11 @@ static void do_bnb(ctx *x, long ks, const char *sname)
     json_t *jt = json_object_get(root, "quant_type"), *jb = json_object_get(root, "blocksize"),
            *jsh = json_object_get(root, "shape");
     const char *qt = json_is_string(jt) ? json_string_value(jt) : "nf4";
-    snprintf(q->type, sizeof q->type, "%s-b%lld", strcmp(qt, "fp4") == 0 ? "fp4" : "nf4",
-             json_is_integer(jb) ? (long long)json_integer_value(jb) : 0ll);
+    if (json_is_integer(jb) && json_integer_value(jb) > 0)
+        snprintf(q->type, sizeof q->type, "%s-b%lld", strcmp(qt, "fp4") == 0 ? "fp4" : "nf4",
+                 (long long)json_integer_value(jb));
+    else
+        snprintf(q->type, sizeof q->type, "%s", strcmp(qt, "fp4") == 0 ? "fp4" : "nf4");
     uint64_t n = 1;
     if (!json_is_object(root))
         why = util_asprintf("%s is not a JSON object%s%s", sname, root ? "" : ": ", root ? "" : je.text);
