@@ -8,7 +8,10 @@
 #     generator (tests/gen_stquant_fixtures.py) computed: the data bytes
 #     equal the expected .npy's data bytes, the header reads back with the
 #     listed shape; plain float32 and float64 tensors too;
-#  3. the contract of the write: an existing file is refused without
+#  3. each broken variant (tests/data/io/stq/bad) exits 1 naming the file
+#     and the tensor, in --report and --export; prefixes of the quantized
+#     files are refused;
+#  4. the contract of the write: an existing file is refused without
 #     --force (untouched), replaced with it; two tensors selected is a
 #     usage error; a full disk (ulimit -f) or an unwritable directory exits
 #     1 with a message and leaves nothing behind and the old file intact.
@@ -75,6 +78,31 @@ $APOTVIEW --export="$T/q4k.npy" -t random "$G/q4_k.gguf" 2>"$T/err" || bad "q4_k
 n=$(elems "$G/q4_k.random.npy")
 tailbytes "$T/q4k.npy" $((n * 4)) > "$T/a"; tailbytes "$G/q4_k.random.npy" $((n * 4)) > "$T/b"
 cmp -s "$T/a" "$T/b" || bad "q4_k export differs from the generator's decoder"
+
+# broken quantized weights: --report exits 1 naming the file and the tensor
+TO=""
+command -v timeout >/dev/null 2>&1 && TO="timeout 20"
+for spec in awq_noscales:m.weight awq_shape:m.weight fp8_scale_shape:w.weight bnb_lying:l.weight \
+            bnb_notjson:l.weight mxfp4_noscales:e.down_proj mxfp4_shape:e.down_proj gptq_gidx:g.weight \
+            ct_words:c.weight; do
+  f="$D/bad/${spec%%:*}.safetensors"; name=${spec#*:}
+  $TO $APOTVIEW --report "$f" >/dev/null 2>"$T/err"; rc=$?
+  [ $rc -eq 1 ] && head -n 1 "$T/err" | grep -q "^apotview: $f: $name: " ||
+    bad "$f: rc $rc, $(head -c 300 "$T/err")"
+  $APOTVIEW --export="$T/bad.npy" -t "$name" "$f" 2>"$T/err"; rc=$?
+  [ $rc -eq 1 ] && [ ! -e "$T/bad.npy" ] && grep -q "$name" "$T/err" || bad "$f: export rc $rc, $(cat "$T/err")"
+done
+# every prefix (cut at a spread of offsets) of quantized files is refused
+for dir in awq bnb mxfp4 gptq ct_int4; do
+  F="$D/$dir/model.safetensors"
+  size=$(wc -c < "$F"); cut=0
+  while [ $cut -lt $size ]; do
+    head -c $cut "$F" > "$T/cut.safetensors"
+    $TO $APOTVIEW --report "$T/cut.safetensors" >/dev/null 2>"$T/err"; rc=$?
+    [ $rc -eq 1 ] && head -n 1 "$T/err" | grep -q "^apotview: " || bad "$dir cut at $cut: rc $rc, $(head -c 200 "$T/err")"
+    cut=$((cut + size / 23 + 1))
+  done
+done
 
 # the write contract
 M="$D/awq/model.safetensors"; N=model.layers.0.self_attn.q_proj.weight
