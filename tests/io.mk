@@ -6,8 +6,8 @@ tests_test_io_SOURCES = tests/test_io.c $(TESTUTIL)
 tests_test_io_CFLAGS = $(TEST_CFLAGS)
 tests_test_io_LDADD = $(TEST_LIBS)
 endif
-TESTS += tests/io-cli.sh tests/engine-cli.sh
-dist_check_SCRIPTS += tests/io-cli.sh tests/engine-cli.sh
+TESTS += tests/io-cli.sh tests/engine-cli.sh tests/stquant-cli.sh
+dist_check_SCRIPTS += tests/io-cli.sh tests/engine-cli.sh tests/stquant-cli.sh
 EXTRA_DIST += tests/gen_io_fixtures.py
 dist_check_DATA += \
 	tests/data/io/LICENSE.faceapi \
@@ -106,6 +106,22 @@ EXTRA_DIST += tests/fuzz/fuzz_common.h \
 	tests/fuzz/corpus/npz/W_stored.npz tests/fuzz/corpus/npz/W_deflate.npz \
 	tests/fuzz/corpus/safetensors/W.safetensors \
 	tests/fuzz/corpus/safetensors/model-00002-of-00002.safetensors \
+	tests/fuzz/corpus/safetensors/stq_awq.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_awq_noscales.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_awq_shape.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_bnb_lying.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_bnb_notjson.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_ct_words.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_fp8_scale_shape.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_gptq_gidx.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_mxfp4_noscales.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_mxfp4_shape.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bnb.safetensors \
+	tests/fuzz/corpus/safetensors/stq_ct_fp8.safetensors \
+	tests/fuzz/corpus/safetensors/stq_ct_int4.safetensors \
+	tests/fuzz/corpus/safetensors/stq_fp8.safetensors \
+	tests/fuzz/corpus/safetensors/stq_gptq.safetensors \
+	tests/fuzz/corpus/safetensors/stq_mxfp4.safetensors \
 	tests/fuzz/corpus/torch/W_zip.pt tests/fuzz/corpus/torch/W_legacy.pt \
 	tests/fuzz/corpus/gguf/W.gguf \
 	tests/fuzz/corpus/gguf/iq4_xs.gguf \
@@ -156,3 +172,66 @@ clean-local: clean-fuzz
 clean-fuzz:
 	-rm -rf fuzz-corpus
 .PHONY: fuzz-smoke clean-fuzz
+## quantized safetensors (issue 14): gen_stquant_fixtures.py
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_stquant
+TESTS += tests/test_stquant
+tests_test_stquant_SOURCES = tests/test_stquant.c $(TESTUTIL)
+tests_test_stquant_CFLAGS = $(TEST_CFLAGS)
+tests_test_stquant_LDADD = $(TEST_LIBS)
+endif
+EXTRA_DIST += tests/gen_stquant_fixtures.py
+dist_check_DATA += \
+	tests/data/io/stq/awq/config.json \
+	tests/data/io/stq/awq/model.layers.0.self_attn.o_proj.weight.npy \
+	tests/data/io/stq/awq/model.layers.0.self_attn.q_proj.weight.npy \
+	tests/data/io/stq/awq/model.safetensors \
+	tests/data/io/stq/bad/awq_noscales.safetensors \
+	tests/data/io/stq/bad/awq_shape.safetensors \
+	tests/data/io/stq/bad/bnb_lying.safetensors \
+	tests/data/io/stq/bad/bnb_notjson.safetensors \
+	tests/data/io/stq/bad/ct_words.safetensors \
+	tests/data/io/stq/bad/fp8_scale_shape.safetensors \
+	tests/data/io/stq/bad/gptq_gidx.safetensors \
+	tests/data/io/stq/bad/mxfp4_noscales.safetensors \
+	tests/data/io/stq/bad/mxfp4_shape.safetensors \
+	tests/data/io/stq/bnb/config.json \
+	tests/data/io/stq/bnb/model.layers.0.mlp.down_proj.weight.npy \
+	tests/data/io/stq/bnb/model.layers.0.mlp.gate_proj.weight.npy \
+	tests/data/io/stq/bnb/model.layers.0.mlp.up_proj.weight.npy \
+	tests/data/io/stq/bnb/model.safetensors \
+	tests/data/io/stq/ct_fp8/config.json \
+	tests/data/io/stq/ct_fp8/model.layers.0.mlp.gate_proj.weight.npy \
+	tests/data/io/stq/ct_fp8/model.layers.0.mlp.up_proj.weight.npy \
+	tests/data/io/stq/ct_fp8/model.safetensors \
+	tests/data/io/stq/ct_int4/config.json \
+	tests/data/io/stq/ct_int4/model.layers.0.self_attn.k_proj.weight.npy \
+	tests/data/io/stq/ct_int4/model.layers.0.self_attn.o_proj.weight.npy \
+	tests/data/io/stq/ct_int4/model.layers.0.self_attn.q_proj.weight.npy \
+	tests/data/io/stq/ct_int4/model.layers.0.self_attn.v_proj.weight.npy \
+	tests/data/io/stq/ct_int4/model.safetensors \
+	tests/data/io/stq/ct_int8/config.json \
+	tests/data/io/stq/ct_int8/model.layers.2.mlp.up_proj.weight.npy \
+	tests/data/io/stq/ct_int8/model.safetensors \
+	tests/data/io/stq/fp8/config.json \
+	tests/data/io/stq/fp8/model.layers.0.mlp.down_proj.weight.npy \
+	tests/data/io/stq/fp8/model.layers.0.mlp.up_proj.weight.npy \
+	tests/data/io/stq/fp8/model.norm.weight.npy \
+	tests/data/io/stq/fp8/model.safetensors \
+	tests/data/io/stq/gptq/config.json \
+	tests/data/io/stq/gptq/model.layers.1.mlp.gate_proj.bias.npy \
+	tests/data/io/stq/gptq/model.layers.1.mlp.gate_proj.weight.npy \
+	tests/data/io/stq/gptq/model.safetensors \
+	tests/data/io/stq/gptq8/config.json \
+	tests/data/io/stq/gptq8/model.layers.1.mlp.gate_proj.bias.npy \
+	tests/data/io/stq/gptq8/model.layers.1.mlp.gate_proj.weight.npy \
+	tests/data/io/stq/gptq8/model.safetensors \
+	tests/data/io/stq/mxfp4/config.json \
+	tests/data/io/stq/mxfp4/model.layers.0.mlp.experts.down_proj.npy \
+	tests/data/io/stq/mxfp4/model.layers.0.mlp.experts.gate_up_proj.npy \
+	tests/data/io/stq/mxfp4/model.safetensors \
+	tests/data/io/stq/sharded_awq/config.json \
+	tests/data/io/stq/sharded_awq/model-00001-of-00002.safetensors \
+	tests/data/io/stq/sharded_awq/model-00002-of-00002.safetensors \
+	tests/data/io/stq/sharded_awq/model.layers.3.mlp.down_proj.weight.npy \
+	tests/data/io/stq/sharded_awq/model.safetensors.index.json

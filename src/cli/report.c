@@ -576,7 +576,15 @@ struct held {
     const loader_tensor *t;
     size_t esz;
     void *buf;
+    loader_file *f;        /* a ranged source: tensor index of f */
+    size_t index;
 };
+
+static void convert_range(void *ctx, uint64_t first, uint64_t n, float *dst)
+{
+    const held *h = ctx;
+    loader_read_range(h->f, h->index, first, n, dst);
+}
 
 static void convert_raw(void *ctx, uint64_t first, uint64_t n, float *dst)
 {
@@ -605,10 +613,18 @@ static prep *prepare_histogram(pool *pl, titem *it, held *h, util_err *err)
     memset(h, 0, sizeof *h);
     pthread_mutex_lock(&pl->file_mu[it->file]);
     h->have_raw = loader_raw(f, it->tensor, &h->rv) == 0;
-    if (!h->have_raw)
+    /* a block-quantized tensor: decoded chunk by chunk as the passes
+     * stream it (loader_read_range: no lock, no float copy) */
+    int ranged = !h->have_raw && loader_has_range(f, it->tensor);
+    if (!h->have_raw && !ranged)
         h->buf = session_read(f, it->tensor, 0, err);
     pthread_mutex_unlock(&pl->file_mu[it->file]);
-    if (h->have_raw) {
+    if (ranged) {
+        h->f = f;
+        h->index = it->tensor;
+        src.convert = convert_range;
+        src.ctx = h;
+    } else if (h->have_raw) {
         h->t = lt;
         h->esz = dtype_size(lt->dtype);
         loader_willneed(h->rv.map, h->rv.offset, h->rv.nbytes);
@@ -635,6 +651,8 @@ static void done_prep(prep *p, held *h)
     prep_free(p);
     if (h->have_raw)
         loader_release(h->rv.map, h->rv.offset, h->rv.nbytes);
+    if (h->f)
+        loader_release_tensor(h->f, h->index);
     free(h->buf);
     memset(h, 0, sizeof *h);
 }
@@ -1273,10 +1291,12 @@ int report_run(const cli_opts *o)
         items[i].engine = report_engine(o, lt, alphas != NULL);
         items[i].hist = items[i].engine == &prep_hist_ops;
         if (items[i].hist) {
-            /* its pages while the passes run (or a float copy when the
+            /* its pages while the passes run (the stored blocks of a
+             * ranged, dequantizing source; or a float copy when the
              * format cannot lend them) plus the buckets */
             loader_rawview rv;
-            items[i].cost = (loader_raw(lf, items[i].tensor, &rv) == 0 ? bytes : lt->count * 4) +
+            items[i].cost = (loader_raw(lf, items[i].tensor, &rv) == 0 ? bytes
+                             : loader_has_range(lf, items[i].tensor) ? lt->nbytes : lt->count * 4) +
                             ((uint64_t)4 << 20);
             hist_total += lt->count;
         } else

@@ -10,6 +10,7 @@
  */
 #include "config.h"
 #include "io/safetensors.h"
+#include "io/stquant.h"
 
 #include "core/jarena.h"
 
@@ -34,6 +35,7 @@ typedef struct st_model {
     loader_names by_file;  /* "dev:ino" -> shard index */
     char **strs;           /* owned keys of by_name and by_file */
     size_t nstrs, strcap;
+    stq_model *quant;      /* quantized weights merged into logical tensors (stquant.h) */
 } st_model;
 
 /* An index is JSON text of about 100 bytes per tensor. */
@@ -467,31 +469,54 @@ out:
     return rc;
 }
 
+/* Quantized weights (stquant.h), with config.json looked for beside the
+ * file or index at `at` (a path whose directory part is used). */
+static void st_quant(loader_file *f, st_model *md, const char *at)
+{
+    const loader_map **maps = util_mallocarray(md->nshards + 1, sizeof *maps);
+    for (size_t k = 0; k < md->nshards; k++)
+        maps[k] = &md->shards[k].map;
+    const char *slash = strrchr(at, '/');
+    char *dir = util_asprintf("%.*s", slash ? (int)(slash - at + 1) : 0, at);
+    md->quant = stquant_apply(f, maps, dir);
+    free(dir);
+    free(maps);
+}
+
 static int st_open(loader_file *f, util_err *err)
 {
     st_model *md = util_calloc(1, sizeof *md);
     f->priv = md;
     struct stat st;
+    int rc;
     if (stat(f->path, &st) == 0 && S_ISDIR(st.st_mode)) {
         char *ix = util_asprintf("%s/model.safetensors.index.json", f->path);
-        int rc = st_open_index(f, md, ix, err);
+        rc = st_open_index(f, md, ix, err);
+        if (rc == 0)
+            st_quant(f, md, ix);
         free(ix);
         return rc;
     }
     if (has_suffix(f->path, ".index.json"))
-        return st_open_index(f, md, f->path, err);
-    st_shard *s = add_shard(md, f->path);
-    if (loader_map_file(f->path, &s->map, err) < 0)
-        return -1;
-    return st_parse(f, 0, f->path, &s->map, err);
+        rc = st_open_index(f, md, f->path, err);
+    else {
+        st_shard *s = add_shard(md, f->path);
+        if (loader_map_file(f->path, &s->map, err) < 0)
+            return -1;
+        rc = st_parse(f, 0, f->path, &s->map, err);
+    }
+    if (rc == 0)
+        st_quant(f, md, f->path);
+    return rc;
 }
 
 static int st_read(loader_file *f, size_t i, void *dst, int as_double, util_err *err)
 {
     st_model *md = f->priv;
     loader_tensor *t = &f->tensors[i];
+    if (t->stored_type)
+        return stquant_read(f, i, dst, as_double, err);
     st_shard *s = &md->shards[(uintptr_t)t->priv];
-    (void)err;
     const unsigned char *p = s->map.data + t->offset;
     loader_convert(t, p, dst, as_double);
     /* resident memory tracks the tensors in flight, not the file */
@@ -503,15 +528,37 @@ static int st_raw(loader_file *f, size_t i, loader_rawview *v)
 {
     st_model *md = f->priv;
     loader_tensor *t = &f->tensors[i];
+    if (t->stored_type)
+        return -1;   /* dequantized by read() */
     st_shard *s = &md->shards[(uintptr_t)t->priv];
     *v = (loader_rawview){ s->map.data + t->offset, &s->map, t->offset, t->nbytes };
     return 0;
+}
+
+static int st_read_range(loader_file *f, size_t i, uint64_t first, uint64_t n, float *dst)
+{
+    const loader_tensor *t = &f->tensors[i];
+    if (!t->stored_type)
+        return -1;   /* plain tensors have a raw view */
+    stquant_read_range(t, first, n, dst);
+    return 0;
+}
+
+static void st_release(loader_file *f, size_t i)
+{
+    st_model *md = f->priv;
+    const loader_tensor *t = &f->tensors[i];
+    if (t->stored_type)
+        stquant_release(t);
+    else
+        loader_release(&md->shards[(uintptr_t)t->priv].map, t->offset, t->nbytes);
 }
 
 static void st_close(loader_file *f)
 {
     st_model *md = f->priv;
     if (md) {
+        stquant_free(md->quant);
         for (size_t k = 0; k < md->nshards; k++) {
             loader_unmap(&md->shards[k].map);
             free(md->shards[k].path);
@@ -534,5 +581,7 @@ const loader_format safetensors_format = {
     .open = st_open,
     .read = st_read,
     .raw = st_raw,
+    .read_range = st_read_range,
+    .release = st_release,
     .close = st_close,
 };
