@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/session.h"
+#include "model/session.h"
 #include "core/par.h"
 #include "quant/analyze.h"
 #include "quant/group.h"
