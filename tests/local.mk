@@ -34,3 +34,14 @@ endif
 
 TESTS += tests/man-lint.sh
 dist_check_SCRIPTS += tests/man-lint.sh
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_numfmt tests/test_metric
+TESTS += tests/test_numfmt tests/test_metric
+tests_test_numfmt_SOURCES = tests/test_numfmt.c $(TESTUTIL)
+tests_test_numfmt_CFLAGS = $(TEST_CFLAGS)
+tests_test_numfmt_LDADD = $(TEST_LIBS)
+tests_test_metric_SOURCES = tests/test_metric.c $(TESTUTIL)
+tests_test_metric_CFLAGS = $(TEST_CFLAGS)
+tests_test_metric_LDADD = $(TEST_LIBS)
+endif
