@@ -1,5 +1,18 @@
-## tests owned by the quant layer (issue 6: schemes, Lloyd-Max, clipping,
-## demo tensors, granularity)
+## tests owned by the quant layer: level sets and the exact engine against
+## brute force (test_levels, test_engine); issue 6: schemes, Lloyd-Max,
+## clipping, demo tensors, granularity
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_levels
+TESTS += tests/test_levels
+tests_test_levels_SOURCES = tests/test_levels.c $(TESTUTIL)
+tests_test_levels_CFLAGS = $(TEST_CFLAGS)
+tests_test_levels_LDADD = $(TEST_LIBS)
+check_PROGRAMS += tests/test_engine
+TESTS += tests/test_engine
+tests_test_engine_SOURCES = tests/test_engine.c $(TESTUTIL)
+tests_test_engine_CFLAGS = $(TEST_CFLAGS)
+tests_test_engine_LDADD = $(TEST_LIBS)
+endif
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/test_schemes
