@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "core/numfmt.h"
 #include "model/metric.h"
 
 static analyze_result res_of(double mse, double sqnr, int ok)
@@ -187,6 +188,64 @@ static void test_table_stars(void **state)
     json_decref(doc);
 }
 
+/* a number token (numfmt.h's grammar), a share with '%', used/total, or
+ * '#' fill: nothing cut */
+static int whole(const char *s, const metric *m)
+{
+    double v;
+    size_t n = strlen(s);
+    if (n && strspn(s, "#") == n)
+        return 1;
+    if (!strcmp(s, "-"))
+        return 1;
+    if (m->cell == MC_USED)
+        return strchr(s, '/') && s[n - 1] != '/';
+    if (m->cell == MC_PCT) {
+        char t[64];
+        if (n < 2 || s[n - 1] != '%')
+            return 0;
+        snprintf(t, sizeof t, "%.*s", (int)n - 1, s);
+        return numfmt_parse(t, &v) == 0;
+    }
+    return numfmt_parse(s, &v) == 0;
+}
+
+static void test_fit(void **state)
+{
+    (void)state;
+    analyze_result a = res_of(6.3812e-7, 18.3397, 1);
+    a.r.alpha = 0.0195234;
+    a.r.max_abs_err = 4.7499e-3;
+    a.r.clipped = 0.0046132;
+    a.r.entropy_bits = 3.68919;
+    a.r.levels_used = 255;
+    a.r.levels_total = 255;
+    a.r.adds_mean = 1.18294;
+    a.r.adds_worst = 2;
+    a.relative_to_uniform = 1.0347;
+    a.gap_to_optimal_db = INFINITY;
+    a.bpw = 4.13889;
+    a.opt_alpha = 123456.7;
+    a.opt_mse = 1e-300;
+    for (int k = 0; k < M_N; k++)
+        for (int w = 1; w <= 12; w++) {
+            char cell[64], b[64];
+            const metric *m = &metric_table[k];
+            metric_cell(m, &a, cell, sizeof cell);
+            metric_fit(m, &a, b, sizeof b, w);
+            if ((int)strlen(b) > w || !whole(b, m))
+                fail_msg("%s at width %d: '%s'", m->key, w, b);
+            if ((int)strlen(cell) <= w)
+                assert_string_equal(b, cell);
+        }
+    char b[64];
+    assert_string_equal(metric_fit(&metric_table[M_MSE], &a, b, sizeof b, 4), "638n");
+    assert_string_equal(metric_fit(&metric_table[M_CLIP], &a, b, sizeof b, 4), "0.5%");
+    assert_string_equal(metric_fit(&metric_table[M_SQNR], &a, b, sizeof b, 4), "18.3");
+    assert_string_equal(metric_fit(&metric_table[M_USED], &a, b, sizeof b, 5), "#####");
+    assert_string_equal(metric_fit(&metric_table[M_OPT_MSE], &a, b, sizeof b, 6), "1e-300");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -194,6 +253,7 @@ int main(void)
         cmocka_unit_test(test_csv_header),
         cmocka_unit_test(test_json_keys),
         cmocka_unit_test(test_table_stars),
+        cmocka_unit_test(test_fit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,7 +4,9 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
+#include "core/numfmt.h"
 #include "core/util.h"
 
 static double g_alpha(const analyze_result *a) { return a->r.alpha; }
@@ -125,5 +127,41 @@ const char *metric_cell(const metric *m, const analyze_result *a, char *buf, siz
         util_fmt_si(buf, len, v, 4);
         break;
     }
+    return buf;
+}
+
+const char *metric_fit(const metric *m, const analyze_result *a, char *buf, size_t len, int width)
+{
+    char t[64];
+    if (len == 0)
+        return buf;
+    if (width < 1)
+        width = 1;
+    metric_cell(m, a, t, sizeof t);
+    if ((int)strlen(t) <= width) {
+        snprintf(buf, len, "%s", t);
+        return buf;
+    }
+    double v = a->ok ? m->get(a) : NAN;
+    switch (m->cell) {
+    case MC_PCT:
+        numfmt_fit(t, sizeof t, 100 * v, width - 1, 3, NUMFMT_PLAIN | NUMFMT_EXP);
+        if (width > 1 && t[0] != '#' && strcmp(t, "nan") != 0) {
+            snprintf(buf, len, "%s%%", t);
+            return buf;
+        }
+        break;
+    case MC_USED:
+        break;
+    case MC_SI:
+        numfmt_fit(buf, len, v, width, 4, NUMFMT_ANY);
+        return buf;
+    default:
+        numfmt_fit(buf, len, v, width, 4, NUMFMT_PLAIN | NUMFMT_EXP);
+        return buf;
+    }
+    size_t n = (size_t)width < len - 1 ? (size_t)width : len - 1;
+    memset(buf, '#', n);
+    buf[n] = '\0';
     return buf;
 }

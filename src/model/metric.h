@@ -81,4 +81,10 @@ int metric_cmp(const metric *m, const analyze_result *x, const analyze_result *y
 /* m's value of a as table text ("-" when there is none). */
 const char *metric_cell(const metric *m, const analyze_result *a, char *buf, size_t len);
 
+/* The same in at most width columns (a narrow panel or terminal): the
+ * table text when it fits, else the closest number that does
+ * (core/numfmt.h; a share keeps its '%'), else '#' across the field
+ * ("15/15" when it does not fit, too). Never a cut number. */
+const char *metric_fit(const metric *m, const analyze_result *a, char *buf, size_t len, int width);
+
 #endif
