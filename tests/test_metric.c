@@ -42,6 +42,12 @@ static void test_best(void **state)
     assert_int_equal(metric_best(&metric_table[M_USED], r, 5), -1);
     assert_int_equal(metric_best(&metric_table[M_ALPHA], r, 5), -1);
     assert_int_equal(metric_best(&metric_table[M_BPW], r, 5), -1);
+    /* a tie of all of them: no star; a tie for the best: the first */
+    analyze_result tie[3] = { res_of(3, 1, 1), res_of(3, 1, 1), res_of(3, 1, 1) };
+    assert_int_equal(metric_best(&metric_table[M_MSE], tie, 3), -1);
+    tie[0].r.mse = 4;
+    assert_int_equal(metric_best(&metric_table[M_MSE], tie, 3), 1);
+    assert_int_equal(metric_best(&metric_table[M_MSE], tie, 1), 0);
     analyze_result inf_only[2] = { res_of(INFINITY, 1, 1), res_of(NAN, 1, 1) };
     assert_int_equal(metric_best(&metric_table[M_MSE], inf_only, 2), -1);
     /* rank order: better first, no value last */
@@ -166,7 +172,7 @@ static void test_table_stars(void **state)
         for (int k = 0; k < 4; k++)
             if (line[12 * k + 11] == '*')
                 star = k;
-        int best = -1;
+        int best = -1, nv = 0, alleq = 1;
         double bv = 0;
         for (int k = 0; k < 4 && rows[r].better; k++) {
             json_t *o = json_array_get(res, (size_t)k);
@@ -176,11 +182,15 @@ static void test_table_stars(void **state)
             if (!json_is_number(j))
                 continue;
             double v = json_number_value(j);
+            if (nv++ && v != bv)
+                alleq = 0;
             if (best < 0 || (rows[r].better < 0 ? v < bv : v > bv)) {
                 best = k;
                 bv = v;
             }
         }
+        if (nv > 1 && alleq)
+            best = -1;   /* all tie: no star */
         if (star != best)
             fail_msg("row '%s': star on %d, best by the JSON %d", rows[r].label, star, best);
     }

@@ -57,19 +57,22 @@ static int has_value(const metric *m, const analyze_result *a, double *v)
 
 int metric_best(const metric *m, const analyze_result *res, int n)
 {
-    int best = -1;
+    int best = -1, nvalid = 0, alleq = 1;
     double bv = 0, v;
     if (!m->better)
         return -1;
     for (int i = 0; i < n; i++) {
         if (!has_value(m, &res[i], &v))
             continue;
+        if (nvalid++ && v != bv)
+            alleq = 0;
         if (best < 0 || (m->better < 0 ? v < bv : v > bv)) {
             best = i;
             bv = v;
         }
     }
-    return best;
+    /* a tie of all of them is no one's star */
+    return nvalid > 1 && alleq ? -1 : best;
 }
 
 int metric_cmp(const metric *m, const analyze_result *x, const analyze_result *y)

@@ -71,7 +71,10 @@ extern const metric metric_table[M_N];
 /* The index in res[0..n) of the scheme that gets m's star: the best value
  * among the results that have one (ok, some values, not NaN; never an
  * infinity where lower is better: an mse beyond DBL_MAX gets no star, its
- * SQNR row tells). -1 when none has or m has no better side. */
+ * SQNR row tells); the first of those tied for it. -1 when none has, when
+ * two or more have and all are equal (nothing to prefer), or when m has
+ * no better side. The table's stars, the model's wins (METRIC_RANK) and
+ * the viewer's highlights all come from here. */
 int metric_best(const metric *m, const analyze_result *res, int n);
 
 /* Compare two results by m, the better first (qsort-style); results
