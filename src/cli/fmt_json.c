@@ -6,6 +6,7 @@
 #include "config.h"
 #include "cli/report_rows.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,7 @@ static json_t *jnum(double v)
 /* ASCII only: every non-ASCII character as \uXXXX, so a C1 control or a
  * bidi override in a name is as harmless as the C0 controls jansson always
  * escapes (the document is the same to a JSON parser). */
-void fmt_json_print(json_t *doc)
+static void json_print(json_t *doc)
 {
     char *s = json_dumps(doc, JSON_REAL_PRECISION(17) | JSON_ENSURE_ASCII);
     if (s) {
@@ -32,7 +33,7 @@ void fmt_json_print(json_t *doc)
 /* A string from a file (or a path) as a JSON string: exact when it is
  * valid UTF-8 (jansson escapes the controls itself), else its escaped form
  * (util_escape), which is, so no tensor or entry is ever dropped. */
-json_t *fmt_json_str(const char *s)
+static json_t *json_str_of(const char *s)
 {
     json_t *j = json_string(s);
     if (!j) {
@@ -43,7 +44,7 @@ json_t *fmt_json_str(const char *s)
     return j ? j : json_string("");
 }
 
-int fmt_json_utf8_ok(const char *s)
+static int utf8_ok(const char *s)
 {
     json_t *j = json_string(s);
     json_decref(j);
@@ -52,7 +53,7 @@ int fmt_json_utf8_ok(const char *s)
 
 static void jset_key(json_t *obj, const char *key, json_t *v)
 {
-    if (fmt_json_utf8_ok(key)) {
+    if (utf8_ok(key)) {
         json_object_set_new(obj, key, v);
         return;
     }
@@ -61,15 +62,15 @@ static void jset_key(json_t *obj, const char *key, json_t *v)
     free(e);
 }
 
-json_t *fmt_json_files(const session *s)
+static json_t *json_files(const session *s)
 {
     json_t *files = json_array();
     for (int i = 0; i < s->nfiles; i++) {
         const loader_file *f = s->files[i];
         json_t *meta = json_object();
         for (size_t k = 0; k < f->nmeta; k++)
-            jset_key(meta, f->meta[k].key, fmt_json_str(f->meta[k].value));
-        json_array_append_new(files, json_pack("{s:o, s:s, s:I, s:o}", "file", fmt_json_str(f->path),
+            jset_key(meta, f->meta[k].key, json_str_of(f->meta[k].value));
+        json_array_append_new(files, json_pack("{s:o, s:s, s:I, s:o}", "file", json_str_of(f->path),
                                                "format", f->fmt->name,
                                                "tensors", (json_int_t)f->ntensors,
                                                "metadata", meta));
@@ -96,7 +97,7 @@ static void json_levels(const cli_opts *o, const levelset *ls, int n, int comple
             "scheme", ls[i].scheme, "bits", ls[i].bits, "signed", ls[i].is_signed,
             "count", (int)ls[i].n, "values", vals, "terms", terms));
     }
-    fmt_json_print(json_pack("{s:o}", "levels", arr));
+    json_print(json_pack("{s:o}", "levels", arr));
 }
 
 /* ---- --report / --sweep ------------------------------------------------- */
@@ -119,7 +120,7 @@ static json_t *json_result(const cli_opts *o, const analyze_result *a)
                           "normalize", o->cfg.normalize,
                           "alpha_mode", analyze_alpha_mode_name(o->cfg.amode));
     if (!a->ok) {
-        json_object_set_new(r, "error", fmt_json_str(a->err));
+        json_object_set_new(r, "error", json_str_of(a->err));
         return r;
     }
     json_t *cost = json_object();
@@ -169,10 +170,10 @@ static json_t *json_tensor(const report_doc *d, const report_row *w)
         json_array_append_new(results, r);
     }
     json_t *jt = json_pack("{s:o, s:o, s:s, s:o, s:I, s:I, s:o, s:o}",
-        "file", fmt_json_str(w->f->path), "name", fmt_json_str(lt->name), "dtype", loader_dtype_name(lt),
+        "file", json_str_of(w->f->path), "name", json_str_of(lt->name), "dtype", loader_dtype_name(lt),
         "shape", shape, "count", (json_int_t)lt->count,
         "nonfinite", (json_int_t)st->nonfinite, "stats", stats, "results", results);
-    if (!fmt_json_utf8_ok(lt->name))
+    if (!utf8_ok(lt->name))
         json_object_set_new(jt, "name_escaped", json_true());
     json_object_set_new(jt, "engine", json_string(w->hist ? "histogram" : "sorted"));
     return jt;
@@ -208,10 +209,10 @@ static void json_report(const report_doc *d)
         if (d->rows[i].ok)
             json_array_append_new(tensors, json_tensor(d, &d->rows[i]));
     json_t *doc = json_pack("{s:o}", "tensors", tensors);
-    json_object_set_new(doc, "files", fmt_json_files(d->s));
+    json_object_set_new(doc, "files", json_files(d->s));
     if (d->nok > 1 && d->o->mode == MODE_REPORT)
         json_object_set_new(doc, "totals", json_totals(d));
-    fmt_json_print(doc);
+    json_print(doc);
 }
 
 /* ---- --list ------------------------------------------------------------- */
@@ -225,20 +226,20 @@ static void json_list(const report_doc *d)
         json_t *sh = json_array();
         for (int k = 0; k < t->ndim; k++)
             json_array_append_new(sh, json_integer((json_int_t)t->shape[k]));
-        json_t *e = json_pack("{s:o, s:o, s:s, s:o, s:I, s:b}", "file", fmt_json_str(f->path),
-                              "name", fmt_json_str(t->name), "dtype", loader_dtype_name(t),
+        json_t *e = json_pack("{s:o, s:o, s:s, s:o, s:I, s:b}", "file", json_str_of(f->path),
+                              "name", json_str_of(t->name), "dtype", loader_dtype_name(t),
                               "shape", sh, "count", (json_int_t)t->count, "readable", t->readable);
-        if (!fmt_json_utf8_ok(t->name))
+        if (!utf8_ok(t->name))
             json_object_set_new(e, "name_escaped", json_true());
         if (t->type_note)
-            json_object_set_new(e, "type", fmt_json_str(t->type_note));
+            json_object_set_new(e, "type", json_str_of(t->type_note));
         if (t->stored_bpw > 0)
             json_object_set_new(e, "stored_bpw", json_real(t->stored_bpw));
         json_array_append_new(arr, e);
     }
     json_t *doc = json_pack("{s:o}", "tensors", arr);
-    json_object_set_new(doc, "files", fmt_json_files(d->s));
-    fmt_json_print(doc);
+    json_object_set_new(doc, "files", json_files(d->s));
+    json_print(doc);
 }
 
 const report_fmt report_fmt_json = { json_levels, json_report, json_list };

@@ -210,11 +210,6 @@ static void print_ranked(const report_doc *d, const report_row *w)
 
 /* ---- the whole model ---------------------------------------------------- */
 
-static const loader_tensor *row_desc(const report_row *w)
-{
-    return w->lt;
-}
-
 /* The compact table's TOTAL, wins and adds lines. */
 static void print_compact_totals(const report_doc *d, int namew)
 {
@@ -252,7 +247,7 @@ static void print_compact(const report_doc *d)
     int nres = o->nschemes;
     size_t namew = 6;
     for (size_t i = 0; i < d->nrows; i++) {
-        char *e = util_escape_dup(row_desc(&d->rows[i])->name);
+        char *e = util_escape_dup(d->rows[i].lt->name);
         size_t l = (size_t)util_text_width(e);
         free(e);
         if (l > namew)
@@ -271,7 +266,7 @@ static void print_compact(const report_doc *d)
     char a[48], shape[256];
     for (size_t i = 0; i < d->nrows; i++) {
         const report_row *w = &d->rows[i];
-        const loader_tensor *lt = row_desc(w);
+        const loader_tensor *lt = w->lt;
         session_shape_str(lt, shape, sizeof shape);
         if (lt->count < 10000)
             snprintf(a, sizeof a, "%llu", (unsigned long long)lt->count);

@@ -10,7 +10,6 @@
 #define APOTVIEW_REPORT_ROWS_H
 
 #include <stdint.h>
-#include <jansson.h>
 
 #include "cli/options.h"
 #include "model/metric.h"
@@ -93,11 +92,5 @@ typedef struct report_fmt {
 } report_fmt;
 
 extern const report_fmt report_fmt_table, report_fmt_json, report_fmt_csv;
-
-/* shared by the formatters (fmt_json.c) */
-json_t *fmt_json_files(const session *s);   /* the "files" array */
-void fmt_json_print(json_t *doc);           /* ASCII, 17 digits; frees doc */
-json_t *fmt_json_str(const char *s);        /* a file string as JSON */
-int fmt_json_utf8_ok(const char *s);
 
 #endif
