@@ -135,26 +135,28 @@ const char *numfmt_fit(char *buf, size_t len, double v, int width, int sig, unsi
         double tol = 0;
         if (sig > 0 && sig < 17)
             tol = 0.5 * pow(10, floor(log10(fabs(v))) - sig + 1) * (1 + 1e-9);
+        /* a fixed-point mantissa below this rounds to 0 in width columns */
+        double tiny = 0.5 * pow(10, -(width > 2 ? width - 2 : 0));
         /* each form with more and more digits, until it no longer fits */
-        for (int p = 0; (forms & NUMFMT_PLAIN) && p <= 17; p++) {
+        for (int p = 0; (forms & NUMFMT_PLAIN) && fabs(v) >= tiny && p <= 17; p++) {
             int l = snprintf(t, sizeof t, "%.*f", p, v);
-            if (l < 0 || l > width)
-                break;
+            if (l < 0 || l > width || (b.enough && l > b.len))
+                break;   /* longer ones only: none can win */
             consider(&b, t, l, v, tol);
         }
         for (size_t i = 0; (forms & NUMFMT_SI) && i < NPREFIX; i++) {
             double m = v / pow(10, prefixes[i].exp10);
-            for (int p = 0; p <= 17 && fabs(m) < 1e30; p++) {
+            for (int p = 0; p <= 17 && fabs(m) < 1e30 && fabs(m) >= tiny; p++) {
                 int l = snprintf(t, sizeof t, "%.*f%c", p, m, prefixes[i].c);
-                if (l < 0 || l > width)
+                if (l < 0 || l > width || (b.enough && l > b.len))
                     break;
                 consider(&b, t, l, v, tol);
             }
         }
         for (int p = 0; (forms & NUMFMT_EXP) && p <= 16; p++) {
             int l = fmt_exp(t, sizeof t, v, p);
-            if (l < 0 || l > width)
-                break;
+            if (l < 0 || l > width || (b.enough && l > b.len))
+                break;   /* longer ones only: none can win */
             consider(&b, t, l, v, tol);
         }
         if (b.len >= 0) {
