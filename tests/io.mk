@@ -1,5 +1,16 @@
-## tests owned by the io layer
+## tests owned by the io layer (readers, fixtures, the bundled real
+## weights against numpy)
 if HAVE_CMOCKA
+check_PROGRAMS += tests/test_npy
+TESTS += tests/test_npy
+tests_test_npy_SOURCES = tests/test_npy.c $(TESTUTIL)
+tests_test_npy_CFLAGS = $(TEST_CFLAGS)
+tests_test_npy_LDADD = $(TEST_LIBS)
+check_PROGRAMS += tests/test_real
+TESTS += tests/test_real
+tests_test_real_SOURCES = tests/test_real.c $(TESTUTIL)
+tests_test_real_CFLAGS = $(TEST_CFLAGS)
+tests_test_real_LDADD = $(TEST_LIBS)
 check_PROGRAMS += tests/test_io
 TESTS += tests/test_io
 tests_test_io_SOURCES = tests/test_io.c $(TESTUTIL)
