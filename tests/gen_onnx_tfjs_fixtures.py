@@ -117,6 +117,7 @@ def types_model():
     r = rng_(14)
     inits, exp = [], {}
     def add(tname, dt, dims, raw, typed_kw, values):
+        values = np.asarray(values, F64).reshape(dims)
         inits.append(tensor('raw.' + tname, dt, dims, raw=raw)); exp['raw.' + tname] = values
         if typed_kw is not None:
             inits.append(tensor('typed.' + tname, dt, dims, **typed_kw)); exp['typed.' + tname] = values

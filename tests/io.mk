@@ -156,3 +156,13 @@ clean-local: clean-fuzz
 clean-fuzz:
 	-rm -rf fuzz-corpus
 .PHONY: fuzz-smoke clean-fuzz
+
+## ONNX and TensorFlow.js (issue 14): tests/gen_onnx_tfjs_fixtures.py
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_onnx
+TESTS += tests/test_onnx
+tests_test_onnx_SOURCES = tests/test_onnx.c $(TESTUTIL)
+tests_test_onnx_CFLAGS = $(TEST_CFLAGS)
+tests_test_onnx_LDADD = $(TEST_LIBS)
+endif
+EXTRA_DIST += tests/gen_onnx_tfjs_fixtures.py

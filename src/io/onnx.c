@@ -766,10 +766,12 @@ static int read_dq(loader_file *f, ox_priv *p, const ox_quant *q, void *dst, int
             uint64_t j = i + k, si = 0;
             if (se->count > 1) {
                 uint64_t in = j % inner, a = j / inner % dim, out = j / inner / dim;
-                si = (out * nblk + a / bs) * inner + in;
+                si = q->block > 0 ? (out * nblk + a / bs) * inner + in : a;
             }
             double zv = z && !fp8 ? z[si] : 0;
-            store(dst, as_double, j, ox_round_to(se->src.dt, (buf[k] - zv) * s[si]));
+            /* onnxruntime: static_cast<float>(x - zp) * scale, in float */
+            float d = (float)(buf[k] - zv), y = d * (float)s[si];
+            store(dst, as_double, j, ox_round_to(se->src.dt, y));
         }
     }
     free(s);
@@ -817,7 +819,9 @@ static int read_mnb(loader_file *f, ox_priv *p, const ox_quant *q, void *dst, in
                 zv = (zb[n * zrow + zp / 8] >> (zp % 8)) & mask;
             } else if (zd)
                 zv = zd[n * nb + blk];
-            store(dst, as_double, k * N + n, ox_round_to(se->src.dt, ((double)code - zv) * s[n * nb + blk]));
+            /* (code - zero point) * scale in float, as onnxruntime */
+            float d = (float)code - (float)zv, y = d * (float)s[n * nb + blk];
+            store(dst, as_double, k * N + n, ox_round_to(se->src.dt, y));
         }
     }
     rc = 0;
