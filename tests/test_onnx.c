@@ -215,7 +215,8 @@ static void test_broken(void **state)
     (void)state;
     expect_refused("onnx/bad_deep.onnx", "messages nested more than 100 deep at offset");
     expect_refused("onnx/bad_lying_length.onnx", "field 7 at offset 68 inside onnx.ModelProto claims 82 bytes, 32 left");
-    expect_refused("onnx/bad_raw_size.onnx", "w: raw_data holds 16 bytes, but 6 float32 elements take 24");
+    /* the raw_data payload is the file's last 16 bytes (102 in all) */
+    expect_refused("onnx/bad_raw_size.onnx", "w: raw_data at offset 86 holds 16 bytes, but 6 float32 elements take 24");
     expect_refused("onnx/bad_typed_count.onnx", "w: 5 float32 elements need 5 typed values, the tensor holds 2");
     expect_refused("onnx/bad_negative_dim.onnx", "w: dimension 0 is -1");
     expect_refused("onnx/bad_wire_type.onnx", "wire type 3 at offset 2");

@@ -16,7 +16,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define OX_MAXDEPTH 100
 #define NONE ((size_t)-1)
 
 enum { R_PLAIN, R_QUANT, R_PART };
@@ -49,6 +48,7 @@ typedef struct ox_ext {
 } ox_ext;
 
 typedef struct ox_priv {
+    loader_map map;        /* the model file; raw_data is read from it */
     Onnx__ModelProto *model;
     ox_ent *ents;
     size_t nents, ecap;
@@ -74,108 +74,6 @@ static const char *keep(ox_priv *p, char *s)
 }
 
 static const char *nz(const char *s) { return s ? s : ""; }
-
-/* ---- the wire walk before unpacking ------------------------------------ */
-
-static int varint(const unsigned char *d, size_t end, size_t *pos, uint64_t *v)
-{
-    uint64_t x = 0;
-    for (int sh = 0; sh < 70; sh += 7) {
-        if (*pos >= end)
-            return -1;
-        unsigned char b = d[(*pos)++];
-        x |= (uint64_t)(b & 0x7f) << (sh < 64 ? sh : 63);
-        if (!(b & 0x80)) {
-            *v = x;
-            return 0;
-        }
-    }
-    return -1;
-}
-
-/* Walk the model's wire format with the generated descriptors: every field
- * must lie inside its message, messages nest at most OX_MAXDEPTH deep, and
- * the structures protobuf-c will allocate must stay within a bound of the
- * file size (each message costs its struct, each repeated or string field
- * its elements). */
-static int wire_walk(const unsigned char *d, size_t n, const char *path, util_err *err)
-{
-    struct { size_t end; const ProtobufCMessageDescriptor *desc; } st[OX_MAXDEPTH + 1];
-    int sp = 0;
-    st[0].end = n;
-    st[0].desc = &onnx__model_proto__descriptor;
-    size_t pos = 0;
-    uint64_t alloc = st[0].desc->sizeof_message;
-    uint64_t limit = 4 * (uint64_t)n + (256u << 20);
-    for (;;) {
-        while (sp > 0 && pos == st[sp].end)
-            sp--;
-        if (sp == 0 && pos == n)
-            break;
-        size_t at = pos, end = st[sp].end;
-        const char *mname = st[sp].desc->name;
-        uint64_t tag, len = 0;
-        if (varint(d, end, &pos, &tag) < 0 || (tag >> 3) == 0 || (tag >> 3) > 0x1fffffff) {
-            util_err_set(err, "%s: not an ONNX model: bad field key at offset %zu inside %s", path, at, mname);
-            return -1;
-        }
-        unsigned wt = (unsigned)(tag & 7);
-        const ProtobufCFieldDescriptor *fd =
-            protobuf_c_message_descriptor_get_field(st[sp].desc, (unsigned)(tag >> 3));
-        switch (wt) {
-        case 0:
-            if (varint(d, end, &pos, &len) < 0) {
-                util_err_set(err, "%s: truncated varint at offset %zu inside %s", path, at, mname);
-                return -1;
-            }
-            alloc += 8;
-            break;
-        case 1: case 5:
-            if (end - pos < (wt == 1 ? 8u : 4u)) {
-                util_err_set(err, "%s: truncated at offset %zu inside %s (a %u-byte field)", path, at,
-                             mname, wt == 1 ? 8 : 4);
-                return -1;
-            }
-            pos += wt == 1 ? 8 : 4;
-            alloc += 8;
-            break;
-        case 2:
-            if (varint(d, end, &pos, &len) < 0 || len > end - pos) {
-                util_err_set(err, "%s: field %llu at offset %zu inside %s claims %llu bytes, %zu left in it",
-                             path, (unsigned long long)(tag >> 3), at, mname, (unsigned long long)len,
-                             end - pos);
-                return -1;
-            }
-            if (fd && fd->type == PROTOBUF_C_TYPE_MESSAGE) {
-                if (sp == OX_MAXDEPTH) {
-                    util_err_set(err, "%s: messages nested more than %d deep at offset %zu", path,
-                                 OX_MAXDEPTH, at);
-                    return -1;
-                }
-                sp++;
-                st[sp].end = pos + (size_t)len;
-                st[sp].desc = fd->descriptor;
-                alloc += st[sp].desc->sizeof_message + 8;
-            } else {
-                /* bytes / string: a copy; packed numbers: up to 8 bytes each */
-                alloc += (fd && fd->type != PROTOBUF_C_TYPE_STRING && fd->type != PROTOBUF_C_TYPE_BYTES)
-                         ? 8 * len : len + 1;
-                pos += (size_t)len;
-            }
-            break;
-        default:
-            util_err_set(err, "%s: not an ONNX model: wire type %u at offset %zu inside %s", path, wt, at,
-                         mname);
-            return -1;
-        }
-        if (alloc > limit) {
-            util_err_set(err, "%s: the model would unpack into more than %llu bytes (at offset %zu): refused",
-                         path, (unsigned long long)limit, at);
-            return -1;
-        }
-    }
-    return 0;
-}
 
 /* ---- collecting the tensors -------------------------------------------- */
 
@@ -385,12 +283,24 @@ static int check_ent(loader_file *f, ox_priv *p, ox_ent *e, util_err *err)
         return 0;
     }
     if (tp->has_raw_data) {
-        if (tp->raw_data.len != need) {
-            util_err_set(err, "%s: %s: raw_data holds %zu bytes, but %llu %s elements take %llu", f->path,
-                         e->name, tp->raw_data.len, (unsigned long long)c, ty->name, (unsigned long long)need);
+        /* a reference into the mapping (ox_wire_strip) */
+        uint64_t at = 0, len = 0;
+        for (int k = 7; tp->raw_data.len == 16 && k >= 0; k--) {
+            at = at << 8 | tp->raw_data.data[k];
+            len = len << 8 | tp->raw_data.data[8 + k];
+        }
+        if (tp->raw_data.len != 16 || at > p->map.size || len > p->map.size - at) {
+            util_err_set(err, "%s: %s: raw_data reference lost", f->path, e->name);
             return -1;
         }
-        e->src.raw = tp->raw_data.data;
+        if (len != need) {
+            util_err_set(err, "%s: %s: raw_data at offset %llu holds %llu bytes, but %llu %s elements take %llu",
+                         f->path, e->name, (unsigned long long)at, (unsigned long long)len,
+                         (unsigned long long)c, ty->name, (unsigned long long)need);
+            return -1;
+        }
+        e->src.raw = p->map.data + at;
+        e->ext_off = at;
         return 0;
     }
     uint64_t have = ox_typed_have(ty, tp), want = ox_typed_entries(ty, c);
@@ -603,12 +513,17 @@ static int onnx_open(loader_file *f, util_err *err)
     loader_map m;
     if (loader_map_file(f->path, &m, err) < 0)
         return -1;
-    if (wire_walk(m.data, (size_t)m.size, f->path, err) < 0) {
+    if (ox_wire_walk(m.data, (size_t)m.size, f->path, err) < 0) {
         loader_unmap(&m);
         return -1;
     }
-    p->model = onnx__model_proto__unpack(NULL, (size_t)m.size, m.data);
-    loader_unmap(&m);   /* the unpacked model holds its own copy */
+    /* raw_data stays in the mapping: protobuf-c unpacks a copy of the
+     * model whose raw_data fields are references into it */
+    size_t slen;
+    unsigned char *stripped = ox_wire_strip(m.data, (size_t)m.size, &slen);
+    p->map = m;
+    p->model = onnx__model_proto__unpack(NULL, slen, stripped);
+    free(stripped);
     if (!p->model) {
         util_err_set(err, "%s: not an ONNX model (protobuf-c cannot unpack it as onnx.ModelProto: "
                      "a field of the wrong type, or out of memory)", f->path);
@@ -717,22 +632,52 @@ static const unsigned char *ent_bytes(loader_file *f, ox_priv *p, ox_ent *e, uns
     return *own;
 }
 
+/* The mapping entry e's raw bytes lie in (NULL: typed fields). */
+static const loader_map *ent_map(ox_priv *p, const ox_ent *e)
+{
+    if (e->ext != NONE)
+        return &p->ext[e->ext].map;
+    return e->src.raw ? &p->map : NULL;
+}
+
 static int read_plain(loader_file *f, ox_priv *p, ox_ent *e, void *dst, int as_double, util_err *err)
 {
     ox_src s;
     if (ent_src(f, p, e, &s, err) < 0)
         return -1;
-    if (as_double) {
+    const loader_map *m = ent_map(p, e);
+    uint64_t nb = ox_raw_bytes(ox_type_of(e->src.dt), e->count);
+    if (m)
+        loader_willneed(m, e->ext_off, nb);
+    if (as_double)
         ox_decode(&s, 0, e->count, dst);
-        return 0;
+    else {
+        double buf[CHUNK];
+        for (uint64_t i = 0; i < e->count; i += CHUNK) {
+            uint64_t n = e->count - i < CHUNK ? e->count - i : CHUNK;
+            ox_decode(&s, i, n, buf);
+            for (uint64_t k = 0; k < n; k++)
+                ((float *)dst)[i + k] = (float)buf[k];
+        }
     }
-    double buf[CHUNK];
-    for (uint64_t i = 0; i < e->count; i += CHUNK) {
-        uint64_t n = e->count - i < CHUNK ? e->count - i : CHUNK;
-        ox_decode(&s, i, n, buf);
-        for (uint64_t k = 0; k < n; k++)
-            ((float *)dst)[i + k] = (float)buf[k];
-    }
+    if (m)
+        loader_release(m, e->ext_off, nb);   /* converted: the pages may go */
+    return 0;
+}
+
+/* A plain tensor stored as raw little-endian bytes of a loader dtype. */
+static int onnx_raw(loader_file *f, size_t i, loader_rawview *v)
+{
+    ox_priv *p = f->priv;
+    loader_tensor *t = &f->tensors[i];
+    ox_ent *e = &p->ents[(uintptr_t)t->priv - 1];
+    const ox_type *ty = ox_type_of(e->src.dt);
+    util_err err = { { 0 } };
+    ox_src s;
+    if (e->role != R_PLAIN || !ty || ty->dtype == DT_INVALID || ty->bits < 8 || t->dtype != ty->dtype ||
+        (!e->src.raw && e->ext == NONE) || ent_src(f, p, e, &s, &err) < 0)
+        return -1;
+    *v = (loader_rawview){ s.raw, ent_map(p, e), e->ext_off, ox_raw_bytes(ty, e->count) };
     return 0;
 }
 
@@ -855,6 +800,7 @@ static void onnx_close(loader_file *f)
     if (p) {
         if (p->model)
             onnx__model_proto__free_unpacked(p->model, NULL);
+        loader_unmap(&p->map);
         free(p->ents);
         free(p->qs);
         free(p->nodes);
@@ -879,5 +825,6 @@ const loader_format onnx_format = {
     .probe = onnx_probe,
     .open = onnx_open,
     .read = onnx_read,
+    .raw = onnx_raw,
     .close = onnx_close,
 };

@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 #include "core/dtype.h"
+#include "core/util.h"
 #include "src/io/onnx.pb-c.h"
 
 /* TensorProto.DataType values (onnx.proto; the float8, 4-bit and float4
@@ -64,5 +65,16 @@ double ox_f4e2m1(uint8_t nib);
 /* v rounded to the output type of a dequantization whose scale has type
  * dt: float16 and bfloat16 (round to nearest even), else float32. */
 double ox_round_to(int32_t dt, double v);
+
+/* Walk the wire format of a whole model with the generated descriptors
+ * before unpacking: every field inside its message, nesting at most 100
+ * messages deep (protobuf-c recurses), and what protobuf-c will allocate
+ * bounded by a multiple of the size. Errors name the byte offset. */
+int ox_wire_walk(const unsigned char *d, size_t n, const char *path, util_err *err);
+/* The model (checked by ox_wire_walk) re-encoded with every
+ * TensorProto.raw_data replaced by a 16-byte reference to it in d: its
+ * offset and length (u64 little-endian each). malloc'd, *outlen bytes.
+ * protobuf-c then copies headers only; the data stays in the mapping. */
+unsigned char *ox_wire_strip(const unsigned char *d, size_t n, size_t *outlen);
 
 #endif
