@@ -35,13 +35,17 @@
  * Values are computed as onnxruntime computes them: (q - zp) * scale in
  * float32, rounded to float16 / bfloat16 when the scale has that type.
  *
- * Memory: protobuf-c unpacks the whole model, copying every raw_data into
- * the heap once; the file mapping is dropped right after, so a model is
- * held once (external data stays in its files and is mapped on read).
- * Before unpacking, the wire format is walked once with the generated
- * descriptors to refuse, with a byte offset, a truncated or over-long
- * field, nesting deeper than 100 messages (the unpacker recurses) and
- * a file that would unpack into far more memory than its size.
+ * Memory and speed: the file is mapped. Before protobuf-c sees it, the
+ * wire format is walked once with the generated descriptors (onnx_wire.c)
+ * to refuse, with a byte offset, a truncated or over-long field, nesting
+ * deeper than 100 messages (the unpacker recurses) and a file that would
+ * unpack into far more memory than its size; then the model is re-encoded
+ * with every TensorProto.raw_data replaced by a 16-byte reference into the
+ * mapping, and protobuf-c unpacks that: only the headers are copied, the
+ * tensor bytes are read from the mapping (external data from its own file,
+ * mapped on first read) and their pages dropped once converted. Tensors
+ * in the typed fields (float_data, ...) are unpacked into arrays by
+ * protobuf-c, a copy of those only.
  */
 #ifndef APOTVIEW_ONNX_H
 #define APOTVIEW_ONNX_H
