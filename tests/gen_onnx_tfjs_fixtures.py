@@ -505,6 +505,20 @@ def tfjs_fixtures():
     bad('bad_string', [{'name': 's', 'shape': [2], 'dtype': 'string'}], ['group2-shard1of1.bin'])  # lengths lie
     open(os.path.join(TJ, 'bad_json-weights_manifest.json'), 'w').write('[{"weights": [')
 
+def hostile():
+    """Names that must never reach a terminal raw: an escape sequence, a
+    C1 control, invalid UTF-8, a bidi override, a shell substitution."""
+    names = [b'esc\x1b[31mred', b'c1\xc2\x9bx', b'bad\xff\xfeutf8', 'bidi\u202eevil'.encode(), b'$(touch CANARY)']
+    ts = []
+    for i, nm in enumerate(names):
+        t = fv(1, 2) + fv(2, FLOAT) + fb(8, nm) + fb(9, struct.pack('<2f', i, -i))
+        ts.append(t)
+    open(os.path.join(OX, 'hostile_names.onnx'), 'wb').write(model(graph('hostile', [], ts)))
+    ws = [{'name': n, 'shape': [2], 'dtype': 'float32'} for n in
+          ['esc\x1b[31mred', 'c1\x9bx', 'bidi\u202eevil', '$(touch CANARY)']]
+    json.dump([{'paths': ['hostile.bin'], 'weights': ws}], open(os.path.join(TJ, 'hostile-weights_manifest.json'), 'w'))
+    open(os.path.join(TJ, 'hostile.bin'), 'wb').write(np.arange(8, dtype='<f4').tobytes())
+
 def corpus():
     for sub, files in (('onnx', ['types.onnx', 'subgraph.onnx', 'qdq.onnx', 'matmulnbits.onnx', 'external.onnx',
                                  'bad_deep.onnx', 'bad_lying_length.onnx']),):
@@ -527,7 +541,7 @@ def corpus():
 def main():
     os.makedirs(OX, exist_ok=True); os.makedirs(TJ, exist_ok=True)
     types_model(); subgraph_model(); external_model(); qdq_model(); mnb_model(); bad_onnx()
-    tfjs_fixtures(); corpus()
+    tfjs_fixtures(); hostile(); corpus()
     print('fixtures written to', OX, 'and', TJ)
 
 if __name__ == '__main__':

@@ -60,6 +60,24 @@ assert not t["odd"]["readable"], t["odd"]
 assert "real_Q4" not in t and "real_scales" not in t
 ' "$T/list.json" || bad "matmulnbits.onnx: --list JSON: $(head -c 400 "$T/list.json")"
 
+# hostile names (an escape sequence, a C1 control, invalid UTF-8, a bidi
+# override, a shell substitution): shown escaped, never raw, and nothing runs
+for f in "$D/onnx/hostile_names.onnx" "$D/tfjs/hostile-weights_manifest.json"; do
+  (cd "$T" && $APOTVIEW --list "$f" > "$T/hl" 2>&1 && $APOTVIEW --report "$f" >> "$T/hl" 2>&1) ||
+    bad "$f: --list/--report failed: $(head -c 300 "$T/hl")"
+  python3 -c '
+import sys
+b = open(sys.argv[1], "rb").read()
+bad = [c for c in b if c < 32 and c not in (9, 10)]
+assert not bad, "raw control bytes %r" % bad[:5]
+t = b.decode("utf-8")                     # valid UTF-8 throughout
+assert "\u202e" not in t and "\u009b" not in t, "raw bidi / C1"
+for n in ("esc\\x1b[31mred", "c1\\xc2\\x9bx", "bidi\\xe2\\x80\\xaeevil", "$(touch CANARY)"):
+    assert n in t, n
+' "$T/hl" || bad "$f: names not escaped: $(head -c 400 "$T/hl")"
+  [ ! -e "$T/CANARY" ] || bad "$f: a name ran a command"
+done
+
 # ---- 2. broken fixtures -----------------------------------------------------
 refused() { # FILE [args]
   f=$1; shift

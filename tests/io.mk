@@ -192,6 +192,9 @@ dist_check_DATA += \
 	tests/data/io/onnx/bad_typed_count.onnx \
 	tests/data/io/onnx/bad_wire_type.onnx \
 	tests/data/io/onnx/external.bin \
+	tests/data/io/onnx/hostile_names.onnx \
+	tests/data/io/tfjs/hostile-weights_manifest.json \
+	tests/data/io/tfjs/hostile.bin \
 	tests/data/io/onnx/external.expected.npz \
 	tests/data/io/onnx/external.onnx \
 	tests/data/io/onnx/matmulnbits.expected.npz \
