@@ -324,12 +324,11 @@ static int ent_src(loader_file *f, ox_priv *p, ox_ent *e, ox_src *s, util_err *e
         if (file_map_regular(x->path, FILE_NO_LIMIT, &x->map, err) < 0)
             return -1;
         x->mapped = 1;
-        const ox_type *ty = ox_type_of(e->src.dt);
-        if (x->map.size < e->ext_off + ox_raw_bytes(ty, e->count)) {
-            util_err_set(err, "%s: %s: %s shrank to %llu bytes since it was opened", f->path, e->name, x->path,
-                         (unsigned long long)x->map.size);
-            return -1;
-        }
+    }
+    if (x->map.size < e->ext_off + ox_raw_bytes(ox_type_of(e->src.dt), e->count)) {
+        util_err_set(err, "%s: %s: %s shrank to %llu bytes since it was opened", f->path, e->name, x->path,
+                     (unsigned long long)x->map.size);
+        return -1;
     }
     s->raw = x->map.data + e->ext_off;
     return 0;
@@ -363,7 +362,7 @@ static int setup_quant(loader_file *f, ox_priv *p, ox_quant *q, loader_tensor *t
     uint64_t shape[LOADER_MAXDIM];
     int nd = 0;
     t->dtype = DT_F32;
-    if (!xt || !xt->bits || !is_scale_type(s->src.dt) || (z && !ox_type_of(z->src.dt)->bits))
+    if (!xt || !xt->bits || !is_scale_type(s->src.dt) || (z && (!ox_type_of(z->src.dt) || !ox_type_of(z->src.dt)->bits)))
         why = "unsupported types of its inputs";
     if (q->op == 'D') {
         t->stored_type = keep(p, util_asprintf("qdq_%s", xt ? xt->name : "?"));
@@ -451,7 +450,9 @@ static int onnx_probe(const unsigned char *head, size_t len, const char *path)
 {
     size_t pl = path ? strlen(path) : 0;
     int ext = pl > 5 && strcmp(path + pl - 5, ".onnx") == 0;
-    if (!head || len < 4)
+    if (!head)
+        return 0;     /* a directory */
+    if (len < 4)
         return ext ? 40 : 0;
     /* ModelProto starts with ir_version (field 1, varint: key 0x08), a
      * small number, then another field (producer_name 0x12, graph 0x3a,

@@ -38,7 +38,7 @@ int ox_wire_walk(const unsigned char *d, size_t n, const char *path, util_err *e
     st[0].desc = &onnx__model_proto__descriptor;
     size_t pos = 0;
     uint64_t alloc = st[0].desc->sizeof_message;
-    uint64_t limit = 4 * (uint64_t)n + (256u << 20);
+    uint64_t limit = 8 * (uint64_t)n + (256u << 20);
     for (;;) {
         while (sp > 0 && pos == st[sp].end)
             sp--;
@@ -89,9 +89,19 @@ int ox_wire_walk(const unsigned char *d, size_t n, const char *path, util_err *e
                 st[sp].desc = fd->descriptor;
                 alloc += st[sp].desc->sizeof_message + 8;
             } else {
-                /* bytes / string: a copy; packed numbers: up to 8 bytes each */
-                alloc += (fd && fd->type != PROTOBUF_C_TYPE_STRING && fd->type != PROTOBUF_C_TYPE_BYTES)
-                         ? 8 * len : len + 1;
+                /* bytes / string: a copy; packed numbers: their array (a
+                 * varint of 1 byte becomes 4 or 8) */
+                uint64_t per = 1;
+                if (fd && fd->label == PROTOBUF_C_LABEL_REPEATED) {
+                    switch (fd->type) {
+                    case PROTOBUF_C_TYPE_INT32: case PROTOBUF_C_TYPE_SINT32: case PROTOBUF_C_TYPE_UINT32:
+                    case PROTOBUF_C_TYPE_ENUM: case PROTOBUF_C_TYPE_BOOL: per = 4; break;
+                    case PROTOBUF_C_TYPE_INT64: case PROTOBUF_C_TYPE_SINT64: case PROTOBUF_C_TYPE_UINT64:
+                        per = 8; break;
+                    default: per = 1;
+                    }
+                }
+                alloc += per * len + 16;
                 pos += (size_t)len;
             }
             break;
