@@ -24,16 +24,25 @@ static void put(const char *path, const uint8_t *d, size_t n)
     close(fd);
 }
 
+static char dir[64], man[96], shard[96];
+
+static void cleanup(void)
+{
+    unlink(man);
+    unlink(shard);
+    rmdir(dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char dir[64], man[96], shard[96];
     if (!dir[0]) {
         snprintf(dir, sizeof dir, "/tmp/fuzz_tfjs.XXXXXX");
         if (!mkdtemp(dir))
             abort();
         snprintf(man, sizeof man, "%s/model.json", dir);
         snprintf(shard, sizeof shard, "%s/w.bin", dir);
+        atexit(cleanup);
     }
     const uint8_t *nul = memchr(data, 0, size);
     size_t jl = nul ? (size_t)(nul - data) : size;
