@@ -523,6 +523,20 @@ def hostile():
     json.dump([{'paths': ['hostile.bin'], 'weights': ws}], open(os.path.join(TJ, 'hostile-weights_manifest.json'), 'w'))
     open(os.path.join(TJ, 'hostile.bin'), 'wb').write(np.arange(8, dtype='<f4').tobytes())
 
+def same_w():
+    """tests/data/io/W.npy (the tensor io-cli.sh reads from every format)
+    as an ONNX initializer in raw_data, as float_data, as external data,
+    and as a TensorFlow.js float32 weight: its report must equal W.npy's."""
+    W = np.load(os.path.join(HERE, 'data', 'io', 'W.npy')).astype('<f4')
+    ts = [tensor('W', FLOAT, list(W.shape), raw=W.tobytes()),
+          tensor('W_typed', FLOAT, list(W.shape), f_=[float(x) for x in W.reshape(-1)]),
+          tensor('W_ext', FLOAT, list(W.shape), ext=[('location', 'W.onnx.data'), ('offset', 8)])]
+    open(os.path.join(OX, 'W.onnx.data'), 'wb').write(b'\0' * 8 + W.tobytes())
+    open(os.path.join(OX, 'W.onnx'), 'wb').write(model(graph('W', [], ts)))
+    json.dump({'format': 'layers-model', 'weightsManifest': [{'paths': ['W.bin'], 'weights': [
+        {'name': 'W', 'shape': list(W.shape), 'dtype': 'float32'}]}]}, open(os.path.join(TJ, 'W-model.json'), 'w'))
+    open(os.path.join(TJ, 'W.bin'), 'wb').write(W.tobytes())
+
 def corpus():
     for sub, files in (('onnx', ['types.onnx', 'subgraph.onnx', 'qdq.onnx', 'matmulnbits.onnx', 'external.onnx',
                                  'bad_deep.onnx', 'bad_lying_length.onnx']),):
@@ -571,7 +585,7 @@ def real():
 def main():
     os.makedirs(OX, exist_ok=True); os.makedirs(TJ, exist_ok=True)
     types_model(); subgraph_model(); external_model(); qdq_model(); mnb_model(); bad_onnx()
-    tfjs_fixtures(); hostile(); corpus()
+    tfjs_fixtures(); hostile(); same_w(); corpus()
     print('fixtures written to', OX, 'and', TJ)
 
 if __name__ == '__main__':

@@ -78,6 +78,18 @@ for n in ("esc\\x1b[31mred", "c1\\xc2\\x9bx", "bidi\\xe2\\x80\\xaeevil", "$(touc
   [ ! -e "$T/CANARY" ] || bad "$f: a name ran a command"
 done
 
+# the tensor io-cli.sh compares across formats: W.npy's report, from ONNX
+# raw_data (the raw view), float_data, external data and a TF.js shard
+norm() {
+  python3 -c 'import json, sys; d = json.load(sys.stdin); d.pop("files", None); print(json.dumps(d, sort_keys=True))' |
+    sed -e 's/"file": "[^"]*", //' -e 's/"name": "[^"]*", //'
+}
+$APOTVIEW --report --format=json "$D/W.npy" | norm > "$T/ref.json" || bad "W.npy report"
+for spec in onnx/W.onnx:W onnx/W.onnx:W_typed onnx/W.onnx:W_ext tfjs/W-model.json:W; do
+  $APOTVIEW --report --format=json "$D/$spec" | norm > "$T/out.json" || bad "$spec report failed"
+  cmp -s "$T/ref.json" "$T/out.json" || { bad "$spec: report differs from W.npy"; diff "$T/ref.json" "$T/out.json" | head -5; }
+done
+
 # ---- 2. broken fixtures -----------------------------------------------------
 refused() { # FILE [args]
   f=$1; shift

@@ -193,6 +193,8 @@ dist_check_DATA += \
 	tests/data/io/onnx/bad_wire_type.onnx \
 	tests/data/io/onnx/external.bin \
 	tests/data/io/onnx/hostile_names.onnx \
+	tests/data/io/onnx/W.onnx tests/data/io/onnx/W.onnx.data \
+	tests/data/io/tfjs/W-model.json tests/data/io/tfjs/W.bin \
 	tests/data/io/tfjs/hostile-weights_manifest.json \
 	tests/data/io/tfjs/hostile.bin \
 	tests/data/io/onnx/external.expected.npz \
