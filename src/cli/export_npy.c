@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/session.h"
+#include "model/session.h"
 
 #define CHUNK (1u << 20)   /* values per streamed chunk */
 

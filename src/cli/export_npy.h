@@ -22,7 +22,7 @@
 #ifndef APOTVIEW_EXPORT_NPY_H
 #define APOTVIEW_EXPORT_NPY_H
 
-#include "cli/options.h"
+#include "model/options.h"
 
 /* 1 when --export names a .npy file. */
 int export_npy_wanted(const cli_opts *o);

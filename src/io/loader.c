@@ -289,7 +289,7 @@ static const loader_format *loader_pick(const char *path, util_err *err)
             util_err_set(err, "%s: is a directory without a model index", path);
         else
             util_err_set(err, "%s: unknown file format (not .npy%s)", path,
-                         loader_formats[1] ? ", .npz, .safetensors, .pt or .gguf" : "");
+                         loader_formats[1] ? ", .npz, .safetensors, .pt, .gguf, .onnx or a TensorFlow.js model.json" : "");
     }
     return best;
 }
