@@ -187,6 +187,7 @@ static int uni_fast(const run *r, const gsch *g, ws *w, size_t n, double sc, dou
     int exf = r->bf16x && sc11 && amax < 4096 * sc;
     double lo = (double)g->qmin, hi = (double)g->qmax;
     kres k;
+    memset(w->xf + n, 0, 8 * sizeof *w->xf);   /* k_unif's padding */
     if (r->K->unif(w->xf, n, sc, lo, hi, float_in(lo * sc, 1), float_in(hi * sc, 0), exf, sc11, &k,
                    w->idx))
         return 0;
@@ -347,8 +348,10 @@ void gq_group_scheme(const run *r, const gsch *g, ws *w, size_t n, double amax, 
             memcpy(&X, &xb, sizeof X);
         }
         kres k;
-        if (r->fpath)
+        if (r->fpath) {
+            memset(w->xf + n, 0, 8 * sizeof *w->xf);   /* k_mxf's padding */
             K->mxf(w->xf, n, X, r->bf16x, &k, w->idx);
+        }
         else
             K->mx(x, n, X, &k, w->idx);
         kres_out(&k, o);

@@ -19,21 +19,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#pragma GCC diagnostic push
+/* (the whole file: GCC notes the vector ABI at its end) */
 #pragma GCC diagnostic ignored "-Wpsabi"
 #define KSFX base
+#define KAVX 0
 #include "quant/gq_kern.h"
 #undef KSFX
 #if defined(__x86_64__) && defined(__GNUC__)
 #define GQ_HAVE_AVX2 1
 #pragma GCC push_options
 #pragma GCC target("avx2")
+#undef KAVX
+#define KAVX 1
 #define KSFX avx2
 #include "quant/gq_kern.h"
 #undef KSFX
 #pragma GCC pop_options
 #endif
-#pragma GCC diagnostic pop
+#undef KAVX
 
 static int kern_force;     /* gq_set_kernel */
 
