@@ -408,9 +408,9 @@ static inline void KF(kstore8)(unsigned char *p, v8si v)
 /* a < b ? a : b and a > b ? a : b lane-wise (minps / maxps on x86) */
 static inline v8sf KF(fmin8)(v8sf a, v8sf b)
 {
-#if defined(__x86_64__) && KAVX
+#if defined(__x86_64__) && KAVX && !defined(__clang__) /* (clang: no target pragma) */
     return __builtin_ia32_minps256(a, b);
-#elif defined(__x86_64__)
+#elif defined(__x86_64__) && !KAVX
     v4sf a0, a1, b0, b1;
     memcpy(&a0, &a, 16);
     memcpy(&a1, (char *)&a + 16, 16);
@@ -428,9 +428,9 @@ static inline v8sf KF(fmin8)(v8sf a, v8sf b)
 
 static inline v8sf KF(fmax8)(v8sf a, v8sf b)
 {
-#if defined(__x86_64__) && KAVX
+#if defined(__x86_64__) && KAVX && !defined(__clang__) /* (clang: no target pragma) */
     return __builtin_ia32_maxps256(a, b);
-#elif defined(__x86_64__)
+#elif defined(__x86_64__) && !KAVX
     v4sf a0, a1, b0, b1;
     memcpy(&a0, &a, 16);
     memcpy(&a1, (char *)&a + 16, 16);
