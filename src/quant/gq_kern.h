@@ -371,9 +371,13 @@ static inline void KF(kloadf)(v8sf *v, v8si *msk, const float *x, size_t i, size
 
 static inline void KF(khalves)(v8sf v, v4d *lo, v4d *hi)
 {
+#if defined(__clang__) || __GNUC__ >= 12   /* (in registers; memcpy went through memory) */
+    v4sf a = __builtin_shufflevector(v, v, 0, 1, 2, 3), b = __builtin_shufflevector(v, v, 4, 5, 6, 7);
+#else
     v4sf a, b;
     memcpy(&a, &v, sizeof a);
     memcpy(&b, (const char *)&v + sizeof a, sizeof b);
+#endif
     *lo = __builtin_convertvector(a, v4d);
     *hi = __builtin_convertvector(b, v4d);
 }
