@@ -178,11 +178,28 @@ enum { R0 = 12, C0 = 50, NV = R0 * C0 };
 static double W[NV];
 static const uint64_t SH[2] = { R0, C0 };
 
+/* How run1 hands the values over: 0 doubles, 1 floats, 2 bfloat16 codes
+ * (the engine's float kernels); with 1 and 2 the test's values are
+ * bfloat16 values (rep_round), exact in all three. */
+static int w_rep;
+
+static double rep_round(double d)
+{
+    if (!w_rep || !isfinite(d))
+        return d;
+    float f = (float)d;
+    uint32_t b;
+    memcpy(&b, &f, 4);
+    b = (b + 0x7fffu + ((b >> 16) & 1)) & 0xffff0000u;
+    memcpy(&f, &b, 4);
+    return f;
+}
+
 static void make_w(void)
 {
     tu_rng r = { 11 };
     for (int i = 0; i < NV; i++)
-        W[i] = tu_gauss(&r) * (1 + (i / C0) % 4);
+        W[i] = rep_round(tu_gauss(&r) * (1 + (i / C0) % 4));
     W[7] = NAN;                  /* a NaN inside a group */
     for (int j = 0; j < C0; j++)  /* row 5 all zero */
         W[5 * C0 + j] = 0;
@@ -207,7 +224,26 @@ static analyze_result run1(const double *w, const uint64_t *sh, int nd, uint64_t
     analyze_result r;
     int h = 0;
     util_err e = { { 0 } };
-    assert_int_equal(group_analyze(&t, c, &scheme, 1, &r, &h, &e), 0);
+    float *f = NULL;
+    unsigned char *raw = NULL;
+    if (w_rep) {
+        f = malloc(sizeof *f * cnt);
+        raw = malloc(2 * cnt);
+        for (uint64_t i = 0; i < cnt; i++) {
+            f[i] = (float)w[i];
+            assert_true(!isfinite(w[i]) || f[i] == w[i]);
+            uint32_t b;
+            memcpy(&b, &f[i], 4);
+            raw[2 * i] = (unsigned char)(b >> 16);
+            raw[2 * i + 1] = (unsigned char)(b >> 24);
+        }
+        t.vals = f;
+        t.is_double = 0;
+    }
+    group_codes cd = { raw, NULL, 1 };
+    assert_int_equal(group_analyze_codes(&t, w_rep == 2 ? &cd : NULL, c, &scheme, 1, &r, &h, &e), 0);
+    free(f);
+    free(raw);
     assert_true(h);
     if (!r.ok)
         print_error("%s\n", r.err);
@@ -231,8 +267,7 @@ static uint64_t for_groups(int kind, uint64_t G, uint64_t TR, uint64_t TC, group
                 for (uint64_t c = c0; c < c0 + G && c < C0; c++)
                     if (isfinite(W[r * C0 + c]))
                         x[n++] = W[r * C0 + c];
-                if (n)
-                    f(ctx, x, n);
+                f(ctx, x, n);   /* (n may be 0: every group) */
             }
     } else if (kind == 1) {
         for (uint64_t r0 = 0; r0 < R0; r0 += G)
@@ -241,8 +276,7 @@ static uint64_t for_groups(int kind, uint64_t G, uint64_t TR, uint64_t TC, group
                 for (uint64_t r = r0; r < r0 + G && r < R0; r++)
                     if (isfinite(W[r * C0 + c]))
                         x[n++] = W[r * C0 + c];
-                if (n)
-                    f(ctx, x, n);
+                f(ctx, x, n);   /* (n may be 0: every group) */
             }
     } else {
         for (uint64_t r0 = 0; r0 < R0; r0 += TR)
@@ -252,8 +286,7 @@ static uint64_t for_groups(int kind, uint64_t G, uint64_t TR, uint64_t TC, group
                     for (uint64_t c = c0; c < c0 + TC && c < C0; c++)
                         if (isfinite(W[r * C0 + c]))
                             x[n++] = W[r * C0 + c];
-                if (n)
-                    f(ctx, x, n);
+                f(ctx, x, n);   /* (n may be 0: every group) */
             }
     }
     return ng;
@@ -307,6 +340,7 @@ static void check_bf(int kind, uint64_t G, uint64_t TR, uint64_t TC, const char 
 static void t_bruteforce(void **st)
 {
     (void)st;
+    for (w_rep = 0; w_rep < 3; w_rep++) {
     make_w();
     const char *sch[] = { "uniform", "pot", "apot", "fp4-e2m1" };
     const scale_dtype sds[] = { SCALE_FP32, SCALE_FP16, SCALE_BF16, SCALE_E8M0, SCALE_DEFAULT };
@@ -318,6 +352,9 @@ static void t_bruteforce(void **st)
         }
     check_bf(0, 10, 0, 0, "uniform", SCALE_FP16, ALPHA_VALUE);
     check_bf(2, 0, 4, 25, "apot", SCALE_BF16, ALPHA_VALUE);
+    check_bf(1, 4, 0, 0, "uniform", SCALE_FP32, ALPHA_VALUE);
+    }
+    w_rep = 0;
 }
 
 /* ---- mse per group ------------------------------------------------------------ */
@@ -410,11 +447,14 @@ static void check_opt(const char *scheme, int bits, const double *x, size_t n)
 static void t_mse(void **st)
 {
     (void)st;
-    make_w();
-    check_mse(0, 16, 0, 0, "uniform");
-    check_mse(0, 16, 0, 0, "pot");
-    check_mse(1, 5, 0, 0, "apot");
-    check_mse(2, 0, 5, 7, "nf4");
+    for (w_rep = 0; w_rep < 3; w_rep++) {
+        make_w();
+        check_mse(0, 16, 0, 0, "uniform");
+        check_mse(0, 16, 0, 0, "pot");
+        check_mse(1, 5, 0, 0, "apot");
+        check_mse(2, 0, 5, 7, "nf4");
+    }
+    w_rep = 0;
     tu_rng g = { 5 };
     double x[300];
     const char *sch[] = { "uniform", "pot", "apot", "nf4", "fp4-e2m1", "log2-sqrt2" };
@@ -615,7 +655,7 @@ static void check_fixed(const char *fmt, int bits)
     double x[FR * FC];
     tu_rng g = { 21 };
     for (int i = 0; i < FR * FC; i++)
-        x[i] = (double)(float)(tu_gauss(&g) * (1 + i % 3));
+        x[i] = rep_round((double)(float)(tu_gauss(&g) * (1 + i % 3)));
     /* row 0, block 0: amax 127 -> q8_0 d = 1 and t = x: ties at k + 1/2 */
     static const double t8[8] = { 127, 2.5, -2.5, 3.5, -0.5, 0.5, -1.5, 126.5 };
     for (int i = 0; i < 8; i++)
@@ -661,9 +701,13 @@ static void check_fixed(const char *fmt, int bits)
 static void t_fixed_bruteforce(void **st)
 {
     (void)st;
-    check_fixed("q8_0", 8);
-    check_fixed("q4_0", 4);
-    check_fixed("mxfp4", 4);
+    int keep = w_rep;
+    for (w_rep = 0; w_rep < 3; w_rep++) {
+        check_fixed("q8_0", 8);
+        check_fixed("q4_0", 4);
+        check_fixed("mxfp4", 4);
+    }
+    w_rep = keep;
 }
 
 /* values exactly on the uniform midpoints, x = (k + 1/2) s with s an
@@ -1000,6 +1044,273 @@ static void t_scale_round(void **st)
     assert_true(gq_round_scale(1.0 + 3.0 / 256, SCALE_BF16) == 1.015625); /* tie to even */
 }
 
+/* ---- the view sink (gq_view) --------------------------------------------------- */
+
+/* Per group by its definition (for_groups): the stored alpha by the
+ * format's own rule, the group's errors by brute force, u = x / alpha
+ * (int-asym: the position in [lo, hi]) binned into NB bins over [-1, 1]. */
+enum { VB = 21 };
+typedef struct vctx {
+    const char *scheme;
+    scale_dtype sd;
+    uint64_t gi;
+    const gq_view *v;
+    uint64_t hist[VB], nclip;
+    int fails;
+} vctx;
+
+static void vbin(vctx *c, double x, double a, double ctr)
+{
+    double u = x - ctr == 0 ? 0 : (x - ctr) / a;
+    double f = (u + 1) / 2 * VB;
+    long b = f <= 0 ? 0 : f >= VB ? VB - 1 : (long)f;
+    c->hist[b]++;
+    c->nclip += fabs(u) > 1;
+}
+
+static void view_cb(void *ctx, const double *x, size_t n)
+{
+    vctx *c = ctx;
+    uint64_t gi = c->gi++;
+    double am = amax_of(x, n), a = 0, ctr = 0;
+    long double sse = 0;
+    if (strcmp(c->scheme, "int-asym") == 0) {
+        double mn = INFINITY, mx = -INFINITY;
+        for (size_t i = 0; i < n; i++) {
+            mn = fmin(mn, x[i]);
+            mx = fmax(mx, x[i]);
+        }
+        double s = (mx - mn) / 15;
+        if (!(s > 0))
+            s = fabs(mx) / 15;
+        if (!(s > 0))
+            s = 1;
+        double sc = bf_round_scale(s, SCALE_FP16), z = n ? fmin(fmax(nearbyint(-mn / sc), 0), 15) : 0;
+        double lo = -z * sc, hi = (15 - z) * sc;
+        if (am > 0) {
+            a = (hi - lo) / 2;
+            ctr = (lo + hi) / 2;
+        }
+        for (size_t i = 0; i < n; i++) {
+            double q = fmin(fmax(nearbyint(x[i] / sc) + z, 0), 15);
+            long double e = (long double)x[i] - (q - z) * sc;
+            sse += e * e;
+        }
+    } else if (strcmp(c->scheme, "mxfp4") == 0 || strcmp(c->scheme, "q4_0") == 0) {
+        double me = 0;
+        uint64_t cl = 0, cnt[256] = { 0 };
+        bf_fixed(c->scheme, x, n, &sse, &me, &cl, cnt);
+        if (c->scheme[0] == 'm') {
+            for (int k = -127; k <= 127 && am > 0; k++)   /* X as bf_fixed chooses it */
+                if (ldexp(1.0, k + 2) <= am || k == -127)
+                    a = 6 * ldexp(1.0, k);
+        } else {
+            float fa = 0, fm = 0;
+            for (size_t i = 0; i < n; i++)
+                if (fa < fabsf((float)x[i])) {
+                    fa = fabsf((float)x[i]);
+                    fm = (float)x[i];
+                }
+            a = 8 * bf_round_scale(fabsf(fm / -8), SCALE_FP16);
+        }
+    } else {
+        bft b = { 0 };
+        a = am > 0 ? bf_round_scale(am / natmax_bf(c->scheme, 4), c->sd) * natmax_bf(c->scheme, 4) : 0;
+        bf_group(&b, c->scheme, 4, c->sd, x, n, am);
+        sse = b.sse;
+    }
+    for (size_t i = 0; i < n; i++)
+        vbin(c, x[i], a, ctr);
+    const gq_view *v = c->v;
+    if (gi >= v->ngroups || v->count[gi] != n || v->alpha[gi] != (float)a ||
+        !(fabsf(v->sse[gi] - (float)sse) <= 1e-6f * fmaxf((float)sse, 1e-30f))) {
+        if (c->fails++ < 5)
+            print_error("%s group %llu: n %zu/%u alpha %.9g/%.9g sse %.9g/%.9g\n", c->scheme,
+                        (unsigned long long)gi, n, gi < v->ngroups ? v->count[gi] : 0, a,
+                        gi < v->ngroups ? v->alpha[gi] : 0, (double)sse,
+                        gi < v->ngroups ? v->sse[gi] : 0);
+    }
+}
+
+static void view_run(const double *w, const uint64_t *sh, uint64_t cnt, const analyze_cfg *c,
+                     int fixed, const char *scheme, gq_view *v, uint64_t *hist)
+{
+    group_tensor t = { w, 1, 2, sh, cnt };
+    gq_job j;
+    memset(&j, 0, sizeof j);
+    util_err e = { { 0 } };
+    assert_int_equal(levels_build(scheme, c->bits, c->is_signed, &LP, &j.ls, &e), 0);
+    j.def = levels_find(scheme);
+    analyze_result r;
+    memset(&r, 0, sizeof r);
+    j.out = &r;
+    memset(v, 0, sizeof *v);
+    v->nbins = VB;
+    v->hist = hist;
+    j.view = v;
+    char msg[200];
+    assert_int_equal(gq_run(&t, NULL, c, fixed, 0, 1, &j, 1, msg, sizeof msg), 0);
+    assert_true(r.ok);
+    assert_int_equal(v->ngroups, r.nscales);
+    levels_free(&j.ls);
+}
+
+static void check_view(int kind, uint64_t G, uint64_t TR, uint64_t TC, const char *scheme,
+                       scale_dtype sd, size_t gcols)
+{
+    analyze_cfg c = cfg_of(ALPHA_MAX, sd);
+    int fixed = strcmp(scheme, "mxfp4") == 0 || strcmp(scheme, "q4_0") == 0;
+    if (kind == 2) {
+        c.gran = GRAN_BLOCK;
+        c.block_r = TR;
+        c.block_c = TC;
+    } else {
+        c.gran = GRAN_GROUP;
+        c.group = G;
+        c.group_along_axis = kind == 1;
+    }
+    gq_view v;
+    uint64_t hist[VB];
+    memset(hist, 0xff, sizeof hist);   /* gq_run overwrites it */
+    view_run(W, SH, NV, &c, fixed, scheme, &v, hist);
+    vctx bc = { .scheme = scheme, .sd = sd, .v = &v };
+    uint64_t ng = for_groups(kind, G, TR, TC, view_cb, &bc);
+    assert_int_equal(bc.fails, 0);
+    assert_int_equal(v.ngroups, ng);
+    assert_int_equal(v.gcols, gcols);
+    assert_memory_equal(hist, bc.hist, sizeof hist);
+    assert_int_equal(v.nclip, bc.nclip);
+    uint64_t tot = 0;
+    for (int b = 0; b < VB; b++)
+        tot += hist[b];
+    assert_int_equal(tot, NV - 1);    /* every finite value (one NaN) */
+    gq_view_free(&v);
+    assert_null(v.alpha);
+}
+
+static void t_view(void **st)
+{
+    (void)st;
+    make_w();
+    check_view(0, 16, 0, 0, "uniform", SCALE_FP16, 4);   /* rows of 50: 4 groups (ragged) */
+    check_view(1, 5, 0, 0, "uniform", SCALE_FP16, C0);   /* along axis 0: [3, 50] */
+    check_view(2, 0, 5, 7, "uniform", SCALE_BF16, 8);    /* tiles: [3, 8] */
+    check_view(0, 16, 0, 0, "pot", SCALE_BF16, 4);
+    check_view(2, 0, 4, 25, "apot", SCALE_E8M0, 2);
+    check_view(0, 16, 0, 0, "int-asym", SCALE_FP16, 4);
+    check_view(0, 32, 0, 0, "mxfp4", SCALE_DEFAULT, 2);  /* blocks of 32 along the rows */
+    check_view(0, 32, 0, 0, "q4_0", SCALE_DEFAULT, 2);
+    /* the all-zero row 5 (groups 20..23): alpha 0, every value at u = 0 */
+    analyze_cfg c = cfg_of(ALPHA_MAX, SCALE_FP16);
+    c.gran = GRAN_GROUP;
+    c.group = 16;
+    gq_view v;
+    uint64_t hist[VB];
+    view_run(W, SH, NV, &c, 0, "uniform", &v, hist);
+    for (int g = 20; g < 24; g++)
+        assert_true(v.alpha[g] == 0 && v.sse[g] == 0 && v.count[g] == (g < 23 ? 16 : 2));
+    assert_true(v.count[0] == 15);   /* W[7] is NaN */
+    gq_view_free(&v);
+    /* --alpha=mse: each group's sse is the brute-force sse at its alpha,
+     * which is no worse than the dense search */
+    c.amode = ALPHA_MSE;
+    c.sdtype = SCALE_FP32;
+    view_run(W, SH, NV, &c, 0, "apot", &v, NULL);
+    for (uint64_t r0 = 0; r0 < R0; r0++)
+        for (int g = 0; g < 4; g++) {
+            double x[16];
+            size_t n = 0;
+            for (int k = 16 * g; k < 16 * g + 16 && k < C0; k++)
+                if (isfinite(W[r0 * C0 + (uint64_t)k]))
+                    x[n++] = W[r0 * C0 + (uint64_t)k];
+            size_t gi = r0 * 4 + (size_t)g;
+            assert_int_equal(v.count[gi], n);
+            if (n == 0 || amax_of(x, n) == 0)
+                continue;
+            bft b = { 0 };
+            bf_group(&b, "apot", 4, SCALE_FP32, x, n, v.alpha[gi]);
+            close_rel(v.sse[gi], (double)b.sse, 1e-6);
+            double am = amax_of(x, n), best = INFINITY;
+            for (int k = 1; k <= 2000; k++)
+                best = fmin(best, bf_sse_at("apot", 4, x, n, am * k / 2000.0));
+            assert_true(v.sse[gi] <= best * (1 + 1e-5));
+        }
+    gq_view_free(&v);
+    /* threads: the same bits */
+    enum { M = 300, K = 700 };
+    double *f = malloc(sizeof *f * M * K);
+    tu_rng g = { 3 };
+    for (int i = 0; i < M * K; i++)
+        f[i] = tu_gauss(&g) * (1 + i % 7);
+    uint64_t sh[2] = { M, K };
+    const char *sc[3] = { "uniform", "int-asym", "mxfp4" };
+    for (int k = 0; k < 3; k++) {
+        gq_view v1, v2;
+        uint64_t h1[VB], h2[VB];
+        c = cfg_of(k == 0 ? ALPHA_MSE : ALPHA_MAX, SCALE_FP16);
+        c.gran = GRAN_GROUP;
+        c.group = 64;
+        c.nthreads = 1;
+        view_run(f, sh, M * K, &c, k == 2, sc[k], &v1, h1);
+        c.nthreads = 2;
+        view_run(f, sh, M * K, &c, k == 2, sc[k], &v2, h2);
+        assert_int_equal(v1.ngroups, v2.ngroups);
+        assert_memory_equal(h1, h2, sizeof h1);
+        assert_memory_equal(v1.alpha, v2.alpha, v1.ngroups * sizeof *v1.alpha);
+        assert_memory_equal(v1.sse, v2.sse, v1.ngroups * sizeof *v1.sse);
+        assert_memory_equal(v1.count, v2.count, v1.ngroups * sizeof *v1.count);
+        gq_view_free(&v1);
+        gq_view_free(&v2);
+    }
+    free(f);
+}
+
+/* ---- the shared nearest-level table (levels.h) --------------------------------- */
+
+static void t_levels_lut(void **st)
+{
+    (void)st;
+    const char *sch[] = { "uniform", "pot", "apot", "nf4", "fp4-e2m1", "log2-sqrt2" };
+    tu_rng g = { 31 };
+    for (int s = 0; s < 6; s++)
+        for (int bits = 2; bits <= 8; bits += 3) {
+            levelset ls;
+            util_err e = { { 0 } };
+            if (levels_build(sch[s], bits, 1, &LP, &ls, &e) < 0)
+                continue;
+            for (int nc = 1; nc <= 4096; nc *= 8) {   /* (1 cell: the search does all) */
+                levels_lut t;
+                levels_lut_init(&t, ls.v, ls.n, nc);
+                for (int i = 0; i < 4000; i++) {
+                    double u;
+                    size_t j = (size_t)(tu_uniform(&g) * (double)(ls.n - 1));
+                    if (i % 4 == 0)   /* a midpoint exactly: ties to the lower */
+                        u = 0.5 * (ls.v[j] + ls.v[j + 1]);
+                    else if (i % 4 == 1)
+                        u = nextafter(0.5 * (ls.v[j] + ls.v[j + 1]), INFINITY);
+                    else
+                        u = (tu_uniform(&g) - 0.5) * 2.6;
+                    size_t want = 0;   /* the definition: midpoints below u, by a scan */
+                    for (size_t k = 0; k + 1 < ls.n; k++)
+                        want += 0.5 * (ls.v[k] + ls.v[k + 1]) < u;
+                    size_t got = levels_lut_find(&t, u);
+                    for (size_t k = 0; k < ls.n; k++)   /* and it is the nearest */
+                        assert_true(fabs(u - ls.v[got]) <= fabs(u - ls.v[k]) + 1e-15);
+                    if (got != want) {
+                        print_error("%s/%d cells %d: u %.17g got %zu want %zu\n", sch[s], bits, nc,
+                                    u, got, want);
+                        fail();
+                    }
+                    if (i % 4 == 0)
+                        assert_int_equal(got, j);
+                }
+                assert_int_equal(levels_lut_find(&t, NAN), 0);
+                levels_lut_free(&t);
+            }
+            levels_free(&ls);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1017,6 +1328,8 @@ int main(void)
         cmocka_unit_test(t_kernel_paths),
         cmocka_unit_test(t_uniform_ties),
         cmocka_unit_test(t_names_outlive_threads),
+        cmocka_unit_test(t_view),
+        cmocka_unit_test(t_levels_lut),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

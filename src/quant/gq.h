@@ -12,7 +12,12 @@
  * accumulated. No copy of the tensor, no sort of it (--alpha=mse sorts
  * each group's magnitudes, once for all schemes). The per-value loops are
  * vector kernels (gq_kern.h: the baseline build and AVX2, chosen at run
- * time, with the same results bit for bit).
+ * time, with the same results bit for bit); float32 and 2-byte sources
+ * (bfloat16 codes converted in the same pass as the group's max and sum
+ * of squares) are held as floats, on which every level decision is made
+ * exactly (gq_kern.h), the errors in double unless exact in float. Files:
+ * gq.c (the pass), gq_eval.c (scales, quantizers), gq_opt.c (mse
+ * optimum), gq_kern.c (kernels), gq_int.h (their shared internals).
  *
  * Groups. group:G: the tensor is a matrix [shape[0], R] (R = count /
  * shape[0]; a 1-D tensor is one row) and each row is cut into groups of G
@@ -46,6 +51,59 @@
 
 #include "quant/group.h"
 
+/* A view sink (optional, per job): what a viewer draws for a group
+ * quantizer, filled by gq_run in the same pass.
+ *
+ * u. For a value x (normalized when -n) of group g with stored alpha
+ * alpha_g (s_stored * natmax; mxfp4: 6 X; q4_0: 8 |d|; q8_0: 127 d; nf4:
+ * the stored absmax), u = x / alpha_g, with u = 0 when x = 0 (so an
+ * all-zero group, alpha 0, counts at u = 0) and +-inf when x != 0 and
+ * alpha_g = 0 (a scale rounded to zero). int-asym (scale sc, zero point z,
+ * grid lo = -z sc .. hi = (maxq - z) sc): u = (x - c) / alpha_g with c =
+ * (lo + hi) / 2, alpha_g = (hi - lo) / 2 = sc maxq / 2, i.e. x's position in
+ * the group's [lo, hi] mapped to [-1, 1] (u = 0 when x = c).
+ *
+ * Histogram. nbins equal bins over [-1, 1]: bin b = floor((u + 1) / 2 *
+ * nbins) (double arithmetic), clamped to 0 .. nbins - 1 (so u = 1 and
+ * every u > 1 land in the last bin, u < -1 in bin 0). Values with |u| > 1
+ * are also counted in nclip. gq_run overwrites hist[0 .. nbins).
+ *
+ * Groups. Index gi is the engine's order (group:G along the rows: gi =
+ * row * gpr + j, gpr = ceil(ncols / G), j the group within the row, the
+ * tensor seen as [shape[0], count / shape[0]], a 1-D tensor one row;
+ * --axis=K (group_along_axis): with outer = prod shape[0..K), inner = prod
+ * shape(K..ndim), gpa = ceil(shape[K] / G): gi = (o gpa + ga) inner + i,
+ * o the outer index, ga the group along axis K, i the inner index (2-D,
+ * axis 0: gi = ga ncols + col); block:RxC: gi = tile_row tpr + tile_col,
+ * tpr = ceil(ncols / C); fixed formats (mxfp4, q4_0, q8_0): groups of 32
+ * along the rows as group:32). gcols: the groups form a row-major grid
+ * [ngroups / gcols, gcols] (gpr; inner when grouped along an axis with
+ * inner > 1, else gpa; tpr), the shape a per-group error strip or map is
+ * drawn in. Per group: the stored alpha (0 for a group with no value or
+ * only zeros, unless the alpha is fixed: --alpha=VALUE/FILE), its sum of
+ * squared errors (normalized units, the sum the report's mse adds up) and
+ * its count of finite values.
+ *
+ * Every output is the same with any number of threads. On error (gq_run
+ * returns -1) the outputs are ngroups 0 and NULL arrays. */
+typedef struct gq_view {
+    int nbins;          /* in: bins of the pooled histogram over [-1, 1] (e.g. 201) */
+    uint64_t *hist;     /* out: nbins counts of u = x / alpha_g for every finite value
+                           (x normalized value, alpha_g its group's clipping alpha after
+                           scale rounding, i.e. s_stored * natmax); u beyond [-1,1]
+                           (clipped) is counted in the end bin and also in nclip.
+                           NULL or nbins < 1: no histogram */
+    uint64_t nclip;     /* out: values with |u| > 1 */
+    size_t ngroups;     /* out */
+    float *alpha;       /* out: malloc'd [ngroups], each group's stored alpha (0 for an all-zero/empty group) */
+    float *sse;         /* out: malloc'd [ngroups], each group's sum of squared error (normalized units) */
+    uint32_t *count;    /* out: malloc'd [ngroups], finite values in each group */
+    size_t gcols;       /* out: groups per row of the group grid (above) */
+} gq_view;
+
+/* Frees alpha, sse and count (and sets them NULL); hist is the caller's. */
+void gq_view_free(gq_view *v);
+
 /* One scheme for gq_run: ls built by the caller (kept), def its table
  * entry, out the result to fill (granularity etc. set by the caller). */
 typedef struct gq_job {
@@ -53,6 +111,7 @@ typedef struct gq_job {
     const scheme_def *def;
     analyze_result *out;   /* NULL: computed but not reported (hidden uniform) */
     double adds_mean;      /* filled: the result's adds_mean */
+    gq_view *view;         /* NULL: not wanted; else filled (gq_view) */
 } gq_job;
 
 /* Whether gq_run computes scheme d under cfg (the alpha mode and scheme

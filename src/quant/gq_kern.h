@@ -347,8 +347,373 @@ static int KF(k_bf16)(const unsigned char *c, size_t len, double *x, double *ama
     return 1;
 }
 
+/* ---- float kernels (values held as floats: float32 sources, 2-byte codes) ----
+ * 8 floats per vector; a double sum runs in two 4-lane vectors (value i
+ * in lane i % 4 of vector (i / 4) % 2: two chains, not one), combined
+ * lane-wise and then as (l0 + l1) + (l2 + l3). */
+
+static inline void KF(kloadf)(v8sf *v, v8si *msk, const float *x, size_t i, size_t n)
+{
+    if (i + 8 <= n) {
+        memcpy(v, x + i, sizeof *v);
+        *msk = (v8si){ -1, -1, -1, -1, -1, -1, -1, -1 };
+    } else {
+        float t[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+        int mm[8] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+        for (size_t l = 0; i + l < n; l++) {
+            t[l] = x[i + l];
+            mm[l] = -1;
+        }
+        memcpy(v, t, sizeof *v);
+        memcpy(msk, mm, sizeof *msk);
+    }
+}
+
+static inline void KF(khalves)(v8sf v, v4d *lo, v4d *hi)
+{
+#if defined(__clang__) || __GNUC__ >= 12   /* (in registers; memcpy went through memory) */
+    v4sf a = __builtin_shufflevector(v, v, 0, 1, 2, 3), b = __builtin_shufflevector(v, v, 4, 5, 6, 7);
+#else
+    v4sf a, b;
+    memcpy(&a, &v, sizeof a);
+    memcpy(&b, (const char *)&v + sizeof a, sizeof b);
+#endif
+    *lo = __builtin_convertvector(a, v4d);
+    *hi = __builtin_convertvector(b, v4d);
+}
+
+static inline float KF(kmaxf)(v8sf s)
+{
+    float m = 0;
+    for (int l = 0; l < 8; l++)
+        m = s[l] > m ? s[l] : m;
+    return m;
+}
+
+/* 8 byte indexes at p (room for 8 past n) */
+static inline void KF(kstore8)(unsigned char *p, v8si v)
+{
+#ifdef __clang__
+    v32qi b = __builtin_shufflevector((v32qi)v, (v32qi)v, 0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 0, 0,
+                                      0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+#else
+    v32qi b = __builtin_shuffle((v32qi)v, (v32qi){ 0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0,
+                                                   0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0 });
+#endif
+    memcpy(p, &b, 8);
+}
+
+#define FSEL(m, a, b) ((v8sf)(((v8si)(a) & (m)) | ((v8si)(b) & ~(m))))
+#define FABS(a) ((v8sf)((v8si)(a) & (v8si){ INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX, INT32_MAX }))
+#define FMSK(a, m) ((v8sf)((v8si)(a) & (m)))
+#define FB(c) ((v8sf){ c, c, c, c, c, c, c, c })
+#define IB(c) ((v8si){ c, c, c, c, c, c, c, c })
+
+/* a < b ? a : b and a > b ? a : b lane-wise (minps / maxps on x86) */
+static inline v8sf KF(fmin8)(v8sf a, v8sf b)
+{
+#if defined(__x86_64__) && KAVX && !defined(__clang__) /* (clang: no target pragma) */
+    return __builtin_ia32_minps256(a, b);
+#elif defined(__x86_64__) && !KAVX
+    v4sf a0, a1, b0, b1;
+    memcpy(&a0, &a, 16);
+    memcpy(&a1, (char *)&a + 16, 16);
+    memcpy(&b0, &b, 16);
+    memcpy(&b1, (char *)&b + 16, 16);
+    a0 = __builtin_ia32_minps(a0, b0);
+    a1 = __builtin_ia32_minps(a1, b1);
+    memcpy(&a, &a0, 16);
+    memcpy((char *)&a + 16, &a1, 16);
+    return a;
+#else
+    return FSEL(a < b, a, b);
+#endif
+}
+
+static inline v8sf KF(fmax8)(v8sf a, v8sf b)
+{
+#if defined(__x86_64__) && KAVX && !defined(__clang__) /* (clang: no target pragma) */
+    return __builtin_ia32_maxps256(a, b);
+#elif defined(__x86_64__) && !KAVX
+    v4sf a0, a1, b0, b1;
+    memcpy(&a0, &a, 16);
+    memcpy(&a1, (char *)&a + 16, 16);
+    memcpy(&b0, &b, 16);
+    memcpy(&b1, (char *)&b + 16, 16);
+    a0 = __builtin_ia32_maxps(a0, b0);
+    a1 = __builtin_ia32_maxps(a1, b1);
+    memcpy(&a, &a0, 16);
+    memcpy((char *)&a + 16, &a1, 16);
+    return a;
+#else
+    return FSEL(a > b, a, b);
+#endif
+}
+
+/* bfloat16 codes (little-endian, stride 1) to floats; 0 when one is not
+ * finite (xf partly written) */
+static int KF(k_bf16f)(const unsigned char *c, size_t len, float *xf)
+{
+    v8si bad = IB(0);
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint16_t h[8];
+        memcpy(h, c + 2 * i, 16);
+        v8si b = { h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7] };
+        bad |= (b & 0x7f80) == 0x7f80;
+        v8si w = b << 16;
+        memcpy(xf + i, &w, sizeof w);
+    }
+    int any = 0;
+    for (int l = 0; l < 8; l++)
+        any |= bad[l];
+    if (any)
+        return 0;
+    for (; i < len; i++) {
+        uint32_t b = (uint32_t)c[2 * i] << 16 | (uint32_t)c[2 * i + 1] << 24;
+        if ((b & 0x7f800000u) == 0x7f800000u)
+            return 0;
+        memcpy(xf + i, &b, 4);
+    }
+    return 1;
+}
+
+/* max |x| and the sum of x^2 (in double) */
+static void KF(k_statsf)(const float *x, size_t n, double *amax, double *s2)
+{
+    v8sf mx = FB(0);
+    v4d s = VB(0), s1 = VB(0);
+    for (size_t i = 0; i < n; i += 8) {
+        v8sf v;
+        v8si m;
+        KF(kloadf)(&v, &m, x, i, n);
+        v8sf a = FABS(v);
+        mx = FSEL(a > mx, a, mx);
+        v4d lo, hi;
+        KF(khalves)(v, &lo, &hi);
+        s += lo * lo;
+        s1 += hi * hi;
+    }
+    *amax = KF(kmaxf)(mx);
+    *s2 = KF(ksum)(s + s1);
+}
+
+/* k_bf16f and k_statsf in one pass (the same bits as the two) */
+static int KF(k_bf16s)(const unsigned char *c, size_t len, float *xf, double *amax, double *s2)
+{
+    v8si bad = IB(0);
+    v8sf mx = FB(0);
+    v4d s = VB(0), s1 = VB(0);
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint16_t h[8];
+        memcpy(h, c + 2 * i, 16);
+        v8si b = { h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7] };
+        bad |= (b & 0x7f80) == 0x7f80;
+        v8si w = b << 16;
+        memcpy(xf + i, &w, sizeof w);
+        v8sf v = (v8sf)w;
+        v8sf a = FABS(v);
+        mx = FSEL(a > mx, a, mx);
+        v4d lo, hi;
+        KF(khalves)(v, &lo, &hi);
+        s += lo * lo;
+        s1 += hi * hi;
+    }
+    int any = 0;
+    for (int l = 0; l < 8; l++)
+        any |= bad[l];
+    if (any || i < len)
+        return KF(k_bf16f)(c, len, xf) ? (KF(k_statsf)(xf, len, amax, s2), 1) : 0;
+    *amax = KF(kmaxf)(mx);
+    *s2 = KF(ksum)(s + s1);
+    return 1;
+}
+
+/* k_uni on floats: the decision t = x (1 / sc) in float (1 / sc a normal
+ * float, |q| <= 2^8), y = t - 1/2 within 2^-14 of x / sc - 1/2, r = y
+ * rounded. sc11 (sc of <= 11 significant bits): ceil(y) is r or r + 1, and
+ * which is decided exactly by x > (r + 1/2) sc (a product of <= 21 bits,
+ * exact in float). Else q = ceil(y) is exact unless y is within 2^-13 of
+ * an integer: then 1 is returned and the caller runs the double kernel.
+ * x is padded with zeros to a multiple of 8 (they add nothing: q = 0). Clipping against xlof /
+ * xhif (the floats next inside xlo, xhi: the same decisions). exf: the
+ * error x - q sc is exact in float (the caller checked the bits), else
+ * it is taken in double. The same levels, errors and counts as k_uni. */
+static int KF(k_unif)(const float *x, size_t n, double sc, double lo, double hi, float xlof,
+                      float xhif, int exf, int sc11, kres *o, unsigned char *idx)
+{
+    const v8sf M = FB(12582912.0f);   /* 1.5 2^23 */
+    const float isc = (float)(1 / sc), scf = (float)sc, flo = (float)lo, fhi = (float)hi;
+    v4d s = VB(0), s1 = VB(0), me = VB(0);
+    v8sf mef = FB(0);
+    v8si cl = IB(0), anyn = IB(0);
+    const v8sf vlo = FB(flo), vhi = FB(fhi), vsc = FB(scf);
+    for (size_t i = 0; i < n; i += 8) {
+        v8sf v;
+        memcpy(&v, x + i, sizeof v);   /* (padded with zeros to 8: they add 0) */
+        v8sf y = v * FB(isc) - FB(0.5f);
+        v8sf r = (y + M) - M;          /* |y| >= 2^22: r is y or an integer near it; q clamps */
+        v8sf q;
+        if (sc11)              /* ceil(y) is r or r + 1, decided exactly */
+            q = r + FMSK(FB(1.0f), v > (r + FB(0.5f)) * vsc);
+        else {
+            anyn |= (FABS(y - r) < FB(0x1p-13f)) & (FABS(y) < FB(fhi - flo + 2));
+            q = r + FMSK(FB(1.0f), r < y);
+        }
+        q = KF(fmin8)(KF(fmax8)(q, vlo), vhi);
+        cl -= (v > FB(xhif)) | (v < FB(xlof));
+        v8si iq = __builtin_convertvector(q - vlo, v8si);
+        KF(kstore8)(idx + i, iq);
+        if (exf) {
+            v8sf e = v - q * vsc;
+            mef = KF(fmax8)(FABS(e), mef);
+            v4d el, eh;
+            KF(khalves)(e, &el, &eh);
+            s += el * el;
+            s1 += eh * eh;
+        } else {
+            v4d xl, xh, ql, qh;
+            KF(khalves)(v, &xl, &xh);
+            KF(khalves)(q, &ql, &qh);
+            v4d el = xl - ql * VB(sc), eh = xh - qh * VB(sc);
+            s += el * el;
+            s1 += eh * eh;
+            me = VMAX(VABS(el), me);
+            me = VMAX(VABS(eh), me);
+        }
+    }
+    o->sse = KF(ksum)(s + s1);
+    o->me = exf ? (double)KF(kmaxf)(mef) : KF(kmax)(me);
+    long long c = 0;
+    int nr = 0;
+    for (int l = 0; l < 8; l++) {
+        c += cl[l];
+        nr |= anyn[l];
+    }
+    o->cl = (uint64_t)c;
+    return nr != 0;
+}
+
+/* k_mx on floats (t = x / X exact in float; exf: bfloat16 values, whose
+ * error x - q is exact in float); x padded with zeros to a multiple of 8 */
+static void KF(k_mxf)(const float *x, size_t n, double X, int exf, kres *o, unsigned char *idx)
+{
+    static const float b[7] = { 0.25f, 0.75f, 1.25f, 1.75f, 2.5f, 3.5f, 5 };
+    static const float st[7] = { 0.5f, 0.5f, 0.5f, 0.5f, 1, 1, 2 };
+    const float iX = X > 0 ? (float)(1 / X) : 0, Xf = (float)X, X6 = (float)(6 * X);
+    v4d s = VB(0), s1 = VB(0), me = VB(0);
+    v8sf mef = FB(0);
+    v8si cl = IB(0);
+    for (size_t i = 0; i < n; i += 8) {
+        v8sf v;
+        memcpy(&v, x + i, sizeof v);   /* (padded with zeros to 8: they add 0) */
+        v8sf t = v * FB(iX);
+        v8sf a = FABS(t);
+        v8si k = IB(0);
+        v8sf mg = FB(0);
+#define MXSTEPF(j, CMP)                                                                            \
+    {                                                                                              \
+        v8si up = a CMP FB(b[j]);                                                                  \
+        k -= up;                                                                                   \
+        mg += FMSK(FB(st[j]), up);                                                                 \
+    }
+        MXSTEPF(0, >) MXSTEPF(1, >=) MXSTEPF(2, >) MXSTEPF(3, >=) MXSTEPF(4, >) MXSTEPF(5, >=) MXSTEPF(6, >)
+#undef MXSTEPF
+        v8si ng = t < FB(0);
+        v8sf q = (v8sf)((v8si)mg | (ng & IB(INT32_MIN))) * FB(Xf);   /* -mg when negative */
+        cl -= FABS(v) > FB(X6);
+        v8si sk = IB(7) + ((k ^ ng) - ng);
+        KF(kstore8)(idx + i, sk);
+        if (exf) {
+            v8sf e = v - q;
+            mef = KF(fmax8)(FABS(e), mef);
+            v4d el, eh;
+            KF(khalves)(e, &el, &eh);
+            s += el * el;
+            s1 += eh * eh;
+        } else {
+            v4d xl, xh, ql, qh;
+            KF(khalves)(v, &xl, &xh);
+            KF(khalves)(q, &ql, &qh);
+            v4d el = xl - ql, eh = xh - qh;
+            s += el * el;
+            s1 += eh * eh;
+            me = VMAX(VABS(el), me);
+            me = VMAX(VABS(eh), me);
+        }
+    }
+    o->sse = KF(ksum)(s + s1);
+    o->me = exf ? (double)KF(kmaxf)(mef) : KF(kmax)(me);
+    long long c = 0;
+    for (int l = 0; l < 8; l++)
+        c += cl[l];
+    o->cl = (uint64_t)c;
+}
+
+/* nearest of L levels on floats: k = #{j : x > thr[j]} with thr[j] the
+ * largest float <= mid[j] sc (x > mid[j] sc exactly: no float lies
+ * between), e = x - sc nat[k] in double */
+static void KF(k_cntf)(const float *x, size_t n, double sc, const float *thr, const double *nat,
+                       size_t L, float xlof, float xhif, kres *o, unsigned char *idx)
+{
+    v4d s = VB(0), s1 = VB(0), me = VB(0);
+    v8si cl = IB(0);
+    for (size_t i = 0; i < n; i += 8) {
+        v8sf v;
+        v8si m;
+        KF(kloadf)(&v, &m, x, i, n);
+        v8si k = IB(0);
+#pragma GCC unroll 16
+        for (size_t j = 0; j + 1 < L; j++)
+            k -= v > FB(thr[j]);
+        cl -= ((v > FB(xhif)) | (v < FB(xlof))) & m;
+        KF(kstore8)(idx + i, k);
+        v4d ql = { nat[k[0]], nat[k[1]], nat[k[2]], nat[k[3]] };
+        v4d qh = { nat[k[4]], nat[k[5]], nat[k[6]], nat[k[7]] };
+        v4d xl, xh;
+        KF(khalves)(v, &xl, &xh);
+        v4di ml = { m[0], m[1], m[2], m[3] }, mh = { m[4], m[5], m[6], m[7] };
+        v4d el = xl - VB(sc) * ql, eh = xh - VB(sc) * qh;
+        s += VMSK(el * el, ml);
+        s1 += VMSK(eh * eh, mh);
+        v4d al = VMSK(VABS(el), ml), ah = VMSK(VABS(eh), mh);
+        me = VMAX(al, me);
+        me = VMAX(ah, me);
+    }
+    o->sse = KF(ksum)(s + s1);
+    o->me = KF(kmax)(me);
+    long long c = 0;
+    for (int l = 0; l < 8; l++)
+        c += cl[l];
+    o->cl = (uint64_t)c;
+}
+
+/* floats to doubles */
+static void KF(k_f2d)(const float *xf, size_t n, double *x)
+{
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        v8sf v;
+        memcpy(&v, xf + i, sizeof v);
+        v4d lo, hi;
+        KF(khalves)(v, &lo, &hi);
+        memcpy(x + i, &lo, sizeof lo);
+        memcpy(x + i + 4, &hi, sizeof hi);
+    }
+    for (; i < n; i++)
+        x[i] = xf[i];
+}
+
+#undef FSEL
+#undef FABS
+#undef FMSK
+#undef FB
+#undef IB
+
 static const kern KF(kern) = {
     KF(k_stats), KF(k_mag), KF(k_uni), KF(k_cnt), KF(k_mx), KF(k_q), KF(k_assign), KF(k_bf16),
+    KF(k_bf16f), KF(k_statsf), KF(k_unif), KF(k_mxf), KF(k_f2d), KF(k_bf16s), KF(k_cntf),
 };
 
 #undef KF

@@ -35,9 +35,8 @@ typedef struct gscheme {
     levelset ls;
     const scheme_def *def;
     int mx, data;
-    double *mid;           /* L - 1 decision midpoints (normalized) */
-    uint32_t *lut;         /* NLUT + 1: midpoints below each cell's start */
-    double lo, cellw;
+    double *mid;           /* L - 1 decision midpoints (normalized): lt.mid */
+    levels_lut lt;         /* the nearest level (levels.h) */
     int bad;               /* refused for this pass: err holds why */
     char err[UTIL_ERRLEN];
 } gscheme;
@@ -98,52 +97,20 @@ static double tval(const group_tensor *t, const group_codes *cd, uint64_t j)
 
 static void gs_index(gscheme *g)
 {
-    size_t L = g->ls.n;
-    g->mid = util_mallocarray(L > 1 ? L - 1 : 1, sizeof *g->mid);
-    for (size_t k = 0; k + 1 < L; k++)
-        g->mid[k] = 0.5 * (g->ls.v[k] + g->ls.v[k + 1]);
-    g->lut = util_mallocarray(NLUT + 1, sizeof *g->lut);
-    g->lo = g->ls.v[0];
-    double span = g->ls.v[L - 1] - g->ls.v[0];
-    g->cellw = span > 0 ? span / NLUT : 1;
-    size_t k = 0;
-    for (int c = 0; c <= NLUT; c++) {
-        double start = g->lo + g->cellw * c;
-        while (k + 1 < L && g->mid[k] < start)
-            k++;
-        g->lut[c] = (uint32_t)k;
-    }
+    levels_lut_init(&g->lt, g->ls.v, g->ls.n, NLUT);
+    g->mid = g->lt.mid;
 }
 
 /* Index of the level nearest to u (normalized units). */
 static inline size_t level_of(const gscheme *g, double u)
 {
-    size_t L = g->ls.n;
-    if (L < 2)
-        return 0;
-    double f = (u - g->lo) / g->cellw;
-    int c = f <= 0 ? 0 : f >= NLUT ? NLUT - 1 : (int)f;
-    if (!(f == f))
-        c = 0;
-    size_t lo = g->lut[c], hi = g->lut[c + 1] + 1;
-    if (hi > L - 1)
-        hi = L - 1;
-    /* count of midpoints < u within [lo, hi) */
-    while (lo < hi) {
-        size_t md = (lo + hi) / 2;
-        if (g->mid[md] < u)
-            lo = md + 1;
-        else
-            hi = md;
-    }
-    return lo;
+    return levels_lut_find(&g->lt, u);
 }
 
 static void gs_free(gscheme *g)
 {
     levels_free(&g->ls);
-    free(g->mid);
-    free(g->lut);
+    levels_lut_free(&g->lt);
 }
 
 /* ---- slices -------------------------------------------------------------- */

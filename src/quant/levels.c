@@ -308,3 +308,32 @@ void levels_free(levelset *ls)
     free(ls->terms);
     memset(ls, 0, sizeof *ls);
 }
+
+void levels_lut_init(levels_lut *t, const double *v, size_t L, int ncell)
+{
+    t->L = L;
+    t->mid = util_mallocarray(L > 1 ? L - 1 : 1, sizeof *t->mid);
+    for (size_t k = 0; k + 1 < L; k++)
+        t->mid[k] = 0.5 * (v[k] + v[k + 1]);
+    t->ncell = ncell;
+    t->cnt = util_mallocarray((size_t)ncell + 2, sizeof *t->cnt);
+    double span = L > 0 ? v[L - 1] - v[0] : 0, w = span > 0 ? span / ncell : 1;
+    t->lo = L > 0 ? v[0] : 0;
+    t->inv = 1 / w;
+    size_t k = 0;
+    for (int c = 0; c <= ncell; c++) {
+        double start = t->lo + ((double)c - 0.01) * w;
+        while (k + 1 < L && t->mid[k] < start)
+            k++;
+        t->cnt[c] = (uint32_t)k;
+    }
+    t->cnt[ncell + 1] = (uint32_t)(L > 0 ? L - 1 : 0);
+}
+
+void levels_lut_free(levels_lut *t)
+{
+    free(t->mid);
+    free(t->cnt);
+    t->mid = NULL;
+    t->cnt = NULL;
+}

@@ -13,6 +13,7 @@
 #define APOTVIEW_LEVELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "core/util.h"
 
 #define LEVELS_MIN_BITS 2
@@ -74,5 +75,38 @@ int levels_finish(const char *name, int bits, int is_signed, double *mag, int *c
 /* Number of 1 bits in the binary expansion of a dyadic rational x >= 0
  * (x exactly representable as a double); the cost of multiplying by it. */
 int levels_popcount_dyadic(double x);
+
+/* The nearest level by table (group.c, gq.c): for L ascending values v,
+ * the L - 1 midpoints mid[k] = (v[k] + v[k+1]) / 2 and ncell equal cells
+ * over [v[0], v[L-1]]; cnt[c] counts the midpoints below cell c's start
+ * less 1/100 cell (a lower bound for every u computed into cell c), so
+ * the level of u is searched in [cnt[c], cnt[c+2]] only. */
+typedef struct levels_lut {
+    size_t L;
+    double *mid;           /* L - 1 midpoints (owned) */
+    double lo, inv;        /* cell of u: (u - lo) * inv */
+    int ncell;
+    uint32_t *cnt;         /* ncell + 2 */
+} levels_lut;
+
+void levels_lut_init(levels_lut *t, const double *v, size_t L, int ncell);
+void levels_lut_free(levels_lut *t);
+
+/* Index of the level nearest to u: #{k : mid[k] < u} (ties to the lower;
+ * NaN: 0). */
+static inline size_t levels_lut_find(const levels_lut *t, double u)
+{
+    double f = (u - t->lo) * t->inv;
+    long c = f >= 0 ? (f < t->ncell ? (long)f : t->ncell - 1) : 0;   /* NaN: 0 */
+    size_t k = t->cnt[c], hi = t->cnt[c + 2];
+    while (k < hi) {
+        size_t md = (k + hi) / 2;
+        if (t->mid[md] < u)
+            k = md + 1;
+        else
+            hi = md;
+    }
+    return k;
+}
 
 #endif
