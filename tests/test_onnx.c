@@ -18,24 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *fx(const char *name)
-{
-    char *rel = util_asprintf("tests/data/io/%s", name);
-    char *p = tu_srcfile(rel);
-    free(rel);
-    return p;
-}
-
-static loader_file *open_ok(const char *name)
-{
-    char *p = fx(name);
-    util_err err = { { 0 } };
-    loader_file *f = loader_open(p, NULL, &err);
-    if (!f)
-        fail_msg("%s: %s", p, err.msg);
-    free(p);
-    return f;
-}
 
 static const loader_tensor *tensor(const loader_file *f, const char *name)
 {
@@ -54,7 +36,7 @@ static int same(double a, double b)
  * values; returns how many were checked. */
 static size_t check_against(loader_file *f, const char *expected)
 {
-    loader_file *e = open_ok(expected);
+    loader_file *e = tu_open_fixture(expected);
     for (size_t k = 0; k < e->ntensors; k++) {
         const loader_tensor *et = &e->tensors[k];
         long i = loader_find(f, et->name);
@@ -106,7 +88,7 @@ static void expect_unreadable(const loader_file *f, const char *name, const char
 static void test_onnx_types(void **state)
 {
     (void)state;
-    loader_file *f = open_ok("onnx/types.onnx");
+    loader_file *f = tu_open_fixture("onnx/types.onnx");
     assert_string_equal(f->fmt->name, "onnx");
     size_t n = check_against(f, "onnx/types.expected.npz");
     assert_int_equal(f->ntensors, n + 3);
@@ -123,7 +105,7 @@ static void test_onnx_types(void **state)
 static void test_onnx_subgraphs(void **state)
 {
     (void)state;
-    loader_file *f = open_ok("onnx/subgraph.onnx");
+    loader_file *f = tu_open_fixture("onnx/subgraph.onnx");
     size_t n = check_against(f, "onnx/subgraph.expected.npz");
     assert_int_equal(n, 7);
     assert_int_equal(f->ntensors, 7);
@@ -133,7 +115,7 @@ static void test_onnx_subgraphs(void **state)
 static void test_onnx_external(void **state)
 {
     (void)state;
-    loader_file *f = open_ok("onnx/external.onnx");
+    loader_file *f = tu_open_fixture("onnx/external.onnx");
     assert_int_equal(check_against(f, "onnx/external.expected.npz"), 4);
     loader_close(f);
 }
@@ -141,7 +123,7 @@ static void test_onnx_external(void **state)
 static void test_onnx_qdq(void **state)
 {
     (void)state;
-    loader_file *f = open_ok("onnx/qdq.onnx");
+    loader_file *f = tu_open_fixture("onnx/qdq.onnx");
     size_t n = check_against(f, "onnx/qdq.expected.npz");
     /* the parts (x, scales, zero points) are not listed apart */
     assert_int_equal(f->ntensors, n + 1);
@@ -159,7 +141,7 @@ static void test_onnx_qdq(void **state)
 static void test_onnx_matmulnbits(void **state)
 {
     (void)state;
-    loader_file *f = open_ok("onnx/matmulnbits.onnx");
+    loader_file *f = tu_open_fixture("onnx/matmulnbits.onnx");
     size_t n = check_against(f, "onnx/matmulnbits.expected.npz");
     assert_int_equal(f->ntensors, n + 1);
     expect_unreadable(f, "odd", "bits other than 2, 4 and 8");
@@ -171,7 +153,7 @@ static void test_onnx_matmulnbits(void **state)
     assert_true(fabs(t->stored_bpw - (4 + 32.0 / 32 + 4.0 / 32)) < 1e-12);
     loader_close(f);
     /* a g_idx naming a block that does not exist: refused on read */
-    f = open_ok("onnx/bad_mnb_gidx.onnx");
+    f = tu_open_fixture("onnx/bad_mnb_gidx.onnx");
     double v[16];
     util_err err = { { 0 } };
     assert_int_equal(loader_read(f, 0, v, 1, &err), -1);
@@ -183,7 +165,7 @@ static void test_onnx_matmulnbits(void **state)
 static void test_tfjs(void **state)
 {
     (void)state;
-    loader_file *f = open_ok("tfjs/model.json");
+    loader_file *f = tu_open_fixture("tfjs/model.json");
     assert_string_equal(f->fmt->name, "tfjs");
     size_t n = check_against(f, "tfjs/model.expected.npz");
     assert_int_equal(f->ntensors, n + 1);
@@ -192,52 +174,41 @@ static void test_tfjs(void **state)
     assert_string_equal(loader_dtype_name(tensor(f, "dense/kernel")), "uint16_affine");
     assert_string_equal(loader_dtype_name(tensor(f, "half")), "float16");
     loader_close(f);
-    f = open_ok("tfjs/tiny-weights_manifest.json");
+    f = tu_open_fixture("tfjs/tiny-weights_manifest.json");
     assert_int_equal(check_against(f, "tfjs/tiny.expected.npz"), 2);
     assert_int_equal(f->ntensors, 2);
     loader_close(f);
 }
 
-static void expect_refused(const char *file, const char *what)
-{
-    char *p = fx(file);
-    util_err err = { { 0 } };
-    loader_file *f = loader_open(p, NULL, &err);
-    if (f)
-        fail_msg("%s opened", p);
-    if (!strstr(err.msg, p) || !strstr(err.msg, what))
-        fail_msg("%s: message \"%s\" lacks \"%s\"", file, err.msg, what);
-    free(p);
-}
 
 static void test_broken(void **state)
 {
     (void)state;
-    expect_refused("onnx/bad_deep.onnx", "messages nested more than 100 deep at offset");
-    expect_refused("onnx/bad_lying_length.onnx", "field 7 at offset 68 inside onnx.ModelProto claims 82 bytes, 32 left");
+    tu_expect_refused("onnx/bad_deep.onnx", "messages nested more than 100 deep at offset");
+    tu_expect_refused("onnx/bad_lying_length.onnx", "field 7 at offset 68 inside onnx.ModelProto claims 82 bytes, 32 left");
     /* the raw_data payload is the file's last 16 bytes (102 in all) */
-    expect_refused("onnx/bad_raw_size.onnx", "w: raw_data at offset 86 holds 16 bytes, but 6 float32 elements take 24");
-    expect_refused("onnx/bad_typed_count.onnx", "w: 5 float32 elements need 5 typed values, the tensor holds 2");
-    expect_refused("onnx/bad_negative_dim.onnx", "w: dimension 0 is -1");
-    expect_refused("onnx/bad_wire_type.onnx", "wire type 3 at offset 2");
-    expect_refused("onnx/bad_no_graph.onnx", "no graph");
-    expect_refused("onnx/bad_ext_dotdot.onnx", "'../onnx/external.bin' has a '..' component");
-    expect_refused("onnx/bad_ext_absolute.onnx", "'/etc/hostname' is an absolute path");
-    expect_refused("onnx/bad_ext_pastend.onnx", "w: external data [70, +48) runs past the end of");
-    expect_refused("onnx/bad_ext_length.onnx", "w: external data length 20, but 12 float32 elements take 48");
-    expect_refused("onnx/bad_ext_missing.onnx", "no_such_file.bin: No such file");
-    expect_refused("onnx/bad_ext_offset.onnx", "external data offset '-4' is not a byte count");
-    expect_refused("tfjs/bad_short-weights_manifest.json",
+    tu_expect_refused("onnx/bad_raw_size.onnx", "w: raw_data at offset 86 holds 16 bytes, but 6 float32 elements take 24");
+    tu_expect_refused("onnx/bad_typed_count.onnx", "w: 5 float32 elements need 5 typed values, the tensor holds 2");
+    tu_expect_refused("onnx/bad_negative_dim.onnx", "w: dimension 0 is -1");
+    tu_expect_refused("onnx/bad_wire_type.onnx", "wire type 3 at offset 2");
+    tu_expect_refused("onnx/bad_no_graph.onnx", "no graph");
+    tu_expect_refused("onnx/bad_ext_dotdot.onnx", "'../onnx/external.bin' has a '..' component");
+    tu_expect_refused("onnx/bad_ext_absolute.onnx", "'/etc/hostname' is an absolute path");
+    tu_expect_refused("onnx/bad_ext_pastend.onnx", "w: external data [70, +48) runs past the end of");
+    tu_expect_refused("onnx/bad_ext_length.onnx", "w: external data length 20, but 12 float32 elements take 48");
+    tu_expect_refused("onnx/bad_ext_missing.onnx", "no_such_file.bin: No such file");
+    tu_expect_refused("onnx/bad_ext_offset.onnx", "external data offset '-4' is not a byte count");
+    tu_expect_refused("tfjs/bad_short-weights_manifest.json",
                    "a: its 16 bytes at byte 0 of group 0 (in ");
-    expect_refused("tfjs/bad_dotdot-weights_manifest.json", "has a '..' component");
-    expect_refused("tfjs/bad_absolute-weights_manifest.json", "is an absolute path");
-    expect_refused("tfjs/bad_missing-weights_manifest.json", "nothing.bin: No such file");
-    expect_refused("tfjs/bad_dtype-weights_manifest.json", "a: dtype other than");
-    expect_refused("tfjs/bad_quant-weights_manifest.json", "a: quantization dtype other than");
-    expect_refused("tfjs/bad_shape-weights_manifest.json", "a: the shape overflows");
-    expect_refused("tfjs/bad_negshape-weights_manifest.json", "a: shape entry 0 is not a non-negative integer");
-    expect_refused("tfjs/bad_string-weights_manifest.json", "s: string 0 at byte 0 of group 0");
-    expect_refused("tfjs/bad_json-weights_manifest.json", "not JSON");
+    tu_expect_refused("tfjs/bad_dotdot-weights_manifest.json", "has a '..' component");
+    tu_expect_refused("tfjs/bad_absolute-weights_manifest.json", "is an absolute path");
+    tu_expect_refused("tfjs/bad_missing-weights_manifest.json", "nothing.bin: No such file");
+    tu_expect_refused("tfjs/bad_dtype-weights_manifest.json", "a: dtype other than");
+    tu_expect_refused("tfjs/bad_quant-weights_manifest.json", "a: quantization dtype other than");
+    tu_expect_refused("tfjs/bad_shape-weights_manifest.json", "a: the shape overflows");
+    tu_expect_refused("tfjs/bad_negshape-weights_manifest.json", "a: shape entry 0 is not a non-negative integer");
+    tu_expect_refused("tfjs/bad_string-weights_manifest.json", "s: string 0 at byte 0 of group 0");
+    tu_expect_refused("tfjs/bad_json-weights_manifest.json", "not JSON");
 }
 
 /* Every prefix of the small fixtures is refused, naming the file (the
@@ -249,7 +220,7 @@ static void test_truncated(void **state)
                                          "tfjs/model.json", "tfjs/tiny-weights_manifest.json" };
     char *dir = tu_mkdtemp();
     for (size_t c = 0; c < sizeof files / sizeof files[0]; c++) {
-        char *p = fx(files[c]);
+        char *p = tu_io_fixture(files[c]);
         FILE *fp = fopen(p, "rb");
         assert_non_null(fp);
         static unsigned char buf[16384];
@@ -317,7 +288,7 @@ static void test_real_models(void **state)
           -5.152029775083065 },
     };
     for (size_t k = 0; k < sizeof m / sizeof m[0]; k++) {
-        loader_file *f = open_ok(m[k].file);
+        loader_file *f = tu_open_fixture(m[k].file);
         if (f->ntensors != m[k].ntensors || total_values(f) != m[k].nvalues)
             fail_msg("%s: %zu tensors, %llu values; python3-onnx / numpy found %zu, %llu", m[k].file, f->ntensors,
                      (unsigned long long)total_values(f), m[k].ntensors, (unsigned long long)m[k].nvalues);

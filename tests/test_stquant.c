@@ -20,20 +20,17 @@
 
 static char *fx(const char *name)
 {
-    char *rel = util_asprintf("tests/data/io/stq/%s", name);
-    char *p = tu_srcfile(rel);
+    char *rel = util_asprintf("stq/%s", name);
+    char *p = tu_io_fixture(rel);
     free(rel);
     return p;
 }
 
 static loader_file *open_ok(const char *name)
 {
-    char *p = fx(name);
-    util_err err = { { 0 } };
-    loader_file *f = loader_open(p, NULL, &err);
-    if (!f)
-        fail_msg("%s: %s", p, err.msg);
-    free(p);
+    char *rel = util_asprintf("stq/%s", name);
+    loader_file *f = tu_open_fixture(rel);
+    free(rel);
     return f;
 }
 

@@ -151,6 +151,37 @@ char *tu_srcfile(const char *rel)
     return tu_path(top, rel);
 }
 
+char *tu_io_fixture(const char *rel)
+{
+    char *r = util_asprintf("tests/data/io/%s", rel);
+    char *p = tu_srcfile(r);
+    free(r);
+    return p;
+}
+
+loader_file *tu_open_fixture(const char *rel)
+{
+    char *p = tu_io_fixture(rel);
+    util_err err = { { 0 } };
+    loader_file *f = loader_open(p, NULL, &err);
+    if (!f)
+        fail_msg("%s: %s", p, err.msg);
+    free(p);
+    return f;
+}
+
+void tu_expect_refused(const char *rel, const char *what)
+{
+    char *p = tu_io_fixture(rel);
+    util_err err = { { 0 } };
+    loader_file *f = loader_open(p, NULL, &err);
+    if (f)
+        fail_msg("%s opened", p);
+    if (!strstr(err.msg, p) || !strstr(err.msg, what))
+        fail_msg("%s: message \"%s\" lacks \"%s\"", rel, err.msg, what);
+    free(p);
+}
+
 int tu_close_rel(double a, double b, double rel)
 {
     if (a == b)

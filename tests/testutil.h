@@ -19,6 +19,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "io/loader.h"
 #include "quant/prep.h"
 
 /* splitmix64 */
@@ -46,6 +47,14 @@ int tu_run(char **out, char **err, const char *fmt, ...) __attribute__((format(p
 
 /* The path of a file in the source tree (abs_top_srcdir). */
 char *tu_srcfile(const char *rel);
+
+/* Loader fixtures under tests/data/io/: the path (malloc'd); the file
+ * opened (the test fails with the loader's message when it does not
+ * open); a file that must be refused with a message naming its path and
+ * holding `what`. */
+char *tu_io_fixture(const char *rel);
+loader_file *tu_open_fixture(const char *rel);
+void tu_expect_refused(const char *rel, const char *what);
 
 /* a == b, or |a - b| <= rel * max(|a|, |b|) */
 int tu_close_rel(double a, double b, double rel);

@@ -13,6 +13,7 @@
 #include "io/stquant.h"
 
 #include "core/jarena.h"
+#include "io/sidefile.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -300,48 +301,9 @@ static const char *keep(st_model *md, char *s)
     return s;
 }
 
-/* A shard name from the index in normal form: "." and empty components
- * dropped ("./s.safetensors" is "s.safetensors", "d//s" is "d/s"). A
- * name that is absolute or has a ".." component would leave the model's
- * directory and is refused; "a..b.safetensors" is an ordinary name.
- * Returns a malloc'd name, or NULL with *why set. */
-static char *normalise_shard(const char *sn, const char **why)
-{
-    if (sn[0] == '/') {
-        *why = "is an absolute path: shards must be inside the model's directory";
-        return NULL;
-    }
-    size_t n = strlen(sn);
-    char *out = util_malloc(n + 1);
-    size_t o = 0;
-    const char *p = sn;
-    while (*p) {
-        const char *e = strchr(p, '/');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == 2 && p[0] == '.' && p[1] == '.') {
-            free(out);
-            *why = "has a '..' component: it would leave the model's directory";
-            return NULL;
-        }
-        if (len && !(len == 1 && p[0] == '.')) {
-            if (o)
-                out[o++] = '/';
-            memcpy(out + o, p, len);
-            o += len;
-        }
-        p += len;
-        if (*p == '/')
-            p++;
-    }
-    out[o] = '\0';
-    if (o == 0 || sn[n - 1] == '/') {
-        free(out);
-        *why = "names no file";
-        return NULL;
-    }
-    return out;
-}
-
+/* Shard names from the index are put in normal form by sidefile_normalise
+ * ("./s.safetensors" is "s.safetensors", "d//s" is "d/s"; absolute names
+ * and ".." components refused; "a..b.safetensors" is an ordinary name). */
 /* The shard for normalised name nm (mapped and parsed on first use), or -1. */
 static long shard_for(loader_file *f, st_model *md, const char *dir, const char *nm,
                       const char *tensor, util_err *err)
@@ -424,7 +386,7 @@ static int st_open_index(loader_file *f, st_model *md, const char *ixpath, util_
             goto out;
         }
         const char *sn = json_string_value(val), *why;
-        char *nm = normalise_shard(sn, &why);
+        char *nm = sidefile_normalise(sn, &why);
         if (!nm) {
             util_err_set(err, "%s: %s: shard name '%s' %s", ixpath, key, sn, why);
             goto out;
@@ -438,7 +400,7 @@ static int st_open_index(loader_file *f, st_model *md, const char *ixpath, util_
      * index is in the shard it names ... */
     json_object_foreach(wm, key, val) {
         const char *why;
-        char *nm = normalise_shard(json_string_value(val), &why);
+        char *nm = sidefile_normalise(json_string_value(val), &why);
         long k = loader_names_get(&md->by_name, nm);
         free(nm);
         long ti = loader_find(f, key);

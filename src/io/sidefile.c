@@ -5,19 +5,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-char *sidefile_path(const char *model, const char *name, const char *what, util_err *err)
+char *sidefile_normalise(const char *name, const char **why)
 {
-    const char *why = NULL;
+    *why = NULL;
     size_t n = strlen(name);
     char *out = util_malloc(n + 1);
     size_t o = 0;
     if (name[0] == '/')
-        why = "is an absolute path: it must name a file inside the model's directory";
-    for (const char *p = name; !why && *p;) {
+        *why = "is an absolute path: it must name a file inside the model's directory";
+    for (const char *p = name; !*why && *p;) {
         const char *e = strchr(p, '/');
         size_t len = e ? (size_t)(e - p) : strlen(p);
         if (len == 2 && p[0] == '.' && p[1] == '.')
-            why = "has a '..' component: it would leave the model's directory";
+            *why = "has a '..' component: it would leave the model's directory";
         else if (len && !(len == 1 && p[0] == '.')) {
             if (o)
                 out[o++] = '/';
@@ -29,13 +29,23 @@ char *sidefile_path(const char *model, const char *name, const char *what, util_
             p++;
     }
     out[o] = '\0';
-    if (!why && (o == 0 || name[n - 1] == '/'))
-        why = "names no file";
-    if (why) {
+    if (!*why && (o == 0 || name[n - 1] == '/'))
+        *why = "names no file";
+    if (*why) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+char *sidefile_path(const char *model, const char *name, const char *what, util_err *err)
+{
+    const char *why;
+    char *out = sidefile_normalise(name, &why);
+    if (!out) {
         char *esc = util_escape_dup(name);
         util_err_set(err, "%s: %s '%s' %s", model, what, esc, why);
         free(esc);
-        free(out);
         return NULL;
     }
     const char *slash = strrchr(model, '/');

@@ -1,6 +1,6 @@
 /*
  * sidefile.h - files a model names beside itself (ONNX external data,
- * TensorFlow.js weight shards).
+ * TensorFlow.js weight shards, safetensors shards of an index).
  *
  * A name from inside a model file is untrusted: it is put in normal form
  * ("." and empty components dropped) and refused when it is absolute or
@@ -11,6 +11,11 @@
 #define APOTVIEW_SIDEFILE_H
 
 #include "core/util.h"
+
+/* name in normal form (malloc'd), or NULL with *why saying what is wrong
+ * ("is an absolute path: ...", "has a '..' component: ...", "names no
+ * file"). */
+char *sidefile_normalise(const char *name, const char **why);
 
 /* The path of `name` in the directory of `model` (malloc'd), or NULL with
  * err set: "MODEL: WHAT 'NAME' is an absolute path ..." (name escaped). */
