@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/export_npy.h"
 #include "cli/options.h"
 #include "cli/report.h"
 #include "plot/plot.h"
@@ -42,7 +43,7 @@ int main(int argc, char **argv)
         status = report_list(&o);
         break;
     case MODE_EXPORT:
-        status = plot_cli(&o);
+        status = export_npy_wanted(&o) ? export_npy_run(&o) : plot_cli(&o);
         break;
     case MODE_TUI:
         status = ui_run(&o);

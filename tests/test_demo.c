@@ -1,7 +1,7 @@
 /* test_demo.c - demo tensors: deterministic, the documented shape, and the
  * moments of their distributions (computed here from the values). */
 #include "config.h"
-#include "qtest.h"
+#include "testutil.h"
 
 #include <stdio.h>
 #include "io/demo.h"

@@ -8,7 +8,7 @@
  * out by hand (codes written in the test).
  */
 #include "config.h"
-#include "qtest.h"
+#include "testutil.h"
 #include "quant/gq.h"
 #include "quant/schemes.h"
 
@@ -197,9 +197,9 @@ static double rep_round(double d)
 
 static void make_w(void)
 {
-    qt_rng r = { 11 };
+    tu_rng r = { 11 };
     for (int i = 0; i < NV; i++)
-        W[i] = rep_round(qt_gauss(&r) * (1 + (i / C0) % 4));
+        W[i] = rep_round(tu_gauss(&r) * (1 + (i / C0) % 4));
     W[7] = NAN;                  /* a NaN inside a group */
     for (int j = 0; j < C0; j++)  /* row 5 all zero */
         W[5 * C0 + j] = 0;
@@ -455,24 +455,24 @@ static void t_mse(void **st)
         check_mse(2, 0, 5, 7, "nf4");
     }
     w_rep = 0;
-    qt_rng g = { 5 };
+    tu_rng g = { 5 };
     double x[300];
     const char *sch[] = { "uniform", "pot", "apot", "nf4", "fp4-e2m1", "log2-sqrt2" };
     for (int rep = 0; rep < 12; rep++) {
-        size_t n = 8 + (size_t)(qt_unif(&g) * 250);
+        size_t n = 8 + (size_t)(tu_uniform(&g) * 250);
         for (size_t i = 0; i < n; i++)
-            x[i] = rep % 3 == 0 ? qt_laplace(&g) : rep % 3 == 1 ? qt_gauss(&g) : qt_unif(&g) - 0.3;
+            x[i] = rep % 3 == 0 ? tu_laplace(&g) : rep % 3 == 1 ? tu_gauss(&g) : tu_uniform(&g) - 0.3;
         check_opt(sch[rep % 6], 4, x, n);
     }
     for (size_t i = 0; i < 128; i++)
-        x[i] = qt_gauss(&g);
+        x[i] = tu_gauss(&g);
     check_opt("uniform", 8, x, 128);
     check_opt("uniform", 2, x, 128);
     check_opt("apot", 6, x, 128);
     /* the sorted walk's corners: many equal magnitudes (coarse values of
      * both signs), tiny groups, one outlier, all equal */
     for (size_t i = 0; i < 128; i++)
-        x[i] = (double)(int)(qt_gauss(&g) * 3) / 4;
+        x[i] = (double)(int)(tu_gauss(&g) * 3) / 4;
     x[3] = 2.5;
     check_opt("uniform", 4, x, 128);
     check_opt("pot", 4, x, 128);
@@ -481,7 +481,7 @@ static void t_mse(void **st)
     check_opt("pot", 4, x + 3, 1);
     check_opt("uniform", 4, x, 2);
     for (size_t i = 0; i < 64; i++)
-        x[i] = i == 9 ? -40 : qt_gauss(&g);
+        x[i] = i == 9 ? -40 : tu_gauss(&g);
     check_opt("uniform", 4, x, 64);
     check_opt("apot", 4, x, 64);
     for (size_t i = 0; i < 16; i++)
@@ -491,7 +491,7 @@ static void t_mse(void **st)
     /* unsigned levels: the two sides differ (the bucket walk; 8 bits: its
      * table lookup) */
     for (size_t i = 0; i < 128; i++)
-        x[i] = qt_gauss(&g) + 0.5;
+        x[i] = tu_gauss(&g) + 0.5;
     opt_unsigned = 1;
     check_opt("uniform", 8, x, 128);
     check_opt("uniform", 4, x, 128);
@@ -513,9 +513,9 @@ static void t_threads(void **st)
     (void)st;
     enum { M = 300, K = 700 };
     float *f = malloc(sizeof *f * M * K);
-    qt_rng g = { 3 };
+    tu_rng g = { 3 };
     for (int i = 0; i < M * K; i++)
-        f[i] = (float)(qt_gauss(&g) * (1 + i % 7));
+        f[i] = (float)(tu_gauss(&g) * (1 + i % 7));
     uint64_t sh[2] = { M, K };
     group_tensor t = { f, 0, 2, sh, M * K };
     const char *sc[4] = { "uniform", "pot", "apot", "mxfp4" };
@@ -549,9 +549,9 @@ static void t_bf16_codes(void **st)
     enum { M = 16, K = 96 };
     unsigned char raw[2 * M * K];
     float fv[M * K];
-    qt_rng g = { 9 };
+    tu_rng g = { 9 };
     for (int i = 0; i < M * K; i++) {
-        float f = (float)qt_gauss(&g);
+        float f = (float)tu_gauss(&g);
         uint32_t b;
         memcpy(&b, &f, 4);
         b &= 0xffff0000u;              /* a bfloat16 value */
@@ -653,9 +653,9 @@ static void check_fixed(const char *fmt, int bits)
 {
     enum { FR = 7, FC = 45 };
     double x[FR * FC];
-    qt_rng g = { 21 };
+    tu_rng g = { 21 };
     for (int i = 0; i < FR * FC; i++)
-        x[i] = rep_round((double)(float)(qt_gauss(&g) * (1 + i % 3)));
+        x[i] = rep_round((double)(float)(tu_gauss(&g) * (1 + i % 3)));
     /* row 0, block 0: amax 127 -> q8_0 d = 1 and t = x: ties at k + 1/2 */
     static const double t8[8] = { 127, 2.5, -2.5, 3.5, -0.5, 0.5, -1.5, 126.5 };
     for (int i = 0; i < 8; i++)
@@ -809,9 +809,9 @@ static void t_kernel_paths(void **st)
     enum { M = 40, K = 117 };
     float *f = malloc(sizeof *f * M * K);
     unsigned char *raw = malloc(2 * M * K);
-    qt_rng g = { 17 };
+    tu_rng g = { 17 };
     for (int i = 0; i < M * K; i++) {
-        float v = (float)(qt_gauss(&g) * (1 + i % 5));
+        float v = (float)(tu_gauss(&g) * (1 + i % 5));
         uint32_t b;
         memcpy(&b, &v, 4);
         b &= 0xffff0000u;
@@ -1023,10 +1023,10 @@ static void t_intasym_hand(void **st)
 static void t_scale_round(void **st)
 {
     (void)st;
-    qt_rng g = { 1 };
+    tu_rng g = { 1 };
     const scale_dtype sds[] = { SCALE_FP32, SCALE_FP16, SCALE_BF16, SCALE_E8M0 };
     for (int i = 0; i < 20000; i++) {
-        double s = exp((qt_unif(&g) - 0.5) * 60);
+        double s = exp((tu_uniform(&g) - 0.5) * 60);
         for (int d = 0; d < 4; d++) {
             double a = gq_round_scale(s, sds[d]), b = bf_round_scale(s, sds[d]);
             if (a != b) {
@@ -1239,9 +1239,9 @@ static void t_view(void **st)
     /* threads: the same bits */
     enum { M = 300, K = 700 };
     double *f = malloc(sizeof *f * M * K);
-    qt_rng g = { 3 };
+    tu_rng g = { 3 };
     for (int i = 0; i < M * K; i++)
-        f[i] = qt_gauss(&g) * (1 + i % 7);
+        f[i] = tu_gauss(&g) * (1 + i % 7);
     uint64_t sh[2] = { M, K };
     const char *sc[3] = { "uniform", "int-asym", "mxfp4" };
     for (int k = 0; k < 3; k++) {
@@ -1271,7 +1271,7 @@ static void t_levels_lut(void **st)
 {
     (void)st;
     const char *sch[] = { "uniform", "pot", "apot", "nf4", "fp4-e2m1", "log2-sqrt2" };
-    qt_rng g = { 31 };
+    tu_rng g = { 31 };
     for (int s = 0; s < 6; s++)
         for (int bits = 2; bits <= 8; bits += 3) {
             levelset ls;
@@ -1283,13 +1283,13 @@ static void t_levels_lut(void **st)
                 levels_lut_init(&t, ls.v, ls.n, nc);
                 for (int i = 0; i < 4000; i++) {
                     double u;
-                    size_t j = (size_t)(qt_unif(&g) * (double)(ls.n - 1));
+                    size_t j = (size_t)(tu_uniform(&g) * (double)(ls.n - 1));
                     if (i % 4 == 0)   /* a midpoint exactly: ties to the lower */
                         u = 0.5 * (ls.v[j] + ls.v[j + 1]);
                     else if (i % 4 == 1)
                         u = nextafter(0.5 * (ls.v[j] + ls.v[j + 1]), INFINITY);
                     else
-                        u = (qt_unif(&g) - 0.5) * 2.6;
+                        u = (tu_uniform(&g) - 0.5) * 2.6;
                     size_t want = 0;   /* the definition: midpoints below u, by a scan */
                     for (size_t k = 0; k + 1 < ls.n; k++)
                         want += 0.5 * (ls.v[k] + ls.v[k + 1]) < u;

@@ -5,7 +5,7 @@
  * definition (scale 2^(floor(log2 amax) - 2), E2M1 values written out).
  */
 #include "config.h"
-#include "qtest.h"
+#include "testutil.h"
 #include "quant/group.h"
 
 #include <stdio.h>
@@ -75,10 +75,10 @@ static const uint64_t SHAPE[3] = { D0, D1, D2 };
 
 static void make_tensor(void)
 {
-    qt_rng r = { 42 };
+    tu_rng r = { 42 };
     for (int c = 0; c < D0; c++)
         for (int i = 0; i < D1 * D2; i++) {
-            double v = qt_laplace(&r) * pow(10.0, c - 2);
+            double v = tu_laplace(&r) * pow(10.0, c - 2);
             W[c * D1 * D2 + i] = c == 3 ? 0.7 : v;
         }
     W[1 * D1 * D2 + 20] = NAN;
@@ -176,10 +176,10 @@ static void t_channel_mse(void **st)
     (void)st;
     enum { C = 4, K = 400 };
     static double w[C * K];
-    qt_rng g = { 5 };
+    tu_rng g = { 5 };
     for (int c = 0; c < C; c++)
         for (int i = 0; i < K; i++)
-            w[c * K + i] = c == 2 ? -0.3 : qt_laplace(&g) * pow(10.0, c - 1) + (c == 3 ? 5 : 0);
+            w[c * K + i] = c == 2 ? -0.3 : tu_laplace(&g) * pow(10.0, c - 1) + (c == 3 ? 5 : 0);
     w[7] = NAN;
     uint64_t shape[2] = { C, K };
     group_tensor t = { w, 1, 2, shape, C * K };
@@ -310,9 +310,9 @@ static void t_mx_random(void **st)
     (void)st;
     enum { R = 6, C = 80 };   /* rows of 80: blocks of 32, 32, 16 */
     static double x[R * C];
-    qt_rng g = { 7 };
+    tu_rng g = { 7 };
     for (int i = 0; i < R * C; i++)
-        x[i] = qt_gauss(&g) * pow(4.0, (i / 37) % 5 - 2);
+        x[i] = tu_gauss(&g) * pow(4.0, (i / 37) % 5 - 2);
     x[100] = NAN;
     uint64_t shape[2] = { R, C };
     analyze_result r = run_mx(x, shape, 2, R * C);
@@ -349,9 +349,9 @@ static void t_mx_float_threads(void **st)
     (void)st;
     enum { M = 1 << 20 };
     float *f = malloc(M * sizeof *f);
-    qt_rng g = { 9 };
+    tu_rng g = { 9 };
     for (int i = 0; i < M; i++)
-        f[i] = (float)(qt_gauss(&g) * (1 + (i >> 12) % 7));
+        f[i] = (float)(tu_gauss(&g) * (1 + (i >> 12) % 7));
     uint64_t shape[2] = { 1024, 1024 };
     group_tensor t = { f, 0, 2, shape, M };
     analyze_cfg c = cfg_of(4, ALPHA_MSE, GRAN_TENSOR, 0, 0);

@@ -5,7 +5,7 @@
  * figures, and the engines against each other where they overlap.
  */
 #include "config.h"
-#include "qtest.h"
+#include "testutil.h"
 
 #include <dirent.h>
 #include <pthread.h>
@@ -91,9 +91,9 @@ static void test_budget_limits_passes(void **st)
         skip();   /* the count below needs a single-threaded start */
     size_t n = 1u << 18;
     float *v = malloc(n * sizeof *v);
-    qt_rng r = { 7 };
+    tu_rng r = { 7 };
     for (size_t i = 0; i < n; i++)
-        v[i] = (float)qt_gauss(&r);
+        v[i] = (float)tu_gauss(&r);
     for (int budget = 1; budget <= 2; budget++) {
         par_set_budget(budget);
         par_reset_peak();
@@ -123,9 +123,9 @@ static void test_budget_limits_passes(void **st)
     par_set_budget(1);
     size_t m = (size_t)1 << 22;
     float *big = malloc(m * sizeof *big);
-    qt_rng r2 = { 9 };
+    tu_rng r2 = { 9 };
     for (size_t i = 0; i < m; i++)
-        big[i] = (float)qt_gauss(&r2);
+        big[i] = (float)tu_gauss(&r2);
     sampler sp = { 0, 0 };
     pthread_t th;
     assert_int_equal(pthread_create(&th, NULL, sample_tasks, &sp), 0);
@@ -210,9 +210,9 @@ static void test_granularity_name_outlives(void **st)
 static float *gauss_floats(size_t n, uint64_t seed)
 {
     float *v = malloc(n * sizeof *v);
-    qt_rng r = { seed };
+    tu_rng r = { seed };
     for (size_t i = 0; i < n; i++)
-        v[i] = (float)(qt_gauss(&r) * (i % 97 == 0 ? 6 : 1));
+        v[i] = (float)(tu_gauss(&r) * (i % 97 == 0 ? 6 : 1));
     return v;
 }
 
@@ -376,26 +376,26 @@ static void test_engines_agree(void **st)
             /* sorted and per channel: the same exact evaluation of one
              * slice at the same alpha */
             assert_true(rs[i].r.alpha == rc[i].r.alpha);
-            QT_CLOSE(rs[i].r.mse, rc[i].r.mse, 1e-15);
+            TU_CLOSE(rs[i].r.mse, rc[i].r.mse, 1e-15);
             assert_int_equal(rs[i].r.levels_used, rc[i].r.levels_used);
-            QT_CLOSE(rs[i].r.clipped, rc[i].r.clipped, 1e-15);
-            QT_CLOSE(rs[i].gap_to_optimal_db, rc[i].gap_to_optimal_db, 1e-12);
+            TU_CLOSE(rs[i].r.clipped, rc[i].r.clipped, 1e-15);
+            TU_CLOSE(rs[i].gap_to_optimal_db, rc[i].gap_to_optimal_db, 1e-12);
             if (!am) {
                 /* alpha = max|w|: every engine has it exactly, and the
                  * histogram engine is exact at it */
                 assert_true(rs[i].r.alpha == rh[i].r.alpha);
-                QT_CLOSE(rs[i].r.mse, rh[i].r.mse, 1e-12);
+                TU_CLOSE(rs[i].r.mse, rh[i].r.mse, 1e-12);
                 assert_int_equal(rs[i].r.levels_used, rh[i].r.levels_used);
                 /* gq quantizes with the fp32 scale alpha / natmax (and
                  * reports alpha = that scale x natmax) */
-                QT_CLOSE(rs[i].r.alpha, rg[i].r.alpha, 1e-7);
-                QT_CLOSE(rs[i].r.mse, rg[i].r.mse, 1e-6);
+                TU_CLOSE(rs[i].r.alpha, rg[i].r.alpha, 1e-7);
+                TU_CLOSE(rs[i].r.mse, rg[i].r.mse, 1e-6);
                 assert_int_equal(rs[i].r.levels_used, rg[i].r.levels_used);
             } else {
                 /* the optimum: searched (sorted, histogram) or exact
                  * (gq_opt_alpha), then the fp32 scale */
-                QT_CLOSE(rs[i].r.mse, rh[i].r.mse, 1e-4);
-                QT_CLOSE(rs[i].r.mse, rg[i].r.mse, 1e-4);
+                TU_CLOSE(rs[i].r.mse, rh[i].r.mse, 1e-4);
+                TU_CLOSE(rs[i].r.mse, rg[i].r.mse, 1e-4);
                 assert_true(rg[i].r.mse <= rs[i].r.mse * (1 + 1e-6));
             }
         }
@@ -416,12 +416,12 @@ static void test_gap_huge_values(void **st)
     (void)st;
     const size_t n = 3001;
     double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
-    qt_rng r = { 5 };
+    tu_rng r = { 5 };
     for (size_t i = 0; i < n; i++) {
-        x[i] = qt_laplace(&r);
+        x[i] = tu_laplace(&r);
         y[i] = ldexp(x[i], 600);
     }
-    prep *px = qt_prep(x, n), *py = qt_prep(y, n);
+    prep *px = tu_prep(x, n), *py = tu_prep(y, n);
     assert_true(py->sexp != 0);
     static const char *const sch[] = { "uniform", "pot", "apot" };
     analyze_cfg cfg;
@@ -436,8 +436,8 @@ static void test_gap_huge_values(void **st)
     for (int i = 0; i < 3; i++) {
         assert_true(isinf(b[i].r.mse));
         assert_true(isfinite(a[i].gap_to_optimal_db) && a[i].gap_to_optimal_db > 0);
-        QT_CLOSE(b[i].gap_to_optimal_db, a[i].gap_to_optimal_db, 1e-9);
-        QT_CLOSE(b[i].r.sqnr_db, a[i].r.sqnr_db, 1e-12);
+        TU_CLOSE(b[i].gap_to_optimal_db, a[i].gap_to_optimal_db, 1e-9);
+        TU_CLOSE(b[i].r.sqnr_db, a[i].r.sqnr_db, 1e-12);
     }
     prep_free(px);
     prep_free(py);
@@ -457,7 +457,7 @@ static void test_lloyd_exact_huge(void **st)
         double x[6];
         for (int i = 0; i < 6; i++)
             x[i] = ldexp(v[i], sc ? 600 : 0);
-        prep *p = qt_prep(x, 6);
+        prep *p = tu_prep(x, 6);
         double lev[2];
         lloyd_levels(p, 0, 2, lev);
         assert_true(lev[0] == ldexp(2, sc ? 600 : 0));
@@ -469,7 +469,7 @@ static void test_lloyd_exact_huge(void **st)
         lloyd_levels(p, 0, 3, l3);
         for (int k = 0; k < 3; k++)
             l3[k] = ldexp(l3[k], sc ? -600 : 0);
-        assert_true(qt_sse(v, 6, l3, 3) == 2.5);
+        assert_true(tu_sse(v, 6, l3, 3) == 2.5);
         prep_free(p);
     }
 }

@@ -18,24 +18,6 @@
 #include <string.h>
 #include <time.h>
 
-static char *fx(const char *name)
-{
-    char *rel = util_asprintf("tests/data/io/%s", name);
-    char *p = tu_srcfile(rel);
-    free(rel);
-    return p;
-}
-
-static loader_file *open_ok(const char *name)
-{
-    char *p = fx(name);
-    util_err err = { { 0 } };
-    loader_file *f = loader_open(p, NULL, &err);
-    if (!f)
-        fail_msg("%s: %s", p, err.msg);
-    free(p);
-    return f;
-}
 
 /* Read tensor `name` of f as doubles (count in *n). */
 static double *read_d(loader_file *f, const char *name, uint64_t *n)
@@ -75,7 +57,7 @@ static const char *meta(const loader_file *f, const char *key)
 static void test_same_tensor_every_format(void **state)
 {
     (void)state;
-    loader_file *ref = open_ok("W.npy");
+    loader_file *ref = tu_open_fixture("W.npy");
     uint64_t n0;
     float *w0 = read_f(ref, "W", &n0);
     assert_int_equal(n0, 8 * 4 * 3 * 3);
@@ -85,7 +67,7 @@ static void test_same_tensor_every_format(void **state)
         { "W_zip.pt", "conv.weight" }, { "W_legacy.pt", "conv.weight" }, { "W.gguf", "W" },
     };
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
-        loader_file *f = open_ok(cases[c].file);
+        loader_file *f = tu_open_fixture(cases[c].file);
         long i = loader_find(f, cases[c].tensor);
         if (i < 0)
             fail_msg("%s: no %s", cases[c].file, cases[c].tensor);
@@ -115,7 +97,7 @@ static void test_same_tensor_every_format(void **state)
 static void test_npz_listing(void **state)
 {
     (void)state;
-    loader_file *f = open_ok("W_deflate.npz");
+    loader_file *f = tu_open_fixture("W_deflate.npz");
     assert_int_equal(f->ntensors, 2);
     uint64_t n;
     double *b = read_d(f, "b", &n);
@@ -125,7 +107,7 @@ static void test_npz_listing(void **state)
     free(b);
     loader_close(f);
     /* The real face-api archive: 8 filters, the README's shape. */
-    f = open_ok("real/faceapi_facerec_conv64_deflate.npz");
+    f = tu_open_fixture("real/faceapi_facerec_conv64_deflate.npz");
     assert_int_equal(f->ntensors, 8);
     long i = loader_find(f, "conv64_down.conv1.conv.filters");
     assert_true(i >= 0);
@@ -136,11 +118,11 @@ static void test_npz_listing(void **state)
 static void test_safetensors_meta_sharded(void **state)
 {
     (void)state;
-    loader_file *f = open_ok("W.safetensors");
+    loader_file *f = tu_open_fixture("W.safetensors");
     assert_string_equal(meta(f, "format"), "pt");
     assert_string_equal(meta(f, "source"), "apotview tests");
     loader_close(f);
-    f = open_ok("sharded");
+    f = tu_open_fixture("sharded");
     assert_int_equal(f->ntensors, 3);
     uint64_t n;
     double *h = read_d(f, "h", &n);
@@ -150,7 +132,7 @@ static void test_safetensors_meta_sharded(void **state)
     assert_non_null(meta(f, "total_size"));
     loader_close(f);
     /* A real file from another writer (silero-vad). */
-    f = open_ok("real/upstream_silero_vad_16k.safetensors");
+    f = tu_open_fixture("real/upstream_silero_vad_16k.safetensors");
     long i = loader_find(f, "stft_conv.weight");
     assert_true(i >= 0);
     assert_int_equal(f->tensors[i].shape[0], 258);
@@ -160,7 +142,7 @@ static void test_safetensors_meta_sharded(void **state)
 
 static void check_torch(const char *file)
 {
-    loader_file *f = open_ok(file);
+    loader_file *f = tu_open_fixture(file);
     /* {'epoch', 'best_prec', 'arch', 'state_dict'}: state_dict unwrapped,
      * its _metadata (a BUILD state) ignored, scalars shown. */
     assert_string_equal(meta(f, "epoch"), "90");
@@ -170,7 +152,7 @@ static void check_torch(const char *file)
     uint64_t n, m;
     /* fc.weight: a transposed view (size (4, 6), stride (1, 4)). */
     double *fc = read_d(f, "fc.weight", &n);
-    loader_file *e = open_ok("fc_weight_expected.npy");
+    loader_file *e = tu_open_fixture("fc_weight_expected.npy");
     double *fe = read_d(e, "fc_weight_expected", &m);
     assert_int_equal(n, m);
     for (uint64_t k = 0; k < n; k++)
@@ -223,7 +205,7 @@ static void test_torch_legacy(void **state)
 static void test_gguf(void **state)
 {
     (void)state;
-    loader_file *f = open_ok("W.gguf");
+    loader_file *f = tu_open_fixture("W.gguf");
     assert_string_equal(meta(f, "general.architecture"), "test");
     assert_string_equal(meta(f, "general.alignment"), "64");
     assert_non_null(strstr(meta(f, "tokenizer.tokens"), "string x 5"));
@@ -232,7 +214,7 @@ static void test_gguf(void **state)
         uint64_t n, m;
         double *v = read_d(f, q[k], &n);
         char *en = util_asprintf("%s_expected.npy", q[k]);
-        loader_file *e = open_ok(en);
+        loader_file *e = tu_open_fixture(en);
         double *ev = read_d(e, f == NULL ? "" : (k ? "q4_expected" : "q8_expected"), &m);
         assert_int_equal(n, 256);
         assert_int_equal(m, 256);
@@ -276,7 +258,7 @@ static const double gguf_bpw[] = { 4.5, 5, 5.5, 6, 8.5, 9, 2.625, 3.4375, 4.5, 5
 /* Values of the only tensor of an .npy as float (count in *n). */
 static float *npy_floats(const char *name, uint64_t *n)
 {
-    loader_file *e = open_ok(name);
+    loader_file *e = tu_open_fixture(name);
     assert_int_equal(e->ntensors, 1);
     *n = e->tensors[0].count;
     float *v = calloc(*n ? *n : 1, sizeof *v);
@@ -307,7 +289,7 @@ static void test_gguf_every_type(void **state)
     (void)state;
     for (size_t k = 0; k < NGGUF_TYPES; k++) {
         char *gn = util_asprintf("gguf/%s.gguf", gguf_types[k]);
-        loader_file *f = open_ok(gn);
+        loader_file *f = tu_open_fixture(gn);
         assert_int_equal(f->ntensors, 2);
         static const char *const which[] = { "real", "random" };
         for (int w = 0; w < 2; w++) {
@@ -348,7 +330,7 @@ static void test_gguf_every_type(void **state)
 static void test_gguf_plain_types(void **state)
 {
     (void)state;
-    loader_file *f = open_ok("gguf/plain.gguf");
+    loader_file *f = tu_open_fixture("gguf/plain.gguf");
     static const struct { const char *name; dtype_id dt; } p[] = {
         { "f32", DT_F32 }, { "f16", DT_F16 }, { "i8", DT_I8 }, { "i16", DT_I16 }, { "i32", DT_I32 },
         { "i64", DT_I64 }, { "f64", DT_F64 }, { "bf16", DT_BF16 },
@@ -363,7 +345,7 @@ static void test_gguf_plain_types(void **state)
         uint64_t n, m;
         double *v = read_d(f, p[k].name, &n);
         char *en = util_asprintf("gguf/plain.%s.npy", p[k].name);
-        loader_file *e = open_ok(en);
+        loader_file *e = tu_open_fixture(en);
         double *ev = calloc(e->tensors[0].count, sizeof *ev);
         util_err err = { { 0 } };
         assert_int_equal(loader_read(e, 0, ev, 1, &err), 0);
@@ -387,7 +369,7 @@ static void test_gguf_plain_types(void **state)
 static void test_gguf_unknown_type(void **state)
 {
     (void)state;
-    loader_file *f = open_ok("gguf/unknown.gguf");
+    loader_file *f = tu_open_fixture("gguf/unknown.gguf");
     assert_int_equal(f->ntensors, 4);
     long u = loader_find(f, "mystery"), g = loader_find(f, "grid");
     assert_true(u >= 0 && g >= 0);
@@ -418,35 +400,24 @@ static void test_gguf_unknown_type(void **state)
     loader_close(f);
 }
 
-static void expect_refused(const char *file, const char *what)
-{
-    char *p = fx(file);
-    util_err err = { { 0 } };
-    loader_file *f = loader_open(p, NULL, &err);
-    if (f)
-        fail_msg("%s opened", p);
-    if (!strstr(err.msg, p) || !strstr(err.msg, what))
-        fail_msg("%s: message \"%s\" lacks \"%s\"", file, err.msg, what);
-    free(p);
-}
 
 static void test_broken_corpus(void **state)
 {
     (void)state;
-    expect_refused("bad_os_system.pt", "posix.system");
-    expect_refused("bad_os_system_legacy.pt", "posix.system");
-    expect_refused("bad_zipbomb.npz", "zip bomb");
-    expect_refused("bad_overlap.safetensors", "b: data_offsets [8, 24] overlap");
-    expect_refused("bad_gap.safetensors", "gap");
-    expect_refused("bad_pastend.safetensors", "b: data_offsets [16, 4016] go past the end");
-    expect_refused("bad_shape_overflow.safetensors", "a: the shape overflows");
-    expect_refused("bad_wrong_length.safetensors", "a: data_offsets [0, 16] hold 16 bytes");
-    expect_refused("bad_pastend.gguf", "W: data");
-    expect_refused("bad_counts.gguf", "more than a 24-byte file can hold");
-    expect_refused("bad_legacy_count.pt", "storage '0'");
-    expect_refused("gguf/bad_pastend_q4_k.gguf", "big: data [0, +144000) at offset");
-    expect_refused("gguf/bad_overlap.gguf", "b: data at offset 160 (144 bytes) overlaps a at offset 96");
-    expect_refused("gguf/bad_rows.gguf", "r: rows of 100 elements are not whole q4_k blocks of 256");
+    tu_expect_refused("bad_os_system.pt", "posix.system");
+    tu_expect_refused("bad_os_system_legacy.pt", "posix.system");
+    tu_expect_refused("bad_zipbomb.npz", "zip bomb");
+    tu_expect_refused("bad_overlap.safetensors", "b: data_offsets [8, 24] overlap");
+    tu_expect_refused("bad_gap.safetensors", "gap");
+    tu_expect_refused("bad_pastend.safetensors", "b: data_offsets [16, 4016] go past the end");
+    tu_expect_refused("bad_shape_overflow.safetensors", "a: the shape overflows");
+    tu_expect_refused("bad_wrong_length.safetensors", "a: data_offsets [0, 16] hold 16 bytes");
+    tu_expect_refused("bad_pastend.gguf", "W: data");
+    tu_expect_refused("bad_counts.gguf", "more than a 24-byte file can hold");
+    tu_expect_refused("bad_legacy_count.pt", "storage '0'");
+    tu_expect_refused("gguf/bad_pastend_q4_k.gguf", "big: data [0, +144000) at offset");
+    tu_expect_refused("gguf/bad_overlap.gguf", "b: data at offset 160 (144 bytes) overlaps a at offset 96");
+    tu_expect_refused("gguf/bad_rows.gguf", "r: rows of 100 elements are not whole q4_k blocks of 256");
 }
 
 /* Every prefix of every good fixture is refused with a message naming the
@@ -464,7 +435,7 @@ static void test_truncated_everywhere(void **state)
                                          "gguf/mxfp4.gguf", "gguf/plain.gguf", "gguf/unknown.gguf" };
     char *dir = tu_mkdtemp();
     for (size_t c = 0; c < sizeof files / sizeof files[0]; c++) {
-        char *p = fx(files[c]);
+        char *p = tu_io_fixture(files[c]);
         FILE *fp = fopen(p, "rb");
         assert_non_null(fp);
         unsigned char buf[8192];
@@ -638,7 +609,7 @@ static uint32_t rd32(const unsigned char *p) { return rd16(p) | (uint32_t)rd16(p
 /* Read a fixture into memory (*len bytes, malloc'd). */
 static unsigned char *slurp(const char *name, size_t *len)
 {
-    char *p = fx(name);
+    char *p = tu_io_fixture(name);
     FILE *fp = fopen(p, "rb");
     assert_non_null(fp);
     unsigned char *buf = malloc(1 << 16);

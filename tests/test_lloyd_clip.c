@@ -5,7 +5,7 @@
  * clipping method against an independent computation on the raw values.
  */
 #include "config.h"
-#include "qtest.h"
+#include "testutil.h"
 
 #include <stdio.h>
 #include "quant/analyze.h"
@@ -56,17 +56,17 @@ static double kmeans_dp(const double *x, size_t n, size_t K)
 static void test_lloyd_vs_dp(void **st)
 {
     (void)st;
-    qt_rng r = { 3 };
+    tu_rng r = { 3 };
     for (int trial = 0; trial < 36; trial++) {
         /* the last trials: sizes where lloyd_levels takes the
          * divide-and-conquer DP and the old heuristic missed the optimum */
-        size_t n = trial < 30 ? 20 + qt_next(&r) % 180 : 1000 + qt_next(&r) % 1500;
-        size_t L = trial < 30 ? 2 + qt_next(&r) % 14 : 8 + qt_next(&r) % 9;
+        size_t n = trial < 30 ? 20 + tu_next(&r) % 180 : 1000 + tu_next(&r) % 1500;
+        size_t L = trial < 30 ? 2 + tu_next(&r) % 14 : 8 + tu_next(&r) % 9;
         double *x = malloc(n * sizeof *x);
         for (size_t i = 0; i < n; i++)
-            x[i] = trial % 3 == 0 ? qt_gauss(&r) : trial % 3 == 1 ? qt_laplace(&r) * 0.1 + 2
-                                  : (qt_unif(&r) < 0.3 ? -1 : 1) + 0.2 * qt_gauss(&r);
-        prep *p = qt_prep(x, n);
+            x[i] = trial % 3 == 0 ? tu_gauss(&r) : trial % 3 == 1 ? tu_laplace(&r) * 0.1 + 2
+                                  : (tu_uniform(&r) < 0.3 ? -1 : 1) + 0.2 * tu_gauss(&r);
+        prep *p = tu_prep(x, n);
         double *lev = malloc(L * sizeof *lev);
         double m = lloyd_levels(p, 0, L, lev);
         qsort(x, n, sizeof *x, cmpd);
@@ -74,7 +74,7 @@ static void test_lloyd_vs_dp(void **st)
         if (!(m <= opt * (1 + 1e-9) + 1e-15))
             fail_msg("trial %d n %zu L %zu: lloyd %.17g, optimum %.17g", trial, n, L, m, opt);
         /* the levels give that mse by brute force */
-        QT_CLOSE(qt_sse(x, n, lev, L) / (double)n, m, 1e-9);
+        TU_CLOSE(tu_sse(x, n, lev, L) / (double)n, m, 1e-9);
         free(lev);
         free(x);
         prep_free(p);
@@ -87,13 +87,13 @@ static void test_lloyd_vs_dp(void **st)
 static void test_lloyd_few_values(void **st)
 {
     (void)st;
-    qt_rng r = { 11 };
+    tu_rng r = { 11 };
     for (int trial = 0; trial < 24; trial++) {
-        size_t n = 1 + qt_next(&r) % 96, L = n + qt_next(&r) % (256 - n);
+        size_t n = 1 + tu_next(&r) % 96, L = n + tu_next(&r) % (256 - n);
         int norm = trial % 2 && n > 1;
         double *x = malloc(n * sizeof *x), *xs = malloc(n * sizeof *xs);
         for (size_t i = 0; i < n; i++)
-            x[i] = 0.05 * qt_gauss(&r) + (trial % 3 ? 0 : 1.5);
+            x[i] = 0.05 * tu_gauss(&r) + (trial % 3 ? 0 : 1.5);
         double mean = 0, var = 0;
         for (size_t i = 0; i < n; i++)
             mean += x[i] / (double)n;
@@ -101,13 +101,13 @@ static void test_lloyd_few_values(void **st)
             var += (x[i] - mean) * (x[i] - mean) / (double)(n - 1 ? n - 1 : 1);
         for (size_t i = 0; i < n; i++)
             xs[i] = norm ? (x[i] - mean) / sqrt(var) : x[i];
-        prep *p = qt_prep(x, n);
+        prep *p = tu_prep(x, n);
         double *lev = malloc(L * sizeof *lev);
         double m = lloyd_levels(p, norm, L, lev);
         if (m != 0)
             fail_msg("trial %d n %zu L %zu: mse %.17g, expected 0", trial, n, L, m);
         /* each level is a value (up to the rounding of the normalization) */
-        double bf = qt_sse(xs, n, lev, L) / (double)n;
+        double bf = tu_sse(xs, n, lev, L) / (double)n;
         if (!(bf <= 1e-28))
             fail_msg("trial %d n %zu L %zu: the levels give mse %.17g by brute force", trial, n, L, bf);
         free(lev);
@@ -122,12 +122,12 @@ static void test_lloyd_few_values(void **st)
 static void test_lloyd_not_worse(void **st)
 {
     (void)st;
-    qt_rng r = { 5 };
+    tu_rng r = { 5 };
     size_t n = 20000;
     double *x = malloc(n * sizeof *x);
     for (size_t i = 0; i < n; i++)
-        x[i] = qt_unif(&r) < 0.9 ? 0.02 * qt_gauss(&r) : 0.1 * qt_laplace(&r);
-    prep *p = qt_prep(x, n);
+        x[i] = tu_uniform(&r) < 0.9 ? 0.02 * tu_gauss(&r) : 0.1 * tu_laplace(&r);
+    prep *p = tu_prep(x, n);
     static const char *sch[] = { "uniform", "pot", "apot", "int-asym", "nf4", "fp4-e2m1",
                                  "log2-sqrt2", "lloyd-max" };
     analyze_cfg cfg;
@@ -146,7 +146,7 @@ static void test_lloyd_not_worse(void **st)
     }
     assert_true(res[7].gap_to_optimal_db == 0);
     /* the gap is 10 log10(mse / mse_lloyd) */
-    QT_CLOSE(res[0].gap_to_optimal_db, 10 * log10(res[0].r.mse / res[7].r.mse), 1e-12);
+    TU_CLOSE(res[0].gap_to_optimal_db, 10 * log10(res[0].r.mse / res[7].r.mse), 1e-12);
     prep_free(p);
     free(x);
 }
@@ -165,15 +165,15 @@ static double *sorted_abs(const double *x, size_t n, double c)
 static void test_percentile_sigma(void **st)
 {
     (void)st;
-    qt_rng r = { 9 };
+    tu_rng r = { 9 };
     size_t n = 10007;
     double *x = malloc(n * sizeof *x);
     double sum = 0;
     for (size_t i = 0; i < n; i++) {
-        x[i] = qt_laplace(&r) * 0.3 + 0.05;
+        x[i] = tu_laplace(&r) * 0.3 + 0.05;
         sum += x[i];
     }
-    prep *p = qt_prep(x, n);
+    prep *p = tu_prep(x, n);
     double *a = sorted_abs(x, n, 0);
     double Ps[] = { 50, 90, 99, 99.9, 100, 0.001 };
     for (int t = 0; t < 6; t++) {
@@ -188,14 +188,14 @@ static void test_percentile_sigma(void **st)
     for (size_t i = 0; i < n; i++)
         ss += (x[i] - mean) * (x[i] - mean);
     double sd = sqrt(ss / (double)(n - 1));
-    QT_CLOSE(clip_alpha(p, NULL, 0, ALPHA_SIGMA, 3, 4), 3 * sd, 1e-12);
+    TU_CLOSE(clip_alpha(p, NULL, 0, ALPHA_SIGMA, 3, 4), 3 * sd, 1e-12);
     /* normalized: x = (w - mean) / std, so sigma:K = K */
-    QT_CLOSE(clip_alpha(p, NULL, 1, ALPHA_SIGMA, 2.5, 4), 2.5, 1e-12);
+    TU_CLOSE(clip_alpha(p, NULL, 1, ALPHA_SIGMA, 2.5, 4), 2.5, 1e-12);
     /* mean absolute deviation */
     double mad = 0;
     for (size_t i = 0; i < n; i++)
         mad += fabs(x[i] - mean);
-    QT_CLOSE(clip_mean_absdev(p, 0), mad / (double)n, 1e-10);
+    TU_CLOSE(clip_mean_absdev(p, 0), mad / (double)n, 1e-10);
     free(a);
     free(x);
     prep_free(p);
@@ -212,23 +212,23 @@ static void test_aciq_table(void **st)
     for (int i = 0; i < 4; i++) {
         assert_true(fabs(clip_aciq_laplace(1, M[i]) - lap[i]) < 0.01);
         assert_true(fabs(clip_aciq_gauss(1, M[i]) - gau[i]) < 0.01);
-        QT_CLOSE(clip_aciq_laplace(0.25, M[i]), 0.25 * clip_aciq_laplace(1, M[i]), 1e-9);
+        TU_CLOSE(clip_aciq_laplace(0.25, M[i]), 0.25 * clip_aciq_laplace(1, M[i]), 1e-9);
     }
     /* on a Laplace tensor (kurtosis ~3) aciq picks the Laplace prior */
-    qt_rng r = { 21 };
+    tu_rng r = { 21 };
     size_t n = 50000;
     double *x = malloc(n * sizeof *x);
     double s = 0;
     for (size_t i = 0; i < n; i++) {
-        x[i] = 0.1 * qt_laplace(&r);
+        x[i] = 0.1 * tu_laplace(&r);
         s += x[i];
     }
     double mean = s / (double)n, mad = 0;
     for (size_t i = 0; i < n; i++)
         mad += fabs(x[i] - mean);
     mad /= (double)n;
-    prep *p = qt_prep(x, n);
-    QT_CLOSE(clip_alpha(p, NULL, 0, ALPHA_ACIQ, 0, 4), clip_aciq_laplace(mad, 4), 1e-9);
+    prep *p = tu_prep(x, n);
+    TU_CLOSE(clip_alpha(p, NULL, 0, ALPHA_ACIQ, 0, 4), clip_aciq_laplace(mad, 4), 1e-9);
     prep_free(p);
     free(x);
 }
@@ -288,15 +288,15 @@ static double kl_ref(const double *x, size_t n, int nq)
 static void test_kl(void **st)
 {
     (void)st;
-    qt_rng r = { 33 };
+    tu_rng r = { 33 };
     size_t n = 30000;
     double *x = malloc(n * sizeof *x);
     for (size_t i = 0; i < n; i++)
-        x[i] = qt_gauss(&r) * (qt_unif(&r) < 0.05 ? 4 : 1);
-    prep *p = qt_prep(x, n);
+        x[i] = tu_gauss(&r) * (tu_uniform(&r) < 0.05 ? 4 : 1);
+    prep *p = tu_prep(x, n);
     for (int bits = 4; bits <= 8; bits += 4) {
         double ref = kl_ref(x, n, 1 << (bits - 1));
-        QT_CLOSE(clip_alpha(p, NULL, 0, ALPHA_KL, 0, bits), ref, 1e-12);
+        TU_CLOSE(clip_alpha(p, NULL, 0, ALPHA_KL, 0, bits), ref, 1e-12);
     }
     prep_free(p);
     free(x);

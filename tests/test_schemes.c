@@ -3,7 +3,7 @@
  * hand from their specifications, and the engine on them against brute force.
  */
 #include "config.h"
-#include "qtest.h"
+#include "testutil.h"
 
 #include <stdio.h>
 #include <unistd.h>
@@ -28,7 +28,7 @@ static void check_positive(const levelset *ls, double scale, const double *want,
     for (size_t k = 0; k < ls->n; k++)
         if (ls->v[k] > 0) {
             assert_true(pos < n);
-            QT_CLOSE(ls->v[k] * scale, want[pos], 1e-15);
+            TU_CLOSE(ls->v[k] * scale, want[pos], 1e-15);
             pos++;
         }
     assert_int_equal(pos, n);
@@ -55,17 +55,17 @@ static void test_fp6(void **st)
     /* E2M3: bias 1, max normal 7.5, min subnormal 0.125 */
     levelset a = build("fp6-e2m3", 6, 1);
     assert_int_equal(a.n, 63);
-    QT_CLOSE(a.v[32] * 7.5, 0.125, 1e-15);
-    QT_CLOSE(a.v[33] * 7.5, 0.25, 1e-15);
-    QT_CLOSE(a.v[61] * 7.5, 7.0, 1e-15);
+    TU_CLOSE(a.v[32] * 7.5, 0.125, 1e-15);
+    TU_CLOSE(a.v[33] * 7.5, 0.25, 1e-15);
+    TU_CLOSE(a.v[61] * 7.5, 7.0, 1e-15);
     levels_free(&a);
     /* E3M2: bias 3, max normal 28, min subnormal 0.0625 */
     levelset b = build("fp6-e3m2", 6, 1);
     assert_int_equal(b.n, 63);
-    QT_CLOSE(b.v[32] * 28, 0.0625, 1e-15);
-    QT_CLOSE(b.v[61] * 28, 24, 1e-15);
+    TU_CLOSE(b.v[32] * 28, 0.0625, 1e-15);
+    TU_CLOSE(b.v[61] * 28, 24, 1e-15);
     /* smallest normal 2^(1-3) = 0.25 is the 4th positive value */
-    QT_CLOSE(b.v[35] * 28, 0.25, 1e-15);
+    TU_CLOSE(b.v[35] * 28, 0.25, 1e-15);
     levels_free(&b);
 }
 
@@ -76,17 +76,17 @@ static void test_fp8(void **st)
      * min subnormal 2^-9, min normal 2^-6; 127 magnitudes incl. 0 */
     levelset a = build("fp8-e4m3", 8, 1);
     assert_int_equal(a.n, 253);
-    QT_CLOSE(a.v[127] * 448, ldexp(1, -9), 1e-15);
-    QT_CLOSE(a.v[127 + 7] * 448, ldexp(1, -6), 1e-15);   /* 7 subnormals then 2^-6 */
-    QT_CLOSE(a.v[251] * 448, 416, 1e-15);
+    TU_CLOSE(a.v[127] * 448, ldexp(1, -9), 1e-15);
+    TU_CLOSE(a.v[127 + 7] * 448, ldexp(1, -6), 1e-15);   /* 7 subnormals then 2^-6 */
+    TU_CLOSE(a.v[251] * 448, 416, 1e-15);
     assert_true(a.v[252] == 1.0);
     levels_free(&a);
     /* E5M2: bias 15, max 57344 = 1.75 * 2^15, min subnormal 2^-16; exponent
      * 31 is inf/NaN: 124 magnitudes incl. 0 */
     levelset b = build("fp8-e5m2", 8, 1);
     assert_int_equal(b.n, 247);
-    QT_CLOSE(b.v[124] * 57344, ldexp(1, -16), 1e-15);
-    QT_CLOSE(b.v[245] * 57344, 49152, 1e-15);
+    TU_CLOSE(b.v[124] * 57344, ldexp(1, -16), 1e-15);
+    TU_CLOSE(b.v[245] * 57344, 49152, 1e-15);
     levels_free(&b);
 }
 
@@ -135,21 +135,21 @@ static void test_apot_k(void **st)
     assert_int_equal(levels_build("apot", 4, 1, &k1, &ls, &e), 0);
     assert_int_equal(ls.n, 15);
     for (int j = 0; j < 8; j++)
-        QT_CLOSE(ls.v[7 + j], j / 7.0, 1e-15);
+        TU_CLOSE(ls.v[7 + j], j / 7.0, 1e-15);
     levels_free(&ls);
     /* k = 3, B = 3: n = 1, p_0 in {0, 2^0, 2^-1, ..., 2^-6}: PoT */
     assert_int_equal(levels_build("apot", 4, 1, &k3, &ls, &e), 0);
     assert_int_equal(ls.n, 15);
     for (int j = 0; j < 7; j++)
-        QT_CLOSE(ls.v[14 - j], ldexp(1, -j), 1e-15);
+        TU_CLOSE(ls.v[14 - j], ldexp(1, -j), 1e-15);
     levels_free(&ls);
     /* k = 3, B = 6 (7-bit signed): n = 2, p_0 in {0, 1, 2^-2, ..., 2^-12},
      * p_1 in {0, 2^-1, 2^-3, ..., 2^-13}: 64 sums, all distinct */
     assert_int_equal(levels_build("apot", 7, 1, &k3, &ls, &e), 0);
     assert_int_equal(ls.n, 127);
     /* the largest sum 1 + 1/2 normalizes to 1; the next is 1 + 1/8 */
-    QT_CLOSE(ls.v[125], (1 + 0.125) / 1.5, 1e-15);
-    QT_CLOSE(ls.v[64], ldexp(1, -13) / 1.5, 1e-15);
+    TU_CLOSE(ls.v[125], (1 + 0.125) / 1.5, 1e-15);
+    TU_CLOSE(ls.v[64], ldexp(1, -13) / 1.5, 1e-15);
     levels_free(&ls);
     /* k = 2 stays the paper's: 4-bit signed {0, .1, .2, .3, .4, .6, .8, 1} */
     levels_params k2 = { 2, NULL };
@@ -166,17 +166,17 @@ static void test_int_asym(void **st)
     assert_int_equal(ls.n, 16);
     assert_true(ls.asym);
     /* a skewed tensor: brute force with the zero-point definition */
-    qt_rng r = { 7 };
+    tu_rng r = { 7 };
     size_t n = 3000;
     double *x = malloc(n * sizeof *x);
     double mn = INFINITY, mx = -INFINITY;
     for (size_t i = 0; i < n; i++) {
-        x[i] = 0.3 + fabs(qt_gauss(&r)) * 0.5 - 0.1 * qt_unif(&r);
+        x[i] = 0.3 + fabs(tu_gauss(&r)) * 0.5 - 0.1 * tu_uniform(&r);
         mn = fmin(mn, x[i]);
         mx = fmax(mx, x[i]);
     }
-    prep *p = qt_prep(x, n);
-    QT_CLOSE(eval_alpha_max(p, &ls, 0), (mx - mn) / 2, 1e-12);
+    prep *p = tu_prep(x, n);
+    TU_CLOSE(eval_alpha_max(p, &ls, 0), (mx - mn) / 2, 1e-12);
     double alphas[] = { 0.1, 0.2, (mx - mn) / 2, 0.37 };
     for (int t = 0; t < 4; t++) {
         double a = alphas[t], scale = 2 * a / 15, c = (mn + mx) / 2;
@@ -185,7 +185,7 @@ static void test_int_asym(void **st)
         double q[16];
         for (int j = 0; j < 16; j++)
             q[j] = (j - zp) * scale;
-        QT_CLOSE(eval_mse(p, &ls, a, 0), qt_sse(x, n, q, 16) / (double)n, 1e-9);
+        TU_CLOSE(eval_mse(p, &ls, a, 0), tu_sse(x, n, q, 16) / (double)n, 1e-9);
     }
     /* at alpha max with a zero point the range covers [min, max] up to half
      * a step; with min > 0 the zero point is 0 and the levels are j * scale */
@@ -197,7 +197,7 @@ static void test_int_asym(void **st)
         double q[16];
         for (int j = 0; j < 16; j++)
             q[j] = (j - zp) * scale;
-        assert_true(best_mse <= qt_sse(x, n, q, 16) / (double)n * (1 + 1e-6));
+        assert_true(best_mse <= tu_sse(x, n, q, 16) / (double)n * (1 + 1e-6));
     }
     assert_true(best > 0);
     prep_free(p);
@@ -210,12 +210,12 @@ static void test_int_asym(void **st)
 static void test_all_schemes_vs_brute(void **st)
 {
     (void)st;
-    qt_rng r = { 11 };
+    tu_rng r = { 11 };
     size_t n = 2000;
     double *x = malloc(n * sizeof *x);
     for (size_t i = 0; i < n; i++)
-        x[i] = 0.05 * qt_laplace(&r) + 0.01;
-    prep *p = qt_prep(x, n);
+        x[i] = 0.05 * tu_laplace(&r) + 0.01;
+    prep *p = tu_prep(x, n);
     for (size_t s = 0; levels_schemes[s]; s++) {
         const scheme_def *d = levels_schemes[s];
         if (d->flags & SCHEME_ARG)
@@ -240,7 +240,7 @@ static void test_all_schemes_vs_brute(void **st)
             for (double a = 0.02; a < 0.5; a *= 2.3) {
                 for (size_t k = 0; k < ls.n; k++)
                     q[k] = a * ls.v[k];
-                QT_CLOSE(eval_mse(p, &ls, a, 0), qt_sse(x, n, q, ls.n) / (double)n, 1e-9);
+                TU_CLOSE(eval_mse(p, &ls, a, 0), tu_sse(x, n, q, ls.n) / (double)n, 1e-9);
             }
             free(q);
             levels_free(&ls);
@@ -265,7 +265,7 @@ static void test_custom(void **st)
     assert_int_equal(ls.n, 5);
     static const double want[] = { -0.5, -0.125, 0, 0.25, 1 };
     for (int i = 0; i < 5; i++)
-        QT_CLOSE(ls.v[i], want[i], 1e-15);
+        TU_CLOSE(ls.v[i], want[i], 1e-15);
     assert_string_equal(ls.scheme, name);
     levels_free(&ls);
     /* errors */

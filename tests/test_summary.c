@@ -6,7 +6,7 @@
  * engine at the same alpha.
  */
 #include "config.h"
-#include "qtest.h"
+#include "testutil.h"
 
 #include <stdio.h>
 
@@ -75,15 +75,15 @@ static prep *sorted_of(const float *v, size_t n)
  * and non-finite values (which every engine skips). */
 static float *awkward(size_t n, uint64_t seed)
 {
-    qt_rng r = { seed };
+    tu_rng r = { seed };
     float *v = malloc(n * sizeof *v);
     for (size_t i = 0; i < n; i++) {
-        double g = 0.05 * qt_gauss(&r);
-        switch (qt_next(&r) % 64) {
+        double g = 0.05 * tu_gauss(&r);
+        switch (tu_next(&r) % 64) {
         case 0: g *= 40; break;
         case 1: g = 0.0; break;
         case 2: g = -0.0; break;
-        case 3: g = 1e-40 * (double)(1 + qt_next(&r) % 5); break;
+        case 3: g = 1e-40 * (double)(1 + tu_next(&r) % 5); break;
         case 4: g = 0.25; break;
         case 5: g = -0.125; break;
         default: break;
@@ -126,11 +126,11 @@ static void test_stats(void **st)
     assert_int_equal(p->st.nonfinite, 3);
     assert_true(p->st.min == (double)mn);
     assert_true(p->st.max == (double)mx);
-    QT_CLOSE(p->st.mean, (double)mean, 1e-13);
-    QT_CLOSE(p->st.std, (double)sqrtl(m2 / (k - 1)), 1e-13);
-    QT_CLOSE(p->st.sumsq, (double)sq, 1e-13);
+    TU_CLOSE(p->st.mean, (double)mean, 1e-13);
+    TU_CLOSE(p->st.std, (double)sqrtl(m2 / (k - 1)), 1e-13);
+    TU_CLOSE(p->st.sumsq, (double)sq, 1e-13);
     double kurt = (double)((m4 / k) / ((m2 / k) * (m2 / k)) - 3);
-    QT_CLOSE(p->st.kurtosis, kurt, 1e-5);
+    TU_CLOSE(p->st.kurtosis, kurt, 1e-5);
     prep_free(p);
     free(v);
 }
@@ -181,14 +181,14 @@ static void test_exact_after_resolve(void **st)
                         fail_msg("%s alpha %g norm %d level %zu: %llu values, brute force %llu", sch[i],
                                  alpha, norm, k, (unsigned long long)counts[k],
                                  (unsigned long long)b.counts[k]);
-                QT_CLOSE(r.mse, (double)(b.sse / b.n), 1e-12);
-                QT_CLOSE(r.max_abs_err, b.maxerr, 1e-15);
-                QT_CLOSE(r.clipped, (double)b.clipped / (double)b.n, 1e-15);
-                QT_CLOSE(r.sqnr_db, (double)(10 * log10l(b.sumsq / b.sse)), 1e-12);
+                TU_CLOSE(r.mse, (double)(b.sse / b.n), 1e-12);
+                TU_CLOSE(r.max_abs_err, b.maxerr, 1e-15);
+                TU_CLOSE(r.clipped, (double)b.clipped / (double)b.n, 1e-15);
+                TU_CLOSE(r.sqnr_db, (double)(10 * log10l(b.sumsq / b.sse)), 1e-12);
                 /* and the sorted engine at the same alpha (its own mean) */
                 eval_result rs;
                 assert_int_equal(eval_full(ps, &ls[i], alpha, norm, &rs, NULL, &e), 0);
-                QT_CLOSE(r.mse, rs.mse, norm ? 1e-9 : 1e-13);
+                TU_CLOSE(r.mse, rs.mse, norm ? 1e-9 : 1e-13);
                 free(counts);
                 free(b.counts);
             }
@@ -242,11 +242,11 @@ static void test_analyze(void **st)
 {
     (void)st;
     size_t n = (size_t)1 << 21;
-    qt_rng rg = { 21 };
+    tu_rng rg = { 21 };
     float *v = malloc(n * sizeof *v);
     double *d = malloc(n * sizeof *d);
     for (size_t i = 0; i < n; i++) {
-        d[i] = qt_unif(&rg) < 0.95 ? 0.02 * qt_gauss(&rg) : 0.05 * qt_laplace(&rg);
+        d[i] = tu_uniform(&rg) < 0.95 ? 0.02 * tu_gauss(&rg) : 0.05 * tu_laplace(&rg);
         v[i] = (float)d[i];
     }
     static const char *sch[] = { "uniform", "pot", "apot", "lloyd-max" };
@@ -278,9 +278,9 @@ static void test_analyze(void **st)
         assert_true(a[i].r.alpha == b[i].r.alpha && a[i].r.mse == b[i].r.mse);
         assert_true(a[i].r.alpha == c[i].r.alpha && a[i].r.mse == c[i].r.mse);
         /* the search finds the sorted engine's optimum closely */
-        QT_CLOSE(a[i].r.mse, s[i].r.mse, 1e-4);
+        TU_CLOSE(a[i].r.mse, s[i].r.mse, 1e-4);
         if (i < 3)
-            QT_CLOSE(a[i].r.alpha, s[i].r.alpha, 3e-3);
+            TU_CLOSE(a[i].r.alpha, s[i].r.alpha, 3e-3);
         assert_true(a[i].opt_mse == a[i].r.mse);
         assert_true(isfinite(a[i].gap_to_optimal_db));
         /* exact at its alpha: the sorted engine agrees there */
@@ -289,7 +289,7 @@ static void test_analyze(void **st)
             assert_int_equal(levels_build(sch[i], 4, 1, &cfg.lprm, &ls, &e), 0);
             eval_result rs;
             assert_int_equal(eval_full(ps, &ls, a[i].r.alpha, 1, &rs, NULL, &e), 0);
-            QT_CLOSE(a[i].r.mse, rs.mse, 1e-9);
+            TU_CLOSE(a[i].r.mse, rs.mse, 1e-9);
             assert_int_equal(a[i].r.levels_used, rs.levels_used);
             levels_free(&ls);
         }
@@ -326,7 +326,7 @@ static void test_codes(void **st)
 {
     (void)st;
     size_t n = 400000;
-    qt_rng rg = { 33 };
+    tu_rng rg = { 33 };
     unsigned char *raw = malloc(2 * n);
     float *v = malloc(n * sizeof *v);
     static float table[65536];
@@ -339,7 +339,7 @@ static void test_codes(void **st)
             unsigned c;
             do {
                 /* a value near 0.03 * N(0, 1), rounded down to a code */
-                float x = (float)(0.03 * qt_gauss(&rg));
+                float x = (float)(0.03 * tu_gauss(&rg));
                 if (i % 1000 == 7)
                     x = 1e-30f; /* tiny: a subnormal half, or a small bf16 */
                 uint32_t u;
@@ -395,8 +395,8 @@ static void test_codes(void **st)
         assert_int_equal(pk->st.count, n);
         assert_int_equal(pk->st.nonfinite, 1);
         assert_memory_equal(pk->f, ps->f, ps->st.n * sizeof *ps->f);
-        QT_CLOSE(pk->st.mean, ps->st.mean, 1e-14);
-        QT_CLOSE(pk->st.std, ps->st.std, 1e-14);
+        TU_CLOSE(pk->st.mean, ps->st.mean, 1e-14);
+        TU_CLOSE(pk->st.std, ps->st.std, 1e-14);
         {
             levelset ls;
             assert_int_equal(levels_build("apot", 4, 1, &cfg.lprm, &ls, &e), 0);
@@ -404,7 +404,7 @@ static void test_codes(void **st)
             for (double al = 0.01; al < 0.2; al *= 1.7) {
                 assert_int_equal(eval_full(pk, &ls, al * (kind ? 40 : 1), kind, &r1, NULL, &e), 0);
                 assert_int_equal(eval_full(ps, &ls, al * (kind ? 40 : 1), kind, &r2, NULL, &e), 0);
-                QT_CLOSE(r1.mse, r2.mse, 1e-12);
+                TU_CLOSE(r1.mse, r2.mse, 1e-12);
                 assert_true(r1.clipped == r2.clipped);
             }
             levels_free(&ls);
@@ -417,18 +417,18 @@ static void test_codes(void **st)
              * exact and the search is the sorted engine's; float16 (up to 8
              * values per bucket): as close as float32's */
             if (kind == 0) {
-                QT_CLOSE(a[i].r.alpha, so[i].r.alpha, 1e-12);
-                QT_CLOSE(a[i].r.mse, so[i].r.mse, 1e-12);
+                TU_CLOSE(a[i].r.alpha, so[i].r.alpha, 1e-12);
+                TU_CLOSE(a[i].r.mse, so[i].r.mse, 1e-12);
             } else
-                QT_CLOSE(a[i].r.mse, so[i].r.mse, 5e-5);
+                TU_CLOSE(a[i].r.mse, so[i].r.mse, 5e-5);
             /* and brute force at that alpha */
             levelset ls;
             assert_int_equal(levels_build(sch[i], 4, 1, &cfg.lprm, &ls, &e), 0);
             bfr bf;
             double m = kind ? pc->st.mean : 0, sd = kind ? pc->st.std : 1;
             brute(v, n, &ls, a[i].r.alpha, eval_shift(pc, &ls, a[i].r.alpha, kind), m, sd, &bf);
-            QT_CLOSE(a[i].r.mse, (double)(bf.sse / bf.n), 1e-12);
-            QT_CLOSE(a[i].r.max_abs_err, bf.maxerr, 1e-15);
+            TU_CLOSE(a[i].r.mse, (double)(bf.sse / bf.n), 1e-12);
+            TU_CLOSE(a[i].r.max_abs_err, bf.maxerr, 1e-15);
             free(bf.counts);
             levels_free(&ls);
         }
@@ -468,7 +468,7 @@ static void test_degenerate(void **st)
     assert_int_equal(prep_query_resolve(q, &e), 0);
     assert_int_equal(eval_full_q(p, q, &ls, 1.0, 0, &r, NULL, &e), 0);
     /* levels -1, -2/3, ... : -0.75 goes to -2/3 */
-    QT_CLOSE(r.mse, (0.75 - 2.0 / 3) * (0.75 - 2.0 / 3), 1e-14);
+    TU_CLOSE(r.mse, (0.75 - 2.0 / 3) * (0.75 - 2.0 / 3), 1e-14);
     assert_int_equal(prep_query_misses(q), 0);
     prep_query_free(q);
     prep_free(p);

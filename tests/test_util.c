@@ -8,7 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "core/dtype.h"
+#include "core/jarena.h"
 #include "core/util.h"
 
 static void test_fmt_si(void **st)
@@ -183,6 +186,28 @@ static void test_escape_valid_and_width(void **st)
     assert_string_equal(util_escape_fit("\x1b" "abc", 5, 0, b, sizeof b), "\\x1ba");
     assert_string_equal(util_escape_fit("\x1b" "abc", 3, 0, b, sizeof b), "   ");
     assert_int_equal(util_text_width(util_escape_fit(cjk, 9, 0, b, sizeof b)), 9);
+    /* plain ASCII (the fast path): padded when it fits, else cut like the
+     * rest; a backslash is never plain (it is escaped as two columns) */
+    assert_string_equal(util_escape_fit("abcd", 4, 0, b, sizeof b), "abcd");
+    assert_string_equal(util_escape_fit("abcdef", 4, 0, b, sizeof b), "abcd");
+    assert_string_equal(util_escape_fit("abcdef", 4, 1, b, sizeof b), "cdef");
+    assert_string_equal(util_escape_fit("a\\b", 5, 0, b, sizeof b), "a\\\\b ");
+    /* the width of the escaped form, counted without building it: an
+     * escape 4 columns a byte, a backslash 2, CJK 2, combining 0 */
+    assert_int_equal(util_escaped_width("abc"), 3);
+    assert_int_equal(util_escaped_width("a\\b"), 4);
+    assert_int_equal(util_escaped_width("ab\x1b[2J"), 9);
+    assert_int_equal(util_escaped_width("\xff\xfe"), 8);
+    assert_int_equal(util_escaped_width(cjk), 7);
+    assert_int_equal(util_escaped_width(""), 0);
+    {
+        const char *mix[] = { "layer.\x1b[2J", "\xc3\xc3\xa9x", "e\xcc\x81\\", "w`id`$(x)\n" };
+        for (size_t i = 0; i < sizeof mix / sizeof mix[0]; i++) {
+            char *dd = util_escape_dup(mix[i]);
+            assert_int_equal(util_escaped_width(mix[i]), util_text_width(dd));
+            free(dd);
+        }
+    }
 
     /* a small buffer cuts between whole escapes, NUL-terminated */
     char sm[7];
@@ -212,6 +237,37 @@ static void test_escape_width_utf8_locale(void **st)
     setlocale(LC_CTYPE, "C");
 }
 
+/* The jansson arena: values parsed inside a bracket read back as parsed,
+ * a value made outside it and freed inside is really freed (ASan would
+ * see a leak or a bad free otherwise), brackets do not nest, and after
+ * the bracket jansson allocates with malloc again. */
+static void test_jarena(void **st)
+{
+    (void)st;
+    json_t *outside = json_pack("{s:s}", "k", "made before the bracket");
+    jarena *a = jarena_begin(64);
+    assert_non_null(a);
+    assert_true(jarena_on(a));
+    assert_null(jarena_begin(64)); /* no nesting */
+    json_decref(outside);          /* a malloc'd value, freed with free */
+    json_error_t je;
+    json_t *r = json_loads("{\"a\": [1, 2, 3], \"b\": {\"c\": \"x\"}}", 0, &je);
+    assert_non_null(r);
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(r, "a"), 2)), 3);
+    assert_string_equal(json_string_value(json_object_get(json_object_get(r, "b"), "c")), "x");
+    /* a large document grows the arena past its first block */
+    json_t *big = json_array();
+    for (int i = 0; i < 200000; i++)
+        json_array_append_new(big, json_integer(i));
+    assert_int_equal(json_integer_value(json_array_get(big, 199999)), 199999);
+    jarena_end(a);                 /* r and big go with it */
+    json_t *after = json_integer(7);
+    assert_int_equal(json_integer_value(after), 7);
+    json_decref(after);
+    assert_false(jarena_on(NULL));
+    jarena_end(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +280,7 @@ int main(void)
         cmocka_unit_test(test_escape_invalid_utf8),
         cmocka_unit_test(test_escape_valid_and_width),
         cmocka_unit_test(test_escape_width_utf8_locale),
+        cmocka_unit_test(test_jarena),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

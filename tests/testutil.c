@@ -25,15 +25,13 @@ double tu_uniform(tu_rng *r)
 double tu_gauss(tu_rng *r)
 {
     double u = tu_uniform(r), v = tu_uniform(r);
-    if (u < 1e-300)
-        u = 1e-300;
-    return sqrt(-2 * log(u)) * cos(2 * M_PI * v);
+    return sqrt(-2 * log(1 - u)) * cos(2 * M_PI * v);   /* 1 - u in (0, 1] */
 }
 
 double tu_laplace(tu_rng *r)
 {
     double u = tu_uniform(r) - 0.5;
-    return (u < 0 ? 1 : -1) * log(1 - 2 * fabs(u) + 1e-300);
+    return (u < 0 ? 1 : -1) * log(1 - 2 * fabs(u) + 1e-300);   /* u = -0.5: finite */
 }
 
 char *tu_mkdtemp(void)
@@ -153,10 +151,65 @@ char *tu_srcfile(const char *rel)
     return tu_path(top, rel);
 }
 
+char *tu_io_fixture(const char *rel)
+{
+    char *r = util_asprintf("tests/data/io/%s", rel);
+    char *p = tu_srcfile(r);
+    free(r);
+    return p;
+}
+
+loader_file *tu_open_fixture(const char *rel)
+{
+    char *p = tu_io_fixture(rel);
+    util_err err = { { 0 } };
+    loader_file *f = loader_open(p, NULL, &err);
+    if (!f)
+        fail_msg("%s: %s", p, err.msg);
+    free(p);
+    return f;
+}
+
+void tu_expect_refused(const char *rel, const char *what)
+{
+    char *p = tu_io_fixture(rel);
+    util_err err = { { 0 } };
+    loader_file *f = loader_open(p, NULL, &err);
+    if (f)
+        fail_msg("%s opened", p);
+    if (!strstr(err.msg, p) || !strstr(err.msg, what))
+        fail_msg("%s: message \"%s\" lacks \"%s\"", rel, err.msg, what);
+    free(p);
+}
+
 int tu_close_rel(double a, double b, double rel)
 {
     if (a == b)
         return 1;
     double d = fabs(a - b), m = fmax(fabs(a), fabs(b));
     return d <= rel * m;
+}
+
+prep *tu_prep(const double *x, size_t n)
+{
+    double *c = malloc((n ? n : 1) * sizeof *c);
+    memcpy(c, x, n * sizeof *c);
+    util_err e;
+    memset(&e, 0, sizeof e);
+    return prep_create_double(c, n, NULL, &e);
+}
+
+double tu_sse(const double *x, size_t n, const double *q, size_t L)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++) {
+        double best = INFINITY;
+        for (size_t k = 0; k < L; k++) {
+            double d = (x[i] - q[k]) * (x[i] - q[k]);
+            if (d < best)
+                best = d;
+        }
+        s += best;
+    }
+    return s;
 }

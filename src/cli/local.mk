@@ -1,4 +1,6 @@
 src_libapotview_a_SOURCES += \
 	src/cli/options.c src/cli/options.h \
-	src/cli/session.c src/cli/session.h \
-	src/cli/report.c src/cli/report.h
+	src/cli/report.c src/cli/report.h src/cli/report_rows.h \
+	src/cli/report_pool.c \
+	src/cli/fmt_table.c src/cli/fmt_json.c src/cli/fmt_csv.c \
+	src/cli/export_npy.c src/cli/export_npy.h

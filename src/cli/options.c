@@ -13,51 +13,6 @@
 #include "quant/levels.h"
 #include "io/demo.h"
 
-enum {
-    OPT_REPORT = 256, OPT_LEVELS, OPT_SWEEP, OPT_EXPORT, OPT_UNSIGNED, OPT_FORMAT,
-    OPT_DTYPE, OPT_APOT_K, OPT_FIGURE, OPT_SIZE, OPT_FONT, OPT_MONO, OPT_FORCE,
-    OPT_SORT, OPT_MIN_COUNT, OPT_JOBS, OPT_TUI,
-    OPT_DEMO, OPT_DEMO_SIZE, OPT_SEED, OPT_GRAN, OPT_AXIS, OPT_SCALE_DTYPE, OPT_TOUR,
-    OPT_ENGINE, OPT_LIST,
-};
-
-static const struct option longopts[] = {
-    { "report", no_argument, NULL, OPT_REPORT },
-    { "levels", no_argument, NULL, OPT_LEVELS },
-    { "list", no_argument, NULL, OPT_LIST },
-    { "sweep", required_argument, NULL, OPT_SWEEP },
-    { "export", required_argument, NULL, OPT_EXPORT },
-    { "tui", no_argument, NULL, OPT_TUI },
-    { "tour", no_argument, NULL, OPT_TOUR },
-    { "scheme", required_argument, NULL, 's' },
-    { "bits", required_argument, NULL, 'b' },
-    { "alpha", required_argument, NULL, 'a' },
-    { "normalize", no_argument, NULL, 'n' },
-    { "unsigned", no_argument, NULL, OPT_UNSIGNED },
-    { "tensor", required_argument, NULL, 't' },
-    { "format", required_argument, NULL, OPT_FORMAT },
-    { "dtype", required_argument, NULL, OPT_DTYPE },
-    { "apot-k", required_argument, NULL, OPT_APOT_K },
-    { "figure", required_argument, NULL, OPT_FIGURE },
-    { "size", required_argument, NULL, OPT_SIZE },
-    { "font", required_argument, NULL, OPT_FONT },
-    { "mono", no_argument, NULL, OPT_MONO },
-    { "force", no_argument, NULL, OPT_FORCE },
-    { "sort", required_argument, NULL, OPT_SORT },
-    { "min-count", required_argument, NULL, OPT_MIN_COUNT },
-    { "jobs", required_argument, NULL, OPT_JOBS },
-    { "engine", required_argument, NULL, OPT_ENGINE },
-    { "demo", required_argument, NULL, OPT_DEMO },
-    { "demo-size", required_argument, NULL, OPT_DEMO_SIZE },
-    { "seed", required_argument, NULL, OPT_SEED },
-    { "granularity", required_argument, NULL, OPT_GRAN },
-    { "axis", required_argument, NULL, OPT_AXIS },
-    { "scale-dtype", required_argument, NULL, OPT_SCALE_DTYPE },
-    { "help", no_argument, NULL, 'h' },
-    { "version", no_argument, NULL, 'V' },
-    { NULL, 0, NULL, 0 },
-};
-
 void options_usage(FILE *fp)
 {
     fprintf(fp,
@@ -74,7 +29,8 @@ void options_usage(FILE *fp)
 "      --levels             print the level set of each scheme (needs no FILE)\n"
 "      --sweep=A0:A1:N      error at N alphas from A0 to A1 inclusive\n"
 "      --export=PATH        write a figure through gnuplot (.pdf .png .svg .eps\n"
-"                           .tex .gp)\n"
+"                           .tex .gp), or with PATH.npy the selected tensor's\n"
+"                           values (dequantized) as a NumPy file\n"
 "      --tui                the interactive viewer (the default on a terminal)\n"
 "      --tour               the viewer as a guided tour: uniform, PoT, APoT,\n"
 "                           normalization, clipping (default FILE: demo:gaussian)\n"
@@ -283,6 +239,465 @@ static void add_file(cli_opts *o, const char *arg)
         f->path = util_strdup(arg);
 }
 
+/* ---- the options: a table of handlers ------------------------------------ */
+
+/* What the handlers fill besides the options: the demo tensor's kind,
+ * size and seed (a FILE once parsing is done). */
+typedef struct parse_ctx {
+    cli_opts *o;
+    const char *demo_kind;
+    unsigned long long demo_size, demo_seed;
+} parse_ctx;
+
+struct opt_def;
+/* 0: go on; 1: --help/--version printed; 2: usage error (printed) */
+typedef int (*opt_fn)(parse_ctx *c, const struct opt_def *d, const char *arg);
+
+typedef struct opt_def {
+    const char *name;  /* long name */
+    int has_arg;       /* no_argument, required_argument */
+    int key;           /* short option letter, or 0 (long only) */
+    opt_fn fn;
+    int val;           /* the handler's constant (a mode) */
+} opt_def;
+
+static const char only_one[] = "only one of --report, --list, --levels, --sweep, --export, --tui";
+
+static int opt_mode(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    (void)arg;
+    if (set_mode(c->o, (cli_mode)d->val) < 0)
+        return usage_error("%s", only_one);
+    return 0;
+}
+
+static int opt_tour(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    int r = opt_mode(c, d, arg);
+    c->o->tour = 1;
+    return r;
+}
+
+static int opt_sweep(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    cli_opts *o = c->o;
+    long l = 0;
+    if (opt_mode(c, d, arg))
+        return 2;
+    char *a = util_strdup(arg);
+    char *p1 = strchr(a, ':'), *p2 = p1 ? strchr(p1 + 1, ':') : NULL;
+    int bad = !p1 || !p2;
+    if (!bad) {
+        *p1 = *p2 = '\0';
+        bad = parse_double(a, &o->sweep_a0) < 0 || parse_double(p1 + 1, &o->sweep_a1) < 0 ||
+              parse_long(p2 + 1, 1, 1000000, &l) < 0 || !(o->sweep_a0 > 0) ||
+              !(o->sweep_a1 >= o->sweep_a0);
+        o->sweep_n = (int)l;
+    }
+    free(a);
+    if (bad)
+        return usage_error("--sweep=A0:A1:N needs 0 < A0 <= A1 and 1 <= N <= 1000000, not '%s'", arg);
+    return 0;
+}
+
+static int opt_export(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    if (opt_mode(c, d, arg))
+        return 2;
+    c->o->export_path = arg;
+    return 0;
+}
+
+static int opt_scheme(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    (void)d;
+    return parse_schemes(c->o, arg) < 0 ? 2 : 0;
+}
+
+static int opt_bits(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    long l;
+    (void)d;
+    if (parse_long(arg, LEVELS_MIN_BITS, LEVELS_MAX_BITS, &l) < 0)
+        return usage_error("--bits must be an integer from 2 to 8, not '%s'", arg);
+    c->o->cfg.bits = (int)l;
+    return 0;
+}
+
+static int opt_alpha(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    analyze_cfg *cfg = &c->o->cfg;
+    (void)d;
+    if (strcmp(arg, "max") == 0)
+        cfg->amode = ALPHA_MAX;
+    else if (strcmp(arg, "mse") == 0)
+        cfg->amode = ALPHA_MSE;
+    else if (strcmp(arg, "kl") == 0)
+        cfg->amode = ALPHA_KL;
+    else if (strcmp(arg, "aciq") == 0)
+        cfg->amode = ALPHA_ACIQ;
+    else if (strcmp(arg, "file") == 0) {
+        /* The alpha stored beside each weight (APoT checkpoints:
+         * <layer>.weight_quant.wgt_alpha), applied to the normalized
+         * weight as the official code does. */
+        cfg->amode = ALPHA_FILE;
+        cfg->normalize = 1;
+    } else if (strncmp(arg, "percentile:", 11) == 0) {
+        if (parse_double(arg + 11, &cfg->alpha) < 0 || !(cfg->alpha > 0) || cfg->alpha > 100)
+            return usage_error("--alpha=percentile:P needs 0 < P <= 100, not '%s'", arg);
+        cfg->amode = ALPHA_PERCENTILE;
+    } else if (strncmp(arg, "sigma:", 6) == 0) {
+        if (parse_double(arg + 6, &cfg->alpha) < 0 || !(cfg->alpha > 0))
+            return usage_error("--alpha=sigma:K needs K > 0, not '%s'", arg);
+        cfg->amode = ALPHA_SIGMA;
+    } else if (parse_double(arg, &cfg->alpha) == 0 && cfg->alpha > 0)
+        cfg->amode = ALPHA_VALUE;
+    else
+        return usage_error("--alpha must be a positive number, max, mse, percentile:P, "
+                           "sigma:K, kl, aciq or file, not '%s'", arg);
+    return 0;
+}
+
+static int opt_normalize(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    (void)d, (void)arg;
+    c->o->cfg.normalize = 1;
+    return 0;
+}
+
+static int opt_unsigned(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    (void)d, (void)arg;
+    c->o->cfg.is_signed = 0;
+    return 0;
+}
+
+static int opt_tensor(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    cli_opts *o = c->o;
+    (void)d;
+    o->globs = util_realloc(o->globs, (size_t)(o->nglobs + 1) * sizeof *o->globs);
+    o->globs[o->nglobs++] = (char *)arg;
+    return 0;
+}
+
+/* The index of arg among the NULL-terminated names, or -1. */
+static int choice(const char *arg, const char *const *names)
+{
+    for (int i = 0; names[i]; i++)
+        if (strcmp(arg, names[i]) == 0)
+            return i;
+    return -1;
+}
+
+static int opt_format(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    static const char *const names[] = { "table", "json", "csv", NULL };
+    static const cli_format fmts[] = { FMT_TABLE, FMT_JSON, FMT_CSV };
+    int i = choice(arg, names);
+    (void)d;
+    if (i < 0)
+        return usage_error("--format must be table, json or csv, not '%s'", arg);
+    c->o->format = fmts[i];
+    return 0;
+}
+
+static int opt_dtype(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    (void)d;
+    c->o->dtype_override = dtype_from_name(arg);
+    if (c->o->dtype_override == DT_INVALID || dtype_size(c->o->dtype_override) != 2)
+        return usage_error("--dtype must be bfloat16 or float16, not '%s'", arg);
+    return 0;
+}
+
+static int opt_apot_k(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    long l;
+    (void)d;
+    if (parse_long(arg, 1, 4, &l) < 0)
+        return usage_error("--apot-k must be 1..4, not '%s'", arg);
+    c->o->cfg.lprm.apot_k = (int)l;
+    return 0;
+}
+
+/* --figure, --size, --font: the text, checked where it is used (plot/) */
+static int opt_figure(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    (void)d;
+    c->o->figure = arg;
+    return 0;
+}
+
+static int opt_size(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    (void)d;
+    c->o->size = arg;
+    return 0;
+}
+
+static int opt_font(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    (void)d;
+    c->o->font = arg;
+    return 0;
+}
+
+static int opt_mono(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    (void)d, (void)arg;
+    c->o->mono = 1;
+    return 0;
+}
+
+static int opt_force(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    (void)d, (void)arg;
+    c->o->force = 1;
+    return 0;
+}
+
+static int opt_sort(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    static const char *const names[] = { "file", "name", "size", "error", NULL };
+    (void)d;
+    if (choice(arg, names) < 0)
+        return usage_error("--sort must be file, name, size or error, not '%s'", arg);
+    c->o->sort = arg;
+    return 0;
+}
+
+/* A non-negative decimal integer (no sign, no junk). */
+static int parse_ull(const char *s, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    *out = strtoull(s, &end, 10);
+    return end == s || *end || errno || s[0] == '-' ? -1 : 0;
+}
+
+static int opt_min_count(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    (void)d;
+    if (parse_ull(arg, &c->o->min_count) < 0)
+        return usage_error("--min-count must be a non-negative integer, not '%s'", arg);
+    return 0;
+}
+
+static int opt_engine(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    static const char *const names[] = { "auto", "sorted", "histogram", NULL };
+    (void)d;
+    if (choice(arg, names) < 0)
+        return usage_error("--engine must be auto, sorted or histogram, not '%s'", arg);
+    c->o->engine = arg;
+    return 0;
+}
+
+static int opt_jobs(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    long l;
+    (void)d;
+    if (parse_long(arg, 1, 1024, &l) < 0)
+        return usage_error("--jobs must be 1..1024, not '%s'", arg);
+    c->o->jobs = (int)l;
+    return 0;
+}
+
+static int opt_demo(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    util_err e = { { 0 } };
+    (void)d;
+    if (demo_check_kind(arg, &e) < 0)
+        return usage_error("%s", e.msg);
+    c->demo_kind = arg;
+    return 0;
+}
+
+static int opt_demo_size(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    (void)d;
+    if (parse_ull(arg, &c->demo_size) < 0 || c->demo_size < 1 || c->demo_size > DEMO_MAX_SIZE)
+        return usage_error("--demo-size must be 1 .. %llu, not '%s'",
+                           (unsigned long long)DEMO_MAX_SIZE, arg);
+    return 0;
+}
+
+static int opt_seed(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    (void)d;
+    if (parse_ull(arg, &c->demo_seed) < 0)
+        return usage_error("--seed must be a non-negative integer, not '%s'", arg);
+    return 0;
+}
+
+static int opt_granularity(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    analyze_cfg *cfg = &c->o->cfg;
+    (void)d;
+    if (strcmp(arg, "tensor") == 0)
+        cfg->gran = GRAN_TENSOR;
+    else if (strcmp(arg, "channel") == 0)
+        cfg->gran = GRAN_CHANNEL;
+    else if (strncmp(arg, "group:", 6) == 0) {
+        char *end;
+        errno = 0;
+        unsigned long long g = strtoull(arg + 6, &end, 10);
+        if (end == arg + 6 || *end || errno || arg[6] == '-' || g < 1 || g > (1ull << 40))
+            return usage_error("--granularity=group:G needs G >= 1, not '%s'", arg);
+        cfg->gran = GRAN_GROUP;
+        cfg->group = g;
+    } else if (strncmp(arg, "block:", 6) == 0) {
+        char *end, *e2;
+        errno = 0;
+        unsigned long long br = strtoull(arg + 6, &end, 10);
+        unsigned long long bc = *end == 'x' ? strtoull(end + 1, &e2, 10) : 0;
+        if (end == arg + 6 || *end != 'x' || e2 == end + 1 || *e2 || errno || arg[6] == '-' ||
+            end[1] == '-' || br < 1 || bc < 1 || br > (1ull << 32) || bc > (1ull << 32))
+            return usage_error("--granularity=block:RxC needs R, C >= 1, not '%s'", arg);
+        cfg->gran = GRAN_BLOCK;
+        cfg->block_r = br;
+        cfg->block_c = bc;
+    } else
+        return usage_error("--granularity must be tensor, channel, group:G or block:RxC, not '%s'",
+                           arg);
+    return 0;
+}
+
+static int opt_axis(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    long l;
+    (void)d;
+    if (parse_long(arg, 0, 15, &l) < 0)
+        return usage_error("--axis must be 0..15, not '%s'", arg);
+    c->o->cfg.axis = (int)l;
+    c->o->cfg.group_along_axis = 1;
+    return 0;
+}
+
+static int opt_scale_dtype(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    static const char *const names[] = { "fp16", "fp32", "bf16", "e8m0", NULL };
+    static const int types[] = { SCALE_FP16, SCALE_FP32, SCALE_BF16, SCALE_E8M0 };
+    int i = choice(arg, names);
+    (void)d;
+    if (i < 0)
+        return usage_error("--scale-dtype must be fp16, fp32, bf16 or e8m0, not '%s'", arg);
+    c->o->cfg.sdtype = types[i];
+    return 0;
+}
+
+static int opt_help(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    (void)c, (void)d, (void)arg;
+    options_usage(stdout);
+    return 1;
+}
+
+static int opt_version(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    (void)c, (void)d, (void)arg;
+    version();
+    return 1;
+}
+
+/* Every option: its long name, argument, short letter and handler. */
+static const opt_def opt_table[] = {
+    { "report", no_argument, 0, opt_mode, MODE_REPORT },
+    { "levels", no_argument, 0, opt_mode, MODE_LEVELS },
+    { "list", no_argument, 0, opt_mode, MODE_LIST },
+    { "sweep", required_argument, 0, opt_sweep, MODE_SWEEP },
+    { "export", required_argument, 0, opt_export, MODE_EXPORT },
+    { "tui", no_argument, 0, opt_mode, MODE_TUI },
+    { "tour", no_argument, 0, opt_tour, MODE_TUI },
+    { "scheme", required_argument, 's', opt_scheme, 0 },
+    { "bits", required_argument, 'b', opt_bits, 0 },
+    { "alpha", required_argument, 'a', opt_alpha, 0 },
+    { "normalize", no_argument, 'n', opt_normalize, 0 },
+    { "unsigned", no_argument, 0, opt_unsigned, 0 },
+    { "tensor", required_argument, 't', opt_tensor, 0 },
+    { "format", required_argument, 0, opt_format, 0 },
+    { "dtype", required_argument, 0, opt_dtype, 0 },
+    { "apot-k", required_argument, 0, opt_apot_k, 0 },
+    { "figure", required_argument, 0, opt_figure, 0 },
+    { "size", required_argument, 0, opt_size, 0 },
+    { "font", required_argument, 0, opt_font, 0 },
+    { "mono", no_argument, 0, opt_mono, 0 },
+    { "force", no_argument, 0, opt_force, 0 },
+    { "sort", required_argument, 0, opt_sort, 0 },
+    { "min-count", required_argument, 0, opt_min_count, 0 },
+    { "jobs", required_argument, 0, opt_jobs, 0 },
+    { "engine", required_argument, 0, opt_engine, 0 },
+    { "demo", required_argument, 0, opt_demo, 0 },
+    { "demo-size", required_argument, 0, opt_demo_size, 0 },
+    { "seed", required_argument, 0, opt_seed, 0 },
+    { "granularity", required_argument, 0, opt_granularity, 0 },
+    { "axis", required_argument, 0, opt_axis, 0 },
+    { "scale-dtype", required_argument, 0, opt_scale_dtype, 0 },
+    { "help", no_argument, 'h', opt_help, 0 },
+    { "version", no_argument, 'V', opt_version, 0 },
+};
+#define NOPTS (sizeof opt_table / sizeof *opt_table)
+
+/* getopt_long's view of the table: short letters and long names; a long
+ * option's value is 256 + its index. */
+static void getopt_tables(struct option *lo, char *shortopts)
+{
+    char *sp = shortopts;
+    *sp++ = ':';
+    for (size_t i = 0; i < NOPTS; i++) {
+        const opt_def *d = &opt_table[i];
+        lo[i] = (struct option) { d->name, d->has_arg, NULL, 256 + (int)i };
+        if (d->key) {
+            *sp++ = (char)d->key;
+            if (d->has_arg == required_argument)
+                *sp++ = ':';
+        }
+    }
+    lo[NOPTS] = (struct option) { NULL, 0, NULL, 0 };
+    *sp = '\0';
+}
+
+static const opt_def *opt_of(int c)
+{
+    if (c >= 256 && c < 256 + (int)NOPTS)
+        return &opt_table[c - 256];
+    for (size_t i = 0; i < NOPTS; i++)
+        if (opt_table[i].key && opt_table[i].key == c)
+            return &opt_table[i];
+    return NULL;
+}
+
+/* After the options: what they mean together, the demo tensor, FILEs. */
+static int finish(parse_ctx *c, int argc, char **argv)
+{
+    cli_opts *o = c->o;
+    /* per-slice scales: the report, the viewer (its group view) and the
+     * histogram figure (the group figure); sweeps and the other figures
+     * work on the sorted tensor with one scale */
+    if (o->cfg.gran != GRAN_TENSOR &&
+        ((o->mode == MODE_EXPORT && o->figure && strcmp(o->figure, "histogram") != 0) ||
+         o->mode == MODE_SWEEP)) {
+        return usage_error("--granularity=%s applies to --report, the viewer and --figure=histogram "
+                           "(--sweep and the other figures use one scale per tensor)",
+                           o->cfg.gran == GRAN_CHANNEL ? "channel" :
+                           o->cfg.gran == GRAN_BLOCK ? "block:RxC" : "group:G");
+    }
+    if (o->tour && !c->demo_kind && optind >= argc)
+        c->demo_kind = "gaussian"; /* the tour's tensor (ui/teach.h) */
+    if (c->demo_kind) {
+        char *pth = demo_path(c->demo_kind, c->demo_size, c->demo_seed);
+        o->files = util_realloc(o->files, (size_t)(o->nfiles + 1) * sizeof *o->files);
+        o->files[o->nfiles].path = pth;
+        o->files[o->nfiles++].tensor = NULL;
+    } else if (c->demo_size != DEMO_DEFAULT_SIZE || c->demo_seed != 1)
+        return usage_error("--demo-size and --seed need --demo");
+    for (int i = optind; i < argc; i++)
+        add_file(o, argv[i]);
+    expand_all(o);
+    return 0;
+}
+
 int options_parse(int argc, char **argv, cli_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -295,293 +710,22 @@ int options_parse(int argc, char **argv, cli_opts *o)
     static const char *defaults[] = { "uniform", "pot", "apot" };
     for (int i = 0; i < 3; i++)
         o->schemes[o->nschemes++] = defaults[i];
+    struct option lo[NOPTS + 1];
+    char shortopts[2 * NOPTS + 2];
+    getopt_tables(lo, shortopts);
+    parse_ctx c = { o, NULL, DEMO_DEFAULT_SIZE, 1 };
     optind = 1;
     opterr = 0;
-    int c;
-    long l;
-    const char *demo_kind = NULL;
-    unsigned long long demo_size = DEMO_DEFAULT_SIZE, demo_seed = 1;
-    while ((c = getopt_long(argc, argv, ":s:b:a:nt:hV", longopts, NULL)) != -1) {
-        switch (c) {
-        case OPT_REPORT:
-        case OPT_LEVELS:
-        case OPT_LIST:
-        case OPT_TUI: {
-            cli_mode m = c == OPT_REPORT ? MODE_REPORT : c == OPT_LEVELS ? MODE_LEVELS
-                         : c == OPT_LIST ? MODE_LIST : MODE_TUI;
-            if (set_mode(o, m) < 0)
-                return usage_error("only one of --report, --list, --levels, --sweep, --export, --tui");
-            break;
-        }
-        case OPT_TOUR:
-            if (set_mode(o, MODE_TUI) < 0)
-                return usage_error("only one of --report, --list, --levels, --sweep, --export, --tui");
-            o->tour = 1;
-            break;
-        case OPT_SWEEP: {
-            if (set_mode(o, MODE_SWEEP) < 0)
-                return usage_error("only one of --report, --list, --levels, --sweep, --export, --tui");
-            char *a = util_strdup(optarg);
-            char *p1 = strchr(a, ':'), *p2 = p1 ? strchr(p1 + 1, ':') : NULL;
-            int bad = !p1 || !p2;
-            if (!bad) {
-                *p1 = *p2 = '\0';
-                bad = parse_double(a, &o->sweep_a0) < 0 || parse_double(p1 + 1, &o->sweep_a1) < 0 ||
-                      parse_long(p2 + 1, 1, 1000000, &l) < 0 || !(o->sweep_a0 > 0) ||
-                      !(o->sweep_a1 >= o->sweep_a0);
-                o->sweep_n = (int)l;
-            }
-            free(a);
-            if (bad)
-                return usage_error("--sweep=A0:A1:N needs 0 < A0 <= A1 and 1 <= N <= 1000000, not '%s'", optarg);
-            break;
-        }
-        case OPT_EXPORT:
-            if (set_mode(o, MODE_EXPORT) < 0)
-                return usage_error("only one of --report, --list, --levels, --sweep, --export, --tui");
-            o->export_path = optarg;
-            break;
-        case 's':
-            if (parse_schemes(o, optarg) < 0)
-                return 2;
-            break;
-        case 'b':
-            if (parse_long(optarg, LEVELS_MIN_BITS, LEVELS_MAX_BITS, &l) < 0)
-                return usage_error("--bits must be an integer from 2 to 8, not '%s'", optarg);
-            o->cfg.bits = (int)l;
-            break;
-        case 'a':
-            if (strcmp(optarg, "max") == 0)
-                o->cfg.amode = ALPHA_MAX;
-            else if (strcmp(optarg, "mse") == 0)
-                o->cfg.amode = ALPHA_MSE;
-            else if (strcmp(optarg, "kl") == 0)
-                o->cfg.amode = ALPHA_KL;
-            else if (strcmp(optarg, "aciq") == 0)
-                o->cfg.amode = ALPHA_ACIQ;
-            else if (strcmp(optarg, "file") == 0) {
-                /* The alpha stored beside each weight (APoT checkpoints:
-                 * <layer>.weight_quant.wgt_alpha), applied to the
-                 * normalized weight as the official code does. */
-                o->cfg.amode = ALPHA_FILE;
-                o->cfg.normalize = 1;
-            }
-            else if (strncmp(optarg, "percentile:", 11) == 0) {
-                if (parse_double(optarg + 11, &o->cfg.alpha) < 0 || !(o->cfg.alpha > 0) ||
-                    o->cfg.alpha > 100)
-                    return usage_error("--alpha=percentile:P needs 0 < P <= 100, not '%s'", optarg);
-                o->cfg.amode = ALPHA_PERCENTILE;
-            } else if (strncmp(optarg, "sigma:", 6) == 0) {
-                if (parse_double(optarg + 6, &o->cfg.alpha) < 0 || !(o->cfg.alpha > 0))
-                    return usage_error("--alpha=sigma:K needs K > 0, not '%s'", optarg);
-                o->cfg.amode = ALPHA_SIGMA;
-            } else if (parse_double(optarg, &o->cfg.alpha) == 0 && o->cfg.alpha > 0)
-                o->cfg.amode = ALPHA_VALUE;
-            else
-                return usage_error("--alpha must be a positive number, max, mse, percentile:P, "
-                                   "sigma:K, kl, aciq or file, not '%s'", optarg);
-            break;
-        case 'n':
-            o->cfg.normalize = 1;
-            break;
-        case OPT_UNSIGNED:
-            o->cfg.is_signed = 0;
-            break;
-        case 't':
-            o->globs = util_realloc(o->globs, (size_t)(o->nglobs + 1) * sizeof *o->globs);
-            o->globs[o->nglobs++] = optarg;
-            break;
-        case OPT_FORMAT:
-            if (strcmp(optarg, "table") == 0)
-                o->format = FMT_TABLE;
-            else if (strcmp(optarg, "json") == 0)
-                o->format = FMT_JSON;
-            else if (strcmp(optarg, "csv") == 0)
-                o->format = FMT_CSV;
-            else
-                return usage_error("--format must be table, json or csv, not '%s'", optarg);
-            break;
-        case OPT_DTYPE:
-            o->dtype_override = dtype_from_name(optarg);
-            if (o->dtype_override == DT_INVALID || dtype_size(o->dtype_override) != 2)
-                return usage_error("--dtype must be bfloat16 or float16, not '%s'", optarg);
-            break;
-        case OPT_APOT_K:
-            if (parse_long(optarg, 1, 4, &l) < 0)
-                return usage_error("--apot-k must be 1..4, not '%s'", optarg);
-            o->cfg.lprm.apot_k = (int)l;
-            break;
-        case OPT_FIGURE:
-            o->figure = optarg;
-            break;
-        case OPT_SIZE:
-            o->size = optarg;
-            break;
-        case OPT_FONT:
-            o->font = optarg;
-            break;
-        case OPT_MONO:
-            o->mono = 1;
-            break;
-        case OPT_FORCE:
-            o->force = 1;
-            break;
-        case OPT_SORT:
-            if (strcmp(optarg, "file") && strcmp(optarg, "name") && strcmp(optarg, "size") &&
-                strcmp(optarg, "error"))
-                return usage_error("--sort must be file, name, size or error, not '%s'", optarg);
-            o->sort = optarg;
-            break;
-        case OPT_MIN_COUNT: {
-            char *end;
-            errno = 0;
-            o->min_count = strtoull(optarg, &end, 10);
-            if (end == optarg || *end || errno || optarg[0] == '-')
-                return usage_error("--min-count must be a non-negative integer, not '%s'", optarg);
-            break;
-        }
-        case OPT_ENGINE:
-            if (strcmp(optarg, "auto") && strcmp(optarg, "sorted") && strcmp(optarg, "histogram"))
-                return usage_error("--engine must be auto, sorted or histogram, not '%s'", optarg);
-            o->engine = optarg;
-            break;
-        case OPT_JOBS:
-            if (parse_long(optarg, 1, 1024, &l) < 0)
-                return usage_error("--jobs must be 1..1024, not '%s'", optarg);
-            o->jobs = (int)l;
-            break;
-        case OPT_DEMO: {
-            util_err e = { { 0 } };
-            if (demo_check_kind(optarg, &e) < 0)
-                return usage_error("%s", e.msg);
-            demo_kind = optarg;
-            break;
-        }
-        case OPT_DEMO_SIZE: {
-            char *end;
-            errno = 0;
-            demo_size = strtoull(optarg, &end, 10);
-            if (end == optarg || *end || errno || optarg[0] == '-' || demo_size < 1 ||
-                demo_size > DEMO_MAX_SIZE)
-                return usage_error("--demo-size must be 1 .. %llu, not '%s'",
-                                   (unsigned long long)DEMO_MAX_SIZE, optarg);
-            break;
-        }
-        case OPT_SEED: {
-            char *end;
-            errno = 0;
-            demo_seed = strtoull(optarg, &end, 10);
-            if (end == optarg || *end || errno || optarg[0] == '-')
-                return usage_error("--seed must be a non-negative integer, not '%s'", optarg);
-            break;
-        }
-        case OPT_GRAN:
-            if (strcmp(optarg, "tensor") == 0)
-                o->cfg.gran = GRAN_TENSOR;
-            else if (strcmp(optarg, "channel") == 0)
-                o->cfg.gran = GRAN_CHANNEL;
-            else if (strncmp(optarg, "group:", 6) == 0) {
-                char *end;
-                errno = 0;
-                unsigned long long g = strtoull(optarg + 6, &end, 10);
-                if (end == optarg + 6 || *end || errno || optarg[6] == '-' || g < 1 || g > (1ull << 40))
-                    return usage_error("--granularity=group:G needs G >= 1, not '%s'", optarg);
-                o->cfg.gran = GRAN_GROUP;
-                o->cfg.group = g;
-            } else if (strncmp(optarg, "block:", 6) == 0) {
-                char *end, *e2;
-                errno = 0;
-                unsigned long long br = strtoull(optarg + 6, &end, 10);
-                unsigned long long bc = *end == 'x' ? strtoull(end + 1, &e2, 10) : 0;
-                if (end == optarg + 6 || *end != 'x' || e2 == end + 1 || *e2 || errno ||
-                    optarg[6] == '-' || end[1] == '-' || br < 1 || bc < 1 || br > (1ull << 32) ||
-                    bc > (1ull << 32))
-                    return usage_error("--granularity=block:RxC needs R, C >= 1, not '%s'", optarg);
-                o->cfg.gran = GRAN_BLOCK;
-                o->cfg.block_r = br;
-                o->cfg.block_c = bc;
-            } else
-                return usage_error("--granularity must be tensor, channel, group:G or block:RxC, not '%s'",
-                                   optarg);
-            break;
-        case OPT_AXIS:
-            if (parse_long(optarg, 0, 15, &l) < 0)
-                return usage_error("--axis must be 0..15, not '%s'", optarg);
-            o->cfg.axis = (int)l;
-            o->cfg.group_along_axis = 1;
-            break;
-        case OPT_SCALE_DTYPE:
-            if (strcmp(optarg, "fp16") == 0)
-                o->cfg.sdtype = SCALE_FP16;
-            else if (strcmp(optarg, "fp32") == 0)
-                o->cfg.sdtype = SCALE_FP32;
-            else if (strcmp(optarg, "bf16") == 0)
-                o->cfg.sdtype = SCALE_BF16;
-            else if (strcmp(optarg, "e8m0") == 0)
-                o->cfg.sdtype = SCALE_E8M0;
-            else
-                return usage_error("--scale-dtype must be fp16, fp32, bf16 or e8m0, not '%s'", optarg);
-            break;
-        case 'h':
-            options_usage(stdout);
-            return 1;
-        case 'V':
-            version();
-            return 1;
-        case ':':
+    int k;
+    while ((k = getopt_long(argc, argv, shortopts, lo, NULL)) != -1) {
+        if (k == ':')
             return usage_error("option '%s' requires an argument", argv[optind - 1]);
-        case '?':
-        default:
+        const opt_def *d = opt_of(k);
+        if (!d)
             return usage_error("unrecognized option '%s'", argv[optind - 1]);
-        }
+        int r = d->fn(&c, d, optarg);
+        if (r)
+            return r;
     }
-    /* per-slice scales: the report, the viewer (its group view) and the
-     * histogram figure (the group figure); sweeps and the other figures
-     * work on the sorted tensor with one scale */
-    if (o->cfg.gran != GRAN_TENSOR &&
-        ((o->mode == MODE_EXPORT && o->figure && strcmp(o->figure, "histogram") != 0) ||
-         o->mode == MODE_SWEEP)) {
-        return usage_error("--granularity=%s applies to --report, the viewer and --figure=histogram "
-                           "(--sweep and the other figures use one scale per tensor)",
-                           o->cfg.gran == GRAN_CHANNEL ? "channel" :
-                           o->cfg.gran == GRAN_BLOCK ? "block:RxC" : "group:G");
-    }
-    if (o->tour && !demo_kind && optind >= argc)
-        demo_kind = "gaussian"; /* the tour's tensor (ui/teach.h) */
-    if (demo_kind) {
-        char *pth = demo_path(demo_kind, demo_size, demo_seed);
-        o->files = util_realloc(o->files, (size_t)(o->nfiles + 1) * sizeof *o->files);
-        o->files[o->nfiles].path = pth;
-        o->files[o->nfiles++].tensor = NULL;
-    } else if (demo_size != DEMO_DEFAULT_SIZE || demo_seed != 1)
-        return usage_error("--demo-size and --seed need --demo");
-    for (int i = optind; i < argc; i++)
-        add_file(o, argv[i]);
-    expand_all(o);
-    return 0;
-}
-
-void options_free(cli_opts *o)
-{
-    for (int i = 0; i < o->nfiles; i++) {
-        free(o->files[i].path);
-        free(o->files[i].tensor);
-    }
-    free(o->files);
-    free(o->globs);
-    free(o->scheme_buf);
-    memset(o, 0, sizeof *o);
-}
-
-int options_selects(const cli_opts *o, int fi, const char *name)
-{
-    if (fi >= 0 && fi < o->nfiles && o->files[fi].tensor &&
-        !util_glob(o->files[fi].tensor, name))
-        return 0;
-    if (o->nglobs == 0)
-        return 1;
-    for (int i = 0; i < o->nglobs; i++)
-        if (util_glob(o->globs[i], name))
-            return 1;
-    return 0;
+    return finish(&c, argc, argv);
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <math.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -435,12 +436,46 @@ int util_text_width(const char *s)
     return w;
 }
 
+/* Bytes at the start of s that are printable ASCII other than '\\' (each
+ * its own escaped form, one column wide). */
+static size_t plain_prefix(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    while (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\')
+        i++;
+    return i;
+}
+
+int util_escaped_width(const char *s)
+{
+    size_t i = plain_prefix(s);
+    long w = (long)i;
+    const unsigned char *p = (const unsigned char *)s + i;
+    char t[20];
+    int cw;
+    size_t k;
+    while ((k = esc_unit(p, 0, t, &cw)) > 0) {
+        w += cw;
+        p += k;
+    }
+    return w > INT_MAX ? INT_MAX : (int)w;
+}
+
 const char *util_escape_fit(const char *s, int cols, int keep_tail, char *buf, size_t len)
 {
     if (len == 0)
         return buf;
     if (cols < 0)
         cols = 0;
+    size_t pl = plain_prefix(s);
+    if (s[pl] == '\0' && pl <= (size_t)cols && (size_t)cols < len) {
+        /* all plain and it fits: the name, padded (the common case) */
+        memcpy(buf, s, pl);
+        memset(buf + pl, ' ', (size_t)cols - pl);
+        buf[cols] = '\0';
+        return buf;
+    }
     /* the units of s with their widths */
     const unsigned char *p = (const unsigned char *)s;
     size_t nu = 0, cap = 16;

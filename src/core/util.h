@@ -129,6 +129,9 @@ int util_char_width(uint32_t cp);   /* columns of one code point */
  * padded with spaces. Returns buf. */
 const char *util_escape_fit(const char *s, int cols, int keep_tail, char *buf, size_t len);
 
+/* Terminal columns of s's escaped form (util_escape), without building it. */
+int util_escaped_width(const char *s);
+
 /* Glob match (fnmatch without FNM_PATHNAME). */
 int util_glob(const char *pattern, const char *s);
 

@@ -7,6 +7,8 @@
 #include "io/safetensors.h"
 #include "io/torch.h"
 #include "io/gguf.h"
+#include "io/onnx.h"
+#include "io/tfjs.h"
 #include "io/demo.h"
 
 const loader_format *const loader_formats[] = {
@@ -16,6 +18,8 @@ const loader_format *const loader_formats[] = {
     &torch_zip_format,
     &torch_legacy_format,
     &gguf_format,
+    &onnx_format,
+    &tfjs_format,
     &demo_format,
     NULL,
 };

@@ -434,6 +434,45 @@ static int gguf_read(loader_file *f, size_t i, void *dst, int as_double, util_er
     return 0;
 }
 
+/* Values [first, first + n) of a block-quantized tensor: the blocks that
+ * hold them decoded straight into dst, the partial blocks at either end
+ * through a block-sized buffer. Reads only the mapping (thread-safe). */
+static int gguf_read_range(loader_file *f, size_t i, uint64_t first, uint64_t n, float *dst)
+{
+    gguf_priv *g = f->priv;
+    const loader_tensor *t = &f->tensors[i];
+    const ggml_type_info *ti = t->priv;
+    if (!t->readable || !ti || ti->plain != DT_INVALID || !ti->dequant || ti->blck > 256)
+        return -1;
+    const unsigned char *p = g->map.data + t->offset;
+    const uint64_t B = ti->blck;
+    uint64_t end = first + n, pos = first;
+    float buf[256];
+    while (pos < end) {
+        uint64_t b = pos / B, in = pos - b * B;
+        if (in == 0 && end - pos >= B) {
+            /* whole blocks, up to 64 at a time */
+            uint64_t nb = (end - pos) / B;
+            if (nb > 64)
+                nb = 64;
+            ti->dequant(p + b * ti->bytes, dst + (pos - first), (size_t)nb);
+            pos += nb * B;
+            continue;
+        }
+        ti->dequant(p + b * ti->bytes, buf, 1);
+        uint64_t k = B - in < end - pos ? B - in : end - pos;
+        memcpy(dst + (pos - first), buf + in, (size_t)k * sizeof *buf);
+        pos += k;
+    }
+    return 0;
+}
+
+static void gguf_release(loader_file *f, size_t i)
+{
+    gguf_priv *g = f->priv;
+    loader_release(&g->map, f->tensors[i].offset, f->tensors[i].nbytes);
+}
+
 static void gguf_close(loader_file *f)
 {
     gguf_priv *g = f->priv;
@@ -454,5 +493,7 @@ const loader_format gguf_format = {
     .open = gguf_open,
     .read = gguf_read,
     .raw = gguf_raw,
+    .read_range = gguf_read_range,
+    .release = gguf_release,
     .close = gguf_close,
 };

@@ -289,7 +289,7 @@ static const loader_format *loader_pick(const char *path, util_err *err)
             util_err_set(err, "%s: is a directory without a model index", path);
         else
             util_err_set(err, "%s: unknown file format (not .npy%s)", path,
-                         loader_formats[1] ? ", .npz, .safetensors, .pt or .gguf" : "");
+                         loader_formats[1] ? ", .npz, .safetensors, .pt, .gguf, .onnx or a TensorFlow.js model.json" : "");
     }
     return best;
 }
@@ -326,6 +326,46 @@ int loader_read(loader_file *f, size_t i, void *dst, int as_double, util_err *er
         return -1;
     }
     return f->fmt->read(f, i, dst, as_double, err);
+}
+
+int loader_read_range(loader_file *f, size_t i, uint64_t first, uint64_t n, float *dst)
+{
+    if (i >= f->ntensors || !f->tensors[i].readable || !f->fmt->read_range)
+        return -1;
+    const loader_tensor *t = &f->tensors[i];
+    if (first > t->count || n > t->count - first)
+        return -1;
+    return f->fmt->read_range(f, i, first, n, dst);
+}
+
+int loader_has_range(loader_file *f, size_t i)
+{
+    float x;
+    return loader_read_range(f, i, 0, 0, &x) == 0;
+}
+
+void loader_release_tensor(loader_file *f, size_t i)
+{
+    if (i < f->ntensors && f->fmt->release)
+        f->fmt->release(f, i);
+}
+
+void loader_compact(loader_file *f, const unsigned char *drop)
+{
+    size_t o = 0;
+    for (size_t i = 0; i < f->ntensors; i++) {
+        if (drop[i]) {
+            free(f->tensors[i].name);
+            continue;
+        }
+        f->tensors[o++] = f->tensors[i];
+    }
+    f->ntensors = o;
+    loader_names_free(&f->names);
+    f->nnamed = 0;
+    for (size_t i = 0; i < f->ntensors; i++)
+        loader_names_put(&f->names, f->tensors[i].name, i);
+    f->nnamed = f->ntensors;
 }
 
 int loader_raw(loader_file *f, size_t i, loader_rawview *v)

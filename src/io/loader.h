@@ -123,6 +123,14 @@ typedef struct loader_format {
     /* Optional (NULL: never): tensor i's storage as it lies in a mapping of
      * the file, when it is one contiguous, uncompressed run (loader_raw). */
     int (*raw)(loader_file *f, size_t i, struct loader_rawview *v);
+    /* Optional (NULL: never): values [first, first + n) of tensor i (C
+     * order) as float into dst, for a tensor that read() decodes (block
+     * quantized): thread-safe, any range, no lock needed; -1 when tensor i
+     * has no such path (loader_read_range). */
+    int (*read_range)(loader_file *f, size_t i, uint64_t first, uint64_t n, float *dst);
+    /* Optional: drop the pages of tensor i's stored bytes from memory
+     * (after ranged reads; loader_release_tensor). */
+    void (*release)(loader_file *f, size_t i);
 } loader_format;
 
 /* The name of tensor t's type as stored: stored_type when set, else the
@@ -136,6 +144,24 @@ static inline const char *loader_dtype_name(const loader_tensor *t)
 loader_file *loader_open(const char *path, const loader_opts *opts, util_err *err);
 int loader_read(loader_file *f, size_t i, void *dst, int as_double, util_err *err);
 void loader_close(loader_file *f);
+
+/* Decode values [first, first + n) of tensor i as float (a chunked
+ * dequantizing source: many threads may call it at once on one file, with
+ * no lock). Returns 0, or -1 when the tensor has no ranged path (then read
+ * it whole) or the range is out of bounds; never sets an error. */
+int loader_read_range(loader_file *f, size_t i, uint64_t first, uint64_t n, float *dst);
+/* 1 when loader_read_range works for tensor i. */
+int loader_has_range(loader_file *f, size_t i);
+/* Done with tensor i's ranged reads: its stored pages may leave memory
+ * (they are read again if touched), so a whole-model report keeps only
+ * the tensors in flight resident. No-op where the format has no mapping. */
+void loader_release_tensor(loader_file *f, size_t i);
+
+/* Drop the tensors whose drop[i] is nonzero (their names are freed) and
+ * rebuild the name index from the names now in place: for a format that
+ * merges several stored tensors into one (io/stquant.h), renaming the
+ * survivor in place (free + util_strdup) before the call. */
+void loader_compact(loader_file *f, const unsigned char *drop);
 
 /* Index of the first tensor called `name`, or -1 (O(1)). */
 long loader_find(const loader_file *f, const char *name);

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 #include "io/pickle.h"
+#include "io/pickle_vm.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -84,27 +85,7 @@ static void add_storage(pk_ctx *c, pk_storage *s)
     c->storages[c->nstorages++] = s;
 }
 
-typedef struct vm {
-    pk_ctx *c;
-    const unsigned char *buf;
-    size_t len, pos;
-    uint64_t base;
-    const char *what;
-    util_err *err;
-    pk_obj **stack;
-    size_t sp, scap;
-    size_t *marks;
-    size_t nmarks, mcap;
-    pk_obj **memo;
-    size_t nmemo;
-    size_t nputs;
-    size_t op_at;          /* offset of the current opcode */
-} vm;
-
-#define FAIL(...) do { fail(v, __VA_ARGS__); return -1; } while (0)
-
-static void fail(vm *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail(vm *v, const char *fmt, ...)
+void pkvm_fail(vm *v, const char *fmt, ...)
 {
     char msg[300];
     va_list ap;
@@ -115,11 +96,11 @@ static void fail(vm *v, const char *fmt, ...)
                  (unsigned long long)(v->base + v->op_at));
 }
 
-static pk_obj *newobj(vm *v, pk_type t)
+pk_obj *pkvm_newobj(vm *v, pk_type t)
 {
     pk_ctx *c = v->c;
     if (c->nobjs >= PK_MAX_OBJECTS) {
-        fail(v, "more than %d objects", PK_MAX_OBJECTS);
+        pkvm_fail(v, "more than %d objects", PK_MAX_OBJECTS);
         return NULL;
     }
     if (c->nobjs == c->capobjs) {
@@ -132,7 +113,7 @@ static pk_obj *newobj(vm *v, pk_type t)
     return o;
 }
 
-static void additem(pk_obj *o, pk_obj *x)
+void pkvm_additem(pk_obj *o, pk_obj *x)
 {
     if (o->n == o->cap) {
         o->cap = o->cap ? 2 * o->cap : 4;
@@ -141,7 +122,7 @@ static void additem(pk_obj *o, pk_obj *x)
     o->items[o->n++] = x;
 }
 
-static void addpair(pk_obj *d, pk_obj *k, pk_obj *x)
+void pkvm_addpair(pk_obj *d, pk_obj *k, pk_obj *x)
 {
     if (2 * d->n + 2 > d->cap) {
         d->cap = d->cap ? 2 * d->cap : 8;
@@ -152,7 +133,7 @@ static void addpair(pk_obj *d, pk_obj *k, pk_obj *x)
     d->n++;
 }
 
-static int push(vm *v, pk_obj *o)
+int pkvm_push(vm *v, pk_obj *o)
 {
     if (!o)
         return -1;
@@ -164,28 +145,28 @@ static int push(vm *v, pk_obj *o)
     return 0;
 }
 
-static pk_obj *pop(vm *v)
+pk_obj *pkvm_pop(vm *v)
 {
     size_t floor = v->nmarks ? v->marks[v->nmarks - 1] : 0;
     if (v->sp <= floor) {
-        fail(v, "stack underflow");
+        pkvm_fail(v, "stack underflow");
         return NULL;
     }
     return v->stack[--v->sp];
 }
 
-static pk_obj *top(vm *v)
+pk_obj *pkvm_top(vm *v)
 {
     size_t floor = v->nmarks ? v->marks[v->nmarks - 1] : 0;
     if (v->sp <= floor) {
-        fail(v, "stack underflow");
+        pkvm_fail(v, "stack underflow");
         return NULL;
     }
     return v->stack[v->sp - 1];
 }
 
 /* Pop to the last mark; items are v->stack[*from .. v->sp). */
-static int pop_mark(vm *v, size_t *from)
+int pkvm_pop_mark(vm *v, size_t *from)
 {
     if (!v->nmarks)
         FAIL("no mark on the stack");
@@ -194,26 +175,26 @@ static int pop_mark(vm *v, size_t *from)
 }
 
 /* The object just below a popped mark (the target of APPENDS/SETITEMS). */
-static pk_obj *below_mark(vm *v, size_t from)
+pk_obj *pkvm_below_mark(vm *v, size_t from)
 {
     size_t floor = v->nmarks ? v->marks[v->nmarks - 1] : 0;
     if (from == 0 || from - 1 < floor) {
-        fail(v, "stack underflow");
+        pkvm_fail(v, "stack underflow");
         return NULL;
     }
     return v->stack[from - 1];
 }
 
-static int need(vm *v, size_t n)
+int pkvm_need(vm *v, size_t n)
 {
     if (v->len - v->pos < n) {
-        fail(v, "truncated: needs %zu more bytes, %zu left", n, v->len - v->pos);
+        pkvm_fail(v, "truncated: needs %zu more bytes, %zu left", n, v->len - v->pos);
         return -1;
     }
     return 0;
 }
 
-static uint64_t rd_le(const unsigned char *p, int n)
+uint64_t pkvm_rd_le(const unsigned char *p, int n)
 {
     uint64_t x = 0;
     for (int i = n - 1; i >= 0; i--)
@@ -221,7 +202,7 @@ static uint64_t rd_le(const unsigned char *p, int n)
     return x;
 }
 
-static int memo_put(vm *v, uint64_t id, pk_obj *o)
+int pkvm_memo_put(vm *v, uint64_t id, pk_obj *o)
 {
     v->nputs++;
     if (id > v->nputs + 16)
@@ -237,16 +218,16 @@ static int memo_put(vm *v, uint64_t id, pk_obj *o)
     return 0;
 }
 
-static int memo_get(vm *v, uint64_t id)
+int pkvm_memo_get(vm *v, uint64_t id)
 {
     if (id >= v->nmemo || !v->memo[id])
         FAIL("memo id %llu was never stored", (unsigned long long)id);
-    return push(v, v->memo[id]);
+    return pkvm_push(v, v->memo[id]);
 }
 
-static pk_obj *mkstr(vm *v, pk_type t, const unsigned char *p, size_t n)
+pk_obj *pkvm_mkstr(vm *v, pk_type t, const unsigned char *p, size_t n)
 {
-    pk_obj *o = newobj(v, t);
+    pk_obj *o = pkvm_newobj(v, t);
     if (!o)
         return NULL;
     o->s = util_malloc(n + 1);
@@ -256,27 +237,27 @@ static pk_obj *mkstr(vm *v, pk_type t, const unsigned char *p, size_t n)
     return o;
 }
 
-static pk_obj *mkint(vm *v, int64_t x)
+pk_obj *pkvm_mkint(vm *v, int64_t x)
 {
-    pk_obj *o = newobj(v, PK_INT);
+    pk_obj *o = pkvm_newobj(v, PK_INT);
     if (o)
         o->i = x;
     return o;
 }
 
 /* A signed little-endian two's complement integer of n bytes. */
-static pk_obj *mklong(vm *v, const unsigned char *p, size_t n)
+pk_obj *pkvm_mklong(vm *v, const unsigned char *p, size_t n)
 {
     if (n <= 8) {
-        uint64_t x = n ? rd_le(p, (int)n) : 0;
+        uint64_t x = n ? pkvm_rd_le(p, (int)n) : 0;
         if (n && n < 8 && (p[n - 1] & 0x80))
             x |= ~(uint64_t)0 << (8 * n);
-        return mkint(v, (int64_t)x);
+        return pkvm_mkint(v, (int64_t)x);
     }
-    return mkstr(v, PK_BIGINT, p, n);
+    return pkvm_mkstr(v, PK_BIGINT, p, n);
 }
 
-static int check_global(vm *v, const char *mod, const char *name, pk_obj *o)
+int pkvm_check_global(vm *v, const char *mod, const char *name, pk_obj *o)
 {
     o->type = PK_GLOBAL;
     o->s = util_asprintf("%s.%s", mod, name);
@@ -329,11 +310,11 @@ static int is_seq(const pk_obj *o)
     return o && (o->type == PK_TUPLE || o->type == PK_LIST);
 }
 
-static pk_obj *persistent_load(vm *v, pk_obj *pid)
+pk_obj *pkvm_persistent_load(vm *v, pk_obj *pid)
 {
     if (!pid || pid->type != PK_TUPLE || pid->n < 5 || pid->items[0]->type != PK_STR ||
         strcmp(pid->items[0]->s, "storage") != 0) {
-        fail(v, "unsupported persistent id (expected ('storage', type, key, location, numel))");
+        pkvm_fail(v, "unsupported persistent id (expected ('storage', type, key, location, numel))");
         return NULL;
     }
     pk_obj *ty = pid->items[1], *key = pid->items[2];
@@ -346,7 +327,7 @@ static pk_obj *persistent_load(vm *v, pk_obj *pid)
         dt = ty->dtype;
         tname = dtype_name(dt);
     } else {
-        fail(v, "the storage type in a persistent id is not a torch storage class");
+        pkvm_fail(v, "the storage type in a persistent id is not a torch storage class");
         return NULL;
     }
     char keybuf[32];
@@ -357,7 +338,7 @@ static pk_obj *persistent_load(vm *v, pk_obj *pid)
         snprintf(keybuf, sizeof keybuf, "%lld", (long long)key->i);
         k = keybuf;
     } else {
-        fail(v, "the storage key in a persistent id is not a string");
+        pkvm_fail(v, "the storage key in a persistent id is not a string");
         return NULL;
     }
     uint64_t numel;
@@ -367,7 +348,7 @@ static pk_obj *persistent_load(vm *v, pk_obj *pid)
     pk_storage *s = pk_find_storage(c, k);
     if (s) {
         if (s->dtype != dt) {
-            fail(v, "storage '%s' is used both as %s and %s", k, s->type_name, tname);
+            pkvm_fail(v, "storage '%s' is used both as %s and %s", k, s->type_name, tname);
             return NULL;
         }
     } else {
@@ -387,7 +368,7 @@ static pk_obj *persistent_load(vm *v, pk_obj *pid)
             as_u64(v, vmd->items[1], "a storage view offset", &off) < 0 ||
             as_u64(v, vmd->items[2], "a storage view size", &sz) < 0) {
             if (!util_err_isset(v->err))
-                fail(v, "malformed storage view metadata");
+                pkvm_fail(v, "malformed storage view metadata");
             return NULL;
         }
         pk_storage *w = util_calloc(1, sizeof *w);
@@ -401,7 +382,7 @@ static pk_obj *persistent_load(vm *v, pk_obj *pid)
         add_storage(c, w);
         s = w;
     }
-    pk_obj *o = newobj(v, PK_STORAGE);
+    pk_obj *o = pkvm_newobj(v, PK_STORAGE);
     if (o)
         o->storage = s;
     return o;
@@ -410,21 +391,21 @@ static pk_obj *persistent_load(vm *v, pk_obj *pid)
 static pk_obj *rebuild_tensor(vm *v, pk_obj *args)
 {
     if (!args || args->type != PK_TUPLE || args->n < 4) {
-        fail(v, "_rebuild_tensor called with %zu arguments (needs storage, offset, size, stride)",
+        pkvm_fail(v, "_rebuild_tensor called with %zu arguments (needs storage, offset, size, stride)",
              args ? args->n : 0);
         return NULL;
     }
     pk_obj *st = args->items[0], *sz = args->items[2], *sd = args->items[3];
     if (st->type != PK_STORAGE) {
-        fail(v, "a tensor's storage is not a persistent storage");
+        pkvm_fail(v, "a tensor's storage is not a persistent storage");
         return NULL;
     }
     if (!is_seq(sz) || !is_seq(sd) || sz->n != sd->n) {
-        fail(v, "a tensor's size and stride are not tuples of equal length");
+        pkvm_fail(v, "a tensor's size and stride are not tuples of equal length");
         return NULL;
     }
     if (sz->n > LOADER_MAXDIM) {
-        fail(v, "a tensor has %zu dimensions (at most %d)", sz->n, LOADER_MAXDIM);
+        pkvm_fail(v, "a tensor has %zu dimensions (at most %d)", sz->n, LOADER_MAXDIM);
         return NULL;
     }
     pk_tensor *t = util_calloc(1, sizeof *t);
@@ -434,7 +415,7 @@ static pk_obj *rebuild_tensor(vm *v, pk_obj *args)
     for (int k = 0; !bad && k < t->ndim; k++)
         bad = as_u64(v, sz->items[k], "a tensor's size", &t->size[k]) < 0 ||
               as_u64(v, sd->items[k], "a tensor's stride", &t->stride[k]) < 0;
-    pk_obj *o = bad ? NULL : newobj(v, PK_TENSOR);
+    pk_obj *o = bad ? NULL : pkvm_newobj(v, PK_TENSOR);
     if (!o) {
         free(t);
         return NULL;
@@ -443,27 +424,27 @@ static pk_obj *rebuild_tensor(vm *v, pk_obj *args)
     return o;
 }
 
-static pk_obj *call(vm *v, pk_obj *fn, pk_obj *args)
+pk_obj *pkvm_call(vm *v, pk_obj *fn, pk_obj *args)
 {
     if (!fn || fn->type != PK_GLOBAL) {
-        fail(v, "REDUCE on something that is not an allowed global");
+        pkvm_fail(v, "REDUCE on something that is not an allowed global");
         return NULL;
     }
     if (!args || args->type != PK_TUPLE) {
-        fail(v, "the arguments of %s are not a tuple", fn->s);
+        pkvm_fail(v, "the arguments of %s are not a tuple", fn->s);
         return NULL;
     }
     switch (fn->i) {
     case G_ORDEREDDICT: {
-        pk_obj *d = newobj(v, PK_DICT);
+        pk_obj *d = pkvm_newobj(v, PK_DICT);
         if (d && args->n >= 1 && is_seq(args->items[0]))
             for (size_t k = 0; k < args->items[0]->n; k++) {
                 pk_obj *pr = args->items[0]->items[k];
                 if (!is_seq(pr) || pr->n != 2) {
-                    fail(v, "OrderedDict item is not a pair");
+                    pkvm_fail(v, "OrderedDict item is not a pair");
                     return NULL;
                 }
-                addpair(d, pr->items[0], pr->items[1]);
+                pkvm_addpair(d, pr->items[0], pr->items[1]);
             }
         return d;
     }
@@ -473,7 +454,7 @@ static pk_obj *call(vm *v, pk_obj *fn, pk_obj *args)
     case G_PARAM:
     case G_PARAM_STATE:
         if (args->n < 1 || args->items[0]->type != PK_TENSOR) {
-            fail(v, "_rebuild_parameter without a tensor");
+            pkvm_fail(v, "_rebuild_parameter without a tensor");
             return NULL;
         }
         return args->items[0];
@@ -481,12 +462,12 @@ static pk_obj *call(vm *v, pk_obj *fn, pk_obj *args)
         if (args->n == 1 && is_seq(args->items[0]))
             return args->items[0];
         if (args->n == 0)
-            return newobj(v, PK_TUPLE);
-        fail(v, "torch.Size with unexpected arguments");
+            return pkvm_newobj(v, PK_TUPLE);
+        pkvm_fail(v, "torch.Size with unexpected arguments");
         return NULL;
     case G_CODECS_ENCODE: {
         if (args->n < 1 || args->items[0]->type != PK_STR) {
-            fail(v, "_codecs.encode without a string");
+            pkvm_fail(v, "_codecs.encode without a string");
             return NULL;
         }
         /* latin1: each code point (< 256) is one byte. */
@@ -502,17 +483,17 @@ static pk_obj *call(vm *v, pk_obj *fn, pk_obj *args)
             } else
                 b[m++] = '?';
         }
-        pk_obj *o = mkstr(v, PK_BYTES, b, m);
+        pk_obj *o = pkvm_mkstr(v, PK_BYTES, b, m);
         free(b);
         return o;
     }
     default:
-        fail(v, "%s cannot be called", fn->s);
+        pkvm_fail(v, "%s cannot be called", fn->s);
         return NULL;
     }
 }
 
-static int read_line(vm *v, const char **s, size_t *n)
+int pkvm_read_line(vm *v, const char **s, size_t *n)
 {
     const unsigned char *p = v->buf + v->pos;
     const unsigned char *nl = memchr(p, '\n', v->len - v->pos);
@@ -524,27 +505,27 @@ static int read_line(vm *v, const char **s, size_t *n)
     return 0;
 }
 
-static int build_tuple(vm *v, size_t n)
+int pkvm_build_tuple(vm *v, size_t n)
 {
     if (v->sp < n + (v->nmarks ? v->marks[v->nmarks - 1] : 0))
         FAIL("stack underflow");
-    pk_obj *t = newobj(v, PK_TUPLE);
+    pk_obj *t = pkvm_newobj(v, PK_TUPLE);
     if (!t)
         return -1;
     for (size_t k = v->sp - n; k < v->sp; k++)
-        additem(t, v->stack[k]);
+        pkvm_additem(t, v->stack[k]);
     v->sp -= n;
-    return push(v, t);
+    return pkvm_push(v, t);
 }
 
 
 /* The memo index of PUT / GET (text protocol 0: a decimal line). */
-static int memo_id_text(vm *v, const char *what, uint64_t *id)
+int pkvm_memo_id_text(vm *v, const char *what, uint64_t *id)
 {
     const char *s;
     size_t len;
     char tmp[24];
-    if (read_line(v, &s, &len) < 0)
+    if (pkvm_read_line(v, &s, &len) < 0)
         return -1;
     if (len == 0 || len >= sizeof tmp)
         FAIL("malformed %s", what);
@@ -555,328 +536,13 @@ static int memo_id_text(vm *v, const char *what, uint64_t *id)
 }
 
 /* The memo index of BINPUT/LONG_BINPUT, BINGET/LONG_BINGET (w bytes). */
-static int memo_id_bin(vm *v, int w, uint64_t *id)
+int pkvm_memo_id_bin(vm *v, int w, uint64_t *id)
 {
-    if (need(v, (size_t)w) < 0)
+    if (pkvm_need(v, (size_t)w) < 0)
         return -1;
-    *id = rd_le(v->buf + v->pos, w);
+    *id = pkvm_rd_le(v->buf + v->pos, w);
     v->pos += (size_t)w;
     return 0;
-}
-
-static int step(vm *v, int *done)
-{
-    if (need(v, 1) < 0)
-        return -1;
-    v->op_at = v->pos;
-    unsigned op = v->buf[v->pos++];
-    const unsigned char *p;
-    uint64_t n;
-    size_t from;
-    pk_obj *o, *k, *x;
-    switch (op) {
-    case 0x80: /* PROTO */
-        if (need(v, 1) < 0)
-            return -1;
-        if (v->buf[v->pos] > 5)
-            FAIL("unsupported pickle protocol %d", v->buf[v->pos]);
-        v->pos++;
-        return 0;
-    case 0x95: /* FRAME */
-        if (need(v, 8) < 0)
-            return -1;
-        v->pos += 8;
-        return 0;
-    case '.': /* STOP */
-        *done = 1;
-        return 0;
-    case '(': /* MARK */
-        if (v->nmarks == v->mcap) {
-            v->mcap = v->mcap ? 2 * v->mcap : 16;
-            v->marks = util_realloc(v->marks, v->mcap * sizeof *v->marks);
-        }
-        v->marks[v->nmarks++] = v->sp;
-        return 0;
-    case '0': /* POP */
-        if (v->nmarks && v->marks[v->nmarks - 1] == v->sp) {
-            v->nmarks--; /* POP of a bare mark */
-            return 0;
-        }
-        return pop(v) ? 0 : -1;
-    case '1': /* POP_MARK */
-        if (pop_mark(v, &from) < 0)
-            return -1;
-        v->sp = from;
-        return 0;
-    case '2': /* DUP */
-        o = top(v);
-        return o ? push(v, o) : -1;
-    case 'N':
-        return push(v, newobj(v, PK_NONE));
-    case 0x88: case 0x89: /* NEWTRUE, NEWFALSE */
-        o = newobj(v, PK_BOOL);
-        if (o)
-            o->i = op == 0x88;
-        return push(v, o);
-    case 'J': /* BININT */
-        if (need(v, 4) < 0)
-            return -1;
-        o = mkint(v, (int32_t)(uint32_t)rd_le(v->buf + v->pos, 4));
-        v->pos += 4;
-        return push(v, o);
-    case 'K': /* BININT1 */
-        if (need(v, 1) < 0)
-            return -1;
-        return push(v, mkint(v, v->buf[v->pos++]));
-    case 'M': /* BININT2 */
-        if (need(v, 2) < 0)
-            return -1;
-        o = mkint(v, (int64_t)rd_le(v->buf + v->pos, 2));
-        v->pos += 2;
-        return push(v, o);
-    case 0x8a: case 0x8b: { /* LONG1, LONG4 */
-        int w = op == 0x8a ? 1 : 4;
-        if (need(v, (size_t)w) < 0)
-            return -1;
-        n = rd_le(v->buf + v->pos, w);
-        v->pos += (size_t)w;
-        if (need(v, n) < 0)
-            return -1;
-        o = mklong(v, v->buf + v->pos, (size_t)n);
-        v->pos += (size_t)n;
-        return push(v, o);
-    }
-    case 'I': case 'L': { /* INT, LONG (text) */
-        const char *s;
-        size_t len;
-        if (read_line(v, &s, &len) < 0)
-            return -1;
-        char tmp[32];
-        if (len == 0 || len >= sizeof tmp)
-            FAIL("malformed text integer");
-        memcpy(tmp, s, len);
-        tmp[len] = '\0';
-        if (tmp[len - 1] == 'L')
-            tmp[len - 1] = '\0';
-        if (op == 'I' && strcmp(tmp, "00") == 0)
-            o = newobj(v, PK_BOOL);
-        else if (op == 'I' && strcmp(tmp, "01") == 0) {
-            o = newobj(v, PK_BOOL);
-            if (o)
-                o->i = 1;
-        } else {
-            char *e;
-            long long iv = strtoll(tmp, &e, 10);
-            if (*e)
-                FAIL("malformed text integer");
-            o = mkint(v, iv);
-        }
-        return push(v, o);
-    }
-    case 'G': { /* BINFLOAT, big-endian */
-        if (need(v, 8) < 0)
-            return -1;
-        uint64_t b = 0;
-        for (int i = 0; i < 8; i++)
-            b = (b << 8) | v->buf[v->pos + (size_t)i];
-        v->pos += 8;
-        o = newobj(v, PK_FLOAT);
-        if (o)
-            memcpy(&o->d, &b, 8);
-        return push(v, o);
-    }
-    case 'F': {
-        const char *s;
-        size_t len;
-        char tmp[64];
-        if (read_line(v, &s, &len) < 0)
-            return -1;
-        if (len >= sizeof tmp)
-            FAIL("malformed text float");
-        memcpy(tmp, s, len);
-        tmp[len] = '\0';
-        o = newobj(v, PK_FLOAT);
-        if (o)
-            o->d = strtod(tmp, NULL);
-        return push(v, o);
-    }
-    case 'X': case 0x8c: case 0x8d: /* BINUNICODE, SHORT_BINUNICODE, BINUNICODE8 */
-    case 'T': case 'U': /* BINSTRING, SHORT_BINSTRING */
-    case 'B': case 'C': case 0x8e: case 0x96: { /* BINBYTES, SHORT_BINBYTES, BINBYTES8, BYTEARRAY8 */
-        int w = (op == 0x8c || op == 'U' || op == 'C') ? 1 : (op == 0x8d || op == 0x8e || op == 0x96) ? 8 : 4;
-        if (need(v, (size_t)w) < 0)
-            return -1;
-        n = rd_le(v->buf + v->pos, w);
-        v->pos += (size_t)w;
-        if (need(v, n) < 0)
-            return -1;
-        p = v->buf + v->pos;
-        v->pos += (size_t)n;
-        pk_type t = (op == 'B' || op == 'C' || op == 0x8e || op == 0x96) ? PK_BYTES : PK_STR;
-        return push(v, mkstr(v, t, p, (size_t)n));
-    }
-    case 'V': case 'S': { /* UNICODE, STRING (text) */
-        const char *s;
-        size_t len;
-        if (read_line(v, &s, &len) < 0)
-            return -1;
-        if (op == 'S' && len >= 2 && (s[0] == '\'' || s[0] == '"')) {
-            s++;
-            len -= 2;
-        }
-        return push(v, mkstr(v, PK_STR, (const unsigned char *)s, len));
-    }
-    case ')':
-        return push(v, newobj(v, PK_TUPLE));
-    case ']':
-        return push(v, newobj(v, PK_LIST));
-    case '}':
-        return push(v, newobj(v, PK_DICT));
-    case 0x8f:
-        return push(v, newobj(v, PK_SET));
-    case 0x85: case 0x86: case 0x87:
-        return build_tuple(v, op - 0x84);
-    case 't': case 'l': case 0x91: /* TUPLE, LIST, FROZENSET */
-        if (pop_mark(v, &from) < 0)
-            return -1;
-        o = newobj(v, op == 't' ? PK_TUPLE : op == 'l' ? PK_LIST : PK_SET);
-        if (!o)
-            return -1;
-        for (size_t i = from; i < v->sp; i++)
-            additem(o, v->stack[i]);
-        v->sp = from;
-        return push(v, o);
-    case 'd': /* DICT */
-        if (pop_mark(v, &from) < 0)
-            return -1;
-        if ((v->sp - from) % 2)
-            FAIL("odd number of items for a dict");
-        o = newobj(v, PK_DICT);
-        if (!o)
-            return -1;
-        for (size_t i = from; i < v->sp; i += 2)
-            addpair(o, v->stack[i], v->stack[i + 1]);
-        v->sp = from;
-        return push(v, o);
-    case 'a': /* APPEND */
-        x = pop(v);
-        o = x ? top(v) : NULL;
-        if (!o)
-            return -1;
-        if (o->type != PK_LIST)
-            FAIL("APPEND to something that is not a list");
-        additem(o, x);
-        return 0;
-    case 'e': case 0x90: /* APPENDS, ADDITEMS */
-        if (pop_mark(v, &from) < 0)
-            return -1;
-        if (!(o = below_mark(v, from)))
-            return -1;
-        if (o->type != (op == 'e' ? PK_LIST : PK_SET))
-            FAIL("APPENDS to something that is not a list");
-        for (size_t i = from; i < v->sp; i++)
-            additem(o, v->stack[i]);
-        v->sp = from;
-        return 0;
-    case 's': /* SETITEM */
-        x = pop(v);
-        k = x ? pop(v) : NULL;
-        o = k ? top(v) : NULL;
-        if (!o)
-            return -1;
-        if (o->type != PK_DICT)
-            FAIL("SETITEM on something that is not a dict");
-        addpair(o, k, x);
-        return 0;
-    case 'u': /* SETITEMS */
-        if (pop_mark(v, &from) < 0)
-            return -1;
-        if (!(o = below_mark(v, from)))
-            return -1;
-        if (o->type != PK_DICT)
-            FAIL("SETITEMS on something that is not a dict");
-        if ((v->sp - from) % 2)
-            FAIL("odd number of items for SETITEMS");
-        for (size_t i = from; i < v->sp; i += 2)
-            addpair(o, v->stack[i], v->stack[i + 1]);
-        v->sp = from;
-        return 0;
-    case 'q': case 'r': case 'p': case 0x94: { /* BINPUT, LONG_BINPUT, PUT, MEMOIZE */
-        uint64_t id;
-        if (op == 'p') {
-            if (memo_id_text(v, "PUT", &id) < 0)
-                return -1;
-        } else if (op == 'q' || op == 'r') {
-            if (memo_id_bin(v, op == 'q' ? 1 : 4, &id) < 0)
-                return -1;
-        } else
-            id = v->nputs;
-        o = top(v);
-        return o ? memo_put(v, id, o) : -1;
-    }
-    case 'h': case 'j': case 'g': {
-        uint64_t id;
-        if (op == 'g' ? memo_id_text(v, "GET", &id) : memo_id_bin(v, op == 'h' ? 1 : 4, &id))
-            return -1;
-        return memo_get(v, id);
-    }
-    case 'c': { /* GLOBAL module\nname\n */
-        const char *m, *s;
-        size_t ml, sl;
-        if (read_line(v, &m, &ml) < 0 || read_line(v, &s, &sl) < 0)
-            return -1;
-        char *mod = util_strndup(m, ml), *name = util_strndup(s, sl);
-        o = newobj(v, PK_GLOBAL);
-        int rc = o ? check_global(v, mod, name, o) : -1;
-        free(mod);
-        free(name);
-        return rc < 0 ? -1 : push(v, o);
-    }
-    case 0x93: { /* STACK_GLOBAL */
-        pk_obj *nm = pop(v), *md = nm ? pop(v) : NULL;
-        if (!md)
-            return -1;
-        if (nm->type != PK_STR || md->type != PK_STR)
-            FAIL("STACK_GLOBAL with non-string names");
-        o = newobj(v, PK_GLOBAL);
-        if (!o || check_global(v, md->s, nm->s, o) < 0)
-            return -1;
-        return push(v, o);
-    }
-    case 'R': /* REDUCE */
-    case 0x81: { /* NEWOBJ */
-        pk_obj *args = pop(v), *fn = args ? pop(v) : NULL;
-        if (!fn)
-            return -1;
-        return push(v, call(v, fn, args));
-    }
-    case 0x92: { /* NEWOBJ_EX */
-        pk_obj *kw = pop(v), *args = kw ? pop(v) : NULL, *fn = args ? pop(v) : NULL;
-        if (!fn)
-            return -1;
-        return push(v, call(v, fn, args));
-    }
-    case 'b': /* BUILD: state is ignored (OrderedDict's _metadata, ...) */
-        x = pop(v);
-        if (!x || !top(v))
-            return -1;
-        return 0;
-    case 'Q': /* BINPERSID */
-        x = pop(v);
-        if (!x)
-            return -1;
-        return push(v, persistent_load(v, x));
-    case 'P':
-        FAIL("text persistent ids are not used by torch.save; refusing");
-    case 'i': case 'o':
-        FAIL("INST/OBJ opcodes build arbitrary objects; refusing");
-    case 0x82: case 0x83: case 0x84:
-        FAIL("extension-registry opcodes (EXT1/2/4) are not allowed");
-    case 0x97: case 0x98:
-        FAIL("out-of-band buffers (protocol 5) are not used by torch.save; refusing");
-    default:
-        FAIL("unknown opcode 0x%02x", op);
-    }
 }
 
 pk_obj *pk_run(pk_ctx *c, const unsigned char *buf, size_t len, uint64_t base_offset,
@@ -892,11 +558,11 @@ pk_obj *pk_run(pk_ctx *c, const unsigned char *buf, size_t len, uint64_t base_of
     int done = 0;
     pk_obj *res = NULL;
     while (!done)
-        if (step(&v, &done) < 0)
+        if (pkvm_step(&v, &done) < 0)
             goto out;
     if (v.sp != 1 || v.nmarks) {
         v.op_at = v.pos - 1;
-        fail(&v, "STOP with %zu values on the stack (expected 1)", v.sp);
+        pkvm_fail(&v, "STOP with %zu values on the stack (expected 1)", v.sp);
         goto out;
     }
     res = v.stack[0];

@@ -10,6 +10,10 @@
  */
 #include "config.h"
 #include "io/safetensors.h"
+#include "io/stquant.h"
+
+#include "core/jarena.h"
+#include "io/sidefile.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -32,6 +36,7 @@ typedef struct st_model {
     loader_names by_file;  /* "dev:ino" -> shard index */
     char **strs;           /* owned keys of by_name and by_file */
     size_t nstrs, strcap;
+    stq_model *quant;      /* quantized weights merged into logical tensors (stquant.h) */
 } st_model;
 
 /* An index is JSON text of about 100 bytes per tensor. */
@@ -124,8 +129,11 @@ static int st_parse(loader_file *f, size_t shard, const char *path, const loader
         return -1;
     }
     json_error_t je;
+    /* the header's nodes live in an arena, freed at once (jarena.h) */
+    jarena *ja = jarena_begin((size_t)n);
     json_t *root = json_loadb((const char *)m->data + 8, (size_t)n, JSON_REJECT_DUPLICATES, &je);
     if (!root) {
+        jarena_end(ja);
         util_err_set(err, "%s: malformed JSON header near offset %llu: %s", path,
                      (unsigned long long)(8 + (uint64_t)(je.position > 0 ? je.position : 0)), je.text);
         return -1;
@@ -263,7 +271,10 @@ static int st_parse(loader_file *f, size_t shard, const char *path, const loader
     rc = 0;
 out:
     free(spans);
-    json_decref(root);
+    if (jarena_on(ja))
+        jarena_end(ja);
+    else
+        json_decref(root);
     return rc;
 }
 
@@ -290,48 +301,9 @@ static const char *keep(st_model *md, char *s)
     return s;
 }
 
-/* A shard name from the index in normal form: "." and empty components
- * dropped ("./s.safetensors" is "s.safetensors", "d//s" is "d/s"). A
- * name that is absolute or has a ".." component would leave the model's
- * directory and is refused; "a..b.safetensors" is an ordinary name.
- * Returns a malloc'd name, or NULL with *why set. */
-static char *normalise_shard(const char *sn, const char **why)
-{
-    if (sn[0] == '/') {
-        *why = "is an absolute path: shards must be inside the model's directory";
-        return NULL;
-    }
-    size_t n = strlen(sn);
-    char *out = util_malloc(n + 1);
-    size_t o = 0;
-    const char *p = sn;
-    while (*p) {
-        const char *e = strchr(p, '/');
-        size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len == 2 && p[0] == '.' && p[1] == '.') {
-            free(out);
-            *why = "has a '..' component: it would leave the model's directory";
-            return NULL;
-        }
-        if (len && !(len == 1 && p[0] == '.')) {
-            if (o)
-                out[o++] = '/';
-            memcpy(out + o, p, len);
-            o += len;
-        }
-        p += len;
-        if (*p == '/')
-            p++;
-    }
-    out[o] = '\0';
-    if (o == 0 || sn[n - 1] == '/') {
-        free(out);
-        *why = "names no file";
-        return NULL;
-    }
-    return out;
-}
-
+/* Shard names from the index are put in normal form by sidefile_normalise
+ * ("./s.safetensors" is "s.safetensors", "d//s" is "d/s"; absolute names
+ * and ".." components refused; "a..b.safetensors" is an ordinary name). */
 /* The shard for normalised name nm (mapped and parsed on first use), or -1. */
 static long shard_for(loader_file *f, st_model *md, const char *dir, const char *nm,
                       const char *tensor, util_err *err)
@@ -414,7 +386,7 @@ static int st_open_index(loader_file *f, st_model *md, const char *ixpath, util_
             goto out;
         }
         const char *sn = json_string_value(val), *why;
-        char *nm = normalise_shard(sn, &why);
+        char *nm = sidefile_normalise(sn, &why);
         if (!nm) {
             util_err_set(err, "%s: %s: shard name '%s' %s", ixpath, key, sn, why);
             goto out;
@@ -428,7 +400,7 @@ static int st_open_index(loader_file *f, st_model *md, const char *ixpath, util_
      * index is in the shard it names ... */
     json_object_foreach(wm, key, val) {
         const char *why;
-        char *nm = normalise_shard(json_string_value(val), &why);
+        char *nm = sidefile_normalise(json_string_value(val), &why);
         long k = loader_names_get(&md->by_name, nm);
         free(nm);
         long ti = loader_find(f, key);
@@ -459,31 +431,54 @@ out:
     return rc;
 }
 
+/* Quantized weights (stquant.h), with config.json looked for beside the
+ * file or index at `at` (a path whose directory part is used). */
+static void st_quant(loader_file *f, st_model *md, const char *at)
+{
+    const loader_map **maps = util_mallocarray(md->nshards + 1, sizeof *maps);
+    for (size_t k = 0; k < md->nshards; k++)
+        maps[k] = &md->shards[k].map;
+    const char *slash = strrchr(at, '/');
+    char *dir = util_asprintf("%.*s", slash ? (int)(slash - at + 1) : 0, at);
+    md->quant = stquant_apply(f, maps, dir);
+    free(dir);
+    free(maps);
+}
+
 static int st_open(loader_file *f, util_err *err)
 {
     st_model *md = util_calloc(1, sizeof *md);
     f->priv = md;
     struct stat st;
+    int rc;
     if (stat(f->path, &st) == 0 && S_ISDIR(st.st_mode)) {
         char *ix = util_asprintf("%s/model.safetensors.index.json", f->path);
-        int rc = st_open_index(f, md, ix, err);
+        rc = st_open_index(f, md, ix, err);
+        if (rc == 0)
+            st_quant(f, md, ix);
         free(ix);
         return rc;
     }
     if (has_suffix(f->path, ".index.json"))
-        return st_open_index(f, md, f->path, err);
-    st_shard *s = add_shard(md, f->path);
-    if (loader_map_file(f->path, &s->map, err) < 0)
-        return -1;
-    return st_parse(f, 0, f->path, &s->map, err);
+        rc = st_open_index(f, md, f->path, err);
+    else {
+        st_shard *s = add_shard(md, f->path);
+        if (loader_map_file(f->path, &s->map, err) < 0)
+            return -1;
+        rc = st_parse(f, 0, f->path, &s->map, err);
+    }
+    if (rc == 0)
+        st_quant(f, md, f->path);
+    return rc;
 }
 
 static int st_read(loader_file *f, size_t i, void *dst, int as_double, util_err *err)
 {
     st_model *md = f->priv;
     loader_tensor *t = &f->tensors[i];
+    if (t->stored_type)
+        return stquant_read(f, i, dst, as_double, err);
     st_shard *s = &md->shards[(uintptr_t)t->priv];
-    (void)err;
     const unsigned char *p = s->map.data + t->offset;
     loader_convert(t, p, dst, as_double);
     /* resident memory tracks the tensors in flight, not the file */
@@ -495,15 +490,37 @@ static int st_raw(loader_file *f, size_t i, loader_rawview *v)
 {
     st_model *md = f->priv;
     loader_tensor *t = &f->tensors[i];
+    if (t->stored_type)
+        return -1;   /* dequantized by read() */
     st_shard *s = &md->shards[(uintptr_t)t->priv];
     *v = (loader_rawview){ s->map.data + t->offset, &s->map, t->offset, t->nbytes };
     return 0;
+}
+
+static int st_read_range(loader_file *f, size_t i, uint64_t first, uint64_t n, float *dst)
+{
+    const loader_tensor *t = &f->tensors[i];
+    if (!t->stored_type)
+        return -1;   /* plain tensors have a raw view */
+    stquant_read_range(t, first, n, dst);
+    return 0;
+}
+
+static void st_release(loader_file *f, size_t i)
+{
+    st_model *md = f->priv;
+    const loader_tensor *t = &f->tensors[i];
+    if (t->stored_type)
+        stquant_release(t);
+    else
+        loader_release(&md->shards[(uintptr_t)t->priv].map, t->offset, t->nbytes);
 }
 
 static void st_close(loader_file *f)
 {
     st_model *md = f->priv;
     if (md) {
+        stquant_free(md->quant);
         for (size_t k = 0; k < md->nshards; k++) {
             loader_unmap(&md->shards[k].map);
             free(md->shards[k].path);
@@ -526,5 +543,7 @@ const loader_format safetensors_format = {
     .open = st_open,
     .read = st_read,
     .raw = st_raw,
+    .read_range = st_read_range,
+    .release = st_release,
     .close = st_close,
 };

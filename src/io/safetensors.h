@@ -24,6 +24,12 @@
  * Files are memory-mapped; a tensor's pages are dropped from the mapping
  * after it is read, so a whole-model report keeps at most the tensors in
  * flight resident.
+ *
+ * Quantized checkpoints (AWQ, GPTQ, compressed-tensors, FP8 block scales,
+ * bitsandbytes, MXFP4): once the file or every shard is parsed, io/stquant.h
+ * merges each weight's parts into one logical tensor (stored_type set,
+ * read() dequantizes, read_range() decodes any range without a lock, no
+ * raw view), with config.json looked for beside the file or the index.
  */
 #ifndef APOTVIEW_SAFETENSORS_H
 #define APOTVIEW_SAFETENSORS_H

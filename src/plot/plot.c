@@ -68,7 +68,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/session.h"
+#include "model/session.h"
 
 #define GNUPLOT_TIMEOUT_MS 120000
 #define GNUPLOT_PACKAGE "gnuplot-nox"

@@ -14,7 +14,7 @@
 #ifndef APOTVIEW_PLOT_H
 #define APOTVIEW_PLOT_H
 
-#include "cli/options.h"
+#include "model/options.h"
 #include "quant/analyze.h"
 #include "quant/group.h"
 #include "quant/prep.h"

@@ -12,7 +12,12 @@
  * accumulated. No copy of the tensor, no sort of it (--alpha=mse sorts
  * each group's magnitudes, once for all schemes). The per-value loops are
  * vector kernels (gq_kern.h: the baseline build and AVX2, chosen at run
- * time, with the same results bit for bit).
+ * time, with the same results bit for bit); float32 and 2-byte sources
+ * (bfloat16 codes converted in the same pass as the group's max and sum
+ * of squares) are held as floats, on which every level decision is made
+ * exactly (gq_kern.h), the errors in double unless exact in float. Files:
+ * gq.c (the pass), gq_eval.c (scales, quantizers), gq_opt.c (mse
+ * optimum), gq_kern.c (kernels), gq_int.h (their shared internals).
  *
  * Groups. group:G: the tensor is a matrix [shape[0], R] (R = count /
  * shape[0]; a 1-D tensor is one row) and each row is cut into groups of G

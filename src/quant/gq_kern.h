@@ -371,9 +371,13 @@ static inline void KF(kloadf)(v8sf *v, v8si *msk, const float *x, size_t i, size
 
 static inline void KF(khalves)(v8sf v, v4d *lo, v4d *hi)
 {
+#if defined(__clang__) || __GNUC__ >= 12   /* (in registers; memcpy went through memory) */
+    v4sf a = __builtin_shufflevector(v, v, 0, 1, 2, 3), b = __builtin_shufflevector(v, v, 4, 5, 6, 7);
+#else
     v4sf a, b;
     memcpy(&a, &v, sizeof a);
     memcpy(&b, (const char *)&v + sizeof a, sizeof b);
+#endif
     *lo = __builtin_convertvector(a, v4d);
     *hi = __builtin_convertvector(b, v4d);
 }
@@ -404,6 +408,47 @@ static inline void KF(kstore8)(unsigned char *p, v8si v)
 #define FMSK(a, m) ((v8sf)((v8si)(a) & (m)))
 #define FB(c) ((v8sf){ c, c, c, c, c, c, c, c })
 #define IB(c) ((v8si){ c, c, c, c, c, c, c, c })
+
+/* a < b ? a : b and a > b ? a : b lane-wise (minps / maxps on x86) */
+static inline v8sf KF(fmin8)(v8sf a, v8sf b)
+{
+#if defined(__x86_64__) && KAVX && !defined(__clang__) /* (clang: no target pragma) */
+    return __builtin_ia32_minps256(a, b);
+#elif defined(__x86_64__) && !KAVX
+    v4sf a0, a1, b0, b1;
+    memcpy(&a0, &a, 16);
+    memcpy(&a1, (char *)&a + 16, 16);
+    memcpy(&b0, &b, 16);
+    memcpy(&b1, (char *)&b + 16, 16);
+    a0 = __builtin_ia32_minps(a0, b0);
+    a1 = __builtin_ia32_minps(a1, b1);
+    memcpy(&a, &a0, 16);
+    memcpy((char *)&a + 16, &a1, 16);
+    return a;
+#else
+    return FSEL(a < b, a, b);
+#endif
+}
+
+static inline v8sf KF(fmax8)(v8sf a, v8sf b)
+{
+#if defined(__x86_64__) && KAVX && !defined(__clang__) /* (clang: no target pragma) */
+    return __builtin_ia32_maxps256(a, b);
+#elif defined(__x86_64__) && !KAVX
+    v4sf a0, a1, b0, b1;
+    memcpy(&a0, &a, 16);
+    memcpy(&a1, (char *)&a + 16, 16);
+    memcpy(&b0, &b, 16);
+    memcpy(&b1, (char *)&b + 16, 16);
+    a0 = __builtin_ia32_maxps(a0, b0);
+    a1 = __builtin_ia32_maxps(a1, b1);
+    memcpy(&a, &a0, 16);
+    memcpy((char *)&a + 16, &a1, 16);
+    return a;
+#else
+    return FSEL(a > b, a, b);
+#endif
+}
 
 /* bfloat16 codes (little-endian, stride 1) to floats; 0 when one is not
  * finite (xf partly written) */
@@ -490,7 +535,8 @@ static int KF(k_bf16s)(const unsigned char *c, size_t len, float *xf, double *am
  * rounded. sc11 (sc of <= 11 significant bits): ceil(y) is r or r + 1, and
  * which is decided exactly by x > (r + 1/2) sc (a product of <= 21 bits,
  * exact in float). Else q = ceil(y) is exact unless y is within 2^-13 of
- * an integer: then 1 is returned and the caller runs the double kernel. Clipping against xlof /
+ * an integer: then 1 is returned and the caller runs the double kernel.
+ * x is padded with zeros to a multiple of 8 (they add nothing: q = 0). Clipping against xlof /
  * xhif (the floats next inside xlo, xhi: the same decisions). exf: the
  * error x - q sc is exact in float (the caller checked the bits), else
  * it is taken in double. The same levels, errors and counts as k_uni. */
@@ -502,31 +548,26 @@ static int KF(k_unif)(const float *x, size_t n, double sc, double lo, double hi,
     v4d s = VB(0), s1 = VB(0), me = VB(0);
     v8sf mef = FB(0);
     v8si cl = IB(0), anyn = IB(0);
+    const v8sf vlo = FB(flo), vhi = FB(fhi), vsc = FB(scf);
     for (size_t i = 0; i < n; i += 8) {
         v8sf v;
-        v8si m;
-        KF(kloadf)(&v, &m, x, i, n);
-        v8sf t = v * FB(isc);
-        t = FSEL(t < FB(flo - 1), FB(flo - 1), t);
-        t = FSEL(t > FB(fhi + 1), FB(fhi + 1), t);
-        v8sf y = t - FB(0.5f);
-        v8sf r = (y + M) - M;
+        memcpy(&v, x + i, sizeof v);   /* (padded with zeros to 8: they add 0) */
+        v8sf y = v * FB(isc) - FB(0.5f);
+        v8sf r = (y + M) - M;          /* |y| >= 2^22: r is y or an integer near it; q clamps */
         v8sf q;
         if (sc11)              /* ceil(y) is r or r + 1, decided exactly */
-            q = r + FMSK(FB(1.0f), v > (r + FB(0.5f)) * FB(scf));
+            q = r + FMSK(FB(1.0f), v > (r + FB(0.5f)) * vsc);
         else {
-            anyn |= FABS(y - r) < FB(0x1p-13f);
+            anyn |= (FABS(y - r) < FB(0x1p-13f)) & (FABS(y) < FB(fhi - flo + 2));
             q = r + FMSK(FB(1.0f), r < y);
         }
-        q = FSEL(q < FB(flo), FB(flo), q);
-        q = FSEL(q > FB(fhi), FB(fhi), q);
-        cl -= ((v > FB(xhif)) | (v < FB(xlof))) & m;
-        v8si iq = __builtin_convertvector(q - FB(flo), v8si);
+        q = KF(fmin8)(KF(fmax8)(q, vlo), vhi);
+        cl -= (v > FB(xhif)) | (v < FB(xlof));
+        v8si iq = __builtin_convertvector(q - vlo, v8si);
         KF(kstore8)(idx + i, iq);
         if (exf) {
-            v8sf e = FMSK(v - q * FB(scf), m);
-            v8sf ae = FABS(e);
-            mef = FSEL(ae > mef, ae, mef);
+            v8sf e = v - q * vsc;
+            mef = KF(fmax8)(FABS(e), mef);
             v4d el, eh;
             KF(khalves)(e, &el, &eh);
             s += el * el;
@@ -535,13 +576,11 @@ static int KF(k_unif)(const float *x, size_t n, double sc, double lo, double hi,
             v4d xl, xh, ql, qh;
             KF(khalves)(v, &xl, &xh);
             KF(khalves)(q, &ql, &qh);
-            v4di ml = { m[0], m[1], m[2], m[3] }, mh = { m[4], m[5], m[6], m[7] };
             v4d el = xl - ql * VB(sc), eh = xh - qh * VB(sc);
-            s += VMSK(el * el, ml);
-            s1 += VMSK(eh * eh, mh);
-            v4d al = VMSK(VABS(el), ml), ah = VMSK(VABS(eh), mh);
-            me = VMAX(al, me);
-            me = VMAX(ah, me);
+            s += el * el;
+            s1 += eh * eh;
+            me = VMAX(VABS(el), me);
+            me = VMAX(VABS(eh), me);
         }
     }
     o->sse = KF(ksum)(s + s1);
@@ -557,7 +596,7 @@ static int KF(k_unif)(const float *x, size_t n, double sc, double lo, double hi,
 }
 
 /* k_mx on floats (t = x / X exact in float; exf: bfloat16 values, whose
- * error x - q is exact in float) */
+ * error x - q is exact in float); x padded with zeros to a multiple of 8 */
 static void KF(k_mxf)(const float *x, size_t n, double X, int exf, kres *o, unsigned char *idx)
 {
     static const float b[7] = { 0.25f, 0.75f, 1.25f, 1.75f, 2.5f, 3.5f, 5 };
@@ -568,8 +607,7 @@ static void KF(k_mxf)(const float *x, size_t n, double X, int exf, kres *o, unsi
     v8si cl = IB(0);
     for (size_t i = 0; i < n; i += 8) {
         v8sf v;
-        v8si m;
-        KF(kloadf)(&v, &m, x, i, n);
+        memcpy(&v, x + i, sizeof v);   /* (padded with zeros to 8: they add 0) */
         v8sf t = v * FB(iX);
         v8sf a = FABS(t);
         v8si k = IB(0);
@@ -583,14 +621,13 @@ static void KF(k_mxf)(const float *x, size_t n, double X, int exf, kres *o, unsi
         MXSTEPF(0, >) MXSTEPF(1, >=) MXSTEPF(2, >) MXSTEPF(3, >=) MXSTEPF(4, >) MXSTEPF(5, >=) MXSTEPF(6, >)
 #undef MXSTEPF
         v8si ng = t < FB(0);
-        v8sf q = FSEL(ng, -mg, mg) * FB(Xf);
-        cl -= (FABS(v) > FB(X6)) & m;
-        v8si sk = IB(7) + ((-k & ng) | (k & ~ng));
+        v8sf q = (v8sf)((v8si)mg | (ng & IB(INT32_MIN))) * FB(Xf);   /* -mg when negative */
+        cl -= FABS(v) > FB(X6);
+        v8si sk = IB(7) + ((k ^ ng) - ng);
         KF(kstore8)(idx + i, sk);
         if (exf) {
-            v8sf e = FMSK(v - q, m);
-            v8sf ae = FABS(e);
-            mef = FSEL(ae > mef, ae, mef);
+            v8sf e = v - q;
+            mef = KF(fmax8)(FABS(e), mef);
             v4d el, eh;
             KF(khalves)(e, &el, &eh);
             s += el * el;
@@ -599,13 +636,11 @@ static void KF(k_mxf)(const float *x, size_t n, double X, int exf, kres *o, unsi
             v4d xl, xh, ql, qh;
             KF(khalves)(v, &xl, &xh);
             KF(khalves)(q, &ql, &qh);
-            v4di ml = { m[0], m[1], m[2], m[3] }, mh = { m[4], m[5], m[6], m[7] };
             v4d el = xl - ql, eh = xh - qh;
-            s += VMSK(el * el, ml);
-            s1 += VMSK(eh * eh, mh);
-            v4d al = VMSK(VABS(el), ml), ah = VMSK(VABS(eh), mh);
-            me = VMAX(al, me);
-            me = VMAX(ah, me);
+            s += el * el;
+            s1 += eh * eh;
+            me = VMAX(VABS(el), me);
+            me = VMAX(VABS(eh), me);
         }
     }
     o->sse = KF(ksum)(s + s1);

@@ -14,8 +14,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "cli/options.h"
-#include "cli/session.h"
+#include "model/options.h"
+#include "model/session.h"
 #include "quant/analyze.h"
 #include "quant/levels.h"
 #include "ui/keys.h"

@@ -14,7 +14,7 @@
 #ifndef APOTVIEW_UI_H
 #define APOTVIEW_UI_H
 
-#include "cli/options.h"
+#include "model/options.h"
 
 /* Returns the exit status: 0, 1 when no file could be opened or the
  * terminal could not be used. */

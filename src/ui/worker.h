@@ -18,7 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "cli/session.h"
+#include "model/session.h"
 #include "quant/gview.h"
 
 typedef enum prep_state { PS_NONE = 0, PS_RUNNING, PS_DONE, PS_FAILED } prep_state;

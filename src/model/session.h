@@ -7,10 +7,10 @@
  * on stderr, or collected in errs) and skipped; the session remembers that
  * something failed (exit status 1).
  */
-#ifndef APOTVIEW_SESSION_H
-#define APOTVIEW_SESSION_H
+#ifndef APOTVIEW_MODEL_SESSION_H
+#define APOTVIEW_MODEL_SESSION_H
 
-#include "cli/options.h"
+#include "model/options.h"
 #include "io/loader.h"
 #include "quant/prep.h"
 

@@ -1,6 +1,6 @@
 /* session.c - see session.h. */
 #include "config.h"
-#include "cli/session.h"
+#include "model/session.h"
 
 #include <limits.h>
 #include <stdio.h>

@@ -1,0 +1,6 @@
+# the run's model, below the front ends: its settings and the files and
+# tensors they select (cli/, ui/ and plot/ read it; it includes none of them)
+src_libapotview_a_SOURCES += \
+	src/model/options.c src/model/options.h \
+	src/model/session.c src/model/session.h
+src_libapotview_a_SOURCES += src/model/metric.c src/model/metric.h

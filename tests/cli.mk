@@ -1,0 +1,15 @@
+## tests owned by the front end's model and the command line: options,
+## --levels/--sweep/--report output (test_cli), the metric table behind the
+## table, JSON and CSV formatters (test_metric)
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_cli
+TESTS += tests/test_cli
+tests_test_cli_SOURCES = tests/test_cli.c $(TESTUTIL)
+tests_test_cli_CFLAGS = $(TEST_CFLAGS)
+tests_test_cli_LDADD = $(TEST_LIBS)
+check_PROGRAMS += tests/test_metric
+TESTS += tests/test_metric
+tests_test_metric_SOURCES = tests/test_metric.c $(TESTUTIL)
+tests_test_metric_CFLAGS = $(TEST_CFLAGS)
+tests_test_metric_LDADD = $(TEST_LIBS)
+endif
