@@ -330,11 +330,11 @@ static void draw_status(app *a)
     double mse = c->valid && c->ok && c->res[a->focus].ok ? c->res[a->focus].r.mse : NAN;
     const char *sep = a->utf8 ? " \u2502 " : " | ";
     if (isnan(al))
-        snprintf(ab, sizeof ab, "%s", "...");
+        snprintf(ab, sizeof ab, "%s", c->valid && c->ok && c->item == a->cur ? "-" : "...");
     else
         snprintf(ab, sizeof ab, "%.4g", al);
     if (isnan(mse))  /* not computed yet, or none (values beyond what the scales hold) */
-        snprintf(mb, sizeof mb, "%s", c->valid && c->ok && c->res[a->focus].ok ? "n/a" : "...");
+        snprintf(mb, sizeof mb, "%s", c->valid && c->ok ? (c->res[a->focus].ok ? "n/a" : "-") : "...");
     else
         snprintf(mb, sizeof mb, "%.4g", mse);
     int x = draw_textf(y, 0, a->cols, at | (int)A_BOLD, " %s", a->schemes[a->focus]);

@@ -400,7 +400,12 @@ static void draw_numbers(app *a, ui_calc *c, ui_rect R)
                        c->valid ? c->msg : "computing every group's scale and error (the report's numbers follow)...");
         return;
     }
-    for (int k = 0; k < N_ROWS && k + 1 < R.h; k++) {
+    /* a scheme without numbers says why under the table: its rows make room */
+    int nerr = 0;
+    for (int i = 0; i < ns; i++)
+        nerr += !c->res[i].ok;
+    int nrows = R.h - 1 - nerr < 3 ? 3 : R.h - 1 - nerr;
+    for (int k = 0; k < N_ROWS && k < nrows; k++) {
         int y = R.y + 1 + k;
         draw_text(y, R.x, lw, 0, rows[k].label);
         double vals[UI_MAX_SCHEMES];
@@ -439,7 +444,7 @@ static void draw_numbers(app *a, ui_calc *c, ui_rect R)
         }
     }
     /* a scheme without numbers says why, under the table */
-    for (int i = 0, y = R.y + 1 + N_ROWS; i < ns && y < R.y + R.h; i++)
+    for (int i = 0, y = R.y + 1 + (nrows < N_ROWS ? nrows : N_ROWS); i < ns && y < R.y + R.h; i++)
         if (!c->res[i].ok)
             draw_textf(y++, R.x, R.w, term_attr(R_ERROR), "%s: %s", a->schemes[i], c->res[i].err);
 }
