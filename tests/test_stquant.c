@@ -18,14 +18,6 @@
 #include "testutil.h"
 #include "io/loader.h"
 
-static char *fx(const char *name)
-{
-    char *rel = util_asprintf("stq/%s", name);
-    char *p = tu_io_fixture(rel);
-    free(rel);
-    return p;
-}
-
 static loader_file *open_ok(const char *name)
 {
     char *rel = util_asprintf("stq/%s", name);
