@@ -203,9 +203,9 @@ static void test_escape_valid_and_width(void **st)
     {
         const char *mix[] = { "layer.\x1b[2J", "\xc3\xc3\xa9x", "e\xcc\x81\\", "w`id`$(x)\n" };
         for (size_t i = 0; i < sizeof mix / sizeof mix[0]; i++) {
-            char *dd = util_escape_dup(mix[i]);
-            assert_int_equal(util_escaped_width(mix[i]), util_text_width(dd));
-            free(dd);
+            char *copy = util_escape_dup(mix[i]);
+            assert_int_equal(util_escaped_width(mix[i]), util_text_width(copy));
+            free(copy);
         }
     }
 
