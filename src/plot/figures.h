@@ -44,6 +44,10 @@ typedef enum plot_format {
 
 plot_format plot_format_of(const char *path);
 
+/* A file that goes with the figure at path: path + ext (fig.pdf ->
+ * fig.pdf.gp, fig.pdf.csv); a .gp export is its own script. Caller frees. */
+char *plot_data_name(const char *path, const char *ext);
+
 /* --size: single (8.5 cm), double (17.5 cm) or WxH in cm; *h = 0 when the
  * figure's default height applies. -1 when s is not one of those. */
 int plot_parse_size(const char *s, double *w, double *h);

@@ -161,8 +161,28 @@ plot_format plot_format_of(const char *path)
     return PF_UNKNOWN;
 }
 
-/* --size: single (8.5 cm), double (17.5 cm) or WxH in cm. height 0: the
- * figure's default. */
+/* One length of --size: a number and an optional unit (cm, the default;
+ * mm; in). The cm value, or -1. *end is set past it. */
+static double parse_len(const char *p, const char **end)
+{
+    char *e;
+    double v = strtod(p, &e);
+    if (e == p || !isfinite(v))
+        return -1;
+    double cm = v;
+    if (strncmp(e, "cm", 2) == 0)
+        e += 2;
+    else if (strncmp(e, "mm", 2) == 0)
+        e += 2, cm = v / 10;
+    else if (strncmp(e, "in", 2) == 0)
+        e += 2, cm = v * 2.54;
+    *end = e;
+    return cm;
+}
+
+/* --size: single (8.5 cm), double (17.5 cm), W (width only: the figure's
+ * own height) or WxH; lengths in cm unless they say mm or in (3.3in,
+ * 8.5x6cm). height 0: the figure's default. */
 int plot_parse_size(const char *s, double *w, double *h)
 {
     *h = 0;
@@ -174,13 +194,21 @@ int plot_parse_size(const char *s, double *w, double *h)
         *w = 17.5;
         return 0;
     }
-    char *end;
-    double a = strtod(s, &end);
-    if (end == s || (*end != 'x' && *end != 'X'))
+    const char *e;
+    double a = parse_len(s, &e), b = 0;
+    if (*e == 'x' || *e == 'X') {
+        const char *p = e + 1;
+        b = parse_len(p, &e);
+        /* 8.5x6cm: the unit after the height applies to both */
+        if (b > 0 && e > p && strncmp(e - 2, "in", 2) == 0 && isdigit((unsigned char)s[strcspn(s, "xX") - 1]))
+            a *= 2.54;
+        else if (b > 0 && e > p && strncmp(e - 2, "mm", 2) == 0 && isdigit((unsigned char)s[strcspn(s, "xX") - 1]))
+            a /= 10;
+        if (*e || !(b >= 2 && b <= 100))
+            return -1;
+    } else if (*e)
         return -1;
-    const char *p = end + 1;
-    double b = strtod(p, &end);
-    if (end == p || *end || !(a >= 2 && a <= 100) || !(b >= 2 && b <= 100))
+    if (!(a >= 2 && a <= 100))
         return -1;
     *w = a;
     *h = b;
@@ -200,6 +228,16 @@ static char *with_ext(const char *path, const char *ext)
     const char *dot = strrchr(base, '.');
     size_t stem = dot && dot != base ? (size_t)(dot - path) : strlen(path);
     return util_asprintf("%.*s%s", (int)stem, path, ext);
+}
+
+/* The name of a file that goes with the figure at path: path + ext
+ * (fig.pdf -> fig.pdf.gp, fig.pdf.csv), so that fig.png and fig.pdf keep
+ * their own; a .gp export is its own script. */
+char *plot_data_name(const char *path, const char *ext)
+{
+    if (plot_format_of(path) == PF_GP && strcmp(ext, ".gp") == 0)
+        return util_strdup(path);
+    return util_asprintf("%s%s", path, ext);
 }
 
 /* ---- the script ------------------------------------------------------------ */
@@ -312,7 +350,12 @@ static int build_script(const plot_spec *s, plot_format fmt, const char *outname
     /* .tex: the document's font unless a name was asked for (cairolatex
      * would otherwise write \fontfamily{Sans}, which LaTeX does not know). */
     int named = s->font && *s->font && *s->font != ',';
-    snprintf(fspec, sizeof fspec, "%s,%g", fmt == PF_TEX && !named ? "" : fname, fpt);
+    /* SVG: the CSS generic families for fontconfig's aliases */
+    const char *fam = fname;
+    if (fmt == PF_SVG)
+        fam = strcasecmp(fname, "Sans") == 0 ? "sans-serif" : strcasecmp(fname, "Serif") == 0 ? "serif"
+            : strcasecmp(fname, "Mono") == 0 || strcasecmp(fname, "Monospace") == 0 ? "monospace" : fname;
+    snprintf(fspec, sizeof fspec, "%s,%g", fmt == PF_TEX && !named ? "" : fam, fpt);
 
     sbuf_puts(out, "# ");
     sbuf_puts(out, plot_figure_name(s->figure)); /* gp-lint: ok (a fixed name) */
@@ -345,7 +388,7 @@ static int build_script(const plot_spec *s, plot_format fmt, const char *outname
         fig_quote(out, FQ_COMMENT, s->schemes[i]);
     }
     sbuf_puts(out, "\n# Redraw with: gnuplot ");
-    char *gpname = with_ext(base_name(outname), ".gp");
+    char *gpname = plot_data_name(base_name(outname), ".gp");
     fig_quote(out, FQ_COMMENT, gpname);
     free(gpname);
     sbuf_puts(out, "  (run in this directory)");
@@ -353,38 +396,50 @@ static int build_script(const plot_spec *s, plot_format fmt, const char *outname
     /* Always "color": with --mono the line types themselves are greys with
      * dash patterns (figures.c); the terminals' monochrome mode would turn
      * every grey, fill and grid line into solid black. */
+    /* Honest sizes: cairo sets text at 4/3 of the point size asked for
+     * (it takes points at 96 dpi), and pdfcairo/epscairo halve it by
+     * default: fontscale 0.75 gives the point size itself in PDF, EPS and
+     * the .tex's graphics (whose text LaTeX sets, at the same size: the
+     * header). pngcairo: 300 dpi / 96 = 3.125, lines scaled as the text.
+     * SVG: one unit is one point; plot.c gives the file its size in cm. */
     switch (fmt) {
     case PF_PDF:
     case PF_GP:
     case PF_UNKNOWN:
         sbuf_printf(out, "set terminal pdfcairo enhanced color rounded size %.4gcm,%.4gcm font ", w, h);
         fig_quote(out, FQ_STRING, fspec);
+        sbuf_puts(out, " fontscale 0.75");
         break;
     case PF_EPS:
         sbuf_printf(out, "set terminal epscairo enhanced color rounded size %.4gcm,%.4gcm font ", w, h);
         fig_quote(out, FQ_STRING, fspec);
+        sbuf_puts(out, " fontscale 0.75");
         break;
     case PF_PNG: {
-        /* 300 dpi: pngcairo takes pixels and sets text at 72 dpi, so scale
-         * the fonts and lines by 300/72. */
         double sc = 300.0 / 72.0;
         sbuf_printf(out, "set terminal pngcairo enhanced color rounded background rgb 'white' size %d,%d font ",
                     (int)lround(w / 2.54 * 300), (int)lround(h / 2.54 * 300));
         fig_quote(out, FQ_STRING, fspec);
-        sbuf_printf(out, " fontscale %.4g linewidth %.4g pointscale %.4g", sc, sc, sc);
+        sbuf_printf(out, " fontscale %.4g linewidth %.4g pointscale %.4g", 300.0 / 96.0, sc, sc);
         break;
     }
     case PF_SVG:
-        /* 1 unit = 1 pt so text and lines keep the same proportions as PDF. */
         sbuf_printf(out, "set terminal svg enhanced size %d,%d font ", (int)lround(w / 2.54 * 72),
                     (int)lround(h / 2.54 * 72));
         fig_quote(out, FQ_STRING, fspec);
         sbuf_puts(out, " rounded background rgb 'white'");
         break;
-    case PF_TEX:
+    case PF_TEX: {
+        /* the document's font family at the figure's size; colours
+         * through \\color (the document loads graphicx and color) */
         sbuf_printf(out, "set terminal cairolatex pdf color rounded size %.4gcm,%.4gcm font ", w, h);
         fig_quote(out, FQ_STRING, fspec);
+        sbuf_puts(out, " fontscale 0.75 header ");
+        char hdr[96];
+        snprintf(hdr, sizeof hdr, "\\fontsize{%g}{%g}\\selectfont", fpt, round(fpt * 12) / 10);
+        fig_quote(out, FQ_STRING, hdr);
         break;
+    }
     }
     /* set output: a bare name (gnuplot runs in the output's directory);
      * one starting with '|' would be a pipe to a command: ./ makes it a
@@ -451,6 +506,13 @@ static char *find_gnuplot(util_err *err)
     const char *env = getenv("GNUPLOT");
     const char *name = env && *env ? env : "gnuplot";
     if (strchr(name, '/')) {
+        /* relative to the user's directory, not gnuplot's (it runs in
+         * the private directory) */
+        if (name[0] != '/') {
+            char cwd[PATH_MAX];
+            if (getcwd(cwd, sizeof cwd) && is_exec(name))
+                return util_asprintf("%s/%s", cwd, name);
+        }
         if (is_exec(name))
             return util_strdup(name);
         util_err_set(err, "GNUPLOT=%s is not an executable program; install gnuplot "
@@ -775,6 +837,111 @@ static const char *incomplete(const char *path, plot_format fmt)
     return why;
 }
 
+static uint32_t crc32_png(const unsigned char *p, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    }
+    return c ^ 0xFFFFFFFFu;
+}
+
+static int slurp(const char *path, char **data, size_t *len)
+{
+    FILE *fp = fopen(path, "rb");
+    if (!fp)
+        return -1;
+    sbuf b = { 0 };
+    char chunk[65536];
+    size_t n;
+    *len = 0;
+    while ((n = fread(chunk, 1, sizeof chunk, fp)) > 0) {
+        if (b.len + n + 1 > b.cap) {
+            size_t cap = b.cap ? b.cap : 65536;
+            while (b.len + n + 1 > cap)
+                cap *= 2;
+            b.s = util_realloc(b.s, cap);
+            b.cap = cap;
+        }
+        memcpy(b.s + b.len, chunk, n);
+        b.len += n;
+        b.s[b.len] = '\0';
+    }
+    int bad = ferror(fp);
+    fclose(fp);
+    if (bad || !b.s) {
+        free(b.s);
+        return -1;
+    }
+    *data = b.s;
+    *len = b.len;
+    return 0;
+}
+
+/* Give the figure its physical size where gnuplot does not: a PNG gets a
+ * pHYs chunk (300 dpi = 11811 pixels per metre) after its IHDR, an SVG's
+ * width and height (gnuplot: bare user units, 1 = 1 pt here) get "pt".
+ * The file at path is replaced (a new file, synced). 0 or -1. */
+static int finish_file(const char *path, plot_format fmt)
+{
+    if (fmt != PF_PNG && fmt != PF_SVG)
+        return 0;
+    char *data;
+    size_t len;
+    if (slurp(path, &data, &len) < 0)
+        return -1;
+    sbuf o = { 0 };
+    int rc = -1;
+    if (fmt == PF_PNG) {
+        /* signature (8) + IHDR (4 length, 4 type, 13 data, 4 crc) */
+        if (len < 33 || memcmp(data + 12, "IHDR", 4) != 0)
+            goto out;
+        unsigned char ph[21] = { 0, 0, 0, 9, 'p', 'H', 'Y', 's' };
+        const uint32_t ppm = 11811;
+        for (int k = 0; k < 2; k++) {
+            ph[8 + 4 * k] = (unsigned char)(ppm >> 24);
+            ph[9 + 4 * k] = (unsigned char)(ppm >> 16);
+            ph[10 + 4 * k] = (unsigned char)(ppm >> 8);
+            ph[11 + 4 * k] = (unsigned char)ppm;
+        }
+        ph[16] = 1; /* unit: the metre */
+        uint32_t c = crc32_png(ph + 4, 13);
+        ph[17] = (unsigned char)(c >> 24), ph[18] = (unsigned char)(c >> 16);
+        ph[19] = (unsigned char)(c >> 8), ph[20] = (unsigned char)c;
+        o.s = util_malloc(len + sizeof ph);
+        memcpy(o.s, data, 33);
+        memcpy(o.s + 33, ph, sizeof ph);
+        memcpy(o.s + 33 + sizeof ph, data + 33, len - 33);
+        o.len = len + sizeof ph;
+    } else {
+        char *wp = strstr(data, " width=\""), *vb = strstr(data, "viewBox=");
+        if (!wp || !vb || wp > vb)
+            goto out;
+        int wv, hv, used = 0;
+        if (sscanf(wp, " width=\"%d\" height=\"%d\"%n", &wv, &hv, &used) != 2 || used == 0)
+            goto out;
+        o.s = util_malloc(len + 64);
+        size_t pre = (size_t)(wp - data);
+        memcpy(o.s, data, pre);
+        int n = snprintf(o.s + pre, 64, " width=\"%dpt\" height=\"%dpt\"", wv, hv);
+        memcpy(o.s + pre + (size_t)n, wp + used, len - pre - (size_t)used);
+        o.len = pre + (size_t)n + len - pre - (size_t)used;
+    }
+    char *tmp = util_asprintf("%s.size", path);
+    util_err e = { { 0 } };
+    if (write_file(tmp, path, o.s, o.len, &e) == 0 && rename(tmp, path) == 0)
+        rc = 0;
+    else
+        unlink(tmp);
+    free(tmp);
+out:
+    free(o.s);
+    free(data);
+    return rc;
+}
+
 static void sync_dir(const char *dir)
 {
     int fd = open(*dir ? dir : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -926,11 +1093,13 @@ int plot_export_csv(const plot_spec *s, FILE *csv, util_err *err)
         util_err_set(err, "no scheme to draw");
         return -1;
     }
-    /* The outputs: [0] the script, [1] the figure, [2] the .tex's graphics. */
-    outfile of[3];
+    /* The outputs, in the order they are installed: the script, the
+     * data (CSV), the .tex's graphics, the figure (last). */
+    outfile of[4];
     int nof = 0;
     memset(of, 0, sizeof of);
-    of[nof++].final = fmt == PF_GP ? util_strdup(s->path) : with_ext(s->path, ".gp");
+    of[nof++].final = plot_data_name(s->path, ".gp");
+    of[nof++].final = plot_data_name(s->path, ".csv");
     if (fmt != PF_GP) {
         if (fmt == PF_TEX)
             of[nof++].final = with_ext(s->path, ".pdf");
@@ -946,12 +1115,20 @@ int plot_export_csv(const plot_spec *s, FILE *csv, util_err *err)
     memset(&ign, 0, sizeof ign);
     ign.sa_handler = SIG_IGN;
     sigaction(SIGXFSZ, &ign, &xfsz);
-    if (!s->force)
-        for (int i = 0; i < nof; i++)
-            if (access(of[i].final, F_OK) == 0) {
-                util_err_set(err, "%s already exists (use --force to overwrite it)", of[i].final);
-                goto out;
-            }
+    for (int i = 0; i < nof; i++) {
+        struct stat fst;
+        if (lstat(of[i].final, &fst) < 0)
+            continue;
+        if (!s->force) {
+            util_err_set(err, "%s already exists (use --force to overwrite it)", of[i].final);
+            goto out;
+        }
+        if (!S_ISREG(fst.st_mode) && !S_ISLNK(fst.st_mode)) {
+            util_err_set(err, "cannot write %s: it is %s", of[i].final,
+                         S_ISDIR(fst.st_mode) ? "a directory" : "not a regular file");
+            goto out;
+        }
+    }
 
     /* Numbers in the script are always written with a '.' decimal point. */
     locale_t cloc = newlocale(LC_NUMERIC_MASK, "C", (locale_t)0);
@@ -980,6 +1157,21 @@ int plot_export_csv(const plot_spec *s, FILE *csv, util_err *err)
         of[i].tmp = util_asprintf("%s/%s", tmpdir, base_name(of[i].final));
     if (write_file(of[0].tmp, of[0].final, script.s, script.len, err) < 0)
         goto out;
+    {
+        char *cbuf = NULL;
+        size_t clen = 0;
+        FILE *mf = open_memstream(&cbuf, &clen);
+        if (!mf) {
+            util_err_set(err, "cannot write %s: %s", of[1].final, strerror(errno));
+            goto out;
+        }
+        figures_write_csv(mf, s, &d);
+        fclose(mf);
+        int wr = write_file(of[1].tmp, of[1].final, cbuf, clen, err);
+        free(cbuf);
+        if (wr < 0)
+            goto out;
+    }
     if (fmt != PF_GP) {
         logpath = util_asprintf("%s/gnuplot.log", tmpdir);
         if (run_gnuplot(prog, tmpdir, script.s, script.len, logpath, &xfsz, err) < 0) {
@@ -989,9 +1181,11 @@ int plot_export_csv(const plot_spec *s, FILE *csv, util_err *err)
             util_err_set(err, "%s: %s", s->path, m);
             goto out;
         }
-        for (int i = 1; i < nof; i++) {
+        for (int i = 2; i < nof; i++) {
             plot_format f = i == nof - 1 ? fmt : PF_PDF;
             const char *why = incomplete(of[i].tmp, f);
+            if (!why && i == nof - 1 && finish_file(of[i].tmp, fmt) < 0)
+                why = "it could not be given its physical size";
             if (why) {
                 char msg[UTIL_ERRLEN - 256];
                 log_summary(logpath, msg, sizeof msg);
