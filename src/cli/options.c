@@ -18,7 +18,7 @@ enum {
     OPT_DTYPE, OPT_APOT_K, OPT_FIGURE, OPT_SIZE, OPT_FONT, OPT_MONO, OPT_FORCE,
     OPT_SORT, OPT_MIN_COUNT, OPT_JOBS, OPT_TUI,
     OPT_DEMO, OPT_DEMO_SIZE, OPT_SEED, OPT_GRAN, OPT_AXIS, OPT_SCALE_DTYPE, OPT_TOUR,
-    OPT_ENGINE, OPT_LIST,
+    OPT_ENGINE, OPT_LIST, OPT_COLORS, OPT_LOGY,
 };
 
 static const struct option longopts[] = {
@@ -42,6 +42,8 @@ static const struct option longopts[] = {
     { "size", required_argument, NULL, OPT_SIZE },
     { "font", required_argument, NULL, OPT_FONT },
     { "mono", no_argument, NULL, OPT_MONO },
+    { "colors", required_argument, NULL, OPT_COLORS },
+    { "logy", no_argument, NULL, OPT_LOGY },
     { "force", no_argument, NULL, OPT_FORCE },
     { "sort", required_argument, NULL, OPT_SORT },
     { "min-count", required_argument, NULL, OPT_MIN_COUNT },
@@ -116,10 +118,14 @@ void options_usage(FILE *fp)
 "\n"
 "Figures:\n"
 "      --figure=KIND        histogram (default), levels, sweep, bits, layers,\n"
-"                           channels, compare (two FILEs: left and right)\n"
-"      --size=SIZE          single, double (column widths) or WxH in cm\n"
+"                           channels, compare (two FILEs: left and right),\n"
+"                           transfer (Q(x) of the schemes at 3 and 4 bits)\n"
+"      --size=SIZE          single (8.5 cm), double (17.5 cm), W or WxH in cm,\n"
+"                           mm or in (3.3in, 8.5x5); W alone: automatic height\n"
 "      --font=NAME[,PT]     font for the figure\n"
 "      --mono               greyscale with dash patterns\n"
+"      --colors=S:#RRGGBB,...  a scheme's colour in figures (apot:#000000)\n"
+"      --logy               histogram figures: logarithmic counts\n"
 "      --force              overwrite an existing output file\n"
 "\n"
 "  -h, --help               display this help and exit\n"
@@ -422,6 +428,12 @@ int options_parse(int argc, char **argv, cli_opts *o)
             break;
         case OPT_MONO:
             o->mono = 1;
+            break;
+        case OPT_COLORS:
+            o->colors = optarg;
+            break;
+        case OPT_LOGY:
+            o->logy = 1;
             break;
         case OPT_FORCE:
             o->force = 1;

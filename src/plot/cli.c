@@ -30,6 +30,22 @@ static int cmp_layer(const void *a, const void *b)
     return u < v ? 1 : u > v ? -1 : 0;
 }
 
+/* --alpha=file: the alpha stored beside tensor ti of f into cfg (as the
+ * report does); -1 with a message when there is none. */
+static int file_alpha(loader_file *f, size_t ti, analyze_cfg *cfg)
+{
+    if (cfg->amode != ALPHA_FILE)
+        return 0;
+    if (loader_sibling_alpha(f, ti, &cfg->alpha) == 0 && cfg->alpha > 0 && isfinite(cfg->alpha))
+        return 0;
+    char *sn = loader_sibling_alpha_name(f, ti);
+    util_warn("%s: %s: --alpha=file: no stored alpha (%s%s%s)", f->path, f->tensors[ti].name,
+              sn ? "no positive 1-element tensor " : "not a '.weight' tensor", sn ? sn : "",
+              sn ? " in the file" : "");
+    free(sn);
+    return -1;
+}
+
 /* Read tensor ti of f in C order into t (as the report does: double when
  * float cannot hold the values). Returns the buffer (caller frees) or NULL
  * with a message printed. */
@@ -70,6 +86,8 @@ static int cli_channels(session *ses, plot_spec *s, FILE *csv)
     if (ses->nitems > 1)
         util_warn("%zu tensors selected; the channels figure shows the first, %s "
                         "(choose one with -t NAME)", ses->nitems, f->tensors[ti].name);
+    if (file_alpha(f, ti, &s->cfg) < 0)
+        return 1;
     void *buf = read_raw(f, ti, &s->raw);
     if (!buf)
         return 1;
@@ -128,6 +146,15 @@ static int cli_compare(session *ses, plot_spec *s, FILE *csv)
     }
     loader_file *fl = ses->files[0], *fr = ses->files[1];
     const loader_tensor *tl = &fl->tensors[L.tensor], *tr = &fr->tensors[R.tensor];
+    if (file_alpha(fl, L.tensor, &s->cfg) < 0)
+        return 1;
+    s->alpha_right = s->cfg.alpha;
+    if (s->cfg.amode == ALPHA_FILE) {
+        analyze_cfg c2 = s->cfg;
+        if (file_alpha(fr, R.tensor, &c2) < 0)
+            return 1;
+        s->alpha_right = c2.alpha;
+    }
     int same = tl->ndim == tr->ndim && tl->count == tr->count;
     for (int i = 0; same && i < tl->ndim; i++)
         same = tl->shape[i] == tr->shape[i];
@@ -163,12 +190,14 @@ out:
 
 int plot_cli(const cli_opts *o)
 {
+    util_err err = { { 0 } };
     plot_spec s;
     memset(&s, 0, sizeof s);
     if (!o->figure)
         s.figure = FIG_HISTOGRAM;
     else if (plot_parse_figure(o->figure, &s.figure) < 0) {
-        fprintf(stderr, "apotview: unknown --figure '%s'; known: histogram, levels, sweep, bits, layers, channels, compare\n"
+        fprintf(stderr, "apotview: unknown --figure '%s'; known: histogram, levels, sweep, bits, layers, channels, "
+                        "compare, transfer\n"
                         "Try 'apotview --help' for more information.\n", o->figure);
         return 2;
     }
@@ -183,6 +212,11 @@ int plot_cli(const cli_opts *o)
                         "Try 'apotview --help' for more information.\n", o->size);
         return 2;
     }
+    if (o->colors && plot_check_colors(o->colors, &err) < 0) {
+        fprintf(stderr, "apotview: %s\n"
+                        "Try 'apotview --help' for more information.\n", err.msg);
+        return 2;
+    }
     if (o->format == FMT_JSON) {
         fprintf(stderr, "apotview: --export writes its data with --format=csv only, not json\n"
                         "Try 'apotview --help' for more information.\n");
@@ -192,15 +226,17 @@ int plot_cli(const cli_opts *o)
     s.size = o->size;
     s.font = o->font;
     s.mono = o->mono;
+    s.colors = o->colors;
+    s.log_counts = o->logy;
     s.force = o->force;
     s.cfg = o->cfg;
     s.schemes = o->schemes;
     s.nschemes = o->nschemes;
     FILE *csv = o->format == FMT_CSV ? stdout : NULL;
-    util_err err = { { 0 } };
     int status = 0;
 
-    if (s.figure == FIG_LEVELS) {
+    fig_needs needs = fig_kind_of(s.figure)->needs;
+    if (needs == FN_NONE) {
         /* Level sets need no tensor. */
         if (plot_export_csv(&s, csv, &err) < 0) {
             fprintf(stderr, "apotview: %s\n", err.msg);
@@ -209,7 +245,7 @@ int plot_cli(const cli_opts *o)
         return 0;
     }
 
-    if (s.figure == FIG_COMPARE && o->nfiles != 2) {
+    if (needs == FN_PAIR && o->nfiles != 2) {
         fprintf(stderr, "apotview: the compare figure needs two FILEs (or FILE:TENSOR twice): the left and "
                         "the right tensor; %d given\n"
                         "Try 'apotview --help' for more information.\n", o->nfiles);
@@ -226,12 +262,12 @@ int plot_cli(const cli_opts *o)
         session_close(&ses);
         return 1;
     }
-    if (s.figure == FIG_CHANNELS || s.figure == FIG_COMPARE) {
-        status |= s.figure == FIG_CHANNELS ? cli_channels(&ses, &s, csv) : cli_compare(&ses, &s, csv);
+    if (needs == FN_RAW || needs == FN_PAIR) {
+        status |= needs == FN_RAW ? cli_channels(&ses, &s, csv) : cli_compare(&ses, &s, csv);
         session_close(&ses);
         return status;
     }
-    if (s.figure != FIG_LAYERS) {
+    if (needs == FN_TENSOR) {
         if (ses.nitems > 1) {
             const loader_tensor *lt = &ses.files[ses.items[0].file]->tensors[ses.items[0].tensor];
             util_warn("%zu tensors selected; the %s figure shows the first, %s "
@@ -240,6 +276,10 @@ int plot_cli(const cli_opts *o)
         }
         loader_file *f = ses.files[ses.items[0].file];
         size_t ti = ses.items[0].tensor;
+        if (file_alpha(f, ti, &s.cfg) < 0) {
+            session_close(&ses);
+            return 1;
+        }
         prep *p = session_prepare(f, ti, NULL, &err);
         if (!p) {
             fprintf(stderr, "apotview: %s\n", err.msg);
@@ -277,9 +317,12 @@ int plot_cli(const cli_opts *o)
         l->count = f->tensors[ti].count;
         for (int i = 0; i < OPTIONS_MAX_SCHEMES; i++)
             l->mse[i] = NAN;
+        analyze_cfg lc = o->cfg;
         if (p->st.n == 0)
             util_warn("%s: %s: no finite values", f->path, l->name);
-        else if (analyze_tensor(p, &o->cfg, o->schemes, o->nschemes, 0, res, &e2) < 0) {
+        else if (file_alpha(f, ti, &lc) < 0)
+            status = 1;
+        else if (analyze_tensor(p, &lc, o->schemes, o->nschemes, 0, res, &e2) < 0) {
             util_warn("%s: %s: %s", f->path, l->name, e2.msg);
             status = 1;
         } else

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "plot/figures.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,36 +245,179 @@ static void put_text(sbuf *b, sbuf *t)
 
 /* ---- style -------------------------------------------------------------- */
 
-static const char *const okabe_ito[] = {
-    "#0072B2", /* blue */
-    "#D55E00", /* vermillion */
-    "#009E73", /* bluish green */
-    "#CC79A7", /* reddish purple */
-    "#E69F00", /* orange */
-    "#56B4E9", /* sky blue */
-    "#000000", /* black */
-    "#F0E442", /* yellow */
+/* One colour per scheme of the registry (levels_schemes, in its order),
+ * so a scheme keeps its colour in every figure whatever -s lists: the
+ * Okabe-Ito palette without its yellow (unreadable on white) for the
+ * first seven, then Paul Tol's muted and dark colours. */
+static const char *const scheme_colours[] = {
+    "#0072B2", /* uniform: blue */
+    "#D55E00", /* pot: vermillion */
+    "#009E73", /* apot: bluish green */
+    "#CC79A7", /* int-asym: reddish purple */
+    "#E69F00", /* nf4: orange */
+    "#56B4E9", /* fp4-e2m1: sky blue */
+    "#000000", /* fp6-e2m3: black */
+    "#882255", /* fp6-e3m2: wine */
+    "#117733", /* fp8-e4m3: green */
+    "#332288", /* fp8-e5m2: indigo */
+    "#999933", /* mxfp4: olive */
+    "#44AA99", /* q4_0: teal */
+    "#AA4499", /* q8_0: purple */
+    "#661100", /* log2-sqrt2: brown */
+    "#6699CC", /* lloyd-max: steel blue */
+    "#888888", /* custom: grey */
 };
-static const char *const greys[] = { "#000000", "#5A5A5A", "#8C8C8C", "#000000", "#5A5A5A", "#8C8C8C" };
-static const int dashes[] = { 1, 2, 4, 5, 3, 1 };
-static const int points[] = { 7, 5, 9, 13, 11, 15, 6, 4 };
-static const char *const bar_greys[] = { "#1A1A1A", "#808080", "#D0D0D0", "#4D4D4D", "#B3B3B3", "#FFFFFF" };
+/* --mono: a grey and a dash pattern per slot, (slot % 5, slot / 5): 20
+ * distinct pairs; point types differ as well. */
+static const char *const greys[] = { "#000000", "#5A5A5A", "#8C8C8C", "#ADADAD" };
+static const int dashes[] = { 1, 2, 3, 4, 5 };
+static const int points[] = { 7, 5, 9, 13, 11, 15, 6, 4, 8, 10, 12, 14, 1, 2, 3, 64 };
+static const char *const bar_greys[] = { "#1A1A1A", "#808080", "#D0D0D0", "#4D4D4D", "#B3B3B3", "#FFFFFF",
+                                         "#333333", "#999999", "#E6E6E6", "#666666" };
 
 #define NELEM(a) ((int)(sizeof(a) / sizeof *(a)))
 
+/* The registry slot of the spec's scheme i: its definition's index, or
+ * the next free one when an earlier listed scheme has it already (two
+ * custom: sets). */
+static int scheme_slot(const plot_spec *s, int i)
+{
+    int used[NELEM(scheme_colours)] = { 0 }, slot = 0;
+    for (int k = 0; k <= i; k++) {
+        const scheme_def *def = levels_find(s->schemes[k]);
+        slot = NELEM(scheme_colours) - 1;
+        for (int j = 0; def && levels_schemes[j] && j < NELEM(scheme_colours); j++)
+            if (levels_schemes[j] == def)
+                slot = j;
+        for (int n = 0; n < NELEM(scheme_colours) && used[slot]; n++)
+            slot = (slot + 1) % NELEM(scheme_colours);
+        used[slot] = 1;
+    }
+    return slot;
+}
+
+/* --colors=SCHEME:#RRGGBB,...: the colour given for name, copied to out
+ * (8 bytes); 0 when there is none. */
+static int colour_override(const char *colors, const char *name, char *out)
+{
+    for (const char *p = colors; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        const char *hash = memchr(p, '#', n);
+        if (hash && hash > p && hash[-1] == ':' && (size_t)(hash - 1 - p) == strlen(name) &&
+            strncmp(p, name, strlen(name)) == 0 && n - (size_t)(hash - p) == 7) {
+            memcpy(out, hash, 7);
+            out[7] = '\0';
+            return 1;
+        }
+        p += n + (comma ? 1 : 0);
+    }
+    return 0;
+}
+
+int plot_check_colors(const char *colors, util_err *err)
+{
+    for (const char *p = colors; p && *p;) {
+        const char *comma = strchr(p, ',');
+        size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        const char *hash = memchr(p, '#', n);
+        int ok = hash && hash > p + 1 && hash[-1] == ':' && n - (size_t)(hash - p) == 7;
+        for (int k = 1; ok && k < 7; k++)
+            ok = isxdigit((unsigned char)hash[k]);
+        if (ok) {
+            char *name = util_strndup(p, (size_t)(hash - 1 - p));
+            ok = levels_find(name) != NULL;
+            free(name);
+        }
+        if (!ok) {
+            util_err_set(err, "--colors takes SCHEME:#RRGGBB,... with known schemes, not '%.*s'", (int)n, p);
+            return -1;
+        }
+        p += n + (comma ? 1 : 0);
+    }
+    return 0;
+}
+
+/* The line colour of the spec's scheme i, "#RRGGBB" in out (8 bytes). */
+static void scheme_rgb(const plot_spec *s, const fig_style *st, int i, char *out)
+{
+    if (colour_override(s->colors, s->schemes[i], out))
+        return;
+    int slot = scheme_slot(s, i);
+    snprintf(out, 8, "%s", st->mono ? greys[(slot / 5) % NELEM(greys)] : scheme_colours[slot]);
+}
+
+/* The colour of text in the scheme's colour: light colours (orange, sky
+ * blue, olive: low contrast on white) darkened to 65 %. */
+static void scheme_text_rgb(const plot_spec *s, const fig_style *st, int i, char *out)
+{
+    scheme_rgb(s, st, i, out);
+    unsigned r, g, bl;
+    if (sscanf(out + 1, "%2x%2x%2x", &r, &g, &bl) != 3)
+        return;
+    double lum = (0.2126 * r + 0.7152 * g + 0.0722 * bl) / 255;
+    if (lum > 0.42) {
+        r = (unsigned)(r * 0.65), g = (unsigned)(g * 0.65), bl = (unsigned)(bl * 0.65);
+        snprintf(out, 8, "#%02X%02X%02X", r, g, bl);
+    }
+}
+
+/* " tc rgb '#RRGGBB'" for a label in scheme i's text colour. */
+static void put_tc(sbuf *b, const plot_spec *s, const fig_style *st, int i)
+{
+    char c[8];
+    scheme_text_rgb(s, st, i, c);
+    sbuf_puts(b, " tc rgb ");
+    fig_quote(b, FQ_STRING, c);
+}
+
+/* Start (open = 1) or end a LaTeX colour group around a label's text in
+ * scheme i's text colour: cairolatex leaves a label's tc out of the
+ * .tex, so the colour is given in the text (\color, from the color or
+ * xcolor package the document loads). Nothing for the other formats. */
+static void txt_colour(sbuf *t, const plot_spec *s, const fig_style *st, int i, int open)
+{
+    if (!st->latex)
+        return;
+    if (!open) {
+        sbuf_puts(t, "}");
+        return;
+    }
+    char c[8];
+    unsigned r, g, bl;
+    scheme_text_rgb(s, st, i, c);
+    if (sscanf(c + 1, "%2x%2x%2x", &r, &g, &bl) != 3)
+        r = g = bl = 0;
+    sbuf_printf(t, "{\\color[rgb]{%.3f,%.3f,%.3f}", r / 255.0, g / 255.0, bl / 255.0);
+}
+
 static void set_styles(sbuf *b, const plot_spec *s, const fig_style *st)
 {
-    sbuf_puts(b, "# One line type per scheme: colour (Okabe-Ito) or grey, dashes, points.\n");
+    sbuf_puts(b, "# One line type per scheme, its colour fixed per scheme (Okabe-Ito, Tol) or\n"
+                 "# a grey with dashes (--mono); points differ too.\n");
     for (int i = 0; i < s->nschemes; i++) {
+        char c[8];
+        scheme_rgb(s, st, i, c);
+        int slot = scheme_slot(s, i);
         sbuf_printf(b, "set linetype %d lc rgb ", i + 1);
-        fig_quote(b, FQ_STRING, st->mono ? greys[i % NELEM(greys)] : okabe_ito[i % NELEM(okabe_ito)]);
-        sbuf_printf(b, " lw 1.5 dt %d pt %d ps 0.7\n", st->mono ? dashes[i % NELEM(dashes)] : 1,
-                    points[i % NELEM(points)]);
+        fig_quote(b, FQ_STRING, c);
+        sbuf_printf(b, " lw 1.5 dt %d pt %d ps 0.7\n", st->mono ? dashes[slot % NELEM(dashes)] : 1,
+                    points[slot % NELEM(points)]);
     }
     sbuf_puts(b, "set border 3 lw 0.8\nset tics nomirror out scale 0.5\n"
                  "set key samplen 2 spacing 1.1 width 1\n");
 }
 
+/* The fill of scheme i's bars. */
+static void put_fill(sbuf *b, const plot_spec *s, const fig_style *st, int i)
+{
+    char c[8];
+    if (st->mono && !colour_override(s->colors, s->schemes[i], c))
+        snprintf(c, sizeof c, "%s", bar_greys[scheme_slot(s, i) % NELEM(bar_greys)]);
+    else
+        scheme_rgb(s, st, i, c);
+    fig_quote(b, FQ_STRING, c);
+}
 
 /* A tic step of 1, 2, 2.5 or 5 times a power of ten that puts at most
  * about one label per `per_cm` cm on an axis `len_cm` long. */
@@ -318,9 +462,13 @@ static void row_labels(sbuf *b, const plot_spec *s, const fig_style *st, const c
         if (mse) {
             sbuf_printf(b, "set label %d ", 200 + i);
             sbuf tt = { 0 };
+            txt_colour(&tt, s, st, i, 1);
             txt_num(&tt, st, mse[i]);
+            txt_colour(&tt, s, st, i, 0);
             put_text(b, &tt);
-            sbuf_printf(b, " at graph 1, first %d left offset 0.8, 0 tc lt %d\n", ns - i, i + 1);
+            sbuf_printf(b, " at graph 1, first %d left offset 0.8, 0", ns - i);
+            put_tc(b, s, st, i);
+            sbuf_puts(b, "\n");
         }
     }
     if (mse)
@@ -442,7 +590,7 @@ static int fig_histogram(const plot_spec *s, const fig_style *st, fig_data *d, s
     sbuf_puts(b, "set format x ''\nset ylabel 'count'\nunset key\n");
     if (s->log_counts) {
         sbuf_printf(b, "set logscale y\nset yrange [0.8:%.6g]\n", fmax(peak, 1) * 1.5);
-        sbuf_puts(b, "set format y '10^{%T}'\n");
+        sbuf_puts(b, st->latex ? "set format y '$10^{%T}$'\n" : "set format y '10^{%T}'\n");
     } else
         sbuf_printf(b, "set yrange [0:%.6g]\nset ytics format '%%.0f'\n", fmax(peak, 1) * 1.05);
     for (int i = 0; i < ns; i++) {
@@ -606,7 +754,8 @@ static int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf 
     free(al);
     free(ms);
     set_styles(b, s, st);
-    sbuf_puts(b, "set logscale y\nset format y '10^{%T}'\nset ylabel 'MSE'\nset xlabel ");
+    sbuf_puts(b, st->latex ? "set logscale y\nset format y '$10^{%T}$'\nset ylabel 'MSE'\nset xlabel "
+                           : "set logscale y\nset format y '10^{%T}'\nset ylabel 'MSE'\nset xlabel ");
     sbuf t = { 0 };
     sbuf_puts(&t, "clipping threshold ");
     txt_alpha(&t, st);
@@ -676,7 +825,7 @@ static int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *
                 ymax = m;
         }
     set_styles(b, s, st);
-    sbuf_puts(b, "set logscale y\nset format y '10^{%T}'\n");
+    sbuf_puts(b, st->latex ? "set logscale y\nset format y '$10^{%T}$'\n" : "set logscale y\nset format y '10^{%T}'\n");
     if (isfinite(ymin) && ymax > 0)
         sbuf_printf(b, "set yrange [%.6g:%.6g]\n", ymin / 2, ymax * 2);
     sbuf_printf(b, "set xrange [%g:%g]\nset xtics 1\nset xlabel 'bits'\n", LEVELS_MIN_BITS - 0.3,
@@ -781,6 +930,10 @@ static int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf
                 ymax = m;
         }
     }
+    if (!(ymax > 0)) {
+        util_err_set(err, "no tensor has an error to draw (every scheme failed or every tensor was skipped)");
+        return -1;
+    }
     set_styles(b, s, st);
     if (pre || suf) {
         const char *n0 = s->layers[0].name;
@@ -811,7 +964,8 @@ static int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf
     double xlo = 0;
     if (logx) {
         xlo = ymin / 3;
-        sbuf_printf(b, "set logscale x\nset xrange [%.6g:%.6g]\nset format x '10^{%%T}'\n", xlo, ymax * 2);
+        sbuf_printf(b, "set logscale x\nset xrange [%.6g:%.6g]\nset format x '%s10^{%%T}%s'\n", xlo, ymax * 2,
+                    st->latex ? "$" : "", st->latex ? "$" : "");
         sbuf_puts(b, "set xlabel 'MSE'\n");
     } else {
         int e = ymax > 0 ? (int)floor(log10(ymax)) : 0;
@@ -840,7 +994,7 @@ static int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf
                         "with boxxyerror lw 0.5 dt 1 ", i + 1, scale, nl - 1, off, scale,
                         bh / 2);
         sbuf_puts(b, "fc rgb ");
-        fig_quote(b, FQ_STRING, st->mono ? bar_greys[i % NELEM(bar_greys)] : okabe_ito[i % NELEM(okabe_ito)]);
+        put_fill(b, s, st, i);
         sbuf_puts(b, " title ");
         sbuf tt = { 0 };
         txt_scheme(&tt, st, s->schemes[i]);
@@ -1055,7 +1209,8 @@ static int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sb
     sbuf_puts(b, "unset arrow\nunset label\n");
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", split2, bot);
     sbuf_puts(b, "set format x '%.0f'\nset xlabel 'channels by range, widest first' offset 0, 0.4\n");
-    sbuf_puts(b, "set logscale y\nset ytics autofreq\nset mytics default\nset format y '10^{%T}'\nset ylabel 'MSE'\n");
+    sbuf_puts(b, "set logscale y\nset ytics autofreq\nset mytics default\nset ylabel 'MSE'\n");
+    sbuf_puts(b, st->latex ? "set format y '$10^{%T}$'\n" : "set format y '10^{%T}'\n");
     if (isfinite(mlo) && mhi > 0) {
         double dec = log10(mhi / mlo);
         double l10lo = log10(mlo) - 0.08 * fmax(dec, 0.5), l10hi = log10(mhi) + 0.08 * fmax(dec, 0.5);
@@ -1086,13 +1241,17 @@ static int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sb
         sbuf_printf(b, "set arrow %d from graph %.4f, screen %.4f to graph %.4f, screen %.4f nohead lt %d\n",
                     301 + i, gx, y1, gx + gl, y1, i + 1);
         sbuf u = { 0 };
+        txt_colour(&u, s, st, i, 1);
         if (cs[i] && tk[i]->n)
             txt_num(&u, st, tk[i]->rows[0].y);
         else
             sbuf_puts(&u, "n/a");
+        txt_colour(&u, s, st, i, 0);
         sbuf_printf(b, "set label %d ", 302 + 2 * i);
         put_text(b, &u);
-        sbuf_printf(b, " at graph %.4f, screen %.4f left tc lt %d\n", gx, y2, i + 1);
+        sbuf_printf(b, " at graph %.4f, screen %.4f left", gx, y2);
+        put_tc(b, s, st, i);
+        sbuf_puts(b, "\n");
     }
     sbuf_puts(b, "plot ");
     for (int i = 0; i < ns; i++) {
@@ -1174,8 +1333,13 @@ static int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbu
     const char *tname[2] = { s->tensor_name, s->tensor_name2 ? s->tensor_name2 : s->tensor_name };
     analyze_result res[2][OPTIONS_MAX_SCHEMES];
     for (int k = 0; k < 2; k++)
-        if (analyze_tensor(pp[k], &s->cfg, s->schemes, ns, 0, res[k], err) < 0)
+    {
+        analyze_cfg c = s->cfg;
+        if (k == 1 && c.amode == ALPHA_FILE && s->alpha_right > 0)
+            c.alpha = s->alpha_right;
+        if (analyze_tensor(pp[k], &c, s->schemes, ns, 0, res[k], err) < 0)
             return -1;
+    }
     /* the two histograms over a common range (x units) */
     double lo = fmin(xlo_of(s), eval_x_of_w(s->p2, s->cfg.normalize, s->p2->st.min));
     double hi = fmax(xhi_of(s), eval_x_of_w(s->p2, s->cfg.normalize, s->p2->st.max));
@@ -1297,8 +1461,8 @@ static int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbu
     sbuf_puts(b, share ? " offset 0, 0.4\nset ylabel 'share of values'\n" : " offset 0, 0.4\nset ylabel 'count'\n");
     if (s->log_counts) {
         double floor_y = share ? 0.5 / (double)nmax : 0.8;
-        sbuf_printf(b, "set logscale y\nset yrange [%.6g:%.6g]\nset format y '10^{%%T}'\n", floor_y,
-                    fmax(peak, floor_y) * 3);
+        sbuf_printf(b, "set logscale y\nset yrange [%.6g:%.6g]\nset format y '%s10^{%%T}%s'\n", floor_y,
+                    fmax(peak, floor_y) * 3, st->latex ? "$" : "", st->latex ? "$" : "");
     } else
         sbuf_printf(b, "set yrange [0:%.6g]\nset ytics %.17g format '%% h'\n", fmax(peak, 1e-300) * 1.45,
                     nice_step(fmax(peak, 1e-300) * 1.45, (htop - hbot) * H, 0.5 * fs));
@@ -1330,10 +1494,14 @@ static int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbu
     for (int i = 0; i < ns; i++) {
         double y = ty - line * (i + 1) / H;
         sbuf t = { 0 };
+        txt_colour(&t, s, st, i, 1);
         txt_scheme(&t, st, s->schemes[i]);
+        txt_colour(&t, s, st, i, 0);
         sbuf_printf(b, "set label %d ", 20 + 4 * i);
         put_text(b, &t);
-        sbuf_printf(b, " at screen %.4f, screen %.4f left front tc lt %d\n", c1 + 0.05, y, i + 1);
+        sbuf_printf(b, " at screen %.4f, screen %.4f left front", c1 + 0.05, y);
+        put_tc(b, s, st, i);
+        sbuf_puts(b, "\n");
         double ml = res[0][i].ok ? res[0][i].r.mse : NAN, mr = res[1][i].ok ? res[1][i].r.mse : NAN;
         double cx[3] = { c2, c3, c4 }, val[3] = { ml, mr, ml > 0 ? mr / ml : NAN };
         for (int c = 0; c < 3; c++) {
@@ -1398,45 +1566,228 @@ static int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbu
     return 0;
 }
 
-/* ---- entry points -------------------------------------------------------------- */
+/* The width (cm) of a text of n characters (DejaVu Sans averages about
+ * 0.6 em; capitals and digits a little more). */
+static double text_cm(size_t n, const fig_style *st)
+{
+    return (double)n * 0.64 * st->font_pt / 72.0 * 2.54;
+}
+
+/* The number of rows a key of every scheme takes across width_cm. */
+static int key_rows(const plot_spec *s, const fig_style *st, double width_cm)
+{
+    double samp = 0.55 * st->font_pt / 8, x = 0;
+    int rows = 1;
+    for (int i = 0; i < s->nschemes; i++) {
+        double w = samp + 0.12 + text_cm(strlen(scheme_title(s->schemes[i])), st) + 0.35;
+        if (x > 0 && x + w > width_cm) {
+            rows++;
+            x = 0;
+        }
+        x += w;
+    }
+    return rows;
+}
+
+/* A key of every scheme (a short line in its style and its name) in rows
+ * across the figure, centred, the first row's centre top_cm below the
+ * top: labels and arrows tagged 900 and up, in screen coordinates. */
+static void key_row(sbuf *b, const plot_spec *s, const fig_style *st, double top_cm)
+{
+    double W = st->width_cm, H = st->height_cm, line = 0.40 * st->font_pt / 8;
+    double samp = 0.55 * st->font_pt / 8;
+    int ns = s->nschemes, i = 0, row = 0;
+    while (i < ns) {
+        /* the entries of this row */
+        double x = 0, wi[OPTIONS_MAX_SCHEMES];
+        int j = i;
+        for (; j < ns; j++) {
+            wi[j] = samp + 0.12 + text_cm(strlen(scheme_title(s->schemes[j])), st) + 0.35;
+            if (x > 0 && x + wi[j] > W - 0.2)
+                break;
+            x += wi[j];
+        }
+        double x0 = (W - x + 0.35) / 2, y = 1 - (top_cm + row * line) / H;
+        for (int k = i; k < j; k++) {
+            sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead lt %d\n",
+                        900 + k, x0 / W, y, (x0 + samp) / W, y, k + 1);
+            sbuf_printf(b, "set label %d ", 900 + k);
+            sbuf t = { 0 };
+            txt_scheme(&t, st, s->schemes[k]);
+            put_text(b, &t);
+            sbuf_printf(b, " at screen %.4f, screen %.4f left front\n", (x0 + samp + 0.12) / W, y);
+            x0 += wi[k];
+        }
+        i = j;
+        row++;
+    }
+}
+
+/* ---- transfer ------------------------------------------------------------------- */
+
+/* The paper's Figure 2: Q(x) against x for each scheme, unsigned, alpha 1,
+ * at 3 bits (left panel) and 4 bits (right): round to the nearest level,
+ * so each step runs between the midpoints of its level's neighbours. */
+static int fig_transfer(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err)
+{
+    static const int bits[2] = { 3, 4 };
+    int ns = s->nschemes;
+    for (int p = 0; p < 2; p++)
+        for (int i = 0; i < ns; i++) {
+            levelset ls;
+            if (levels_build(s->schemes[i], bits[p], 0, &s->cfg.lprm, &ls, err) < 0)
+                return -1;
+            char name[40];
+            snprintf(name, sizeof name, "q%d_%d", bits[p], i + 1);
+            fig_block *k = add_block(d, name, s->schemes[i], "q");
+            k->bits = bits[p];
+            for (size_t j = 0; j < ls.n; j++) {
+                double lo = j ? 0.5 * (ls.v[j - 1] + ls.v[j]) : ls.v[0];
+                double hi = j + 1 < ls.n ? 0.5 * (ls.v[j] + ls.v[j + 1]) : ls.v[ls.n - 1];
+                add_row(k, lo, ls.v[j]);
+                add_row(k, hi, ls.v[j]);
+            }
+            levels_free(&ls);
+        }
+    /* Layout in cm: the key on one row at the top (two when it does not
+     * fit), the panel titles under it, two square-ish panels side by
+     * side sharing the y axis, x ticks and label below. */
+    double W = st->width_cm, H = st->height_cm, fs = st->font_pt / 8.0, line = 0.40 * fs;
+    int keyrows = key_rows(s, st, W - 0.2);
+    double left = 1.25 * fs, right = 0.25, gap = 0.45 * fs, bot = 1.05 * fs;
+    double top = line * keyrows + 0.15 + line;     /* key rows + the panel titles */
+    double pw = (W - left - right - gap) / 2;
+    sbuf_puts(b, "# Q(x) = the nearest level (alpha = 1, unsigned); each row pair is one step.\n");
+    set_styles(b, s, st);
+    sbuf_puts(b, "set multiplot\nset xrange [0:1]\nset yrange [0:1]\nset size ratio -1\nunset size\n");
+    sbuf_puts(b, "set xtics 0, 0.5, 1 format '% h'\nset mxtics 2\nset ytics 0, 0.5, 1 format '% h'\nset mytics 2\n");
+    sbuf_puts(b, st->latex ? "set xlabel '$x$' offset 0, 0.5\n" : "set xlabel '{/:Italic x}' offset 0, 0.5\n");
+    for (int p = 0; p < 2; p++) {
+        double x0 = left + p * (pw + gap), x1 = x0 + pw;
+        sbuf_printf(b, "\n# %d bits\n", bits[p]);
+        sbuf_printf(b, "set lmargin at screen %.4f\nset rmargin at screen %.4f\n", x0 / W, x1 / W);
+        sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", 1 - top / H, bot / H);
+        sbuf_printf(b, "set label 1 '%d-bit' at graph 0.5, screen %.4f center front\n", bits[p],
+                    1 - (top - 0.5 * line) / H);
+        if (p == 0) {
+            sbuf_puts(b, st->latex ? "set ylabel '$Q(x)$' offset 1.2, 0\n"
+                                   : "set ylabel '{/:Italic Q}({/:Italic x})' offset 1.2, 0\n");
+            key_row(b, s, st, 0.5 * line + 0.05);
+        } else
+        {
+            sbuf_puts(b, "unset ylabel\nset format y ''\nunset arrow\n");
+            for (int i = 0; i < ns; i++)
+                sbuf_printf(b, "unset label %d\n", 900 + i);
+        }
+        sbuf_puts(b, "unset key\n");
+        sbuf_puts(b, "plot x with lines lc rgb '#B0B0B0' lw 0.6 dt 3 notitle");
+        for (int i = 0; i < ns; i++) {
+            sbuf_printf(b, ", \\\n     $q%d_%d using 1:2 with lines lt %d lw 1.2 notitle", bits[p], i + 1, i + 1);
+        }
+        sbuf_puts(b, "\n");
+    }
+    sbuf_puts(b, "unset multiplot\n");
+    return 0;
+}
+
+/* ---- the kinds ---------------------------------------------------------------------- */
+
+static double h_levels(const plot_spec *s, double w)
+{
+    (void)w;
+    return 1.5 + 0.7 * (s->nschemes > 0 ? s->nschemes : 3);
+}
+
+static double h_histogram(const plot_spec *s, double w)
+{
+    return w > 12 ? 7.0 : 6.2 + 0.25 * (s->nschemes > 3 ? s->nschemes - 3 : 0);
+}
+
+static double h_layers(const plot_spec *s, double w)
+{
+    (void)w;
+    int ns = s->nschemes > 0 ? s->nschemes : 3;
+    double row = 0.16 * ns + 0.14;
+    return 1.9 + (row < 0.5 ? 0.5 : row) * (s->nlayers > 0 ? s->nlayers : 1);
+}
+
+static double h_curves(const plot_spec *s, double w)
+{
+    (void)s;
+    return w > 12 ? 6.5 : 5.5;
+}
+
+static double h_channels(const plot_spec *s, double w)
+{
+    return (w > 12 ? 8.0 : 7.0) + 0.7 * (s->nschemes > 3 ? s->nschemes - 3 : 0);
+}
+
+static double h_compare(const plot_spec *s, double w)
+{
+    return (w > 12 ? 8.5 : 7.8) + 0.36 * (s->nschemes > 0 ? s->nschemes : 3);
+}
+
+static double h_transfer(const plot_spec *s, double w)
+{
+    /* square panels: (w - margins) / 2 high, plus the key, titles, x axis */
+    double pw = (w - 1.25 - 0.25 - 0.45) / 2;
+    int ns = s->nschemes > 0 ? s->nschemes : 3;
+    fig_style st = { .width_cm = w, .font_pt = 8 };
+    (void)ns;
+    return pw + 1.05 + 0.40 * (key_rows(s, &st, w - 0.2) + 1) + 0.15;
+}
+
+/* The figure kinds: adding one is one entry here (and its FIG_ value). */
+const fig_kind fig_kinds[] = {
+    { "histogram", FIG_HISTOGRAM, FN_TENSOR, h_histogram, fig_histogram },
+    { "levels", FIG_LEVELS, FN_NONE, h_levels, fig_levels },
+    { "sweep", FIG_SWEEP, FN_TENSOR, h_curves, fig_sweep },
+    { "bits", FIG_BITS, FN_TENSOR, h_curves, fig_bits },
+    { "layers", FIG_LAYERS, FN_TENSORS, h_layers, fig_layers },
+    { "channels", FIG_CHANNELS, FN_RAW, h_channels, fig_channels },
+    { "compare", FIG_COMPARE, FN_PAIR, h_compare, fig_compare },
+    { "transfer", FIG_TRANSFER, FN_NONE, h_transfer, fig_transfer },
+    { NULL, 0, 0, NULL, NULL },
+};
+
+const fig_kind *fig_kind_of(plot_figure f)
+{
+    for (const fig_kind *k = fig_kinds; k->name; k++)
+        if (k->fig == f)
+            return k;
+    return NULL;
+}
+
+int plot_parse_figure(const char *name, plot_figure *out)
+{
+    for (const fig_kind *k = fig_kinds; k->name; k++)
+        if (name && strcmp(name, k->name) == 0) {
+            *out = k->fig;
+            return 0;
+        }
+    return -1;
+}
+
+const char *plot_figure_name(plot_figure f)
+{
+    const fig_kind *k = fig_kind_of(f);
+    return k ? k->name : "?";
+}
 
 double figures_default_height(const plot_spec *s, double width_cm)
 {
-    double wide = width_cm > 12 ? 1 : 0;
-    switch (s->figure) {
-    case FIG_LEVELS:
-        return 1.5 + 0.7 * (s->nschemes > 0 ? s->nschemes : 3);
-    case FIG_HISTOGRAM:
-        return wide ? 7.0 : 6.2 + 0.25 * (s->nschemes > 3 ? s->nschemes - 3 : 0);
-    case FIG_LAYERS: {
-        int ns = s->nschemes > 0 ? s->nschemes : 3;
-        double row = 0.16 * ns + 0.14;
-        return 1.9 + (row < 0.5 ? 0.5 : row) * (s->nlayers > 0 ? s->nlayers : 1);
-    }
-    case FIG_SWEEP:
-    case FIG_BITS:
-        return wide ? 6.5 : 5.5;
-    case FIG_CHANNELS:
-        return (wide ? 8.0 : 7.0) + 0.7 * (s->nschemes > 3 ? s->nschemes - 3 : 0);
-    case FIG_COMPARE:
-        return (wide ? 8.5 : 7.8) + 0.36 * (s->nschemes > 0 ? s->nschemes : 3);
-    }
-    return 6;
+    const fig_kind *k = fig_kind_of(s->figure);
+    return k ? k->height(s, width_cm) : 6;
 }
 
 int figures_build(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *body, util_err *err)
 {
-    switch (s->figure) {
-    case FIG_HISTOGRAM: return fig_histogram(s, st, d, body, err);
-    case FIG_LEVELS: return fig_levels(s, st, d, body, err);
-    case FIG_SWEEP: return fig_sweep(s, st, d, body, err);
-    case FIG_BITS: return fig_bits(s, st, d, body, err);
-    case FIG_LAYERS: return fig_layers(s, st, d, body, err);
-    case FIG_CHANNELS: return fig_channels(s, st, d, body, err);
-    case FIG_COMPARE: return fig_compare(s, st, d, body, err);
+    const fig_kind *k = fig_kind_of(s->figure);
+    if (!k) {
+        util_err_set(err, "unknown figure kind %d", (int)s->figure);
+        return -1;
     }
-    util_err_set(err, "unknown figure kind %d", (int)s->figure);
-    return -1;
+    return k->build(s, st, d, body, err);
 }
 
 static void csv_num(FILE *fp, double v)
@@ -1458,7 +1809,7 @@ void figures_write_csv(FILE *fp, const plot_spec *s, const fig_data *d)
             /* a block with a z column: one CSV row for y, one for z */
             for (int col = 0; col < (k->zseries ? 2 : 1); col++) {
                 fprintf(fp, "%s,", plot_figure_name(s->figure));
-                util_csv_field(fp, r->raw ? r->raw : s->figure == FIG_LEVELS ? NULL : s->tensor_name);
+                util_csv_field(fp, r->raw ? r->raw : fig_kind_of(s->figure)->needs == FN_NONE ? NULL : s->tensor_name);
                 fputc(',', fp);
                 util_csv_field(fp, k->scheme);
                 if (k->bits < 0)

@@ -88,6 +88,25 @@ typedef struct fig_style {
     double font_pt;
 } fig_style;
 
+/* What a figure kind draws from: nothing (level sets), one prepared
+ * tensor, every selected tensor's errors (layers), one tensor's values in
+ * C order (channels), or two tensors (compare). */
+typedef enum fig_needs { FN_NONE, FN_TENSOR, FN_TENSORS, FN_RAW, FN_PAIR } fig_needs;
+
+/* One figure kind: its --figure name, what it needs, its default height
+ * (cm) for a width, and the function that computes its data and writes
+ * its plot commands. fig_kinds ends with a NULL name. */
+typedef struct fig_kind {
+    const char *name;
+    plot_figure fig;
+    fig_needs needs;
+    double (*height)(const plot_spec *s, double width_cm);
+    int (*build)(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *body, util_err *err);
+} fig_kind;
+
+extern const fig_kind fig_kinds[];
+const fig_kind *fig_kind_of(plot_figure f);
+
 /* Compute the figure's data and write its plot commands (everything after
  * the terminal/output lines and the datablocks) into body. -1 with err set
  * when the spec cannot be drawn. */

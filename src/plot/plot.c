@@ -116,37 +116,6 @@ void sbuf_free(sbuf *b)
     memset(b, 0, sizeof *b);
 }
 
-static const struct {
-    const char *name;
-    plot_figure fig;
-} figure_names[] = {
-    { "histogram", FIG_HISTOGRAM },
-    { "levels", FIG_LEVELS },
-    { "sweep", FIG_SWEEP },
-    { "bits", FIG_BITS },
-    { "layers", FIG_LAYERS },
-    { "channels", FIG_CHANNELS },
-    { "compare", FIG_COMPARE },
-};
-
-int plot_parse_figure(const char *name, plot_figure *out)
-{
-    for (size_t i = 0; i < sizeof figure_names / sizeof *figure_names; i++)
-        if (name && strcmp(name, figure_names[i].name) == 0) {
-            *out = figure_names[i].fig;
-            return 0;
-        }
-    return -1;
-}
-
-const char *plot_figure_name(plot_figure f)
-{
-    for (size_t i = 0; i < sizeof figure_names / sizeof *figure_names; i++)
-        if (figure_names[i].fig == f)
-            return figure_names[i].name;
-    return "?";
-}
-
 plot_format plot_format_of(const char *path)
 {
     const char *slash = strrchr(path, '/');
@@ -336,7 +305,7 @@ static int build_script(const plot_spec *s, plot_format fmt, const char *outname
         built = -1;
     }
     if (built < 0) {
-        if (s->tensor_name && s->figure != FIG_LEVELS && s->figure != FIG_LAYERS) {
+        if (s->tensor_name && fig_kind_of(s->figure)->needs != FN_NONE && fig_kind_of(s->figure)->needs != FN_TENSORS) {
             char m[UTIL_ERRLEN];
             snprintf(m, sizeof m, "%s", err->msg);
             util_err_clear(err);
@@ -360,7 +329,7 @@ static int build_script(const plot_spec *s, plot_format fmt, const char *outname
     sbuf_puts(out, "# ");
     sbuf_puts(out, plot_figure_name(s->figure)); /* gp-lint: ok (a fixed name) */
     sbuf_puts(out, " figure written by apotview " PACKAGE_VERSION "\n");
-    if (s->tensor_name && s->figure != FIG_LEVELS && s->figure != FIG_LAYERS) {
+    if (s->tensor_name && fig_kind_of(s->figure)->needs != FN_NONE && fig_kind_of(s->figure)->needs != FN_TENSORS) {
         sbuf_puts(out, "# tensor: ");
         fig_quote(out, FQ_COMMENT, s->tensor_name);
         if (s->file_name) {
@@ -369,7 +338,7 @@ static int build_script(const plot_spec *s, plot_format fmt, const char *outname
         }
         sbuf_puts(out, "\n");
     }
-    if (s->figure == FIG_COMPARE && s->tensor_name2) {
+    if (fig_kind_of(s->figure)->needs == FN_PAIR && s->tensor_name2) {
         sbuf_puts(out, "# right tensor: ");
         fig_quote(out, FQ_COMMENT, s->tensor_name2);
         if (s->file_name2) {

@@ -27,6 +27,7 @@ typedef enum plot_figure {
     FIG_LAYERS,        /* per-tensor error per scheme, grouped bars */
     FIG_CHANNELS,      /* per-channel min..max sorted by range, outliers, mse per channel */
     FIG_COMPARE,       /* two tensors' histograms, mse of both, their difference */
+    FIG_TRANSFER,      /* Q(x) staircases of the schemes at 3 and 4 bits, unsigned, alpha 1 */
 } plot_figure;
 
 typedef struct plot_layer {
@@ -41,6 +42,7 @@ typedef struct plot_spec {
     const char *size;          /* single|double|WxH (cm), NULL: single */
     const char *font;          /* NULL: default */
     int mono;                  /* greyscale with dash patterns */
+    const char *colors;        /* NULL, or SCHEME:#RRGGBB,... overrides */
     int force;                 /* overwrite an existing file */
     analyze_cfg cfg;           /* bits, signed, normalize, alpha mode/value */
     const char *const *schemes;
@@ -63,10 +65,15 @@ typedef struct plot_spec {
     const char *tensor_name2;
     const char *file_name2;
     group_tensor raw2;
+    double alpha_right;        /* compare, --alpha=file: the right tensor's alpha */
 } plot_spec;
 
 int plot_parse_figure(const char *name, plot_figure *out);
 const char *plot_figure_name(plot_figure f);
+
+/* Whether colors is a valid --colors value (SCHEME:#RRGGBB,...); -1 with
+ * err set when not. */
+int plot_check_colors(const char *colors, util_err *err);
 
 /* Draw one figure. 0 on success; -1 with err set. */
 int plot_export(const plot_spec *s, util_err *err);

@@ -1,0 +1,91 @@
+#!/bin/sh
+# fig-layout.sh - every figure kind read back from its PDF (issue 13):
+# exported at three sizes (5x3.5 cm, a single and a double column) with the
+# default schemes and with all of them, each PDF's text is read with
+# `pdftotext -bbox` and checked by fig-bbox.awk: the point size asked for
+# (8 pt, and 10 pt once), nothing under 6 pt, every word on the page, no
+# two words overlapping. The cases run in parallel (FIG_JOBS, default 2).
+#
+# Needs: APOTVIEW, abs_top_srcdir, gnuplot, pdftotext (poppler-utils).
+set -u
+: "${APOTVIEW:?}" "${abs_top_srcdir:?}"
+for p in gnuplot pdftotext; do
+    command -v $p >/dev/null 2>&1 || { echo "FAIL: $p is not installed (./bootstrap installs it)"; exit 1; }
+done
+SAMPLE="$abs_top_srcdir/data/faceapi_conv64_1_conv1.npy"
+AWK="$abs_top_srcdir/tests/fig-bbox.awk"
+T=$(mktemp -d "${TMPDIR:-/tmp}/apotview-layout.XXXXXX") || exit 99
+trap 'rm -rf "$T"' EXIT INT TERM
+
+# Inputs: four tensors (layers), a pair (compare): the sample's channels
+# split with the shell (npy v1 header of the sample is 128 bytes).
+mkdir "$T/in"
+hl=$(od -An -tu1 -j8 -N2 "$SAMPLE" | awk '{ print $1 + 256 * $2 }')
+per=$((16 * 64 * 9 * 4))
+for k in 0 1 2 3; do
+    hdr="{'descr': '<f4', 'fortran_order': False, 'shape': (16, 64, 3, 3), }"
+    pad=$((64 - (10 + ${#hdr} + 1) % 64))
+    {
+        printf '\223NUMPY\001\000'
+        n=$((${#hdr} + pad + 1))
+        printf "\\$(printf %03o $((n % 256)))\\$(printf %03o $((n / 256)))"
+        printf '%s%*s\n' "$hdr" "$pad" ""
+        tail -c +$((10 + hl + 1 + k * per)) "$SAMPLE" | head -c $per
+    } >"$T/in/model.layer$k.block_conv.weight.npy"
+done
+MULTI=$(ls "$T/in"/*.npy | tr '\n' ' ')
+PAIR="$SAMPLE $T/in/model.layer1.block_conv.weight.npy"
+
+# one case: KIND SIZE SCHEMES [PT]
+run_case() {
+    kind=$1 size=$2 sch=$3 pt=${4:-8}
+    case $kind in
+    layers) input=$MULTI ;;
+    compare) input=$PAIR ;;
+    levels | transfer) input= ;;
+    *) input=$SAMPLE ;;
+    esac
+    name="$kind-$size-$(echo "$sch" | tr ',' '+')-$pt"
+    font=
+    [ "$pt" = 8 ] || font="--font=,$pt"
+    # shellcheck disable=SC2086
+    if ! "$APOTVIEW" --export="$T/$name.pdf" --figure="$kind" --size="$size" -s "$sch" $font $input \
+        >"$T/$name.out" 2>&1; then
+        echo "FAIL: $name: export failed: $(cat "$T/$name.out")"
+        return
+    fi
+    pdftotext -bbox "$T/$name.pdf" "$T/$name.html" 2>/dev/null
+    if out=$(awk -v pt="$pt" -v name="$name" -f "$AWK" "$T/$name.html"); then
+        echo "ok: $name"
+    else
+        echo "$out" | sed 's/^/FAIL: /'
+    fi
+}
+
+KINDS=${FIG_KINDS:-"histogram levels sweep bits layers channels compare transfer"}
+: >"$T/cases"
+for kind in $KINDS; do
+    for size in 5x3.5 single double; do
+        for sch in uniform,pot,apot all; do
+            echo "$kind $size $sch" >>"$T/cases"
+        done
+    done
+done
+echo "histogram single uniform,pot,apot 10" >>"$T/cases"
+echo "sweep double all 10" >>"$T/cases"
+
+JOBS=${FIG_JOBS:-2}
+start=$(date +%s)
+j=0
+while [ $j -lt "$JOBS" ]; do
+    awk -v j=$j -v n="$JOBS" 'NR % n == j' "$T/cases" | while read -r a b c d; do
+        run_case "$a" "$b" "$c" "$d"
+    done >"$T/log.$j" &
+    j=$((j + 1))
+done
+wait
+cat "$T"/log.*
+n=$(cat "$T"/log.* | grep -c '^ok: ')
+f=$(cat "$T"/log.* | grep -c '^FAIL: ')
+echo "$n cases ok, $f problem(s), $(($(date +%s) - start)) s"
+[ "$f" -eq 0 ]
