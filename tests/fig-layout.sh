@@ -1,7 +1,8 @@
 #!/bin/sh
 # fig-layout.sh - every figure kind read back from its PDF (issue 13):
-# exported at three sizes (5x3.5 cm, a single and a double column) with the
-# default schemes and with all of them, each PDF's text is read with
+# exported at three widths (5 cm, a single and a double column, automatic
+# height) with the default schemes and with all of them, and at 5x3.5 cm
+# with the default schemes, each PDF's text is read with
 # `pdftotext -bbox` and checked by fig-bbox.awk: the point size asked for
 # (8 pt, and 10 pt once), nothing under 6 pt, every word on the page, no
 # two words overlapping. The cases run in parallel (FIG_JOBS, default 2).
@@ -65,11 +66,14 @@ run_case() {
 KINDS=${FIG_KINDS:-"histogram levels sweep bits layers channels compare transfer"}
 : >"$T/cases"
 for kind in $KINDS; do
-    for size in 5x3.5 single double; do
+    for size in 5 single double; do
         for sch in uniform,pot,apot all; do
             echo "$kind $size $sch" >>"$T/cases"
         done
     done
+    # the issue's small size, at the default schemes (a height of 3.5 cm
+    # cannot hold a row per scheme for all of them: that is refused, below)
+    echo "$kind 5x3.5 uniform,pot,apot" >>"$T/cases"
 done
 echo "histogram single uniform,pot,apot 10" >>"$T/cases"
 echo "sweep double all 10" >>"$T/cases"
@@ -88,4 +92,13 @@ cat "$T"/log.*
 n=$(cat "$T"/log.* | grep -c '^ok: ')
 f=$(cat "$T"/log.* | grep -c '^FAIL: ')
 echo "$n cases ok, $f problem(s), $(($(date +%s) - start)) s"
+# too small to hold the figure: a clear error, nothing written
+"$APOTVIEW" --export="$T/small.pdf" --size=5x3.5 -s all "$SAMPLE" 2>"$T/small.err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q 'give it more height (--size=5x[0-9.]*)' "$T/small.err" && [ ! -e "$T/small.pdf" ] &&
+    [ ! -e "$T/small.pdf.gp" ]; then
+    echo "ok: 5x3.5 with all schemes refused: $(cat "$T/small.err")"
+else
+    echo "FAIL: 5x3.5 with all schemes: rc $rc, $(cat "$T/small.err")"; f=$((f + 1))
+fi
 [ "$f" -eq 0 ]

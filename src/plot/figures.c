@@ -217,8 +217,10 @@ static void txt_num(sbuf *t, const fig_style *st, double v)
     }
     double a = fabs(v);
     if (a == 0 || (a >= 1e-3 && a < 1e4)) {
+        /* three significant digits, trailing zeros kept: one format for
+         * every number of a figure (0.00230 beside 0.00291) */
         char num[32];
-        snprintf(num, sizeof num, "%.3g", v);
+        snprintf(num, sizeof num, a == 0 ? "0" : a >= 1000 ? "%.0f" : "%#.3g", v);
         sbuf_puts(t, st->latex ? "$" : "");
         sbuf_puts(t, num);
         sbuf_puts(t, st->latex ? "$" : "");
@@ -231,9 +233,9 @@ static void txt_num(sbuf *t, const fig_style *st, double v)
         e++;
     }
     if (st->latex)
-        sbuf_printf(t, "$%.3g\\times 10^{%d}$", m, e);
+        sbuf_printf(t, "$%.2f\\times 10^{%d}$", m, e);
     else
-        sbuf_printf(t, "%.3g×10^{%d}", m, e);
+        sbuf_printf(t, "%.2f×10^{%d}", m, e);
 }
 
 /* Build a label text in t (an sbuf) then append it quoted to b. */
@@ -419,6 +421,66 @@ static void put_fill(sbuf *b, const plot_spec *s, const fig_style *st, int i)
     fig_quote(b, FQ_STRING, c);
 }
 
+/* One line of text, cm, at 8 pt (9.6 pt of line spacing and a little). */
+#define LINE_CM 0.36
+
+/* The width (cm) of a text of n characters (DejaVu Sans averages about
+ * 0.6 em; capitals and digits a little more). */
+static double text_cm(size_t n, const fig_style *st)
+{
+    return (double)n * 0.64 * st->font_pt / 72.0 * 2.54;
+}
+
+/* The number of rows a key of every scheme takes across width_cm. */
+static int key_rows(const plot_spec *s, const fig_style *st, double width_cm)
+{
+    double samp = 0.55 * st->font_pt / 8, x = 0;
+    int rows = 1;
+    for (int i = 0; i < s->nschemes; i++) {
+        double w = samp + 0.12 + text_cm(strlen(scheme_title(s->schemes[i])), st) + 0.35;
+        if (x > 0 && x + w > width_cm) {
+            rows++;
+            x = 0;
+        }
+        x += w;
+    }
+    return rows;
+}
+
+/* A key of every scheme (a short line in its style and its name) in rows
+ * across the figure, centred, the first row's centre top_cm below the
+ * top: labels and arrows tagged 900 and up, in screen coordinates. */
+static void key_row(sbuf *b, const plot_spec *s, const fig_style *st, double top_cm)
+{
+    double W = st->width_cm, H = st->height_cm, line = 0.40 * st->font_pt / 8;
+    double samp = 0.55 * st->font_pt / 8;
+    int ns = s->nschemes, i = 0, row = 0;
+    while (i < ns) {
+        /* the entries of this row */
+        double x = 0, wi[OPTIONS_MAX_SCHEMES];
+        int j = i;
+        for (; j < ns; j++) {
+            wi[j] = samp + 0.12 + text_cm(strlen(scheme_title(s->schemes[j])), st) + 0.35;
+            if (x > 0 && x + wi[j] > W - 0.2)
+                break;
+            x += wi[j];
+        }
+        double x0 = (W - x + 0.35) / 2, y = 1 - (top_cm + row * line) / H;
+        for (int k = i; k < j; k++) {
+            sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead lt %d\n",
+                        900 + k, x0 / W, y, (x0 + samp) / W, y, k + 1);
+            sbuf_printf(b, "set label %d ", 900 + k);
+            sbuf t = { 0 };
+            txt_scheme(&t, st, s->schemes[k]);
+            put_text(b, &t);
+            sbuf_printf(b, " at screen %.4f, screen %.4f left front\n", (x0 + samp + 0.12) / W, y);
+            x0 += wi[k];
+        }
+        i = j;
+        row++;
+    }
+}
+
 /* A tic step of 1, 2, 2.5 or 5 times a power of ten that puts at most
  * about one label per `per_cm` cm on an axis `len_cm` long. */
 static double nice_step(double range, double len_cm, double per_cm)
@@ -438,12 +500,38 @@ static double nice_step(double range, double len_cm, double per_cm)
 }
 
 /* x tics for a figure of the given plot-area width. */
-static void set_xstep(sbuf *b, const fig_style *st, double lo, double hi, double chars)
+/* A tic step (1, 2, 2.5 or 5 times a power of ten) for an axis from lo to
+ * hi drawn len_cm long, wide enough that the labels (as %g prints them:
+ * gnuplot's '% h') keep 0.25 cm between them. Across (upright labels):
+ * the width of the widest label; along a y axis (across = 0): one line. */
+static double tick_step(double lo, double hi, double len_cm, const fig_style *st, int across)
 {
-    double fs = st->font_pt / 8.0;
-    double area = st->width_cm - 2.2 * fs;
-    double step = nice_step(hi - lo, area, (chars * 0.16 + 0.45) * fs);
-    sbuf_printf(b, "set xtics %.17g\nset mxtics 2\n", step);
+    double range = hi - lo;
+    if (!(range > 0) || !(len_cm > 0))
+        return 1;
+    double p = pow(10, floor(log10(range / 50)));
+    static const double m[] = { 1, 2, 2.5, 5 };
+    for (int k = 0; k < 40; k++) {
+        double step = m[k % 4] * p * pow(10, k / 4);
+        long i0 = (long)ceil(lo / step - 1e-9), i1 = (long)floor(hi / step + 1e-9);
+        size_t wmax = 1;
+        for (long i = i0; i <= i1 && i - i0 < 200; i++) {
+            char t[40];
+            double v = (double)i * step;
+            snprintf(t, sizeof t, "%g", fabs(v) < step * 1e-9 ? 0.0 : v);
+            wmax = fmax(wmax, strlen(t));
+        }
+        double need = across ? text_cm(wmax, st) + 0.25 : 1.6 * LINE_CM * st->font_pt / 8;
+        if (step / range * len_cm >= need && i1 - i0 < 200)
+            return step;
+    }
+    return range;
+}
+
+/* x tics for a plot area area_cm wide. */
+static void set_xstep(sbuf *b, const fig_style *st, double lo, double hi, double area_cm)
+{
+    sbuf_printf(b, "set xtics %.17g\nset mxtics 2\n", tick_step(lo, hi, area_cm, st, 1));
 }
 
 /* Row labels of a strip of schemes: names at the left of the rows (row 1 at
@@ -472,7 +560,8 @@ static void row_labels(sbuf *b, const plot_spec *s, const fig_style *st, const c
         }
     }
     if (mse)
-        sbuf_printf(b, "set label 300 'MSE' at graph 1, first %d.05 left offset 0.8, 0\n", ns + 1);
+        sbuf_printf(b, "set label 300 'MSE, %d-bit' at graph 1, first %d.05 left offset 0.8, 0\n", s->cfg.bits,
+                    ns + 1);
 }
 
 /* ---- histogram --------------------------------------------------------------- */
@@ -577,22 +666,41 @@ static int fig_histogram(const plot_spec *s, const fig_style *st, fig_data *d, s
      * it one row per scheme with its levels (the rug) and, at the right,
      * its MSE: the legend. Both panels share the x axis and margins.
      * Heights in cm -> screen fractions. */
-    double H = st->height_cm, fs = st->font_pt / 8.0;
-    double bot = 1.5 * fs / H;                       /* x tics + label */
-    double strip = 0.36 * (ns + 0.8) * fs / H;
-    double top = 1 - 0.15 / H;
+    double H = st->height_cm, fs = st->font_pt / 8.0, line = LINE_CM * fs;
+    double bot = 1.0 * fs / H;                       /* x tics + label */
+    double strip = line * (ns + 0.75) / H;
+    double top = 1 - 0.3 * line / H;
     double split = bot + strip;
+    double panel = (top - split) * H - 0.08;         /* the histogram's height, cm */
+    if (panel < 2.5 * line) {
+        util_err_set(err, "a %gx%g cm histogram of %d schemes leaves %.1f cm for the counts at %g pt: "
+                     "give it more height (--size=%gx%.1f) or fewer schemes",
+                     st->width_cm, H, ns, panel > 0 ? panel : 0, st->font_pt, st->width_cm,
+                     H + 2.5 * line - panel + 0.05);
+        return -1;
+    }
+    char peakbuf[32];
+    snprintf(peakbuf, sizeof peakbuf, "%.0f", fmax(peak, 1));
+    size_t longest = strlen(peakbuf);
+    for (int i = 0; i < ns; i++)
+        longest = fmax(longest, strlen(scheme_title(res[i].scheme)));
+    double lm = 0.5 * fs + text_cm(longest, st) + 0.3, rm = text_cm(10, st) + 0.25;
     set_styles(b, s, st);
-    sbuf_puts(b, "set multiplot\nset lmargin 9\nset rmargin 10.5\n");
+    sbuf_printf(b, "set multiplot\nset lmargin at screen %.4f\nset rmargin at screen %.4f\n", lm / st->width_cm,
+                1 - rm / st->width_cm);
     sbuf_printf(b, "set xrange [%.17g:%.17g]\n", lo, hi);
-    set_xstep(b, st, lo, hi, 5);
+    set_xstep(b, st, lo, hi, st->width_cm - lm - rm);
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", top, split + 0.08 / H);
     sbuf_puts(b, "set format x ''\nset ylabel 'count'\nunset key\n");
     if (s->log_counts) {
         sbuf_printf(b, "set logscale y\nset yrange [0.8:%.6g]\n", fmax(peak, 1) * 1.5);
         sbuf_puts(b, st->latex ? "set format y '$10^{%T}$'\n" : "set format y '10^{%T}'\n");
+        int dec = (int)ceil(log10(fmax(peak, 1) * 1.5));
+        int every = (int)ceil((dec + 1) * 1.6 * line / panel);
+        sbuf_printf(b, "set ytics 10**%d\n", every < 1 ? 1 : every);
     } else
-        sbuf_printf(b, "set yrange [0:%.6g]\nset ytics format '%%.0f'\n", fmax(peak, 1) * 1.05);
+        sbuf_printf(b, "set yrange [0:%.6g]\nset ytics 0, %.17g format '%%.0f'\n", fmax(peak, 1) * 1.05,
+                    fmax(1, nice_step(fmax(peak, 1) * 1.05, panel, 1.7 * line)));
     for (int i = 0; i < ns; i++) {
         if (!res[i].ok)
             continue;
@@ -617,7 +725,7 @@ static int fig_histogram(const plot_spec *s, const fig_style *st, fig_data *d, s
     row_labels(b, s, st, names, mses);
     sbuf_puts(b, "set xlabel ");
     fig_quote(b, FQ_STRING, x_label(s, st));
-    sbuf_puts(b, "\n");
+    sbuf_puts(b, " offset 0, 0.6\nset xtics offset 0, 0.3\n");
     for (int i = 0; i < ns; i++)
         if (res[i].ok)
             sbuf_printf(b, "set arrow from %.17g,%d to %.17g,%d nohead lt %d lw 0.6 back\n",
@@ -652,22 +760,34 @@ static int fig_levels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf
         levels_free(&ls);
     }
     set_styles(b, s, st);
-    sbuf_puts(b, "unset key\nset lmargin 8\nset rmargin 2\nset tmargin 0.6\n");
-    if (s->cfg.is_signed)
-        sbuf_puts(b, "set xrange [-1.05:1.05]\nset xtics -1, 0.5, 1 format '% h'\nset mxtics 2\n");
-    else
-        sbuf_puts(b, "set xrange [-0.025:1.025]\nset xtics 0, 0.25, 1 format '% h'\nset mxtics 2\n");
+    size_t longest = 0;
+    for (int i = 0; i < ns; i++)
+        longest = fmax(longest, strlen(scheme_title(s->schemes[i])));
+    sbuf_printf(b, "unset key\nset lmargin at screen %.4f\nset rmargin at screen %.4f\nset tmargin 0.6\n",
+                (text_cm(longest, st) + 0.35) / st->width_cm, 1 - 0.35 / st->width_cm);
+    double pw = st->width_cm - text_cm(longest, st) - 0.35 - 0.35;
+    if (s->cfg.is_signed) {
+        double stp = fmax(0.5, tick_step(-1, 1, pw * 2 / 2.1, st, 1));
+        sbuf_printf(b, "set xrange [-1.05:1.05]\nset xtics -1, %g, 1 format '%% h'\nset mxtics 2\n", stp);
+    } else {
+        double stp = fmax(0.25, tick_step(0, 1, pw / 1.05, st, 1));
+        sbuf_printf(b, "set xrange [-0.025:1.025]\nset xtics 0, %g, 1 format '%% h'\nset mxtics 2\n", stp);
+    }
     sbuf_printf(b, "set yrange [0.45:%d.55]\nset border 1 lw 0.8\n", ns);
     const char *names[OPTIONS_MAX_SCHEMES];
     for (int i = 0; i < ns; i++)
         names[i] = d->b[i]->scheme;
     row_labels(b, s, st, names, NULL);
-    sbuf_puts(b, "set xlabel ");
+    /* the axis title centred on the figure (a long one would run off a
+     * narrow plot area) */
+    sbuf_puts(b, "set bmargin at screen ");
+    sbuf_printf(b, "%.4f\nset label 99 ", 0.95 * st->font_pt / 8 / st->height_cm);
     sbuf t = { 0 };
     sbuf_printf(&t, "%d-bit %s levels (", s->cfg.bits, s->cfg.is_signed ? "signed" : "unsigned");
     txt_alpha(&t, st);
     sbuf_puts(&t, " = 1)");
     put_text(b, &t);
+    sbuf_printf(b, " at screen 0.5, screen %.4f center", 0.5 * LINE_CM * st->font_pt / 8 / st->height_cm);
     sbuf_puts(b, "\n");
     double x0 = s->cfg.is_signed ? -1 : 0;
     for (int i = 0; i < ns; i++)
@@ -765,7 +885,7 @@ static int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf 
     sbuf_printf(b, "\nset xrange [0:%.17g]\n", amax);
     if (isfinite(ymin) && ymax > 0)
         sbuf_printf(b, "set yrange [%.6g:%.6g]\n", ymin / 1.6, ymax * 6);
-    set_xstep(b, st, 0, amax, 5);
+    set_xstep(b, st, 0, amax, st->width_cm - 2.2 * st->font_pt / 8);
     sbuf_puts(b, "set format x '% h'\nset key top right reverse Left samplen 1 width -2\n");
     if (s->cfg.amode == ALPHA_VALUE)
         sbuf_printf(b, "set arrow from %.17g, graph 0 to %.17g, graph 1 nohead lc rgb '#9E9E9E' dt 3 back\n",
@@ -974,7 +1094,7 @@ static int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf
         sbuf_printf(b, "set xrange [0:%.6g]\nset format x '%% h'\n", ymax * scale * 1.04);
         fig_style narrow = *st;
         narrow.width_cm -= (double)longest * 0.16 * st->font_pt / 8;
-        set_xstep(b, &narrow, 0, ymax * scale * 1.04, 3);
+        set_xstep(b, &narrow, 0, ymax * scale * 1.04, narrow.width_cm - 2.2 * st->font_pt / 8);
         if (scale != 1)
             sbuf_printf(b, st->latex ? "set xlabel 'MSE ($\\times 10^{%d}$)'\n"
                                      : "set xlabel 'MSE (×10^{%d})'\n", e);
@@ -1454,7 +1574,7 @@ static int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbu
     set_styles(b, s, st);
     sbuf_puts(b, "set multiplot\nset lmargin 8.5\nset rmargin 1.5\n");
     sbuf_printf(b, "set xrange [%.17g:%.17g]\n", lo, hi);
-    set_xstep(b, st, lo, hi, 5);
+    set_xstep(b, st, lo, hi, st->width_cm - 2.2 * st->font_pt / 8);
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", htop, hbot);
     sbuf_puts(b, "set format x '% h'\nset xlabel ");
     fig_quote(b, FQ_STRING, x_label(s, st));
@@ -1522,7 +1642,7 @@ static int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbu
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", dtop, bot);
     sbuf_puts(b, "unset logscale y\nunset key\n");
     sbuf_printf(b, "set xrange [%.17g:%.17g]\n", dlo, dhi);
-    set_xstep(b, st, dlo, dhi, 5);
+    set_xstep(b, st, dlo, dhi, st->width_cm - 2.2 * st->font_pt / 8);
     if (elem) {
         sbuf t = { 0 };
         sbuf_puts(&t, st->latex ? "right $-$ left, element-wise ($w$)" : "right − left, element-wise ({/:Italic w})");
@@ -1564,63 +1684,6 @@ static int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbu
     }
     sbuf_puts(b, "unset multiplot\n");
     return 0;
-}
-
-/* The width (cm) of a text of n characters (DejaVu Sans averages about
- * 0.6 em; capitals and digits a little more). */
-static double text_cm(size_t n, const fig_style *st)
-{
-    return (double)n * 0.64 * st->font_pt / 72.0 * 2.54;
-}
-
-/* The number of rows a key of every scheme takes across width_cm. */
-static int key_rows(const plot_spec *s, const fig_style *st, double width_cm)
-{
-    double samp = 0.55 * st->font_pt / 8, x = 0;
-    int rows = 1;
-    for (int i = 0; i < s->nschemes; i++) {
-        double w = samp + 0.12 + text_cm(strlen(scheme_title(s->schemes[i])), st) + 0.35;
-        if (x > 0 && x + w > width_cm) {
-            rows++;
-            x = 0;
-        }
-        x += w;
-    }
-    return rows;
-}
-
-/* A key of every scheme (a short line in its style and its name) in rows
- * across the figure, centred, the first row's centre top_cm below the
- * top: labels and arrows tagged 900 and up, in screen coordinates. */
-static void key_row(sbuf *b, const plot_spec *s, const fig_style *st, double top_cm)
-{
-    double W = st->width_cm, H = st->height_cm, line = 0.40 * st->font_pt / 8;
-    double samp = 0.55 * st->font_pt / 8;
-    int ns = s->nschemes, i = 0, row = 0;
-    while (i < ns) {
-        /* the entries of this row */
-        double x = 0, wi[OPTIONS_MAX_SCHEMES];
-        int j = i;
-        for (; j < ns; j++) {
-            wi[j] = samp + 0.12 + text_cm(strlen(scheme_title(s->schemes[j])), st) + 0.35;
-            if (x > 0 && x + wi[j] > W - 0.2)
-                break;
-            x += wi[j];
-        }
-        double x0 = (W - x + 0.35) / 2, y = 1 - (top_cm + row * line) / H;
-        for (int k = i; k < j; k++) {
-            sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead lt %d\n",
-                        900 + k, x0 / W, y, (x0 + samp) / W, y, k + 1);
-            sbuf_printf(b, "set label %d ", 900 + k);
-            sbuf t = { 0 };
-            txt_scheme(&t, st, s->schemes[k]);
-            put_text(b, &t);
-            sbuf_printf(b, " at screen %.4f, screen %.4f left front\n", (x0 + samp + 0.12) / W, y);
-            x0 += wi[k];
-        }
-        i = j;
-        row++;
-    }
 }
 
 /* ---- transfer ------------------------------------------------------------------- */
