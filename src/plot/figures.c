@@ -428,57 +428,128 @@ static void put_fill(sbuf *b, const plot_spec *s, const fig_style *st, int i)
  * 0.6 em; capitals and digits a little more). */
 static double text_cm(size_t n, const fig_style *st)
 {
-    return (double)n * 0.64 * st->font_pt / 72.0 * 2.54;
+    return (double)n * 0.53 * st->font_pt / 72.0 * 2.54;
 }
 
-/* The number of rows a key of every scheme takes across width_cm. */
+/* How many characters a label shows: UTF-8 sequences count once; the
+ * markup of enhanced text ({ } ^ _ and /:Italic) and of LaTeX ($, \cmd,
+ * braces) not at all. */
+static size_t vis_len(const char *t)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)t; *p; p++) {
+        if (*p == '\\') {
+            while (isalpha(p[1]))
+                p++;
+            continue;
+        }
+        if (strncmp((const char *)p, "/:Italic ", 9) == 0) {
+            p += 8;
+            continue;
+        }
+        if (*p == '{' || *p == '}' || *p == '^' || *p == '_' || *p == '$' || (*p & 0xC0) == 0x80)
+            continue;
+        n++;
+    }
+    return n;
+}
+
+/* One key entry's width, cm: the sample line, a gap, the text, a gap. */
+static double key_entry_cm(const fig_style *st, const char *text)
+{
+    return 0.55 * st->font_pt / 8 + 0.12 + text_cm(vis_len(text), st) + 0.35;
+}
+
+/* The columns of a key of entries texts[0..n-1] across width_cm: all in
+ * one row when they fit side by side (*cw = 0: each its own width), else
+ * a grid of columns as wide as the widest entry (*cw). */
+static int key_cols(const fig_style *st, const char *const *texts, int n, double width_cm, double *cw)
+{
+    double sum = 0, mx = 0;
+    for (int i = 0; i < n; i++) {
+        double w = key_entry_cm(st, texts[i]);
+        sum += w;
+        mx = fmax(mx, w);
+    }
+    if (sum <= width_cm) {
+        *cw = 0;
+        return n > 0 ? n : 1;
+    }
+    *cw = mx;
+    int c = (int)floor(width_cm / mx);
+    return c < 1 ? 1 : c;
+}
+
+static int key_rows_of(const fig_style *st, const char *const *texts, int n, double width_cm)
+{
+    double cw;
+    int c = key_cols(st, texts, n, width_cm, &cw);
+    return (n + c - 1) / c > 0 ? (n + c - 1) / c : 1;
+}
+
+/* The rows a key of every scheme's name takes across width_cm. */
 static int key_rows(const plot_spec *s, const fig_style *st, double width_cm)
 {
-    double samp = 0.55 * st->font_pt / 8, x = 0;
-    int rows = 1;
-    for (int i = 0; i < s->nschemes; i++) {
-        double w = samp + 0.12 + text_cm(strlen(scheme_title(s->schemes[i])), st) + 0.35;
-        if (x > 0 && x + w > width_cm) {
-            rows++;
-            x = 0;
-        }
-        x += w;
-    }
-    return rows;
+    const char *t[OPTIONS_MAX_SCHEMES] = { 0 };
+    for (int i = 0; i < s->nschemes; i++)
+        t[i] = scheme_title(s->schemes[i]);
+    return key_rows_of(st, t, s->nschemes, width_cm);
 }
 
-/* A key of every scheme (a short line in its style and its name) in rows
- * across the figure, centred, the first row's centre top_cm below the
- * top: labels and arrows tagged 900 and up, in screen coordinates. */
-static void key_row(sbuf *b, const plot_spec *s, const fig_style *st, double top_cm)
+/* A key (a short line in scheme i's style and texts[i], or its name when
+ * texts is NULL) in rows across the figure, centred, the first row's
+ * centre top_cm below the top: labels and arrows tagged 900 and up, in
+ * screen coordinates. Returns the number of rows. */
+static int key_row_texts(sbuf *b, const plot_spec *s, const fig_style *st, double top_cm,
+                         const char *const *texts)
 {
     double W = st->width_cm, H = st->height_cm, line = 0.40 * st->font_pt / 8;
     double samp = 0.55 * st->font_pt / 8;
-    int ns = s->nschemes, i = 0, row = 0;
-    while (i < ns) {
-        /* the entries of this row */
-        double x = 0, wi[OPTIONS_MAX_SCHEMES];
-        int j = i;
-        for (; j < ns; j++) {
-            wi[j] = samp + 0.12 + text_cm(strlen(scheme_title(s->schemes[j])), st) + 0.35;
-            if (x > 0 && x + wi[j] > W - 0.2)
-                break;
-            x += wi[j];
+    int ns = s->nschemes;
+    const char *t[OPTIONS_MAX_SCHEMES] = { 0 };
+    for (int i = 0; i < ns; i++)
+        t[i] = texts ? texts[i] : scheme_title(s->schemes[i]);
+    double cw;
+    int cols = key_cols(st, t, ns, W - 0.2, &cw);
+    double total = 0;
+    for (int i = 0; i < cols && i < ns; i++)
+        total += cw > 0 ? cw : key_entry_cm(st, t[i]);
+    double xs = (W - total + 0.35) / 2, x0 = xs;
+    for (int k = 0; k < ns; k++) {
+        int row = k / cols;
+        if (k % cols == 0)
+            x0 = xs;
+        double y = 1 - (top_cm + row * line) / H;
+        sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead lt %d\n",
+                    900 + k, x0 / W, y, (x0 + samp) / W, y, k + 1);
+        sbuf_printf(b, "set label %d ", 900 + k);
+        if (texts)
+            fig_quote(b, FQ_STRING, texts[k]);
+        else {
+            sbuf tt = { 0 };
+            txt_scheme(&tt, st, s->schemes[k]);
+            put_text(b, &tt);
         }
-        double x0 = (W - x + 0.35) / 2, y = 1 - (top_cm + row * line) / H;
-        for (int k = i; k < j; k++) {
-            sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead lt %d\n",
-                        900 + k, x0 / W, y, (x0 + samp) / W, y, k + 1);
-            sbuf_printf(b, "set label %d ", 900 + k);
-            sbuf t = { 0 };
-            txt_scheme(&t, st, s->schemes[k]);
-            put_text(b, &t);
-            sbuf_printf(b, " at screen %.4f, screen %.4f left front\n", (x0 + samp + 0.12) / W, y);
-            x0 += wi[k];
-        }
-        i = j;
-        row++;
+        sbuf_printf(b, " at screen %.4f, screen %.4f left front\n", (x0 + samp + 0.12) / W, y);
+        x0 += cw > 0 ? cw : key_entry_cm(st, t[k]);
     }
+    return (ns + cols - 1) / cols;
+}
+
+static void key_row(sbuf *b, const plot_spec *s, const fig_style *st, double top_cm)
+{
+    key_row_texts(b, s, st, top_cm, NULL);
+}
+
+/* y tics of a log axis from lo to hi len_cm long: every k-th decade so
+ * that labels keep 1.6 lines apart. */
+static void set_log_ytics(sbuf *b, const fig_style *st, double lo, double hi, double len_cm)
+{
+    if (!(lo > 0) || !(hi > lo))
+        return;
+    double dec = log10(hi / lo);
+    int every = (int)ceil(dec * 1.6 * LINE_CM * st->font_pt / 8 / fmax(len_cm, 0.1));
+    sbuf_printf(b, "set ytics 10**%d\nset mytics %d\n", every < 1 ? 1 : every, every <= 1 ? 10 : every);
 }
 
 /* A tic step of 1, 2, 2.5 or 5 times a power of ten that puts at most
@@ -521,7 +592,8 @@ static double tick_step(double lo, double hi, double len_cm, const fig_style *st
             snprintf(t, sizeof t, "%g", fabs(v) < step * 1e-9 ? 0.0 : v);
             wmax = fmax(wmax, strlen(t));
         }
-        double need = across ? text_cm(wmax, st) + 0.25 : 1.6 * LINE_CM * st->font_pt / 8;
+        /* digits are 0.636 em wide in DejaVu Sans */
+        double need = across ? wmax * 0.66 * st->font_pt / 72 * 2.54 + 0.25 : 1.6 * LINE_CM * st->font_pt / 8;
         if (step / range * len_cm >= need && i1 - i0 < 200)
             return step;
     }
@@ -874,8 +946,42 @@ static int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf 
     free(al);
     free(ms);
     set_styles(b, s, st);
-    sbuf_puts(b, st->latex ? "set logscale y\nset format y '$10^{%T}$'\nset ylabel 'MSE'\nset xlabel "
-                           : "set logscale y\nset format y '10^{%T}'\nset ylabel 'MSE'\nset xlabel ");
+    /* the key above the plot, in as many rows as it needs: each scheme
+     * with its optimal alpha */
+    char *kt[OPTIONS_MAX_SCHEMES] = { 0 };
+    for (int i = 0; i < ns; i++) {
+        sbuf tt = { 0 };
+        txt_scheme(&tt, st, res[i].scheme);
+        if (res[i].ok && isfinite(res[i].opt_alpha)) {
+            sbuf_puts(&tt, st->latex ? ", $\\alpha^*$ = " : ", α* = ");
+            txt_num(&tt, st, res[i].opt_alpha);
+        }
+        kt[i] = tt.s;
+    }
+    double H = st->height_cm, line = 0.40 * st->font_pt / 8, bm = 1.05 * st->font_pt / 8;
+    int rows = key_rows_of(st, (const char *const *)kt, ns, st->width_cm - 0.2);
+    if (H - (rows * line + 0.15) - bm < 3.5 * line) {
+        /* no room for the optimal alphas in the key: names only (the
+         * optima stay marked on the curves, their values in the CSV) */
+        sbuf_puts(b, "# the key shows the names only: too little height for the optimal alphas\n");
+        rows = key_row_texts(b, s, st, 0.5 * line + 0.05, NULL);
+    } else
+        key_row_texts(b, s, st, 0.5 * line + 0.05, (const char *const *)kt);
+    for (int i = 0; i < ns; i++)
+        free(kt[i]);
+    double tm = rows * line + 0.15;
+    if (H - tm - bm < 3.5 * line) {
+        util_err_set(err, "a %gx%g cm sweep of %d schemes leaves %.1f cm for the curves at %g pt: give it "
+                     "more height (--size=%gx%.1f) or fewer schemes", st->width_cm, H, ns, fmax(H - tm - bm, 0),
+                     st->font_pt, st->width_cm, tm + bm + 3.5 * line + 0.05);
+        return -1;
+    }
+    sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\nunset key\n", 1 - tm / H, bm / H);
+    if (isfinite(ymin) && ymax > 0)
+        set_log_ytics(b, st, ymin / 1.6, ymax * 2, H - tm - bm);
+    sbuf_printf(b, "set ylabel 'MSE, %d-bit'\n", s->cfg.bits);
+    sbuf_puts(b, st->latex ? "set logscale y\nset format y '$10^{%T}$'\n" : "set logscale y\nset format y '10^{%T}'\n");
+    sbuf_puts(b, "set xlabel ");
     sbuf t = { 0 };
     sbuf_puts(&t, "clipping threshold ");
     txt_alpha(&t, st);
@@ -884,9 +990,9 @@ static int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf 
     put_text(b, &t);
     sbuf_printf(b, "\nset xrange [0:%.17g]\n", amax);
     if (isfinite(ymin) && ymax > 0)
-        sbuf_printf(b, "set yrange [%.6g:%.6g]\n", ymin / 1.6, ymax * 6);
-    set_xstep(b, st, 0, amax, st->width_cm - 2.2 * st->font_pt / 8);
-    sbuf_puts(b, "set format x '% h'\nset key top right reverse Left samplen 1 width -2\n");
+        sbuf_printf(b, "set yrange [%.6g:%.6g]\n", ymin / 1.6, ymax * 2);
+    set_xstep(b, st, 0, amax, st->width_cm - 2.4 * st->font_pt / 8);
+    sbuf_puts(b, "set format x '% h'\nset xlabel offset 0, 0.5\nset xtics offset 0, 0.3\n");
     if (s->cfg.amode == ALPHA_VALUE)
         sbuf_printf(b, "set arrow from %.17g, graph 0 to %.17g, graph 1 nohead lc rgb '#9E9E9E' dt 3 back\n",
                     s->cfg.alpha, s->cfg.alpha);
@@ -894,14 +1000,7 @@ static int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf 
     for (int i = 0; i < ns; i++) {
         sbuf_puts(b, i ? ", \\\n     " : "");
         sbuf_printf(b, "$sweep_%d using 1:2 with lines lt %d notitle, \\\n     ", i + 1, i + 1);
-        sbuf_printf(b, "$opt_%d using 1:2 with points lt %d ps 1.0 title ", i + 1, i + 1);
-        sbuf tt = { 0 };
-        txt_scheme(&tt, st, res[i].scheme);
-        if (res[i].ok && isfinite(res[i].opt_alpha)) {
-            sbuf_puts(&tt, st->latex ? ", $\\alpha^*$ = " : ", α* = ");
-            txt_num(&tt, st, res[i].opt_alpha);
-        }
-        put_text(b, &tt);
+        sbuf_printf(b, "$opt_%d using 1:2 with points lt %d ps 1.0 notitle", i + 1, i + 1);
     }
     sbuf_puts(b, "\n");
     return 0;
@@ -1694,12 +1793,20 @@ static int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbu
 static int fig_transfer(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err)
 {
     static const int bits[2] = { 3, 4 };
-    int ns = s->nschemes;
+    int ns = s->nschemes, have[2][OPTIONS_MAX_SCHEMES], any = 0;
+    char why[2][OPTIONS_MAX_SCHEMES][UTIL_ERRLEN];
     for (int p = 0; p < 2; p++)
         for (int i = 0; i < ns; i++) {
             levelset ls;
-            if (levels_build(s->schemes[i], bits[p], 0, &s->cfg.lprm, &ls, err) < 0)
-                return -1;
+            util_err e = { { 0 } };
+            have[p][i] = levels_build(s->schemes[i], bits[p], 0, &s->cfg.lprm, &ls, &e) == 0;
+            snprintf(why[p][i], sizeof why[p][i], "%s", e.msg);
+            if (!have[p][i]) {
+                if (p == 1 && !any)
+                    util_err_set(err, "%s", why[p][i]);
+                continue;
+            }
+            any = 1;
             char name[40];
             snprintf(name, sizeof name, "q%d_%d", bits[p], i + 1);
             fig_block *k = add_block(d, name, s->schemes[i], "q");
@@ -1712,6 +1819,16 @@ static int fig_transfer(const plot_spec *s, const fig_style *st, fig_data *d, sb
             }
             levels_free(&ls);
         }
+    if (!any)
+        return -1;
+    for (int p = 0; p < 2; p++)
+        for (int i = 0; i < ns; i++)
+            if (!have[p][i]) {
+                /* a scheme without a set at this width: left out of the panel */
+                sbuf_printf(b, "# not drawn at %d bits: ", bits[p]);
+                fig_quote(b, FQ_COMMENT, why[p][i]);
+                sbuf_puts(b, "\n");
+            }
     /* Layout in cm: the key on one row at the top (two when it does not
      * fit), the panel titles under it, two square-ish panels side by
      * side sharing the y axis, x ticks and label below. */
@@ -1744,9 +1861,9 @@ static int fig_transfer(const plot_spec *s, const fig_style *st, fig_data *d, sb
         }
         sbuf_puts(b, "unset key\n");
         sbuf_puts(b, "plot x with lines lc rgb '#B0B0B0' lw 0.6 dt 3 notitle");
-        for (int i = 0; i < ns; i++) {
-            sbuf_printf(b, ", \\\n     $q%d_%d using 1:2 with lines lt %d lw 1.2 notitle", bits[p], i + 1, i + 1);
-        }
+        for (int i = 0; i < ns; i++)
+            if (have[p][i])
+                sbuf_printf(b, ", \\\n     $q%d_%d using 1:2 with lines lt %d lw 1.2 notitle", bits[p], i + 1, i + 1);
         sbuf_puts(b, "\n");
     }
     sbuf_puts(b, "unset multiplot\n");
@@ -1776,8 +1893,17 @@ static double h_layers(const plot_spec *s, double w)
 
 static double h_curves(const plot_spec *s, double w)
 {
-    (void)s;
-    return w > 12 ? 6.5 : 5.5;
+    /* the plot and a key row above it per row its entries need (a
+     * scheme's name and its optimal alpha, about 13 more characters) */
+    fig_style st = { .width_cm = w, .font_pt = 8 };
+    const char *t[OPTIONS_MAX_SCHEMES];
+    char buf[OPTIONS_MAX_SCHEMES][64];
+    for (int i = 0; i < s->nschemes; i++) {
+        snprintf(buf[i], sizeof buf[i], "%s, a* = 0.0000", scheme_title(s->schemes[i]));
+        t[i] = buf[i];
+    }
+    int rows = s->figure == FIG_SWEEP ? key_rows_of(&st, t, s->nschemes, w - 0.2) : key_rows(s, &st, w - 0.2);
+    return (w > 12 ? 6.0 : 5.0) + 0.40 * rows;
 }
 
 static double h_channels(const plot_spec *s, double w)
