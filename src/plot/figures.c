@@ -1346,10 +1346,35 @@ static int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sb
      * colour (black in mono) with a mark above; below, on the same ranks,
      * each channel's MSE per scheme (log scale) with the whole tensor's
      * MSE in the legend above it. Heights in cm -> screen fractions. */
-    double H = st->height_cm, fs = st->font_pt / 8.0, line = 0.36 * fs;
+    double H = st->height_cm, fs = st->font_pt / 8.0, line = 0.40 * fs;
     int nlines = nout ? 2 : 1;
-    double bot = 1.2 * fs / H;
-    double top = 1 - (line * nlines + 0.2) / H;
+    /* the key: each scheme with its MSE over the whole tensor (=
+     * --report --granularity=channel), in rows under the lines on top */
+    char *kt[OPTIONS_MAX_SCHEMES] = { 0 };
+    for (int i = 0; i < ns; i++) {
+        sbuf u = { 0 };
+        txt_scheme(&u, st, s->schemes[i]);
+        sbuf_puts(&u, ": ");
+        if (cs[i] && tk[i]->n)
+            txt_num(&u, st, tk[i]->rows[0].y);
+        else
+            sbuf_puts(&u, "n/a");
+        kt[i] = u.s;
+    }
+    int krows = key_rows_of(st, (const char *const *)kt, ns, st->width_cm - 0.2);
+    double bot = 1.05 * fs / H;
+    double top = 1 - (line * (nlines + krows) + 0.2) / H;
+    if ((top - bot) * H < 8 * line) {
+        util_err_set(err, "a %gx%g cm channels figure of %d schemes leaves %.1f cm for its two panels at %g pt: "
+                     "give it more height (--size=%gx%.1f) or fewer schemes", st->width_cm, H, ns,
+                     fmax((top - bot) * H, 0), st->font_pt, st->width_cm, H - (top - bot) * H + 8 * line + 0.05);
+        for (int i = 0; i < ns; i++)
+            free(kt[i]), free(cs[i]);
+        free(range);
+        free(order);
+        free(outlier);
+        return -1;
+    }
     double avail = (top - bot) * H - 0.35 * fs;     /* cm for both panels */
     double h2 = 0.40 * avail;
     double split2 = bot + h2 / H;                    /* MSE panel top */
@@ -1360,7 +1385,12 @@ static int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sb
     const char *fill = st->mono ? "#A8A8A8" : "#56B4E9", *ofill = st->mono ? "#000000" : "#D55E00";
     sbuf_puts(b, "# Rows of $band: channel, min, max, widest channel first ($0 + 1 = rank).\n"
                  "# $absmax is not drawn; it is there for other tools (--format=csv).\n");
-    sbuf_puts(b, "set multiplot\nset lmargin 9.5\nset rmargin 10.5\n");
+    double lm = 0.55 * fs + text_cm(6, st) + 0.3, rm = 0.4;
+    sbuf_printf(b, "set multiplot\nset lmargin at screen %.4f\nset rmargin at screen %.4f\n", lm / st->width_cm,
+                1 - rm / st->width_cm);
+    key_row_texts(b, s, st, (nlines + 0.5) * line + 0.1, (const char *const *)kt);
+    for (int i = 0; i < ns; i++)
+        free(kt[i]);
     /* the lines on top: channels and median range; the outliers */
     {
         sbuf t2 = { 0 };
@@ -1387,7 +1417,7 @@ static int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sb
         }
     }
     sbuf_printf(b, "set xrange [%.17g:%.17g]\n", 0.5 - 0.012 * (xmax - 0.5), xmax);
-    double pw = st->width_cm - 20 * 0.235 * fs; /* the plot area's width, cm */
+    double pw = st->width_cm - lm - rm; /* the plot area's width, cm */
     pw = pw < 1 ? 1 : pw;
     double xs = rank_step(n, st, pw);
     sbuf_printf(b, "set xtics %.17g, %.17g\nunset mxtics\n", xs, xs);
@@ -1427,7 +1457,7 @@ static int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sb
     sbuf_puts(b, "\n# Each channel's MSE per scheme, same ranks; the legend gives the whole tensor's MSE.\n");
     sbuf_puts(b, "unset arrow\nunset label\n");
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", split2, bot);
-    sbuf_puts(b, "set format x '%.0f'\nset xlabel 'channels by range, widest first' offset 0, 0.4\n");
+    sbuf_puts(b, "set format x '%.0f'\nset xlabel 'channels, widest first' offset 0, 0.5\n");
     sbuf_puts(b, "set logscale y\nset ytics autofreq\nset mytics default\nset ylabel 'MSE'\n");
     sbuf_puts(b, st->latex ? "set format y '$10^{%T}$'\n" : "set format y '10^{%T}'\n");
     if (isfinite(mlo) && mhi > 0) {
@@ -1442,36 +1472,8 @@ static int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sb
         if (l10hi - l10lo < 2.5)
             sbuf_puts(b, "set mytics 10\n");
     }
-    /* the legend at the right of the MSE panel, from its top down: each
-     * scheme's line and name, under it its MSE over the whole tensor (=
-     * --report --granularity=channel) */
     sbuf_puts(b, "unset key\n");
-    /* x in graph units of the plot area (about width - 18.5 characters of
-     * 0.235 cm at 8 pt wide) */
-    double gx = 1 + 0.25 * fs / pw, gl = 0.55 * fs / pw, ly = split2 + 0.3 * line / H;
-    sbuf_printf(b, "set label 300 'MSE, all:' at graph %.4f, screen %.4f left\n", gx, ly);
-    for (int i = 0; i < ns; i++) {
-        double y1 = ly - (2 * i + 1) * line / H, y2 = y1 - line / H;
-        sbuf tt = { 0 };
-        txt_scheme(&tt, st, s->schemes[i]);
-        sbuf_printf(b, "set label %d ", 301 + 2 * i);
-        put_text(b, &tt);
-        sbuf_printf(b, " at graph %.4f, screen %.4f left\n", gx + gl + 0.1 * fs / pw, y1);
-        sbuf_printf(b, "set arrow %d from graph %.4f, screen %.4f to graph %.4f, screen %.4f nohead lt %d\n",
-                    301 + i, gx, y1, gx + gl, y1, i + 1);
-        sbuf u = { 0 };
-        txt_colour(&u, s, st, i, 1);
-        if (cs[i] && tk[i]->n)
-            txt_num(&u, st, tk[i]->rows[0].y);
-        else
-            sbuf_puts(&u, "n/a");
-        txt_colour(&u, s, st, i, 0);
-        sbuf_printf(b, "set label %d ", 302 + 2 * i);
-        put_text(b, &u);
-        sbuf_printf(b, " at graph %.4f, screen %.4f left", gx, y2);
-        put_tc(b, s, st, i);
-        sbuf_puts(b, "\n");
-    }
+    sbuf_printf(b, "set ylabel 'MSE, %d-bit'\n", s->cfg.bits);
     sbuf_puts(b, "plot ");
     for (int i = 0; i < ns; i++) {
         sbuf_puts(b, i ? ", \\\n     " : "");
@@ -1908,7 +1910,14 @@ static double h_curves(const plot_spec *s, double w)
 
 static double h_channels(const plot_spec *s, double w)
 {
-    return (w > 12 ? 8.0 : 7.0) + 0.7 * (s->nschemes > 3 ? s->nschemes - 3 : 0);
+    fig_style st = { .width_cm = w, .font_pt = 8 };
+    const char *t[OPTIONS_MAX_SCHEMES] = { 0 };
+    char buf[OPTIONS_MAX_SCHEMES][64];
+    for (int i = 0; i < s->nschemes; i++) {
+        snprintf(buf[i], sizeof buf[i], "%s: 6.11x10-7", scheme_title(s->schemes[i]));
+        t[i] = buf[i];
+    }
+    return (w > 12 ? 7.2 : 6.4) + 0.40 * key_rows_of(&st, t, s->nschemes, w - 0.2);
 }
 
 static double h_compare(const plot_spec *s, double w)
