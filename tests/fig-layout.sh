@@ -54,7 +54,7 @@ run_case() {
         >"$T/$name.out" 2>&1; then
         # 5x3.5 cm cannot hold the two panels of some kinds: they must say
         # so and name the height they need
-        if [ "$size" = 5x3.5 ] && grep -q 'give it more height (--size=5x[0-9.]*)' "$T/$name.out" &&
+        if { [ "$size" = 5x3.5 ] || [ "$size" = 5 ]; } && grep -q 'give it more [a-z]* (--size=[0-9.]*x[0-9.]*)' "$T/$name.out" &&
             [ ! -e "$T/$name.pdf" ]; then
             echo "ok: $name refused: $(sed 's/.*: a 5x3.5/a 5x3.5/' "$T/$name.out")"
         else

@@ -1515,6 +1515,38 @@ static int gt_same_shape(const group_tensor *a, const group_tensor *b)
     return 1;
 }
 
+/* name in at most maxc characters: when longer, its end (the part that
+ * tells tensors apart: model.layers.11.mlp.down_proj.weight), starting
+ * after a '.', '/' or '_' when one is near, after an ellipsis. UTF-8
+ * sequences are kept whole. Caller frees. */
+static char *shorten_left(const char *name, size_t maxc)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+        n += (*p & 0xC0) != 0x80;
+    if (maxc < 4)
+        maxc = 4;
+    if (n <= maxc)
+        return util_strdup(name);
+    /* skip n - (maxc - 1) characters */
+    size_t skip = n - (maxc - 1), k = 0;
+    const char *p = name;
+    while (*p && k < skip) {
+        p++;
+        while ((*p & 0xC0) == 0x80)
+            p++;
+        k++;
+    }
+    /* start at a separator within the next few characters */
+    for (const char *q = p; *q && q - p < 6; q++)
+        if (*q == '.' || *q == '/' || *q == '_') {
+            if (q[1])
+                p = q + 1;
+            break;
+        }
+    return util_asprintf("…%s", p);
+}
+
 /* The last component of a path. */
 static const char *path_base(const char *p)
 {
@@ -1525,11 +1557,10 @@ static const char *path_base(const char *p)
 /* The legend of one side: the tensor's name, or the file's when both
  * tensors have the same name; long names cut in the middle. */
 static void txt_side(sbuf *t, const fig_style *st, const char *side, const char *name, const char *file,
-                     int same_name)
+                     int same_name, size_t maxc)
 {
     const char *what = same_name && file ? path_base(file) : name ? name : "?";
-    size_t len = strlen(what);
-    char *cut = len > 18 ? util_asprintf("%.8s…%s", what, what + len - 8) : util_strdup(what);
+    char *cut = shorten_left(what, maxc);
     char *e = st->latex ? latex_escape(cut) : util_strdup(cut);
     sbuf_printf(t, "%s: %s", side, e);
     free(e);
@@ -1664,18 +1695,35 @@ static int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbu
     /* Layout, top to bottom: the two histograms overlaid (left filled
      * grey, right a black outline); a table of each scheme's MSE for both
      * and their ratio; the difference histogram. */
-    double H = st->height_cm, fs = st->font_pt / 8.0;
-    double line = 0.36 * fs;                       /* one text row, cm */
-    double bot = 1.25 * fs / H;
-    double dpan = 0.36 * (H - 3.0 * fs - line * (ns + 1));
+    double H = st->height_cm, W = st->width_cm, fs = st->font_pt / 8.0;
+    double line = 0.40 * fs;                       /* one text row, cm */
+    double bot = 1.05 * fs / H;
+    double dpan = 0.36 * (H - 2.6 * fs - line * (ns + 1));
     double dtop = bot + dpan / H;
-    double tab = (line * (ns + 1) + 1.05 * fs + 0.5 * fs) / H; /* table + the top panel's x axis */
-    double htop = 1 - 0.12 / H, hbot = dtop + tab;
+    double tab = (line * (ns + 1) + 1.0 * fs + 0.35 * fs) / H; /* table + the top panel's x axis */
+    double htop = 1 - (2 * line + 0.15) / H, hbot = dtop + tab; /* the key's two rows above */
+    /* the table's columns, cm: a scheme's name, then left, right and
+     * (when it fits) their ratio, right-aligned */
+    size_t longest = 5;
+    for (int i = 0; i < ns; i++)
+        longest = fmax(longest, strlen(scheme_title(s->schemes[i])));
+    double namew = 0.6 * fs + text_cm(longest, st) + 0.2, colw = text_cm(8, st) + 0.25;
+    int ncol = namew + 3 * colw <= W - 0.2 ? 3 : 2;
+    if (namew + ncol * colw > W - 0.2 || (htop - hbot) * H < 3 * line || dpan < 2.5 * line) {
+        double wneed = fmax(W, namew + 2 * colw + 0.25);
+        double hneed = H + fmax(3 * line - (htop - hbot) * H, (2.5 * line - dpan) / 0.36) + 0.1;
+        util_err_set(err, "a %gx%g cm compare figure of %d schemes does not hold its panels and table at %g pt: "
+                     "give it more %s (--size=%.1fx%.1f) or fewer schemes", W, H, ns, st->font_pt,
+                     wneed > W ? "width" : "height", wneed, fmax(H, hneed));
+        return -1;
+    }
+    double lm = 0.55 * fs + 7 * 0.66 * st->font_pt / 72 * 2.54 + 0.3, rm = 0.35;
+    size_t maxc = (size_t)fmax(8, (W - 0.3 - 1.0 * fs) / text_cm(1, st) - 7);
     int same_name = tname[0] && tname[1] && strcmp(tname[0], tname[1]) == 0;
     set_styles(b, s, st);
-    sbuf_puts(b, "set multiplot\nset lmargin 8.5\nset rmargin 1.5\n");
+    sbuf_printf(b, "set multiplot\nset lmargin at screen %.4f\nset rmargin at screen %.4f\n", lm / W, 1 - rm / W);
     sbuf_printf(b, "set xrange [%.17g:%.17g]\n", lo, hi);
-    set_xstep(b, st, lo, hi, st->width_cm - 2.2 * st->font_pt / 8);
+    set_xstep(b, st, lo, hi, W - lm - rm);
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", htop, hbot);
     sbuf_puts(b, "set format x '% h'\nset xlabel ");
     fig_quote(b, FQ_STRING, x_label(s, st));
@@ -1685,21 +1733,22 @@ static int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbu
         sbuf_printf(b, "set logscale y\nset yrange [%.6g:%.6g]\nset format y '%s10^{%%T}%s'\n", floor_y,
                     fmax(peak, floor_y) * 3, st->latex ? "$" : "", st->latex ? "$" : "");
     } else
-        sbuf_printf(b, "set yrange [0:%.6g]\nset ytics %.17g format '%% h'\n", fmax(peak, 1e-300) * 1.45,
-                    nice_step(fmax(peak, 1e-300) * 1.45, (htop - hbot) * H, 0.5 * fs));
-    sbuf_puts(b, "set key top left reverse Left samplen 1.5 width 0 spacing 1.05\n");
+        sbuf_printf(b, "set yrange [0:%.6g]\nset ytics %.17g format '%% h'\n", fmax(peak, 1e-300) * 1.1,
+                    tick_step(0, fmax(peak, 1e-300) * 1.1, (htop - hbot) * H, st, 0));
+    sbuf_printf(b, "set key at screen %.4f, screen 1 left top reverse Left samplen 1.5 width 0 spacing 1.05\n",
+                0.1 / W);
     sbuf_printf(b, "plot $hist_left using 1:2:(%.17g) with boxes fs solid 1.0 noborder lc rgb '#BDBDBD' title ",
                 bw);
     {
         sbuf t = { 0 };
-        txt_side(&t, st, "left", tname[0], s->file_name, same_name);
+        txt_side(&t, st, "left", tname[0], s->file_name, same_name, maxc);
         put_text(b, &t);
     }
     sbuf_puts(b, st->latex ? "" : " noenhanced");
     sbuf_puts(b, ", \\\n     $hist_right using 1:2 with histeps lc rgb '#000000' lw 1.2 dt 1 title ");
     {
         sbuf t = { 0 };
-        txt_side(&t, st, "right", tname[1], s->file_name2, same_name);
+        txt_side(&t, st, "right", tname[1], s->file_name2, same_name, maxc);
         put_text(b, &t);
     }
     sbuf_puts(b, st->latex ? "\n" : " noenhanced\n");
@@ -1707,11 +1756,14 @@ static int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbu
     /* the MSE table: heading and one row per scheme, in screen coordinates */
     sbuf_puts(b, "\n# Each scheme's MSE for both tensors (their own alphas) and right / left.\n");
     double ty = dtop + 0.5 * fs / H + line * ns / H;   /* heading row */
-    double c1 = 0.03, c2 = 0.50, c3 = 0.77, c4 = 0.965;
-    sbuf_printf(b, "set label 10 'MSE' at screen %.4f, screen %.4f left front\n", c1, ty);
+    double c1 = 0.1 / W, c4 = (W - 0.15) / W, c3 = ncol == 3 ? c4 - colw / W : c4, c2 = c3 - colw / W;
+    sbuf_printf(b, "set label 10 'MSE, %d-bit' at screen %.4f, screen %.4f left front\n", s->cfg.bits, c1, ty);
     sbuf_printf(b, "set label 11 'left' at screen %.4f, screen %.4f right front\n", c2, ty);
     sbuf_printf(b, "set label 12 'right' at screen %.4f, screen %.4f right front\n", c3, ty);
-    sbuf_printf(b, "set label 13 'ratio' at screen %.4f, screen %.4f right front\n", c4, ty);
+    if (ncol == 3)
+        sbuf_printf(b, "set label 13 'ratio' at screen %.4f, screen %.4f right front\n", c4, ty);
+    else
+        sbuf_puts(b, "# no room for the ratio column (it is in the CSV's numbers: right / left)\n");
     for (int i = 0; i < ns; i++) {
         double y = ty - line * (i + 1) / H;
         sbuf t = { 0 };
@@ -1720,12 +1772,12 @@ static int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbu
         txt_colour(&t, s, st, i, 0);
         sbuf_printf(b, "set label %d ", 20 + 4 * i);
         put_text(b, &t);
-        sbuf_printf(b, " at screen %.4f, screen %.4f left front", c1 + 0.05, y);
+        sbuf_printf(b, " at screen %.4f, screen %.4f left front", c1 + 0.6 * fs / W, y);
         put_tc(b, s, st, i);
         sbuf_puts(b, "\n");
         double ml = res[0][i].ok ? res[0][i].r.mse : NAN, mr = res[1][i].ok ? res[1][i].r.mse : NAN;
         double cx[3] = { c2, c3, c4 }, val[3] = { ml, mr, ml > 0 ? mr / ml : NAN };
-        for (int c = 0; c < 3; c++) {
+        for (int c = 0; c < ncol; c++) {
             sbuf u = { 0 };
             txt_num(&u, st, val[c]);
             if (c == 2 && isfinite(val[c]))
@@ -1736,7 +1788,7 @@ static int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbu
         }
         /* a short line in the scheme's style before the name */
         sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead lt %d lw 1.5\n",
-                    10 + i, c1, y, c1 + 0.04, y, i + 1);
+                    10 + i, c1, y, c1 + 0.45 * fs / W, y, i + 1);
     }
 
     sbuf_puts(b, "\n# The difference.\n");
