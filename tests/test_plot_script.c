@@ -63,7 +63,7 @@ static void check_script(const plot_spec *s, const char *what)
     if (gp_check(out.s, out.len, MARK, why, sizeof why) < 0) {
         printf("FAIL: %s: %s\n", what, why);
         fails++;
-    } else if (!strstr(out.s, MARK) && s->figure != FIG_LEVELS) {
+    } else if (!strstr(out.s, MARK) && fig_kind_of(s->figure)->needs != FN_NONE) {
         printf("FAIL: %s: the names are not in the script at all\n", what);
         fails++;
     }
@@ -116,9 +116,11 @@ int main(void)
             for (int k = 0; k < 3; k++)
                 layers[j].mse[k] = 1e-5 * (j + 1) * (k + 1);
         }
-        for (int fig = FIG_HISTOGRAM; fig <= FIG_COMPARE; fig++)
+        /* every kind of the table (a new kind is checked without an edit here) */
+        for (const fig_kind *kd = fig_kinds; kd->name; kd++)
             for (int e = 0; e < 6; e++)
                 for (int variant = 0; variant < 4; variant++) {
+                    int fig = (int)kd->fig;
                     char path[512];
                     /* the output's name is hostile too, and once a pipe */
                     snprintf(path, sizeof path, "out/'%s`touch CANARY`$(x)'@b'\\-%d.%s", MARK, fig, exts[e]);
@@ -126,8 +128,9 @@ int main(void)
                         snprintf(path, sizeof path, "|%s'x;touch CANARY-%d.%s", MARK, fig, exts[e]);
                     plot_spec s;
                     memset(&s, 0, sizeof s);
-                    s.figure = (plot_figure)fig;
+                    s.figure = kd->fig;
                     s.path = path;
+                    s.colors = variant == 1 ? "apot:#000000,uniform:#A0A0A0" : NULL;
                     s.mono = variant & 1;
                     s.log_counts = variant & 2;
                     s.font = variant == 2 ? name : NULL;
@@ -145,7 +148,7 @@ int main(void)
                     s.layers = layers;
                     s.nlayers = 3;
                     s.raw = (group_tensor){ raw1, 0, 2, shape, N };
-                    if (fig == FIG_COMPARE) {
+                    if (kd->needs == FN_PAIR) {
                         /* same names: the legend shows the file names */
                         s.p = variant & 1 ? pf1 : p1;
                         s.p2 = variant & 1 ? pf2 : p2;
@@ -190,10 +193,10 @@ int main(void)
         for (int i = 0; i < 64; i++)
             rawd[i] = 1.7976931348623157e308 * (i % 2 ? 1 : -1) * ((double)i / 63);
         uint64_t sh[2] = { 8, 8 };
-        for (int fig = FIG_HISTOGRAM; fig <= FIG_COMPARE; fig++) {
+        for (const fig_kind *kd = fig_kinds; kd->name; kd++) {
             plot_spec s;
             memset(&s, 0, sizeof s);
-            s.figure = (plot_figure)fig;
+            s.figure = kd->fig;
             s.path = "big.pdf";
             s.cfg.bits = 4;
             s.cfg.is_signed = 1;

@@ -208,7 +208,7 @@ int plot_cli(const cli_opts *o)
     }
     double w, h;
     if (plot_parse_size(o->size, &w, &h) < 0) {
-        fprintf(stderr, "apotview: --size must be single, double or WxH in cm (2..100), not '%s'\n"
+        fprintf(stderr, "apotview: --size must be single, double, W or WxH, 2..100 cm (in cm unless they say mm or in: 3.3in, 85x60mm), not '%s'\n"
                         "Try 'apotview --help' for more information.\n", o->size);
         return 2;
     }

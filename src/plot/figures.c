@@ -1183,8 +1183,8 @@ static int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf
     double xlo = 0;
     if (logx) {
         xlo = ymin / 3;
-        sbuf_printf(b, "set logscale x\nset xrange [%.6g:%.6g]\nset format x '%s10^{%%T}%s'\n", xlo, ymax * 2,
-                    st->latex ? "$" : "", st->latex ? "$" : "");
+        sbuf_printf(b, "set logscale x\nset xrange [%.6g:%.6g]\n", xlo, ymax * 2);
+        sbuf_puts(b, st->latex ? "set format x '$10^{%T}$'\n" : "set format x '10^{%T}'\n");
         sbuf_puts(b, "set xlabel 'MSE'\n");
     } else {
         int e = ymax > 0 ? (int)floor(log10(ymax)) : 0;
@@ -1730,8 +1730,8 @@ static int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbu
     sbuf_puts(b, share ? " offset 0, 0.4\nset ylabel 'share of values'\n" : " offset 0, 0.4\nset ylabel 'count'\n");
     if (s->log_counts) {
         double floor_y = share ? 0.5 / (double)nmax : 0.8;
-        sbuf_printf(b, "set logscale y\nset yrange [%.6g:%.6g]\nset format y '%s10^{%%T}%s'\n", floor_y,
-                    fmax(peak, floor_y) * 3, st->latex ? "$" : "", st->latex ? "$" : "");
+        sbuf_printf(b, "set logscale y\nset yrange [%.6g:%.6g]\n", floor_y, fmax(peak, floor_y) * 3);
+        sbuf_puts(b, st->latex ? "set format y '$10^{%T}$'\n" : "set format y '10^{%T}'\n");
     } else
         sbuf_printf(b, "set yrange [0:%.6g]\nset ytics %.17g format '%% h'\n", fmax(peak, 1e-300) * 1.1,
                     tick_step(0, fmax(peak, 1e-300) * 1.1, (htop - hbot) * H, st, 0));
