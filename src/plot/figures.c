@@ -1082,17 +1082,18 @@ static int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *
 /* Shorter tensor names for the axis: the prefix and suffix (cut at a '.')
  * that all names share are left out, and what stays is kept under about
  * 26 characters by cutting its middle. Returns a new string. */
-static char *short_name(const plot_spec *s, int j, size_t pre, size_t suf)
+static char *shorten_left(const char *name, size_t maxc);
+
+static char *short_name(const plot_spec *s, int j, size_t pre, size_t suf, size_t maxc)
 {
     const char *n = s->layers[j].name ? s->layers[j].name : "";
     size_t len = strlen(n);
     if (pre + suf >= len)
         pre = suf = 0;
-    const char *p = n + pre;
-    size_t m = len - pre - suf;
-    if (m > 26)
-        return util_asprintf("%.11s…%.*s", p, 12, p + m - 12);
-    return util_strndup(p, m);
+    char *mid = util_strndup(n + pre, len - pre - suf);
+    char *r = shorten_left(mid, maxc);
+    free(mid);
+    return r;
 }
 
 static void common_affixes(const plot_spec *s, size_t *pre, size_t *suf)
@@ -1140,7 +1141,10 @@ static int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf
             double m = s->layers[j].mse[i];
             fig_row *r = add_row(k, j, m);
             r->raw = s->layers[j].name;
-            char *sn = short_name(s, j, pre, suf);
+            /* names take at most 40 % of the width, shortened from the
+             * left (the end tells tensors apart) */
+            size_t maxc = (size_t)fmax(10, 0.4 * st->width_cm / text_cm(1, st));
+            char *sn = short_name(s, j, pre, suf, maxc);
             r->label = row_label(st, sn);
             free(sn);
             if (m > 0 && m < ymin)
@@ -1172,33 +1176,51 @@ static int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf
     double bh = 0.8 / ns;
     sbuf_puts(b, "set border 3 lw 0.8\nset ytics scale 0 noenhanced\nunset mytics\n");
     sbuf_printf(b, "set yrange [-0.6:%d.6]\n", nl - 1);
-    sbuf_printf(b, "set tmargin %.3g\nset key at screen 0.5, screen %.4f center top horizontal "
-                "maxcols %d reverse Left samplen 1.2 width 0.5\n", 2.2, 1 - 0.08 / st->height_cm, ns);
+    double line = 0.40 * st->font_pt / 8;
+    /* the key's samples: swatches of the bars' fills */
+    for (int i = 0; i < ns; i++) {
+        sbuf_printf(b, "set linetype %d lw 5 dt 1 lc rgb ", i + 1);
+        put_fill(b, s, st, i);
+        sbuf_puts(b, "\n");
+    }
+    int krows = key_rows(s, st, st->width_cm - 0.2);
+    double avail = st->height_cm - (krows * line + 0.2) - 1.1 * st->font_pt / 8;
+    if (avail < nl * 1.05 * line) {
+        util_err_set(err, "a %gx%g cm layers figure of %d tensors leaves %.2f cm a row at %g pt: give it more "
+                     "height (--size=%gx%.1f) or fewer tensors", st->width_cm, st->height_cm, nl,
+                     fmax(avail, 0) / nl, st->font_pt, st->width_cm,
+                     st->height_cm - avail + nl * 1.05 * line + 0.05);
+        return -1;
+    }
+    key_row_texts(b, s, st, 0.5 * line + 0.05, NULL);
+    sbuf_puts(b, "unset key\n");
     size_t longest = 0;
     for (int j = 0; j < nl; j++)
-        if (strlen(d->b[0]->rows[j].label) > longest)
-            longest = strlen(d->b[0]->rows[j].label);
+        if (vis_len(d->b[0]->rows[j].label) > longest)
+            longest = vis_len(d->b[0]->rows[j].label);
+    sbuf_printf(b, "set tmargin at screen %.4f\nset lmargin at screen %.4f\nset rmargin at screen %.4f\n",
+                1 - (krows * line + 0.2) / st->height_cm, (text_cm(longest, st) + 0.3) / st->width_cm,
+                1 - 0.4 / st->width_cm);
     sbuf_puts(b, "set style fill solid 1.0 border lc rgb '#000000'\nset grid xtics lc rgb '#E0E0E0' lw 0.5\n");
     double scale = 1;
     double xlo = 0;
     if (logx) {
-        xlo = ymin / 3;
-        sbuf_printf(b, "set logscale x\nset xrange [%.6g:%.6g]\n", xlo, ymax * 2);
+        /* bars from the decade below the smallest error */
+        xlo = pow(10, floor(log10(ymin)));
+        sbuf_printf(b, "set logscale x\nset xrange [%.6g:%.6g]\n", xlo, pow(10, ceil(log10(ymax * 1.05))));
         sbuf_puts(b, st->latex ? "set format x '$10^{%T}$'\n" : "set format x '10^{%T}'\n");
-        sbuf_puts(b, "set xlabel 'MSE'\n");
+        sbuf_printf(b, "set xlabel 'MSE, %d-bit'\n", s->cfg.bits);
     } else {
         int e = ymax > 0 ? (int)floor(log10(ymax)) : 0;
         if (e < -2 || e > 3)
             scale = pow(10, -e);
         sbuf_printf(b, "set xrange [0:%.6g]\nset format x '%% h'\n", ymax * scale * 1.04);
-        fig_style narrow = *st;
-        narrow.width_cm -= (double)longest * 0.16 * st->font_pt / 8;
-        set_xstep(b, &narrow, 0, ymax * scale * 1.04, narrow.width_cm - 2.2 * st->font_pt / 8);
+        set_xstep(b, st, 0, ymax * scale * 1.04, st->width_cm - text_cm(longest, st) - 0.7);
         if (scale != 1)
-            sbuf_printf(b, st->latex ? "set xlabel 'MSE ($\\times 10^{%d}$)'\n"
-                                     : "set xlabel 'MSE (×10^{%d})'\n", e);
+            sbuf_printf(b, st->latex ? "set xlabel 'MSE, %d-bit ($\\times 10^{%d}$)'\n"
+                                     : "set xlabel 'MSE, %d-bit (×10^{%d})'\n", s->cfg.bits, e);
         else
-            sbuf_puts(b, "set xlabel 'MSE'\n");
+            sbuf_printf(b, "set xlabel 'MSE, %d-bit'\n", s->cfg.bits);
     }
     sbuf_puts(b, "plot ");
     for (int i = 0; i < ns; i++) {
@@ -1865,6 +1887,7 @@ static int fig_transfer(const plot_spec *s, const fig_style *st, fig_data *d, sb
             snprintf(name, sizeof name, "q%d_%d", bits[p], i + 1);
             fig_block *k = add_block(d, name, s->schemes[i], "q");
             k->bits = bits[p];
+            k->is_unsigned = 1;
             for (size_t j = 0; j < ls.n; j++) {
                 double lo = j ? 0.5 * (ls.v[j - 1] + ls.v[j]) : ls.v[0];
                 double hi = j + 1 < ls.n ? 0.5 * (ls.v[j] + ls.v[j + 1]) : ls.v[ls.n - 1];
@@ -2066,7 +2089,7 @@ void figures_write_csv(FILE *fp, const plot_spec *s, const fig_data *d)
                     fprintf(fp, ",%d", (int)r->x);
                 else
                     fprintf(fp, ",%d", k->bits ? k->bits : s->cfg.bits);
-                fprintf(fp, ",%s,%s,%s,", s->cfg.is_signed ? "true" : "false",
+                fprintf(fp, ",%s,%s,%s,", s->cfg.is_signed && !k->is_unsigned ? "true" : "false",
                         s->cfg.normalize ? "true" : "false", col ? k->zseries : k->series);
                 csv_num(fp, r->x);
                 fputc(',', fp);

@@ -68,6 +68,7 @@ typedef struct fig_block {
                               in the script and two CSV rows (series x y,
                               zseries x z) */
     int bits;              /* 0: the spec's bits */
+    int is_unsigned;       /* the rows are of unsigned sets whatever the spec says */
     fig_row *rows;
     size_t n, cap;
 } fig_block;
