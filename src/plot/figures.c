@@ -1179,7 +1179,7 @@ static int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf
     double line = 0.40 * st->font_pt / 8;
     /* the key's samples: swatches of the bars' fills */
     for (int i = 0; i < ns; i++) {
-        sbuf_printf(b, "set linetype %d lw 5 dt 1 lc rgb ", i + 1);
+        sbuf_printf(b, "set linetype %d lw 3 dt 1 lc rgb ", i + 1);
         put_fill(b, s, st, i);
         sbuf_puts(b, "\n");
     }
@@ -1729,7 +1729,7 @@ static int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbu
     size_t longest = 5;
     for (int i = 0; i < ns; i++)
         longest = fmax(longest, strlen(scheme_title(s->schemes[i])));
-    double namew = 0.6 * fs + text_cm(longest, st) + 0.2, colw = text_cm(8, st) + 0.25;
+    double namew = 0.6 * fs + text_cm(longest, st) + 0.2, colw = text_cm(9, st) + 0.4;
     int ncol = namew + 3 * colw <= W - 0.2 ? 3 : 2;
     if (namew + ncol * colw > W - 0.2 || (htop - hbot) * H < 3 * line || dpan < 2.5 * line) {
         double wneed = fmax(W, namew + 2 * colw + 0.25);
