@@ -1049,7 +1049,22 @@ static int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *
         sbuf_printf(b, "set yrange [%.6g:%.6g]\n", ymin / 2, ymax * 2);
     sbuf_printf(b, "set xrange [%g:%g]\nset xtics 1\nset xlabel 'bits'\n", LEVELS_MIN_BITS - 0.3,
                 LEVELS_MAX_BITS + 0.3);
-    sbuf_puts(b, "set key bottom left reverse Left samplen 2\n");
+    /* the key above the plot, in rows of columns */
+    {
+        double H = st->height_cm, line = 0.40 * st->font_pt / 8, bm = 1.05 * st->font_pt / 8;
+        int rows = key_row_texts(b, s, st, 0.5 * line + 0.05, NULL);
+        double tm = rows * line + 0.15;
+        if (H - tm - bm < 3.5 * line) {
+            util_err_set(err, "a %gx%g cm bits figure of %d schemes leaves %.1f cm for the curves at %g pt: give "
+                         "it more height (--size=%gx%.1f) or fewer schemes", st->width_cm, H, ns,
+                         fmax(H - tm - bm, 0), st->font_pt, st->width_cm, tm + bm + 3.5 * line + 0.05);
+            return -1;
+        }
+        sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\nunset key\n", 1 - tm / H, bm / H);
+        sbuf_puts(b, "set xlabel offset 0, 0.5\nset xtics offset 0, 0.3\n");
+        if (isfinite(ymin) && ymax > 0)
+            set_log_ytics(b, st, ymin / 2, ymax * 2, H - tm - bm);
+    }
     sbuf t = { 0 };
     sbuf_puts(&t, "MSE at ");
     if (s->cfg.amode == ALPHA_MSE) {
