@@ -17,17 +17,9 @@
 #define APOTVIEW_PLOT_FIGURES_H
 
 #include <stdio.h>
+#include "core/strbuf.h"
 #include "plot/plot.h"
 
-/* A growable string. */
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-} sbuf;
-
-void sbuf_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sbuf_puts(sbuf *b, const char *s);
-void sbuf_free(sbuf *b);
 /* Every string that is not a fixed literal reaches a script through
  * fig_quote (the rule: top of plot.c): a single-quoted gnuplot string
  * (FQ_STRING), the same as the text of a comment (FQ_COMMENT), or a

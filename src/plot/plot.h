@@ -2,7 +2,8 @@
  * plot.h - figures through gnuplot (the only module that talks to gnuplot).
  *
  * A plot_spec says what to draw; plot_export() writes the gnuplot script
- * with its data inline (datablocks) next to the figure (fig.pdf -> fig.gp),
+ * with its data inline (datablocks) and the data as CSV next to the figure
+ * (fig.pdf -> fig.pdf.gp, fig.pdf.csv),
  * runs gnuplot on it through a pipe with its output captured (never on the
  * terminal), writes the figure under a temporary name and renames it into
  * place, so a failed export leaves an existing file intact. It never
