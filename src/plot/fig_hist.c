@@ -131,10 +131,23 @@ int fig_histogram(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b,
             sbuf_puts(b, st->mono ? " front\n" : " dt 2 front\n");
         }
     }
+    /* the key of the dashed lines, in the right margin at the top: a
+     * short dashed line and "±alpha" */
+    {
+        double W = st->width_cm, kx = (W - rm + 0.2) / W, ky = top - 0.5 * line / H;
+        sbuf_printf(b, "set arrow 90 from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead "
+                       "lc rgb '#404040' lw 1 front\n", kx, ky, kx + 0.45 * fs / W, ky);
+        sbuf_puts(b, st->mono ? "" : "set arrow 90 dt 2\n");
+        sbuf_puts(b, "set label 90 ");
+        sbuf t = { 0 };
+        sbuf_puts(&t, st->latex ? "$\\pm\\alpha$" : "±α");
+        fg_put_text(b, &t);
+        sbuf_printf(b, " at screen %.4f, screen %.4f left front\n", kx + 0.6 * fs / W, ky);
+    }
     sbuf_printf(b, "plot $hist using 1:2:(%.17g) with boxes fs solid 1.0 noborder lc rgb '#C8C8C8' notitle\n",
                 bw);
     sbuf_puts(b, "\n# The level sets at each scheme's alpha, one row per scheme, and the MSE.\n");
-    sbuf_puts(b, "unset arrow\nunset logscale y\nunset ylabel\nset format x '% h'\n");
+    sbuf_puts(b, "unset arrow\nunset label 90\nunset logscale y\nunset ylabel\nset format x '% h'\n");
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", split, bot);
     sbuf_printf(b, "set yrange [0.5:%d.3]\nset border 1 lw 0.8\n", ns + 1);
     const char *names[OPTIONS_MAX_SCHEMES];
