@@ -65,6 +65,71 @@ sizes=$(grep -o 'font-size="[0-9.]*"' "$T/h.svg" | tr -dc '0-9.\n' | awk '{ prin
 ! grep -q 'font-family="Sans"' "$T/h.svg" && grep -q 'font-family="sans-serif"' "$T/h.svg" &&
     ok "SVG font family sans-serif" || fail "SVG font family is not a CSS generic"
 
+# ---- EPS: the fonts' matrices say 8 pt (6.4 for superscripts) ---------------------
+"$APOTVIEW" --export="$T/e.eps" --figure=sweep "$SAMPLE" || fail "eps export"
+ems=$(grep -a ' Tm$' "$T/e.eps" | awk '{ a = $1; b = $2; s = sqrt(a * a + b * b); printf "%.1f\n", s }' | sort -u | tr '\n' ' ')
+bb=$(grep -a -m1 '^%%BoundingBox:' "$T/e.eps" | awk '{ print $4 }')
+# (cairo sizes the page in whole points: 8.5 cm = 240.9 pt -> 240)
+[ "$ems" = '6.4 8.0 ' ] && [ "$bb" -ge 240 ] && [ "$bb" -le 241 ] && ok "EPS text 8 pt (superscripts 6.4), 8.5 cm wide" ||
+    fail "EPS font sizes '$ems', width $bb pt"
+
+# ---- PNG text at the PDF's size: the PDF (8 pt by pdftotext -bbox in
+# fig-layout.sh) rasterized at 300 dpi by pdftoppm and the PNG put their
+# right-aligned row names (levels) at the same place: the leftmost ink
+if command -v pdftoppm >/dev/null 2>&1; then
+    "$APOTVIEW" --export="$T/lv.png" --figure=levels && "$APOTVIEW" --export="$T/lv.pdf" --figure=levels &&
+        pdftoppm -r 300 -png -singlefile "$T/lv.pdf" "$T/lv-ref" || fail "levels png/pdf"
+    python3 - "$T/lv.png" "$T/lv-ref.png" <<'EOF2' && ok "PNG text at the PDF's 8 pt (the same ink, +- 4 px at 300 dpi)" ||
+import struct, sys, zlib
+def ink(path):
+    d = open(path, "rb").read()
+    p, idat = 8, b""
+    while p < len(d):
+        n = struct.unpack(">I", d[p:p + 4])[0]
+        t = d[p + 4:p + 8]
+        if t == b"IHDR":
+            w, h, bd, ct = struct.unpack(">IIBB", d[p + 8:p + 18])
+        elif t == b"IDAT":
+            idat += d[p + 8:p + 8 + n]
+        p += 12 + n
+    raw = zlib.decompress(idat)
+    bpp = {0: 1, 2: 3, 4: 2, 6: 4}[ct]
+    st = w * bpp + 1
+    prev = bytearray(st - 1)
+    left, top, bottom = w, h, -1
+    for y in range(h):
+        f = raw[y * st]
+        line = bytearray(raw[y * st + 1:(y + 1) * st])
+        for i in range(len(line)):
+            a = line[i - bpp] if i >= bpp else 0
+            b = prev[i]
+            c = prev[i - bpp] if i >= bpp else 0
+            if f == 1: line[i] = (line[i] + a) & 255
+            elif f == 2: line[i] = (line[i] + b) & 255
+            elif f == 3: line[i] = (line[i] + (a + b) // 2) & 255
+            elif f == 4:
+                q = a + b - c
+                pa, pb, pc = abs(q - a), abs(q - b), abs(q - c)
+                line[i] = (line[i] + (a if pa <= pb and pa <= pc else b if pb <= pc else c)) & 255
+        prev = line
+        for x in range(w):
+            if sum(line[x * bpp:x * bpp + 3]) < 3 * 110:
+                left = min(left, x)
+                top = min(top, y)
+                bottom = max(bottom, y)
+                break
+    return w, h, left, top, bottom
+a, b = ink(sys.argv[1]), ink(sys.argv[2])
+print("png", a, "pdf at 300 dpi", b)
+# (the PDF page is in whole points: 240 pt = 1000 px for 8.5 cm = 1004 px)
+ok = abs(a[0] - b[0]) <= 5 and abs(a[1] - b[1]) <= 5 and all(abs(u - v) <= 4 for u, v in zip(a[2:], b[2:]))
+sys.exit(0 if ok else 1)
+EOF2
+        fail "PNG text is not the PDF's size"
+else
+    fail "pdftoppm (poppler-utils) is not installed"
+fi
+
 # ---- colours fixed per scheme -------------------------------------------------
 # rgb(R, G, B) as gnuplot's SVG writes colours -> RRGGBB
 svg_colours() {

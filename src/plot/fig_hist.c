@@ -136,13 +136,13 @@ int fig_histogram(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b,
     {
         double W = st->width_cm, kx = (W - rm + 0.2) / W, ky = top - 0.5 * line / H;
         sbuf_printf(b, "set arrow 90 from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead "
-                       "lc rgb '#404040' lw 1 front\n", kx, ky, kx + 0.45 * fs / W, ky);
+                       "lc rgb '#404040' lw 1 front\n", kx, ky, kx + 0.6 * fs / W, ky);
         sbuf_puts(b, st->mono ? "" : "set arrow 90 dt 2\n");
         sbuf_puts(b, "set label 90 ");
         sbuf t = { 0 };
         sbuf_puts(&t, st->latex ? "$\\pm\\alpha$" : "±α");
         fg_put_text(b, &t);
-        sbuf_printf(b, " at screen %.4f, screen %.4f left front\n", kx + 0.6 * fs / W, ky);
+        sbuf_printf(b, " at screen %.4f, screen %.4f left front\n", kx + 0.72 * fs / W, ky);
     }
     sbuf_printf(b, "plot $hist using 1:2:(%.17g) with boxes fs solid 1.0 noborder lc rgb '#C8C8C8' notitle\n",
                 bw);
