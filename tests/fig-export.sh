@@ -232,6 +232,35 @@ for kind in histogram sweep channels compare layers; do
         grep -q 'MSE, 3-bit' "$T/bw-$kind.gp" && ok "$kind names the bit width" || fail "$kind: no 'MSE, 3-bit'"
 done
 
+# ---- bits over a model: the size-weighted MSE of --report's tensors -------------------
+mkdir "$T/model"
+cp "$SAMPLE" "$T/model/a.npy"
+python3 - "$SAMPLE" "$T/model/b.npy" <<'EOF2' || exit 99
+import sys
+d = open(sys.argv[1], "rb").read()
+hl = int.from_bytes(d[8:10], "little")
+# the sample's first 16 channels (a second tensor of another size)
+hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': (16, 64, 3, 3), }"
+hdr += " " * (64 - (10 + len(hdr) + 1) % 64) + "\n"
+open(sys.argv[2], "wb").write(b"\x93NUMPY\x01\x00" + len(hdr).to_bytes(2, "little") + hdr.encode() +
+                              d[10 + hl:10 + hl + 16 * 64 * 9 * 4])
+EOF2
+"$APOTVIEW" --export="$T/model/bits.gp" --figure=bits "$T/model/a.npy" "$T/model/b.npy" 2>"$T/err" ||
+    fail "bits over two tensors: $(cat "$T/err")"
+: >"$T/model/want"
+for b in 2 3 4 5 6 7 8; do
+    "$APOTVIEW" --report --format=csv -b $b "$T/model/a.npy" "$T/model/b.npy" |
+        awk -F, -v b=$b 'NR == 1 { for (i = 1; i <= NF; i++) ix[$i] = i; next }
+            { n = $(ix["count"]) - $(ix["nonfinite"]); s[$(ix["scheme"])] += n * $(ix["mse"]); c[$(ix["scheme"])] += n }
+            END { for (k in s) printf "%s %d %.12e\n", k, b, s[k] / c[k] }' >>"$T/model/want"
+done
+awk -F, '$7 == "mse" { printf "%s %d %.12e\n", $3, $4, $9 }' "$T/model/bits.gp.csv" | sort >"$T/model/got"
+sort "$T/model/want" >"$T/model/want.s"
+paste -d' ' "$T/model/want.s" "$T/model/got" | awk 'NF != 6 || $1 != $4 || $2 != $5 { bad = 1 }
+    { d = $3 - $6; if (d < 0) d = -d; if (d > 1e-9 * $3) bad = 1 } END { exit bad || NR != 21 }' &&
+    grep -q "MSE of 2 tensors" "$T/model/bits.gp" && ok "bits over two tensors = the size-weighted MSE of --report" ||
+    { fail "bits over a model"; paste "$T/model/want.s" "$T/model/got" | head; }
+
 # ---- transfer: the paper's Figure 2 --------------------------------------------------
 "$APOTVIEW" --export="$T/tr.gp" --figure=transfer || fail "transfer export"
 python3 - "$T/tr.gp.csv" <<'EOF' && ok "transfer: the paper's level sets, Q(x) the nearest level" || fail "transfer numbers"

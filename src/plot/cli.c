@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cli/session.h"
+#include "quant/levels.h"
 
 static const char *sort_key;
 
@@ -188,6 +189,78 @@ out:
     return rc;
 }
 
+/* bits over every selected tensor: per bit width and scheme the MSE of
+ * the whole selection, sum(n_t * mse_t) / sum(n_t) over the tensors' finite
+ * values, each tensor at its own alpha (as --report gives it); NAN where a
+ * tensor has no result for the scheme. */
+static int cli_bits_model(session *ses, plot_spec *s, FILE *csv)
+{
+    enum { NB = LEVELS_MAX_BITS - LEVELS_MIN_BITS + 1 };
+    int ns = s->nschemes, rc = 0, nt = 0;
+    double *sse = util_calloc((size_t)NB * (size_t)ns, sizeof *sse);
+    double *cnt = util_calloc((size_t)NB * (size_t)ns, sizeof *cnt);
+    unsigned char *bad = util_calloc((size_t)NB * (size_t)ns, 1);
+    for (size_t it = 0; it < ses->nitems; it++) {
+        loader_file *f = ses->files[ses->items[it].file];
+        size_t ti = ses->items[it].tensor;
+        analyze_cfg c = s->cfg;
+        if (file_alpha(f, ti, &c) < 0) {
+            rc = 1;
+            continue;
+        }
+        util_err e = { { 0 } };
+        prep *p = session_prepare(f, ti, NULL, &e);
+        if (!p) {
+            util_warn("%s", e.msg);
+            rc = 1;
+            continue;
+        }
+        if (p->st.n == 0) {
+            util_warn("%s: %s: no finite values", f->path, f->tensors[ti].name);
+            prep_free(p);
+            continue;
+        }
+        nt++;
+        for (int b = 0; b < NB; b++) {
+            analyze_result res[OPTIONS_MAX_SCHEMES];
+            c.bits = LEVELS_MIN_BITS + b;
+            if (analyze_tensor(p, &c, s->schemes, ns, 0, res, &e) < 0) {
+                for (int i = 0; i < ns; i++)
+                    bad[b * ns + i] = 1;
+                continue;
+            }
+            for (int i = 0; i < ns; i++) {
+                if (!res[i].ok) {
+                    bad[b * ns + i] = 1;
+                    continue;
+                }
+                sse[b * ns + i] += res[i].r.mse * (double)p->st.n;
+                cnt[b * ns + i] += (double)p->st.n;
+            }
+        }
+        prep_free(p);
+    }
+    for (int k = 0; k < NB * ns; k++)
+        sse[k] = bad[k] || !(cnt[k] > 0) ? NAN : sse[k] / cnt[k];
+    s->model_mse = sse;
+    s->model_tensors = nt;
+    if (ses->nfiles == 1)
+        s->file_name = ses->files[0]->path;
+    util_err err = { { 0 } };
+    if (nt == 0) {
+        util_warn("no tensor to draw");
+        rc = 1;
+    } else if (plot_export_csv(s, csv, &err) < 0) {
+        fprintf(stderr, "apotview: %s\n", err.msg);
+        rc = 1;
+    }
+    s->model_mse = NULL;
+    free(sse);
+    free(cnt);
+    free(bad);
+    return rc;
+}
+
 int plot_cli(const cli_opts *o)
 {
     util_err err = { { 0 } };
@@ -264,6 +337,11 @@ int plot_cli(const cli_opts *o)
     }
     if (needs == FN_RAW || needs == FN_PAIR) {
         status |= needs == FN_RAW ? cli_channels(&ses, &s, csv) : cli_compare(&ses, &s, csv);
+        session_close(&ses);
+        return status;
+    }
+    if (s.figure == FIG_BITS && ses.nitems > 1) {
+        status |= cli_bits_model(&ses, &s, csv);
         session_close(&ses);
         return status;
     }

@@ -145,7 +145,7 @@ int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, uti
 
 int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err)
 {
-    if (fg_need_tensor(s, err) < 0)
+    if (!s->model_mse && fg_need_tensor(s, err) < 0)
         return -1;
     int ns = s->nschemes;
     fig_block *mk[OPTIONS_MAX_SCHEMES], *ak[OPTIONS_MAX_SCHEMES];
@@ -159,7 +159,10 @@ int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
         ak[i]->bits = -1;
     }
     analyze_result res[OPTIONS_MAX_SCHEMES];
-    for (int bits = LEVELS_MIN_BITS; bits <= LEVELS_MAX_BITS; bits++) {
+    for (int bits = LEVELS_MIN_BITS; s->model_mse && bits <= LEVELS_MAX_BITS; bits++)
+        for (int i = 0; i < ns; i++) /* a model: its totals (the alphas are per tensor) */
+            fg_add_row(mk[i], bits, s->model_mse[(bits - LEVELS_MIN_BITS) * ns + i]);
+    for (int bits = LEVELS_MIN_BITS; !s->model_mse && bits <= LEVELS_MAX_BITS; bits++) {
         analyze_cfg c = s->cfg;
         c.bits = bits;
         if (analyze_tensor(s->p, &c, s->schemes, ns, 0, res, err) < 0)
@@ -201,8 +204,16 @@ int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
             fg_set_log_ytics(b, st, ymin / 2, ymax * 2, H - tm - bm);
     }
     sbuf t = { 0 };
-    sbuf_puts(&t, "MSE at ");
-    if (s->cfg.amode == ALPHA_MSE) {
+    if (s->model_mse) {
+        /* the count-weighted MSE of every tensor, each at its own alpha */
+        sbuf_printf(b, "# each point: the MSE of all %d tensors, weighted by their sizes\n", s->model_tensors);
+        sbuf_printf(&t, "MSE of %d tensors, ", s->model_tensors);
+    } else
+        sbuf_puts(&t, "MSE at ");
+    if (s->cfg.amode == ALPHA_FILE) {
+        sbuf_puts(&t, "stored ");
+        fg_txt_alpha(&t, st);
+    } else if (s->cfg.amode == ALPHA_MSE) {
         sbuf_puts(&t, "optimal ");
         fg_txt_alpha(&t, st);
     } else if (s->cfg.amode == ALPHA_MAX) {

@@ -67,6 +67,12 @@ typedef struct plot_spec {
     const char *file_name2;
     group_tensor raw2;
     double alpha_right;        /* compare, --alpha=file: the right tensor's alpha */
+    /* bits over a whole model (several tensors selected): per bit width
+     * (LEVELS_MIN_BITS..MAX) and scheme the count-weighted MSE of all
+     * model_tensors tensors, [(bits - MIN) * nschemes + i], NAN where a
+     * tensor had no result; NULL: the bits of the tensor p */
+    const double *model_mse;
+    int model_tensors;
 } plot_spec;
 
 int plot_parse_figure(const char *name, plot_figure *out);
