@@ -261,6 +261,33 @@ paste -d' ' "$T/model/want.s" "$T/model/got" | awk 'NF != 6 || $1 != $4 || $2 !=
     grep -q "MSE of 2 tensors" "$T/model/bits.gp" && ok "bits over two tensors = the size-weighted MSE of --report" ||
     { fail "bits over a model"; paste "$T/model/want.s" "$T/model/got" | head; }
 
+# ---- layers of a whole model: the SQNR heatmap ------------------------------------------
+python3 - "$T/model.npz" <<'EOF2' || exit 99
+import random, struct, sys, zipfile
+random.seed(3)
+hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': (8, 8), }"
+hdr += " " * (64 - (10 + len(hdr) + 1) % 64) + "\n"
+head = b"\x93NUMPY\x01\x00" + len(hdr).to_bytes(2, "little") + hdr.encode()
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    for blk in range(12):
+        for t in ("attn.q", "attn.k", "mlp.up", "mlp.down"):
+            v = [random.gauss(0, 0.01 * (1 + blk)) for _ in range(64)]
+            z.writestr("enc.%d.%s.weight.npy" % (blk, t), head + struct.pack("<64f", *v))
+EOF2
+"$APOTVIEW" --export="$T/heat.gp" --figure=layers -s uniform,apot "$T/model.npz" 2>"$T/err" || fail "heatmap: $(cat "$T/err")"
+"$APOTVIEW" --report --format=csv -s uniform,apot "$T/model.npz" |
+    awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) ix[$i] = i; next }
+        { printf "%s %s %.9e\n", $(ix["name"]), $(ix["scheme"]), $(ix["sqnr_db"]) }' | sort >"$T/heat.want"
+# the heatmap's cells: x = the block, y = the type's row (in order of
+# appearance: attn.q 0, attn.k 1, mlp.up 2, mlp.down 3), z = the SQNR
+awk -F, '$7 == "sqnr_db" { printf "%s %s %.9e\n", $2, $3, $9 }' "$T/heat.gp.csv" | sort >"$T/heat.got"
+awk -F, '$7 == "row" { split($2, p, "."); t = p[3] "." p[4]
+        r = t == "attn.q" ? 0 : t == "attn.k" ? 1 : t == "mlp.up" ? 2 : 3
+        if ($8 != p[2] || $9 != r) bad = 1; n++ } END { exit bad || n != 96 }' "$T/heat.gp.csv" &&
+    cmp -s "$T/heat.want" "$T/heat.got" && grep -q 'SQNR, 4-bit (dB)' "$T/heat.gp" &&
+    ok "48 tensors: a heatmap per scheme, block x type, SQNR = --report's" ||
+    { fail "heatmap cells"; diff "$T/heat.want" "$T/heat.got" | head -5; }
+
 # ---- transfer: the paper's Figure 2 --------------------------------------------------
 "$APOTVIEW" --export="$T/tr.gp" --figure=transfer || fail "transfer export"
 python3 - "$T/tr.gp.csv" <<'EOF' && ok "transfer: the paper's level sets, Q(x) the nearest level" || fail "transfer numbers"

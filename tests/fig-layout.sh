@@ -35,12 +35,30 @@ for k in 0 1 2 3; do
     } >"$T/in/model.layer$k.block_conv.weight.npy"
 done
 MULTI=$(ls "$T/in"/*.npy | tr '\n' ' ')
+# a whole model: 28 blocks of the 7 projections of a transformer (196
+# tensors, over the bars' limit: the SQNR heatmap), as an .npz
+python3 - "$T/model.npz" <<'EOF' || exit 99
+import random, struct, sys, zipfile
+random.seed(7)
+hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': (16, 16), }"
+hdr += " " * (64 - (10 + len(hdr) + 1) % 64) + "\n"
+head = b"\x93NUMPY\x01\x00" + len(hdr).to_bytes(2, "little") + hdr.encode()
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    for blk in range(28):
+        for t in ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+                  "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"):
+            s = 0.02 * (1 + blk % 3)
+            v = [random.gauss(0, s) * (3 if random.random() < 0.02 else 1) for _ in range(256)]
+            z.writestr("model.layers.%d.%s.weight.npy" % (blk, t), head + struct.pack("<256f", *v))
+EOF
 PAIR="$SAMPLE $T/in/model.layer1.block_conv.weight.npy"
 
 # one case: KIND SIZE SCHEMES [PT]
 run_case() {
     kind=$1 size=$2 sch=$3 pt=${4:-8}
+    real=$kind
     case $kind in
+    model) input=$T/model.npz real=layers ;;
     layers) input=$MULTI ;;
     compare) input=$PAIR ;;
     levels | transfer) input= ;;
@@ -50,7 +68,7 @@ run_case() {
     font=
     [ "$pt" = 8 ] || font="--font=,$pt"
     # shellcheck disable=SC2086
-    if ! "$APOTVIEW" --export="$T/$name.pdf" --figure="$kind" --size="$size" -s "$sch" $font $input \
+    if ! "$APOTVIEW" --export="$T/$name.pdf" --figure="$real" --size="$size" -s "$sch" $font $input \
         >"$T/$name.out" 2>&1; then
         # 5x3.5 cm cannot hold the two panels of some kinds: they must say
         # so and name the height they need
@@ -70,7 +88,7 @@ run_case() {
     fi
 }
 
-KINDS=${FIG_KINDS:-"histogram levels sweep bits layers channels compare transfer"}
+KINDS=${FIG_KINDS:-"histogram levels sweep bits layers model channels compare transfer"}
 : >"$T/cases"
 for kind in $KINDS; do
     for size in 5 single double; do

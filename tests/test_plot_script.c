@@ -164,6 +164,43 @@ int main(void)
                     check_script(&s, what);
                 }
     }
+    /* a whole model's layers (the SQNR heatmap): hostile tensor types as
+     * its row labels, in every format */
+    {
+        enum { NLY = 48 };
+        static plot_layer big[NLY];
+        static char bname[NLY][300];
+        for (int h = 0; h < NH; h++) {
+            for (int j = 0; j < NLY; j++) {
+                /* the mark at the end: long types are shortened from the left */
+                snprintf(bname[j], sizeof bname[j], "model.%d.%s%s" MARK ".weight", j / 2, hostile[h], j % 2 ? "x" : "");
+                big[j].name = bname[j];
+                big[j].count = N;
+                for (int k = 0; k < 3; k++) {
+                    big[j].mse[k] = 1e-5 * (j + 1) * (k + 1);
+                    big[j].sqnr[k] = 10 + 0.1 * j + k;
+                }
+            }
+            for (int e = 0; e < 6; e++) {
+                char path[512];
+                snprintf(path, sizeof path, "out/heat-%d.%s", h, exts[e]);
+                plot_spec s;
+                memset(&s, 0, sizeof s);
+                s.figure = FIG_LAYERS;
+                s.path = path;
+                s.mono = e % 2;
+                s.cfg.bits = 4;
+                s.cfg.is_signed = 1;
+                s.schemes = schemes;
+                s.nschemes = 3;
+                s.layers = big;
+                s.nlayers = NLY;
+                char what[600];
+                snprintf(what, sizeof what, "layers heatmap .%s, name #%d", exts[e], h);
+                check_script(&s, what);
+            }
+        }
+    }
     /* output names gnuplot cannot be given exactly are refused */
     {
         static const char *const bad[] = { "a\nb.png", "a''b.png", "a\xff.png", "x\x1b.svg" };

@@ -394,7 +394,7 @@ int plot_cli(const cli_opts *o)
         l->name = f->tensors[ti].name;
         l->count = f->tensors[ti].count;
         for (int i = 0; i < OPTIONS_MAX_SCHEMES; i++)
-            l->mse[i] = NAN;
+            l->mse[i] = l->sqnr[i] = NAN;
         analyze_cfg lc = o->cfg;
         if (p->st.n == 0)
             util_warn("%s: %s: no finite values", f->path, l->name);
@@ -403,9 +403,12 @@ int plot_cli(const cli_opts *o)
         else if (analyze_tensor(p, &lc, o->schemes, o->nschemes, 0, res, &e2) < 0) {
             util_warn("%s: %s: %s", f->path, l->name, e2.msg);
             status = 1;
-        } else
-            for (int i = 0; i < o->nschemes; i++)
+        } else {
+            for (int i = 0; i < o->nschemes; i++) {
                 l->mse[i] = res[i].ok ? res[i].r.mse : NAN;
+                l->sqnr[i] = res[i].ok ? res[i].r.sqnr_db : NAN;
+            }
+        }
         nl++;
         prep_free(p);
     }

@@ -61,5 +61,9 @@ int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
 int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err);
 int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err);
 int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err);
+/* layers of a whole model (fig_heat.c): the SQNR heatmap, and its height */
+#define LAYERS_BARS_MAX 40
+int fig_layers_heat(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err);
+double fg_heat_height(const plot_spec *s, double width_cm);
 
 #endif

@@ -288,6 +288,8 @@ int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
         util_err_set(err, "the layers figure needs at least one tensor");
         return -1;
     }
+    if (s->nlayers > LAYERS_BARS_MAX)
+        return fig_layers_heat(s, st, d, b, err);
     int ns = s->nschemes, nl = s->nlayers;
     double ymin = INFINITY, ymax = 0;
     size_t pre, suf;

@@ -31,7 +31,8 @@ static double h_histogram(const plot_spec *s, double w)
 
 static double h_layers(const plot_spec *s, double w)
 {
-    (void)w;
+    if (s->nlayers > LAYERS_BARS_MAX)
+        return fg_heat_height(s, w);
     int ns = s->nschemes > 0 ? s->nschemes : 3;
     double row = 0.16 * ns + 0.14;
     return 1.9 + (row < 0.5 ? 0.5 : row) * (s->nlayers > 0 ? s->nlayers : 1);

@@ -35,6 +35,7 @@ typedef struct plot_layer {
     const char *name;
     uint64_t count;
     double mse[OPTIONS_MAX_SCHEMES]; /* one per spec scheme, NAN if none */
+    double sqnr[OPTIONS_MAX_SCHEMES]; /* dB, the same; drawn for whole models */
 } plot_layer;
 
 typedef struct plot_spec {
