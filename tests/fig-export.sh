@@ -261,6 +261,23 @@ paste -d' ' "$T/model/want.s" "$T/model/got" | awk 'NF != 6 || $1 != $4 || $2 !=
     grep -q "MSE of 2 tensors" "$T/model/bits.gp" && ok "bits over two tensors = the size-weighted MSE of --report" ||
     { fail "bits over a model"; paste "$T/model/want.s" "$T/model/got" | head; }
 
+# ---- --panels: a panel per tensor, each panel's numbers its tensor's --report -------------
+"$APOTVIEW" --export="$T/model/pan.gp" --figure=bits --panels=2x1 "$T/model/a.npy" "$T/model/b.npy" 2>"$T/err" ||
+    fail "--panels: $(cat "$T/err")"
+: >"$T/model/pwant"
+for b in 2 5 8; do
+    "$APOTVIEW" --report --format=csv -b $b "$T/model/a.npy" "$T/model/b.npy" |
+        awk -F, -v b=$b 'NR == 1 { for (i = 1; i <= NF; i++) ix[$i] = i; next }
+            { printf "%s %s %d %.12e\n", $(ix["name"]), $(ix["scheme"]), b, $(ix["mse"]) }' >>"$T/model/pwant"
+done
+awk -F, '$7 == "mse" && ($4 == 2 || $4 == 5 || $4 == 8) { printf "%s %s %d %.12e\n", $2, $3, $4, $9 }' \
+    "$T/model/pan.gp.csv" | sort >"$T/model/pgot"
+sort "$T/model/pwant" | cmp -s - "$T/model/pgot" && [ "$(grep -c '^# panel' "$T/model/pan.gp")" = 2 ] &&
+    ok "--panels=2x1: two panels, each tensor's MSE = its --report" ||
+    { fail "--panels numbers"; sort "$T/model/pwant" | diff - "$T/model/pgot" | head -5; }
+"$APOTVIEW" --export="$T/model/pbad.pdf" --figure=bits --panels=2 "$T/model/a.npy" 2>"$T/err"
+[ $? -eq 2 ] && grep -q '^apotview: --panels' "$T/err" && ok "bad --panels: exit 2" || fail "bad --panels: $(cat "$T/err")"
+
 # ---- layers of a whole model: the SQNR heatmap ------------------------------------------
 python3 - "$T/model.npz" <<'EOF2' || exit 99
 import random, struct, sys, zipfile

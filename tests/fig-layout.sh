@@ -59,6 +59,8 @@ run_case() {
     real=$kind
     case $kind in
     model) input=$T/model.npz real=layers ;;
+    sweep-panels) input="--panels=2x2 $MULTI" real=sweep ;;
+    bits-panels) input="--panels=2x2 $MULTI" real=bits ;;
     layers) input=$MULTI ;;
     compare) input=$PAIR ;;
     levels | transfer) input= ;;
@@ -88,7 +90,7 @@ run_case() {
     fi
 }
 
-KINDS=${FIG_KINDS:-"histogram levels sweep bits layers model channels compare transfer"}
+KINDS=${FIG_KINDS:-"histogram levels sweep bits layers model channels compare transfer sweep-panels bits-panels"}
 : >"$T/cases"
 for kind in $KINDS; do
     for size in 5 single double; do

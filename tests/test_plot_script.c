@@ -201,6 +201,34 @@ int main(void)
             }
         }
     }
+    /* --panels: hostile tensor names as the panels' titles */
+    for (int h = 0; h < NH; h++)
+        for (int fig = 0; fig < 2; fig++) {
+            const prep *pp[2] = { p1, p2 };
+            /* the mark at the end: long titles are shortened from the left */
+            char n1[300], n2[300];
+            snprintf(n1, sizeof n1, "%s" MARK, hostile[h]);
+            snprintf(n2, sizeof n2, "other.%s" MARK, hostile[h]);
+            const char *nn[2] = { n1, n2 };
+            plot_spec s;
+            memset(&s, 0, sizeof s);
+            s.figure = fig ? FIG_BITS : FIG_SWEEP;
+            s.path = fig ? "out/p.tex" : "out/p.svg";
+            s.cfg.bits = 4;
+            s.cfg.is_signed = 1;
+            s.cfg.no_gap = 1;
+            s.cfg.amode = ALPHA_MSE;
+            s.schemes = schemes;
+            s.nschemes = 3;
+            s.panel_p = pp;
+            s.panel_names = nn;
+            s.npanels = 2;
+            s.panel_cols = 2;
+            s.panel_rows = 1;
+            char what[600];
+            snprintf(what, sizeof what, "%s panels, name #%d", fig ? "bits" : "sweep", h);
+            check_script(&s, what);
+        }
     /* output names gnuplot cannot be given exactly are refused */
     {
         static const char *const bad[] = { "a\nb.png", "a''b.png", "a\xff.png", "x\x1b.svg" };

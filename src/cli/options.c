@@ -18,7 +18,7 @@ enum {
     OPT_DTYPE, OPT_APOT_K, OPT_FIGURE, OPT_SIZE, OPT_FONT, OPT_MONO, OPT_FORCE,
     OPT_SORT, OPT_MIN_COUNT, OPT_JOBS, OPT_TUI,
     OPT_DEMO, OPT_DEMO_SIZE, OPT_SEED, OPT_GRAN, OPT_AXIS, OPT_SCALE_DTYPE, OPT_TOUR,
-    OPT_ENGINE, OPT_LIST, OPT_COLORS, OPT_LOGY,
+    OPT_ENGINE, OPT_LIST, OPT_COLORS, OPT_LOGY, OPT_PANELS,
 };
 
 static const struct option longopts[] = {
@@ -44,6 +44,7 @@ static const struct option longopts[] = {
     { "mono", no_argument, NULL, OPT_MONO },
     { "colors", required_argument, NULL, OPT_COLORS },
     { "logy", no_argument, NULL, OPT_LOGY },
+    { "panels", required_argument, NULL, OPT_PANELS },
     { "force", no_argument, NULL, OPT_FORCE },
     { "sort", required_argument, NULL, OPT_SORT },
     { "min-count", required_argument, NULL, OPT_MIN_COUNT },
@@ -126,6 +127,7 @@ void options_usage(FILE *fp)
 "      --mono               greyscale with dash patterns\n"
 "      --colors=S:#RRGGBB,...  a scheme's colour in figures (apot:#000000)\n"
 "      --logy               histogram figures: logarithmic counts\n"
+"      --panels=CxR         sweep, bits: a panel per selected tensor (2x2)\n"
 "      --force              overwrite an existing output file\n"
 "\n"
 "  -h, --help               display this help and exit\n"
@@ -435,6 +437,21 @@ int options_parse(int argc, char **argv, cli_opts *o)
         case OPT_LOGY:
             o->logy = 1;
             break;
+        case OPT_PANELS: {
+            char *end;
+            long pc = strtol(optarg, &end, 10), pr = 0;
+            if (end != optarg && (*end == 'x' || *end == 'X')) {
+                char *p2 = end + 1;
+                pr = strtol(p2, &end, 10);
+                if (end == p2)
+                    pr = 0;
+            }
+            if (*end || pc < 1 || pc > 8 || pr < 1 || pr > 8)
+                return usage_error("--panels must be COLSxROWS, 1..8 each (2x2), not '%s'", optarg);
+            o->panel_cols = (int)pc;
+            o->panel_rows = (int)pr;
+            break;
+        }
         case OPT_FORCE:
             o->force = 1;
             break;

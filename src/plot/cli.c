@@ -189,6 +189,62 @@ out:
     return rc;
 }
 
+/* --panels: a panel per selected tensor (at most cols x rows of them). */
+static int cli_panels(session *ses, plot_spec *s, FILE *csv, int cols, int rows)
+{
+    size_t max = (size_t)cols * (size_t)rows, n = ses->nitems < max ? ses->nitems : max;
+    if (ses->nitems > max)
+        util_warn("%zu tensors selected; --panels=%dx%d shows the first %zu", ses->nitems, cols, rows, max);
+    prep **pp = util_calloc(n, sizeof *pp);
+    const char **names = util_calloc(n, sizeof *names);
+    double *alphas = util_calloc(n, sizeof *alphas);
+    int rc = 0;
+    size_t k = 0;
+    for (size_t it = 0; it < n; it++) {
+        loader_file *f = ses->files[ses->items[it].file];
+        size_t ti = ses->items[it].tensor;
+        analyze_cfg c = s->cfg;
+        if (file_alpha(f, ti, &c) < 0) {
+            rc = 1;
+            continue;
+        }
+        util_err e = { { 0 } };
+        prep *p = session_prepare(f, ti, NULL, &e);
+        if (!p) {
+            util_warn("%s", e.msg);
+            rc = 1;
+            continue;
+        }
+        pp[k] = p;
+        names[k] = f->tensors[ti].name;
+        alphas[k] = c.alpha;
+        k++;
+    }
+    s->panel_p = (const prep *const *)pp;
+    s->panel_names = names;
+    s->panel_alpha = s->cfg.amode == ALPHA_FILE ? alphas : NULL;
+    s->npanels = (int)k;
+    s->panel_cols = cols;
+    s->panel_rows = rows;
+    if (ses->nfiles == 1)
+        s->file_name = ses->files[0]->path;
+    util_err err = { { 0 } };
+    if (k == 0) {
+        util_warn("no tensor to draw");
+        rc = 1;
+    } else if (plot_export_csv(s, csv, &err) < 0) {
+        fprintf(stderr, "apotview: %s\n", err.msg);
+        rc = 1;
+    }
+    for (size_t i = 0; i < k; i++)
+        prep_free(pp[i]);
+    free(pp);
+    free(names);
+    free(alphas);
+    s->npanels = 0;
+    return rc;
+}
+
 /* bits over every selected tensor: per bit width and scheme the MSE of
  * the whole selection, sum(n_t * mse_t) / sum(n_t) over the tensors' finite
  * values, each tensor at its own alpha (as --report gives it); NAN where a
@@ -337,6 +393,11 @@ int plot_cli(const cli_opts *o)
     }
     if (needs == FN_RAW || needs == FN_PAIR) {
         status |= needs == FN_RAW ? cli_channels(&ses, &s, csv) : cli_compare(&ses, &s, csv);
+        session_close(&ses);
+        return status;
+    }
+    if ((s.figure == FIG_BITS || s.figure == FIG_SWEEP) && o->panel_cols > 0) {
+        status |= cli_panels(&ses, &s, csv, o->panel_cols, o->panel_rows);
         session_close(&ses);
         return status;
     }

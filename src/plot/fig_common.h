@@ -65,5 +65,8 @@ int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, u
 #define LAYERS_BARS_MAX 40
 int fig_layers_heat(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err);
 double fg_heat_height(const plot_spec *s, double width_cm);
+/* several tensors in panels (fig_panels.c): sweep and bits */
+int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err);
+double fg_panels_height(const plot_spec *s, double width_cm);
 
 #endif

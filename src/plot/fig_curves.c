@@ -26,6 +26,8 @@ static int cmp_double(const void *a, const void *b)
 
 int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err)
 {
+    if (s->npanels > 0)
+        return fig_panels(s, st, d, b, err);
     if (fg_need_tensor(s, err) < 0)
         return -1;
     analyze_result res[OPTIONS_MAX_SCHEMES];
@@ -145,6 +147,8 @@ int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, uti
 
 int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err)
 {
+    if (s->npanels > 0)
+        return fig_panels(s, st, d, b, err);
     if (!s->model_mse && fg_need_tensor(s, err) < 0)
         return -1;
     int ns = s->nschemes;

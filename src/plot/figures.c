@@ -40,6 +40,8 @@ static double h_layers(const plot_spec *s, double w)
 
 static double h_curves(const plot_spec *s, double w)
 {
+    if (s->npanels > 0)
+        return fg_panels_height(s, w);
     /* the plot and a key row above it per row its entries need (a
      * scheme's name and its optimal alpha, about 13 more characters) */
     fig_style st = { .width_cm = w, .font_pt = 8 };

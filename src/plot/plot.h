@@ -74,6 +74,11 @@ typedef struct plot_spec {
      * tensor had no result; NULL: the bits of the tensor p */
     const double *model_mse;
     int model_tensors;
+    /* sweep, bits with --panels=COLSxROWS: a panel per tensor */
+    const prep *const *panel_p;
+    const char *const *panel_names;
+    const double *panel_alpha;  /* --alpha=file: each tensor's; NULL otherwise */
+    int npanels, panel_cols, panel_rows;
 } plot_spec;
 
 int plot_parse_figure(const char *name, plot_figure *out);
