@@ -170,8 +170,8 @@ int fig_layers_heat(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *
     }
     double ph = (H - bot - 0.1 - npan * ptitle) / npan; /* a panel's cells, cm */
     fg_set_styles(b, s, st);
-    sbuf_printf(b, "# SQNR (dB) of %d tensors%s\n", nl,
-                grid ? ": a row per tensor type, a column per block, a panel per scheme" : ", a row per scheme");
+    sbuf_printf(b, "# SQNR (dB) of %d tensors", nl);
+    sbuf_puts(b, grid ? ": a row per tensor type, a column per block, a panel per scheme\n" : ", a row per scheme\n");
     if (st->mono)
         sbuf_puts(b, "set palette gray negative\n");
     else /* viridis: perceptually uniform, readable in grey */
