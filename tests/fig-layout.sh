@@ -59,6 +59,7 @@ run_case() {
     real=$kind
     case $kind in
     model) input=$T/model.npz real=layers ;;
+    bits-model) input=$T/model.npz real=bits ;;
     sweep-panels) input="--panels=2x2 $MULTI" real=sweep ;;
     bits-panels) input="--panels=2x2 $MULTI" real=bits ;;
     layers) input=$MULTI ;;
@@ -90,9 +91,14 @@ run_case() {
     fi
 }
 
-KINDS=${FIG_KINDS:-"histogram levels sweep bits layers model channels compare transfer sweep-panels bits-panels"}
+KINDS=${FIG_KINDS:-"histogram levels sweep bits layers model channels compare transfer sweep-panels bits-panels bits-model"}
 : >"$T/cases"
 for kind in $KINDS; do
+    if [ "$kind" = bits-model ]; then
+        # 196 tensors at 7 bit widths: one case (the time goes to the numbers)
+        echo "$kind single uniform,pot,apot" >>"$T/cases"
+        continue
+    fi
     for size in 5 single double; do
         for sch in uniform,pot,apot all; do
             echo "$kind $size $sch" >>"$T/cases"

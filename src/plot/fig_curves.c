@@ -211,10 +211,13 @@ int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
     if (s->model_mse) {
         /* the count-weighted MSE of every tensor, each at its own alpha */
         sbuf_printf(b, "# each point: the MSE of all %d tensors, weighted by their sizes\n", s->model_tensors);
-        sbuf_printf(&t, "MSE of %d tensors, ", s->model_tensors);
+        sbuf_printf(&t, "MSE, %d tensors, ", s->model_tensors);
     } else
         sbuf_puts(&t, "MSE at ");
-    if (s->cfg.amode == ALPHA_FILE) {
+    if (s->model_mse && s->cfg.amode == ALPHA_MSE) {
+        sbuf_puts(&t, "opt. ");
+        fg_txt_alpha(&t, st);
+    } else if (s->cfg.amode == ALPHA_FILE) {
         sbuf_puts(&t, "stored ");
         fg_txt_alpha(&t, st);
     } else if (s->cfg.amode == ALPHA_MSE) {
