@@ -62,6 +62,7 @@ run_case() {
     bits-model) input=$T/model.npz real=bits ;;
     sweep-panels) input="--panels=2x2 $MULTI" real=sweep ;;
     bits-panels) input="--panels=2x2 $MULTI" real=bits ;;
+    hist-panels) input="--panels=2x2 $MULTI" real=histogram ;;
     layers) input=$MULTI ;;
     compare) input=$PAIR ;;
     levels | transfer) input= ;;
@@ -91,7 +92,7 @@ run_case() {
     fi
 }
 
-KINDS=${FIG_KINDS:-"histogram levels sweep bits layers model channels compare transfer sweep-panels bits-panels bits-model"}
+KINDS=${FIG_KINDS:-"histogram levels sweep bits layers model channels compare transfer sweep-panels bits-panels hist-panels bits-model"}
 : >"$T/cases"
 for kind in $KINDS; do
     if [ "$kind" = bits-model ]; then

@@ -127,7 +127,7 @@ void options_usage(FILE *fp)
 "      --mono               greyscale with dash patterns\n"
 "      --colors=S:#RRGGBB,...  a scheme's colour in figures (apot:#000000)\n"
 "      --logy               histogram figures: logarithmic counts\n"
-"      --panels=CxR         sweep, bits: a panel per selected tensor (2x2)\n"
+"      --panels=CxR         histogram, sweep, bits: a panel per selected tensor\n"
 "      --force              overwrite an existing output file\n"
 "\n"
 "  -h, --help               display this help and exit\n"

@@ -396,7 +396,7 @@ int plot_cli(const cli_opts *o)
         session_close(&ses);
         return status;
     }
-    if ((s.figure == FIG_BITS || s.figure == FIG_SWEEP) && o->panel_cols > 0) {
+    if ((s.figure == FIG_BITS || s.figure == FIG_SWEEP || s.figure == FIG_HISTOGRAM) && o->panel_cols > 0) {
         status |= cli_panels(&ses, &s, csv, o->panel_cols, o->panel_rows);
         session_close(&ses);
         return status;

@@ -19,6 +19,8 @@
 
 int fig_histogram(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err)
 {
+    if (s->npanels > 0)
+        return fig_panels(s, st, d, b, err);
     if (fg_need_tensor(s, err) < 0)
         return -1;
     analyze_result res[OPTIONS_MAX_SCHEMES];

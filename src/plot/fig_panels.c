@@ -1,6 +1,6 @@
 /*
  * fig_panels.c - several tensors in one figure (--panels=COLSxROWS): the
- * sweep or the bits figure of each selected tensor in a grid of panels,
+ * histogram, sweep or bits figure of each selected tensor in a grid of panels,
  * titled with the tensor's name (shortened from the left), one key for all
  * above them, and a shared log MSE axis (labels on the first column only);
  * bits panels share their x axis too (labels on the bottom row).
@@ -25,8 +25,8 @@ static int cmp_dbl(const void *a, const void *b)
 
 /* Panel k's curves into blocks p<k>_<i>; its x range in *xhi; the MSE
  * range widened into *ymin, *ymax. */
-static int panel_data(const plot_spec *s, int k, fig_data *d, double *xhi, double *ymin, double *ymax,
-                      util_err *err)
+static int panel_data(const plot_spec *s, int k, fig_data *d, double *xlo, double *xhi, double *ymin,
+                      double *ymax, double *clip, util_err *err)
 {
     const prep *p = s->panel_p[k];
     int ns = s->nschemes;
@@ -36,6 +36,56 @@ static int panel_data(const plot_spec *s, int k, fig_data *d, double *xhi, doubl
     if (p->st.n == 0) {
         util_err_set(err, "%s: no finite values to draw", s->panel_names[k]);
         return -1;
+    }
+    *xlo = 0;
+    if (s->figure == FIG_HISTOGRAM) {
+        /* the share of values per bin (comparable across panels), each
+         * scheme's clipping range (+-alpha) and its result */
+        analyze_result res[OPTIONS_MAX_SCHEMES];
+        if (analyze_tensor(p, &cfg, s->schemes, ns, 0, res, err) < 0)
+            return -1;
+        double lo = eval_x_of_w(p, cfg.normalize, p->st.min), hi = eval_x_of_w(p, cfg.normalize, p->st.max);
+        for (int i = 0; i < ns; i++) {
+            char name[40];
+            snprintf(name, sizeof name, "r%d_%d", k + 1, i + 1);
+            fig_block *rk = fg_add_block(d, name, res[i].scheme, "result");
+            clip[2 * i] = clip[2 * i + 1] = NAN;
+            levelset ls;
+            util_err e2 = { { 0 } };
+            if (!res[i].ok || levels_build(res[i].scheme, cfg.bits, cfg.is_signed, &cfg.lprm, &ls, &e2) < 0)
+                continue;
+            fg_add_row(rk, res[i].r.alpha, res[i].r.mse)->raw = s->panel_names[k];
+            double sh = eval_shift(p, &ls, res[i].r.alpha, cfg.normalize);
+            clip[2 * i] = sh + res[i].r.alpha * ls.v[0];
+            clip[2 * i + 1] = sh + res[i].r.alpha * ls.v[ls.n - 1];
+            lo = fmin(lo, clip[2 * i]);
+            hi = fmax(hi, clip[2 * i + 1]);
+            levels_free(&ls);
+        }
+        double pad = 0.03 * (hi - lo);
+        if (!(pad > 0))
+            pad = 0.5;
+        lo -= pad;
+        hi += pad;
+        int nbins = (int)lround(2 * cbrt((double)p->st.n));
+        nbins = nbins < 30 ? 30 : nbins > 120 ? 120 : nbins;
+        uint64_t *counts = util_calloc((size_t)nbins, sizeof *counts);
+        eval_histogram(p, cfg.normalize, lo, hi, nbins, counts);
+        char name[40];
+        snprintf(name, sizeof name, "h%d", k + 1);
+        fig_block *hk = fg_add_block(d, name, NULL, "share");
+        for (int j = 0; j < nbins; j++) {
+            double y = (double)counts[j] / (double)p->st.n;
+            fg_add_row(hk, lo + (j + 0.5) * (hi - lo) / nbins, y)->raw = s->panel_names[k];
+            if (y > 0) {
+                *ymin = fmin(*ymin, y);
+                *ymax = fmax(*ymax, y);
+            }
+        }
+        free(counts);
+        *xlo = lo;
+        *xhi = hi;
+        return 0;
     }
     if (s->figure == FIG_BITS) {
         fig_block *mk[OPTIONS_MAX_SCHEMES];
@@ -147,16 +197,21 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
                      cols * rows, n);
         return -1;
     }
-    double *xhi = util_calloc((size_t)n, sizeof *xhi);
+    double *xhi = util_calloc((size_t)n, sizeof *xhi), *xlo = util_calloc((size_t)n, sizeof *xlo);
+    double *clip = util_calloc((size_t)n * 2 * (size_t)ns, sizeof *clip);
     double ymin = INFINITY, ymax = 0;
     for (int k = 0; k < n; k++)
-        if (panel_data(s, k, d, &xhi[k], &ymin, &ymax, err) < 0) {
+        if (panel_data(s, k, d, &xlo[k], &xhi[k], &ymin, &ymax, clip + 2 * ns * k, err) < 0) {
             free(xhi);
+            free(xlo);
+            free(clip);
             return -1;
         }
     if (!(ymax > 0)) {
         util_err_set(err, "no tensor has an error to draw");
         free(xhi);
+        free(xlo);
+        free(clip);
         return -1;
     }
     int bits = s->figure == FIG_BITS;
@@ -175,19 +230,24 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
                      "%s (--size=%.1fx%.1f) or fewer panels", W, H, cols, rows, fmax(pw, 0), fmax(ph, 0),
                      st->font_pt, pw < 1.5 ? "width" : "height", wneed, H + rows * fmax(0, 4 * line - ph) + 0.05);
         free(xhi);
+        free(xlo);
+        free(clip);
         return -1;
     }
-    double ylo = ymin / 2, yhi = ymax * 2;
+    int hist = s->figure == FIG_HISTOGRAM, logy = !hist || s->log_counts;
+    double ylo = hist && !logy ? 0 : ymin / 2, yhi = hist && !logy ? ymax * 1.08 : ymax * 2;
     size_t pre, suf; /* left out of the titles: what all names share */
     affixes(s->panel_names, n, &pre, &suf);
     size_t maxc = (size_t)fmax(6, (pw - 0.1) / fg_text_cm(1, st));
     fg_set_styles(b, s, st);
     sbuf_printf(b, "# %d tensors in %dx%d panels, the MSE axis shared\n", n, cols, rows);
     fg_key_row(b, s, st, 0.5 * line + 0.05);
-    sbuf_puts(b, "set multiplot\nunset key\nset logscale y\n");
-    sbuf_puts(b, st->latex ? "set format y '$10^{%T}$'\n" : "set format y '10^{%T}'\n");
+    sbuf_puts(b, logy ? "set multiplot\nunset key\nset logscale y\n" : "set multiplot\nunset key\n");
     sbuf_printf(b, "set yrange [%.6g:%.6g]\n", ylo, yhi);
-    fg_set_log_ytics(b, st, ylo, yhi, ph);
+    if (logy)
+        fg_set_log_ytics(b, st, ylo, yhi, ph);
+    else
+        sbuf_printf(b, "set ytics %.17g\n", fg_tick_step(0, yhi, ph, st, 0));
     sbuf_puts(b, "set xtics offset 0, 0.3\n");
     for (int k = 0; k < n; k++) {
         int c = k % cols, r = k / cols;
@@ -201,8 +261,8 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
             sbuf_printf(b, "set xrange [%g:%g]\nset xtics 2, %d, 8\n", LEVELS_MIN_BITS - 0.3, LEVELS_MAX_BITS + 0.3,
                         pw < 3 ? 2 : 1);
         else {
-            sbuf_printf(b, "set xrange [0:%.17g]\n", xhi[k]);
-            fg_set_xstep(b, st, 0, xhi[k], pw);
+            sbuf_printf(b, "set xrange [%.17g:%.17g]\n", xlo[k], xhi[k]);
+            fg_set_xstep(b, st, xlo[k], xhi[k], pw);
         }
         /* bits share x: its labels under the last panel of each column */
         sbuf_puts(b, !bits || bottom ? "set format x '% h'\n" : "set format x ''\n");
@@ -211,6 +271,8 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
             sbuf t = { 0 };
             if (bits)
                 sbuf_puts(&t, "bits");
+            else if (hist)
+                sbuf_puts(&t, fg_x_label(s, st));
             else {
                 sbuf_puts(&t, "clipping threshold ");
                 fg_txt_alpha(&t, st);
@@ -219,7 +281,13 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
             sbuf_puts(b, " offset 0, 0.6\n");
         } else
             sbuf_puts(b, "unset xlabel\n");
-        if (c == 0) {
+        if (c == 0 && hist) {
+            if (logy)
+                sbuf_puts(b, st->latex ? "set format y '$10^{%T}$'\n" : "set format y '10^{%T}'\n");
+            else
+                sbuf_puts(b, "set format y '% h'\n");
+            sbuf_puts(b, "set ylabel 'share of values'\n");
+        } else if (c == 0) {
             sbuf_puts(b, st->latex ? "set format y '$10^{%T}$'\n" : "set format y '10^{%T}'\n");
             if (bits)
                 sbuf_puts(b, "set ylabel 'MSE'\n");
@@ -231,7 +299,16 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
         const char *nm = s->panel_names[k];
         size_t ln = strlen(nm), cut = pre + suf < ln ? ln - pre - suf : ln;
         char *mid = util_strndup(pre + suf < ln ? nm + pre : nm, cut);
-        char *sn = fg_shorten_left(mid, maxc);
+        /* keep a short first component (a block number) and the end */
+        const char *dot = strchr(mid, '.');
+        size_t fl = dot ? (size_t)(dot - mid) : 0;
+        char *sn;
+        if (dot && fl > 0 && fl + 1 < maxc / 3 && strlen(mid) > maxc) {
+            char *tail = fg_shorten_left(dot + 1, maxc - fl - 1);
+            sn = util_asprintf("%.*s.%s", (int)fl, mid, tail);
+            free(tail);
+        } else
+            sn = fg_shorten_left(mid, maxc);
         free(mid);
         char *e = fg_row_label(st, sn);
         sbuf_puts(b, "set label 1 ");
@@ -239,6 +316,26 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
         sbuf_printf(b, " at screen %.4f, screen %.4f left front noenhanced\n", x0 / W, (y1 + 0.5 * title) / H);
         free(e);
         free(sn);
+        if (hist) {
+            /* each scheme's clipping range, dashed, and the histogram */
+            for (int i = 0; i < ns; i++)
+                for (int e2 = 0; e2 < 2; e2++) {
+                    double x = clip[2 * ns * k + 2 * i + e2];
+                    int tag = 100 + 2 * i + e2;
+                    sbuf_printf(b, "unset arrow %d\n", tag);
+                    if (isfinite(x) && (e2 == 1 || x != 0)) {
+                        sbuf_printf(b, "set arrow %d from %.17g, graph 0 to %.17g, graph 1 nohead lt %d lw 0.8 front\n",
+                                    tag, x, x, i + 1);
+                        if (!st->mono)
+                            sbuf_printf(b, "set arrow %d dt 2\n", tag);
+                    }
+                }
+            sbuf_printf(b, "plot $h%d using 1:2 with boxes fs solid 1.0 noborder lc rgb '#C0C0C0' notitle\n", k + 1);
+            if (k == 0)
+                for (int i = 0; i < ns; i++)
+                    sbuf_printf(b, "unset label %d\nunset arrow %d\n", 900 + i, 900 + i);
+            continue;
+        }
         sbuf_puts(b, "plot ");
         for (int i = 0; i < ns; i++) {
             sbuf_puts(b, i ? ", \\\n     " : "");
@@ -255,6 +352,8 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
     }
     sbuf_puts(b, "unset multiplot\n");
     free(xhi);
+    free(xlo);
+    free(clip);
     return 0;
 }
 

@@ -26,6 +26,8 @@ static double h_levels(const plot_spec *s, double w)
 
 static double h_histogram(const plot_spec *s, double w)
 {
+    if (s->npanels > 0)
+        return fg_panels_height(s, w);
     return w > 12 ? 7.0 : 6.2 + 0.25 * (s->nschemes > 3 ? s->nschemes - 3 : 0);
 }
 
