@@ -269,7 +269,11 @@ export_fig() {
     fi
     base="$(base_at "$nexp")-$nexp"
     out="$dir$base.$ext"
-    gp="$dir$base.gp"
+    # the script beside the figure is named after it (fig.pdf.gp; a .gp
+    # export is its own)
+    gpname="$base.$ext.gp"
+    [ "$ext" = gp ] && gpname="$base.gp"
+    gp="$dir$gpname"
     csvopt=
     [ $((nexp % 2)) -eq 1 ] && csvopt=--format=csv
     nexp=$((nexp + 1))
@@ -281,7 +285,7 @@ export_fig() {
     [ -s "$C/$gp" ] || { fail "$l --figure=$kind .$ext: no .gp written"; return; }
     [ "$ext" = tex ] && { [ -s "$C/$dir$base.pdf" ] || fail "$l --figure=$kind .tex: no .pdf beside it"; }
     [ "$ext" = gp ] && ext=pdf
-    printf '%s\n' "$(hex "$C/$dir")" "$(hex "$base.gp")" "$(hex "$base.$ext")" >>"$GPS"
+    printf '%s\n' "$(hex "$C/$dir")" "$(hex "$gpname")" "$(hex "$base.$ext")" >>"$GPS"
 }
 
 # every kind for every family, the export formats in a Latin square so each

@@ -28,7 +28,8 @@ ok() { echo "ok: $*"; }
 # gnuplot; (b) no sbuf_printf into a script buffer (b, out) has a %s/%c,
 # and (c) no sbuf_puts into one appends anything but string literals, except
 # lines marked "gp-lint: ok" (the quoting function, numbers, block names).
-for src in "$abs_top_srcdir"/src/plot/fig*.c "$abs_top_srcdir/src/plot/plot.c"; do
+for src in "$abs_top_srcdir"/src/plot/*.c; do
+    [ "$(basename "$src")" = cli.c ] && continue # builds no script
     out=$(awk '
         /gp-lint: ok/ { next }
         /\\"/ { print FILENAME ":" FNR ": a double quote in a C string: " $0 }
@@ -140,12 +141,14 @@ D="$T/d"
 mkdir "$D"
 "$APOTVIEW" --export="$D/old.png" --figure=sweep "$SAMPLE" || exit 99
 cp "$D/old.png" "$T/old.png.orig"
-cp "$D/old.gp" "$T/old.gp.orig"
-same() { cmp -s "$D/old.png" "$T/old.png.orig" && cmp -s "$D/old.gp" "$T/old.gp.orig" &&
-    [ "$(ls -A "$D" | tr '\n' ' ')" = "old.gp old.png " ]; }
+cp "$D/old.png.gp" "$T/old.gp.orig"
+cp "$D/old.png.csv" "$T/old.csv.orig"
+same() { cmp -s "$D/old.png" "$T/old.png.orig" && cmp -s "$D/old.png.gp" "$T/old.gp.orig" &&
+    cmp -s "$D/old.png.csv" "$T/old.csv.orig" &&
+    [ "$(ls -A "$D" | tr '\n' ' ')" = "old.png old.png.csv old.png.gp " ]; }
 # ulimit -f: its block size (1024 in bash and dash, 512 in some shells)
 blk=$( (trap '' XFSZ; ulimit -f 1 && head -c 4096 /dev/zero >"$T/probe") 2>/dev/null; wc -c <"$T/probe" | tr -d ' ')
-gps=$(wc -c <"$D/old.gp" | tr -d ' ')
+gps=$(($(wc -c <"$D/old.png.gp") + $(wc -c <"$D/old.png.csv")))
 pngs=$(wc -c <"$D/old.png" | tr -d ' ')
 if [ "${blk:-0}" -gt 0 ] && [ $((pngs - gps)) -gt $((3 * blk)) ]; then
     # room for the script but not the PNG: gnuplot gets EFBIG, exits 0
@@ -157,7 +160,7 @@ if [ "${blk:-0}" -gt 0 ] && [ $((pngs - gps)) -gt $((3 * blk)) ]; then
     # no room for the script: our own write fails
     (trap '' XFSZ; ulimit -f 1 && exec "$APOTVIEW" --force --export="$D/old.png" --figure=sweep "$SAMPLE") 2>"$T/err"
     rc=$?
-    [ $rc -eq 1 ] && grep -q "^apotview: cannot write $D/old.gp: " "$T/err" && same &&
+    [ $rc -eq 1 ] && grep -q "^apotview: cannot write $D/old.png.gp: " "$T/err" && same &&
         ok "full disk for the script: $(cat "$T/err")" || fail "full disk for the script: rc $rc, $(cat "$T/err"; ls -A "$D")"
 else
     echo "ulimit -f cannot separate the script from the PNG here: full-disk runs skipped"
@@ -174,28 +177,30 @@ GNUPLOT="$T/trunc-gnuplot" "$APOTVIEW" --force --export="$D/old.png" --figure=sw
 rc=$?
 [ $rc -eq 1 ] && grep -q "incomplete $D/old.png (it does not end with the PNG IEND chunk" "$T/err" && same &&
     ok "a truncated PNG from a gnuplot that exits 0 is refused" || fail "truncated PNG: rc $rc, $(cat "$T/err")"
-# the figure cannot be renamed into place after the .gp was: the .gp comes back
+# the figure's name is a directory: refused before anything is written
+# (--force replaces files only), the old script kept
 mkdir "$T/r"
-echo "old script" >"$T/r/fig.gp"
-cp "$T/r/fig.gp" "$T/fig.gp.orig"
+echo "old script" >"$T/r/fig.png.gp"
+cp "$T/r/fig.png.gp" "$T/fig.gp.orig"
 mkdir "$T/r/fig.png"
 "$APOTVIEW" --force --export="$T/r/fig.png" --figure=sweep "$SAMPLE" 2>"$T/err"
 rc=$?
-[ $rc -eq 1 ] && grep -q "^apotview: cannot write $T/r/fig.png" "$T/err" && cmp -s "$T/r/fig.gp" "$T/fig.gp.orig" &&
-    [ "$(ls -A "$T/r" | tr '\n' ' ')" = "fig.gp fig.png " ] && ok "a failed rename rolls the .gp back" ||
-    fail "rollback: rc $rc, $(cat "$T/err"; ls -A "$T/r")"
-# .tex: three files; the last fails, the first two come back
+[ $rc -eq 1 ] && grep -q "^apotview: cannot write $T/r/fig.png: it is a directory" "$T/err" &&
+    cmp -s "$T/r/fig.png.gp" "$T/fig.gp.orig" &&
+    [ "$(ls -A "$T/r" | tr '\n' ' ')" = "fig.png fig.png.gp " ] && ok "a directory in the way: nothing written" ||
+    fail "directory in the way: rc $rc, $(cat "$T/err"; ls -A "$T/r")"
+# .tex: the same with the .tex's other files there: none of them changes
 mkdir "$T/x"
-echo "old script" >"$T/x/f.gp"
+echo "old script" >"$T/x/f.tex.gp"
 echo "old graphics" >"$T/x/f.pdf"
-cp "$T/x/f.gp" "$T/f.gp.orig"
+cp "$T/x/f.tex.gp" "$T/f.gp.orig"
 cp "$T/x/f.pdf" "$T/f.pdf.orig"
 mkdir "$T/x/f.tex"
 "$APOTVIEW" --force --export="$T/x/f.tex" --figure=bits "$SAMPLE" 2>"$T/err"
 rc=$?
-[ $rc -eq 1 ] && cmp -s "$T/x/f.gp" "$T/f.gp.orig" && cmp -s "$T/x/f.pdf" "$T/f.pdf.orig" &&
-    [ "$(ls -A "$T/x" | tr '\n' ' ')" = "f.gp f.pdf f.tex " ] && ok ".tex: the .gp and the .pdf roll back" ||
-    fail ".tex rollback: rc $rc, $(cat "$T/err"; ls -A "$T/x")"
+[ $rc -eq 1 ] && cmp -s "$T/x/f.tex.gp" "$T/f.gp.orig" && cmp -s "$T/x/f.pdf" "$T/f.pdf.orig" &&
+    [ "$(ls -A "$T/x" | tr '\n' ' ')" = "f.pdf f.tex f.tex.gp " ] && ok ".tex: nothing changed" ||
+    fail ".tex with a directory in the way: rc $rc, $(cat "$T/err"; ls -A "$T/x")"
 # a failing and a missing gnuplot leave nothing behind either
 cat >"$T/fail-gnuplot" <<'EOF'
 #!/bin/sh
@@ -221,6 +226,7 @@ open(sys.argv[1], "wb").write(b"\x93NUMPY\x01\x00" + len(hdr).to_bytes(2, "littl
 EOF
 mkdir "$T/b"
 for fig in histogram sweep bits channels; do
+    rm -f "$T/b/$fig.gp.csv"
     "$APOTVIEW" --export="$T/b/$fig.gp" --figure=$fig "$T/big.npy" 2>"$T/err"
     rc=$?
     if [ $rc -eq 0 ]; then

@@ -2,6 +2,12 @@
 ## and tests/plot-quote.sh skip with 77 when gnuplot is not installed)
 TESTS += tests/plot.sh tests/plot-quote.sh
 dist_check_SCRIPTS += tests/plot.sh tests/plot-quote.sh
+## figures a paper can use (issue 13): every kind's PDF read back with
+## pdftotext -bbox (sizes, page, overlaps), every .tex through pdflatex,
+## PNG pHYs, SVG sizes and colours, companions, --alpha=file, transfer
+TESTS += tests/fig-layout.sh tests/fig-tex.sh tests/fig-export.sh
+dist_check_SCRIPTS += tests/fig-layout.sh tests/fig-tex.sh tests/fig-export.sh
+EXTRA_DIST += tests/fig-bbox.awk
 ## no string from a file is ever gnuplot code: every figure's script with
 ## hostile names checked structurally (no gnuplot needed)
 check_PROGRAMS += tests/test_plot_script

@@ -92,12 +92,13 @@ PAIR="$SAMPLE $T/multi/conv1_part1.npy"
 
 # ---- every kind in every format -------------------------------------------
 mkdir "$T/out"
-for kind in histogram levels sweep bits layers channels compare; do
+for kind in histogram levels sweep bits layers channels compare transfer; do
     for ext in pdf png svg eps tex gp; do
         out="$T/out/$kind-$ext.$ext"
         case $kind in
         layers) input=$MULTI ;;
         compare) input=$PAIR ;;
+        levels | transfer) input= ;;
         *) input=$SAMPLE ;;
         esac
         # shellcheck disable=SC2086
@@ -108,24 +109,45 @@ for kind in histogram levels sweep bits layers channels compare; do
             continue
         fi
         check_file "$out" || continue
-        gp="$T/out/$kind-$ext.gp"
+        # the script and the data beside the figure, named after it
+        if [ $ext = gp ]; then gp=$out; else gp=$out.gp; fi
         check_file "$gp" || continue
+        [ -s "$out.csv" ] && head -n 1 "$out.csv" | grep -q '^figure,tensor,scheme,bits,signed,normalize,series,x,y$' &&
+            [ "$(wc -l <"$out.csv")" -gt 1 ] || { fail "$kind .$ext: no $out.csv with the plotted numbers"; continue; }
         ok "$kind .$ext"
     done
 done
 ls -A "$T/out" | grep -q '^\.apotview' && fail "temporary files left in the output directory"
 grep -q 'conv1\\_part0' "$T/out/layers-tex.tex" || fail "layers .tex: tensor names not escaped for LaTeX"
 grep -q 'fontfamily' "$T/out/sweep-tex.tex" && fail ".tex forces a font family instead of the document's"
-grep -q '#0072B2' "$T/out/histogram-pdf.gp" || fail "default palette is not Okabe-Ito"
+grep -q '#0072B2' "$T/out/histogram-pdf.pdf.gp" || fail "default palette is not Okabe-Ito"
 
 # ---- the saved script redraws the figure ----------------------------------
 mkdir "$T/redo"
-for f in histogram-png levels-svg sweep-png bits-svg layers-png channels-png compare-svg; do
+# (apotview adds what gnuplot cannot write: a PNG's pHYs chunk, an SVG's
+# size in pt; those are taken out of both before comparing)
+unsize() {
+    case $1 in
+    *.png) python3 -c '
+import sys, struct
+d = open(sys.argv[1], "rb").read(); o = d[:8]; p = 8
+while p < len(d):
+    n = struct.unpack(">I", d[p:p + 4])[0]
+    if d[p + 4:p + 8] != b"pHYs": o += d[p:p + 12 + n]
+    p += 12 + n
+sys.stdout.buffer.write(o)' "$1" ;;
+    *.svg) sed 's/ width="\([0-9]*\)pt" height="\([0-9]*\)pt"/ width="\1" height="\2"/' "$1" ;;
+    *) cat "$1" ;;
+    esac
+}
+for f in histogram-png levels-svg sweep-png bits-svg layers-png channels-png compare-svg transfer-png; do
     ext=${f##*-}
-    cp "$T/out/$f.gp" "$T/redo/"
-    (cd "$T/redo" && gnuplot "$f.gp" >/dev/null 2>&1) || { fail "gnuplot $f.gp failed"; continue; }
-    cmp -s "$T/out/$f.$ext" "$T/redo/$f.$ext" && ok "$f.gp redraws $f.$ext byte for byte" ||
-        fail "$f.gp does not reproduce $f.$ext"
+    cp "$T/out/$f.$ext.gp" "$T/redo/"
+    (cd "$T/redo" && gnuplot "$f.$ext.gp" >/dev/null 2>&1) || { fail "gnuplot $f.$ext.gp failed"; continue; }
+    unsize "$T/out/$f.$ext" >"$T/a.bin"
+    unsize "$T/redo/$f.$ext" >"$T/b.bin"
+    cmp -s "$T/a.bin" "$T/b.bin" && ok "$f.$ext.gp redraws $f.$ext byte for byte" ||
+        fail "$f.$ext.gp does not reproduce $f.$ext"
 done
 # .gp only: the script draws a PDF named after it
 cp "$T/out/levels-gp.gp" "$T/redo/"
@@ -140,17 +162,18 @@ cp "$T/out/levels-gp.gp" "$T/redo/"
     [ "$(png_width "$T/double.png")" -eq 2067 ] && ok "double column: 17.5 cm" ||
     fail "double-column PNG width $(png_width "$T/double.png") != 2067"
 "$APOTVIEW" --export="$T/wxh.png" --size=12x5 --font=Serif,9 --figure=sweep "$SAMPLE" &&
-    [ "$(png_width "$T/wxh.png")" -eq 1417 ] && grep -q "font 'Serif,9'" "$T/wxh.gp" && ok "--size=12x5 --font" ||
+    [ "$(png_width "$T/wxh.png")" -eq 1417 ] && grep -q "font 'Serif,9'" "$T/wxh.png.gp" && ok "--size=12x5 --font" ||
     fail "--size=12x5 --font=Serif,9"
 "$APOTVIEW" --export="$T/mono.pdf" --mono --figure=sweep "$SAMPLE" && check_file "$T/mono.pdf" &&
-    ! grep -q '#0072B2\|#D55E00\|#009E73' "$T/mono.gp" && grep -q "^set linetype 2 lc rgb '#5A5A5A'.* dt 2" "$T/mono.gp" &&
+    ! grep -q '#0072B2\|#D55E00\|#009E73' "$T/mono.pdf.gp" &&
+    [ "$(grep '^set linetype' "$T/mono.pdf.gp" | grep -vc "lc rgb '#\([0-9A-F]\)\1\1\1\1\1'")" = 0 ] &&
     ok "--mono: greys only" || fail "--mono"
 
 # ---- the numbers are --report's ---------------------------------------------
 for args in "" "-b 3 -n" "--unsigned -b 5" "-a 0.02" "-a max"; do
     # shellcheck disable=SC2086
     "$APOTVIEW" --report --format=csv $args "$SAMPLE" | cols scheme alpha mse | sort >"$T/rep"
-    rm -f "$T/n.gp" "$T/n.pdf"
+    rm -f "$T/n.gp" "$T/n.pdf" "$T/n.gp.csv"
     # shellcheck disable=SC2086
     "$APOTVIEW" --export="$T/n.gp" --format=csv $args "$SAMPLE" |
         awk -F, '$7 == "result" { print $3, $8, $9 }' | sort >"$T/fig"
@@ -189,7 +212,7 @@ with open(sys.argv[1], "wb") as f:
     f.write(struct.pack("<%df" % len(vals), *vals))
 EOF
 for args in "" "-b 3 -n" "-a max -s apot,nf4"; do
-    rm -f "$T/c.gp"
+    rm -f "$T/c.gp" "$T/c.gp.csv"
     # shellcheck disable=SC2086
     "$APOTVIEW" --export="$T/c.gp" --figure=channels --format=csv $args "$T/chan.npy" >"$T/c.csv" 2>"$T/stderr" ||
         { fail "channels csv ($args): $(cat "$T/stderr")"; continue; }
@@ -262,7 +285,7 @@ with open(sys.argv[2], "wb") as f:
     f.write(struct.pack("<%df" % n, *v))
 EOF
 for pair in "$SAMPLE $T/pert.npy" "$PAIR"; do
-    rm -f "$T/cmp.gp"
+    rm -f "$T/cmp.gp" "$T/cmp.gp.csv"
     # shellcheck disable=SC2086
     "$APOTVIEW" --export="$T/cmp.gp" --figure=compare --format=csv $pair >"$T/cmp.csv" 2>"$T/stderr" ||
         { fail "compare csv: $(cat "$T/stderr")"; continue; }
@@ -305,11 +328,11 @@ echo "precious" >"$T/keep.pdf"
 "$APOTVIEW" --export="$T/keep.pdf" "$SAMPLE" 2>"$T/stderr"
 rc=$?
 [ $rc -eq 1 ] && grep -q '^apotview: .*already exists.*--force' "$T/stderr" && [ "$(cat "$T/keep.pdf")" = precious ] &&
-    [ ! -e "$T/keep.gp" ] && ok "existing file refused without --force" || fail "refusal: rc $rc, $(cat "$T/stderr")"
+    [ ! -e "$T/keep.pdf.gp" ] && ok "existing file refused without --force" || fail "refusal: rc $rc, $(cat "$T/stderr")"
 rm -f "$T/keep.pdf"
-echo "precious script" >"$T/keep.gp"
+echo "precious script" >"$T/keep.pdf.gp"
 "$APOTVIEW" --export="$T/keep.pdf" "$SAMPLE" 2>"$T/stderr"
-[ $? -eq 1 ] && [ ! -e "$T/keep.pdf" ] && [ "$(cat "$T/keep.gp")" = "precious script" ] &&
+[ $? -eq 1 ] && [ ! -e "$T/keep.pdf" ] && [ "$(cat "$T/keep.pdf.gp")" = "precious script" ] &&
     ok "an existing .gp next to the figure is not overwritten either" || fail "the .gp was not protected"
 echo "precious" >"$T/keep.pdf"
 "$APOTVIEW" --export="$T/keep.pdf" --force "$SAMPLE" && check_file "$T/keep.pdf" && ok "--force overwrites" ||
@@ -352,7 +375,7 @@ chmod +x "$T/fake-gnuplot" "$T/early-gnuplot" "$T/silent-gnuplot"
 GNUPLOT="$T/fake-gnuplot" "$APOTVIEW" --export="$T/old.pdf" --force "$SAMPLE" >"$T/stdout" 2>"$T/stderr"
 rc=$?
 [ $rc -eq 1 ] && grep -q '^apotview: .*gnuplot failed (exit status 1).*line 42: fake gnuplot failure' "$T/stderr" &&
-    [ ! -s "$T/stdout" ] && [ "$(cat "$T/old.pdf")" = precious ] && [ ! -e "$T/old.gp" ] &&
+    [ ! -s "$T/stdout" ] && [ "$(cat "$T/old.pdf")" = precious ] && [ ! -e "$T/old.pdf.gp" ] &&
     ok "failing gnuplot: $(cat "$T/stderr")" || fail "failing gnuplot: rc $rc, $(cat "$T/stderr")"
 # early exit: the script write gets EPIPE; apotview must not die of SIGPIPE
 GNUPLOT="$T/early-gnuplot" "$APOTVIEW" --export="$T/old.png" --force --figure=sweep "$SAMPLE" 2>"$T/stderr"

@@ -63,7 +63,7 @@ static void check_script(const plot_spec *s, const char *what)
     if (gp_check(out.s, out.len, MARK, why, sizeof why) < 0) {
         printf("FAIL: %s: %s\n", what, why);
         fails++;
-    } else if (!strstr(out.s, MARK) && s->figure != FIG_LEVELS) {
+    } else if (!strstr(out.s, MARK) && fig_kind_of(s->figure)->needs != FN_NONE) {
         printf("FAIL: %s: the names are not in the script at all\n", what);
         fails++;
     }
@@ -116,9 +116,11 @@ int main(void)
             for (int k = 0; k < 3; k++)
                 layers[j].mse[k] = 1e-5 * (j + 1) * (k + 1);
         }
-        for (int fig = FIG_HISTOGRAM; fig <= FIG_COMPARE; fig++)
+        /* every kind of the table (a new kind is checked without an edit here) */
+        for (const fig_kind *kd = fig_kinds; kd->name; kd++)
             for (int e = 0; e < 6; e++)
                 for (int variant = 0; variant < 4; variant++) {
+                    int fig = (int)kd->fig;
                     char path[512];
                     /* the output's name is hostile too, and once a pipe */
                     snprintf(path, sizeof path, "out/'%s`touch CANARY`$(x)'@b'\\-%d.%s", MARK, fig, exts[e]);
@@ -126,8 +128,9 @@ int main(void)
                         snprintf(path, sizeof path, "|%s'x;touch CANARY-%d.%s", MARK, fig, exts[e]);
                     plot_spec s;
                     memset(&s, 0, sizeof s);
-                    s.figure = (plot_figure)fig;
+                    s.figure = kd->fig;
                     s.path = path;
+                    s.colors = variant == 1 ? "apot:#000000,uniform:#A0A0A0" : NULL;
                     s.mono = variant & 1;
                     s.log_counts = variant & 2;
                     s.font = variant == 2 ? name : NULL;
@@ -145,7 +148,7 @@ int main(void)
                     s.layers = layers;
                     s.nlayers = 3;
                     s.raw = (group_tensor){ raw1, 0, 2, shape, N };
-                    if (fig == FIG_COMPARE) {
+                    if (kd->needs == FN_PAIR) {
                         /* same names: the legend shows the file names */
                         s.p = variant & 1 ? pf1 : p1;
                         s.p2 = variant & 1 ? pf2 : p2;
@@ -161,6 +164,71 @@ int main(void)
                     check_script(&s, what);
                 }
     }
+    /* a whole model's layers (the SQNR heatmap): hostile tensor types as
+     * its row labels, in every format */
+    {
+        enum { NLY = 48 };
+        static plot_layer big[NLY];
+        static char bname[NLY][300];
+        for (int h = 0; h < NH; h++) {
+            for (int j = 0; j < NLY; j++) {
+                /* the mark at the end: long types are shortened from the left */
+                snprintf(bname[j], sizeof bname[j], "model.%d.%s%s" MARK ".weight", j / 2, hostile[h], j % 2 ? "x" : "");
+                big[j].name = bname[j];
+                big[j].count = N;
+                for (int k = 0; k < 3; k++) {
+                    big[j].mse[k] = 1e-5 * (j + 1) * (k + 1);
+                    big[j].sqnr[k] = 10 + 0.1 * j + k;
+                }
+            }
+            for (int e = 0; e < 6; e++) {
+                char path[512];
+                snprintf(path, sizeof path, "out/heat-%d.%s", h, exts[e]);
+                plot_spec s;
+                memset(&s, 0, sizeof s);
+                s.figure = FIG_LAYERS;
+                s.path = path;
+                s.mono = e % 2;
+                s.cfg.bits = 4;
+                s.cfg.is_signed = 1;
+                s.schemes = schemes;
+                s.nschemes = 3;
+                s.layers = big;
+                s.nlayers = NLY;
+                char what[600];
+                snprintf(what, sizeof what, "layers heatmap .%s, name #%d", exts[e], h);
+                check_script(&s, what);
+            }
+        }
+    }
+    /* --panels: hostile tensor names as the panels' titles */
+    for (int h = 0; h < NH; h++)
+        for (int fig = 0; fig < 2; fig++) {
+            const prep *pp[2] = { p1, p2 };
+            /* the mark at the end: long titles are shortened from the left */
+            char n1[300], n2[300];
+            snprintf(n1, sizeof n1, "%s" MARK, hostile[h]);
+            snprintf(n2, sizeof n2, "other.%s" MARK, hostile[h]);
+            const char *nn[2] = { n1, n2 };
+            plot_spec s;
+            memset(&s, 0, sizeof s);
+            s.figure = fig ? FIG_BITS : FIG_SWEEP;
+            s.path = fig ? "out/p.tex" : "out/p.svg";
+            s.cfg.bits = 4;
+            s.cfg.is_signed = 1;
+            s.cfg.no_gap = 1;
+            s.cfg.amode = ALPHA_MSE;
+            s.schemes = schemes;
+            s.nschemes = 3;
+            s.panel_p = pp;
+            s.panel_names = nn;
+            s.npanels = 2;
+            s.panel_cols = 2;
+            s.panel_rows = 1;
+            char what[600];
+            snprintf(what, sizeof what, "%s panels, name #%d", fig ? "bits" : "sweep", h);
+            check_script(&s, what);
+        }
     /* output names gnuplot cannot be given exactly are refused */
     {
         static const char *const bad[] = { "a\nb.png", "a''b.png", "a\xff.png", "x\x1b.svg" };
@@ -190,10 +258,10 @@ int main(void)
         for (int i = 0; i < 64; i++)
             rawd[i] = 1.7976931348623157e308 * (i % 2 ? 1 : -1) * ((double)i / 63);
         uint64_t sh[2] = { 8, 8 };
-        for (int fig = FIG_HISTOGRAM; fig <= FIG_COMPARE; fig++) {
+        for (const fig_kind *kd = fig_kinds; kd->name; kd++) {
             plot_spec s;
             memset(&s, 0, sizeof s);
-            s.figure = (plot_figure)fig;
+            s.figure = kd->fig;
             s.path = "big.pdf";
             s.cfg.bits = 4;
             s.cfg.is_signed = 1;

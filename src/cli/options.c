@@ -72,8 +72,13 @@ void options_usage(FILE *fp)
 "\n"
 "Figures:\n"
 "      --figure=KIND        histogram (default), levels, sweep, bits, layers,\n"
-"                           channels, compare (two FILEs: left and right)\n"
-"      --size=SIZE          single, double (column widths) or WxH in cm\n"
+"                           channels, compare (two FILEs: left and right),\n"
+"                           transfer (Q(x) of the schemes at 3 and 4 bits)\n"
+"      --size=SIZE          single (8.5 cm), double (17.5 cm), W or WxH in cm,\n"
+"                           mm or in (3.3in, 8.5x5); W alone: automatic height\n"
+"      --colors=S:#RRGGBB,...  a scheme's colour in figures (apot:#000000)\n"
+"      --logy               histogram figures: logarithmic counts\n"
+"      --panels=CxR         histogram, sweep, bits: a panel per selected tensor\n"
 "      --font=NAME[,PT]     font for the figure\n"
 "      --mono               greyscale with dash patterns\n"
 "      --force              overwrite an existing output file\n"
@@ -450,6 +455,38 @@ static int opt_mono(parse_ctx *c, const opt_def *d, const char *arg)
     return 0;
 }
 
+static int opt_colors(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    (void)d;
+    c->o->colors = arg;
+    return 0;
+}
+
+static int opt_logy(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    (void)d, (void)arg;
+    c->o->logy = 1;
+    return 0;
+}
+
+static int opt_panels(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    (void)d;
+    char *end;
+    long pc = strtol(arg, &end, 10), pr = 0;
+    if (end != arg && (*end == 'x' || *end == 'X')) {
+        char *p2 = end + 1;
+        pr = strtol(p2, &end, 10);
+        if (end == p2)
+            pr = 0;
+    }
+    if (*end || pc < 1 || pc > 8 || pr < 1 || pr > 8)
+        return usage_error("--panels must be COLSxROWS, 1..8 each (2x2), not '%s'", arg);
+    c->o->panel_cols = (int)pc;
+    c->o->panel_rows = (int)pr;
+    return 0;
+}
+
 static int opt_force(parse_ctx *c, const opt_def *d, const char *arg)
 {
     (void)d, (void)arg;
@@ -623,6 +660,9 @@ static const opt_def opt_table[] = {
     { "size", required_argument, 0, opt_size, 0 },
     { "font", required_argument, 0, opt_font, 0 },
     { "mono", no_argument, 0, opt_mono, 0 },
+    { "colors", required_argument, 0, opt_colors, 0 },
+    { "logy", no_argument, 0, opt_logy, 0 },
+    { "panels", required_argument, 0, opt_panels, 0 },
     { "force", no_argument, 0, opt_force, 0 },
     { "sort", required_argument, 0, opt_sort, 0 },
     { "min-count", required_argument, 0, opt_min_count, 0 },

@@ -50,6 +50,9 @@ typedef struct cli_opts {
     const char *size;     /* single|double|WxH */
     const char *font;
     int mono;
+    const char *colors;   /* --colors=SCHEME:#RRGGBB,... */
+    int logy;             /* --logy: histogram counts on a log axis */
+    int panel_cols, panel_rows; /* --panels=CxR, 0 when not given */
     int force;
     /* whole-model report */
     const char *sort;     /* file|name|size|error */

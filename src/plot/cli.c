@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "model/session.h"
+#include "quant/levels.h"
 
 static const char *sort_key;
 
@@ -28,6 +29,22 @@ static int cmp_layer(const void *a, const void *b)
     if (isnan(u) || isnan(v))
         return isnan(u) - isnan(v);
     return u < v ? 1 : u > v ? -1 : 0;
+}
+
+/* --alpha=file: the alpha stored beside tensor ti of f into cfg (as the
+ * report does); -1 with a message when there is none. */
+static int file_alpha(loader_file *f, size_t ti, analyze_cfg *cfg)
+{
+    if (cfg->amode != ALPHA_FILE)
+        return 0;
+    if (loader_sibling_alpha(f, ti, &cfg->alpha) == 0 && cfg->alpha > 0 && isfinite(cfg->alpha))
+        return 0;
+    char *sn = loader_sibling_alpha_name(f, ti);
+    util_warn("%s: %s: --alpha=file: no stored alpha (%s%s%s)", f->path, f->tensors[ti].name,
+              sn ? "no positive 1-element tensor " : "not a '.weight' tensor", sn ? sn : "",
+              sn ? " in the file" : "");
+    free(sn);
+    return -1;
 }
 
 /* Read tensor ti of f in C order into t (as the report does: double when
@@ -70,6 +87,8 @@ static int cli_channels(session *ses, plot_spec *s, FILE *csv)
     if (ses->nitems > 1)
         util_warn("%zu tensors selected; the channels figure shows the first, %s "
                         "(choose one with -t NAME)", ses->nitems, f->tensors[ti].name);
+    if (file_alpha(f, ti, &s->cfg) < 0)
+        return 1;
     void *buf = read_raw(f, ti, &s->raw);
     if (!buf)
         return 1;
@@ -128,6 +147,15 @@ static int cli_compare(session *ses, plot_spec *s, FILE *csv)
     }
     loader_file *fl = ses->files[0], *fr = ses->files[1];
     const loader_tensor *tl = &fl->tensors[L.tensor], *tr = &fr->tensors[R.tensor];
+    if (file_alpha(fl, L.tensor, &s->cfg) < 0)
+        return 1;
+    s->alpha_right = s->cfg.alpha;
+    if (s->cfg.amode == ALPHA_FILE) {
+        analyze_cfg c2 = s->cfg;
+        if (file_alpha(fr, R.tensor, &c2) < 0)
+            return 1;
+        s->alpha_right = c2.alpha;
+    }
     int same = tl->ndim == tr->ndim && tl->count == tr->count;
     for (int i = 0; same && i < tl->ndim; i++)
         same = tl->shape[i] == tr->shape[i];
@@ -161,14 +189,144 @@ out:
     return rc;
 }
 
+/* --panels: a panel per selected tensor (at most cols x rows of them). */
+static int cli_panels(session *ses, plot_spec *s, FILE *csv, int cols, int rows)
+{
+    size_t max = (size_t)cols * (size_t)rows, n = ses->nitems < max ? ses->nitems : max;
+    if (ses->nitems > max)
+        util_warn("%zu tensors selected; --panels=%dx%d shows the first %zu", ses->nitems, cols, rows, max);
+    prep **pp = util_calloc(n, sizeof *pp);
+    const char **names = util_calloc(n, sizeof *names);
+    double *alphas = util_calloc(n, sizeof *alphas);
+    int rc = 0;
+    size_t k = 0;
+    for (size_t it = 0; it < n; it++) {
+        loader_file *f = ses->files[ses->items[it].file];
+        size_t ti = ses->items[it].tensor;
+        analyze_cfg c = s->cfg;
+        if (file_alpha(f, ti, &c) < 0) {
+            rc = 1;
+            continue;
+        }
+        util_err e = { { 0 } };
+        prep *p = session_prepare(f, ti, NULL, &e);
+        if (!p) {
+            util_warn("%s", e.msg);
+            rc = 1;
+            continue;
+        }
+        pp[k] = p;
+        names[k] = f->tensors[ti].name;
+        alphas[k] = c.alpha;
+        k++;
+    }
+    s->panel_p = (const prep *const *)pp;
+    s->panel_names = names;
+    s->panel_alpha = s->cfg.amode == ALPHA_FILE ? alphas : NULL;
+    s->npanels = (int)k;
+    s->panel_cols = cols;
+    s->panel_rows = rows;
+    if (ses->nfiles == 1)
+        s->file_name = ses->files[0]->path;
+    util_err err = { { 0 } };
+    if (k == 0) {
+        util_warn("no tensor to draw");
+        rc = 1;
+    } else if (plot_export_csv(s, csv, &err) < 0) {
+        fprintf(stderr, "apotview: %s\n", err.msg);
+        rc = 1;
+    }
+    for (size_t i = 0; i < k; i++)
+        prep_free(pp[i]);
+    free(pp);
+    free(names);
+    free(alphas);
+    s->npanels = 0;
+    return rc;
+}
+
+/* bits over every selected tensor: per bit width and scheme the MSE of
+ * the whole selection, sum(n_t * mse_t) / sum(n_t) over the tensors' finite
+ * values, each tensor at its own alpha (as --report gives it); NAN where a
+ * tensor has no result for the scheme. */
+static int cli_bits_model(session *ses, plot_spec *s, FILE *csv)
+{
+    enum { NB = LEVELS_MAX_BITS - LEVELS_MIN_BITS + 1 };
+    int ns = s->nschemes, rc = 0, nt = 0;
+    double *sse = util_calloc((size_t)NB * (size_t)ns, sizeof *sse);
+    double *cnt = util_calloc((size_t)NB * (size_t)ns, sizeof *cnt);
+    unsigned char *bad = util_calloc((size_t)NB * (size_t)ns, 1);
+    for (size_t it = 0; it < ses->nitems; it++) {
+        loader_file *f = ses->files[ses->items[it].file];
+        size_t ti = ses->items[it].tensor;
+        analyze_cfg c = s->cfg;
+        if (file_alpha(f, ti, &c) < 0) {
+            rc = 1;
+            continue;
+        }
+        util_err e = { { 0 } };
+        prep *p = session_prepare(f, ti, NULL, &e);
+        if (!p) {
+            util_warn("%s", e.msg);
+            rc = 1;
+            continue;
+        }
+        if (p->st.n == 0) {
+            util_warn("%s: %s: no finite values", f->path, f->tensors[ti].name);
+            prep_free(p);
+            continue;
+        }
+        nt++;
+        for (int b = 0; b < NB; b++) {
+            analyze_result res[OPTIONS_MAX_SCHEMES];
+            c.bits = LEVELS_MIN_BITS + b;
+            if (analyze_tensor(p, &c, s->schemes, ns, 0, res, &e) < 0) {
+                for (int i = 0; i < ns; i++)
+                    bad[b * ns + i] = 1;
+                continue;
+            }
+            for (int i = 0; i < ns; i++) {
+                if (!res[i].ok) {
+                    bad[b * ns + i] = 1;
+                    continue;
+                }
+                sse[b * ns + i] += res[i].r.mse * (double)p->st.n;
+                cnt[b * ns + i] += (double)p->st.n;
+            }
+        }
+        prep_free(p);
+    }
+    for (int k = 0; k < NB * ns; k++)
+        sse[k] = bad[k] || !(cnt[k] > 0) ? NAN : sse[k] / cnt[k];
+    s->model_mse = sse;
+    s->model_tensors = nt;
+    if (ses->nfiles == 1)
+        s->file_name = ses->files[0]->path;
+    util_err err = { { 0 } };
+    if (nt == 0) {
+        util_warn("no tensor to draw");
+        rc = 1;
+    } else if (plot_export_csv(s, csv, &err) < 0) {
+        fprintf(stderr, "apotview: %s\n", err.msg);
+        rc = 1;
+    }
+    s->model_mse = NULL;
+    free(sse);
+    free(cnt);
+    free(bad);
+    return rc;
+}
+
 int plot_cli(const cli_opts *o)
 {
+    util_err err = { { 0 } };
     plot_spec s;
     memset(&s, 0, sizeof s);
     if (!o->figure)
         s.figure = FIG_HISTOGRAM;
     else if (plot_parse_figure(o->figure, &s.figure) < 0) {
-        fprintf(stderr, "apotview: unknown --figure '%s'; known: histogram, levels, sweep, bits, layers, channels, compare\n"
+        fprintf(stderr, "apotview: unknown --figure '%s'; known: histogram, levels, sweep, bits, layers, channels, "
+                        "compare, transfer\n"
                         "Try 'apotview --help' for more information.\n", o->figure);
         return 2;
     }
@@ -179,8 +337,13 @@ int plot_cli(const cli_opts *o)
     }
     double w, h;
     if (plot_parse_size(o->size, &w, &h) < 0) {
-        fprintf(stderr, "apotview: --size must be single, double or WxH in cm (2..100), not '%s'\n"
+        fprintf(stderr, "apotview: --size must be single, double, W or WxH, 2..100 cm (in cm unless they say mm or in: 3.3in, 85x60mm), not '%s'\n"
                         "Try 'apotview --help' for more information.\n", o->size);
+        return 2;
+    }
+    if (o->colors && plot_check_colors(o->colors, &err) < 0) {
+        fprintf(stderr, "apotview: %s\n"
+                        "Try 'apotview --help' for more information.\n", err.msg);
         return 2;
     }
     if (o->format == FMT_JSON) {
@@ -192,15 +355,17 @@ int plot_cli(const cli_opts *o)
     s.size = o->size;
     s.font = o->font;
     s.mono = o->mono;
+    s.colors = o->colors;
+    s.log_counts = o->logy;
     s.force = o->force;
     s.cfg = o->cfg;
     s.schemes = o->schemes;
     s.nschemes = o->nschemes;
     FILE *csv = o->format == FMT_CSV ? stdout : NULL;
-    util_err err = { { 0 } };
     int status = 0;
 
-    if (s.figure == FIG_LEVELS) {
+    fig_needs needs = fig_kind_of(s.figure)->needs;
+    if (needs == FN_NONE) {
         /* Level sets need no tensor. */
         if (plot_export_csv(&s, csv, &err) < 0) {
             fprintf(stderr, "apotview: %s\n", err.msg);
@@ -209,7 +374,7 @@ int plot_cli(const cli_opts *o)
         return 0;
     }
 
-    if (s.figure == FIG_COMPARE && o->nfiles != 2) {
+    if (needs == FN_PAIR && o->nfiles != 2) {
         fprintf(stderr, "apotview: the compare figure needs two FILEs (or FILE:TENSOR twice): the left and "
                         "the right tensor; %d given\n"
                         "Try 'apotview --help' for more information.\n", o->nfiles);
@@ -226,12 +391,22 @@ int plot_cli(const cli_opts *o)
         session_close(&ses);
         return 1;
     }
-    if (s.figure == FIG_CHANNELS || s.figure == FIG_COMPARE) {
-        status |= s.figure == FIG_CHANNELS ? cli_channels(&ses, &s, csv) : cli_compare(&ses, &s, csv);
+    if (needs == FN_RAW || needs == FN_PAIR) {
+        status |= needs == FN_RAW ? cli_channels(&ses, &s, csv) : cli_compare(&ses, &s, csv);
         session_close(&ses);
         return status;
     }
-    if (s.figure != FIG_LAYERS) {
+    if ((s.figure == FIG_BITS || s.figure == FIG_SWEEP || s.figure == FIG_HISTOGRAM) && o->panel_cols > 0) {
+        status |= cli_panels(&ses, &s, csv, o->panel_cols, o->panel_rows);
+        session_close(&ses);
+        return status;
+    }
+    if (s.figure == FIG_BITS && ses.nitems > 1) {
+        status |= cli_bits_model(&ses, &s, csv);
+        session_close(&ses);
+        return status;
+    }
+    if (needs == FN_TENSOR) {
         if (ses.nitems > 1) {
             const loader_tensor *lt = &ses.files[ses.items[0].file]->tensors[ses.items[0].tensor];
             util_warn("%zu tensors selected; the %s figure shows the first, %s "
@@ -240,6 +415,10 @@ int plot_cli(const cli_opts *o)
         }
         loader_file *f = ses.files[ses.items[0].file];
         size_t ti = ses.items[0].tensor;
+        if (file_alpha(f, ti, &s.cfg) < 0) {
+            session_close(&ses);
+            return 1;
+        }
         prep *p = session_prepare(f, ti, NULL, &err);
         if (!p) {
             fprintf(stderr, "apotview: %s\n", err.msg);
@@ -281,15 +460,21 @@ int plot_cli(const cli_opts *o)
         l->name = f->tensors[ti].name;
         l->count = f->tensors[ti].count;
         for (int i = 0; i < OPTIONS_MAX_SCHEMES; i++)
-            l->mse[i] = NAN;
+            l->mse[i] = l->sqnr[i] = NAN;
+        analyze_cfg lc = o->cfg;
         if (p->st.n == 0)
             util_warn("%s: %s: no finite values", f->path, l->name);
-        else if (analyze_tensor(p, &o->cfg, o->schemes, o->nschemes, 0, res, &e2) < 0) {
+        else if (file_alpha(f, ti, &lc) < 0)
+            status = 1;
+        else if (analyze_tensor(p, &lc, o->schemes, o->nschemes, 0, res, &e2) < 0) {
             util_warn("%s: %s: %s", f->path, l->name, e2.msg);
             status = 1;
-        } else
-            for (int i = 0; i < o->nschemes; i++)
+        } else {
+            for (int i = 0; i < o->nschemes; i++) {
                 l->mse[i] = res[i].ok ? res[i].r.mse : NAN;
+                l->sqnr[i] = res[i].ok ? res[i].r.sqnr_db : NAN;
+            }
+        }
         nl++;
         prep_free(p);
     }

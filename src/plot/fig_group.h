@@ -5,7 +5,7 @@
 #ifndef APOTVIEW_PLOT_FIG_GROUP_H
 #define APOTVIEW_PLOT_FIG_GROUP_H
 
-#include "plot/figures.h"
+#include "plot/fig_common.h"
 
 /* The figure's data and commands (as figures_build); needs s->raw (the
  * values in C order). */

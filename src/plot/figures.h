@@ -17,17 +17,9 @@
 #define APOTVIEW_PLOT_FIGURES_H
 
 #include <stdio.h>
+#include "core/strbuf.h"
 #include "plot/plot.h"
 
-/* A growable string. */
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-} sbuf;
-
-void sbuf_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sbuf_puts(sbuf *b, const char *s);
-void sbuf_free(sbuf *b);
 /* Every string that is not a fixed literal reaches a script through
  * fig_quote (the rule: top of plot.c): a single-quoted gnuplot string
  * (FQ_STRING), the same as the text of a comment (FQ_COMMENT), or a
@@ -43,6 +35,10 @@ typedef enum plot_format {
 } plot_format;
 
 plot_format plot_format_of(const char *path);
+
+/* A file that goes with the figure at path: path + ext (fig.pdf ->
+ * fig.pdf.gp, fig.pdf.csv); a .gp export is its own script. Caller frees. */
+char *plot_data_name(const char *path, const char *ext);
 
 /* --size: single (8.5 cm), double (17.5 cm) or WxH in cm; *h = 0 when the
  * figure's default height applies. -1 when s is not one of those. */
@@ -64,6 +60,7 @@ typedef struct fig_block {
                               in the script and two CSV rows (series x y,
                               zseries x z) */
     int bits;              /* 0: the spec's bits */
+    int is_unsigned;       /* the rows are of unsigned sets whatever the spec says */
     fig_row *rows;
     size_t n, cap;
 } fig_block;
@@ -83,6 +80,25 @@ typedef struct fig_style {
     double width_cm, height_cm;
     double font_pt;
 } fig_style;
+
+/* What a figure kind draws from: nothing (level sets), one prepared
+ * tensor, every selected tensor's errors (layers), one tensor's values in
+ * C order (channels), or two tensors (compare). */
+typedef enum fig_needs { FN_NONE, FN_TENSOR, FN_TENSORS, FN_RAW, FN_PAIR } fig_needs;
+
+/* One figure kind: its --figure name, what it needs, its default height
+ * (cm) for a width, and the function that computes its data and writes
+ * its plot commands. fig_kinds ends with a NULL name. */
+typedef struct fig_kind {
+    const char *name;
+    plot_figure fig;
+    fig_needs needs;
+    double (*height)(const plot_spec *s, double width_cm);
+    int (*build)(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *body, util_err *err);
+} fig_kind;
+
+extern const fig_kind fig_kinds[];
+const fig_kind *fig_kind_of(plot_figure f);
 
 /* Compute the figure's data and write its plot commands (everything after
  * the terminal/output lines and the datablocks) into body. -1 with err set

@@ -2,7 +2,8 @@
  * plot.h - figures through gnuplot (the only module that talks to gnuplot).
  *
  * A plot_spec says what to draw; plot_export() writes the gnuplot script
- * with its data inline (datablocks) next to the figure (fig.pdf -> fig.gp),
+ * with its data inline (datablocks) and the data as CSV next to the figure
+ * (fig.pdf -> fig.pdf.gp, fig.pdf.csv),
  * runs gnuplot on it through a pipe with its output captured (never on the
  * terminal), writes the figure under a temporary name and renames it into
  * place, so a failed export leaves an existing file intact. It never
@@ -27,12 +28,14 @@ typedef enum plot_figure {
     FIG_LAYERS,        /* per-tensor error per scheme, grouped bars */
     FIG_CHANNELS,      /* per-channel min..max sorted by range, outliers, mse per channel */
     FIG_COMPARE,       /* two tensors' histograms, mse of both, their difference */
+    FIG_TRANSFER,      /* Q(x) staircases of the schemes at 3 and 4 bits, unsigned, alpha 1 */
 } plot_figure;
 
 typedef struct plot_layer {
     const char *name;
     uint64_t count;
     double mse[OPTIONS_MAX_SCHEMES]; /* one per spec scheme, NAN if none */
+    double sqnr[OPTIONS_MAX_SCHEMES]; /* dB, the same; drawn for whole models */
 } plot_layer;
 
 typedef struct plot_spec {
@@ -41,6 +44,7 @@ typedef struct plot_spec {
     const char *size;          /* single|double|WxH (cm), NULL: single */
     const char *font;          /* NULL: default */
     int mono;                  /* greyscale with dash patterns */
+    const char *colors;        /* NULL, or SCHEME:#RRGGBB,... overrides */
     int force;                 /* overwrite an existing file */
     analyze_cfg cfg;           /* bits, signed, normalize, alpha mode/value */
     const char *const *schemes;
@@ -63,10 +67,26 @@ typedef struct plot_spec {
     const char *tensor_name2;
     const char *file_name2;
     group_tensor raw2;
+    double alpha_right;        /* compare, --alpha=file: the right tensor's alpha */
+    /* bits over a whole model (several tensors selected): per bit width
+     * (LEVELS_MIN_BITS..MAX) and scheme the count-weighted MSE of all
+     * model_tensors tensors, [(bits - MIN) * nschemes + i], NAN where a
+     * tensor had no result; NULL: the bits of the tensor p */
+    const double *model_mse;
+    int model_tensors;
+    /* sweep, bits with --panels=COLSxROWS: a panel per tensor */
+    const prep *const *panel_p;
+    const char *const *panel_names;
+    const double *panel_alpha;  /* --alpha=file: each tensor's; NULL otherwise */
+    int npanels, panel_cols, panel_rows;
 } plot_spec;
 
 int plot_parse_figure(const char *name, plot_figure *out);
 const char *plot_figure_name(plot_figure f);
+
+/* Whether colors is a valid --colors value (SCHEME:#RRGGBB,...); -1 with
+ * err set when not. */
+int plot_check_colors(const char *colors, util_err *err);
 
 /* Draw one figure. 0 on success; -1 with err set. */
 int plot_export(const plot_spec *s, util_err *err);

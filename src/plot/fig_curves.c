@@ -1,0 +1,415 @@
+/*
+ * fig_curves.c - the sweep (MSE against alpha), bits (MSE against bits) and layers
+ * (every tensor's error) figures.
+ */
+#include "config.h"
+#include "plot/fig_common.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quant/eval.h"
+#include "quant/group.h"
+#include "quant/levels.h"
+
+/* ---- sweep ---------------------------------------------------------------- */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+#define SWEEP_N 300
+
+int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err)
+{
+    if (s->npanels > 0)
+        return fig_panels(s, st, d, b, err);
+    if (fg_need_tensor(s, err) < 0)
+        return -1;
+    analyze_result res[OPTIONS_MAX_SCHEMES];
+    int ns = s->nschemes;
+    if (analyze_tensor(s->p, &s->cfg, s->schemes, ns, 1, res, err) < 0)
+        return -1;
+    double amax = eval_xabsmax(s->p, s->cfg.normalize);
+    for (int i = 0; i < ns; i++) {
+        levelset ls;
+        util_err e2 = { { 0 } };
+        if (res[i].ok &&
+            levels_build(res[i].scheme, s->cfg.bits, s->cfg.is_signed, &s->cfg.lprm, &ls, &e2) == 0) {
+            amax = fmax(amax, eval_alpha_max(s->p, &ls, s->cfg.normalize));
+            levels_free(&ls);
+        }
+    }
+    if (!(amax > 0))
+        amax = 1;
+    double ymin = INFINITY, ymax = 0;
+    double *al = util_mallocarray(SWEEP_N + 1, sizeof *al);
+    double *ms = util_mallocarray(SWEEP_N + 1, sizeof *ms);
+    for (int i = 0; i < ns; i++) {
+        char name[40];
+        snprintf(name, sizeof name, "sweep_%d", i + 1);
+        fig_block *k = fg_add_block(d, name, res[i].scheme, "mse");
+        snprintf(name, sizeof name, "opt_%d", i + 1);
+        fig_block *o = fg_add_block(d, name, res[i].scheme, "optimum");
+        levelset ls;
+        util_err e2 = { { 0 } };
+        if (!res[i].ok ||
+            levels_build(res[i].scheme, s->cfg.bits, s->cfg.is_signed, &s->cfg.lprm, &ls, &e2) < 0)
+            continue;
+        int n = 0;
+        for (int j = 1; j <= SWEEP_N; j++)
+            al[n++] = amax * j / SWEEP_N;
+        if (isfinite(res[i].opt_alpha) && res[i].opt_alpha > 0)
+            al[n++] = res[i].opt_alpha;
+        qsort(al, (size_t)n, sizeof *al, cmp_double);
+        eval_curve(s->p, &ls, s->cfg.normalize, al, n, ms);
+        for (int j = 0; j < n; j++) {
+            if (j && al[j] == al[j - 1])
+                continue;
+            fg_add_row(k, al[j], ms[j]);
+            if (ms[j] > 0 && ms[j] < ymin)
+                ymin = ms[j];
+            if (ms[j] > ymax)
+                ymax = ms[j];
+        }
+        if (isfinite(res[i].opt_alpha))
+            fg_add_row(o, res[i].opt_alpha, res[i].opt_mse);
+        levels_free(&ls);
+    }
+    free(al);
+    free(ms);
+    fg_set_styles(b, s, st);
+    /* the key above the plot, in as many rows as it needs: each scheme
+     * with its optimal alpha */
+    char *kt[OPTIONS_MAX_SCHEMES] = { 0 };
+    for (int i = 0; i < ns; i++) {
+        sbuf tt = { 0 };
+        fg_txt_scheme(&tt, st, res[i].scheme);
+        if (res[i].ok && isfinite(res[i].opt_alpha)) {
+            sbuf_puts(&tt, st->latex ? ", $\\alpha^*$ = " : ", α* = ");
+            fg_txt_num(&tt, st, res[i].opt_alpha);
+        }
+        kt[i] = tt.s;
+    }
+    double H = st->height_cm, line = 0.40 * st->font_pt / 8, bm = 1.05 * st->font_pt / 8;
+    int rows = fg_key_rows_of(st, (const char *const *)kt, ns, st->width_cm - 0.2);
+    if (H - (rows * line + 0.15) - bm < 3.5 * line) {
+        /* no room for the optimal alphas in the key: names only (the
+         * optima stay marked on the curves, their values in the CSV) */
+        sbuf_puts(b, "# the key shows the names only: too little height for the optimal alphas\n");
+        rows = fg_key_row_texts(b, s, st, 0.5 * line + 0.05, NULL);
+    } else
+        fg_key_row_texts(b, s, st, 0.5 * line + 0.05, (const char *const *)kt);
+    for (int i = 0; i < ns; i++)
+        free(kt[i]);
+    double tm = rows * line + 0.15;
+    if (H - tm - bm < 3.5 * line) {
+        util_err_set(err, "a %gx%g cm sweep of %d schemes leaves %.1f cm for the curves at %g pt: give it "
+                     "more height (--size=%gx%.1f) or fewer schemes", st->width_cm, H, ns, fmax(H - tm - bm, 0),
+                     st->font_pt, st->width_cm, tm + bm + 3.5 * line + 0.05);
+        return -1;
+    }
+    sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\nunset key\n", 1 - tm / H, bm / H);
+    if (isfinite(ymin) && ymax > 0)
+        fg_set_log_ytics(b, st, ymin / 1.6, ymax * 2, H - tm - bm);
+    sbuf_printf(b, "set ylabel 'MSE, %d-bit'\n", s->cfg.bits);
+    sbuf_puts(b, st->latex ? "set logscale y\nset format y '$10^{%T}$'\n" : "set logscale y\nset format y '10^{%T}'\n");
+    sbuf_puts(b, "set xlabel ");
+    sbuf t = { 0 };
+    sbuf_puts(&t, "clipping threshold ");
+    fg_txt_alpha(&t, st);
+    if (s->cfg.normalize)
+        sbuf_puts(&t, " (normalized units)");
+    fg_put_text(b, &t);
+    sbuf_printf(b, "\nset xrange [0:%.17g]\n", amax);
+    if (isfinite(ymin) && ymax > 0)
+        sbuf_printf(b, "set yrange [%.6g:%.6g]\n", ymin / 1.6, ymax * 2);
+    fg_set_xstep(b, st, 0, amax, st->width_cm - 2.4 * st->font_pt / 8);
+    sbuf_puts(b, "set format x '% h'\nset xlabel offset 0, 0.5\nset xtics offset 0, 0.3\n");
+    if (s->cfg.amode == ALPHA_VALUE)
+        sbuf_printf(b, "set arrow from %.17g, graph 0 to %.17g, graph 1 nohead lc rgb '#9E9E9E' dt 3 back\n",
+                    s->cfg.alpha, s->cfg.alpha);
+    sbuf_puts(b, "plot ");
+    for (int i = 0; i < ns; i++) {
+        sbuf_puts(b, i ? ", \\\n     " : "");
+        sbuf_printf(b, "$sweep_%d using 1:2 with lines lt %d notitle, \\\n     ", i + 1, i + 1);
+        sbuf_printf(b, "$opt_%d using 1:2 with points lt %d ps 1.0 notitle", i + 1, i + 1);
+    }
+    sbuf_puts(b, "\n");
+    return 0;
+}
+
+/* ---- bits ------------------------------------------------------------------ */
+
+int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err)
+{
+    if (s->npanels > 0)
+        return fig_panels(s, st, d, b, err);
+    if (!s->model_mse && fg_need_tensor(s, err) < 0)
+        return -1;
+    int ns = s->nschemes;
+    fig_block *mk[OPTIONS_MAX_SCHEMES], *ak[OPTIONS_MAX_SCHEMES];
+    for (int i = 0; i < ns; i++) {
+        char name[40];
+        snprintf(name, sizeof name, "bits_%d", i + 1);
+        mk[i] = fg_add_block(d, name, s->schemes[i], "mse");
+        mk[i]->bits = -1;
+        snprintf(name, sizeof name, "alpha_%d", i + 1);
+        ak[i] = fg_add_block(d, name, s->schemes[i], "alpha");
+        ak[i]->bits = -1;
+    }
+    analyze_result res[OPTIONS_MAX_SCHEMES];
+    for (int bits = LEVELS_MIN_BITS; s->model_mse && bits <= LEVELS_MAX_BITS; bits++)
+        for (int i = 0; i < ns; i++) /* a model: its totals (the alphas are per tensor) */
+            fg_add_row(mk[i], bits, s->model_mse[(bits - LEVELS_MIN_BITS) * ns + i]);
+    for (int bits = LEVELS_MIN_BITS; !s->model_mse && bits <= LEVELS_MAX_BITS; bits++) {
+        analyze_cfg c = s->cfg;
+        c.bits = bits;
+        if (analyze_tensor(s->p, &c, s->schemes, ns, 0, res, err) < 0)
+            return -1;
+        for (int i = 0; i < ns; i++) {
+            fg_add_row(mk[i], bits, res[i].ok ? res[i].r.mse : NAN);
+            fg_add_row(ak[i], bits, res[i].ok ? res[i].r.alpha : NAN);
+        }
+    }
+    double ymin = INFINITY, ymax = 0;
+    for (int i = 0; i < ns; i++)
+        for (size_t j = 0; j < mk[i]->n; j++) {
+            double m = mk[i]->rows[j].y;
+            if (m > 0 && m < ymin)
+                ymin = m;
+            if (m > ymax)
+                ymax = m;
+        }
+    fg_set_styles(b, s, st);
+    sbuf_puts(b, st->latex ? "set logscale y\nset format y '$10^{%T}$'\n" : "set logscale y\nset format y '10^{%T}'\n");
+    if (isfinite(ymin) && ymax > 0)
+        sbuf_printf(b, "set yrange [%.6g:%.6g]\n", ymin / 2, ymax * 2);
+    sbuf_printf(b, "set xrange [%g:%g]\nset xtics 1\nset xlabel 'bits'\n", LEVELS_MIN_BITS - 0.3,
+                LEVELS_MAX_BITS + 0.3);
+    /* the key above the plot, in rows of columns */
+    {
+        double H = st->height_cm, line = 0.40 * st->font_pt / 8, bm = 1.05 * st->font_pt / 8;
+        int rows = fg_key_row_texts(b, s, st, 0.5 * line + 0.05, NULL);
+        double tm = rows * line + 0.15;
+        if (H - tm - bm < 3.5 * line) {
+            util_err_set(err, "a %gx%g cm bits figure of %d schemes leaves %.1f cm for the curves at %g pt: give "
+                         "it more height (--size=%gx%.1f) or fewer schemes", st->width_cm, H, ns,
+                         fmax(H - tm - bm, 0), st->font_pt, st->width_cm, tm + bm + 3.5 * line + 0.05);
+            return -1;
+        }
+        sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\nunset key\n", 1 - tm / H, bm / H);
+        sbuf_puts(b, "set xlabel offset 0, 0.5\nset xtics offset 0, 0.3\n");
+        if (isfinite(ymin) && ymax > 0)
+            fg_set_log_ytics(b, st, ymin / 2, ymax * 2, H - tm - bm);
+    }
+    sbuf t = { 0 };
+    if (s->model_mse) {
+        /* the count-weighted MSE of every tensor, each at its own alpha */
+        sbuf_printf(b, "# each point: the MSE of all %d tensors, weighted by their sizes\n", s->model_tensors);
+        sbuf_printf(&t, "MSE, %d tensors, ", s->model_tensors);
+    } else
+        sbuf_puts(&t, "MSE at ");
+    if (s->model_mse && s->cfg.amode == ALPHA_MSE) {
+        sbuf_puts(&t, "opt. ");
+        fg_txt_alpha(&t, st);
+    } else if (s->cfg.amode == ALPHA_FILE) {
+        sbuf_puts(&t, "stored ");
+        fg_txt_alpha(&t, st);
+    } else if (s->cfg.amode == ALPHA_MSE) {
+        sbuf_puts(&t, "optimal ");
+        fg_txt_alpha(&t, st);
+    } else if (s->cfg.amode == ALPHA_MAX) {
+        fg_txt_alpha(&t, st);
+        sbuf_puts(&t, st->latex ? " = $\\max|x|$" : " = max|x|");
+    } else {
+        fg_txt_alpha(&t, st);
+        sbuf_puts(&t, " = ");
+        fg_txt_num(&t, st, s->cfg.alpha);
+    }
+    sbuf_puts(b, "set ylabel ");
+    fg_put_text(b, &t);
+    sbuf_puts(b, "\nplot ");
+    for (int i = 0; i < ns; i++) {
+        sbuf_puts(b, i ? ", \\\n     " : "");
+        sbuf_printf(b, "$bits_%d using 1:2 with linespoints lt %d title ", i + 1, i + 1);
+        sbuf tt = { 0 };
+        fg_txt_scheme(&tt, st, s->schemes[i]);
+        fg_put_text(b, &tt);
+    }
+    sbuf_puts(b, "\n");
+    return 0;
+}
+
+/* ---- layers ------------------------------------------------------------------ */
+
+/* Shorter tensor names for the axis: the prefix and suffix (cut at a '.')
+ * that all names share are left out, and what stays is kept under about
+ * 26 characters by cutting its middle. Returns a new string. */
+static char *short_name(const plot_spec *s, int j, size_t pre, size_t suf, size_t maxc)
+{
+    const char *n = s->layers[j].name ? s->layers[j].name : "";
+    size_t len = strlen(n);
+    if (pre + suf >= len)
+        pre = suf = 0;
+    char *mid = util_strndup(n + pre, len - pre - suf);
+    char *r = fg_shorten_left(mid, maxc);
+    free(mid);
+    return r;
+}
+
+static void common_affixes(const plot_spec *s, size_t *pre, size_t *suf)
+{
+    *pre = *suf = 0;
+    if (s->nlayers < 2)
+        return;
+    const char *a = s->layers[0].name ? s->layers[0].name : "";
+    size_t la = strlen(a), p = la, q = la;
+    for (int j = 1; j < s->nlayers; j++) {
+        const char *b = s->layers[j].name ? s->layers[j].name : "";
+        size_t lb = strlen(b), k = 0;
+        while (k < p && k < lb && a[k] == b[k])
+            k++;
+        p = k;
+        k = 0;
+        while (k < q && k < lb && a[la - 1 - k] == b[lb - 1 - k])
+            k++;
+        q = k;
+    }
+    /* cut only after / before a '.' */
+    while (p > 0 && a[p - 1] != '.')
+        p--;
+    while (q > 0 && a[la - q] != '.')
+        q--;
+    *pre = p;
+    *suf = q;
+}
+
+int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err)
+{
+    if (!s->layers || s->nlayers < 1) {
+        util_err_set(err, "the layers figure needs at least one tensor");
+        return -1;
+    }
+    if (s->nlayers > LAYERS_BARS_MAX)
+        return fig_layers_heat(s, st, d, b, err);
+    int ns = s->nschemes, nl = s->nlayers;
+    double ymin = INFINITY, ymax = 0;
+    size_t pre, suf;
+    common_affixes(s, &pre, &suf);
+    for (int i = 0; i < ns; i++) {
+        char name[40];
+        snprintf(name, sizeof name, "layers_%d", i + 1);
+        fig_block *k = fg_add_block(d, name, s->schemes[i], "mse");
+        for (int j = 0; j < nl; j++) {
+            double m = s->layers[j].mse[i];
+            fig_row *r = fg_add_row(k, j, m);
+            r->raw = s->layers[j].name;
+            /* names take at most 40 % of the width, shortened from the
+             * left (the end tells tensors apart) */
+            size_t maxc = (size_t)fmax(10, 0.4 * st->width_cm / fg_text_cm(1, st));
+            char *sn = short_name(s, j, pre, suf, maxc);
+            r->label = fg_row_label(st, sn);
+            free(sn);
+            if (m > 0 && m < ymin)
+                ymin = m;
+            if (m > ymax)
+                ymax = m;
+        }
+    }
+    if (!(ymax > 0)) {
+        util_err_set(err, "no tensor has an error to draw (every scheme failed or every tensor was skipped)");
+        return -1;
+    }
+    fg_set_styles(b, s, st);
+    if (pre || suf) {
+        const char *n0 = s->layers[0].name;
+        char *p0 = util_strndup(n0, pre);
+        sbuf_puts(b, "# Tensor names shown without their common prefix ");
+        fig_quote(b, FQ_COMMENT, p0);
+        sbuf_puts(b, " and suffix ");
+        fig_quote(b, FQ_COMMENT, n0 + strlen(n0) - suf);
+        sbuf_puts(b, "\n");
+        free(p0);
+    }
+    /* Horizontal grouped bars: one row per tensor (first at the top), one
+     * bar per scheme; names stay horizontal and readable. A linear axis
+     * from 0 (bar length means something) unless the errors span more than
+     * two decades. */
+    int logx = isfinite(ymin) && ymax > 0 && ymax / ymin > 100;
+    double bh = 0.8 / ns;
+    sbuf_puts(b, "set border 3 lw 0.8\nset ytics scale 0 noenhanced\nunset mytics\n");
+    sbuf_printf(b, "set yrange [-0.6:%d.6]\n", nl - 1);
+    double line = 0.40 * st->font_pt / 8;
+    /* the key's samples: swatches of the bars' fills */
+    for (int i = 0; i < ns; i++) {
+        sbuf_printf(b, "set linetype %d lw 3 dt 1 lc rgb ", i + 1);
+        fg_put_fill(b, s, st, i);
+        sbuf_puts(b, "\n");
+    }
+    int krows = fg_key_rows(s, st, st->width_cm - 0.2);
+    double avail = st->height_cm - (krows * line + 0.2) - 1.1 * st->font_pt / 8;
+    if (avail < nl * 1.05 * line) {
+        util_err_set(err, "a %gx%g cm layers figure of %d tensors leaves %.2f cm a row at %g pt: give it more "
+                     "height (--size=%gx%.1f) or fewer tensors", st->width_cm, st->height_cm, nl,
+                     fmax(avail, 0) / nl, st->font_pt, st->width_cm,
+                     st->height_cm - avail + nl * 1.05 * line + 0.05);
+        return -1;
+    }
+    fg_key_row_texts(b, s, st, 0.5 * line + 0.05, NULL);
+    sbuf_puts(b, "unset key\n");
+    size_t longest = 0;
+    for (int j = 0; j < nl; j++)
+        if (fg_vis_len(d->b[0]->rows[j].label) > longest)
+            longest = fg_vis_len(d->b[0]->rows[j].label);
+    sbuf_printf(b, "set tmargin at screen %.4f\nset lmargin at screen %.4f\nset rmargin at screen %.4f\n",
+                1 - (krows * line + 0.2) / st->height_cm, (fg_text_cm(longest, st) + 0.3) / st->width_cm,
+                1 - 0.4 / st->width_cm);
+    sbuf_puts(b, "set style fill solid 1.0 border lc rgb '#000000'\nset grid xtics lc rgb '#E0E0E0' lw 0.5\n");
+    double scale = 1;
+    double xlo = 0;
+    if (logx) {
+        /* bars from the decade below the smallest error */
+        xlo = pow(10, floor(log10(ymin)));
+        sbuf_printf(b, "set logscale x\nset xrange [%.6g:%.6g]\n", xlo, pow(10, ceil(log10(ymax * 1.05))));
+        sbuf_puts(b, st->latex ? "set format x '$10^{%T}$'\n" : "set format x '10^{%T}'\n");
+        sbuf_printf(b, "set xlabel 'MSE, %d-bit'\n", s->cfg.bits);
+    } else {
+        int e = ymax > 0 ? (int)floor(log10(ymax)) : 0;
+        if (e < -2 || e > 3)
+            scale = pow(10, -e);
+        sbuf_printf(b, "set xrange [0:%.6g]\nset format x '%% h'\n", ymax * scale * 1.04);
+        fg_set_xstep(b, st, 0, ymax * scale * 1.04, st->width_cm - fg_text_cm(longest, st) - 0.7);
+        if (scale != 1)
+            sbuf_printf(b, st->latex ? "set xlabel 'MSE, %d-bit ($\\times 10^{%d}$)'\n"
+                                     : "set xlabel 'MSE, %d-bit (×10^{%d})'\n", s->cfg.bits, e);
+        else
+            sbuf_printf(b, "set xlabel 'MSE, %d-bit'\n", s->cfg.bits);
+    }
+    sbuf_puts(b, "plot ");
+    for (int i = 0; i < ns; i++) {
+        double off = ((ns - 1) / 2.0 - i) * bh;
+        sbuf_puts(b, i ? ", \\\n     " : "");
+        if (logx)
+            sbuf_printf(b, "$layers_%d using (%.6g):(%d-$1%+.6g):(%.6g):2:(%d-$1%+.6g):(%d-$1%+.6g) "
+                        "with boxxyerror lw 0.5 dt 1 ", i + 1, xlo, nl - 1, off, xlo,
+                        nl - 1, off - bh / 2, nl - 1, off + bh / 2);
+        else
+            sbuf_printf(b, "$layers_%d using ($2*%.6g/2):(%d-$1%+.6g):($2*%.6g/2):(%.6g) "
+                        "with boxxyerror lw 0.5 dt 1 ", i + 1, scale, nl - 1, off, scale,
+                        bh / 2);
+        sbuf_puts(b, "fc rgb ");
+        fg_put_fill(b, s, st, i);
+        sbuf_puts(b, " title ");
+        sbuf tt = { 0 };
+        fg_txt_scheme(&tt, st, s->schemes[i]);
+        fg_put_text(b, &tt);
+    }
+    sbuf_printf(b, ", \\\n     $layers_1 using (NaN):(%d-$1):ytic(3) notitle\n", nl - 1);
+    return 0;
+}
+
