@@ -179,7 +179,12 @@ static void test_numbers(void **state)
     assert_string_equal(layout_fmt_num(b, sizeof b, 6.755e-07, 4, 10), "6.755e-07");
     assert_string_equal(layout_fmt_num(b, sizeof b, 0.01697, 4, 10), "0.01697");
     assert_string_equal(layout_fmt_num(b, sizeof b, 123456789, 4, 10), "1.235e+08");
-    assert_string_equal(layout_fmt_num(b, sizeof b, 123456789, 4, 6), "1e+08");
+    /* narrower than %g's text: the closest number that fits (short
+     * exponent), never a cut one; '#' when not even 1e8 fits */
+    assert_string_equal(layout_fmt_num(b, sizeof b, 123456789, 4, 6), "1.23e8");
+    assert_string_equal(layout_fmt_num(b, sizeof b, 6.755e-07, 4, 6), "6.8e-7");
+    assert_string_equal(layout_fmt_num(b, sizeof b, 123456789, 4, 3), "1e8");
+    assert_string_equal(layout_fmt_num(b, sizeof b, 123456789, 4, 2), "##");
     assert_string_equal(layout_fmt_num(b, sizeof b, NAN, 4, 10), "nan");
     assert_string_equal(layout_fmt_num(b, sizeof b, -INFINITY, 4, 10), "-inf");
     assert_string_equal(layout_fmt_num(b, sizeof b, 0, 4, 10), "0");

@@ -23,10 +23,10 @@
 #include "ui/worker.h"
 
 #define UI_MAX_SCHEMES 16
-/* More schemes than this: the results panel ranks them by mse, one row
- * per scheme (with gap to optimum and bpw), and at most UI_RUG_ROWS rugs
- * are drawn (a window around the focused scheme). */
-#define UI_TABLE_SCHEMES 5
+/* From METRIC_RANKED_MIN schemes on (model/metric.h, as the report) the
+ * results panel ranks them by mse, one row per scheme (with gap to
+ * optimum and bpw), and at most UI_RUG_ROWS rugs are drawn (a window
+ * around the focused scheme). */
 #define UI_RUG_ROWS 4
 /* Lloyd-Max mse per (normalize, level count) for gap_to_optimal_db. */
 #define UI_GAP_SLOTS 8

@@ -2,6 +2,8 @@
 #include "config.h"
 #include "ui/layout.h"
 
+#include "core/numfmt.h"
+
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
@@ -216,13 +218,12 @@ const char *layout_fmt_num(char *buf, size_t len, double v, int sig, int width)
         snprintf(buf, len, v > 0 ? "inf" : "-inf");
         return buf;
     }
-    for (int s = sig; s >= 1; s--) {
-        snprintf(buf, len, "%.*g", s, v);
-        if (width <= 0 || (int)strlen(buf) <= width)
-            return buf;
-    }
-    snprintf(buf, len, "%.0e", v);
-    return buf;
+    snprintf(buf, len, "%.*g", sig, v);
+    if (width <= 0 || (int)strlen(buf) <= width)
+        return buf;
+    /* narrower: the closest text that fits, never a cut number
+     * (core/numfmt.h; '#' across the field when nothing does) */
+    return numfmt_fit(buf, len, v, width, sig, NUMFMT_PLAIN | NUMFMT_EXP);
 }
 
 int layout_best(const double *v, int n, int lower_better)

@@ -32,6 +32,7 @@
 #include "quant/gq.h"
 #include "plot/plot.h"
 #include "quant/levels.h"
+#include "model/metric.h"
 #include "ui/app.h"
 #include "ui/teach.h"
 #include "ui/term.h"
@@ -278,9 +279,11 @@ int app_body_rows(const app *a)
     return a->tour ? a->rows - 1 - TOUR_TEXT_ROWS : a->rows;
 }
 
+/* From as many schemes as the report (model/metric.h), one row per scheme
+ * ranked by mse. */
 int app_ranked(const app *a)
 {
-    return a->nschemes > UI_TABLE_SCHEMES;
+    return a->nschemes >= METRIC_RANKED_MIN;
 }
 
 int app_rug_rows(const app *a)

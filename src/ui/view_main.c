@@ -18,6 +18,7 @@
 #include <wchar.h>
 #include <wctype.h>
 
+#include "model/metric.h"
 #include "quant/eval.h"
 #include "quant/levels.h"
 #include "ui/app.h"
@@ -342,13 +343,15 @@ static void draw_plot(app *a, ui_calc *c, const prep *p, ui_rect hist, ui_rect a
 
 enum { ROW_ALPHA, ROW_MSE, ROW_SQNR, ROW_CLIP, ROW_ENT, ROW_LEVELS, ROW_ADDS, ROW_REL, ROW_OPTA, ROW_OPTM, NROWS };
 
+/* Each row's metric: which way is better (the highlight) is the metric
+ * table's, the report's stars (model/metric.h), so the two cannot drift. */
 static const struct {
     const char *label;
-    int better;            /* -1 lower, +1 higher, 0 no highlight */
+    metric_id m;
 } rowdef[NROWS] = {
-    { "alpha", 0 },        { "mse", -1 },     { "sqnr dB", 1 },      { "clipped", -1 },
-    { "entropy bits", 1 }, { "levels used", 1 }, { "adds/MAC", -1 }, { "vs uniform", -1 },
-    { "opt alpha", 0 },    { "opt mse", -1 },
+    { "alpha", M_ALPHA },        { "mse", M_MSE },          { "sqnr dB", M_SQNR },   { "clipped", M_CLIP },
+    { "entropy bits", M_ENT },   { "levels used", M_USED }, { "adds/MAC", M_ADDS },  { "vs uniform", M_REL },
+    { "opt alpha", M_OPT_ALPHA }, { "opt mse", M_OPT_MSE },
 };
 
 static double row_value(const ui_calc *c, int i, int row)
@@ -536,7 +539,8 @@ static void draw_results(app *a, ui_calc *c, ui_rect R, int compact)
         double vals[UI_MAX_SCHEMES];
         for (int i = 0; i < ns; i++)
             vals[i] = row_value(c, i, row);
-        int best = rowdef[row].better ? layout_best(vals, ns, rowdef[row].better < 0) : -1;
+        int better = metric_table[rowdef[row].m].better;
+        int best = better ? layout_best(vals, ns, better < 0) : -1;
         for (int i = 0; i < ns; i++) {
             char b[48];
             row_text(c, i, row, b, sizeof b);
