@@ -180,7 +180,7 @@ fuzz-smoke: $(BUILT_SOURCES)
 	$(FUZZ_CC) -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	  -I$(top_srcdir)/src -I$(top_builddir) -I$(top_srcdir)/tests -I$(top_srcdir)/tests/fuzz \
 	  $(top_srcdir)/tests/fuzz/fuzz_script.c $(top_srcdir)/src/plot/plot*.c $(top_srcdir)/src/plot/fig*.c \
-	  $(top_srcdir)/src/quant/*.c $(top_srcdir)/src/core/*.c -lm -pthread -o fuzz_script || exit 1; \
+	  $(top_srcdir)/src/quant/*.c $(top_srcdir)/src/core/*.c $(JANSSON_LIBS) -lm -pthread -o fuzz_script || exit 1; \
 	mkdir -p fuzz-corpus/script; \
 	./fuzz_script -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024 \
 	  -print_final_stats=0 fuzz-corpus/script $(top_srcdir)/tests/fuzz/corpus/script 2>fuzz_script.log \
