@@ -428,6 +428,7 @@ static void summary_free(struct prep_summary *s)
 static prep *finish(const prep_source *src, int nthreads, hb *h, uint64_t *codecnt, float *codeval);
 static void set_minmax(prep *p, float fmn, float fmx);
 static prep *create_from_codes(const prep_source *src, int nthreads, util_err *err);
+static prep *from_counts(const prep_source *src, int nthreads, uint64_t *codecnt);
 
 prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
 {
@@ -643,6 +644,45 @@ static prep *create_from_codes(const prep_source *src, int nthreads, util_err *e
             codecnt[c & 0xFFFF] += cnt[t][c];
         free(cnt[t]);
     }
+    return from_counts(src, nthreads, codecnt);
+}
+
+prep *prep_create_summary_counts(const prep_source *src, const uint64_t *count, int nthreads,
+                                 util_err *err)
+{
+    if (!src->codes16) {
+        util_err_set(err, "code counts without codes");
+        return NULL;
+    }
+    uint64_t tot = 0;
+    for (unsigned c = 0; c < 65536; c++)
+        tot += count[c];
+    if (tot != src->count) {
+        util_err_set(err, "the code counts add up to %llu, not %llu values",
+                     (unsigned long long)tot, (unsigned long long)src->count);
+        return NULL;
+    }
+    if (src->count >= PREP_SUMMARY_MAX) {
+        util_err_set(err, "%llu values: the histogram engine takes fewer than %llu",
+                     (unsigned long long)src->count, (unsigned long long)PREP_SUMMARY_MAX);
+        return NULL;
+    }
+    if (nthreads < 1)
+        nthreads = 1;
+    if (nthreads > 64)
+        nthreads = 64;
+    if (src->count < (uint64_t)nthreads * CHUNK)
+        nthreads = 1;
+    if (src->count > ((uint64_t)1 << 31) && nthreads < 2)
+        nthreads = 2;
+    uint64_t *codecnt = util_mallocarray(65536, sizeof *codecnt);
+    memcpy(codecnt, count, 65536 * sizeof *codecnt);
+    return from_counts(src, nthreads, codecnt);
+}
+
+/* the prep of a 2-byte source from its codes' counts (taken over) */
+static prep *from_counts(const prep_source *src, int nthreads, uint64_t *codecnt)
+{
     float *codeval = util_mallocarray(65536, sizeof *codeval);
     memcpy(codeval, src->code_value, 65536 * sizeof *codeval);
     hb *h = table_get(0);
