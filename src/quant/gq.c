@@ -388,6 +388,38 @@ void gq_view_free(gq_view *v)
     v->count = NULL;
 }
 
+/* The threads' code count tables (2 x 65536 each), kept for the next
+ * gq_run (all zero between runs): no page faults per tensor. */
+static pthread_mutex_t cc_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t *cc_pool[64];
+static int cc_n;
+
+static uint32_t *cc_get(void)
+{
+    uint32_t *c = NULL;
+    pthread_mutex_lock(&cc_mu);
+    if (cc_n > 0)
+        c = cc_pool[--cc_n];
+    pthread_mutex_unlock(&cc_mu);
+    return c ? c : util_calloc(2 * 65536, sizeof *c);
+}
+
+/* add c's counts to count, zero c and keep it */
+static void cc_put(uint32_t *c, uint64_t *count)
+{
+    for (size_t i = 0; i < 2 * 65536; i++) {
+        count[i & 0xFFFF] += c[i];
+        c[i] = 0;
+    }
+    pthread_mutex_lock(&cc_mu);
+    if (cc_n < 64) {
+        cc_pool[cc_n++] = c;
+        c = NULL;
+    }
+    pthread_mutex_unlock(&cc_mu);
+    free(c);
+}
+
 typedef struct targ {
     run *r;
     tacc *ta;              /* ng */
@@ -566,7 +598,7 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
     for (int i = 0; i < nth; i++) {
         args[i].r = &r;
         args[i].ta = &ta[i * njobs];
-        args[i].cc = counting ? util_calloc(2 * 65536, sizeof *args[i].cc) : NULL;
+        args[i].cc = counting ? cc_get() : NULL;
     }
     for (int i = 1; i < nth; i++) {
         if (pthread_create(&th[i], NULL, worker, &args[i]) != 0)
@@ -576,13 +608,9 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
     worker(&args[0]);
     for (int i = 1; i <= started; i++)
         pthread_join(th[i], NULL);
-    for (int i = 0; i < nth; i++) {
-        if (!args[i].cc)
-            continue;
-        for (size_t c = 0; c < 2 * 65536; c++)
-            r.cd->count[c & 0xFFFF] += args[i].cc[c];
-        free(args[i].cc);
-    }
+    for (int i = 0; i < nth; i++)
+        if (args[i].cc)
+            cc_put(args[i].cc, r.cd->count);
     for (int k = 0; k < njobs; k++) {
         tacc tot;
         memset(&tot, 0, sizeof tot);
