@@ -650,7 +650,9 @@ static void t_code_counts(void **st)
     }
     prep_source src = { NULL, NULL, NULL, N, raw, cv };
     util_err e = { { 0 } };
-    prep *a = prep_create_summary(&src, 1, &e), *b = prep_create_summary_counts(&src, want, 1, &e);
+    uint64_t *own = malloc(sizeof want);   /* (taken over) */
+    memcpy(own, want, sizeof want);
+    prep *a = prep_create_summary(&src, 1, &e), *b = prep_create_summary_counts(&src, own, 1, &e);
     assert_non_null(a);
     assert_non_null(b);
     assert_true(a->st.n == N - 2 && b->st.n == N - 2);
@@ -668,8 +670,10 @@ static void t_code_counts(void **st)
     }
     prep_free(a);
     prep_free(b);
-    want[0]++;   /* counts that do not add up are refused */
-    assert_null(prep_create_summary_counts(&src, want, 1, &e));
+    own = malloc(sizeof want);   /* counts that do not add up are refused */
+    memcpy(own, want, sizeof want);
+    own[0]++;
+    assert_null(prep_create_summary_counts(&src, own, 1, &e));
     assert_non_null(strstr(e.msg, "add up"));
 }
 

@@ -267,8 +267,9 @@ static int process_codes(pool *pl, report_item *it)
         for (size_t c = 0; c < 65536; c++)
             tot += cnt[c];
         if (tot == lt->count)
-            p = prep_create_summary_counts(&src, cnt, it->threads, &err);
-        free(cnt);
+            p = prep_create_summary_counts(&src, cnt, it->threads, &err);   /* (takes cnt) */
+        else
+            free(cnt);
     }
     if (!p)
         p = prep_create_summary(&src, it->threads, &err);
