@@ -243,7 +243,7 @@ static int process_codes(pool *pl, report_item *it)
     if (have && gcfg.amode == ALPHA_FILE)
         have_alpha = loader_sibling_alpha(f, it->tensor, &gcfg.alpha) == 0 && gcfg.alpha > 0;
     pthread_mutex_unlock(&pl->file_mu[it->file]);
-    if (!have)
+    if (!have || lt->count >= PREP_SUMMARY_MAX)   /* (too many for the histogram engine) */
         return 0;
     util_err err = { { 0 } };
     held hd;
