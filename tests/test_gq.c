@@ -797,6 +797,52 @@ static void check_fixed(const char *fmt, int bits)
     assert_int_equal(r.nscales, nb);
 }
 
+/* mxfp4 over every bfloat16 value below 8 (both signs), in blocks of 32
+ * led by +-6 (X = 1), against the reference written here (bf_fixed):
+ * every E2M1 decision of the kernels, ties included, on both kernel
+ * paths and every source representation */
+static void t_mxfp4_every_bf16(void **st)
+{
+    (void)st;
+    enum { NV8 = 0x4100 - 1 };   /* the codes 0x0001 .. 0x40ff: (0, 8) */
+    size_t rows = (NV8 + 30) / 31, n = rows * 32;
+    double *x = calloc(n, sizeof *x);
+    for (size_t v = 0; v < NV8; v++) {
+        uint32_t b = (uint32_t)(v + 1) << 16;
+        float f;
+        memcpy(&f, &b, 4);
+        x[(v / 31) * 32 + 1 + v % 31] = v % 2 ? -(double)f : (double)f;
+    }
+    for (size_t r = 0; r < rows; r++)
+        x[r * 32] = r % 2 ? -6.0 : 6.0;
+    uint64_t sh[2] = { rows, 32 };
+    long double sse = 0;
+    double me = 0;
+    uint64_t cl = 0, cnt[256] = { 0 };
+    for (size_t r = 0; r < rows; r++)
+        bf_fixed("mxfp4", x + r * 32, 32, &sse, &me, &cl, cnt);
+    double ent = 0;
+    for (int k = 0; k < 256; k++)
+        if (cnt[k])
+            ent -= (double)cnt[k] / (double)n * log2((double)cnt[k] / (double)n);
+    int keep = w_rep;
+    for (int path = 1; path <= 2; path++) {
+        if (gq_set_kernel(path) < 0)
+            continue;
+        for (w_rep = 0; w_rep < 3; w_rep++) {
+            analyze_cfg c = cfg_of(ALPHA_MAX, SCALE_DEFAULT);
+            analyze_result r = run1(x, sh, 2, n, &c, "mxfp4");
+            close_rel(r.r.mse, (double)(sse / (long double)n), 1e-12);
+            close_rel(r.r.max_abs_err, me, 1e-12);
+            close_rel(r.r.clipped, (double)cl / (double)n, 1e-12);
+            close_rel(r.r.entropy_bits, ent, 1e-12);
+        }
+    }
+    gq_set_kernel(0);
+    w_rep = keep;
+    free(x);
+}
+
 static void t_fixed_bruteforce(void **st)
 {
     (void)st;
@@ -1425,6 +1471,7 @@ int main(void)
         cmocka_unit_test(t_mxfp4_hand),
         cmocka_unit_test(t_intasym_hand),
         cmocka_unit_test(t_fixed_bruteforce),
+        cmocka_unit_test(t_mxfp4_every_bf16),
         cmocka_unit_test(t_kernel_paths),
         cmocka_unit_test(t_uniform_ties),
         cmocka_unit_test(t_names_outlive_threads),
