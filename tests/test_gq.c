@@ -10,6 +10,7 @@
 #include "config.h"
 #include "testutil.h"
 #include "quant/gq.h"
+#include "quant/prep.h"
 #include "quant/schemes.h"
 
 #include <float.h>
@@ -240,7 +241,7 @@ static analyze_result run1(const double *w, const uint64_t *sh, int nd, uint64_t
         t.vals = f;
         t.is_double = 0;
     }
-    group_codes cd = { raw, NULL, 1 };
+    group_codes cd = { raw, NULL, 1, NULL };
     assert_int_equal(group_analyze_codes(&t, w_rep == 2 ? &cd : NULL, c, &scheme, 1, &r, &h, &e), 0);
     free(f);
     free(raw);
@@ -561,7 +562,7 @@ static void t_bf16_codes(void **st)
     }
     uint64_t sh[2] = { M, K };
     group_tensor t = { fv, 0, 2, sh, M * K };
-    group_codes cd = { raw, NULL, 1 };
+    group_codes cd = { raw, NULL, 1, NULL };
     const char *sc[2] = { "uniform", "q4_0" };
     analyze_result a[2], b[2];
     int h[2];
@@ -576,6 +577,104 @@ static void t_bf16_codes(void **st)
         assert_true(a[k].ok && b[k].ok);
         assert_true(a[k].r.mse == b[k].r.mse);
     }
+}
+
+/* group_codes.count: the first streaming pass counts every code of the
+ * tensor (non-finite ones and those of ragged groups and tiles included),
+ * against a count written here; a second pass over the same array adds
+ * nothing; and the histogram prep built from the counts is the one its
+ * own pass over the codes builds. */
+static void t_code_counts(void **st)
+{
+    (void)st;
+    enum { M = 7, K = 75, N = M * K };
+    unsigned char raw[2 * N];
+    tu_rng g = { 17 };
+    for (int i = 0; i < N; i++) {
+        float f = (float)tu_gauss(&g);
+        if (i % 9 == 0)
+            f = (float)(i % 4);           /* repeated codes */
+        if (i == 11)
+            f = NAN;
+        if (i == 200)
+            f = -INFINITY;
+        uint32_t b;
+        memcpy(&b, &f, 4);
+        raw[2 * i] = (unsigned char)(b >> 16);
+        raw[2 * i + 1] = (unsigned char)(b >> 24);
+    }
+    static uint64_t want[65536], got[65536];
+    memset(want, 0, sizeof want);
+    for (int i = 0; i < N; i++)
+        want[raw[2 * i] | raw[2 * i + 1] << 8]++;
+    uint64_t sh[2] = { M, K };
+    group_tensor t = { NULL, 0, 2, sh, N };
+    struct {
+        granularity gran;
+        int axis, fixed;
+        const char *scheme;
+        alpha_mode am;
+    } cases[] = {
+        { GRAN_GROUP, -1, 0, "uniform", ALPHA_MAX },   /* rows, ragged (75 = 2 x 32 + 11) */
+        { GRAN_GROUP, 0, 0, "pot", ALPHA_MSE },        /* along axis 0 (strided) */
+        { GRAN_BLOCK, -1, 0, "uniform", ALPHA_MAX },   /* tiles */
+        { GRAN_TENSOR, -1, 1, "mxfp4", ALPHA_MAX },    /* blocks of 32 */
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        memset(got, 0, sizeof got);
+        group_codes cd = { raw, NULL, 1, got };
+        analyze_cfg c = cfg_of(cases[k].am, SCALE_FP16);
+        c.gran = cases[k].gran;
+        c.group = 32;
+        c.block_r = 3;
+        c.block_c = 16;
+        if (cases[k].axis >= 0) {
+            c.group_along_axis = 1;
+            c.axis = cases[k].axis;
+        }
+        const char *sc = cases[k].scheme;
+        analyze_result r;
+        int h;
+        util_err e = { { 0 } };
+        assert_int_equal(group_analyze_codes(&t, &cd, &c, &sc, 1, &r, &h, &e), 0);
+        assert_true(h && r.ok);
+        assert_memory_equal(got, want, sizeof want);
+        /* counted once: a second analysis with the same array adds nothing */
+        assert_int_equal(group_analyze_codes(&t, &cd, &c, &sc, 1, &r, &h, &e), 0);
+        assert_memory_equal(got, want, sizeof want);
+    }
+    static float cv[65536];
+    for (unsigned u = 0; u < 65536; u++) {
+        uint32_t b = u << 16;
+        memcpy(&cv[u], &b, 4);
+    }
+    prep_source src = { NULL, NULL, NULL, N, raw, cv };
+    util_err e = { { 0 } };
+    uint64_t *own = malloc(sizeof want);   /* (taken over) */
+    memcpy(own, want, sizeof want);
+    prep *a = prep_create_summary(&src, 1, &e), *b = prep_create_summary_counts(&src, own, 1, &e);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_true(a->st.n == N - 2 && b->st.n == N - 2);
+    assert_memory_equal(&a->st, &b->st, sizeof a->st);
+    for (uint64_t i = 0; i < a->st.n; i++) {
+        double v = prep_value(a, i);
+        assert_true(prep_value(b, i) == v);
+        assert_int_equal(prep_rank_lt(a, v), prep_rank_lt(b, v));
+        assert_int_equal(prep_rank_le(a, v), prep_rank_le(b, v));
+        dd s1a, s2a, s1b, s2b;
+        prep_range_sums(a, 0, i + 1, &s1a, &s2a);
+        prep_range_sums(b, 0, i + 1, &s1b, &s2b);
+        assert_memory_equal(&s1a, &s1b, sizeof s1a);
+        assert_memory_equal(&s2a, &s2b, sizeof s2a);
+    }
+    prep_free(a);
+    prep_free(b);
+    own = malloc(sizeof want);   /* counts that do not add up are refused */
+    memcpy(own, want, sizeof want);
+    own[0]++;
+    assert_null(prep_create_summary_counts(&src, own, 1, &e));
+    assert_non_null(strstr(e.msg, "add up"));
 }
 
 /* ---- fixed formats over a ragged tensor, against formulas written here ------------ */
@@ -696,6 +795,52 @@ static void check_fixed(const char *fmt, int bits)
     close_rel(r.r.entropy_bits, ent, 1e-12);
     assert_int_equal(r.r.levels_used, used);
     assert_int_equal(r.nscales, nb);
+}
+
+/* mxfp4 over every bfloat16 value below 8 (both signs), in blocks of 32
+ * led by +-6 (X = 1), against the reference written here (bf_fixed):
+ * every E2M1 decision of the kernels, ties included, on both kernel
+ * paths and every source representation */
+static void t_mxfp4_every_bf16(void **st)
+{
+    (void)st;
+    enum { NV8 = 0x4100 - 1 };   /* the codes 0x0001 .. 0x40ff: (0, 8) */
+    size_t rows = (NV8 + 30) / 31, n = rows * 32;
+    double *x = calloc(n, sizeof *x);
+    for (size_t v = 0; v < NV8; v++) {
+        uint32_t b = (uint32_t)(v + 1) << 16;
+        float f;
+        memcpy(&f, &b, 4);
+        x[(v / 31) * 32 + 1 + v % 31] = v % 2 ? -(double)f : (double)f;
+    }
+    for (size_t r = 0; r < rows; r++)
+        x[r * 32] = r % 2 ? -6.0 : 6.0;
+    uint64_t sh[2] = { rows, 32 };
+    long double sse = 0;
+    double me = 0;
+    uint64_t cl = 0, cnt[256] = { 0 };
+    for (size_t r = 0; r < rows; r++)
+        bf_fixed("mxfp4", x + r * 32, 32, &sse, &me, &cl, cnt);
+    double ent = 0;
+    for (int k = 0; k < 256; k++)
+        if (cnt[k])
+            ent -= (double)cnt[k] / (double)n * log2((double)cnt[k] / (double)n);
+    int keep = w_rep;
+    for (int path = 1; path <= 2; path++) {
+        if (gq_set_kernel(path) < 0)
+            continue;
+        for (w_rep = 0; w_rep < 3; w_rep++) {
+            analyze_cfg c = cfg_of(ALPHA_MAX, SCALE_DEFAULT);
+            analyze_result r = run1(x, sh, 2, n, &c, "mxfp4");
+            close_rel(r.r.mse, (double)(sse / (long double)n), 1e-12);
+            close_rel(r.r.max_abs_err, me, 1e-12);
+            close_rel(r.r.clipped, (double)cl / (double)n, 1e-12);
+            close_rel(r.r.entropy_bits, ent, 1e-12);
+        }
+    }
+    gq_set_kernel(0);
+    w_rep = keep;
+    free(x);
 }
 
 static void t_fixed_bruteforce(void **st)
@@ -824,7 +969,7 @@ static void t_kernel_paths(void **st)
     uint64_t sh[2] = { M, K };
     group_tensor t = { f, 0, 2, sh, M * K };
     group_tensor tc = { NULL, 0, 2, sh, M * K };
-    group_codes cd = { raw, NULL, 1 };
+    group_codes cd = { raw, NULL, 1, NULL };
     const char *sc[8] = { "uniform", "pot", "apot", "nf4", "int-asym", "fp4-e2m1", "mxfp4", "q4_0" };
     for (int mode = 0; mode < 3; mode++) {
         analyze_cfg c = cfg_of(mode == 0 ? ALPHA_MAX : mode == 1 ? ALPHA_MSE : ALPHA_VALUE,
@@ -1319,12 +1464,14 @@ int main(void)
         cmocka_unit_test(t_mse),
         cmocka_unit_test(t_threads),
         cmocka_unit_test(t_bf16_codes),
+        cmocka_unit_test(t_code_counts),
         cmocka_unit_test(t_q4_0_hand),
         cmocka_unit_test(t_q8_0_hand),
         cmocka_unit_test(t_nf4_hand),
         cmocka_unit_test(t_mxfp4_hand),
         cmocka_unit_test(t_intasym_hand),
         cmocka_unit_test(t_fixed_bruteforce),
+        cmocka_unit_test(t_mxfp4_every_bf16),
         cmocka_unit_test(t_kernel_paths),
         cmocka_unit_test(t_uniform_ties),
         cmocka_unit_test(t_names_outlive_threads),

@@ -164,7 +164,9 @@ static int host_little_endian(void)
     return b == 1;
 }
 
-static prep *prepare_histogram(pool *pl, report_item *it, held *h, util_err *err)
+/* The histogram engine's source for it (held in h); 0, or -1 (err set)
+ * when the values cannot be read. */
+static int histogram_source(pool *pl, report_item *it, held *h, prep_source *srcp, util_err *err)
 {
     loader_file *f = pl->s->files[it->file];
     const loader_tensor *lt = &f->tensors[it->tensor];
@@ -200,6 +202,15 @@ static prep *prepare_histogram(pool *pl, report_item *it, held *h, util_err *err
     } else if (h->buf)
         src.f32 = h->buf;
     else
+        return -1;
+    *srcp = src;
+    return 0;
+}
+
+static prep *prepare_histogram(pool *pl, report_item *it, held *h, util_err *err)
+{
+    prep_source src;
+    if (histogram_source(pl, it, h, &src, err) < 0)
         return NULL;
     return prep_create_summary(&src, it->threads, err);
 }
@@ -232,25 +243,42 @@ static int process_codes(pool *pl, report_item *it)
     if (have && gcfg.amode == ALPHA_FILE)
         have_alpha = loader_sibling_alpha(f, it->tensor, &gcfg.alpha) == 0 && gcfg.alpha > 0;
     pthread_mutex_unlock(&pl->file_mu[it->file]);
-    if (!have)
+    if (!have || lt->count >= PREP_SUMMARY_MAX)   /* (too many for the histogram engine) */
         return 0;
     util_err err = { { 0 } };
     held hd;
-    prep *p = prepare_histogram(pl, it, &hd, &err);
-    if (!p || !hd.have_raw) {
-        if (p)
-            done_prep(p, &hd);
-        else
-            done_prep(NULL, &hd);
+    prep_source src;
+    if (histogram_source(pl, it, &hd, &src, &err) < 0 || !hd.have_raw || !src.codes16) {
+        done_prep(NULL, &hd);
         return 0;
     }
+    prep *g = NULL, *p = NULL;
     if (have_alpha) {
+        /* the group engine's pass counts the codes for the histogram
+         * engine (group_codes.count): one pass over the tensor, not two */
+        uint64_t *cnt = util_calloc(65536, sizeof *cnt);
         group_codes cd = { hd.rv.data, session_code_values(lt->dtype, lt->big_endian),
-                           lt->dtype == DT_BF16 && !lt->big_endian };
+                           lt->dtype == DT_BF16 && !lt->big_endian, cnt };
         group_tensor gt = { NULL, 0, lt->ndim, lt->shape, lt->count };
         int extra = group_threads(&gcfg, lt->count);
-        prep *g = prep_create_group(&gt, &cd, &gcfg, o->schemes, o->nschemes);
+        g = prep_create_group(&gt, &cd, &gcfg, o->schemes, o->nschemes);
         par_release(extra);
+        uint64_t tot = 0;
+        for (size_t c = 0; c < 65536; c++)
+            tot += cnt[c];
+        if (tot == lt->count)
+            p = prep_create_summary_counts(&src, cnt, it->threads, &err);   /* (takes cnt) */
+        else
+            free(cnt);
+    }
+    if (!p)
+        p = prep_create_summary(&src, it->threads, &err);
+    if (!p) {
+        prep_free(g);
+        done_prep(NULL, &hd);
+        return 0;
+    }
+    if (g) {
         prep_group_attach(g, p);
         p = g;
     }

@@ -194,14 +194,43 @@ static inline float bf16_val(const unsigned char *p)
     return f;
 }
 
-/* gather len values from base with stride into x (finite, normalized) */
+/* Count the len codes at c (stride in codes) into cc (group_codes.count):
+ * two tables in turn, so that a run of equal codes does not wait on one
+ * counter's store. The codes were just read by the gathering (in cache). */
+static void count_codes(uint32_t *cc, const unsigned char *c, uint64_t len, uint64_t stride)
+{
+    uint32_t *c1 = cc + 65536;
+    uint64_t i = 0;
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    if (stride == 1)
+        for (; i + 4 <= len; i += 4) {
+            uint64_t v;
+            memcpy(&v, c + 2 * i, 8);
+            cc[v & 0xFFFF]++;
+            c1[(v >> 16) & 0xFFFF]++;
+            cc[(v >> 32) & 0xFFFF]++;
+            c1[v >> 48]++;
+        }
+#else
+    (void)c1;
+#endif
+    for (; i < len; i++) {
+        const unsigned char *p = c + 2 * i * stride;
+        cc[(unsigned)p[0] | (unsigned)p[1] << 8]++;
+    }
+}
+
+/* gather len values from base with stride into x (finite, normalized);
+ * cc: count the codes (NULL: not) */
 static size_t gather_run(const run *r, uint64_t base, uint64_t len, uint64_t stride, double *x,
-                         size_t n)
+                         size_t n, uint32_t *cc)
 {
     const group_tensor *t = r->t;
     double m = r->m, s = r->s;
     if (r->cd) {
         const unsigned char *c = r->cd->codes16 + 2 * base;
+        if (cc)
+            count_codes(cc, c, len, stride);
         double d1, d2;
         if (r->cd->bf16 && stride == 1 && !r->norm && r->K->bf16(c, len, x + n, &d1, &d2))
             return n + len;
@@ -241,10 +270,12 @@ static size_t gather_run(const run *r, uint64_t base, uint64_t len, uint64_t str
 
 /* gather_run for fpath: the values as floats */
 static size_t gather_runf(const run *r, uint64_t base, uint64_t len, uint64_t stride, float *x,
-                          size_t n)
+                          size_t n, uint32_t *cc)
 {
     if (r->cd) {
         const unsigned char *c = r->cd->codes16 + 2 * base;
+        if (cc)
+            count_codes(cc, c, len, stride);
         if (r->cd->bf16 && stride == 1 && r->K->bf16f(c, len, x + n))
             return n + len;
         const float *cv = r->cd->bf16 ? NULL : r->cd->code_value;
@@ -275,7 +306,7 @@ static size_t gather_groupf(const run *r, uint64_t gi, ws *w)
         uint64_t cl = c0 + sl->TC < sl->N ? sl->TC : sl->N - c0;
         size_t n = 0;
         for (uint64_t rr = r0; rr < r1; rr++)
-            n = gather_runf(r, rr * sl->N + c0, cl, 1, w->xf, n);
+            n = gather_runf(r, rr * sl->N + c0, cl, 1, w->xf, n, w->cc);
         return n;
     }
     uint64_t i = gi % sl->inner, q = gi / sl->inner;
@@ -286,9 +317,11 @@ static size_t gather_groupf(const run *r, uint64_t gi, ws *w)
     if (r->bf16x && sl->inner == 1 &&
         r->K->bf16s(r->cd->codes16 + 2 * base, len, w->xf, &w->famax, &w->fS2)) {
         w->fused = 1;
+        if (w->cc)
+            count_codes(w->cc, r->cd->codes16 + 2 * base, len, 1);
         return len;
     }
-    return gather_runf(r, base, len, sl->inner, w->xf, 0);
+    return gather_runf(r, base, len, sl->inner, w->xf, 0, w->cc);
 }
 
 static size_t gather_group(const run *r, uint64_t gi, ws *w)
@@ -302,7 +335,7 @@ static size_t gather_group(const run *r, uint64_t gi, ws *w)
         uint64_t cl = c0 + sl->TC < sl->N ? sl->TC : sl->N - c0;
         size_t n = 0;
         for (uint64_t rr = r0; rr < r1; rr++)
-            n = gather_run(r, rr * sl->N + c0, cl, 1, x, n);
+            n = gather_run(r, rr * sl->N + c0, cl, 1, x, n, w->cc);
         return n;
     }
     uint64_t i = gi % sl->inner, q = gi / sl->inner;
@@ -314,9 +347,11 @@ static size_t gather_group(const run *r, uint64_t gi, ws *w)
     if (r->cd && r->cd->bf16 && sl->inner == 1 && !r->norm &&
         r->K->bf16(r->cd->codes16 + 2 * base, len, x, &w->famax, &w->fS2)) {
         w->fused = 1;
+        if (w->cc)
+            count_codes(w->cc, r->cd->codes16 + 2 * base, len, 1);
         return len;
     }
-    return gather_run(r, base, len, sl->inner, x, 0);
+    return gather_run(r, base, len, sl->inner, x, 0, w->cc);
 }
 
 /* the view sink (gq.h) for group gi: u of every value into the thread's
@@ -353,9 +388,42 @@ void gq_view_free(gq_view *v)
     v->count = NULL;
 }
 
+/* The threads' code count tables (2 x 65536 each), kept for the next
+ * gq_run (all zero between runs): no page faults per tensor. */
+static pthread_mutex_t cc_mu = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t *cc_pool[64];
+static int cc_n;
+
+static uint32_t *cc_get(void)
+{
+    uint32_t *c = NULL;
+    pthread_mutex_lock(&cc_mu);
+    if (cc_n > 0)
+        c = cc_pool[--cc_n];
+    pthread_mutex_unlock(&cc_mu);
+    return c ? c : util_calloc(2 * 65536, sizeof *c);
+}
+
+/* add c's counts to count, zero c and keep it */
+static void cc_put(uint32_t *c, uint64_t *count)
+{
+    for (size_t i = 0; i < 2 * 65536; i++) {
+        count[i & 0xFFFF] += c[i];
+        c[i] = 0;
+    }
+    pthread_mutex_lock(&cc_mu);
+    if (cc_n < 64) {
+        cc_pool[cc_n++] = c;
+        c = NULL;
+    }
+    pthread_mutex_unlock(&cc_mu);
+    free(c);
+}
+
 typedef struct targ {
     run *r;
     tacc *ta;              /* ng */
+    uint32_t *cc;          /* the thread's code counts (NULL: not counting) */
 } targ;
 
 static void *worker(void *arg)
@@ -364,6 +432,7 @@ static void *worker(void *arg)
     run *r = A->r;
     ws w;
     gq_ws_init(&w, r->sl.maxlen);
+    w.cc = A->cc;
     for (;;) {
         uint64_t u = __atomic_fetch_add(&r->next, 1, __ATOMIC_RELAXED);
         if (u >= r->nunits)
@@ -521,9 +590,15 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
     targ *args = util_calloc((size_t)nth, sizeof *args);
     pthread_t *th = util_calloc((size_t)nth, sizeof *th);
     int started = 0;
+    /* the codes' counts (group_codes.count): in this pass when nothing
+     * has counted them yet (the first pass over the tensor) */
+    int counting = r.cd && r.cd->count && t->count < ((uint64_t)1 << 32);
+    for (size_t c = 0; counting && c < 65536; c++)
+        counting = r.cd->count[c] == 0;
     for (int i = 0; i < nth; i++) {
         args[i].r = &r;
         args[i].ta = &ta[i * njobs];
+        args[i].cc = counting ? cc_get() : NULL;
     }
     for (int i = 1; i < nth; i++) {
         if (pthread_create(&th[i], NULL, worker, &args[i]) != 0)
@@ -533,6 +608,9 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
     worker(&args[0]);
     for (int i = 1; i <= started; i++)
         pthread_join(th[i], NULL);
+    for (int i = 0; i < nth; i++)
+        if (args[i].cc)
+            cc_put(args[i].cc, r.cd->count);
     for (int k = 0; k < njobs; k++) {
         tacc tot;
         memset(&tot, 0, sizeof tot);

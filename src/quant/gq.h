@@ -41,6 +41,12 @@
  * --alpha=mse: each group's own optimum over alpha in (0, max|x|], exact
  * (gq_opt_alpha), then its scale is rounded like any other.
  *
+ * Code counts: with 2-byte codes and group_codes.count (group.h) given
+ * and still all zero, the pass also counts every code of the tensor as
+ * it gathers it (per thread, merged at the end: integers, any order),
+ * so that the per-tensor histogram engine is built from those counts
+ * (prep_create_summary_counts) without a pass of its own.
+ *
  * Determinism: groups are processed in units of consecutive groups; the
  * floating-point sums of a unit are computed in one fixed order and units
  * are combined in unit order (double-double), so results are bit for bit

@@ -132,6 +132,7 @@ typedef struct ws {
     size_t ecap;
     size_t cap;
     int fused;             /* gather_group filled famax, fS2 */
+    uint32_t *cc;          /* the thread's code counts (2 x 65536; NULL: not counting) */
     double famax, fS2;
 } ws;
 

@@ -382,12 +382,26 @@ static inline void KF(khalves)(v8sf v, v4d *lo, v4d *hi)
     *hi = __builtin_convertvector(b, v4d);
 }
 
+/* max(0, the lanes of s) for lanes >= +0 and not NaN (then the order of
+ * the comparisons does not matter) */
 static inline float KF(kmaxf)(v8sf s)
 {
+#if defined(__clang__) || __GNUC__ >= 12
+    v4sf a = __builtin_shufflevector(s, s, 0, 1, 2, 3), b = __builtin_shufflevector(s, s, 4, 5, 6, 7);
+    v4si m = a > b;
+    a = (v4sf)(((v4si)a & m) | ((v4si)b & ~m));
+    b = __builtin_shufflevector(a, a, 2, 3, 0, 1);
+    m = a > b;
+    a = (v4sf)(((v4si)a & m) | ((v4si)b & ~m));
+    b = __builtin_shufflevector(a, a, 1, 0, 3, 2);
+    float x = a[0] > b[0] ? a[0] : b[0];
+    return x > 0 ? x : 0;
+#else
     float m = 0;
     for (int l = 0; l < 8; l++)
         m = s[l] > m ? s[l] : m;
     return m;
+#endif
 }
 
 /* 8 byte indexes at p (room for 8 past n) */
@@ -599,8 +613,6 @@ static int KF(k_unif)(const float *x, size_t n, double sc, double lo, double hi,
  * error x - q is exact in float); x padded with zeros to a multiple of 8 */
 static void KF(k_mxf)(const float *x, size_t n, double X, int exf, kres *o, unsigned char *idx)
 {
-    static const float b[7] = { 0.25f, 0.75f, 1.25f, 1.75f, 2.5f, 3.5f, 5 };
-    static const float st[7] = { 0.5f, 0.5f, 0.5f, 0.5f, 1, 1, 2 };
     const float iX = X > 0 ? (float)(1 / X) : 0, Xf = (float)X, X6 = (float)(6 * X);
     v4d s = VB(0), s1 = VB(0), me = VB(0);
     v8sf mef = FB(0);
@@ -609,17 +621,21 @@ static void KF(k_mxf)(const float *x, size_t n, double X, int exf, kres *o, unsi
         v8sf v;
         memcpy(&v, x + i, sizeof v);   /* (padded with zeros to 8: they add 0) */
         v8sf t = v * FB(iX);
-        v8sf a = FABS(t);
-        v8si k = IB(0);
-        v8sf mg = FB(0);
-#define MXSTEPF(j, CMP)                                                                            \
-    {                                                                                              \
-        v8si up = a CMP FB(b[j]);                                                                  \
-        k -= up;                                                                                   \
-        mg += FMSK(FB(st[j]), up);                                                                 \
-    }
-        MXSTEPF(0, >) MXSTEPF(1, >=) MXSTEPF(2, >) MXSTEPF(3, >=) MXSTEPF(4, >) MXSTEPF(5, >=) MXSTEPF(6, >)
-#undef MXSTEPF
+        v8sf a = FABS(t);   /* <= 8 (X >= amax / 8) */
+        /* The nearest E2M1 magnitude, ties to the even code: the grid
+         * has step 1/m (m = 2 below 2, 1 below 4, else 1/2), so with r =
+         * a m rounded to an integer, ties to even (a m exact, < 2^22:
+         * the 1.5 2^23 trick), the magnitude is min(r / m, 6) and the
+         * code min(r + off, 7), off = 0, 2, 4: the comparisons with
+         * 0.25 (>), 0.75 (>=), 1.25 (>), 1.75 (>=), 2.5 (>), 3.5 (>=), 5
+         * (>) of the OCP table, in a few lane operations. */
+        v8si lt2 = a < FB(2.0f), lt4 = a < FB(4.0f);
+        v8si dm = (lt2 + lt4) * IB(0x00800000);           /* -1, -2 octaves */
+        v8sf m = (v8sf)(IB(0x3f000000) - dm), im = (v8sf)(IB(0x40000000) + dm);
+        v8sf rr = (a * m + FB(12582912.0f)) - FB(12582912.0f);
+        v8sf mg = KF(fmin8)(rr * im, FB(6.0f));
+        v8si k = __builtin_convertvector(rr, v8si) + IB(4) + (lt2 + lt4) * IB(2);
+        k = (v8si)FSEL(k > IB(7), (v8sf)IB(7), (v8sf)k);
         v8si ng = t < FB(0);
         v8sf q = (v8sf)((v8si)mg | (ng & IB(INT32_MIN))) * FB(Xf);   /* -mg when negative */
         cl -= FABS(v) > FB(X6);

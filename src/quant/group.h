@@ -78,6 +78,13 @@ typedef struct group_codes {
     const unsigned char *codes16;
     const float *code_value;
     int bf16;
+    /* Optional (NULL: not wanted), 65536 entries the caller zeroed: the
+     * first streaming pass of group_analyze_codes (gq.h) over the codes
+     * adds every code's count of the whole tensor (the per-tensor
+     * histogram engine's input, prep_create_summary_counts, without a pass
+     * of its own). Left all zero when no such pass ran (slicings gq.h does
+     * not take, or more than 2^32 - 1 values): count them yourself. */
+    uint64_t *count;
 } group_codes;
 
 /* Whether group_analyze has work for this setting (granularity other than

@@ -410,14 +410,49 @@ static void hist_chunk(pass *ps, int t, const unsigned char *p, size_t n)
     minmax_floats(p, n, &hs->fmin, &hs->fmax);
 }
 
+/* The cumulative arrays P1, P2, C of a prep: one block (2.5 MiB), kept
+ * for the next prep when freed (a whole-model report makes one prep per
+ * tensor: no fresh pages, whatever malloc does with blocks that large).
+ * Every entry is written by finish. */
+#define ARR_KEEP 8
+static pthread_mutex_t arr_mu = PTHREAD_MUTEX_INITIALIZER;
+static void *arr_kept[ARR_KEEP];
+static int arr_n;
+
+static void arrays_get(struct prep_summary *s)
+{
+    void *b = NULL;
+    pthread_mutex_lock(&arr_mu);
+    if (arr_n > 0)
+        b = arr_kept[--arr_n];
+    pthread_mutex_unlock(&arr_mu);
+    if (!b)
+        b = util_mallocarray(NB + 1, 2 * sizeof(dd) + sizeof(uint64_t));
+    s->P1 = b;
+    s->P2 = s->P1 + (NB + 1);
+    s->C = (uint64_t *)(s->P2 + (NB + 1));
+}
+
+static void arrays_put(struct prep_summary *s)
+{
+    void *b = s->P1;
+    if (!b)
+        return;
+    pthread_mutex_lock(&arr_mu);
+    if (arr_n < ARR_KEEP) {
+        arr_kept[arr_n++] = b;
+        b = NULL;
+    }
+    pthread_mutex_unlock(&arr_mu);
+    free(b);
+}
+
 static void summary_free(struct prep_summary *s)
 {
     if (!s)
         return;
-    free(s->C);
+    arrays_put(s);
     free(s->ridx);
-    free(s->P1);
-    free(s->P2);
     free(s->codecnt);
     free(s->codeval);
     free(s->bmin);
@@ -428,6 +463,7 @@ static void summary_free(struct prep_summary *s)
 static prep *finish(const prep_source *src, int nthreads, hb *h, uint64_t *codecnt, float *codeval);
 static void set_minmax(prep *p, float fmn, float fmx);
 static prep *create_from_codes(const prep_source *src, int nthreads, util_err *err);
+static prep *from_counts(const prep_source *src, int nthreads, uint64_t *codecnt);
 
 prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
 {
@@ -523,9 +559,7 @@ static prep *finish(const prep_source *src, int nthreads, hb *h, uint64_t *codec
     s->nthreads = nthreads;
     s->codecnt = codecnt;
     s->codeval = codeval;
-    s->C = util_mallocarray(NB + 1, sizeof *s->C);
-    s->P1 = util_mallocarray(NB + 1, sizeof *s->P1);
-    s->P2 = util_mallocarray(NB + 1, sizeof *s->P2);
+    arrays_get(s);
     uint64_t n = 0;
     for (unsigned k = 0; k < NB; k++) {
         if (!key_finite(k))
@@ -643,6 +677,46 @@ static prep *create_from_codes(const prep_source *src, int nthreads, util_err *e
             codecnt[c & 0xFFFF] += cnt[t][c];
         free(cnt[t]);
     }
+    return from_counts(src, nthreads, codecnt);
+}
+
+prep *prep_create_summary_counts(const prep_source *src, uint64_t *count, int nthreads,
+                                 util_err *err)
+{
+    if (!src->codes16) {
+        util_err_set(err, "code counts without codes");
+        free(count);
+        return NULL;
+    }
+    uint64_t tot = 0;
+    for (unsigned c = 0; c < 65536; c++)
+        tot += count[c];
+    if (tot != src->count) {
+        util_err_set(err, "the code counts add up to %llu, not %llu values",
+                     (unsigned long long)tot, (unsigned long long)src->count);
+        free(count);
+        return NULL;
+    }
+    if (src->count >= PREP_SUMMARY_MAX) {
+        util_err_set(err, "%llu values: the histogram engine takes fewer than %llu",
+                     (unsigned long long)src->count, (unsigned long long)PREP_SUMMARY_MAX);
+        free(count);
+        return NULL;
+    }
+    if (nthreads < 1)
+        nthreads = 1;
+    if (nthreads > 64)
+        nthreads = 64;
+    if (src->count < (uint64_t)nthreads * CHUNK)
+        nthreads = 1;
+    if (src->count > ((uint64_t)1 << 31) && nthreads < 2)
+        nthreads = 2;
+    return from_counts(src, nthreads, count);
+}
+
+/* the prep of a 2-byte source from its codes' counts (taken over) */
+static prep *from_counts(const prep_source *src, int nthreads, uint64_t *codecnt)
+{
     float *codeval = util_mallocarray(65536, sizeof *codeval);
     memcpy(codeval, src->code_value, 65536 * sizeof *codeval);
     hb *h = table_get(0);

@@ -60,6 +60,14 @@ typedef struct prep_source {
  * either. At most PREP_SUMMARY_MAX - 1 values (else NULL, err set). */
 #define PREP_SUMMARY_MAX PREP_LARGE
 prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err);
+/* The same prep for a 2-byte source (src->codes16) from the count of
+ * every code (count: 65536 entries adding up to src->count, malloc'd,
+ * taken over: freed with the prep or on error; e.g. counted by the group
+ * engine's pass: group_codes.count), without a pass of its own: the same
+ * prep as prep_create_summary makes of those codes. NULL (err set) when
+ * the counts do not add up. */
+prep *prep_create_summary_counts(const prep_source *src, uint64_t *count, int nthreads,
+                                 util_err *err);
 /* A thread that built histogram preps keeps a 2 MiB table for the next
  * one; it frees it with this before it ends. */
 void prep_summary_thread_done(void);
