@@ -22,6 +22,7 @@ typedef enum cli_mode {
     MODE_SWEEP,
     MODE_EXPORT,
     MODE_LIST,       /* --list: the tensors of each file, no values read */
+    MODE_COMPARE,    /* --compare ORIGINAL QUANTIZED (cli/compare.h) */
 } cli_mode;
 
 typedef enum cli_format { FMT_TABLE = 0, FMT_JSON, FMT_CSV } cli_format;

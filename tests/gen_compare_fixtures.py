@@ -1,0 +1,178 @@
+#!/usr/bin/python3
+"""Generate the --compare fixtures in tests/data/compare/ (run once; the
+outputs are committed). Needs numpy only.
+
+A small llama-shaped float model with Hugging Face names (2 blocks, hidden
+32, head_count 4, head_count_kv 2, head_dim 8, ffn 64, vocab 64), and the
+forms a compare meets:
+
+  orig.safetensors   the original, float32, Hugging Face names (plus an
+                     HF-only rotary_emb.inv_freq, which GGUF does not hold)
+  q.gguf             llama.cpp's form: llama.cpp names, q/k rows PERMUTED as
+                     convert_hf_to_gguf.py's LlamaModel.permute does
+                     (reshape(n_head, 2, rows/n_head/2, cols).swapaxes(1, 2)),
+                     then quantized in a Q8_0/Q4_0/F16/F32 mix; plus
+                     rope_freqs.weight, which the original lacks
+  mismatch.gguf      q.gguf with blk.1.ffn_down.weight stored with its two
+                     dims swapped (same bytes): a shape mismatch
+  badtype.gguf       q.gguf with blk.0.attn_v.weight given ggml type id 99
+                     (unknown): that pair fails, the others are reported
+  cut.gguf           the first half of q.gguf: refused as a whole
+  f16.safetensors    the original stored as float16 under the same names
+
+The expected metrics (expected.json) are computed here in float64 from the
+generator's own decoders (gen_io_fixtures.py's numpy Q8_0/Q4_0 encoders, a
+float16 cast) against the original, with the permutation undone by this
+file's own inverse of permute(); never by apotview. The generator asserts
+that NOT undoing the permutation changes the q/k metrics, so a compare that
+forgets it fails the test.
+"""
+import json, os, struct, sys
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from gen_io_fixtures import save_safetensors, save_gguf, q8_0, q4_0  # noqa: E402
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'data', 'compare')
+rng = np.random.default_rng(15)
+F32 = np.float32
+HID, NH, NKV, HD, FF, VOCAB, NL = 32, 4, 2, 8, 64, 64, 2
+T_F32, T_F16, T_Q4_0, T_Q8_0 = 0, 1, 2, 8
+BPW = {T_F32: 32.0, T_F16: 16.0, T_Q4_0: 4.5, T_Q8_0: 8.5}
+DTYPE = {T_F32: 'float32', T_F16: 'float16', T_Q4_0: 'q4_0', T_Q8_0: 'q8_0'}
+
+
+def permute(w, n_head):
+    """convert_hf_to_gguf.py LlamaModel.permute (n_head already the kv count for k)"""
+    return w.reshape(n_head, 2, w.shape[0] // n_head // 2, *w.shape[1:]).swapaxes(1, 2).reshape(w.shape)
+
+
+def unpermute(w, n_head):
+    """the inverse row order, found from permute() of the row numbers"""
+    rows = permute(np.arange(w.shape[0]), n_head)      # permuted row p holds original row rows[p]
+    inv = np.empty_like(rows); inv[rows] = np.arange(w.shape[0])
+    return w[inv]
+
+
+def model():
+    m = {}
+    m['model.embed_tokens.weight'] = rng.standard_normal((VOCAB, HID))
+    for b in range(NL):
+        p = 'model.layers.%d.' % b
+        m[p + 'self_attn.q_proj.weight'] = rng.standard_normal((NH * HD, HID)) * 0.2
+        m[p + 'self_attn.k_proj.weight'] = rng.standard_normal((NKV * HD, HID)) * 0.2
+        m[p + 'self_attn.v_proj.weight'] = rng.standard_normal((NKV * HD, HID)) * 0.2
+        m[p + 'self_attn.o_proj.weight'] = rng.standard_normal((HID, NH * HD)) * 0.2
+        m[p + 'mlp.gate_proj.weight'] = rng.laplace(0, 0.1, (FF, HID))
+        m[p + 'mlp.up_proj.weight'] = rng.laplace(0, 0.1, (FF, HID))
+        m[p + 'mlp.down_proj.weight'] = rng.laplace(0, 0.1, (HID, FF))
+        m[p + 'input_layernorm.weight'] = 1 + 0.1 * rng.standard_normal(HID)
+        m[p + 'post_attention_layernorm.weight'] = 1 + 0.1 * rng.standard_normal(HID)
+    m['model.norm.weight'] = 1 + 0.1 * rng.standard_normal(HID)
+    m['lm_head.weight'] = rng.standard_normal((VOCAB, HID)) * 0.5
+    return {k: v.astype(F32) for k, v in m.items()}
+
+
+# Hugging Face -> llama.cpp, and the stored type of each
+def gguf_of(name):
+    fixed = {'model.embed_tokens.weight': ('token_embd.weight', T_F16),
+             'lm_head.weight': ('output.weight', T_Q8_0),
+             'model.norm.weight': ('output_norm.weight', T_F32)}
+    if name in fixed:
+        return fixed[name]
+    parts = name.split('.')
+    b, mod = parts[2], '.'.join(parts[3:-1])
+    tab = {'self_attn.q_proj': ('attn_q', T_Q4_0), 'self_attn.k_proj': ('attn_k', T_Q8_0),
+           'self_attn.v_proj': ('attn_v', T_Q4_0), 'self_attn.o_proj': ('attn_output', T_Q8_0),
+           'mlp.gate_proj': ('ffn_gate', T_Q4_0), 'mlp.up_proj': ('ffn_up', T_Q4_0),
+           'mlp.down_proj': ('ffn_down', T_Q8_0),
+           'input_layernorm': ('attn_norm', T_F32), 'post_attention_layernorm': ('ffn_norm', T_F32)}
+    g, ty = tab[mod]
+    return 'blk.%s.%s.weight' % (b, g), ty
+
+
+def encode(w, ty):
+    """(raw bytes, decoded float32 values in stored order)"""
+    x = w.reshape(-1)
+    if ty == T_F32:
+        return x.astype('<f4').tobytes(), x.astype(F32)
+    if ty == T_F16:
+        h = x.astype('<f2'); return h.tobytes(), h.astype(F32)
+    raw, deq = (q8_0 if ty == T_Q8_0 else q4_0)(x)
+    return raw, deq.astype(F32)
+
+
+@np.errstate(divide="ignore")
+def metrics(a, b):
+    a = a.astype(np.float64).ravel(); b = b.astype(np.float64).ravel(); e = a - b
+    return {'mse': float(np.mean(e * e)), 'sqnr_db': float(10 * np.log10(np.sum(a * a) / np.sum(e * e))),
+            'cosine': float(np.dot(a, b) / np.sqrt(np.dot(a, a) * np.dot(b, b))),
+            'max_abs_err': float(np.max(np.abs(e))), 'count': int(a.size),
+            '_e2': float(np.sum(e * e)), '_a2': float(np.sum(a * a))}
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    m = model()
+    hf = dict(m)
+    hf['model.layers.0.self_attn.rotary_emb.inv_freq'] = (1.0 / 10000 ** (np.arange(0, HD, 2) / HD)).astype(F32)
+    st = {k: ('F32', v.shape, v.astype('<f4').tobytes()) for k, v in hf.items()}
+    save_safetensors(os.path.join(OUT, 'orig.safetensors'), st)
+    st16 = {k: ('F16', v.shape, v.astype('<f2').tobytes()) for k, v in m.items()}
+    save_safetensors(os.path.join(OUT, 'f16.safetensors'), st16)
+
+    tensors, exp_pairs, undone = [], {}, []
+    for name, w in m.items():
+        g, ty = gguf_of(name)
+        perm = 0
+        stored = w
+        if g.endswith('attn_q.weight'):
+            stored, perm = permute(w, NH), NH
+        elif g.endswith('attn_k.weight'):
+            stored, perm = permute(w, NKV), NKV
+        raw, deq = encode(stored, ty)
+        deq = deq.reshape(w.shape)
+        back = unpermute(deq, perm) if perm else deq
+        e = metrics(w, back)
+        if perm:
+            wrong = metrics(w, deq)        # what a compare that forgot it would report
+            assert wrong['sqnr_db'] < e['sqnr_db'] - 10, (name, wrong, e)
+            undone.append(g)
+        e.update(right=g, right_dtype=DTYPE[ty], right_bpw=BPW[ty], unpermuted=bool(perm))
+        exp_pairs[name] = e
+        tensors.append((g, list(reversed(w.shape)), ty, raw))
+    tensors.append(('rope_freqs.weight', [HD // 2], T_F32, np.ones(HD // 2, '<f4').tobytes()))
+    kv = {'general.architecture': (8, 'llama'), 'llama.attention.head_count': (4, NH),
+          'llama.attention.head_count_kv': (4, NKV), 'llama.embedding_length': (4, HID)}
+    save_gguf(os.path.join(OUT, 'q.gguf'), tensors, kv)
+
+    # shape mismatch: ffn_down of block 1 with its dims swapped
+    mis = [(n, list(reversed(ne)) if n == 'blk.1.ffn_down.weight' else ne, ty, raw) for n, ne, ty, raw in tensors]
+    save_gguf(os.path.join(OUT, 'mismatch.gguf'), mis, kv)
+    # an unknown ggml type id on one tensor (same size as the Q4_0 it replaces)
+    bad = [(n, ne, 99 if n == 'blk.0.attn_v.weight' else ty, raw) for n, ne, ty, raw in tensors]
+    save_gguf(os.path.join(OUT, 'badtype.gguf'), bad, kv)
+    full = open(os.path.join(OUT, 'q.gguf'), 'rb').read()
+    open(os.path.join(OUT, 'cut.gguf'), 'wb').write(full[:len(full) // 2])
+
+    tot_n = sum(e['count'] for e in exp_pairs.values())
+    totals = {'count': tot_n, 'mse': sum(e['_e2'] for e in exp_pairs.values()) / tot_n,
+              'sqnr_db': 10 * np.log10(sum(e['_a2'] for e in exp_pairs.values()) /
+                                       sum(e['_e2'] for e in exp_pairs.values())),
+              'right_bpw': sum(e['right_bpw'] * e['count'] for e in exp_pairs.values()) / tot_n}
+    f16 = {}
+    for name, w in m.items():
+        e = metrics(w, w.astype(np.float16).astype(F32)); e.update(right=name, right_dtype='float16', right_bpw=16.0)
+        f16[name] = e
+    for d in (exp_pairs, f16):
+        for e in d.values():
+            e.pop('_e2'); e.pop('_a2')
+    doc = {'q.gguf': {'pairs': exp_pairs, 'totals': totals, 'undone': undone,
+                      'unmatched_left': ['model.layers.0.self_attn.rotary_emb.inv_freq'],
+                      'unmatched_right': ['rope_freqs.weight']},
+           'f16.safetensors': {'pairs': f16}}
+    json.dump(doc, open(os.path.join(OUT, 'expected.json'), 'w'), indent=1, sort_keys=True)
+
+
+if __name__ == '__main__':
+    main()
