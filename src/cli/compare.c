@@ -194,8 +194,8 @@ static int check_shapes(cmp_run *r, cmp_pair *p)
         ok = rt->ndim == lt->ndim + 1 && rt->shape[0] == (uint64_t)p->nleft &&
              memcmp(lt->shape, rt->shape + 1, (size_t)lt->ndim * sizeof *lt->shape) == 0;
     if (!ok) {
-        p->error = util_asprintf("shape mismatch: %s %s%s against %s %s", lt->name, ls,
-                                 p->nleft > 1 ? " (per expert)" : "", rt->name, rs);
+        p->error = util_asprintf("shape mismatch: %s: %s %s%s against %s: %s %s", r->lf->path, lt->name, ls,
+                                 p->nleft > 1 ? " (per expert)" : "", r->rf->path, rt->name, rs);
         return -1;
     }
     return 0;
@@ -223,7 +223,7 @@ static int compute_pair(cmp_run *r, cmp_pair *p)
 {
     const loader_tensor *rt = &r->rf->tensors[p->right];
     const loader_tensor *lt = &r->lf->tensors[p->left[0]];
-    p->right_bpw = rt->stored_bpw > 0 ? rt->stored_bpw : 8.0 * (double)dtype_size(rt->dtype);
+    p->right_bpw = rt->stored_bpw > 0 ? rt->stored_bpw : rt->readable ? 8.0 * (double)dtype_size(rt->dtype) : NAN;
     if (check_shapes(r, p) < 0)
         return -1;
     p->count = rt->count;
