@@ -89,6 +89,37 @@ assert [r['right'] for r in rows if r['kind'] == 'unmatched_right'] == js['unmat
 assert int([r for r in rows if r['kind'] == 'total'][0]['count']) == js['totals']['count']
 PY
 
+# 1b. best_at_same_bpw: within the budget; for the Q4_0 and Q8_0 pairs no
+#     worse than the file's own quantizer (q4_0 and q8_0 are candidates,
+#     and the generator encoded them by ggml's reference: an independent
+#     bound); and each one's mse is what --report prints for that
+#     quantizer on the original tensor
+python3 - "$T/q.json" <<'PY' || bad "best_at_same_bpw bound"
+import json, sys
+d = json.load(open(sys.argv[1]))
+for p in d['pairs']:
+    b = p.get('best_at_same_bpw')
+    assert b, ('no best', p['left'])
+    assert b['bpw'] <= p['right_bpw'] + 1e-12, p
+    if p['right_dtype'] in ('q4_0', 'q8_0'):
+        assert b['mse'] <= p['mse'] * (1 + 1e-9), p
+PY
+python3 -c '
+import json, sys
+for p in json.load(open(sys.argv[1]))["pairs"]:
+    b = p["best_at_same_bpw"]
+    g = "" if b["scheme"] in ("q4_0", "q8_0", "mxfp4") else "--granularity=" + b["granularity"]
+    print(p["left"], b["scheme"], b["bits"], g or "-", repr(b["mse"]))
+' "$T/q.json" > "$T/best.txt"
+while read -r name scheme bits gran mse; do
+  [ "$gran" = - ] && gran=""
+  got=$($APOTVIEW --report --format=json -s "$scheme" -b "$bits" $gran "$D/orig.safetensors:$name" |
+        python3 -c 'import json, sys; print(repr(json.load(sys.stdin)["tensors"][0]["results"][0]["mse"]))')
+  [ "$got" = "$mse" ] || bad "best_at_same_bpw of $name: $scheme $bits $gran mse $mse, --report says $got"
+done < "$T/best.txt"
+$APOTVIEW --compare --no-best --format=json "$D/orig.safetensors" "$D/q.gguf" | grep -q best_at_same_bpw &&
+  bad "--no-best still computes best_at_same_bpw"
+
 # 2. a float form under the same names
 $APOTVIEW --compare --format=json "$D/orig.safetensors" "$D/f16.safetensors" > "$T/f16.json" || bad "f16: exit status"
 check "$D/f16.safetensors" f16.safetensors "$T/f16.json"

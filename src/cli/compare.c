@@ -575,6 +575,10 @@ int compare_run(const cli_opts *o)
         }
         r.nperm += p->perm != 0;
         r.nplus += p->plus_one;
+        if (!o->no_best && compare_best(&r, p, &p->best, &err) < 0) {
+            util_warn("%s", err.msg);
+            status = 1;
+        }
     }
     qsort(r.pairs, r.npairs, sizeof *r.pairs, damage_cmp);
     compare_print(&r);

@@ -75,15 +75,15 @@ static void print_table(const cmp_run *r)
                "was undone for %d tensors\n", r->arch, r->head_count, r->head_count_kv, r->nperm);
     if (r->nplus)
         printf("note: Gemma's norm weights are stored + 1 in GGUF; 1 was subtracted for %d tensors\n", r->nplus);
-    printf("%10s %12s %10s %12s %-14s %6s %10s  %s\n", "sqnr_db", "mse", "cosine", "max_abs_err",
-           "right_dtype", "bpw", "count", "tensor");
+    printf("%10s %12s %10s %12s %-14s %6s %10s  %-30s %s\n", "sqnr_db", "mse", "cosine", "max_abs_err",
+           "right_dtype", "bpw", "count", "best_at_same_bpw (mse)", "tensor");
     for (size_t i = 0; i < r->npairs; i++) {
         const cmp_pair *p = &r->pairs[i];
         const char *rn = r->rf->tensors[p->right].name;
         const char *same = strcmp(rn, p->left_name) == 0 ? "" : " -> ";
         if (p->error) {
-            printf("%10s %12s %10s %12s %-14s %6.3g %10s  %s%s%s: %s\n", "-", "-", "-", "-", right_dtype(r, p),
-                   p->right_bpw, "-", p->left_name, same, *same ? rn : "", p->error);
+            printf("%10s %12s %10s %12s %-14s %6.3g %10s  %-30s %s%s%s: %s\n", "-", "-", "-", "-", right_dtype(r, p),
+                   p->right_bpw, "-", "-", p->left_name, same, *same ? rn : "", p->error);
             continue;
         }
         snprintf(b1, sizeof b1, "%.2f", p->sqnr_db);
@@ -91,9 +91,12 @@ static void print_table(const cmp_run *r)
         snprintf(b3, sizeof b3, "%.6f", p->cosine);
         snprintf(b4, sizeof b4, "%.4g", p->max_abs_err);
         transform_text(r, p, tr, sizeof tr);
-        printf("%10s %12s %10s %12s %-14s %6.3g %10llu  %s%s%s%s%s%s\n", isinf(p->sqnr_db) ? "inf" : b1, b2,
+        char bb[96] = "-";
+        if (p->best.have)
+            snprintf(bb, sizeof bb, "%s %db %s %.4g", p->best.scheme, p->best.bits, p->best.granularity, p->best.mse);
+        printf("%10s %12s %10s %12s %-14s %6.3g %10llu  %-30s %s%s%s%s%s%s\n", isinf(p->sqnr_db) ? "inf" : b1, b2,
                isnan(p->cosine) ? "-" : b3, b4, right_dtype(r, p), p->right_bpw, (unsigned long long)p->count,
-               p->left_name, same, *same ? rn : "", *tr ? " [" : "", tr, *tr ? "]" : "");
+               bb, p->left_name, same, *same ? rn : "", *tr ? " [" : "", tr, *tr ? "]" : "");
     }
     cmp_totals t = totals(r);
     if (t.count)
@@ -164,6 +167,16 @@ static void print_json(const cmp_run *r)
             json_object_set_new(o, "cosine", jnum(p->cosine));
             json_object_set_new(o, "max_abs_err", jnum(p->max_abs_err));
             json_object_set_new(o, "nonfinite", json_integer((json_int_t)p->nonfinite));
+            if (p->best.have) {
+                json_t *bo = json_object();
+                json_object_set_new(bo, "scheme", jstr(p->best.scheme));
+                json_object_set_new(bo, "bits", json_integer(p->best.bits));
+                json_object_set_new(bo, "granularity", jstr(p->best.granularity));
+                json_object_set_new(bo, "scale_dtype", jstr(p->best.scale_dtype));
+                json_object_set_new(bo, "bpw", jnum(p->best.bpw));
+                json_object_set_new(bo, "mse", jnum(p->best.mse));
+                json_object_set_new(o, "best_at_same_bpw", bo);
+            }
         }
         transform_text(r, p, tr, sizeof tr);
         json_object_set_new(o, "unpermuted", json_boolean(p->perm != 0));
@@ -201,10 +214,12 @@ static void print_json(const cmp_run *r)
 /* ---- CSV ---------------------------------------------------------------- */
 
 static void csv_row(const char *kind, const char *l, const char *rn, const char *cnt, const char *ld,
-                    const char *rd, const char *bpw, const char *m[4], const char *tr, const char *err)
+                    const char *rd, const char *bpw, const char *m[4], const char *tr, const char *err,
+                    const char *bs[6])
 {
     fputs(kind, stdout);
-    const char *f[] = { l, rn, cnt, ld, rd, bpw, m[0], m[1], m[2], m[3], tr, err };
+    const char *f[] = { l, rn, cnt, ld, rd, bpw, m[0], m[1], m[2], m[3], tr, err,
+                        bs[0], bs[1], bs[2], bs[3], bs[4], bs[5] };
     for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
         fputc(',', stdout);
         util_csv_field(stdout, f[i] ? f[i] : "");
@@ -215,28 +230,36 @@ static void csv_row(const char *kind, const char *l, const char *rn, const char 
 static void print_csv(const cmp_run *r)
 {
     char c[32], bp[40], m0[40], m1[40], m2[40], m3[40], tr[96];
-    printf("kind,left,right,count,left_dtype,right_dtype,right_bpw,mse,sqnr_db,cosine,max_abs_err,transform,error\n");
-    const char *none[4] = { "", "", "", "" };
+    printf("kind,left,right,count,left_dtype,right_dtype,right_bpw,mse,sqnr_db,cosine,max_abs_err,transform,error,"
+           "best_scheme,best_bits,best_granularity,best_scale_dtype,best_bpw,best_mse\n");
+    const char *none[6] = { "", "", "", "", "", "" };
+    char bb[20], bbp[40], bm[40];
     for (size_t i = 0; i < r->npairs; i++) {
         const cmp_pair *p = &r->pairs[i];
         snprintf(c, sizeof c, "%llu", (unsigned long long)r->rf->tensors[p->right].count);
         const char *m[4] = { num(m0, sizeof m0, p->mse), num(m1, sizeof m1, p->sqnr_db),
                              num(m2, sizeof m2, p->cosine), num(m3, sizeof m3, p->max_abs_err) };
+        const char *bs[6] = { "", "", "", "", "", "" };
+        if (p->best.have) {
+            snprintf(bb, sizeof bb, "%d", p->best.bits);
+            bs[0] = p->best.scheme, bs[1] = bb, bs[2] = p->best.granularity, bs[3] = p->best.scale_dtype;
+            bs[4] = num(bbp, sizeof bbp, p->best.bpw), bs[5] = num(bm, sizeof bm, p->best.mse);
+        }
         csv_row("pair", p->left_name, r->rf->tensors[p->right].name, c, left_dtype(r, p), right_dtype(r, p),
                 num(bp, sizeof bp, p->right_bpw), p->error ? none : m, transform_text(r, p, tr, sizeof tr),
-                p->error);
+                p->error, bs);
     }
     for (size_t i = 0; i < r->nul; i++)
-        csv_row("unmatched_left", r->lf->tensors[r->unmatched_left[i]].name, "", "", "", "", "", none, "", "");
+        csv_row("unmatched_left", r->lf->tensors[r->unmatched_left[i]].name, "", "", "", "", "", none, "", "", none);
     for (size_t i = 0; i < r->nur; i++)
-        csv_row("unmatched_right", "", r->rf->tensors[r->unmatched_right[i]].name, "", "", "", "", none, "", "");
+        csv_row("unmatched_right", "", r->rf->tensors[r->unmatched_right[i]].name, "", "", "", "", none, "", "", none);
     cmp_totals t = totals(r);
     if (t.count) {
         snprintf(c, sizeof c, "%llu", (unsigned long long)t.count);
         const char *m[4] = { num(m0, sizeof m0, t.e2 / (double)(t.count - t.nonfinite)),
                              num(m1, sizeof m1, 10 * log10(t.a2 / t.e2)),
                              num(m2, sizeof m2, t.ab / sqrt(t.a2 * t.b2)), num(m3, sizeof m3, t.max) };
-        csv_row("total", "", "", c, "", "", num(bp, sizeof bp, t.bits / (double)t.count), m, "", "");
+        csv_row("total", "", "", c, "", "", num(bp, sizeof bp, t.bits / (double)t.count), m, "", "", none);
     }
 }
 

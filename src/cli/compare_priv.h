@@ -7,6 +7,14 @@
 #include "io/loader.h"
 #include "core/util.h"
 
+/* best_at_same_bpw (compare_best.c) */
+typedef struct cmp_best {
+    int have;
+    const char *scheme, *granularity, *scale_dtype;  /* static / interned */
+    int bits;
+    double bpw, mse;
+} cmp_best;
+
 typedef struct cmp_pair {
     size_t right;          /* tensor index in the right file */
     size_t *left;          /* left tensor(s): one, or the E experts stacked */
@@ -23,6 +31,7 @@ typedef struct cmp_pair {
     double mse, sqnr_db, cosine, max_abs_err;
     double sum_e2, sum_a2, sum_b2, sum_ab;
     double right_bpw;
+    cmp_best best;
 } cmp_pair;
 
 typedef struct cmp_run {
@@ -40,5 +49,8 @@ typedef struct cmp_run {
 } cmp_run;
 
 void compare_print(const cmp_run *r);
+/* Fill *b for pair p (b->have = 0: no candidate fits). -1 with err set
+ * when the original cannot be read again. */
+int compare_best(const cmp_run *r, const cmp_pair *p, cmp_best *b, util_err *err);
 
 #endif

@@ -29,6 +29,7 @@ void options_usage(FILE *fp)
 "      --compare            two FILEs, ORIGINAL QUANTIZED: each tensor's error\n"
 "                           in the quantized file (names mapped, llama.cpp's\n"
 "                           q/k permutation undone), worst SQNR first\n"
+"      --no-best            --compare without best_at_same_bpw (reading only)\n"
 "      --levels             print the level set of each scheme (needs no FILE)\n"
 "      --sweep=A0:A1:N      error at N alphas from A0 to A1 inclusive\n"
 "      --export=PATH        write a figure through gnuplot (.pdf .png .svg .eps\n"
@@ -590,6 +591,13 @@ static int opt_scale_dtype(parse_ctx *c, const opt_def *d, const char *arg)
     return 0;
 }
 
+static int opt_no_best(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    (void)d, (void)arg;
+    c->o->no_best = 1;
+    return 0;
+}
+
 static int opt_help(parse_ctx *c, const opt_def *d, const char *arg)
 {
     (void)c, (void)d, (void)arg;
@@ -610,6 +618,7 @@ static const opt_def opt_table[] = {
     { "levels", no_argument, 0, opt_mode, MODE_LEVELS },
     { "list", no_argument, 0, opt_mode, MODE_LIST },
     { "compare", no_argument, 0, opt_mode, MODE_COMPARE },
+    { "no-best", no_argument, 0, opt_no_best, 0 },
     { "sweep", required_argument, 0, opt_sweep, MODE_SWEEP },
     { "export", required_argument, 0, opt_export, MODE_EXPORT },
     { "tui", no_argument, 0, opt_mode, MODE_TUI },

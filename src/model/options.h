@@ -57,6 +57,7 @@ typedef struct cli_opts {
     unsigned long long min_count;
     int jobs;
     const char *engine;   /* auto|sorted|histogram (--report, --sweep) */
+    int no_best;          /* --no-best: --compare without best_at_same_bpw */
     int tour;             /* --tour: the viewer walks through the teaching steps */
     cli_file *files;
     int nfiles;
