@@ -11,6 +11,9 @@
 #     sqnr_db ascending, the unmatched tensors of both sides; the table
 #     says the permutation was undone; CSV carries the same numbers;
 #  2. against f16.safetensors (same names): float16, 16 bits per weight;
+#     moe.safetensors (2 experts, one tensor each) against moe.gguf (the
+#     experts stacked): the generator's metrics of the stacked tensors; a
+#     missing expert fails that pair only, naming it;
 #  3. mismatch.gguf: a shape-mismatch error on that pair only, naming both
 #     tensors, exit 1; badtype.gguf: that pair's error names the file and
 #     tensor, the other pairs are still reported, exit 1; cut.gguf (a
@@ -123,6 +126,19 @@ $APOTVIEW --compare --no-best --format=json "$D/orig.safetensors" "$D/q.gguf" | 
 # 2. a float form under the same names
 $APOTVIEW --compare --format=json "$D/orig.safetensors" "$D/f16.safetensors" > "$T/f16.json" || bad "f16: exit status"
 check "$D/f16.safetensors" f16.safetensors "$T/f16.json"
+
+# 2b. MoE: the per-expert Hugging Face tensors against GGUF's stacked ones
+$APOTVIEW --compare --format=json "$D/moe.safetensors" "$D/moe.gguf" > "$T/moe.json" || bad "moe: exit status"
+check "$D/moe.gguf" moe.gguf "$T/moe.json"
+$APOTVIEW --compare --no-best --format=json "$D/moe_missing.safetensors" "$D/moe.gguf" > "$T/mm.json" 2> "$T/mm.err"
+[ $? -eq 1 ] || bad "moe_missing: exit status not 1"
+grep -q "^apotview: .*moe.gguf: blk.0.ffn_down_exps.weight: expert 1 of 2 is missing from .*moe_missing.safetensors" "$T/mm.err" ||
+  bad "moe_missing: message: $(cat "$T/mm.err")"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert sum("mse" in p for p in d["pairs"]) == 3 and sum("error" in p for p in d["pairs"]) == 1, d
+' "$T/mm.json" || bad "moe_missing: json"
 
 # 3. broken quantized sides
 $APOTVIEW --compare --format=json "$D/orig.safetensors" "$D/mismatch.gguf" > "$T/mis.json" 2> "$T/mis.err"

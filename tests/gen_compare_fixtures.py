@@ -19,6 +19,13 @@ forms a compare meets:
                      (unknown): that pair fails, the others are reported
   cut.gguf           the first half of q.gguf: refused as a whole
   f16.safetensors    the original stored as float16 under the same names
+  moe.safetensors    a Mixtral-style block: 2 experts' w1/w2/w3 (Hugging
+                     Face names, one tensor per expert) and the router
+  moe.gguf           its GGUF form: the experts STACKED into one
+                     [E, rows, cols] tensor per projection (ffn_gate_exps,
+                     ffn_down_exps, ffn_up_exps; Q8_0, Q4_0, F16)
+  moe_missing.safetensors  moe.safetensors without expert 1's w2: that
+                     stacked pair fails naming the missing expert
 
 The expected metrics (expected.json) are computed here in float64 from the
 generator's own decoders (gen_io_fixtures.py's numpy Q8_0/Q4_0 encoders, a
@@ -171,7 +178,42 @@ def main():
                       'unmatched_left': ['model.layers.0.self_attn.rotary_emb.inv_freq'],
                       'unmatched_right': ['rope_freqs.weight']},
            'f16.safetensors': {'pairs': f16}}
+    doc['moe.gguf'] = gen_moe()
     json.dump(doc, open(os.path.join(OUT, 'expected.json'), 'w'), indent=1, sort_keys=True)
+
+
+def gen_moe():
+    E, FFM = 2, 32
+    hf, ts, exp = {}, [], {}
+    projs = [('w1', 'ffn_gate_exps', (FFM, HID), T_Q8_0), ('w2', 'ffn_down_exps', (HID, FFM), T_Q4_0),
+             ('w3', 'ffn_up_exps', (FFM, HID), T_F16)]
+    for w, g, shape, ty in projs:
+        ws = [rng.standard_normal(shape).astype(F32) * 0.1 for _ in range(E)]
+        for e in range(E):
+            hf['model.layers.0.block_sparse_moe.experts.%d.%s.weight' % (e, w)] = ws[e]
+        stack = np.stack(ws)                       # [E, rows, cols], as the converter stacks
+        raw, deq = encode(stack, ty)
+        name = 'blk.0.%s.weight' % g
+        ts.append((name, list(reversed(stack.shape)), ty, raw))
+        e = metrics(stack, deq.reshape(stack.shape))
+        e.pop('_e2'); e.pop('_a2')
+        e.update(right=name, right_dtype=DTYPE[ty], right_bpw=BPW[ty])
+        exp['model.layers.0.block_sparse_moe.experts.*.%s.weight' % w] = e
+    gate = rng.standard_normal((E, HID)).astype(F32)
+    hf['model.layers.0.block_sparse_moe.gate.weight'] = gate
+    raw, deq = encode(gate, T_F32)
+    ts.append(('blk.0.ffn_gate_inp.weight', [HID, E], T_F32, raw))
+    e = metrics(gate, deq.reshape(gate.shape)); e.pop('_e2'); e.pop('_a2')
+    e.update(right='blk.0.ffn_gate_inp.weight', right_dtype='float32', right_bpw=32.0)
+    exp['model.layers.0.block_sparse_moe.gate.weight'] = e
+    st = {k: ('F32', v.shape, v.astype('<f4').tobytes()) for k, v in hf.items()}
+    save_safetensors(os.path.join(OUT, 'moe.safetensors'), st)
+    del st['model.layers.0.block_sparse_moe.experts.1.w2.weight']
+    save_safetensors(os.path.join(OUT, 'moe_missing.safetensors'), st)
+    kv = {'general.architecture': (8, 'llama'), 'llama.attention.head_count': (4, NH),
+          'llama.attention.head_count_kv': (4, NKV), 'llama.expert_count': (4, E)}
+    save_gguf(os.path.join(OUT, 'moe.gguf'), ts, kv)
+    return {'pairs': exp, 'unmatched_left': [], 'unmatched_right': []}
 
 
 if __name__ == '__main__':

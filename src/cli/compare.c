@@ -280,7 +280,6 @@ static int compute_pair(cmp_run *r, cmp_pair *p)
 {
     const loader_tensor *rt = &r->rf->tensors[p->right];
     const loader_tensor *lt = &r->lf->tensors[p->left[0]];
-    p->right_bpw = rt->stored_bpw > 0 ? rt->stored_bpw : rt->readable ? 8.0 * (double)dtype_size(rt->dtype) : NAN;
     if (check_shapes(r, p) < 0)
         return -1;
     p->count = rt->count;
@@ -383,6 +382,19 @@ static char *key_of(const char *name, const char *arch, int *expert)
     return util_strdup(name);
 }
 
+/* The display name of stacked experts: the per-expert name with its
+ * expert number as '*' (model.layers.0.mlp.experts.*.up_proj.weight). */
+static char *expert_glob(const char *name, int ex)
+{
+    char pat[32];
+    snprintf(pat, sizeof pat, ".%d.", ex);
+    const char *e = strstr(name, ".experts.");
+    const char *at = e ? strstr(e + 8, pat) : NULL;
+    if (!at)
+        return util_asprintf("%s (experts stacked)", name);
+    return util_asprintf("%.*s.*.%s", (int)(at - name), name, at + strlen(pat));
+}
+
 static cmp_pair *new_pair(cmp_run *r, size_t right)
 {
     r->pairs = util_realloc(r->pairs, (r->npairs + 1) * sizeof *r->pairs);
@@ -462,7 +474,7 @@ static int pair_all(cmp_run *r)
                     p->left = util_calloc((size_t)p->nleft, sizeof *p->left);
                     for (int e = 0; e < p->nleft; e++)
                         p->left[e] = SIZE_MAX;
-                    p->left_name = util_asprintf("%s (experts stacked)", k);
+                    p->left_name = expert_glob(name, ex);
                     r->nstacked++;
                 }
                 cmp_pair *p = &r->pairs[stack[j]];
@@ -568,6 +580,8 @@ int compare_run(const cli_opts *o)
     int status = 0;
     for (size_t i = 0; i < r.npairs; i++) {
         cmp_pair *p = &r.pairs[i];
+        const loader_tensor *rt = &r.rf->tensors[p->right];
+        p->right_bpw = rt->stored_bpw > 0 ? rt->stored_bpw : rt->readable ? 8.0 * (double)dtype_size(rt->dtype) : NAN;
         if ((p->nleft > 1 && stacked_complete(&r, p) < 0) || compute_pair(&r, p) < 0) {
             util_warn("%s", p->error);
             status = 1;
