@@ -13,7 +13,8 @@
 #  2. against f16.safetensors (same names): float16, 16 bits per weight;
 #     moe.safetensors (2 experts, one tensor each) against moe.gguf (the
 #     experts stacked): the generator's metrics of the stacked tensors; a
-#     missing expert fails that pair only, naming it;
+#     missing expert fails that pair only, naming it; awq/ (AutoAWQ GEMM,
+#     [in, out] packed) against the generator's metrics;
 #  3. mismatch.gguf: a shape-mismatch error on that pair only, naming both
 #     tensors, exit 1; badtype.gguf: that pair's error names the file and
 #     tensor, the other pairs are still reported, exit 1; cut.gguf (a
@@ -139,6 +140,11 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 assert sum("mse" in p for p in d["pairs"]) == 3 and sum("error" in p for p in d["pairs"]) == 1, d
 ' "$T/mm.json" || bad "moe_missing: json"
+
+# 2c. AWQ: the logical tensors under the module names ([in, out] storage)
+$APOTVIEW --compare --no-best --format=json "$D/orig.safetensors" "$D/awq/model.safetensors" > "$T/awq.json" ||
+  bad "awq: exit status"
+check "$D/awq/model.safetensors" awq "$T/awq.json"
 
 # 3. broken quantized sides
 $APOTVIEW --compare --format=json "$D/orig.safetensors" "$D/mismatch.gguf" > "$T/mis.json" 2> "$T/mis.err"

@@ -15,4 +15,5 @@ dist_check_DATA += \
 	tests/data/compare/q.gguf tests/data/compare/mismatch.gguf \
 	tests/data/compare/badtype.gguf tests/data/compare/cut.gguf \
 	tests/data/compare/moe.safetensors tests/data/compare/moe_missing.safetensors \
-	tests/data/compare/moe.gguf tests/data/compare/expected.json
+	tests/data/compare/moe.gguf tests/data/compare/awq/config.json \
+	tests/data/compare/awq/model.safetensors tests/data/compare/expected.json

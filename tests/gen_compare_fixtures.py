@@ -18,7 +18,15 @@ forms a compare meets:
   badtype.gguf       q.gguf with blk.0.attn_v.weight given ggml type id 99
                      (unknown): that pair fails, the others are reported
   cut.gguf           the first half of q.gguf: refused as a whole
-  f16.safetensors    the original stored as float16 under the same names
+  f16.safetensors    the original's embeddings, block 0 and head stored as
+                     float16 under the same names (block 1 left unmatched)
+  awq/               the original as AutoAWQ GEMM writes it (config.json
+                     quant_method awq, 4 bits, group 32): every linear
+                     layer as qweight [in, out/8] / qzeros / scales F16
+                     [in/32, out] (the TRANSPOSED layout, nibble order
+                     0 2 4 6 1 3 5 7), embeddings, norms and lm_head
+                     float16; expected from the integers and scales before
+                     packing
   moe.safetensors    a Mixtral-style block: 2 experts' w1/w2/w3 (Hugging
                      Face names, one tensor per expert) and the router
   moe.gguf           its GGUF form: the experts STACKED into one
@@ -125,7 +133,8 @@ def main():
     hf['model.layers.0.self_attn.rotary_emb.inv_freq'] = (1.0 / 10000 ** (np.arange(0, HD, 2) / HD)).astype(F32)
     st = {k: ('F32', v.shape, v.astype('<f4').tobytes()) for k, v in hf.items()}
     save_safetensors(os.path.join(OUT, 'orig.safetensors'), st)
-    st16 = {k: ('F16', v.shape, v.astype('<f2').tobytes()) for k, v in m.items()}
+    in16 = [k for k in m if not k.startswith('model.layers.1.')]   # block 0 only: block 1 unmatched
+    st16 = {k: ('F16', m[k].shape, m[k].astype('<f2').tobytes()) for k in in16}
     save_safetensors(os.path.join(OUT, 'f16.safetensors'), st16)
 
     tensors, exp_pairs, undone = [], {}, []
@@ -168,7 +177,8 @@ def main():
                                        sum(e['_e2'] for e in exp_pairs.values())),
               'right_bpw': sum(e['right_bpw'] * e['count'] for e in exp_pairs.values()) / tot_n}
     f16 = {}
-    for name, w in m.items():
+    for name in in16:
+        w = m[name]
         e = metrics(w, w.astype(np.float16).astype(F32)); e.update(right=name, right_dtype='float16', right_bpw=16.0)
         f16[name] = e
     for d in (exp_pairs, f16):
@@ -177,9 +187,61 @@ def main():
     doc = {'q.gguf': {'pairs': exp_pairs, 'totals': totals, 'undone': undone,
                       'unmatched_left': ['model.layers.0.self_attn.rotary_emb.inv_freq'],
                       'unmatched_right': ['rope_freqs.weight']},
-           'f16.safetensors': {'pairs': f16}}
+           'f16.safetensors': {'pairs': f16, 'unmatched_right': [],
+                               'unmatched_left': [k for k in hf if k not in in16]}}
     doc['moe.gguf'] = gen_moe()
+    doc['awq'] = gen_awq(m)
     json.dump(doc, open(os.path.join(OUT, 'expected.json'), 'w'), indent=1, sort_keys=True)
+
+
+AWQ_ORDER = [0, 2, 4, 6, 1, 3, 5, 7]
+
+
+def awq_pack(iw):
+    rows, cols = iw.shape
+    p = np.zeros((rows, cols // 8), np.uint32)
+    for c in range(cols // 8):
+        for k in range(8):
+            p[:, c] |= iw[:, 8 * c + AWQ_ORDER[k]].astype(np.uint32) << np.uint32(4 * k)
+    return p
+
+
+def gen_awq(m):
+    """AutoAWQ's asymmetric min-max rounding per group of G input columns"""
+    G, d = 32, os.path.join(OUT, 'awq')
+    os.makedirs(d, exist_ok=True)
+    json.dump({'architectures': ['LlamaForCausalLM'],
+               'quantization_config': {'quant_method': 'awq', 'bits': 4, 'group_size': G,
+                                       'zero_point': True, 'version': 'gemm'}},
+              open(os.path.join(d, 'config.json'), 'w'), indent=1)
+    st, exp = {}, {}
+    for name, w in m.items():
+        if name.endswith('_proj.weight'):
+            mod = name[:-len('.weight')]
+            OUTF, IN = w.shape; ng = IN // G
+            wg = w.T.reshape(ng, G, OUTF)
+            mx, mn = wg.max(1), wg.min(1)
+            sc = ((mx - mn) / 15).astype(np.float16)
+            z = np.clip(-np.round(mn / sc.astype(F32)), 0, 15).astype(np.int64)
+            iw = np.clip(np.round(wg / sc.astype(F32)[:, None, :]) + z[:, None, :], 0, 15).reshape(IN, OUTF).astype(np.int64)
+            gi = np.arange(IN) // G
+            deq = ((iw - z[gi]).astype(F32) * sc.astype(F32)[gi]).T
+            qw, qz = awq_pack(iw), awq_pack(z)
+            st[mod + '.qweight'] = ('I32', qw.shape, qw.view('<i4').tobytes())
+            st[mod + '.qzeros'] = ('I32', qz.shape, qz.view('<i4').tobytes())
+            st[mod + '.scales'] = ('F16', sc.shape, sc.astype('<f2').tobytes())
+            e = metrics(w, deq)
+            e.update(right=name, right_dtype='awq-int4-g%d' % G,
+                     right_bpw=(qw.nbytes + qz.nbytes + sc.nbytes) * 8 / w.size)
+        else:
+            h = w.astype('<f2')
+            st[name] = ('F16', w.shape, h.tobytes())
+            e = metrics(w, h.astype(F32))
+            e.update(right=name, right_dtype='float16', right_bpw=16.0)
+        e.pop('_e2'); e.pop('_a2')
+        exp[name] = e
+    save_safetensors(os.path.join(d, 'model.safetensors'), st)
+    return {'pairs': exp, 'unmatched_left': ['model.layers.0.self_attn.rotary_emb.inv_freq'], 'unmatched_right': []}
 
 
 def gen_moe():
