@@ -14,7 +14,8 @@
 #     moe.safetensors (2 experts, one tensor each) against moe.gguf (the
 #     experts stacked): the generator's metrics of the stacked tensors; a
 #     missing expert fails that pair only, naming it; awq/ (AutoAWQ GEMM,
-#     [in, out] packed) against the generator's metrics;
+#     [in, out] packed) against the generator's metrics; -t; a sharded
+#     model (tests/data/io/sharded) against itself is exact;
 #  3. mismatch.gguf: a shape-mismatch error on that pair only, naming both
 #     tensors, exit 1; badtype.gguf: that pair's error names the file and
 #     tensor, the other pairs are still reported, exit 1; cut.gguf (a
@@ -145,6 +146,25 @@ assert sum("mse" in p for p in d["pairs"]) == 3 and sum("error" in p for p in d[
 $APOTVIEW --compare --no-best --format=json "$D/orig.safetensors" "$D/awq/model.safetensors" > "$T/awq.json" ||
   bad "awq: exit status"
 check "$D/awq/model.safetensors" awq "$T/awq.json"
+
+# 2d. -t selects the original's tensors; a sharded model (a directory)
+#     against itself: every pair exact
+$APOTVIEW --compare --no-best --format=json -t 'model.layers.0.*' "$D/orig.safetensors" "$D/q.gguf" > "$T/t.json" ||
+  bad "-t: exit status"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d["pairs"]) == 9 and all(p["left"].startswith("model.layers.0.") for p in d["pairs"]), d["pairs"]
+assert d["unmatched_left"] == ["model.layers.0.self_attn.rotary_emb.inv_freq"] and d["unmatched_right"] == [], d
+' "$T/t.json" || bad "-t: json"
+S="$abs_top_srcdir/tests/data/io/sharded"
+$APOTVIEW --compare --no-best --format=json "$S" "$S" > "$T/sh.json" || bad "sharded: exit status"
+python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert len(d["pairs"]) == 3 and all(p["mse"] == 0 and p["max_abs_err"] == 0 for p in d["pairs"]), d
+assert d["totals"]["count"] == 300 and not d["unmatched_left"] and not d["unmatched_right"], d
+' "$T/sh.json" || bad "sharded: json"
 
 # 3. broken quantized sides
 $APOTVIEW --compare --format=json "$D/orig.safetensors" "$D/mismatch.gguf" > "$T/mis.json" 2> "$T/mis.err"

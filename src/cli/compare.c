@@ -13,6 +13,7 @@
 
 #define CHUNK 4096     /* values fetched and summed at once */
 #define MAXPARTS 64
+#define MAXEXPERTS 65536 /* a stacked tensor with more "experts" is no stack */
 
 /* ---- one side of a pair: where its values come from ------------------ */
 
@@ -443,6 +444,8 @@ static int pair_all(cmp_run *r)
     r->unmatched_left = util_calloc(lf->ntensors + 1, sizeof *r->unmatched_left);
     for (size_t i = 0; i < lf->ntensors; i++) {
         const char *name = lf->tensors[i].name;
+        if (!options_selects(r->o, 0, name))
+            continue;
         int ex;
         char *k = key_of(name, r->arch, &ex);
         int lmapped = strcmp(k, name) != 0;
@@ -464,7 +467,8 @@ static int pair_all(cmp_run *r)
             j = loader_names_get(&ix, k);
             if (j >= 0 && rexp[j] >= 0)
                 j = -1;
-            if (j >= 0 && rf->tensors[j].ndim >= 1 && (uint64_t)ex < rf->tensors[j].shape[0] &&
+            if (j >= 0 && rf->tensors[j].ndim >= 2 && rf->tensors[j].shape[0] <= MAXEXPERTS &&
+                (uint64_t)ex < rf->tensors[j].shape[0] &&
                        (stack[j] >= 0 || !rused[j])) {
                 if (stack[j] < 0) {
                     cmp_pair *p = new_pair(r, (size_t)j);
@@ -500,7 +504,7 @@ static int pair_all(cmp_run *r)
     }
     r->unmatched_right = util_calloc(rf->ntensors + 1, sizeof *r->unmatched_right);
     for (size_t i = 0; i < rf->ntensors; i++)
-        if (!rused[i])
+        if (!rused[i] && (r->o->nglobs == 0 || options_selects(r->o, 1, rf->tensors[i].name)))
             r->unmatched_right[r->nur++] = i;
     for (size_t i = 0; i < rf->ntensors; i++)
         free(rkey[i]);
