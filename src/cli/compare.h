@@ -6,7 +6,12 @@
  * pair the error of the quantized values against the original: mse,
  * sqnr_db, cosine, max_abs_err, with the stored type and bits per weight,
  * sorted by damage (lowest SQNR first); count-weighted totals; the
- * tensors left unmatched on either side; table, JSON or CSV.
+ * tensors left unmatched on either side; table, JSON or CSV. Per pair also
+ * best_at_same_bpw (compare_best.c): the apotview quantizer with the
+ * lowest mse on the original at no more bits per weight (--no-best: not).
+ *
+ * Files: compare.c pairs and computes, compare_best.c the best quantizer,
+ * compare_out.c the three formats; compare_priv.h their shared structs.
  *
  * Streaming: one pair at a time; each side is read in row chunks straight
  * from the mapped file (plain types converted in place, block-quantized
