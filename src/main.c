@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cli/compare.h"
 #include "cli/export_npy.h"
 #include "cli/options.h"
 #include "cli/report.h"
@@ -38,6 +39,9 @@ int main(int argc, char **argv)
     switch (o.mode) {
     case MODE_LEVELS:
         status = report_levels(&o);
+        break;
+    case MODE_COMPARE:
+        status = compare_run(&o);
         break;
     case MODE_LIST:
         status = report_list(&o);

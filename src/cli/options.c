@@ -26,6 +26,10 @@ void options_usage(FILE *fp)
 "Modes (at most one; default: the viewer on a terminal, else --report):\n"
 "      --report             statistics and quantization results per tensor\n"
 "      --list               the tensors of each FILE (name, type, shape; no values read)\n"
+"      --compare            two FILEs, ORIGINAL QUANTIZED: each tensor's error\n"
+"                           in the quantized file (names mapped, llama.cpp's\n"
+"                           q/k permutation undone), worst SQNR first\n"
+"      --no-best            --compare without best_at_same_bpw (reading only)\n"
 "      --levels             print the level set of each scheme (needs no FILE)\n"
 "      --sweep=A0:A1:N      error at N alphas from A0 to A1 inclusive\n"
 "      --export=PATH        write a figure through gnuplot (.pdf .png .svg .eps\n"
@@ -266,7 +270,7 @@ typedef struct opt_def {
     int val;           /* the handler's constant (a mode) */
 } opt_def;
 
-static const char only_one[] = "only one of --report, --list, --levels, --sweep, --export, --tui";
+static const char only_one[] = "only one of --report, --list, --compare, --levels, --sweep, --export, --tui";
 
 static int opt_mode(parse_ctx *c, const opt_def *d, const char *arg)
 {
@@ -624,6 +628,13 @@ static int opt_scale_dtype(parse_ctx *c, const opt_def *d, const char *arg)
     return 0;
 }
 
+static int opt_no_best(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    (void)d, (void)arg;
+    c->o->no_best = 1;
+    return 0;
+}
+
 static int opt_help(parse_ctx *c, const opt_def *d, const char *arg)
 {
     (void)c, (void)d, (void)arg;
@@ -643,6 +654,8 @@ static const opt_def opt_table[] = {
     { "report", no_argument, 0, opt_mode, MODE_REPORT },
     { "levels", no_argument, 0, opt_mode, MODE_LEVELS },
     { "list", no_argument, 0, opt_mode, MODE_LIST },
+    { "compare", no_argument, 0, opt_mode, MODE_COMPARE },
+    { "no-best", no_argument, 0, opt_no_best, 0 },
     { "sweep", required_argument, 0, opt_sweep, MODE_SWEEP },
     { "export", required_argument, 0, opt_export, MODE_EXPORT },
     { "tui", no_argument, 0, opt_mode, MODE_TUI },
@@ -734,6 +747,8 @@ static int finish(parse_ctx *c, int argc, char **argv)
         return usage_error("--demo-size and --seed need --demo");
     for (int i = optind; i < argc; i++)
         add_file(o, argv[i]);
+    if (o->mode == MODE_COMPARE && (o->nfiles != 2 || c->demo_kind))
+        return usage_error("--compare needs two files: ORIGINAL QUANTIZED");
     expand_all(o);
     return 0;
 }

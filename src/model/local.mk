@@ -4,3 +4,4 @@ src_libapotview_a_SOURCES += \
 	src/model/options.c src/model/options.h \
 	src/model/session.c src/model/session.h
 src_libapotview_a_SOURCES += src/model/metric.c src/model/metric.h
+src_libapotview_a_SOURCES += src/model/namemap.c src/model/namemap.h

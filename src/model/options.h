@@ -22,6 +22,7 @@ typedef enum cli_mode {
     MODE_SWEEP,
     MODE_EXPORT,
     MODE_LIST,       /* --list: the tensors of each file, no values read */
+    MODE_COMPARE,    /* --compare ORIGINAL QUANTIZED (cli/compare.h) */
 } cli_mode;
 
 typedef enum cli_format { FMT_TABLE = 0, FMT_JSON, FMT_CSV } cli_format;
@@ -59,6 +60,7 @@ typedef struct cli_opts {
     unsigned long long min_count;
     int jobs;
     const char *engine;   /* auto|sorted|histogram (--report, --sweep) */
+    int no_best;          /* --no-best: --compare without best_at_same_bpw */
     int tour;             /* --tour: the viewer walks through the teaching steps */
     cli_file *files;
     int nfiles;

@@ -1,0 +1,56 @@
+/* compare_priv.h - the pairs of a compare (compare.c) and their output
+ * (compare_out.c). Private to cli/compare*. */
+#ifndef APOTVIEW_CLI_COMPARE_PRIV_H
+#define APOTVIEW_CLI_COMPARE_PRIV_H
+
+#include "cli/compare.h"
+#include "io/loader.h"
+#include "core/util.h"
+
+/* best_at_same_bpw (compare_best.c) */
+typedef struct cmp_best {
+    int have;
+    const char *scheme, *granularity, *scale_dtype;  /* static / interned */
+    int bits;
+    double bpw, mse;
+} cmp_best;
+
+typedef struct cmp_pair {
+    size_t right;          /* tensor index in the right file */
+    size_t *left;          /* left tensor(s): one, or the E experts stacked */
+    int nleft;
+    char *left_name;       /* display name of the left side (owned) */
+    uint64_t count;
+    int perm;              /* 0; 1 q rows, 2 k rows: the permutation undone */
+    uint64_t n_head;       /* the n_head it was undone with */
+    int plus_one;          /* 1: the GGUF side's values - 1 (Gemma norms) */
+    int gguf_side;         /* 1 left, 2 right: the side a transform applies to */
+    char *error;           /* NULL, or why the pair has no metrics (owned) */
+    /* results */
+    uint64_t nonfinite;
+    double mse, sqnr_db, cosine, max_abs_err;
+    double sum_e2, sum_a2, sum_b2, sum_ab;
+    double right_bpw;
+    cmp_best best;
+} cmp_pair;
+
+typedef struct cmp_run {
+    const cli_opts *o;
+    loader_file *lf, *rf;
+    cmp_pair *pairs;
+    size_t npairs;
+    size_t *unmatched_left, *unmatched_right;
+    size_t nul, nur;
+    const char *arch;      /* the GGUF side's general.architecture, or NULL */
+    long head_count, head_count_kv;
+    int nperm;             /* pairs whose permutation was undone */
+    int nplus;             /* pairs whose + 1 was undone */
+    int nstacked;          /* pairs of stacked experts */
+} cmp_run;
+
+void compare_print(const cmp_run *r);
+/* Fill *b for pair p (b->have = 0: no candidate fits). -1 with err set
+ * when the original cannot be read again. */
+int compare_best(const cmp_run *r, const cmp_pair *p, cmp_best *b, util_err *err);
+
+#endif

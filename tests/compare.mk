@@ -1,0 +1,19 @@
+## tests of --compare (cli/compare.h) and the name table (model/namemap.h);
+## fixtures from tests/gen_compare_fixtures.py
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_namemap
+TESTS += tests/test_namemap
+tests_test_namemap_SOURCES = tests/test_namemap.c $(TESTUTIL)
+tests_test_namemap_CFLAGS = $(TEST_CFLAGS)
+tests_test_namemap_LDADD = $(TEST_LIBS)
+endif
+TESTS += tests/compare-cli.sh
+dist_check_SCRIPTS += tests/compare-cli.sh
+EXTRA_DIST += tests/gen_compare_fixtures.py
+dist_check_DATA += \
+	tests/data/compare/orig.safetensors tests/data/compare/f16.safetensors \
+	tests/data/compare/q.gguf tests/data/compare/mismatch.gguf \
+	tests/data/compare/badtype.gguf tests/data/compare/cut.gguf \
+	tests/data/compare/moe.safetensors tests/data/compare/moe_missing.safetensors \
+	tests/data/compare/moe.gguf tests/data/compare/awq/config.json \
+	tests/data/compare/awq/model.safetensors tests/data/compare/expected.json
