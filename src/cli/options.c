@@ -67,7 +67,7 @@ void options_usage(FILE *fp)
 "Input and output:\n"
 "  -t, --tensor=GLOB        select tensors by name (repeatable, shell globs)\n"
 "      --dtype=NAME         read raw 2-byte data as NAME (bfloat16, float16)\n"
-"      --format=FMT         table (default), json or csv\n"
+"      --format=FMT         table (default), json or csv; c: --levels as a C header\n"
 "      --sort=KEY           report order: file (default), name, size, error\n"
 "      --min-count=N        skip tensors with fewer than N elements\n"
 "      --jobs=N             threads in all for a report (default: all CPUs)\n"
@@ -401,12 +401,12 @@ static int choice(const char *arg, const char *const *names)
 
 static int opt_format(parse_ctx *c, const opt_def *d, const char *arg)
 {
-    static const char *const names[] = { "table", "json", "csv", NULL };
-    static const cli_format fmts[] = { FMT_TABLE, FMT_JSON, FMT_CSV };
+    static const char *const names[] = { "table", "json", "csv", "c", NULL };
+    static const cli_format fmts[] = { FMT_TABLE, FMT_JSON, FMT_CSV, FMT_C };
     int i = choice(arg, names);
     (void)d;
     if (i < 0)
-        return usage_error("--format must be table, json or csv, not '%s'", arg);
+        return usage_error("--format must be table, json, csv or c (--levels), not '%s'", arg);
     c->o->format = fmts[i];
     return 0;
 }
@@ -736,6 +736,8 @@ static int finish(parse_ctx *c, int argc, char **argv)
                            o->cfg.gran == GRAN_CHANNEL ? "channel" :
                            o->cfg.gran == GRAN_BLOCK ? "block:RxC" : "group:G");
     }
+    if (o->format == FMT_C && o->mode != MODE_LEVELS)
+        return usage_error("--format=c writes a level set as a C header: it goes with --levels");
     if (o->tour && !c->demo_kind && optind >= argc)
         c->demo_kind = "gaussian"; /* the tour's tensor (ui/teach.h) */
     if (c->demo_kind) {

@@ -22,6 +22,7 @@ static const report_fmt *formatter(const cli_opts *o)
         [FMT_TABLE] = &report_fmt_table,
         [FMT_JSON] = &report_fmt_json,
         [FMT_CSV] = &report_fmt_csv,
+        [FMT_C] = &report_fmt_c,
     };
     return fmts[o->format];
 }

@@ -92,5 +92,7 @@ typedef struct report_fmt {
 } report_fmt;
 
 extern const report_fmt report_fmt_table, report_fmt_json, report_fmt_csv;
+/* --levels --format=c only (fmt_c.c): report and list are NULL */
+extern const report_fmt report_fmt_c;
 
 #endif

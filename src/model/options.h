@@ -25,7 +25,7 @@ typedef enum cli_mode {
     MODE_COMPARE,    /* --compare ORIGINAL QUANTIZED (cli/compare.h) */
 } cli_mode;
 
-typedef enum cli_format { FMT_TABLE = 0, FMT_JSON, FMT_CSV } cli_format;
+typedef enum cli_format { FMT_TABLE = 0, FMT_JSON, FMT_CSV, FMT_C } cli_format;
 
 #define OPTIONS_MAX_SCHEMES 32
 

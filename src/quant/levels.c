@@ -61,6 +61,7 @@ static int finish(const char *name, int bits, int is_signed, double *mag, int *c
     double top = tmp[u - 1];
     size_t n = is_signed ? 2 * u - 1 : u;
     levels_alloc(out, name, bits, is_signed, n);
+    out->unit = top;
     size_t j = 0;
     if (is_signed)
         for (size_t k = u; k-- > 1;) {

@@ -34,6 +34,11 @@ typedef struct levelset {
                               -1: not a sum of powers of two (codebook values) */
     int asym;              /* affine (int-asym): the levels are shift + alpha * v
                               with the zero point of eval_shift(); else shift 0 */
+    double unit;           /* v[k] * unit is level k's magnitude as built, before
+                              normalization (uniform: the integer code, pot and
+                              apot: the sum of powers of two, minifloats: the
+                              dyadic value); 0 when the set is not built from
+                              such magnitudes (codebooks, affine): pow2.h */
 } levelset;
 
 /* scheme_def.flags */
