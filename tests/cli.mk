@@ -13,3 +13,11 @@ tests_test_metric_SOURCES = tests/test_metric.c $(TESTUTIL)
 tests_test_metric_CFLAGS = $(TEST_CFLAGS)
 tests_test_metric_LDADD = $(TEST_LIBS)
 endif
+## issue 12: --levels --format=c, compiled by $(CC)
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_levels_c
+TESTS += tests/test_levels_c
+tests_test_levels_c_SOURCES = tests/test_levels_c.c $(TESTUTIL)
+tests_test_levels_c_CFLAGS = $(TEST_CFLAGS)
+tests_test_levels_c_LDADD = $(TEST_LIBS)
+endif

@@ -63,3 +63,11 @@ tests_test_iface_SOURCES = tests/test_iface.c $(TESTUTIL)
 tests_test_iface_CFLAGS = $(TEST_CFLAGS)
 tests_test_iface_LDADD = $(TEST_LIBS)
 endif
+## issue 12: levels as sums of powers of two, the error histogram
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_pow2
+TESTS += tests/test_pow2
+tests_test_pow2_SOURCES = tests/test_pow2.c $(TESTUTIL)
+tests_test_pow2_CFLAGS = $(TEST_CFLAGS)
+tests_test_pow2_LDADD = $(TEST_LIBS)
+endif

@@ -29,6 +29,7 @@
 #include <ctype.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/report_rows.h"
@@ -60,6 +61,17 @@ static void comment_safe(const char *s, char *out, size_t len)
         out[o++] = ch >= 32 && ch < 127 ? (char)ch : '?';
     }
     out[o] = '\0';
+}
+
+/* the shortest of %.15g .. %.17g that reads back as v */
+static const char *num(char *buf, size_t len, double v)
+{
+    for (int p = 15; p <= 17; p++) {
+        snprintf(buf, len, "%.*g", p, v);
+        if (strtod(buf, NULL) == v)
+            break;
+    }
+    return buf;
 }
 
 static void upper(char *s)
@@ -101,20 +113,21 @@ static void c_levels(const cli_opts *o, const levelset *ls, int n, int complete)
         comment_safe(L->scheme, cm, sizeof cm);
         int maxt = pow2_fixed_terms(L);
         int slots = maxt > 0 ? maxt : 1;
-        printf("\n/* scheme %s, %d bits, %s, alpha %.17g%s; %zu levels; at most %d power-of-two terms%s */\n",
-               cm, L->bits, L->is_signed ? "signed" : "unsigned", have_alpha ? o->cfg.alpha : 1.0,
+        char nb[40];
+        printf("\n/* scheme %s, %d bits, %s, alpha %s%s; %zu levels; at most %d power-of-two terms%s */\n",
+               cm, L->bits, L->is_signed ? "signed" : "unsigned", num(nb, sizeof nb, have_alpha ? o->cfg.alpha : 1.0),
                have_alpha ? "" : " (normalized)", L->n, maxt,
                maxt < 0 ? " (-1: some levels are not sums of powers of two)" : "");
         printf("#define %s_COUNT %zu\n#define %s_MAX_TERMS %d\n", ID, L->n, ID, slots);
-        printf("static const double APOTVIEW_UNUSED %s_unit = %.17g;\n", id, L->unit > 0 ? L->unit : 0.0);
+        printf("static const double APOTVIEW_UNUSED %s_unit = %s;\n", id, num(nb, sizeof nb, L->unit > 0 ? L->unit : 0.0));
         printf("static const double APOTVIEW_UNUSED %s_levels[%s_COUNT] = {\n", id, ID);
         for (size_t k = 0; k < L->n; k++)
-            printf("    %.17g,\n", L->v[k]);
+            printf("    %s,\n", num(nb, sizeof nb, L->v[k]));
         printf("};\n");
         if (have_alpha) {
             printf("static const double APOTVIEW_UNUSED %s_scaled[%s_COUNT] = {\n", id, ID);
             for (size_t k = 0; k < L->n; k++)
-                printf("    %.17g,\n", o->cfg.alpha * L->v[k]);
+                printf("    %s,\n", num(nb, sizeof nb, o->cfg.alpha * L->v[k]));
             printf("};\n");
         }
         const char *ct = L->n <= 256 ? "uint8_t" : "uint16_t";

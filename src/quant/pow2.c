@@ -27,22 +27,28 @@ static int expand(double x, int *exp, int max)
 int pow2_level(const levelset *ls, size_t k, pow2_terms *t)
 {
     memset(t, 0, sizeof *t);
-    if (k >= ls->n || !(ls->unit > 0) || !isfinite(ls->unit) || (ls->terms && ls->terms[k] < 0))
+    if (k >= ls->n)
         return -1;
     double v = ls->v[k];
     if (v == 0)
         return 0;
+    if (!(ls->unit > 0) || !isfinite(ls->unit) || (ls->terms && ls->terms[k] < 0))
+        return -1;
     double mag = fabs(v) * ls->unit;
+    /* the normalization v = mag / unit and back can leave a last-bit
+     * error (one more term far down): of the expansion as it is and the
+     * one rounded to a grid far below any term the builders make, the one
+     * with fewer terms (a level as small as pot's 2^-126 stays as it is) */
     int n = expand(mag, t->exp, POW2_MAX_TERMS);
-    if (n < 0) {
-        /* the normalization v = mag / unit and back leaves a last-bit
-         * error: round to a grid far below any term the builders make */
-        int g = ilogb(ls->unit) - 40;
-        mag = ldexp(nearbyint(ldexp(mag, -g)), g);
-        n = expand(mag, t->exp, POW2_MAX_TERMS);
-        if (n < 0 || mag == 0)
-            return -1;
+    int g = ilogb(ls->unit) - 40, e2[POW2_MAX_TERMS];
+    double r = ldexp(nearbyint(ldexp(mag, -g)), g);
+    int n2 = r > 0 ? expand(r, e2, POW2_MAX_TERMS) : -1;
+    if (n2 > 0 && (n < 0 || n2 < n)) {
+        n = n2;
+        memcpy(t->exp, e2, sizeof e2);
     }
+    if (n < 0)
+        return -1;
     t->sign = v < 0 ? -1 : 1;
     t->n = n;
     return 0;
