@@ -102,6 +102,20 @@ int errhist_stats_of(const prep *p, int normalize, const levelset *ls, double sh
     double lo = level(&c, 0), hi = level(&c, ls->n - 1);
     st->clipped_lo = rk(&c, lo, 0);
     st->clipped_hi = p->st.n - rk(&c, hi, 1);
+    /* the clipped values' share of the squared error */
+    uint64_t seg[2][2] = { { 0, st->clipped_lo }, { p->st.n - st->clipped_hi, p->st.n } };
+    double lev[2] = { lo, hi };
+    for (int k = 0; k < 2; k++) {
+        uint64_t i = seg[k][0], j = seg[k][1];
+        if (j <= i)
+            continue;
+        dd d1, d2;
+        prep_range_sums(p, i, j, &d1, &d2);
+        double t = c.c0 - lev[k], n = (double)(j - i), s1 = dd_to_d(d1);
+        double v = c.k * c.k * dd_to_d(d2) + 2 * c.k * t * s1 + n * t * t;
+        st->sse_clip += v > 0 ? v : 0;
+    }
+    st->sse = se2;
     st->mean = se / (double)p->st.n;
     st->rms = sqrt(se2 / (double)p->st.n);
     return 0;
@@ -151,5 +165,36 @@ int errhist_bins(const prep *p, int normalize, const levelset *ls, double shift,
                 clipped[b] += count_in(&c, i, j, e0 > 0 ? a : L, e0 > 0 ? 0 : 1, z, zle);
         }
     }
+    return 0;
+}
+
+int errhist_log2_bins(const prep *p, int normalize, double t0, double t1, int nbins, uint64_t *count,
+                      uint64_t *below, uint64_t *zeros, uint64_t *above)
+{
+    if (nbins < 1 || !(t1 > t0) || !isfinite(t0) || !isfinite(t1) || (normalize && !eval_can_normalize(p)))
+        return -1;
+    double m = normalize ? p->st.mean : 0, s = normalize ? p->st.std : 1;
+    /* #{|x| < 2^t} = #{x < 2^t} - #{x <= -2^t} */
+    #define ABS_BELOW(b) (p->ops->rank_x(p, NULL, m, s, (b), 0, 0) - p->ops->rank_x(p, NULL, m, s, -(b), 1, 0))
+    uint64_t z = p->ops->rank_x(p, NULL, m, s, 0, 1, 0) - p->ops->rank_x(p, NULL, m, s, 0, 0, 0);
+    uint64_t prev = ABS_BELOW(exp2(t0));
+    if (zeros)
+        *zeros = z;
+    if (below)
+        *below = prev - z;
+    double wd = (t1 - t0) / nbins;
+    for (int b = 0; b < nbins; b++) {
+        uint64_t r;
+        if (b + 1 == nbins) {
+            double e = exp2(t1); /* |x| <= 2^t1 */
+            r = p->ops->rank_x(p, NULL, m, s, e, 1, 0) - p->ops->rank_x(p, NULL, m, s, -e, 0, 0);
+        } else
+            r = ABS_BELOW(exp2(t0 + (b + 1) * wd));
+        count[b] = r > prev ? r - prev : 0;
+        prev = r > prev ? r : prev;
+    }
+    #undef ABS_BELOW
+    if (above)
+        *above = p->st.n - prev;
     return 0;
 }

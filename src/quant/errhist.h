@@ -27,6 +27,7 @@ typedef struct errhist_stats {
     uint64_t clipped_lo, clipped_hi; /* below the lowest / above the highest level */
     double mean, rms;      /* of e */
     double emin, emax;     /* smallest and largest e (0, 0 when n is 0) */
+    double sse, sse_clip;  /* sum of e^2: all values, the clipped ones */
     double step_half;      /* half the largest gap between levels (alpha units
                               applied): |e| of an unclipped value is at most this */
 } errhist_stats;
@@ -41,5 +42,13 @@ int errhist_stats_of(const prep *p, int normalize, const levelset *ls, double sh
  * (NULL: not wanted) those clipped. 0, or -1 as errhist_stats_of. */
 int errhist_bins(const prep *p, int normalize, const levelset *ls, double shift, double alpha, double lo,
                  double hi, int nbins, uint64_t *count, uint64_t *clipped);
+
+/* Magnitudes on a log2 axis: counts of log2|x| in nbins equal bins over
+ * [t0, t1) (the last bin includes t1); *below gets the nonzero values
+ * with |x| < 2^t0, *zeros the values equal to 0, *above those beyond
+ * 2^t1 (any pointer may be NULL). 0, or -1 when the range is empty or
+ * normalize is impossible. */
+int errhist_log2_bins(const prep *p, int normalize, double t0, double t1, int nbins, uint64_t *count,
+                      uint64_t *below, uint64_t *zeros, uint64_t *above);
 
 #endif

@@ -41,7 +41,8 @@ enum {
     RD_QUIT = 16,
 };
 
-typedef enum ui_view { VIEW_MAIN = 0, VIEW_CURVE, VIEW_LIST, VIEW_COMPARE, VIEW_CHANNEL } ui_view;
+typedef enum ui_view { VIEW_MAIN = 0, VIEW_CURVE, VIEW_LIST, VIEW_COMPARE, VIEW_CHANNEL, VIEW_ERROR, VIEW_DECOMP,
+                       VIEW_LOG2 } ui_view;
 typedef enum ui_sort { SORT_FILE = 0, SORT_NAME, SORT_SIZE, SORT_ERROR } ui_sort;
 
 /* Numbers for one tensor at one setting. */
@@ -142,6 +143,9 @@ typedef struct app {
     int explore_norm, explore_kind;
     double plot_flo, plot_fhi, plot_lo, plot_hi;
     int plot_w;
+    /* the decomposition view (view_decomp.c): the focused channel (slice
+     * of axis 0) and its first row shown, for decomp_item */
+    size_t decomp_item, decomp_chan, decomp_row;
     /* per item: the alpha an APoT checkpoint stores beside it (NaN: none),
      * read once before the worker starts (loaders are not thread-safe) */
     double *stored_alpha;
@@ -211,6 +215,34 @@ void view_explore_group_readout(app *a, const uint64_t *hist, int nbins, const d
 void view_explore_readout(app *a, ui_calc *c, const prep *p, int y, int x, int w);
 /* The main view's two header rows (file, tensor, statistics). */
 void view_header(app *a, ui_calc *c, size_t item, int y, int x, int w);
+
+/* issue 12 (view_error.c, view_decomp.c, view_log2.c, ui_cmd.c) */
+void view_error_draw(app *a);
+void view_decomp_draw(app *a);
+int view_decomp_action(app *a, ui_action act);
+void view_log2_draw(app *a);
+/* The focused scheme's level set and alpha for the current tensor at the
+ * current settings (one scale per tensor): 0 with ls built (levels_free
+ * it), *alpha and *shift set; else -1 with why[] saying why not. */
+int app_focus_levels(app *a, const prep *p, levelset *ls, double *alpha, double *shift, char *why, size_t len);
+/* Text that flows over rows [y, ymax) from column x, width w, word by
+ * word: each word goes where it fits whole (else on the next row; dropped
+ * when no row is left), so a number is never cut (view_error.c). */
+typedef struct ui_flow {
+    int y, ymax, x, w, col;
+} ui_flow;
+void flow_put(ui_flow *f, int attr, const char *s);
+void flow_putf(ui_flow *f, int attr, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void flow_newline(ui_flow *f);
+/* Bars of cnt[0..W) over R (hi[c] of cnt[c] in the clip colour, the rest
+ * in the bar colour; marks[c] set: a dotted marker where the bar is not),
+ * max count and lin/log in the margin left of R (LAYOUT_MARGIN). */
+void view_bars(app *a, ui_rect R, const uint64_t *cnt, const uint64_t *hi, const unsigned char *marks);
+/* `:` and `y`: RD_* flags. */
+int ui_cmd_type(app *a, const char *text);
+int ui_cmd_copy(app *a);
+/* The reason the focused scheme has no numbers, or NULL when it has. */
+const char *app_focus_failure(app *a);
 
 /* views: draw the whole screen body (not the status line) */
 void view_main_draw(app *a);

@@ -57,6 +57,22 @@ static ui_key table[] = {
     { { ']' }, NULL, ACT_CUR_RIGHT, KV_MAIN, NULL },
     { { '{' }, NULL, ACT_CUR_LEFT10, KV_MAIN, NULL },
     { { '}' }, NULL, ACT_CUR_RIGHT10, KV_MAIN, NULL },
+    { { 'E' }, "E", ACT_ERRHIST, KV_ALL,
+      "error histogram: w - Q(w) of the focused scheme (x - Q(x) normalized) with its mean, rms and max; "
+      "the clipped tails (values beyond the outer levels) in the clip colour, the +-half-step range marked "
+      "(g: log counts; again: back)" },
+    { { 'd' }, "d", ACT_DECOMP, KV_ALL,
+      "decomposition: the focused channel's first rows with every quantized weight written as its sum of "
+      "powers of two, shaded by magnitude; its shift-add cost beside the fixed-hardware count of the paper "
+      "([ ] channel, { } rows; again: back)" },
+    { { 'X' }, "X", ACT_LOG2, KV_ALL,
+      "x-axis log2|x|: the histogram of log2 of the magnitudes, where PoT levels are equally spaced and "
+      "APoT's fall between (again: back to the linear axis)" },
+    { { ':' }, ":", ACT_TYPE, KV_ALL,
+      "type a value: ':alpha 0.05' (x units) or ':bits 3', a plain number is alpha; set exactly" },
+    { { 'y' }, "y", ACT_COPY, KV_ALL,
+      "copy the apotview --report command line of the current view (OSC 52 to the terminal's clipboard; "
+      "shown on the status line)" },
     { { 'G' }, "G", ACT_GRAN, KV_ALL,
       "granularity: tensor -> channel -> group:32 -> group:64 -> group:128 -> tensor (--granularity); "
       "in a group mode the main view shows every value over its own group's scale" },

@@ -48,6 +48,11 @@ typedef enum ui_action {
     ACT_CUR_RIGHT,
     ACT_CUR_LEFT10,
     ACT_CUR_RIGHT10,
+    ACT_ERRHIST,           /* issue 12: views and keys of view_error.c, view_decomp.c, view_log2.c, ui_cmd.c */
+    ACT_DECOMP,
+    ACT_LOG2,
+    ACT_TYPE,
+    ACT_COPY,
     ACT__COUNT
 } ui_action;
 

@@ -14,6 +14,7 @@
 static int active, utf8, mono;
 static int attrs[R__COUNT];
 static int sattrs[TERM_NSCHEME_COLORS];
+static int shades[TERM_NSHADES];
 static volatile sig_atomic_t got_signal;
 static SCREEN *scr;
 static FILE *vout, *vin;
@@ -49,6 +50,11 @@ int term_attr(term_role r)
     return attrs[r];
 }
 
+int term_shade_attr(int k)
+{
+    return shades[k < 0 ? 0 : k >= TERM_NSHADES ? TERM_NSHADES - 1 : k];
+}
+
 int term_scheme_attr(int i)
 {
     return sattrs[i % TERM_NSCHEME_COLORS];
@@ -81,6 +87,8 @@ static void setup_colors(void)
             A_NORMAL, A_BOLD, A_UNDERLINE, A_BOLD | A_UNDERLINE, A_DIM, A_ITALIC
         };
         memcpy(sattrs, ms, sizeof sattrs);
+        static const int sh[TERM_NSHADES] = { A_DIM, A_NORMAL, A_BOLD, A_BOLD | A_UNDERLINE };
+        memcpy(shades, sh, sizeof shades);
         return;
     }
     init_pair(1, COLOR_CYAN, -1);      /* scheme 0: uniform */
@@ -94,6 +102,12 @@ static void setup_colors(void)
     init_pair(9, COLOR_YELLOW, -1);    /* alpha markers */
     init_pair(10, COLOR_BLACK, COLOR_GREEN); /* best value */
     init_pair(11, COLOR_BLACK, COLOR_WHITE); /* selection */
+    init_pair(12, COLOR_BLUE, -1);     /* shades of magnitude, small .. large */
+    init_pair(13, COLOR_CYAN, -1);
+    init_pair(14, COLOR_YELLOW, -1);
+    init_pair(15, COLOR_RED, -1);
+    for (int i = 0; i < TERM_NSHADES; i++)
+        shades[i] = (int)COLOR_PAIR(12 + i) | (i >= 2 ? A_BOLD : 0);
     for (int i = 0; i < TERM_NSCHEME_COLORS; i++)
         sattrs[i] = (int)COLOR_PAIR(i + 1) | (i < 3 ? A_BOLD : 0);
     attrs[R_NORMAL] = A_NORMAL;

@@ -32,6 +32,11 @@ int term_init(int virt, int rows, int cols, char *err, int errlen);
 void term_end(void);
 int term_attr(term_role r);
 int term_scheme_attr(int i);
+/* Shades of magnitude 0 (smallest) .. TERM_NSHADES - 1 (largest): colour
+ * pairs from blue to red, in mono dim, normal, bold, bold underlined (the
+ * decomposition view: readable either way, the text says the value). */
+#define TERM_NSHADES 4
+int term_shade_attr(int k);
 int term_utf8(void);
 int term_mono(void);
 /* Set by SIGINT/SIGTERM (the signal number), polled by the main loop. */

@@ -332,12 +332,13 @@ static void draw_status(app *a)
     const ui_calc *c = &a->calc;
     double mse = c->valid && c->ok && c->res[a->focus].ok ? c->res[a->focus].r.mse : NAN;
     const char *sep = a->utf8 ? " \u2502 " : " | ";
+    int failed = app_focus_failure(a) != NULL;
     if (isnan(al))
-        snprintf(ab, sizeof ab, "%s", c->valid && c->ok && c->item == a->cur ? "-" : "...");
+        snprintf(ab, sizeof ab, "%s", failed || (c->valid && c->ok && c->item == a->cur) ? "-" : "...");
     else
         snprintf(ab, sizeof ab, "%.4g", al);
     if (isnan(mse))  /* not computed yet, or none (values beyond what the scales hold) */
-        snprintf(mb, sizeof mb, "%s", c->valid && c->ok ? (c->res[a->focus].ok ? "n/a" : "-") : "...");
+        snprintf(mb, sizeof mb, "%s", failed ? "-" : c->valid && c->ok ? (c->res[a->focus].ok ? "n/a" : "-") : "...");
     else
         snprintf(mb, sizeof mb, "%.4g", mse);
     int x = draw_textf(y, 0, a->cols, at | (int)A_BOLD, " %s", a->schemes[a->focus]);
@@ -350,6 +351,7 @@ static void draw_status(app *a)
     int rw = (int)strlen(right);
     char extra[340] = "";
     double frac;
+    const char *why = app_focus_failure(a);
     if (a->tour) {
         int n;
         teach_tour(&n);
@@ -359,6 +361,8 @@ static void draw_status(app *a)
         snprintf(extra, sizeof extra, "preparing %.0f%%, not final", frac * 100);
     else if (a->msg[0])
         snprintf(extra, sizeof extra, "%s", a->msg);
+    else if (why)
+        snprintf(extra, sizeof extra, "no numbers: %s", why);
     if (extra[0])
         x += draw_textf(y, x, a->cols - x - rw, a->msg_err ? at | (int)A_BOLD : at, "%s%s", sep, extra);
     if (a->cols - rw > x)
@@ -703,6 +707,9 @@ static const ui_view_def views[] = {
     [VIEW_LIST] = { "list", view_list_draw, view_list_action, list_click, calc_idle, FIG_LAYERS },
     [VIEW_COMPARE] = { "compare", view_compare_draw, NULL, NULL, compare_idle, FIG_COMPARE },
     [VIEW_CHANNEL] = { "channels", view_channel_draw, NULL, NULL, channel_idle, FIG_CHANNELS },
+    [VIEW_ERROR] = { "error", view_error_draw, NULL, NULL, calc_idle, FIG_HISTOGRAM },
+    [VIEW_DECOMP] = { "decomposition", view_decomp_draw, view_decomp_action, NULL, calc_idle, FIG_HISTOGRAM },
+    [VIEW_LOG2] = { "log2", view_log2_draw, NULL, NULL, calc_idle, FIG_HISTOGRAM },
 };
 static const ui_view_def group_view = { "group", view_group_draw, view_explore_action, NULL, group_idle,
                                         FIG_HISTOGRAM };
@@ -1217,6 +1224,21 @@ static int dispatch(app *a, ui_action act)
         return RD_VIEW | RD_TENSOR;
     case ACT_EXPORT:
         return do_export(a);
+    case ACT_ERRHIST:
+    case ACT_DECOMP:
+    case ACT_LOG2: {
+        ui_view nv = act == ACT_ERRHIST ? VIEW_ERROR : act == ACT_DECOMP ? VIEW_DECOMP : VIEW_LOG2;
+        a->view = a->view == nv ? VIEW_MAIN : nv;
+        return RD_VIEW;
+    }
+    case ACT_TYPE: {
+        char buf[128] = "";
+        if (!prompt(a, ":", buf, sizeof buf) || !buf[0])
+            return RD_VIEW;
+        return ui_cmd_type(a, buf) | RD_VIEW;
+    }
+    case ACT_COPY:
+        return ui_cmd_copy(a);
     case ACT_REDRAW:
         clearok(curscr, TRUE);
         return RD_VIEW;
