@@ -362,10 +362,25 @@ static void draw_status(app *a)
     else if (a->msg[0])
         snprintf(extra, sizeof extra, "%s", a->msg);
     else if (why)
-        snprintf(extra, sizeof extra, "no numbers: %s", why);
+        snprintf(extra, sizeof extra, "%s", why);
+    /* a message longer than the room left takes the help hint's place;
+     * longer than that, it is written whole on the rows above, wrapped */
+    if (extra[0] && x + text_width(sep) + text_width(extra) > a->cols - rw)
+        rw = 0;
+    if (extra[0] && x + text_width(sep) + text_width(extra) > a->cols && a->rows > 4) {
+        int st[8], ln[8], n = layout_wrap(extra, a->cols - 2, st, ln, 4);
+        for (int i = 0; i < n; i++) {
+            char line[512];
+            snprintf(line, sizeof line, "%.*s", ln[i], extra + st[i]);
+            draw_fill(y - n + i, 0, a->cols, at);
+            draw_text(y - n + i, 1, a->cols - 2, a->msg_err || why ? at | (int)A_BOLD : at, line);
+        }
+        extra[0] = '\0';
+        rw = (int)strlen(right);
+    }
     if (extra[0])
-        x += draw_textf(y, x, a->cols - x - rw, a->msg_err ? at | (int)A_BOLD : at, "%s%s", sep, extra);
-    if (a->cols - rw > x)
+        x += draw_textf(y, x, a->cols - x - rw, a->msg_err || why ? at | (int)A_BOLD : at, "%s%s", sep, extra);
+    if (rw && a->cols - rw > x)
         draw_text(y, a->cols - rw, rw, at, right);
 }
 

@@ -94,7 +94,7 @@ const char *app_focus_failure(app *a)
         return why;
     }
     if (!c->res[a->focus].ok) {
-        snprintf(why, sizeof why, "%s: %s", a->schemes[a->focus], c->res[a->focus].err);
+        snprintf(why, sizeof why, "%s", c->res[a->focus].err);
         return why;
     }
     return NULL;

@@ -544,6 +544,16 @@ static void draw_results(app *a, ui_calc *c, ui_rect R, int compact)
         for (int i = 0; i < ns; i++) {
             char b[48];
             row_text(c, i, row, b, sizeof b);
+            if (!c->res[i].ok) {
+                /* the reason, wrapped down the scheme's column where its
+                 * numbers would be */
+                int st[16], ln[16], nl = layout_wrap(c->res[i].err, cw - 1, st, ln, 16);
+                if (k < nl)
+                    draw_textf(y, R.x + lw + i * cw, cw - 1, term_attr(R_ERROR), "%.*s", ln[k], c->res[i].err + st[k]);
+                else if (k == 0)
+                    draw_textf(y, R.x + lw + i * cw, cw - 1, term_attr(R_ERROR), "%*s", cw - 1, "-");
+                continue;
+            }
             draw_textf(y, R.x + lw + i * cw, cw - 1, i == best ? term_attr(R_BEST) : 0, "%*s", cw - 1, b);
         }
     }
