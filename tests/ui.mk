@@ -22,3 +22,5 @@ tests_test_ui_glayout_SOURCES = tests/test_ui_glayout.c
 tests_test_ui_glayout_CFLAGS = $(TEST_CFLAGS)
 tests_test_ui_glayout_LDADD = $(TEST_LIBS)
 endif
+TESTS += tests/ui-explore.sh
+dist_check_SCRIPTS += tests/ui-explore.sh

@@ -232,6 +232,8 @@ typedef struct ui_flow {
     int y, ymax, x, w, col;
 } ui_flow;
 void flow_put(ui_flow *f, int attr, const char *s);
+/* s[0..n) as one piece (not split at its spaces: "mean 0.01") */
+void flow_word(ui_flow *f, int attr, const char *s, size_t n);
 void flow_putf(ui_flow *f, int attr, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void flow_newline(ui_flow *f);
 /* Bars of cnt[0..W) over R (hi[c] of cnt[c] in the clip colour, the rest

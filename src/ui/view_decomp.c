@@ -199,7 +199,8 @@ void view_decomp_draw(app *a)
     flow_put(&f, 0, norm ? " (x units)" : "");
     size_t first = a->decomp_row * (size_t)g.ncell;
     flow_putf(&f, term_attr(R_TITLE), "  channel %zu of %zu,", a->decomp_chan, g.nchan);
-    flow_putf(&f, term_attr(R_TITLE), " values %zu.. of %zu", first, g.per);
+    size_t last = first + (size_t)g.ncell * (size_t)(g.nrow > 0 ? g.nrow : 1);
+    flow_putf(&f, term_attr(R_TITLE), " values %zu-%zu of %zu", first, (last < g.per ? last : g.per) - 1, g.per);
     int y0 = f.y + 1;
     g.nrow = app_body_rows(a) - 1 - y0 - cost_rows(a);
     if (st == PS_FAILED || st != PS_DONE) {

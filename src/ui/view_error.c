@@ -32,7 +32,7 @@ void flow_newline(ui_flow *f)
 }
 
 /* one word (with the spaces before it) where it fits whole */
-static void flow_word(ui_flow *f, int attr, const char *s, size_t n)
+void flow_word(ui_flow *f, int attr, const char *s, size_t n)
 {
     char b[512];
     snprintf(b, sizeof b, "%.*s", (int)(n < sizeof b - 1 ? n : sizeof b - 1), s);
@@ -167,7 +167,7 @@ void view_error_draw(app *a)
         return;
     }
     char b0[24], b1[24], b2[24], b3[24], b4[24];
-    ui_flow s = { 2, 4, 0, cols, 0 };
+    ui_flow s = { 2, 6, 0, cols, 0 };
     flow_putf(&s, 0, "mean %s  ", layout_fmt_num(b0, sizeof b0, es.mean, 3, 10));
     flow_putf(&s, 0, "rms %s  ", layout_fmt_num(b1, sizeof b1, es.rms, 4, 10));
     double emax = fabs(es.emin) > fabs(es.emax) ? es.emin : es.emax;
@@ -175,8 +175,7 @@ void view_error_draw(app *a)
     flow_putf(&s, 0, "alpha %s  ", layout_fmt_num(b3, sizeof b3, al, 4, 10));
     flow_putf(&s, term_attr(R_ALPHA), "half step %s", layout_fmt_num(b4, sizeof b4, es.step_half, 3, 10));
     uint64_t ncl = es.clipped_lo + es.clipped_hi;
-    if (s.y < 3)
-        flow_newline(&s);
+    flow_newline(&s);
     flow_putf(&s, ncl ? term_attr(R_BAR_CLIP) : 0, "clipped %llu below, %llu above ", (unsigned long long)es.clipped_lo,
               (unsigned long long)es.clipped_hi);
     flow_putf(&s, ncl ? term_attr(R_BAR_CLIP) : 0, "(%s%% of values, ",
@@ -184,7 +183,7 @@ void view_error_draw(app *a)
     flow_putf(&s, ncl ? term_attr(R_BAR_CLIP) : 0, "%s%% of the squared error)",
               layout_fmt_num(b1, sizeof b1, es.sse > 0 ? 100 * es.sse_clip / es.sse : 0, 3, 8));
     /* bars over [-M, M] (M: the largest |e|, at least the half step) */
-    int y0 = 4, W = cols - LAYOUT_MARGIN - 1, H = rows - y0 - 3;
+    int y0 = s.y + 1, W = cols - LAYOUT_MARGIN - 1, H = rows - y0 - 3;
     if (H < 2 || W < 8) {
         levels_free(&ls);
         return;

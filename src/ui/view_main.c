@@ -180,13 +180,19 @@ static void draw_header(app *a, ui_calc *c, size_t item, int y, int x, int w, in
                    (unsigned long long)st->nonfinite);
         return;
     }
-    if (compact)
-        n = draw_textf(y + 1, x, w, 0, "mean %s std %s |w|max %s kurt %s", num(b[0], 24, st->mean),
-                       num(b[1], 24, st->std), num(b[2], 24, st->absmax), num(b[3], 24, st->kurtosis));
-    else
-        n = draw_textf(y + 1, x, w, 0, "mean %s  std %s  min %s  max %s  |w|max %s  kurtosis %s",
-                       num(b[0], 24, st->mean), num(b[1], 24, st->std), num(b[2], 24, st->min),
-                       num(b[3], 24, st->max), num(b[4], 24, st->absmax), num(b[5], 24, st->kurtosis));
+    /* each statistic whole or not at all: a narrow screen drops the last
+     * ones instead of cutting a number */
+    ui_flow fl = { y + 1, y + 2, x, w, 0 };
+    const char *lab[6] = { "mean", "std", "min", "max", "|w|max", compact ? "kurt" : "kurtosis" };
+    const double val[6] = { st->mean, st->std, st->min, st->max, st->absmax, st->kurtosis };
+    for (int i = 0; i < 6; i++) {
+        if (compact && (i == 2 || i == 3))
+            continue;
+        char piece[64];
+        int len = snprintf(piece, sizeof piece, "%s%s %s", i ? (compact ? " " : "  ") : "", lab[i], num(b[i], 24, val[i]));
+        flow_word(&fl, 0, piece, (size_t)len);
+    }
+    n = fl.col;
     if (st->nonfinite)
         draw_textf(y + 1, x + n, w - n, term_attr(R_ERROR), "  nonfinite %llu (left out)",
                    (unsigned long long)st->nonfinite);
