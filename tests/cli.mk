@@ -21,3 +21,10 @@ tests_test_levels_c_SOURCES = tests/test_levels_c.c $(TESTUTIL)
 tests_test_levels_c_CFLAGS = $(TEST_CFLAGS)
 tests_test_levels_c_LDADD = $(TEST_LIBS)
 endif
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_cmdline
+TESTS += tests/test_cmdline
+tests_test_cmdline_SOURCES = tests/test_cmdline.c $(TESTUTIL)
+tests_test_cmdline_CFLAGS = $(TEST_CFLAGS)
+tests_test_cmdline_LDADD = $(TEST_LIBS)
+endif

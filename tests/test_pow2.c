@@ -263,6 +263,16 @@ static void check_errhist(const double *w, size_t n, const char *scheme, int bit
     assert_true(es.emax == emax);
     assert_true(es.clipped_lo == clo);
     assert_true(es.clipped_hi == chi);
+    double bsc = 0;
+    for (size_t i = 0; i < n; i++) {
+        double x = (w[i] - m) / s;
+        if (x < q[0] || x > q[ls.n - 1]) {
+            double e = x - q[nearest(q, ls.n, x)];
+            bsc += e * e;
+        }
+    }
+    TU_CLOSE(es.sse_clip, bsc, 1e-9);
+    TU_CLOSE(es.sse, se2, 1e-9);
     TU_CLOSE(es.mean, se / (double)n, 1e-9);
     TU_CLOSE(es.rms, sqrt(se2 / (double)n), 1e-9);
     assert_int_equal(errhist_bins(p, norm, &ls, sh, alpha, lo, hi, NB, gc, gk), 0);
@@ -314,6 +324,51 @@ static void test_errhist_brute(void **st)
     free(w);
 }
 
+/* log2|x| bins against every value's own log2 (the edges are exact
+ * powers of two here: t0, t1 integers, one bin per octave) */
+static void test_log2_bins(void **st)
+{
+    (void)st;
+    tu_rng r = { 5 };
+    enum { N = 3000, NB = 12 };
+    double *w = malloc(N * sizeof *w);
+    for (size_t i = 0; i < N; i++)
+        w[i] = i % 50 == 0 ? 0 : ldexp(tu_gauss(&r), -3) + (i % 7 == 0 ? 0.25 : 0);
+    w[1] = 0.5;     /* on an edge: 2^-1 goes to the bin starting there */
+    w[2] = -0.125;
+    w[3] = 8;       /* above 2^2 */
+    w[4] = 1e-9;    /* below 2^-10 */
+    prep *p = tu_prep(w, N);
+    uint64_t cnt[NB], below, zeros, above, bc[NB] = { 0 }, bb = 0, bz = 0, ba = 0;
+    assert_int_equal(errhist_log2_bins(p, 0, -10, 2, NB, cnt, &below, &zeros, &above), 0);
+    for (size_t i = 0; i < N; i++) {
+        double a = fabs(w[i]);
+        if (a == 0) {
+            bz++;
+            continue;
+        }
+        int e;
+        frexp(a, &e); /* a in [2^(e-1), 2^e) */
+        int b = e - 1 + 10;
+        if (a == 4.0)
+            b = NB - 1; /* the last bin includes 2^2 */
+        if (b < 0)
+            bb++;
+        else if (b >= NB)
+            ba++;
+        else
+            bc[b]++;
+    }
+    assert_true(zeros == bz);
+    assert_true(below == bb);
+    assert_true(above == ba);
+    for (int b = 0; b < NB; b++)
+        assert_true(cnt[b] == bc[b]);
+    assert_int_equal(errhist_log2_bins(p, 0, 1, 1, NB, cnt, NULL, NULL, NULL), -1);
+    prep_free(p);
+    free(w);
+}
+
 static void test_errhist_refuses(void **st)
 {
     (void)st;
@@ -343,6 +398,7 @@ int main(void)
         cmocka_unit_test(test_fixed_counts),
         cmocka_unit_test(test_format),
         cmocka_unit_test(test_errhist_brute),
+        cmocka_unit_test(test_log2_bins),
         cmocka_unit_test(test_errhist_refuses),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
