@@ -27,7 +27,6 @@
 #include "quant/eval.h"
 #include "quant/pow2.h"
 #include "ui/app.h"
-#include "ui/explore.h"
 #include "ui/term.h"
 
 /* the patch geometry: cells per row, rows, channel size */
@@ -111,12 +110,23 @@ int view_decomp_action(app *a, ui_action act)
     return RD_VIEW;
 }
 
-/* the level index of a raw value, or -1 (not finite) */
+/* the level index of a raw value, or -1 (not finite): the first level
+ * whose upper decision boundary is above x, the boundaries computed as
+ * eval.c cuts (a value on one goes up) */
 static long level_of(const prep *p, int norm, const levelset *ls, double sh, double al, double w)
 {
     if (!isfinite(w))
         return -1;
-    return (long)explore_level(ls, sh, al, eval_x_of_w(p, norm, w));
+    double x = eval_x_of_w(p, norm, w);
+    size_t lo = 0, hi = ls->n - 1; /* answer in [lo, hi] */
+    while (lo < hi) {
+        size_t md = (lo + hi) / 2;
+        if (x < sh + al * 0.5 * (ls->v[md] + ls->v[md + 1]))
+            hi = md;
+        else
+            lo = md + 1;
+    }
+    return (long)lo;
 }
 
 static void draw_reason(app *a, int y, const char *lead, const char *why, int attr)
