@@ -215,6 +215,14 @@ for size in 120x40 60x20; do
     TM send-keys -t ui d
     wait_for '^ +0  0 +2\^-3 +2\^-2 +2\^-2\+2\^-3' && ok "$size d ASCII: 2^-2+2^-3" || fail "$size d ASCII"
     TM send-keys -t ui q
+    # unsigned: the negatives of channel 1 all go to the zero level
+    start "$U8" "--alpha=1 -s apot --bits=4 --unsigned apot.npy"
+    wait_for 'mse [0-9]' || fail "$size unsigned: no numbers"
+    TM send-keys -t ui d ']'
+    wait_for '^ +0  0 +0 +0 +0 +0( |$)' && ok "$size d --unsigned: negatives on the zero level" || fail "$size d --unsigned"
+    TM send-keys -t ui X
+    wait_for '2⁻' && ok "$size X after d" || fail "$size X after d"
+    TM send-keys -t ui q
 
     # ---- X: the log2 axis -----------------------------------------------
     start "$U8" "--alpha=max -s uniform,pot,apot --bits=4 pow.npy"
