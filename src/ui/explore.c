@@ -48,16 +48,21 @@ double explore_move(double x, double lo, double hi, int w, int dcol)
 
 size_t explore_level(const levelset *ls, double shift, double alpha, double x)
 {
-    size_t best = 0;
-    double bd = INFINITY;
-    for (size_t k = 0; k < ls->n; k++) {
-        double d = fabs(x - (shift + alpha * ls->v[k]));
-        if (d <= bd) {
-            bd = d;
-            best = k;
-        }
+    /* the decision boundaries as explore_range and eval.c cut (a value on
+     * one goes up): a scan by distance would, for a level far below the
+     * others' spacing (unsigned 8-bit pot: 2^-254 next to 0), see a tie
+     * where there is none */
+    if (ls->n == 0)
+        return 0;
+    size_t lo = 0, hi = ls->n - 1;
+    while (lo < hi) {
+        size_t md = (lo + hi) / 2;
+        if (x < shift + alpha * (ls->v[md] + ls->v[md + 1]) / 2)
+            hi = md;
+        else
+            lo = md + 1;
     }
-    return best;
+    return lo;
 }
 
 /* Sums over the values with x in [a, b): count, sum of d, sum of d^2 (prep.h). */
