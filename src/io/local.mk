@@ -13,6 +13,7 @@ src_libapotview_a_SOURCES += \
 	src/io/onnx.c src/io/onnx.h src/io/onnx_int.h src/io/onnx_quant.c src/io/onnx_wire.c \
 	src/io/tfjs.c src/io/tfjs.h \
 	src/io/formats.c \
+	src/io/grid.c src/io/grid.h src/io/stquant_grid.c \
 	src/io/demo.c src/io/demo.h
 
 ## The ONNX parser: generated into the build directory by protoc-c from the

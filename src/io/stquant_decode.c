@@ -30,7 +30,7 @@ static void lut_init(void)
     }
 }
 
-static const float e2m1[16] = { 0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f,
+const float stq_e2m1[16] = { 0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f,
                                 -0.0f, -0.5f, -1.0f, -1.5f, -2.0f, -3.0f, -4.0f, -6.0f };
 static const unsigned awq_pos[8] = { 0, 4, 1, 5, 2, 6, 3, 7 }; /* nibble of column 8c + j */
 
@@ -105,7 +105,7 @@ void stq_tables_init(void)
 /* ---- decoding ----------------------------------------------------------- */
 
 /* compressed-tensors zero point of scale row rs, scale column j */
-static float tile_zero(const stq_tensor *q, uint64_t rs, uint64_t j)
+float stq_tile_zero(const stq_tensor *q, uint64_t rs, uint64_t j)
 {
     if (!q->z.present)
         return 0.0f;
@@ -156,7 +156,7 @@ static void row_tile(const stq_tensor *q, uint64_t r, uint64_t c0, uint64_t c1, 
             if (j != jl) {
                 jl = j;
                 s = cf(&q->s, rs * q->sc + j);
-                z = tile_zero(q, rs, j);
+                z = stq_tile_zero(q, rs, j);
             }
             y[c - c0] = (y[c - c0] - z) * s;
         }
@@ -168,7 +168,7 @@ static void row_tile(const stq_tensor *q, uint64_t r, uint64_t c0, uint64_t c1, 
             e = c1;
         const float s = cf(&q->s, rs * q->sc + j);
         if (q->z.present) {
-            const float z = tile_zero(q, rs, j);
+            const float z = stq_tile_zero(q, rs, j);
             for (uint64_t k = c; k < e; k++)
                 y[k - c0] = (y[k - c0] - z) * s;
         } else {
@@ -217,7 +217,7 @@ static void row_gptq(const stq_tensor *q, uint64_t o, uint64_t c0, uint64_t c1, 
     }
 }
 
-static float bnb_absmax(const stq_tensor *q, uint64_t b)
+float stq_bnb_absmax(const stq_tensor *q, uint64_t b)
 {
     if (!q->nested)
         return cf(&q->s, b);
@@ -233,7 +233,7 @@ static void flat_bnb(const stq_tensor *q, uint64_t e0, uint64_t e1, float *y)
         uint64_t b = e / q->bs, end = (b + 1) * q->bs;
         if (end > e1)
             end = e1;
-        const float a = bnb_absmax(q, b);
+        const float a = stq_bnb_absmax(q, b);
         for (uint64_t k = e; k < end; k++) {
             unsigned byte = q->w.p[k >> 1];
             y[k - e0] = qm[(k & 1) ? byte & 15 : byte >> 4] * a;
@@ -253,7 +253,7 @@ static void flat_mxfp4(const stq_tensor *q, uint64_t e0, uint64_t e1, float *y)
         const float s = ldexpf(1.0f, x < -127 ? -127 : x > 127 ? 127 : x);
         for (uint64_t k = e; k < end; k++) {
             unsigned j = (unsigned)(k - 32 * b), byte = blk[j / 2];
-            float v = e2m1[(j & 1) ? byte >> 4 : byte & 15];
+            float v = stq_e2m1[(j & 1) ? byte >> 4 : byte & 15];
             /* 2^128 is no float: ldexp of the value itself (0 stays 0) */
             y[k - e0] = x == 128 ? ldexpf(v, 128) : v * s;
         }

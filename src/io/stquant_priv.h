@@ -47,6 +47,16 @@ void stq_tables_init(void);
 float stq_cf(const comp *c, uint64_t k);
 int64_t stq_ci(const comp *c, uint64_t k);
 
+/* The compressed-tensors zero point of scale row rs, scale column j; the
+ * bitsandbytes absmax of block b; the E2M1 values by code. */
+float stq_tile_zero(const stq_tensor *q, uint64_t rs, uint64_t j);
+float stq_bnb_absmax(const stq_tensor *q, uint64_t b);
+extern const float stq_e2m1[16];
+/* The stored grid (io/grid.h) of a logical tensor: 0, or -1 when its kind
+ * has none; with g NULL only whether it has one. */
+struct loader_grid;
+int stquant_grid(const loader_tensor *t, struct loader_grid *g);
+
 static inline uint32_t stq_rd32(const unsigned char *p)
 {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
