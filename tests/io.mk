@@ -324,3 +324,32 @@ dist_check_DATA += \
 	tests/data/io/real/silero_vad_v5.onnx \
 	tests/data/io/real/tiny_face_detector_model-weights_manifest.json \
 	tests/data/io/real/tiny_face_detector_model.bin
+## the stored grid as a scheme (issue 14, part 5)
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_stored
+TESTS += tests/test_stored
+tests_test_stored_SOURCES = tests/test_stored.c $(TESTUTIL)
+tests_test_stored_CFLAGS = $(TEST_CFLAGS)
+tests_test_stored_LDADD = $(TEST_LIBS)
+endif
+EXTRA_DIST += tests/gen_grid_fixtures.py
+dist_check_DATA += tests/data/io/grid/expected.json
+dist_check_DATA += tests/data/io/grid/awq.o_proj.levels.npy
+dist_check_DATA += tests/data/io/grid/awq.q_proj.levels.npy
+dist_check_DATA += tests/data/io/grid/fp8.levels.npy
+dist_check_DATA += tests/data/io/grid/iq4_xs.random.levels.npy
+dist_check_DATA += tests/data/io/grid/iq4_xs.real.levels.npy
+dist_check_DATA += tests/data/io/grid/mxfp4.levels.npy
+dist_check_DATA += tests/data/io/grid/mxfp4.random.levels.npy
+dist_check_DATA += tests/data/io/grid/mxfp4.real.levels.npy
+dist_check_DATA += tests/data/io/grid/nf4.levels.npy
+dist_check_DATA += tests/data/io/grid/q2_k.random.levels.npy
+dist_check_DATA += tests/data/io/grid/q2_k.real.levels.npy
+dist_check_DATA += tests/data/io/grid/q4_0.random.levels.npy
+dist_check_DATA += tests/data/io/grid/q4_0.real.levels.npy
+dist_check_DATA += tests/data/io/grid/q4_k.random.levels.npy
+dist_check_DATA += tests/data/io/grid/q4_k.real.levels.npy
+dist_check_DATA += tests/data/io/grid/q6_k.random.levels.npy
+dist_check_DATA += tests/data/io/grid/q6_k.real.levels.npy
+dist_check_DATA += tests/data/io/grid/q8_0.random.levels.npy
+dist_check_DATA += tests/data/io/grid/q8_0.real.levels.npy

@@ -236,7 +236,7 @@ int stored_analyze(const loader_grid *g, stored_read_fn rd, void *ctx, uint64_t 
     levels_lut_init(&lut, g->cb, g->ncb, g->ncb * 4 < 64 ? 64 : (int)(g->ncb * 4 > 262144 ? 262144 : g->ncb * 4));
     const double cbmax = fmax(fabs(g->cb[0]), fabs(g->cb[g->ncb - 1]));
     float *buf = util_mallocarray(CHUNK, sizeof *buf);
-    int rc = 0, tol_inf = 0;
+    int rc = 0;
     for (uint64_t first = 0; first < count && rc == 0; first += CHUNK) {
         uint64_t n = count - first < CHUNK ? count - first : CHUNK;
         if (rd(ctx, first, n, buf) < 0) {
@@ -253,20 +253,17 @@ int stored_analyze(const loader_grid *g, stored_read_fn rd, void *ctx, uint64_t 
                 continue;
             float sc = g->scale[gi], z = g->zero ? g->zero[gi] : 0.0f, b = g->bias ? g->bias[gi] : 0.0f;
             double u = sc != 0 && isfinite(sc) ? ((double)v - b) / sc + z : z;
-            float L;
-            size_t k;
-            if (isfinite(sc))
-                k = nearest(g, gi, levels_lut_find(&lut, u), v, &L);
-            else {
-                /* a scale beyond float (MXFP4 E8M0 255): code 0 is 0, the
-                 * others infinite (left out above as non-finite values) */
-                k = levels_lut_find(&lut, 0.0);
-                L = (float)(g->cb[k] == 0 ? 0.0 : g->cb[k] * sc);
-                tol_inf = 1;
+            if (!isfinite(sc)) {
+                /* a scale beyond float (MXFP4 E8M0 255, NaN in OCP MX):
+                 * no finite grid; its finite values are off it and left
+                 * out of the census */
+                a.off++;
+                continue;
             }
+            float L;
+            size_t k = nearest(g, gi, levels_lut_find(&lut, u), v, &L);
             double ew = (double)v - L, err = ew / s, x = ((double)v - m) / s;
-            double tol = tol_inf ? 0 : 4 * FLT_EPSILON * fmax(fabs((double)sc) * (cbmax + fabs(z)), fabs((double)b));
-            tol_inf = 0;
+            double tol = 4 * FLT_EPSILON * fmax(fabs((double)sc) * (cbmax + fabs(z)), fabs((double)b));
             if (!(fabs(ew) <= tol))
                 a.off++;
             a.sse += err * err;
