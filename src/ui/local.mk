@@ -9,3 +9,4 @@ src_libapotview_a_SOURCES += \
 	src/ui/view_main.c src/ui/view_curve.c src/ui/view_list.c \
 	src/ui/view_channel.c src/ui/view_group.c src/ui/glayout.c src/ui/glayout.h \
 	src/ui/view_explore.c src/ui/explore.c src/ui/explore.h
+src_libapotview_a_SOURCES += src/ui/view_stored.c src/ui/view_stored.h
