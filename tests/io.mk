@@ -17,8 +17,8 @@ tests_test_io_SOURCES = tests/test_io.c $(TESTUTIL)
 tests_test_io_CFLAGS = $(TEST_CFLAGS)
 tests_test_io_LDADD = $(TEST_LIBS)
 endif
-TESTS += tests/io-cli.sh tests/engine-cli.sh tests/stquant-cli.sh
-dist_check_SCRIPTS += tests/io-cli.sh tests/engine-cli.sh tests/stquant-cli.sh
+TESTS += tests/io-cli.sh tests/engine-cli.sh tests/stquant-cli.sh tests/stored-cli.sh
+dist_check_SCRIPTS += tests/io-cli.sh tests/engine-cli.sh tests/stquant-cli.sh tests/stored-cli.sh
 EXTRA_DIST += tests/gen_io_fixtures.py
 dist_check_DATA += \
 	tests/data/io/LICENSE.faceapi \
