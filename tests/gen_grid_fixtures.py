@@ -141,6 +141,23 @@ def stq_cases():
         vals = np.load(os.path.join(IO, 'stq', 'awq', mod + '.weight.npy'))
         add('awq.' + mod.split('.')[-1], 'stq/awq/model.safetensors', mod + '.weight', lv,
             (o * ng + i // G).reshape(-1), vals, nq + nz + ns, out * inn)
+    # AutoGPTQ 3-bit: codes and zeros as little-endian bit streams (code k
+    # at bit 3k of a column's / a row's 32-bit words), zeros stored - 1
+    d = read_st(os.path.join(IO, 'stq', 'gptq3', 'model.safetensors'))
+    mod = 'model.layers.2.mlp.up_proj'
+    qw, nq = d[mod + '.qweight']; qz, nz = d[mod + '.qzeros']; s, ns = d[mod + '.scales']
+    def stream(words, n, B):
+        bits = ((words.astype(np.uint64)[..., None] >> np.arange(32, dtype=np.uint64)) & 1).reshape(words.shape[0], -1)
+        return (bits[:, :n * B].reshape(words.shape[0], n, B) << np.arange(B, dtype=np.uint64)).sum(2).astype(np.int64)
+    ng, out = s.shape
+    z = stream(qz.view(np.uint32), out, 3) + 1                     # [ng, out]
+    inn = qw.shape[0] * 32 // 3; G = inn // ng
+    lv = (f_(np.arange(8))[None, None, :] - f_(z)[:, :, None]) * s.astype(F32)[:, :, None]
+    lv = lv.transpose(1, 0, 2).reshape(out * ng, 8)
+    o, i = np.meshgrid(np.arange(out), np.arange(inn), indexing='ij')
+    vals = np.load(os.path.join(IO, 'stq', 'gptq3', mod + '.weight.npy'))
+    add('gptq3', 'stq/gptq3/model.safetensors', mod + '.weight', lv, (o * ng + i // G).reshape(-1), vals,
+        nq + nz + ns, out * inn)
     # bitsandbytes NF4 (plain absmax): levels sorted(quant_map) * absmax per block of 64 (flat)
     d = read_st(os.path.join(IO, 'stq', 'bnb', 'model.safetensors'))
     name = 'model.layers.0.mlp.down_proj.weight'

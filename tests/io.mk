@@ -245,6 +245,9 @@ dist_check_DATA += \
 	tests/data/io/stq/gptq8/model.layers.1.mlp.gate_proj.bias.npy \
 	tests/data/io/stq/gptq8/model.layers.1.mlp.gate_proj.weight.npy \
 	tests/data/io/stq/gptq8/model.safetensors \
+	tests/data/io/stq/gptq3/config.json \
+	tests/data/io/stq/gptq3/model.layers.2.mlp.up_proj.weight.npy \
+	tests/data/io/stq/gptq3/model.safetensors \
 	tests/data/io/stq/mxfp4/config.json \
 	tests/data/io/stq/mxfp4/model.layers.0.mlp.experts.down_proj.npy \
 	tests/data/io/stq/mxfp4/model.layers.0.mlp.experts.gate_up_proj.npy \
@@ -353,3 +356,4 @@ dist_check_DATA += tests/data/io/grid/q6_k.random.levels.npy
 dist_check_DATA += tests/data/io/grid/q6_k.real.levels.npy
 dist_check_DATA += tests/data/io/grid/q8_0.random.levels.npy
 dist_check_DATA += tests/data/io/grid/q8_0.real.levels.npy
+dist_check_DATA += tests/data/io/grid/gptq3.levels.npy

@@ -486,18 +486,26 @@ static void do_qweight(ctx *x, long kq, const char *qname)
     q->bits = x->cfg.bits ? (unsigned)x->cfg.bits : 4;
     q->v1 = !x->cfg.v2;
     char *why = NULL;
+    /* codes packed as a bit stream along the input (AutoGPTQ: 32 / B per
+     * word for B = 2, 4, 8; 3 bits: 32 codes in 3 words, code k at bit 3k
+     * of the 96, crossing word boundaries), zeros along the output */
     const unsigned B = q->bits, per = B ? 32 / B : 1;
+    const uint64_t wrows = q->w.ndim == 2 ? q->w.shape[0] : 0;
+#define CODES_OF(words) (B ? (words) * 32 / B : 0)
     uint64_t shape[2] = { 0, 0 };
     if (q->w.ndim == 2) {
         /* the logical shape from the codes alone (listed even if the rest is broken) */
         shape[0] = awq ? q->w.shape[1] * 8 : q->w.shape[1];
-        shape[1] = awq ? q->w.shape[0] : q->w.shape[0] * per;
+        shape[1] = awq ? q->w.shape[0] : CODES_OF(wrows);
     }
     if (q->w.dt != DT_I32 || q->w.ndim != 2)
         why = util_asprintf("%s has dtype %s and %d dimensions (int32 [rows, cols] expected)", qname,
                             dtype_name(q->w.dt), q->w.ndim);
-    else if (awq ? B != 4 : (B != 2 && B != 4 && B != 8))
-        why = util_asprintf("%u-bit codes (%s decodes %s)", B, awq ? "awq" : "gptq", awq ? "4 bits" : "2, 4 and 8 bits");
+    else if (awq ? B != 4 : (B != 2 && B != 3 && B != 4 && B != 8))
+        why = util_asprintf("%u-bit codes (%s decodes %s)", B, awq ? "awq" : "gptq", awq ? "4 bits" : "2, 3, 4 and 8 bits");
+    else if (!awq && B == 3 && wrows % 3)
+        why = util_asprintf("%s has %llu rows: 3-bit codes come in 3 words per 32 input rows", qname,
+                            (unsigned long long)wrows);
     else if (!q->s.present)
         why = util_asprintf("%s.scales is missing", mod);
     else if (!q->z.present)
@@ -510,7 +518,7 @@ static void do_qweight(ctx *x, long kq, const char *qname)
                             dtype_name(q->z.dt), q->z.ndim, per);
     if (!why) {
         uint64_t out = awq ? q->w.shape[1] * 8 : q->w.shape[1];
-        uint64_t in = awq ? q->w.shape[0] : q->w.shape[0] * per;
+        uint64_t in = awq ? q->w.shape[0] : CODES_OF(wrows);
         q->R = out, q->C = in;
         q->ng = q->s.shape[0];
         shape[0] = out, shape[1] = in;
@@ -518,7 +526,7 @@ static void do_qweight(ctx *x, long kq, const char *qname)
         if (q->g.present && (q->g.dt != DT_I32 || q->g.count != in))
             why = util_asprintf("%s.g_idx has %llu elements of %s but the input has %llu rows (int32 expected)",
                                 mod, (unsigned long long)q->g.count, dtype_name(q->g.dt), (unsigned long long)in);
-        else if (q->s.shape[1] != out || q->z.shape[0] != q->ng || q->z.shape[1] * per != out || !q->ng) {
+        else if (q->s.shape[1] != out || q->z.shape[0] != q->ng || (awq ? q->z.shape[1] * per : CODES_OF(q->z.shape[1])) != out || !q->ng) {
             char *ws = shape_str(&q->w), *ss = shape_str(&q->s), *zs = shape_str(&q->z);
             why = util_asprintf("shapes do not fit: qweight %s (out %llu, in %llu), scales %s, qzeros %s", ws,
                                 (unsigned long long)out, (unsigned long long)in, ss, zs);
@@ -557,6 +565,7 @@ static void do_qweight(ctx *x, long kq, const char *qname)
     free(mod);
     free(lname);
 }
+#undef CODES_OF
 
 /* bitsandbytes 4-bit: `W.quant_state.bitsandbytes__nf4` (JSON bytes)
  * beside `W` (packed codes), `W.absmax`, `W.quant_map` and, nested,

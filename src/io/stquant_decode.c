@@ -196,13 +196,30 @@ static void row_awq(const stq_tensor *q, uint64_t o, uint64_t c0, uint64_t c1, f
     }
 }
 
-/* AutoGPTQ: qweight packed along the input, qzeros along the output */
+/* B bits at bit position `bit` of a stream of 32-bit words, word k at
+ * p + 4 k stride: code k of a stream sits at bit B k (crossing into the
+ * next word when B does not divide 32: AutoGPTQ's 3-bit layout). */
+static inline uint32_t stream_bits(const unsigned char *p, uint64_t stride, uint64_t bit, unsigned B)
+{
+    const uint64_t w = bit / 32;
+    const unsigned sh = (unsigned)(bit % 32);
+    uint64_t v = rd32(p + 4 * w * stride) >> sh;
+    if (sh + B > 32)
+        v |= (uint64_t)rd32(p + 4 * (w + 1) * stride) << (32 - sh);
+    return (uint32_t)v & ((1u << B) - 1);
+}
+
+uint32_t stq_gptq_zero(const stq_tensor *q, uint64_t g, uint64_t o)
+{
+    const uint64_t zw = q->z.shape[1];
+    return stream_bits(q->z.p + 4 * g * zw, 1, q->bits * o, q->bits) + (unsigned)q->v1;
+}
+
+/* AutoGPTQ: qweight packed along the input (a bit stream per output
+ * column), qzeros along the output */
 static void row_gptq(const stq_tensor *q, uint64_t o, uint64_t c0, uint64_t c1, float *y)
 {
-    const unsigned B = q->bits, per = 32 / B;
-    const uint32_t mask = (1u << B) - 1;
-    const uint64_t zw = q->R / per;
-    const unsigned zsh = B * (unsigned)(o % per);
+    const unsigned B = q->bits;
     uint64_t gl = UINT64_MAX;
     float s = 0, z = 0;
     for (uint64_t i = c0; i < c1; i++) {
@@ -210,10 +227,9 @@ static void row_gptq(const stq_tensor *q, uint64_t o, uint64_t c0, uint64_t c1, 
         if (g != gl) {
             gl = g;
             s = cf(&q->s, g * q->R + o);
-            z = (float)(((rd32(q->z.p + 4 * (g * zw + o / per)) >> zsh) & mask) + (unsigned)q->v1);
+            z = (float)stq_gptq_zero(q, g, o);
         }
-        uint32_t word = rd32(q->w.p + 4 * ((i / per) * q->R + o));
-        y[i - c0] = ((float)((word >> (B * (i % per))) & mask) - z) * s;
+        y[i - c0] = ((float)stream_bits(q->w.p + 4 * o, q->R, (uint64_t)B * i, B) - z) * s;
     }
 }
 

@@ -89,8 +89,7 @@ static void grid_tile(const loader_tensor *t, const stq_tensor *q, loader_grid *
 static void grid_awq_gptq(const loader_tensor *t, const stq_tensor *q, loader_grid *g)
 {
     const int awq = q->kind == K_AWQ;
-    const unsigned B = q->bits, per = 32 / B;
-    const uint32_t mask = (1u << B) - 1;
+    const unsigned B = q->bits;
     loader_grid_init(g, t->stored_type, (size_t)1 << B, q->R, q->C, 1, q->G ? q->G : q->C, 1, 0);
     for (size_t k = 0; k < g->ncb; k++)
         g->cb[k] = (double)k;
@@ -107,8 +106,7 @@ static void grid_awq_gptq(const loader_tensor *t, const stq_tensor *q, loader_gr
             if (awq)
                 g->zero[gi] = (float)((stq_rd32(q->z.p + 4 * (j * (q->R / 8) + o / 8)) >> (4 * awq_nib[o % 8])) & 15);
             else
-                g->zero[gi] = (float)(((stq_rd32(q->z.p + 4 * (j * (q->R / per) + o / per)) >> (B * (o % per))) & mask) +
-                                      (unsigned)q->v1);
+                g->zero[gi] = (float)stq_gptq_zero(q, j, o);
         }
     g->scale_dtype = dtype_name(q->s.dt);
     snprintf(g->params, sizeof g->params,

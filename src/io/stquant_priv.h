@@ -51,6 +51,8 @@ int64_t stq_ci(const comp *c, uint64_t k);
  * bitsandbytes absmax of block b; the E2M1 values by code. */
 float stq_tile_zero(const stq_tensor *q, uint64_t rs, uint64_t j);
 float stq_bnb_absmax(const stq_tensor *q, uint64_t b);
+/* The AutoGPTQ zero point of group g, output column o (v1: stored + 1). */
+uint32_t stq_gptq_zero(const stq_tensor *q, uint64_t g, uint64_t o);
 extern const float stq_e2m1[16];
 /* The stored grid (io/grid.h) of a logical tensor: 0, or -1 when its kind
  * has none; with g NULL only whether it has one. */
