@@ -158,6 +158,27 @@ def stq_cases():
     vals = np.load(os.path.join(IO, 'stq', 'gptq3', mod + '.weight.npy'))
     add('gptq3', 'stq/gptq3/model.safetensors', mod + '.weight', lv, (o * ng + i // G).reshape(-1), vals,
         nq + nz + ns, out * inn)
+    # NVFP4: the 15 distinct E2M1 values x (e4m3 scale / global) per 16 along the rows
+    d = read_st(os.path.join(IO, 'stq', 'nvfp4', 'model.safetensors'))
+    mod = 'model.layers.0.mlp.down_proj'
+    wp, nw = d[mod + '.weight_packed']; sc, nsc = d[mod + '.weight_scale']; gs, ngs = d[mod + '.weight_global_scale']
+    R, C = wp.shape[0], wp.shape[1] * 2
+    s = (gst.E4M3[sc].astype(F32) / gs.astype(F32)[0]).astype(F32)
+    lv = np.unique(gst.E2M1.astype(F32))[None, :] * s.reshape(-1, 1)
+    vals = np.load(os.path.join(IO, 'stq', 'nvfp4', mod + '.weight.npy'))
+    add('nvfp4', 'stq/nvfp4/model.safetensors', mod + '.weight', lv, np.arange(R * C) // 16, vals,
+        nw + nsc + ngs, R * C)
+    # LLM.int8: levels (q * SCB) / 127 per row, q = -128..127, as bitsandbytes
+    # computes the values (apotview's grid: q * (SCB / 127), within a rounding)
+    d = read_st(os.path.join(IO, 'stq', 'bnb8', 'model.safetensors'))
+    mod = 'model.layers.0.self_attn.k_proj'
+    w, nw = d[mod + '.weight']; scb, ns = d[mod + '.SCB']; wf, nf = d[mod + '.weight_format']
+    R, C = w.shape
+    lv = (f_(np.arange(-128, 128))[None, :] * scb.astype(F32)[:, None]) / F32(127)
+    vals = np.load(os.path.join(IO, 'stq', 'bnb8', mod + '.weight.npy'))
+    add('llm_int8', 'stq/bnb8/model.safetensors', mod + '.weight', lv, np.arange(R * C) // C, vals,
+        nw + ns + nf, R * C)
+    expected['llm_int8']['approx'] = True
     # bitsandbytes NF4 (plain absmax): levels sorted(quant_map) * absmax per block of 64 (flat)
     d = read_st(os.path.join(IO, 'stq', 'bnb', 'model.safetensors'))
     name = 'model.layers.0.mlp.down_proj.weight'

@@ -248,6 +248,45 @@ def gen_gptq3():
     expect(d, mod + '.weight', exp)
     save(os.path.join(OUT, d, 'model.safetensors'), out)
 
+def gen_nvfp4():
+    """compressed-tensors nvfp4-pack-quantized (pack_fp4_to_uint8: the EVEN
+    element in the LOW nibble; E2M1 code = magnitude index | sign << 3),
+    weight_scale F8_E4M3 per 16 along the row, weight_global_scale F32;
+    w = e2m1 * (float(scale) / global) in float32."""
+    d = 'nvfp4'
+    config(d, {'quant_method': 'compressed-tensors', 'format': 'nvfp4-pack-quantized',
+               'config_groups': {'group_0': {'weights': {'num_bits': 4, 'type': 'float', 'group_size': 16,
+                                                         'strategy': 'tensor_group'}}}})
+    R, C = 12, 64
+    mod = 'model.layers.0.mlp.down_proj'
+    codes = rng.integers(0, 16, (R, C)).astype(np.uint8)
+    ok = np.flatnonzero(np.isfinite(E4M3) & (E4M3 > 0)).astype(np.uint8)
+    sc = ok[rng.integers(0, len(ok), (R, C // 16))]
+    gs = F32(448.0 * 6.0 / 0.37)
+    s = (E4M3[sc].astype(F32) / gs).astype(F32)
+    exp = (E2M1[codes] * np.repeat(s, 16, 1)).astype(F32)
+    packed = (codes[:, 0::2] | (codes[:, 1::2] << 4)).astype(np.uint8)
+    hi = E2M1[np.stack([packed >> 4, packed & 15], -1).reshape(R, C)] * np.repeat(s, 16, 1)
+    assert not np.array_equal(hi, exp)            # the even element in the high nibble differs
+    out = [t(mod + '.weight_packed', packed), (mod + '.weight_scale', 'F8_E4M3', sc.shape, sc.tobytes()),
+           t(mod + '.weight_global_scale', np.array([gs], F32))]
+    expect(d, mod + '.weight', exp)
+    save(os.path.join(OUT, d, 'model.safetensors'), out)
+
+def gen_int8():
+    """bitsandbytes LLM.int8 state dict: weight I8 [out, in], SCB F32 [out]
+    (row absmax), weight_format U8; w = (q * SCB) / 127 in float32."""
+    d = 'bnb8'
+    config(d, {'quant_method': 'bitsandbytes', 'load_in_8bit': True})
+    R, C = 10, 40
+    mod = 'model.layers.0.self_attn.k_proj'
+    q = rng.integers(-127, 128, (R, C)).astype(np.int8)
+    scb = scales((R,), -4, 1)
+    exp = ((q.astype(F32) * scb[:, None]) / F32(127)).astype(F32)
+    out = [t(mod + '.weight', q), t(mod + '.SCB', scb), t(mod + '.weight_format', np.array([0], np.uint8))]
+    expect(d, mod + '.weight', exp)
+    save(os.path.join(OUT, d, 'model.safetensors'), out)
+
 # ---- 4. compressed-tensors -----------------------------------------------------
 def ct_pack(u, B, dim=1):
     """pack_to_int32: unsigned codes u (already offset), a dense bit stream per row"""
@@ -475,5 +514,5 @@ if __name__ == '__main__':
     gen_gptq('gptq', 4, 64, True, False)
     gen_gptq('gptq8', 8, 128, False, True)
     gen_ct_int4(); gen_ct_int8(); gen_ct_fp8(); gen_bnb(); gen_mxfp4(); gen_sharded(); gen_bad()
-    gen_gptq3()
+    gen_gptq3(); gen_nvfp4(); gen_int8()
     print('wrote', OUT)

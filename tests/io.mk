@@ -248,6 +248,12 @@ dist_check_DATA += \
 	tests/data/io/stq/gptq3/config.json \
 	tests/data/io/stq/gptq3/model.layers.2.mlp.up_proj.weight.npy \
 	tests/data/io/stq/gptq3/model.safetensors \
+	tests/data/io/stq/nvfp4/config.json \
+	tests/data/io/stq/nvfp4/model.layers.0.mlp.down_proj.weight.npy \
+	tests/data/io/stq/nvfp4/model.safetensors \
+	tests/data/io/stq/bnb8/config.json \
+	tests/data/io/stq/bnb8/model.layers.0.self_attn.k_proj.weight.npy \
+	tests/data/io/stq/bnb8/model.safetensors \
 	tests/data/io/stq/mxfp4/config.json \
 	tests/data/io/stq/mxfp4/model.layers.0.mlp.experts.down_proj.npy \
 	tests/data/io/stq/mxfp4/model.layers.0.mlp.experts.gate_up_proj.npy \
@@ -357,3 +363,5 @@ dist_check_DATA += tests/data/io/grid/q6_k.real.levels.npy
 dist_check_DATA += tests/data/io/grid/q8_0.random.levels.npy
 dist_check_DATA += tests/data/io/grid/q8_0.real.levels.npy
 dist_check_DATA += tests/data/io/grid/gptq3.levels.npy
+dist_check_DATA += tests/data/io/grid/nvfp4.levels.npy
+dist_check_DATA += tests/data/io/grid/llm_int8.levels.npy

@@ -70,6 +70,10 @@ static const tcase cases[] = {
     { "bnb", "model.layers.0.mlp.down_proj.weight", "nf4-b64", 0 },
     { "bnb", "model.layers.0.mlp.up_proj.weight", "fp4-b64", 0 },
     { "bnb", "model.layers.0.mlp.gate_proj.weight", "nf4-b64", 0 },
+    /* NVFP4: packed 12*32 + e4m3 scales 12*4 + global scale 4 bytes */
+    { "nvfp4", "model.layers.0.mlp.down_proj.weight", "nvfp4-g16", (384 + 48 + 4) * 8.0 / 768 },
+    /* LLM.int8: int8 400 + SCB 10*4 + weight_format 1 bytes */
+    { "bnb8", "model.layers.0.self_attn.k_proj.weight", "llm-int8", (400 + 40 + 1) * 8.0 / 400 },
     { "mxfp4", "model.layers.0.mlp.experts.gate_up_proj", "mxfp4", 4.25 },
     { "mxfp4", "model.layers.0.mlp.experts.down_proj", "mxfp4", 4.25 },
 };

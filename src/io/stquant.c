@@ -720,6 +720,78 @@ static void do_missing(ctx *x, long k, const char *name)
            util_asprintf("%s_scale_inv is missing (config.json: quant_method fp8)", name), parts, 1, idx);
 }
 
+/* compressed-tensors nvfp4-pack-quantized: `X.weight_packed` U8 [out,
+ * in/2] (E2M1 codes, the EVEN element in the LOW nibble, sign in bit 3),
+ * `X.weight_scale` F8_E4M3 [out, in/16], `X.weight_global_scale` F32 (one
+ * value); w = e2m1 * (scale / global_scale) (compressed-tensors
+ * dequantize: the fp8 scale divided by the global scale in float32). */
+static void do_nvfp4(ctx *x, long kp, const char *pname)
+{
+    size_t bl = strlen(pname) - strlen("_packed");
+    char *base = util_asprintf("%.*s", (int)bl, pname);   /* X.weight */
+    stq_tensor *q = new_q(x, K_NVFP4);
+    comp gs;
+    long idx[3] = { kp, -1, -1 };
+    part(x, base, "_packed", &q->w);
+    idx[1] = part(x, base, "_scale", &q->s);
+    idx[2] = part(x, base, "_global_scale", &gs);
+    snprintf(q->type, sizeof q->type, "nvfp4-g16");
+    char *why = NULL;
+    uint64_t shape[2] = { q->w.ndim == 2 ? q->w.shape[0] : 0, q->w.ndim == 2 ? 2 * q->w.shape[1] : 0 };
+    q->R = shape[0], q->C = shape[1], q->tc = 16;
+    if (q->w.ndim != 2)
+        why = util_asprintf("%s_packed has %d dimensions (uint8 [out, in/2] expected)", base, q->w.ndim);
+    else if (!q->s.present || q->s.dt != DT_F8_E4M3 || q->s.ndim != 2 || q->s.shape[0] != q->R ||
+             q->s.shape[1] != (q->C + 15) / 16)
+        why = util_asprintf("%s_scale is %s (float8_e4m3 [%llu, %llu] expected)", base,
+                            q->s.present ? "of the wrong type or shape" : "missing", (unsigned long long)q->R,
+                            (unsigned long long)((q->C + 15) / 16));
+    else if (!gs.present || gs.count != 1 || !is_float(gs.dt))
+        why = util_asprintf("%s_global_scale (one float) is %s", base, gs.present ? "not one float" : "missing");
+    else
+        q->gscale = cf(&gs, 0);
+    const comp *parts[] = { &q->w, &q->s, &gs };
+    finish(x, kp, base, q, 2, shape, why, parts, 3, idx);
+    free(base);
+}
+
+/* bitsandbytes LLM.int8 (Linear8bitLt state dict): `X.weight` I8 [out,
+ * in] and `X.SCB` F32 [out] (each row's absmax; `X.weight_format` beside
+ * them is dropped); w = q * SCB / 127 (bitsandbytes' CB * SCB / 127: the
+ * product, then the division, in float32). */
+static void do_int8(ctx *x, long ks, const char *sname)
+{
+    size_t bl = strlen(sname) - strlen(".SCB");
+    char *mod = util_asprintf("%.*s", (int)bl, sname);
+    char *wname = util_asprintf("%s.weight", mod);
+    stq_tensor tmp;
+    memset(&tmp, 0, sizeof tmp);
+    long kw = part(x, wname, "", &tmp.w);
+    if (kw < 0 || tmp.w.dt != DT_I8 || tmp.w.ndim != 2) {
+        free(mod);
+        free(wname);
+        return;
+    }
+    stq_tensor *q = new_q(x, K_INT8ROW);
+    *q = tmp;
+    q->kind = K_INT8ROW;
+    snprintf(q->type, sizeof q->type, "llm-int8");
+    comp fmt;
+    long idx[3] = { kw, ks, -1 };
+    part(x, mod, ".SCB", &q->s);
+    idx[2] = part(x, wname, "_format", &fmt);
+    uint64_t shape[2] = { q->w.shape[0], q->w.shape[1] };
+    q->R = shape[0], q->C = shape[1], q->tr = 1, q->tc = q->C;
+    char *why = NULL;
+    if (!is_float(q->s.dt) || q->s.count != q->R)
+        why = util_asprintf("%s.SCB has %llu elements of %s (one float per row, %llu, expected)", mod,
+                            (unsigned long long)q->s.count, dtype_name(q->s.dt), (unsigned long long)q->R);
+    const comp *parts[] = { &q->w, &q->s, &fmt };
+    finish(x, kw, wname, q, 2, shape, why, parts, 3, idx);
+    free(mod);
+    free(wname);
+}
+
 stq_model *stquant_apply(loader_file *f, const loader_map *const *maps, const char *dir)
 {
     stq_tables_init();
@@ -736,8 +808,12 @@ stq_model *stquant_apply(loader_file *f, const loader_map *const *maps, const ch
         const char *nm = f->tensors[k].name;
         if (has_suffix(nm, ".qweight") && strlen(nm) > 8)
             do_qweight(&x, (long)k, nm);
+        else if (has_suffix(nm, ".weight_packed") && f->tensors[k].dtype == DT_U8)
+            do_nvfp4(&x, (long)k, nm);
         else if (has_suffix(nm, ".weight_packed"))
             do_packed(&x, (long)k, nm);
+        else if (has_suffix(nm, ".SCB") && strlen(nm) > 4)
+            do_int8(&x, (long)k, nm);
         else if (has_suffix(nm, "_blocks") && strlen(nm) > 7)
             do_mxfp4(&x, (long)k, nm);
         else if (strstr(nm, ".quant_state.bitsandbytes__") && strstr(nm, ".quant_state.bitsandbytes__") != nm)

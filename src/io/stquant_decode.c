@@ -277,6 +277,31 @@ static void flat_mxfp4(const stq_tensor *q, uint64_t e0, uint64_t e1, float *y)
     }
 }
 
+/* NVFP4: e2m1[code] * (e4m3 scale / global scale) per 16 along the row */
+static void row_nvfp4(const stq_tensor *q, uint64_t r, uint64_t c0, uint64_t c1, float *y)
+{
+    const unsigned char *row = q->w.p + r * (q->C / 2);
+    float s = 0;
+    uint64_t jl = UINT64_MAX;
+    for (uint64_t c = c0; c < c1; c++) {
+        if (c / 16 != jl) {
+            jl = c / 16;
+            s = lut_e4m3[q->s.p[r * q->s.shape[1] + jl]] / q->gscale;
+        }
+        unsigned byte = row[c / 2];
+        y[c - c0] = stq_e2m1[(c & 1) ? byte >> 4 : byte & 15] * s;
+    }
+}
+
+/* LLM.int8: (q * SCB) / 127 */
+static void row_int8(const stq_tensor *q, uint64_t r, uint64_t c0, uint64_t c1, float *y)
+{
+    const float scb = cf(&q->s, r);
+    const unsigned char *row = q->w.p + r * q->C;
+    for (uint64_t c = c0; c < c1; c++)
+        y[c - c0] = ((float)(int8_t)row[c] * scb) / 127.0f;
+}
+
 void stquant_read_range(const loader_tensor *t, uint64_t first, uint64_t n, float *dst)
 {
     const stq_tensor *q = t->priv;
@@ -296,6 +321,10 @@ void stquant_read_range(const loader_tensor *t, uint64_t first, uint64_t n, floa
             row_tile(q, r, c0, c1, dst);
         else if (q->kind == K_AWQ)
             row_awq(q, r, c0, c1, dst);
+        else if (q->kind == K_NVFP4)
+            row_nvfp4(q, r, c0, c1, dst);
+        else if (q->kind == K_INT8ROW)
+            row_int8(q, r, c0, c1, dst);
         else
             row_gptq(q, r, c0, c1, dst);
         dst += c1 - c0;

@@ -152,6 +152,37 @@ static void grid_mxfp4(const loader_tensor *t, const stq_tensor *q, loader_grid 
              "w = e2m1[q] * 2^(e - 127)", t->stored_type);
 }
 
+static void grid_nvfp4(const loader_tensor *t, const stq_tensor *q, loader_grid *g)
+{
+    loader_grid_init(g, t->stored_type, 16, q->R, q->C, 1, 16, 0, 0);
+    for (int k = 0; k < 16; k++)
+        g->cb[k] = stq_e2m1[k];
+    loader_grid_finish_cb(g);
+    for (uint64_t r = 0; r < q->R; r++)
+        for (uint64_t j = 0; j < g->gcols; j++)
+            g->scale[r * g->gcols + j] = dtype_e4m3_to_float(q->s.p[r * q->s.shape[1] + j]) / q->gscale;
+    g->scale_dtype = "e4m3 / fp32 global";
+    snprintf(g->params, sizeof g->params,
+             "%s: NVFP4 (compressed-tensors), E2M1 codes, one float8 e4m3 scale per 16 values and a global "
+             "fp32 scale %.9g: w = e2m1[q] * (s / global)", t->stored_type, (double)q->gscale);
+}
+
+/* LLM.int8: levels q * (SCB / 127): within a float rounding of the
+ * values, which bitsandbytes computes as (q * SCB) / 127 */
+static void grid_int8(const loader_tensor *t, const stq_tensor *q, loader_grid *g)
+{
+    loader_grid_init(g, t->stored_type, 256, q->R, q->C, 1, q->C, 0, 0);
+    for (int k = 0; k < 256; k++)
+        g->cb[k] = k - 128;
+    loader_grid_finish_cb(g);
+    for (uint64_t r = 0; r < q->R; r++)
+        g->scale[r] = stq_cf(&q->s, r) / 127.0f;
+    g->scale_dtype = dtype_name(q->s.dt);
+    snprintf(g->params, sizeof g->params,
+             "%s: bitsandbytes LLM.int8, int8 codes q, one absmax SCB per output row: w = q * SCB / 127",
+             t->stored_type);
+}
+
 int stquant_grid(const loader_tensor *t, loader_grid *g)
 {
     const stq_tensor *q = t->priv;
@@ -168,6 +199,8 @@ int stquant_grid(const loader_tensor *t, loader_grid *g)
     case K_AWQ:
     case K_GPTQ: grid_awq_gptq(t, q, g); break;
     case K_BNB: grid_bnb(t, q, g); break;
+    case K_NVFP4: grid_nvfp4(t, q, g); break;
+    case K_INT8ROW: grid_int8(t, q, g); break;
     default: grid_mxfp4(t, q, g); break;
     }
     loader_grid_set_bytes(g, (uint64_t)llround(t->stored_bpw * (double)t->count / 8.0));

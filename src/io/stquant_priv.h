@@ -8,7 +8,7 @@
 
 #include "io/stquant.h"
 
-enum { K_TILE, K_AWQ, K_GPTQ, K_BNB, K_MXFP4 };
+enum { K_TILE, K_AWQ, K_GPTQ, K_BNB, K_MXFP4, K_NVFP4, K_INT8ROW };
 enum { V_E4M3, V_E5M2, V_I8, V_PACKED };
 
 typedef struct comp {
@@ -38,6 +38,8 @@ typedef struct stq_tensor {
     uint64_t bs, nbs;
     float noff;
     int nested;
+    /* K_NVFP4: the global scale (w = e2m1 * (e4m3 scale / gscale)) */
+    float gscale;
     char type[96];
 } stq_tensor;
 
