@@ -51,6 +51,21 @@ if command -v tmux >/dev/null 2>&1; then
     done
     TM capture-pane -p -t ui | grep -q 'stored: 4.5 bpw' || fail "viewer: i does not show the stored format"
     TM kill-server >/dev/null 2>&1
+    # the group view of the stored scheme: the file's own 16 Q4_K levels
+    # under the pooled histogram (u over each group's level range)
+    TM new-session -d -s ui -x 120 -y 40 "TERM=xterm-256color $APOTVIEW --granularity=group:32 $D/gguf/q4_k.gguf"
+    i=0
+    until TM capture-pane -p -t ui | grep -q 'u=x/a_g'; do
+        i=$((i + 1)); [ $i -gt 300 ] && break; sleep 0.1
+    done
+    TM send-keys -t ui s
+    i=0
+    until TM capture-pane -p -t ui | grep -q '^>stored .*│'; do
+        i=$((i + 1)); [ $i -gt 300 ] && break; sleep 0.1
+    done
+    n=$(TM capture-pane -p -t ui | grep '^>stored' | grep -o '│' | wc -l)
+    [ "$n" -eq 16 ] || { fail "group view: $n stored levels on the rug, 16 expected"; TM capture-pane -p -t ui; }
+    TM kill-server >/dev/null 2>&1
 fi
 rm -f out.stored.json
 [ "$fails" -eq 0 ] && echo "all stored checks passed"

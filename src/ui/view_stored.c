@@ -20,6 +20,8 @@ static struct {
     analyze_result r;
     double *rug;           /* levels of (a sample of) the groups, x units */
     size_t nrug;
+    double *ulev;          /* one group's levels in the group view's u */
+    size_t nulev;
 } cache;
 
 #define RUG_GROUPS 4096
@@ -44,6 +46,8 @@ static void build_rug(loader_file *f, size_t t, const prep *p, int normalize)
     for (uint64_t gi = 0; gi < g.ngroups && cache.nrug + g.ncb <= cap; gi += step)
         for (size_t k = 0; k < g.ncb; k++)
             cache.rug[cache.nrug++] = ((double)loader_grid_level(&g, gi, k) - m) / s;
+    cache.ulev = util_mallocarray(g.ncb, sizeof *cache.ulev);
+    cache.nulev = stored_view_levels(&g, cache.ulev, g.ncb);
     loader_grid_free(&g);
 }
 
@@ -63,6 +67,7 @@ const analyze_result *app_stored_result(app *a, size_t item, const prep *p)
     const session_item *it = &a->s.items[item];
     loader_file *f = a->s.files[it->file];
     free(cache.rug);
+    free(cache.ulev);
     memset(&cache, 0, sizeof cache);
     cache.valid = 1;
     cache.item = item;
@@ -92,4 +97,13 @@ void app_stored_fill(app *a, ui_calc *c, size_t item, const prep *p)
     const analyze_result *r = app_stored_result(a, item, p);
     if (r)
         c->res[i] = *r;
+}
+
+size_t app_stored_ulevels(app *a, size_t item, const prep *p, const double **u)
+{
+    *u = NULL;
+    if (!app_stored_result(a, item, p))
+        return 0;
+    *u = cache.ulev;
+    return cache.nulev;
 }

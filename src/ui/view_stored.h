@@ -17,4 +17,8 @@ void app_stored_fill(app *a, ui_calc *c, size_t item, const prep *p);
  * it is not stored quantized. Valid until the next call. */
 size_t app_stored_rug(app *a, size_t item, const prep *p, const double **xs);
 
+/* The levels of the group view's rug for item (u over a group's level
+ * range: quant/stored.h, stored_view_levels); 0 when none. */
+size_t app_stored_ulevels(app *a, size_t item, const prep *p, const double **u);
+
 #endif
