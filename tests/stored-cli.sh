@@ -38,7 +38,7 @@ PYEOF
 if command -v tmux >/dev/null 2>&1; then
     S="apotview-stored-$$"
     TM() { tmux -L "$S" -f /dev/null "$@"; }
-    TM new-session -d -s ui -x 120 -y 40 "TERM=xterm-256color $APOTVIEW $D/gguf/q4_k.gguf"
+    TM new-session -d -s ui -x 120 -y 40 "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color $APOTVIEW $D/gguf/q4_k.gguf"
     i=0
     until TM capture-pane -p -t ui | grep -q '^>*  *stored\|^ stored\|stored │'; do
         i=$((i + 1)); [ $i -gt 300 ] && break; sleep 0.1
@@ -53,7 +53,7 @@ if command -v tmux >/dev/null 2>&1; then
     TM kill-server >/dev/null 2>&1
     # the group view of the stored scheme: the file's own 16 Q4_K levels
     # under the pooled histogram (u over each group's level range)
-    TM new-session -d -s ui -x 120 -y 40 "TERM=xterm-256color $APOTVIEW --granularity=group:32 $D/gguf/q4_k.gguf"
+    TM new-session -d -s ui -x 120 -y 40 "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color $APOTVIEW --granularity=group:32 $D/gguf/q4_k.gguf"
     i=0
     until TM capture-pane -p -t ui | grep -q 'u=x/a_g'; do
         i=$((i + 1)); [ $i -gt 300 ] && break; sleep 0.1
@@ -63,7 +63,7 @@ if command -v tmux >/dev/null 2>&1; then
     until TM capture-pane -p -t ui | grep -q '^>stored .*│'; do
         i=$((i + 1)); [ $i -gt 300 ] && break; sleep 0.1
     done
-    n=$(TM capture-pane -p -t ui | grep '^>stored' | grep -o '│' | wc -l)
+    n=$(TM capture-pane -p -t ui | grep '^>stored' | grep -o '│\|[|]' | wc -l)
     [ "$n" -eq 16 ] || { fail "group view: $n stored levels on the rug, 16 expected"; TM capture-pane -p -t ui; }
     TM kill-server >/dev/null 2>&1
 fi
