@@ -35,6 +35,24 @@ PYEOF
     fail "CSV columns"
 "$APOTVIEW" --report --format=json "$D/gguf/plain.gguf" | grep -q '"stored"' && fail "float file has a stored scheme"
 
+# --compare: the original rounded to the nearest level of the quantized
+# file's own grid can be no worse than the file's own rounding on that
+# grid (a property, whatever the quantizer): stored_nearest.mse <= mse
+"$APOTVIEW" --compare --format=json "$D/../compare/orig.safetensors" "$D/../compare/q.gguf" > out.cmp.json 2>/dev/null
+$PY - out.cmp.json <<'PYEOF' || fail "compare stored_nearest"
+import json, sys
+d = json.load(open(sys.argv[1]))
+n = 0
+for p in d['pairs']:
+    s = p.get('stored_nearest')
+    if s is None or 'mse' not in p: continue
+    assert s['mse'] <= p['mse'] * (1 + 1e-12), (p['right'], s['mse'], p['mse'])
+    assert s['mse'] > 0
+    n += 1
+assert n >= 4, n
+PYEOF
+rm -f out.cmp.json
+
 if command -v tmux >/dev/null 2>&1; then
     S="apotview-stored-$$"
     TM() { tmux -L "$S" -f /dev/null "$@"; }
@@ -52,7 +70,9 @@ if command -v tmux >/dev/null 2>&1; then
     TM capture-pane -p -t ui | grep -q 'stored: 4.5 bpw' || fail "viewer: i does not show the stored format"
     TM kill-server >/dev/null 2>&1
     # the group view of the stored scheme: the file's own 16 Q4_K levels
-    # under the pooled histogram (u over each group's level range)
+    # under the pooled histogram (u over each group's level range); a
+    # fresh server socket (a server still exiting would race the new one)
+    S="$S-2"
     TM new-session -d -s ui -x 120 -y 40 "LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color $APOTVIEW --granularity=group:32 $D/gguf/q4_k.gguf"
     i=0
     until TM capture-pane -p -t ui | grep -q 'u=x/a_g'; do
