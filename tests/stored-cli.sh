@@ -35,6 +35,19 @@ PYEOF
     fail "CSV columns"
 "$APOTVIEW" --report --format=json "$D/gguf/plain.gguf" | grep -q '"stored"' && fail "float file has a stored scheme"
 
+# the histogram figure: a `stored` row whose levels are those of every
+# group of the file (the generator's own decoding: tests/gen_grid_fixtures.py)
+rm -f fig.stored.gp fig.stored.gp.csv
+"$APOTVIEW" --export=fig.stored.gp -t real "$D/gguf/q4_k.gguf" || fail "figure export"
+$PY - fig.stored.gp.csv "$D/grid/q4_k.real.levels.npy" <<'PYEOF' || fail "figure: stored levels"
+import sys, numpy as np
+got = [float(l.split(',')[-2]) for l in open(sys.argv[1]) if ',stored,' in l and ',level,' in l]
+want = np.load(sys.argv[2]).reshape(-1)
+assert len(got) == want.size == 128, (len(got), want.size)
+assert np.array_equal(np.sort(np.array(got, np.float32)), np.sort(want)), 'levels differ'
+PYEOF
+rm -f fig.stored.gp fig.stored.gp.csv
+
 # --compare: the original rounded to the nearest level of the quantized
 # file's own grid can be no worse than the file's own rounding on that
 # grid (a property, whatever the quantizer): stored_nearest.mse <= mse
