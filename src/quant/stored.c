@@ -34,10 +34,36 @@ static size_t popcount_words(const uint64_t *w, size_t nw)
     return n;
 }
 
-static int cmp_float(const void *a, const void *b)
+/* The k-th smallest of x[0..n) (Hoare's selection; x is reordered). */
+static float select_kth(float *x, size_t n, size_t k)
 {
-    float x = *(const float *)a, y = *(const float *)b;
-    return (x > y) - (x < y);
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        float piv = x[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (x[i] < piv)
+                i++;
+            while (x[j] > piv)
+                j--;
+            if (i <= j) {
+                float t = x[i];
+                x[i] = x[j];
+                x[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            break;
+    }
+    return x[k];
 }
 
 static const char *granularity_of(const loader_grid *g)
@@ -113,8 +139,11 @@ typedef struct acc {
 static void close_run(acc *a)
 {
     if (a->cur != UINT64_MAX) {
-        a->lpg_sum += (double)popcount_words(a->bits, a->words);
-        a->lpg_n++;
+        size_t held = popcount_words(a->bits, a->words);
+        if (held) {   /* (a group of no finite value is no group with values) */
+            a->lpg_sum += (double)held;
+            a->lpg_n++;
+        }
         memset(a->bits, 0, a->words * sizeof *a->bits);
     }
 }
@@ -174,10 +203,17 @@ static void finish_result(const loader_grid *g, acc *a, double m, double s, int 
     eval_result_from_totals(&ls, a->n, a->sse, a->sumsq, a->maxerr, 0, a->pooled, &out->r);
     if (self)
         out->r.mse = out->r.sqnr_db = out->r.max_abs_err = NAN;
-    qsort(sc, nsc, sizeof *sc, cmp_float);
-    out->scale_min = nsc ? sc[0] : NAN;
-    out->scale_median = nsc ? sc[(nsc - 1) / 2] : NAN;
-    out->scale_max = nsc ? sc[nsc - 1] : NAN;
+    out->scale_min = out->scale_max = out->scale_median = NAN;
+    if (nsc) {
+        float lo = sc[0], hi = sc[0];
+        for (size_t i = 1; i < nsc; i++) {
+            lo = sc[i] < lo ? sc[i] : lo;
+            hi = sc[i] > hi ? sc[i] : hi;
+        }
+        out->scale_min = lo;
+        out->scale_max = hi;
+        out->scale_median = select_kth(sc, nsc, (nsc - 1) / 2);
+    }
     out->levels_per_group = a->lpg_n ? a->lpg_sum / (double)a->lpg_n : NAN;
     out->off_grid = a->off;
     out->relative_to_uniform = NAN;
@@ -244,45 +280,73 @@ int stored_analyze(const loader_grid *g, stored_read_fn rd, void *ctx, uint64_t 
             rc = -1;
             break;
         }
-        for (uint64_t j = 0; j < n; j++) {
-            float v = buf[j];
-            if (!isfinite(v))
-                continue;
-            uint64_t gi = loader_grid_group(g, first + j);
+        for (uint64_t j = 0; j < n;) {
+            /* a run of values of one group: within a row, up to the end of
+             * its group (tiles and act-order maps: one value) */
+            const uint64_t i0 = first + j;
+            const uint64_t gi = loader_grid_group(g, i0);
+            uint64_t len = 1;
+            if (run) {
+                uint64_t c = i0 % g->cols, ge = (c / g->tc + 1) * g->tc;
+                len = (ge < g->cols ? ge : g->cols) - c;
+                if (len > n - j)
+                    len = n - j;
+            }
+            const float *vv = buf + j;
+            j += len;
             if (gi >= g->ngroups)
                 continue;
-            float sc = g->scale[gi], z = g->zero ? g->zero[gi] : 0.0f, b = g->bias ? g->bias[gi] : 0.0f;
-            double u = sc != 0 && isfinite(sc) ? ((double)v - b) / sc + z : z;
+            const float sc = g->scale[gi], z = g->zero ? g->zero[gi] : 0.0f, b = g->bias ? g->bias[gi] : 0.0f;
             if (!isfinite(sc)) {
                 /* a scale beyond float (MXFP4 E8M0 255, NaN in OCP MX):
                  * no finite grid; its finite values are off it and left
                  * out of the census */
-                a.off++;
+                for (uint64_t t = 0; t < len; t++)
+                    a.off += isfinite(vv[t]) != 0;
                 continue;
             }
-            float L;
-            size_t k = nearest(g, gi, levels_lut_find(&lut, u), v, &L);
-            double ew = (double)v - L, err = ew / s, x = ((double)v - m) / s;
-            double tol = 4 * FLT_EPSILON * fmax(fabs((double)sc) * (cbmax + fabs(z)), fabs((double)b));
-            if (!(fabs(ew) <= tol))
-                a.off++;
-            a.sse += err * err;
-            a.sumsq += x * x;
-            if (fabs(err) > a.maxerr)
-                a.maxerr = fabs(err);
-            a.n++;
-            a.pooled[k]++;
-            a.nval[gi]++;
-            if (run) {
-                if (gi != a.cur) {
-                    close_run(&a);
-                    a.cur = gi;
+            const double inv = sc != 0 ? 1.0 / sc : 0, is = 1.0 / s;
+            const double tol = 4 * FLT_EPSILON * fmax(fabs((double)sc) * (cbmax + fabs(z)), fabs((double)b));
+            const long cb0 = (long)g->cb[0];
+            if (run && gi != a.cur) {
+                close_run(&a);
+                a.cur = gi;
+            }
+            uint64_t *bits = run ? a.bits : a.bits + gi * words;
+            uint32_t nv = 0;
+            for (uint64_t t = 0; t < len; t++) {
+                const float v = vv[t];
+                if (!isfinite(v))
+                    continue;
+                const double u = sc != 0 ? ((double)v - b) * inv + z : z;
+                size_t k;
+                if (g->int_codes) {
+                    /* integer codes: the code is u rounded (then checked) */
+                    double r = nearbyint(u) - (double)cb0;
+                    k = r <= 0 ? 0 : r >= (double)(g->ncb - 1) ? g->ncb - 1 : (size_t)r;
+                } else
+                    k = levels_lut_find(&lut, u);
+                float L = loader_grid_level(g, gi, k);
+                if (L != v)
+                    k = nearest(g, gi, k, v, &L);
+                const double ew = (double)v - L, x = ((double)v - m) * is;
+                if (ew != 0) {
+                    const double err = ew * is;
+                    if (!(fabs(ew) <= tol))
+                        a.off++;
+                    a.sse += err * err;
+                    if (fabs(err) > a.maxerr)
+                        a.maxerr = fabs(err);
                 }
-                a.bits[k / 64] |= (uint64_t)1 << (k % 64);
-            } else
-                a.bits[gi * words + k / 64] |= (uint64_t)1 << (k % 64);
-            if (view)
-                view_value(g, gi, x, err, m, s, view);
+                a.sumsq += x * x;
+                nv++;
+                a.pooled[k]++;
+                bits[k >> 6] |= (uint64_t)1 << (k & 63);
+                if (view)
+                    view_value(g, gi, x, ew * is, m, s, view);
+            }
+            a.n += nv;
+            a.nval[gi] += nv;
         }
     }
     if (rc == 0) {
