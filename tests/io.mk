@@ -133,6 +133,9 @@ EXTRA_DIST += tests/fuzz/fuzz_common.h \
 	tests/fuzz/corpus/safetensors/stq_fp8.safetensors \
 	tests/fuzz/corpus/safetensors/stq_gptq.safetensors \
 	tests/fuzz/corpus/safetensors/stq_mxfp4.safetensors \
+	tests/fuzz/corpus/safetensors/stq_gptq3.safetensors \
+	tests/fuzz/corpus/safetensors/stq_nvfp4.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bnb8.safetensors \
 	tests/fuzz/corpus/torch/W_zip.pt tests/fuzz/corpus/torch/W_legacy.pt \
 	tests/fuzz/corpus/gguf/W.gguf \
 	tests/fuzz/corpus/gguf/iq4_xs.gguf \

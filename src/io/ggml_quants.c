@@ -565,7 +565,7 @@ int ggml_grid_fill(const ggml_type_info *ti, const unsigned char *p, uint64_t co
                    loader_grid *g)
 {
     const grid_kind *k = ggml_has_grid(ti) ? grid_kind_of(ti->id) : NULL;
-    if (!k || ne0 == 0 || count % ne0 || ne0 % ti->blck)
+    if (!k || ne0 == 0 || count == 0 || count % ne0 || ne0 % ti->blck)
         return -1;
     size_t ncb = k->table ? 16 : (size_t)(k->hi - k->lo + 1);
     loader_grid_init(g, ti->name, ncb, count / ne0, ne0, 1, k->sub, 0, k->bias);

@@ -76,7 +76,8 @@ void loader_grid_free(loader_grid *g)
 
 int loader_has_grid(loader_file *f, size_t i)
 {
-    if (i >= f->ntensors || !f->fmt->grid || !f->tensors[i].readable || !f->tensors[i].stored_type)
+    if (i >= f->ntensors || !f->fmt->grid || !f->tensors[i].readable || !f->tensors[i].stored_type ||
+        f->tensors[i].count == 0)
         return 0;
     return f->fmt->grid(f, i, NULL, NULL) == 0;
 }
@@ -84,12 +85,24 @@ int loader_has_grid(loader_file *f, size_t i)
 int loader_grid_get(loader_file *f, size_t i, loader_grid *g, util_err *err)
 {
     memset(g, 0, sizeof *g);
-    if (i >= f->ntensors || !f->fmt->grid || !f->tensors[i].readable || !f->tensors[i].stored_type) {
+    if (i >= f->ntensors || !f->fmt->grid || !f->tensors[i].readable || !f->tensors[i].stored_type ||
+        f->tensors[i].count == 0) {
         util_err_set(err, "%s: %s: not stored quantized (no stored grid)", f->path,
                      i < f->ntensors ? f->tensors[i].name : "?");
         return -1;
     }
     if (f->fmt->grid(f, i, g, err) < 0) {
+        loader_grid_free(g);
+        if (!util_err_isset(err))
+            util_err_set(err, "%s: %s: no stored grid for its layout", f->path, f->tensors[i].name);
+        return -1;
+    }
+    /* every group holds a value: a grid with more groups than values, or
+     * not the tensor's size, describes something else */
+    if (g->rows * g->cols != f->tensors[i].count || g->ngroups > f->tensors[i].count) {
+        util_err_set(err, "%s: %s: the stored grid (%llu x %llu, %llu groups) does not fit its %llu values",
+                     f->path, f->tensors[i].name, (unsigned long long)g->rows, (unsigned long long)g->cols,
+                     (unsigned long long)g->ngroups, (unsigned long long)f->tensors[i].count);
         loader_grid_free(g);
         return -1;
     }

@@ -5,7 +5,7 @@
  */
 #include "config.h"
 #include "plot/plot.h"
-#include "plot/plot_stored.h"
+#include "plot/hist_stored.h"
 #include "plot/figures.h"
 
 #include <math.h>
@@ -430,7 +430,7 @@ int plot_cli(const cli_opts *o)
         s.tensor_name = f->tensors[ti].name;
         s.file_name = f->path;
         /* a quantized tensor's histogram: its stored grid beside the
-         * schemes (quant/stored.h; plot_stored.c) */
+         * schemes (quant/stored.h; hist_stored.c) */
         plot_stored_data sd;
         const char *sch[OPTIONS_MAX_SCHEMES];
         plot_stored_prepare(&s, f, ti, p, sch, &sd);

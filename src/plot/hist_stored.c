@@ -1,10 +1,10 @@
 /*
- * plot_stored.c - the stored scheme in the histogram figure: the file's own
+ * hist_stored.c - the stored scheme in the histogram figure: the file's own
  * grid of a quantized tensor (quant/stored.h) as one more scheme row, its
  * rug the levels of the file's groups, its legend its bits per weight.
  */
 #include "config.h"
-#include "plot/plot_stored.h"
+#include "plot/hist_stored.h"
 
 #include <stdlib.h>
 #include <string.h>

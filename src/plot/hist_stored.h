@@ -1,4 +1,4 @@
-/* plot_stored.h - the stored scheme in the histogram figure (plot_stored.c). */
+/* hist_stored.h - the stored scheme in the histogram figure (hist_stored.c; named so that the script fuzzer, which links plot*.c and fig*.c without the loaders, leaves it out). */
 #ifndef APOTVIEW_PLOT_STORED_H
 #define APOTVIEW_PLOT_STORED_H
 
