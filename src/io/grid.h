@@ -50,6 +50,10 @@ typedef struct loader_grid {
     float *zero, *bias;      /* ngroups or NULL (0) */
     uint64_t nbytes;         /* bytes in the file */
     double bpw;              /* nbytes * 8 / count */
+    /* Optional: the format rounds each value once more (ONNX: to its
+     * scale's type, fp16 or bf16): level = round(round_arg, level). */
+    double (*round)(int32_t round_arg, double v);
+    int32_t round_arg;
 } loader_grid;
 
 /* Group of element i (C order). */
@@ -66,7 +70,7 @@ static inline float loader_grid_level(const loader_grid *g, uint64_t gi, size_t 
     float z = g->zero ? g->zero[gi] : 0.0f, b = g->bias ? g->bias[gi] : 0.0f;
     float u = (float)g->cb[k] - z;
     float p = u * g->scale[gi];
-    return p + b;
+    return g->round ? (float)g->round(g->round_arg, (double)(p + b)) : p + b;
 }
 
 /* For format implementations: allocate a grid of ngroups groups (scale

@@ -75,6 +75,8 @@ static const char *granularity_of(const loader_grid *g)
         snprintf(b, sizeof b, "tensor");
     else if (g->tr == 1 && g->tc >= g->cols)
         snprintf(b, sizeof b, "channel");
+    else if (g->tc == 1 && g->tr >= g->rows)
+        snprintf(b, sizeof b, "column");
     else if (g->tr == 1)
         snprintf(b, sizeof b, "group:%llu", (unsigned long long)g->tc);
     else

@@ -29,7 +29,8 @@
  *  - cost: integer codes without zero point or minimum cost their
  *    popcount (as uniform); codebooks and affine grids have none (n/a).
  *  - granularity: "group:G" (runs of G along the rows), "block:RxC"
- *    (tiles), "channel" (one scale per row), "tensor" (one scale), with
+ *    (tiles), "channel" (one scale per row), "column" (one per column:
+ *    ONNX per-axis on the last axis), "tensor" (one scale), with
  *    "group:G@g_idx" for an activation-order map.
  *
  * Everything here is pure: the values come from the caller's reader.
