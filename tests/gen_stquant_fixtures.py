@@ -203,6 +203,90 @@ def gen_gptq(d, B, G, act, v2):
     expect(d, mod + '.weight', exp)
     save(os.path.join(OUT, d, 'model.safetensors'), out)
 
+def gptq3_pack_rows(iw):
+    """AutoGPTQ's 3-bit packing (qlinear pack, bits == 3), as published:
+    every 32 rows of iw go into 3 rows of words; rows 0..9 at bits 3k of
+    word 0, row 10 split over bits 30-31 of word 0 and bit 0 of word 1,
+    rows 11..20 at bits 3k + 1 of word 1, row 21 over bit 31 of word 1 and
+    bits 0-1 of word 2, rows 22..31 at bits 3k + 2 of word 2."""
+    iw = iw.astype(np.uint32)
+    q = np.zeros((iw.shape[0] // 32 * 3, iw.shape[1]), np.uint32)
+    i = row = 0
+    while row < q.shape[0]:
+        for j in range(i, i + 10): q[row] |= iw[j] << np.uint32(3 * (j - i))
+        i += 10; q[row] |= iw[i] << np.uint32(30); row += 1
+        q[row] |= (iw[i] >> np.uint32(2)) & np.uint32(1); i += 1
+        for j in range(i, i + 10): q[row] |= iw[j] << np.uint32(3 * (j - i) + 1)
+        i += 10; q[row] |= iw[i] << np.uint32(31); row += 1
+        q[row] |= (iw[i] >> np.uint32(1)) & np.uint32(3); i += 1
+        for j in range(i, i + 10): q[row] |= iw[j] << np.uint32(3 * (j - i) + 2)
+        i += 10; row += 1
+    return q
+
+def gen_gptq3():
+    """3-bit AutoGPTQ (v1 zeros, no act-order): codes and zeros by the
+    3-bit layout above (zeros along the output the same way, as AutoGPTQ's
+    zeros loop does)."""
+    d = 'gptq3'
+    config(d, {'quant_method': 'gptq', 'bits': 3, 'group_size': 32, 'desc_act': False, 'sym': False})
+    IN, OUTF, G = 96, 64, 32
+    ng = IN // G
+    mod = 'model.layers.2.mlp.up_proj'
+    iw = rng.integers(0, 8, (IN, OUTF))
+    zero = rng.integers(1, 8, (ng, OUTF))
+    s = scales((ng, OUTF)).astype(np.float16)
+    g = np.arange(IN) // G
+    exp = ((iw - zero[g]).astype(F32) * s.astype(F32)[g]).T
+    qw = gptq3_pack_rows(iw)
+    qz = gptq3_pack_rows((zero - 1).T).T
+    # the 4-bit-style reading (10 codes per word, none across words) differs
+    naive = np.zeros_like(iw)
+    for r in range(IN):
+        naive[r] = (qw[min(r // 10, qw.shape[0] - 1)] >> np.uint32(3 * (r % 10))) & 7
+    assert not np.array_equal(((naive - zero[g]).astype(F32) * s.astype(F32)[g]).T, exp)
+    out = [t(mod + '.qweight', qw.view(np.int32)), t(mod + '.qzeros', qz.view(np.int32)), t(mod + '.scales', s)]
+    expect(d, mod + '.weight', exp)
+    save(os.path.join(OUT, d, 'model.safetensors'), out)
+
+def gen_nvfp4():
+    """compressed-tensors nvfp4-pack-quantized (pack_fp4_to_uint8: the EVEN
+    element in the LOW nibble; E2M1 code = magnitude index | sign << 3),
+    weight_scale F8_E4M3 per 16 along the row, weight_global_scale F32;
+    w = e2m1 * (float(scale) / global) in float32."""
+    d = 'nvfp4'
+    config(d, {'quant_method': 'compressed-tensors', 'format': 'nvfp4-pack-quantized',
+               'config_groups': {'group_0': {'weights': {'num_bits': 4, 'type': 'float', 'group_size': 16,
+                                                         'strategy': 'tensor_group'}}}})
+    R, C = 12, 64
+    mod = 'model.layers.0.mlp.down_proj'
+    codes = rng.integers(0, 16, (R, C)).astype(np.uint8)
+    ok = np.flatnonzero(np.isfinite(E4M3) & (E4M3 > 0)).astype(np.uint8)
+    sc = ok[rng.integers(0, len(ok), (R, C // 16))]
+    gs = F32(448.0 * 6.0 / 0.37)
+    s = (E4M3[sc].astype(F32) / gs).astype(F32)
+    exp = (E2M1[codes] * np.repeat(s, 16, 1)).astype(F32)
+    packed = (codes[:, 0::2] | (codes[:, 1::2] << 4)).astype(np.uint8)
+    hi = E2M1[np.stack([packed >> 4, packed & 15], -1).reshape(R, C)] * np.repeat(s, 16, 1)
+    assert not np.array_equal(hi, exp)            # the even element in the high nibble differs
+    out = [t(mod + '.weight_packed', packed), (mod + '.weight_scale', 'F8_E4M3', sc.shape, sc.tobytes()),
+           t(mod + '.weight_global_scale', np.array([gs], F32))]
+    expect(d, mod + '.weight', exp)
+    save(os.path.join(OUT, d, 'model.safetensors'), out)
+
+def gen_int8():
+    """bitsandbytes LLM.int8 state dict: weight I8 [out, in], SCB F32 [out]
+    (row absmax), weight_format U8; w = (q * SCB) / 127 in float32."""
+    d = 'bnb8'
+    config(d, {'quant_method': 'bitsandbytes', 'load_in_8bit': True})
+    R, C = 10, 40
+    mod = 'model.layers.0.self_attn.k_proj'
+    q = rng.integers(-127, 128, (R, C)).astype(np.int8)
+    scb = scales((R,), -4, 1)
+    exp = ((q.astype(F32) * scb[:, None]) / F32(127)).astype(F32)
+    out = [t(mod + '.weight', q), t(mod + '.SCB', scb), t(mod + '.weight_format', np.array([0], np.uint8))]
+    expect(d, mod + '.weight', exp)
+    save(os.path.join(OUT, d, 'model.safetensors'), out)
+
 # ---- 4. compressed-tensors -----------------------------------------------------
 def ct_pack(u, B, dim=1):
     """pack_to_int32: unsigned codes u (already offset), a dense bit stream per row"""
@@ -430,4 +514,5 @@ if __name__ == '__main__':
     gen_gptq('gptq', 4, 64, True, False)
     gen_gptq('gptq8', 8, 128, False, True)
     gen_ct_int4(); gen_ct_int8(); gen_ct_fp8(); gen_bnb(); gen_mxfp4(); gen_sharded(); gen_bad()
+    gen_gptq3(); gen_nvfp4(); gen_int8()
     print('wrote', OUT)

@@ -17,8 +17,8 @@ tests_test_io_SOURCES = tests/test_io.c $(TESTUTIL)
 tests_test_io_CFLAGS = $(TEST_CFLAGS)
 tests_test_io_LDADD = $(TEST_LIBS)
 endif
-TESTS += tests/io-cli.sh tests/engine-cli.sh tests/stquant-cli.sh
-dist_check_SCRIPTS += tests/io-cli.sh tests/engine-cli.sh tests/stquant-cli.sh
+TESTS += tests/io-cli.sh tests/engine-cli.sh tests/stquant-cli.sh tests/stored-cli.sh
+dist_check_SCRIPTS += tests/io-cli.sh tests/engine-cli.sh tests/stquant-cli.sh tests/stored-cli.sh
 EXTRA_DIST += tests/gen_io_fixtures.py
 dist_check_DATA += \
 	tests/data/io/LICENSE.faceapi \
@@ -133,6 +133,9 @@ EXTRA_DIST += tests/fuzz/fuzz_common.h \
 	tests/fuzz/corpus/safetensors/stq_fp8.safetensors \
 	tests/fuzz/corpus/safetensors/stq_gptq.safetensors \
 	tests/fuzz/corpus/safetensors/stq_mxfp4.safetensors \
+	tests/fuzz/corpus/safetensors/stq_gptq3.safetensors \
+	tests/fuzz/corpus/safetensors/stq_nvfp4.safetensors \
+	tests/fuzz/corpus/safetensors/stq_bnb8.safetensors \
 	tests/fuzz/corpus/torch/W_zip.pt tests/fuzz/corpus/torch/W_legacy.pt \
 	tests/fuzz/corpus/gguf/W.gguf \
 	tests/fuzz/corpus/gguf/iq4_xs.gguf \
@@ -245,6 +248,15 @@ dist_check_DATA += \
 	tests/data/io/stq/gptq8/model.layers.1.mlp.gate_proj.bias.npy \
 	tests/data/io/stq/gptq8/model.layers.1.mlp.gate_proj.weight.npy \
 	tests/data/io/stq/gptq8/model.safetensors \
+	tests/data/io/stq/gptq3/config.json \
+	tests/data/io/stq/gptq3/model.layers.2.mlp.up_proj.weight.npy \
+	tests/data/io/stq/gptq3/model.safetensors \
+	tests/data/io/stq/nvfp4/config.json \
+	tests/data/io/stq/nvfp4/model.layers.0.mlp.down_proj.weight.npy \
+	tests/data/io/stq/nvfp4/model.safetensors \
+	tests/data/io/stq/bnb8/config.json \
+	tests/data/io/stq/bnb8/model.layers.0.self_attn.k_proj.weight.npy \
+	tests/data/io/stq/bnb8/model.safetensors \
 	tests/data/io/stq/mxfp4/config.json \
 	tests/data/io/stq/mxfp4/model.layers.0.mlp.experts.down_proj.npy \
 	tests/data/io/stq/mxfp4/model.layers.0.mlp.experts.gate_up_proj.npy \
@@ -324,3 +336,35 @@ dist_check_DATA += \
 	tests/data/io/real/silero_vad_v5.onnx \
 	tests/data/io/real/tiny_face_detector_model-weights_manifest.json \
 	tests/data/io/real/tiny_face_detector_model.bin
+## the stored grid as a scheme (issue 14, part 5)
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_stored
+TESTS += tests/test_stored
+tests_test_stored_SOURCES = tests/test_stored.c $(TESTUTIL)
+tests_test_stored_CFLAGS = $(TEST_CFLAGS)
+tests_test_stored_LDADD = $(TEST_LIBS)
+endif
+EXTRA_DIST += tests/gen_grid_fixtures.py
+dist_check_DATA += tests/data/io/grid/expected.json
+dist_check_DATA += tests/data/io/grid/awq.o_proj.levels.npy
+dist_check_DATA += tests/data/io/grid/awq.q_proj.levels.npy
+dist_check_DATA += tests/data/io/grid/fp8.levels.npy
+dist_check_DATA += tests/data/io/grid/iq4_xs.random.levels.npy
+dist_check_DATA += tests/data/io/grid/iq4_xs.real.levels.npy
+dist_check_DATA += tests/data/io/grid/mxfp4.levels.npy
+dist_check_DATA += tests/data/io/grid/mxfp4.random.levels.npy
+dist_check_DATA += tests/data/io/grid/mxfp4.real.levels.npy
+dist_check_DATA += tests/data/io/grid/nf4.levels.npy
+dist_check_DATA += tests/data/io/grid/q2_k.random.levels.npy
+dist_check_DATA += tests/data/io/grid/q2_k.real.levels.npy
+dist_check_DATA += tests/data/io/grid/q4_0.random.levels.npy
+dist_check_DATA += tests/data/io/grid/q4_0.real.levels.npy
+dist_check_DATA += tests/data/io/grid/q4_k.random.levels.npy
+dist_check_DATA += tests/data/io/grid/q4_k.real.levels.npy
+dist_check_DATA += tests/data/io/grid/q6_k.random.levels.npy
+dist_check_DATA += tests/data/io/grid/q6_k.real.levels.npy
+dist_check_DATA += tests/data/io/grid/q8_0.random.levels.npy
+dist_check_DATA += tests/data/io/grid/q8_0.real.levels.npy
+dist_check_DATA += tests/data/io/grid/gptq3.levels.npy
+dist_check_DATA += tests/data/io/grid/nvfp4.levels.npy
+dist_check_DATA += tests/data/io/grid/llm_int8.levels.npy

@@ -63,7 +63,7 @@ static const char csv_doc[] =
     "file,name,dtype,shape,count,nonfinite,mean,std,min,max,absmax,kurtosis,"
     "scheme,bits,signed,normalize,alpha_mode,alpha,mse,sqnr_db,max_abs_err,clipped,"
     "entropy_bits,levels_used,levels_total,adds_mean,adds_worst,shifts_mean,relative_to_uniform,"
-    "gap_to_optimal_db,bpw,granularity,scale_dtype\n";
+    "gap_to_optimal_db,bpw,granularity,scale_dtype,levels_per_group,scale_median,off_grid\n";
 
 static void test_csv_header(void **state)
 {

@@ -57,6 +57,8 @@ static const tcase cases[] = {
     { "gptq", "model.layers.1.mlp.gate_proj.weight", "gptq-int4-g64-act", (8192 + 128 + 512 + 1024) * 8.0 / 16384 },
     { "gptq", "model.layers.1.mlp.gate_proj.bias", NULL, 0 },
     { "gptq8", "model.layers.1.mlp.gate_proj.weight", "gptq-int8-g128", (16384 + 128 + 256) * 8.0 / 16384 },
+    /* 3 bits (AutoGPTQ's layout across words): qweight 9*64*4 + qzeros 3*6*4 + scales 3*64*2 */
+    { "gptq3", "model.layers.2.mlp.up_proj.weight", "gptq-int3-g32", (2304 + 72 + 384) * 8.0 / 6144 },
     { "ct_int4", "model.layers.0.self_attn.k_proj.weight", "int4-pack-g32", (48 * 13 * 4 + 48 * 4 * 2 + 16) * 8.0 / 4800 },
     { "ct_int4", "model.layers.0.self_attn.v_proj.weight", "int4-pack-g32", 0 },
     { "ct_int4", "model.layers.0.self_attn.q_proj.weight", "int4-pack-g32", 0 },
@@ -68,6 +70,10 @@ static const tcase cases[] = {
     { "bnb", "model.layers.0.mlp.down_proj.weight", "nf4-b64", 0 },
     { "bnb", "model.layers.0.mlp.up_proj.weight", "fp4-b64", 0 },
     { "bnb", "model.layers.0.mlp.gate_proj.weight", "nf4-b64", 0 },
+    /* NVFP4: packed 12*32 + e4m3 scales 12*4 + global scale 4 bytes */
+    { "nvfp4", "model.layers.0.mlp.down_proj.weight", "nvfp4-g16", (384 + 48 + 4) * 8.0 / 768 },
+    /* LLM.int8: int8 400 + SCB 10*4 + weight_format 1 bytes */
+    { "bnb8", "model.layers.0.self_attn.k_proj.weight", "llm-int8", (400 + 40 + 1) * 8.0 / 400 },
     { "mxfp4", "model.layers.0.mlp.experts.gate_up_proj", "mxfp4", 4.25 },
     { "mxfp4", "model.layers.0.mlp.experts.down_proj", "mxfp4", 4.25 },
 };

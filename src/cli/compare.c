@@ -593,6 +593,7 @@ int compare_run(const cli_opts *o)
         }
         r.nperm += p->perm != 0;
         r.nplus += p->plus_one;
+        compare_stored(&r, p);
         if (!o->no_best && compare_best(&r, p, &p->best, &err) < 0) {
             util_warn("%s", err.msg);
             status = 1;

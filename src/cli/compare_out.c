@@ -177,6 +177,14 @@ static void print_json(const cmp_run *r)
                 json_object_set_new(bo, "mse", jnum(p->best.mse));
                 json_object_set_new(o, "best_at_same_bpw", bo);
             }
+            if (p->stored_have) {
+                /* the original on the quantized file's own grid, nearest level */
+                json_t *so = json_object();
+                json_object_set_new(so, "mse", jnum(p->stored_mse));
+                json_object_set_new(so, "sqnr_db", jnum(p->stored_sqnr_db));
+                json_object_set_new(so, "max_abs_err", jnum(p->stored_max_abs_err));
+                json_object_set_new(o, "stored_nearest", so);
+            }
         }
         transform_text(r, p, tr, sizeof tr);
         json_object_set_new(o, "unpermuted", json_boolean(p->perm != 0));

@@ -32,6 +32,10 @@ typedef struct cmp_pair {
     double sum_e2, sum_a2, sum_b2, sum_ab;
     double right_bpw;
     cmp_best best;
+    /* the original rounded to the nearest level of the quantized file's
+     * own grid (compare_stored.c; have 0: no grid, or a transformed pair) */
+    int stored_have;
+    double stored_mse, stored_sqnr_db, stored_max_abs_err;
 } cmp_pair;
 
 typedef struct cmp_run {
@@ -52,5 +56,10 @@ void compare_print(const cmp_run *r);
 /* Fill *b for pair p (b->have = 0: no candidate fits). -1 with err set
  * when the original cannot be read again. */
 int compare_best(const cmp_run *r, const cmp_pair *p, cmp_best *b, util_err *err);
+
+/* Fill p's stored_* for a pair whose right tensor has a stored grid
+ * (io/grid.h) and no transform: the left values measured on that grid.
+ * Never fails (stored_have stays 0). */
+void compare_stored(const cmp_run *r, cmp_pair *p);
 
 #endif

@@ -41,9 +41,14 @@ static void csv_header(void)
     fputs("file,name,dtype,shape,count,nonfinite,mean,std,min,max,absmax,kurtosis,"
           "scheme,bits,signed,normalize,alpha_mode", stdout);
     for (int k = 0; k < M_N; k++)
-        if (metric_table[k].flags & METRIC_CSV)
+        if ((metric_table[k].flags & METRIC_CSV) && !(metric_table[k].flags & METRIC_STORED))
             printf(",%s", metric_table[k].key);
-    fputs(",granularity,scale_dtype\n", stdout);
+    fputs(",granularity,scale_dtype", stdout);
+    /* the stored scheme's columns last (empty for the others) */
+    for (int k = 0; k < M_N; k++)
+        if ((metric_table[k].flags & METRIC_CSV) && (metric_table[k].flags & METRIC_STORED))
+            printf(",%s", metric_table[k].key);
+    fputs("\n", stdout);
 }
 
 static void csv_names(const report_row *w)
@@ -95,10 +100,14 @@ static void csv_tensor(const report_doc *d, const report_row *w)
                o->cfg.normalize ? "true" : "false", analyze_alpha_mode_name(o->cfg.amode));
         /* a failed scheme: empty numbers, its granularity */
         for (int k = 0; k < M_N; k++)
-            if (metric_table[k].flags & METRIC_CSV)
+            if ((metric_table[k].flags & METRIC_CSV) && !(metric_table[k].flags & METRIC_STORED))
                 printf(",%s", a->ok ? csvnum(b[0], 40, metric_table[k].get(a)) : "");
-        printf(",%s,%s\n", a->granularity ? a->granularity : "",
+        printf(",%s,%s", a->granularity ? a->granularity : "",
                a->ok && a->scale_dtype ? a->scale_dtype : "");
+        for (int k = 0; k < M_N; k++)
+            if ((metric_table[k].flags & METRIC_CSV) && (metric_table[k].flags & METRIC_STORED))
+                printf(",%s", a->ok ? csvnum(b[0], 40, metric_table[k].get(a)) : "");
+        putchar('\n');
     }
 }
 

@@ -126,6 +126,8 @@ static json_t *json_result(const cli_opts *o, const analyze_result *a)
     json_t *cost = json_object();
     for (int k = 0; k < M_N; k++) {
         const metric *m = &metric_table[k];
+        if ((m->flags & METRIC_STORED) && !a->stored)
+            continue;
         if (m->flags & METRIC_COST)
             json_object_set_new(cost, m->key, metric_json(m, a));
         else if (!(m->flags & METRIC_OPT))
@@ -134,6 +136,13 @@ static json_t *json_result(const cli_opts *o, const analyze_result *a)
     json_object_set_new(r, "granularity", json_string(a->granularity ? a->granularity : "tensor"));
     json_object_set_new(r, "scale_dtype", a->scale_dtype ? json_string(a->scale_dtype) : json_null());
     json_object_set_new(r, "cost", cost);
+    if (a->stored) {
+        /* the stored grid (quant/stored.h): its format and scales */
+        json_object_set_new(r, "format", a->stored_params ? json_str_of(a->stored_params) : json_null());
+        json_object_set_new(r, "scale_min", jnum(a->scale_min));
+        json_object_set_new(r, "scale_max", jnum(a->scale_max));
+        json_object_set_new(r, "groups", json_integer((json_int_t)a->nscales));
+    }
     if (isfinite(a->opt_alpha))
         for (int k = 0; k < M_N; k++)
             if (metric_table[k].flags & METRIC_OPT)

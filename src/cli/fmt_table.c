@@ -123,6 +123,13 @@ static void print_table_tensor(const report_doc *d, const report_row *w)
         const metric *m = &metric_table[r];
         if (!m->label || ((m->flags & METRIC_OPT) && o->cfg.amode == ALPHA_MSE))
             continue;
+        if (m->flags & METRIC_STORED) {
+            int any = 0;
+            for (int i = 0; i < nres; i++)
+                any |= res[i].ok && res[i].stored;
+            if (!any)
+                continue;
+        }
         int best = nres > 1 ? metric_best(m, res, nres) : -1;
         printf("  %-14s", m->label);
         for (int i = 0; i < nres; i++) {
@@ -280,8 +287,11 @@ static void print_compact(const report_doc *d)
                 continue;
             }
             char cell[64];
-            snprintf(cell, sizeof cell, "%s (%.1f)%c", util_fmt_si(a, sizeof a, r->r.mse, 4),
-                     r->r.sqnr_db, k == best ? '*' : ' ');
+            if (r->stored && r->stored_self)   /* no error against itself: its bits */
+                snprintf(cell, sizeof cell, "%.4g bpw ", r->bpw);
+            else
+                snprintf(cell, sizeof cell, "%s (%.1f)%c", util_fmt_si(a, sizeof a, r->r.mse, 4),
+                         r->r.sqnr_db, k == best ? '*' : ' ');
             printf(" %18s", cell);
         }
         printf("\n");

@@ -214,7 +214,8 @@ static void expand_all(cli_opts *o)
             const scheme_def *d = levels_schemes[k];
             /* MX block scales are computed by --report only (group.h) */
             int mx_off = (d->flags & SCHEME_MX) && o->mode != MODE_REPORT;
-            if ((d->flags & SCHEME_ARG) || mx_off || o->cfg.bits < d->min_bits ||
+            /* stored: added for quantized tensors (quant/stored.h) */
+            if ((d->flags & (SCHEME_ARG | SCHEME_STORED)) || mx_off || o->cfg.bits < d->min_bits ||
                 o->cfg.bits > d->max_bits)
                 continue;
             if (!o->cfg.is_signed && (strcmp(d->name, "nf4") == 0 || (d->flags & SCHEME_MX)))

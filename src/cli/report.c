@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cli/report_rows.h"
+#include "model/stored_run.h"
 
 static const report_fmt *formatter(const cli_opts *o)
 {
@@ -105,8 +106,8 @@ static void add_totals(report_total *t, const report_item *it, int nres)
 {
     for (int i = 0; i < nres; i++) {
         const analyze_result *a = &it->res[i];
-        if (!a->ok || a->r.n == 0)
-            continue;
+        if (!a->ok || a->r.n == 0 || (a->stored && a->stored_self))
+            continue;   /* (the stored grid against itself has no error) */
         double nn = (double)a->r.n;
         t[i].valid = 1;
         t[i].n += a->r.n;
@@ -190,6 +191,14 @@ int report_run(const cli_opts *o)
     session_open(&s, o, 0);
     if (s.failed)
         status = 1;
+    /* a quantized tensor among them: its stored grid is one more scheme
+     * (quant/stored.h), after those asked for */
+    cli_opts o2;
+    if (stored_run_any(&s)) {
+        o2 = *o;
+        if (stored_run_add(o2.schemes, &o2.nschemes, OPTIONS_MAX_SCHEMES))
+            o = &o2;
+    }
     double *alphas = sweep_alphas(o);
     report_item *items = util_calloc(s.nitems ? s.nitems : 1, sizeof *items);
     for (size_t i = 0; i < s.nitems; i++) {

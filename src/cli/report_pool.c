@@ -19,6 +19,7 @@
 #include "quant/analyze.h"
 #include "quant/group.h"
 #include "quant/prep_group.h"
+#include "model/stored_run.h"
 
 
 typedef struct pool {
@@ -434,6 +435,26 @@ static void process_prep(pool *pl, report_item *it, prep *p, held *hd)
     it->ok = 1;
 }
 
+/* The stored scheme (model/stored_run.h) of a quantized tensor: its own
+ * pass over the values, after the others' (a float tensor keeps the
+ * scheme's message). */
+static void process_stored(pool *pl, report_item *it)
+{
+    const cli_opts *o = pl->o;
+    loader_file *f = pl->s->files[it->file];
+    if (!it->ok)
+        return;
+    for (int i = 0; i < o->nschemes; i++) {
+        if (!stored_is(o->schemes[i]))
+            continue;
+        pthread_mutex_lock(&pl->file_mu[it->file]);
+        int have = loader_has_grid(f, it->tensor);
+        pthread_mutex_unlock(&pl->file_mu[it->file]);
+        if (have && it->st.n > 0)
+            stored_run(f, it->tensor, &o->cfg, &it->st, &pl->file_mu[it->file], &it->res[i], NULL);
+    }
+}
+
 static void *worker(void *arg)
 {
     pool *pl = arg;
@@ -454,6 +475,7 @@ static void *worker(void *arg)
         pl->inflight += it->cost;
         pthread_mutex_unlock(&pl->mu);
         process(pl, it);
+        process_stored(pl, it);
         pthread_mutex_lock(&pl->mu);
         pl->done++;
         pl->values_done += pl->s->files[it->file]->tensors[it->tensor].count;

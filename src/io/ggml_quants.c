@@ -13,7 +13,9 @@
  */
 #include "config.h"
 #include "io/ggml_quants.h"
+#include "io/grid.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* No contraction of a * b + c into an FMA: ggml's reference rounds twice.
@@ -426,4 +428,157 @@ const ggml_type_info *ggml_type_find(uint32_t id)
 double ggml_type_bpw(const ggml_type_info *ti)
 {
     return (double)ti->bytes * 8.0 / (double)ti->blck;
+}
+
+/* ---- the stored grid (grid.h) -------------------------------------------- */
+
+/* Per type: elements per scale (sub-block), the codebook (integers lo..hi,
+ * or a table), whether there is a minimum, and the text of its layout. */
+typedef struct grid_kind {
+    uint32_t id;
+    unsigned sub;
+    int lo, hi;             /* integer codes lo..hi (table NULL) */
+    const int8_t *table;    /* 16 entries */
+    int bias;               /* a per-sub-block minimum */
+    const char *sdt;
+    const char *text;
+} grid_kind;
+
+static const grid_kind grid_kinds[] = {
+    { 2, 32, -8, 7, NULL, 0, "fp16", "blocks of 32, fp16 d, 4-bit q: w = (q - 8) d" },
+    { 3, 32, 0, 15, NULL, 1, "fp16", "blocks of 32, fp16 d and m, 4-bit q: w = q d + m" },
+    { 6, 32, -16, 15, NULL, 0, "fp16", "blocks of 32, fp16 d, 5-bit q: w = (q - 16) d" },
+    { 7, 32, 0, 31, NULL, 1, "fp16", "blocks of 32, fp16 d and m, 5-bit q: w = q d + m" },
+    { 8, 32, -128, 127, NULL, 0, "fp16", "blocks of 32, fp16 d, int8 q: w = q d" },
+    { 9, 32, -128, 127, NULL, 0, "fp16", "blocks of 32, fp16 d (and s), int8 q: w = q d" },
+    { 10, 16, 0, 3, NULL, 1, "4-bit x fp16",
+      "super-blocks of 256 (fp16 d, dmin), 16 sub-blocks of 16 with 4-bit scale and min, 2-bit q: "
+      "w = d sc q - dmin m" },
+    { 11, 16, -4, 3, NULL, 0, "6-bit x fp16",
+      "super-blocks of 256 (fp16 d), 16 sub-blocks of 16 with a 6-bit scale, 3-bit q: w = d (sc - 32) (q - 4)" },
+    { 12, 32, 0, 15, NULL, 1, "6-bit x fp16",
+      "super-blocks of 256 (fp16 d, dmin), 8 sub-blocks of 32 with 6-bit scale and min, 4-bit q: "
+      "w = d sc q - dmin m" },
+    { 13, 32, 0, 31, NULL, 1, "6-bit x fp16",
+      "super-blocks of 256 (fp16 d, dmin), 8 sub-blocks of 32 with 6-bit scale and min, 5-bit q: "
+      "w = d sc q - dmin m" },
+    { 14, 16, -32, 31, NULL, 0, "int8 x fp16",
+      "super-blocks of 256 (fp16 d), 16 sub-blocks of 16 with an int8 scale, 6-bit q: w = d sc (q - 32)" },
+    { 15, 256, -128, 127, NULL, 0, "fp32", "blocks of 256, fp32 d, int8 q: w = q d" },
+    { 20, 32, 0, 0, ggml_kvalues_iq4nl, 0, "fp16",
+      "blocks of 32, fp16 d, 4-bit index into the IQ4_NL codebook: w = d kv[q]" },
+    { 23, 32, 0, 0, ggml_kvalues_iq4nl, 0, "6-bit x fp16",
+      "super-blocks of 256 (fp16 d), 8 sub-blocks of 32 with a 6-bit scale, IQ4_NL codebook: "
+      "w = d (ls - 32) kv[q]" },
+    { 34, 256, -1, 1, NULL, 0, "fp16", "blocks of 256, fp16 d, ternary t (base-3 packed): w = (t - 1) d" },
+    { 35, 256, -1, 2, NULL, 0, "fp16", "blocks of 256, fp16 d, 2-bit t (0..2 ternary, 3 also decodes): w = (t - 1) d" },
+    { 39, 32, 0, 0, ggml_kvalues_mxfp4, 0, "e8m0",
+      "blocks of 32, E8M0 scale, E2M1 codes (OCP MXFP4): w = e2m1[q] 2^(e - 127)" },
+};
+
+static const grid_kind *grid_kind_of(uint32_t id)
+{
+    for (size_t i = 0; i < sizeof grid_kinds / sizeof grid_kinds[0]; i++)
+        if (grid_kinds[i].id == id)
+            return &grid_kinds[i];
+    return NULL;
+}
+
+int ggml_has_grid(const ggml_type_info *ti)
+{
+    return ti && ti->dequant && grid_kind_of(ti->id) != NULL;
+}
+
+/* The scale (and minimum) of each sub-block of block x, in element order,
+ * as the dequantizer above computes them. */
+static void block_scales(const grid_kind *k, const unsigned char *x, float *s, float *b)
+{
+    switch (k->id) {
+    case 2: case 6: case 8: case 9: case 20:
+        s[0] = h2f(x);
+        break;
+    case 3: case 7:
+        s[0] = h2f(x);
+        b[0] = h2f(x + 2);
+        break;
+    case 15:
+        s[0] = bits_f32(rd32(x));
+        break;
+    case 34:
+        s[0] = h2f(x + 52);
+        break;
+    case 35:
+        s[0] = h2f(x + 64);
+        break;
+    case 39:
+        s[0] = e8m0_half(x[0]);
+        break;
+    case 10: {
+        const float d = h2f(x + 80), min = h2f(x + 82);
+        for (int j = 0; j < 16; j++) {
+            s[j] = d * (float)(x[j] & 0xF);
+            b[j] = -(min * (float)(x[j] >> 4));
+        }
+        break;
+    }
+    case 11: {
+        const float d = h2f(x + 108);
+        const unsigned char *sc = x + 96;
+        for (int j = 0; j < 16; j++) {
+            int lo = j < 8 ? sc[j] & 0xF : sc[j - 8] >> 4;
+            int hi = (sc[8 + j % 4] >> (2 * (j / 4))) & 3;
+            s[j] = d * (float)((lo | hi << 4) - 32);
+        }
+        break;
+    }
+    case 12: case 13: {
+        const float d = h2f(x), min = h2f(x + 2);
+        for (int j = 0; j < 8; j++) {
+            int sc, m;
+            scale_min_k4(j, x + 4, &sc, &m);
+            s[j] = d * (float)sc;
+            b[j] = -(min * (float)m);
+        }
+        break;
+    }
+    case 14: {
+        const float d = h2f(x + 208);
+        for (int j = 0; j < 16; j++)
+            s[j] = d * (float)(int8_t)x[192 + j];
+        break;
+    }
+    case 23: {
+        const float d = h2f(x);
+        const unsigned sh = (unsigned)x[2] | (unsigned)x[3] << 8;
+        for (int ib = 0; ib < 8; ib++) {
+            int ls = ((x[4 + ib / 2] >> 4 * (ib % 2)) & 0xF) | (((sh >> 2 * ib) & 3) << 4);
+            s[ib] = d * (float)(ls - 32);
+        }
+        break;
+    }
+    default:
+        break;
+    }
+}
+
+int ggml_grid_fill(const ggml_type_info *ti, const unsigned char *p, uint64_t count, uint64_t ne0,
+                   loader_grid *g)
+{
+    const grid_kind *k = ggml_has_grid(ti) ? grid_kind_of(ti->id) : NULL;
+    if (!k || ne0 == 0 || count == 0 || count % ne0 || ne0 % ti->blck)
+        return -1;
+    size_t ncb = k->table ? 16 : (size_t)(k->hi - k->lo + 1);
+    loader_grid_init(g, ti->name, ncb, count / ne0, ne0, 1, k->sub, 0, k->bias);
+    for (size_t j = 0; j < ncb; j++)
+        g->cb[j] = k->table ? (double)k->table[j] : (double)(k->lo + (int)j);
+    loader_grid_finish_cb(g);
+    g->scale_dtype = k->sdt;
+    const uint64_t nb = count / ti->blck, per = ti->blck / k->sub;
+    float bdummy[16];
+    for (uint64_t b = 0; b < nb; b++)
+        block_scales(k, p + b * ti->bytes, g->scale + b * per, g->bias ? g->bias + b * per : bdummy);
+    loader_grid_set_bytes(g, nb * ti->bytes);
+    snprintf(g->params, sizeof g->params, "%s: %s; %u bytes per %u values (%.4g bpw)", ti->name, k->text,
+             ti->bytes, ti->blck, ggml_type_bpw(ti));
+    return 0;
 }

@@ -45,6 +45,15 @@ const ggml_type_info *ggml_type_find(uint32_t id);
 /* Bits per weight of the stored form: bytes * 8 / blck. */
 double ggml_type_bpw(const ggml_type_info *ti);
 
+/* The stored grid (io/grid.h) of a block-quantized tensor of count values
+ * whose rows are ne0 long, from its blocks at p: per sub-block the scale
+ * (and minimum) the dequantizer uses, the type's codebook. 0, or -1 for a
+ * type without one. ggml_has_grid: 1 when the type has one. */
+struct loader_grid;
+int ggml_has_grid(const ggml_type_info *ti);
+int ggml_grid_fill(const ggml_type_info *ti, const unsigned char *p, uint64_t count, uint64_t ne0,
+                   struct loader_grid *g);
+
 /* The lookup tables of the non-linear types (exposed for tests). */
 extern const int8_t ggml_kvalues_iq4nl[16];
 extern const int8_t ggml_kvalues_mxfp4[16];

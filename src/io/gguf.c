@@ -7,6 +7,7 @@
 #include "config.h"
 #include "io/gguf.h"
 #include "io/ggml_quants.h"
+#include "io/grid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -467,6 +468,25 @@ static int gguf_read_range(loader_file *f, size_t i, uint64_t first, uint64_t n,
     return 0;
 }
 
+/* The stored grid of a block-quantized tensor (grid.h): the blocks'
+ * scales, read from the mapping (thread-safe). */
+static int gguf_grid(loader_file *f, size_t i, loader_grid *gr, util_err *err)
+{
+    gguf_priv *g = f->priv;
+    const loader_tensor *t = &f->tensors[i];
+    const ggml_type_info *ti = t->priv;
+    if (!t->readable || !ti || ti->plain != DT_INVALID || !ggml_has_grid(ti) || t->ndim < 1)
+        return -1;
+    if (!gr)
+        return 0;
+    if (ggml_grid_fill(ti, g->map.data + t->offset, t->count, t->shape[t->ndim - 1], gr) < 0) {
+        util_err_set(err, "%s: %s: rows of %llu do not hold whole %s blocks", f->path, t->name,
+                     (unsigned long long)t->shape[t->ndim - 1], ti->name);
+        return -1;
+    }
+    return 0;
+}
+
 static void gguf_release(loader_file *f, size_t i)
 {
     gguf_priv *g = f->priv;
@@ -495,5 +515,6 @@ const loader_format gguf_format = {
     .raw = gguf_raw,
     .read_range = gguf_read_range,
     .release = gguf_release,
+    .grid = gguf_grid,
     .close = gguf_close,
 };

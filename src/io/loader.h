@@ -72,6 +72,7 @@ typedef struct loader_opts {
 
 struct loader_format;
 struct loader_rawview;
+struct loader_grid;
 
 /* A hash index of strings (open addressing, linear probing, FNV-1a): each
  * key maps to one size_t. Keys are borrowed: they must stay valid and
@@ -131,6 +132,10 @@ typedef struct loader_format {
     /* Optional: drop the pages of tensor i's stored bytes from memory
      * (after ranged reads; loader_release_tensor). */
     void (*release)(loader_file *f, size_t i);
+    /* Optional (NULL: none): the grid tensor i's stored format can
+     * represent (io/grid.h), read from its scales; with g NULL only
+     * whether there is one (0) or not (-1). Thread-safe like read_range. */
+    int (*grid)(loader_file *f, size_t i, struct loader_grid *g, util_err *err);
 } loader_format;
 
 /* The name of tensor t's type as stored: stored_type when set, else the
@@ -156,6 +161,14 @@ int loader_has_range(loader_file *f, size_t i);
  * (they are read again if touched), so a whole-model report keeps only
  * the tensors in flight resident. No-op where the format has no mapping. */
 void loader_release_tensor(loader_file *f, size_t i);
+
+/* The stored grid of tensor i (io/grid.h: per group, the levels its
+ * format can represent), for a readable tensor with a stored_type whose
+ * format describes it: 0 with g filled (loader_grid_free), or -1 with err
+ * (not quantized, or a format without grid). loader_has_grid: 1 when
+ * there is one (cheap: reads no data). */
+int loader_grid_get(loader_file *f, size_t i, struct loader_grid *g, util_err *err);
+int loader_has_grid(loader_file *f, size_t i);
 
 /* Drop the tensors whose drop[i] is nonzero (their names are freed) and
  * rebuild the name index from the names now in place: for a format that

@@ -10,9 +10,10 @@ src_libapotview_a_SOURCES += \
 	src/io/gguf.c src/io/gguf.h \
 	src/io/ggml_quants.c src/io/ggml_quants.h \
 	src/io/sidefile.c src/io/sidefile.h \
-	src/io/onnx.c src/io/onnx.h src/io/onnx_int.h src/io/onnx_quant.c src/io/onnx_wire.c \
+	src/io/onnx.c src/io/onnx.h src/io/onnx_int.h src/io/onnx_quant.c src/io/onnx_wire.c src/io/onnx_grid.c \
 	src/io/tfjs.c src/io/tfjs.h \
 	src/io/formats.c \
+	src/io/grid.c src/io/grid.h src/io/stquant_grid.c \
 	src/io/demo.c src/io/demo.h
 
 ## The ONNX parser: generated into the build directory by protoc-c from the

@@ -16,52 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define NONE ((size_t)-1)
-
-enum { R_PLAIN, R_QUANT, R_PART };
-
-typedef struct ox_ent {
-    const Onnx__TensorProto *tp;
-    const char *name;      /* borrowed from the model */
-    int role;              /* R_PLAIN, R_QUANT (x / B of quants[q]), R_PART */
-    size_t q;
-    int checked;           /* storage checked (0 not yet, 1 ok) */
-    uint64_t count;
-    ox_src src;            /* raw set for raw_data / mapped external data */
-    size_t ext;            /* external file index, or NONE */
-    uint64_t ext_off;
-} ox_ent;
-
-typedef struct ox_quant {
-    int op;                /* 'D' DequantizeLinear, 'M' MatMulNBits */
-    size_t x, scale, zp, gidx;   /* entries (zp, gidx: NONE) */
-    const char *out;       /* the node's output name */
-    int64_t axis, block;   /* DQ */
-    int64_t K, N, bits, bs;  /* MNB */
-} ox_quant;
-
-typedef struct ox_ext {
-    char *path;
-    uint64_t size;
-    file_map map;
-    int mapped;
-} ox_ext;
-
-typedef struct ox_priv {
-    loader_map map;        /* the model file; raw_data is read from it */
-    Onnx__ModelProto *model;
-    ox_ent *ents;
-    size_t nents, ecap;
-    ox_quant *qs;
-    size_t nq, qcap;
-    const Onnx__NodeProto **nodes;   /* DequantizeLinear / MatMulNBits */
-    size_t nnodes, ncap;
-    loader_names byname;   /* entry name -> first entry */
-    ox_ext *ext;
-    size_t next;
-    char **strs;           /* strings made for this file */
-    size_t nstrs, scap;
-} ox_priv;
+/* ox_ent, ox_quant, ox_ext, ox_priv: onnx_int.h (shared with onnx_grid.c) */
 
 static const char *keep(ox_priv *p, char *s)
 {
@@ -602,7 +557,7 @@ static inline void store(void *dst, int as_double, uint64_t i, double v)
 }
 
 /* Every element of entry e as doubles (malloc'd). */
-static double *ent_all(loader_file *f, ox_priv *p, ox_ent *e, util_err *err)
+double *ent_all(loader_file *f, ox_priv *p, ox_ent *e, util_err *err)
 {
     ox_src s;
     if (ent_src(f, p, e, &s, err) < 0)
@@ -613,7 +568,7 @@ static double *ent_all(loader_file *f, ox_priv *p, ox_ent *e, util_err *err)
 }
 
 /* The bytes of a uint8 entry: raw storage in place, or a copy (*own). */
-static const unsigned char *ent_bytes(loader_file *f, ox_priv *p, ox_ent *e, unsigned char **own,
+const unsigned char *ent_bytes(loader_file *f, ox_priv *p, ox_ent *e, unsigned char **own,
                                       util_err *err)
 {
     ox_src s;
@@ -826,6 +781,7 @@ const loader_format onnx_format = {
     .probe = onnx_probe,
     .open = onnx_open,
     .read = onnx_read,
+    .grid = onnx_grid,
     .raw = onnx_raw,
     .close = onnx_close,
 };

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include "core/dtype.h"
 #include "core/util.h"
+#include "io/loader.h"
 #include "src/io/onnx.pb-c.h"
 
 /* TensorProto.DataType values (onnx.proto; the float8, 4-bit and float4
@@ -76,5 +77,60 @@ int ox_wire_walk(const unsigned char *d, size_t n, const char *path, util_err *e
  * offset and length (u64 little-endian each). malloc'd, *outlen bytes.
  * protobuf-c then copies headers only; the data stays in the mapping. */
 unsigned char *ox_wire_strip(const unsigned char *d, size_t n, size_t *outlen);
+
+/* The model as onnx.c holds it (private to io/onnx*.c). */
+#define NONE ((size_t)-1)
+
+enum { R_PLAIN, R_QUANT, R_PART };
+
+typedef struct ox_ent {
+    const Onnx__TensorProto *tp;
+    const char *name;      /* borrowed from the model */
+    int role;              /* R_PLAIN, R_QUANT (x / B of quants[q]), R_PART */
+    size_t q;
+    int checked;           /* storage checked (0 not yet, 1 ok) */
+    uint64_t count;
+    ox_src src;            /* raw set for raw_data / mapped external data */
+    size_t ext;            /* external file index, or NONE */
+    uint64_t ext_off;
+} ox_ent;
+
+typedef struct ox_quant {
+    int op;                /* 'D' DequantizeLinear, 'M' MatMulNBits */
+    size_t x, scale, zp, gidx;   /* entries (zp, gidx: NONE) */
+    const char *out;       /* the node's output name */
+    int64_t axis, block;   /* DQ */
+    int64_t K, N, bits, bs;  /* MNB */
+} ox_quant;
+
+typedef struct ox_ext {
+    char *path;
+    uint64_t size;
+    file_map map;
+    int mapped;
+} ox_ext;
+
+typedef struct ox_priv {
+    loader_map map;        /* the model file; raw_data is read from it */
+    Onnx__ModelProto *model;
+    ox_ent *ents;
+    size_t nents, ecap;
+    ox_quant *qs;
+    size_t nq, qcap;
+    const Onnx__NodeProto **nodes;   /* DequantizeLinear / MatMulNBits */
+    size_t nnodes, ncap;
+    loader_names byname;   /* entry name -> first entry */
+    ox_ext *ext;
+    size_t next;
+    char **strs;           /* strings made for this file */
+    size_t nstrs, scap;
+} ox_priv;
+
+/* All values of entry e as doubles (malloc'd), or its bytes in place
+ * (*own: a copy to free, or NULL); NULL with err set. */
+double *ent_all(loader_file *f, ox_priv *p, ox_ent *e, util_err *err);
+const unsigned char *ent_bytes(loader_file *f, ox_priv *p, ox_ent *e, unsigned char **own, util_err *err);
+/* The format's grid entry (onnx_grid.c). */
+int onnx_grid(loader_file *f, size_t i, struct loader_grid *g, util_err *err);
 
 #endif

@@ -11,6 +11,8 @@
 #include "config.h"
 #include "io/safetensors.h"
 #include "io/stquant.h"
+#include "io/stquant_priv.h"
+#include "io/grid.h"
 
 #include "core/jarena.h"
 #include "io/sidefile.h"
@@ -506,6 +508,13 @@ static int st_read_range(loader_file *f, size_t i, uint64_t first, uint64_t n, f
     return 0;
 }
 
+static int st_grid(loader_file *f, size_t i, loader_grid *g, util_err *err)
+{
+    (void)err;
+    const loader_tensor *t = &f->tensors[i];
+    return t->stored_type ? stquant_grid(t, g) : -1;
+}
+
 static void st_release(loader_file *f, size_t i)
 {
     st_model *md = f->priv;
@@ -545,5 +554,6 @@ const loader_format safetensors_format = {
     .raw = st_raw,
     .read_range = st_read_range,
     .release = st_release,
+    .grid = st_grid,
     .close = st_close,
 };

@@ -486,18 +486,26 @@ static void do_qweight(ctx *x, long kq, const char *qname)
     q->bits = x->cfg.bits ? (unsigned)x->cfg.bits : 4;
     q->v1 = !x->cfg.v2;
     char *why = NULL;
+    /* codes packed as a bit stream along the input (AutoGPTQ: 32 / B per
+     * word for B = 2, 4, 8; 3 bits: 32 codes in 3 words, code k at bit 3k
+     * of the 96, crossing word boundaries), zeros along the output */
     const unsigned B = q->bits, per = B ? 32 / B : 1;
+    const uint64_t wrows = q->w.ndim == 2 ? q->w.shape[0] : 0;
+#define CODES_OF(words) (B ? (words) * 32 / B : 0)
     uint64_t shape[2] = { 0, 0 };
     if (q->w.ndim == 2) {
         /* the logical shape from the codes alone (listed even if the rest is broken) */
         shape[0] = awq ? q->w.shape[1] * 8 : q->w.shape[1];
-        shape[1] = awq ? q->w.shape[0] : q->w.shape[0] * per;
+        shape[1] = awq ? q->w.shape[0] : CODES_OF(wrows);
     }
     if (q->w.dt != DT_I32 || q->w.ndim != 2)
         why = util_asprintf("%s has dtype %s and %d dimensions (int32 [rows, cols] expected)", qname,
                             dtype_name(q->w.dt), q->w.ndim);
-    else if (awq ? B != 4 : (B != 2 && B != 4 && B != 8))
-        why = util_asprintf("%u-bit codes (%s decodes %s)", B, awq ? "awq" : "gptq", awq ? "4 bits" : "2, 4 and 8 bits");
+    else if (awq ? B != 4 : (B != 2 && B != 3 && B != 4 && B != 8))
+        why = util_asprintf("%u-bit codes (%s decodes %s)", B, awq ? "awq" : "gptq", awq ? "4 bits" : "2, 3, 4 and 8 bits");
+    else if (!awq && B == 3 && wrows % 3)
+        why = util_asprintf("%s has %llu rows: 3-bit codes come in 3 words per 32 input rows", qname,
+                            (unsigned long long)wrows);
     else if (!q->s.present)
         why = util_asprintf("%s.scales is missing", mod);
     else if (!q->z.present)
@@ -510,7 +518,7 @@ static void do_qweight(ctx *x, long kq, const char *qname)
                             dtype_name(q->z.dt), q->z.ndim, per);
     if (!why) {
         uint64_t out = awq ? q->w.shape[1] * 8 : q->w.shape[1];
-        uint64_t in = awq ? q->w.shape[0] : q->w.shape[0] * per;
+        uint64_t in = awq ? q->w.shape[0] : CODES_OF(wrows);
         q->R = out, q->C = in;
         q->ng = q->s.shape[0];
         shape[0] = out, shape[1] = in;
@@ -518,7 +526,7 @@ static void do_qweight(ctx *x, long kq, const char *qname)
         if (q->g.present && (q->g.dt != DT_I32 || q->g.count != in))
             why = util_asprintf("%s.g_idx has %llu elements of %s but the input has %llu rows (int32 expected)",
                                 mod, (unsigned long long)q->g.count, dtype_name(q->g.dt), (unsigned long long)in);
-        else if (q->s.shape[1] != out || q->z.shape[0] != q->ng || q->z.shape[1] * per != out || !q->ng) {
+        else if (q->s.shape[1] != out || q->z.shape[0] != q->ng || (awq ? q->z.shape[1] * per : CODES_OF(q->z.shape[1])) != out || !q->ng) {
             char *ws = shape_str(&q->w), *ss = shape_str(&q->s), *zs = shape_str(&q->z);
             why = util_asprintf("shapes do not fit: qweight %s (out %llu, in %llu), scales %s, qzeros %s", ws,
                                 (unsigned long long)out, (unsigned long long)in, ss, zs);
@@ -557,6 +565,7 @@ static void do_qweight(ctx *x, long kq, const char *qname)
     free(mod);
     free(lname);
 }
+#undef CODES_OF
 
 /* bitsandbytes 4-bit: `W.quant_state.bitsandbytes__nf4` (JSON bytes)
  * beside `W` (packed codes), `W.absmax`, `W.quant_map` and, nested,
@@ -711,6 +720,78 @@ static void do_missing(ctx *x, long k, const char *name)
            util_asprintf("%s_scale_inv is missing (config.json: quant_method fp8)", name), parts, 1, idx);
 }
 
+/* compressed-tensors nvfp4-pack-quantized: `X.weight_packed` U8 [out,
+ * in/2] (E2M1 codes, the EVEN element in the LOW nibble, sign in bit 3),
+ * `X.weight_scale` F8_E4M3 [out, in/16], `X.weight_global_scale` F32 (one
+ * value); w = e2m1 * (scale / global_scale) (compressed-tensors
+ * dequantize: the fp8 scale divided by the global scale in float32). */
+static void do_nvfp4(ctx *x, long kp, const char *pname)
+{
+    size_t bl = strlen(pname) - strlen("_packed");
+    char *base = util_asprintf("%.*s", (int)bl, pname);   /* X.weight */
+    stq_tensor *q = new_q(x, K_NVFP4);
+    comp gs;
+    long idx[3] = { kp, -1, -1 };
+    part(x, base, "_packed", &q->w);
+    idx[1] = part(x, base, "_scale", &q->s);
+    idx[2] = part(x, base, "_global_scale", &gs);
+    snprintf(q->type, sizeof q->type, "nvfp4-g16");
+    char *why = NULL;
+    uint64_t shape[2] = { q->w.ndim == 2 ? q->w.shape[0] : 0, q->w.ndim == 2 ? 2 * q->w.shape[1] : 0 };
+    q->R = shape[0], q->C = shape[1], q->tc = 16;
+    if (q->w.ndim != 2)
+        why = util_asprintf("%s_packed has %d dimensions (uint8 [out, in/2] expected)", base, q->w.ndim);
+    else if (!q->s.present || q->s.dt != DT_F8_E4M3 || q->s.ndim != 2 || q->s.shape[0] != q->R ||
+             q->s.shape[1] != (q->C + 15) / 16)
+        why = util_asprintf("%s_scale is %s (float8_e4m3 [%llu, %llu] expected)", base,
+                            q->s.present ? "of the wrong type or shape" : "missing", (unsigned long long)q->R,
+                            (unsigned long long)((q->C + 15) / 16));
+    else if (!gs.present || gs.count != 1 || !is_float(gs.dt))
+        why = util_asprintf("%s_global_scale (one float) is %s", base, gs.present ? "not one float" : "missing");
+    else
+        q->gscale = cf(&gs, 0);
+    const comp *parts[] = { &q->w, &q->s, &gs };
+    finish(x, kp, base, q, 2, shape, why, parts, 3, idx);
+    free(base);
+}
+
+/* bitsandbytes LLM.int8 (Linear8bitLt state dict): `X.weight` I8 [out,
+ * in] and `X.SCB` F32 [out] (each row's absmax; `X.weight_format` beside
+ * them is dropped); w = q * SCB / 127 (bitsandbytes' CB * SCB / 127: the
+ * product, then the division, in float32). */
+static void do_int8(ctx *x, long ks, const char *sname)
+{
+    size_t bl = strlen(sname) - strlen(".SCB");
+    char *mod = util_asprintf("%.*s", (int)bl, sname);
+    char *wname = util_asprintf("%s.weight", mod);
+    stq_tensor tmp;
+    memset(&tmp, 0, sizeof tmp);
+    long kw = part(x, wname, "", &tmp.w);
+    if (kw < 0 || tmp.w.dt != DT_I8 || tmp.w.ndim != 2) {
+        free(mod);
+        free(wname);
+        return;
+    }
+    stq_tensor *q = new_q(x, K_INT8ROW);
+    *q = tmp;
+    q->kind = K_INT8ROW;
+    snprintf(q->type, sizeof q->type, "llm-int8");
+    comp fmt;
+    long idx[3] = { kw, ks, -1 };
+    part(x, mod, ".SCB", &q->s);
+    idx[2] = part(x, wname, "_format", &fmt);
+    uint64_t shape[2] = { q->w.shape[0], q->w.shape[1] };
+    q->R = shape[0], q->C = shape[1], q->tr = 1, q->tc = q->C;
+    char *why = NULL;
+    if (!is_float(q->s.dt) || q->s.count != q->R)
+        why = util_asprintf("%s.SCB has %llu elements of %s (one float per row, %llu, expected)", mod,
+                            (unsigned long long)q->s.count, dtype_name(q->s.dt), (unsigned long long)q->R);
+    const comp *parts[] = { &q->w, &q->s, &fmt };
+    finish(x, kw, wname, q, 2, shape, why, parts, 3, idx);
+    free(mod);
+    free(wname);
+}
+
 stq_model *stquant_apply(loader_file *f, const loader_map *const *maps, const char *dir)
 {
     stq_tables_init();
@@ -727,8 +808,12 @@ stq_model *stquant_apply(loader_file *f, const loader_map *const *maps, const ch
         const char *nm = f->tensors[k].name;
         if (has_suffix(nm, ".qweight") && strlen(nm) > 8)
             do_qweight(&x, (long)k, nm);
+        else if (has_suffix(nm, ".weight_packed") && f->tensors[k].dtype == DT_U8)
+            do_nvfp4(&x, (long)k, nm);
         else if (has_suffix(nm, ".weight_packed"))
             do_packed(&x, (long)k, nm);
+        else if (has_suffix(nm, ".SCB") && strlen(nm) > 4)
+            do_int8(&x, (long)k, nm);
         else if (has_suffix(nm, "_blocks") && strlen(nm) > 7)
             do_mxfp4(&x, (long)k, nm);
         else if (strstr(nm, ".quant_state.bitsandbytes__") && strstr(nm, ".quant_state.bitsandbytes__") != nm)

@@ -30,7 +30,7 @@ static void lut_init(void)
     }
 }
 
-static const float e2m1[16] = { 0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f,
+const float stq_e2m1[16] = { 0.0f, 0.5f, 1.0f, 1.5f, 2.0f, 3.0f, 4.0f, 6.0f,
                                 -0.0f, -0.5f, -1.0f, -1.5f, -2.0f, -3.0f, -4.0f, -6.0f };
 static const unsigned awq_pos[8] = { 0, 4, 1, 5, 2, 6, 3, 7 }; /* nibble of column 8c + j */
 
@@ -105,7 +105,7 @@ void stq_tables_init(void)
 /* ---- decoding ----------------------------------------------------------- */
 
 /* compressed-tensors zero point of scale row rs, scale column j */
-static float tile_zero(const stq_tensor *q, uint64_t rs, uint64_t j)
+float stq_tile_zero(const stq_tensor *q, uint64_t rs, uint64_t j)
 {
     if (!q->z.present)
         return 0.0f;
@@ -156,7 +156,7 @@ static void row_tile(const stq_tensor *q, uint64_t r, uint64_t c0, uint64_t c1, 
             if (j != jl) {
                 jl = j;
                 s = cf(&q->s, rs * q->sc + j);
-                z = tile_zero(q, rs, j);
+                z = stq_tile_zero(q, rs, j);
             }
             y[c - c0] = (y[c - c0] - z) * s;
         }
@@ -168,7 +168,7 @@ static void row_tile(const stq_tensor *q, uint64_t r, uint64_t c0, uint64_t c1, 
             e = c1;
         const float s = cf(&q->s, rs * q->sc + j);
         if (q->z.present) {
-            const float z = tile_zero(q, rs, j);
+            const float z = stq_tile_zero(q, rs, j);
             for (uint64_t k = c; k < e; k++)
                 y[k - c0] = (y[k - c0] - z) * s;
         } else {
@@ -196,13 +196,30 @@ static void row_awq(const stq_tensor *q, uint64_t o, uint64_t c0, uint64_t c1, f
     }
 }
 
-/* AutoGPTQ: qweight packed along the input, qzeros along the output */
+/* B bits at bit position `bit` of a stream of 32-bit words, word k at
+ * p + 4 k stride: code k of a stream sits at bit B k (crossing into the
+ * next word when B does not divide 32: AutoGPTQ's 3-bit layout). */
+static inline uint32_t stream_bits(const unsigned char *p, uint64_t stride, uint64_t bit, unsigned B)
+{
+    const uint64_t w = bit / 32;
+    const unsigned sh = (unsigned)(bit % 32);
+    uint64_t v = rd32(p + 4 * w * stride) >> sh;
+    if (sh + B > 32)
+        v |= (uint64_t)rd32(p + 4 * (w + 1) * stride) << (32 - sh);
+    return (uint32_t)v & ((1u << B) - 1);
+}
+
+uint32_t stq_gptq_zero(const stq_tensor *q, uint64_t g, uint64_t o)
+{
+    const uint64_t zw = q->z.shape[1];
+    return stream_bits(q->z.p + 4 * g * zw, 1, q->bits * o, q->bits) + (unsigned)q->v1;
+}
+
+/* AutoGPTQ: qweight packed along the input (a bit stream per output
+ * column), qzeros along the output */
 static void row_gptq(const stq_tensor *q, uint64_t o, uint64_t c0, uint64_t c1, float *y)
 {
-    const unsigned B = q->bits, per = 32 / B;
-    const uint32_t mask = (1u << B) - 1;
-    const uint64_t zw = q->R / per;
-    const unsigned zsh = B * (unsigned)(o % per);
+    const unsigned B = q->bits;
     uint64_t gl = UINT64_MAX;
     float s = 0, z = 0;
     for (uint64_t i = c0; i < c1; i++) {
@@ -210,14 +227,13 @@ static void row_gptq(const stq_tensor *q, uint64_t o, uint64_t c0, uint64_t c1, 
         if (g != gl) {
             gl = g;
             s = cf(&q->s, g * q->R + o);
-            z = (float)(((rd32(q->z.p + 4 * (g * zw + o / per)) >> zsh) & mask) + (unsigned)q->v1);
+            z = (float)stq_gptq_zero(q, g, o);
         }
-        uint32_t word = rd32(q->w.p + 4 * ((i / per) * q->R + o));
-        y[i - c0] = ((float)((word >> (B * (i % per))) & mask) - z) * s;
+        y[i - c0] = ((float)stream_bits(q->w.p + 4 * o, q->R, (uint64_t)B * i, B) - z) * s;
     }
 }
 
-static float bnb_absmax(const stq_tensor *q, uint64_t b)
+float stq_bnb_absmax(const stq_tensor *q, uint64_t b)
 {
     if (!q->nested)
         return cf(&q->s, b);
@@ -233,7 +249,7 @@ static void flat_bnb(const stq_tensor *q, uint64_t e0, uint64_t e1, float *y)
         uint64_t b = e / q->bs, end = (b + 1) * q->bs;
         if (end > e1)
             end = e1;
-        const float a = bnb_absmax(q, b);
+        const float a = stq_bnb_absmax(q, b);
         for (uint64_t k = e; k < end; k++) {
             unsigned byte = q->w.p[k >> 1];
             y[k - e0] = qm[(k & 1) ? byte & 15 : byte >> 4] * a;
@@ -253,12 +269,37 @@ static void flat_mxfp4(const stq_tensor *q, uint64_t e0, uint64_t e1, float *y)
         const float s = ldexpf(1.0f, x < -127 ? -127 : x > 127 ? 127 : x);
         for (uint64_t k = e; k < end; k++) {
             unsigned j = (unsigned)(k - 32 * b), byte = blk[j / 2];
-            float v = e2m1[(j & 1) ? byte >> 4 : byte & 15];
+            float v = stq_e2m1[(j & 1) ? byte >> 4 : byte & 15];
             /* 2^128 is no float: ldexp of the value itself (0 stays 0) */
             y[k - e0] = x == 128 ? ldexpf(v, 128) : v * s;
         }
         e = end;
     }
+}
+
+/* NVFP4: e2m1[code] * (e4m3 scale / global scale) per 16 along the row */
+static void row_nvfp4(const stq_tensor *q, uint64_t r, uint64_t c0, uint64_t c1, float *y)
+{
+    const unsigned char *row = q->w.p + r * (q->C / 2);
+    float s = 0;
+    uint64_t jl = UINT64_MAX;
+    for (uint64_t c = c0; c < c1; c++) {
+        if (c / 16 != jl) {
+            jl = c / 16;
+            s = lut_e4m3[q->s.p[r * q->s.shape[1] + jl]] / q->gscale;
+        }
+        unsigned byte = row[c / 2];
+        y[c - c0] = stq_e2m1[(c & 1) ? byte >> 4 : byte & 15] * s;
+    }
+}
+
+/* LLM.int8: (q * SCB) / 127 */
+static void row_int8(const stq_tensor *q, uint64_t r, uint64_t c0, uint64_t c1, float *y)
+{
+    const float scb = cf(&q->s, r);
+    const unsigned char *row = q->w.p + r * q->C;
+    for (uint64_t c = c0; c < c1; c++)
+        y[c - c0] = ((float)(int8_t)row[c] * scb) / 127.0f;
 }
 
 void stquant_read_range(const loader_tensor *t, uint64_t first, uint64_t n, float *dst)
@@ -280,6 +321,10 @@ void stquant_read_range(const loader_tensor *t, uint64_t first, uint64_t n, floa
             row_tile(q, r, c0, c1, dst);
         else if (q->kind == K_AWQ)
             row_awq(q, r, c0, c1, dst);
+        else if (q->kind == K_NVFP4)
+            row_nvfp4(q, r, c0, c1, dst);
+        else if (q->kind == K_INT8ROW)
+            row_int8(q, r, c0, c1, dst);
         else
             row_gptq(q, r, c0, c1, dst);
         dst += c1 - c0;

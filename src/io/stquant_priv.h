@@ -8,7 +8,7 @@
 
 #include "io/stquant.h"
 
-enum { K_TILE, K_AWQ, K_GPTQ, K_BNB, K_MXFP4 };
+enum { K_TILE, K_AWQ, K_GPTQ, K_BNB, K_MXFP4, K_NVFP4, K_INT8ROW };
 enum { V_E4M3, V_E5M2, V_I8, V_PACKED };
 
 typedef struct comp {
@@ -38,6 +38,8 @@ typedef struct stq_tensor {
     uint64_t bs, nbs;
     float noff;
     int nested;
+    /* K_NVFP4: the global scale (w = e2m1 * (e4m3 scale / gscale)) */
+    float gscale;
     char type[96];
 } stq_tensor;
 
@@ -46,6 +48,18 @@ void stq_tables_init(void);
 /* Element k of a part as float / as an integer. */
 float stq_cf(const comp *c, uint64_t k);
 int64_t stq_ci(const comp *c, uint64_t k);
+
+/* The compressed-tensors zero point of scale row rs, scale column j; the
+ * bitsandbytes absmax of block b; the E2M1 values by code. */
+float stq_tile_zero(const stq_tensor *q, uint64_t rs, uint64_t j);
+float stq_bnb_absmax(const stq_tensor *q, uint64_t b);
+/* The AutoGPTQ zero point of group g, output column o (v1: stored + 1). */
+uint32_t stq_gptq_zero(const stq_tensor *q, uint64_t g, uint64_t o);
+extern const float stq_e2m1[16];
+/* The stored grid (io/grid.h) of a logical tensor: 0, or -1 when its kind
+ * has none; with g NULL only whether it has one. */
+struct loader_grid;
+int stquant_grid(const loader_tensor *t, struct loader_grid *g);
 
 static inline uint32_t stq_rd32(const unsigned char *p)
 {

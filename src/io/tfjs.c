@@ -6,10 +6,12 @@
  */
 #include "config.h"
 #include "io/tfjs.h"
+#include "io/grid.h"
 #include "io/sidefile.h"
 
 #include <jansson.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -388,6 +390,33 @@ static int tfjs_read(loader_file *f, size_t i, void *dst, int as_double, util_er
     return 0;
 }
 
+/* The stored grid of a uint8/uint16-affine weight (grid.h): one group,
+ * levels q * scale + min for every code q (tfjs computes them in double:
+ * the grid's float operations are within a rounding of its values). */
+static int tfjs_grid(loader_file *f, size_t i, loader_grid *g, util_err *err)
+{
+    (void)err;
+    tj_priv *p = f->priv;
+    const loader_tensor *t = &f->tensors[i];
+    const tj_w *w = &p->w[(uintptr_t)t->priv - 1];
+    if (!t->readable || (w->kind != K_Q8 && w->kind != K_Q16) || w->to_int)
+        return -1;
+    if (!g)
+        return 0;
+    size_t ncb = w->kind == K_Q8 ? 256 : 65536;
+    loader_grid_init(g, t->stored_type, ncb, 1, t->count, 1, t->count, 0, 1);
+    for (size_t k = 0; k < ncb; k++)
+        g->cb[k] = (double)k;
+    loader_grid_finish_cb(g);
+    g->scale[0] = (float)w->scale;
+    g->bias[0] = (float)w->min;
+    g->scale_dtype = "fp64 (manifest)";
+    loader_grid_set_bytes(g, w->nbytes);
+    snprintf(g->params, sizeof g->params, "%s: TensorFlow.js %s codes q, one scale %.9g and min %.9g for the tensor: "
+             "w = q * scale + min", t->stored_type, w->kind == K_Q8 ? "uint8" : "uint16", w->scale, w->min);
+    return 0;
+}
+
 static void tfjs_close(loader_file *f)
 {
     tj_priv *p = f->priv;
@@ -411,5 +440,6 @@ const loader_format tfjs_format = {
     .probe = tfjs_probe,
     .open = tfjs_open,
     .read = tfjs_read,
+    .grid = tfjs_grid,
     .close = tfjs_close,
 };

@@ -26,6 +26,9 @@ static double g_opt_alpha(const analyze_result *a) { return a->opt_alpha; }
 static double g_gap(const analyze_result *a) { return a->gap_to_optimal_db; }
 static double g_bpw(const analyze_result *a) { return a->bpw; }
 static double g_opt_mse(const analyze_result *a) { return a->opt_mse; }
+static double g_lpg(const analyze_result *a) { return a->stored ? a->levels_per_group : NAN; }
+static double g_scale_med(const analyze_result *a) { return a->stored ? a->scale_median : NAN; }
+static double g_off_grid(const analyze_result *a) { return a->stored ? (double)a->off_grid : NAN; }
 
 const metric metric_table[M_N] = {
     { M_ALPHA, "alpha", "alpha", 0, MC_SI, METRIC_CSV, g_alpha },
@@ -45,6 +48,9 @@ const metric metric_table[M_N] = {
     { M_GAP, "gap_to_optimal_db", "gap to opt dB", -1, MC_FIXED3F, METRIC_CSV, g_gap },
     { M_BPW, "bpw", "bits/weight", 0, MC_G4, METRIC_CSV, g_bpw },
     { M_OPT_MSE, "opt_mse", NULL, -1, MC_SI, METRIC_OPT, g_opt_mse },
+    { M_LPG, "levels_per_group", "levels/group", 0, MC_G4, METRIC_CSV | METRIC_STORED, g_lpg },
+    { M_SCALE_MED, "scale_median", "scale median", 0, MC_SI, METRIC_CSV | METRIC_STORED, g_scale_med },
+    { M_OFF_GRID, "off_grid", NULL, 0, MC_INT, METRIC_CSV | METRIC_INTEGER | METRIC_STORED, g_off_grid },
 };
 
 static int has_value(const metric *m, const analyze_result *a, double *v)

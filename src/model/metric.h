@@ -21,6 +21,7 @@
 typedef enum metric_id {
     M_ALPHA, M_MSE, M_SQNR, M_MAXERR, M_CLIP, M_ENT, M_USED, M_TOTAL,
     M_ADDS, M_WORST, M_SHIFTS, M_REL, M_OPT_ALPHA, M_GAP, M_BPW, M_OPT_MSE,
+    M_LPG, M_SCALE_MED, M_OFF_GRID,
     M_N
 } metric_id;
 
@@ -44,6 +45,8 @@ enum {
     METRIC_OPT = 8,        /* JSON: only when the scheme's own MSE-optimal
                               alpha is known; table: only when alpha is not
                               already the MSE-optimal one */
+    METRIC_STORED = 16,    /* the stored scheme's (quant/stored.h): JSON only
+                              in its result; table row only beside it */
 };
 
 typedef struct metric {

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 #include "plot/plot.h"
+#include "plot/hist_stored.h"
 #include "plot/figures.h"
 
 #include <math.h>
@@ -428,6 +429,11 @@ int plot_cli(const cli_opts *o)
         s.p = p;
         s.tensor_name = f->tensors[ti].name;
         s.file_name = f->path;
+        /* a quantized tensor's histogram: its stored grid beside the
+         * schemes (quant/stored.h; hist_stored.c) */
+        plot_stored_data sd;
+        const char *sch[OPTIONS_MAX_SCHEMES];
+        plot_stored_prepare(&s, f, ti, p, sch, &sd);
         /* the group figure (fig_group.c) works on the values in C order */
         void *raw = s.figure == FIG_HISTOGRAM && o->cfg.gran != GRAN_TENSOR ? read_raw(f, ti, &s.raw) : NULL;
         if ((s.figure == FIG_HISTOGRAM && o->cfg.gran != GRAN_TENSOR && !raw) ||
@@ -437,6 +443,7 @@ int plot_cli(const cli_opts *o)
             status = 1;
         }
         free(raw);
+        plot_stored_free(&sd);
         prep_free(p);
         session_close(&ses);
         return status;

@@ -14,6 +14,7 @@
 #include "quant/eval.h"
 #include "quant/group.h"
 #include "quant/levels.h"
+#include "quant/stored.h"
 
 /* ---- histogram --------------------------------------------------------------- */
 
@@ -33,6 +34,17 @@ int fig_histogram(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b,
     double lo = fg_xlo_of(s), hi = fg_xhi_of(s);
     for (int i = 0; i < ns; i++) {
         rlo[i] = rhi[i] = shift[i] = 0;
+        if (stored_is(res[i].scheme) && s->stored_res) {
+            /* the file's own grid (quant/stored.h): its result as given,
+             * its range that of the levels of its groups */
+            res[i] = *s->stored_res;
+            for (size_t j = 0; j < s->nstored_levels; j++) {
+                double v = s->stored_levels[j];
+                rlo[i] = j == 0 || v < rlo[i] ? v : rlo[i];
+                rhi[i] = j == 0 || v > rhi[i] ? v : rhi[i];
+            }
+            continue;
+        }
         levelset ls;
         util_err e2 = { { 0 } };
         if (!res[i].ok ||
@@ -72,6 +84,13 @@ int fig_histogram(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b,
         if (!res[i].ok)
             continue;
         fg_add_row(r, res[i].r.alpha, res[i].r.mse);
+        if (res[i].stored) {
+            /* the levels of the file's groups (a spread sample), one each */
+            for (size_t j = 0; j < s->nstored_levels; j++)
+                if (s->stored_levels[j] >= lo && s->stored_levels[j] <= hi)
+                    fg_add_row(k, s->stored_levels[j], 1);
+            continue;
+        }
         levelset ls;
         util_err e2 = { { 0 } };
         if (levels_build(res[i].scheme, s->cfg.bits, s->cfg.is_signed, &s->cfg.lprm, &ls, &e2) < 0)

@@ -54,6 +54,12 @@ typedef struct plot_spec {
     const char *tensor_name;
     const char *file_name;
     int log_counts;            /* histogram: log y axis */
+    /* histogram of a quantized tensor: the stored scheme's result and the
+     * levels of (a sample of) its groups, x units (quant/stored.h); NULL
+     * and 0 otherwise */
+    const struct analyze_result *stored_res;
+    const double *stored_levels;
+    size_t nstored_levels;
     /* layers */
     const plot_layer *layers;
     int nlayers;

@@ -75,6 +75,14 @@ typedef struct analyze_result {
     uint64_t nscales;          /* scales (slices) the result uses */
     const char *scale_dtype;   /* "fp16", "e8m0", ... for group/block scales;
                                   NULL per tensor and per channel */
+    /* The stored scheme (quant/stored.h): stored is 1 and these are set;
+     * 0 for every other scheme. */
+    int stored;
+    int stored_self;           /* evaluated on the file's own values: mse n/a */
+    double levels_per_group;   /* distinct levels held, mean over groups */
+    double scale_min, scale_median, scale_max;   /* |scale| over groups with values */
+    uint64_t off_grid;         /* values not on a level of their group */
+    const char *stored_params; /* the format and its parameters (interned) */
 } analyze_result;
 
 /* "tensor", "channel:K", "group:G", "group:G@K" (along axis K) or

@@ -248,6 +248,7 @@ const scheme_def *const levels_schemes[] = {
     &scheme_log2_sqrt2,
     &scheme_lloyd_max,
     &scheme_custom,
+    &scheme_stored,
     NULL,
 };
 

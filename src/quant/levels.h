@@ -48,6 +48,8 @@ enum {
                               table's build() gives a data-free stand-in */
     SCHEME_MX = 4,         /* a fixed block format with its own scales (mxfp4,
                               q4_0, q8_0): gq.h */
+    SCHEME_STORED = 8,     /* the grid of the tensor's file (quant/stored.h):
+                              no level set of its own */
 };
 
 typedef struct scheme_def {

@@ -410,6 +410,22 @@ static int build_q8_0(int bits, int is_signed, const levels_params *prm, levelse
     return levels_finish("q8_0", 8, 1, mag, cost, 128, out);
 }
 
+/* ---- stored: the grid of the tensor's own file (quant/stored.h) ----------- */
+
+/* No level set without a tensor: the report, the viewer and the figures
+ * evaluate it from the file's grid (stored_analyze); anywhere else (a
+ * tensor stored as floats, --levels) this is the message. */
+static int build_stored(int bits, int is_signed, const levels_params *prm, levelset *out,
+                        util_err *err)
+{
+    (void)bits;
+    (void)is_signed;
+    (void)prm;
+    (void)out;
+    util_err_set(err, "stored: not stored quantized (the stored grid is that of a quantized tensor's file)");
+    return -1;
+}
+
 /* ---- the table entries ------------------------------------------------------ */
 
 const scheme_def scheme_int_asym = {
@@ -452,6 +468,10 @@ const scheme_def scheme_log2_sqrt2 = {
 const scheme_def scheme_lloyd_max = {
     "lloyd-max", "MSE-optimal levels for this tensor (Lloyd iterations)", 2, 8, build_lloyd_max,
     SCHEME_DATA,
+};
+const scheme_def scheme_stored = {
+    "stored", "the grid the tensor's file stores (quantized tensors: GGUF, AWQ, GPTQ, NF4, FP8, ...)", 2, 8,
+    build_stored, SCHEME_STORED,
 };
 const scheme_def scheme_custom = {
     "custom", "levels read from a file: custom:FILE, one number per line", 2, 8, build_custom,

@@ -12,7 +12,7 @@
 
 extern const scheme_def scheme_int_asym, scheme_nf4, scheme_fp4_e2m1, scheme_fp6_e2m3,
     scheme_fp6_e3m2, scheme_fp8_e4m3, scheme_fp8_e5m2, scheme_mxfp4, scheme_q4_0, scheme_q8_0, scheme_log2_sqrt2,
-    scheme_lloyd_max, scheme_custom;
+    scheme_lloyd_max, scheme_custom, scheme_stored;
 
 /* The 16 NormalFloat values of QLoRA (Dettmers et al. 2023, bitsandbytes). */
 extern const double schemes_nf4_values[16];

@@ -74,6 +74,10 @@ static const teach_text texts[] = {
     { "custom",
       "levels read from custom:FILE, scaled so the largest magnitude is alpha",
       "Your own level set, drawn and measured like the others: compare it with lloyd-max." },
+    { "stored",
+      "the file's own grid: per group, every code value times the group's stored scale",
+      "The file's values lie on it, so its error against itself is n/a; bits/weight is the "
+      "file's own, levels used how much of the grid holds values." },
 };
 
 #define NTEXTS ((int)(sizeof texts / sizeof texts[0]))

@@ -34,6 +34,8 @@
 #include "quant/levels.h"
 #include "model/metric.h"
 #include "ui/app.h"
+#include "ui/view_stored.h"
+#include "model/stored_run.h"
 #include "ui/teach.h"
 #include "ui/term.h"
 
@@ -101,6 +103,8 @@ static int calc_from_opt(app *a, ui_calc *c, const prep *p, util_err *e)
     for (int i = 0; i < a->nschemes; i++) {
         analyze_cfg one = a->cfg;
         double al = c->opt_tab_a[nz][b][i];
+        if (stored_is(a->schemes[i]))
+            al = 1;   /* no alpha of its own: app_stored_fill fills it */
         if (!(al > 0) || !isfinite(al))
             return -2;
         one.amode = ALPHA_VALUE;
@@ -165,6 +169,7 @@ void app_calc(app *a, ui_calc *c, size_t item)
         return;
     }
     c->ok = 1;
+    app_stored_fill(a, c, item, p);   /* the file's own grid (view_stored.c) */
     if (a->cfg.amode == ALPHA_MSE && !c->opt_have[nz][b]) {
         /* analyze_tensor has just found them */
         for (int i = 0; i < a->nschemes; i++) {
@@ -581,7 +586,8 @@ static void draw_info(app *a)
     const session_item *it = &a->s.items[a->cur];
     const loader_file *f = a->s.files[it->file];
     int w = a->cols - 4 < 100 ? a->cols - 4 : 100;
-    int h = 4 + (int)f->nmeta + (f->nmeta == 0);
+    const analyze_result *sr = app_stored_result(a, a->cur, app_prep(a, a->cur));
+    int h = 4 + (int)f->nmeta + (f->nmeta == 0) + (sr ? 3 : 0);
     if (h > app_body_rows(a) - 1)
         h = app_body_rows(a) - 1;
     int y0 = (app_body_rows(a) - 1 - h) / 2, x0 = (a->cols - w) / 2;
@@ -595,6 +601,16 @@ static void draw_info(app *a)
     if (y < last)
         draw_textf(y++, x0 + 2, w - 4, term_attr(R_DIM), "format %s, %zu tensors, %zu metadata entries",
                    f->fmt->name, f->ntensors, f->nmeta);
+    if (sr && y + 1 < last) {
+        /* the tensor's stored format and its parameters (quant/stored.h) */
+        const loader_tensor *lt = &f->tensors[it->tensor];
+        y += draw_wrapped(y, x0 + 2, w - 4, 2, A_BOLD, sr->stored_params ? sr->stored_params : lt->stored_type);
+        if (y < last)
+            draw_textf(y++, x0 + 2, w - 4, term_attr(R_DIM),
+                       "stored: %.4g bpw, %llu groups, levels used %llu/%llu, %.3g per group, scale %.4g..%.4g",
+                       sr->bpw, (unsigned long long)sr->nscales, (unsigned long long)sr->r.levels_used,
+                       (unsigned long long)sr->r.levels_total, sr->levels_per_group, sr->scale_min, sr->scale_max);
+    }
     if (f->nmeta == 0 && y < last)
         draw_text(y++, x0 + 2, w - 4, term_attr(R_DIM), "(no metadata besides the tensors)");
     for (size_t k = 0; k < f->nmeta && y < last; k++) {
@@ -1368,6 +1384,9 @@ static int app_open(app *a, const cli_opts *o)
         session_close(&a->s);
         return 1;
     }
+    /* quantized tensors: their stored grid is one more scheme (stored.h) */
+    if (stored_run_any(&a->s))
+        stored_run_add(a->schemes, &a->nschemes, UI_MAX_SCHEMES);
     size_t n = a->s.nitems;
     a->order = util_mallocarray(n, sizeof *a->order);
     for (size_t i = 0; i < n; i++)

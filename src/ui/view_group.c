@@ -32,6 +32,8 @@
 #include "quant/group.h"
 #include "quant/levels.h"
 #include "ui/app.h"
+#include "ui/view_stored.h"
+#include "quant/stored.h"
 #include "ui/glayout.h"
 #include "ui/term.h"
 
@@ -256,7 +258,17 @@ static void draw_pooled(app *a, const worker_gres *r, const glayout *L)
     draw_textf(rg.y, m0, LAYOUT_MARGIN - 1, sa | A_REVERSE, ">%-7.7s", a->schemes[a->focus]);
     levelset ls;
     util_err e = { { 0 } };
-    if (levels_build(a->schemes[a->focus], a->cfg.bits, a->cfg.is_signed, &a->cfg.lprm, &ls, &e) == 0) {
+    const double *su;
+    size_t sn = stored_is(a->schemes[a->focus]) ? app_stored_ulevels(a, r->job.item, app_prep(a, r->job.item), &su) : 0;
+    if (sn) {
+        /* the file's own levels in u (view_stored.c) */
+        int *rc = util_calloc((size_t)W, sizeof *rc);
+        layout_rug(su, sn, -1, 1, W, rc);
+        for (int c = 0; c < W; c++)
+            if (rc[c])
+                draw_text(rg.y, rg.x + c, 1, sa, layout_rug_glyph(rc[c], utf8, b, sizeof b));
+        free(rc);
+    } else if (levels_build(a->schemes[a->focus], a->cfg.bits, a->cfg.is_signed, &a->cfg.lprm, &ls, &e) == 0) {
         int *rc = util_calloc((size_t)W, sizeof *rc);
         layout_rug(ls.v, ls.n, -1, 1, W, rc);
         for (int c = 0; c < W; c++)

@@ -22,6 +22,8 @@
 #include "quant/eval.h"
 #include "quant/levels.h"
 #include "ui/app.h"
+#include "ui/view_stored.h"
+#include "quant/stored.h"
 #include "ui/term.h"
 
 int text_width(const char *s)
@@ -322,6 +324,17 @@ static void draw_plot(app *a, ui_calc *c, const prep *p, ui_rect hist, ui_rect a
         double al = scheme_alpha(c, i);
         levelset ls;
         util_err e = { { 0 } };
+        if (stored_is(a->schemes[i])) {
+            /* the file's own levels, group by group (view_stored.c) */
+            const double *sx;
+            size_t sn = app_stored_rug(a, c->item, p, &sx);
+            if (sn)
+                layout_rug(sx, sn, lo, hi, W, rc);
+            for (int col = 0; sn && col < W; col++)
+                if (rc[col])
+                    draw_text(y, rugs.x + col, 1, sa, layout_rug_glyph(rc[col], utf8, b, sizeof b));
+            continue;
+        }
         if (!(al > 0) || levels_build(a->schemes[i], c->cfg.bits, c->cfg.is_signed, &c->cfg.lprm, &ls, &e) < 0)
             continue;
         double *xs = util_mallocarray(ls.n, sizeof *xs);

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "io/loader.h"
+#include "model/stored_run.h"
 
 typedef struct slot {
     prep_state st;
@@ -221,6 +222,36 @@ static int gvals_get(ui_worker *w, size_t item, group_tensor *t, const group_cod
     return 0;
 }
 
+/* The stored scheme in a group job (quant/stored.h): its numbers from the
+ * file's own grid and, when it is the focus, the view of the file's own
+ * groups (u over each group's level range). Worker thread, mutex not
+ * held. Without normalization (the grid is the file's, in w units). */
+static void group_stored(ui_worker *w, const worker_gjob *job, worker_gres *r)
+{
+    int si = -1;
+    for (int i = 0; i < job->nschemes; i++)
+        if (stored_is(job->schemes[i]))
+            si = i;
+    loader_file *f = w->s->files[w->s->items[job->item].file];
+    size_t ti = w->s->items[job->item].tensor;
+    if (si < 0 || !loader_has_grid(f, ti))
+        return;
+    analyze_cfg c = job->cfg;
+    c.normalize = 0;
+    int focus = job->focus == si;
+    if (focus) {
+        gq_view_free(&r->view);
+        r->view_msg[0] = '\0';
+    }
+    r->handled[si] = 1;
+    if (stored_run(f, ti, &c, NULL, NULL, &r->res[si], focus ? &r->view : NULL) == 0 && focus)
+        r->view_ok = 1;
+    else if (focus) {
+        r->view_ok = 0;
+        snprintf(r->view_msg, sizeof r->view_msg, "%s", r->res[si].err);
+    }
+}
+
 /* Run the group job w->gcur (called and returning with the mutex held). */
 static void run_group(ui_worker *w)
 {
@@ -265,6 +296,8 @@ static void run_group(ui_worker *w)
                                 sizeof r->view_msg) == 0)
                 r->view_ok = 1;
         }
+        if (r->ok)
+            group_stored(w, &job, r);
         if (!r->ok && !r->view_msg[0])
             snprintf(r->view_msg, sizeof r->view_msg, "%s", r->msg);
         if (r->view_ok)

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE 1
 #include "config.h"
 #include "io/loader.h"
+#include "io/grid.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,20 @@ static void fuzz_one(const loader_format *fmt, const uint8_t *data, size_t size)
                     abort();
             }
             free(buf);
+            /* the stored grid (io/grid.h): every level of every group */
+            loader_grid g;
+            util_err e3 = { { 0 } };
+            if (loader_has_grid(f, i) && loader_grid_get(f, i, &g, &e3) == 0) {
+                volatile float sink = 0;
+                for (uint64_t gi = 0; gi < g.ngroups; gi++)
+                    for (size_t k = 0; k < g.ncb; k += g.ncb > 1 ? g.ncb - 1 : 1)
+                        sink += loader_grid_level(&g, gi, k);
+                for (uint64_t e = 0; e < t->count; e += 1 + t->count / 64)
+                    if (loader_grid_group(&g, e) >= g.ngroups)
+                        abort();   /* an element outside every group */
+                (void)sink;
+                loader_grid_free(&g);
+            }
         }
     } else if (!util_err_isset(&err))
         abort(); /* a failure must say why */

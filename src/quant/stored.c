@@ -1,0 +1,392 @@
+/*
+ * stored.c - the stored grid as a scheme (stored.h).
+ *
+ * One pass over the values in C order, in chunks from the caller's
+ * reader: each finite value's group (loader_grid_group), the code nearest
+ * to it by the group's inverse map u = (v - bias) / scale + zero looked
+ * up in the codebook (levels_lut), corrected against the exact float
+ * levels of its neighbours; its distance to that level, the pooled code
+ * counts, the codes each group holds (a bitmap of ncb bits per group, or
+ * one bitmap reused group after group when the groups are runs along the
+ * rows, as in every block format), and the group's count.
+ */
+#include "config.h"
+#include "quant/stored.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHUNK 65536
+
+int stored_is(const char *name)
+{
+    return name && strcmp(name, STORED_NAME) == 0;
+}
+
+static size_t popcount_words(const uint64_t *w, size_t nw)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < nw; k++)
+        n += (size_t)__builtin_popcountll(w[k]);
+    return n;
+}
+
+/* The k-th smallest of x[0..n) (Hoare's selection; x is reordered). */
+static float select_kth(float *x, size_t n, size_t k)
+{
+    size_t lo = 0, hi = n - 1;
+    while (lo < hi) {
+        float piv = x[lo + (hi - lo) / 2];
+        size_t i = lo, j = hi;
+        while (i <= j) {
+            while (x[i] < piv)
+                i++;
+            while (x[j] > piv)
+                j--;
+            if (i <= j) {
+                float t = x[i];
+                x[i] = x[j];
+                x[j] = t;
+                i++;
+                if (j == 0)
+                    break;
+                j--;
+            }
+        }
+        if (k <= j)
+            hi = j;
+        else if (k >= i)
+            lo = i;
+        else
+            break;
+    }
+    return x[k];
+}
+
+static const char *granularity_of(const loader_grid *g)
+{
+    char b[96];
+    if (g->gmap)
+        snprintf(b, sizeof b, "group:%llu@g_idx", (unsigned long long)g->tc);
+    else if (g->ngroups == 1)
+        snprintf(b, sizeof b, "tensor");
+    else if (g->tr == 1 && g->tc >= g->cols)
+        snprintf(b, sizeof b, "channel");
+    else if (g->tc == 1 && g->tr >= g->rows)
+        snprintf(b, sizeof b, "column");
+    else if (g->tr == 1)
+        snprintf(b, sizeof b, "group:%llu", (unsigned long long)g->tc);
+    else
+        snprintf(b, sizeof b, "block:%llux%llu", (unsigned long long)g->tr, (unsigned long long)g->tc);
+    return analyze_intern(b);
+}
+
+/* The level nearest to v in group gi, starting from the codebook index k
+ * the inverse map gave (its float rounding may be one off). */
+static size_t nearest(const loader_grid *g, uint64_t gi, size_t k, float v, float *lv)
+{
+    float L = loader_grid_level(g, gi, k);
+    double e = fabs((double)v - L);
+    while (k > 0) {
+        float Lm = loader_grid_level(g, gi, k - 1);
+        if (!(fabs((double)v - Lm) < e))
+            break;
+        k--, L = Lm, e = fabs((double)v - Lm);
+    }
+    while (k + 1 < g->ncb) {
+        float Lp = loader_grid_level(g, gi, k + 1);
+        if (!(fabs((double)v - Lp) < e))
+            break;
+        k++, L = Lp, e = fabs((double)v - Lp);
+    }
+    *lv = L;
+    return k;
+}
+
+/* The group's level range [lo, hi] (w units). */
+static void group_range(const loader_grid *g, uint64_t gi, double *lo, double *hi)
+{
+    double a = loader_grid_level(g, gi, 0), b = loader_grid_level(g, gi, g->ncb - 1);
+    *lo = a < b ? a : b;
+    *hi = a < b ? b : a;
+}
+
+static int affine(const loader_grid *g)
+{
+    return g->zero || g->bias;
+}
+
+static void fail(analyze_result *out, const char *msg)
+{
+    out->ok = 0;
+    snprintf(out->err, sizeof out->err, "%s", msg);
+}
+
+typedef struct acc {
+    double sse, sumsq, maxerr;
+    uint64_t n, off;
+    uint64_t *pooled;
+    uint32_t *nval;
+    uint64_t *bits;          /* codes held: per group, or one reused */
+    size_t words;            /* words per bitmap */
+    int run;                 /* groups are runs along the rows: one bitmap */
+    uint64_t cur;            /* the group of that bitmap */
+    double lpg_sum;
+    uint64_t lpg_n;
+} acc;
+
+static void close_run(acc *a)
+{
+    if (a->cur != UINT64_MAX) {
+        size_t held = popcount_words(a->bits, a->words);
+        if (held) {   /* (a group of no finite value is no group with values) */
+            a->lpg_sum += (double)held;
+            a->lpg_n++;
+        }
+        memset(a->bits, 0, a->words * sizeof *a->bits);
+    }
+}
+
+static void view_value(const loader_grid *g, uint64_t gi, double x, double err, double m, double s, gq_view *view)
+{
+    double lo, hi, c = 0, al;
+    group_range(g, gi, &lo, &hi);
+    lo = (lo - m) / s, hi = (hi - m) / s;
+    if (affine(g)) {
+        c = 0.5 * (lo + hi);
+        al = 0.5 * (hi - lo);
+    } else
+        al = fmax(fabs(lo), fabs(hi));
+    view->alpha[gi] = (float)al;
+    view->sse[gi] += (float)(err * err);
+    view->count[gi]++;
+    double u = x - c == 0 ? 0 : al > 0 ? (x - c) / al : (x - c > 0 ? INFINITY : -INFINITY);
+    if (fabs(u) > 1)
+        view->nclip++;
+    if (view->hist && view->nbins > 0) {
+        double f = (u + 1) / 2 * view->nbins;
+        long b = f >= 0 ? (f < view->nbins ? (long)f : view->nbins - 1) : 0;
+        view->hist[b]++;
+    }
+}
+
+static void finish_result(const loader_grid *g, acc *a, double m, double s, int self, analyze_result *out)
+{
+    levelset ls;
+    memset(&ls, 0, sizeof ls);
+    ls.scheme = STORED_NAME;
+    ls.n = g->ncb;
+    ls.terms = util_mallocarray(g->ncb, sizeof *ls.terms);
+    int pc = g->int_codes && !affine(g);
+    for (size_t k = 0; k < g->ncb; k++)
+        ls.terms[k] = g->cb[k] == 0 ? 0 : pc ? levels_popcount_dyadic(fabs(g->cb[k])) : -1;
+    /* alpha: the mean largest level magnitude (x units) of the groups with values */
+    double asum = 0;
+    uint64_t an = 0;
+    float *sc = util_mallocarray(g->ngroups ? (size_t)g->ngroups : 1, sizeof *sc);
+    size_t nsc = 0;
+    for (uint64_t gi = 0; gi < g->ngroups; gi++) {
+        if (!a->nval[gi])
+            continue;
+        double lo, hi;
+        group_range(g, gi, &lo, &hi);
+        asum += fmax(fabs((lo - m) / s), fabs((hi - m) / s));
+        an++;
+        sc[nsc++] = fabsf(g->scale[gi]);
+        if (!a->run) {
+            a->lpg_sum += (double)popcount_words(a->bits + gi * a->words, a->words);
+            a->lpg_n++;
+        }
+    }
+    out->r.alpha = an ? asum / (double)an : NAN;
+    eval_result_from_totals(&ls, a->n, a->sse, a->sumsq, a->maxerr, 0, a->pooled, &out->r);
+    if (self)
+        out->r.mse = out->r.sqnr_db = out->r.max_abs_err = NAN;
+    out->scale_min = out->scale_max = out->scale_median = NAN;
+    if (nsc) {
+        float lo = sc[0], hi = sc[0];
+        for (size_t i = 1; i < nsc; i++) {
+            lo = sc[i] < lo ? sc[i] : lo;
+            hi = sc[i] > hi ? sc[i] : hi;
+        }
+        out->scale_min = lo;
+        out->scale_max = hi;
+        out->scale_median = select_kth(sc, nsc, (nsc - 1) / 2);
+    }
+    out->levels_per_group = a->lpg_n ? a->lpg_sum / (double)a->lpg_n : NAN;
+    out->off_grid = a->off;
+    out->relative_to_uniform = NAN;
+    out->opt_alpha = out->opt_mse = NAN;
+    out->gap_to_optimal_db = NAN;
+    free(sc);
+    free(ls.terms);
+}
+
+int stored_analyze(const loader_grid *g, stored_read_fn rd, void *ctx, uint64_t count, double m, double s,
+                   int self, analyze_result *out, gq_view *view)
+{
+    memset(out, 0, sizeof *out);
+    out->scheme = STORED_NAME;
+    out->stored = 1;
+    out->stored_self = self;
+    out->bpw = g->bpw;
+    out->nscales = g->ngroups;
+    out->scale_dtype = g->scale_dtype;
+    out->granularity = granularity_of(g);
+    out->stored_params = analyze_intern(g->params);
+    if (view) {
+        view->ngroups = 0;
+        view->alpha = NULL, view->sse = NULL, view->count = NULL;
+        view->nclip = 0;
+    }
+    if (!(s > 0) || !isfinite(s) || !isfinite(m))
+        s = 1, m = 0;
+    if (g->rows * g->cols != count || !g->ncb || !g->ngroups) {
+        fail(out, "the stored grid does not describe this tensor");
+        return -1;
+    }
+    size_t words = (g->ncb + 63) / 64;
+    int run = g->tr == 1 && !g->gmap;
+    if (!run && (double)g->ngroups * (double)words * 8.0 > (double)(1u << 30)) {
+        fail(out, "too many groups x levels for the stored grid's level census");
+        return -1;
+    }
+    acc a = { 0 };
+    a.run = run;
+    a.words = words;
+    a.cur = UINT64_MAX;
+    a.pooled = util_calloc(g->ncb, sizeof *a.pooled);
+    a.nval = util_calloc((size_t)g->ngroups, sizeof *a.nval);
+    a.bits = util_calloc(run ? words : (size_t)g->ngroups * words, sizeof *a.bits);
+    if (view) {
+        view->ngroups = (size_t)g->ngroups;
+        view->gcols = (size_t)g->gcols;
+        view->alpha = util_calloc((size_t)g->ngroups, sizeof *view->alpha);
+        view->sse = util_calloc((size_t)g->ngroups, sizeof *view->sse);
+        view->count = util_calloc((size_t)g->ngroups, sizeof *view->count);
+        if (view->hist && view->nbins > 0)
+            memset(view->hist, 0, (size_t)view->nbins * sizeof *view->hist);
+    }
+    levels_lut lut;
+    levels_lut_init(&lut, g->cb, g->ncb, g->ncb * 4 < 64 ? 64 : (int)(g->ncb * 4 > 262144 ? 262144 : g->ncb * 4));
+    const double cbmax = fmax(fabs(g->cb[0]), fabs(g->cb[g->ncb - 1]));
+    float *buf = util_mallocarray(CHUNK, sizeof *buf);
+    int rc = 0;
+    for (uint64_t first = 0; first < count && rc == 0; first += CHUNK) {
+        uint64_t n = count - first < CHUNK ? count - first : CHUNK;
+        if (rd(ctx, first, n, buf) < 0) {
+            fail(out, "the values could not be read");
+            rc = -1;
+            break;
+        }
+        for (uint64_t j = 0; j < n;) {
+            /* a run of values of one group: within a row, up to the end of
+             * its group (tiles and act-order maps: one value) */
+            const uint64_t i0 = first + j;
+            const uint64_t gi = loader_grid_group(g, i0);
+            uint64_t len = 1;
+            if (run) {
+                uint64_t c = i0 % g->cols, ge = (c / g->tc + 1) * g->tc;
+                len = (ge < g->cols ? ge : g->cols) - c;
+                if (len > n - j)
+                    len = n - j;
+            }
+            const float *vv = buf + j;
+            j += len;
+            if (gi >= g->ngroups)
+                continue;
+            const float sc = g->scale[gi], z = g->zero ? g->zero[gi] : 0.0f, b = g->bias ? g->bias[gi] : 0.0f;
+            if (!isfinite(sc)) {
+                /* a scale beyond float (MXFP4 E8M0 255, NaN in OCP MX):
+                 * no finite grid; its finite values are off it and left
+                 * out of the census */
+                for (uint64_t t = 0; t < len; t++)
+                    a.off += isfinite(vv[t]) != 0;
+                continue;
+            }
+            const double inv = sc != 0 ? 1.0 / sc : 0, is = 1.0 / s;
+            const double tol = 4 * FLT_EPSILON * fmax(fabs((double)sc) * (cbmax + fabs(z)), fabs((double)b));
+            const long cb0 = (long)g->cb[0];
+            if (run && gi != a.cur) {
+                close_run(&a);
+                a.cur = gi;
+            }
+            uint64_t *bits = run ? a.bits : a.bits + gi * words;
+            uint32_t nv = 0;
+            for (uint64_t t = 0; t < len; t++) {
+                const float v = vv[t];
+                if (!isfinite(v))
+                    continue;
+                const double u = sc != 0 ? ((double)v - b) * inv + z : z;
+                size_t k;
+                if (g->int_codes) {
+                    /* integer codes: the code is u rounded (then checked) */
+                    double r = nearbyint(u) - (double)cb0;
+                    k = r <= 0 ? 0 : r >= (double)(g->ncb - 1) ? g->ncb - 1 : (size_t)r;
+                } else
+                    k = levels_lut_find(&lut, u);
+                float L = loader_grid_level(g, gi, k);
+                if (L != v)
+                    k = nearest(g, gi, k, v, &L);
+                const double ew = (double)v - L, x = ((double)v - m) * is;
+                if (ew != 0) {
+                    const double err = ew * is;
+                    if (!(fabs(ew) <= tol))
+                        a.off++;
+                    a.sse += err * err;
+                    if (fabs(err) > a.maxerr)
+                        a.maxerr = fabs(err);
+                }
+                a.sumsq += x * x;
+                nv++;
+                a.pooled[k]++;
+                bits[k >> 6] |= (uint64_t)1 << (k & 63);
+                if (view)
+                    view_value(g, gi, x, ew * is, m, s, view);
+            }
+            a.n += nv;
+            a.nval[gi] += nv;
+        }
+    }
+    if (rc == 0) {
+        if (run)
+            close_run(&a);
+        out->ok = 1;
+        finish_result(g, &a, m, s, self, out);
+    } else if (view)
+        gq_view_free(view);
+    free(buf);
+    levels_lut_free(&lut);
+    free(a.pooled);
+    free(a.nval);
+    free(a.bits);
+    return rc;
+}
+
+size_t stored_view_levels(const loader_grid *g, double *out, size_t max)
+{
+    uint64_t gi = 0;
+    while (gi < g->ngroups && !(g->scale[gi] != 0 && isfinite(g->scale[gi])))
+        gi++;
+    if (gi >= g->ngroups)
+        return 0;
+    double lo, hi;
+    group_range(g, gi, &lo, &hi);
+    double c = affine(g) ? 0.5 * (lo + hi) : 0, al = affine(g) ? 0.5 * (hi - lo) : fmax(fabs(lo), fabs(hi));
+    size_t n = 0;
+    for (size_t k = 0; k < g->ncb && n < max; k++) {
+        double L = loader_grid_level(g, gi, k);
+        out[n++] = al > 0 ? (L - c) / al : 0;
+    }
+    /* ascending (a negative scale reverses the codebook) */
+    if (n > 1 && out[0] > out[n - 1])
+        for (size_t i = 0, j = n - 1; i < j; i++, j--) {
+            double t = out[i];
+            out[i] = out[j];
+            out[j] = t;
+        }
+    return n;
+}
