@@ -498,7 +498,13 @@ int report_pool_run(const cli_opts *o, session *s, report_item *items, const dou
                              : loader_has_range(lf, items[i].tensor) ? lt->nbytes : lt->count * 4) +
                             ((uint64_t)4 << 20);
             hist_total += lt->count;
-        } else
+        } else if (items[i].engine == &prep_group_ops && dtype_size(lt->dtype) == 2 &&
+                   dtype_fits_float(lt->dtype) && lt->count < PREP_SUMMARY_MAX &&
+                   loader_raw(lf, items[i].tensor, &(loader_rawview){ 0 }) == 0)
+            /* the group pass over 2-byte codes in place (process_codes):
+             * the pages it reads plus the code counts and buckets */
+            items[i].cost = bytes + ((uint64_t)4 << 20);
+        else
             /* values + sort scratch + prefix blocks */
             items[i].cost = lt->count * esz * 2 + lt->count + 4096;
         if (items[i].cost > largest)
