@@ -639,9 +639,23 @@ static void t_code_counts(void **st)
         assert_int_equal(group_analyze_codes(&t, &cd, &c, &sc, 1, &r, &h, &e), 0);
         assert_true(h && r.ok);
         assert_memory_equal(got, want, sizeof want);
-        /* counted once: a second analysis with the same array adds nothing */
-        assert_int_equal(group_analyze_codes(&t, &cd, &c, &sc, 1, &r, &h, &e), 0);
+        /* counted once: a second analysis with the same array adds nothing
+         * (and sums the squares per group: the counting pass took them from
+         * the counts) */
+        analyze_result r2;
+        assert_int_equal(group_analyze_codes(&t, &cd, &c, &sc, 1, &r2, &h, &e), 0);
         assert_memory_equal(got, want, sizeof want);
+        long double s2 = 0;
+        for (int i = 0; i < N; i++) {
+            uint32_t b = (uint32_t)raw[2 * i] << 16 | (uint32_t)raw[2 * i + 1] << 24;
+            float f;
+            memcpy(&f, &b, 4);
+            if (isfinite(f))
+                s2 += (long double)f * f;
+        }
+        close_rel(r.r.sumsq, (double)s2, 1e-15);
+        close_rel(r2.r.sumsq, (double)s2, 1e-15);
+        assert_true(r.r.mse == r2.r.mse && r.r.sqnr_db == r2.r.sqnr_db);
     }
     static float cv[65536];
     for (unsigned u = 0; u < 65536; u++) {
@@ -1182,6 +1196,18 @@ static void t_scale_round(void **st)
     }
     /* hand values */
     assert_true(gq_round_scale(0.1, SCALE_FP16) == 0.0999755859375);
+    /* ties to even, a carry into the exponent, saturation, the edge of
+     * the normal range (fp16: steps of 1 in [1024, 2048), 2^-24 below 2^-14) */
+    assert_true(gq_round_scale(2046.5, SCALE_FP16) == 2046.0);
+    assert_true(gq_round_scale(2047.5, SCALE_FP16) == 2048.0);
+    assert_true(gq_round_scale(1025.5, SCALE_FP16) == 1026.0);
+    assert_true(gq_round_scale(65519.0, SCALE_FP16) == 65504.0);
+    assert_true(gq_round_scale(65520.0, SCALE_FP16) == 65504.0);
+    assert_true(gq_round_scale(0x1p-14, SCALE_FP16) == 0x1p-14);
+    assert_true(gq_round_scale(0x1p-14 - 0x1p-26, SCALE_FP16) == 0x1p-14);
+    assert_true(gq_round_scale(0x1.8p-24, SCALE_FP16) == 0x1p-23);
+    assert_true(gq_round_scale(1.0 + 0x1p-24, SCALE_FP32) == 1.0);
+    assert_true(gq_round_scale(1.0 + 0x1.8p-23, SCALE_FP32) == 1.0 + 0x1p-22);
     assert_true(gq_round_scale(0.75, SCALE_E8M0) == 1.0);
     assert_true(gq_round_scale(1.0, SCALE_E8M0) == 1.0);
     assert_true(gq_round_scale(1e6, SCALE_FP16) == 65504.0);

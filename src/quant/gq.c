@@ -315,7 +315,8 @@ static size_t gather_groupf(const run *r, uint64_t gi, ws *w)
     uint64_t len = a0 + sl->G <= sl->A ? sl->G : sl->A - a0;
     uint64_t base = (o * sl->A + a0) * sl->inner + i;
     if (r->bf16x && sl->inner == 1 &&
-        r->K->bf16s(r->cd->codes16 + 2 * base, len, w->xf, &w->famax, &w->fS2)) {
+        (r->s2c ? (w->fS2 = 0, r->K->bf16m(r->cd->codes16 + 2 * base, len, w->xf, &w->famax))
+                : r->K->bf16s(r->cd->codes16 + 2 * base, len, w->xf, &w->famax, &w->fS2))) {
         w->fused = 1;
         if (w->cc)
             count_codes(w->cc, r->cd->codes16 + 2 * base, len, 1);
@@ -477,7 +478,7 @@ static void *worker(void *arg)
                 if (r->g[k].job->view)
                     view_group(r->g[k].job->view, ta, gi, w.x, n, amax, &o);
                 ua[k].sse += o.sse;
-                ua[k].sumsq += S2;
+                ua[k].sumsq += r->s2c ? 0 : S2;
                 ta->n += n;
                 ta->clipped += o.clipped;
                 if (o.maxerr > ta->maxerr)
@@ -595,6 +596,10 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
     int counting = r.cd && r.cd->count && t->count < ((uint64_t)1 << 32);
     for (size_t c = 0; counting && c < 65536; c++)
         counting = r.cd->count[c] == 0;
+    /* --alpha=max etc. over bfloat16 codes while counting them: the sum
+     * of squares of the finite values from the counts (exact: dd), not
+     * per group (a pass over the values saved) */
+    r.s2c = counting && r.fpath && r.bf16x && !r.need_prep && !r.need_minmax && !r.need_view;
     for (int i = 0; i < nth; i++) {
         args[i].r = &r;
         args[i].ta = &ta[i * njobs];
@@ -611,6 +616,17 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
     for (int i = 0; i < nth; i++)
         if (args[i].cc)
             cc_put(args[i].cc, r.cd->count);
+    dd s2c = { 0, 0 };
+    if (r.s2c)
+        for (size_t c = 0; c < 65536; c++)
+            if (r.cd->count[c]) {
+                uint32_t b = (uint32_t)c << 16;   /* bfloat16 (r.bf16x) */
+                float f;
+                memcpy(&f, &b, sizeof f);
+                double v = (double)f;
+                if (isfinite(v))   /* v^2 of <= 16 bits times a count < 2^32: exact */
+                    s2c = dd_add_d(s2c, (double)r.cd->count[c] * (v * v));
+            }
     for (int k = 0; k < njobs; k++) {
         tacc tot;
         memset(&tot, 0, sizeof tot);
@@ -633,7 +649,7 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
                 tot.counts[l] += a->counts[l] + a->counts[L + l] + a->counts[2 * L + l] +
                                  a->counts[3 * L + l];
         }
-        dd sse = { 0, 0 }, sq = { 0, 0 }, as = { 0, 0 };
+        dd sse = { 0, 0 }, sq = s2c, as = { 0, 0 };
         for (uint64_t u = 0; u < r.nunits; u++) {
             const uacc *a = &r.ua[u * (uint64_t)njobs + (uint64_t)k];
             sse = dd_add_d(sse, a->sse);

@@ -30,17 +30,46 @@ static double round_bits(double s, int p, int emin, double maxv)
     return r > maxv ? maxv : r;
 }
 
+/* round_bits for a normal double s whose result stays normal in the
+ * format (exponent of s in [emin, emax]): RNE on the bits (the carry
+ * goes into the exponent), saturating at maxv; the same result */
+static inline int round_bits_fast(double s, int p, int emin, int emax, double maxv, double *out)
+{
+    uint64_t b;
+    memcpy(&b, &s, sizeof b);
+    int E = (int)(b >> 52) - 1023;
+    if (E < emin || E > emax)
+        return 0;
+    int drop = 52 - (p - 1);
+    uint64_t half = (uint64_t)1 << (drop - 1);
+    b += half - 1 + ((b >> drop) & 1);
+    b &= ~(((uint64_t)1 << drop) - 1);
+    double r;
+    memcpy(&r, &b, sizeof r);
+    *out = r > maxv ? maxv : r;
+    return 1;
+}
+
 double gq_round_scale(double s, scale_dtype d)
 {
+    double r;
+    if (d == SCALE_FP16 || d == SCALE_DEFAULT) {   /* the common case first */
+        if (s > 0 && round_bits_fast(s, 11, -14, 15, 65504.0, &r))
+            return r;
+    } else if (d == SCALE_BF16) {
+        if (s > 0 && round_bits_fast(s, 8, -126, 127, 0x1.fep127, &r))
+            return r;
+    } else if (d == SCALE_FP32) {
+        if (s > 0 && round_bits_fast(s, 24, -126, 127, FLT_MAX, &r))
+            return r;
+    }
     if (!(s > 0))
         return 0;
     if (isinf(s))
         s = DBL_MAX;
     switch (d) {
-    case SCALE_FP32: {
-        double r = round_bits(s, 24, -126, FLT_MAX);
-        return r;
-    }
+    case SCALE_FP32:
+        return round_bits(s, 24, -126, FLT_MAX);
     case SCALE_BF16:
         return round_bits(s, 8, -126, 0x1.fep127);
     case SCALE_E8M0: {

@@ -74,6 +74,7 @@ typedef struct kern {
     int (*bf16s)(const unsigned char *c, size_t len, float *xf, double *amax, double *s2);
     void (*cntf)(const float *x, size_t n, double sc, const float *thr, const double *nat, size_t L,
                  float xlof, float xhif, kres *o, unsigned char *idx);
+    int (*bf16m)(const unsigned char *c, size_t len, float *xf, double *amax);
 } kern;
 
 typedef struct gsch {
@@ -167,6 +168,7 @@ typedef struct run {
     int need_view;
     int fpath;             /* values gathered as floats (float32 or 2-byte codes, no -n) */
     int bf16x;             /* ... bfloat16: at most 8 significant bits */
+    int s2c;               /* the sum of squares from the code counts, not per group */
     const kern *K;
     uint64_t next;         /* atomic */
 } run;

@@ -544,6 +544,32 @@ static int KF(k_bf16s)(const unsigned char *c, size_t len, float *xf, double *am
     return 1;
 }
 
+/* k_bf16s without the sum of squares (the caller takes it from the code
+ * counts): floats and max |x|; 0 when one is not finite or len % 8 */
+static int KF(k_bf16m)(const unsigned char *c, size_t len, float *xf, double *amax)
+{
+    v8si bad = IB(0);
+    v8sf mx = FB(0);
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint16_t h[8];
+        memcpy(h, c + 2 * i, 16);
+        v8si b = { h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7] };
+        bad |= (b & 0x7f80) == 0x7f80;
+        v8si w = b << 16;
+        memcpy(xf + i, &w, sizeof w);
+        v8sf a = FABS((v8sf)w);
+        mx = FSEL(a > mx, a, mx);
+    }
+    int any = 0;
+    for (int l = 0; l < 8; l++)
+        any |= bad[l];
+    if (any || i < len)
+        return 0;
+    *amax = KF(kmaxf)(mx);
+    return 1;
+}
+
 /* k_uni on floats: the decision t = x (1 / sc) in float (1 / sc a normal
  * float, |q| <= 2^8), y = t - 1/2 within 2^-14 of x / sc - 1/2, r = y
  * rounded. sc11 (sc of <= 11 significant bits): ceil(y) is r or r + 1, and
@@ -729,7 +755,7 @@ static void KF(k_f2d)(const float *xf, size_t n, double *x)
 
 static const kern KF(kern) = {
     KF(k_stats), KF(k_mag), KF(k_uni), KF(k_cnt), KF(k_mx), KF(k_q), KF(k_assign), KF(k_bf16),
-    KF(k_bf16f), KF(k_statsf), KF(k_unif), KF(k_mxf), KF(k_f2d), KF(k_bf16s), KF(k_cntf),
+    KF(k_bf16f), KF(k_statsf), KF(k_unif), KF(k_mxf), KF(k_f2d), KF(k_bf16s), KF(k_cntf), KF(k_bf16m),
 };
 
 #undef KF
