@@ -314,6 +314,15 @@ static size_t gather_groupf(const run *r, uint64_t gi, ws *w)
     uint64_t a0 = ga * sl->G;
     uint64_t len = a0 + sl->G <= sl->A ? sl->G : sl->A - a0;
     uint64_t base = (o * sl->A + a0) * sl->inner + i;
+    if (r->direct && sl->inner == 1 && len % 16 == 0 &&
+        r->K->bf16max(r->cd->codes16 + 2 * base, len, &w->famax)) {
+        w->cod = r->cd->codes16 + 2 * base;
+        w->fS2 = 0;
+        w->fused = 1;
+        if (w->cc)
+            count_codes(w->cc, w->cod, len, 1);
+        return len;
+    }
     if (r->bf16x && sl->inner == 1 &&
         (r->s2c ? (w->fS2 = 0, r->K->bf16m(r->cd->codes16 + 2 * base, len, w->xf, &w->famax))
                 : r->K->bf16s(r->cd->codes16 + 2 * base, len, w->xf, &w->famax, &w->fS2))) {
@@ -445,6 +454,7 @@ static void *worker(void *arg)
         memset(ua, 0, (size_t)r->ng * sizeof *ua);
         for (uint64_t gi = g0; gi < g1; gi++) {
             w.fused = 0;
+            w.cod = NULL;
             w.have_x = !r->fpath;
             size_t n = r->fpath ? gather_groupf(r, gi, &w) : gather_group(r, gi, &w);
             if (n == 0)
@@ -455,8 +465,10 @@ static void *worker(void *arg)
             if (r->fpath && !r->need_prep && w.fused) {
                 amax = w.famax;
                 S2 = w.fS2;
-            } else if (r->fpath && !r->need_prep)
+            } else if (r->fpath && !r->need_prep) {
+                need_xf(r, &w, n);
                 r->K->statsf(w.xf, n, &amax, &S2);
+            }
             else if (r->need_prep)
                 amax = gq_group_prep(r->K, &w, n, &S2);
             else if (w.fused) {      /* the same bits as K->stats */
@@ -600,6 +612,13 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
      * of squares of the finite values from the counts (exact: dd), not
      * per group (a pass over the values saved) */
     r.s2c = counting && r.fpath && r.bf16x && !r.need_prep && !r.need_minmax && !r.need_view;
+    r.direct = r.s2c;
+    for (int k = 0; k < njobs; k++) {
+        const gsch *g = &r.g[k];
+        r.direct &= g->kind == GK_MXFP4 ||
+                    (g->kind == GK_UNIFORM && cfg->amode == ALPHA_MAX &&
+                     (g->sd == SCALE_FP16 || g->sd == SCALE_BF16 || g->sd == SCALE_E8M0));
+    }
     for (int i = 0; i < nth; i++) {
         args[i].r = &r;
         args[i].ta = &ta[i * njobs];

@@ -216,6 +216,15 @@ static int uni_fast(const run *r, const gsch *g, ws *w, size_t n, double sc, dou
     int exf = r->bf16x && sc11 && amax < 4096 * sc;
     double lo = (double)g->qmin, hi = (double)g->qmax;
     kres k;
+    if (w->cod && n % 8 == 0) {
+        if (r->K->unic(w->cod, n, sc, lo, hi, float_in(lo * sc, 1), float_in(hi * sc, 0), exf, sc11,
+                       &k, w->idx))
+            return 0;
+        kres_out(&k, o);
+        hist(w->idx, n, g->L, counts);
+        return 1;
+    }
+    need_xf(r, w, n);
     memset(w->xf + n, 0, 8 * sizeof *w->xf);   /* k_unif's padding */
     if (r->K->unif(w->xf, n, sc, lo, hi, float_in(lo * sc, 1), float_in(hi * sc, 0), exf, sc11, &k,
                    w->idx))
@@ -231,6 +240,7 @@ static int cnt_fast(const run *r, const gsch *g, ws *w, size_t n, double sc, uin
 {
     if (!(sc >= 0x1p-100 && sc <= 0x1p100) || g->L > 64)
         return 0;
+    need_xf(r, w, n);
     float thr[64];
     for (size_t j = 0; j + 1 < g->L; j++)
         thr[j] = float_in(g->mid[j] * sc, 0);
@@ -377,7 +387,10 @@ void gq_group_scheme(const run *r, const gsch *g, ws *w, size_t n, double amax, 
             memcpy(&X, &xb, sizeof X);
         }
         kres k;
-        if (r->fpath) {
+        if (w->cod && n % 8 == 0)
+            K->mxc(w->cod, n, X, 1, &k, w->idx);
+        else if (r->fpath) {
+            need_xf(r, w, n);
             memset(w->xf + n, 0, 8 * sizeof *w->xf);   /* k_mxf's padding */
             K->mxf(w->xf, n, X, r->bf16x, &k, w->idx);
         }

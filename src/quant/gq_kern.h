@@ -580,7 +580,21 @@ static int KF(k_bf16m)(const unsigned char *c, size_t len, float *xf, double *am
  * xhif (the floats next inside xlo, xhi: the same decisions). exf: the
  * error x - q sc is exact in float (the caller checked the bits), else
  * it is taken in double. The same levels, errors and counts as k_uni. */
-static int KF(k_unif)(const float *x, size_t n, double sc, double lo, double hi, float xlof,
+/* 8 values at i: floats x[i..], or bfloat16 codes cod[i..] converted */
+static inline __attribute__((always_inline)) v8sf KF(kld8)(const float *x, const unsigned char *cod, size_t i)
+{
+    v8sf v;
+    if (cod) {
+        uint16_t h[8];
+        memcpy(h, cod + 2 * i, 16);
+        v8si b = { h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7] };
+        v = (v8sf)(b << 16);
+    } else
+        memcpy(&v, x + i, sizeof v);
+    return v;
+}
+
+static inline __attribute__((always_inline)) int KF(k_unif_)(const float *x, const unsigned char *cod, size_t n, double sc, double lo, double hi, float xlof,
                       float xhif, int exf, int sc11, kres *o, unsigned char *idx)
 {
     const v8sf M = FB(12582912.0f);   /* 1.5 2^23 */
@@ -590,8 +604,7 @@ static int KF(k_unif)(const float *x, size_t n, double sc, double lo, double hi,
     v8si cl = IB(0), anyn = IB(0);
     const v8sf vlo = FB(flo), vhi = FB(fhi), vsc = FB(scf);
     for (size_t i = 0; i < n; i += 8) {
-        v8sf v;
-        memcpy(&v, x + i, sizeof v);   /* (padded with zeros to 8: they add 0) */
+        v8sf v = KF(kld8)(x, cod, i);   /* (padded with zeros to 8: they add 0) */
         v8sf y = v * FB(isc) - FB(0.5f);
         v8sf r = (y + M) - M;          /* |y| >= 2^22: r is y or an integer near it; q clamps */
         v8sf q;
@@ -635,17 +648,29 @@ static int KF(k_unif)(const float *x, size_t n, double sc, double lo, double hi,
     return nr != 0;
 }
 
+static int KF(k_unif)(const float *x, size_t n, double sc, double lo, double hi, float xlof,
+                      float xhif, int exf, int sc11, kres *o, unsigned char *idx)
+{
+    return KF(k_unif_)(x, NULL, n, sc, lo, hi, xlof, xhif, exf, sc11, o, idx);
+}
+
+/* k_unif from bfloat16 codes (all finite, n % 8 == 0) */
+static int KF(k_unic)(const unsigned char *cod, size_t n, double sc, double lo, double hi, float xlof,
+                      float xhif, int exf, int sc11, kres *o, unsigned char *idx)
+{
+    return KF(k_unif_)(NULL, cod, n, sc, lo, hi, xlof, xhif, exf, sc11, o, idx);
+}
+
 /* k_mx on floats (t = x / X exact in float; exf: bfloat16 values, whose
  * error x - q is exact in float); x padded with zeros to a multiple of 8 */
-static void KF(k_mxf)(const float *x, size_t n, double X, int exf, kres *o, unsigned char *idx)
+static inline __attribute__((always_inline)) void KF(k_mxf_)(const float *x, const unsigned char *cod, size_t n, double X, int exf, kres *o, unsigned char *idx)
 {
     const float iX = X > 0 ? (float)(1 / X) : 0, Xf = (float)X, X6 = (float)(6 * X);
     v4d s = VB(0), s1 = VB(0), me = VB(0);
     v8sf mef = FB(0);
     v8si cl = IB(0);
     for (size_t i = 0; i < n; i += 8) {
-        v8sf v;
-        memcpy(&v, x + i, sizeof v);   /* (padded with zeros to 8: they add 0) */
+        v8sf v = KF(kld8)(x, cod, i);   /* (padded with zeros to 8: they add 0) */
         v8sf t = v * FB(iX);
         v8sf a = FABS(t);   /* <= 8 (X >= amax / 8) */
         /* The nearest E2M1 magnitude, ties to the even code: the grid
@@ -691,6 +716,45 @@ static void KF(k_mxf)(const float *x, size_t n, double X, int exf, kres *o, unsi
     for (int l = 0; l < 8; l++)
         c += cl[l];
     o->cl = (uint64_t)c;
+}
+
+static void KF(k_mxf)(const float *x, size_t n, double X, int exf, kres *o, unsigned char *idx)
+{
+    KF(k_mxf_)(x, NULL, n, X, exf, o, idx);
+}
+
+/* k_mxf from bfloat16 codes (all finite, n % 8 == 0) */
+static void KF(k_mxc)(const unsigned char *cod, size_t n, double X, int exf, kres *o, unsigned char *idx)
+{
+    KF(k_mxf_)(NULL, cod, n, X, exf, o, idx);
+}
+
+/* max |x| of bfloat16 codes (n % 16 == 0) as an integer max of the
+ * codes without their sign (the order of the magnitudes for finite
+ * values); 0 when one is not finite (>= 0x7f80) */
+static int KF(k_bf16max)(const unsigned char *c, size_t n, double *amax)
+{
+    typedef unsigned short v16hu __attribute__((vector_size(32)));
+    v16hu m = { 0 };
+    const v16hu k = { 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff,
+                      0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff };
+    for (size_t i = 0; i + 16 <= n; i += 16) {
+        v16hu v;
+        memcpy(&v, c + 2 * i, sizeof v);
+        v &= k;
+        v16hu gt = (v16hu)(v > m);
+        m = (v & gt) | (m & ~gt);
+    }
+    unsigned mx = 0;
+    for (int l = 0; l < 16; l++)
+        mx = m[l] > mx ? m[l] : mx;
+    if (mx >= 0x7f80)
+        return 0;
+    uint32_t b = (uint32_t)mx << 16;
+    float f;
+    memcpy(&f, &b, sizeof f);
+    *amax = f;
+    return 1;
 }
 
 /* nearest of L levels on floats: k = #{j : x > thr[j]} with thr[j] the
@@ -756,6 +820,7 @@ static void KF(k_f2d)(const float *xf, size_t n, double *x)
 static const kern KF(kern) = {
     KF(k_stats), KF(k_mag), KF(k_uni), KF(k_cnt), KF(k_mx), KF(k_q), KF(k_assign), KF(k_bf16),
     KF(k_bf16f), KF(k_statsf), KF(k_unif), KF(k_mxf), KF(k_f2d), KF(k_bf16s), KF(k_cntf), KF(k_bf16m),
+    KF(k_unic), KF(k_mxc), KF(k_bf16max),
 };
 
 #undef KF
