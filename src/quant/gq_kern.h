@@ -371,6 +371,13 @@ static inline void KF(kloadf)(v8sf *v, v8si *msk, const float *x, size_t i, size
 
 static inline void KF(khalves)(v8sf v, v4d *lo, v4d *hi)
 {
+#if defined(__x86_64__) && KAVX && !defined(__clang__) && __GNUC__ >= 12
+    /* one vcvtps2pd ymm per half (GCC split __builtin_convertvector into
+     * four 2-lane conversions, through the stack) */
+    v4sf a = __builtin_shufflevector(v, v, 0, 1, 2, 3), b = __builtin_shufflevector(v, v, 4, 5, 6, 7);
+    *lo = __builtin_ia32_cvtps2pd256(a);
+    *hi = __builtin_ia32_cvtps2pd256(b);
+#else
 #if defined(__clang__) || __GNUC__ >= 12   /* (in registers; memcpy went through memory) */
     v4sf a = __builtin_shufflevector(v, v, 0, 1, 2, 3), b = __builtin_shufflevector(v, v, 4, 5, 6, 7);
 #else
@@ -380,6 +387,7 @@ static inline void KF(khalves)(v8sf v, v4d *lo, v4d *hi)
 #endif
     *lo = __builtin_convertvector(a, v4d);
     *hi = __builtin_convertvector(b, v4d);
+#endif
 }
 
 /* max(0, the lanes of s) for lanes >= +0 and not NaN (then the order of
