@@ -241,7 +241,7 @@ static analyze_result run1(const double *w, const uint64_t *sh, int nd, uint64_t
         t.vals = f;
         t.is_double = 0;
     }
-    group_codes cd = { raw, NULL, 1, NULL };
+    group_codes cd = { raw, NULL, 1, NULL, NULL, NULL };
     assert_int_equal(group_analyze_codes(&t, w_rep == 2 ? &cd : NULL, c, &scheme, 1, &r, &h, &e), 0);
     free(f);
     free(raw);
@@ -562,7 +562,7 @@ static void t_bf16_codes(void **st)
     }
     uint64_t sh[2] = { M, K };
     group_tensor t = { fv, 0, 2, sh, M * K };
-    group_codes cd = { raw, NULL, 1, NULL };
+    group_codes cd = { raw, NULL, 1, NULL, NULL, NULL };
     const char *sc[2] = { "uniform", "q4_0" };
     analyze_result a[2], b[2];
     int h[2];
@@ -584,6 +584,79 @@ static void t_bf16_codes(void **st)
  * against a count written here; a second pass over the same array adds
  * nothing; and the histogram prep built from the counts is the one its
  * own pass over the codes builds. */
+/* group_codes.release: windows of values, inside the tensor, disjoint
+ * and ascending, only for groups along the rows; the results do not
+ * change */
+typedef struct rel_log {
+    uint64_t first[256], n[256];
+    int k;
+} rel_log;
+
+static void rel_note(void *ctx, uint64_t first, uint64_t n)
+{
+    rel_log *l = ctx;
+    if (l->k < 256) {
+        l->first[l->k] = first;
+        l->n[l->k] = n;
+    }
+    l->k++;
+}
+
+static void t_code_release(void **st)
+{
+    (void)st;
+    enum { ROWS = 512, COLS = 4096, N = ROWS * COLS };   /* 64 units of 32768 values */
+    unsigned char *raw = malloc(2 * (size_t)N);
+    tu_rng g = { 5 };
+    for (size_t i = 0; i < N; i++) {
+        float f = (float)tu_gauss(&g);
+        uint32_t b;
+        memcpy(&b, &f, 4);
+        raw[2 * i] = (unsigned char)(b >> 16);
+        raw[2 * i + 1] = (unsigned char)(b >> 24);
+    }
+    uint64_t sh[2] = { ROWS, COLS };
+    group_tensor t = { NULL, 0, 2, sh, N };
+    const char *schemes[2] = { "uniform", "mxfp4" };   /* (one at a time: one pass each) */
+    for (int axis = -1; axis <= 0; axis++)
+        for (int th = 1; th <= 4; th++) {
+            analyze_cfg c = cfg_of(ALPHA_MAX, SCALE_FP16);
+            c.gran = GRAN_GROUP;
+            c.group = 128;
+            c.nthreads = th > 2 ? th - 2 : th;
+            const char *const *sch = &schemes[th > 2];
+            if (axis == 0) {
+                c.group_along_axis = 1;
+                c.axis = 0;
+            }
+            uint64_t *cnt = calloc(65536, sizeof *cnt);
+            rel_log lg;
+            memset(&lg, 0, sizeof lg);
+            group_codes cd = { raw, NULL, 1, cnt, rel_note, &lg };
+            group_codes plain = { raw, NULL, 1, NULL, NULL, NULL };
+            analyze_result r[1], q[1];
+            int h[1];
+            util_err e = { { 0 } };
+            assert_int_equal(group_analyze_codes(&t, &cd, &c, sch, 1, r, h, &e), 0);
+            assert_int_equal(group_analyze_codes(&t, &plain, &c, sch, 1, q, h, &e), 0);
+            assert_true(r[0].r.mse == q[0].r.mse && r[0].r.max_abs_err == q[0].r.max_abs_err);
+            if (axis == 0 && th <= 2) {
+                assert_int_equal(lg.k, 0);   /* strided groups: nothing released */
+            } else {
+                assert_true(lg.k >= 1 && lg.k <= 256);
+                for (int i = 0; i < lg.k; i++) {
+                    assert_true(lg.n[i] > 0 && lg.first[i] + lg.n[i] <= N);
+                    if (i > 0)   /* (one thread: in order; two: any order, disjoint) */
+                        for (int j = 0; j < i; j++)
+                            assert_true(lg.first[i] >= lg.first[j] + lg.n[j] ||
+                                        lg.first[j] >= lg.first[i] + lg.n[i]);
+                }
+            }
+            free(cnt);
+        }
+    free(raw);
+}
+
 static void t_code_counts(void **st)
 {
     (void)st;
@@ -622,7 +695,7 @@ static void t_code_counts(void **st)
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         memset(got, 0, sizeof got);
-        group_codes cd = { raw, NULL, 1, got };
+        group_codes cd = { raw, NULL, 1, got, NULL, NULL };
         analyze_cfg c = cfg_of(cases[k].am, SCALE_FP16);
         c.gran = cases[k].gran;
         c.group = 32;
@@ -983,7 +1056,7 @@ static void t_kernel_paths(void **st)
     uint64_t sh[2] = { M, K };
     group_tensor t = { f, 0, 2, sh, M * K };
     group_tensor tc = { NULL, 0, 2, sh, M * K };
-    group_codes cd = { raw, NULL, 1, NULL };
+    group_codes cd = { raw, NULL, 1, NULL, NULL, NULL };
     const char *sc[8] = { "uniform", "pot", "apot", "nf4", "int-asym", "fp4-e2m1", "mxfp4", "q4_0" };
     for (int mode = 0; mode < 3; mode++) {
         analyze_cfg c = cfg_of(mode == 0 ? ALPHA_MAX : mode == 1 ? ALPHA_MSE : ALPHA_VALUE,
@@ -1491,6 +1564,7 @@ int main(void)
         cmocka_unit_test(t_threads),
         cmocka_unit_test(t_bf16_codes),
         cmocka_unit_test(t_code_counts),
+        cmocka_unit_test(t_code_release),
         cmocka_unit_test(t_q4_0_hand),
         cmocka_unit_test(t_q8_0_hand),
         cmocka_unit_test(t_nf4_hand),

@@ -19,6 +19,7 @@
 
 #define UNIT_VALUES 32768  /* values per unit of work (fixed: determinism) */
 #define GQ_MAXJOBS 64      /* schemes in one gq_run */
+#define RELEASE_UNITS 32   /* group_codes.release: windows of this many units */
 
 static double natmax_of(const levelset *ls)
 {
@@ -436,6 +437,13 @@ typedef struct targ {
     uint32_t *cc;          /* the thread's code counts (NULL: not counting) */
 } targ;
 
+/* the first value of unit u (groups along the rows: contiguous) */
+static uint64_t unit_first_value(const run *r, uint64_t u)
+{
+    uint64_t g = u * r->upg;
+    return (g / r->sl.gpa) * r->sl.A + (g % r->sl.gpa) * r->sl.G;
+}
+
 static void *worker(void *arg)
 {
     targ *A = arg;
@@ -502,6 +510,15 @@ static void *worker(void *arg)
             }
         }
         memcpy(&r->ua[u * (uint64_t)r->ng], ua, (size_t)r->ng * sizeof *ua);
+        /* every RELEASE_UNITS units: the codes of the window of units
+         * RELEASE_UNITS .. 2 RELEASE_UNITS - 1 back, done by now unless a
+         * thread stalled (then its reads fault the pages back in) */
+        if (r->cd && r->cd->release && r->sl.kind == 0 && r->sl.inner == 1 &&
+            u % RELEASE_UNITS == RELEASE_UNITS - 1 && u >= 2 * RELEASE_UNITS - 1) {
+            uint64_t a = unit_first_value(r, u + 1 - 2 * RELEASE_UNITS);
+            uint64_t b = unit_first_value(r, u + 1 - RELEASE_UNITS);
+            r->cd->release(r->cd->release_ctx, a, b - a);
+        }
     }
     gq_ws_free(&w);
     return NULL;

@@ -522,7 +522,13 @@ static void bc_at(const side *sd, const ws *w, size_t n, double alpha, double *B
 static inline void piece_in(double B, double C, double lo, double hi, double S2, double *best,
                             double *balpha)
 {
-    if ((C > 0) & (B >= lo * C) & (B <= hi * C)) {
+    /* the piece's minimum is S2 - B^2 / C: it can win only when B^2 >=
+     * (S2 - best) C, tested first with a margin far above the rounding of
+     * either side (1e-9 of B^2), so the branch is rarely taken (most
+     * pieces near the optimum hold a local minimum: a branch on that alone
+     * is mispredicted); the exact test follows */
+    double BB = B * B;
+    if ((C > 0) & (B >= lo * C) & (B <= hi * C) & (BB >= (S2 - *best) * C - 1e-9 * BB)) {
         double a = B / C;
         a = a > hi ? hi : a < lo ? lo : a;
         double f = S2 - 2 * a * B + a * a * C;
