@@ -605,7 +605,7 @@ static void rel_note(void *ctx, uint64_t first, uint64_t n)
 static void t_code_release(void **st)
 {
     (void)st;
-    enum { ROWS = 512, COLS = 4096, N = ROWS * COLS };   /* 64 units of 32768 values */
+    enum { ROWS = 2048, COLS = 4096, N = ROWS * COLS };   /* 256 units of 32768 values */
     unsigned char *raw = malloc(2 * (size_t)N);
     tu_rng g = { 5 };
     for (size_t i = 0; i < N; i++) {
@@ -644,6 +644,17 @@ static void t_code_release(void **st)
                 assert_int_equal(lg.k, 0);   /* strided groups: nothing released */
             } else {
                 assert_true(lg.k >= 1 && lg.k <= 256);
+                /* (uniform: 256 units, windows of 32 units at units 63, 95, ..., 255:
+                 * 7, tiling values [0, 224 units)) */
+                uint64_t tot = 0, lo = N;
+                for (int i = 0; i < lg.k; i++) {
+                    tot += lg.n[i];
+                    lo = lg.first[i] < lo ? lg.first[i] : lo;
+                }
+                if (th <= 2) {
+                    assert_int_equal(lg.k, 7);
+                    assert_true(lo == 0 && tot == (uint64_t)224 * 32768);
+                }
                 for (int i = 0; i < lg.k; i++) {
                     assert_true(lg.n[i] > 0 && lg.first[i] + lg.n[i] <= N);
                     if (i > 0)   /* (one thread: in order; two: any order, disjoint) */
