@@ -77,6 +77,12 @@ static void gsch_init(gsch *g, gq_job *job, const analyze_cfg *cfg)
         g->nat[k] = w;
     }
     levels_lut_init(&g->lut, g->nat, L, L <= 16 ? 64 : 4096);
+    g->has_natf = L <= 16;
+    for (size_t k = 0; k < 16; k++) {
+        g->natf[k] = k < L ? (float)g->nat[k] : 0;
+        if (k < L && (double)g->natf[k] != g->nat[k])
+            g->has_natf = 0;
+    }
     g->mid = g->lut.mid;
     g->qmin = (long)g->nat[0];
     g->qmax = (long)g->nat[L - 1];

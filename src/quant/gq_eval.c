@@ -247,7 +247,7 @@ static int cnt_fast(const run *r, const gsch *g, ws *w, size_t n, double sc, uin
     /* (mid[j] sc rounded: the kernel decides against the product as the
      * double path divides; ties of x / sc are the same either way) */
     kres k;
-    r->K->cntf(w->xf, n, sc, thr, g->nat, g->L, float_in(g->nat[0] * sc, 1),
+    r->K->cntf(w->xf, n, sc, thr, g->nat, g->has_natf ? g->natf : NULL, g->L, float_in(g->nat[0] * sc, 1),
                float_in(g->nat[g->L - 1] * sc, 0), &k, w->idx);
     kres_out(&k, o);
     hist(w->idx, n, g->L, counts);

@@ -72,7 +72,8 @@ typedef struct kern {
     void (*mxf)(const float *x, size_t n, double X, int exf, kres *o, unsigned char *idx);
     void (*f2d)(const float *xf, size_t n, double *x);
     int (*bf16s)(const unsigned char *c, size_t len, float *xf, double *amax, double *s2);
-    void (*cntf)(const float *x, size_t n, double sc, const float *thr, const double *nat, size_t L,
+    void (*cntf)(const float *x, size_t n, double sc, const float *thr, const double *nat,
+                 const float *natf, size_t L,
                  float xlof, float xhif, kres *o, unsigned char *idx);
     int (*bf16m)(const unsigned char *c, size_t len, float *xf, double *amax);
     int (*unic)(const unsigned char *cod, size_t n, double sc, double lo, double hi, float xlof,
@@ -95,6 +96,8 @@ typedef struct gsch {
     int maxq;              /* int-asym: 2^b - 1 */
     side sp, sn;
     float nf4thr[15];
+    float natf[16];        /* nat as floats (L <= 16, every one exactly a float) */
+    int has_natf;
 } gsch;
 
 

@@ -769,8 +769,19 @@ static int KF(k_bf16max)(const unsigned char *c, size_t n, double *amax)
  * largest float <= mid[j] sc (x > mid[j] sc exactly: no float lies
  * between), e = x - sc nat[k] in double */
 static void KF(k_cntf)(const float *x, size_t n, double sc, const float *thr, const double *nat,
-                       size_t L, float xlof, float xhif, kres *o, unsigned char *idx)
+                       const float *natf, size_t L, float xlof, float xhif, kres *o, unsigned char *idx)
 {
+#if defined(__x86_64__) && KAVX && !defined(__clang__)
+    /* natf (16 levels that are floats): the levels by two 8-entry
+     * permutes (vpermps), not 8 loads; the same values */
+    v8sf t0, t1;
+    if (natf) {
+        memcpy(&t0, natf, sizeof t0);
+        memcpy(&t1, natf + 8, sizeof t1);
+    }
+#else
+    (void)natf;
+#endif
     v4d s = VB(0), s1 = VB(0), me = VB(0);
     v8si cl = IB(0);
     for (size_t i = 0; i < n; i += 8) {
@@ -783,8 +794,17 @@ static void KF(k_cntf)(const float *x, size_t n, double sc, const float *thr, co
             k -= v > FB(thr[j]);
         cl -= ((v > FB(xhif)) | (v < FB(xlof))) & m;
         KF(kstore8)(idx + i, k);
-        v4d ql = { nat[k[0]], nat[k[1]], nat[k[2]], nat[k[3]] };
-        v4d qh = { nat[k[4]], nat[k[5]], nat[k[6]], nat[k[7]] };
+        v4d ql, qh;
+#if defined(__x86_64__) && KAVX && !defined(__clang__)
+        if (natf) {
+            v8sf qa = __builtin_ia32_permvarsf256(t0, k), qb = __builtin_ia32_permvarsf256(t1, k - IB(8));
+            KF(khalves)(FSEL(k < IB(8), qa, qb), &ql, &qh);
+        } else
+#endif
+        {
+            ql = (v4d){ nat[k[0]], nat[k[1]], nat[k[2]], nat[k[3]] };
+            qh = (v4d){ nat[k[4]], nat[k[5]], nat[k[6]], nat[k[7]] };
+        }
         v4d xl, xh;
         KF(khalves)(v, &xl, &xh);
         v4di ml = { m[0], m[1], m[2], m[3] }, mh = { m[4], m[5], m[6], m[7] };
