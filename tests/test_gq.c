@@ -618,6 +618,7 @@ static void t_code_release(void **st)
     uint64_t sh[2] = { ROWS, COLS };
     group_tensor t = { NULL, 0, 2, sh, N };
     const char *schemes[2] = { "uniform", "mxfp4" };   /* (one at a time: one pass each) */
+    analyze_result keep[5];
     for (int axis = -1; axis <= 0; axis++)
         for (int th = 1; th <= 4; th++) {
             analyze_cfg c = cfg_of(ALPHA_MAX, SCALE_FP16);
@@ -640,6 +641,16 @@ static void t_code_release(void **st)
             assert_int_equal(group_analyze_codes(&t, &cd, &c, sch, 1, r, h, &e), 0);
             assert_int_equal(group_analyze_codes(&t, &plain, &c, sch, 1, q, h, &e), 0);
             assert_true(r[0].r.mse == q[0].r.mse && r[0].r.max_abs_err == q[0].r.max_abs_err);
+            /* the counting pass (code counts, sums of squares from them,
+             * quantized from the codes) on 1 and 2 threads: the same bits */
+            keep[th] = r[0];
+            if (th == 2 || th == 4) {
+                const analyze_result *a = &keep[th - 1], *b = &keep[th];
+                assert_memory_equal(&a->r.mse, &b->r.mse, sizeof(double));
+                assert_memory_equal(&a->r.sqnr_db, &b->r.sqnr_db, sizeof(double));
+                assert_memory_equal(&a->r.entropy_bits, &b->r.entropy_bits, sizeof(double));
+                assert_memory_equal(&a->r.alpha, &b->r.alpha, sizeof(double));
+            }
             if (axis == 0 && th <= 2) {
                 assert_int_equal(lg.k, 0);   /* strided groups: nothing released */
             } else {
