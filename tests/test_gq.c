@@ -241,7 +241,7 @@ static analyze_result run1(const double *w, const uint64_t *sh, int nd, uint64_t
         t.vals = f;
         t.is_double = 0;
     }
-    group_codes cd = { raw, NULL, 1, NULL };
+    group_codes cd = { raw, NULL, 1, NULL, NULL, NULL };
     assert_int_equal(group_analyze_codes(&t, w_rep == 2 ? &cd : NULL, c, &scheme, 1, &r, &h, &e), 0);
     free(f);
     free(raw);
@@ -562,7 +562,7 @@ static void t_bf16_codes(void **st)
     }
     uint64_t sh[2] = { M, K };
     group_tensor t = { fv, 0, 2, sh, M * K };
-    group_codes cd = { raw, NULL, 1, NULL };
+    group_codes cd = { raw, NULL, 1, NULL, NULL, NULL };
     const char *sc[2] = { "uniform", "q4_0" };
     analyze_result a[2], b[2];
     int h[2];
@@ -584,6 +584,101 @@ static void t_bf16_codes(void **st)
  * against a count written here; a second pass over the same array adds
  * nothing; and the histogram prep built from the counts is the one its
  * own pass over the codes builds. */
+/* group_codes.release: windows of values, inside the tensor, disjoint
+ * and ascending, only for groups along the rows; the results do not
+ * change */
+typedef struct rel_log {
+    uint64_t first[256], n[256];
+    int k;
+} rel_log;
+
+static void rel_note(void *ctx, uint64_t first, uint64_t n)
+{
+    rel_log *l = ctx;
+    if (l->k < 256) {
+        l->first[l->k] = first;
+        l->n[l->k] = n;
+    }
+    l->k++;
+}
+
+static void t_code_release(void **st)
+{
+    (void)st;
+    enum { ROWS = 2048, COLS = 4096, N = ROWS * COLS };   /* 256 units of 32768 values */
+    unsigned char *raw = malloc(2 * (size_t)N);
+    tu_rng g = { 5 };
+    for (size_t i = 0; i < N; i++) {
+        float f = (float)tu_gauss(&g);
+        uint32_t b;
+        memcpy(&b, &f, 4);
+        raw[2 * i] = (unsigned char)(b >> 16);
+        raw[2 * i + 1] = (unsigned char)(b >> 24);
+    }
+    uint64_t sh[2] = { ROWS, COLS };
+    group_tensor t = { NULL, 0, 2, sh, N };
+    const char *schemes[2] = { "uniform", "mxfp4" };   /* (one at a time: one pass each) */
+    analyze_result keep[5];
+    for (int axis = -1; axis <= 0; axis++)
+        for (int th = 1; th <= 4; th++) {
+            analyze_cfg c = cfg_of(ALPHA_MAX, SCALE_FP16);
+            c.gran = GRAN_GROUP;
+            c.group = 128;
+            c.nthreads = th > 2 ? th - 2 : th;
+            const char *const *sch = &schemes[th > 2];
+            if (axis == 0) {
+                c.group_along_axis = 1;
+                c.axis = 0;
+            }
+            uint64_t *cnt = calloc(65536, sizeof *cnt);
+            rel_log lg;
+            memset(&lg, 0, sizeof lg);
+            group_codes cd = { raw, NULL, 1, cnt, rel_note, &lg };
+            group_codes plain = { raw, NULL, 1, NULL, NULL, NULL };
+            analyze_result r[1], q[1];
+            int h[1];
+            util_err e = { { 0 } };
+            assert_int_equal(group_analyze_codes(&t, &cd, &c, sch, 1, r, h, &e), 0);
+            assert_int_equal(group_analyze_codes(&t, &plain, &c, sch, 1, q, h, &e), 0);
+            assert_true(r[0].r.mse == q[0].r.mse && r[0].r.max_abs_err == q[0].r.max_abs_err);
+            /* the counting pass (code counts, sums of squares from them,
+             * quantized from the codes) on 1 and 2 threads: the same bits */
+            keep[th] = r[0];
+            if (th == 2 || th == 4) {
+                const analyze_result *a = &keep[th - 1], *b = &keep[th];
+                assert_memory_equal(&a->r.mse, &b->r.mse, sizeof(double));
+                assert_memory_equal(&a->r.sqnr_db, &b->r.sqnr_db, sizeof(double));
+                assert_memory_equal(&a->r.entropy_bits, &b->r.entropy_bits, sizeof(double));
+                assert_memory_equal(&a->r.alpha, &b->r.alpha, sizeof(double));
+            }
+            if (axis == 0 && th <= 2) {
+                assert_int_equal(lg.k, 0);   /* strided groups: nothing released */
+            } else {
+                assert_true(lg.k >= 1 && lg.k <= 256);
+                /* (uniform: 256 units, windows of 32 units at units 63, 95, ..., 255:
+                 * 7, tiling values [0, 224 units)) */
+                uint64_t tot = 0, lo = N;
+                for (int i = 0; i < lg.k; i++) {
+                    tot += lg.n[i];
+                    lo = lg.first[i] < lo ? lg.first[i] : lo;
+                }
+                if (th <= 2) {
+                    assert_int_equal(lg.k, 7);
+                    assert_true(lo == 0 && tot == (uint64_t)224 * 32768);
+                }
+                for (int i = 0; i < lg.k; i++) {
+                    assert_true(lg.n[i] > 0 && lg.first[i] + lg.n[i] <= N);
+                    if (i > 0)   /* (one thread: in order; two: any order, disjoint) */
+                        for (int j = 0; j < i; j++)
+                            assert_true(lg.first[i] >= lg.first[j] + lg.n[j] ||
+                                        lg.first[j] >= lg.first[i] + lg.n[i]);
+                }
+            }
+            free(cnt);
+        }
+    free(raw);
+}
+
 static void t_code_counts(void **st)
 {
     (void)st;
@@ -622,7 +717,7 @@ static void t_code_counts(void **st)
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         memset(got, 0, sizeof got);
-        group_codes cd = { raw, NULL, 1, got };
+        group_codes cd = { raw, NULL, 1, got, NULL, NULL };
         analyze_cfg c = cfg_of(cases[k].am, SCALE_FP16);
         c.gran = cases[k].gran;
         c.group = 32;
@@ -639,9 +734,23 @@ static void t_code_counts(void **st)
         assert_int_equal(group_analyze_codes(&t, &cd, &c, &sc, 1, &r, &h, &e), 0);
         assert_true(h && r.ok);
         assert_memory_equal(got, want, sizeof want);
-        /* counted once: a second analysis with the same array adds nothing */
-        assert_int_equal(group_analyze_codes(&t, &cd, &c, &sc, 1, &r, &h, &e), 0);
+        /* counted once: a second analysis with the same array adds nothing
+         * (and sums the squares per group: the counting pass took them from
+         * the counts) */
+        analyze_result r2;
+        assert_int_equal(group_analyze_codes(&t, &cd, &c, &sc, 1, &r2, &h, &e), 0);
         assert_memory_equal(got, want, sizeof want);
+        long double s2 = 0;
+        for (int i = 0; i < N; i++) {
+            uint32_t b = (uint32_t)raw[2 * i] << 16 | (uint32_t)raw[2 * i + 1] << 24;
+            float f;
+            memcpy(&f, &b, 4);
+            if (isfinite(f))
+                s2 += (long double)f * f;
+        }
+        close_rel(r.r.sumsq, (double)s2, 1e-15);
+        close_rel(r2.r.sumsq, (double)s2, 1e-15);
+        assert_true(r.r.mse == r2.r.mse && r.r.sqnr_db == r2.r.sqnr_db);
     }
     static float cv[65536];
     for (unsigned u = 0; u < 65536; u++) {
@@ -969,7 +1078,7 @@ static void t_kernel_paths(void **st)
     uint64_t sh[2] = { M, K };
     group_tensor t = { f, 0, 2, sh, M * K };
     group_tensor tc = { NULL, 0, 2, sh, M * K };
-    group_codes cd = { raw, NULL, 1, NULL };
+    group_codes cd = { raw, NULL, 1, NULL, NULL, NULL };
     const char *sc[8] = { "uniform", "pot", "apot", "nf4", "int-asym", "fp4-e2m1", "mxfp4", "q4_0" };
     for (int mode = 0; mode < 3; mode++) {
         analyze_cfg c = cfg_of(mode == 0 ? ALPHA_MAX : mode == 1 ? ALPHA_MSE : ALPHA_VALUE,
@@ -1182,6 +1291,18 @@ static void t_scale_round(void **st)
     }
     /* hand values */
     assert_true(gq_round_scale(0.1, SCALE_FP16) == 0.0999755859375);
+    /* ties to even, a carry into the exponent, saturation, the edge of
+     * the normal range (fp16: steps of 1 in [1024, 2048), 2^-24 below 2^-14) */
+    assert_true(gq_round_scale(2046.5, SCALE_FP16) == 2046.0);
+    assert_true(gq_round_scale(2047.5, SCALE_FP16) == 2048.0);
+    assert_true(gq_round_scale(1025.5, SCALE_FP16) == 1026.0);
+    assert_true(gq_round_scale(65519.0, SCALE_FP16) == 65504.0);
+    assert_true(gq_round_scale(65520.0, SCALE_FP16) == 65504.0);
+    assert_true(gq_round_scale(0x1p-14, SCALE_FP16) == 0x1p-14);
+    assert_true(gq_round_scale(0x1p-14 - 0x1p-26, SCALE_FP16) == 0x1p-14);
+    assert_true(gq_round_scale(0x1.8p-24, SCALE_FP16) == 0x1p-23);
+    assert_true(gq_round_scale(1.0 + 0x1p-24, SCALE_FP32) == 1.0);
+    assert_true(gq_round_scale(1.0 + 0x1.8p-23, SCALE_FP32) == 1.0 + 0x1p-22);
     assert_true(gq_round_scale(0.75, SCALE_E8M0) == 1.0);
     assert_true(gq_round_scale(1.0, SCALE_E8M0) == 1.0);
     assert_true(gq_round_scale(1e6, SCALE_FP16) == 65504.0);
@@ -1465,6 +1586,7 @@ int main(void)
         cmocka_unit_test(t_threads),
         cmocka_unit_test(t_bf16_codes),
         cmocka_unit_test(t_code_counts),
+        cmocka_unit_test(t_code_release),
         cmocka_unit_test(t_q4_0_hand),
         cmocka_unit_test(t_q8_0_hand),
         cmocka_unit_test(t_nf4_hand),

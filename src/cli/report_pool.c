@@ -228,6 +228,14 @@ static void done_prep(prep *p, held *h)
     memset(h, 0, sizeof *h);
 }
 
+/* group_codes.release: the pass is done with these values' pages (they
+ * come back from the page cache if read again) */
+static void release_codes(void *ctx, uint64_t first, uint64_t n)
+{
+    const held *h = ctx;
+    loader_release(h->rv.map, h->rv.offset + 2 * first, 2 * n);
+}
+
 /* Per-group scales of a 2-byte type read in place (gq.h), beside the
  * histogram engine's prep of the same view (codes counted, not sorted);
  * 0 when the tensor has no raw view. */
@@ -259,7 +267,7 @@ static int process_codes(pool *pl, report_item *it)
          * engine (group_codes.count): one pass over the tensor, not two */
         uint64_t *cnt = util_calloc(65536, sizeof *cnt);
         group_codes cd = { hd.rv.data, session_code_values(lt->dtype, lt->big_endian),
-                           lt->dtype == DT_BF16 && !lt->big_endian, cnt };
+                           lt->dtype == DT_BF16 && !lt->big_endian, cnt, release_codes, &hd };
         group_tensor gt = { NULL, 0, lt->ndim, lt->shape, lt->count };
         int extra = group_threads(&gcfg, lt->count);
         g = prep_create_group(&gt, &cd, &gcfg, o->schemes, o->nschemes);
@@ -520,7 +528,13 @@ int report_pool_run(const cli_opts *o, session *s, report_item *items, const dou
                              : loader_has_range(lf, items[i].tensor) ? lt->nbytes : lt->count * 4) +
                             ((uint64_t)4 << 20);
             hist_total += lt->count;
-        } else
+        } else if (items[i].engine == &prep_group_ops && dtype_size(lt->dtype) == 2 &&
+                   dtype_fits_float(lt->dtype) && lt->count < PREP_SUMMARY_MAX &&
+                   loader_raw(lf, items[i].tensor, &(loader_rawview){ 0 }) == 0)
+            /* the group pass over 2-byte codes in place (process_codes):
+             * the pages it reads plus the code counts and buckets */
+            items[i].cost = bytes + ((uint64_t)4 << 20);
+        else
             /* values + sort scratch + prefix blocks */
             items[i].cost = lt->count * esz * 2 + lt->count + 4096;
         if (items[i].cost > largest)

@@ -19,6 +19,7 @@
 
 #define UNIT_VALUES 32768  /* values per unit of work (fixed: determinism) */
 #define GQ_MAXJOBS 64      /* schemes in one gq_run */
+#define RELEASE_UNITS 32   /* group_codes.release: windows of this many units */
 
 static double natmax_of(const levelset *ls)
 {
@@ -76,6 +77,12 @@ static void gsch_init(gsch *g, gq_job *job, const analyze_cfg *cfg)
         g->nat[k] = w;
     }
     levels_lut_init(&g->lut, g->nat, L, L <= 16 ? 64 : 4096);
+    g->has_natf = L <= 16;
+    for (size_t k = 0; k < 16; k++) {
+        g->natf[k] = k < L ? (float)g->nat[k] : 0;
+        if (k < L && (double)g->natf[k] != g->nat[k])
+            g->has_natf = 0;
+    }
     g->mid = g->lut.mid;
     g->qmin = (long)g->nat[0];
     g->qmax = (long)g->nat[L - 1];
@@ -314,8 +321,18 @@ static size_t gather_groupf(const run *r, uint64_t gi, ws *w)
     uint64_t a0 = ga * sl->G;
     uint64_t len = a0 + sl->G <= sl->A ? sl->G : sl->A - a0;
     uint64_t base = (o * sl->A + a0) * sl->inner + i;
+    if (r->direct && sl->inner == 1 && len % 16 == 0 &&
+        r->K->bf16max(r->cd->codes16 + 2 * base, len, &w->famax)) {
+        w->cod = r->cd->codes16 + 2 * base;
+        w->fS2 = 0;
+        w->fused = 1;
+        if (w->cc)
+            count_codes(w->cc, w->cod, len, 1);
+        return len;
+    }
     if (r->bf16x && sl->inner == 1 &&
-        r->K->bf16s(r->cd->codes16 + 2 * base, len, w->xf, &w->famax, &w->fS2)) {
+        (r->s2c ? (w->fS2 = 0, r->K->bf16m(r->cd->codes16 + 2 * base, len, w->xf, &w->famax))
+                : r->K->bf16s(r->cd->codes16 + 2 * base, len, w->xf, &w->famax, &w->fS2))) {
         w->fused = 1;
         if (w->cc)
             count_codes(w->cc, r->cd->codes16 + 2 * base, len, 1);
@@ -426,6 +443,13 @@ typedef struct targ {
     uint32_t *cc;          /* the thread's code counts (NULL: not counting) */
 } targ;
 
+/* the first value of unit u (groups along the rows: contiguous) */
+static uint64_t unit_first_value(const run *r, uint64_t u)
+{
+    uint64_t g = u * r->upg;
+    return (g / r->sl.gpa) * r->sl.A + (g % r->sl.gpa) * r->sl.G;
+}
+
 static void *worker(void *arg)
 {
     targ *A = arg;
@@ -444,6 +468,7 @@ static void *worker(void *arg)
         memset(ua, 0, (size_t)r->ng * sizeof *ua);
         for (uint64_t gi = g0; gi < g1; gi++) {
             w.fused = 0;
+            w.cod = NULL;
             w.have_x = !r->fpath;
             size_t n = r->fpath ? gather_groupf(r, gi, &w) : gather_group(r, gi, &w);
             if (n == 0)
@@ -454,8 +479,10 @@ static void *worker(void *arg)
             if (r->fpath && !r->need_prep && w.fused) {
                 amax = w.famax;
                 S2 = w.fS2;
-            } else if (r->fpath && !r->need_prep)
+            } else if (r->fpath && !r->need_prep) {
+                need_xf(r, &w, n);
                 r->K->statsf(w.xf, n, &amax, &S2);
+            }
             else if (r->need_prep)
                 amax = gq_group_prep(r->K, &w, n, &S2);
             else if (w.fused) {      /* the same bits as K->stats */
@@ -477,7 +504,7 @@ static void *worker(void *arg)
                 if (r->g[k].job->view)
                     view_group(r->g[k].job->view, ta, gi, w.x, n, amax, &o);
                 ua[k].sse += o.sse;
-                ua[k].sumsq += S2;
+                ua[k].sumsq += r->s2c ? 0 : S2;
                 ta->n += n;
                 ta->clipped += o.clipped;
                 if (o.maxerr > ta->maxerr)
@@ -489,6 +516,15 @@ static void *worker(void *arg)
             }
         }
         memcpy(&r->ua[u * (uint64_t)r->ng], ua, (size_t)r->ng * sizeof *ua);
+        /* every RELEASE_UNITS units: the codes of the window of units
+         * RELEASE_UNITS .. 2 RELEASE_UNITS - 1 back, done by now unless a
+         * thread stalled (then its reads fault the pages back in) */
+        if (r->cd && r->cd->release && r->sl.kind == 0 && r->sl.inner == 1 &&
+            u % RELEASE_UNITS == RELEASE_UNITS - 1 && u >= 2 * RELEASE_UNITS - 1) {
+            uint64_t a = unit_first_value(r, u + 1 - 2 * RELEASE_UNITS);
+            uint64_t b = unit_first_value(r, u + 1 - RELEASE_UNITS);
+            r->cd->release(r->cd->release_ctx, a, b - a);
+        }
     }
     gq_ws_free(&w);
     return NULL;
@@ -595,6 +631,17 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
     int counting = r.cd && r.cd->count && t->count < ((uint64_t)1 << 32);
     for (size_t c = 0; counting && c < 65536; c++)
         counting = r.cd->count[c] == 0;
+    /* --alpha=max etc. over bfloat16 codes while counting them: the sum
+     * of squares of the finite values from the counts (exact: dd), not
+     * per group (a pass over the values saved) */
+    r.s2c = counting && r.fpath && r.bf16x && !r.need_prep && !r.need_minmax && !r.need_view;
+    r.direct = r.s2c;
+    for (int k = 0; k < njobs; k++) {
+        const gsch *g = &r.g[k];
+        r.direct &= g->kind == GK_MXFP4 ||
+                    (g->kind == GK_UNIFORM && cfg->amode == ALPHA_MAX &&
+                     (g->sd == SCALE_FP16 || g->sd == SCALE_BF16 || g->sd == SCALE_E8M0));
+    }
     for (int i = 0; i < nth; i++) {
         args[i].r = &r;
         args[i].ta = &ta[i * njobs];
@@ -611,6 +658,17 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
     for (int i = 0; i < nth; i++)
         if (args[i].cc)
             cc_put(args[i].cc, r.cd->count);
+    dd s2c = { 0, 0 };
+    if (r.s2c)
+        for (size_t c = 0; c < 65536; c++)
+            if (r.cd->count[c]) {
+                uint32_t b = (uint32_t)c << 16;   /* bfloat16 (r.bf16x) */
+                float f;
+                memcpy(&f, &b, sizeof f);
+                double v = (double)f;
+                if (isfinite(v))   /* v^2 of <= 16 bits times a count < 2^32: exact */
+                    s2c = dd_add_d(s2c, (double)r.cd->count[c] * (v * v));
+            }
     for (int k = 0; k < njobs; k++) {
         tacc tot;
         memset(&tot, 0, sizeof tot);
@@ -633,7 +691,7 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
                 tot.counts[l] += a->counts[l] + a->counts[L + l] + a->counts[2 * L + l] +
                                  a->counts[3 * L + l];
         }
-        dd sse = { 0, 0 }, sq = { 0, 0 }, as = { 0, 0 };
+        dd sse = { 0, 0 }, sq = s2c, as = { 0, 0 };
         for (uint64_t u = 0; u < r.nunits; u++) {
             const uacc *a = &r.ua[u * (uint64_t)njobs + (uint64_t)k];
             sse = dd_add_d(sse, a->sse);

@@ -30,17 +30,46 @@ static double round_bits(double s, int p, int emin, double maxv)
     return r > maxv ? maxv : r;
 }
 
+/* round_bits for a normal double s whose result stays normal in the
+ * format (exponent of s in [emin, emax]): RNE on the bits (the carry
+ * goes into the exponent), saturating at maxv; the same result */
+static inline int round_bits_fast(double s, int p, int emin, int emax, double maxv, double *out)
+{
+    uint64_t b;
+    memcpy(&b, &s, sizeof b);
+    int E = (int)(b >> 52) - 1023;
+    if (E < emin || E > emax)
+        return 0;
+    int drop = 52 - (p - 1);
+    uint64_t half = (uint64_t)1 << (drop - 1);
+    b += half - 1 + ((b >> drop) & 1);
+    b &= ~(((uint64_t)1 << drop) - 1);
+    double r;
+    memcpy(&r, &b, sizeof r);
+    *out = r > maxv ? maxv : r;
+    return 1;
+}
+
 double gq_round_scale(double s, scale_dtype d)
 {
+    double r;
+    if (d == SCALE_FP16 || d == SCALE_DEFAULT) {   /* the common case first */
+        if (s > 0 && round_bits_fast(s, 11, -14, 15, 65504.0, &r))
+            return r;
+    } else if (d == SCALE_BF16) {
+        if (s > 0 && round_bits_fast(s, 8, -126, 127, 0x1.fep127, &r))
+            return r;
+    } else if (d == SCALE_FP32) {
+        if (s > 0 && round_bits_fast(s, 24, -126, 127, FLT_MAX, &r))
+            return r;
+    }
     if (!(s > 0))
         return 0;
     if (isinf(s))
         s = DBL_MAX;
     switch (d) {
-    case SCALE_FP32: {
-        double r = round_bits(s, 24, -126, FLT_MAX);
-        return r;
-    }
+    case SCALE_FP32:
+        return round_bits(s, 24, -126, FLT_MAX);
     case SCALE_BF16:
         return round_bits(s, 8, -126, 0x1.fep127);
     case SCALE_E8M0: {
@@ -187,6 +216,15 @@ static int uni_fast(const run *r, const gsch *g, ws *w, size_t n, double sc, dou
     int exf = r->bf16x && sc11 && amax < 4096 * sc;
     double lo = (double)g->qmin, hi = (double)g->qmax;
     kres k;
+    if (w->cod && n % 8 == 0) {
+        if (r->K->unic(w->cod, n, sc, lo, hi, float_in(lo * sc, 1), float_in(hi * sc, 0), exf, sc11,
+                       &k, w->idx))
+            return 0;
+        kres_out(&k, o);
+        hist(w->idx, n, g->L, counts);
+        return 1;
+    }
+    need_xf(r, w, n);
     memset(w->xf + n, 0, 8 * sizeof *w->xf);   /* k_unif's padding */
     if (r->K->unif(w->xf, n, sc, lo, hi, float_in(lo * sc, 1), float_in(hi * sc, 0), exf, sc11, &k,
                    w->idx))
@@ -202,13 +240,14 @@ static int cnt_fast(const run *r, const gsch *g, ws *w, size_t n, double sc, uin
 {
     if (!(sc >= 0x1p-100 && sc <= 0x1p100) || g->L > 64)
         return 0;
+    need_xf(r, w, n);
     float thr[64];
     for (size_t j = 0; j + 1 < g->L; j++)
         thr[j] = float_in(g->mid[j] * sc, 0);
     /* (mid[j] sc rounded: the kernel decides against the product as the
      * double path divides; ties of x / sc are the same either way) */
     kres k;
-    r->K->cntf(w->xf, n, sc, thr, g->nat, g->L, float_in(g->nat[0] * sc, 1),
+    r->K->cntf(w->xf, n, sc, thr, g->nat, g->has_natf ? g->natf : NULL, g->L, float_in(g->nat[0] * sc, 1),
                float_in(g->nat[g->L - 1] * sc, 0), &k, w->idx);
     kres_out(&k, o);
     hist(w->idx, n, g->L, counts);
@@ -348,7 +387,10 @@ void gq_group_scheme(const run *r, const gsch *g, ws *w, size_t n, double amax, 
             memcpy(&X, &xb, sizeof X);
         }
         kres k;
-        if (r->fpath) {
+        if (w->cod && n % 8 == 0)
+            K->mxc(w->cod, n, X, 1, &k, w->idx);
+        else if (r->fpath) {
+            need_xf(r, w, n);
             memset(w->xf + n, 0, 8 * sizeof *w->xf);   /* k_mxf's padding */
             K->mxf(w->xf, n, X, r->bf16x, &k, w->idx);
         }

@@ -72,8 +72,14 @@ typedef struct kern {
     void (*mxf)(const float *x, size_t n, double X, int exf, kres *o, unsigned char *idx);
     void (*f2d)(const float *xf, size_t n, double *x);
     int (*bf16s)(const unsigned char *c, size_t len, float *xf, double *amax, double *s2);
-    void (*cntf)(const float *x, size_t n, double sc, const float *thr, const double *nat, size_t L,
+    void (*cntf)(const float *x, size_t n, double sc, const float *thr, const double *nat,
+                 const float *natf, size_t L,
                  float xlof, float xhif, kres *o, unsigned char *idx);
+    int (*bf16m)(const unsigned char *c, size_t len, float *xf, double *amax);
+    int (*unic)(const unsigned char *cod, size_t n, double sc, double lo, double hi, float xlof,
+                float xhif, int exf, int sc11, kres *o, unsigned char *idx);
+    void (*mxc)(const unsigned char *cod, size_t n, double X, int exf, kres *o, unsigned char *idx);
+    int (*bf16max)(const unsigned char *c, size_t n, double *amax);
 } kern;
 
 typedef struct gsch {
@@ -90,6 +96,8 @@ typedef struct gsch {
     int maxq;              /* int-asym: 2^b - 1 */
     side sp, sn;
     float nf4thr[15];
+    float natf[16];        /* nat as floats (L <= 16, every one exactly a float) */
+    int has_natf;
 } gsch;
 
 
@@ -118,6 +126,8 @@ typedef struct ws {
     double *x;             /* gathered group */
     float *xf;             /* gathered group as floats (run.fpath) */
     int have_x;            /* x holds the group (fpath: converted on demand) */
+    const unsigned char *cod;  /* run.direct: the group's bfloat16 codes, xf not written yet
+                               (need_xf), else NULL */
     double *mag;           /* |x| */
     unsigned char *sg;     /* 1: negative side */
     unsigned char *k0, *k1;  /* side indexes (L <= 256) */
@@ -167,6 +177,9 @@ typedef struct run {
     int need_view;
     int fpath;             /* values gathered as floats (float32 or 2-byte codes, no -n) */
     int bf16x;             /* ... bfloat16: at most 8 significant bits */
+    int s2c;               /* the sum of squares from the code counts, not per group */
+    int direct;            /* ... and every scheme quantizes from the codes (uniform with
+                              --alpha=max and an fp16/bf16/e8m0 scale, mxfp4): no float copy */
     const kern *K;
     uint64_t next;         /* atomic */
 } run;
@@ -178,9 +191,19 @@ typedef struct gout {
     int has_alpha;
 } gout;
 
+/* w->xf from the codes when not there yet (run.direct) */
+static inline void need_xf(const run *r, ws *w, size_t n)
+{
+    if (w->cod) {
+        r->K->bf16f(w->cod, n, w->xf);   /* (finite: checked) */
+        w->cod = NULL;
+    }
+}
+
 /* w->x from w->xf when not there yet */
 static inline void need_x(const run *r, ws *w, size_t n)
 {
+    need_xf(r, w, n);
     if (!w->have_x) {
         r->K->f2d(w->xf, n, w->x);
         w->have_x = 1;

@@ -371,6 +371,13 @@ static inline void KF(kloadf)(v8sf *v, v8si *msk, const float *x, size_t i, size
 
 static inline void KF(khalves)(v8sf v, v4d *lo, v4d *hi)
 {
+#if defined(__x86_64__) && KAVX && !defined(__clang__) && __GNUC__ >= 12
+    /* one vcvtps2pd ymm per half (GCC split __builtin_convertvector into
+     * four 2-lane conversions, through the stack) */
+    v4sf a = __builtin_shufflevector(v, v, 0, 1, 2, 3), b = __builtin_shufflevector(v, v, 4, 5, 6, 7);
+    *lo = __builtin_ia32_cvtps2pd256(a);
+    *hi = __builtin_ia32_cvtps2pd256(b);
+#else
 #if defined(__clang__) || __GNUC__ >= 12   /* (in registers; memcpy went through memory) */
     v4sf a = __builtin_shufflevector(v, v, 0, 1, 2, 3), b = __builtin_shufflevector(v, v, 4, 5, 6, 7);
 #else
@@ -380,6 +387,7 @@ static inline void KF(khalves)(v8sf v, v4d *lo, v4d *hi)
 #endif
     *lo = __builtin_convertvector(a, v4d);
     *hi = __builtin_convertvector(b, v4d);
+#endif
 }
 
 /* max(0, the lanes of s) for lanes >= +0 and not NaN (then the order of
@@ -544,6 +552,32 @@ static int KF(k_bf16s)(const unsigned char *c, size_t len, float *xf, double *am
     return 1;
 }
 
+/* k_bf16s without the sum of squares (the caller takes it from the code
+ * counts): floats and max |x|; 0 when one is not finite or len % 8 */
+static int KF(k_bf16m)(const unsigned char *c, size_t len, float *xf, double *amax)
+{
+    v8si bad = IB(0);
+    v8sf mx = FB(0);
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint16_t h[8];
+        memcpy(h, c + 2 * i, 16);
+        v8si b = { h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7] };
+        bad |= (b & 0x7f80) == 0x7f80;
+        v8si w = b << 16;
+        memcpy(xf + i, &w, sizeof w);
+        v8sf a = FABS((v8sf)w);
+        mx = FSEL(a > mx, a, mx);
+    }
+    int any = 0;
+    for (int l = 0; l < 8; l++)
+        any |= bad[l];
+    if (any || i < len)
+        return 0;
+    *amax = KF(kmaxf)(mx);
+    return 1;
+}
+
 /* k_uni on floats: the decision t = x (1 / sc) in float (1 / sc a normal
  * float, |q| <= 2^8), y = t - 1/2 within 2^-14 of x / sc - 1/2, r = y
  * rounded. sc11 (sc of <= 11 significant bits): ceil(y) is r or r + 1, and
@@ -554,7 +588,21 @@ static int KF(k_bf16s)(const unsigned char *c, size_t len, float *xf, double *am
  * xhif (the floats next inside xlo, xhi: the same decisions). exf: the
  * error x - q sc is exact in float (the caller checked the bits), else
  * it is taken in double. The same levels, errors and counts as k_uni. */
-static int KF(k_unif)(const float *x, size_t n, double sc, double lo, double hi, float xlof,
+/* 8 values at i: floats x[i..], or bfloat16 codes cod[i..] converted */
+static inline __attribute__((always_inline)) v8sf KF(kld8)(const float *x, const unsigned char *cod, size_t i)
+{
+    v8sf v;
+    if (cod) {
+        uint16_t h[8];
+        memcpy(h, cod + 2 * i, 16);
+        v8si b = { h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7] };
+        v = (v8sf)(b << 16);
+    } else
+        memcpy(&v, x + i, sizeof v);
+    return v;
+}
+
+static inline __attribute__((always_inline)) int KF(k_unif_)(const float *x, const unsigned char *cod, size_t n, double sc, double lo, double hi, float xlof,
                       float xhif, int exf, int sc11, kres *o, unsigned char *idx)
 {
     const v8sf M = FB(12582912.0f);   /* 1.5 2^23 */
@@ -564,8 +612,7 @@ static int KF(k_unif)(const float *x, size_t n, double sc, double lo, double hi,
     v8si cl = IB(0), anyn = IB(0);
     const v8sf vlo = FB(flo), vhi = FB(fhi), vsc = FB(scf);
     for (size_t i = 0; i < n; i += 8) {
-        v8sf v;
-        memcpy(&v, x + i, sizeof v);   /* (padded with zeros to 8: they add 0) */
+        v8sf v = KF(kld8)(x, cod, i);   /* (padded with zeros to 8: they add 0) */
         v8sf y = v * FB(isc) - FB(0.5f);
         v8sf r = (y + M) - M;          /* |y| >= 2^22: r is y or an integer near it; q clamps */
         v8sf q;
@@ -609,17 +656,29 @@ static int KF(k_unif)(const float *x, size_t n, double sc, double lo, double hi,
     return nr != 0;
 }
 
+static int KF(k_unif)(const float *x, size_t n, double sc, double lo, double hi, float xlof,
+                      float xhif, int exf, int sc11, kres *o, unsigned char *idx)
+{
+    return KF(k_unif_)(x, NULL, n, sc, lo, hi, xlof, xhif, exf, sc11, o, idx);
+}
+
+/* k_unif from bfloat16 codes (all finite, n % 8 == 0) */
+static int KF(k_unic)(const unsigned char *cod, size_t n, double sc, double lo, double hi, float xlof,
+                      float xhif, int exf, int sc11, kres *o, unsigned char *idx)
+{
+    return KF(k_unif_)(NULL, cod, n, sc, lo, hi, xlof, xhif, exf, sc11, o, idx);
+}
+
 /* k_mx on floats (t = x / X exact in float; exf: bfloat16 values, whose
  * error x - q is exact in float); x padded with zeros to a multiple of 8 */
-static void KF(k_mxf)(const float *x, size_t n, double X, int exf, kres *o, unsigned char *idx)
+static inline __attribute__((always_inline)) void KF(k_mxf_)(const float *x, const unsigned char *cod, size_t n, double X, int exf, kres *o, unsigned char *idx)
 {
     const float iX = X > 0 ? (float)(1 / X) : 0, Xf = (float)X, X6 = (float)(6 * X);
     v4d s = VB(0), s1 = VB(0), me = VB(0);
     v8sf mef = FB(0);
     v8si cl = IB(0);
     for (size_t i = 0; i < n; i += 8) {
-        v8sf v;
-        memcpy(&v, x + i, sizeof v);   /* (padded with zeros to 8: they add 0) */
+        v8sf v = KF(kld8)(x, cod, i);   /* (padded with zeros to 8: they add 0) */
         v8sf t = v * FB(iX);
         v8sf a = FABS(t);   /* <= 8 (X >= amax / 8) */
         /* The nearest E2M1 magnitude, ties to the even code: the grid
@@ -667,12 +726,62 @@ static void KF(k_mxf)(const float *x, size_t n, double X, int exf, kres *o, unsi
     o->cl = (uint64_t)c;
 }
 
+static void KF(k_mxf)(const float *x, size_t n, double X, int exf, kres *o, unsigned char *idx)
+{
+    KF(k_mxf_)(x, NULL, n, X, exf, o, idx);
+}
+
+/* k_mxf from bfloat16 codes (all finite, n % 8 == 0) */
+static void KF(k_mxc)(const unsigned char *cod, size_t n, double X, int exf, kres *o, unsigned char *idx)
+{
+    KF(k_mxf_)(NULL, cod, n, X, exf, o, idx);
+}
+
+/* max |x| of bfloat16 codes (n % 16 == 0) as an integer max of the
+ * codes without their sign (the order of the magnitudes for finite
+ * values); 0 when one is not finite (>= 0x7f80) */
+static int KF(k_bf16max)(const unsigned char *c, size_t n, double *amax)
+{
+    typedef unsigned short v16hu __attribute__((vector_size(32)));
+    v16hu m = { 0 };
+    const v16hu k = { 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff,
+                      0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff };
+    for (size_t i = 0; i + 16 <= n; i += 16) {
+        v16hu v;
+        memcpy(&v, c + 2 * i, sizeof v);
+        v &= k;
+        v16hu gt = (v16hu)(v > m);
+        m = (v & gt) | (m & ~gt);
+    }
+    unsigned mx = 0;
+    for (int l = 0; l < 16; l++)
+        mx = m[l] > mx ? m[l] : mx;
+    if (mx >= 0x7f80)
+        return 0;
+    uint32_t b = (uint32_t)mx << 16;
+    float f;
+    memcpy(&f, &b, sizeof f);
+    *amax = f;
+    return 1;
+}
+
 /* nearest of L levels on floats: k = #{j : x > thr[j]} with thr[j] the
  * largest float <= mid[j] sc (x > mid[j] sc exactly: no float lies
  * between), e = x - sc nat[k] in double */
 static void KF(k_cntf)(const float *x, size_t n, double sc, const float *thr, const double *nat,
-                       size_t L, float xlof, float xhif, kres *o, unsigned char *idx)
+                       const float *natf, size_t L, float xlof, float xhif, kres *o, unsigned char *idx)
 {
+#if defined(__x86_64__) && KAVX && !defined(__clang__)
+    /* natf (16 levels that are floats): the levels by two 8-entry
+     * permutes (vpermps), not 8 loads; the same values */
+    v8sf t0, t1;
+    if (natf) {
+        memcpy(&t0, natf, sizeof t0);
+        memcpy(&t1, natf + 8, sizeof t1);
+    }
+#else
+    (void)natf;
+#endif
     v4d s = VB(0), s1 = VB(0), me = VB(0);
     v8si cl = IB(0);
     for (size_t i = 0; i < n; i += 8) {
@@ -685,8 +794,17 @@ static void KF(k_cntf)(const float *x, size_t n, double sc, const float *thr, co
             k -= v > FB(thr[j]);
         cl -= ((v > FB(xhif)) | (v < FB(xlof))) & m;
         KF(kstore8)(idx + i, k);
-        v4d ql = { nat[k[0]], nat[k[1]], nat[k[2]], nat[k[3]] };
-        v4d qh = { nat[k[4]], nat[k[5]], nat[k[6]], nat[k[7]] };
+        v4d ql, qh;
+#if defined(__x86_64__) && KAVX && !defined(__clang__)
+        if (natf) {
+            v8sf qa = __builtin_ia32_permvarsf256(t0, k), qb = __builtin_ia32_permvarsf256(t1, k - IB(8));
+            KF(khalves)(FSEL(k < IB(8), qa, qb), &ql, &qh);
+        } else
+#endif
+        {
+            ql = (v4d){ nat[k[0]], nat[k[1]], nat[k[2]], nat[k[3]] };
+            qh = (v4d){ nat[k[4]], nat[k[5]], nat[k[6]], nat[k[7]] };
+        }
         v4d xl, xh;
         KF(khalves)(v, &xl, &xh);
         v4di ml = { m[0], m[1], m[2], m[3] }, mh = { m[4], m[5], m[6], m[7] };
@@ -729,7 +847,8 @@ static void KF(k_f2d)(const float *xf, size_t n, double *x)
 
 static const kern KF(kern) = {
     KF(k_stats), KF(k_mag), KF(k_uni), KF(k_cnt), KF(k_mx), KF(k_q), KF(k_assign), KF(k_bf16),
-    KF(k_bf16f), KF(k_statsf), KF(k_unif), KF(k_mxf), KF(k_f2d), KF(k_bf16s), KF(k_cntf),
+    KF(k_bf16f), KF(k_statsf), KF(k_unif), KF(k_mxf), KF(k_f2d), KF(k_bf16s), KF(k_cntf), KF(k_bf16m),
+    KF(k_unic), KF(k_mxc), KF(k_bf16max),
 };
 
 #undef KF

@@ -85,6 +85,12 @@ typedef struct group_codes {
      * of its own). Left all zero when no such pass ran (slicings gq.h does
      * not take, or more than 2^32 - 1 values): count them yourself. */
     uint64_t *count;
+    /* Optional (NULL: not called): the pass is done with values [first,
+     * first + n) (with a lag: a slow thread may still read some of them),
+     * e.g. to let the pages of a mapped file go while the pass runs, so
+     * that a tensor's pages are not all resident at once. */
+    void (*release)(void *ctx, uint64_t first, uint64_t n);
+    void *release_ctx;
 } group_codes;
 
 /* Whether group_analyze has work for this setting (granularity other than
