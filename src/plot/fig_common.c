@@ -194,8 +194,13 @@ void fg_txt_scheme(sbuf *t, const fig_style *st, const char *s)
         char *e = fg_latex_escape(fg_scheme_title(s));
         sbuf_puts(t, e);
         free(e);
-    } else
-        sbuf_puts(t, fg_scheme_title(s));
+    } else {
+        /* enhanced text: q4_0 is not q4 with a subscript 0 */
+        for (const char *c = fg_scheme_title(s); *c; c++) {
+            char e[3] = { '\\', *c, 0 };
+            sbuf_puts(t, strchr("_^{}@&~", *c) ? e : e + 1);
+        }
+    }
 }
 
 void fg_txt_alpha(sbuf *t, const fig_style *st)
@@ -203,19 +208,39 @@ void fg_txt_alpha(sbuf *t, const fig_style *st)
     sbuf_puts(t, st->latex ? "$\\alpha$" : "α");
 }
 
-/* A number with 3 significant digits; powers of ten as 1.23×10^{-5}. */
-void fg_txt_num(sbuf *t, const fig_style *st, double v)
+/* The notation for all of v[0..n-1] that are finite and not 0: powers of
+ * ten when any of them is under 1e-3 or from 1e4 up, else fixed; so a
+ * figure never shows 0.00120 beside 9.00×10^{-4}. */
+fg_numfmt fg_num_mode(const double *v, int n)
+{
+    fg_numfmt m = FG_NUM_FIXED;
+    for (int i = 0; i < n; i++) {
+        double a = fabs(v[i]);
+        if (isfinite(a) && a != 0 && (a < 1e-3 || a >= 1e4))
+            m = FG_NUM_SCI;
+    }
+    return m;
+}
+
+/* A number with 3 significant digits, trailing zeros kept (0.00230 beside
+ * 0.00291, 5.90×10^{-4} beside 7.46×10^{-4}); powers of ten as
+ * 1.23×10^{-5} for FG_NUM_SCI, and for FG_NUM_AUTO when it is under 1e-3
+ * or from 1e4 up. */
+void fg_txt_num_as(sbuf *t, const fig_style *st, double v, fg_numfmt mode)
 {
     if (!isfinite(v)) {
         sbuf_puts(t, isnan(v) ? "–" : v > 0 ? "∞" : "-∞");
         return;
     }
     double a = fabs(v);
-    if (a == 0 || (a >= 1e-3 && a < 1e4)) {
-        /* three significant digits, trailing zeros kept: one format for
-         * every number of a figure (0.00230 beside 0.00291) */
+    if (mode == FG_NUM_AUTO)
+        mode = fg_num_mode(&v, 1);
+    if (a == 0 || mode == FG_NUM_FIXED) {
         char num[32];
         snprintf(num, sizeof num, a == 0 ? "0" : a >= 1000 ? "%.0f" : "%#.3g", v);
+        size_t n = strlen(num);
+        if (n && num[n - 1] == '.')
+            num[n - 1] = '\0'; /* "100." from %#.3g */
         sbuf_puts(t, st->latex ? "$" : "");
         sbuf_puts(t, num);
         sbuf_puts(t, st->latex ? "$" : "");
@@ -231,6 +256,11 @@ void fg_txt_num(sbuf *t, const fig_style *st, double v)
         sbuf_printf(t, "$%.2f\\times 10^{%d}$", m, e);
     else
         sbuf_printf(t, "%.2f×10^{%d}", m, e);
+}
+
+void fg_txt_num(sbuf *t, const fig_style *st, double v)
+{
+    fg_txt_num_as(t, st, v, FG_NUM_AUTO);
 }
 
 /* Build a label text in t (an sbuf) then append it quoted to b. */
@@ -431,6 +461,11 @@ size_t fg_vis_len(const char *t)
     size_t n = 0;
     for (const unsigned char *p = (const unsigned char *)t; *p; p++) {
         if (*p == '\\') {
+            if (p[1] && !isalpha(p[1])) { /* an escaped character: shown */
+                p++;
+                n++;
+                continue;
+            }
             while (isalpha(p[1]))
                 p++;
             continue;
@@ -495,6 +530,14 @@ int fg_key_rows(const plot_spec *s, const fig_style *st, double width_cm)
 int fg_key_row_texts(sbuf *b, const plot_spec *s, const fig_style *st, double top_cm,
                          const char *const *texts)
 {
+    return fg_key_row_marks(b, s, st, top_cm, texts, 0);
+}
+
+/* fg_key_row_texts, with a point of the scheme's type on each sample when
+ * points (for figures that draw points only). */
+int fg_key_row_marks(sbuf *b, const plot_spec *s, const fig_style *st, double top_cm,
+                     const char *const *texts, int marks)
+{
     double W = st->width_cm, H = st->height_cm, line = 0.40 * st->font_pt / 8;
     double samp = 0.55 * st->font_pt / 8;
     int ns = s->nschemes;
@@ -523,6 +566,9 @@ int fg_key_row_texts(sbuf *b, const plot_spec *s, const fig_style *st, double to
             fg_put_text(b, &tt);
         }
         sbuf_printf(b, " at screen %.4f, screen %.4f left front\n", (x0 + samp + 0.12) / W, y);
+        if (marks)
+            sbuf_printf(b, "set label %d '' at screen %.4f, screen %.4f point lt %d ps 0.6 front\n", 960 + k,
+                        (x0 + samp / 2) / W, y, k + 1);
         x0 += cw > 0 ? cw : fg_key_entry_cm(st, t[k]);
     }
     return (ns + cols - 1) / cols;
