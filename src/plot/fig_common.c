@@ -650,6 +650,7 @@ void fg_row_labels(sbuf *b, const plot_spec *s, const fig_style *st, const char 
                        const double *mse)
 {
     int ns = s->nschemes;
+    fg_numfmt mode = mse ? fg_num_mode(mse, ns) : FG_NUM_AUTO;
     sbuf_puts(b, "unset ytics\n");
     for (int i = 0; i < ns; i++) {
         sbuf_printf(b, "set label %d ", 100 + i);
@@ -661,7 +662,7 @@ void fg_row_labels(sbuf *b, const plot_spec *s, const fig_style *st, const char 
             sbuf_printf(b, "set label %d ", 200 + i);
             sbuf tt = { 0 };
             fg_txt_colour(&tt, s, st, i, 1);
-            fg_txt_num(&tt, st, mse[i]);
+            fg_txt_num_as(&tt, st, mse[i], mode);
             fg_txt_colour(&tt, s, st, i, 0);
             fg_put_text(b, &tt);
             sbuf_printf(b, " at graph 1, first %d left offset 0.8, 0", ns - i);

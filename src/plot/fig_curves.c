@@ -86,12 +86,16 @@ int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, uti
     /* the key above the plot, in as many rows as it needs: each scheme
      * with its optimal alpha */
     char *kt[OPTIONS_MAX_SCHEMES] = { 0 };
+    double av[OPTIONS_MAX_SCHEMES];
+    for (int i = 0; i < ns; i++)
+        av[i] = res[i].ok ? res[i].opt_alpha : NAN;
+    fg_numfmt amode = fg_num_mode(av, ns);
     for (int i = 0; i < ns; i++) {
         sbuf tt = { 0 };
         fg_txt_scheme(&tt, st, res[i].scheme);
         if (res[i].ok && isfinite(res[i].opt_alpha)) {
             sbuf_puts(&tt, st->latex ? ", $\\alpha^*$ = " : ", α* = ");
-            fg_txt_num(&tt, st, res[i].opt_alpha);
+            fg_txt_num_as(&tt, st, res[i].opt_alpha, amode);
         }
         kt[i] = tt.s;
     }
