@@ -611,7 +611,7 @@ double fg_nice_step(double range, double len_cm, double per_cm)
 /* x tics for a figure of the given plot-area width. */
 /* A tic step (1, 2, 2.5 or 5 times a power of ten) for an axis from lo to
  * hi drawn len_cm long, wide enough that the labels (as %g prints them:
- * gnuplot's '% h') keep 0.25 cm between them. Across (upright labels):
+ * gnuplot's '% h') keep 0.18 cm (5 pt) between them. Across (upright labels):
  * the width of the widest label; along a y axis (across = 0): one line. */
 double fg_tick_step(double lo, double hi, double len_cm, const fig_style *st, int across)
 {
@@ -623,15 +623,18 @@ double fg_tick_step(double lo, double hi, double len_cm, const fig_style *st, in
     for (int k = 0; k < 40; k++) {
         double step = m[k % 4] * p * pow(10, k / 4);
         long i0 = (long)ceil(lo / step - 1e-9), i1 = (long)floor(hi / step + 1e-9);
-        size_t wmax = 1;
+        double wmax = 1; /* in digit widths */
         for (long i = i0; i <= i1 && i - i0 < 200; i++) {
             char t[40];
             double v = (double)i * step;
             snprintf(t, sizeof t, "%g", fabs(v) < step * 1e-9 ? 0.0 : v);
-            wmax = fmax(wmax, strlen(t));
+            double w = 0; /* DejaVu Sans: digits 0.636 em, '-' 0.361, '.' 0.318 */
+            for (const char *c = t; *c; c++)
+                w += *c == '-' ? 0.57 : *c == '.' ? 0.5 : 1;
+            wmax = fmax(wmax, w);
         }
         /* digits are 0.636 em wide in DejaVu Sans */
-        double need = across ? wmax * 0.66 * st->font_pt / 72 * 2.54 + 0.25 : 1.6 * LINE_CM * st->font_pt / 8;
+        double need = across ? wmax * 0.66 * st->font_pt / 72 * 2.54 + 0.18 : 1.6 * LINE_CM * st->font_pt / 8;
         if (step / range * len_cm >= need && i1 - i0 < 200)
             return step;
     }
