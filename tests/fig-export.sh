@@ -229,7 +229,8 @@ for kind in histogram sweep channels compare layers; do
     esac
     # shellcheck disable=SC2086
     "$APOTVIEW" --export="$T/bw-$kind.gp" --figure=$kind -b 3 $input 2>/dev/null &&
-        grep -q 'MSE, 3-bit' "$T/bw-$kind.gp" && ok "$kind names the bit width" || fail "$kind: no 'MSE, 3-bit'"
+        grep -q "$([ $kind = layers ] && echo SQNR || echo MSE), 3-bit" "$T/bw-$kind.gp" && ok "$kind names the bit width" ||
+        fail "$kind: no 'MSE, 3-bit' (layers: SQNR)"
 done
 
 # ---- bits over a model: the size-weighted MSE of --report's tensors -------------------

@@ -113,9 +113,15 @@ int main(void)
             snprintf(lname[j], sizeof lname[j], "%s.%d.weight", name, j);
             layers[j].name = lname[j];
             layers[j].count = N;
-            for (int k = 0; k < 3; k++)
+            for (int k = 0; k < 3; k++) {
                 layers[j].mse[k] = 1e-5 * (j + 1) * (k + 1);
+                layers[j].sqnr[k] = 20 - 3.0 * j - k;
+            }
+            layers[j].series = j % 2;
         }
+        /* damage: the stored types are hostile too; the last pair lossless */
+        const char *types[2] = { name, "q4_0" };
+        double tbpw[2] = { 4.5, 8.5 };
         /* every kind of the table (a new kind is checked without an edit here) */
         for (const fig_kind *kd = fig_kinds; kd->name; kd++)
             for (int e = 0; e < 6; e++)
@@ -155,6 +161,13 @@ int main(void)
                         s.tensor_name2 = variant & 1 ? name : "other";
                         s.file_name2 = variant & 1 ? "dir/" MARK "`touch CANARY`\n.pt" : name;
                         s.raw2 = (group_tensor){ raw2, 0, 2, shape, N };
+                    }
+                    if (kd->needs == FN_COMPARE) {
+                        s.series = types;
+                        s.series_bpw = tbpw;
+                        s.nseries = 2;
+                        s.file_name2 = name;
+                        layers[2].sqnr[0] = variant == 3 ? INFINITY : 15;
                     }
                     if (s.font && strchr(s.font, ',')) /* a --font with a bad size is refused */
                         s.font = NULL;

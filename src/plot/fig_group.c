@@ -218,8 +218,8 @@ int fig_group(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, uti
         const char *kt[2] = { "levels", kend };
         double kx[2] = { x1, x2 }, ky[2] = { y1, y2 };
         for (int k = 0; k < 2; k++) {
-            sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead lt %d%s\n",
-                        900 + k, kx[k] / W, ky[k], (kx[k] + samp) / W, ky[k], k + 1, k ? "" : " lw 1.5");
+            sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead lt %d lw %g\n",
+                        900 + k, kx[k] / W, ky[k], (kx[k] + samp) / W, ky[k], k + 1, k ? 3.0 : 1.5);
             sbuf_printf(b, "set label %d ", 900 + k);
             fig_quote(b, FQ_STRING, kt[k]);
             sbuf_printf(b, " at screen %.4f, screen %.4f left front\n", (kx[k] + samp + 0.12) / W, ky[k]);

@@ -436,9 +436,11 @@ static int layers_draw(const plot_spec *s, const fig_style *st, fig_data *d, sbu
             sbuf_puts(b, " notitle");
         }
     }
-    if (damage && lossless)
-        sbuf_printf(b, "%s$lossless using (%.6g):(%d-$1):('lossless') with labels left offset 0.4, 0 notitle",
-                    nb ? ", \\\n     " : "", lo, nl - 1);
+    if (damage && lossless) {
+        sbuf_puts(b, nb ? ", \\\n     " : "");
+        sbuf_printf(b, "$lossless using (%.6g):(%d-$1):('lossless') with labels left offset 0.4, 0 notitle", lo,
+                    nl - 1);
+    }
     sbuf_puts(b, "\n");
     llay_free(&L);
     return 0;
