@@ -336,6 +336,7 @@ static int cli_bits_model(session *ses, plot_spec *s, FILE *csv)
     enum { NB = LEVELS_MAX_BITS - LEVELS_MIN_BITS + 1 };
     int ns = s->nschemes, rc = 0, nt = 0;
     double *sse = util_calloc((size_t)NB * (size_t)ns, sizeof *sse);
+    double *sig = util_calloc((size_t)NB * (size_t)ns, sizeof *sig);
     double *cnt = util_calloc((size_t)NB * (size_t)ns, sizeof *cnt);
     unsigned char *bad = util_calloc((size_t)NB * (size_t)ns, 1);
     for (size_t it = 0; it < ses->nitems; it++) {
@@ -373,14 +374,20 @@ static int cli_bits_model(session *ses, plot_spec *s, FILE *csv)
                     continue;
                 }
                 sse[b * ns + i] += res[i].r.mse * (double)p->st.n;
+                /* the signal power: mse * 10^(sqnr/10), as the SQNR was taken */
+                sig[b * ns + i] += isfinite(res[i].r.sqnr_db) ? res[i].r.mse * pow(10, res[i].r.sqnr_db / 10) *
+                                                                    (double)p->st.n : 0;
                 cnt[b * ns + i] += (double)p->st.n;
             }
         }
         prep_free(p);
     }
-    for (int k = 0; k < NB * ns; k++)
+    for (int k = 0; k < NB * ns; k++) {
+        sig[k] = bad[k] || !(sse[k] > 0) || !(sig[k] > 0) ? NAN : 10 * log10(sig[k] / sse[k]);
         sse[k] = bad[k] || !(cnt[k] > 0) ? NAN : sse[k] / cnt[k];
+    }
     s->model_mse = sse;
+    s->model_sqnr = sig;
     s->model_tensors = nt;
     if (ses->nfiles == 1)
         s->file_name = ses->files[0]->path;
@@ -393,6 +400,8 @@ static int cli_bits_model(session *ses, plot_spec *s, FILE *csv)
         rc = 1;
     }
     s->model_mse = NULL;
+    s->model_sqnr = NULL;
+    free(sig);
     free(sse);
     free(cnt);
     free(bad);

@@ -157,6 +157,7 @@ int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
         return -1;
     int ns = s->nschemes;
     fig_block *mk[OPTIONS_MAX_SCHEMES], *ak[OPTIONS_MAX_SCHEMES];
+    double plot_h = st->height_cm;
     for (int i = 0; i < ns; i++) {
         char name[40];
         snprintf(name, sizeof name, "bits_%d", i + 1);
@@ -167,9 +168,22 @@ int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
         ak[i]->bits = -1;
     }
     analyze_result res[OPTIONS_MAX_SCHEMES];
+    /* a model: its totals (the alphas are per tensor); its SQNR is drawn
+     * (tensors of different scale: the MSE is the large ones') */
+    fig_block *qk[OPTIONS_MAX_SCHEMES] = { 0 };
+    int rel = s->model_mse && s->model_sqnr;
+    for (int i = 0; rel && i < ns; i++) {
+        char name[40];
+        snprintf(name, sizeof name, "sqnr_%d", i + 1);
+        qk[i] = fg_add_block(d, name, s->schemes[i], "sqnr_db");
+        qk[i]->bits = -1;
+    }
     for (int bits = LEVELS_MIN_BITS; s->model_mse && bits <= LEVELS_MAX_BITS; bits++)
-        for (int i = 0; i < ns; i++) /* a model: its totals (the alphas are per tensor) */
+        for (int i = 0; i < ns; i++) {
             fg_add_row(mk[i], bits, s->model_mse[(bits - LEVELS_MIN_BITS) * ns + i]);
+            if (rel)
+                fg_add_row(qk[i], bits, s->model_sqnr[(bits - LEVELS_MIN_BITS) * ns + i]);
+        }
     for (int bits = LEVELS_MIN_BITS; !s->model_mse && bits <= LEVELS_MAX_BITS; bits++) {
         analyze_cfg c = s->cfg;
         c.bits = bits;
@@ -180,19 +194,26 @@ int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
             fg_add_row(ak[i], bits, res[i].ok ? res[i].r.alpha : NAN);
         }
     }
-    double ymin = INFINITY, ymax = 0;
+    double ymin = INFINITY, ymax = rel ? -INFINITY : 0;
     for (int i = 0; i < ns; i++)
         for (size_t j = 0; j < mk[i]->n; j++) {
-            double m = mk[i]->rows[j].y;
-            if (m > 0 && m < ymin)
+            double m = rel ? qk[i]->rows[j].y : mk[i]->rows[j].y;
+            if ((rel ? isfinite(m) : m > 0) && m < ymin)
                 ymin = m;
             if (m > ymax)
                 ymax = m;
         }
     fg_set_styles(b, s, st);
-    sbuf_puts(b, st->latex ? "set logscale y\nset format y '$10^{%T}$'\n" : "set logscale y\nset format y '10^{%T}'\n");
-    if (isfinite(ymin) && ymax > 0)
-        sbuf_printf(b, "set yrange [%.6g:%.6g]\n", ymin / 2, ymax * 2);
+    if (rel) {
+        double lo = isfinite(ymin) ? floor(ymin / 5) * 5 : 0, hi = isfinite(ymax) ? ceil(ymax / 5) * 5 : 10;
+        sbuf_printf(b, "set yrange [%.6g:%.6g]\nset format y '%% h'\n", lo, hi > lo ? hi : lo + 5);
+        ymin = lo;
+        ymax = hi > lo ? hi : lo + 5;
+    } else {
+        sbuf_puts(b, st->latex ? "set logscale y\nset format y '$10^{%T}$'\n" : "set logscale y\nset format y '10^{%T}'\n");
+        if (isfinite(ymin) && ymax > 0)
+            sbuf_printf(b, "set yrange [%.6g:%.6g]\n", ymin / 2, ymax * 2);
+    }
     sbuf_printf(b, "set xrange [%g:%g]\nset xtics 1\nset xlabel 'bits'\n", LEVELS_MIN_BITS - 0.3,
                 LEVELS_MAX_BITS + 0.3);
     /* the key above the plot, in rows of columns */
@@ -208,11 +229,19 @@ int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
         }
         sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\nunset key\n", 1 - tm / H, bm / H);
         sbuf_puts(b, "set xlabel offset 0, 0.5\nset xtics offset 0, 0.3\n");
-        if (isfinite(ymin) && ymax > 0)
+        if (rel)
+            sbuf_printf(b, "set ytics %.17g\n", fg_tick_step(ymin, ymax, H - tm - bm, st, 0));
+        else if (isfinite(ymin) && ymax > 0)
             fg_set_log_ytics(b, st, ymin / 2, ymax * 2, H - tm - bm);
+        plot_h = H - tm - bm;
     }
     sbuf t = { 0 };
-    if (s->model_mse) {
+    if (rel) {
+        /* all signal over all noise of every tensor, each at its own alpha */
+        sbuf_printf(b, "# each point: the SQNR of all %d tensors, sum(n E[x^2]) / sum(n mse) (the count-weighted MSE "
+                       "is in the CSV)\n", s->model_tensors);
+        sbuf_printf(&t, "SQNR (dB), %d tensors, ", s->model_tensors);
+    } else if (s->model_mse) {
         /* the count-weighted MSE of every tensor, each at its own alpha */
         sbuf_printf(b, "# each point: the MSE of all %d tensors, weighted by their sizes\n", s->model_tensors);
         sbuf_printf(&t, "MSE, %d tensors, ", s->model_tensors);
@@ -236,11 +265,16 @@ int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
         fg_txt_num(&t, st, s->cfg.alpha);
     }
     sbuf_puts(b, "set ylabel ");
+    if (rel && fg_text_cm(fg_vis_len(t.s), st) > plot_h + 0.5) {
+        /* the long form does not fit along the axis */
+        sbuf_free(&t);
+        sbuf_puts(&t, "SQNR (dB)");
+    }
     fg_put_text(b, &t);
     sbuf_puts(b, "\nplot ");
     for (int i = 0; i < ns; i++) {
         sbuf_puts(b, i ? ", \\\n     " : "");
-        sbuf_printf(b, "$bits_%d using 1:2 with linespoints lt %d title ", i + 1, i + 1);
+        sbuf_printf(b, "$%s_%d using 1:2 with linespoints lt %d title ", rel ? "sqnr" : "bits", i + 1, i + 1);
         sbuf tt = { 0 };
         fg_txt_scheme(&tt, st, s->schemes[i]);
         fg_put_text(b, &tt);

@@ -82,6 +82,10 @@ typedef struct plot_spec {
      * model_tensors tensors, [(bits - MIN) * nschemes + i], NAN where a
      * tensor had no result; NULL: the bits of the tensor p */
     const double *model_mse;
+    /* the same for the whole selection's SQNR (dB): all signal power over
+     * all noise, sum(n_t * E[x^2]_t) / sum(n_t * mse_t) -- relative, so
+     * tensors of different scale count by their share of the signal */
+    const double *model_sqnr;
     int model_tensors;
     /* sweep, bits with --panels=COLSxROWS: a panel per tensor */
     const prep *const *panel_p;
