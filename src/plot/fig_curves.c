@@ -266,11 +266,21 @@ int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
     }
     sbuf_puts(b, "set ylabel ");
     if (rel && fg_text_cm(fg_vis_len(t.s), st) > plot_h + 0.5) {
-        /* the long form does not fit along the axis */
+        /* the long form does not fit along the axis: what the points are
+         * goes under the bits when it fits there */
+        sbuf x = { 0 };
+        sbuf_puts(&x, "bits; ");
+        sbuf_puts(&x, t.s + strlen("SQNR (dB), "));
+        if (fg_text_cm(fg_vis_len(x.s), st) <= st->width_cm - 1.5) {
+            sbuf_puts(b, "'SQNR (dB)'\nset xlabel ");
+            fg_put_text(b, &x);
+        } else {
+            sbuf_free(&x);
+            sbuf_puts(b, "'SQNR (dB)'");
+        }
         sbuf_free(&t);
-        sbuf_puts(&t, "SQNR (dB)");
-    }
-    fg_put_text(b, &t);
+    } else
+        fg_put_text(b, &t);
     sbuf_puts(b, "\nplot ");
     for (int i = 0; i < ns; i++) {
         sbuf_puts(b, i ? ", \\\n     " : "");
