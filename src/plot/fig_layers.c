@@ -225,10 +225,10 @@ static int use_dots(const plot_spec *s)
 }
 
 /* A row's height, cm. */
-static double row_cm(const plot_spec *s, double fs)
+static double row_cm(const plot_spec *s, double fs, int dots)
 {
     double line = 0.40 * fs;
-    if (use_dots(s) || s->figure == FIG_DAMAGE || s->nschemes == 1)
+    if (dots || s->figure == FIG_DAMAGE || s->nschemes == 1)
         return 1.1 * line;
     return fmax(1.1 * line, 0.16 * s->nschemes + 0.14);
 }
@@ -267,7 +267,7 @@ double fg_layers_height(const plot_spec *s, double width_cm)
         return fg_heat_height(s, width_cm);
     fig_style st = { .width_cm = width_cm, .font_pt = 8 };
     int n = s->nlayers > 0 ? s->nlayers : 1;
-    return key_rows(s, &st) * 0.40 + 0.2 + n * row_cm(s, 1) + 1.1 + 0.1;
+    return key_rows(s, &st) * 0.40 + 0.2 + n * row_cm(s, 1, use_dots(s)) + 1.1 + 0.1;
 }
 
 /* The value drawn for row r and scheme i (the damage figure: its one). */
@@ -374,8 +374,12 @@ static int layers_draw(const plot_spec *s, const fig_style *st, fig_data *d, sbu
     char *kt[OPTIONS_MAX_SCHEMES + 64] = { 0 };
     int nk = key_texts(s, st, kt);
     int krows = fg_key_rows_of(st, (const char *const *)kt, nk, W - 0.2);
-    double top = krows * line + 0.2, bot = 1.1 * fs, rh = row_cm(s, fs);
+    double top = krows * line + 0.2, bot = 1.1 * fs, rh = row_cm(s, fs, dots);
     double avail = H - top - bot;
+    if (!dots && avail < nl * rh - 1e-9 && nl * row_cm(s, fs, 1) <= avail + 1e-9) {
+        dots = 1; /* no room for the bars of every scheme: a dot each */
+        rh = row_cm(s, fs, 1);
+    }
     if (avail < nl * rh - 1e-9) {
         util_err_set(err, "a %gx%g cm %s figure of %d tensors leaves %.2f cm a row at %g pt: give it more "
                      "height (--size=%gx%.1f) or fewer tensors", W, H, damage ? "damage" : "layers", nl,
