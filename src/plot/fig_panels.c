@@ -242,7 +242,25 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
         }
     }
     double W = st->width_cm, H = st->height_cm, fs = st->font_pt / 8, line = 0.40 * fs;
-    int krows = fg_key_rows(s, st, W - 0.2);
+    /* the key: the schemes, and for histograms the dashed +-alpha with
+     * the bit width */
+    int hkey = s->figure == FIG_HISTOGRAM, nk = ns + hkey;
+    char *kt[OPTIONS_MAX_SCHEMES + 1] = { 0 };
+    const char *ksch[OPTIONS_MAX_SCHEMES + 1];
+    for (int i = 0; i < ns; i++) {
+        sbuf tt = { 0 };
+        fg_txt_scheme(&tt, st, s->schemes[i]);
+        kt[i] = tt.s;
+        ksch[i] = s->schemes[i];
+    }
+    if (hkey) {
+        kt[ns] = util_asprintf("%s, %d-bit", st->latex ? "$\\pm\\alpha$" : "±α", s->cfg.bits);
+        ksch[ns] = "custom";
+    }
+    plot_spec ks = *s;
+    ks.schemes = ksch;
+    ks.nschemes = nk;
+    int krows = fg_key_rows_of(st, (const char *const *)kt, nk, W - 0.2);
     double top = krows * line + 0.15;             /* the key */
     /* the y axis title (a line) and its tic labels: 10^{-5} (about 3.6
      * digits wide), or a share with at most 4 characters (0.05) */
@@ -257,6 +275,8 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
         util_err_set(err, "a %gx%g cm figure of %dx%d panels leaves %.1fx%.1f cm a panel at %g pt: give it more "
                      "%s (--size=%.1fx%.1f) or fewer panels", W, H, cols, rows, fmax(pw, 0), fmax(ph, 0),
                      st->font_pt, pw < 1.5 ? "width" : "height", wneed, H + rows * fmax(0, 4 * line - ph) + 0.05);
+        for (int i = 0; i < nk; i++)
+            free(kt[i]);
         free(xhi);
         free(xlo);
         free(clip);
@@ -269,7 +289,11 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
     size_t maxc = (size_t)fmax(6, (pw - 0.1) / fg_text_cm(1, st));
     fg_set_styles(b, s, st);
     sbuf_printf(b, "# %d tensors in %dx%d panels, the MSE axis shared\n", n, cols, rows);
-    fg_key_row(b, s, st, 0.5 * line + 0.05);
+    if (hkey)
+        sbuf_printf(b, "set linetype %d lc rgb '#606060' lw 1 dt 2\n", nk);
+    fg_key_row_texts(b, &ks, st, 0.5 * line + 0.05, (const char *const *)kt);
+    for (int i = 0; i < nk; i++)
+        free(kt[i]);
     sbuf_puts(b, logy ? "set multiplot\nunset key\nset logscale y\n" : "set multiplot\nunset key\n");
     sbuf_printf(b, "set yrange [%.6g:%.6g]\n", ylo, yhi);
     if (logy)
@@ -366,7 +390,7 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
             sbuf_printf(b, "plot $h%d using ($1*%.17g):2 with boxes fs solid 1.0 noborder lc rgb '#C0C0C0' notitle\n",
                         k + 1, xs);
             if (k == 0)
-                for (int i = 0; i < ns; i++)
+                for (int i = 0; i < nk; i++)
                     sbuf_printf(b, "unset label %d\nunset arrow %d\n", 900 + i, 900 + i);
             continue;
         }
@@ -398,6 +422,12 @@ double fg_panels_height(const plot_spec *s, double width_cm)
     double pw = (width_cm - 1.9 - 0.3 - (cols - 1) * 0.3) / cols;
     double ph = fmin(fmax(pw * 0.75, 2.2), 5);
     int bits = s->figure == FIG_BITS;
-    return fg_key_rows(s, &st, width_cm - 0.2) * 0.40 + 0.15 + rows * (ph + 0.45) +
+    const char *t[OPTIONS_MAX_SCHEMES + 1] = { 0 };
+    int nk = 0;
+    for (; nk < s->nschemes; nk++)
+        t[nk] = fg_scheme_title(s->schemes[nk]);
+    if (s->figure == FIG_HISTOGRAM)
+        t[nk++] = "±α, 4-bit";
+    return fg_key_rows_of(&st, t, nk, width_cm - 0.2) * 0.40 + 0.15 + rows * (ph + 0.45) +
            (rows - 1) * (bits ? 0.15 : 0.65) + 0.65;
 }
