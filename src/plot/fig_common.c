@@ -635,6 +635,10 @@ double fg_tick_step(double lo, double hi, double len_cm, const fig_style *st, in
         }
         /* digits are 0.636 em wide in DejaVu Sans */
         double need = across ? wmax * 0.66 * st->font_pt / 72 * 2.54 + 0.18 : 1.6 * LINE_CM * st->font_pt / 8;
+        /* and not denser than a label per 1.2 cm where the axis is long
+         * enough for three of them */
+        if (across)
+            need = fmax(need, fmin(1.2, len_cm / 3));
         if (step / range * len_cm >= need && i1 - i0 < 200)
             return step;
     }

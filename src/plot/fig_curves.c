@@ -284,7 +284,8 @@ int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
     sbuf_puts(b, "\nplot ");
     for (int i = 0; i < ns; i++) {
         sbuf_puts(b, i ? ", \\\n     " : "");
-        sbuf_printf(b, "$%s_%d using 1:2 with linespoints lt %d title ", rel ? "sqnr" : "bits", i + 1, i + 1);
+        sbuf_puts(b, rel ? "$sqnr_" : "$bits_");
+        sbuf_printf(b, "%d using 1:2 with linespoints lt %d title ", i + 1, i + 1);
         sbuf tt = { 0 };
         fg_txt_scheme(&tt, st, s->schemes[i]);
         fg_put_text(b, &tt);
