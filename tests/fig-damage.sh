@@ -101,6 +101,39 @@ rc=$?
 [ $rc -eq 2 ] && grep -q 'two FILEs' "$T/one.err" && [ ! -e "$T/one.pdf" ] && ok "damage of one FILE refused" ||
     fail "damage of one FILE: rc $rc, $(cat "$T/one.err")"
 
+# ---- damage of 49 pairs: the heatmap, SQNR computed here ------------------------------
+python3 - "$T/a.npz" "$T/b.npz" "$T/want" <<'EOF' || exit 99
+import math, random, struct, sys, zipfile
+random.seed(11)
+hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': (8, 16), }"
+hdr += " " * (64 - (10 + len(hdr) + 1) % 64) + "\n"
+head = b"\x93NUMPY\x01\x00" + len(hdr).to_bytes(2, "little") + hdr.encode()
+f32 = lambda v: struct.unpack("<128f", struct.pack("<128f", *v))
+with zipfile.ZipFile(sys.argv[1], "w") as za, zipfile.ZipFile(sys.argv[2], "w") as zb, \
+        open(sys.argv[3], "w") as w:
+    for blk in range(7):
+        for t in ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+                  "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"):
+            n = "model.layers.%d.%s.weight" % (blk, t)
+            a = f32([random.gauss(0, 0.02) for _ in range(128)])
+            b = f32([x + random.gauss(0, 0.001 * (1 + blk)) for x in a])
+            za.writestr(n + ".npy", head + struct.pack("<128f", *a))
+            zb.writestr(n + ".npy", head + struct.pack("<128f", *b))
+            s = 10 * math.log10(math.fsum(x * x for x in a) / math.fsum((x - y) ** 2 for x, y in zip(a, b)))
+            w.write("%s %.12g\n" % (n, s))
+EOF
+if "$APOTVIEW" --export="$T/h.gp" --figure=damage --format=csv "$T/a.npz" "$T/b.npz" >"$T/h.csv" 2>"$T/h.err"; then
+    grep -q 'a row per tensor type, a column per block' "$T/h.gp" && grep -q "SQNR of the quantized tensors" "$T/h.gp" &&
+        ok "damage of 49 pairs: a heatmap, block x type" || fail "damage of 49 pairs: not the heatmap"
+    awk -F, '$7 == "sqnr_db" { print $2, $9 }' "$T/h.csv" | sort >"$T/got"
+    sort "$T/want" | paste -d' ' - "$T/got" | awk 'NF != 4 || $1 != $3 { bad = 1 }
+        { d = $2 - $4; if (d < 0) d = -d; if (d > 1e-6) bad = 1 } END { exit bad || NR != 49 }' &&
+        ok "damage heatmap: each cell's SQNR = the one computed here" ||
+        { fail "damage heatmap SQNRs"; sort "$T/want" | paste -d' ' - "$T/got" | head -3; }
+else
+    fail "damage of 49 pairs: $(cat "$T/h.err")"
+fi
+
 # ---- layers of a 4-block model ------------------------------------------------------
 python3 - "$T/m.npz" <<'EOF' || exit 99
 import random, struct, sys, zipfile
