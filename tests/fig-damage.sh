@@ -123,7 +123,7 @@ with zipfile.ZipFile(sys.argv[1], "w") as za, zipfile.ZipFile(sys.argv[2], "w") 
             w.write("%s %.12g\n" % (n, s))
 EOF
 if "$APOTVIEW" --export="$T/h.gp" --figure=damage --format=csv "$T/a.npz" "$T/b.npz" >"$T/h.csv" 2>"$T/h.err"; then
-    grep -q 'a row per tensor type, a column per block' "$T/h.gp" && grep -q "SQNR of the quantized tensors" "$T/h.gp" &&
+    grep -q 'a row per tensor type, a column per block' "$T/h.gp" && grep -q "SQNR, quantized" "$T/h.gp" &&
         ok "damage of 49 pairs: a heatmap, block x type" || fail "damage of 49 pairs: not the heatmap"
     awk -F, '$7 == "sqnr_db" { print $2, $9 }' "$T/h.csv" | sort >"$T/got"
     sort "$T/want" | paste -d' ' - "$T/got" | awk 'NF != 4 || $1 != $3 { bad = 1 }

@@ -225,7 +225,7 @@ int fig_layers_heat(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *
             sbuf_printf(b, "set cbtics out scale 0.5 %.17g\n",
                         fmax(1, fg_tick_step(floor(smin), ceil(smax), H - bot - ptitle - 0.1, st, 0)));
             if (s->figure == FIG_DAMAGE)
-                sbuf_puts(b, "set cblabel 'SQNR of the quantized tensors (dB)'\n");
+                sbuf_puts(b, "set cblabel 'SQNR, quantized (dB)'\n");
             else
                 sbuf_printf(b, "set cblabel 'SQNR, %d-bit (dB)'\n", s->cfg.bits);
         } else

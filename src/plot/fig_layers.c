@@ -468,12 +468,41 @@ int fig_damage(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
         return -1;
     }
     if (s->nlayers > LAYERS_BARS_MAX) {
-        /* the heatmap of one series: every pair's SQNR */
+        /* the heatmap of one series: every pair's SQNR, titled with the
+         * files' names (the quantized one alone when both do not fit) */
         plot_spec h = *s;
-        const char *one[1] = { "damage" };
+        const char *q = s->file_name2 ? s->file_name2 : "quantized", *o = s->file_name ? s->file_name : "original";
+        q = strrchr(q, '/') ? strrchr(q, '/') + 1 : q;
+        o = strrchr(o, '/') ? strrchr(o, '/') + 1 : o;
+        size_t maxc = (size_t)fmax(8, 0.6 * st->width_cm / fg_text_cm(1, st));
+        /* the quantized side's bits per weight over all pairs, by count */
+        double nb = 0, nc = 0;
+        for (int j = 0; j < s->nlayers; j++)
+            if (s->layers[j].series >= 0 && s->layers[j].series < s->nseries) {
+                nb += s->series_bpw[s->layers[j].series] * (double)s->layers[j].count;
+                nc += (double)s->layers[j].count;
+            }
+        /* plain text (the title is escaped as a name): 3 digits as the key's */
+        char bp[32];
+        snprintf(bp, sizeof bp, "%#.3g", nc > 0 ? nb / nc : 0.0);
+        if (bp[strlen(bp) - 1] == '.')
+            bp[strlen(bp) - 1] = '\0';
+        char *t = util_asprintf("%s (%s bpw) against %s", q, bp, o);
+        if (fg_vis_len(t) > maxc) {
+            free(t);
+            char *qs = fg_shorten_left(q, maxc > 12 ? maxc - 11 : 4);
+            t = util_asprintf("%s, %s bpw", qs, bp);
+            free(qs);
+        }
+        const char *one[1] = { t };
         h.schemes = one;
         h.nschemes = 1;
-        return fig_layers_heat(&h, st, d, b, err);
+        int rc = fig_layers_heat(&h, st, d, b, err);
+        for (int i = 0; i < d->n; i++) /* the title is not a scheme (and is freed) */
+            if (d->b[i]->scheme == t)
+                d->b[i]->scheme = NULL;
+        free(t);
+        return rc;
     }
     return layers_draw(s, st, d, b, err);
 }
