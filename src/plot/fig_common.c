@@ -170,6 +170,17 @@ char *fg_latex_escape(const char *s)
     return b.s;
 }
 
+/* s with every '%' doubled: the labels of `set xtics ("label" pos, ...)`
+ * are formats (gnuplot would expand %g in a tensor's name). Caller frees. */
+char *fg_tic_label(const char *s)
+{
+    sbuf b = { 0 };
+    sbuf_puts(&b, "");
+    for (const char *p = s; *p; p++)
+        sbuf_puts(&b, *p == '%' ? "%%" : (char[2]){ *p, 0 });
+    return b.s;
+}
+
 /* A name for a data row label (escaped for LaTeX; fig_quote quotes it). */
 char *fg_row_label(const fig_style *st, const char *name)
 {

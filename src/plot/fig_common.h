@@ -18,6 +18,7 @@ fig_row *fg_add_row(fig_block *k, double x, double y);
 size_t fg_utf8_len(const unsigned char *s);
 char *fg_latex_escape(const char *s);
 char *fg_row_label(const fig_style *st, const char *name);
+char *fg_tic_label(const char *s);
 const char *fg_scheme_title(const char *s);
 void fg_txt_scheme(sbuf *t, const fig_style *st, const char *s);
 void fg_txt_alpha(sbuf *t, const fig_style *st);

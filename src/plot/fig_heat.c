@@ -187,15 +187,24 @@ int fig_layers_heat(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *
     sbuf_printf(b, "set lmargin at screen %.4f\nset rmargin at screen %.4f\n", lm / W, 1 - rm / W);
     sbuf_printf(b, "set xrange [-0.5:%ld.5]\nset yrange [%d.5:-0.5]\n", ncols - 1, nrows - 1);
     double xstep = fmax(1, fg_tick_step(0, (double)ncols - 1, W - lm - rm, st, 1));
+    /* blocks and tensors are counted: a whole step (1, 2, 5, 10, ...), never 2.5 */
+    for (double m = 1;; m *= 10) {
+        double c = xstep <= m ? m : xstep <= 2 * m ? 2 * m : xstep <= 5 * m ? 5 * m : 0;
+        if (c > 0) {
+            xstep = c;
+            break;
+        }
+    }
     sbuf_printf(b, "set xtics %.17g out scale 0.5 nomirror\nset ytics scale 0 nomirror noenhanced\n",
                 xstep);
     sbuf_puts(b, "set ytics (");
     for (int r = 0; r < nrows; r++) {
         sbuf_puts(b, r ? ", " : "");
         char *lab = fg_shorten_left(grid ? types[r] : fg_scheme_title(s->schemes[r]), maxc);
-        char *e = fg_row_label(st, lab);
-        fig_quote(b, FQ_STRING, e);
+        char *e = fg_row_label(st, lab), *f = fg_tic_label(e);
+        fig_quote(b, FQ_STRING, f);
         free(e);
+        free(f);
         free(lab);
         sbuf_printf(b, " %d", r);
     }

@@ -314,9 +314,10 @@ static void put_rows(sbuf *b, const fig_style *st, const llay *L, double lm_grou
     sbuf_puts(b, "set ytics scale 0 noenhanced (");
     for (int r = 0; r < nl; r++) {
         sbuf_puts(b, r ? ", " : "");
-        char *e = fg_row_label(st, L->r[r].label);
-        fig_quote(b, FQ_STRING, e);
+        char *e = fg_row_label(st, L->r[r].label), *f = fg_tic_label(e);
+        fig_quote(b, FQ_STRING, f);
         free(e);
+        free(f);
         sbuf_printf(b, " %d", nl - 1 - r);
     }
     sbuf_puts(b, ")\n");
