@@ -545,7 +545,8 @@ int fg_key_row_texts(sbuf *b, const plot_spec *s, const fig_style *st, double to
 }
 
 /* fg_key_row_texts, with a point of the scheme's type on each sample when
- * points (for figures that draw points only). */
+ * marks is 1 (for figures that draw points only), or each sample edged in
+ * black when 2 (swatches of bars' fills). */
 int fg_key_row_marks(sbuf *b, const plot_spec *s, const fig_style *st, double top_cm,
                      const char *const *texts, int marks)
 {
@@ -566,6 +567,9 @@ int fg_key_row_marks(sbuf *b, const plot_spec *s, const fig_style *st, double to
         if (k % cols == 0)
             x0 = xs;
         double y = 1 - (top_cm + row * line) / H;
+        if (marks == 2) /* a swatch of a bar's fill: a black edge under it (a white fill shows) */
+            sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead "
+                           "lc rgb '#000000' lw 4.5 dt 1\n", 800 + k, x0 / W, y, (x0 + samp) / W, y);
         sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead lt %d\n",
                     900 + k, x0 / W, y, (x0 + samp) / W, y, k + 1);
         sbuf_printf(b, "set label %d ", 900 + k);
@@ -577,7 +581,7 @@ int fg_key_row_marks(sbuf *b, const plot_spec *s, const fig_style *st, double to
             fg_put_text(b, &tt);
         }
         sbuf_printf(b, " at screen %.4f, screen %.4f left front\n", (x0 + samp + 0.12) / W, y);
-        if (marks)
+        if (marks == 1)
             sbuf_printf(b, "set label %d '' at screen %.4f, screen %.4f point lt %d ps 0.6 front\n", 960 + k,
                         (x0 + samp / 2) / W, y, k + 1);
         x0 += cw > 0 ? cw : fg_key_entry_cm(st, t[k]);

@@ -404,7 +404,7 @@ static int layers_draw(const plot_spec *s, const fig_style *st, fig_data *d, sbu
         fig_quote(b, FQ_COMMENT, s->file_name);
         sbuf_puts(b, " (the original)\n");
     }
-    fg_key_row_marks(b, &ks, st, 0.5 * line + 0.05, (const char *const *)kt, dots);
+    fg_key_row_marks(b, &ks, st, 0.5 * line + 0.05, (const char *const *)kt, dots ? 1 : 2);
     for (int i = 0; i < nk; i++)
         free(kt[i]);
     double glm = L.grouped ? fg_text_cm(L.glongest, st) + 0.25 : 0;
