@@ -178,6 +178,18 @@ int fig_group(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, uti
     int krows = e1 + e2w <= W - 0.2 ? 1 : 2;
     double top = (tl + krows) * line + 0.15, bm = 1.05 * fs, mid = 1.15 * fs;
     double avail = H - top - bm - mid, h1 = 0.6 * avail, h2 = avail - h1;
+    /* too small for both panels (5x3.5 cm): the u histogram alone under a
+     * one-line title, when that fits (the rest is in the CSV) */
+    int compact = 0;
+    if ((h1 < 3 * line || h2 < 2 * line) && H - (line + 0.15) - bm >= 3 * line &&
+        fg_text_cm(fg_vis_len(ta.s), st) <= W - 0.2) {
+        compact = 1;
+        tl = 1;
+        krows = 0;
+        top = line + 0.15;
+        h1 = H - top - bm;
+        h2 = 2 * line;
+    }
     if (h1 < 3 * line || h2 < 2 * line) {
         sbuf_free(&ta);
         sbuf_free(&tb);
@@ -197,7 +209,10 @@ int fig_group(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, uti
                           : "set linetype 1 lc rgb '#0072B2' lw 1\nset linetype 2 lc rgb '#D55E00' lw 3\n");
     sbuf_puts(b, "set border 3 lw 0.8\nset tics nomirror out scale 0.5\nunset key\n");
     sbuf_printf(b, "set multiplot\nset lmargin at screen %.4f\nset rmargin at screen %.4f\n", lm / W, 1 - rm / W);
-    if (tl == 1) {
+    if (compact) {
+        sbuf_free(&tb);
+        sbuf_puts(b, "# compact: no room for the bpw and MSE, the key and the scales (they are in the CSV)\n");
+    } else if (tl == 1) {
         sbuf_puts(&ta, ", ");
         sbuf_puts(&ta, tb.s);
         sbuf_free(&tb);
@@ -205,13 +220,13 @@ int fig_group(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, uti
     sbuf_puts(b, "set label 1 ");
     put(b, &ta);
     sbuf_printf(b, " at screen 0.5, screen %.4f center\n", 1 - (0.5 * line + 0.05) / H);
-    if (tl == 2) {
+    if (tl == 2 && !compact) {
         sbuf_puts(b, "set label 2 ");
         put(b, &tb);
         sbuf_printf(b, " at screen 0.5, screen %.4f center\n", 1 - (1.5 * line + 0.05) / H);
     }
     /* the key: a sample line and a text per entry, centred in its rows */
-    {
+    if (!compact) {
         double y1 = 1 - ((tl + 0.5) * line + 0.1) / H, y2 = krows == 2 ? y1 - line / H : y1;
         double samp = 0.55 * fs, x1 = krows == 1 ? (W - e1 - e2w + 0.35) / 2 : (W - e2w + 0.35) / 2;
         double x2 = krows == 1 ? x1 + e1 : x1;
@@ -255,6 +270,12 @@ int fig_group(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, uti
     else
         sbuf_printf(b, ", \\\n     $levels using 1:(0):(0):(%.6g) with vectors nohead lt 1 lw 1.5 notitle\n",
                     ymax1 * 0.08);
+    if (compact) {
+        sbuf_puts(b, "unset multiplot\n");
+        gview_scales_free(&sc);
+        gq_view_free(&v);
+        return 0;
+    }
     sbuf_puts(b, "\n# The group scales.\nunset arrow\nunset label\nunset mxtics\nunset logscale y\n");
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", (u_bot - mid) / H, bm / H);
     double xmax = (sc.max > 0 ? sc.max : 1) * 1.02;
