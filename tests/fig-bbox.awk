@@ -32,11 +32,11 @@ function near(len, size) { return len > 1.164 * size - 0.05 && len < 1.164 * siz
     sz = (rot ? w : h) / 1.164
     S[n] = sz
 }
-# is j a superscript right after word i ("10" then "-7")?
-# (or punctuation right after a superscript: "10^{-5})")
+# is j a superscript or subscript right after word i ("10" then "-7",
+# "α" then "g")? (or punctuation right after one: "10^{-5})")
 function sup(i, j) {
     return !R[i] && !R[j] && X0[j] >= X1[i] - 0.3 && X0[j] <= X1[i] + 0.3 &&
-        ((T[i] ~ /10$/ && S[j] < 0.9 * S[i]) || (S[i] < 0.9 * S[j] && T[j] ~ /^[),;:]/))
+        (S[j] < 0.9 * S[i] || (S[i] < 0.9 * S[j] && T[j] ~ /^[),;:]/))
 }
 function hits(i, j,    mi, mj, gx, ax0, ax1, ay0, ay1, bx0, bx1, by0, by1) {
     mi = (R[i] ? X1[i] - X0[i] : Y1[i] - Y0[i]) * 0.12

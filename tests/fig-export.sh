@@ -229,7 +229,8 @@ for kind in histogram sweep channels compare layers; do
     esac
     # shellcheck disable=SC2086
     "$APOTVIEW" --export="$T/bw-$kind.gp" --figure=$kind -b 3 $input 2>/dev/null &&
-        grep -q 'MSE, 3-bit' "$T/bw-$kind.gp" && ok "$kind names the bit width" || fail "$kind: no 'MSE, 3-bit'"
+        grep -q "$([ $kind = layers ] && echo SQNR || echo MSE), 3-bit" "$T/bw-$kind.gp" && ok "$kind names the bit width" ||
+        fail "$kind: no 'MSE, 3-bit' (layers: SQNR)"
 done
 
 # ---- bits over a model: the size-weighted MSE of --report's tensors -------------------
@@ -258,8 +259,34 @@ awk -F, '$7 == "mse" { printf "%s %d %.12e\n", $3, $4, $9 }' "$T/model/bits.gp.c
 sort "$T/model/want" >"$T/model/want.s"
 paste -d' ' "$T/model/want.s" "$T/model/got" | awk 'NF != 6 || $1 != $4 || $2 != $5 { bad = 1 }
     { d = $3 - $6; if (d < 0) d = -d; if (d > 1e-9 * $3) bad = 1 } END { exit bad || NR != 21 }' &&
-    grep -q "MSE, 2 tensors" "$T/model/bits.gp" && ok "bits over two tensors = the size-weighted MSE of --report" ||
+    grep -q "SQNR (dB)" "$T/model/bits.gp" && grep -q "2 tensors" "$T/model/bits.gp" && ok "bits over two tensors = the size-weighted MSE of --report" ||
     { fail "bits over a model"; paste "$T/model/want.s" "$T/model/got" | head; }
+# the drawn series: the SQNR of the whole selection, all signal over all
+# noise: 10 log10(sum of x^2 over both files (summed here) / sum n * mse)
+python3 - "$T/model/a.npy" "$T/model/b.npy" "$T/model/want" "$T/model/bits.gp.csv" <<'EOF2' &&
+import csv, math, struct, sys
+ss = 0.0
+for f in sys.argv[1:3]:
+    d = open(f, "rb").read()
+    hl = int.from_bytes(d[8:10], "little")
+    v = struct.unpack("<%df" % ((len(d) - 10 - hl) // 4), d[10 + hl:])
+    ss += math.fsum(x * x for x in v)
+n = sum((len(open(f, "rb").read()) - 10 - int.from_bytes(open(f, "rb").read()[8:10], "little")) // 4
+        for f in sys.argv[1:3])
+want = {}
+for line in open(sys.argv[3]):
+    sch, b, m = line.split()
+    want[(sch, int(b))] = 10 * math.log10(ss / (float(m) * n))
+got = {(r["scheme"], int(r["bits"])): float(r["y"]) for r in csv.DictReader(open(sys.argv[4]))
+       if r["series"] == "sqnr_db"}
+bad = [k for k in want if k not in got or abs(got[k] - want[k]) > 1e-6]
+if bad or len(got) != len(want):
+    print("model SQNR: %s: got %s, want %s" % (bad[:2], [got.get(k) for k in bad[:2]], [want[k] for k in bad[:2]]))
+    sys.exit(1)
+EOF2
+    ok "bits over two tensors draws their SQNR: all signal (summed here) over all noise" ||
+    fail "bits over a model: SQNR"
+
 
 # ---- --panels: a panel per tensor, each panel's numbers its tensor's --report -------------
 "$APOTVIEW" --export="$T/model/pan.gp" --figure=bits --panels=2x1 "$T/model/a.npy" "$T/model/b.npy" 2>"$T/err" ||

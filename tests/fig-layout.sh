@@ -1,11 +1,16 @@
 #!/bin/sh
 # fig-layout.sh - every figure kind read back from its PDF (issue 13):
-# exported at three widths (5 cm, a single and a double column, automatic
-# height) with the default schemes and with all of them, and at 5x3.5 cm
-# with the default schemes, each PDF's text is read with
+# exported at 5x3.5 cm and at three widths (5 cm, a single column of
+# 8.5 cm and a double of 17.8 cm, automatic height) with the default
+# schemes and with all of them, each PDF's text is read with
 # `pdftotext -bbox` and checked by fig-bbox.awk: the point size asked for
 # (8 pt, and 10 pt once), nothing under 6 pt, every word on the page, no
-# two words overlapping. The cases run in parallel (FIG_JOBS, default 2).
+# two words overlapping. Kinds: every --figure, the group figure
+# (histogram at group:128, also with --logy), the layers of 4 tensors and
+# of a 28-tensor model (grouped by block), a whole model (heatmap), the
+# damage figure of a compare, panels (also narrow: 4x1 at 9.6 cm, 3x2 at
+# 7.8 cm). A size too small for a kind must be refused with the size it
+# needs, writing nothing. The cases run in parallel (FIG_JOBS, default 2).
 #
 # Needs: APOTVIEW, abs_top_srcdir, gnuplot, pdftotext (poppler-utils).
 set -u
@@ -51,7 +56,22 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
             v = [random.gauss(0, s) * (3 if random.random() < 0.02 else 1) for _ in range(256)]
             z.writestr("model.layers.%d.%s.weight.npy" % (blk, t), head + struct.pack("<256f", *v))
 EOF
+# 4 blocks of the 7 projections (28 tensors: rows grouped by block)
+python3 - "$T/blocks.npz" <<'EOF' || exit 99
+import random, struct, sys, zipfile
+random.seed(5)
+hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': (16, 16), }"
+hdr += " " * (64 - (10 + len(hdr) + 1) % 64) + "\n"
+head = b"\x93NUMPY\x01\x00" + len(hdr).to_bytes(2, "little") + hdr.encode()
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    for blk in range(4):
+        for t in ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+                  "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"):
+            v = [random.gauss(0, 0.02 * (1 + blk % 3)) for _ in range(256)]
+            z.writestr("model.layers.%d.%s.weight.npy" % (blk, t), head + struct.pack("<256f", *v))
+EOF
 PAIR="$SAMPLE $T/in/model.layer1.block_conv.weight.npy"
+CMP="$abs_top_srcdir/tests/data/compare"
 
 # one case: KIND SIZE SCHEMES [PT]
 run_case() {
@@ -64,6 +84,14 @@ run_case() {
     bits-panels) input="--panels=2x2 $MULTI" real=bits ;;
     hist-panels) input="--panels=2x2 $MULTI" real=histogram ;;
     layers) input=$MULTI ;;
+    blocks) input=$T/blocks.npz real=layers ;;
+    group) input="--granularity=group:128 $SAMPLE" real=histogram ;;
+    group-log) input="--granularity=group:128 --logy $SAMPLE" real=histogram ;;
+    hist-log) input="--logy $SAMPLE" real=histogram ;;
+    damage) input="$CMP/orig.safetensors $CMP/q.gguf" ;;
+    panels4x1) input="--panels=4x1 $MULTI" real=sweep ;;
+    panels3x2) input="--panels=3x2 $MULTI" real=histogram ;;
+    single-col | double-col) input="--panels=2x2 $MULTI" real=bits ;;
     compare) input=$PAIR ;;
     levels | transfer) input= ;;
     *) input=$SAMPLE ;;
@@ -92,7 +120,7 @@ run_case() {
     fi
 }
 
-KINDS=${FIG_KINDS:-"histogram levels sweep bits layers model channels compare transfer sweep-panels bits-panels hist-panels bits-model"}
+KINDS=${FIG_KINDS:-"histogram levels sweep bits layers model channels compare transfer sweep-panels bits-panels hist-panels bits-model blocks group group-log hist-log damage"}
 : >"$T/cases"
 for kind in $KINDS; do
     if [ "$kind" = bits-model ]; then
@@ -100,15 +128,20 @@ for kind in $KINDS; do
         echo "$kind single uniform,pot,apot" >>"$T/cases"
         continue
     fi
-    for size in 5 single double; do
+    # (at 5 cm and 5x3.5 a kind that cannot hold its rows or panels is
+    # refused, naming the size it needs: run_case checks that)
+    for size in 5x3.5 5 8.5 17.8; do
         for sch in uniform,pot,apot all; do
             echo "$kind $size $sch" >>"$T/cases"
         done
     done
-    # the issue's small size, at the default schemes (a height of 3.5 cm
-    # cannot hold a row per scheme for all of them: that is refused, below)
-    echo "$kind 5x3.5 uniform,pot,apot" >>"$T/cases"
 done
+# narrow panels at the smallest widths that hold them; the named sizes
+echo "panels4x1 9.6 uniform,pot,apot" >>"$T/cases"
+echo "panels4x1 9.6 all" >>"$T/cases"
+echo "panels3x2 7.8 all" >>"$T/cases"
+echo "single-col single uniform,pot,apot" >>"$T/cases"
+echo "double-col double all" >>"$T/cases"
 echo "histogram single uniform,pot,apot 10" >>"$T/cases"
 echo "sweep double all 10" >>"$T/cases"
 

@@ -1,5 +1,6 @@
 #!/bin/sh
-# fig-tex.sh - every figure kind's .tex compiles (issue 13): exported with
+# fig-tex.sh - every figure kind's .tex compiles (issue 13; also the damage
+# figure of a compare and the group figure): exported with
 # the default and all schemes (and --logy, --mono once), each .tex is
 # \input into a minimal article with graphicx and color and compiled with
 # pdflatex -halt-on-error; the .tex sets its text at the figure's size
@@ -27,18 +28,23 @@ cp "$SAMPLE" "$T/in/block_2.conv_b.weight.npy"
 PAIR="$T/in/block_1.conv_a.weight.npy $T/in/block_2.conv_b.weight.npy"
 
 n=0
-for kind in histogram levels sweep bits layers channels compare transfer; do
+C="$abs_top_srcdir/tests/data/compare"
+for kind in histogram levels sweep bits layers channels compare transfer damage group; do
     for opts in "-s uniform,pot,apot" "-s all" "--logy --mono"; do
         case $kind in
         layers | compare) input=$PAIR ;;
         levels | transfer) input= ;;
+        damage) input="$C/orig.safetensors $C/q.gguf" ;;
+        group) input="--granularity=group:128 $SAMPLE" ;;
         *) input=$SAMPLE ;;
         esac
+        fk=$kind
+        [ $kind = group ] && fk=histogram
         n=$((n + 1))
         d="$T/c$n"
         mkdir "$d"
         # shellcheck disable=SC2086
-        if ! "$APOTVIEW" --export="$d/fig.tex" --figure=$kind $opts $input 2>"$d/err"; then
+        if ! "$APOTVIEW" --export="$d/fig.tex" --figure=$fk $opts $input 2>"$d/err"; then
             fail "$kind $opts: export: $(cat "$d/err")"
             continue
         fi

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "plot/fig_common.h"
 #include "plot/figures.h"
 #include "plot/plot.h"
 #include "gp_check.h"
@@ -92,8 +93,45 @@ static prep *make_prep(double scale, int dbl, uint64_t n)
     return p;
 }
 
+/* One number format across a figure (issue 13): the notation is chosen
+ * for all of a figure's numbers, three significant digits with their
+ * trailing zeros; the expected texts are written out here. */
+static void t_numfmt(void)
+{
+    static const struct {
+        double v[3];
+        int n;
+        const char *want[3];
+    } cases[] = {
+        { { 0.0023, 0.00291 }, 2, { "0.00230", "0.00291" } },
+        { { 5.9e-4, 7.46e-4 }, 2, { "5.90×10^{-4}", "7.46×10^{-4}" } },
+        /* across 1e-3: one notation for both */
+        { { 0.0012, 0.00089 }, 2, { "1.20×10^{-3}", "8.90×10^{-4}" } },
+        { { 4.5, 8.5, 16 }, 3, { "4.50", "8.50", "16.0" } },
+        { { 0.5, 1.0e-5, NAN }, 3, { "5.00×10^{-1}", "1.00×10^{-5}", "–" } },
+        { { 100, 0.25 }, 2, { "100", "0.250" } },
+    };
+    fig_style st = { .fmt = PF_PDF, .width_cm = 8.5, .font_pt = 8 };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        fg_numfmt m = fg_num_mode(cases[c].v, cases[c].n);
+        for (int i = 0; i < cases[c].n; i++) {
+            sbuf t = { 0 };
+            fg_txt_num_as(&t, &st, cases[c].v[i], m);
+            checks++;
+            if (!t.s || strcmp(t.s, cases[c].want[i]) != 0) {
+                printf("FAIL: number %g of case %zu: '%s', not '%s'\n", cases[c].v[i], c, t.s ? t.s : "",
+                       cases[c].want[i]);
+                fails++;
+            }
+            sbuf_free(&t);
+        }
+    }
+    printf("ok: one number format per figure (%zu cases)\n", sizeof cases / sizeof *cases);
+}
+
 int main(void)
 {
+    t_numfmt();
     static const char *const schemes[] = { "uniform", "pot", "apot" };
     static const char *const exts[] = { "pdf", "png", "svg", "eps", "tex", "gp" };
     enum { N = 96 };
@@ -113,9 +151,15 @@ int main(void)
             snprintf(lname[j], sizeof lname[j], "%s.%d.weight", name, j);
             layers[j].name = lname[j];
             layers[j].count = N;
-            for (int k = 0; k < 3; k++)
+            for (int k = 0; k < 3; k++) {
                 layers[j].mse[k] = 1e-5 * (j + 1) * (k + 1);
+                layers[j].sqnr[k] = 20 - 3.0 * j - k;
+            }
+            layers[j].series = j % 2;
         }
+        /* damage: the stored types are hostile too; the last pair lossless */
+        const char *types[2] = { name, "q4_0" };
+        double tbpw[2] = { 4.5, 8.5 };
         /* every kind of the table (a new kind is checked without an edit here) */
         for (const fig_kind *kd = fig_kinds; kd->name; kd++)
             for (int e = 0; e < 6; e++)
@@ -155,6 +199,13 @@ int main(void)
                         s.tensor_name2 = variant & 1 ? name : "other";
                         s.file_name2 = variant & 1 ? "dir/" MARK "`touch CANARY`\n.pt" : name;
                         s.raw2 = (group_tensor){ raw2, 0, 2, shape, N };
+                    }
+                    if (kd->needs == FN_COMPARE) {
+                        s.series = types;
+                        s.series_bpw = tbpw;
+                        s.nseries = 2;
+                        s.file_name2 = name;
+                        layers[2].sqnr[0] = variant == 3 ? INFINITY : 15;
                     }
                     if (s.font && strchr(s.font, ',')) /* a --font with a bad size is refused */
                         s.font = NULL;

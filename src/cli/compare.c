@@ -549,7 +549,40 @@ static int damage_cmp(const void *x, const void *y)
     return strcmp(a->left_name, b->left_name);
 }
 
+static int compare_do(const cli_opts *o, compare_sink sink, void *ctx);
+
 int compare_run(const cli_opts *o)
+{
+    return compare_do(o, NULL, NULL);
+}
+
+/* the pairs that have metrics, in pairing order, to sink */
+static int hand_on(const cmp_run *r, compare_sink sink, void *ctx)
+{
+    compare_row *rows = util_calloc(r->npairs ? r->npairs : 1, sizeof *rows);
+    size_t n = 0;
+    for (size_t i = 0; i < r->npairs; i++) {
+        const cmp_pair *p = &r->pairs[i];
+        if (p->error)
+            continue;
+        rows[n++] = (compare_row){ p->left_name, loader_dtype_name(&r->rf->tensors[p->right]), p->count,
+                                   p->right_bpw, p->mse, p->sqnr_db };
+    }
+    for (size_t i = 0; i < r->nul; i++)
+        util_warn("%s: %s: unmatched (not in the figure)", r->lf->path, r->lf->tensors[r->unmatched_left[i]].name);
+    for (size_t i = 0; i < r->nur; i++)
+        util_warn("%s: %s: unmatched (not in the figure)", r->rf->path, r->rf->tensors[r->unmatched_right[i]].name);
+    int rc = sink(ctx, rows, n);
+    free(rows);
+    return rc;
+}
+
+int compare_collect(const cli_opts *o, compare_sink sink, void *ctx)
+{
+    return compare_do(o, sink, ctx);
+}
+
+static int compare_do(const cli_opts *o, compare_sink sink, void *ctx)
 {
     if (o->nfiles != 2) {
         fprintf(stderr, "apotview: --compare needs two files, ORIGINAL and QUANTIZED (got %d)\n", o->nfiles);
@@ -594,13 +627,18 @@ int compare_run(const cli_opts *o)
         r.nperm += p->perm != 0;
         r.nplus += p->plus_one;
         compare_stored(&r, p);
-        if (!o->no_best && compare_best(&r, p, &p->best, &err) < 0) {
+        if (!o->no_best && !sink && compare_best(&r, p, &p->best, &err) < 0) {
             util_warn("%s", err.msg);
             status = 1;
         }
     }
-    qsort(r.pairs, r.npairs, sizeof *r.pairs, damage_cmp);
-    compare_print(&r);
+    if (sink) {
+        int rc = hand_on(&r, sink, ctx);
+        status = rc ? rc : status;
+    } else {
+        qsort(r.pairs, r.npairs, sizeof *r.pairs, damage_cmp);
+        compare_print(&r);
+    }
     for (size_t i = 0; i < r.npairs; i++) {
         free(r.pairs[i].left);
         free(r.pairs[i].left_name);

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/compare.h"
 #include "model/session.h"
 #include "quant/levels.h"
 
@@ -190,6 +191,87 @@ out:
     return rc;
 }
 
+/* damage: the pairs of the compare, coloured by their stored type */
+typedef struct damage_ctx {
+    plot_spec *s;
+    FILE *csv;
+} damage_ctx;
+
+static int damage_sink(void *ctx, const compare_row *rows, size_t n)
+{
+    damage_ctx *c = ctx;
+    plot_spec *s = c->s;
+    if (n == 0) {
+        util_warn("no pair of tensors to draw");
+        return 1;
+    }
+    plot_layer *ly = util_calloc(n, sizeof *ly);
+    const char **types = util_calloc(n, sizeof *types);
+    double *bpw = util_calloc(n, sizeof *bpw), *cnt = util_calloc(n, sizeof *cnt);
+    int nt = 0;
+    for (size_t i = 0; i < n; i++) {
+        int k = 0;
+        while (k < nt && strcmp(types[k], rows[i].dtype) != 0)
+            k++;
+        if (k == nt)
+            types[nt++] = rows[i].dtype;
+        ly[i].name = rows[i].name;
+        ly[i].count = rows[i].count;
+        for (int m = 0; m < OPTIONS_MAX_SCHEMES; m++)
+            ly[i].mse[m] = ly[i].sqnr[m] = NAN;
+        ly[i].mse[0] = rows[i].mse;
+        ly[i].sqnr[0] = rows[i].sqnr_db;
+        ly[i].series = k;
+        bpw[k] += rows[i].bpw * (double)rows[i].count;
+        cnt[k] += (double)rows[i].count;
+    }
+    for (int k = 0; k < nt; k++)
+        bpw[k] = cnt[k] > 0 ? bpw[k] / cnt[k] : NAN;
+    /* the types in the key by their bits per weight, fewest first */
+    int *order = util_calloc((size_t)nt, sizeof *order), *rank = util_calloc((size_t)nt, sizeof *rank);
+    for (int k = 0; k < nt; k++) {
+        order[k] = k;
+        for (int m = k; m > 0 && !(bpw[order[m - 1]] <= bpw[order[m]]); m--) {
+            int t = order[m];
+            order[m] = order[m - 1];
+            order[m - 1] = t;
+        }
+    }
+    const char **t2 = util_calloc(n, sizeof *t2);
+    double *b2 = util_calloc(n, sizeof *b2);
+    for (int k = 0; k < nt; k++) {
+        rank[order[k]] = k;
+        t2[k] = types[order[k]];
+        b2[k] = bpw[order[k]];
+    }
+    for (size_t i = 0; i < n; i++)
+        ly[i].series = rank[ly[i].series];
+    memcpy(types, t2, (size_t)nt * sizeof *types);
+    memcpy(bpw, b2, (size_t)nt * sizeof *bpw);
+    free(t2);
+    free(b2);
+    free(order);
+    free(rank);
+    s->layers = ly;
+    s->nlayers = (int)n;
+    s->series = types;
+    s->series_bpw = bpw;
+    s->nseries = nt;
+    util_err err = { { 0 } };
+    int rc = 0;
+    if (plot_export_csv(s, c->csv, &err) < 0) {
+        fprintf(stderr, "apotview: %s\n", err.msg);
+        rc = 1;
+    }
+    s->layers = NULL;
+    s->series = NULL;
+    free(ly);
+    free(types);
+    free(bpw);
+    free(cnt);
+    return rc;
+}
+
 /* --panels: a panel per selected tensor (at most cols x rows of them). */
 static int cli_panels(session *ses, plot_spec *s, FILE *csv, int cols, int rows)
 {
@@ -255,6 +337,7 @@ static int cli_bits_model(session *ses, plot_spec *s, FILE *csv)
     enum { NB = LEVELS_MAX_BITS - LEVELS_MIN_BITS + 1 };
     int ns = s->nschemes, rc = 0, nt = 0;
     double *sse = util_calloc((size_t)NB * (size_t)ns, sizeof *sse);
+    double *sig = util_calloc((size_t)NB * (size_t)ns, sizeof *sig);
     double *cnt = util_calloc((size_t)NB * (size_t)ns, sizeof *cnt);
     unsigned char *bad = util_calloc((size_t)NB * (size_t)ns, 1);
     for (size_t it = 0; it < ses->nitems; it++) {
@@ -292,14 +375,20 @@ static int cli_bits_model(session *ses, plot_spec *s, FILE *csv)
                     continue;
                 }
                 sse[b * ns + i] += res[i].r.mse * (double)p->st.n;
+                /* the signal power: mse * 10^(sqnr/10), as the SQNR was taken */
+                sig[b * ns + i] += isfinite(res[i].r.sqnr_db) ? res[i].r.mse * pow(10, res[i].r.sqnr_db / 10) *
+                                                                    (double)p->st.n : 0;
                 cnt[b * ns + i] += (double)p->st.n;
             }
         }
         prep_free(p);
     }
-    for (int k = 0; k < NB * ns; k++)
+    for (int k = 0; k < NB * ns; k++) {
+        sig[k] = bad[k] || !(sse[k] > 0) || !(sig[k] > 0) ? NAN : 10 * log10(sig[k] / sse[k]);
         sse[k] = bad[k] || !(cnt[k] > 0) ? NAN : sse[k] / cnt[k];
+    }
     s->model_mse = sse;
+    s->model_sqnr = sig;
     s->model_tensors = nt;
     if (ses->nfiles == 1)
         s->file_name = ses->files[0]->path;
@@ -312,6 +401,8 @@ static int cli_bits_model(session *ses, plot_spec *s, FILE *csv)
         rc = 1;
     }
     s->model_mse = NULL;
+    s->model_sqnr = NULL;
+    free(sig);
     free(sse);
     free(cnt);
     free(bad);
@@ -327,7 +418,7 @@ int plot_cli(const cli_opts *o)
         s.figure = FIG_HISTOGRAM;
     else if (plot_parse_figure(o->figure, &s.figure) < 0) {
         fprintf(stderr, "apotview: unknown --figure '%s'; known: histogram, levels, sweep, bits, layers, channels, "
-                        "compare, transfer\n"
+                        "compare, transfer, damage\n"
                         "Try 'apotview --help' for more information.\n", o->figure);
         return 2;
     }
@@ -373,6 +464,18 @@ int plot_cli(const cli_opts *o)
             return 1;
         }
         return 0;
+    }
+
+    if (needs == FN_COMPARE) {
+        if (o->nfiles != 2) {
+            fprintf(stderr, "apotview: the damage figure needs two FILEs, ORIGINAL QUANTIZED (%d given)\n"
+                            "Try 'apotview --help' for more information.\n", o->nfiles);
+            return 2;
+        }
+        s.file_name = o->files[0].path;
+        s.file_name2 = o->files[1].path;
+        damage_ctx c = { &s, csv };
+        return compare_collect(o, damage_sink, &c);
     }
 
     if (needs == FN_PAIR && o->nfiles != 2) {
@@ -488,6 +591,7 @@ int plot_cli(const cli_opts *o)
     if (o->sort && strcmp(o->sort, "file") != 0) {
         sort_key = o->sort;
         qsort(ly, (size_t)nl, sizeof *ly, cmp_layer);
+        s.layers_sorted = 1;
     }
     s.layers = ly;
     s.nlayers = nl;

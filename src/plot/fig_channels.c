@@ -142,12 +142,16 @@ int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, 
     /* the key: each scheme with its MSE over the whole tensor (=
      * --report --granularity=channel), in rows under the lines on top */
     char *kt[OPTIONS_MAX_SCHEMES] = { 0 };
+    double kv[OPTIONS_MAX_SCHEMES];
+    for (int i = 0; i < ns; i++)
+        kv[i] = cs[i] && tk[i]->n ? tk[i]->rows[0].y : NAN;
+    fg_numfmt kmode = fg_num_mode(kv, ns); /* one notation for the key's numbers */
     for (int i = 0; i < ns; i++) {
         sbuf u = { 0 };
         fg_txt_scheme(&u, st, s->schemes[i]);
         sbuf_puts(&u, ": ");
         if (cs[i] && tk[i]->n)
-            fg_txt_num(&u, st, tk[i]->rows[0].y);
+            fg_txt_num_as(&u, st, tk[i]->rows[0].y, kmode);
         else
             sbuf_puts(&u, "n/a");
         kt[i] = u.s;
@@ -523,6 +527,14 @@ int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, u
         sbuf_printf(b, "set label 13 'ratio' at screen %.4f, screen %.4f right front\n", c4, ty);
     else
         sbuf_puts(b, "# no room for the ratio column (it is in the CSV's numbers: right / left)\n");
+    /* one notation for the MSE columns, one for the ratios */
+    double mv[2 * OPTIONS_MAX_SCHEMES], rv[OPTIONS_MAX_SCHEMES];
+    for (int i = 0; i < ns; i++) {
+        mv[2 * i] = res[0][i].ok ? res[0][i].r.mse : NAN;
+        mv[2 * i + 1] = res[1][i].ok ? res[1][i].r.mse : NAN;
+        rv[i] = mv[2 * i] > 0 ? mv[2 * i + 1] / mv[2 * i] : NAN;
+    }
+    fg_numfmt mmode = fg_num_mode(mv, 2 * ns), rmode = fg_num_mode(rv, ns);
     for (int i = 0; i < ns; i++) {
         double y = ty - line * (i + 1) / H;
         sbuf t = { 0 };
@@ -538,7 +550,7 @@ int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, u
         double cx[3] = { c2, c3, c4 }, val[3] = { ml, mr, ml > 0 ? mr / ml : NAN };
         for (int c = 0; c < ncol; c++) {
             sbuf u = { 0 };
-            fg_txt_num(&u, st, val[c]);
+            fg_txt_num_as(&u, st, val[c], c == 2 ? rmode : mmode);
             if (c == 2 && isfinite(val[c]))
                 sbuf_puts(&u, st->latex ? "$\\times$" : "×");
             sbuf_printf(b, "set label %d ", 21 + 4 * i + c);
@@ -563,10 +575,12 @@ int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, u
         sbuf_puts(b, " offset 0, 0.4\nset ylabel 'count'\n");
         sbuf_printf(b, "set yrange [0:%.6g]\nset ytics format '%% h'\n", fmax(dpeak, 1) * 1.3);
         sbuf u = { 0 }, u2 = { 0 };
+        double dv[2] = { drms, dmax };
+        fg_numfmt dmode = fg_num_mode(dv, 2);
         sbuf_puts(&u, "rms ");
-        fg_txt_num(&u, st, drms);
+        fg_txt_num_as(&u, st, drms, dmode);
         sbuf_puts(&u2, st->latex ? "max $|d|$ " : "max |{/:Italic d}| ");
-        fg_txt_num(&u2, st, dmax);
+        fg_txt_num_as(&u2, st, dmax, dmode);
         sbuf_puts(b, "set label 2 ");
         fg_put_text(b, &u);
         sbuf_puts(b, " at graph 0.02, graph 0.85 left front\nset label 3 ");

@@ -170,6 +170,17 @@ char *fg_latex_escape(const char *s)
     return b.s;
 }
 
+/* s with every '%' doubled: the labels of `set xtics ("label" pos, ...)`
+ * are formats (gnuplot would expand %g in a tensor's name). Caller frees. */
+char *fg_tic_label(const char *s)
+{
+    sbuf b = { 0 };
+    sbuf_puts(&b, "");
+    for (const char *p = s; *p; p++)
+        sbuf_puts(&b, *p == '%' ? "%%" : (char[2]){ *p, 0 });
+    return b.s;
+}
+
 /* A name for a data row label (escaped for LaTeX; fig_quote quotes it). */
 char *fg_row_label(const fig_style *st, const char *name)
 {
@@ -194,8 +205,13 @@ void fg_txt_scheme(sbuf *t, const fig_style *st, const char *s)
         char *e = fg_latex_escape(fg_scheme_title(s));
         sbuf_puts(t, e);
         free(e);
-    } else
-        sbuf_puts(t, fg_scheme_title(s));
+    } else {
+        /* enhanced text: q4_0 is not q4 with a subscript 0 */
+        for (const char *c = fg_scheme_title(s); *c; c++) {
+            char e[3] = { '\\', *c, 0 };
+            sbuf_puts(t, strchr("_^{}@&~", *c) ? e : e + 1);
+        }
+    }
 }
 
 void fg_txt_alpha(sbuf *t, const fig_style *st)
@@ -203,19 +219,39 @@ void fg_txt_alpha(sbuf *t, const fig_style *st)
     sbuf_puts(t, st->latex ? "$\\alpha$" : "α");
 }
 
-/* A number with 3 significant digits; powers of ten as 1.23×10^{-5}. */
-void fg_txt_num(sbuf *t, const fig_style *st, double v)
+/* The notation for all of v[0..n-1] that are finite and not 0: powers of
+ * ten when any of them is under 1e-3 or from 1e4 up, else fixed; so a
+ * figure never shows 0.00120 beside 9.00×10^{-4}. */
+fg_numfmt fg_num_mode(const double *v, int n)
+{
+    fg_numfmt m = FG_NUM_FIXED;
+    for (int i = 0; i < n; i++) {
+        double a = fabs(v[i]);
+        if (isfinite(a) && a != 0 && (a < 1e-3 || a >= 1e4))
+            m = FG_NUM_SCI;
+    }
+    return m;
+}
+
+/* A number with 3 significant digits, trailing zeros kept (0.00230 beside
+ * 0.00291, 5.90×10^{-4} beside 7.46×10^{-4}); powers of ten as
+ * 1.23×10^{-5} for FG_NUM_SCI, and for FG_NUM_AUTO when it is under 1e-3
+ * or from 1e4 up. */
+void fg_txt_num_as(sbuf *t, const fig_style *st, double v, fg_numfmt mode)
 {
     if (!isfinite(v)) {
         sbuf_puts(t, isnan(v) ? "–" : v > 0 ? "∞" : "-∞");
         return;
     }
     double a = fabs(v);
-    if (a == 0 || (a >= 1e-3 && a < 1e4)) {
-        /* three significant digits, trailing zeros kept: one format for
-         * every number of a figure (0.00230 beside 0.00291) */
+    if (mode == FG_NUM_AUTO)
+        mode = fg_num_mode(&v, 1);
+    if (a == 0 || mode == FG_NUM_FIXED) {
         char num[32];
         snprintf(num, sizeof num, a == 0 ? "0" : a >= 1000 ? "%.0f" : "%#.3g", v);
+        size_t n = strlen(num);
+        if (n && num[n - 1] == '.')
+            num[n - 1] = '\0'; /* "100." from %#.3g */
         sbuf_puts(t, st->latex ? "$" : "");
         sbuf_puts(t, num);
         sbuf_puts(t, st->latex ? "$" : "");
@@ -231,6 +267,11 @@ void fg_txt_num(sbuf *t, const fig_style *st, double v)
         sbuf_printf(t, "$%.2f\\times 10^{%d}$", m, e);
     else
         sbuf_printf(t, "%.2f×10^{%d}", m, e);
+}
+
+void fg_txt_num(sbuf *t, const fig_style *st, double v)
+{
+    fg_txt_num_as(t, st, v, FG_NUM_AUTO);
 }
 
 /* Build a label text in t (an sbuf) then append it quoted to b. */
@@ -431,6 +472,11 @@ size_t fg_vis_len(const char *t)
     size_t n = 0;
     for (const unsigned char *p = (const unsigned char *)t; *p; p++) {
         if (*p == '\\') {
+            if (p[1] && !isalpha(p[1])) { /* an escaped character: shown */
+                p++;
+                n++;
+                continue;
+            }
             while (isalpha(p[1]))
                 p++;
             continue;
@@ -495,6 +541,15 @@ int fg_key_rows(const plot_spec *s, const fig_style *st, double width_cm)
 int fg_key_row_texts(sbuf *b, const plot_spec *s, const fig_style *st, double top_cm,
                          const char *const *texts)
 {
+    return fg_key_row_marks(b, s, st, top_cm, texts, 0);
+}
+
+/* fg_key_row_texts, with a point of the scheme's type on each sample when
+ * marks is 1 (for figures that draw points only), or each sample edged in
+ * black when 2 (swatches of bars' fills). */
+int fg_key_row_marks(sbuf *b, const plot_spec *s, const fig_style *st, double top_cm,
+                     const char *const *texts, int marks)
+{
     double W = st->width_cm, H = st->height_cm, line = 0.40 * st->font_pt / 8;
     double samp = 0.55 * st->font_pt / 8;
     int ns = s->nschemes;
@@ -512,6 +567,9 @@ int fg_key_row_texts(sbuf *b, const plot_spec *s, const fig_style *st, double to
         if (k % cols == 0)
             x0 = xs;
         double y = 1 - (top_cm + row * line) / H;
+        if (marks == 2) /* a swatch of a bar's fill: a black edge under it (a white fill shows) */
+            sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead "
+                           "lc rgb '#000000' lw 4.5 dt 1\n", 800 + k, x0 / W, y, (x0 + samp) / W, y);
         sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead lt %d\n",
                     900 + k, x0 / W, y, (x0 + samp) / W, y, k + 1);
         sbuf_printf(b, "set label %d ", 900 + k);
@@ -523,6 +581,9 @@ int fg_key_row_texts(sbuf *b, const plot_spec *s, const fig_style *st, double to
             fg_put_text(b, &tt);
         }
         sbuf_printf(b, " at screen %.4f, screen %.4f left front\n", (x0 + samp + 0.12) / W, y);
+        if (marks == 1)
+            sbuf_printf(b, "set label %d '' at screen %.4f, screen %.4f point lt %d ps 0.6 front\n", 960 + k,
+                        (x0 + samp / 2) / W, y, k + 1);
         x0 += cw > 0 ? cw : fg_key_entry_cm(st, t[k]);
     }
     return (ns + cols - 1) / cols;
@@ -565,7 +626,7 @@ double fg_nice_step(double range, double len_cm, double per_cm)
 /* x tics for a figure of the given plot-area width. */
 /* A tic step (1, 2, 2.5 or 5 times a power of ten) for an axis from lo to
  * hi drawn len_cm long, wide enough that the labels (as %g prints them:
- * gnuplot's '% h') keep 0.25 cm between them. Across (upright labels):
+ * gnuplot's '% h') keep 0.18 cm (5 pt) between them. Across (upright labels):
  * the width of the widest label; along a y axis (across = 0): one line. */
 double fg_tick_step(double lo, double hi, double len_cm, const fig_style *st, int across)
 {
@@ -577,15 +638,22 @@ double fg_tick_step(double lo, double hi, double len_cm, const fig_style *st, in
     for (int k = 0; k < 40; k++) {
         double step = m[k % 4] * p * pow(10, k / 4);
         long i0 = (long)ceil(lo / step - 1e-9), i1 = (long)floor(hi / step + 1e-9);
-        size_t wmax = 1;
+        double wmax = 1; /* in digit widths */
         for (long i = i0; i <= i1 && i - i0 < 200; i++) {
             char t[40];
             double v = (double)i * step;
             snprintf(t, sizeof t, "%g", fabs(v) < step * 1e-9 ? 0.0 : v);
-            wmax = fmax(wmax, strlen(t));
+            double w = 0; /* DejaVu Sans: digits 0.636 em, '-' 0.361, '.' 0.318 */
+            for (const char *c = t; *c; c++)
+                w += *c == '-' ? 0.57 : *c == '.' ? 0.5 : 1;
+            wmax = fmax(wmax, w);
         }
         /* digits are 0.636 em wide in DejaVu Sans */
-        double need = across ? wmax * 0.66 * st->font_pt / 72 * 2.54 + 0.25 : 1.6 * LINE_CM * st->font_pt / 8;
+        double need = across ? wmax * 0.66 * st->font_pt / 72 * 2.54 + 0.18 : 1.6 * LINE_CM * st->font_pt / 8;
+        /* and not denser than a label per 1.2 cm where the axis is long
+         * enough for three of them */
+        if (across)
+            need = fmax(need, fmin(1.2, len_cm / 3));
         if (step / range * len_cm >= need && i1 - i0 < 200)
             return step;
     }
@@ -604,6 +672,7 @@ void fg_row_labels(sbuf *b, const plot_spec *s, const fig_style *st, const char 
                        const double *mse)
 {
     int ns = s->nschemes;
+    fg_numfmt mode = mse ? fg_num_mode(mse, ns) : FG_NUM_AUTO;
     sbuf_puts(b, "unset ytics\n");
     for (int i = 0; i < ns; i++) {
         sbuf_printf(b, "set label %d ", 100 + i);
@@ -615,7 +684,7 @@ void fg_row_labels(sbuf *b, const plot_spec *s, const fig_style *st, const char 
             sbuf_printf(b, "set label %d ", 200 + i);
             sbuf tt = { 0 };
             fg_txt_colour(&tt, s, st, i, 1);
-            fg_txt_num(&tt, st, mse[i]);
+            fg_txt_num_as(&tt, st, mse[i], mode);
             fg_txt_colour(&tt, s, st, i, 0);
             fg_put_text(b, &tt);
             sbuf_printf(b, " at graph 1, first %d left offset 0.8, 0", ns - i);

@@ -18,6 +18,7 @@ fig_row *fg_add_row(fig_block *k, double x, double y);
 size_t fg_utf8_len(const unsigned char *s);
 char *fg_latex_escape(const char *s);
 char *fg_row_label(const fig_style *st, const char *name);
+char *fg_tic_label(const char *s);
 const char *fg_scheme_title(const char *s);
 void fg_txt_scheme(sbuf *t, const fig_style *st, const char *s);
 void fg_txt_alpha(sbuf *t, const fig_style *st);
@@ -39,6 +40,8 @@ int fg_key_rows_of(const fig_style *st, const char *const *texts, int n, double 
 int fg_key_rows(const plot_spec *s, const fig_style *st, double width_cm);
 int fg_key_row_texts(sbuf *b, const plot_spec *s, const fig_style *st, double top_cm,
                          const char *const *texts);
+int fg_key_row_marks(sbuf *b, const plot_spec *s, const fig_style *st, double top_cm,
+                     const char *const *texts, int marks);
 void fg_key_row(sbuf *b, const plot_spec *s, const fig_style *st, double top_cm);
 void fg_set_log_ytics(sbuf *b, const fig_style *st, double lo, double hi, double len_cm);
 double fg_nice_step(double range, double len_cm, double per_cm);
@@ -51,6 +54,11 @@ double fg_xhi_of(const plot_spec *s);
 const char *fg_x_label(const plot_spec *s, const fig_style *st);
 int fg_need_tensor(const plot_spec *s, util_err *err);
 char *fg_shorten_left(const char *name, size_t maxc);
+int fg_block_type(const char *name, long *block, char **type, char **group);
+/* one notation for every number of a figure (fg_num_mode over them all) */
+typedef enum fg_numfmt { FG_NUM_AUTO = 0, FG_NUM_FIXED, FG_NUM_SCI } fg_numfmt;
+fg_numfmt fg_num_mode(const double *v, int n);
+void fg_txt_num_as(sbuf *t, const fig_style *st, double v, fg_numfmt mode);
 
 /* The kinds (their entries in fig_kinds). */
 int fig_histogram(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err);
@@ -61,6 +69,9 @@ int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
 int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err);
 int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err);
 int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err);
+/* layers of up to LAYERS_BARS_MAX tensors and the damage figure (fig_layers.c) */
+int fig_damage(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err);
+double fg_layers_height(const plot_spec *s, double width_cm);
 /* layers of a whole model (fig_heat.c): the SQNR heatmap, and its height */
 #define LAYERS_BARS_MAX 40
 int fig_layers_heat(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err);

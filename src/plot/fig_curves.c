@@ -1,6 +1,6 @@
 /*
- * fig_curves.c - the sweep (MSE against alpha), bits (MSE against bits) and layers
- * (every tensor's error) figures.
+ * fig_curves.c - the sweep (MSE against alpha) and bits (MSE against bits)
+ * figures (the layers figure: fig_layers.c).
  */
 #include "config.h"
 #include "plot/fig_common.h"
@@ -86,12 +86,16 @@ int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, uti
     /* the key above the plot, in as many rows as it needs: each scheme
      * with its optimal alpha */
     char *kt[OPTIONS_MAX_SCHEMES] = { 0 };
+    double av[OPTIONS_MAX_SCHEMES];
+    for (int i = 0; i < ns; i++)
+        av[i] = res[i].ok ? res[i].opt_alpha : NAN;
+    fg_numfmt amode = fg_num_mode(av, ns);
     for (int i = 0; i < ns; i++) {
         sbuf tt = { 0 };
         fg_txt_scheme(&tt, st, res[i].scheme);
         if (res[i].ok && isfinite(res[i].opt_alpha)) {
             sbuf_puts(&tt, st->latex ? ", $\\alpha^*$ = " : ", α* = ");
-            fg_txt_num(&tt, st, res[i].opt_alpha);
+            fg_txt_num_as(&tt, st, res[i].opt_alpha, amode);
         }
         kt[i] = tt.s;
     }
@@ -153,6 +157,7 @@ int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
         return -1;
     int ns = s->nschemes;
     fig_block *mk[OPTIONS_MAX_SCHEMES], *ak[OPTIONS_MAX_SCHEMES];
+    double plot_h = st->height_cm;
     for (int i = 0; i < ns; i++) {
         char name[40];
         snprintf(name, sizeof name, "bits_%d", i + 1);
@@ -163,9 +168,22 @@ int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
         ak[i]->bits = -1;
     }
     analyze_result res[OPTIONS_MAX_SCHEMES];
+    /* a model: its totals (the alphas are per tensor); its SQNR is drawn
+     * (tensors of different scale: the MSE is the large ones') */
+    fig_block *qk[OPTIONS_MAX_SCHEMES] = { 0 };
+    int rel = s->model_mse && s->model_sqnr;
+    for (int i = 0; rel && i < ns; i++) {
+        char name[40];
+        snprintf(name, sizeof name, "sqnr_%d", i + 1);
+        qk[i] = fg_add_block(d, name, s->schemes[i], "sqnr_db");
+        qk[i]->bits = -1;
+    }
     for (int bits = LEVELS_MIN_BITS; s->model_mse && bits <= LEVELS_MAX_BITS; bits++)
-        for (int i = 0; i < ns; i++) /* a model: its totals (the alphas are per tensor) */
+        for (int i = 0; i < ns; i++) {
             fg_add_row(mk[i], bits, s->model_mse[(bits - LEVELS_MIN_BITS) * ns + i]);
+            if (rel)
+                fg_add_row(qk[i], bits, s->model_sqnr[(bits - LEVELS_MIN_BITS) * ns + i]);
+        }
     for (int bits = LEVELS_MIN_BITS; !s->model_mse && bits <= LEVELS_MAX_BITS; bits++) {
         analyze_cfg c = s->cfg;
         c.bits = bits;
@@ -176,19 +194,26 @@ int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
             fg_add_row(ak[i], bits, res[i].ok ? res[i].r.alpha : NAN);
         }
     }
-    double ymin = INFINITY, ymax = 0;
+    double ymin = INFINITY, ymax = rel ? -INFINITY : 0;
     for (int i = 0; i < ns; i++)
         for (size_t j = 0; j < mk[i]->n; j++) {
-            double m = mk[i]->rows[j].y;
-            if (m > 0 && m < ymin)
+            double m = rel ? qk[i]->rows[j].y : mk[i]->rows[j].y;
+            if ((rel ? isfinite(m) : m > 0) && m < ymin)
                 ymin = m;
             if (m > ymax)
                 ymax = m;
         }
     fg_set_styles(b, s, st);
-    sbuf_puts(b, st->latex ? "set logscale y\nset format y '$10^{%T}$'\n" : "set logscale y\nset format y '10^{%T}'\n");
-    if (isfinite(ymin) && ymax > 0)
-        sbuf_printf(b, "set yrange [%.6g:%.6g]\n", ymin / 2, ymax * 2);
+    if (rel) {
+        double lo = isfinite(ymin) ? floor(ymin / 5) * 5 : 0, hi = isfinite(ymax) ? ceil(ymax / 5) * 5 : 10;
+        sbuf_printf(b, "set yrange [%.6g:%.6g]\nset format y '%% h'\n", lo, hi > lo ? hi : lo + 5);
+        ymin = lo;
+        ymax = hi > lo ? hi : lo + 5;
+    } else {
+        sbuf_puts(b, st->latex ? "set logscale y\nset format y '$10^{%T}$'\n" : "set logscale y\nset format y '10^{%T}'\n");
+        if (isfinite(ymin) && ymax > 0)
+            sbuf_printf(b, "set yrange [%.6g:%.6g]\n", ymin / 2, ymax * 2);
+    }
     sbuf_printf(b, "set xrange [%g:%g]\nset xtics 1\nset xlabel 'bits'\n", LEVELS_MIN_BITS - 0.3,
                 LEVELS_MAX_BITS + 0.3);
     /* the key above the plot, in rows of columns */
@@ -204,11 +229,19 @@ int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
         }
         sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\nunset key\n", 1 - tm / H, bm / H);
         sbuf_puts(b, "set xlabel offset 0, 0.5\nset xtics offset 0, 0.3\n");
-        if (isfinite(ymin) && ymax > 0)
+        if (rel)
+            sbuf_printf(b, "set ytics %.17g\n", fg_tick_step(ymin, ymax, H - tm - bm, st, 0));
+        else if (isfinite(ymin) && ymax > 0)
             fg_set_log_ytics(b, st, ymin / 2, ymax * 2, H - tm - bm);
+        plot_h = H - tm - bm;
     }
     sbuf t = { 0 };
-    if (s->model_mse) {
+    if (rel) {
+        /* all signal over all noise of every tensor, each at its own alpha */
+        sbuf_printf(b, "# each point: the SQNR of all %d tensors, sum(n E[x^2]) / sum(n mse) (the count-weighted MSE "
+                       "is in the CSV)\n", s->model_tensors);
+        sbuf_printf(&t, "SQNR (dB), %d tensors, ", s->model_tensors);
+    } else if (s->model_mse) {
         /* the count-weighted MSE of every tensor, each at its own alpha */
         sbuf_printf(b, "# each point: the MSE of all %d tensors, weighted by their sizes\n", s->model_tensors);
         sbuf_printf(&t, "MSE, %d tensors, ", s->model_tensors);
@@ -232,11 +265,27 @@ int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
         fg_txt_num(&t, st, s->cfg.alpha);
     }
     sbuf_puts(b, "set ylabel ");
-    fg_put_text(b, &t);
+    if (rel && fg_text_cm(fg_vis_len(t.s), st) > plot_h + 0.5) {
+        /* the long form does not fit along the axis: what the points are
+         * goes under the bits when it fits there */
+        sbuf x = { 0 };
+        sbuf_puts(&x, "bits; ");
+        sbuf_puts(&x, t.s + strlen("SQNR (dB), "));
+        if (fg_text_cm(fg_vis_len(x.s), st) <= st->width_cm - 1.5) {
+            sbuf_puts(b, "'SQNR (dB)'\nset xlabel ");
+            fg_put_text(b, &x);
+        } else {
+            sbuf_free(&x);
+            sbuf_puts(b, "'SQNR (dB)'");
+        }
+        sbuf_free(&t);
+    } else
+        fg_put_text(b, &t);
     sbuf_puts(b, "\nplot ");
     for (int i = 0; i < ns; i++) {
         sbuf_puts(b, i ? ", \\\n     " : "");
-        sbuf_printf(b, "$bits_%d using 1:2 with linespoints lt %d title ", i + 1, i + 1);
+        sbuf_puts(b, rel ? "$sqnr_" : "$bits_");
+        sbuf_printf(b, "%d using 1:2 with linespoints lt %d title ", i + 1, i + 1);
         sbuf tt = { 0 };
         fg_txt_scheme(&tt, st, s->schemes[i]);
         fg_put_text(b, &tt);
@@ -244,172 +293,3 @@ int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
     sbuf_puts(b, "\n");
     return 0;
 }
-
-/* ---- layers ------------------------------------------------------------------ */
-
-/* Shorter tensor names for the axis: the prefix and suffix (cut at a '.')
- * that all names share are left out, and what stays is kept under about
- * 26 characters by cutting its middle. Returns a new string. */
-static char *short_name(const plot_spec *s, int j, size_t pre, size_t suf, size_t maxc)
-{
-    const char *n = s->layers[j].name ? s->layers[j].name : "";
-    size_t len = strlen(n);
-    if (pre + suf >= len)
-        pre = suf = 0;
-    char *mid = util_strndup(n + pre, len - pre - suf);
-    char *r = fg_shorten_left(mid, maxc);
-    free(mid);
-    return r;
-}
-
-static void common_affixes(const plot_spec *s, size_t *pre, size_t *suf)
-{
-    *pre = *suf = 0;
-    if (s->nlayers < 2)
-        return;
-    const char *a = s->layers[0].name ? s->layers[0].name : "";
-    size_t la = strlen(a), p = la, q = la;
-    for (int j = 1; j < s->nlayers; j++) {
-        const char *b = s->layers[j].name ? s->layers[j].name : "";
-        size_t lb = strlen(b), k = 0;
-        while (k < p && k < lb && a[k] == b[k])
-            k++;
-        p = k;
-        k = 0;
-        while (k < q && k < lb && a[la - 1 - k] == b[lb - 1 - k])
-            k++;
-        q = k;
-    }
-    /* cut only after / before a '.' */
-    while (p > 0 && a[p - 1] != '.')
-        p--;
-    while (q > 0 && a[la - q] != '.')
-        q--;
-    *pre = p;
-    *suf = q;
-}
-
-int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err)
-{
-    if (!s->layers || s->nlayers < 1) {
-        util_err_set(err, "the layers figure needs at least one tensor");
-        return -1;
-    }
-    if (s->nlayers > LAYERS_BARS_MAX)
-        return fig_layers_heat(s, st, d, b, err);
-    int ns = s->nschemes, nl = s->nlayers;
-    double ymin = INFINITY, ymax = 0;
-    size_t pre, suf;
-    common_affixes(s, &pre, &suf);
-    for (int i = 0; i < ns; i++) {
-        char name[40];
-        snprintf(name, sizeof name, "layers_%d", i + 1);
-        fig_block *k = fg_add_block(d, name, s->schemes[i], "mse");
-        for (int j = 0; j < nl; j++) {
-            double m = s->layers[j].mse[i];
-            fig_row *r = fg_add_row(k, j, m);
-            r->raw = s->layers[j].name;
-            /* names take at most 40 % of the width, shortened from the
-             * left (the end tells tensors apart) */
-            size_t maxc = (size_t)fmax(10, 0.4 * st->width_cm / fg_text_cm(1, st));
-            char *sn = short_name(s, j, pre, suf, maxc);
-            r->label = fg_row_label(st, sn);
-            free(sn);
-            if (m > 0 && m < ymin)
-                ymin = m;
-            if (m > ymax)
-                ymax = m;
-        }
-    }
-    if (!(ymax > 0)) {
-        util_err_set(err, "no tensor has an error to draw (every scheme failed or every tensor was skipped)");
-        return -1;
-    }
-    fg_set_styles(b, s, st);
-    if (pre || suf) {
-        const char *n0 = s->layers[0].name;
-        char *p0 = util_strndup(n0, pre);
-        sbuf_puts(b, "# Tensor names shown without their common prefix ");
-        fig_quote(b, FQ_COMMENT, p0);
-        sbuf_puts(b, " and suffix ");
-        fig_quote(b, FQ_COMMENT, n0 + strlen(n0) - suf);
-        sbuf_puts(b, "\n");
-        free(p0);
-    }
-    /* Horizontal grouped bars: one row per tensor (first at the top), one
-     * bar per scheme; names stay horizontal and readable. A linear axis
-     * from 0 (bar length means something) unless the errors span more than
-     * two decades. */
-    int logx = isfinite(ymin) && ymax > 0 && ymax / ymin > 100;
-    double bh = 0.8 / ns;
-    sbuf_puts(b, "set border 3 lw 0.8\nset ytics scale 0 noenhanced\nunset mytics\n");
-    sbuf_printf(b, "set yrange [-0.6:%d.6]\n", nl - 1);
-    double line = 0.40 * st->font_pt / 8;
-    /* the key's samples: swatches of the bars' fills */
-    for (int i = 0; i < ns; i++) {
-        sbuf_printf(b, "set linetype %d lw 3 dt 1 lc rgb ", i + 1);
-        fg_put_fill(b, s, st, i);
-        sbuf_puts(b, "\n");
-    }
-    int krows = fg_key_rows(s, st, st->width_cm - 0.2);
-    double avail = st->height_cm - (krows * line + 0.2) - 1.1 * st->font_pt / 8;
-    if (avail < nl * 1.05 * line) {
-        util_err_set(err, "a %gx%g cm layers figure of %d tensors leaves %.2f cm a row at %g pt: give it more "
-                     "height (--size=%gx%.1f) or fewer tensors", st->width_cm, st->height_cm, nl,
-                     fmax(avail, 0) / nl, st->font_pt, st->width_cm,
-                     st->height_cm - avail + nl * 1.05 * line + 0.05);
-        return -1;
-    }
-    fg_key_row_texts(b, s, st, 0.5 * line + 0.05, NULL);
-    sbuf_puts(b, "unset key\n");
-    size_t longest = 0;
-    for (int j = 0; j < nl; j++)
-        if (fg_vis_len(d->b[0]->rows[j].label) > longest)
-            longest = fg_vis_len(d->b[0]->rows[j].label);
-    sbuf_printf(b, "set tmargin at screen %.4f\nset lmargin at screen %.4f\nset rmargin at screen %.4f\n",
-                1 - (krows * line + 0.2) / st->height_cm, (fg_text_cm(longest, st) + 0.3) / st->width_cm,
-                1 - 0.4 / st->width_cm);
-    sbuf_puts(b, "set style fill solid 1.0 border lc rgb '#000000'\nset grid xtics lc rgb '#E0E0E0' lw 0.5\n");
-    double scale = 1;
-    double xlo = 0;
-    if (logx) {
-        /* bars from the decade below the smallest error */
-        xlo = pow(10, floor(log10(ymin)));
-        sbuf_printf(b, "set logscale x\nset xrange [%.6g:%.6g]\n", xlo, pow(10, ceil(log10(ymax * 1.05))));
-        sbuf_puts(b, st->latex ? "set format x '$10^{%T}$'\n" : "set format x '10^{%T}'\n");
-        sbuf_printf(b, "set xlabel 'MSE, %d-bit'\n", s->cfg.bits);
-    } else {
-        int e = ymax > 0 ? (int)floor(log10(ymax)) : 0;
-        if (e < -2 || e > 3)
-            scale = pow(10, -e);
-        sbuf_printf(b, "set xrange [0:%.6g]\nset format x '%% h'\n", ymax * scale * 1.04);
-        fg_set_xstep(b, st, 0, ymax * scale * 1.04, st->width_cm - fg_text_cm(longest, st) - 0.7);
-        if (scale != 1)
-            sbuf_printf(b, st->latex ? "set xlabel 'MSE, %d-bit ($\\times 10^{%d}$)'\n"
-                                     : "set xlabel 'MSE, %d-bit (×10^{%d})'\n", s->cfg.bits, e);
-        else
-            sbuf_printf(b, "set xlabel 'MSE, %d-bit'\n", s->cfg.bits);
-    }
-    sbuf_puts(b, "plot ");
-    for (int i = 0; i < ns; i++) {
-        double off = ((ns - 1) / 2.0 - i) * bh;
-        sbuf_puts(b, i ? ", \\\n     " : "");
-        if (logx)
-            sbuf_printf(b, "$layers_%d using (%.6g):(%d-$1%+.6g):(%.6g):2:(%d-$1%+.6g):(%d-$1%+.6g) "
-                        "with boxxyerror lw 0.5 dt 1 ", i + 1, xlo, nl - 1, off, xlo,
-                        nl - 1, off - bh / 2, nl - 1, off + bh / 2);
-        else
-            sbuf_printf(b, "$layers_%d using ($2*%.6g/2):(%d-$1%+.6g):($2*%.6g/2):(%.6g) "
-                        "with boxxyerror lw 0.5 dt 1 ", i + 1, scale, nl - 1, off, scale,
-                        bh / 2);
-        sbuf_puts(b, "fc rgb ");
-        fg_put_fill(b, s, st, i);
-        sbuf_puts(b, " title ");
-        sbuf tt = { 0 };
-        fg_txt_scheme(&tt, st, s->schemes[i]);
-        fg_put_text(b, &tt);
-    }
-    sbuf_printf(b, ", \\\n     $layers_1 using (NaN):(%d-$1):ytic(3) notitle\n", nl - 1);
-    return 0;
-}
-

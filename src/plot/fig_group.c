@@ -83,19 +83,10 @@ static void put(sbuf *b, sbuf *t)
     sbuf_free(t);
 }
 
-/* A tic step of 1, 2 or 5 times a power of ten giving about n tics up to v. */
-static double step_for(double v, int n)
-{
-    if (!(v > 0))
-        return 1;
-    double raw = v / n, p = pow(10, floor(log10(raw)));
-    return raw <= p ? p : raw <= 2 * p ? 2 * p : raw <= 5 * p ? 5 * p : 10 * p;
-}
-
 double fig_group_height(const plot_spec *s, double width_cm)
 {
     (void)s;
-    return width_cm > 12 ? 8.0 : 7.4;
+    return width_cm > 12 ? 8.0 : width_cm < 7 ? 6.4 : 7.4;
 }
 
 int fig_group(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err)
@@ -165,68 +156,153 @@ int fig_group(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, uti
             row(r, res[i].bpw, res[i].r.mse);
     }
 
-    /* layout: a title line (scheme, granularity, bpw, mse), the u
-     * histogram (58%), the scales under it */
-    double H = st->height_cm, fs = st->font_pt / 8.0;
-    double bot = 1.25 * fs / H, top = 1 - 0.62 * fs / H;
-    double split = bot + 0.36 * (top - bot);
-    char line[512];
+    /* Layout, in cm: a title (scheme, bits, granularity; bpw and MSE: one
+     * line or two), a key row (the levels, the end bins), the u histogram
+     * (60 % of what is left), its axis, the scales, their axis. */
+    double W = st->width_cm, H = st->height_cm, fs = st->font_pt / 8.0, line = 0.40 * fs;
+    int logy = s->log_counts;
+    sbuf ta = { 0 }, tb = { 0 };
+    fg_txt_scheme(&ta, st, f->scheme);
+    sbuf_printf(&ta, " %d-bit, ", s->cfg.bits);
+    txt(&ta, st, f->granularity ? f->granularity : "group");
+    tb.s = NULL;
+    fg_txt_num_as(&tb, st, f->bpw, FG_NUM_FIXED);
+    sbuf_puts(&tb, " bpw, MSE ");
+    fg_txt_num(&tb, st, f->r.mse);
+    int tl = fg_text_cm(fg_vis_len(ta.s) + 2 + fg_vis_len(tb.s), st) <= W - 0.3 ? 1 : 2;
+    uint64_t ends = hist[0] + hist[FG_BINS - 1];
+    char kend[64];
+    snprintf(kend, sizeof kend, "%s %.2f per group", st->latex ? "$\\pm 1$:" : "±1:",
+             sc.n ? (double)ends / (double)sc.n : 0.0);
+    double e1 = fg_key_entry_cm(st, "levels"), e2w = fg_key_entry_cm(st, kend);
+    int krows = e1 + e2w <= W - 0.2 ? 1 : 2;
+    double top = (tl + krows) * line + 0.15, bm = 1.05 * fs, mid = 1.15 * fs;
+    double avail = H - top - bm - mid, h1 = 0.6 * avail, h2 = avail - h1;
+    /* too small for both panels (5x3.5 cm): the u histogram alone under a
+     * one-line title, when that fits (the rest is in the CSV) */
+    int compact = 0;
+    if ((h1 < 3 * line || h2 < 2 * line) && H - (line + 0.15) - bm >= 3 * line &&
+        fg_text_cm(fg_vis_len(ta.s), st) <= W - 0.2) {
+        compact = 1;
+        tl = 1;
+        krows = 0;
+        top = line + 0.15;
+        h1 = H - top - bm;
+        h2 = 2 * line;
+    }
+    if (h1 < 3 * line || h2 < 2 * line) {
+        sbuf_free(&ta);
+        sbuf_free(&tb);
+        gview_scales_free(&sc);
+        gq_view_free(&v);
+        util_err_set(err, "a %gx%g cm group figure leaves %.1f cm for its two panels at %g pt: give it more height "
+                     "(--size=%gx%.1f)", W, H, fmax(avail, 0), st->font_pt, W,
+                     top + bm + mid + fmax(3 * line / 0.6, 2 * line / 0.4) + 0.05);
+        return -1;
+    }
+    /* tick labels of the counts: at most 5 digits, or 10^k */
+    double ymax1 = logy ? peak * 2 : peak * 1.12, ymax2 = logy ? speak * 2 : speak * 1.12;
+    int dig = logy ? 4 : (int)floor(log10(fmax(ymax1, ymax2))) + 1;
+    double lm = 0.1 + line + fg_text_cm((size_t)dig, st) * 1.2 + 0.25, rm = 0.35;
     /* colours (Okabe-Ito blue, vermillion, bluish green) or, with --mono, greys */
-    sbuf_puts(b, st->mono ? "set linetype 1 lc rgb '#000000' lw 1\n" : "set linetype 1 lc rgb '#0072B2' lw 1\n");
-    sbuf_puts(b, "set border 3 lw 0.8\nset tics nomirror out scale 0.5\n"
-                 "set key top left samplen 1 spacing 1.05 width -2\n");
-    sbuf_puts(b, "set multiplot\nset lmargin 8\nset rmargin 2\n");
-    snprintf(line, sizeof line, "%s %s, %.3g bpw, MSE %.2g", f->scheme,
-             f->granularity ? f->granularity : "group", f->bpw, f->r.mse);
-    sbuf t0 = { 0 };
-    txt(&t0, st, line);
+    sbuf_puts(b, st->mono ? "set linetype 1 lc rgb '#000000' lw 1\nset linetype 2 lc rgb '#404040' lw 3\n"
+                          : "set linetype 1 lc rgb '#0072B2' lw 1\nset linetype 2 lc rgb '#D55E00' lw 3\n");
+    sbuf_puts(b, "set border 3 lw 0.8\nset tics nomirror out scale 0.5\nunset key\n");
+    sbuf_printf(b, "set multiplot\nset lmargin at screen %.4f\nset rmargin at screen %.4f\n", lm / W, 1 - rm / W);
+    if (compact) {
+        sbuf_free(&tb);
+        sbuf_puts(b, "# compact: no room for the bpw and MSE, the key and the scales (they are in the CSV)\n");
+    } else if (tl == 1) {
+        sbuf_puts(&ta, ", ");
+        sbuf_puts(&ta, tb.s);
+        sbuf_free(&tb);
+    }
     sbuf_puts(b, "set label 1 ");
-    put(b, &t0);
-    sbuf_printf(b, " at screen 0.5, screen %.4f center\n", 1 - 0.3 * fs / H);
-    if (!st->latex)
-        sbuf_puts(b, "set label 1 noenhanced\n");
-    sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", top, split + 1.15 * fs / H);
-    sbuf_puts(b, "set xrange [-1.06:1.06]\nset xtics 0.5\nset mxtics 5\nset format x '% h'\n");
-    sbuf_printf(b, "set yrange [0:%.6g]\nset ytics %.17g format '%%.0f'\nset ylabel 'count'\n", peak * 1.45,
-                step_for(peak, 4));
+    put(b, &ta);
+    sbuf_printf(b, " at screen 0.5, screen %.4f center\n", 1 - (0.5 * line + 0.05) / H);
+    if (tl == 2 && !compact) {
+        sbuf_puts(b, "set label 2 ");
+        put(b, &tb);
+        sbuf_printf(b, " at screen 0.5, screen %.4f center\n", 1 - (1.5 * line + 0.05) / H);
+    }
+    /* the key: a sample line and a text per entry, centred in its rows */
+    if (!compact) {
+        double y1 = 1 - ((tl + 0.5) * line + 0.1) / H, y2 = krows == 2 ? y1 - line / H : y1;
+        double samp = 0.55 * fs, x1 = krows == 1 ? (W - e1 - e2w + 0.35) / 2 : (W - e2w + 0.35) / 2;
+        double x2 = krows == 1 ? x1 + e1 : x1;
+        const char *kt[2] = { "levels", kend };
+        double kx[2] = { x1, x2 }, ky[2] = { y1, y2 };
+        for (int k = 0; k < 2; k++) {
+            sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead lt %d lw %g\n",
+                        900 + k, kx[k] / W, ky[k], (kx[k] + samp) / W, ky[k], k + 1, k ? 3.0 : 1.5);
+            sbuf_printf(b, "set label %d ", 900 + k);
+            fig_quote(b, FQ_STRING, kt[k]);
+            sbuf_printf(b, " at screen %.4f, screen %.4f left front\n", (kx[k] + samp + 0.12) / W, ky[k]);
+        }
+    }
+    double u_top = H - top, u_bot = u_top - h1;
+    sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", u_top / H, u_bot / H);
+    sbuf_printf(b, "set xrange [-1.06:1.06]\nset xtics %.17g\nset mxtics 2\nset format x '%% h'\n",
+                fg_tick_step(-1, 1, W - lm - rm, st, 1));
+    sbuf_puts(b, "set xlabel offset 0, 0.5\nset xtics offset 0, 0.3\nset ylabel 'count'\n");
+    if (logy) {
+        sbuf_printf(b, "set logscale y\nset yrange [0.8:%.6g]\n", ymax1);
+        sbuf_puts(b, st->latex ? "set format y '$10^{%T}$'\n" : "set format y '10^{%T}'\n");
+        fg_set_log_ytics(b, st, 0.8, ymax1, h1);
+    } else
+        sbuf_printf(b, "set yrange [0:%.6g]\nset ytics %.17g format '%%.0f'\n", ymax1,
+                    fmax(1, fg_tick_step(0, ymax1, h1, st, 0)));
     sbuf_puts(b, "set xlabel ");
     sbuf t = { 0 };
     sbuf_puts(&t, st->latex ? "$u = x/\\alpha_g$" : "u = x / α_g");
     put(b, &t);
-    sbuf_puts(b, " offset 0, 0.6\n");
+    sbuf_puts(b, "\n");
     /* the levels: a faint line over the bars and a tick at the foot */
     for (size_t j = 0; j < lk->n; j++)
         sbuf_printf(b, "set arrow from %.17g, graph 0 to %.17g, graph 1 nohead lt 1 lw 0.4 dt 3 back\n",
                     lk->rows[j].x, lk->rows[j].x);
-    uint64_t ends = hist[0] + hist[FG_BINS - 1];
-    snprintf(line, sizeof line, "%s %.2f per group", st->latex ? "$\\pm 1$:" : "±1:",
-             sc.n ? (double)ends / (double)sc.n : 0.0);
-    sbuf t3 = { 0 };
-    sbuf_puts(&t3, line);
+    double foot = logy ? 0.8 : 0;
     sbuf_printf(b, "plot $u using 1:2:(%.17g) with boxes fs solid 1.0 noborder lc rgb '#B0B0B0' notitle, \\\n", bw);
-    sbuf_printf(b, "     $ends using 1:2:(%.17g) with boxes fs solid 1.0 noborder lc rgb ", bw);
-    sbuf_puts(b, st->mono ? "'#404040' title " : "'#D55E00' title ");
-    put(b, &t3);
-    sbuf_printf(b, ", \\\n     $levels using 1:(0):(0):(%.6g) with vectors nohead lt 1 lw 1.5 title 'levels'\n",
-                peak * 0.1);
-    sbuf_puts(b, "\n# The group scales.\nunset arrow\nunset label\nunset mxtics\nset key top left\n");
-    sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", split, bot);
+    sbuf_printf(b, "     $ends using 1:2:(%.17g) with boxes fs solid 1.0 noborder lt 2 notitle", bw);
+    if (logy)
+        sbuf_printf(b, ", \\\n     $levels using 1:(%.6g):(0):(%.6g) with vectors nohead lt 1 lw 1.5 notitle\n", foot,
+                    foot * (pow(ymax1 / foot, 0.1) - 1));
+    else
+        sbuf_printf(b, ", \\\n     $levels using 1:(0):(0):(%.6g) with vectors nohead lt 1 lw 1.5 notitle\n",
+                    ymax1 * 0.08);
+    if (compact) {
+        sbuf_puts(b, "unset multiplot\n");
+        gview_scales_free(&sc);
+        gq_view_free(&v);
+        return 0;
+    }
+    sbuf_puts(b, "\n# The group scales.\nunset arrow\nunset label\nunset mxtics\nunset logscale y\n");
+    sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", (u_bot - mid) / H, bm / H);
     double xmax = (sc.max > 0 ? sc.max : 1) * 1.02;
-    double stp = step_for(xmax, 3);
-    sbuf_printf(b, "set xrange [0:%.17g]\nset xtics %.17g\nset format x '%%g'\n", xmax, stp);
-    sbuf_printf(b, "set yrange [0:%.6g]\nset ytics %.17g\nset ylabel 'groups'\n", speak * 1.25,
-                step_for(speak, 2));
+    sbuf_printf(b, "set xrange [0:%.17g]\nset xtics %.17g\nset format x '%% h'\n", xmax,
+                fg_tick_step(0, xmax, W - lm - rm, st, 1));
+    sbuf_puts(b, "set ylabel 'groups'\n");
+    if (logy) {
+        sbuf_printf(b, "set logscale y\nset yrange [0.8:%.6g]\n", ymax2);
+        sbuf_puts(b, st->latex ? "set format y '$10^{%T}$'\n" : "set format y '10^{%T}'\n");
+        fg_set_log_ytics(b, st, 0.8, ymax2, h2);
+    } else
+        sbuf_printf(b, "set yrange [0:%.6g]\nset ytics %.17g format '%%.0f'\n", ymax2,
+                    fmax(1, fg_tick_step(0, ymax2, h2, st, 0)));
     sbuf t4 = { 0 };
-    sbuf_puts(&t4, st->latex ? "group scale $\\alpha_g$" : "group scale α_g");
+    /* centred on the plot: the long form when it fits there */
+    char ng[32];
+    snprintf(ng, sizeof ng, "%llu groups", (unsigned long long)sc.n);
+    int longf = fg_text_cm(strlen(ng) + 18, st) <= W - lm - rm + 2 * fmin(lm, rm) - 0.2;
+    sbuf_printf(&t4, "%s%s%s%s", longf ? "group scale " : "", st->latex ? "$\\alpha_g$" : "α_g", longf ? " (" : ", ",
+                ng);
+    if (longf)
+        sbuf_puts(&t4, ")");
     sbuf_puts(b, "set xlabel ");
     put(b, &t4);
-    sbuf_puts(b, " offset 0, 0.6\n");
-    snprintf(line, sizeof line, "%llu groups", (unsigned long long)sc.n);
-    sbuf t5 = { 0 };
-    sbuf_puts(&t5, line);
+    sbuf_puts(b, "\n");
     sbuf_printf(b, "plot $scales using 1:2:(%.17g) with boxes fs solid 1.0 noborder lc rgb ", sw);
-    sbuf_puts(b, st->mono ? "'#808080' title " : "'#009E73' title ");
-    put(b, &t5);
+    sbuf_puts(b, st->mono ? "'#808080' notitle" : "'#009E73' notitle");
     sbuf_puts(b, "\nunset multiplot\n");
     gview_scales_free(&sc);
     gq_view_free(&v);

@@ -17,10 +17,12 @@
 
 /* The block number and type of a tensor name: the first dot-separated
  * component that is all digits, and what follows it without a last
- * ".weight"/".bias". 0 when the name has none. The type is new memory. */
-static int block_type(const char *name, long *block, char **type)
+ * ".weight"/".bias"; *group (when not NULL) the component before the
+ * number with it ("layers.11", "blk.3"). 0 when the name has none. The
+ * type and group are new memory. */
+int fg_block_type(const char *name, long *block, char **type, char **group)
 {
-    const char *p = name;
+    const char *p = name, *prev = NULL;
     while (*p) {
         const char *q = p;
         while (*q && *q != '.')
@@ -39,8 +41,11 @@ static int block_type(const char *name, long *block, char **type)
             if (n == 0)
                 return 0;
             *type = util_strndup(t, n);
+            if (group)
+                *group = util_strndup(prev ? prev : p, (size_t)(q - (prev ? prev : p)));
             return 1;
         }
+        prev = p;
         p = *q ? q + 1 : q;
     }
     return 0;
@@ -57,7 +62,7 @@ double fg_heat_height(const plot_spec *s, double width_cm)
     for (int j = 0; j < nl; j++) {
         long bk;
         char *t = NULL;
-        if (!block_type(s->layers[j].name ? s->layers[j].name : "", &bk, &t))
+        if (!fg_block_type(s->layers[j].name ? s->layers[j].name : "", &bk, &t, NULL))
             continue;
         int k = 0;
         while (k < ntypes && strcmp(types[k], t) != 0)
@@ -90,7 +95,7 @@ int fig_layers_heat(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *
     for (int j = 0; j < nl; j++) {
         char *t = NULL;
         row[j] = -1;
-        if (!block_type(s->layers[j].name ? s->layers[j].name : "", &blk[j], &t))
+        if (!fg_block_type(s->layers[j].name ? s->layers[j].name : "", &blk[j], &t, NULL))
             continue;
         int k = 0;
         while (k < ntypes && strcmp(types[k], t) != 0)
@@ -182,15 +187,24 @@ int fig_layers_heat(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *
     sbuf_printf(b, "set lmargin at screen %.4f\nset rmargin at screen %.4f\n", lm / W, 1 - rm / W);
     sbuf_printf(b, "set xrange [-0.5:%ld.5]\nset yrange [%d.5:-0.5]\n", ncols - 1, nrows - 1);
     double xstep = fmax(1, fg_tick_step(0, (double)ncols - 1, W - lm - rm, st, 1));
+    /* blocks and tensors are counted: a whole step (1, 2, 5, 10, ...), never 2.5 */
+    for (double m = 1;; m *= 10) {
+        double c = xstep <= m ? m : xstep <= 2 * m ? 2 * m : xstep <= 5 * m ? 5 * m : 0;
+        if (c > 0) {
+            xstep = c;
+            break;
+        }
+    }
     sbuf_printf(b, "set xtics %.17g out scale 0.5 nomirror\nset ytics scale 0 nomirror noenhanced\n",
                 xstep);
     sbuf_puts(b, "set ytics (");
     for (int r = 0; r < nrows; r++) {
         sbuf_puts(b, r ? ", " : "");
         char *lab = fg_shorten_left(grid ? types[r] : fg_scheme_title(s->schemes[r]), maxc);
-        char *e = fg_row_label(st, lab);
-        fig_quote(b, FQ_STRING, e);
+        char *e = fg_row_label(st, lab), *f = fg_tic_label(e);
+        fig_quote(b, FQ_STRING, f);
         free(e);
+        free(f);
         free(lab);
         sbuf_printf(b, " %d", r);
     }
@@ -217,9 +231,12 @@ int fig_layers_heat(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *
             /* the colour box at the right over all panels */
             sbuf_printf(b, "set colorbox user origin screen %.4f, screen %.4f size screen %.4f, screen %.4f\n",
                         1 - (rm - 0.2) / W, bot / H, 0.3 * fs / W, (H - bot - ptitle - 0.1) / H);
-            sbuf_printf(b, "set cbtics out scale 0.5 %.17g\nset cblabel 'SQNR, %d-bit (dB)'\n",
-                        fmax(1, fg_tick_step(floor(smin), ceil(smax), H - bot - ptitle - 0.1, st, 0)),
-                        s->cfg.bits);
+            sbuf_printf(b, "set cbtics out scale 0.5 %.17g\n",
+                        fmax(1, fg_tick_step(floor(smin), ceil(smax), H - bot - ptitle - 0.1, st, 0)));
+            if (s->figure == FIG_DAMAGE)
+                sbuf_puts(b, "set cblabel 'SQNR, quantized (dB)'\n");
+            else
+                sbuf_printf(b, "set cblabel 'SQNR, %d-bit (dB)'\n", s->cfg.bits);
         } else
             sbuf_puts(b, "unset colorbox\n");
         sbuf_printf(b, "plot $heat_%d using 1:2:(0.52):(0.52):3 with boxxyerror fs solid 1.0 noborder "

@@ -215,10 +215,56 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
         return -1;
     }
     int bits = s->figure == FIG_BITS;
+    /* tensors of similar range share the x axis (the same tics in every
+     * panel, two or more of them where a panel's own range fits one) */
+    double xl = INFINITY, xh = -INFINITY, xw = INFINITY;
+    for (int k = 0; k < n; k++) {
+        xl = fmin(xl, xlo[k]);
+        xh = fmax(xh, xhi[k]);
+        xw = fmin(xw, xhi[k] - xlo[k]);
+    }
+    if (!bits && xw > 0 && (xh - xl) < 2 * xw)
+        for (int k = 0; k < n; k++) {
+            xlo[k] = xl;
+            xhi[k] = xh;
+        }
+    /* x in units of 10^e when the values are small or large: tic labels
+     * of one or two digits ("0 1 2 3", "x10^-2" in the axis title) fit
+     * narrow panels */
+    int xe = 0;
+    double xs = 1;
+    if (!bits && xh > 0 && (xh < 0.1 || xh >= 1000)) {
+        xe = (int)floor(log10(xh));
+        xs = pow(10, -xe);
+        for (int k = 0; k < n; k++) {
+            xlo[k] *= xs;
+            xhi[k] *= xs;
+        }
+    }
     double W = st->width_cm, H = st->height_cm, fs = st->font_pt / 8, line = 0.40 * fs;
-    int krows = fg_key_rows(s, st, W - 0.2);
+    /* the key: the schemes, and for histograms the dashed +-alpha with
+     * the bit width */
+    int hkey = s->figure == FIG_HISTOGRAM, nk = ns + hkey;
+    char *kt[OPTIONS_MAX_SCHEMES + 1] = { 0 };
+    const char *ksch[OPTIONS_MAX_SCHEMES + 1];
+    for (int i = 0; i < ns; i++) {
+        sbuf tt = { 0 };
+        fg_txt_scheme(&tt, st, s->schemes[i]);
+        kt[i] = tt.s;
+        ksch[i] = s->schemes[i];
+    }
+    if (hkey) {
+        kt[ns] = util_asprintf("%s, %d-bit", st->latex ? "$\\pm\\alpha$" : "±α", s->cfg.bits);
+        ksch[ns] = "custom";
+    }
+    plot_spec ks = *s;
+    ks.schemes = ksch;
+    ks.nschemes = nk;
+    int krows = fg_key_rows_of(st, (const char *const *)kt, nk, W - 0.2);
     double top = krows * line + 0.15;             /* the key */
-    double lm = 0.9 * fs + 0.55 * fs + 5 * 0.66 * st->font_pt / 72 * 2.54, rm = 0.3;
+    /* the y axis title (a line) and its tic labels: 10^{-5} (about 3.6
+     * digits wide), or a share with at most 4 characters (0.05) */
+    double lm = 0.1 + line + 0.2 + 4 * 0.66 * st->font_pt / 72 * 2.54 + 0.15, rm = 0.3;
     double gap = 0.3, title = line + 0.05;
     double xax = 0.55 * fs;                       /* x tic labels under a panel */
     double bot = xax + line + 0.05;               /* the bottom row's tics and axis title */
@@ -229,6 +275,8 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
         util_err_set(err, "a %gx%g cm figure of %dx%d panels leaves %.1fx%.1f cm a panel at %g pt: give it more "
                      "%s (--size=%.1fx%.1f) or fewer panels", W, H, cols, rows, fmax(pw, 0), fmax(ph, 0),
                      st->font_pt, pw < 1.5 ? "width" : "height", wneed, H + rows * fmax(0, 4 * line - ph) + 0.05);
+        for (int i = 0; i < nk; i++)
+            free(kt[i]);
         free(xhi);
         free(xlo);
         free(clip);
@@ -241,7 +289,11 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
     size_t maxc = (size_t)fmax(6, (pw - 0.1) / fg_text_cm(1, st));
     fg_set_styles(b, s, st);
     sbuf_printf(b, "# %d tensors in %dx%d panels, the MSE axis shared\n", n, cols, rows);
-    fg_key_row(b, s, st, 0.5 * line + 0.05);
+    if (hkey)
+        sbuf_printf(b, "set linetype %d lc rgb '#606060' lw 1 dt 2\n", nk);
+    fg_key_row_texts(b, &ks, st, 0.5 * line + 0.05, (const char *const *)kt);
+    for (int i = 0; i < nk; i++)
+        free(kt[i]);
     sbuf_puts(b, logy ? "set multiplot\nunset key\nset logscale y\n" : "set multiplot\nunset key\n");
     sbuf_printf(b, "set yrange [%.6g:%.6g]\n", ylo, yhi);
     if (logy)
@@ -266,8 +318,11 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
         }
         /* bits share x: its labels under the last panel of each column */
         sbuf_puts(b, !bits || bottom ? "set format x '% h'\n" : "set format x ''\n");
-        if (r == rows - 1 || (bits && last_in_col)) {
-            sbuf_puts(b, "set xlabel ");
+        /* one axis title for every column, centred under the figure (a
+         * title per narrow panel would run into its neighbours) */
+        sbuf_puts(b, "unset xlabel\n");
+        if (k == n - 1) {
+            sbuf_puts(b, "set label 2 ");
             sbuf t = { 0 };
             if (bits)
                 sbuf_puts(&t, "bits");
@@ -277,10 +332,12 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
                 sbuf_puts(&t, "clipping threshold ");
                 fg_txt_alpha(&t, st);
             }
+            if (xe)
+                sbuf_printf(&t, st->latex ? " ($\\times 10^{%d}$)" : " (×10^{%d})", xe);
             fg_put_text(b, &t);
-            sbuf_puts(b, " offset 0, 0.6\n");
-        } else
-            sbuf_puts(b, "unset xlabel\n");
+            sbuf_printf(b, " at screen %.4f, screen %.4f center front\n", (lm + (W - rm)) / 2 / W,
+                        (0.5 * line + 0.03) / H);
+        }
         if (c == 0 && hist) {
             if (logy)
                 sbuf_puts(b, st->latex ? "set format y '$10^{%T}$'\n" : "set format y '10^{%T}'\n");
@@ -325,14 +382,15 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
                     sbuf_printf(b, "unset arrow %d\n", tag);
                     if (isfinite(x) && (e2 == 1 || x != 0)) {
                         sbuf_printf(b, "set arrow %d from %.17g, graph 0 to %.17g, graph 1 nohead lt %d lw 0.8 front\n",
-                                    tag, x, x, i + 1);
+                                    tag, x * xs, x * xs, i + 1);
                         if (!st->mono)
                             sbuf_printf(b, "set arrow %d dt 2\n", tag);
                     }
                 }
-            sbuf_printf(b, "plot $h%d using 1:2 with boxes fs solid 1.0 noborder lc rgb '#C0C0C0' notitle\n", k + 1);
+            sbuf_printf(b, "plot $h%d using ($1*%.17g):2 with boxes fs solid 1.0 noborder lc rgb '#C0C0C0' notitle\n",
+                        k + 1, xs);
             if (k == 0)
-                for (int i = 0; i < ns; i++)
+                for (int i = 0; i < nk; i++)
                     sbuf_printf(b, "unset label %d\nunset arrow %d\n", 900 + i, 900 + i);
             continue;
         }
@@ -342,8 +400,8 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
             if (bits)
                 sbuf_printf(b, "$p%d_%d using 1:2 with linespoints lt %d ps 0.5 notitle", k + 1, i + 1, i + 1);
             else
-                sbuf_printf(b, "$p%d_%d using 1:2 with lines lt %d notitle, $o%d_%d using 1:2 with points lt %d "
-                               "ps 0.7 notitle", k + 1, i + 1, i + 1, k + 1, i + 1, i + 1);
+                sbuf_printf(b, "$p%d_%d using ($1*%.17g):2 with lines lt %d notitle, $o%d_%d using ($1*%.17g):2 with "
+                               "points lt %d ps 0.7 notitle", k + 1, i + 1, xs, i + 1, k + 1, i + 1, xs, i + 1);
         }
         sbuf_puts(b, "\n");
         if (k == 0)
@@ -364,6 +422,12 @@ double fg_panels_height(const plot_spec *s, double width_cm)
     double pw = (width_cm - 1.9 - 0.3 - (cols - 1) * 0.3) / cols;
     double ph = fmin(fmax(pw * 0.75, 2.2), 5);
     int bits = s->figure == FIG_BITS;
-    return fg_key_rows(s, &st, width_cm - 0.2) * 0.40 + 0.15 + rows * (ph + 0.45) +
+    const char *t[OPTIONS_MAX_SCHEMES + 1] = { 0 };
+    int nk = 0;
+    for (; nk < s->nschemes; nk++)
+        t[nk] = fg_scheme_title(s->schemes[nk]);
+    if (s->figure == FIG_HISTOGRAM)
+        t[nk++] = "±α, 4-bit";
+    return fg_key_rows_of(&st, t, nk, width_cm - 0.2) * 0.40 + 0.15 + rows * (ph + 0.45) +
            (rows - 1) * (bits ? 0.15 : 0.65) + 0.65;
 }

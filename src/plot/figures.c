@@ -36,11 +36,14 @@ static double h_histogram(const plot_spec *s, double w)
 
 static double h_layers(const plot_spec *s, double w)
 {
-    if (s->nlayers > LAYERS_BARS_MAX)
-        return fg_heat_height(s, w);
-    int ns = s->nschemes > 0 ? s->nschemes : 3;
-    double row = 0.16 * ns + 0.14;
-    return 1.9 + (row < 0.5 ? 0.5 : row) * (s->nlayers > 0 ? s->nlayers : 1);
+    return fg_layers_height(s, w);
+}
+
+static double h_damage(const plot_spec *s, double w)
+{
+    plot_spec h = *s;
+    h.nschemes = 1;
+    return s->nlayers > LAYERS_BARS_MAX ? fg_heat_height(&h, w) : fg_layers_height(s, w);
 }
 
 static double h_curves(const plot_spec *s, double w)
@@ -106,6 +109,7 @@ const fig_kind fig_kinds[] = {
     { "channels", FIG_CHANNELS, FN_RAW, h_channels, fig_channels },
     { "compare", FIG_COMPARE, FN_PAIR, h_compare, fig_compare },
     { "transfer", FIG_TRANSFER, FN_NONE, h_transfer, fig_transfer },
+    { "damage", FIG_DAMAGE, FN_COMPARE, h_damage, fig_damage },
     { NULL, 0, 0, NULL, NULL },
 };
 

@@ -83,8 +83,9 @@ typedef struct fig_style {
 
 /* What a figure kind draws from: nothing (level sets), one prepared
  * tensor, every selected tensor's errors (layers), one tensor's values in
- * C order (channels), or two tensors (compare). */
-typedef enum fig_needs { FN_NONE, FN_TENSOR, FN_TENSORS, FN_RAW, FN_PAIR } fig_needs;
+ * C order (channels), two tensors (compare), or the pairs of a --compare
+ * of two files (damage). */
+typedef enum fig_needs { FN_NONE, FN_TENSOR, FN_TENSORS, FN_RAW, FN_PAIR, FN_COMPARE } fig_needs;
 
 /* One figure kind: its --figure name, what it needs, its default height
  * (cm) for a width, and the function that computes its data and writes

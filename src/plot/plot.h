@@ -29,13 +29,16 @@ typedef enum plot_figure {
     FIG_CHANNELS,      /* per-channel min..max sorted by range, outliers, mse per channel */
     FIG_COMPARE,       /* two tensors' histograms, mse of both, their difference */
     FIG_TRANSFER,      /* Q(x) staircases of the schemes at 3 and 4 bits, unsigned, alpha 1 */
+    FIG_DAMAGE,        /* per-tensor SQNR of a quantized file against its original (two FILEs) */
 } plot_figure;
 
 typedef struct plot_layer {
     const char *name;
     uint64_t count;
     double mse[OPTIONS_MAX_SCHEMES]; /* one per spec scheme, NAN if none */
-    double sqnr[OPTIONS_MAX_SCHEMES]; /* dB, the same; drawn for whole models */
+    double sqnr[OPTIONS_MAX_SCHEMES]; /* dB, the same; what the figure draws */
+    int series;            /* damage: the index of the stored type in
+                              plot_spec.series (sqnr[0], mse[0] its values) */
 } plot_layer;
 
 typedef struct plot_spec {
@@ -63,6 +66,12 @@ typedef struct plot_spec {
     /* layers */
     const plot_layer *layers;
     int nlayers;
+    int layers_sorted;         /* --sort given: rows in that order, not grouped by block */
+    /* damage: layers are the pairs of a compare (file_name: the original,
+     * file_name2: the quantized file), coloured by their stored type */
+    const char *const *series; /* the stored types (f16, q4_0, ...) */
+    const double *series_bpw;  /* their count-weighted bits per weight */
+    int nseries;
     /* channels: the tensor's values in C order (slices along cfg.axis,
      * group_channel_stats); compare: the same for both tensors, used for
      * the element-wise difference when both are there and the shapes
@@ -79,6 +88,10 @@ typedef struct plot_spec {
      * model_tensors tensors, [(bits - MIN) * nschemes + i], NAN where a
      * tensor had no result; NULL: the bits of the tensor p */
     const double *model_mse;
+    /* the same for the whole selection's SQNR (dB): all signal power over
+     * all noise, sum(n_t * E[x^2]_t) / sum(n_t * mse_t) -- relative, so
+     * tensors of different scale count by their share of the signal */
+    const double *model_sqnr;
     int model_tensors;
     /* sweep, bits with --panels=COLSxROWS: a panel per tensor */
     const prep *const *panel_p;
