@@ -13,7 +13,8 @@ src_libapotview_a_SOURCES += \
 	src/io/onnx.c src/io/onnx.h src/io/onnx_int.h src/io/onnx_quant.c src/io/onnx_wire.c \
 	src/io/tfjs.c src/io/tfjs.h \
 	src/io/formats.c \
-	src/io/demo.c src/io/demo.h
+	src/io/demo.c src/io/demo.h \
+	src/io/imatrix.c src/io/imatrix.h
 
 ## The ONNX parser: generated into the build directory by protoc-c from the
 ## onnx.proto of libonnx-dev (configure finds both); never committed.
