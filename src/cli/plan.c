@@ -247,13 +247,17 @@ static int eval_tensor(plan_run_st *r, plan_tensor *pt, const spec *sp, int nsp,
             eval_group(&c, &base, gs[k], bits, s, n);
         }
     }
-    const char *fx[3];
-    int nfx = 0;
+    const char *fx4[3], *fx8[3];
+    int n4 = 0, n8 = 0;
     for (int i = 0; i < nsp; i++)
-        if (sp[i].fixed)
-            fx[nfx++] = sp[i].scheme;
-    if (nfx && cols % 32 == 0)
-        eval_group(&c, &base, 0, 4, fx, nfx);
+        if (sp[i].fixed && strcmp(sp[i].scheme, "q8_0") == 0)
+            fx8[n8++] = sp[i].scheme;
+        else if (sp[i].fixed)
+            fx4[n4++] = sp[i].scheme;
+    if (cols % 32 == 0) {
+        eval_group(&c, &base, 0, 4, fx4, n4);
+        eval_group(&c, &base, 0, 8, fx8, n8);
+    }
     par_release(extra);
     util_err e2 = { { 0 } };
     eval_tensor_gran(&c, &base, sp, nsp, &e2);
@@ -409,6 +413,7 @@ static void solve_hull(plan_run_st *r)
         if (!r->t[i].skip)
             r->t[i].choice = h[i][stop_at[i]];
     used = hull_used;
+    r->hull_bits = hull_used;
     r->on_hull = 1;
     if (r->feasible) {
         unsigned char *blocked = util_calloc(r->nt + 1, 1);

@@ -153,9 +153,10 @@ static inline double e2m1(double m)
     return mag[k];
 }
 
+/* d rounded to float16 (gq_round_scale takes magnitudes) */
 static double f16r(double d)
 {
-    return gq_round_scale(d, SCALE_FP16);
+    return d < 0 ? -gq_round_scale(-d, SCALE_FP16) : gq_round_scale(d, SCALE_FP16);
 }
 
 /* Q of the n finite values x of one group into q. */

@@ -58,8 +58,11 @@ static void llama_counts(const plan_run_st *r, int *with, int *without)
 static void print_table(const plan_run_st *r)
 {
     const char *obj = r->im ? "count x weighted_mse (mse without an imatrix entry)" : "count x mse";
-    printf("plan: %s, target %.6g bits per weight over %llu values of %zu tensors\n", r->f->path,
-           r->o->plan_bpw, (unsigned long long)r->count, r->nt);
+    size_t kept = 0;
+    for (size_t i = 0; i < r->nt; i++)
+        kept += r->t[i].skip != NULL;
+    printf("plan: %s, target %.6g bits per weight over %llu values of %zu tensors (%zu more kept as stored)\n",
+           r->f->path, r->o->plan_bpw, (unsigned long long)r->count, r->nt - kept, kept);
     if (r->im)
         printf("imatrix: %s (%s form, %zu entries)\n", r->im->path, r->im->legacy ? "legacy .dat" : "GGUF",
                r->im->n);
@@ -71,11 +74,13 @@ static void print_table(const plan_run_st *r)
     printf("\nobjective (%s): %.6g\n", obj, r->err);
     printf("method: %s%s; %s\n", r->method, r->exact ? " (exact: a multiple-choice knapsack optimum)" : "",
            r->dp_note[0] ? r->dp_note : "exact knapsack not run");
-    printf("hull: the Lagrangian plan %s; its objective %.6g, LP lower bound %.6g, gap %.6g (%.3g%%)\n",
-           r->on_hull && !r->exact ? "is the plan (on the hull: optimal for the bits it uses)"
-                                   : "is on the hull (optimal for the bits it uses)",
-           r->hull_err, r->lp_bound, r->err - r->lp_bound,
-           r->lp_bound > 0 ? 100 * (r->err - r->lp_bound) / r->lp_bound : 0.0);
+    printf("hull: Lagrangian plan objective %.6g at bpw %.6g (on every tensor's lower convex hull: no plan of "
+           "at most its bits has less error)%s\n",
+           r->hull_err, (double)r->hull_bits / (double)r->count,
+           r->exact ? "" : r->on_hull ? "; it is this plan" : "; this plan adds steps that still fit (not certified)");
+    printf("bound: LP relaxation at the budget %.6g; this plan's gap to it %.6g (%.3g%%)%s\n", r->lp_bound,
+           r->err - r->lp_bound, r->lp_bound > 0 ? 100 * (r->err - r->lp_bound) / r->lp_bound : 0.0,
+           r->exact ? "; the plan is the exact optimum" : "");
     if (r->best_single >= 0) {
         const plan_single *s = &r->single[r->best_single];
         printf("best single quantizer at the budget: %s %db %s, bpw %.6g, mse %.6g, objective %.6g; "
@@ -190,6 +195,7 @@ static void print_json(const plan_run_st *r)
     json_object_set_new(doc, "exact", json_boolean(r->exact));
     json_object_set_new(doc, "on_hull", json_boolean(r->on_hull && !r->exact));
     json_object_set_new(doc, "hull_error", jnum(r->hull_err));
+    json_object_set_new(doc, "hull_bpw", jnum((double)r->hull_bits / (double)r->count));
     json_object_set_new(doc, "lp_bound", jnum(r->lp_bound));
     json_object_set_new(doc, "gap", jnum(r->err - r->lp_bound));
     if (r->dp_note[0])

@@ -55,7 +55,7 @@ typedef struct plan_run_st {
     const char *method;    /* "dp" or "hull" */
     int exact, on_hull, feasible;
     double err, lp_bound, hull_err;
-    uint64_t bits;
+    uint64_t bits, hull_bits;
     double min_bpw, max_bpw;
     plan_point *frontier;
     size_t nfront;
