@@ -34,7 +34,8 @@ decoders and weights: per compare pair the weighted_mse = sum_ij a_j
 (w_ij - q_ij)^2 / (rows sum_j a_j) against q.gguf's values (the GGUF and
 the .dat form separately: their a differ by float32 rounding), and for
 plan6 the mse and weighted_mse of q8_0, q4_0 and mxfp4 (llama.cpp's and the
-OCP reference quantizers, written here) per tensor.
+OCP reference quantizers, written here) per tensor, and imatrix6's a_j
+(a6, by GGUF name) for the test's own quantizers.
 """
 import json, os, struct, sys
 import numpy as np
@@ -204,6 +205,7 @@ def plan_part(exp):
             r[fmt] = d
         res[k] = r
     exp['plan6'] = res
+    exp['a6'] = {g: [float(v) for v in a] for g, a in a6.items()}
 
 
 def main():

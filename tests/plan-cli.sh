@@ -13,8 +13,9 @@
 #  3. --plan on plan6.safetensors (6 tensors + a 1-D norm, kept) at
 #     several budgets, exact (dp) and hull: the plan's error equals the
 #     least error of ALL combinations of the tensors' options within the
-#     budget (brute force, numpy); the hull plan lies between the LP
-#     bound and ... and, when on the hull, is the brute-force optimum for
+#     budget (brute force, numpy); the hull plan's error is at least the
+#     brute-force optimum, the LP bound at most; when on the hull it is
+#     the brute-force optimum for
 #     the bits it uses; best_single is the brute-force best single
 #     quantizer; the frontier is monotone;
 #  4. the q8_0, q4_0 and mxfp4 options' mse and (with imatrix6.gguf)
@@ -22,7 +23,11 @@
 #     without an entry has no weighted_mse; with an all-ones imatrix every
 #     option's weighted_mse equals its mse (also per tensor and nf4);
 #  5. --plan-schemes=gguf: the llama-quantize --tensor-type arguments with
-#     the generator's GGUF names; table and CSV; usage errors.
+#     the generator's GGUF names; table and CSV; usage errors;
+#  6. --report --imatrix: per tensor, the weighted_mse of each scheme at the
+#     alpha the report chose, quantized here with the test's own nearest
+#     level; group:32 --alpha=max with the test's own fp16 scales; q8_0,
+#     q4_0, mxfp4 the generator's; notes for no entry and -n.
 set -u
 D="$abs_top_srcdir/tests/data/plan"
 C="$abs_top_srcdir/tests/data/compare"
@@ -258,6 +263,74 @@ for args in "--plan=x $D/plan6.safetensors" "--plan=4" "--plan=4 $D/plan6.safete
     $APOTVIEW $args > /dev/null 2>&1
     [ $? -eq 2 ] || bad "not a usage error: $args"
 done
+
+# ---- 6. --report --imatrix -------------------------------------------------------
+# per tensor: the test quantizes with the reported alpha and its own level
+# sets (uniform j / 7; pot and apot from --levels); group:32 --alpha=max:
+# its own fp16 scales; q8_0 / q4_0 / mxfp4: the generator's numbers
+cat > "$T/rep.py" <<'PY'
+import json, struct, sys
+import numpy as np
+d = json.load(open(sys.argv[1])); e = json.load(open(sys.argv[2])); mode = sys.argv[4]
+lv = {l['scheme']: np.array(l['values']) for l in json.load(open(sys.argv[5]))['levels']} if len(sys.argv) > 5 else {}
+b = open(sys.argv[3], 'rb').read(); n = struct.unpack('<Q', b[:8])[0]; h = json.loads(b[8:8 + n])
+W = {k: np.frombuffer(b[8 + n + v['data_offsets'][0]:8 + n + v['data_offsets'][1]], '<f4').reshape(v['shape'])
+     .astype(np.float64) for k, v in h.items() if k != '__metadata__'}
+def nearest(u, v):   # ties to the lower level
+    mid = (v[1:] + v[:-1]) / 2
+    return v[np.searchsorted(mid, u, side='left')]
+seen = 0
+for t in d['tensors']:
+    name = t['name']; w = W[name]
+    x = e['plan6'].get(name)
+    if x is None or not x['has_imatrix']:
+        assert t['weighted_mse_note'] == 'no imatrix entry', t
+        assert all('weighted_mse' not in r for r in t['results'])
+        continue
+    a = np.array(e['a6'][x['gguf_name']])
+    for r in t['results']:
+        if mode == 'fixed':
+            ref = x[r['scheme']]['weighted_mse']
+        else:
+            if mode == 'tensor':
+                al = r['alpha']
+                q = al * nearest(w / al, lv[r['scheme']])
+            else:  # uniform group:32, alpha max, fp16 scales
+                g = w.reshape(w.shape[0], -1, 32)
+                s = (np.max(np.abs(g), axis=2, keepdims=True) / 7).astype(np.float16).astype(np.float64)
+                q = (s * np.clip(np.ceil(g / s - 0.5), -7, 7)).reshape(w.shape)
+            ref = float(np.sum(a[None, :] * (w - q) ** 2) / (w.shape[0] * a.sum()))
+        assert abs(r['weighted_mse'] - ref) <= 1e-9 * ref, (name, r['scheme'], r['weighted_mse'], ref)
+        seen += 1
+assert seen >= 5, seen
+PY
+$APOTVIEW --levels --format=json -b 4 > "$T/lv.json" || bad "levels"
+$APOTVIEW --report --format=json --imatrix="$D/imatrix6.gguf" "$D/plan6.safetensors" > "$T/r.json" \
+    || bad "report: exit status"
+$PY "$T/rep.py" "$T/r.json" "$D/expected.json" "$D/plan6.safetensors" tensor "$T/lv.json" || bad "report per tensor"
+# another model's imatrix: the same GGUF names, other lengths: an error naming the tensor
+$APOTVIEW --report --format=json --imatrix="$D/imatrix.dat" "$D/plan6.safetensors" > "$T/r0.json" 2> "$T/e"
+[ $? -eq 1 ] || bad "report, other model's imatrix: exit status"
+grep -q "^apotview: .*imatrix.dat: model.layers.0.self_attn.q_proj.weight: entry blk.0.attn_q.weight has 32 values, the tensor 128 input columns" \
+    "$T/e" || bad "report, other model's imatrix: message $(cat "$T/e")"
+$APOTVIEW --report --format=json --imatrix="$D/imatrix6.gguf" -s uniform -a max --granularity=group:32 \
+    "$D/plan6.safetensors" > "$T/rg.json" || bad "report group: exit status"
+$PY "$T/rep.py" "$T/rg.json" "$D/expected.json" "$D/plan6.safetensors" group || bad "report group:32 max"
+for sch in q8_0 q4_0 mxfp4; do
+    bits=4; [ $sch = q8_0 ] && bits=8
+    $APOTVIEW --report --format=json --imatrix="$D/imatrix6.gguf" -s $sch -b $bits "$D/plan6.safetensors" \
+        > "$T/rf.json" || bad "report $sch: exit status"
+    $PY "$T/rep.py" "$T/rf.json" "$D/expected.json" "$D/plan6.safetensors" fixed || bad "report $sch"
+done
+$APOTVIEW --report --imatrix="$D/imatrix6.gguf" "$D/plan6.safetensors" > "$T/r.txt" || bad "report table: exit"
+grep -q "weighted_mse: no imatrix entry" "$T/r.txt" || bad "report table: no-entry note"
+grep -q "^ *weighted_mse " "$T/r.txt" || bad "report table: weighted_mse row"
+$APOTVIEW --report --format=csv --imatrix="$D/imatrix6.gguf" "$D/plan6.safetensors" 2>/dev/null | head -1 | grep -q ",weighted_mse$" \
+    || bad "report csv: weighted_mse column"
+$APOTVIEW --report --format=json -n --imatrix="$D/imatrix6.gguf" "$D/plan6.safetensors" > "$T/rn.json" || bad "-n: exit"
+grep -q '"weighted_mse_note": "not with -n' "$T/rn.json" || bad "report -n: note"
+$APOTVIEW --report --imatrix="$D/wronglen.gguf" "$C/orig.safetensors" > /dev/null 2> "$T/e"
+[ $? -eq 1 ] || bad "report wronglen: exit status"
 
 [ $fails -eq 0 ] || exit 1
 exit 0

@@ -36,14 +36,14 @@ static void csv_levels(const cli_opts *o, const levelset *ls, int n, int complet
 
 /* ---- --report / --sweep ------------------------------------------------- */
 
-static void csv_header(void)
+static void csv_header(const cli_opts *o)
 {
     fputs("file,name,dtype,shape,count,nonfinite,mean,std,min,max,absmax,kurtosis,"
           "scheme,bits,signed,normalize,alpha_mode", stdout);
     for (int k = 0; k < M_N; k++)
         if (metric_table[k].flags & METRIC_CSV)
             printf(",%s", metric_table[k].key);
-    fputs(",granularity,scale_dtype\n", stdout);
+    fputs(o->imatrix ? ",granularity,scale_dtype,weighted_mse\n" : ",granularity,scale_dtype\n", stdout);
 }
 
 static void csv_names(const report_row *w)
@@ -97,8 +97,10 @@ static void csv_tensor(const report_doc *d, const report_row *w)
         for (int k = 0; k < M_N; k++)
             if (metric_table[k].flags & METRIC_CSV)
                 printf(",%s", a->ok ? csvnum(b[0], 40, metric_table[k].get(a)) : "");
-        printf(",%s,%s\n", a->granularity ? a->granularity : "",
-               a->ok && a->scale_dtype ? a->scale_dtype : "");
+        printf(",%s,%s", a->granularity ? a->granularity : "", a->ok && a->scale_dtype ? a->scale_dtype : "");
+        if (w->wmse)
+            printf(",%s", a->ok && isfinite(w->wmse[i]) ? csvnum(b[0], 40, w->wmse[i]) : "");
+        printf("\n");
     }
 }
 
@@ -107,7 +109,7 @@ static void csv_report(const report_doc *d)
     if (d->o->mode == MODE_SWEEP)
         fputs("file,name,scheme,bits,signed,normalize,alpha,mse\n", stdout);
     else
-        csv_header();
+        csv_header(d->o);
     for (size_t i = 0; i < d->nrows; i++)
         if (d->rows[i].ok)
             csv_tensor(d, &d->rows[i]);

@@ -124,7 +124,8 @@ static void add_opt(evalctx *c, const analyze_result *res, int bits, uint64_t g)
     o.weighted_mse = NAN;
     o.err = o.mse * (double)res->r.n;
     if (c->wa) {
-        wq_cand wc = { res->scheme, o.bits, is_fixed(res->scheme) ? 32 : g, SCALE_DEFAULT, res->r.alpha };
+        wq_cand wc = { res->scheme, o.bits, is_fixed(res->scheme) ? 32 : g, SCALE_DEFAULT, res->r.alpha, ALPHA_MSE,
+                       NULL };
         if (wq_supported(&wc)) {
             double ws = wq_wsse(&c->gt, c->wa, 1, &wc, NULL);
             o.weighted_mse = ws / c->wden;

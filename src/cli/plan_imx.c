@@ -17,6 +17,8 @@
 #include "core/par.h"
 #include "model/namemap.h"
 #include "quant/gq_int.h"
+#include "cli/report_rows.h"
+#include "model/session.h"
 
 #define WQ_MAXPARTS 64
 
@@ -93,8 +95,12 @@ int wq_supported(const wq_cand *c)
     levels_params prm = { 0 };
     if (strcmp(c->scheme, "mxfp4") == 0 || strcmp(c->scheme, "q4_0") == 0 || strcmp(c->scheme, "q8_0") == 0)
         return 1;
-    if (levels_build(c->scheme, c->bits, 1, &prm, &ls, &err) < 0)
+    if (levels_build(c->scheme, c->bits, 1, c->prm ? c->prm : &prm, &ls, &err) < 0)
         return 0;
+    if (c->group && c->amode != ALPHA_MSE && c->amode != ALPHA_MAX && c->amode != ALPHA_VALUE && !ls.asym) {
+        levels_free(&ls);
+        return 0;
+    }
     wkind k = kind_of(c, &ls);
     levels_free(&ls);
     return k != WK_NONE;
@@ -174,7 +180,9 @@ static void quant_group(const wjob *j, ws *w, const double *x, size_t n, double 
         double S2;
         double amax = gq_group_prep(j->K, w, n, &S2);
         w->S2 = S2;
-        double al = gq_opt_any(j->K, &j->sp, &j->sn, w, n, S2, amax);
+        double al = j->c->amode == ALPHA_MAX     ? amax
+                    : j->c->amode == ALPHA_VALUE ? j->c->alpha
+                                                 : gq_opt_any(j->K, &j->sp, &j->sn, w, n, S2, amax);
         double sc = gq_round_scale(al / j->natmax, j->sd);
         for (size_t i = 0; i < n; i++)
             q[i] = sc > 0 ? sc * j->nat[levels_lut_find(&j->lut, x[i] / sc)] : 0;
@@ -324,7 +332,7 @@ double wq_wsse(const group_tensor *t, const double *a, uint64_t nexp, const wq_c
     if (fixed) {
         j->kind = kind_of(c, NULL);
         j->G = 32;
-    } else if (levels_build(c->scheme, c->bits, 1, &prm, &j->ls, &err) == 0)
+    } else if (wq_supported(c) && levels_build(c->scheme, c->bits, 1, c->prm ? c->prm : &prm, &j->ls, &err) == 0)
         j->kind = kind_of(c, &j->ls);
     if (j->kind == WK_NONE || j->rows == 0 || j->cols == 0 || j->rows % j->nexp != 0) {
         levels_free(&j->ls);
@@ -370,4 +378,87 @@ double wq_wsse(const group_tensor *t, const double *a, uint64_t nexp, const wq_c
     levels_free(&j->ls);
     free(j);
     return out;
+}
+
+/* ---- --report ----------------------------------------------------------- */
+
+/* Why result a of this setting has no weighted_mse (NULL: it can have one). */
+static const char *report_unsupported(const cli_opts *o)
+{
+    if (o->cfg.normalize)
+        return "not with -n (the error is in normalized units)";
+    if (!o->cfg.is_signed)
+        return "not with --unsigned";
+    if (o->cfg.gran == GRAN_CHANNEL || o->cfg.gran == GRAN_BLOCK)
+        return "not computed per channel or block (tensor and group granularity only)";
+    if (o->cfg.gran == GRAN_GROUP && o->cfg.group_along_axis)
+        return "not computed for groups along --axis";
+    return NULL;
+}
+
+int imx_report(const struct cli_opts *o, struct session *s, struct report_item *items, size_t n)
+{
+    util_err err = { { 0 } };
+    imatrix *im = imatrix_load(o->imatrix, &err);
+    if (!im) {
+        util_warn("%s", err.msg);
+        for (size_t i = 0; i < n; i++) {
+            for (int k = 0; k < OPTIONS_MAX_SCHEMES; k++)
+                items[i].wmse[k] = NAN;
+            items[i].wnote = "the imatrix could not be read";
+        }
+        return -1;
+    }
+    int rc = 0;
+    const char *why = report_unsupported(o);
+    for (size_t i = 0; i < n; i++) {
+        report_item *it = &items[i];
+        for (int k = 0; k < OPTIONS_MAX_SCHEMES; k++)
+            it->wmse[k] = NAN;
+        if (!it->ok)
+            continue;
+        loader_file *f = s->files[it->file];
+        const loader_tensor *lt = &f->tensors[it->tensor];
+        uint64_t cols = lt->ndim > 0 ? lt->shape[lt->ndim - 1] : lt->count;
+        const double *a = NULL;
+        int k = imx_weights(im, lt->name, NULL, cols, 1, &a, &err);
+        if (k < 0) {
+            util_warn("%s", err.msg);
+            it->wnote = "the imatrix entry does not fit the tensor";
+            rc = -1;
+            continue;
+        }
+        double den = k ? (double)(lt->count / (cols ? cols : 1)) * imx_sum(a, cols) : 0;
+        if (k == 0 || !(den > 0)) {
+            it->wnote = k == 0 ? "no imatrix entry" : "the imatrix entry is all zero";
+            continue;
+        }
+        if (why) {
+            it->wnote = why;
+            continue;
+        }
+        int dbl = !dtype_fits_float(lt->dtype);
+        void *vals = session_read(f, it->tensor, dbl, &err);
+        if (!vals) {
+            util_warn("%s", err.msg);
+            it->wnote = "the tensor could not be read again";
+            rc = -1;
+            continue;
+        }
+        group_tensor gt = { vals, dbl, lt->ndim, lt->shape, lt->count };
+        it->have_w = 1;
+        for (int r = 0; r < o->nschemes; r++) {
+            const analyze_result *res = &it->res[r];
+            if (!res->ok)
+                continue;
+            wq_cand c = { res->scheme, o->cfg.bits, o->cfg.gran == GRAN_GROUP ? o->cfg.group : 0, o->cfg.sdtype,
+                          o->cfg.gran == GRAN_GROUP ? o->cfg.alpha : res->r.alpha, o->cfg.amode, &o->cfg.lprm };
+            if (wq_supported(&c))
+                it->wmse[r] = wq_wsse(&gt, a, 1, &c, NULL) / den;
+        }
+        free(vals);
+        loader_release_tensor(f, it->tensor);
+    }
+    imatrix_free(im);
+    return rc;
 }

@@ -47,7 +47,11 @@ typedef struct wq_cand {
     int bits;
     uint64_t group;        /* 0: per tensor (alpha below) */
     scale_dtype sdtype;    /* SCALE_DEFAULT: fp16 (nf4 fp32) */
-    double alpha;          /* per tensor: the alpha (w units) */
+    double alpha;          /* per tensor: the alpha (w units); per group
+                              with amode ALPHA_VALUE: every group's alpha */
+    alpha_mode amode;      /* per group: ALPHA_MSE (0 is taken as it), ALPHA_MAX
+                              or ALPHA_VALUE */
+    const levels_params *prm;  /* NULL: the defaults */
 } wq_cand;
 
 /* Whether wq_wsse evaluates this candidate (per group: uniform, pot,
@@ -60,5 +64,13 @@ int wq_supported(const wq_cand *c);
  * split in nexp equal parts), and *sse (may be NULL) the unweighted sum.
  * Uses the thread budget (core/par.h). NaN when c is not supported. */
 double wq_wsse(const group_tensor *t, const double *a, uint64_t nexp, const wq_cand *c, double *sse);
+
+/* --report --imatrix: items[0..n)'s wmse (NaN where the result has none)
+ * and wnote; -1 (a message printed) when an entry does not fit its
+ * tensor or a tensor cannot be read again. */
+struct report_item;
+struct session;
+struct cli_opts;
+int imx_report(const struct cli_opts *o, struct session *s, struct report_item *items, size_t n);
 
 #endif
