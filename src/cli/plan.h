@@ -40,7 +40,7 @@
 
 #include "model/options.h"
 
-#define PLAN_DEFAULT_SCHEMES "uniform,pot,apot,int-asym,nf4,q4_0,q8_0,mxfp4"
+#define PLAN_DEFAULT_SCHEMES "uniform,apot,int-asym,q4_0,q8_0,mxfp4"
 #define PLAN_DP_MAX_CELLS 50000000ull    /* tensors x units (choice bytes) */
 #define PLAN_DP_MAX_WORK 1000000000ull   /* tensors x units x options */
 
