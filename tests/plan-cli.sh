@@ -129,9 +129,12 @@ else:
     assert d['method'] == 'hull' and not d['exact']
     assert err >= best * (1 - 1e-12)
     assert d['hull_error'] >= best * (1 - 1e-12)
-    if d['on_hull']:   # optimal for the bits it uses
-        own = E[C <= bits].min()
-        assert abs(err - own) <= 1e-12 * own, (err, own)
+if d['on_hull']:   # certified on the hull: optimal for the bits it uses
+    own = E[C <= bits].min()
+    assert abs(err - own) <= 1e-12 * own, (err, own)
+    lam = d['lambda']  # and lambda certifies it: error + lambda bits is least
+    L = E + lam * C
+    assert err + lam * bits <= L.min() * (1 + 1e-12) + 1e-300, (err + lam * bits, L.min())
 # the best single quantizer, by brute force over the keys all tensors have
 keys = None
 for t in ts:
@@ -169,7 +172,7 @@ for t in ts:
                 if a[0] < x < b2[0]:
                     yl = a[1] + (b2[1] - a[1]) * (x - a[0]) / (b2[0] - a[0])
                     assert y <= yl * (1 + 1e-12), (t['name'], o, a, b2)
-print('ok', method, d['target_bpw'], err, best)
+print('ok', method, d['target_bpw'], err, best, d['on_hull'])
 PY
 S="q4_0,q8_0,mxfp4,uniform@group:32"
 for b in 2.6 3.2 4.3 4.5 5.1 6.7 8.5; do

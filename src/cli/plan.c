@@ -543,6 +543,53 @@ static int solve_dp(plan_run_st *r, int forced)
     return 1;
 }
 
+/* Whether the chosen plan lies on the hull: some lambda >= 0 for which
+ * every tensor's choice minimizes error + lambda * bits over its options
+ * (a hull vertex whose two neighbouring slopes bracket lambda); then no
+ * plan of at most its bits has less error. Sets on_hull, lambda. */
+static void certify(plan_run_st *r)
+{
+    double lo = 0, hi = INFINITY;
+    int ok = 1;
+    for (size_t i = 0; i < r->nt && ok; i++) {
+        const plan_tensor *pt = &r->t[i];
+        if (pt->skip)
+            continue;
+        const plan_opt *c = &pt->opt[pt->choice];
+        if (!c->on_hull) {
+            /* an option of the same cost and error as a vertex will do */
+            int twin = 0;
+            for (int k = 0; k < pt->nopt && !twin; k++)
+                twin = pt->opt[k].on_hull && pt->opt[k].cost == c->cost && pt->opt[k].err == c->err;
+            if (!twin) {
+                ok = 0;
+                break;
+            }
+        }
+        /* the vertices before and after (options are sorted by cost) */
+        const plan_opt *prev = NULL, *next = NULL;
+        for (int k = 0; k < pt->nopt; k++) {
+            const plan_opt *o = &pt->opt[k];
+            if (!o->on_hull)
+                continue;
+            if (o->cost < c->cost)
+                prev = o;
+            else if (o->cost > c->cost && !next)
+                next = o;
+        }
+        if (next) {
+            double g = (c->err - next->err) / (double)(next->cost - c->cost);
+            lo = g > lo ? g : lo;
+        }
+        if (prev) {
+            double g = (prev->err - c->err) / (double)(c->cost - prev->cost);
+            hi = g < hi ? g : hi;
+        }
+    }
+    r->on_hull = ok && lo <= hi * (1 + 1e-12);
+    r->lambda = r->on_hull ? lo : NAN;
+}
+
 /* The same quantizer for every tensor: each (scheme, bits, granularity)
  * that every planned tensor has. */
 static void singles(plan_run_st *r)
@@ -641,7 +688,9 @@ int plan_run(const cli_opts *o)
         pt->choice = -1;
         char buf[512];
         int ex = -1;
-        if (namemap_to_gguf(lt->name, NULL, buf, sizeof buf, &ex))
+        if (strcmp(r.f->fmt->name, "gguf") == 0)
+            pt->gguf_name = util_strdup(lt->name);   /* already llama.cpp's name */
+        else if (namemap_to_gguf(lt->name, NULL, buf, sizeof buf, &ex))
             pt->gguf_name = util_strdup(buf);
         pt->expert = ex;
         if (lt->ndim < 2 || lt->count == 0) {
@@ -678,6 +727,8 @@ int plan_run(const cli_opts *o)
         util_warn("%s: --plan-method=dp: %s", r.f->path, r.dp_note);
         status = 1;
     }
+    if (r.feasible)
+        certify(&r);
     singles(&r);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     r.seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);

@@ -74,10 +74,14 @@ static void print_table(const plan_run_st *r)
     printf("\nobjective (%s): %.6g\n", obj, r->err);
     printf("method: %s%s; %s\n", r->method, r->exact ? " (exact: a multiple-choice knapsack optimum)" : "",
            r->dp_note[0] ? r->dp_note : "exact knapsack not run");
-    printf("hull: Lagrangian plan objective %.6g at bpw %.6g (on every tensor's lower convex hull: no plan of "
-           "at most its bits has less error)%s\n",
-           r->hull_err, (double)r->hull_bits / (double)r->count,
-           r->exact ? "" : r->on_hull ? "; it is this plan" : "; this plan adds steps that still fit (not certified)");
+    printf("hull: the Lagrangian plan has objective %.6g at bpw %.6g (no plan of at most its bits has less "
+           "error)\n", r->hull_err, (double)r->hull_bits / (double)r->count);
+    if (r->on_hull)
+        printf("this plan is on the hull: every choice minimizes error + %.6g x bits over its tensor's options, "
+               "so no plan of at most its %.6g bpw has less error\n", r->lambda, (double)r->bits / (double)r->count);
+    else
+        printf("this plan is not on the hull (no single lambda certifies it)%s\n",
+               r->exact ? "; it is the exact optimum" : "");
     printf("bound: LP relaxation at the budget %.6g; this plan's gap to it %.6g (%.3g%%)%s\n", r->lp_bound,
            r->err - r->lp_bound, r->lp_bound > 0 ? 100 * (r->err - r->lp_bound) / r->lp_bound : 0.0,
            r->exact ? "; the plan is the exact optimum" : "");
@@ -193,7 +197,9 @@ static void print_json(const plan_run_st *r)
     json_object_set_new(doc, "error", jnum(r->err));
     json_object_set_new(doc, "method", jstr(r->method));
     json_object_set_new(doc, "exact", json_boolean(r->exact));
-    json_object_set_new(doc, "on_hull", json_boolean(r->on_hull && !r->exact));
+    json_object_set_new(doc, "on_hull", json_boolean(r->on_hull));
+    if (r->on_hull)
+        json_object_set_new(doc, "lambda", jnum(r->lambda));
     json_object_set_new(doc, "hull_error", jnum(r->hull_err));
     json_object_set_new(doc, "hull_bpw", jnum((double)r->hull_bits / (double)r->count));
     json_object_set_new(doc, "lp_bound", jnum(r->lp_bound));

@@ -53,8 +53,10 @@ typedef struct plan_run_st {
     uint64_t count;        /* values of the planned tensors */
     uint64_t budget;       /* bits */
     const char *method;    /* "dp" or "hull" */
-    int exact, on_hull, feasible;
+    int exact, feasible;
+    int on_hull;           /* the chosen plan minimizes error + lambda bits */
     double err, lp_bound, hull_err;
+    double lambda;         /* on_hull: a lambda certifying it (certify) */
     uint64_t bits, hull_bits;
     double min_bpw, max_bpw;
     plan_point *frontier;
