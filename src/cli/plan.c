@@ -124,13 +124,15 @@ static void add_opt(evalctx *c, const analyze_result *res, int bits, uint64_t g)
     o.weighted_mse = NAN;
     o.err = o.mse * (double)res->r.n;
     if (c->wa) {
+        /* a candidate whose weighted error cannot be evaluated is left out
+         * (its error would be in other units than the others') */
         wq_cand wc = { res->scheme, o.bits, is_fixed(res->scheme) ? 32 : g, SCALE_DEFAULT, res->r.alpha, ALPHA_MSE,
                        NULL };
-        if (wq_supported(&wc)) {
-            double ws = wq_wsse(&c->gt, c->wa, 1, &wc, NULL);
-            o.weighted_mse = ws / c->wden;
-            o.err = o.weighted_mse * (double)pt->count;
-        }
+        if (!wq_supported(&wc))
+            return;
+        double ws = wq_wsse(&c->gt, c->wa, 1, &wc, NULL);
+        o.weighted_mse = ws / c->wden;
+        o.err = o.weighted_mse * (double)pt->count;
     }
     pt->opt = util_realloc(pt->opt, (size_t)(pt->nopt + 1) * sizeof *pt->opt);
     pt->opt[pt->nopt++] = o;
@@ -456,7 +458,7 @@ static uint64_t gcd64(uint64_t a, uint64_t b)
 }
 
 /* The exact knapsack (plan.h), when small enough: 1 done, 0 not. */
-static int solve_dp(plan_run_st *r, int forced)
+static int solve_dp(plan_run_st *r)
 {
     uint64_t base = 0, g = 0, nopt = 0, T = 0;
     for (size_t i = 0; i < r->nt; i++) {
@@ -481,7 +483,6 @@ static int solve_dp(plan_run_st *r, int forced)
         (double)nopt * (double)S > (double)PLAN_DP_MAX_WORK) {
         snprintf(r->dp_note, sizeof r->dp_note, "exact knapsack skipped: %llu tensors x %llu units of %llu bits "
                  "is beyond its limits", (unsigned long long)T, (unsigned long long)S, (unsigned long long)g);
-        (void)forced;
         return 0;
     }
     double *f = util_mallocarray((size_t)S, sizeof *f), *nf = util_mallocarray((size_t)S, sizeof *nf);
@@ -723,7 +724,7 @@ int plan_run(const cli_opts *o)
         util_warn("%s: --plan=%g is below the smallest plan the candidates allow (%.6g bits per weight)",
                   r.f->path, o->plan_bpw, r.min_bpw);
         status = 1;
-    } else if (strcmp(m, "hull") != 0 && !solve_dp(&r, strcmp(m, "dp") == 0) && strcmp(m, "dp") == 0) {
+    } else if (strcmp(m, "hull") != 0 && !solve_dp(&r) && strcmp(m, "dp") == 0) {
         util_warn("%s: --plan-method=dp: %s", r.f->path, r.dp_note);
         status = 1;
     }

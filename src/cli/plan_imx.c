@@ -47,16 +47,13 @@ int imx_weights(const imatrix *im, const char *name, const char *arch, uint64_t 
         util_err_set(err, "%s: %s: entry %s has %llu values, not the %llu columns of expert %d (x %llu experts "
                      "at most)", im->path, name, e->name, (unsigned long long)e->nval, (unsigned long long)cols,
                      ex, (unsigned long long)(cols ? e->nval / cols : 0));
+    else if (nexp > 1)
+        util_err_set(err, "%s: %s: entry %s has %llu values, the tensor %llu input columns x %llu experts",
+                     im->path, name, e->name, (unsigned long long)e->nval, (unsigned long long)cols,
+                     (unsigned long long)nexp);
     else
-        util_err_set(err, "%s: %s: entry %s has %llu values, the tensor %llu input columns%s%llu", im->path, name,
-                     e->name, (unsigned long long)e->nval, (unsigned long long)cols,
-                     nexp > 1 ? " x experts " : "", nexp > 1 ? (unsigned long long)nexp : 0ull);
-    if (nexp <= 1 && ex < 0) {
-        /* drop the trailing "0" of the message for a plain tensor */
-        size_t n = strlen(err->msg);
-        if (n && err->msg[n - 1] == '0')
-            err->msg[n - 1] = '\0';
-    }
+        util_err_set(err, "%s: %s: entry %s has %llu values, the tensor %llu input columns", im->path, name,
+                     e->name, (unsigned long long)e->nval, (unsigned long long)cols);
     return -1;
 }
 
