@@ -92,6 +92,16 @@ run_bad nocounts.gguf "^apotview: .*nocounts.gguf: blk.0.attn_v.weight.in_sum2 h
 run_bad does-not-exist.dat "^apotview: .*does-not-exist.dat"
 $APOTVIEW --plan=4 --imatrix="$D/cut.dat" "$D/plan6.safetensors" > /dev/null 2> "$T/e"
 [ $? -eq 1 ] || bad "plan with a cut imatrix: exit status"
+$APOTVIEW --plan=4 --imatrix="$D/imatrix.dat" "$D/plan6.safetensors" > /dev/null 2> "$T/e"
+[ $? -eq 1 ] || bad "plan with another model's imatrix: exit status"
+grep -q "^apotview: .*imatrix.dat: model.layers.1.self_attn.k_proj.weight: entry blk.1.attn_k.weight has 32 values, the tensor 128 input columns" \
+    "$T/e" || bad "plan with another model's imatrix: message $(cat "$T/e")"
+# the same plan on one thread and on all (tensors evaluated in parallel)
+for j in 1 4; do
+    $APOTVIEW --plan=4.4 --jobs=$j --imatrix="$D/imatrix6.gguf" --format=json "$D/plan6.safetensors" \
+        | sed 's/"seconds": [^,}]*//' > "$T/j$j.json" || bad "--jobs=$j: exit status"
+done
+cmp -s "$T/j1.json" "$T/j4.json" || bad "--plan: --jobs=1 and --jobs=4 differ"
 
 # ---- 3. the planner against brute force --------------------------------------
 cat > "$T/brute.py" <<'PY'

@@ -4,6 +4,7 @@
 #include "cli/plan_priv.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,7 +166,9 @@ static void eval_tensor_gran(evalctx *c, const analyze_cfg *base, const spec *sp
         any |= sp[i].group == 0 && !sp[i].fixed;
     if (!any)
         return;
+    pthread_mutex_lock(c->r->fmu);
     prep *p = session_prepare(c->r->f, c->pt->idx, NULL, err);
+    pthread_mutex_unlock(c->r->fmu);
     if (!p)
         return;
     for (int bits = LEVELS_MIN_BITS; bits <= LEVELS_MAX_BITS; bits++) {
@@ -197,7 +200,9 @@ static int eval_tensor(plan_run_st *r, plan_tensor *pt, const spec *sp, int nsp,
 {
     const loader_tensor *lt = &r->f->tensors[pt->idx];
     int dbl = !dtype_fits_float(lt->dtype);
+    pthread_mutex_lock(r->fmu);   /* loaders need not be thread-safe */
     void *vals = session_read(r->f, pt->idx, dbl, err);
+    pthread_mutex_unlock(r->fmu);
     if (!vals)
         return -1;
     evalctx c = { r, pt, { vals, dbl, lt->ndim, lt->shape, lt->count }, NULL, 0 };
@@ -265,8 +270,76 @@ static int eval_tensor(plan_run_st *r, plan_tensor *pt, const spec *sp, int nsp,
     util_err e2 = { { 0 } };
     eval_tensor_gran(&c, &base, sp, nsp, &e2);
     free(vals);
+    pthread_mutex_lock(r->fmu);
     loader_release_tensor(r->f, pt->idx);
+    pthread_mutex_unlock(r->fmu);
     return 0;
+}
+
+/* ---- the tensors in parallel ------------------------------------------------ */
+
+#define PLAN_INFLIGHT_MIN (1ull << 28)   /* values read at once, at least */
+
+typedef struct evjob {
+    plan_run_st *r;
+    const spec *sp;
+    int nsp;
+    size_t *order;         /* planned tensors, largest first */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    uint64_t inflight, cap;
+} evjob;
+
+static void eval_part(void *ctx, int part)
+{
+    evjob *j = ctx;
+    plan_tensor *pt = &j->r->t[j->order[part]];
+    pthread_mutex_lock(&j->mu);
+    while (j->inflight > 0 && j->inflight + pt->count > j->cap)
+        pthread_cond_wait(&j->cv, &j->mu);
+    j->inflight += pt->count;
+    pthread_mutex_unlock(&j->mu);
+    util_err err = { { 0 } };
+    if (eval_tensor(j->r, pt, j->sp, j->nsp, &err) < 0) {
+        pt->skip = util_strdup(err.msg);
+        pt->failed = 1;
+    }
+    pthread_mutex_lock(&j->mu);
+    j->inflight -= pt->count;
+    pthread_cond_broadcast(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+}
+
+static plan_run_st *sort_run;
+
+static int size_desc(const void *x, const void *y)
+{
+    const plan_tensor *a = &sort_run->t[*(const size_t *)x], *b = &sort_run->t[*(const size_t *)y];
+    if (a->count != b->count)
+        return a->count > b->count ? -1 : 1;
+    return *(const size_t *)x < *(const size_t *)y ? -1 : 1;
+}
+
+/* Evaluate every tensor not skipped, several at once (each with the
+ * threads the budget has left), at most max(the largest, 2^28) values
+ * read at once. */
+static void eval_all(plan_run_st *r, const spec *sp, int nsp)
+{
+    evjob j = { r, sp, nsp, util_calloc(r->nt + 1, sizeof *j.order), PTHREAD_MUTEX_INITIALIZER,
+                PTHREAD_COND_INITIALIZER, 0, PLAN_INFLIGHT_MIN };
+    size_t n = 0;
+    for (size_t i = 0; i < r->nt; i++)
+        if (!r->t[i].skip) {
+            j.order[n++] = i;
+            j.cap = r->t[i].count > j.cap ? r->t[i].count : j.cap;
+        }
+    sort_run = r;
+    qsort(j.order, n, sizeof *j.order, size_desc);
+    if (n)
+        par_run((int)n, eval_part, &j);
+    free(j.order);
+    pthread_mutex_destroy(&j.mu);
+    pthread_cond_destroy(&j.cv);
 }
 
 /* ---- the optimization ---------------------------------------------------- */
@@ -694,16 +767,25 @@ int plan_run(const cli_opts *o)
         else if (namemap_to_gguf(lt->name, NULL, buf, sizeof buf, &ex))
             pt->gguf_name = util_strdup(buf);
         pt->expert = ex;
-        if (lt->ndim < 2 || lt->count == 0) {
+        if (lt->ndim < 2 || lt->count == 0)
             pt->skip = util_strdup("fewer than 2 dimensions: kept as stored");
-            continue;
+        else if (!lt->readable) {
+            pt->skip = util_asprintf("%s: %s: %s", r.f->path, lt->name,
+                                     lt->type_note ? lt->type_note : "cannot be read");
+            pt->failed = 1;
         }
-        if (!lt->readable || eval_tensor(&r, pt, sp, nsp, &err) < 0) {
-            util_warn("%s", lt->readable ? err.msg : lt->type_note ? lt->type_note : "cannot be read");
-            pt->skip = util_strdup(lt->readable ? err.msg : "cannot be read");
+    }
+    pthread_mutex_t fmu = PTHREAD_MUTEX_INITIALIZER;
+    r.fmu = &fmu;
+    eval_all(&r, sp, nsp);
+    for (size_t i = 0; i < r.nt; i++) {
+        plan_tensor *pt = &r.t[i];
+        if (pt->failed) {
+            util_warn("%s", pt->skip);
             status = 1;
-            continue;
         }
+        if (pt->skip)
+            continue;
         if (pt->nopt == 0) {
             pt->skip = util_strdup("no candidate applies (columns not a multiple of the group sizes)");
             continue;

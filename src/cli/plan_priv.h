@@ -7,6 +7,8 @@
 #include "io/imatrix.h"
 #include "io/loader.h"
 
+#include <pthread.h>
+
 typedef struct plan_opt {
     const char *scheme, *granularity, *scale_dtype;   /* static / interned */
     int bits;
@@ -31,6 +33,7 @@ typedef struct plan_tensor {
     char *gguf_name;       /* the llama.cpp name, or NULL */
     int expert;            /* >= 0: a per-expert tensor GGUF stacks */
     char *skip;            /* why the tensor is not planned (owned), or NULL */
+    int failed;            /* skip says why it could not be read */
 } plan_tensor;
 
 typedef struct plan_point {
@@ -66,6 +69,7 @@ typedef struct plan_run_st {
     long best_single;      /* index into single, -1 none */
     double seconds;
     char dp_note[160];
+    pthread_mutex_t *fmu;  /* the file's lock (loaders need not be thread-safe) */
 } plan_run_st;
 
 void plan_print(const plan_run_st *r);
