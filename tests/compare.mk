@@ -27,4 +27,5 @@ dist_check_DATA += \
 	tests/data/plan/cut.gguf tests/data/plan/cut.dat \
 	tests/data/plan/wronglen.gguf tests/data/plan/nocounts.gguf \
 	tests/data/plan/plan6.safetensors tests/data/plan/imatrix6.gguf \
-	tests/data/plan/ones6.dat tests/data/plan/expected.json
+	tests/data/plan/ones6.dat tests/data/plan/imatrix_moe.gguf \
+	tests/data/plan/expected.json

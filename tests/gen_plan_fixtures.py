@@ -28,6 +28,9 @@ Importance matrices, written here from llama.cpp's published layout
                    distributions) plus a 1-D norm, for the planner
   imatrix6.gguf    its imatrix (GGUF names), blk.1.mlp down_proj left out
   ones6.dat        an imatrix of all ones for plan6 (weighted_mse = mse)
+  imatrix_moe.gguf for compare's moe.safetensors / moe.gguf: the stacked
+                   expert tensors with one in_sum2 row and count per expert
+                   (ne [ncols, 2], [1, 2]), one expert with count 0
 
 expected.json holds, computed here in float64 from the generator's own
 decoders and weights: per compare pair the weighted_mse = sum_ij a_j
@@ -42,7 +45,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gen_io_fixtures import save_safetensors, save_gguf, q8_0, q4_0  # noqa: E402
-from gen_compare_fixtures import gguf_of, encode, permute, unpermute, NH, NKV  # noqa: E402
+from gen_compare_fixtures import gguf_of, encode, permute, unpermute, NH, NKV, T_Q8_0, T_Q4_0, T_F16  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, 'data', 'plan')
@@ -66,17 +69,19 @@ def read_safetensors(path):
 
 
 def gguf_imatrix(path, entries, wrong=None, drop_counts=None):
-    """entries: {name: (in_sum2 float32 [ncols], count)}"""
+    """entries: {name: (in_sum2 float32 [ncols] or [nmat, ncols], count or [nmat] counts)}"""
     ts = []
     for name in sorted(entries):
         s2, cnt = entries[name]
-        s2 = s2.astype('<f4')
+        s2 = np.atleast_2d(s2.astype('<f4'))
+        cnt = np.atleast_1d(np.asarray(cnt, '<f4'))
         if name == wrong:
-            s2 = np.concatenate([s2, np.ones(1, '<f4')])
-        ts.append((name + '.in_sum2', [len(s2), 1], 0, s2.tobytes()))
+            s2 = np.concatenate([s2, np.ones((s2.shape[0], 1), '<f4')], 1)
+        nmat, ncols = s2.shape
+        ts.append((name + '.in_sum2', [ncols, nmat], 0, s2.tobytes()))
         if name != drop_counts:
-            ts.append((name + '.counts', [1, 1], 0, np.array([cnt], '<f4').tobytes()))
-        ts.append((name + '.in_sum', [len(s2), 1], 0, (np.sqrt(s2) * 0.1).astype('<f4').tobytes()))
+            ts.append((name + '.counts', [1, nmat], 0, cnt.tobytes()))
+        ts.append((name + '.in_sum', [ncols, nmat], 0, (np.sqrt(s2) * 0.1).astype('<f4').tobytes()))
     kv = {'general.type': (8, 'imatrix'), 'imatrix.datasets': (9, (8, ['calib.txt'])),
           'imatrix.chunk_count': (4, 4), 'imatrix.chunk_size': (4, 128)}
     save_gguf(path, ts, kv)
@@ -208,11 +213,44 @@ def plan_part(exp):
     exp['a6'] = {g: [float(v) for v in a] for g, a in a6.items()}
 
 
+def moe_part(exp):
+    """imatrix_moe.gguf: per stacked GGUF expert tensor one in_sum2 row per
+    expert (ne [ncols, 2]) and counts ne [1, 2]; ffn_up_exps' expert 1 saw
+    no token (count 0: a = 1). Expected: the stacked pairs of moe.safetensors
+    against moe.gguf, and each Hugging Face expert's own q8_0 weighted_mse
+    (its row of the entry) for --plan."""
+    m = read_safetensors(os.path.join(CMP, 'moe.safetensors'))
+    E = 2
+    projs = [('w1', 'ffn_gate_exps', T_Q8_0), ('w2', 'ffn_down_exps', T_Q4_0), ('w3', 'ffn_up_exps', T_F16)]
+    ent, out, per = {}, {}, {}
+    for w, g, ty in projs:
+        ws = [m['model.layers.0.block_sparse_moe.experts.%d.%s.weight' % (e, w)] for e in range(E)]
+        cols = ws[0].shape[1]
+        s2 = (rng.gamma(0.6, 2.0, (E, cols)) * 300).astype(F32)
+        cnt = np.array([300, 0 if g == 'ffn_up_exps' else 150], F32)
+        name = 'blk.0.%s.weight' % g
+        ent[name] = (s2, cnt)
+        a = [s2[e].astype(np.float64) / np.float64(cnt[e]) if cnt[e] > 0 else np.ones(cols) for e in range(E)]
+        stack = np.stack(ws)
+        raw, deq = encode(stack, ty)
+        deq = deq.reshape(stack.shape).astype(np.float64)
+        num = sum(float(np.sum(a[e][None, :] * (stack[e].astype(np.float64) - deq[e]) ** 2)) for e in range(E))
+        den = sum(stack.shape[1] * float(np.sum(a[e])) for e in range(E))
+        out['model.layers.0.block_sparse_moe.experts.*.%s.weight' % w] = num / den
+        for e in range(E):
+            q = q8_0(ws[e].reshape(-1))[1].astype(np.float64).reshape(ws[e].shape)
+            per['model.layers.0.block_sparse_moe.experts.%d.%s.weight' % (e, w)] = wmse(ws[e], q, a[e])
+    gguf_imatrix(os.path.join(OUT, 'imatrix_moe.gguf'), ent)
+    exp['moe'] = out
+    exp['moe_plan_q8_0'] = per
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     exp = {}
     compare_part(exp)
     plan_part(exp)
+    moe_part(exp)
     json.dump(exp, open(os.path.join(OUT, 'expected.json'), 'w'), indent=1, sort_keys=True)
 
 

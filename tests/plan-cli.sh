@@ -7,6 +7,9 @@
 #     generator's sum_ij a_j (w - q)^2 / (rows sum a); the pairs without an
 #     imatrix entry (blk.1.ffn_down, token_embd, norms) carry none and say
 #     so (JSON note, table text); totals count-weighted; CSV = JSON;
+#     stacked MoE experts (imatrix_moe.gguf: a row and a count per expert,
+#     one count 0) against the generator, in --compare (stacked pairs) and
+#     --plan (each Hugging Face expert its row);
 #  2. bad imatrix files: cut short (both forms: the file and the offset
 #     named), an entry one column too long (the tensor named), in_sum2
 #     without counts, a missing file: exit 1;
@@ -76,6 +79,32 @@ for p in json.load(open(sys.argv[2]))['pairs']:
     assert (w == '') == ('weighted_mse' not in p), p['left']
     if w:
         assert abs(float(w) - p['weighted_mse']) <= 1e-15 * p['weighted_mse'], p['left']
+PY
+
+# stacked MoE experts: one in_sum2 row and count per expert (one with count 0)
+$APOTVIEW --compare --no-best --format=json --imatrix="$D/imatrix_moe.gguf" "$C/moe.safetensors" "$C/moe.gguf" \
+    > "$T/moe.json" || bad "moe compare: exit status"
+$APOTVIEW --plan=8.5 --plan-schemes=q8_0 --format=json --imatrix="$D/imatrix_moe.gguf" "$C/moe.safetensors" \
+    > "$T/moep.json" || bad "moe plan: exit status"
+$PY - "$D/expected.json" "$T/moe.json" "$T/moep.json" <<'PY' || bad "moe: weighted_mse per expert"
+import json, sys
+e = json.load(open(sys.argv[1])); d = json.load(open(sys.argv[2])); p = json.load(open(sys.argv[3]))
+n = 0
+for q in d['pairs']:
+    if q['left'] in e['moe']:
+        x = e['moe'][q['left']]
+        assert abs(q['weighted_mse'] - x) <= 1e-9 * x, (q, x); n += 1
+    else:
+        assert q['weighted_mse_note'] == 'no imatrix entry', q
+assert n == 3, n
+n = 0
+for t in p['tensors']:
+    if t['name'] in e['moe_plan_q8_0']:
+        x = e['moe_plan_q8_0'][t['name']]
+        assert abs(t['weighted_mse'] - x) <= 1e-9 * x, (t['name'], t['weighted_mse'], x); n += 1
+assert n == 6, n
+# per-expert tensors have no llama-quantize type of their own (GGUF stacks them)
+assert p['llama_quantize_args'] == ['--tensor-type', 'blk.0.ffn_gate_inp.weight=q8_0'], p['llama_quantize_args']
 PY
 
 # ---- 2. bad imatrix files ----------------------------------------------------
