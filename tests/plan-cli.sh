@@ -197,6 +197,11 @@ else:
 # the frontier: bpw up, mse down
 hp = d['frontier']['hull_path']
 assert all(hp[i]['bpw'] <= hp[i + 1]['bpw'] + 1e-12 for i in range(len(hp) - 1))
+assert all(hp[i]['error'] >= hp[i + 1]['error'] for i in range(len(hp) - 1))
+# the path's ends: every tensor's cheapest option, and its least error
+assert abs(hp[0]['bpw'] * count - sum(min(o['bits_total'] for o in t['options']) for t in ts)) < 1e-6
+assert abs(hp[-1]['error'] - sum(min(o['error'] for o in t['options']) for t in ts)) <= 1e-9 * hp[-1]['error']
+assert abs(d['frontier']['chosen']['error'] - err) <= 1e-12 * err
 assert abs(d['frontier']['chosen']['bpw'] - d['bpw']) <= 1e-15
 # each option flagged on the hull is on its tensor's lower convex hull
 for t in ts:

@@ -453,7 +453,7 @@ static void solve_hull(plan_run_st *r)
     r->nfront = 0;
     uint64_t bits;
     double err = total_err(r, &bits);
-    r->frontier[r->nfront++] = (plan_point) { (double)bits / (double)r->count, total_mse(r) };
+    r->frontier[r->nfront++] = (plan_point) { (double)bits / (double)r->count, total_mse(r), err };
     /* the whole Lagrangian path (the frontier), remembering where the budget stops it */
     int *at = util_calloc(r->nt + 1, sizeof *at);   /* hull vertex per tensor */
     int *stop_at = util_calloc(r->nt + 1, sizeof *stop_at);
@@ -476,7 +476,7 @@ static void solve_hull(plan_run_st *r)
         err -= a->err - b->err;
         at[p->t] = p->k + 1;
         pt->choice = h[p->t][p->k + 1];
-        r->frontier[r->nfront++] = (plan_point) { (double)used / (double)r->count, total_mse(r) };
+        r->frontier[r->nfront++] = (plan_point) { (double)used / (double)r->count, total_mse(r), err };
     }
     if (!stopped) {
         memcpy(stop_at, at, (r->nt + 1) * sizeof *at);
@@ -559,7 +559,7 @@ static int solve_dp(plan_run_st *r)
         return 0;
     }
     double *f = util_mallocarray((size_t)S, sizeof *f), *nf = util_mallocarray((size_t)S, sizeof *nf);
-    unsigned char *ch = util_mallocarray((size_t)(T * S), 1);
+    uint16_t *ch = util_mallocarray((size_t)(T * S), sizeof *ch);
     for (uint64_t s = 0; s < S; s++)
         f[s] = 0;
     size_t ti = 0;
@@ -570,11 +570,11 @@ static int solve_dp(plan_run_st *r)
         uint64_t mn = UINT64_MAX;
         for (int k = 0; k < pt->nopt; k++)
             mn = pt->opt[k].cost < mn ? pt->opt[k].cost : mn;
-        unsigned char *c = ch + ti * S;
+        uint16_t *c = ch + ti * S;
         for (uint64_t s = 0; s < S; s++) {
             double best = INFINITY;
             int bk = 0;
-            for (int k = 0; k < pt->nopt && k < 255; k++) {
+            for (int k = 0; k < pt->nopt; k++) {
                 uint64_t u = (pt->opt[k].cost - mn) / g;
                 if (u > s)
                     continue;
@@ -585,7 +585,7 @@ static int solve_dp(plan_run_st *r)
                 }
             }
             nf[s] = best;
-            c[s] = (unsigned char)bk;
+            c[s] = (uint16_t)bk;
         }
         double *tmp = f;
         f = nf;

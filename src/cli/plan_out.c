@@ -268,6 +268,7 @@ static void print_json(const plan_run_st *r)
         json_t *p = json_object();
         json_object_set_new(p, "bpw", jnum(r->frontier[i].bpw));
         json_object_set_new(p, "mse", jnum(r->frontier[i].mse));
+        json_object_set_new(p, "error", jnum(r->frontier[i].err));
         json_array_append_new(path, p);
     }
     for (size_t i = 0; i < r->nsingle; i++) {
@@ -287,6 +288,7 @@ static void print_json(const plan_run_st *r)
     json_t *cp = json_object();
     json_object_set_new(cp, "bpw", jnum((double)r->bits / (double)r->count));
     json_object_set_new(cp, "mse", jnum(total_mse(r)));
+    json_object_set_new(cp, "error", jnum(r->err));
     json_object_set_new(fr, "chosen", cp);
     json_object_set_new(doc, "frontier", fr);
     json_t *args = json_array();

@@ -27,7 +27,7 @@ typedef struct plan_tensor {
     int ndim;
     const uint64_t *shape;
     plan_opt *opt;
-    int nopt;
+    int nopt;              /* at most 65535 (the knapsack's choice table) */
     int choice;            /* index into opt, -1 none */
     int have_w;            /* an imatrix entry */
     char *gguf_name;       /* the llama.cpp name, or NULL */
@@ -38,6 +38,7 @@ typedef struct plan_tensor {
 
 typedef struct plan_point {
     double bpw, mse;       /* model totals */
+    double err;            /* the objective */
 } plan_point;
 
 typedef struct plan_single {
