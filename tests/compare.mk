@@ -21,7 +21,7 @@ dist_check_DATA += \
 ## tests/gen_plan_fixtures.py
 TESTS += tests/plan-cli.sh
 dist_check_SCRIPTS += tests/plan-cli.sh
-EXTRA_DIST += tests/gen_plan_fixtures.py
+EXTRA_DIST += tests/gen_plan_fixtures.py tests/bench-plan
 dist_check_DATA += \
 	tests/data/plan/imatrix.gguf tests/data/plan/imatrix.dat \
 	tests/data/plan/cut.gguf tests/data/plan/cut.dat \
