@@ -131,9 +131,7 @@ static void add_opt(evalctx *c, const analyze_result *res, int bits, uint64_t g)
                        NULL };
         if (!wq_supported(&wc))
             return;
-        double ws = wq_wsse(&c->gt, c->wa, 1, &wc, NULL);
-        o.weighted_mse = ws / c->wden;
-        o.err = o.weighted_mse * (double)pt->count;
+        o.alpha = res->r.alpha;   /* weighted in one pass for all: weigh_all */
     }
     pt->opt = util_realloc(pt->opt, (size_t)(pt->nopt + 1) * sizeof *pt->opt);
     pt->opt[pt->nopt++] = o;
@@ -193,6 +191,28 @@ static void eval_tensor_gran(evalctx *c, const analyze_cfg *base, const spec *sp
             add_opt(c, &res[i], bits, 0);
     }
     prep_free(p);
+}
+
+/* The weighted errors of all of c->pt's options (plan_imx.h): one pass
+ * per group size. */
+static void weigh_all(evalctx *c)
+{
+    plan_tensor *pt = c->pt;
+    if (pt->nopt == 0)
+        return;
+    wq_cand *wc = util_calloc((size_t)pt->nopt, sizeof *wc);
+    double *ws = util_calloc((size_t)pt->nopt, sizeof *ws);
+    for (int k = 0; k < pt->nopt; k++) {
+        const plan_opt *o = &pt->opt[k];
+        wc[k] = (wq_cand) { o->scheme, o->bits, o->group, SCALE_DEFAULT, o->alpha, ALPHA_MSE, NULL };
+    }
+    wq_wsse_multi(&c->gt, c->wa, 1, wc, pt->nopt, ws, NULL);
+    for (int k = 0; k < pt->nopt; k++) {
+        pt->opt[k].weighted_mse = ws[k] / c->wden;
+        pt->opt[k].err = pt->opt[k].weighted_mse * (double)pt->count;
+    }
+    free(wc);
+    free(ws);
 }
 
 /* All options of tensor pt. -1 (err) when it cannot be read. */
@@ -269,6 +289,8 @@ static int eval_tensor(plan_run_st *r, plan_tensor *pt, const spec *sp, int nsp,
     par_release(extra);
     util_err e2 = { { 0 } };
     eval_tensor_gran(&c, &base, sp, nsp, &e2);
+    if (c.wa)
+        weigh_all(&c);
     free(vals);
     pthread_mutex_lock(r->fmu);
     loader_release_tensor(r->f, pt->idx);

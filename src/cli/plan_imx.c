@@ -67,7 +67,7 @@ double imx_sum(const double *a, uint64_t cols)
 
 /* ---- the quantizer ------------------------------------------------------- */
 
-typedef enum { WK_NONE, WK_TENSOR, WK_GEN, WK_ASYM, WK_MXFP4, WK_Q4_0, WK_Q8_0 } wkind;
+typedef enum { WK_NONE, WK_TENSOR, WK_GEN, WK_UNI, WK_ASYM, WK_MXFP4, WK_Q4_0, WK_Q8_0 } wkind;
 
 static wkind kind_of(const wq_cand *c, const levelset *ls)
 {
@@ -120,20 +120,27 @@ static double natmax_of(const levelset *ls)
     return 1;
 }
 
-typedef struct wjob {
-    const group_tensor *t;
-    const double *a;
-    uint64_t nexp, rows, R, cols, G;
-    wkind kind;
+/* One candidate of a pass. */
+typedef struct wqq {
     const wq_cand *c;
+    wkind kind;
     levelset ls;
     double natmax, *nat;
     levels_lut lut;
     side sp, sn;
     scale_dtype sd;
     const kern *K;
+} wqq;
+
+/* One pass over a tensor for n candidates of the same group size. */
+typedef struct wjob {
+    const group_tensor *t;
+    const double *a;
+    uint64_t nexp, rows, R, cols, G;
+    wqq *q;
+    int n;
     int nparts;
-    dd wsse[WQ_MAXPARTS], sse[WQ_MAXPARTS];
+    dd *wsse, *sse;        /* nparts x n */
 } wjob;
 
 static inline double val_at(const group_tensor *t, uint64_t i)
@@ -163,7 +170,7 @@ static double f16r(double d)
 }
 
 /* Q of the n finite values x of one group into q. */
-static void quant_group(const wjob *j, ws *w, const double *x, size_t n, double *q)
+static void quant_group(const wqq *j, ws *w, const double *x, size_t n, double *q, int *prepped, double *amx)
 {
     switch (j->kind) {
     case WK_TENSOR: {
@@ -172,11 +179,34 @@ static void quant_group(const wjob *j, ws *w, const double *x, size_t n, double 
             q[i] = al > 0 ? al * j->ls.v[levels_lut_find(&j->lut, x[i] / al)] : 0;
         return;
     }
+    case WK_UNI: {   /* uniform per group: q = ceil(x / sc - 1/2) clamped (gq.h) */
+        if (!*prepped) {
+            memcpy(w->x, x, n * sizeof *x);
+            double S2;
+            *amx = gq_group_prep(j->K, w, n, &S2);
+            w->S2 = S2;
+            *prepped = 1;
+        }
+        double al = j->c->amode == ALPHA_MAX     ? *amx
+                    : j->c->amode == ALPHA_VALUE ? j->c->alpha
+                                                 : gq_opt_any(j->K, &j->sp, &j->sn, w, n, w->S2, *amx);
+        double sc = gq_round_scale(al / j->natmax, j->sd), hi = j->natmax, lo = -j->natmax;
+        for (size_t i = 0; i < n; i++) {
+            double k = sc > 0 ? ceil(x[i] / sc - 0.5) : 0;
+            k = k < lo ? lo : k > hi ? hi : k;
+            q[i] = sc > 0 ? k * sc : 0;
+        }
+        return;
+    }
     case WK_GEN: {
-        memcpy(w->x, x, n * sizeof *x);
-        double S2;
-        double amax = gq_group_prep(j->K, w, n, &S2);
-        w->S2 = S2;
+        if (!*prepped) {   /* the group's sorted magnitudes: once for all candidates */
+            memcpy(w->x, x, n * sizeof *x);
+            double S2;
+            *amx = gq_group_prep(j->K, w, n, &S2);
+            w->S2 = S2;
+            *prepped = 1;
+        }
+        double S2 = w->S2, amax = *amx;
         double al = j->c->amode == ALPHA_MAX     ? amax
                     : j->c->amode == ALPHA_VALUE ? j->c->alpha
                                                  : gq_opt_any(j->K, &j->sp, &j->sn, w, n, S2, amax);
@@ -276,7 +306,7 @@ static void wkern(void *ctx, int part)
     double *x = util_mallocarray((size_t)(3 * G + 8), sizeof *x), *aw = x + G, *q = aw + G;
     ws w;
     gq_ws_init(&w, (size_t)G);
-    dd ws_ = { 0, 0 }, ss = { 0, 0 };
+    dd *ws_ = j->wsse + (size_t)part * (size_t)j->n, *ss = j->sse + (size_t)part * (size_t)j->n;
     uint64_t per_exp = j->rows / j->nexp;
     for (uint64_t r = r0; r < r1; r++) {
         const double *a = j->a + (j->nexp > 1 ? (r / per_exp) * j->cols : 0);
@@ -284,8 +314,7 @@ static void wkern(void *ctx, int part)
             uint64_t len = j->R - g0 < G ? j->R - g0 : G;
             size_t n = 0;
             for (uint64_t i = 0; i < len; i++) {
-                uint64_t fi = r * j->R + g0 + i;
-                double v = val_at(j->t, fi);
+                double v = val_at(j->t, r * j->R + g0 + i);
                 if (!isfinite(v))
                     continue;
                 x[n] = v;
@@ -293,88 +322,139 @@ static void wkern(void *ctx, int part)
             }
             if (n == 0)
                 continue;
-            quant_group(j, &w, x, n, q);
-            double s1 = 0, s2 = 0;
-            for (size_t i = 0; i < n; i++) {
-                double e = x[i] - q[i];
-                s1 += aw[i] * e * e;
-                s2 += e * e;
+            int prepped = 0;
+            double amx = 0;
+            for (int k = 0; k < j->n; k++) {
+                quant_group(&j->q[k], &w, x, n, q, &prepped, &amx);
+                double s1 = 0, s2 = 0;
+                for (size_t i = 0; i < n; i++) {
+                    double e = x[i] - q[i];
+                    s1 += aw[i] * e * e;
+                    s2 += e * e;
+                }
+                ws_[k] = dd_add_d(ws_[k], s1);
+                ss[k] = dd_add_d(ss[k], s2);
             }
-            ws_ = dd_add_d(ws_, s1);
-            ss = dd_add_d(ss, s2);
         }
     }
     gq_ws_free(&w);
     free(x);
-    j->wsse[part] = ws_;
-    j->sse[part] = ss;
+}
+
+/* Set up candidate c; 0, or -1 when it is not supported. */
+static int wqq_init(wqq *q, const wq_cand *c)
+{
+    memset(q, 0, sizeof *q);
+    q->c = c;
+    q->K = gq_kern_pick();
+    levels_params prm = { 0 };
+    util_err err = { { 0 } };
+    if (strcmp(c->scheme, "mxfp4") == 0 || strcmp(c->scheme, "q4_0") == 0 || strcmp(c->scheme, "q8_0") == 0) {
+        q->kind = kind_of(c, NULL);
+        return 0;
+    }
+    if (!wq_supported(c) || levels_build(c->scheme, c->bits, 1, c->prm ? c->prm : &prm, &q->ls, &err) < 0)
+        return -1;
+    q->kind = kind_of(c, &q->ls);
+    if (q->kind == WK_NONE) {
+        levels_free(&q->ls);
+        return -1;
+    }
+    q->sd = c->sdtype != SCALE_DEFAULT ? c->sdtype : strcmp(c->scheme, "nf4") == 0 ? SCALE_FP32 : SCALE_FP16;
+    size_t L = q->ls.n;
+    q->natmax = q->kind == WK_TENSOR ? 1 : natmax_of(&q->ls);
+    if (q->kind == WK_GEN && strcmp(q->ls.scheme, "uniform") == 0 && q->natmax <= 127)
+        q->kind = WK_UNI;
+    q->nat = util_mallocarray(L, sizeof *q->nat);
+    for (size_t k = 0; k < L; k++) {
+        double v = q->ls.v[k] * q->natmax;
+        if (q->natmax != 1)
+            v = ldexp(nearbyint(ldexp(v, 24)), -24);
+        q->nat[k] = v;
+    }
+    levels_lut_init(&q->lut, q->kind == WK_TENSOR ? q->ls.v : q->nat, L, L <= 16 ? 64 : 4096);
+    gq_side_build(&q->sp, q->ls.v, L, 0);
+    gq_side_build(&q->sn, q->ls.v, L, 1);
+    gq_side_sym(&q->sp, &q->sn);
+    return 0;
+}
+
+static void wqq_free(wqq *q)
+{
+    if (q->nat) {
+        free(q->nat);
+        levels_lut_free(&q->lut);
+        gq_side_free(&q->sp);
+        gq_side_free(&q->sn);
+    }
+    levels_free(&q->ls);
+}
+
+static uint64_t group_of(const wq_cand *c)
+{
+    return strcmp(c->scheme, "mxfp4") == 0 || strcmp(c->scheme, "q4_0") == 0 || strcmp(c->scheme, "q8_0") == 0
+               ? 32 : c->group;
+}
+
+void wq_wsse_multi(const group_tensor *t, const double *a, uint64_t nexp, const wq_cand *c, int n, double *wsse,
+                   double *sse)
+{
+    for (int k = 0; k < n; k++)
+        wsse[k] = sse ? (sse[k] = NAN) : NAN;
+    uint64_t rows = t->ndim > 1 ? t->shape[0] : 1, cols = t->ndim > 0 ? t->shape[t->ndim - 1] : 1;
+    nexp = nexp ? nexp : 1;
+    if (n <= 0 || rows == 0 || cols == 0 || rows % nexp != 0)
+        return;
+    /* one pass per group size */
+    unsigned char *done = util_calloc((size_t)n, 1);
+    wqq *q = util_calloc((size_t)n, sizeof *q);
+    int *idx = util_calloc((size_t)n, sizeof *idx);
+    for (int k0 = 0; k0 < n; k0++) {
+        if (done[k0])
+            continue;
+        uint64_t G = group_of(&c[k0]);
+        int m = 0;
+        for (int k = k0; k < n; k++)
+            if (!done[k] && group_of(&c[k]) == G) {
+                done[k] = 1;
+                if (wqq_init(&q[m], &c[k]) == 0)
+                    idx[m++] = k;
+            }
+        if (m == 0)
+            continue;
+        wjob j = { t, a, nexp, rows, t->count / rows, cols, G, q, m, 0, NULL, NULL };
+        uint64_t np = t->count / 65536 + 1;
+        np = np > WQ_MAXPARTS ? WQ_MAXPARTS : np;
+        j.nparts = (int)(np > rows ? rows : np);
+        j.wsse = util_calloc((size_t)j.nparts * (size_t)m, sizeof *j.wsse);
+        j.sse = util_calloc((size_t)j.nparts * (size_t)m, sizeof *j.sse);
+        par_run(j.nparts, wkern, &j);
+        for (int k = 0; k < m; k++) {
+            dd w = { 0, 0 }, e = { 0, 0 };
+            for (int p = 0; p < j.nparts; p++) {
+                w = dd_add(w, j.wsse[(size_t)p * (size_t)m + (size_t)k]);
+                e = dd_add(e, j.sse[(size_t)p * (size_t)m + (size_t)k]);
+            }
+            wsse[idx[k]] = dd_to_d(w);
+            if (sse)
+                sse[idx[k]] = dd_to_d(e);
+            wqq_free(&q[k]);
+        }
+        free(j.wsse);
+        free(j.sse);
+    }
+    free(done);
+    free(q);
+    free(idx);
 }
 
 double wq_wsse(const group_tensor *t, const double *a, uint64_t nexp, const wq_cand *c, double *sse)
 {
-    wjob *j = util_calloc(1, sizeof *j);
-    j->t = t;
-    j->a = a;
-    j->c = c;
-    j->nexp = nexp ? nexp : 1;
-    j->cols = t->ndim > 0 ? t->shape[t->ndim - 1] : 1;
-    j->rows = t->ndim > 1 ? t->shape[0] : 1;
-    j->R = j->rows ? t->count / j->rows : 0;
-    j->G = c->group;
-    j->K = gq_kern_pick();
-    double out = NAN;
-    levels_params prm = { 0 };
-    util_err err = { { 0 } };
-    int fixed = strcmp(c->scheme, "mxfp4") == 0 || strcmp(c->scheme, "q4_0") == 0 || strcmp(c->scheme, "q8_0") == 0;
-    if (fixed) {
-        j->kind = kind_of(c, NULL);
-        j->G = 32;
-    } else if (wq_supported(c) && levels_build(c->scheme, c->bits, 1, c->prm ? c->prm : &prm, &j->ls, &err) == 0)
-        j->kind = kind_of(c, &j->ls);
-    if (j->kind == WK_NONE || j->rows == 0 || j->cols == 0 || j->rows % j->nexp != 0) {
-        levels_free(&j->ls);
-        free(j);
-        if (sse)
-            *sse = NAN;
-        return NAN;
-    }
-    j->sd = c->sdtype != SCALE_DEFAULT ? c->sdtype : strcmp(c->scheme, "nf4") == 0 ? SCALE_FP32 : SCALE_FP16;
-    if (!fixed) {
-        size_t L = j->ls.n;
-        j->natmax = j->kind == WK_TENSOR ? 1 : natmax_of(&j->ls);
-        j->nat = util_mallocarray(L, sizeof *j->nat);
-        for (size_t k = 0; k < L; k++) {
-            double v = j->ls.v[k] * j->natmax;
-            if (j->natmax != 1)
-                v = ldexp(nearbyint(ldexp(v, 24)), -24);
-            j->nat[k] = v;
-        }
-        levels_lut_init(&j->lut, j->kind == WK_TENSOR ? j->ls.v : j->nat, L, L <= 16 ? 64 : 4096);
-        gq_side_build(&j->sp, j->ls.v, L, 0);
-        gq_side_build(&j->sn, j->ls.v, L, 1);
-        gq_side_sym(&j->sp, &j->sn);
-    }
-    uint64_t np = t->count / 65536 + 1;
-    np = np > WQ_MAXPARTS ? WQ_MAXPARTS : np;
-    j->nparts = (int)(np > j->rows ? j->rows : np);
-    par_run(j->nparts, wkern, j);
-    dd w = { 0, 0 }, s = { 0, 0 };
-    for (int k = 0; k < j->nparts; k++) {
-        w = dd_add(w, j->wsse[k]);
-        s = dd_add(s, j->sse[k]);
-    }
-    out = dd_to_d(w);
+    double w, e;
+    wq_wsse_multi(t, a, nexp, c, 1, &w, &e);
     if (sse)
-        *sse = dd_to_d(s);
-    if (!fixed) {
-        free(j->nat);
-        levels_lut_free(&j->lut);
-        gq_side_free(&j->sp);
-        gq_side_free(&j->sn);
-    }
-    levels_free(&j->ls);
-    free(j);
-    return out;
+        *sse = e;
+    return w;
 }
 
 /* ---- --report ----------------------------------------------------------- */
@@ -444,15 +524,22 @@ int imx_report(const struct cli_opts *o, struct session *s, struct report_item *
         }
         group_tensor gt = { vals, dbl, lt->ndim, lt->shape, lt->count };
         it->have_w = 1;
+        wq_cand c[OPTIONS_MAX_SCHEMES];
+        int at[OPTIONS_MAX_SCHEMES], m = 0;
         for (int r = 0; r < o->nschemes; r++) {
             const analyze_result *res = &it->res[r];
             if (!res->ok)
                 continue;
-            wq_cand c = { res->scheme, o->cfg.bits, o->cfg.gran == GRAN_GROUP ? o->cfg.group : 0, o->cfg.sdtype,
-                          o->cfg.gran == GRAN_GROUP ? o->cfg.alpha : res->r.alpha, o->cfg.amode, &o->cfg.lprm };
-            if (wq_supported(&c))
-                it->wmse[r] = wq_wsse(&gt, a, 1, &c, NULL) / den;
+            c[m] = (wq_cand) { res->scheme, o->cfg.bits, o->cfg.gran == GRAN_GROUP ? o->cfg.group : 0,
+                               o->cfg.sdtype, o->cfg.gran == GRAN_GROUP ? o->cfg.alpha : res->r.alpha,
+                               o->cfg.amode, &o->cfg.lprm };
+            if (wq_supported(&c[m]))
+                at[m++] = r;
         }
+        double ws[OPTIONS_MAX_SCHEMES];
+        wq_wsse_multi(&gt, a, 1, c, m, ws, NULL);
+        for (int k = 0; k < m; k++)
+            it->wmse[at[k]] = ws[k] / den;
         free(vals);
         loader_release_tensor(f, it->tensor);
     }

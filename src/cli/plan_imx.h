@@ -64,6 +64,11 @@ int wq_supported(const wq_cand *c);
  * split in nexp equal parts), and *sse (may be NULL) the unweighted sum.
  * Uses the thread budget (core/par.h). NaN when c is not supported. */
 double wq_wsse(const group_tensor *t, const double *a, uint64_t nexp, const wq_cand *c, double *sse);
+/* The same for n candidates at once (one pass per group size: each group
+ * gathered and its magnitudes sorted once for all): wsse[n], sse[n] (sse
+ * may be NULL), NaN for a candidate not supported. */
+void wq_wsse_multi(const group_tensor *t, const double *a, uint64_t nexp, const wq_cand *c, int n, double *wsse,
+                   double *sse);
 
 /* --report --imatrix: items[0..n)'s wmse (NaN where the result has none)
  * and wnote; -1 (a message printed) when an entry does not fit its

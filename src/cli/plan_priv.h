@@ -15,6 +15,7 @@ typedef struct plan_opt {
     uint64_t group;        /* 0 per tensor; 32 for the fixed formats */
     double bpw, mse;
     double weighted_mse;   /* NaN without an imatrix entry */
+    double alpha;          /* per tensor: the alpha (for the weighted pass) */
     uint64_t cost;         /* stored bits: llround(bpw * count) */
     double err;            /* objective: count * (weighted_)mse */
     int on_hull;
