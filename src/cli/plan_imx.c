@@ -536,10 +536,10 @@ int imx_report(const struct cli_opts *o, struct session *s, struct report_item *
             if (wq_supported(&c[m]))
                 at[m++] = r;
         }
-        double ws[OPTIONS_MAX_SCHEMES];
-        wq_wsse_multi(&gt, a, 1, c, m, ws, NULL);
-        for (int k = 0; k < m; k++)
-            it->wmse[at[k]] = ws[k] / den;
+        double wsum[OPTIONS_MAX_SCHEMES];
+        wq_wsse_multi(&gt, a, 1, c, m, wsum, NULL);
+        for (int q = 0; q < m; q++)
+            it->wmse[at[q]] = wsum[q] / den;
         free(vals);
         loader_release_tensor(f, it->tensor);
     }
