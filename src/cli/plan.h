@@ -20,7 +20,7 @@
  * entry's weights normalized to mean 1 per tensor; count * mse for one
  * without).
  *
- * Method (plan.c): per tensor the lower convex hull of its (cost, error)
+ * Method (plan_solve.c): per tensor the lower convex hull of its (cost, error)
  * options; the Lagrangian greedy from every tensor's cheapest hull point
  * takes the hull steps in order of error saved per bit while they fit.
  * Stopped at the first step that does not fit, the plan minimizes

@@ -75,6 +75,15 @@ typedef struct plan_run_st {
 } plan_run_st;
 
 void plan_print(const plan_run_st *r);
+
+/* plan_solve.c (plan.h's method): the hull plan (marks on_hull, fills
+ * the frontier, feasible, lp_bound); the exact knapsack when small enough
+ * (1 done, 0 not: dp_note says why); whether the chosen plan is on the
+ * hull (on_hull, lambda); the single quantizers (single, best_single). */
+void plan_solve_hull(plan_run_st *r);
+int plan_solve_dp(plan_run_st *r);
+void plan_certify(plan_run_st *r);
+void plan_singles(plan_run_st *r);
 /* llama.cpp's type name of a fixed-format scheme, or NULL */
 const char *plan_llama_type(const char *scheme);
 
