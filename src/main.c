@@ -15,6 +15,7 @@
 #include "cli/compare.h"
 #include "cli/export_npy.h"
 #include "cli/options.h"
+#include "cli/plan.h"
 #include "cli/report.h"
 #include "plot/plot.h"
 #include "ui/ui.h"
@@ -42,6 +43,9 @@ int main(int argc, char **argv)
         break;
     case MODE_COMPARE:
         status = compare_run(&o);
+        break;
+    case MODE_PLAN:
+        status = plan_run(&o);
         break;
     case MODE_LIST:
         status = report_list(&o);

@@ -17,3 +17,15 @@ dist_check_DATA += \
 	tests/data/compare/moe.safetensors tests/data/compare/moe_missing.safetensors \
 	tests/data/compare/moe.gguf tests/data/compare/awq/config.json \
 	tests/data/compare/awq/model.safetensors tests/data/compare/expected.json
+## --imatrix and --plan (cli/plan.h, io/imatrix.h); fixtures from
+## tests/gen_plan_fixtures.py
+TESTS += tests/plan-cli.sh
+dist_check_SCRIPTS += tests/plan-cli.sh
+EXTRA_DIST += tests/gen_plan_fixtures.py tests/bench-plan
+dist_check_DATA += \
+	tests/data/plan/imatrix.gguf tests/data/plan/imatrix.dat \
+	tests/data/plan/cut.gguf tests/data/plan/cut.dat \
+	tests/data/plan/wronglen.gguf tests/data/plan/nocounts.gguf \
+	tests/data/plan/plan6.safetensors tests/data/plan/imatrix6.gguf \
+	tests/data/plan/ones6.dat tests/data/plan/imatrix_moe.gguf \
+	tests/data/plan/expected.json

@@ -10,6 +10,7 @@
 #include "core/par.h"
 #include "model/namemap.h"
 #include "model/session.h"
+#include "cli/plan_imx.h"
 
 #define CHUNK 4096     /* values fetched and summed at once */
 #define MAXPARTS 64
@@ -122,7 +123,7 @@ static int side_fetch(const cmp_side *sd, uint64_t first, size_t n, double *dst,
 /* ---- the metrics, in parts over rows ---------------------------------- */
 
 typedef struct part_acc {
-    dd e2, a2, b2, ab;
+    dd e2, a2, b2, ab, we2;
     double max;
     uint64_t nonfinite;
     uint64_t bad_first;    /* the first value a decoder refused, or UINT64_MAX */
@@ -132,6 +133,8 @@ typedef struct part_acc {
 typedef struct cmp_job {
     const cmp_side *a, *b;
     uint64_t rows, cols, n_head;
+    const double *wa;      /* --imatrix: nexp * cols weights, or NULL */
+    uint64_t nexp;
     int nparts;
     part_acc acc[MAXPARTS];
 } cmp_job;
@@ -212,6 +215,16 @@ static void kern(void *ctx, int part)
                 break;
             }
             double e2, a2, b2, ab, mx;
+            if (j->wa) {
+                const double *w = j->wa + (j->nexp > 1 ? r / (j->rows / j->nexp) * j->cols : 0) + c;
+                double s = 0;
+                for (size_t i = 0; i < n; i++) {
+                    double e = va[i] - vb[i];
+                    if (isfinite(e))
+                        s += w[i] * e * e;
+                }
+                p->we2 = dd_add_d(p->we2, s);
+            }
             chunk_sums(va, vb, n, &e2, &a2, &b2, &ab, &mx);
             if (!isfinite(e2 + a2 + b2 + ab))
                 chunk_sums_careful(va, vb, n, &e2, &a2, &b2, &ab, &mx, &p->nonfinite);
@@ -276,6 +289,38 @@ static int setup_perm(cmp_run *r, cmp_pair *p, uint64_t rows)
     return 0;
 }
 
+/* The imatrix weights of pair p (--imatrix): *wa, or NULL with p->w_note
+ * when the imatrix has no entry for it; -1 with p->error when the entry
+ * does not fit the tensor. Looked up under the GGUF side's name, else the
+ * original's (mapped). */
+static int pair_weights(cmp_run *r, cmp_pair *p, uint64_t cols, const double **wa)
+{
+    util_err err = { { 0 } };
+    const char *rn = r->rf->tensors[p->right].name, *ln = r->lf->tensors[p->left[0]].name;
+    const double *a = NULL;
+    uint64_t nexp = (uint64_t)p->nleft;
+    int k = imx_weights(r->im, rn, r->arch, cols, nexp, &a, &err);
+    if (k == 0 && p->nleft == 1)
+        k = imx_weights(r->im, ln, r->arch, cols, 1, &a, &err);
+    if (k < 0) {
+        p->error = util_strdup(err.msg);
+        return -1;
+    }
+    *wa = NULL;
+    if (k == 0) {
+        p->w_note = "no imatrix entry";
+        return 0;
+    }
+    uint64_t rows_per = (p->count / cols) / nexp;
+    double den = 0;
+    for (uint64_t e = 0; e < nexp; e++)
+        den += (double)rows_per * imx_sum(a + e * cols, cols);
+    p->sum_wden = den;
+    p->have_w = 1;
+    *wa = a;
+    return 0;
+}
+
 /* Compute pair p's metrics. 0, or -1 with p->error set. */
 static int compute_pair(cmp_run *r, cmp_pair *p)
 {
@@ -311,11 +356,17 @@ static int compute_pair(cmp_run *r, cmp_pair *p)
     else if (rows > 0) {
         cmp_job *j = util_calloc(1, sizeof *j);
         j->a = &a, j->b = &b, j->rows = rows, j->cols = cols, j->n_head = p->n_head;
+        if (r->im && pair_weights(r, p, cols, &j->wa) < 0)
+            rc = -1;
+        j->nexp = (uint64_t)p->nleft;
         uint64_t np = p->count / 65536 + 1;
         np = np > MAXPARTS ? MAXPARTS : np;
         j->nparts = (int)(np > rows ? rows : np);
-        par_run(j->nparts, kern, j);
-        dd e2 = { 0, 0 }, a2 = { 0, 0 }, b2 = { 0, 0 }, ab = { 0, 0 };
+        if (rc == 0)
+            par_run(j->nparts, kern, j);
+        else
+            j->nparts = 0;
+        dd e2 = { 0, 0 }, a2 = { 0, 0 }, b2 = { 0, 0 }, ab = { 0, 0 }, we2 = { 0, 0 };
         for (int k = 0; k < j->nparts; k++) {
             part_acc *q = &j->acc[k];
             if (q->bad_first != UINT64_MAX && !p->error) {
@@ -327,8 +378,13 @@ static int compute_pair(cmp_run *r, cmp_pair *p)
                                          (unsigned long long)(q->bad_first % sd->per));
             }
             e2 = dd_add(e2, q->e2), a2 = dd_add(a2, q->a2), b2 = dd_add(b2, q->b2), ab = dd_add(ab, q->ab);
+            we2 = dd_add(we2, q->we2);
             p->max_abs_err = q->max > p->max_abs_err ? q->max : p->max_abs_err;
             p->nonfinite += q->nonfinite;
+        }
+        if (j->wa) {
+            p->sum_we2 = dd_to_d(we2);
+            p->weighted_mse = p->sum_wden > 0 ? p->sum_we2 / p->sum_wden : NAN;
         }
         free(j);
         p->sum_e2 = dd_to_d(e2), p->sum_a2 = dd_to_d(a2), p->sum_b2 = dd_to_d(b2), p->sum_ab = dd_to_d(ab);
@@ -613,6 +669,15 @@ static int compare_do(const cli_opts *o, compare_sink sink, void *ctx)
         if (r.head_count_kv <= 0)
             r.head_count_kv = r.head_count;
     }
+    if (o->imatrix) {
+        r.im = imatrix_load(o->imatrix, &err);
+        if (!r.im) {
+            util_warn("%s", err.msg);
+            loader_close(r.lf);
+            loader_close(r.rf);
+            return 1;
+        }
+    }
     pair_all(&r);
     int status = 0;
     for (size_t i = 0; i < r.npairs; i++) {
@@ -627,6 +692,7 @@ static int compare_do(const cli_opts *o, compare_sink sink, void *ctx)
         r.nperm += p->perm != 0;
         r.nplus += p->plus_one;
         compare_stored(&r, p);
+        r.nweighted += p->have_w;
         if (!o->no_best && !sink && compare_best(&r, p, &p->best, &err) < 0) {
             util_warn("%s", err.msg);
             status = 1;
@@ -649,5 +715,6 @@ static int compare_do(const cli_opts *o, compare_sink sink, void *ctx)
     free(r.unmatched_right);
     loader_close(r.lf);
     loader_close(r.rf);
+    imatrix_free(r.im);
     return status;
 }

@@ -11,8 +11,8 @@
 
 /* Count-weighted totals over the pairs with metrics. */
 typedef struct cmp_totals {
-    uint64_t count, pairs, nonfinite;
-    double e2, a2, b2, ab, bits, max;
+    uint64_t count, pairs, nonfinite, wcount;
+    double e2, a2, b2, ab, bits, max, wsum;
 } cmp_totals;
 
 static cmp_totals totals(const cmp_run *r)
@@ -28,6 +28,10 @@ static cmp_totals totals(const cmp_run *r)
         t.e2 += p->sum_e2, t.a2 += p->sum_a2, t.b2 += p->sum_b2, t.ab += p->sum_ab;
         t.bits += p->right_bpw * (double)p->count;
         t.max = p->max_abs_err > t.max ? p->max_abs_err : t.max;
+        if (p->have_w && isfinite(p->weighted_mse)) {
+            t.wcount += p->count;
+            t.wsum += p->weighted_mse * (double)p->count;
+        }
     }
     return t;
 }
@@ -75,15 +79,24 @@ static void print_table(const cmp_run *r)
                "was undone for %d tensors\n", r->arch, r->head_count, r->head_count_kv, r->nperm);
     if (r->nplus)
         printf("note: Gemma's norm weights are stored + 1 in GGUF; 1 was subtracted for %d tensors\n", r->nplus);
-    printf("%10s %12s %10s %12s %-14s %6s %10s  %-30s %s\n", "sqnr_db", "mse", "cosine", "max_abs_err",
-           "right_dtype", "bpw", "count", "best_at_same_bpw (mse)", "tensor");
+    if (r->im)
+        printf("imatrix: %s (%s form, %zu entries): weighted_mse for %d of %zu pairs\n", r->im->path,
+               r->im->legacy ? "legacy .dat" : "GGUF", r->im->n, r->nweighted, r->npairs);
+    printf("%10s %12s %10s %12s %-14s %6s %10s  %-30s ", "sqnr_db", "mse", "cosine", "max_abs_err",
+           "right_dtype", "bpw", "count", "best_at_same_bpw (mse)");
+    if (r->im)
+        printf("%12s ", "weighted_mse");
+    printf("tensor\n");
     for (size_t i = 0; i < r->npairs; i++) {
         const cmp_pair *p = &r->pairs[i];
         const char *rn = r->rf->tensors[p->right].name;
         const char *same = strcmp(rn, p->left_name) == 0 ? "" : " -> ";
         if (p->error) {
-            printf("%10s %12s %10s %12s %-14s %6.3g %10s  %-30s %s%s%s: %s\n", "-", "-", "-", "-", right_dtype(r, p),
-                   p->right_bpw, "-", "-", p->left_name, same, *same ? rn : "", p->error);
+            printf("%10s %12s %10s %12s %-14s %6.3g %10s  %-30s ", "-", "-", "-", "-", right_dtype(r, p),
+                   p->right_bpw, "-", "-");
+            if (r->im)
+                printf("%12s ", "-");
+            printf("%s%s%s: %s\n", p->left_name, same, *same ? rn : "", p->error);
             continue;
         }
         snprintf(b1, sizeof b1, "%.2f", p->sqnr_db);
@@ -94,15 +107,25 @@ static void print_table(const cmp_run *r)
         char bb[96] = "-";
         if (p->best.have)
             snprintf(bb, sizeof bb, "%s %db %s %.4g", p->best.scheme, p->best.bits, p->best.granularity, p->best.mse);
-        printf("%10s %12s %10s %12s %-14s %6.3g %10llu  %-30s %s%s%s%s%s%s\n", isinf(p->sqnr_db) ? "inf" : b1, b2,
-               isnan(p->cosine) ? "-" : b3, b4, right_dtype(r, p), p->right_bpw, (unsigned long long)p->count,
-               bb, p->left_name, same, *same ? rn : "", *tr ? " [" : "", tr, *tr ? "]" : "");
+        printf("%10s %12s %10s %12s %-14s %6.3g %10llu  %-30s ", isinf(p->sqnr_db) ? "inf" : b1, b2,
+               isnan(p->cosine) ? "-" : b3, b4, right_dtype(r, p), p->right_bpw, (unsigned long long)p->count, bb);
+        if (r->im) {
+            char bw[40] = "-";
+            if (p->have_w)
+                snprintf(bw, sizeof bw, "%.4g", p->weighted_mse);
+            printf("%12s ", bw);
+        }
+        printf("%s%s%s%s%s%s%s%s\n", p->left_name, same, *same ? rn : "", *tr ? " [" : "", tr, *tr ? "]" : "",
+               r->im && !p->have_w ? " (no imatrix entry: no weighted_mse)" : "", "");
     }
     cmp_totals t = totals(r);
     if (t.count)
         printf("total: %llu pairs, %llu values, bpw %.4g, mse %.4g, sqnr_db %.2f, cosine %.6f, max_abs_err %.4g\n",
                (unsigned long long)t.pairs, (unsigned long long)t.count, t.bits / (double)t.count,
                t.e2 / (double)(t.count - t.nonfinite), 10 * log10(t.a2 / t.e2), t.ab / sqrt(t.a2 * t.b2), t.max);
+    if (r->im && t.wcount)
+        printf("total weighted_mse (count-weighted over the %d pairs with an imatrix entry, %llu values): %.4g\n",
+               r->nweighted, (unsigned long long)t.wcount, t.wsum / (double)t.wcount);
     for (size_t i = 0; i < r->nul; i++)
         printf("unmatched in %s: %s\n", r->lf->path, r->lf->tensors[r->unmatched_left[i]].name);
     for (size_t i = 0; i < r->nur; i++)
@@ -167,6 +190,10 @@ static void print_json(const cmp_run *r)
             json_object_set_new(o, "cosine", jnum(p->cosine));
             json_object_set_new(o, "max_abs_err", jnum(p->max_abs_err));
             json_object_set_new(o, "nonfinite", json_integer((json_int_t)p->nonfinite));
+            if (p->have_w)
+                json_object_set_new(o, "weighted_mse", jnum(p->weighted_mse));
+            else if (r->im)
+                json_object_set_new(o, "weighted_mse_note", jstr(p->w_note ? p->w_note : "no imatrix entry"));
             if (p->best.have) {
                 json_t *bo = json_object();
                 json_object_set_new(bo, "scheme", jstr(p->best.scheme));
@@ -209,6 +236,12 @@ static void print_json(const cmp_run *r)
     json_object_set_new(to, "sqnr_db", jnum(10 * log10(t.a2 / t.e2)));
     json_object_set_new(to, "cosine", jnum(t.ab / sqrt(t.a2 * t.b2)));
     json_object_set_new(to, "max_abs_err", jnum(t.max));
+    if (r->im) {
+        json_object_set_new(to, "weighted_mse", jnum(t.wcount ? t.wsum / (double)t.wcount : NAN));
+        json_object_set_new(to, "weighted_pairs", json_integer(r->nweighted));
+        json_object_set_new(doc, "imatrix", jstr(r->im->path));
+        json_object_set_new(doc, "imatrix_form", jstr(r->im->legacy ? "dat" : "gguf"));
+    }
     json_object_set_new(doc, "totals", to);
     char *s = json_dumps(doc, JSON_REAL_PRECISION(17) | JSON_ENSURE_ASCII);
     if (s) {
@@ -223,11 +256,11 @@ static void print_json(const cmp_run *r)
 
 static void csv_row(const char *kind, const char *l, const char *rn, const char *cnt, const char *ld,
                     const char *rd, const char *bpw, const char *m[4], const char *tr, const char *err,
-                    const char *bs[6])
+                    const char *bs[6], const char *wm)
 {
     fputs(kind, stdout);
     const char *f[] = { l, rn, cnt, ld, rd, bpw, m[0], m[1], m[2], m[3], tr, err,
-                        bs[0], bs[1], bs[2], bs[3], bs[4], bs[5] };
+                        bs[0], bs[1], bs[2], bs[3], bs[4], bs[5], wm };
     for (size_t i = 0; i < sizeof f / sizeof *f; i++) {
         fputc(',', stdout);
         util_csv_field(stdout, f[i] ? f[i] : "");
@@ -239,9 +272,9 @@ static void print_csv(const cmp_run *r)
 {
     char c[32], bp[40], m0[40], m1[40], m2[40], m3[40], tr[96];
     printf("kind,left,right,count,left_dtype,right_dtype,right_bpw,mse,sqnr_db,cosine,max_abs_err,transform,error,"
-           "best_scheme,best_bits,best_granularity,best_scale_dtype,best_bpw,best_mse\n");
+           "best_scheme,best_bits,best_granularity,best_scale_dtype,best_bpw,best_mse,weighted_mse\n");
     const char *none[6] = { "", "", "", "", "", "" };
-    char bb[20], bbp[40], bm[40];
+    char bb[20], bbp[40], bm[40], wmb[40];
     for (size_t i = 0; i < r->npairs; i++) {
         const cmp_pair *p = &r->pairs[i];
         snprintf(c, sizeof c, "%llu", (unsigned long long)r->rf->tensors[p->right].count);
@@ -255,19 +288,20 @@ static void print_csv(const cmp_run *r)
         }
         csv_row("pair", p->left_name, r->rf->tensors[p->right].name, c, left_dtype(r, p), right_dtype(r, p),
                 num(bp, sizeof bp, p->right_bpw), p->error ? none : m, transform_text(r, p, tr, sizeof tr),
-                p->error, bs);
+                p->error, bs, p->have_w ? num(wmb, sizeof wmb, p->weighted_mse) : "");
     }
     for (size_t i = 0; i < r->nul; i++)
-        csv_row("unmatched_left", r->lf->tensors[r->unmatched_left[i]].name, "", "", "", "", "", none, "", "", none);
+        csv_row("unmatched_left", r->lf->tensors[r->unmatched_left[i]].name, "", "", "", "", "", none, "", "", none, "");
     for (size_t i = 0; i < r->nur; i++)
-        csv_row("unmatched_right", "", r->rf->tensors[r->unmatched_right[i]].name, "", "", "", "", none, "", "", none);
+        csv_row("unmatched_right", "", r->rf->tensors[r->unmatched_right[i]].name, "", "", "", "", none, "", "", none, "");
     cmp_totals t = totals(r);
     if (t.count) {
         snprintf(c, sizeof c, "%llu", (unsigned long long)t.count);
         const char *m[4] = { num(m0, sizeof m0, t.e2 / (double)(t.count - t.nonfinite)),
                              num(m1, sizeof m1, 10 * log10(t.a2 / t.e2)),
                              num(m2, sizeof m2, t.ab / sqrt(t.a2 * t.b2)), num(m3, sizeof m3, t.max) };
-        csv_row("total", "", "", c, "", "", num(bp, sizeof bp, t.bits / (double)t.count), m, "", "", none);
+        csv_row("total", "", "", c, "", "", num(bp, sizeof bp, t.bits / (double)t.count), m, "", "", none,
+                t.wcount ? num(wmb, sizeof wmb, t.wsum / (double)t.wcount) : "");
     }
 }
 

@@ -6,6 +6,7 @@
 #include "cli/compare.h"
 #include "io/loader.h"
 #include "core/util.h"
+#include "io/imatrix.h"
 
 /* best_at_same_bpw (compare_best.c) */
 typedef struct cmp_best {
@@ -36,6 +37,10 @@ typedef struct cmp_pair {
      * own grid (compare_stored.c; have 0: no grid, or a transformed pair) */
     int stored_have;
     double stored_mse, stored_sqnr_db, stored_max_abs_err;
+    /* --imatrix: have_w 1 with weighted_mse; 0 no entry (w_note says so) */
+    int have_w;
+    double weighted_mse, sum_we2, sum_wden;
+    const char *w_note;    /* static: why there is no weighted_mse */
 } cmp_pair;
 
 typedef struct cmp_run {
@@ -50,6 +55,8 @@ typedef struct cmp_run {
     int nperm;             /* pairs whose permutation was undone */
     int nplus;             /* pairs whose + 1 was undone */
     int nstacked;          /* pairs of stacked experts */
+    imatrix *im;           /* --imatrix, or NULL */
+    int nweighted;         /* pairs with weighted_mse */
 } cmp_run;
 
 void compare_print(const cmp_run *r);

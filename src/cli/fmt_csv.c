@@ -36,7 +36,7 @@ static void csv_levels(const cli_opts *o, const levelset *ls, int n, int complet
 
 /* ---- --report / --sweep ------------------------------------------------- */
 
-static void csv_header(void)
+static void csv_header(const cli_opts *o)
 {
     fputs("file,name,dtype,shape,count,nonfinite,mean,std,min,max,absmax,kurtosis,"
           "scheme,bits,signed,normalize,alpha_mode", stdout);
@@ -44,11 +44,11 @@ static void csv_header(void)
         if ((metric_table[k].flags & METRIC_CSV) && !(metric_table[k].flags & METRIC_STORED))
             printf(",%s", metric_table[k].key);
     fputs(",granularity,scale_dtype", stdout);
-    /* the stored scheme's columns last (empty for the others) */
+    /* the stored scheme's columns (empty for the others), then --imatrix's */
     for (int k = 0; k < M_N; k++)
         if ((metric_table[k].flags & METRIC_CSV) && (metric_table[k].flags & METRIC_STORED))
             printf(",%s", metric_table[k].key);
-    fputs("\n", stdout);
+    fputs(o->imatrix ? ",weighted_mse\n" : "\n", stdout);
 }
 
 static void csv_names(const report_row *w)
@@ -107,6 +107,8 @@ static void csv_tensor(const report_doc *d, const report_row *w)
         for (int k = 0; k < M_N; k++)
             if ((metric_table[k].flags & METRIC_CSV) && (metric_table[k].flags & METRIC_STORED))
                 printf(",%s", a->ok ? csvnum(b[0], 40, metric_table[k].get(a)) : "");
+        if (w->wmse)
+            printf(",%s", a->ok && isfinite(w->wmse[i]) ? csvnum(b[0], 40, w->wmse[i]) : "");
         putchar('\n');
     }
 }
@@ -116,7 +118,7 @@ static void csv_report(const report_doc *d)
     if (d->o->mode == MODE_SWEEP)
         fputs("file,name,scheme,bits,signed,normalize,alpha,mse\n", stdout);
     else
-        csv_header();
+        csv_header(d->o);
     for (size_t i = 0; i < d->nrows; i++)
         if (d->rows[i].ok)
             csv_tensor(d, &d->rows[i]);

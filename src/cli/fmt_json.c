@@ -169,6 +169,8 @@ static json_t *json_tensor(const report_doc *d, const report_row *w)
     json_t *results = json_array();
     for (int i = 0; i < o->nschemes; i++) {
         json_t *r = json_result(o, &w->res[i]);
+        if (w->wmse && w->res[i].ok && isfinite(w->wmse[i]))
+            json_object_set_new(r, "weighted_mse", jnum(w->wmse[i]));
         if (w->sweep) {
             json_t *sw = json_array();
             for (int k = 0; k < o->sweep_n; k++)
@@ -185,6 +187,8 @@ static json_t *json_tensor(const report_doc *d, const report_row *w)
     if (!utf8_ok(lt->name))
         json_object_set_new(jt, "name_escaped", json_true());
     json_object_set_new(jt, "engine", json_string(w->hist ? "histogram" : "sorted"));
+    if (w->wnote)
+        json_object_set_new(jt, "weighted_mse_note", json_string(w->wnote));
     return jt;
 }
 

@@ -138,6 +138,17 @@ static void print_table_tensor(const report_doc *d, const report_row *w)
         }
         printf("\n");
     }
+    if (w->wmse && !w->wnote) {
+        printf("  %-14s", "weighted_mse");
+        for (int i = 0; i < nres; i++) {
+            char cell[48] = "-";
+            if (res[i].ok && isfinite(w->wmse[i]))
+                snprintf(cell, sizeof cell, "%.4g", w->wmse[i]);
+            printf(" %10s ", cell);
+        }
+        printf("\n");
+    } else if (w->wnote)
+        printf("  weighted_mse: %s\n", w->wnote);
     for (int i = 0; i < nres; i++)
         if (!res[i].ok) {
             printf("  %s: ", res[i].scheme);
@@ -295,6 +306,17 @@ static void print_compact(const report_doc *d)
             printf(" %18s", cell);
         }
         printf("\n");
+        if (w->ok && w->wmse && !w->wnote) {   /* --imatrix */
+            printf("%*s %-18s %8s", (int)namew, "", "  weighted_mse", "");
+            for (int k = 0; k < nres; k++) {
+                char cell[64] = "-";
+                if (w->res[k].ok && isfinite(w->wmse[k]))
+                    snprintf(cell, sizeof cell, "%s ", util_fmt_si(a, sizeof a, w->wmse[k], 4));
+                printf(" %18s", cell);
+            }
+            printf("\n");
+        } else if (w->ok && w->wnote)
+            printf("%*s   weighted_mse: %s\n", (int)namew, "", w->wnote);
     }
     print_compact_totals(d, (int)namew);
     size_t nh = 0;

@@ -30,6 +30,14 @@ void options_usage(FILE *fp)
 "                           in the quantized file (names mapped, llama.cpp's\n"
 "                           q/k permutation undone), worst SQNR first\n"
 "      --no-best            --compare without best_at_same_bpw (reading only)\n"
+"      --plan=BPW           one FILE: choose per tensor the quantizer with the\n"
+"                           least total (weighted) error at <= BPW bits per\n"
+"                           weight (Lagrangian hull, exact knapsack when small)\n"
+"      --plan-schemes=LIST  --plan's candidates: SCHEME[@GRAN] items (GRAN\n"
+"                           tensor or group:N), 'gguf' for q4_0,q8_0,mxfp4\n"
+"      --plan-method=M      auto (default), hull or dp\n"
+"      --imatrix=FILE       llama.cpp importance matrix (GGUF or legacy .dat):\n"
+"                           adds weighted_mse to --report, --compare, --plan\n"
 "      --levels             print the level set of each scheme (needs no FILE)\n"
 "      --sweep=A0:A1:N      error at N alphas from A0 to A1 inclusive\n"
 "      --export=PATH        write a figure through gnuplot (.pdf .png .svg .eps\n"
@@ -272,7 +280,7 @@ typedef struct opt_def {
     int val;           /* the handler's constant (a mode) */
 } opt_def;
 
-static const char only_one[] = "only one of --report, --list, --compare, --levels, --sweep, --export, --tui";
+static const char only_one[] = "only one of --report, --list, --compare, --plan, --levels, --sweep, --export, --tui";
 
 static int opt_mode(parse_ctx *c, const opt_def *d, const char *arg)
 {
@@ -637,6 +645,46 @@ static int opt_no_best(parse_ctx *c, const opt_def *d, const char *arg)
     return 0;
 }
 
+static int opt_plan(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    if (opt_mode(c, d, arg))
+        return 2;
+    char *end;
+    errno = 0;
+    double b = strtod(arg, &end);
+    if (end == arg || *end || errno || !(b > 0 && b <= 64))
+        return usage_error("--plan needs a bits-per-weight budget above 0 (at most 64), not '%s'", arg);
+    c->o->plan_bpw = b;
+    return 0;
+}
+
+static int opt_plan_schemes(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    (void)d;
+    if (!*arg)
+        return usage_error("--plan-schemes needs a list of schemes");
+    c->o->plan_schemes = arg;
+    return 0;
+}
+
+static int opt_plan_method(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    (void)d;
+    if (strcmp(arg, "auto") && strcmp(arg, "hull") && strcmp(arg, "dp"))
+        return usage_error("--plan-method must be auto, hull or dp, not '%s'", arg);
+    c->o->plan_method = arg;
+    return 0;
+}
+
+static int opt_imatrix(parse_ctx *c, const opt_def *d, const char *arg)
+{
+    (void)d;
+    if (!*arg)
+        return usage_error("--imatrix needs a FILE");
+    c->o->imatrix = arg;
+    return 0;
+}
+
 static int opt_help(parse_ctx *c, const opt_def *d, const char *arg)
 {
     (void)c, (void)d, (void)arg;
@@ -658,6 +706,10 @@ static const opt_def opt_table[] = {
     { "list", no_argument, 0, opt_mode, MODE_LIST },
     { "compare", no_argument, 0, opt_mode, MODE_COMPARE },
     { "no-best", no_argument, 0, opt_no_best, 0 },
+    { "plan", required_argument, 0, opt_plan, MODE_PLAN },
+    { "plan-schemes", required_argument, 0, opt_plan_schemes, 0 },
+    { "plan-method", required_argument, 0, opt_plan_method, 0 },
+    { "imatrix", required_argument, 0, opt_imatrix, 0 },
     { "sweep", required_argument, 0, opt_sweep, MODE_SWEEP },
     { "export", required_argument, 0, opt_export, MODE_EXPORT },
     { "tui", no_argument, 0, opt_mode, MODE_TUI },
@@ -753,6 +805,13 @@ static int finish(parse_ctx *c, int argc, char **argv)
         add_file(o, argv[i]);
     if (o->mode == MODE_COMPARE && (o->nfiles != 2 || c->demo_kind))
         return usage_error("--compare needs two files: ORIGINAL QUANTIZED");
+    if (o->mode == MODE_PLAN && (o->nfiles != 1 || c->demo_kind))
+        return usage_error("--plan needs one file: the float MODEL");
+    if ((o->plan_schemes || o->plan_method) && o->mode != MODE_PLAN)
+        return usage_error("--plan-schemes and --plan-method apply to --plan");
+    if (o->imatrix && o->mode != MODE_PLAN && o->mode != MODE_COMPARE && o->mode != MODE_REPORT &&
+        o->mode != MODE_AUTO)
+        return usage_error("--imatrix applies to --report, --compare and --plan");
     expand_all(o);
     return 0;
 }

@@ -16,6 +16,7 @@
 
 #include "cli/report_rows.h"
 #include "model/stored_run.h"
+#include "cli/plan_imx.h"
 
 static const report_fmt *formatter(const cli_opts *o)
 {
@@ -207,6 +208,8 @@ int report_run(const cli_opts *o)
     }
     if (report_pool_run(o, &s, items, alphas))
         status = 1;
+    if (o->imatrix && imx_report(o, &s, items, s.nitems) < 0)
+        status = 1;
     sort_opts = o;
     sort_session = &s;
     if (strcmp(o->sort, "file") != 0)
@@ -219,7 +222,8 @@ int report_run(const cli_opts *o)
         const report_item *it = &items[i];
         loader_file *f = s.files[it->file];
         rows[i] = (report_row) { f, &f->tensors[it->tensor], it->ok, &it->st, it->res,
-                                 alphas ? it->sweep : NULL, it->hist };
+                                 alphas ? it->sweep : NULL, it->hist,
+                                 o->imatrix ? it->wmse : NULL, o->imatrix ? it->wnote : NULL };
         if (it->ok) {
             add_totals(tot, it, o->nschemes);
             nok++;

@@ -29,6 +29,11 @@ typedef struct report_item {
     int hist;                /* the histogram engine prepares it */
     const prep_ops *engine;  /* the engine that prepares it */
     int threads;             /* threads for its passes (histogram engine) */
+    /* --imatrix (plan_imx.h): weighted_mse per result (NaN: none), or
+     * wnote (static) why the tensor has none */
+    double wmse[OPTIONS_MAX_SCHEMES];
+    int have_w;
+    const char *wnote;
 } report_item;
 
 /* Evaluate s's selected tensors into items[0..s->nitems) (file and tensor
@@ -46,6 +51,9 @@ typedef struct report_row {
     double *const *sweep;         /* --sweep: per scheme sweep_n mse values
                                      (an entry NULL: none); else NULL */
     int hist;                     /* the histogram engine prepared it */
+    const double *wmse;           /* --imatrix: o->nschemes weighted_mse (NaN:
+                                     none); NULL without --imatrix */
+    const char *wnote;            /* --imatrix: why no weighted_mse, or NULL */
 } report_row;
 
 /* A sum of non-negative terms kept as m 2^e (m in [0.5, 1), or 0, or not

@@ -14,7 +14,8 @@ src_libapotview_a_SOURCES += \
 	src/io/tfjs.c src/io/tfjs.h \
 	src/io/formats.c \
 	src/io/grid.c src/io/grid.h src/io/stquant_grid.c \
-	src/io/demo.c src/io/demo.h
+	src/io/demo.c src/io/demo.h \
+	src/io/imatrix.c src/io/imatrix.h
 
 ## The ONNX parser: generated into the build directory by protoc-c from the
 ## onnx.proto of libonnx-dev (configure finds both); never committed.

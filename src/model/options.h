@@ -23,6 +23,7 @@ typedef enum cli_mode {
     MODE_EXPORT,
     MODE_LIST,       /* --list: the tensors of each file, no values read */
     MODE_COMPARE,    /* --compare ORIGINAL QUANTIZED (cli/compare.h) */
+    MODE_PLAN,       /* --plan=BPW MODEL (cli/plan.h) */
 } cli_mode;
 
 typedef enum cli_format { FMT_TABLE = 0, FMT_JSON, FMT_CSV, FMT_C } cli_format;
@@ -61,6 +62,10 @@ typedef struct cli_opts {
     int jobs;
     const char *engine;   /* auto|sorted|histogram (--report, --sweep) */
     int no_best;          /* --no-best: --compare without best_at_same_bpw */
+    const char *imatrix;  /* --imatrix=FILE (io/imatrix.h), or NULL */
+    double plan_bpw;      /* --plan=BPW */
+    const char *plan_schemes; /* --plan-schemes=LIST, or NULL: the default set */
+    const char *plan_method;  /* --plan-method=auto|hull|dp, or NULL: auto */
     int tour;             /* --tour: the viewer walks through the teaching steps */
     cli_file *files;
     int nfiles;
