@@ -16,9 +16,11 @@
 #include <stdint.h>
 #include "model/options.h"
 #include "model/session.h"
+#include "plot/plot.h"
 #include "quant/analyze.h"
 #include "quant/levels.h"
 #include "ui/keys.h"
+#include "ui/draw.h"
 #include "ui/layout.h"
 #include "ui/worker.h"
 
@@ -28,6 +30,9 @@
  * optimum and bpw), and at most UI_RUG_ROWS rugs are drawn (a window
  * around the focused scheme). */
 #define UI_RUG_ROWS 4
+/* The tour's caption: a title row and TOUR_TEXT_ROWS rows of text above
+ * the status line. */
+#define TOUR_TEXT_ROWS 3
 /* Lloyd-Max mse per (normalize, level count) for gap_to_optimal_db. */
 #define UI_GAP_SLOTS 8
 
@@ -41,7 +46,29 @@ enum {
     RD_QUIT = 16,
 };
 
-typedef enum ui_view { VIEW_MAIN = 0, VIEW_CURVE, VIEW_LIST, VIEW_COMPARE, VIEW_CHANNEL } ui_view;
+typedef enum ui_view_id { VIEW_MAIN = 0, VIEW_CURVE, VIEW_LIST, VIEW_COMPARE, VIEW_CHANNEL } ui_view_id;
+/* Overlays over the current view (the overlays table in ui.c). */
+typedef enum ui_overlay_id { OV_NONE = 0, OV_HELP, OV_EXPLAIN, OV_INFO, OV__COUNT } ui_overlay_id;
+struct app;
+
+/* One view (htop's PanelClass, tmux's window modes): draw paints the body
+ * (not the status line); action gets the keys first (RD_* flags, 0: not its
+ * key, the common actions follow); click a mouse press at (y, x); idle the
+ * deferred work after a redraw (IDLE_* flags); figure what e exports.
+ * Views are registered in the views table of ui.c, overlays (help,
+ * explain, info) in its overlays table; any entry may be NULL but draw. */
+typedef struct ui_view {
+    const char *name;
+    void (*draw)(struct app *a);
+    int (*action)(struct app *a, ui_action act);
+    int (*click)(struct app *a, int y, int x);
+    int (*idle)(struct app *a);
+    plot_figure figure;
+} ui_view;
+/* what idle did */
+enum { IDLE_REDRAW = 1, /* numbers changed: redraw */
+       IDLE_MORE = 2 /* more work to do: call again soon */ };
+
 typedef enum ui_sort { SORT_FILE = 0, SORT_NAME, SORT_SIZE, SORT_ERROR } ui_sort;
 
 /* Numbers for one tensor at one setting. */
@@ -106,11 +133,9 @@ typedef struct app {
     analyze_cfg cfg;
     size_t cur;            /* current item */
     long other;            /* compare partner item or -1 */
-    ui_view view;
-    int help;              /* help overlay open */
+    ui_view_id view;
+    ui_overlay_id overlay; /* open over the view: help (?), explain (x), info (i) */
     int help_top;
-    int explain;           /* the x overlay: the focused scheme explained */
-    int info;              /* the i overlay: the current file's metadata */
     int tour;              /* --tour running; tour_step is the step shown */
     int tour_step;
     int rug_first;         /* first scheme with a rug row (many schemes) */
@@ -224,21 +249,38 @@ void view_tensor_panel(app *a, ui_calc *c, size_t item, int y, int x, int h, int
 void view_list_sort(app *a);
 int view_list_action(app *a, ui_action act);
 int view_list_click(app *a, int y);
+/* the list's deferred work: its numbers, a few ms per call (IDLE_*) */
+int view_list_idle(app *a);
 /* Fill a->list_mse for prepared items (the focused scheme at the current
  * settings). */
 void view_list_numbers(app *a);
 
-/* shared drawing helpers (view_main.c) */
-/* Every string drawn is sanitized first (util_sanitize: controls, C1, bidi
- * overrides and invalid UTF-8 as \xNN; a character the locale cannot
- * print as '?'), so nothing a file holds can act on the terminal. */
-void draw_text(int y, int x, int maxw, int attr, const char *s);
-/* A string from a file (tensor name, metadata, path) in its escaped form
- * (util_escape: also a backslash doubled, as --list prints it). */
-const char *app_esc(char *buf, size_t len, const char *s);
-int draw_textf(int y, int x, int maxw, int attr, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-void draw_fill(int y, int x, int w, int attr);
-/* Number of terminal columns of UTF-8 text. */
-int text_width(const char *s);
+/* ui.c */
+const ui_view *app_cur_view(const app *a);
+void app_draw_all(app *a);
+int app_handle_key(app *a, int ch);
+void app_apply(app *a, int fl);
+/* calc.c: drop every cached number (the scheme list changed) */
+void app_caches_reset(app *a);
+/* actions.c */
+int app_dispatch(app *a, ui_action act);
+void app_tensor_changed(app *a);
+int app_alpha_step(app *a, double frac);
+int app_tour_apply(app *a);
+/* export.c: a line typed on the status row (1 on Enter, 0 on Esc) */
+int app_prompt(app *a, const char *label, char *buf, size_t len);
+int app_export(app *a);
+/* overlay.c */
+void overlay_status(app *a);
+void overlay_help(app *a);
+int overlay_help_action(app *a, ui_action act);
+int overlay_explain_action(app *a, ui_action act);
+void overlay_explain(app *a);
+void overlay_info(app *a);
+void overlay_tour(app *a);
+int overlay_too_small(const app *a);
+void overlay_draw_too_small(app *a);
+/* bench.c */
+int ui_bench(app *a, const char *keys);
 
 #endif

@@ -228,3 +228,11 @@ int view_list_click(app *a, int y)
     a->cur = a->order[k];
     return RD_VIEW | RD_TENSOR | RD_CALC;
 }
+
+int view_list_idle(app *a)
+{
+    if (!a->list_more)
+        return 0;
+    view_list_numbers(a);
+    return IDLE_REDRAW | (a->list_more ? IDLE_MORE : 0);
+}

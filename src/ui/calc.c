@@ -1,0 +1,278 @@
+/*
+ * calc.c - the viewer's numbers and their caches, in one place: the
+ * accessors of items, app_calc (one tensor's results at the current
+ * settings, analyze_tensor exactly as --report), each scheme's optimal
+ * alpha per (bits, normalize), the Lloyd-Max gaps, and app_caches_reset
+ * (what a change of the scheme list invalidates). The per-channel cache
+ * is in view_channel.c, the group job's in view_group.c, the list's in
+ * view_list.c; app_caches_reset drops them all.
+ */
+#include "config.h"
+
+#include <curses.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "quant/eval.h"
+#include "quant/levels.h"
+#include "model/metric.h"
+#include "ui/app.h"
+
+/* ---- small accessors ------------------------------------------------------ */
+
+const loader_tensor *app_item_tensor(const app *a, size_t item)
+{
+    const session_item *it = &a->s.items[item];
+    return &a->s.files[it->file]->tensors[it->tensor];
+}
+
+const char *app_item_name(const app *a, size_t item)
+{
+    return app_item_tensor(a, item)->name;
+}
+
+const char *app_item_file(const app *a, size_t item)
+{
+    return a->s.files[a->s.items[item].file]->path;
+}
+
+const prep *app_prep(app *a, size_t item)
+{
+    const prep *p = NULL;
+    if (worker_get(a->w, item, &p, NULL, NULL, 0, NULL) != PS_DONE)
+        return NULL;
+    return p;
+}
+
+void app_message(app *a, int err, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->msg, sizeof a->msg, fmt, ap);
+    va_end(ap);
+    a->msg_err = err;
+}
+
+static int same_settings(const analyze_cfg *x, const analyze_cfg *y)
+{
+    return x->bits == y->bits && x->is_signed == y->is_signed && x->normalize == y->normalize &&
+           x->amode == y->amode && (x->amode == ALPHA_MSE || x->amode == ALPHA_MAX || x->alpha == y->alpha) &&
+           x->lprm.apot_k == y->lprm.apot_k && x->gran == y->gran && x->group == y->group &&
+           x->axis == y->axis && x->group_along_axis == y->group_along_axis && x->block_r == y->block_r &&
+           x->block_c == y->block_c && x->sdtype == y->sdtype;
+}
+
+/* --alpha=mse numbers when each scheme's optimal alpha is already known:
+ * the same analyze_tensor() per scheme at that alpha, and adds relative to
+ * uniform at its own optimum (as analyze_tensor does in mse mode). -2 when
+ * uniform is not among the schemes (then the caller does it the long way). */
+static int calc_from_opt(app *a, ui_calc *c, const prep *p, util_err *e)
+{
+    int nz = a->cfg.normalize ? 1 : 0, b = a->cfg.bits, uni = -1;
+    for (int i = 0; i < a->nschemes; i++)
+        if (strcmp(a->schemes[i], "uniform") == 0)
+            uni = i;
+    if (uni < 0)
+        return -2;
+    for (int i = 0; i < a->nschemes; i++) {
+        analyze_cfg one = a->cfg;
+        double al = c->opt_tab_a[nz][b][i];
+        if (!(al > 0) || !isfinite(al))
+            return -2;
+        one.amode = ALPHA_VALUE;
+        one.alpha = al;
+        if (analyze_tensor(p, &one, &a->schemes[i], 1, 0, &c->res[i], e) < 0)
+            return -1;
+        c->res[i].opt_alpha = al;
+        c->res[i].opt_mse = c->opt_tab_m[nz][b][i];
+    }
+    double ua = c->res[uni].ok ? c->res[uni].r.adds_mean : NAN;
+    for (int i = 0; i < a->nschemes; i++)
+        if (c->res[i].ok)
+            c->res[i].relative_to_uniform = ua > 0 ? c->res[i].r.adds_mean / ua : NAN;
+    return 0;
+}
+
+void app_calc(app *a, ui_calc *c, size_t item)
+{
+    const prep *p = app_prep(a, item);
+    if (!p) {
+        c->valid = 0;
+        return;
+    }
+    if (c->valid && c->item == item && same_settings(&c->cfg, &a->cfg))
+        return;
+    double t0 = util_now();
+    if (c->item != item || !c->valid) {
+        memset(c->opt_have, 0, sizeof c->opt_have);
+        c->gap_n = 0;
+    }
+    c->item = item;
+    c->cfg = a->cfg;
+    c->valid = 1;
+    c->ok = 0;
+    c->opt_valid = 0;
+    c->opt_pending = 0;
+    c->msg[0] = '\0';
+    if (p->st.n == 0) {
+        snprintf(c->msg, sizeof c->msg, "no finite values to show (%llu elements, %llu non-finite)",
+                 (unsigned long long)p->st.count, (unsigned long long)p->st.nonfinite);
+        return;
+    }
+    if (app_group_mode(a)) {
+        /* per group (or MX blocks): the group engine on the worker's
+         * thread, as --report computes it; no per-tensor optimal alpha */
+        if (!app_group_numbers(a, c, item, p))
+            c->valid = 0;
+        else if (c->ok && a->cfg.gran == GRAN_TENSOR)
+            c->opt_pending = 1;  /* the per-tensor schemes' optima, after the redraw */
+        else if (c->ok && app_ranked(a))
+            app_calc_gap(a, c, 0);
+        c->calc_seconds = util_now() - t0;
+        return;
+    }
+    util_err e = { { 0 } };
+    int nz = a->cfg.normalize ? 1 : 0, b = a->cfg.bits;
+    int r = a->cfg.amode == ALPHA_MSE && c->opt_have[nz][b] ? calc_from_opt(a, c, p, &e) : -2;
+    if (r == -2)
+        r = analyze_tensor(p, &a->cfg, a->schemes, a->nschemes, 0, c->res, &e);
+    if (r < 0) {
+        snprintf(c->msg, sizeof c->msg, "%s", e.msg);
+        return;
+    }
+    c->ok = 1;
+    if (a->cfg.amode == ALPHA_MSE && !c->opt_have[nz][b]) {
+        /* analyze_tensor has just found them */
+        for (int i = 0; i < a->nschemes; i++) {
+            c->opt_tab_a[nz][b][i] = c->res[i].ok ? c->res[i].opt_alpha : NAN;
+            c->opt_tab_m[nz][b][i] = c->res[i].ok ? c->res[i].opt_mse : NAN;
+        }
+        c->opt_have[nz][b] = 1;
+    }
+    if (c->opt_have[nz][b]) {
+        memcpy(c->opt_alpha, c->opt_tab_a[nz][b], sizeof c->opt_alpha);
+        memcpy(c->opt_mse, c->opt_tab_m[nz][b], sizeof c->opt_mse);
+        c->opt_valid = 1;
+    } else
+        c->opt_pending = 1;
+    if (app_ranked(a))
+        app_calc_gap(a, c, 0);
+    c->calc_seconds = util_now() - t0;
+}
+
+int app_calc_gap(app *a, ui_calc *c, int compute)
+{
+    if (!c->valid || !c->ok)
+        return 0;
+    const prep *p = app_prep(a, c->item);
+    if (!p || p->st.n == 0)
+        return 0;
+    int nz = c->cfg.normalize ? 1 : 0, did = 0;
+    c->gap_pending = 0;
+    for (int i = 0; i < a->nschemes; i++) {
+        analyze_result *r = &c->res[i];
+        if (!r->ok)
+            continue;
+        size_t L = (size_t)r->r.levels_total;
+        double lm = NAN;
+        int k;
+        for (k = 0; k < c->gap_n; k++)
+            if (c->gap_nz[k] == nz && c->gap_L[k] == L) {
+                lm = c->gap_mse[k];
+                break;
+            }
+        if (k == c->gap_n) {
+            if (!compute) {
+                c->gap_pending = 1;
+                r->gap_to_optimal_db = NAN;
+                continue;
+            }
+            lm = analyze_lloyd_mse(p, c->cfg.normalize, L, NULL);
+            did = 1;
+            if (c->gap_n < UI_GAP_SLOTS) {
+                c->gap_nz[c->gap_n] = nz;
+                c->gap_L[c->gap_n] = L;
+                c->gap_mse[c->gap_n++] = lm;
+            }
+        }
+        double e = r->r.mse;
+        /* as analyze_tensor computes it for --report */
+        r->gap_to_optimal_db = e == lm ? 0 : lm > 0 ? 10 * log10(e / lm) : e > 0 ? INFINITY : 0;
+    }
+    return did;
+}
+
+int app_calc_opt(app *a, ui_calc *c)
+{
+    if (!c->valid || !c->ok || !c->opt_pending)
+        return 0;
+    const prep *p = app_prep(a, c->item);
+    if (!p)
+        return 0;
+    int nz = c->cfg.normalize ? 1 : 0, b = c->cfg.bits;
+    for (int i = 0; i < a->nschemes; i++) {
+        c->opt_tab_a[nz][b][i] = c->opt_tab_m[nz][b][i] = NAN;
+        const scheme_def *d = levels_find(a->schemes[i]);
+        if (!c->res[i].ok)
+            continue;
+        if (d && (d->flags & SCHEME_MX))
+            continue; /* block scales: no alpha of the tensor */
+        if (d && (d->flags & SCHEME_DATA)) {
+            /* lloyd-max: its alpha is its own fit */
+            c->opt_tab_a[nz][b][i] = c->res[i].opt_alpha;
+            c->opt_tab_m[nz][b][i] = c->res[i].opt_mse;
+            continue;
+        }
+        levelset ls;
+        util_err le = { { 0 } };
+        if (levels_build(a->schemes[i], b, c->cfg.is_signed, &c->cfg.lprm, &ls, &le) < 0)
+            continue;
+        c->opt_tab_a[nz][b][i] = eval_best_alpha(p, &ls, c->cfg.normalize, &c->opt_tab_m[nz][b][i]);
+        levels_free(&ls);
+    }
+    c->opt_have[nz][b] = 1;
+    memcpy(c->opt_alpha, c->opt_tab_a[nz][b], sizeof c->opt_alpha);
+    memcpy(c->opt_mse, c->opt_tab_m[nz][b], sizeof c->opt_mse);
+    c->opt_valid = 1;
+    c->opt_pending = 0;
+    return 1;
+}
+
+double app_alpha(const app *a)
+{
+    const ui_calc *c = &a->calc;
+    if (c->valid && c->ok && c->item == a->cur && c->res[a->focus].ok)
+        return c->res[a->focus].r.alpha;
+    return NAN;
+}
+
+int app_body_rows(const app *a)
+{
+    return a->tour ? a->rows - 1 - TOUR_TEXT_ROWS : a->rows;
+}
+
+/* From as many schemes as the report (model/metric.h), one row per scheme
+ * ranked by mse. */
+int app_ranked(const app *a)
+{
+    return a->nschemes >= METRIC_RANKED_MIN;
+}
+
+int app_rug_rows(const app *a)
+{
+    return app_ranked(a) && a->nschemes > UI_RUG_ROWS ? UI_RUG_ROWS : a->nschemes;
+}
+
+
+/* The scheme list changed: every cached number is indexed by scheme. */
+void app_caches_reset(app *a)
+{
+    a->calc.valid = 0;
+    a->calc_other.valid = 0;
+    a->chan.valid = 0;
+    a->list_cfg.bits = -1;
+    a->rug_first = 0;
+}
