@@ -94,21 +94,26 @@ int app_alpha_step(app *a, double frac)
     double xm = eval_xabsmax(p, a->cfg.normalize);
     if (!(xm > 0))
         xm = 1;
+    ui_alpha *sa = &a->salpha[a->focus];
     double cur = app_alpha(a);
     if (isnan(cur))
-        cur = a->cfg.amode == ALPHA_VALUE ? a->cfg.alpha : xm;
+        cur = sa->mode == ALPHA_VALUE ? uim_alpha_on(sa, a->cur, a->cfg.normalize, xm) : xm;
+    if (isnan(cur))
+        cur = xm;
     double na = cur + frac * xm;
     double lo = xm * 0.001, hi = xm * 2;
     if (na < lo)
         na = lo;
     if (na > hi)
         na = hi;
-    if (na == cur && a->cfg.amode == ALPHA_VALUE) {
+    if (na == cur && sa->mode == ALPHA_VALUE) {
         app_message(a, 0, "alpha stays within [max|x|/1000, 2 max|x|]");
         return RD_STATUS;
     }
-    a->cfg.amode = ALPHA_VALUE;
-    a->cfg.alpha = na;
+    /* the focused scheme only; kept as a fraction of max|x| for the next
+     * tensor */
+    uim_alpha_fix(sa, na, a->cur, a->cfg.normalize, xm);
+    app_alpha_sync(a);
     a->msg[0] = '\0';
     return RD_VIEW | RD_CALC;
 }
@@ -150,8 +155,8 @@ int app_tour_apply(app *a)
             a->focus = i;
     app_caches_reset(a);
     a->cfg.bits = t->bits;
-    a->cfg.amode = t->alpha == TA_MSE ? ALPHA_MSE : ALPHA_MAX;
     a->cfg.normalize = t->normalize;
+    app_alpha_all(a, t->alpha == TA_MSE ? ALPHA_MSE : ALPHA_MAX, 0);
     const prep *p = app_prep(a, a->cur);
     if (a->cfg.normalize && p && !eval_can_normalize(p))
         a->cfg.normalize = 0;
@@ -184,9 +189,18 @@ static int alpha_file(app *a)
         return RD_STATUS;
     }
     a->cfg.normalize = 1;
-    a->cfg.amode = ALPHA_VALUE;
-    a->cfg.alpha = al;
-    app_message(a, 0, "stored wgt_alpha, as APoT code (%s)", nm ? nm : "?");
+    ui_alpha *sa = &a->salpha[a->focus];
+    if (p && p->st.n)
+        uim_alpha_fix(sa, al, a->cur, 1, eval_xabsmax(p, 1));
+    else {
+        sa->mode = ALPHA_VALUE;
+        sa->val = al;
+        sa->frac = NAN;
+        sa->item = a->cur;
+        sa->norm = 1;
+    }
+    app_alpha_sync(a);
+    app_message(a, 0, "stored wgt_alpha, as APoT code (%s), for %s", nm ? nm : "?", a->schemes[a->focus]);
     free(nm);
     return RD_VIEW | RD_CALC;
 }
@@ -230,9 +244,10 @@ static int alpha_opt(app *a)
         app_message(a, 1, "o: %s", a->calc.valid && !a->calc.ok ? a->calc.msg : "numbers not ready yet");
         return RD_STATUS;
     }
-    a->cfg.amode = ALPHA_VALUE;
-    a->cfg.alpha = a->calc.opt_alpha[a->focus];
-    app_message(a, 0, "%s optimal", a->schemes[a->focus]);
+    /* the focused scheme at its own optimum, on every tensor */
+    a->salpha[a->focus].mode = ALPHA_MSE;
+    app_alpha_sync(a);
+    app_message(a, 0, "%s at its own MSE optimum (every tensor)", a->schemes[a->focus]);
     return RD_VIEW | RD_CALC;
 }
 
@@ -243,9 +258,9 @@ static int normalize_toggle(app *a)
         app_message(a, 1, "n refused: %s", p->st.n < 2 ? "fewer than 2 values" : "constant tensor (std 0)");
         return RD_STATUS;
     }
-    if (a->cfg.amode == ALPHA_VALUE && p && eval_can_normalize(p))
-        a->cfg.alpha = a->cfg.normalize ? a->cfg.alpha * p->st.std : a->cfg.alpha / p->st.std;
+    /* a fixed alpha keeps its fraction of max|x| (app_scheme_cfg) */
     a->cfg.normalize = !a->cfg.normalize;
+    app_alpha_sync(a);
     app_message(a, 0, "%s", a->cfg.normalize ? "x = (w - mean) / std" : "x = w");
     return RD_VIEW | RD_CALC;
 }
@@ -264,16 +279,18 @@ static int settings_action(app *a, ui_action act)
     case ACT_GRAN: return gran_next(a);
     case ACT_ALPHA_OPT: return alpha_opt(a);
     case ACT_ALPHA_OPT_EACH:
-        a->cfg.amode = ALPHA_MSE;
+        app_alpha_all(a, ALPHA_MSE, 0);
         app_message(a, 0, "each scheme at its own MSE-optimal alpha");
         return RD_VIEW | RD_CALC;
     case ACT_ALPHA_MAX:
-        a->cfg.amode = ALPHA_MAX;
-        app_message(a, 0, "alpha := max|x|");
+        a->salpha[a->focus].mode = ALPHA_MAX;
+        app_alpha_sync(a);
+        app_message(a, 0, "%s: alpha := max|x|", a->schemes[a->focus]);
         return RD_VIEW | RD_CALC;
     case ACT_NORMALIZE: return normalize_toggle(a);
     case ACT_SCHEME_NEXT:
         a->focus = (a->focus + 1) % a->nschemes;
+        app_alpha_sync(a);
         a->msg[0] = '\0';
         return RD_VIEW;
     default: return -1;

@@ -22,6 +22,7 @@
 #include "ui/keys.h"
 #include "ui/draw.h"
 #include "ui/layout.h"
+#include "ui/uimodel.h"
 #include "ui/worker.h"
 
 #define UI_MAX_SCHEMES 16
@@ -79,6 +80,7 @@ typedef struct ui_calc {
     int ok;                /* 0: msg says why there are no numbers */
     char msg[UTIL_ERRLEN];
     analyze_result res[UI_MAX_SCHEMES];
+    double akey[UI_MAX_SCHEMES]; /* each scheme's alpha they were computed at */
     /* each scheme's MSE-optimal alpha and mse at the current (bits,
      * normalize): opt_valid says they are there; computing them costs a
      * dense scan per scheme, so the loop does it after the redraw
@@ -130,7 +132,10 @@ typedef struct app {
     const char *schemes[UI_MAX_SCHEMES];
     int nschemes;
     int focus;
+    /* cfg: the settings; its amode/alpha follow the focused scheme's
+     * (app_alpha_sync), the group engine uses them for every scheme */
     analyze_cfg cfg;
+    ui_alpha salpha[UI_MAX_SCHEMES]; /* each scheme's own alpha */
     size_t cur;            /* current item */
     long other;            /* compare partner item or -1 */
     ui_view_id view;
@@ -260,6 +265,13 @@ const ui_view *app_cur_view(const app *a);
 void app_draw_all(app *a);
 int app_handle_key(app *a, int ch);
 void app_apply(app *a, int fl);
+/* calc.c: scheme i's settings on item (its own alpha; p: item's prep, for
+ * max|x|, may be NULL) */
+void app_scheme_cfg(const app *a, int i, size_t item, const prep *p, analyze_cfg *out);
+/* cfg.amode/alpha := the focused scheme's on the current tensor */
+void app_alpha_sync(app *a);
+/* every scheme to mode (alpha: its value for ALPHA_VALUE/ALPHA_FILE) */
+void app_alpha_all(app *a, int mode, double alpha);
 /* calc.c: drop every cached number (the scheme list changed) */
 void app_caches_reset(app *a);
 /* actions.c */

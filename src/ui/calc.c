@@ -20,6 +20,7 @@
 #include "quant/levels.h"
 #include "model/metric.h"
 #include "ui/app.h"
+#include "ui/uimodel.h"
 
 /* ---- small accessors ------------------------------------------------------ */
 
@@ -56,10 +57,82 @@ void app_message(app *a, int err, const char *fmt, ...)
     a->msg_err = err;
 }
 
+/* ---- each scheme's alpha ----------------------------------------------------- */
+
+void app_scheme_cfg(const app *a, int i, size_t item, const prep *p, analyze_cfg *out)
+{
+    *out = a->cfg;
+    const ui_alpha *s = &a->salpha[i];
+    if (s->mode == ALPHA_VALUE) {
+        double xm = p && p->st.n ? eval_xabsmax(p, a->cfg.normalize) : NAN;
+        out->amode = ALPHA_VALUE;
+        out->alpha = isnan(s->frac) && s->item != item ? NAN : uim_alpha_on(s, item, a->cfg.normalize, xm);
+        if (isnan(out->alpha))
+            out->amode = ALPHA_MAX; /* set on a tensor not read yet: max|x| meanwhile */
+    } else if (s->mode == ALPHA_MSE || s->mode == ALPHA_MAX)
+        out->amode = (alpha_mode)s->mode;
+}
+
+void app_alpha_sync(app *a)
+{
+    ui_alpha *s = &a->salpha[a->focus];
+    const prep *p = app_prep(a, a->cur);
+    /* a fixed alpha given before its tensor was read gets its fraction */
+    for (int i = 0; i < a->nschemes; i++) {
+        ui_alpha *t = &a->salpha[i];
+        if (t->mode == ALPHA_VALUE && isnan(t->frac) && t->item == a->cur && p && p->st.n &&
+            (!t->norm || eval_can_normalize(p)))
+            uim_alpha_fix(t, t->val, t->item, t->norm, eval_xabsmax(p, t->norm));
+    }
+    analyze_cfg c;
+    app_scheme_cfg(a, a->focus, a->cur, p, &c);
+    if (s->mode == ALPHA_VALUE && c.amode == ALPHA_VALUE) {
+        a->cfg.amode = ALPHA_VALUE;
+        a->cfg.alpha = c.alpha;
+    } else if (s->mode != ALPHA_VALUE)
+        a->cfg.amode = (alpha_mode)s->mode;
+}
+
+void app_alpha_all(app *a, int mode, double alpha)
+{
+    for (int i = 0; i < UI_MAX_SCHEMES; i++) {
+        a->salpha[i].mode = mode;
+        a->salpha[i].val = alpha;
+        a->salpha[i].frac = NAN;
+        a->salpha[i].item = a->cur;
+        a->salpha[i].norm = a->cfg.normalize;
+    }
+    a->cfg.amode = (alpha_mode)mode;
+    if (mode == ALPHA_VALUE || mode == ALPHA_FILE)
+        a->cfg.alpha = alpha;
+}
+
+/* Every scheme at its own MSE optimum? (then the optima table serves) */
+static int all_mse(const app *a)
+{
+    for (int i = 0; i < a->nschemes; i++)
+        if (a->salpha[i].mode != ALPHA_MSE)
+            return 0;
+    return 1;
+}
+
+/* The per-scheme alphas of item as a cache key: the alpha, or -1 - mode. */
+static void alpha_keys(const app *a, size_t item, const prep *p, double *k)
+{
+    for (int i = 0; i < UI_MAX_SCHEMES; i++) {
+        if (i >= a->nschemes) {
+            k[i] = 0;
+            continue;
+        }
+        analyze_cfg c;
+        app_scheme_cfg(a, i, item, p, &c);
+        k[i] = c.amode == ALPHA_VALUE || c.amode == ALPHA_FILE ? c.alpha : -1.0 - (double)c.amode;
+    }
+}
+
 static int same_settings(const analyze_cfg *x, const analyze_cfg *y)
 {
     return x->bits == y->bits && x->is_signed == y->is_signed && x->normalize == y->normalize &&
-           x->amode == y->amode && (x->amode == ALPHA_MSE || x->amode == ALPHA_MAX || x->alpha == y->alpha) &&
            x->lprm.apot_k == y->lprm.apot_k && x->gran == y->gran && x->group == y->group &&
            x->axis == y->axis && x->group_along_axis == y->group_along_axis && x->block_r == y->block_r &&
            x->block_c == y->block_c && x->sdtype == y->sdtype;
@@ -96,6 +169,34 @@ static int calc_from_opt(app *a, ui_calc *c, const prep *p, util_err *e)
     return 0;
 }
 
+/* Each scheme at its own alpha (fixed, max|x| or its optimum), adds
+ * relative to uniform's as analyze_tensor computes them. */
+static int calc_each(app *a, ui_calc *c, size_t item, const prep *p, util_err *e)
+{
+    int nz = a->cfg.normalize ? 1 : 0, b = a->cfg.bits, uni = -1;
+    for (int i = 0; i < a->nschemes; i++) {
+        analyze_cfg one;
+        app_scheme_cfg(a, i, item, p, &one);
+        if (strcmp(a->schemes[i], "uniform") == 0)
+            uni = i;
+        if (one.amode == ALPHA_MSE && c->opt_have[nz][b] && c->opt_tab_a[nz][b][i] > 0) {
+            one.amode = ALPHA_VALUE;
+            one.alpha = c->opt_tab_a[nz][b][i];
+        }
+        if (analyze_tensor(p, &one, &a->schemes[i], 1, 0, &c->res[i], e) < 0)
+            return -1;
+        if (c->opt_have[nz][b]) {
+            c->res[i].opt_alpha = c->opt_tab_a[nz][b][i];
+            c->res[i].opt_mse = c->opt_tab_m[nz][b][i];
+        }
+    }
+    double ua = uni >= 0 && c->res[uni].ok ? c->res[uni].r.adds_mean : NAN;
+    for (int i = 0; i < a->nschemes; i++)
+        if (c->res[i].ok)
+            c->res[i].relative_to_uniform = ua > 0 ? c->res[i].r.adds_mean / ua : NAN;
+    return 0;
+}
+
 void app_calc(app *a, ui_calc *c, size_t item)
 {
     const prep *p = app_prep(a, item);
@@ -103,8 +204,15 @@ void app_calc(app *a, ui_calc *c, size_t item)
         c->valid = 0;
         return;
     }
-    if (c->valid && c->item == item && same_settings(&c->cfg, &a->cfg))
+    double keys[UI_MAX_SCHEMES];
+    app_alpha_sync(a);
+    alpha_keys(a, item, p, keys);
+    int grp = app_group_mode(a);
+    if (c->valid && c->item == item && same_settings(&c->cfg, &a->cfg) &&
+        (grp ? c->cfg.amode == a->cfg.amode && c->cfg.alpha == a->cfg.alpha
+             : memcmp(keys, c->akey, sizeof keys) == 0))
         return;
+    memcpy(c->akey, keys, sizeof keys);
     double t0 = util_now();
     if (c->item != item || !c->valid) {
         memset(c->opt_have, 0, sizeof c->opt_have);
@@ -136,15 +244,19 @@ void app_calc(app *a, ui_calc *c, size_t item)
     }
     util_err e = { { 0 } };
     int nz = a->cfg.normalize ? 1 : 0, b = a->cfg.bits;
-    int r = a->cfg.amode == ALPHA_MSE && c->opt_have[nz][b] ? calc_from_opt(a, c, p, &e) : -2;
-    if (r == -2)
-        r = analyze_tensor(p, &a->cfg, a->schemes, a->nschemes, 0, c->res, &e);
+    int mse = all_mse(a);
+    int r = !mse ? calc_each(a, c, item, p, &e) : c->opt_have[nz][b] ? calc_from_opt(a, c, p, &e) : -2;
+    if (r == -2) {
+        analyze_cfg all = a->cfg;
+        all.amode = ALPHA_MSE;
+        r = analyze_tensor(p, &all, a->schemes, a->nschemes, 0, c->res, &e);
+    }
     if (r < 0) {
         snprintf(c->msg, sizeof c->msg, "%s", e.msg);
         return;
     }
     c->ok = 1;
-    if (a->cfg.amode == ALPHA_MSE && !c->opt_have[nz][b]) {
+    if (mse && !c->opt_have[nz][b]) {
         /* analyze_tensor has just found them */
         for (int i = 0; i < a->nschemes; i++) {
             c->opt_tab_a[nz][b][i] = c->res[i].ok ? c->res[i].opt_alpha : NAN;

@@ -26,14 +26,21 @@ void overlay_status(app *a)
     int at = term_attr(R_STATUS);
     draw_fill(y, 0, a->cols, at);
     app_calc(a, &a->calc, a->cur);
-    char ab[32], mb[32];
+    char ab[64], mb[32];
     double al = app_alpha(a);
     const ui_calc *c = &a->calc;
     double mse = c->valid && c->ok && c->res[a->focus].ok ? c->res[a->focus].r.mse : NAN;
     const char *sep = a->utf8 ? " \u2502 " : " | ";
     if (isnan(al))
         snprintf(ab, sizeof ab, "%s", c->valid && c->ok && c->item == a->cur ? "-" : "...");
-    else
+    else if (a->salpha[a->focus].mode == ALPHA_VALUE && a->cfg.gran == GRAN_TENSOR && app_prep(a, a->cur)) {
+        /* fixed: the value (sigma units when normalized) and the fraction
+         * of max|x| it is carried to the next tensor as */
+        const prep *p = app_prep(a, a->cur);
+        double xm = eval_xabsmax(p, a->cfg.normalize);
+        snprintf(ab, sizeof ab, "%.4g%s (%.3gmax)", al, a->cfg.normalize ? (a->utf8 ? "\u03c3" : "sd") : "",
+                 xm > 0 ? al / xm : NAN);
+    } else
         snprintf(ab, sizeof ab, "%.4g", al);
     if (isnan(mse))  /* not computed yet, or none (values beyond what the scales hold) */
         snprintf(mb, sizeof mb, "%s", c->valid && c->ok ? (c->res[a->focus].ok ? "n/a" : "-") : "...");
@@ -58,9 +65,12 @@ void overlay_status(app *a)
         snprintf(extra, sizeof extra, "preparing %.0f%%, not final", frac * 100);
     else if (a->msg[0])
         snprintf(extra, sizeof extra, "%s", a->msg);
+    /* a message that does not fit beside the help hint takes its place */
+    if (extra[0] && x + text_width(sep) + text_width(extra) > a->cols - rw)
+        rw = 0;
     if (extra[0])
         x += draw_textf(y, x, a->cols - x - rw, a->msg_err ? at | (int)A_BOLD : at, "%s%s", sep, extra);
-    if (a->cols - rw > x)
+    if (rw && a->cols - rw > x)
         draw_text(y, a->cols - rw, rw, at, right);
 }
 

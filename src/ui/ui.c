@@ -215,6 +215,7 @@ static int app_open(app *a, const cli_opts *o)
     a->o = o;
     a->cfg = o->cfg;
     a->cfg.no_gap = 1;
+    app_alpha_all(a, a->cfg.amode, a->cfg.alpha);
     a->nschemes = o->nschemes < UI_MAX_SCHEMES ? o->nschemes : UI_MAX_SCHEMES;
     for (int i = 0; i < a->nschemes; i++)
         a->schemes[i] = o->schemes[i];
