@@ -42,9 +42,7 @@ void app_tensor_changed(app *a)
     int n = a->view == VIEW_COMPARE && a->other >= 0 ? 2 : 1;
     worker_evict(a->w, want, 2);
     worker_want(a->w, want, n);
-    for (size_t k = 0; k < a->s.nitems; k++)
-        if (a->order[k] == a->cur)
-            a->list_sel = k;
+    view_list_follow(a);
 }
 
 /* ---- actions ------------------------------------------------------------- */

@@ -70,7 +70,28 @@ typedef struct ui_view {
 enum { IDLE_REDRAW = 1, /* numbers changed: redraw */
        IDLE_MORE = 2 /* more work to do: call again soon */ };
 
-typedef enum ui_sort { SORT_FILE = 0, SORT_NAME, SORT_SIZE, SORT_ERROR } ui_sort;
+/* The tensor list (view_list.c): every item sorted by a column, the ones
+ * the filter lets through, and each scheme's SQNR and relative mse per
+ * item, computed by the list's idle at each tensor's own alpha (its
+ * optimum unless the user fixed one: then the same fraction of max|x|). */
+typedef struct ui_list {
+    size_t *order;         /* all items, sorted */
+    size_t *shown;         /* order, filtered */
+    size_t nshown;
+    size_t sel, top;       /* positions in shown */
+    int col, rev;          /* sort column (UIM_COL_*), reversed */
+    char filter[128];
+    double *sqnr, *rel;    /* [item * UI_MAX_SCHEMES + scheme], NaN: not (yet) there */
+    unsigned char *done;   /* the item's numbers are computed for key */
+    double *skey;          /* sort key scratch, per item */
+    const char **names;    /* per item */
+    /* the settings the numbers belong to */
+    analyze_cfg cfg;
+    ui_alpha salpha[UI_MAX_SCHEMES];
+    int nschemes;          /* -1: none yet */
+    int more;              /* prepared items still without numbers */
+    int y0, rows;          /* the rows drawn last (clicks) */
+} ui_list;
 
 /* Numbers for one tensor at one setting. */
 typedef struct ui_calc {
@@ -147,16 +168,7 @@ typedef struct app {
     int logscale;
     int utf8;
     int rows, cols;
-    /* tensor list */
-    size_t *order;
-    ui_sort sort;
-    size_t list_sel;       /* position in order */
-    size_t list_top;
-    double *list_mse;      /* focused scheme's mse per item (NAN: unknown) */
-    unsigned char *list_done; /* list_mse[i] is computed for list_key */
-    analyze_cfg list_cfg;  /* settings the list numbers belong to */
-    int list_focus;
-    int list_more;         /* prepared items still without a number */
+    ui_list list;          /* the tensor list (view_list.c) */
     /* numbers */
     ui_calc calc, calc_other;
     ui_chan chan;
@@ -180,8 +192,6 @@ typedef struct app {
     int msg_err;
     char search[128];
     uint64_t drawn_gen;    /* worker generation when the screen was last drawn */
-    /* geometry of the last drawn list (for mouse clicks) */
-    int list_y0, list_rows;
 } app;
 
 /* ui.c */
@@ -251,14 +261,14 @@ void view_channel_draw(app *a);
 /* Draw one tensor's histogram, rugs and results into a rectangle. */
 void view_tensor_panel(app *a, ui_calc *c, size_t item, int y, int x, int h, int w, int compact);
 /* list view */
-void view_list_sort(app *a);
+void view_list_init(app *a);
+void view_list_free(app *a);
+/* The list's selection follows a->cur (when the filter shows it). */
+void view_list_follow(app *a);
 int view_list_action(app *a, ui_action act);
-int view_list_click(app *a, int y);
+int view_list_click(app *a, int y, int x);
 /* the list's deferred work: its numbers, a few ms per call (IDLE_*) */
 int view_list_idle(app *a);
-/* Fill a->list_mse for prepared items (the focused scheme at the current
- * settings). */
-void view_list_numbers(app *a);
 
 /* ui.c */
 const ui_view *app_cur_view(const app *a);
@@ -281,6 +291,8 @@ int app_alpha_step(app *a, double frac);
 int app_tour_apply(app *a);
 /* export.c: a line typed on the status row (1 on Enter, 0 on Esc) */
 int app_prompt(app *a, const char *label, char *buf, size_t len);
+/* The same, calling changed(a, buf) after every edit (then redrawing). */
+int app_prompt_cb(app *a, const char *label, char *buf, size_t len, void (*changed)(app *a, const char *buf));
 int app_export(app *a);
 /* overlay.c */
 void overlay_status(app *a);

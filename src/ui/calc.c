@@ -385,6 +385,6 @@ void app_caches_reset(app *a)
     a->calc.valid = 0;
     a->calc_other.valid = 0;
     a->chan.valid = 0;
-    a->list_cfg.bits = -1;
+    a->list.nschemes = -1;
     a->rug_first = 0;
 }

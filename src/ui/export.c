@@ -22,6 +22,11 @@
  * Esc (or a signal). */
 int app_prompt(app *a, const char *label, char *buf, size_t len)
 {
+    return app_prompt_cb(a, label, buf, len, NULL);
+}
+
+int app_prompt_cb(app *a, const char *label, char *buf, size_t len, void (*changed)(app *a, const char *buf))
+{
     size_t n = strlen(buf);
     curs_set(1);
     timeout(-1);
@@ -57,6 +62,10 @@ int app_prompt(app *a, const char *label, char *buf, size_t len)
         } else if (ch >= 32 && ch < 256 && ch != 127 && n + 1 < len) {
             buf[n++] = (char)ch;
             buf[n] = '\0';
+        }
+        if (changed) {
+            changed(a, buf);
+            app_draw_all(a);
         }
     }
 }

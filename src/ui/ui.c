@@ -60,12 +60,6 @@ static int main_click(app *a, int y, int x)
     return RD_NONE;
 }
 
-static int list_click(app *a, int y, int x)
-{
-    (void)x;
-    return view_list_click(a, y);
-}
-
 /* every view: the optimal alphas and the gap after the redraw (the
  * keypress shows at once) */
 static int calc_idle(app *a)
@@ -99,7 +93,7 @@ static int list_idle(app *a)
 static const ui_view views[] = {
     [VIEW_MAIN] = { "main", view_main_draw, view_explore_action, main_click, calc_idle, FIG_HISTOGRAM },
     [VIEW_CURVE] = { "curve", view_curve_draw, NULL, NULL, calc_idle, FIG_SWEEP },
-    [VIEW_LIST] = { "list", view_list_draw, view_list_action, list_click, list_idle, FIG_LAYERS },
+    [VIEW_LIST] = { "list", view_list_draw, view_list_action, view_list_click, list_idle, FIG_LAYERS },
     [VIEW_COMPARE] = { "compare", view_compare_draw, NULL, NULL, compare_idle, FIG_COMPARE },
     [VIEW_CHANNEL] = { "channels", view_channel_draw, NULL, NULL, channel_idle, FIG_CHANNELS },
 };
@@ -243,14 +237,7 @@ static int app_open(app *a, const cli_opts *o)
         return 1;
     }
     size_t n = a->s.nitems;
-    a->order = util_mallocarray(n, sizeof *a->order);
-    for (size_t i = 0; i < n; i++)
-        a->order[i] = i;
-    a->list_mse = util_mallocarray(n, sizeof *a->list_mse);
-    a->list_done = util_calloc(n, 1);
-    for (size_t i = 0; i < n; i++)
-        a->list_mse[i] = NAN;
-    a->list_cfg.bits = -1;
+    view_list_init(a);
     a->stored_alpha = util_mallocarray(n, sizeof *a->stored_alpha);
     for (size_t i = 0; i < n; i++) {
         const session_item *it = &a->s.items[i];
@@ -282,9 +269,7 @@ static void app_close(app *a)
         return; /* the worker is inside a read: leave everything to exit() */
     a->w = NULL;
     session_close(&a->s);
-    free(a->order);
-    free(a->list_mse);
-    free(a->list_done);
+    view_list_free(a);
     free(a->stored_alpha);
     app_chan_free(a);
     app_group_free(a);
