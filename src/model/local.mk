@@ -5,3 +5,4 @@ src_libapotview_a_SOURCES += \
 	src/model/session.c src/model/session.h
 src_libapotview_a_SOURCES += src/model/metric.c src/model/metric.h
 src_libapotview_a_SOURCES += src/model/namemap.c src/model/namemap.h
+src_libapotview_a_SOURCES += src/model/pairs.c src/model/pairs.h

@@ -21,9 +21,32 @@
 
 /* ---- tensors ------------------------------------------------------------- */
 
+/* The items of file f. */
+static size_t file_items(const app *a, int f, size_t *last)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < a->s.nitems; i++)
+        if (a->s.items[i].file == f) {
+            n++;
+            *last = i;
+        }
+    return n;
+}
+
+/* The compare partner of the current tensor: its pair (ORIGINAL
+ * QUANTIZED), else the tensor of the same name in the next file, else,
+ * when this file holds one tensor, the one tensor of the next such file
+ * whatever its name. */
 static void find_other(app *a)
 {
     a->other = -1;
+    if (a->pairs && a->pair_of[a->cur] >= 0) {
+        for (size_t i = 0; i < a->s.nitems; i++)
+            if (i != a->cur && a->pair_of[i] == a->pair_of[a->cur] && a->s.items[i].file != a->s.items[a->cur].file)
+                a->other = (long)i;
+        if (a->other >= 0)
+            return;
+    }
     const char *name = app_item_name(a, a->cur);
     int f = a->s.items[a->cur].file;
     for (size_t i = 0; i < a->s.nitems; i++) {
@@ -31,6 +54,16 @@ static void find_other(app *a)
         if (a->s.items[i].file != f && strcmp(app_item_name(a, i), name) == 0) {
             if (a->other < 0 || (a->s.items[a->other].file < f && a->s.items[i].file > f))
                 a->other = (long)i;
+        }
+    }
+    size_t last = 0;
+    if (a->other >= 0 || file_items(a, f, &last) != 1)
+        return;
+    for (int k = 1; k < a->s.nfiles; k++) {
+        int g = (f + k) % a->s.nfiles;
+        if (file_items(a, g, &last) == 1) {
+            a->other = (long)last;
+            return;
         }
     }
 }
@@ -321,9 +354,23 @@ static int view_switch(app *a, ui_action act)
     case ACT_INFO:
         a->overlay = a->overlay == OV_INFO ? OV_NONE : OV_INFO;
         return RD_VIEW;
-    case ACT_CHANNELS:
-        a->view = a->view == VIEW_CHANNEL ? VIEW_MAIN : VIEW_CHANNEL;
+    case ACT_CHANNELS: {
+        if (a->view == VIEW_CHANNEL) {
+            a->view = VIEW_MAIN;
+            a->chan.drill = 0;
+            worker_want_raw(a->w, NULL, 0); /* the values in C order: not needed any more */
+            return RD_VIEW;
+        }
+        const loader_tensor *t = app_item_tensor(a, a->cur);
+        if (t->ndim < 2) {
+            /* each value a channel would be millions of rows: refused */
+            app_message(a, 1, "p refused: a %d-D tensor (%llu values) has no channels",
+                        t->ndim, (unsigned long long)t->count);
+            return RD_STATUS;
+        }
+        a->view = VIEW_CHANNEL;
         return RD_VIEW;
+    }
     case ACT_CURVE:
         a->view = a->view == VIEW_CURVE ? VIEW_MAIN : VIEW_CURVE;
         return RD_VIEW;

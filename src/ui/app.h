@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "model/options.h"
+#include "model/pairs.h"
 #include "model/session.h"
 #include "plot/plot.h"
 #include "quant/analyze.h"
@@ -75,7 +76,10 @@ enum { IDLE_REDRAW = 1, /* numbers changed: redraw */
  * item, computed by the list's idle at each tensor's own alpha (its
  * optimum unless the user fixed one: then the same fraction of max|x|). */
 typedef struct ui_list {
-    size_t *order;         /* all items, sorted */
+    size_t *base;          /* the items the list holds (all; the pairs' originals) */
+    size_t nbase;
+    int pairs;             /* ORIGINAL QUANTIZED: the pair columns */
+    size_t *order;         /* base, sorted */
     size_t *shown;         /* order, filtered */
     size_t nshown;
     size_t sel, top;       /* positions in shown */
@@ -143,7 +147,17 @@ typedef struct ui_chan {
     size_t noutliers;
     double seconds;
     int top;               /* first row shown */
+    int sel;               /* the row selected (j/k), an index into order */
     int shown;             /* "computing..." has been drawn (compute after) */
+    int axis;              /* the axis the channels are taken along */
+    int body;              /* rows of channels drawn last (paging) */
+    /* Enter: one channel's histogram (drill: its channel, order[sel]) */
+    int drill;
+    size_t dh_ch;
+    int dh_w, dh_valid;
+    uint64_t *dh;          /* counts per column over [dh_lo, dh_hi] */
+    double dh_lo, dh_hi;
+    uint64_t dh_n;
 } ui_chan;
 
 typedef struct app {
@@ -169,9 +183,14 @@ typedef struct app {
     int utf8;
     int rows, cols;
     ui_list list;          /* the tensor list (view_list.c) */
+    /* ORIGINAL QUANTIZED (ui_run_pairs): the compare's pairs and each
+     * item's pair (-1: none); NULL otherwise */
+    const model_pairs *pairs;
+    long *pair_of;
     /* numbers */
     ui_calc calc, calc_other;
     ui_chan chan;
+    int chan_axis;         /* the per-channel view's axis (--axis, A) */
     /* the group job's latest result taken from the worker (view_group.c):
      * the group view and the numbers at a group granularity */
     worker_gres *gres;
@@ -184,6 +203,9 @@ typedef struct app {
     int explore_norm, explore_kind;
     double plot_flo, plot_fhi, plot_lo, plot_hi;
     int plot_w;
+    /* the compare view: both panels over [range_lo, range_hi] */
+    int range_fixed;
+    double range_lo, range_hi;
     /* per item: the alpha an APoT checkpoint stores beside it (NaN: none),
      * read once before the worker starts (loaders are not thread-safe) */
     double *stored_alpha;
@@ -258,10 +280,15 @@ void view_compare_draw(app *a);
 void view_curve_draw(app *a);
 void view_list_draw(app *a);
 void view_channel_draw(app *a);
+/* the per-channel view's keys: rows, paging, Enter (one channel), A (axis) */
+int view_channel_action(app *a, ui_action act);
 /* Draw one tensor's histogram, rugs and results into a rectangle. */
 void view_tensor_panel(app *a, ui_calc *c, size_t item, int y, int x, int h, int w, int compact);
 /* list view */
 void view_list_init(app *a);
+/* The pairs of ui_run_pairs: the list shows the original's tensors that
+ * have a pair, with the pair's damage, lowest SQNR first. */
+void view_list_pairs(app *a);
 void view_list_free(app *a);
 /* The list's selection follows a->cur (when the filter shows it). */
 void view_list_follow(app *a);

@@ -155,7 +155,7 @@ int app_export(app *a)
         if (s.figure == FIG_CHANNELS) {
             s.schemes = &a->schemes[a->focus];
             s.nschemes = 1;
-            s.cfg.axis = 0;
+            s.cfg.axis = a->chan.axis < app_item_tensor(a, a->cur)->ndim ? a->chan.axis : 0;
         } else if (group_fig) {
             s.schemes = &a->schemes[a->focus];
             s.nschemes = 1;

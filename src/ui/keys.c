@@ -54,7 +54,9 @@ static ui_key table[] = {
     { { K_PGDN }, NULL, ACT_PAGE_DOWN, KV_LIST | KV_CHANNEL, NULL },
     { { K_HOME }, NULL, ACT_HOME, KV_LIST | KV_CHANNEL, NULL },
     { { K_END }, NULL, ACT_END, KV_LIST | KV_CHANNEL, NULL },
-    { { K_ENTER, '\r', '\n' }, "Enter", ACT_SELECT, KV_LIST, "tensor list: show the tensor (mouse: click it)" },
+    { { K_ENTER, '\r', '\n' }, "Enter", ACT_SELECT, KV_LIST | KV_CHANNEL,
+      "tensor list: show the tensor (mouse: click it); per-channel view: the selected channel's histogram "
+      "(Enter or Esc: back to the channels)" },
     { { 'p' }, "p", ACT_CHANNELS, KV_ALL,
       "per-channel view: channels (slices along --axis, first axis by default) sorted by range, outliers (!), "
       "error heat per channel; j/k move, Enter shows one channel's histogram (again: back); refused on 1-D tensors" },

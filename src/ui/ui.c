@@ -95,7 +95,7 @@ static const ui_view views[] = {
     [VIEW_CURVE] = { "curve", view_curve_draw, NULL, NULL, calc_idle, FIG_SWEEP },
     [VIEW_LIST] = { "list", view_list_draw, view_list_action, view_list_click, list_idle, FIG_LAYERS },
     [VIEW_COMPARE] = { "compare", view_compare_draw, NULL, NULL, compare_idle, FIG_COMPARE },
-    [VIEW_CHANNEL] = { "channels", view_channel_draw, NULL, NULL, channel_idle, FIG_CHANNELS },
+    [VIEW_CHANNEL] = { "channels", view_channel_draw, view_channel_action, NULL, channel_idle, FIG_CHANNELS },
 };
 static const ui_view group_view = { "group", view_group_draw, view_explore_action, NULL, group_idle,
                                         FIG_HISTOGRAM };
@@ -210,6 +210,7 @@ static int app_open(app *a, const cli_opts *o)
     a->cfg = o->cfg;
     a->cfg.no_gap = 1;
     app_alpha_all(a, a->cfg.amode, a->cfg.alpha);
+    a->chan_axis = a->cfg.axis > 0 ? a->cfg.axis : 0;
     a->nschemes = o->nschemes < UI_MAX_SCHEMES ? o->nschemes : UI_MAX_SCHEMES;
     for (int i = 0; i < a->nschemes; i++)
         a->schemes[i] = o->schemes[i];
@@ -270,6 +271,7 @@ static void app_close(app *a)
     a->w = NULL;
     session_close(&a->s);
     view_list_free(a);
+    free(a->pair_of);
     free(a->stored_alpha);
     app_chan_free(a);
     app_group_free(a);
@@ -284,7 +286,33 @@ static void init_keys(void)
 
 /* ---- main loop ----------------------------------------------------------------- */
 
+static int ui_main(const cli_opts *o, const model_pairs *mp);
+
 int ui_run(const cli_opts *o)
+{
+    return ui_main(o, NULL);
+}
+
+int ui_run_pairs(const cli_opts *o, const model_pairs *mp)
+{
+    return ui_main(o, mp);
+}
+
+/* pairs: each item's pair (an index into mp, -1: none) */
+static void pairs_map(app *a, const model_pairs *mp)
+{
+    a->pairs = mp;
+    a->pair_of = util_mallocarray(a->s.nitems, sizeof *a->pair_of);
+    for (size_t i = 0; i < a->s.nitems; i++) {
+        const session_item *it = &a->s.items[i];
+        a->pair_of[i] = -1;
+        for (size_t k = 0; k < mp->n && it->file < 2; k++)
+            if (!mp->p[k].stacked && (it->file == 0 ? mp->p[k].left : mp->p[k].right) == it->tensor)
+                a->pair_of[i] = (long)k;
+    }
+}
+
+static int ui_main(const cli_opts *o, const model_pairs *mp)
 {
     app *a = &A;
     const char *tn = getenv("TERM");
@@ -297,6 +325,10 @@ int ui_run(const cli_opts *o)
     int r = app_open(a, o);
     if (r)
         return r;
+    if (mp && a->s.nfiles == 2) {
+        pairs_map(a, mp);
+        view_list_pairs(a);
+    }
     init_keys();
     const char *bkeys = getenv("APOTVIEW_BENCH_KEYS");
     char err[256];

@@ -44,11 +44,19 @@ int uim_col_scheme(int col, int *is_rel)
 int uim_col_desc(int col)
 {
     int rel;
-    if (col == UIM_COL_COUNT)
+    if (col == UIM_COL_COUNT || col == UIM_COL_PAIR_MSE)
         return 1;
     if (uim_col_scheme(col, &rel) >= 0)
         return rel;
     return 0;
+}
+
+int uim_col_next(int col, int nschemes, int pairs)
+{
+    col = (col + 1) % UIM_NCOLS(nschemes);
+    if (!pairs && (col == UIM_COL_PAIR_SQNR || col == UIM_COL_PAIR_MSE))
+        col = UIM_COL_SCHEME0 < UIM_NCOLS(nschemes) ? UIM_COL_SCHEME0 : 0;
+    return col;
 }
 
 /* merge sort (stable) of idx by cmp */

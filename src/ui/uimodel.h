@@ -32,17 +32,20 @@ void uim_alpha_fix(ui_alpha *s, double alpha, size_t item, int norm, double xabs
  * as set on its own tensor, else frac * xabsmax. NaN when s is not fixed. */
 double uim_alpha_on(const ui_alpha *s, size_t item, int norm, double xabsmax);
 
-/* The list's columns: file order, name, count, then two per scheme
- * (SQNR in dB, relative mse = mse / mean(x^2)). */
-enum { UIM_COL_FILE = 0, UIM_COL_NAME, UIM_COL_COUNT, UIM_COL_SCHEME0 };
+/* The list's columns: file order, name, count, the pair's SQNR and mse
+ * (ORIGINAL QUANTIZED only: the quantized file's damage), then two per
+ * scheme (SQNR in dB, relative mse = mse / mean(x^2)). */
+enum { UIM_COL_FILE = 0, UIM_COL_NAME, UIM_COL_COUNT, UIM_COL_PAIR_SQNR, UIM_COL_PAIR_MSE, UIM_COL_SCHEME0 };
 #define UIM_NCOLS(nschemes) (UIM_COL_SCHEME0 + 2 * (nschemes))
-/* The scheme of column col (-1 for the first three) and whether it is the
+/* The scheme of column col (-1 for the others) and whether it is the
  * relative-mse column (else SQNR). */
 int uim_col_scheme(int col, int *is_rel);
 /* Whether col sorts largest first before R reverses it: count and relative
- * mse do (the big, the damaged first); SQNR does not (lowest first: the
- * damaged first); file order and name ascend. */
+ * mse and the pair's mse do (the big, the damaged first); SQNR does not
+ * (lowest first: the damaged first); file order and name ascend. */
 int uim_col_desc(int col);
+/* The column after col, skipping the pair's columns without pairs. */
+int uim_col_next(int col, int nschemes, int pairs);
 
 /* Sort idx[0..n) (item numbers) by key[item], largest first when desc;
  * items whose key is NaN go last whatever the direction; ties keep item

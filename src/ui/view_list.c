@@ -35,6 +35,7 @@ void view_list_init(app *a)
     ui_list *l = &a->list;
     size_t n = a->s.nitems;
     memset(l, 0, sizeof *l);
+    l->base = util_mallocarray(n, sizeof *l->base);
     l->order = util_mallocarray(n, sizeof *l->order);
     l->shown = util_mallocarray(n, sizeof *l->shown);
     l->sqnr = util_mallocarray(n * UI_MAX_SCHEMES, sizeof *l->sqnr);
@@ -43,18 +44,42 @@ void view_list_init(app *a)
     l->skey = util_mallocarray(n, sizeof *l->skey);
     l->names = util_mallocarray(n, sizeof *l->names);
     for (size_t i = 0; i < n; i++) {
-        l->order[i] = l->shown[i] = i;
+        l->base[i] = l->order[i] = l->shown[i] = i;
         l->names[i] = app_item_name(a, i);
     }
     for (size_t i = 0; i < n * UI_MAX_SCHEMES; i++)
         l->sqnr[i] = l->rel[i] = NAN;
-    l->nshown = n;
+    l->nbase = l->nshown = n;
     l->nschemes = -1;
+}
+
+static void list_resort(app *a);
+
+void view_list_pairs(app *a)
+{
+    ui_list *l = &a->list;
+    l->nbase = 0;
+    for (size_t i = 0; i < a->s.nitems; i++)
+        if (a->pair_of[i] >= 0 && a->s.items[i].file == 0)
+            l->base[l->nbase++] = i;
+    l->pairs = 1;
+    l->col = UIM_COL_PAIR_SQNR;
+    list_resort(a);
+    l->sel = l->top = 0;
+    /* the most damaged pair first, and the view opens on it */
+    if (l->nshown)
+        a->cur = l->shown[0];
+}
+
+static const model_pair *item_pair(const app *a, size_t it)
+{
+    return a->pairs && a->pair_of[it] >= 0 ? &a->pairs->p[a->pair_of[it]] : NULL;
 }
 
 void view_list_free(app *a)
 {
     ui_list *l = &a->list;
+    free(l->base);
     free(l->order);
     free(l->shown);
     free(l->sqnr);
@@ -149,28 +174,34 @@ static void sort_name(const app *a, int col, char *buf, size_t len)
 {
     int rel, s = uim_col_scheme(col, &rel);
     if (s < 0)
-        snprintf(buf, len, "%s", col == UIM_COL_FILE ? "file order" : col == UIM_COL_NAME ? "name" : "count");
+        snprintf(buf, len, "%s", col == UIM_COL_FILE ? "file order" : col == UIM_COL_NAME ? "name"
+                                 : col == UIM_COL_PAIR_SQNR ? "the quantized file's SQNR (lowest first)"
+                                 : col == UIM_COL_PAIR_MSE ? "the quantized file's mse" : "count");
     else
         snprintf(buf, len, "%s %s", a->schemes[s], rel ? "relative mse" : "SQNR (lowest first)");
 }
 
-/* Sort every item by the column, then apply the filter. */
+/* Sort the list's items by the column, then apply the filter. */
 static void list_resort(app *a)
 {
     ui_list *l = &a->list;
-    size_t n = a->s.nitems;
+    size_t n = l->nbase;
     size_t keep = l->nshown ? l->shown[l->sel < l->nshown ? l->sel : 0] : a->cur;
     int desc = uim_col_desc(l->col) ^ l->rev;
     int rel, s = uim_col_scheme(l->col, &rel);
-    for (size_t i = 0; i < n; i++)
-        l->order[i] = i;
+    memcpy(l->order, l->base, n * sizeof *l->order);
     if (l->col == UIM_COL_NAME)
         uim_sort_str(l->order, n, l->names, desc);
     else {
-        for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < n; k++) {
+            size_t i = l->base[k];
+            const model_pair *mp = item_pair(a, i);
             l->skey[i] = l->col == UIM_COL_FILE ? (double)i
                          : l->col == UIM_COL_COUNT ? (double)app_item_tensor(a, i)->count
+                         : l->col == UIM_COL_PAIR_SQNR ? (mp ? mp->sqnr_db : NAN)
+                         : l->col == UIM_COL_PAIR_MSE ? (mp ? mp->mse : NAN)
                          : s < a->nschemes ? (rel ? l->rel : l->sqnr)[i * UI_MAX_SCHEMES + (size_t)s] : NAN;
+        }
         uim_sort_num(l->order, n, l->skey, desc);
     }
     l->nshown = uim_filter(l->order, n, l->filter, l->names, l->shown);
@@ -207,18 +238,37 @@ typedef struct list_cols {
     int wname;
 } list_cols;
 
-enum { W_SHAPE = 24, W_COUNT = 8, W_SQNR = 7, W_REL = 8, W_NAME_MIN = 12 };
+enum { W_SHAPE = 24, W_COUNT = 8, W_SQNR = 7, W_REL = 8, W_NAME_MIN = 12, W_PAIR = 7 + 9 + 8 };
 
 static void list_layout(const app *a, list_cols *c)
 {
     static const int pref[][4] = { { 1, 1, 1, 1 }, { 0, 1, 1, 1 }, { 0, 0, 1, 1 }, { 0, 0, 0, 1 }, { 0, 0, 0, 0 } };
     int ns = a->nschemes;
+    /* the names as wide as they are (up to 40) before any number column
+     * goes; then at least W_NAME_MIN */
+    int longest = W_NAME_MIN;
+    for (size_t k = 0; k < a->list.nbase; k++) {
+        int w = (int)strlen(a->list.names[a->list.base[k]]) + (a->s.nfiles > 1 && !a->list.pairs ? 12 : 0);
+        longest = w > longest ? w : longest;
+    }
+    int want = longest < 40 ? longest : 40;
     for (size_t k = 0; k < sizeof pref / sizeof pref[0]; k++) {
         c->shape = pref[k][0];
         c->count = pref[k][1];
         c->rel_all = pref[k][2];
         c->sqnr_all = pref[k][3];
-        int w = 2 + (c->shape ? W_SHAPE + 1 : 0) + (c->count ? W_COUNT + 1 : 0) +
+        int w = 2 + (c->shape ? W_SHAPE + 1 : 0) + (c->count ? W_COUNT + 1 : 0) + (a->list.pairs ? W_PAIR + 1 : 0) +
+                (c->sqnr_all ? ns : 1) * W_SQNR + (c->rel_all ? ns : 1) * W_REL;
+        c->wname = a->cols - w - 1;
+        if (c->wname >= want)
+            return;
+    }
+    for (size_t k = 0; k < sizeof pref / sizeof pref[0]; k++) {
+        c->shape = pref[k][0];
+        c->count = pref[k][1];
+        c->rel_all = pref[k][2];
+        c->sqnr_all = pref[k][3];
+        int w = 2 + (c->shape ? W_SHAPE + 1 : 0) + (c->count ? W_COUNT + 1 : 0) + (a->list.pairs ? W_PAIR + 1 : 0) +
                 (c->sqnr_all ? ns : 1) * W_SQNR + (c->rel_all ? ns : 1) * W_REL;
         c->wname = a->cols - w - 1;
         if (c->wname >= W_NAME_MIN)
@@ -247,11 +297,12 @@ static void draw_head(app *a, const list_cols *c)
     sort_name(a, l->col, sb, sizeof sb);
     draw_fill(0, 0, a->cols, term_attr(R_HEADER));
     int x = 0;
+    const char *what = l->pairs ? (l->nbase == 1 ? "pair" : "pairs") : l->nbase == 1 ? "tensor" : "tensors";
     if (l->filter[0])
-        x += draw_textf(0, 0, a->cols, term_attr(R_HEADER), "%zu of %zu tensors match '%s'", l->nshown,
-                        a->s.nitems, l->filter);
+        x += draw_textf(0, 0, a->cols, term_attr(R_HEADER), "%zu of %zu %s match '%s'", l->nshown, l->nbase,
+                        l->pairs ? "pairs" : "tensors", l->filter);
     else
-        x += draw_textf(0, 0, a->cols, term_attr(R_HEADER), "%zu tensor%s", a->s.nitems, a->s.nitems == 1 ? "" : "s");
+        x += draw_textf(0, 0, a->cols, term_attr(R_HEADER), "%zu %s", l->nbase, what);
     x += draw_textf(0, x, a->cols - x, term_attr(R_HEADER), ", sorted by %s%s%s", sb, l->rev ? ", reversed" : "",
                     a->cfg.gran != GRAN_TENSOR ? ", one scale per tensor" : "");
     draw_textf(0, x, a->cols - x, term_attr(R_HEADER) | term_attr(R_DIM),
@@ -265,6 +316,11 @@ static void draw_head(app *a, const list_cols *c)
     if (c->count) {
         draw_textf(2, xs, W_COUNT, term_attr(R_DIM), "%*s", W_COUNT, "count");
         xs += W_COUNT + 1;
+    }
+    if (l->pairs) {
+        draw_textf(1, xs, W_PAIR, A_BOLD, "%*s", W_PAIR, "quantized file");
+        draw_textf(2, xs, W_PAIR, term_attr(R_DIM), "%7s%9s%8s", "dB", "mse", "stored");
+        xs += W_PAIR + 1;
     }
     for (int i = 0; i < a->nschemes; i++) {
         int sq = c->sqnr_all || i == a->focus, re = c->rel_all || i == a->focus;
@@ -292,7 +348,7 @@ static void draw_row(app *a, const list_cols *c, size_t k, int y)
     draw_text(y, 0, 2, attr, it == a->cur ? ">" : " ");
     char name[1024], en[512], eb[256];
     app_esc(en, sizeof en, t->name);
-    if (a->s.nfiles > 1) {
+    if (a->s.nfiles > 1 && !l->pairs) {
         const char *f = app_item_file(a, it);
         const char *b = strrchr(f, '/');
         snprintf(name, sizeof name, "%s:%s", app_esc(eb, sizeof eb, b ? b + 1 : f), en);
@@ -310,6 +366,18 @@ static void draw_row(app *a, const list_cols *c, size_t k, int y)
         draw_num(y, xs, W_COUNT, attr, (double)t->count, 0);
         xs += W_COUNT + 1;
     }
+    const model_pair *mp = item_pair(a, it);
+    if (l->pairs && mp && mp->error)
+        draw_textf(y, xs, W_PAIR, attr | term_attr(R_ERROR), "%*s", W_PAIR, "error (Enter)");
+    else if (l->pairs && mp) {
+        draw_num(y, xs, 7, attr | (int)A_BOLD, mp->sqnr_db, 1);
+        draw_num(y, xs + 7, 9, attr, mp->mse, 0);
+        char db[16];
+        snprintf(db, sizeof db, "%.7s", mp->right_dtype ? mp->right_dtype : "?");
+        draw_textf(y, xs + 16, 8, attr, "%8s", db);
+    }
+    if (l->pairs)
+        xs += W_PAIR + 1;
     double frac;
     prep_state ps = worker_get(a->w, it, NULL, &frac, NULL, 0, NULL);
     for (int i = 0; i < a->nschemes; i++) {
@@ -385,9 +453,9 @@ static int list_filter(app *a)
         l->filter[0] = '\0';
     list_resort(a);
     if (l->filter[0])
-        app_message(a, 0, "%zu of %zu tensors match '%s'", l->nshown, a->s.nitems, l->filter);
+        app_message(a, 0, "%zu of %zu match '%s'", l->nshown, l->nbase, l->filter);
     else
-        app_message(a, 0, "all %zu tensors", a->s.nitems);
+        app_message(a, 0, "all %zu shown", l->nbase);
     return RD_VIEW;
 }
 
@@ -423,7 +491,7 @@ int view_list_action(app *a, ui_action act)
     case ACT_SORT:
     case ACT_SORT_REV:
         if (act == ACT_SORT) {
-            l->col = (l->col + 1) % UIM_NCOLS(a->nschemes);
+            l->col = uim_col_next(l->col, a->nschemes, l->pairs);
             l->rev = 0;
         } else
             l->rev = !l->rev;
@@ -441,6 +509,8 @@ int view_list_action(app *a, ui_action act)
             return RD_STATUS;
         a->cur = l->shown[l->sel];
         a->view = VIEW_MAIN;
+        if (item_pair(a, a->cur) && item_pair(a, a->cur)->error)
+            app_message(a, 1, "%s", item_pair(a, a->cur)->error);
         return RD_VIEW | RD_TENSOR | RD_CALC;
     default: return RD_NONE;
     }

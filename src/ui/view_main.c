@@ -19,6 +19,7 @@
 #include <wctype.h>
 
 #include "model/metric.h"
+#include "model/namemap.h"
 #include "quant/eval.h"
 #include "quant/levels.h"
 #include "ui/app.h"
@@ -98,11 +99,10 @@ static double scheme_alpha(const ui_calc *c, int i)
     return c->valid && c->ok && c->res[i].ok ? c->res[i].r.alpha : NAN;
 }
 
-static void draw_plot(app *a, ui_calc *c, const prep *p, ui_rect hist, ui_rect axis, ui_rect rugs)
+/* The x-range a panel shows for c's numbers on p: [min, max] of x and
+ * every scheme's +-alpha (layout_range). */
+static void panel_range(const app *a, const ui_calc *c, const prep *p, double *lo, double *hi)
 {
-    int W = hist.w, H = hist.h;
-    if (W <= 0 || H <= 0)
-        return;
     int norm = c->cfg.normalize && eval_can_normalize(p);
     double xmin = eval_x_of_w(p, norm, p->st.min);
     double xmax = eval_x_of_w(p, norm, p->st.max);
@@ -114,8 +114,21 @@ static void draw_plot(app *a, ui_calc *c, const prep *p, ui_rect hist, ui_rect a
         if (al > amax)
             amax = al;
     }
+    layout_range(xmin, xmax, amax, c->cfg.is_signed, lo, hi);
+}
+
+static void draw_plot(app *a, ui_calc *c, const prep *p, ui_rect hist, ui_rect axis, ui_rect rugs)
+{
+    int W = hist.w, H = hist.h;
+    if (W <= 0 || H <= 0)
+        return;
+    int norm = c->cfg.normalize && eval_can_normalize(p);
     double lo, hi;
-    layout_range(xmin, xmax, amax, c->cfg.is_signed, &lo, &hi);
+    panel_range(a, c, p, &lo, &hi);
+    if (a->range_fixed) { /* the compare view: one axis for both sides */
+        lo = a->range_lo;
+        hi = a->range_hi;
+    }
     int main_panel = c == &a->calc && a->view == VIEW_MAIN;
     if (main_panel) /* the zoom (view_explore.c) */
         view_explore_range(a, lo, hi, &lo, &hi, W);
@@ -527,6 +540,54 @@ static double val_at(const void *v, int dbl, uint64_t i)
     return dbl ? ((const double *)v)[i] : (double)((const float *)v)[i];
 }
 
+/* How the two sides of a compare line up: for the pairs of ORIGINAL
+ * QUANTIZED, the layout the compare undid on the GGUF side (llama.cpp's
+ * q/k row permutation, Gemma's norm + 1), so element i of the original
+ * meets its own quantized value. */
+typedef struct pair_layout {
+    int gguf;              /* 0 none, 1: a is the GGUF side, 2: b is */
+    int perm;
+    uint64_t rows, cols, n_head;
+    double offset;         /* subtracted from the GGUF side */
+} pair_layout;
+
+static void pair_layout_of(const app *a, size_t ia, size_t ib, const loader_tensor *t, pair_layout *L)
+{
+    memset(L, 0, sizeof *L);
+    if (!a->pairs || a->pair_of[ia] < 0 || a->pair_of[ia] != a->pair_of[ib])
+        return;
+    const model_pair *p = &a->pairs->p[a->pair_of[ia]];
+    if (!p->gguf_side)
+        return;
+    /* the file the GGUF side is (1 or 2) against the items' files */
+    L->gguf = a->s.items[ia].file + 1 == p->gguf_side ? 1 : a->s.items[ib].file + 1 == p->gguf_side ? 2 : 0;
+    L->cols = t->ndim > 0 ? t->shape[t->ndim - 1] : 1;
+    L->rows = L->cols ? t->count / L->cols : 0;
+    L->n_head = p->n_head;
+    L->perm = p->perm && p->n_head > 0 && L->rows % (2 * p->n_head) == 0;
+    L->offset = p->plus_one ? 1.0 : 0.0;
+}
+
+/* b - a at element i of the original's layout. */
+static double pair_diff(const pair_layout *L, const void *va, int da, const void *vb, int db, uint64_t i)
+{
+    uint64_t ia = i, ib = i;
+    if (L->gguf && L->perm) {
+        uint64_t r = i / L->cols, c = i % L->cols;
+        uint64_t g = namemap_unpermute_row(r, L->rows, L->n_head) * L->cols + c;
+        if (L->gguf == 1)
+            ia = g;
+        else
+            ib = g;
+    }
+    double x = val_at(va, da, ia), y = val_at(vb, db, ib);
+    if (L->gguf == 1)
+        x -= L->offset;
+    else if (L->gguf == 2)
+        y -= L->offset;
+    return y - x;
+}
+
 /* 1 when dif holds the difference of items (a, b) at width W. */
 static int diff_compute(app *a, size_t ia, size_t ib, int W)
 {
@@ -547,8 +608,10 @@ static int diff_compute(app *a, size_t ia, size_t ib, int W)
         dif.v = util_calloc((size_t)W, sizeof *dif.v);
         double s = 0, s2 = 0, m = 0;
         uint64_t n = 0, nz = 0;
+        pair_layout L;
+        pair_layout_of(a, ia, ib, ta, &L);
         for (uint64_t i = 0; i < ta->count; i++) {
-            double d = val_at(vb, db, i) - val_at(va, da, i);
+            double d = pair_diff(&L, va, da, vb, db, i);
             if (!isfinite(d))
                 continue;
             s += d;
@@ -560,7 +623,7 @@ static int diff_compute(app *a, size_t ia, size_t ib, int W)
         dif.lo = -(m > 0 ? m : 1);
         dif.hi = m > 0 ? m : 1;
         for (uint64_t i = 0; i < ta->count; i++) {
-            double d = val_at(vb, db, i) - val_at(va, da, i);
+            double d = pair_diff(&L, va, da, vb, db, i);
             int c = isfinite(d) ? layout_col_of_x(d, dif.lo, dif.hi, W) : -1;
             if (c >= 0)
                 dif.v[c] += 1;
@@ -665,23 +728,36 @@ static void draw_diff(app *a, size_t ia, size_t ib, int y, int h)
 
 void view_compare_draw(app *a)
 {
-    int half = a->cols / 2;
+    /* two panels of the same width over one x-range: the same bins */
+    int pw = (a->cols - 1) / 2;
     int h = app_body_rows(a) - 1;
     /* the difference under the two panels when there is room */
-    int dh = a->other >= 0 && h >= 26 ? 7 : 0;
+    int dh = a->other >= 0 && h >= 26 ? 7 : a->other >= 0 && h >= 18 ? 5 : 0;
     int ph = h - dh;
     app_calc(a, &a->calc, a->cur);
-    view_tensor_panel(a, &a->calc, a->cur, 0, 0, ph, half, 1);
+    const prep *pl = app_prep(a, a->cur), *pr = a->other >= 0 ? app_prep(a, (size_t)a->other) : NULL;
+    if (a->other >= 0)
+        app_calc(a, &a->calc_other, (size_t)a->other);
+    if (pl && pr && a->calc.valid && a->calc_other.valid) {
+        double l0, h0, l1, h1;
+        panel_range(a, &a->calc, pl, &l0, &h0);
+        panel_range(a, &a->calc_other, pr, &l1, &h1);
+        a->range_fixed = 1;
+        a->range_lo = fmin(l0, l1);
+        a->range_hi = fmax(h0, h1);
+    }
+    view_tensor_panel(a, &a->calc, a->cur, 0, 0, ph, pw, 1);
     for (int y = 0; y < ph; y++)
-        draw_text(y, half - 1, 1, term_attr(R_DIM), a->utf8 ? "\u2502" : "|");
+        draw_text(y, pw, 1, term_attr(R_DIM), a->utf8 ? "\u2502" : "|");
     if (a->other < 0) {
-        draw_text(h / 2, half + 1, a->cols - half - 1, term_attr(R_DIM),
+        a->range_fixed = 0;
+        draw_text(h / 2, pw + 2, a->cols - pw - 2, term_attr(R_DIM),
                   a->s.nfiles < 2 ? "compare needs a second file: apotview A.npz B.npz"
                                   : "no tensor of this name in the other file");
         return;
     }
-    app_calc(a, &a->calc_other, (size_t)a->other);
-    view_tensor_panel(a, &a->calc_other, (size_t)a->other, 0, half + 1, ph, a->cols - half - 1, 1);
+    view_tensor_panel(a, &a->calc_other, (size_t)a->other, 0, pw + 1, ph, pw, 1);
+    a->range_fixed = 0;
     if (dh)
         draw_diff(a, a->cur, (size_t)a->other, ph, dh);
 }
