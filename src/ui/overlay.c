@@ -16,6 +16,7 @@
 #include "quant/eval.h"
 #include "quant/levels.h"
 #include "model/metric.h"
+#include "core/numfmt.h"
 #include "ui/app.h"
 #include "ui/teach.h"
 #include "ui/term.h"
@@ -26,7 +27,7 @@ void overlay_status(app *a)
     int at = term_attr(R_STATUS);
     draw_fill(y, 0, a->cols, at);
     app_calc(a, &a->calc, a->cur);
-    char ab[64], mb[32];
+    char ab[64], af[48] = "", mb[32];
     double al = app_alpha(a);
     const ui_calc *c = &a->calc;
     double mse = c->valid && c->ok && c->res[a->focus].ok ? c->res[a->focus].r.mse : NAN;
@@ -38,20 +39,50 @@ void overlay_status(app *a)
          * of max|x| it is carried to the next tensor as */
         const prep *p = app_prep(a, a->cur);
         double xm = eval_xabsmax(p, a->cfg.normalize);
-        snprintf(ab, sizeof ab, "%.4g%s (%.3gmax)", al, a->cfg.normalize ? (a->utf8 ? "\u03c3" : "sd") : "",
-                 xm > 0 ? al / xm : NAN);
+        snprintf(ab, sizeof ab, "%.4g%s", al, a->cfg.normalize ? (a->utf8 ? "\u03c3" : "sd") : "");
+        snprintf(af, sizeof af, " (%.3gmax)", xm > 0 ? al / xm : NAN);
     } else
         snprintf(ab, sizeof ab, "%.4g", al);
     if (isnan(mse))  /* not computed yet, or none (values beyond what the scales hold) */
         snprintf(mb, sizeof mb, "%s", c->valid && c->ok ? (c->res[a->focus].ok ? "n/a" : "-") : "...");
     else
         snprintf(mb, sizeof mb, "%.4g", mse);
-    int x = draw_textf(y, 0, a->cols, at | (int)A_BOLD, " %s", a->schemes[a->focus]);
+    char gran[64] = "";
     /* the granularity unless it is the default (one scale per tensor) */
     if (a->cfg.gran != GRAN_TENSOR)
-        x += draw_textf(y, x, a->cols - x, at, "%s%s", sep, analyze_granularity_name(&a->cfg));
-    x += draw_textf(y, x, a->cols - x, at, "%sbits %d%salpha%s %s%snorm %s%smse %s", sep, a->cfg.bits, sep,
-                    a->cfg.gran == GRAN_TENSOR ? "" : " mean", ab, sep, a->cfg.normalize ? "on" : "off", sep, mb);
+        snprintf(gran, sizeof gran, "%s%s", sep, analyze_granularity_name(&a->cfg));
+    char line[400], mfull[32];
+    snprintf(mfull, sizeof mfull, "%s", mb);
+    /* a narrow window: separators without spaces, then mse in the room
+     * left (numfmt_fit: a shorter number, never a cut one, at least 5
+     * columns), then without the fraction, then mse narrower still */
+    const char *tight = a->utf8 ? "\u2502" : "|";
+    static const struct { int tight, frac, minw; } tries[] = {
+        { 0, 1, 0 }, { 1, 1, 0 }, { 1, 1, 5 }, { 1, 0, 0 }, { 1, 0, 1 },
+    };
+    for (size_t k = 0; k < sizeof tries / sizeof tries[0]; k++) {
+        const char *sp = tries[k].tight ? tight : sep;
+        if (a->cfg.gran != GRAN_TENSOR)
+            snprintf(gran, sizeof gran, "%s%s", sp, analyze_granularity_name(&a->cfg));
+        snprintf(mb, sizeof mb, "%s", mfull);
+        for (int fit = 0; fit < 2; fit++) {
+            snprintf(line, sizeof line, " %s%s%sbits %d%salpha%s %s%s%snorm %s%smse %s", a->schemes[a->focus], gran,
+                     sp, a->cfg.bits, sp, a->cfg.gran == GRAN_TENSOR ? "" : " mean", ab, tries[k].frac ? af : "",
+                     sp, a->cfg.normalize ? "on" : "off", sp, mb);
+            int over = text_width(line) - a->cols;
+            if (over <= 0 || !tries[k].minw || isnan(mse))
+                break;
+            int mw = (int)strlen(mfull) - over;
+            numfmt_fit(mb, sizeof mb, mse, mw < tries[k].minw ? tries[k].minw : mw, 4, NUMFMT_ANY);
+        }
+        if (text_width(line) <= a->cols) {
+            if (tries[k].tight)
+                sep = tight;
+            break;
+        }
+    }
+    int x = draw_textf(y, 0, a->cols, at | (int)A_BOLD, " %s", a->schemes[a->focus]);
+    x += draw_textf(y, x, a->cols - x, at, "%s", line + 1 + strlen(a->schemes[a->focus]));
     const char *right = " ?:help q:quit ";
     int rw = (int)strlen(right);
     char extra[340] = "";
@@ -65,9 +96,22 @@ void overlay_status(app *a)
         snprintf(extra, sizeof extra, "preparing %.0f%%, not final", frac * 100);
     else if (a->msg[0])
         snprintf(extra, sizeof extra, "%s", a->msg);
-    /* a message that does not fit beside the help hint takes its place */
+    /* a message that does not fit beside the help hint takes its place;
+     * one that does not fit at all goes on the row above, whole */
     if (extra[0] && x + text_width(sep) + text_width(extra) > a->cols - rw)
         rw = 0;
+    if (extra[0] && x + text_width(sep) + text_width(extra) > a->cols && y > 0) {
+        int ma = a->msg_err ? at | (int)A_BOLD : at;
+        int st[4], ln[4];
+        int nl = layout_wrap(extra, a->cols - 2, st, ln, y < 2 ? 1 : 2);
+        for (int k = 0; k < nl; k++) {
+            char part[340];
+            snprintf(part, sizeof part, "%.*s", ln[k], extra + st[k]);
+            draw_fill(y - nl + k, 0, a->cols, ma);
+            draw_text(y - nl + k, 1, a->cols - 2, ma, part);
+        }
+        extra[0] = '\0';
+    }
     if (extra[0])
         x += draw_textf(y, x, a->cols - x - rw, a->msg_err ? at | (int)A_BOLD : at, "%s%s", sep, extra);
     if (rw && a->cols - rw > x)

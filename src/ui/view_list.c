@@ -181,11 +181,13 @@ static void sort_name(const app *a, int col, char *buf, size_t len)
         snprintf(buf, len, "%s %s", a->schemes[s], rel ? "relative mse" : "SQNR (lowest first)");
 }
 
-/* Sort the list's items by the column, then apply the filter. */
-static void list_resort(app *a)
+/* Sort the list's items by the column, then apply the filter; the
+ * selection stays on its item (keep_row: on its row, as numbers come in). */
+static void list_resort_keep(app *a, int keep_row)
 {
     ui_list *l = &a->list;
     size_t n = l->nbase;
+    size_t row = l->sel;
     size_t keep = l->nshown ? l->shown[l->sel < l->nshown ? l->sel : 0] : a->cur;
     int desc = uim_col_desc(l->col) ^ l->rev;
     int rel, s = uim_col_scheme(l->col, &rel);
@@ -206,9 +208,17 @@ static void list_resort(app *a)
     }
     l->nshown = uim_filter(l->order, n, l->filter, l->names, l->shown);
     l->sel = 0;
-    for (size_t k = 0; k < l->nshown; k++)
-        if (l->shown[k] == keep)
-            l->sel = k;
+    if (keep_row)
+        l->sel = row < l->nshown ? row : l->nshown ? l->nshown - 1 : 0;
+    else
+        for (size_t k = 0; k < l->nshown; k++)
+            if (l->shown[k] == keep)
+                l->sel = k;
+}
+
+static void list_resort(app *a)
+{
+    list_resort_keep(a, 0);
 }
 
 void view_list_follow(app *a)
@@ -224,7 +234,7 @@ int view_list_idle(app *a)
     int did = list_numbers(a, 0.03);
     /* a sort by numbers follows them in */
     if (did && uim_col_scheme(a->list.col, NULL) >= 0)
-        list_resort(a);
+        list_resort_keep(a, 1);
     return (did ? IDLE_REDRAW : 0) | (a->list.more ? IDLE_MORE : 0);
 }
 
@@ -303,8 +313,9 @@ static void draw_head(app *a, const list_cols *c)
                         l->pairs ? "pairs" : "tensors", l->filter);
     else
         x += draw_textf(0, 0, a->cols, term_attr(R_HEADER), "%zu %s", l->nbase, what);
-    x += draw_textf(0, x, a->cols - x, term_attr(R_HEADER), ", sorted by %s%s%s", sb, l->rev ? ", reversed" : "",
-                    a->cfg.gran != GRAN_TENSOR ? ", one scale per tensor" : "");
+    x += draw_textf(0, x, a->cols - x, term_attr(R_HEADER), ", sorted by %s%s%s%s", sb, l->rev ? ", reversed" : "",
+                    a->cfg.gran != GRAN_TENSOR ? ", one scale per tensor" : "",
+                    l->more ? " (numbers coming)" : "");
     draw_textf(0, x, a->cols - x, term_attr(R_HEADER) | term_attr(R_DIM),
                "   S sort  R reverse  / filter  Enter show  t back");
     int xs = 2 + c->wname + 1;
@@ -478,7 +489,6 @@ int view_list_action(app *a, ui_action act)
 {
     ui_list *l = &a->list;
     long page = l->rows > 1 ? l->rows - 1 : 1;
-    char sb[128];
     switch (act) {
     case ACT_TENSOR_NEXT: return list_move(a, 1);
     case ACT_TENSOR_PREV: return list_move(a, -1);
@@ -499,9 +509,7 @@ int view_list_action(app *a, ui_action act)
         list_resort(a);
         /* the top of the new order: the most damaged first */
         l->sel = l->top = 0;
-        sort_name(a, l->col, sb, sizeof sb);
-        app_message(a, 0, "sorted by %s%s%s", sb, l->rev ? ", reversed" : "",
-                    uim_col_scheme(l->col, NULL) >= 0 && l->more ? " (numbers still coming)" : "");
+        a->msg[0] = '\0'; /* the title says it */
         return RD_VIEW;
     case ACT_SEARCH: return list_filter(a);
     case ACT_SELECT:

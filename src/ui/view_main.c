@@ -18,6 +18,7 @@
 #include <wchar.h>
 #include <wctype.h>
 
+#include "core/numfmt.h"
 #include "model/metric.h"
 #include "model/namemap.h"
 #include "quant/eval.h"
@@ -280,7 +281,9 @@ static double row_value(const ui_calc *c, int i, int row)
     return NAN;
 }
 
-static void row_text(const ui_calc *c, int i, int row, char *b, size_t n)
+/* The cell in at most width columns: a number that does not fit is
+ * written shorter (numfmt_fit), never cut. */
+static void row_text_w(const ui_calc *c, int i, int row, char *b, size_t n, int width)
 {
     const analyze_result *r = &c->res[i];
     double v = row_value(c, i, row);
@@ -314,6 +317,11 @@ static void row_text(const ui_calc *c, int i, int row, char *b, size_t n)
     case ROW_REL: snprintf(b, n, "%.3f", v); break;
     default: layout_fmt_num(b, n, v, 4, 11); break;
     }
+    if (text_width(b) > width && isfinite(v) && row != ROW_LEVELS)
+        numfmt_fit(b, n, row == ROW_CLIP ? v * 100 : v, row == ROW_CLIP ? width - 1 : width, 4,
+                   row == ROW_SQNR ? NUMFMT_PLAIN | NUMFMT_EXP : NUMFMT_ANY);
+    if (row == ROW_CLIP && b[0] != '#' && !strchr(b, '%') && (int)strlen(b) + 1 <= width && strlen(b) + 2 <= n)
+        strcat(b, "%");
 }
 
 /* Many schemes: one row per scheme, ranked by mse, with the gap to the
@@ -449,7 +457,7 @@ static void draw_results(app *a, ui_calc *c, ui_rect R, int compact)
         int best = better ? layout_best(vals, ns, better < 0) : -1;
         for (int i = 0; i < ns; i++) {
             char b[48];
-            row_text(c, i, row, b, sizeof b);
+            row_text_w(c, i, row, b, sizeof b, cw - 1);
             draw_textf(y, R.x + lw + i * cw, cw - 1, i == best ? term_attr(R_BEST) : 0, "%*s", cw - 1, b);
         }
     }
@@ -682,7 +690,11 @@ static void draw_diff(app *a, size_t ia, size_t ib, int y, int h)
         draw_text(y + 1, 1, a->cols - 2, term_attr(R_DIM), "difference: waiting for both tensors...");
         return;
     }
-    if (dif.elementwise)
+    if (dif.elementwise && a->cols < 100)
+        draw_textf(y + 1, 0, a->cols, 0, " element-wise r-l: mean %s rms %s max|d| %s",
+                   layout_fmt_num(b1, sizeof b1, dif.mean, 4, 10), layout_fmt_num(b2, sizeof b2, dif.rms, 4, 10),
+                   layout_fmt_num(b3, sizeof b3, dif.dmax, 4, 10));
+    else if (dif.elementwise)
         draw_textf(y + 1, 0, a->cols, 0,
                    " right - left, element-wise (same shape): mean %s  rms %s  max|d| %s  %llu of %llu differ",
                    layout_fmt_num(b1, sizeof b1, dif.mean, 4, 10), layout_fmt_num(b2, sizeof b2, dif.rms, 4, 10),
