@@ -231,7 +231,7 @@ static int alpha_file(app *a)
         sa->norm = 1;
     }
     app_alpha_sync(a);
-    app_message(a, 0, "stored wgt_alpha, as APoT code (%s), for %s", nm ? nm : "?", a->schemes[a->focus]);
+    app_message(a, 0, "stored wgt_alpha, as APoT code (%s)", nm ? nm : "?");
     free(nm);
     return RD_VIEW | RD_CALC;
 }

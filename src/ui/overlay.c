@@ -60,42 +60,53 @@ void overlay_status(app *a)
     static const struct { int tight, frac, minw; } tries[] = {
         { 0, 1, 0 }, { 1, 1, 0 }, { 1, 1, 5 }, { 1, 0, 0 }, { 1, 0, 1 },
     };
-    for (size_t k = 0; k < sizeof tries / sizeof tries[0]; k++) {
-        const char *sp = tries[k].tight ? tight : sep;
-        if (a->cfg.gran != GRAN_TENSOR)
-            snprintf(gran, sizeof gran, "%s%s", sp, analyze_granularity_name(&a->cfg));
-        snprintf(mb, sizeof mb, "%s", mfull);
-        for (int fit = 0; fit < 2; fit++) {
-            snprintf(line, sizeof line, " %s%s%sbits %d%salpha%s %s%s%snorm %s%smse %s", a->schemes[a->focus], gran,
-                     sp, a->cfg.bits, sp, a->cfg.gran == GRAN_TENSOR ? "" : " mean", ab, tries[k].frac ? af : "",
-                     sp, a->cfg.normalize ? "on" : "off", sp, mb);
-            int over = text_width(line) - a->cols;
-            if (over <= 0 || !tries[k].minw || isnan(mse))
-                break;
-            int mw = (int)strlen(mfull) - over;
-            numfmt_fit(mb, sizeof mb, mse, mw < tries[k].minw ? tries[k].minw : mw, 4, NUMFMT_ANY);
-        }
-        if (text_width(line) <= a->cols) {
-            if (tries[k].tight)
-                sep = tight;
-            break;
+    /* the message, the tour's step */
+    char extra[340] = "", tour[40] = "";
+    double frac;
+    if (a->tour) {
+        int n;
+        teach_tour(&n);
+        snprintf(tour, sizeof tour, "tour %d/%d", a->tour_step + 1, n);
+    }
+    if (!app_prep(a, a->cur) && worker_get(a->w, a->cur, NULL, &frac, NULL, 0, NULL) == PS_RUNNING)
+        snprintf(extra, sizeof extra, "preparing %.0f%%, not final", frac * 100);
+    else if (a->msg[0])
+        snprintf(extra, sizeof extra, "%s", a->msg);
+    /* first with room for the message (without shortening a number),
+     * then in the whole width (the message then goes above) */
+    int fits = 0;
+    for (int tgt = extra[0] ? 0 : 1; tgt < 2 && !fits; tgt++) {
+        int W = a->cols - (tour[0] ? 3 + (int)strlen(tour) : 0) - (tgt ? 0 : 3 + text_width(extra));
+        for (size_t k = 0; k < sizeof tries / sizeof tries[0] && !fits; k++) {
+            if (!tgt && tries[k].minw)
+                continue;
+            const char *sp = tries[k].tight ? tight : sep;
+            if (a->cfg.gran != GRAN_TENSOR)
+                snprintf(gran, sizeof gran, "%s%s", sp, analyze_granularity_name(&a->cfg));
+            snprintf(mb, sizeof mb, "%s", mfull);
+            for (int fit = 0; fit < 2; fit++) {
+                snprintf(line, sizeof line, " %s%s%sbits %d%salpha%s %s%s%snorm %s%smse %s", a->schemes[a->focus],
+                         gran, sp, a->cfg.bits, sp, a->cfg.gran == GRAN_TENSOR ? "" : " mean", ab,
+                         tries[k].frac ? af : "", sp, a->cfg.normalize ? "on" : "off", sp, mb);
+                int over = text_width(line) - W;
+                if (over <= 0 || !tries[k].minw || isnan(mse))
+                    break;
+                int mw = (int)strlen(mfull) - over;
+                numfmt_fit(mb, sizeof mb, mse, mw < tries[k].minw ? tries[k].minw : mw, 4, NUMFMT_ANY);
+            }
+            if (text_width(line) <= W) {
+                fits = 1;
+                if (tries[k].tight)
+                    sep = tight;
+            }
         }
     }
     int x = draw_textf(y, 0, a->cols, at | (int)A_BOLD, " %s", a->schemes[a->focus]);
     x += draw_textf(y, x, a->cols - x, at, "%s", line + 1 + strlen(a->schemes[a->focus]));
     const char *right = " ?:help q:quit ";
     int rw = (int)strlen(right);
-    char extra[340] = "";
-    double frac;
-    if (a->tour) {
-        int n;
-        teach_tour(&n);
-        x += draw_textf(y, x, a->cols - x - rw, at, "%stour %d/%d", sep, a->tour_step + 1, n);
-    }
-    if (!app_prep(a, a->cur) && worker_get(a->w, a->cur, NULL, &frac, NULL, 0, NULL) == PS_RUNNING)
-        snprintf(extra, sizeof extra, "preparing %.0f%%, not final", frac * 100);
-    else if (a->msg[0])
-        snprintf(extra, sizeof extra, "%s", a->msg);
+    if (tour[0])
+        x += draw_textf(y, x, a->cols - x, at, "%s%s", sep, tour);
     /* a message that does not fit beside the help hint takes its place;
      * one that does not fit at all goes on the row above, whole */
     if (extra[0] && x + text_width(sep) + text_width(extra) > a->cols - rw)
