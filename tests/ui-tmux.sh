@@ -184,7 +184,7 @@ TM send-keys -t ui D; wait_gone 'b\.npy: b'
 
 TM send-keys -t ui '?'
 wait_for 'apotview keys' && ok "? opens the help" || fail "? did not open the help"
-TM send-keys -t ui j j j j j j j j j j j j j j j j j j j j j j
+TM send-keys -t ui j j j j j j j j j j j j j j j j j j j j j j j j j j j j j j j j
 wait_for 'compare view' || fail "help does not list D (after scrolling)"
 TM send-keys -t ui '?'
 wait_gone 'apotview keys' && ok "? closes the help" || fail "? did not close the help"

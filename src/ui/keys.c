@@ -24,13 +24,15 @@ static ui_key table[] = {
     { { '+', '=' }, "+ / -", ACT_BITS_UP, KV_ALL, "bits up / down (2..8, sign bit included)" },
     { { '-', '_' }, NULL, ACT_BITS_DOWN, KV_ALL, NULL },
     { { 'l', K_RIGHT }, "l \u2192 / h \u2190", ACT_ALPHA_UP, KV_MAIN | KV_CURVE | KV_COMPARE | KV_CHANNEL,
-      "alpha up / down, small step (1% of max|x|); mouse wheel" },
+      "the focused scheme's alpha up / down, small step (1% of max|x|; the wheel too, but in the list and the "
+      "channels); fixed from then on: the next tensor gets the same fraction of its max|x| (sigma units when "
+      "normalized), shown as both" },
     { { 'h', K_LEFT }, NULL, ACT_ALPHA_DOWN, KV_MAIN | KV_CURVE | KV_COMPARE | KV_CHANNEL, NULL },
     { { 'L' }, "L / H", ACT_ALPHA_UP_BIG, KV_ALL, "alpha up / down by a large step (10% of max|x|)" },
     { { 'H' }, NULL, ACT_ALPHA_DOWN_BIG, KV_ALL, NULL },
-    { { 'o' }, "o", ACT_ALPHA_OPT, KV_ALL, "alpha := the MSE-optimal alpha of the focused scheme" },
+    { { 'o' }, "o", ACT_ALPHA_OPT, KV_ALL, "the focused scheme at its own MSE-optimal alpha (on every tensor)" },
     { { 'O' }, "O", ACT_ALPHA_OPT_EACH, KV_ALL, "each scheme at its own MSE-optimal alpha (--alpha=mse)" },
-    { { 'm' }, "m", ACT_ALPHA_MAX, KV_ALL, "alpha := max|x| (no clipping)" },
+    { { 'm' }, "m", ACT_ALPHA_MAX, KV_ALL, "the focused scheme's alpha := max|x| (no clipping)" },
     { { 'n' }, "n", ACT_NORMALIZE, KV_ALL, "weight normalization (w - mean) / std on / off" },
     { { 'a' }, "a", ACT_ALPHA_FILE, KV_ALL,
       "alpha := the alpha an APoT checkpoint stores beside this weight (<layer>.weight_quant.wgt_alpha), "
@@ -44,7 +46,8 @@ static ui_key table[] = {
     { { 'g' }, "g", ACT_LOG, KV_MAIN | KV_COMPARE, "linear / log histogram counts" },
     { { 'c' }, "c", ACT_CURVE, KV_ALL,
       "error-vs-alpha curve view, where each clipping method lands marked (again: back)" },
-    { { 't' }, "t", ACT_LIST, KV_ALL, "tensor list view: name, shape, count, mse (again: back)" },
+    { { 't' }, "t", ACT_LIST, KV_ALL, "tensor list: every scheme's SQNR (dB) and relative mse per tensor, each at its own optimum unless "
+      "alpha is fixed (again: back)" },
     { { 'S' }, "S / R", ACT_SORT, KV_LIST,
       "tensor list: sort by the next column (file order, name, count, then each scheme's SQNR and relative "
       "mse; SQNR: lowest first, the damaged layers on top) / reverse the order" },
@@ -61,7 +64,8 @@ static ui_key table[] = {
       "per-channel view: channels (slices along --axis, first axis by default) sorted by range, outliers (!), "
       "error heat per channel; j/k move, Enter shows one channel's histogram (again: back); refused on 1-D tensors" },
     { { 'A' }, "A", ACT_AXIS, KV_CHANNEL, "per-channel view: the next axis the channels are taken along" },
-    { { 'D' }, "D", ACT_COMPARE, KV_ALL, "compare view: the same tensor name in the other file" },
+    { { 'D' }, "D", ACT_COMPARE, KV_ALL, "compare view over one axis: the pair (ORIGINAL QUANTIZED), the same name in the other file, or the "
+      "other single-tensor file" },
     { { 'z' }, "z / Z", ACT_ZOOM_IN, KV_MAIN,
       "zoom the histogram in / out (2x) around the cursor; Z at 2x: the full range again" },
     { { 'Z' }, NULL, ACT_ZOOM_OUT, KV_MAIN, NULL },
