@@ -13,6 +13,8 @@
 #    highest SQNR first); Home, PgDn (one page = the rows shown - 1),
 #    End move the selection (the '>' row) to the row the report's order
 #    puts there;
+#  - the mouse wheel (an X10 mouse report) moves the selection 3 rows and
+#    fixes no alpha;
 #  - / narrows the list as typed ("1 of 200 tensors match"), / Esc shows
 #    all again;
 #  - alpha across tensors: l fixes the focused scheme's alpha; the status
@@ -168,6 +170,14 @@ for size in 120x40 60x20; do
     TM send-keys -t ui Home
     wait_for '^> ' || fail "$size: Home: no selection"
     [ "$(sel_name)" = "$(nth 1)" ] && ok "$size: Home: $(nth 1)" || fail "$size: Home selects $(sel_name)"
+    # the mouse wheel (an X10 report: button 65 = wheel down, at column 1,
+    # row 5) moves the selection 3 rows (and not alpha)
+    TM send-keys -t ui -l "$(printf '\033[Ma!%%s' '%')"
+    wait_for "^> $(nth 4) " && ok "$size: wheel down: row 4 = $(nth 4)" || fail "$size: wheel selects $(sel_name), not $(nth 4)"
+    # alpha was not fixed by it (a fixed alpha shows its fraction of max|x|)
+    status_line | grep -q 'max)' && fail "$size: the wheel in the list fixed an alpha"
+    TM send-keys -t ui Home
+    wait_for "^> $(nth 1) " || fail "$size: Home after the wheel"
     TM send-keys -t ui NPage
     wait_for "^> $(nth $((PAGE + 1))) " && ok "$size: PgDn: row $((PAGE + 1)) = $(nth $((PAGE + 1)))" ||
         fail "$size: PgDn selects $(sel_name), not $(nth $((PAGE + 1)))"
