@@ -80,6 +80,8 @@ wait_status_change() {
     done
 }
 field() { status_line | sed -n "s/.*$1 \\([^ │|]*\\).*/\\1/p" | si; }
+# alpha, written "α" in a narrow UTF-8 window (interface.md)
+falpha() { a=$(field alpha); [ -n "$a" ] || a=$(field α); echo "$a"; }
 # a number as numfmt writes it (SI prefix: 46.77n) as a plain one
 si() { awk '{ v = $0; m = 1; s = substr(v, length(v));
     if (s == "T") m = 1e12; else if (s == "G") m = 1e9; else if (s == "M") m = 1e6; else if (s == "k") m = 1e3;
@@ -204,14 +206,14 @@ for size in 120x40 60x20; do
     wait_for 'bits 4 .*mse [0-9]' || fail "$size: alpha: no start"
     old=$(status_line); TM send-keys -t ui l; wait_status_change "$old"
     wait_for 'max\)' || fail "$size: l: no fraction of max|x| on the status line"
-    a0=$(field alpha); f0=$(status_line | sed -n 's/.*(\([0-9.e+-]*\)max).*/\1/p')
+    a0=$(falpha); f0=$(status_line | sed -n 's/.*(\([0-9.e+-]*\)max).*/\1/p')
     x0=$(py "print(t[0]['stats']['absmax'])")
     close "$f0" "$(awk -v a="$a0" -v x="$x0" 'BEGIN { print a / x }')" 2e-3 &&
         ok "$size: alpha $a0 shown as ${f0} max|x| (absmax $x0)" || fail "$size: fraction $f0 vs $a0 / $x0"
     old=$(status_line); TM send-keys -t ui j; wait_status_change "$old"
     wait_for 'blk.001.w' || fail "$size: j: not on blk.001.w"
     wait_for 'max\)' || fail "$size: j: alpha not carried as fixed"
-    a1=$(field alpha); f1=$(status_line | sed -n 's/.*(\([0-9.e+-]*\)max).*/\1/p'); m1=$(field mse)
+    a1=$(falpha); f1=$(status_line | sed -n 's/.*(\([0-9.e+-]*\)max).*/\1/p'); m1=$(field mse)
     x1=$(py "print(t[1]['stats']['absmax'])")
     close "$f1" "$f0" 2e-3 && ok "$size: j: the same fraction $f1 of max|x|" || fail "$size: fraction $f1 vs $f0"
     close "$a1" "$(awk -v f="$f0" -v x="$x1" 'BEGIN { print f * x }')" 3e-3 &&
@@ -222,7 +224,7 @@ for size in 120x40 60x20; do
     # uniform kept its own optimum on this tensor
     TM send-keys -t ui s
     wait_for 'uniform.*bits 4' || fail "$size: s: uniform not focused"
-    au=$(field alpha)
+    au=$(falpha)
     ru=$(report --bits=4 --scheme=uniform -t blk.001.w many.safetensors |
          python3 -c 'import json, sys; print(json.load(sys.stdin)["tensors"][0]["results"][0]["alpha"])')
     close "$au" "$ru" 1e-3 && ok "$size: uniform stayed at its optimum $au = report $ru" || fail "$size: uniform alpha $au vs $ru"

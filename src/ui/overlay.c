@@ -53,12 +53,14 @@ void overlay_status(app *a)
         snprintf(gran, sizeof gran, "%s%s", sep, analyze_granularity_name(&a->cfg));
     char line[400], mfull[32];
     snprintf(mfull, sizeof mfull, "%s", mb);
-    /* a narrow window: separators without spaces, then mse in the room
+    /* a narrow window: separators without the space after, then mse in the room
      * left (numfmt_fit: a shorter number, never a cut one, at least 5
      * columns), then without the fraction, then mse narrower still */
-    const char *tight = a->utf8 ? "\u2502" : "|";
-    static const struct { int tight, frac, minw; } tries[] = {
-        { 0, 1, 0 }, { 1, 1, 0 }, { 1, 1, 5 }, { 1, 0, 0 }, { 1, 0, 1 },
+    const char *tight = a->utf8 ? " \u2502" : " |";
+    /* ... and with UTF-8 "α" for "alpha" (interface.md) before the
+     * fraction goes */
+    static const struct { int tight, frac, minw, greek; } tries[] = {
+        { 0, 1, 0, 0 }, { 1, 1, 0, 0 }, { 1, 1, 5, 0 }, { 1, 1, 5, 1 }, { 1, 0, 0, 0 }, { 1, 0, 1, 0 },
     };
     /* the message, the tour's step */
     char extra[340] = "", tour[40] = "";
@@ -78,15 +80,16 @@ void overlay_status(app *a)
     for (int tgt = extra[0] ? 0 : 1; tgt < 2 && !fits; tgt++) {
         int W = a->cols - (tour[0] ? 3 + (int)strlen(tour) : 0) - (tgt ? 0 : 3 + text_width(extra));
         for (size_t k = 0; k < sizeof tries / sizeof tries[0] && !fits; k++) {
-            if (!tgt && tries[k].minw)
+            if ((!tgt && tries[k].minw) || (tries[k].greek && !a->utf8))
                 continue;
             const char *sp = tries[k].tight ? tight : sep;
             if (a->cfg.gran != GRAN_TENSOR)
                 snprintf(gran, sizeof gran, "%s%s", sp, analyze_granularity_name(&a->cfg));
             snprintf(mb, sizeof mb, "%s", mfull);
             for (int fit = 0; fit < 2; fit++) {
-                snprintf(line, sizeof line, " %s%s%sbits %d%salpha%s %s%s%snorm %s%smse %s", a->schemes[a->focus],
-                         gran, sp, a->cfg.bits, sp, a->cfg.gran == GRAN_TENSOR ? "" : " mean", ab,
+                snprintf(line, sizeof line, " %s%s%sbits %d%s%s%s %s%s%snorm %s%smse %s", a->schemes[a->focus],
+                         gran, sp, a->cfg.bits, sp, tries[k].greek ? "\u03b1" : "alpha",
+                         a->cfg.gran == GRAN_TENSOR ? "" : " mean", ab,
                          tries[k].frac ? af : "", sp, a->cfg.normalize ? "on" : "off", sp, mb);
                 int over = text_width(line) - W;
                 if (over <= 0 || !tries[k].minw || isnan(mse))
