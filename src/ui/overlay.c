@@ -53,14 +53,13 @@ void overlay_status(app *a)
         snprintf(gran, sizeof gran, "%s%s", sep, analyze_granularity_name(&a->cfg));
     char line[400], mfull[32];
     snprintf(mfull, sizeof mfull, "%s", mb);
-    /* a narrow window: separators without the space after, then mse in the room
-     * left (numfmt_fit: a shorter number, never a cut one, at least 5
-     * columns), then without the fraction, then mse narrower still */
+    /* a narrow window: separators without the space after, "α" for
+     * "alpha" (UTF-8, interface.md), then without the fixed alpha's
+     * fraction, then mse in the room left (numfmt_fit: a shorter number,
+     * never a cut one, at least 5 columns), then narrower still */
     const char *tight = a->utf8 ? " \u2502" : " |";
-    /* ... and with UTF-8 "α" for "alpha" (interface.md) before the
-     * fraction goes */
     static const struct { int tight, frac, minw, greek; } tries[] = {
-        { 0, 1, 0, 0 }, { 1, 1, 0, 0 }, { 1, 1, 5, 0 }, { 1, 1, 5, 1 }, { 1, 0, 0, 0 }, { 1, 0, 1, 0 },
+        { 0, 1, 0, 0 }, { 1, 1, 0, 0 }, { 1, 1, 0, 1 }, { 1, 0, 0, 0 }, { 1, 0, 5, 0 }, { 1, 0, 1, 0 },
     };
     /* the message, the tour's step */
     char extra[340] = "", tour[40] = "";
