@@ -59,8 +59,10 @@ void view_list_pairs(app *a)
 {
     ui_list *l = &a->list;
     l->nbase = 0;
+    /* every tensor of the original: those without a pair (unmatched, or
+     * one expert of a stacked GGUF tensor) last, with "-" */
     for (size_t i = 0; i < a->s.nitems; i++)
-        if (a->pair_of[i] >= 0 && a->s.items[i].file == 0)
+        if (a->s.items[i].file == 0)
             l->base[l->nbase++] = i;
     l->pairs = 1;
     l->col = UIM_COL_PAIR_SQNR;
@@ -307,10 +309,17 @@ static void draw_head(app *a, const list_cols *c)
     sort_name(a, l->col, sb, sizeof sb);
     draw_fill(0, 0, a->cols, term_attr(R_HEADER));
     int x = 0;
-    const char *what = l->pairs ? (l->nbase == 1 ? "pair" : "pairs") : l->nbase == 1 ? "tensor" : "tensors";
+    size_t npairs = 0;
+    for (size_t k = 0; l->pairs && k < l->nbase; k++)
+        npairs += item_pair(a, l->base[k]) != NULL;
+    char what[64];
+    if (l->pairs)
+        snprintf(what, sizeof what, "tensors of the original, %zu paired", npairs);
+    else
+        snprintf(what, sizeof what, "%s", l->nbase == 1 ? "tensor" : "tensors");
     if (l->filter[0])
-        x += draw_textf(0, 0, a->cols, term_attr(R_HEADER), "%zu of %zu %s match '%s'", l->nshown, l->nbase,
-                        l->pairs ? "pairs" : "tensors", l->filter);
+        x += draw_textf(0, 0, a->cols, term_attr(R_HEADER), "%zu of %zu tensors match '%s'", l->nshown, l->nbase,
+                        l->filter);
     else
         x += draw_textf(0, 0, a->cols, term_attr(R_HEADER), "%zu %s", l->nbase, what);
     x += draw_textf(0, x, a->cols - x, term_attr(R_HEADER), ", sorted by %s%s%s%s", sb, l->rev ? ", reversed" : "",
@@ -378,7 +387,9 @@ static void draw_row(app *a, const list_cols *c, size_t k, int y)
         xs += W_COUNT + 1;
     }
     const model_pair *mp = item_pair(a, it);
-    if (l->pairs && mp && mp->error)
+    if (l->pairs && !mp)
+        draw_textf(y, xs, W_PAIR, attr | term_attr(R_DIM), "%*s", W_PAIR, "no pair");
+    else if (l->pairs && mp && mp->error)
         draw_textf(y, xs, W_PAIR, attr | term_attr(R_ERROR), "%*s", W_PAIR, "error (Enter)");
     else if (l->pairs && mp) {
         draw_num(y, xs, 7, attr | (int)A_BOLD, mp->sqnr_db, 1);
