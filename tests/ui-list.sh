@@ -279,7 +279,7 @@ print(lo, '%.3g' % d[lo]['sqnr_db'], math.sqrt(d[lo]['mse']), q, math.sqrt(d[q][
         start "$size" "--bits=4 '$CMP/orig.safetensors' '$CMP/q.gguf'"
         wait_for 'bits 4 .*mse [0-9]' || fail "$size: pairs: no start"
         TM send-keys -t ui t
-        wait_for 'paired, sorted by the quantized' && ok "$size: pairs: the list holds the pairs" ||
+        wait_for 'paired, sorted by the pair' && ok "$size: pairs: the list holds the pairs" ||
             fail "$size: pairs: no list of pairs"
         row=$(screen | sed -n '4p' | sed 's/^>//')
         n=$(echo "$row" | awk '{ print $1 }'); d=$(row_db 4)

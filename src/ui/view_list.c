@@ -177,8 +177,8 @@ static void sort_name(const app *a, int col, char *buf, size_t len)
     int rel, s = uim_col_scheme(col, &rel);
     if (s < 0)
         snprintf(buf, len, "%s", col == UIM_COL_FILE ? "file order" : col == UIM_COL_NAME ? "name"
-                                 : col == UIM_COL_PAIR_SQNR ? "the quantized file's SQNR (lowest first)"
-                                 : col == UIM_COL_PAIR_MSE ? "the quantized file's mse" : "count");
+                                 : col == UIM_COL_PAIR_SQNR ? "the pair's SQNR (lowest first)"
+                                 : col == UIM_COL_PAIR_MSE ? "the pair's mse" : "count");
     else
         snprintf(buf, len, "%s %s", a->schemes[s], rel ? "relative mse" : "SQNR (lowest first)");
 }
@@ -314,7 +314,7 @@ static void draw_head(app *a, const list_cols *c)
         npairs += item_pair(a, l->base[k]) != NULL;
     char what[64];
     if (l->pairs)
-        snprintf(what, sizeof what, "tensors of the original, %zu paired", npairs);
+        snprintf(what, sizeof what, "tensors, %zu paired", npairs);
     else
         snprintf(what, sizeof what, "%s", l->nbase == 1 ? "tensor" : "tensors");
     if (l->filter[0])
