@@ -20,6 +20,25 @@
 #include "plot/plot.h"
 #include "ui/ui.h"
 
+static int on_terminal(void)
+{
+    const char *term = getenv("TERM");
+    return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && term && *term && strcmp(term, "dumb") != 0;
+}
+
+/* The viewer on the pairs of ORIGINAL QUANTIZED (issue 15): the compare's
+ * metrics first (on stderr what it is doing), then the viewer. */
+static int view_pairs(const cli_opts *o)
+{
+    model_pairs mp;
+    fprintf(stderr, "apotview: comparing %s with %s ...\n", o->files[0].path, o->files[1].path);
+    if (compare_pairs(o, &mp) < 0)
+        return 1;
+    int status = ui_run_pairs(o, &mp);
+    model_pairs_free(&mp);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     cli_opts o;
@@ -42,7 +61,9 @@ int main(int argc, char **argv)
         status = report_levels(&o);
         break;
     case MODE_COMPARE:
-        status = compare_run(&o);
+        /* on a terminal, without --report or --format: the viewer */
+        status = !o.compare_print && !o.format_given && o.nfiles == 2 && on_terminal() ? view_pairs(&o)
+                                                                                     : compare_run(&o);
         break;
     case MODE_PLAN:
         status = plan_run(&o);
@@ -54,17 +75,16 @@ int main(int argc, char **argv)
         status = export_npy_wanted(&o) ? export_npy_run(&o) : plot_cli(&o);
         break;
     case MODE_TUI:
-        status = ui_run(&o);
-        break;
-    case MODE_AUTO: {
-        /* the viewer on a terminal (interface.md), else --report */
-        const char *term = getenv("TERM");
-        if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && term && *term && strcmp(term, "dumb") != 0)
-            status = ui_run(&o);
-        else
+    case MODE_AUTO:
+        /* the viewer on a terminal (interface.md), else --report; two
+         * files of which one is quantized: the viewer on their pairs */
+        if (o.mode == MODE_AUTO && !on_terminal())
             status = report_run(&o);
+        else if (o.nfiles == 2 && !o.tour && compare_is_quantized(&o))
+            status = view_pairs(&o);
+        else
+            status = ui_run(&o);
         break;
-    }
     case MODE_REPORT:
     case MODE_SWEEP:
     default:

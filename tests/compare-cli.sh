@@ -193,8 +193,13 @@ $APOTVIEW --compare "$D/orig.safetensors" "$D/cut.gguf" > /dev/null 2> "$T/cut.e
 grep -q "^apotview: .*cut.gguf: .*past the end" "$T/cut.err" || bad "cut: message: $(cat "$T/cut.err")"
 $APOTVIEW --compare "$D/orig.safetensors" > /dev/null 2>&1
 [ $? -eq 2 ] || bad "one file: not a usage error"
-$APOTVIEW --compare --report "$D/orig.safetensors" "$D/q.gguf" > /dev/null 2>&1
-[ $? -eq 2 ] || bad "--compare --report: not a usage error"
+# --compare --report: the compare's table (on a terminal --compare alone
+# opens the viewer on the pairs); the same output as --compare in a pipe
+$APOTVIEW --compare --report --no-best "$D/orig.safetensors" "$D/q.gguf" > "$T/cr.out" 2>&1 ||
+    bad "--compare --report: exit $?"
+$APOTVIEW --compare --no-best "$D/orig.safetensors" "$D/q.gguf" > "$T/c.out" 2>&1
+cmp -s "$T/cr.out" "$T/c.out" && grep -q 'blk.1.ffn_gate.weight' "$T/cr.out" ||
+    bad "--compare --report: not the compare's table"
 
 [ $fails -eq 0 ] || exit 1
 exit 0

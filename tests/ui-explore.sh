@@ -246,7 +246,7 @@ EOF
     start "$U8" "--bits=4 lin.npy"
     wait_for 'mse [0-9]' || fail "$size: no numbers"
     TM send-keys -t ui : 'alpha 0.05' Enter
-    wait_for 'alpha 0\.05 ' && ok "$size :alpha 0.05 on the status line" || fail "$size :alpha"
+    wait_for '(alpha|α) 0\.05 ' && ok "$size :alpha 0.05 on the status line" || fail "$size :alpha"
     m=$(field mse)
     rm=$(report --bits=4 --alpha=0.05 -s uniform,pot,apot lin.npy | jget '.tensors[0].results[2].mse')
     close "$m" "$rm" 1e-3 && ok "$size :alpha 0.05: mse $m = report $rm" || fail "$size :alpha 0.05: mse $m, report $rm"

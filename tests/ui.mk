@@ -24,3 +24,12 @@ tests_test_ui_glayout_LDADD = $(TEST_LIBS)
 endif
 TESTS += tests/ui-explore.sh
 dist_check_SCRIPTS += tests/ui-explore.sh
+if HAVE_CMOCKA
+check_PROGRAMS += tests/test_ui_model
+TESTS += tests/test_ui_model
+tests_test_ui_model_SOURCES = tests/test_ui_model.c
+tests_test_ui_model_CFLAGS = $(TEST_CFLAGS)
+tests_test_ui_model_LDADD = $(TEST_LIBS)
+endif
+TESTS += tests/ui-list.sh
+dist_check_SCRIPTS += tests/ui-list.sh

@@ -9,6 +9,16 @@
  * empty (N ignored: shape (0,)), chan (gauss of shape (16, N/16) whose
  * channel 5 is 10 times wider: the one outlier channel), rows (gauss of
  * shape (N/4096, 4096): many channels). Deterministic (splitmix64, fixed seed).
+ *
+ *   ui_mkfix many N PATH.safetensors
+ *
+ * N float32 tensors of 256 values, "blk.KKK.w" (gauss of scale
+ * 0.001 * (1 + K % 50): the scales differ by 50x), except two: blk.005.norm
+ * is a layernorm (1 + 0.01 gauss: by far the largest raw mse, yet a high
+ * SQNR) and blk.137.outlier (0.002 gauss times a log-normal scale
+ * exp(1.5 gauss): heavy tails that carry most of the energy, so whichever
+ * way alpha goes the bulk or the tails lose: the lowest SQNR of all).
+ * Needs N >= 138.
  */
 #include <math.h>
 #include <stdint.h>
@@ -36,8 +46,57 @@ static double gauss(void)
     return sqrt(-2 * log(unif())) * cos(6.283185307179586 * unif());
 }
 
+static void put_f32(FILE *f, double v)
+{
+    float x = (float)v;
+    uint32_t b;
+    memcpy(&b, &x, 4);
+    unsigned char le[4] = { (unsigned char)b, (unsigned char)(b >> 8), (unsigned char)(b >> 16),
+                            (unsigned char)(b >> 24) };
+    fwrite(le, 1, 4, f);
+}
+
+static const char *many_name(int k, char *b, size_t n)
+{
+    snprintf(b, n, k == 5 ? "blk.%03d.norm" : k == 137 ? "blk.%03d.outlier" : "blk.%03d.w", k);
+    return b;
+}
+
+static int many(int N, const char *path)
+{
+    enum { M = 256 };
+    FILE *f = fopen(path, "wb");
+    if (!f || N < 138) {
+        perror(path);
+        return 1;
+    }
+    size_t cap = (size_t)N * 100 + 64, hl = 0;
+    char *h = malloc(cap), nb[32];
+    hl += (size_t)snprintf(h + hl, cap - hl, "{");
+    for (int k = 0; k < N; k++)
+        hl += (size_t)snprintf(h + hl, cap - hl, "%s\"%s\":{\"dtype\":\"F32\",\"shape\":[%d],\"data_offsets\":[%d,%d]}",
+                               k ? "," : "", many_name(k, nb, sizeof nb), M, k * M * 4, (k + 1) * M * 4);
+    hl += (size_t)snprintf(h + hl, cap - hl, "}");
+    while (hl % 8)
+        h[hl++] = ' ';
+    for (int i = 0; i < 8; i++)
+        fputc((int)((hl >> (8 * i)) & 0xff), f);
+    fwrite(h, 1, hl, f);
+    free(h);
+    for (int k = 0; k < N; k++)
+        for (int i = 0; i < M; i++) {
+            double v = k == 5 ? 1 + 0.01 * gauss() : 0.001 * (1 + k % 50) * gauss();
+            if (k == 137)
+                v = 0.002 * gauss() * exp(1.5 * gauss());
+            put_f32(f, v);
+        }
+    return fclose(f) != 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 4 && strcmp(argv[1], "many") == 0)
+        return many(atoi(argv[2]), argv[3]);
     if (argc != 4) {
         fprintf(stderr, "usage: ui_mkfix gauss|laplace|const|nanmix|empty|chan|rows N PATH\n");
         return 2;

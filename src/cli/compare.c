@@ -606,6 +606,85 @@ static int damage_cmp(const void *x, const void *y)
 }
 
 static int compare_do(const cli_opts *o, compare_sink sink, void *ctx);
+/* Open both files, pair and measure (best_at_same_bpw when best). -1 when
+ * a file cannot be opened (said on stderr), else the status (0, or 1 when
+ * a pair failed). The pairs sorted by damage when sort, else in pairing
+ * order. */
+static int compare_compute(const cli_opts *o, cmp_run *r, int best, int sort)
+{
+    if (o->jobs > 0)
+        par_set_budget(o->jobs);
+    loader_opts lo = { .dtype_override = o->dtype_override };
+    util_err err = { { 0 } };
+    memset(r, 0, sizeof *r);
+    r->o = o;
+    r->lf = loader_open(o->files[0].path, &lo, &err);
+    if (!r->lf) {
+        util_warn("%s", err.msg);
+        return -1;
+    }
+    r->rf = loader_open(o->files[1].path, &lo, &err);
+    if (!r->rf) {
+        util_warn("%s", err.msg);
+        loader_close(r->lf);
+        return -1;
+    }
+    const loader_file *g = is_gguf(r->rf) ? r->rf : is_gguf(r->lf) ? r->lf : NULL;
+    if (g) {
+        r->arch = meta(g, "general.architecture");
+        r->head_count = meta_long(g, r->arch, "head_count");
+        r->head_count_kv = meta_long(g, r->arch, "head_count_kv");
+        if (r->head_count_kv <= 0)
+            r->head_count_kv = r->head_count;
+    }
+    if (o->imatrix) {
+        r->im = imatrix_load(o->imatrix, &err);
+        if (!r->im) {
+            util_warn("%s", err.msg);
+            loader_close(r->lf);
+            loader_close(r->rf);
+            return -1;
+        }
+    }
+    pair_all(r);
+    int status = 0;
+    for (size_t i = 0; i < r->npairs; i++) {
+        cmp_pair *p = &r->pairs[i];
+        const loader_tensor *rt = &r->rf->tensors[p->right];
+        p->right_bpw = rt->stored_bpw > 0 ? rt->stored_bpw : rt->readable ? 8.0 * (double)dtype_size(rt->dtype) : NAN;
+        if ((p->nleft > 1 && stacked_complete(r, p) < 0) || compute_pair(r, p) < 0) {
+            util_warn("%s", p->error);
+            status = 1;
+            continue;
+        }
+        r->nperm += p->perm != 0;
+        r->nplus += p->plus_one;
+        compare_stored(r, p);
+        r->nweighted += p->have_w;
+        if (best && compare_best(r, p, &p->best, &err) < 0) {
+            util_warn("%s", err.msg);
+            status = 1;
+        }
+    }
+    if (sort)
+        qsort(r->pairs, r->npairs, sizeof *r->pairs, damage_cmp);
+    return status;
+}
+
+static void compare_free(cmp_run *r)
+{
+    for (size_t i = 0; i < r->npairs; i++) {
+        free(r->pairs[i].left);
+        free(r->pairs[i].left_name);
+        free(r->pairs[i].error);
+    }
+    free(r->pairs);
+    free(r->unmatched_left);
+    free(r->unmatched_right);
+    loader_close(r->lf);
+    loader_close(r->rf);
+    imatrix_free(r->im);
+}
 
 int compare_run(const cli_opts *o)
 {
@@ -644,77 +723,77 @@ static int compare_do(const cli_opts *o, compare_sink sink, void *ctx)
         fprintf(stderr, "apotview: --compare needs two files, ORIGINAL and QUANTIZED (got %d)\n", o->nfiles);
         return 2;
     }
-    if (o->jobs > 0)
-        par_set_budget(o->jobs);
-    loader_opts lo = { .dtype_override = o->dtype_override };
-    util_err err = { { 0 } };
-    cmp_run r = { 0 };
-    r.o = o;
-    r.lf = loader_open(o->files[0].path, &lo, &err);
-    if (!r.lf) {
-        util_warn("%s", err.msg);
+    cmp_run r;
+    int status = compare_compute(o, &r, !o->no_best && !sink, !sink);
+    if (status < 0)
         return 1;
-    }
-    r.rf = loader_open(o->files[1].path, &lo, &err);
-    if (!r.rf) {
-        util_warn("%s", err.msg);
-        loader_close(r.lf);
-        return 1;
-    }
-    const loader_file *g = is_gguf(r.rf) ? r.rf : is_gguf(r.lf) ? r.lf : NULL;
-    if (g) {
-        r.arch = meta(g, "general.architecture");
-        r.head_count = meta_long(g, r.arch, "head_count");
-        r.head_count_kv = meta_long(g, r.arch, "head_count_kv");
-        if (r.head_count_kv <= 0)
-            r.head_count_kv = r.head_count;
-    }
-    if (o->imatrix) {
-        r.im = imatrix_load(o->imatrix, &err);
-        if (!r.im) {
-            util_warn("%s", err.msg);
-            loader_close(r.lf);
-            loader_close(r.rf);
-            return 1;
-        }
-    }
-    pair_all(&r);
-    int status = 0;
-    for (size_t i = 0; i < r.npairs; i++) {
-        cmp_pair *p = &r.pairs[i];
-        const loader_tensor *rt = &r.rf->tensors[p->right];
-        p->right_bpw = rt->stored_bpw > 0 ? rt->stored_bpw : rt->readable ? 8.0 * (double)dtype_size(rt->dtype) : NAN;
-        if ((p->nleft > 1 && stacked_complete(&r, p) < 0) || compute_pair(&r, p) < 0) {
-            util_warn("%s", p->error);
-            status = 1;
-            continue;
-        }
-        r.nperm += p->perm != 0;
-        r.nplus += p->plus_one;
-        compare_stored(&r, p);
-        r.nweighted += p->have_w;
-        if (!o->no_best && !sink && compare_best(&r, p, &p->best, &err) < 0) {
-            util_warn("%s", err.msg);
-            status = 1;
-        }
-    }
     if (sink) {
         int rc = hand_on(&r, sink, ctx);
         status = rc ? rc : status;
-    } else {
-        qsort(r.pairs, r.npairs, sizeof *r.pairs, damage_cmp);
+    } else
         compare_print(&r);
+    compare_free(&r);
+    return status;
+}
+
+static int file_quantized(const loader_file *f)
+{
+    for (size_t i = 0; i < f->ntensors; i++)
+        if (f->tensors[i].stored_bpw > 0)
+            return 1;
+    return 0;
+}
+
+int compare_is_quantized(const cli_opts *o)
+{
+    if (o->nfiles != 2)
+        return 0;
+    loader_opts lo = { .dtype_override = o->dtype_override };
+    int q = 0;
+    for (int k = 0; k < 2 && !q; k++) {
+        util_err err = { { 0 } };
+        loader_file *f = loader_open(o->files[k].path, &lo, &err);
+        if (!f)
+            return 0; /* the viewer says why */
+        q = file_quantized(f);
+        loader_close(f);
     }
+    return q;
+}
+
+int compare_pairs(const cli_opts *o, model_pairs *out)
+{
+    memset(out, 0, sizeof *out);
+    if (o->nfiles != 2)
+        return -1;
+    cmp_run r;
+    int status = compare_compute(o, &r, 0, 1);
+    if (status < 0)
+        return -1;
+    out->quantized = file_quantized(r.lf) || file_quantized(r.rf);
+    out->p = util_calloc(r.npairs ? r.npairs : 1, sizeof *out->p);
+    out->n = r.npairs;
     for (size_t i = 0; i < r.npairs; i++) {
-        free(r.pairs[i].left);
-        free(r.pairs[i].left_name);
-        free(r.pairs[i].error);
+        const cmp_pair *p = &r.pairs[i];
+        model_pair *q = &out->p[i];
+        q->left_name = util_strdup(p->left_name);
+        q->right_name = util_strdup(r.rf->tensors[p->right].name);
+        q->left = p->left[0];
+        q->right = p->right;
+        q->stacked = p->nleft > 1;
+        q->count = p->count;
+        q->right_dtype = util_strdup(loader_dtype_name(&r.rf->tensors[p->right]));
+        q->right_bpw = p->right_bpw;
+        q->error = p->error ? util_strdup(p->error) : NULL;
+        q->mse = p->error ? NAN : p->mse;
+        q->sqnr_db = p->error ? NAN : p->sqnr_db;
+        q->cosine = p->error ? NAN : p->cosine;
+        q->max_abs_err = p->error ? NAN : p->max_abs_err;
+        q->perm = p->perm;
+        q->n_head = p->n_head;
+        q->plus_one = p->plus_one;
+        q->gguf_side = p->gguf_side;
     }
-    free(r.pairs);
-    free(r.unmatched_left);
-    free(r.unmatched_right);
-    loader_close(r.lf);
-    loader_close(r.rf);
-    imatrix_free(r.im);
+    compare_free(&r);
     return status;
 }

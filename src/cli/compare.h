@@ -26,6 +26,7 @@
 #define APOTVIEW_CLI_COMPARE_H
 
 #include "model/options.h"
+#include "model/pairs.h"
 
 /* Run the compare of o->files[0] (original) against o->files[1]. Returns
  * the exit status (0; 1 when a file or a pair could not be read). */
@@ -47,5 +48,13 @@ typedef int (*compare_sink)(void *ctx, const compare_row *rows, size_t n);
  * the pairs in the original's order go to sink (its return value is
  * returned; 1 when a file or a pair could not be read and sink returned 0). */
 int compare_collect(const cli_opts *o, compare_sink sink, void *ctx);
+/* The same pairs and metrics (without best_at_same_bpw), for the viewer:
+ * out filled (model_pairs_free), sorted by damage. -1 when a file cannot
+ * be opened (said on stderr), else 0, or 1 when a pair failed (its error
+ * set). */
+int compare_pairs(const cli_opts *o, model_pairs *out);
+/* Does either of o's two files hold quantized tensors? (0 when it cannot
+ * be opened: the viewer says why) */
+int compare_is_quantized(const cli_opts *o);
 
 #endif

@@ -159,6 +159,13 @@ static int parse_long(const char *s, long lo, long hi, long *out)
 
 static int set_mode(cli_opts *o, cli_mode m)
 {
+    /* --compare --report: the compare's table even on a terminal (the
+     * viewer opens the pairs otherwise) */
+    if ((o->mode == MODE_COMPARE && m == MODE_REPORT) || (o->mode == MODE_REPORT && m == MODE_COMPARE)) {
+        o->mode = MODE_COMPARE;
+        o->compare_print = 1;
+        return 0;
+    }
     if (o->mode != MODE_AUTO && o->mode != m)
         return -1;
     o->mode = m;
@@ -418,6 +425,7 @@ static int opt_format(parse_ctx *c, const opt_def *d, const char *arg)
     if (i < 0)
         return usage_error("--format must be table, json, csv or c (--levels), not '%s'", arg);
     c->o->format = fmts[i];
+    c->o->format_given = 1;
     return 0;
 }
 

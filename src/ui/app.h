@@ -15,11 +15,15 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "model/options.h"
+#include "model/pairs.h"
 #include "model/session.h"
+#include "plot/plot.h"
 #include "quant/analyze.h"
 #include "quant/levels.h"
 #include "ui/keys.h"
+#include "ui/draw.h"
 #include "ui/layout.h"
+#include "ui/uimodel.h"
 #include "ui/worker.h"
 
 #define UI_MAX_SCHEMES 16
@@ -28,6 +32,9 @@
  * optimum and bpw), and at most UI_RUG_ROWS rugs are drawn (a window
  * around the focused scheme). */
 #define UI_RUG_ROWS 4
+/* The tour's caption: a title row and TOUR_TEXT_ROWS rows of text above
+ * the status line. */
+#define TOUR_TEXT_ROWS 3
 /* Lloyd-Max mse per (normalize, level count) for gap_to_optimal_db. */
 #define UI_GAP_SLOTS 8
 
@@ -41,9 +48,55 @@ enum {
     RD_QUIT = 16,
 };
 
-typedef enum ui_view { VIEW_MAIN = 0, VIEW_CURVE, VIEW_LIST, VIEW_COMPARE, VIEW_CHANNEL, VIEW_ERROR, VIEW_DECOMP,
-                       VIEW_LOG2 } ui_view;
-typedef enum ui_sort { SORT_FILE = 0, SORT_NAME, SORT_SIZE, SORT_ERROR } ui_sort;
+typedef enum ui_view_id { VIEW_MAIN = 0, VIEW_CURVE, VIEW_LIST, VIEW_COMPARE, VIEW_CHANNEL, VIEW_ERROR, VIEW_DECOMP,
+                          VIEW_LOG2 } ui_view_id;
+/* Overlays over the current view (the overlays table in ui.c). */
+typedef enum ui_overlay_id { OV_NONE = 0, OV_HELP, OV_EXPLAIN, OV_INFO, OV__COUNT } ui_overlay_id;
+struct app;
+
+/* One view (htop's PanelClass, tmux's window modes): draw paints the body
+ * (not the status line); action gets the keys first (RD_* flags, 0: not its
+ * key, the common actions follow); click a mouse press at (y, x); idle the
+ * deferred work after a redraw (IDLE_* flags); figure what e exports.
+ * Views are registered in the views table of ui.c, overlays (help,
+ * explain, info) in its overlays table; any entry may be NULL but draw. */
+typedef struct ui_view {
+    const char *name;
+    void (*draw)(struct app *a);
+    int (*action)(struct app *a, ui_action act);
+    int (*click)(struct app *a, int y, int x);
+    int (*idle)(struct app *a);
+    plot_figure figure;
+} ui_view;
+/* what idle did */
+enum { IDLE_REDRAW = 1, /* numbers changed: redraw */
+       IDLE_MORE = 2 /* more work to do: call again soon */ };
+
+/* The tensor list (view_list.c): every item sorted by a column, the ones
+ * the filter lets through, and each scheme's SQNR and relative mse per
+ * item, computed by the list's idle at each tensor's own alpha (its
+ * optimum unless the user fixed one: then the same fraction of max|x|). */
+typedef struct ui_list {
+    size_t *base;          /* the items the list holds (all; the pairs' originals) */
+    size_t nbase;
+    int pairs;             /* ORIGINAL QUANTIZED: the pair columns */
+    size_t *order;         /* base, sorted */
+    size_t *shown;         /* order, filtered */
+    size_t nshown;
+    size_t sel, top;       /* positions in shown */
+    int col, rev;          /* sort column (UIM_COL_*), reversed */
+    char filter[128];
+    double *sqnr, *rel;    /* [item * UI_MAX_SCHEMES + scheme], NaN: not (yet) there */
+    unsigned char *done;   /* the item's numbers are computed for key */
+    double *skey;          /* sort key scratch, per item */
+    const char **names;    /* per item */
+    /* the settings the numbers belong to */
+    analyze_cfg cfg;
+    ui_alpha salpha[UI_MAX_SCHEMES];
+    int nschemes;          /* -1: none yet */
+    int more;              /* prepared items still without numbers */
+    int y0, rows;          /* the rows drawn last (clicks) */
+} ui_list;
 
 /* Numbers for one tensor at one setting. */
 typedef struct ui_calc {
@@ -53,6 +106,7 @@ typedef struct ui_calc {
     int ok;                /* 0: msg says why there are no numbers */
     char msg[UTIL_ERRLEN];
     analyze_result res[UI_MAX_SCHEMES];
+    double akey[UI_MAX_SCHEMES]; /* each scheme's alpha they were computed at */
     /* each scheme's MSE-optimal alpha and mse at the current (bits,
      * normalize): opt_valid says they are there; computing them costs a
      * dense scan per scheme, so the loop does it after the redraw
@@ -94,7 +148,17 @@ typedef struct ui_chan {
     size_t noutliers;
     double seconds;
     int top;               /* first row shown */
+    int sel;               /* the row selected (j/k), an index into order */
     int shown;             /* "computing..." has been drawn (compute after) */
+    int axis;              /* the axis the channels are taken along */
+    int body;              /* rows of channels drawn last (paging) */
+    /* Enter: one channel's histogram (drill: its channel, order[sel]) */
+    int drill;
+    size_t dh_ch;
+    int dh_w, dh_valid;
+    uint64_t *dh;          /* counts per column over [dh_lo, dh_hi] */
+    double dh_lo, dh_hi;
+    uint64_t dh_n;
 } ui_chan;
 
 typedef struct app {
@@ -104,33 +168,30 @@ typedef struct app {
     const char *schemes[UI_MAX_SCHEMES];
     int nschemes;
     int focus;
+    /* cfg: the settings; its amode/alpha follow the focused scheme's
+     * (app_alpha_sync), the group engine uses them for every scheme */
     analyze_cfg cfg;
+    ui_alpha salpha[UI_MAX_SCHEMES]; /* each scheme's own alpha */
     size_t cur;            /* current item */
     long other;            /* compare partner item or -1 */
-    ui_view view;
-    int help;              /* help overlay open */
+    ui_view_id view;
+    ui_overlay_id overlay; /* open over the view: help (?), explain (x), info (i) */
     int help_top;
-    int explain;           /* the x overlay: the focused scheme explained */
-    int info;              /* the i overlay: the current file's metadata */
     int tour;              /* --tour running; tour_step is the step shown */
     int tour_step;
     int rug_first;         /* first scheme with a rug row (many schemes) */
     int logscale;
     int utf8;
     int rows, cols;
-    /* tensor list */
-    size_t *order;
-    ui_sort sort;
-    size_t list_sel;       /* position in order */
-    size_t list_top;
-    double *list_mse;      /* focused scheme's mse per item (NAN: unknown) */
-    unsigned char *list_done; /* list_mse[i] is computed for list_key */
-    analyze_cfg list_cfg;  /* settings the list numbers belong to */
-    int list_focus;
-    int list_more;         /* prepared items still without a number */
+    ui_list list;          /* the tensor list (view_list.c) */
+    /* ORIGINAL QUANTIZED (ui_run_pairs): the compare's pairs and each
+     * item's pair (-1: none); NULL otherwise */
+    const model_pairs *pairs;
+    long *pair_of;
     /* numbers */
     ui_calc calc, calc_other;
     ui_chan chan;
+    int chan_axis;         /* the per-channel view's axis (--axis, A) */
     /* the group job's latest result taken from the worker (view_group.c):
      * the group view and the numbers at a group granularity */
     worker_gres *gres;
@@ -146,6 +207,9 @@ typedef struct app {
     /* the decomposition view (view_decomp.c): the focused channel (slice
      * of axis 0) and its first row shown, for decomp_item */
     size_t decomp_item, decomp_chan, decomp_row;
+    /* the compare view: both panels over [range_lo, range_hi] */
+    int range_fixed;
+    double range_lo, range_hi;
     /* per item: the alpha an APoT checkpoint stores beside it (NaN: none),
      * read once before the worker starts (loaders are not thread-safe) */
     double *stored_alpha;
@@ -154,8 +218,6 @@ typedef struct app {
     int msg_err;
     char search[128];
     uint64_t drawn_gen;    /* worker generation when the screen was last drawn */
-    /* geometry of the last drawn list (for mouse clicks) */
-    int list_y0, list_rows;
 } app;
 
 /* ui.c */
@@ -252,27 +314,58 @@ void view_compare_draw(app *a);
 void view_curve_draw(app *a);
 void view_list_draw(app *a);
 void view_channel_draw(app *a);
+/* the per-channel view's keys: rows, paging, Enter (one channel), A (axis) */
+int view_channel_action(app *a, ui_action act);
 /* Draw one tensor's histogram, rugs and results into a rectangle. */
 void view_tensor_panel(app *a, ui_calc *c, size_t item, int y, int x, int h, int w, int compact);
 /* list view */
-void view_list_sort(app *a);
+void view_list_init(app *a);
+/* The pairs of ui_run_pairs: the list shows the original's tensors that
+ * have a pair, with the pair's damage, lowest SQNR first. */
+void view_list_pairs(app *a);
+void view_list_free(app *a);
+/* The list's selection follows a->cur (when the filter shows it). */
+void view_list_follow(app *a);
 int view_list_action(app *a, ui_action act);
-int view_list_click(app *a, int y);
-/* Fill a->list_mse for prepared items (the focused scheme at the current
- * settings). */
-void view_list_numbers(app *a);
+int view_list_click(app *a, int y, int x);
+/* the list's deferred work: its numbers, a few ms per call (IDLE_*) */
+int view_list_idle(app *a);
 
-/* shared drawing helpers (view_main.c) */
-/* Every string drawn is sanitized first (util_sanitize: controls, C1, bidi
- * overrides and invalid UTF-8 as \xNN; a character the locale cannot
- * print as '?'), so nothing a file holds can act on the terminal. */
-void draw_text(int y, int x, int maxw, int attr, const char *s);
-/* A string from a file (tensor name, metadata, path) in its escaped form
- * (util_escape: also a backslash doubled, as --list prints it). */
-const char *app_esc(char *buf, size_t len, const char *s);
-int draw_textf(int y, int x, int maxw, int attr, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
-void draw_fill(int y, int x, int w, int attr);
-/* Number of terminal columns of UTF-8 text. */
-int text_width(const char *s);
+/* ui.c */
+const ui_view *app_cur_view(const app *a);
+void app_draw_all(app *a);
+int app_handle_key(app *a, int ch);
+void app_apply(app *a, int fl);
+/* calc.c: scheme i's settings on item (its own alpha; p: item's prep, for
+ * max|x|, may be NULL) */
+void app_scheme_cfg(const app *a, int i, size_t item, const prep *p, analyze_cfg *out);
+/* cfg.amode/alpha := the focused scheme's on the current tensor */
+void app_alpha_sync(app *a);
+/* every scheme to mode (alpha: its value for ALPHA_VALUE/ALPHA_FILE) */
+void app_alpha_all(app *a, int mode, double alpha);
+/* calc.c: drop every cached number (the scheme list changed) */
+void app_caches_reset(app *a);
+/* actions.c */
+int app_dispatch(app *a, ui_action act);
+void app_tensor_changed(app *a);
+int app_alpha_step(app *a, double frac);
+int app_tour_apply(app *a);
+/* export.c: a line typed on the status row (1 on Enter, 0 on Esc) */
+int app_prompt(app *a, const char *label, char *buf, size_t len);
+/* The same, calling changed(a, buf) after every edit (then redrawing). */
+int app_prompt_cb(app *a, const char *label, char *buf, size_t len, void (*changed)(app *a, const char *buf));
+int app_export(app *a);
+/* overlay.c */
+void overlay_status(app *a);
+void overlay_help(app *a);
+int overlay_help_action(app *a, ui_action act);
+int overlay_explain_action(app *a, ui_action act);
+void overlay_explain(app *a);
+void overlay_info(app *a);
+void overlay_tour(app *a);
+int overlay_too_small(const app *a);
+void overlay_draw_too_small(app *a);
+/* bench.c */
+int ui_bench(app *a, const char *keys);
 
 #endif

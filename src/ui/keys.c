@@ -9,7 +9,7 @@
 #include <stddef.h>
 
 enum { K_LEFT = -1, K_RIGHT = -2, K_UP = -3, K_DOWN = -4, K_ENTER = -5, K_ESC = -6,
-       K_CTRL_L = -7, K_CTRL_C = -8, K_PGUP = -9, K_PGDN = -10 };
+       K_CTRL_L = -7, K_CTRL_C = -8, K_PGUP = -9, K_PGDN = -10, K_HOME = -11, K_END = -12 };
 
 static ui_key table[] = {
     { { 'q', K_CTRL_C }, "q", ACT_QUIT, KV_ALL, "quit (Esc closes an overlay or view first)" },
@@ -24,13 +24,15 @@ static ui_key table[] = {
     { { '+', '=' }, "+ / -", ACT_BITS_UP, KV_ALL, "bits up / down (2..8, sign bit included)" },
     { { '-', '_' }, NULL, ACT_BITS_DOWN, KV_ALL, NULL },
     { { 'l', K_RIGHT }, "l \u2192 / h \u2190", ACT_ALPHA_UP, KV_MAIN | KV_CURVE | KV_COMPARE | KV_CHANNEL,
-      "alpha up / down, small step (1% of max|x|); mouse wheel" },
+      "the focused scheme's alpha up / down, small step (1% of max|x|; the wheel too, but in the list and the "
+      "channels); fixed from then on: the next tensor gets the same fraction of its max|x| (sigma units when "
+      "normalized), shown as both" },
     { { 'h', K_LEFT }, NULL, ACT_ALPHA_DOWN, KV_MAIN | KV_CURVE | KV_COMPARE | KV_CHANNEL, NULL },
     { { 'L' }, "L / H", ACT_ALPHA_UP_BIG, KV_ALL, "alpha up / down by a large step (10% of max|x|)" },
     { { 'H' }, NULL, ACT_ALPHA_DOWN_BIG, KV_ALL, NULL },
-    { { 'o' }, "o", ACT_ALPHA_OPT, KV_ALL, "alpha := the MSE-optimal alpha of the focused scheme" },
+    { { 'o' }, "o", ACT_ALPHA_OPT, KV_ALL, "the focused scheme at its own MSE-optimal alpha (on every tensor)" },
     { { 'O' }, "O", ACT_ALPHA_OPT_EACH, KV_ALL, "each scheme at its own MSE-optimal alpha (--alpha=mse)" },
-    { { 'm' }, "m", ACT_ALPHA_MAX, KV_ALL, "alpha := max|x| (no clipping)" },
+    { { 'm' }, "m", ACT_ALPHA_MAX, KV_ALL, "the focused scheme's alpha := max|x| (no clipping)" },
     { { 'n' }, "n", ACT_NORMALIZE, KV_ALL, "weight normalization (w - mean) / std on / off" },
     { { 'a' }, "a", ACT_ALPHA_FILE, KV_ALL,
       "alpha := the alpha an APoT checkpoint stores beside this weight (<layer>.weight_quant.wgt_alpha), "
@@ -38,16 +40,32 @@ static ui_key table[] = {
     { { 's', '\t' }, "s", ACT_SCHEME_NEXT, KV_ALL, "focus the next scheme" },
     { { 'j', K_DOWN }, "j \u2193 / k \u2191", ACT_TENSOR_NEXT, KV_ALL, "next / previous tensor" },
     { { 'k', K_UP }, NULL, ACT_TENSOR_PREV, KV_ALL, NULL },
-    { { '/' }, "/", ACT_SEARCH, KV_ALL, "find a tensor by name (substring or glob; empty: again)" },
+    { { '/' }, "/", ACT_SEARCH, KV_ALL,
+      "find a tensor by name (substring or glob; empty: again); in the list: a filter that narrows the list "
+      "as you type (Enter keeps it, Esc or an empty filter shows all)" },
     { { 'g' }, "g", ACT_LOG, KV_MAIN | KV_COMPARE, "linear / log histogram counts" },
     { { 'c' }, "c", ACT_CURVE, KV_ALL,
       "error-vs-alpha curve view, where each clipping method lands marked (again: back)" },
-    { { 't' }, "t", ACT_LIST, KV_ALL, "tensor list view: name, shape, count, mse (again: back)" },
-    { { 'S' }, "S", ACT_SORT, KV_LIST, "tensor list: sort by file order / name / size / error" },
-    { { K_ENTER, '\r', '\n' }, "Enter", ACT_SELECT, KV_LIST, "tensor list: show the tensor (mouse: click it)" },
+    { { 't' }, "t", ACT_LIST, KV_ALL, "tensor list: every scheme's SQNR (dB) and relative mse per tensor, each at its own optimum unless "
+      "alpha is fixed (again: back)" },
+    { { 'S' }, "S / R", ACT_SORT, KV_LIST,
+      "tensor list: sort by the next column (file order, name, count, then each scheme's SQNR and relative "
+      "mse; SQNR: lowest first, the damaged layers on top) / reverse the order" },
+    { { 'R' }, NULL, ACT_SORT_REV, KV_LIST, NULL },
+    { { K_PGUP }, "PgUp PgDn", ACT_PAGE_UP, KV_LIST | KV_CHANNEL,
+      "page up / down (Home / End: first / last row) in the list and the channels; the mouse wheel scrolls there" },
+    { { K_PGDN }, NULL, ACT_PAGE_DOWN, KV_LIST | KV_CHANNEL, NULL },
+    { { K_HOME }, NULL, ACT_HOME, KV_LIST | KV_CHANNEL, NULL },
+    { { K_END }, NULL, ACT_END, KV_LIST | KV_CHANNEL, NULL },
+    { { K_ENTER, '\r', '\n' }, "Enter", ACT_SELECT, KV_LIST | KV_CHANNEL,
+      "tensor list: show the tensor (mouse: click it); per-channel view: the selected channel's histogram "
+      "(Enter or Esc: back to the channels)" },
     { { 'p' }, "p", ACT_CHANNELS, KV_ALL,
-      "per-channel view: channels (first axis) sorted by range, outliers (!), error heat per channel (again: back)" },
-    { { 'D' }, "D", ACT_COMPARE, KV_ALL, "compare view: the same tensor name in the other file" },
+      "per-channel view: channels (slices along --axis, first axis by default) sorted by range, outliers (!), "
+      "error heat per channel; j/k move, Enter shows one channel's histogram (again: back); refused on 1-D tensors" },
+    { { 'A' }, "A", ACT_AXIS, KV_CHANNEL, "per-channel view: the next axis the channels are taken along" },
+    { { 'D' }, "D", ACT_COMPARE, KV_ALL, "compare view over one axis: the pair (ORIGINAL QUANTIZED), the same name in the other file, or the "
+      "other single-tensor file" },
     { { 'z' }, "z / Z", ACT_ZOOM_IN, KV_MAIN,
       "zoom the histogram in / out (2x) around the cursor; Z at 2x: the full range again" },
     { { 'Z' }, NULL, ACT_ZOOM_OUT, KV_MAIN, NULL },
@@ -99,6 +117,8 @@ static int resolve(int c)
     case K_CTRL_C: return codes.ctrl_c;
     case K_PGUP: return codes.pgup;
     case K_PGDN: return codes.pgdn;
+    case K_HOME: return codes.home;
+    case K_END: return codes.end;
     }
     return c;
 }

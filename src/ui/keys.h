@@ -53,6 +53,14 @@ typedef enum ui_action {
     ACT_LOG2,
     ACT_TYPE,
     ACT_COPY,
+    ACT_PAGE_UP,
+    ACT_PAGE_DOWN,
+    ACT_HOME,
+    ACT_END,
+    ACT_WHEEL_UP,          /* the mouse wheel (no key): the view's, else alpha */
+    ACT_WHEEL_DOWN,
+    ACT_SORT_REV,
+    ACT_AXIS,
     ACT__COUNT
 } ui_action;
 

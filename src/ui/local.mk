@@ -1,6 +1,8 @@
 # the interactive viewer (ncurses only here)
 src_libapotview_a_SOURCES += \
 	src/ui/ui.c src/ui/ui.h src/ui/app.h \
+	src/ui/calc.c src/ui/actions.c src/ui/overlay.c src/ui/export.c src/ui/bench.c \
+	src/ui/draw.c src/ui/draw.h src/ui/uimodel.c src/ui/uimodel.h \
 	src/ui/keys.c src/ui/keys.h \
 	src/ui/layout.c src/ui/layout.h \
 	src/ui/teach.c src/ui/teach.h \

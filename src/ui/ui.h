@@ -15,9 +15,15 @@
 #define APOTVIEW_UI_H
 
 #include "model/options.h"
+#include "model/pairs.h"
 
 /* Returns the exit status: 0, 1 when no file could be opened or the
  * terminal could not be used. */
 int ui_run(const cli_opts *o);
+/* The viewer on the pairs of an original (o->files[0]) and its quantized
+ * form (o->files[1]) as the compare found them: the list shows each
+ * pair's damage (SQNR, mse) and sorts by it, D shows the pair on one
+ * axis with the element-wise error histogram. */
+int ui_run_pairs(const cli_opts *o, const model_pairs *mp);
 
 #endif

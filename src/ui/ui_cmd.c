@@ -115,8 +115,20 @@ int ui_cmd_type(app *a, const char *text)
         app_message(a, 0, "bits := %d", a->cfg.bits);
         return RD_VIEW | RD_CALC;
     }
-    a->cfg.amode = ALPHA_VALUE;
-    a->cfg.alpha = v;
+    /* the focused scheme's alpha, exactly on this tensor (carried to the
+     * next as a fraction of max|x|, ui/uimodel.h) */
+    const prep *p = app_prep(a, a->cur);
+    ui_alpha *sa = &a->salpha[a->focus];
+    if (p && p->st.n && (!a->cfg.normalize || eval_can_normalize(p)))
+        uim_alpha_fix(sa, v, a->cur, a->cfg.normalize, eval_xabsmax(p, a->cfg.normalize));
+    else {
+        sa->mode = ALPHA_VALUE;
+        sa->val = v;
+        sa->frac = NAN;
+        sa->item = a->cur;
+        sa->norm = a->cfg.normalize;
+    }
+    app_alpha_sync(a);
     app_message(a, 0, "alpha := %s (%s)", util_fmt_exact(b, sizeof b, v),
                 a->cfg.normalize ? "x units: std of w" : "units of w");
     return RD_VIEW | RD_CALC;

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "quant/group.h"
+#include "quant/levels.h"
 #include "ui/app.h"
 #include "ui/term.h"
 
@@ -34,6 +35,9 @@ static void chan_free(ui_chan *c)
     free(c->alpha);
     free(c->order);
     free(c->outlier);
+    free(c->dh);
+    c->dh = NULL;
+    c->dh_valid = 0;
     c->lo = c->hi = c->mse = c->alpha = NULL;
     c->order = NULL;
     c->outlier = NULL;
@@ -45,11 +49,18 @@ void app_chan_free(app *a)
     chan_free(&a->chan);
 }
 
+/* The axis for the current tensor: the chosen one when it has it, else 0. */
+static int chan_axis(const app *a)
+{
+    const loader_tensor *t = app_item_tensor(a, a->cur);
+    return a->chan_axis < t->ndim ? a->chan_axis : 0;
+}
+
 static int chan_same(const app *a)
 {
     const ui_chan *c = &a->chan;
     const analyze_cfg *x = &c->cfg, *y = &a->cfg;
-    return c->item == a->cur && c->scheme == a->schemes[a->focus] && x->bits == y->bits &&
+    return c->item == a->cur && c->scheme == a->schemes[a->focus] && c->axis == chan_axis(a) && x->bits == y->bits &&
            x->is_signed == y->is_signed && x->normalize == y->normalize && x->amode == y->amode &&
            x->alpha == y->alpha && x->lprm.apot_k == y->lprm.apot_k;
 }
@@ -90,13 +101,26 @@ int app_chan(app *a, int compute)
         c->valid = 0;
         c->pending = 0;
         c->top = 0;
+        c->sel = 0;
+        c->drill = 0;
         c->shown = 0;
+        c->axis = chan_axis(a);
         c->item = a->cur;
         c->scheme = a->schemes[a->focus];
         c->cfg = a->cfg;
         c->msg[0] = '\0';
     }
     size_t it = a->cur;
+    const loader_tensor *t1 = app_item_tensor(a, it);
+    if (t1->ndim < 2) {
+        /* refused before any work: a value per channel is no view */
+        c->valid = 1;
+        c->pending = 0;
+        c->ok = 0;
+        snprintf(c->msg, sizeof c->msg, "a %d-D tensor (%llu values) has no channels: per-channel needs 2 or more dimensions",
+                 t1->ndim, (unsigned long long)t1->count);
+        return 0;
+    }
     worker_want_raw(a->w, &it, 1);
     const void *vals = NULL;
     int dbl = 0;
@@ -126,7 +150,7 @@ int app_chan(app *a, int compute)
     const loader_tensor *t = app_item_tensor(a, it);
     group_tensor gt = { vals, dbl, t->ndim, t->shape, t->count };
     analyze_cfg cfg = a->cfg;
-    cfg.axis = 0;
+    cfg.axis = c->axis;
     cfg.gran = GRAN_CHANNEL;
     util_err e = { { 0 } };
     uint64_t nch = 0;
@@ -181,6 +205,154 @@ int app_chan(app *a, int compute)
     return 1;
 }
 
+static double val_at(const void *v, int dbl, uint64_t i)
+{
+    return dbl ? ((const double *)v)[i] : (double)((const float *)v)[i];
+}
+
+/* The histogram of channel ch (along c->axis) in W columns over the
+ * channel's own +-max|w|, from the values in C order. */
+static int drill_hist(app *a, size_t ch, int W)
+{
+    ui_chan *c = &a->chan;
+    if (c->dh_valid && c->dh_ch == ch && c->dh_w == W)
+        return 1;
+    const void *vals;
+    int dbl;
+    if (worker_get_raw(a->w, a->cur, &vals, &dbl, NULL, 0) != PS_DONE)
+        return 0;
+    const loader_tensor *t = app_item_tensor(a, a->cur);
+    uint64_t stride = 1;
+    for (int k = c->axis + 1; k < t->ndim; k++)
+        stride *= t->shape[k];
+    uint64_t nax = t->shape[c->axis];
+    double r = fmax(fabs(c->lo[ch]), fabs(c->hi[ch]));
+    if (!(r > 0) || !isfinite(r))
+        r = 1;
+    free(c->dh);
+    c->dh = util_calloc((size_t)W, sizeof *c->dh);
+    c->dh_lo = -r;
+    c->dh_hi = r;
+    c->dh_n = 0;
+    /* the elements of channel ch: index / stride % nax == ch */
+    for (uint64_t blk = 0; blk * stride * nax < t->count; blk++) {
+        uint64_t base = (blk * nax + ch) * stride;
+        for (uint64_t j = 0; j < stride && base + j < t->count; j++) {
+            double v = val_at(vals, dbl, base + j);
+            int col = isfinite(v) ? layout_col_of_x(v, -r, r, W) : -1;
+            if (col >= 0) {
+                c->dh[col]++;
+                c->dh_n++;
+            }
+        }
+    }
+    c->dh_ch = ch;
+    c->dh_w = W;
+    c->dh_valid = 1;
+    return 1;
+}
+
+/* Enter: the selected channel's histogram, with the focused scheme's
+ * levels at the channel's own alpha (raw units when not normalized). */
+static void draw_drill(app *a, int rows)
+{
+    ui_chan *c = &a->chan;
+    size_t ch = c->order[c->sel];
+    int M = LAYOUT_MARGIN, W = a->cols - M - 1;
+    char b1[24], b2[24], b3[24], b4[24];
+    draw_textf(1, 0, a->cols, 0, " channel %zu of %zu%s: min %s  max %s  alpha %s  mse %s  (Enter/Esc: the channels)",
+               ch, c->n, c->outlier[ch] ? " (outlier)" : "", layout_fmt_num(b1, sizeof b1, c->lo[ch], 4, 10),
+               layout_fmt_num(b2, sizeof b2, c->hi[ch], 4, 10), layout_fmt_num(b3, sizeof b3, c->alpha[ch], 4, 10),
+               layout_fmt_num(b4, sizeof b4, c->mse[ch], 4, 10));
+    if (W < 8 || !drill_hist(a, ch, W)) {
+        draw_text(3, 2, a->cols - 4, term_attr(R_DIM), "reading the values...");
+        return;
+    }
+    int H = rows - 6;
+    if (H < 2)
+        return;
+    uint64_t mx = 0;
+    for (int x = 0; x < W; x++)
+        mx = c->dh[x] > mx ? c->dh[x] : mx;
+    int y0 = 2;
+    for (int x = 0; x < W; x++) {
+        int e = layout_bar_eighths(c->dh[x], mx, H, a->logscale);
+        for (int r = 0; r < H; r++) {
+            const char *g = layout_bar_glyph(e, r, a->utf8);
+            if (g[0] != ' ')
+                draw_text(y0 + H - 1 - r, M + x, 1, term_scheme_attr(a->focus), g);
+        }
+    }
+    draw_textf(y0, 0, M - 1, term_attr(R_DIM), "%*llu", M - 1, (unsigned long long)mx);
+    /* the levels of the focused scheme at the channel's alpha */
+    levelset ls;
+    util_err le = { { 0 } };
+    if (!a->cfg.normalize && isfinite(c->alpha[ch]) &&
+        levels_build(a->schemes[a->focus], a->cfg.bits, a->cfg.is_signed, &a->cfg.lprm, &ls, &le) == 0) {
+        for (size_t i = 0; i < ls.n; i++) {
+            int col = layout_col_of_x(ls.v[i] * c->alpha[ch], c->dh_lo, c->dh_hi, W);
+            if (col >= 0)
+                draw_text(y0 + H, M + col, 1, term_scheme_attr(a->focus), a->utf8 ? "\u2502" : "|");
+        }
+        levels_free(&ls);
+        draw_text(y0 + H, 0, M - 1, term_attr(R_DIM), "levels");
+    }
+    layout_fmt_tick(b1, sizeof b1, c->dh_lo, (c->dh_hi - c->dh_lo) / 10);
+    layout_fmt_tick(b2, sizeof b2, c->dh_hi, (c->dh_hi - c->dh_lo) / 10);
+    draw_textf(y0 + H + 1, M, W, term_attr(R_AXIS), "%s", b1);
+    draw_textf(y0 + H + 1, M + W - (int)strlen(b2), (int)strlen(b2), term_attr(R_AXIS), "%s", b2);
+    draw_textf(y0 + H + 2, 1, a->cols - 2, term_attr(R_DIM), " %llu values in this channel", (unsigned long long)c->dh_n);
+}
+
+int view_channel_action(app *a, ui_action act)
+{
+    ui_chan *c = &a->chan;
+    int page = c->body > 1 ? c->body - 1 : 1;
+    int d = 0;
+    switch (act) {
+    case ACT_TENSOR_NEXT: d = 1; break;
+    case ACT_TENSOR_PREV: d = -1; break;
+    case ACT_PAGE_DOWN: d = page; break;
+    case ACT_PAGE_UP: d = -page; break;
+    case ACT_WHEEL_DOWN: d = 3; break;
+    case ACT_WHEEL_UP: d = -3; break;
+    case ACT_HOME: d = -(int)(c->n > 0 ? c->n : 1); break;
+    case ACT_END: d = (int)(c->n > 0 ? c->n : 1); break;
+    case ACT_SELECT:
+        if (!c->valid || !c->ok || c->n == 0) {
+            app_message(a, 1, "Enter: %s", c->valid && !c->ok ? c->msg : "the channels are not computed yet");
+            return RD_STATUS;
+        }
+        c->drill = !c->drill;
+        return RD_VIEW;
+    case ACT_CLOSE:
+        if (c->drill) {
+            c->drill = 0;
+            return RD_VIEW;
+        }
+        return RD_NONE;
+    case ACT_AXIS: {
+        const loader_tensor *t = app_item_tensor(a, a->cur);
+        if (t->ndim < 2) {
+            app_message(a, 1, "A: a %d-D tensor has no channels", t->ndim);
+            return RD_STATUS;
+        }
+        a->chan_axis = (chan_axis(a) + 1) % t->ndim;
+        app_message(a, 0, "channels along axis %d (%llu of them)", a->chan_axis,
+                    (unsigned long long)t->shape[a->chan_axis]);
+        return RD_VIEW;
+    }
+    default: return RD_NONE;
+    }
+    if (!c->valid || !c->ok || c->n == 0)
+        return RD_STATUS;
+    long s = (long)c->sel + d;
+    s = s < 0 ? 0 : s >= (long)c->n ? (long)c->n - 1 : s;
+    c->sel = (int)s;
+    c->dh_valid = c->dh_valid && c->dh_ch == c->order[c->sel];
+    return RD_VIEW;
+}
+
 void view_channel_draw(app *a)
 {
     ui_chan *c = &a->chan;
@@ -191,8 +363,15 @@ void view_channel_draw(app *a)
     const char *am = a->cfg.amode == ALPHA_MSE ? "own mse-opt" : a->cfg.amode == ALPHA_MAX ? "own max|x|" : "as set";
     draw_fill(0, 0, a->cols, term_attr(R_HEADER));
     char en[512];
-    draw_textf(0, 0, a->cols, term_attr(R_HEADER), "per channel  %s  %llu ch (axis 0)  %s, alpha per channel: %s  (p: back)",
-               app_esc(en, sizeof en, t->name), (unsigned long long)(t->ndim >= 1 ? t->shape[0] : 0), a->schemes[a->focus], am);
+    int ax = chan_axis(a);
+    draw_textf(0, 0, a->cols, term_attr(R_HEADER),
+               "per channel  %s  %llu ch (axis %d, A: next)  %s, alpha per channel: %s  (Enter: one channel, p: back)",
+               app_esc(en, sizeof en, t->name), (unsigned long long)(t->ndim >= 1 ? t->shape[ax] : 0), ax,
+               a->schemes[a->focus], am);
+    if (c->valid && c->ok && c->drill) {
+        draw_drill(a, rows);
+        return;
+    }
     if (!c->valid || !c->ok) {
         draw_text(2, 2, a->cols - 4, term_attr(c->valid ? R_ERROR : R_DIM), c->msg[0] ? c->msg : "...");
         return;
@@ -231,6 +410,13 @@ void view_channel_draw(app *a)
     draw_textf(2, left, W, term_attr(R_DIM), "%-*s", W, "min .. max of w (common axis, | at 0)");
     draw_text(2, left + W + 1, right - 1, term_attr(R_DIM), utf8 ? "   range \u2591..\u2588 mse" : "   range .. # mse");
     int c0 = layout_col_of_x(0, lo, hi, W);
+    c->body = body;
+    if (c->sel < 0 || (size_t)c->sel >= c->n)
+        c->sel = 0;
+    if (c->sel < c->top)
+        c->top = c->sel;
+    if (body > 0 && c->sel >= c->top + body)
+        c->top = c->sel - body + 1;
     if (c->top < 0 || (size_t)c->top >= c->n)
         c->top = 0;
     int shown = 0;
@@ -238,7 +424,10 @@ void view_channel_draw(app *a)
         size_t ch = c->order[c->top + k];
         int y = 3 + k;
         int out = c->outlier[ch];
-        draw_textf(y, 0, left, out ? term_attr(R_ERROR) : 0, "%c %7zu", out ? '!' : ' ', ch);
+        if (c->top + k == c->sel)
+            draw_fill(y, 0, a->cols, term_attr(R_SELECT));
+        draw_textf(y, 0, left, (out ? term_attr(R_ERROR) : 0) | (c->top + k == c->sel ? term_attr(R_SELECT) : 0),
+                   "%c %7zu", out ? '!' : ' ', ch);
         if (isfinite(c->lo[ch]) && isfinite(c->hi[ch])) {
             int ca = layout_col_of_x(c->lo[ch], lo, hi, W), cb = layout_col_of_x(c->hi[ch], lo, hi, W);
             for (int x = 0; x < W; x++) {

@@ -64,6 +64,66 @@ static void clip_points(app *a, const ui_calc *c, const prep *p, double *al, dou
     levels_free(&ls);
 }
 
+/* The y labels (log mse) and the alpha axis with its ticks. */
+static void draw_curve_axes(app *a, int y0, int M, int W, int H, double top, double ylo, double yhi, int norm)
+{
+    int utf8 = a->utf8;
+    char b[32];
+    draw_textf(y0, 0, M - 1, term_attr(R_DIM), "%8s", layout_fmt_num(b, sizeof b, yhi, 3, 8));
+    draw_textf(y0 + H / 2, 0, M - 1, term_attr(R_DIM), "%8s",
+               layout_fmt_num(b, sizeof b, sqrt(ylo * yhi), 3, 8));
+    draw_textf(y0 + H - 1, 0, M - 1, term_attr(R_DIM), "%8s", layout_fmt_num(b, sizeof b, ylo, 3, 8));
+    draw_text(y0 + 1, 0, M - 1, term_attr(R_DIM), "mse log");
+    /* x axis */
+    int ay = y0 + H;
+    for (int i = 0; i < W; i++)
+        draw_text(ay, M + i, 1, term_attr(R_AXIS), utf8 ? "\u2500" : "-");
+    double ticks[64], step;
+    int maxt = W / 10 < 2 ? 2 : W / 10 > 60 ? 60 : W / 10;
+    int nt = layout_ticks(0, top, maxt, ticks, &step);
+    int last_end = -1;
+    for (int i = 0; i < nt; i++) {
+        int col = layout_col_of_x(ticks[i], 0, top, W);
+        if (col < 0)
+            continue;
+        draw_text(ay, M + col, 1, term_attr(R_AXIS), utf8 ? "\u253c" : "+");
+        layout_fmt_tick(b, sizeof b, ticks[i], step);
+        int lw = (int)strlen(b);
+        int st = col - lw / 2 < 0 ? 0 : col - lw / 2;
+        if (st + lw > W)
+            st = W - lw;
+        if (st <= last_end)
+            continue;
+        draw_text(ay + 1, M + st, lw, term_attr(R_AXIS), b);
+        last_end = st + lw;
+    }
+    draw_text(ay + 1, 0, M - 1, term_attr(R_DIM), norm ? "alpha(x)" : "alpha");
+}
+
+/* The schemes' optima and the focused scheme's clipping methods. */
+static void draw_curve_legend(app *a, const ui_calc *c, int ly, const double *cal)
+{
+    int utf8 = a->utf8, ns = a->nschemes;
+    /* legend */
+    int x = 1;
+    for (int s = 0; s < ns; s++) {
+        char ob[24], mb[24];
+        x += draw_textf(ly, x, a->cols - x, term_scheme_attr(s), "%s %s opt %s mse %s   ", utf8 ? "\u2022" : "*",
+                        a->schemes[s], c->opt_valid ? layout_fmt_num(ob, sizeof ob, c->opt_alpha[s], 4, 10) : "?",
+                        c->opt_valid ? layout_fmt_num(mb, sizeof mb, c->opt_mse[s], 4, 10) : "?");
+    }
+    draw_textf(ly, x, a->cols - x, term_attr(R_ALPHA), "%s current alpha", utf8 ? "\u250a" : ":");
+    /* clipping methods legend */
+    ly++;
+    x = draw_textf(ly, 1, a->cols - 1, term_scheme_attr(a->focus), "%s clipping alpha:", a->schemes[a->focus]);
+    x += 1;
+    for (int k = 0; k < NMETHODS && x < a->cols; k++) {
+        char ab[24];
+        x += draw_textf(ly, x + 1, a->cols - x - 1, 0, "%c %s %s", methods[k].letter, methods[k].short_name,
+                        isnan(cal[k]) ? "-" : layout_fmt_num(ab, sizeof ab, cal[k], 4, 8)) + 2;
+    }
+}
+
 void view_curve_draw(app *a)
 {
     app_calc(a, &a->calc, a->cur);
@@ -195,55 +255,8 @@ void view_curve_draw(app *a)
         char lb[2] = { methods[k].letter, 0 };
         draw_text(y0 + r, M + ccol[k], 1, term_attr(R_ALPHA) | A_REVERSE, lb);
     }
-    char b[32];
-    draw_textf(y0, 0, M - 1, term_attr(R_DIM), "%8s", layout_fmt_num(b, sizeof b, yhi, 3, 8));
-    draw_textf(y0 + H / 2, 0, M - 1, term_attr(R_DIM), "%8s",
-               layout_fmt_num(b, sizeof b, sqrt(ylo * yhi), 3, 8));
-    draw_textf(y0 + H - 1, 0, M - 1, term_attr(R_DIM), "%8s", layout_fmt_num(b, sizeof b, ylo, 3, 8));
-    draw_text(y0 + 1, 0, M - 1, term_attr(R_DIM), "mse log");
-    /* x axis */
-    int ay = y0 + H;
-    for (int i = 0; i < W; i++)
-        draw_text(ay, M + i, 1, term_attr(R_AXIS), utf8 ? "\u2500" : "-");
-    double ticks[64], step;
-    int maxt = W / 10 < 2 ? 2 : W / 10 > 60 ? 60 : W / 10;
-    int nt = layout_ticks(0, top, maxt, ticks, &step);
-    int last_end = -1;
-    for (int i = 0; i < nt; i++) {
-        int col = layout_col_of_x(ticks[i], 0, top, W);
-        if (col < 0)
-            continue;
-        draw_text(ay, M + col, 1, term_attr(R_AXIS), utf8 ? "\u253c" : "+");
-        layout_fmt_tick(b, sizeof b, ticks[i], step);
-        int lw = (int)strlen(b);
-        int st = col - lw / 2 < 0 ? 0 : col - lw / 2;
-        if (st + lw > W)
-            st = W - lw;
-        if (st <= last_end)
-            continue;
-        draw_text(ay + 1, M + st, lw, term_attr(R_AXIS), b);
-        last_end = st + lw;
-    }
-    draw_text(ay + 1, 0, M - 1, term_attr(R_DIM), norm ? "alpha(x)" : "alpha");
-    /* legend */
-    int x = 1;
-    int ly = ay + 2;
-    for (int s = 0; s < ns; s++) {
-        char ob[24], mb[24];
-        x += draw_textf(ly, x, a->cols - x, term_scheme_attr(s), "%s %s opt %s mse %s   ", utf8 ? "\u2022" : "*",
-                        a->schemes[s], c->opt_valid ? layout_fmt_num(ob, sizeof ob, c->opt_alpha[s], 4, 10) : "?",
-                        c->opt_valid ? layout_fmt_num(mb, sizeof mb, c->opt_mse[s], 4, 10) : "?");
-    }
-    draw_textf(ly, x, a->cols - x, term_attr(R_ALPHA), "%s current alpha", utf8 ? "\u250a" : ":");
-    /* clipping methods legend */
-    ly++;
-    x = draw_textf(ly, 1, a->cols - 1, term_scheme_attr(a->focus), "%s clipping alpha:", a->schemes[a->focus]);
-    x += 1;
-    for (int k = 0; k < NMETHODS && x < a->cols; k++) {
-        char ab[24];
-        x += draw_textf(ly, x + 1, a->cols - x - 1, 0, "%c %s %s", methods[k].letter, methods[k].short_name,
-                        isnan(cal[k]) ? "-" : layout_fmt_num(ab, sizeof ab, cal[k], 4, 8)) + 2;
-    }
+    draw_curve_axes(a, y0, M, W, H, top, ylo, yhi, norm);
+    draw_curve_legend(a, c, y0 + H + 2, cal);
     free(alphas);
     free(mse);
 }

@@ -99,7 +99,7 @@ int view_explore_action(app *a, ui_action act)
         act != ACT_CUR_LEFT10 && act != ACT_CUR_RIGHT10 && act != ACT_CLOSE)
         return 0;
     if (act == ACT_CLOSE) {
-        if (a->view != VIEW_MAIN || (!a->cursor_on && !a->zoomed) || a->help || a->explain || a->info)
+        if (a->view != VIEW_MAIN || (!a->cursor_on && !a->zoomed) || a->overlay)
             return 0;
         a->cursor_on = a->zoomed = 0;
         app_message(a, 0, "cursor off, full range");

@@ -1,11 +1,18 @@
 /*
- * view_list.c - the tensor list: name, shape, count and the focused
- * scheme's mse at the current settings, sortable by name, size or error.
+ * view_list.c - the tensor list (key t): one row per tensor with its
+ * count and, for every shown scheme, the SQNR in dB and the relative mse
+ * (mse / mean(x^2)); sorted by any column (S: the next one, R: reversed;
+ * SQNR lowest first, so the damaged layers come first whatever their
+ * scale), narrowed by a filter (/, as the user types), paged with
+ * PgUp/PgDn/Home/End and scrolled by the mouse wheel.
  *
- * The error column comes from tensors the worker has prepared (it prepares
- * the others in the background while memory allows); the numbers are
- * computed incrementally, a few milliseconds per redraw, so moving through
- * a long list stays instant. a->order holds item indices in display order.
+ * The numbers: each tensor at each scheme's own alpha (app_scheme_cfg:
+ * its MSE optimum on that tensor unless the user fixed an alpha, then the
+ * same fraction of that tensor's max|x|), one scale per tensor, computed
+ * by the list's idle a few milliseconds at a time for the tensors the
+ * worker has prepared (it prepares the others in the background), so
+ * moving through a long list stays instant. The SQNR comes from the
+ * metric table (model/metric.h), as --report prints it.
  */
 #include "config.h"
 
@@ -15,216 +22,529 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/numfmt.h"
+#include "model/metric.h"
 #include "quant/eval.h"
 #include "ui/app.h"
 #include "ui/term.h"
 
-static const char *sort_name(ui_sort s)
-{
-    return s == SORT_FILE ? "file order" : s == SORT_NAME ? "name" : s == SORT_SIZE ? "size" : "error";
-}
+#define LIST_HEAD_ROWS 3     /* title, scheme names, column names */
 
-static int same_cfg(const analyze_cfg *x, const analyze_cfg *y)
+void view_list_init(app *a)
 {
-    return x->bits == y->bits && x->is_signed == y->is_signed && x->normalize == y->normalize &&
-           x->amode == y->amode && (x->amode == ALPHA_MSE || x->amode == ALPHA_MAX || x->alpha == y->alpha) &&
-           x->lprm.apot_k == y->lprm.apot_k;
-}
-
-void view_list_numbers(app *a)
-{
+    ui_list *l = &a->list;
     size_t n = a->s.nitems;
-    if (!same_cfg(&a->list_cfg, &a->cfg) || a->list_focus != a->focus) {
-        for (size_t i = 0; i < n; i++) {
-            a->list_done[i] = 0;
-            a->list_mse[i] = NAN;
-        }
-        a->list_cfg = a->cfg;
-        a->list_focus = a->focus;
-    }
-    double t0 = util_now();
-    a->list_more = 0;
+    memset(l, 0, sizeof *l);
+    l->base = util_mallocarray(n, sizeof *l->base);
+    l->order = util_mallocarray(n, sizeof *l->order);
+    l->shown = util_mallocarray(n, sizeof *l->shown);
+    l->sqnr = util_mallocarray(n * UI_MAX_SCHEMES, sizeof *l->sqnr);
+    l->rel = util_mallocarray(n * UI_MAX_SCHEMES, sizeof *l->rel);
+    l->done = util_calloc(n, 1);
+    l->skey = util_mallocarray(n, sizeof *l->skey);
+    l->names = util_mallocarray(n, sizeof *l->names);
     for (size_t i = 0; i < n; i++) {
-        if (a->list_done[i])
-            continue;
-        const prep *p = app_prep(a, i);
-        if (!p) {
-            if (worker_get(a->w, i, NULL, NULL, NULL, 0, NULL) == PS_FAILED)
-                a->list_done[i] = 1;
-            else
-                a->list_more = 1;
-            continue;
-        }
-        if (util_now() - t0 > 0.03) {
-            a->list_more = 1;
-            break;
-        }
-        a->list_done[i] = 1;
-        if (p->st.n == 0 || (a->cfg.normalize && !eval_can_normalize(p)))
-            continue;
+        l->base[i] = l->order[i] = l->shown[i] = i;
+        l->names[i] = app_item_name(a, i);
+    }
+    for (size_t i = 0; i < n * UI_MAX_SCHEMES; i++)
+        l->sqnr[i] = l->rel[i] = NAN;
+    l->nbase = l->nshown = n;
+    l->nschemes = -1;
+}
+
+static void list_resort(app *a);
+
+void view_list_pairs(app *a)
+{
+    ui_list *l = &a->list;
+    l->nbase = 0;
+    /* every tensor of the original: those without a pair (unmatched, or
+     * one expert of a stacked GGUF tensor) last, with "-" */
+    for (size_t i = 0; i < a->s.nitems; i++)
+        if (a->s.items[i].file == 0)
+            l->base[l->nbase++] = i;
+    l->pairs = 1;
+    l->col = UIM_COL_PAIR_SQNR;
+    list_resort(a);
+    l->sel = l->top = 0;
+    /* the most damaged pair first, and the view opens on it */
+    if (l->nshown)
+        a->cur = l->shown[0];
+}
+
+static const model_pair *item_pair(const app *a, size_t it)
+{
+    return a->pairs && a->pair_of[it] >= 0 ? &a->pairs->p[a->pair_of[it]] : NULL;
+}
+
+void view_list_free(app *a)
+{
+    ui_list *l = &a->list;
+    free(l->base);
+    free(l->order);
+    free(l->shown);
+    free(l->sqnr);
+    free(l->rel);
+    free(l->done);
+    free(l->skey);
+    free(l->names);
+    memset(l, 0, sizeof *l);
+}
+
+static int same_key(const app *a)
+{
+    const ui_list *l = &a->list;
+    const analyze_cfg *x = &l->cfg, *y = &a->cfg;
+    if (l->nschemes != a->nschemes || x->bits != y->bits || x->is_signed != y->is_signed ||
+        x->normalize != y->normalize || x->lprm.apot_k != y->lprm.apot_k)
+        return 0;
+    for (int i = 0; i < a->nschemes; i++) {
+        const ui_alpha *p = &l->salpha[i], *q = &a->salpha[i];
+        if (p->mode != q->mode || (p->mode == ALPHA_VALUE && (p->frac != q->frac || p->val != q->val ||
+                                                              p->item != q->item || p->norm != q->norm)))
+            return 0;
+    }
+    return 1;
+}
+
+/* One item's numbers: every scheme at its own alpha, one scale per tensor. */
+static void item_numbers(app *a, size_t it, const prep *p)
+{
+    ui_list *l = &a->list;
+    if (p->st.n == 0 || (a->cfg.normalize && !eval_can_normalize(p)))
+        return;
+    for (int i = 0; i < a->nschemes; i++) {
+        analyze_cfg cfg;
+        app_scheme_cfg(a, i, it, p, &cfg);
+        cfg.gran = GRAN_TENSOR;
         analyze_result r;
         util_err e = { { 0 } };
-        const char *sch[1] = { a->schemes[a->focus] };
-        /* one scale per tensor (the header says so at a group granularity:
-         * per-group numbers are computed for the tensor shown) */
-        analyze_cfg cfg = a->cfg;
-        cfg.gran = GRAN_TENSOR;
-        if (analyze_tensor(p, &cfg, sch, 1, 0, &r, &e) == 0 && r.ok)
-            a->list_mse[i] = r.r.mse;
+        if (analyze_tensor(p, &cfg, &a->schemes[i], 1, 0, &r, &e) == 0 && r.ok) {
+            double q = metric_table[M_SQNR].get(&r);
+            l->sqnr[it * UI_MAX_SCHEMES + (size_t)i] = q;
+            l->rel[it * UI_MAX_SCHEMES + (size_t)i] = isnan(q) ? NAN : pow(10, -q / 10);
+        }
     }
 }
 
-static app *sort_app;
-
-static int cmp_items(const void *pa, const void *pb)
+/* Compute numbers for prepared items for at most budget seconds; returns
+ * 1 when some were computed. */
+static int list_numbers(app *a, double budget)
 {
-    size_t i = *(const size_t *)pa, j = *(const size_t *)pb;
-    app *a = sort_app;
-    switch (a->sort) {
-    case SORT_SIZE: {
-        uint64_t ci = app_item_tensor(a, i)->count, cj = app_item_tensor(a, j)->count;
-        if (ci != cj)
-            return ci > cj ? -1 : 1;
-        break;
-    }
-    case SORT_ERROR: {
-        double ei = a->list_mse[i], ej = a->list_mse[j];
-        int ni = isnan(ei), nj = isnan(ej);
-        if (ni != nj)
-            return ni - nj;
-        if (!ni && ei != ej)
-            return ei > ej ? -1 : 1;
-        break;
-    }
-    case SORT_FILE:
-        break;
-    case SORT_NAME: {
-        int c = strcmp(app_item_name(a, i), app_item_name(a, j));
-        if (c)
-            return c;
-        break;
-    }
-    }
-    return i < j ? -1 : i > j;
-}
-
-void view_list_sort(app *a)
-{
+    ui_list *l = &a->list;
     size_t n = a->s.nitems;
-    size_t keep = a->order[a->list_sel];
-    sort_app = a;
-    qsort(a->order, n, sizeof *a->order, cmp_items);
-    for (size_t k = 0; k < n; k++)
-        if (a->order[k] == keep)
-            a->list_sel = k;
+    if (!same_key(a)) {
+        memset(l->done, 0, n);
+        for (size_t i = 0; i < n * UI_MAX_SCHEMES; i++)
+            l->sqnr[i] = l->rel[i] = NAN;
+        l->cfg = a->cfg;
+        memcpy(l->salpha, a->salpha, sizeof l->salpha);
+        l->nschemes = a->nschemes;
+        l->more = 1;
+    }
+    double t0 = util_now();
+    int did = 0;
+    l->more = 0;
+    /* the rows on screen first, then the rest in list order */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t k = pass ? 0 : l->top; k < (pass ? l->nshown : l->top + (size_t)(l->rows > 0 ? l->rows : 0)) &&
+                                            k < l->nshown; k++) {
+            size_t it = l->shown[k];
+            if (l->done[it])
+                continue;
+            const prep *p = app_prep(a, it);
+            if (!p) {
+                if (worker_get(a->w, it, NULL, NULL, NULL, 0, NULL) == PS_FAILED)
+                    l->done[it] = 1;
+                else
+                    l->more = 1;
+                continue;
+            }
+            if (util_now() - t0 > budget) {
+                l->more = 1;
+                return did;
+            }
+            l->done[it] = 1;
+            item_numbers(a, it, p);
+            did = 1;
+        }
+    return did;
+}
+
+static void sort_name(const app *a, int col, char *buf, size_t len)
+{
+    int rel, s = uim_col_scheme(col, &rel);
+    if (s < 0)
+        snprintf(buf, len, "%s", col == UIM_COL_FILE ? "file order" : col == UIM_COL_NAME ? "name"
+                                 : col == UIM_COL_PAIR_SQNR ? "the pair's SQNR (lowest first)"
+                                 : col == UIM_COL_PAIR_MSE ? "the pair's mse" : "count");
+    else
+        snprintf(buf, len, "%s %s", a->schemes[s], rel ? "relative mse" : "SQNR (lowest first)");
+}
+
+/* Sort the list's items by the column, then apply the filter; the
+ * selection stays on its item (keep_row: on its row, as numbers come in). */
+static void list_resort_keep(app *a, int keep_row)
+{
+    ui_list *l = &a->list;
+    size_t n = l->nbase;
+    size_t row = l->sel;
+    size_t keep = l->nshown ? l->shown[l->sel < l->nshown ? l->sel : 0] : a->cur;
+    int desc = uim_col_desc(l->col) ^ l->rev;
+    int rel, s = uim_col_scheme(l->col, &rel);
+    memcpy(l->order, l->base, n * sizeof *l->order);
+    if (l->col == UIM_COL_NAME)
+        uim_sort_str(l->order, n, l->names, desc);
+    else {
+        for (size_t k = 0; k < n; k++) {
+            size_t i = l->base[k];
+            const model_pair *mp = item_pair(a, i);
+            l->skey[i] = l->col == UIM_COL_FILE ? (double)i
+                         : l->col == UIM_COL_COUNT ? (double)app_item_tensor(a, i)->count
+                         : l->col == UIM_COL_PAIR_SQNR ? (mp ? mp->sqnr_db : NAN)
+                         : l->col == UIM_COL_PAIR_MSE ? (mp ? mp->mse : NAN)
+                         : s < a->nschemes ? (rel ? l->rel : l->sqnr)[i * UI_MAX_SCHEMES + (size_t)s] : NAN;
+        }
+        uim_sort_num(l->order, n, l->skey, desc);
+    }
+    l->nshown = uim_filter(l->order, n, l->filter, l->names, l->shown);
+    l->sel = 0;
+    if (keep_row)
+        l->sel = row < l->nshown ? row : l->nshown ? l->nshown - 1 : 0;
+    else
+        for (size_t k = 0; k < l->nshown; k++)
+            if (l->shown[k] == keep)
+                l->sel = k;
+}
+
+static void list_resort(app *a)
+{
+    list_resort_keep(a, 0);
+}
+
+void view_list_follow(app *a)
+{
+    ui_list *l = &a->list;
+    for (size_t k = 0; k < l->nshown; k++)
+        if (l->shown[k] == a->cur)
+            l->sel = k;
+}
+
+int view_list_idle(app *a)
+{
+    int did = list_numbers(a, 0.03);
+    /* a sort by numbers follows them in */
+    if (did && uim_col_scheme(a->list.col, NULL) >= 0)
+        list_resort_keep(a, 1);
+    return (did ? IDLE_REDRAW : 0) | (a->list.more ? IDLE_MORE : 0);
+}
+
+/* ---- drawing ---------------------------------------------------------------- */
+
+/* Column layout for the width: which parts are shown. */
+typedef struct list_cols {
+    int shape, count;      /* dtype+shape, count columns shown */
+    int rel_all;           /* relative mse for every scheme (else the focused one's only) */
+    int sqnr_all;          /* SQNR for every scheme (else the focused one's only) */
+    int wname;
+} list_cols;
+
+enum { W_SHAPE = 24, W_COUNT = 8, W_SQNR = 7, W_REL = 8, W_NAME_MIN = 12, W_PAIR = 7 + 9 + 8 };
+
+static void list_layout(const app *a, list_cols *c)
+{
+    static const int pref[][4] = { { 1, 1, 1, 1 }, { 0, 1, 1, 1 }, { 0, 0, 1, 1 }, { 0, 0, 0, 1 }, { 0, 0, 0, 0 } };
+    int ns = a->nschemes;
+    /* the names as wide as they are (up to 40) before any number column
+     * goes; then at least W_NAME_MIN */
+    int longest = W_NAME_MIN;
+    for (size_t k = 0; k < a->list.nbase; k++) {
+        int w = (int)strlen(a->list.names[a->list.base[k]]) + (a->s.nfiles > 1 && !a->list.pairs ? 12 : 0);
+        longest = w > longest ? w : longest;
+    }
+    int want = longest < 40 ? longest : 40;
+    for (size_t k = 0; k < sizeof pref / sizeof pref[0]; k++) {
+        c->shape = pref[k][0];
+        c->count = pref[k][1];
+        c->rel_all = pref[k][2];
+        c->sqnr_all = pref[k][3];
+        int w = 2 + (c->shape ? W_SHAPE + 1 : 0) + (c->count ? W_COUNT + 1 : 0) + (a->list.pairs ? W_PAIR + 1 : 0) +
+                (c->sqnr_all ? ns : 1) * W_SQNR + (c->rel_all ? ns : 1) * W_REL;
+        c->wname = a->cols - w - 1;
+        if (c->wname >= want)
+            return;
+    }
+    for (size_t k = 0; k < sizeof pref / sizeof pref[0]; k++) {
+        c->shape = pref[k][0];
+        c->count = pref[k][1];
+        c->rel_all = pref[k][2];
+        c->sqnr_all = pref[k][3];
+        int w = 2 + (c->shape ? W_SHAPE + 1 : 0) + (c->count ? W_COUNT + 1 : 0) + (a->list.pairs ? W_PAIR + 1 : 0) +
+                (c->sqnr_all ? ns : 1) * W_SQNR + (c->rel_all ? ns : 1) * W_REL;
+        c->wname = a->cols - w - 1;
+        if (c->wname >= W_NAME_MIN)
+            return;
+    }
+    if (c->wname < 4)
+        c->wname = 4;
+}
+
+static void draw_num(int y, int x, int w, int attr, double v, int dec)
+{
+    char b[NUMFMT_MAX + 1];
+    if (isnan(v))
+        snprintf(b, sizeof b, "-");
+    else if (dec)
+        numfmt_fit(b, sizeof b, v, w - 1, 3, NUMFMT_PLAIN);
+    else
+        numfmt_fit(b, sizeof b, v, w - 1, 3, NUMFMT_ANY);
+    draw_textf(y, x, w, attr, "%*s", w, b);
+}
+
+static void draw_head(app *a, const list_cols *c)
+{
+    ui_list *l = &a->list;
+    char sb[128];
+    sort_name(a, l->col, sb, sizeof sb);
+    draw_fill(0, 0, a->cols, term_attr(R_HEADER));
+    int x = 0;
+    size_t npairs = 0;
+    for (size_t k = 0; l->pairs && k < l->nbase; k++)
+        npairs += item_pair(a, l->base[k]) != NULL;
+    char what[64];
+    if (l->pairs)
+        snprintf(what, sizeof what, "tensors, %zu paired", npairs);
+    else
+        snprintf(what, sizeof what, "%s", l->nbase == 1 ? "tensor" : "tensors");
+    if (l->filter[0])
+        x += draw_textf(0, 0, a->cols, term_attr(R_HEADER), "%zu of %zu tensors match '%s'", l->nshown, l->nbase,
+                        l->filter);
+    else
+        x += draw_textf(0, 0, a->cols, term_attr(R_HEADER), "%zu %s", l->nbase, what);
+    x += draw_textf(0, x, a->cols - x, term_attr(R_HEADER), ", sorted by %s%s%s%s", sb, l->rev ? ", reversed" : "",
+                    a->cfg.gran != GRAN_TENSOR ? ", one scale per tensor" : "",
+                    l->more ? " (numbers coming)" : "");
+    draw_textf(0, x, a->cols - x, term_attr(R_HEADER) | term_attr(R_DIM),
+               "   S sort  R reverse  / filter  Enter show  t back");
+    int xs = 2 + c->wname + 1;
+    draw_text(2, 2, c->wname, term_attr(R_DIM), "name");
+    if (c->shape) {
+        draw_text(2, xs, W_SHAPE, term_attr(R_DIM), "dtype shape");
+        xs += W_SHAPE + 1;
+    }
+    if (c->count) {
+        draw_textf(2, xs, W_COUNT, term_attr(R_DIM), "%*s", W_COUNT, "count");
+        xs += W_COUNT + 1;
+    }
+    if (l->pairs) {
+        draw_textf(1, xs, W_PAIR, A_BOLD, "%*s", W_PAIR, "quantized file");
+        draw_textf(2, xs, W_PAIR, term_attr(R_DIM), "%7s%9s%8s", "dB", "mse", "stored");
+        xs += W_PAIR + 1;
+    }
+    for (int i = 0; i < a->nschemes; i++) {
+        int sq = c->sqnr_all || i == a->focus, re = c->rel_all || i == a->focus;
+        int w = (sq ? W_SQNR : 0) + (re ? W_REL : 0);
+        if (!w)
+            continue;
+        draw_textf(1, xs, w, term_scheme_attr(i) | (i == a->focus ? (int)A_BOLD : 0), "%*.*s", w, w - 1,
+                   a->schemes[i]);
+        if (sq)
+            draw_textf(2, xs, W_SQNR, term_attr(R_DIM), "%*s", W_SQNR, "dB");
+        if (re)
+            draw_textf(2, xs + (sq ? W_SQNR : 0), W_REL, term_attr(R_DIM), "%*s", W_REL, "rel mse");
+        xs += w;
+    }
+}
+
+static void draw_row(app *a, const list_cols *c, size_t k, int y)
+{
+    ui_list *l = &a->list;
+    size_t it = l->shown[k];
+    const loader_tensor *t = app_item_tensor(a, it);
+    int attr = k == l->sel ? term_attr(R_SELECT) : 0;
+    if (attr)
+        draw_fill(y, 0, a->cols, attr);
+    draw_text(y, 0, 2, attr, it == a->cur ? ">" : " ");
+    char name[1024], en[512], eb[256];
+    app_esc(en, sizeof en, t->name);
+    if (a->s.nfiles > 1 && !l->pairs) {
+        const char *f = app_item_file(a, it);
+        const char *b = strrchr(f, '/');
+        snprintf(name, sizeof name, "%s:%s", app_esc(eb, sizeof eb, b ? b + 1 : f), en);
+    } else
+        snprintf(name, sizeof name, "%s", en);
+    draw_text(y, 2, c->wname, attr, name);
+    int xs = 2 + c->wname + 1;
+    if (c->shape) {
+        char shape[128];
+        session_shape_str(t, shape, sizeof shape);
+        draw_textf(y, xs, W_SHAPE, attr, "%s %s", loader_dtype_name(t), shape);
+        xs += W_SHAPE + 1;
+    }
+    if (c->count) {
+        draw_num(y, xs, W_COUNT, attr, (double)t->count, 0);
+        xs += W_COUNT + 1;
+    }
+    const model_pair *mp = item_pair(a, it);
+    if (l->pairs && !mp)
+        draw_textf(y, xs, W_PAIR, attr | term_attr(R_DIM), "%*s", W_PAIR, "no pair");
+    else if (l->pairs && mp && mp->error)
+        draw_textf(y, xs, W_PAIR, attr | term_attr(R_ERROR), "%*s", W_PAIR, "error (Enter)");
+    else if (l->pairs && mp) {
+        draw_num(y, xs, 7, attr | (int)A_BOLD, mp->sqnr_db, 1);
+        draw_num(y, xs + 7, 9, attr, mp->mse, 0);
+        char db[16];
+        snprintf(db, sizeof db, "%.7s", mp->right_dtype ? mp->right_dtype : "?");
+        draw_textf(y, xs + 16, 8, attr, "%8s", db);
+    }
+    if (l->pairs)
+        xs += W_PAIR + 1;
+    double frac;
+    prep_state ps = worker_get(a->w, it, NULL, &frac, NULL, 0, NULL);
+    for (int i = 0; i < a->nschemes; i++) {
+        int sq = c->sqnr_all || i == a->focus, re = c->rel_all || i == a->focus;
+        size_t ix = it * UI_MAX_SCHEMES + (size_t)i;
+        if (sq || re) {
+            if (!l->done[it] || ps == PS_FAILED) {
+                int w = (sq ? W_SQNR : 0) + (re ? W_REL : 0);
+                if (ps == PS_RUNNING)
+                    draw_textf(y, xs, w, attr | term_attr(R_DIM), "%*.0f%%", w - 1, frac * 100);
+                else
+                    draw_textf(y, xs, w, attr | term_attr(ps == PS_FAILED ? R_ERROR : R_DIM), "%*s", w,
+                               ps == PS_FAILED ? "error" : "...");
+                xs += w;
+                continue;
+            }
+        }
+        if (sq) {
+            draw_num(y, xs, W_SQNR, attr | term_scheme_attr(i), l->sqnr[ix], 1);
+            xs += W_SQNR;
+        }
+        if (re) {
+            draw_num(y, xs, W_REL, attr, l->rel[ix], 0);
+            xs += W_REL;
+        }
+    }
 }
 
 void view_list_draw(app *a)
 {
-    view_list_numbers(a);
-    size_t n = a->s.nitems;
-    draw_fill(0, 0, a->cols, term_attr(R_HEADER));
-    draw_textf(0, 0, a->cols, term_attr(R_HEADER),
-               "%zu tensors, sorted by %s   S: sort  Enter: show  j/k: move  /: find  t: back%s", n,
-               sort_name(a->sort), a->cfg.gran != GRAN_TENSOR ? "   mse: one scale per tensor" : "");
-    int wname = a->cols - 2 - 28 - 9 - 12 - 2;
-    if (wname < 10)
-        wname = 10;
-    int xs = 2 + wname + 1, xc = xs + 28, xm = xc + 10;
-    draw_text(1, 2, wname, term_attr(R_DIM), "name");
-    draw_text(1, xs, 27, term_attr(R_DIM), "dtype shape");
-    draw_textf(1, xc, 9, term_attr(R_DIM), "%9s", "count");
-    draw_textf(1, xm, 12, term_attr(R_DIM) | term_scheme_attr(a->focus), "%11s", a->schemes[a->focus]);
-    int rows = app_body_rows(a) - 3;
+    ui_list *l = &a->list;
+    if (!same_key(a))
+        list_numbers(a, 0); /* drops the old numbers: "..." until the idle fills them */
+    list_cols c;
+    list_layout(a, &c);
+    draw_head(a, &c);
+    int rows = app_body_rows(a) - 1 - LIST_HEAD_ROWS;
     if (rows < 1)
         return;
-    if (a->list_sel < a->list_top)
-        a->list_top = a->list_sel;
-    if (a->list_sel >= a->list_top + (size_t)rows)
-        a->list_top = a->list_sel - (size_t)rows + 1;
-    a->list_y0 = 2;
-    a->list_rows = rows;
-    for (int r = 0; r < rows; r++) {
-        size_t k = a->list_top + (size_t)r;
-        if (k >= n)
-            break;
-        size_t it = a->order[k];
-        const loader_tensor *t = app_item_tensor(a, it);
-        int attr = k == a->list_sel ? term_attr(R_SELECT) : 0;
-        int y = 2 + r;
-        if (attr)
-            draw_fill(y, 0, a->cols, attr);
-        draw_text(y, 0, 2, attr, it == a->cur ? ">" : " ");
-        char name[1024], en[512], eb[256];
-        app_esc(en, sizeof en, t->name);
-        if (a->s.nfiles > 1) {
-            const char *f = app_item_file(a, it);
-            const char *b = strrchr(f, '/');
-            snprintf(name, sizeof name, "%s:%s", app_esc(eb, sizeof eb, b ? b + 1 : f), en);
-        } else
-            snprintf(name, sizeof name, "%s", en);
-        draw_text(y, 2, wname, attr, name);
-        char shape[128];
-        session_shape_str(t, shape, sizeof shape);
-        draw_textf(y, xs, 27, attr, "%s %s", loader_dtype_name(t), shape);
-        char cb[32];
-        if (t->count < 100000)
-            snprintf(cb, sizeof cb, "%llu", (unsigned long long)t->count);
-        else
-            util_fmt_si(cb, sizeof cb, (double)t->count, 3);
-        draw_textf(y, xc, 9, attr, "%9s", cb);
-        double frac;
-        prep_state ps = worker_get(a->w, it, NULL, &frac, NULL, 0, NULL);
-        char mb[32];
-        if (!isnan(a->list_mse[it]))
-            draw_textf(y, xm, 12, attr, "%11s", layout_fmt_num(mb, sizeof mb, a->list_mse[it], 4, 11));
-        else if (ps == PS_RUNNING)
-            draw_textf(y, xm, 12, attr | term_attr(R_DIM), "%10.0f%%", frac * 100);
-        else if (ps == PS_FAILED)
-            draw_textf(y, xm, 12, attr | term_attr(R_ERROR), "%11s", "error");
-        else
-            draw_textf(y, xm, 12, attr | term_attr(R_DIM), "%11s", a->list_done[it] ? "-" : "...");
-    }
+    if (l->sel >= l->nshown)
+        l->sel = l->nshown ? l->nshown - 1 : 0;
+    if (l->sel < l->top)
+        l->top = l->sel;
+    if (l->sel >= l->top + (size_t)rows)
+        l->top = l->sel - (size_t)rows + 1;
+    if (l->top + (size_t)rows > l->nshown)
+        l->top = l->nshown > (size_t)rows ? l->nshown - (size_t)rows : 0;
+    l->y0 = LIST_HEAD_ROWS;
+    l->rows = rows;
+    if (l->nshown == 0)
+        draw_textf(LIST_HEAD_ROWS, 2, a->cols - 4, term_attr(R_DIM), "no tensor matches '%s' (/ Esc: show all)",
+                   l->filter);
+    for (int r = 0; r < rows && l->top + (size_t)r < l->nshown; r++)
+        draw_row(a, &c, l->top + (size_t)r, LIST_HEAD_ROWS + r);
+}
+
+/* ---- keys ------------------------------------------------------------------- */
+
+static void filter_changed(app *a, const char *buf)
+{
+    snprintf(a->list.filter, sizeof a->list.filter, "%s", buf);
+    list_resort(a);
+}
+
+/* The filter: the list narrowed as the user types; Enter keeps it, Esc
+ * (or an empty filter) shows every tensor again. */
+static int list_filter(app *a)
+{
+    ui_list *l = &a->list;
+    char buf[sizeof l->filter];
+    snprintf(buf, sizeof buf, "%s", l->filter);
+    if (!app_prompt_cb(a, "filter (substring or glob; Enter keeps, Esc clears): ", buf, sizeof buf, filter_changed))
+        l->filter[0] = '\0';
+    list_resort(a);
+    if (l->filter[0])
+        app_message(a, 0, "%zu of %zu match '%s'", l->nshown, l->nbase, l->filter);
+    else
+        app_message(a, 0, "all %zu shown", l->nbase);
+    return RD_VIEW;
+}
+
+static int list_move(app *a, long d)
+{
+    ui_list *l = &a->list;
+    if (l->nshown == 0)
+        return RD_STATUS;
+    long s = (long)l->sel + d;
+    if (s < 0)
+        s = 0;
+    if (s >= (long)l->nshown)
+        s = (long)l->nshown - 1;
+    l->sel = (size_t)s;
+    a->cur = l->shown[l->sel];
+    return RD_VIEW | RD_TENSOR | RD_CALC;
 }
 
 int view_list_action(app *a, ui_action act)
 {
-    size_t n = a->s.nitems;
+    ui_list *l = &a->list;
+    long page = l->rows > 1 ? l->rows - 1 : 1;
     switch (act) {
-    case ACT_TENSOR_NEXT:
-        if (a->list_sel + 1 < n)
-            a->list_sel++;
-        a->cur = a->order[a->list_sel];
-        return RD_VIEW | RD_TENSOR | RD_CALC;
-    case ACT_TENSOR_PREV:
-        if (a->list_sel > 0)
-            a->list_sel--;
-        a->cur = a->order[a->list_sel];
-        return RD_VIEW | RD_TENSOR | RD_CALC;
+    case ACT_TENSOR_NEXT: return list_move(a, 1);
+    case ACT_TENSOR_PREV: return list_move(a, -1);
+    case ACT_PAGE_DOWN: return list_move(a, page);
+    case ACT_PAGE_UP: return list_move(a, -page);
+    case ACT_HOME: return list_move(a, -(long)l->nshown);
+    case ACT_END: return list_move(a, (long)l->nshown);
+    case ACT_WHEEL_DOWN: return list_move(a, 3);
+    case ACT_WHEEL_UP: return list_move(a, -3);
     case ACT_SORT:
-        a->sort = (ui_sort)((a->sort + 1) % 4);
-        view_list_numbers(a);
-        view_list_sort(a);
-        app_message(a, 0, "sorted by %s%s", sort_name(a->sort),
-                    a->sort == SORT_ERROR && a->list_more ? " (some numbers still coming)" : "");
+    case ACT_SORT_REV:
+        if (act == ACT_SORT) {
+            l->col = uim_col_next(l->col, a->nschemes, l->pairs);
+            l->rev = 0;
+        } else
+            l->rev = !l->rev;
+        list_numbers(a, 0.05);
+        list_resort(a);
+        /* the top of the new order: the most damaged first */
+        l->sel = l->top = 0;
+        a->msg[0] = '\0'; /* the title says it */
         return RD_VIEW;
+    case ACT_SEARCH: return list_filter(a);
     case ACT_SELECT:
-        a->cur = a->order[a->list_sel];
+        if (l->nshown == 0)
+            return RD_STATUS;
+        a->cur = l->shown[l->sel];
         a->view = VIEW_MAIN;
+        if (item_pair(a, a->cur) && item_pair(a, a->cur)->error)
+            app_message(a, 1, "%s", item_pair(a, a->cur)->error);
         return RD_VIEW | RD_TENSOR | RD_CALC;
-    default:
-        return RD_NONE;
+    default: return RD_NONE;
     }
 }
 
-int view_list_click(app *a, int y)
+int view_list_click(app *a, int y, int x)
 {
-    if (y < a->list_y0 || y >= a->list_y0 + a->list_rows)
+    ui_list *l = &a->list;
+    (void)x;
+    if (y < l->y0 || y >= l->y0 + l->rows)
         return RD_NONE;
-    size_t k = a->list_top + (size_t)(y - a->list_y0);
-    if (k >= a->s.nitems)
+    size_t k = l->top + (size_t)(y - l->y0);
+    if (k >= l->nshown)
         return RD_NONE;
-    a->list_sel = k;
-    a->cur = a->order[k];
+    l->sel = k;
+    a->cur = l->shown[k];
     return RD_VIEW | RD_TENSOR | RD_CALC;
 }

@@ -18,120 +18,15 @@
 #include <wchar.h>
 #include <wctype.h>
 
+#include "core/numfmt.h"
 #include "model/metric.h"
+#include "model/namemap.h"
 #include "quant/eval.h"
 #include "quant/levels.h"
 #include "ui/app.h"
 #include "ui/view_stored.h"
 #include "quant/stored.h"
 #include "ui/term.h"
-
-int text_width(const char *s)
-{
-    int w = 0;
-    mbstate_t st;
-    memset(&st, 0, sizeof st);
-    size_t len = strlen(s);
-    while (len > 0) {
-        wchar_t wc;
-        size_t k = mbrtowc(&wc, s, len, &st);
-        if (k == (size_t)-1 || k == (size_t)-2) {
-            w++;
-            s++;
-            len--;
-            memset(&st, 0, sizeof st);
-            continue;
-        }
-        if (k == 0)
-            break;
-        int cw = wcwidth(wc);
-        w += cw > 0 ? cw : 0;
-        s += k;
-        len -= k;
-    }
-    return w;
-}
-
-const char *app_esc(char *buf, size_t len, const char *s)
-{
-    util_escape(s, buf, len);
-    return buf;
-}
-
-/* Write s at (y, x), at most maxw columns (whole characters). */
-void draw_text(int y, int x, int maxw, int attr, const char *raw)
-{
-    if (maxw <= 0 || y < 0 || y >= LINES || x >= COLS)
-        return;
-    char safe[2048];
-    util_sanitize(raw, safe, sizeof safe);
-    const char *s = safe;
-    if (x + maxw > COLS)
-        maxw = COLS - x;
-    attron(attr);
-    mbstate_t st;
-    memset(&st, 0, sizeof st);
-    int col = 0;
-    size_t len = strlen(s);
-    move(y, x);
-    while (len > 0) {
-        wchar_t wc;
-        size_t k = mbrtowc(&wc, s, len, &st);
-        if (k == (size_t)-1 || k == (size_t)-2) {
-            memset(&st, 0, sizeof st);
-            if (col + 1 > maxw)
-                break;
-            addch('?');
-            col++;
-            s++;
-            len--;
-            continue;
-        }
-        if (k == 0)
-            break;
-        int cw = wcwidth(wc);
-        if (cw < 0 || !iswprint((wint_t)wc)) {
-            /* not printable here (a locale that is not UTF-8): '?' */
-            if (col + 1 > maxw)
-                break;
-            addch('?');
-            col++;
-            s += k;
-            len -= k;
-            continue;
-        }
-        if (col + cw > maxw)
-            break;
-        addnstr(s, (int)k);
-        col += cw;
-        s += k;
-        len -= k;
-    }
-    attroff(attr);
-}
-
-int draw_textf(int y, int x, int maxw, int attr, const char *fmt, ...)
-{
-    char buf[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    char safe[2048];
-    util_sanitize(buf, safe, sizeof safe);   /* the width drawn */
-    draw_text(y, x, maxw, attr, safe);
-    return text_width(safe);
-}
-
-void draw_fill(int y, int x, int w, int attr)
-{
-    if (y < 0 || y >= LINES)
-        return;
-    attron(attr);
-    for (int i = 0; i < w && x + i < COLS; i++)
-        mvaddch(y, x + i, ' ');
-    attroff(attr);
-}
 
 static const char *num(char *b, size_t n, double v)
 {
@@ -213,11 +108,10 @@ static double scheme_alpha(const ui_calc *c, int i)
     return c->valid && c->ok && c->res[i].ok ? c->res[i].r.alpha : NAN;
 }
 
-static void draw_plot(app *a, ui_calc *c, const prep *p, ui_rect hist, ui_rect axis, ui_rect rugs)
+/* The x-range a panel shows for c's numbers on p: [min, max] of x and
+ * every scheme's +-alpha (layout_range). */
+static void panel_range(const app *a, const ui_calc *c, const prep *p, double *lo, double *hi)
 {
-    int W = hist.w, H = hist.h;
-    if (W <= 0 || H <= 0)
-        return;
     int norm = c->cfg.normalize && eval_can_normalize(p);
     double xmin = eval_x_of_w(p, norm, p->st.min);
     double xmax = eval_x_of_w(p, norm, p->st.max);
@@ -229,8 +123,21 @@ static void draw_plot(app *a, ui_calc *c, const prep *p, ui_rect hist, ui_rect a
         if (al > amax)
             amax = al;
     }
+    layout_range(xmin, xmax, amax, c->cfg.is_signed, lo, hi);
+}
+
+static void draw_plot(app *a, ui_calc *c, const prep *p, ui_rect hist, ui_rect axis, ui_rect rugs)
+{
+    int W = hist.w, H = hist.h;
+    if (W <= 0 || H <= 0)
+        return;
+    int norm = c->cfg.normalize && eval_can_normalize(p);
     double lo, hi;
-    layout_range(xmin, xmax, amax, c->cfg.is_signed, &lo, &hi);
+    panel_range(a, c, p, &lo, &hi);
+    if (a->range_fixed) { /* the compare view: one axis for both sides */
+        lo = a->range_lo;
+        hi = a->range_hi;
+    }
     int main_panel = c == &a->calc && a->view == VIEW_MAIN;
     if (main_panel) /* the zoom (view_explore.c) */
         view_explore_range(a, lo, hi, &lo, &hi, W);
@@ -393,7 +300,9 @@ static double row_value(const ui_calc *c, int i, int row)
     return NAN;
 }
 
-static void row_text(const ui_calc *c, int i, int row, char *b, size_t n)
+/* The cell in at most width columns: a number that does not fit is
+ * written shorter (numfmt_fit), never cut. */
+static void row_text_w(const ui_calc *c, int i, int row, char *b, size_t n, int width)
 {
     const analyze_result *r = &c->res[i];
     double v = row_value(c, i, row);
@@ -427,6 +336,11 @@ static void row_text(const ui_calc *c, int i, int row, char *b, size_t n)
     case ROW_REL: snprintf(b, n, "%.3f", v); break;
     default: layout_fmt_num(b, n, v, 4, 11); break;
     }
+    if (text_width(b) > width && isfinite(v) && row != ROW_LEVELS)
+        numfmt_fit(b, n, row == ROW_CLIP ? v * 100 : v, row == ROW_CLIP ? width - 1 : width, 4,
+                   row == ROW_SQNR ? NUMFMT_PLAIN | NUMFMT_EXP : NUMFMT_ANY);
+    if (row == ROW_CLIP && b[0] != '#' && !strchr(b, '%') && (int)strlen(b) + 1 <= width && strlen(b) + 2 <= n)
+        strcat(b, "%");
 }
 
 /* Many schemes: one row per scheme, ranked by mse, with the gap to the
@@ -562,7 +476,7 @@ static void draw_results(app *a, ui_calc *c, ui_rect R, int compact)
         int best = better ? layout_best(vals, ns, better < 0) : -1;
         for (int i = 0; i < ns; i++) {
             char b[48];
-            row_text(c, i, row, b, sizeof b);
+            row_text_w(c, i, row, b, sizeof b, cw - 1);
             if (!c->res[i].ok) {
                 /* the reason, wrapped down the scheme's column where its
                  * numbers would be */
@@ -663,6 +577,54 @@ static double val_at(const void *v, int dbl, uint64_t i)
     return dbl ? ((const double *)v)[i] : (double)((const float *)v)[i];
 }
 
+/* How the two sides of a compare line up: for the pairs of ORIGINAL
+ * QUANTIZED, the layout the compare undid on the GGUF side (llama.cpp's
+ * q/k row permutation, Gemma's norm + 1), so element i of the original
+ * meets its own quantized value. */
+typedef struct pair_layout {
+    int gguf;              /* 0 none, 1: a is the GGUF side, 2: b is */
+    int perm;
+    uint64_t rows, cols, n_head;
+    double offset;         /* subtracted from the GGUF side */
+} pair_layout;
+
+static void pair_layout_of(const app *a, size_t ia, size_t ib, const loader_tensor *t, pair_layout *L)
+{
+    memset(L, 0, sizeof *L);
+    if (!a->pairs || a->pair_of[ia] < 0 || a->pair_of[ia] != a->pair_of[ib])
+        return;
+    const model_pair *p = &a->pairs->p[a->pair_of[ia]];
+    if (!p->gguf_side)
+        return;
+    /* the file the GGUF side is (1 or 2) against the items' files */
+    L->gguf = a->s.items[ia].file + 1 == p->gguf_side ? 1 : a->s.items[ib].file + 1 == p->gguf_side ? 2 : 0;
+    L->cols = t->ndim > 0 ? t->shape[t->ndim - 1] : 1;
+    L->rows = L->cols ? t->count / L->cols : 0;
+    L->n_head = p->n_head;
+    L->perm = p->perm && p->n_head > 0 && L->rows % (2 * p->n_head) == 0;
+    L->offset = p->plus_one ? 1.0 : 0.0;
+}
+
+/* b - a at element i of the original's layout. */
+static double pair_diff(const pair_layout *L, const void *va, int da, const void *vb, int db, uint64_t i)
+{
+    uint64_t ia = i, ib = i;
+    if (L->gguf && L->perm) {
+        uint64_t r = i / L->cols, c = i % L->cols;
+        uint64_t g = namemap_unpermute_row(r, L->rows, L->n_head) * L->cols + c;
+        if (L->gguf == 1)
+            ia = g;
+        else
+            ib = g;
+    }
+    double x = val_at(va, da, ia), y = val_at(vb, db, ib);
+    if (L->gguf == 1)
+        x -= L->offset;
+    else if (L->gguf == 2)
+        y -= L->offset;
+    return y - x;
+}
+
 /* 1 when dif holds the difference of items (a, b) at width W. */
 static int diff_compute(app *a, size_t ia, size_t ib, int W)
 {
@@ -683,8 +645,10 @@ static int diff_compute(app *a, size_t ia, size_t ib, int W)
         dif.v = util_calloc((size_t)W, sizeof *dif.v);
         double s = 0, s2 = 0, m = 0;
         uint64_t n = 0, nz = 0;
+        pair_layout L;
+        pair_layout_of(a, ia, ib, ta, &L);
         for (uint64_t i = 0; i < ta->count; i++) {
-            double d = val_at(vb, db, i) - val_at(va, da, i);
+            double d = pair_diff(&L, va, da, vb, db, i);
             if (!isfinite(d))
                 continue;
             s += d;
@@ -696,7 +660,7 @@ static int diff_compute(app *a, size_t ia, size_t ib, int W)
         dif.lo = -(m > 0 ? m : 1);
         dif.hi = m > 0 ? m : 1;
         for (uint64_t i = 0; i < ta->count; i++) {
-            double d = val_at(vb, db, i) - val_at(va, da, i);
+            double d = pair_diff(&L, va, da, vb, db, i);
             int c = isfinite(d) ? layout_col_of_x(d, dif.lo, dif.hi, W) : -1;
             if (c >= 0)
                 dif.v[c] += 1;
@@ -755,7 +719,11 @@ static void draw_diff(app *a, size_t ia, size_t ib, int y, int h)
         draw_text(y + 1, 1, a->cols - 2, term_attr(R_DIM), "difference: waiting for both tensors...");
         return;
     }
-    if (dif.elementwise)
+    if (dif.elementwise && a->cols < 100)
+        draw_textf(y + 1, 0, a->cols, 0, " element-wise r-l: mean %s rms %s max|d| %s",
+                   layout_fmt_num(b1, sizeof b1, dif.mean, 4, 10), layout_fmt_num(b2, sizeof b2, dif.rms, 4, 10),
+                   layout_fmt_num(b3, sizeof b3, dif.dmax, 4, 10));
+    else if (dif.elementwise)
         draw_textf(y + 1, 0, a->cols, 0,
                    " right - left, element-wise (same shape): mean %s  rms %s  max|d| %s  %llu of %llu differ",
                    layout_fmt_num(b1, sizeof b1, dif.mean, 4, 10), layout_fmt_num(b2, sizeof b2, dif.rms, 4, 10),
@@ -801,23 +769,36 @@ static void draw_diff(app *a, size_t ia, size_t ib, int y, int h)
 
 void view_compare_draw(app *a)
 {
-    int half = a->cols / 2;
+    /* two panels of the same width over one x-range: the same bins */
+    int pw = (a->cols - 1) / 2;
     int h = app_body_rows(a) - 1;
     /* the difference under the two panels when there is room */
-    int dh = a->other >= 0 && h >= 26 ? 7 : 0;
+    int dh = a->other >= 0 && h >= 26 ? 7 : a->other >= 0 && h >= 18 ? 5 : 0;
     int ph = h - dh;
     app_calc(a, &a->calc, a->cur);
-    view_tensor_panel(a, &a->calc, a->cur, 0, 0, ph, half, 1);
+    const prep *pl = app_prep(a, a->cur), *pr = a->other >= 0 ? app_prep(a, (size_t)a->other) : NULL;
+    if (a->other >= 0)
+        app_calc(a, &a->calc_other, (size_t)a->other);
+    if (pl && pr && a->calc.valid && a->calc_other.valid) {
+        double l0, h0, l1, h1;
+        panel_range(a, &a->calc, pl, &l0, &h0);
+        panel_range(a, &a->calc_other, pr, &l1, &h1);
+        a->range_fixed = 1;
+        a->range_lo = fmin(l0, l1);
+        a->range_hi = fmax(h0, h1);
+    }
+    view_tensor_panel(a, &a->calc, a->cur, 0, 0, ph, pw, 1);
     for (int y = 0; y < ph; y++)
-        draw_text(y, half - 1, 1, term_attr(R_DIM), a->utf8 ? "\u2502" : "|");
+        draw_text(y, pw, 1, term_attr(R_DIM), a->utf8 ? "\u2502" : "|");
     if (a->other < 0) {
-        draw_text(h / 2, half + 1, a->cols - half - 1, term_attr(R_DIM),
+        a->range_fixed = 0;
+        draw_text(h / 2, pw + 2, a->cols - pw - 2, term_attr(R_DIM),
                   a->s.nfiles < 2 ? "compare needs a second file: apotview A.npz B.npz"
                                   : "no tensor of this name in the other file");
         return;
     }
-    app_calc(a, &a->calc_other, (size_t)a->other);
-    view_tensor_panel(a, &a->calc_other, (size_t)a->other, 0, half + 1, ph, a->cols - half - 1, 1);
+    view_tensor_panel(a, &a->calc_other, (size_t)a->other, 0, pw + 1, ph, pw, 1);
+    a->range_fixed = 0;
     if (dh)
         draw_diff(a, a->cur, (size_t)a->other, ph, dh);
 }
