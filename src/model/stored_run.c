@@ -70,7 +70,7 @@ int stored_run(loader_file *f, size_t t, const analyze_cfg *cfg, const prep_stat
         if (have)
             loader_grid_free(&g);
         not_stored(out, err.msg[0] ? err.msg
-                                   : "stored: not stored quantized (the stored grid is that of a quantized tensor's file)");
+                                   : "not stored quantized (the stored grid is that of a quantized tensor's file)");
         return -1;
     }
     double m = 0, s = 1;
@@ -90,7 +90,7 @@ int stored_run_values(loader_file *f, size_t t, const float *vals, uint64_t coun
     loader_grid g;
     util_err err = { { 0 } };
     if (!loader_has_grid(f, t) || loader_grid_get(f, t, &g, &err) < 0) {
-        not_stored(out, err.msg[0] ? err.msg : "stored: not stored quantized");
+        not_stored(out, err.msg[0] ? err.msg : "not stored quantized");
         return -1;
     }
     src sc = { f, t, vals };

@@ -422,7 +422,7 @@ static int build_stored(int bits, int is_signed, const levels_params *prm, level
     (void)is_signed;
     (void)prm;
     (void)out;
-    util_err_set(err, "stored: not stored quantized (the stored grid is that of a quantized tensor's file)");
+    util_err_set(err, "not stored quantized (the stored grid is that of a quantized tensor's file)");
     return -1;
 }
 
