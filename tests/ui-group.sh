@@ -28,39 +28,11 @@ command -v python3 >/dev/null 2>&1 || { echo "python3 not found: skipped"; exit 
 : "${APOTVIEW:=$abs_top_builddir/src/apotview}"
 [ -x "$APOTVIEW" ] || { echo "no $APOTVIEW"; exit 99; }
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/apotview-uig.XXXXXX") || exit 99
-SOCKBASE="apotview-uig-$$-$(date +%s)"
-run=0
-SOCK="$SOCKBASE-$run"
-TM() { tmux -L "$SOCK" -f /dev/null "$@"; }
-cleanup() {
-    i=0
-    while [ "$i" -le "$run" ]; do tmux -L "$SOCKBASE-$i" kill-server >/dev/null 2>&1; i=$((i + 1)); done
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-TIMEOUT=${UI_TEST_TIMEOUT:-30}
-fails=0
-fail() { echo "FAIL: $*"; echo "---- screen:"; TM capture-pane -p -t ui 2>/dev/null; echo "----"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
-screen() { TM capture-pane -p -t ui; }
-status_line() { screen | grep -E 'bits [0-9]' | tail -n 1; }
-wait_for() {
-    end=$(( $(date +%s) + TIMEOUT ))
-    while :; do
-        if screen | grep -Eq -- "$1"; then return 0; fi
-        [ "$(date +%s)" -ge "$end" ] && return 1
-        sleep 0.05
-    done
-}
+TAG=uig
+. "${abs_top_srcdir:-$(dirname "$0")/..}/tests/tmux-lib.sh"
 field() { status_line | sed -n "s/.*$1 \\([^ ]*\\).*/\\1/p"; }
-close() { awk -v a="$1" -v b="$2" -v r="$3" 'BEGIN { d = a - b; if (d < 0) d = -d;
-    m = a < 0 ? -a : a; n = b < 0 ? -b : b; if (n > m) m = n; exit !(d <= r * m) }'; }
 start() { # start "ARGS..."
-    TM kill-server >/dev/null 2>&1
-    run=$((run + 1))
-    SOCK="$SOCKBASE-$run"
+    next_server
     cmd="cd '$T' && env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color '$APOTVIEW' $1; echo EXIT=\$?; sleep 600"
     TM new-session -d -s ui -x 120 -y 40 "$cmd" || { echo "cannot start tmux"; exit 99; }
 }

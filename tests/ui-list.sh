@@ -43,42 +43,8 @@ CMP="${abs_top_srcdir:-$abs_top_builddir/..}/tests/data/compare"
 [ -x "$APOTVIEW" ] || { echo "no $APOTVIEW"; exit 99; }
 [ -x "$MKFIX" ] || { echo "no $MKFIX"; exit 99; }
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/apotview-uil.XXXXXX") || exit 99
-SOCKBASE="apotview-uil-$$-$(date +%s)"
-run=0
-SOCK="$SOCKBASE-$run"
-TM() { tmux -L "$SOCK" -f /dev/null "$@"; }
-cleanup() {
-    i=0
-    while [ "$i" -le "$run" ]; do tmux -L "$SOCKBASE-$i" kill-server >/dev/null 2>&1; i=$((i + 1)); done
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-TIMEOUT=${UI_TEST_TIMEOUT:-30}
-fails=0
-fail() { echo "FAIL: $*"; echo "---- screen:"; TM capture-pane -p -t ui 2>/dev/null; echo "----"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
-screen() { TM capture-pane -p -t ui; }
-status_line() { screen | grep -E 'bits [0-9]' | tail -n 1; }
-wait_for() {
-    end=$(( $(date +%s) + TIMEOUT ))
-    while :; do
-        if screen | grep -Eq -- "$1"; then return 0; fi
-        [ "$(date +%s)" -ge "$end" ] && return 1
-        sleep 0.05
-    done
-}
-wait_status_change() {
-    end=$(( $(date +%s) + TIMEOUT ))
-    while :; do
-        s=$(status_line)
-        if [ -n "$s" ] && [ "$s" != "$1" ]; then return 0; fi
-        [ "$(date +%s)" -ge "$end" ] && return 1
-        sleep 0.05
-    done
-}
+TAG=uil
+. "${abs_top_srcdir:-$(dirname "$0")/..}/tests/tmux-lib.sh"
 field() { status_line | sed -n "s/.*$1 \\([^ │|]*\\).*/\\1/p" | si; }
 # alpha, written "α" in a narrow UTF-8 window (interface.md)
 falpha() { a=$(field alpha); [ -n "$a" ] || a=$(field α); echo "$a"; }
@@ -87,8 +53,6 @@ si() { awk '{ v = $0; m = 1; s = substr(v, length(v));
     if (s == "T") m = 1e12; else if (s == "G") m = 1e9; else if (s == "M") m = 1e6; else if (s == "k") m = 1e3;
     else if (s == "m") m = 1e-3; else if (s == "u") m = 1e-6; else if (s == "n") m = 1e-9;
     if (m != 1) v = substr(v, 1, length(v) - 1); if (v ~ /^-?[0-9.]+(e[-+]?[0-9]+)?$/) print v * m; else print v }'; }
-close() { awk -v a="$1" -v b="$2" -v r="$3" 'BEGIN { d = a - b; if (d < 0) d = -d;
-    m = a < 0 ? -a : a; n = b < 0 ? -b : b; if (n > m) m = n; exit !(d <= r * m) }'; }
 # numbers parse completely: no token of the screen ends in "e-", "e+" or
 # a digit and "."
 numbers_whole() {
@@ -96,9 +60,7 @@ numbers_whole() {
     [ -z "$bad" ] && ok "$1: every number whole" || fail "$1: cut numbers: $bad"
 }
 start() { # start COLSxROWS "ARGS..."
-    TM kill-server >/dev/null 2>&1
-    run=$((run + 1))
-    SOCK="$SOCKBASE-$run"
+    next_server
     W=${1%x*}; H=${1#*x}
     cmd="cd '$T' && env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen-256color '$APOTVIEW' $2; echo EXIT=\$?; sleep 600"
     TM new-session -d -s ui -x "$W" -y "$H" "$cmd" || { echo "cannot start tmux"; exit 99; }

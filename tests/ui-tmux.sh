@@ -36,67 +36,13 @@ else
     jget() { echo skip; }
 fi
 
-T=$(mktemp -d "${TMPDIR:-/tmp}/apotview-ui.XXXXXX") || exit 99
-# one private server per run of the viewer (a fresh socket each time avoids
-# racing a server that is still exiting)
-SOCKBASE="apotview-ui-$$-$(date +%s)"
-run=0
-SOCK="$SOCKBASE-$run"
-TM() { tmux -L "$SOCK" -f /dev/null "$@"; }
-cleanup() {
-    i=0
-    while [ "$i" -le "$run" ]; do tmux -L "$SOCKBASE-$i" kill-server >/dev/null 2>&1; i=$((i + 1)); done
-    rm -rf "$T"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-# A generous timeout: sanitizer builds are slow.
-TIMEOUT=${UI_TEST_TIMEOUT:-30}
-fails=0
-fail() { echo "FAIL: $*"; echo "---- screen:"; TM capture-pane -p -t ui 2>/dev/null; echo "----"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
-
-screen() { TM capture-pane -p -t ui; }
-status_line() { screen | grep -E 'bits [0-9]' | tail -n 1; }
-
-# wait_for REGEX: poll the pane until a line matches (grep -E).
-wait_for() {
-    end=$(( $(date +%s) + TIMEOUT ))
-    while :; do
-        if screen | grep -Eq -- "$1"; then return 0; fi
-        [ "$(date +%s)" -ge "$end" ] && return 1
-        sleep 0.05
-    done
-}
-# wait_gone REGEX
-wait_gone() {
-    end=$(( $(date +%s) + TIMEOUT ))
-    while :; do
-        if ! screen | grep -Eq -- "$1"; then return 0; fi
-        [ "$(date +%s)" -ge "$end" ] && return 1
-        sleep 0.05
-    done
-}
-# wait_status_change OLD: the status line differs from OLD
-wait_status_change() {
-    end=$(( $(date +%s) + TIMEOUT ))
-    while :; do
-        s=$(status_line)
-        if [ -n "$s" ] && [ "$s" != "$1" ]; then return 0; fi
-        [ "$(date +%s)" -ge "$end" ] && return 1
-        sleep 0.05
-    done
-}
+TAG=ui
+. "${abs_top_srcdir:-$(dirname "$0")/..}/tests/tmux-lib.sh"
 field() { status_line | sed -n "s/.*$1 \\([^ ]*\\).*/\\1/p"; }
 # close A B REL: |A - B| <= REL * max(|A|, |B|)
-close() { awk -v a="$1" -v b="$2" -v r="$3" 'BEGIN { d = a - b; if (d < 0) d = -d;
-    m = a < 0 ? -a : a; n = b < 0 ? -b : b; if (n > m) m = n; exit !(d <= r * m) }'; }
 
 start() { # start "ENV..." "ARGS..."
-    TM kill-server >/dev/null 2>&1
-    run=$((run + 1))
-    SOCK="$SOCKBASE-$run"
+    next_server
     cmd="cd '$T' && printf 'BEFORE-APOTVIEW\\n'; env $1 '$APOTVIEW' $2; echo EXIT=\$?; sleep 600"
     TM new-session -d -s ui -x 100 -y 30 "$cmd" || { echo "cannot start tmux"; exit 99; }
 }

@@ -13,6 +13,7 @@ tests_test_ui_layout_LDADD = $(TEST_LIBS)
 endif
 TESTS += tests/ui-tmux.sh
 dist_check_SCRIPTS += tests/ui-tmux.sh
+EXTRA_DIST += tests/tmux-lib.sh
 TESTS += tests/ui-group.sh
 dist_check_SCRIPTS += tests/ui-group.sh
 if HAVE_CMOCKA
