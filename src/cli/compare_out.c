@@ -2,6 +2,7 @@
  * interface.md). */
 #include "config.h"
 #include "cli/compare_priv.h"
+#include "cli/fmt_json.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -134,21 +135,6 @@ static void print_table(const cmp_run *r)
 
 /* ---- JSON --------------------------------------------------------------- */
 
-static json_t *jnum(double v)
-{
-    return isfinite(v) ? json_real(v) : json_null();
-}
-
-static json_t *jstr(const char *s)
-{
-    json_t *j = json_string(s);
-    if (!j) {
-        char *e = util_escape_dup(s);
-        j = json_string(e);
-        free(e);
-    }
-    return j ? j : json_string("");
-}
 
 static json_t *shape_json(const loader_tensor *t)
 {
@@ -162,10 +148,10 @@ static void print_json(const cmp_run *r)
 {
     char tr[96];
     json_t *doc = json_object();
-    json_object_set_new(doc, "left", jstr(r->lf->path));
-    json_object_set_new(doc, "right", jstr(r->rf->path));
+    json_object_set_new(doc, "left", fmt_json_str(r->lf->path));
+    json_object_set_new(doc, "right", fmt_json_str(r->rf->path));
     if (r->arch)
-        json_object_set_new(doc, "arch", jstr(r->arch));
+        json_object_set_new(doc, "arch", fmt_json_str(r->arch));
     json_object_set_new(doc, "permutation_undone", json_integer(r->nperm));
     if (r->nperm) {
         json_object_set_new(doc, "head_count", json_integer(r->head_count));
@@ -175,81 +161,75 @@ static void print_json(const cmp_run *r)
     for (size_t i = 0; i < r->npairs; i++) {
         const cmp_pair *p = &r->pairs[i];
         json_t *o = json_object();
-        json_object_set_new(o, "left", jstr(p->left_name));
-        json_object_set_new(o, "right", jstr(r->rf->tensors[p->right].name));
+        json_object_set_new(o, "left", fmt_json_str(p->left_name));
+        json_object_set_new(o, "right", fmt_json_str(r->rf->tensors[p->right].name));
         json_object_set_new(o, "count", json_integer((json_int_t)r->rf->tensors[p->right].count));
         json_object_set_new(o, "shape", shape_json(&r->rf->tensors[p->right]));
-        json_object_set_new(o, "left_dtype", jstr(left_dtype(r, p)));
-        json_object_set_new(o, "right_dtype", jstr(right_dtype(r, p)));
-        json_object_set_new(o, "right_bpw", jnum(p->right_bpw));
+        json_object_set_new(o, "left_dtype", fmt_json_str(left_dtype(r, p)));
+        json_object_set_new(o, "right_dtype", fmt_json_str(right_dtype(r, p)));
+        json_object_set_new(o, "right_bpw", fmt_json_num(p->right_bpw));
         if (p->error)
-            json_object_set_new(o, "error", jstr(p->error));
+            json_object_set_new(o, "error", fmt_json_str(p->error));
         else {
-            json_object_set_new(o, "mse", jnum(p->mse));
-            json_object_set_new(o, "sqnr_db", jnum(p->sqnr_db));
-            json_object_set_new(o, "cosine", jnum(p->cosine));
-            json_object_set_new(o, "max_abs_err", jnum(p->max_abs_err));
+            json_object_set_new(o, "mse", fmt_json_num(p->mse));
+            json_object_set_new(o, "sqnr_db", fmt_json_num(p->sqnr_db));
+            json_object_set_new(o, "cosine", fmt_json_num(p->cosine));
+            json_object_set_new(o, "max_abs_err", fmt_json_num(p->max_abs_err));
             json_object_set_new(o, "nonfinite", json_integer((json_int_t)p->nonfinite));
             if (p->have_w)
-                json_object_set_new(o, "weighted_mse", jnum(p->weighted_mse));
+                json_object_set_new(o, "weighted_mse", fmt_json_num(p->weighted_mse));
             else if (r->im)
-                json_object_set_new(o, "weighted_mse_note", jstr(p->w_note ? p->w_note : "no imatrix entry"));
+                json_object_set_new(o, "weighted_mse_note", fmt_json_str(p->w_note ? p->w_note : "no imatrix entry"));
             if (p->best.have) {
                 json_t *bo = json_object();
-                json_object_set_new(bo, "scheme", jstr(p->best.scheme));
+                json_object_set_new(bo, "scheme", fmt_json_str(p->best.scheme));
                 json_object_set_new(bo, "bits", json_integer(p->best.bits));
-                json_object_set_new(bo, "granularity", jstr(p->best.granularity));
-                json_object_set_new(bo, "scale_dtype", jstr(p->best.scale_dtype));
-                json_object_set_new(bo, "bpw", jnum(p->best.bpw));
-                json_object_set_new(bo, "mse", jnum(p->best.mse));
+                json_object_set_new(bo, "granularity", fmt_json_str(p->best.granularity));
+                json_object_set_new(bo, "scale_dtype", fmt_json_str(p->best.scale_dtype));
+                json_object_set_new(bo, "bpw", fmt_json_num(p->best.bpw));
+                json_object_set_new(bo, "mse", fmt_json_num(p->best.mse));
                 json_object_set_new(o, "best_at_same_bpw", bo);
             }
             if (p->stored_have) {
                 /* the original on the quantized file's own grid, nearest level */
                 json_t *so = json_object();
-                json_object_set_new(so, "mse", jnum(p->stored_mse));
-                json_object_set_new(so, "sqnr_db", jnum(p->stored_sqnr_db));
-                json_object_set_new(so, "max_abs_err", jnum(p->stored_max_abs_err));
+                json_object_set_new(so, "mse", fmt_json_num(p->stored_mse));
+                json_object_set_new(so, "sqnr_db", fmt_json_num(p->stored_sqnr_db));
+                json_object_set_new(so, "max_abs_err", fmt_json_num(p->stored_max_abs_err));
                 json_object_set_new(o, "stored_nearest", so);
             }
         }
         transform_text(r, p, tr, sizeof tr);
         json_object_set_new(o, "unpermuted", json_boolean(p->perm != 0));
         if (*tr)
-            json_object_set_new(o, "transform", jstr(tr));
+            json_object_set_new(o, "transform", fmt_json_str(tr));
         json_array_append_new(pairs, o);
     }
     json_object_set_new(doc, "pairs", pairs);
     json_t *ul = json_array(), *ur = json_array();
     for (size_t i = 0; i < r->nul; i++)
-        json_array_append_new(ul, jstr(r->lf->tensors[r->unmatched_left[i]].name));
+        json_array_append_new(ul, fmt_json_str(r->lf->tensors[r->unmatched_left[i]].name));
     for (size_t i = 0; i < r->nur; i++)
-        json_array_append_new(ur, jstr(r->rf->tensors[r->unmatched_right[i]].name));
+        json_array_append_new(ur, fmt_json_str(r->rf->tensors[r->unmatched_right[i]].name));
     json_object_set_new(doc, "unmatched_left", ul);
     json_object_set_new(doc, "unmatched_right", ur);
     cmp_totals t = totals(r);
     json_t *to = json_object();
     json_object_set_new(to, "pairs", json_integer((json_int_t)t.pairs));
     json_object_set_new(to, "count", json_integer((json_int_t)t.count));
-    json_object_set_new(to, "right_bpw", jnum(t.count ? t.bits / (double)t.count : NAN));
-    json_object_set_new(to, "mse", jnum(t.count > t.nonfinite ? t.e2 / (double)(t.count - t.nonfinite) : NAN));
-    json_object_set_new(to, "sqnr_db", jnum(10 * log10(t.a2 / t.e2)));
-    json_object_set_new(to, "cosine", jnum(t.ab / sqrt(t.a2 * t.b2)));
-    json_object_set_new(to, "max_abs_err", jnum(t.max));
+    json_object_set_new(to, "right_bpw", fmt_json_num(t.count ? t.bits / (double)t.count : NAN));
+    json_object_set_new(to, "mse", fmt_json_num(t.count > t.nonfinite ? t.e2 / (double)(t.count - t.nonfinite) : NAN));
+    json_object_set_new(to, "sqnr_db", fmt_json_num(10 * log10(t.a2 / t.e2)));
+    json_object_set_new(to, "cosine", fmt_json_num(t.ab / sqrt(t.a2 * t.b2)));
+    json_object_set_new(to, "max_abs_err", fmt_json_num(t.max));
     if (r->im) {
-        json_object_set_new(to, "weighted_mse", jnum(t.wcount ? t.wsum / (double)t.wcount : NAN));
+        json_object_set_new(to, "weighted_mse", fmt_json_num(t.wcount ? t.wsum / (double)t.wcount : NAN));
         json_object_set_new(to, "weighted_pairs", json_integer(r->nweighted));
-        json_object_set_new(doc, "imatrix", jstr(r->im->path));
-        json_object_set_new(doc, "imatrix_form", jstr(r->im->legacy ? "dat" : "gguf"));
+        json_object_set_new(doc, "imatrix", fmt_json_str(r->im->path));
+        json_object_set_new(doc, "imatrix_form", fmt_json_str(r->im->legacy ? "dat" : "gguf"));
     }
     json_object_set_new(doc, "totals", to);
-    char *s = json_dumps(doc, JSON_REAL_PRECISION(17) | JSON_ENSURE_ASCII);
-    if (s) {
-        fputs(s, stdout);
-        fputc('\n', stdout);
-        free(s);
-    }
-    json_decref(doc);
+    fmt_json_print(doc);
 }
 
 /* ---- CSV ---------------------------------------------------------------- */

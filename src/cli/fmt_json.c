@@ -5,21 +5,19 @@
  */
 #include "config.h"
 #include "cli/report_rows.h"
+#include "cli/fmt_json.h"
 
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-static json_t *jnum(double v)
+json_t *fmt_json_num(double v)
 {
     return isfinite(v) ? json_real(v) : json_null();
 }
 
-/* ASCII only: every non-ASCII character as \uXXXX, so a C1 control or a
- * bidi override in a name is as harmless as the C0 controls jansson always
- * escapes (the document is the same to a JSON parser). */
-static void json_print(json_t *doc)
+void fmt_json_print(json_t *doc)
 {
     char *s = json_dumps(doc, JSON_REAL_PRECISION(17) | JSON_ENSURE_ASCII);
     if (s) {
@@ -30,10 +28,7 @@ static void json_print(json_t *doc)
     json_decref(doc);
 }
 
-/* A string from a file (or a path) as a JSON string: exact when it is
- * valid UTF-8 (jansson escapes the controls itself), else its escaped form
- * (util_escape), which is, so no tensor or entry is ever dropped. */
-static json_t *json_str_of(const char *s)
+json_t *fmt_json_str(const char *s)
 {
     json_t *j = json_string(s);
     if (!j) {
@@ -69,8 +64,8 @@ static json_t *json_files(const session *s)
         const loader_file *f = s->files[i];
         json_t *meta = json_object();
         for (size_t k = 0; k < f->nmeta; k++)
-            jset_key(meta, f->meta[k].key, json_str_of(f->meta[k].value));
-        json_array_append_new(files, json_pack("{s:o, s:s, s:I, s:o}", "file", json_str_of(f->path),
+            jset_key(meta, f->meta[k].key, fmt_json_str(f->meta[k].value));
+        json_array_append_new(files, json_pack("{s:o, s:s, s:I, s:o}", "file", fmt_json_str(f->path),
                                                "format", f->fmt->name,
                                                "tensors", (json_int_t)f->ntensors,
                                                "metadata", meta));
@@ -97,7 +92,7 @@ static void json_levels(const cli_opts *o, const levelset *ls, int n, int comple
             "scheme", ls[i].scheme, "bits", ls[i].bits, "signed", ls[i].is_signed,
             "count", (int)ls[i].n, "values", vals, "terms", terms));
     }
-    json_print(json_pack("{s:o}", "levels", arr));
+    fmt_json_print(json_pack("{s:o}", "levels", arr));
 }
 
 /* ---- --report / --sweep ------------------------------------------------- */
@@ -107,7 +102,7 @@ static json_t *metric_json(const metric *m, const analyze_result *a)
     double v = m->get(a);
     if (m->flags & METRIC_INTEGER)
         return isfinite(v) ? json_integer((json_int_t)v) : json_null();
-    return jnum(v);
+    return fmt_json_num(v);
 }
 
 /* One scheme's result: its settings, then the metric table's keys in
@@ -120,7 +115,7 @@ static json_t *json_result(const cli_opts *o, const analyze_result *a)
                           "normalize", o->cfg.normalize,
                           "alpha_mode", analyze_alpha_mode_name(o->cfg.amode));
     if (!a->ok) {
-        json_object_set_new(r, "error", json_str_of(a->err));
+        json_object_set_new(r, "error", fmt_json_str(a->err));
         return r;
     }
     json_t *cost = json_object();
@@ -138,9 +133,9 @@ static json_t *json_result(const cli_opts *o, const analyze_result *a)
     json_object_set_new(r, "cost", cost);
     if (a->stored) {
         /* the stored grid (quant/stored.h): its format and scales */
-        json_object_set_new(r, "format", a->stored_params ? json_str_of(a->stored_params) : json_null());
-        json_object_set_new(r, "scale_min", jnum(a->scale_min));
-        json_object_set_new(r, "scale_max", jnum(a->scale_max));
+        json_object_set_new(r, "format", a->stored_params ? fmt_json_str(a->stored_params) : json_null());
+        json_object_set_new(r, "scale_min", fmt_json_num(a->scale_min));
+        json_object_set_new(r, "scale_max", fmt_json_num(a->scale_max));
         json_object_set_new(r, "groups", json_integer((json_int_t)a->nscales));
     }
     if (isfinite(a->opt_alpha))
@@ -160,28 +155,28 @@ static json_t *json_tensor(const report_doc *d, const report_row *w)
         json_array_append_new(shape, json_integer((json_int_t)lt->shape[i]));
     int have = st->n > 0;
     json_t *stats = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}",
-        "mean", have ? jnum(st->mean) : json_null(),
-        "std", have ? jnum(st->std) : json_null(),
-        "min", have ? jnum(st->min) : json_null(),
-        "max", have ? jnum(st->max) : json_null(),
-        "absmax", have ? jnum(st->absmax) : json_null(),
-        "kurtosis", have ? jnum(st->kurtosis) : json_null());
+        "mean", have ? fmt_json_num(st->mean) : json_null(),
+        "std", have ? fmt_json_num(st->std) : json_null(),
+        "min", have ? fmt_json_num(st->min) : json_null(),
+        "max", have ? fmt_json_num(st->max) : json_null(),
+        "absmax", have ? fmt_json_num(st->absmax) : json_null(),
+        "kurtosis", have ? fmt_json_num(st->kurtosis) : json_null());
     json_t *results = json_array();
     for (int i = 0; i < o->nschemes; i++) {
         json_t *r = json_result(o, &w->res[i]);
         if (w->wmse && w->res[i].ok && isfinite(w->wmse[i]))
-            json_object_set_new(r, "weighted_mse", jnum(w->wmse[i]));
+            json_object_set_new(r, "weighted_mse", fmt_json_num(w->wmse[i]));
         if (w->sweep) {
             json_t *sw = json_array();
             for (int k = 0; k < o->sweep_n; k++)
-                json_array_append_new(sw, json_pack("{s:o, s:o}", "alpha", jnum(d->alphas[k]),
-                                                    "mse", jnum(w->sweep[i] ? w->sweep[i][k] : NAN)));
+                json_array_append_new(sw, json_pack("{s:o, s:o}", "alpha", fmt_json_num(d->alphas[k]),
+                                                    "mse", fmt_json_num(w->sweep[i] ? w->sweep[i][k] : NAN)));
             json_object_set_new(r, "sweep", sw);
         }
         json_array_append_new(results, r);
     }
     json_t *jt = json_pack("{s:o, s:o, s:s, s:o, s:I, s:I, s:o, s:o}",
-        "file", json_str_of(w->f->path), "name", json_str_of(lt->name), "dtype", loader_dtype_name(lt),
+        "file", fmt_json_str(w->f->path), "name", fmt_json_str(lt->name), "dtype", loader_dtype_name(lt),
         "shape", shape, "count", (json_int_t)lt->count,
         "nonfinite", (json_int_t)st->nonfinite, "stats", stats, "results", results);
     if (!utf8_ok(lt->name))
@@ -205,10 +200,10 @@ static json_t *json_totals(const report_doc *d)
             n = t[k].n;
         double nn = (double)t[k].n;
         json_array_append_new(res, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:i}",
-            "scheme", o->schemes[k], "mse", jnum(report_total_mse(&t[k])),
-            "sqnr_db", jnum(report_total_sqnr(&t[k])), "clipped", jnum(t[k].clipped / nn),
-            "adds_mean", jnum(t[k].adds / nn),
-            "relative_to_uniform", jnum(report_total_rel(&t[k])),
+            "scheme", o->schemes[k], "mse", fmt_json_num(report_total_mse(&t[k])),
+            "sqnr_db", fmt_json_num(report_total_sqnr(&t[k])), "clipped", fmt_json_num(t[k].clipped / nn),
+            "adds_mean", fmt_json_num(t[k].adds / nn),
+            "relative_to_uniform", fmt_json_num(report_total_rel(&t[k])),
             "wins", t[k].wins));
     }
     return json_pack("{s:I, s:I, s:o}", "tensors", (json_int_t)d->nok, "count", (json_int_t)n,
@@ -225,7 +220,7 @@ static void json_report(const report_doc *d)
     json_object_set_new(doc, "files", json_files(d->s));
     if (d->nok > 1 && d->o->mode == MODE_REPORT)
         json_object_set_new(doc, "totals", json_totals(d));
-    json_print(doc);
+    fmt_json_print(doc);
 }
 
 /* ---- --list ------------------------------------------------------------- */
@@ -260,13 +255,13 @@ static void json_list(const report_doc *d)
             json_array_append_new(sh, json_integer((json_int_t)t->shape[k]));
         json_t *nm = json_string(t->name); /* NULL: not UTF-8 */
         int escaped = nm == NULL;
-        json_t *e = json_pack("{s:o, s:o, s:s, s:o, s:I, s:b}", "file", json_str_of(f->path),
-                              "name", nm ? nm : json_str_of(t->name), "dtype", loader_dtype_name(t),
+        json_t *e = json_pack("{s:o, s:o, s:s, s:o, s:I, s:b}", "file", fmt_json_str(f->path),
+                              "name", nm ? nm : fmt_json_str(t->name), "dtype", loader_dtype_name(t),
                               "shape", sh, "count", (json_int_t)t->count, "readable", t->readable);
         if (escaped)
             json_object_set_new(e, "name_escaped", json_true());
         if (t->type_note)
-            json_object_set_new(e, "type", json_str_of(t->type_note));
+            json_object_set_new(e, "type", fmt_json_str(t->type_note));
         if (t->stored_bpw > 0)
             json_object_set_new(e, "stored_bpw", json_real(t->stored_bpw));
         if (i)

@@ -1,6 +1,7 @@
 /* plan_out.c - --plan's table, JSON and CSV (plan.h, interface.md). */
 #include "config.h"
 #include "cli/plan_priv.h"
+#include "cli/fmt_json.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -140,120 +141,105 @@ static void print_table(const plan_run_st *r)
 
 /* ---- JSON --------------------------------------------------------------- */
 
-static json_t *jnum(double v)
-{
-    return isfinite(v) ? json_real(v) : json_null();
-}
-
-static json_t *jstr(const char *s)
-{
-    json_t *j = json_string(s);
-    if (!j) {
-        char *e = util_escape_dup(s);
-        j = json_string(e);
-        free(e);
-    }
-    return j ? j : json_string("");
-}
 
 static json_t *opt_json(const plan_run_st *r, const plan_tensor *pt, const plan_opt *o)
 {
     json_t *j = json_object();
-    json_object_set_new(j, "scheme", jstr(o->scheme));
+    json_object_set_new(j, "scheme", fmt_json_str(o->scheme));
     json_object_set_new(j, "bits", json_integer(o->bits));
-    json_object_set_new(j, "granularity", jstr(o->granularity));
-    json_object_set_new(j, "scale_dtype", jstr(o->scale_dtype));
-    json_object_set_new(j, "bpw", jnum(o->bpw));
+    json_object_set_new(j, "granularity", fmt_json_str(o->granularity));
+    json_object_set_new(j, "scale_dtype", fmt_json_str(o->scale_dtype));
+    json_object_set_new(j, "bpw", fmt_json_num(o->bpw));
     json_object_set_new(j, "bits_total", json_integer((json_int_t)o->cost));
-    json_object_set_new(j, "mse", jnum(o->mse));
+    json_object_set_new(j, "mse", fmt_json_num(o->mse));
     if (r->im && pt->have_w)
-        json_object_set_new(j, "weighted_mse", jnum(o->weighted_mse));
-    json_object_set_new(j, "error", jnum(o->err));
+        json_object_set_new(j, "weighted_mse", fmt_json_num(o->weighted_mse));
+    json_object_set_new(j, "error", fmt_json_num(o->err));
     json_object_set_new(j, "on_hull", json_boolean(o->on_hull));
     if (plan_llama_type(o->scheme))
-        json_object_set_new(j, "llama_type", jstr(plan_llama_type(o->scheme)));
+        json_object_set_new(j, "llama_type", fmt_json_str(plan_llama_type(o->scheme)));
     return j;
 }
 
 static void print_json(const plan_run_st *r)
 {
     json_t *doc = json_object();
-    json_object_set_new(doc, "file", jstr(r->f->path));
-    json_object_set_new(doc, "target_bpw", jnum(r->o->plan_bpw));
-    json_object_set_new(doc, "bpw", jnum((double)r->bits / (double)r->count));
+    json_object_set_new(doc, "file", fmt_json_str(r->f->path));
+    json_object_set_new(doc, "target_bpw", fmt_json_num(r->o->plan_bpw));
+    json_object_set_new(doc, "bpw", fmt_json_num((double)r->bits / (double)r->count));
     json_object_set_new(doc, "bits_total", json_integer((json_int_t)r->bits));
     json_object_set_new(doc, "budget_bits", json_integer((json_int_t)r->budget));
     json_object_set_new(doc, "count", json_integer((json_int_t)r->count));
-    json_object_set_new(doc, "mse", jnum(total_mse(r)));
+    json_object_set_new(doc, "mse", fmt_json_num(total_mse(r)));
     uint64_t wn;
     double wm = total_wmse(r, &wn);
     if (r->im) {
-        json_object_set_new(doc, "weighted_mse", jnum(wm));
+        json_object_set_new(doc, "weighted_mse", fmt_json_num(wm));
         json_object_set_new(doc, "weighted_count", json_integer((json_int_t)wn));
-        json_object_set_new(doc, "imatrix", jstr(r->im->path));
-        json_object_set_new(doc, "imatrix_form", jstr(r->im->legacy ? "dat" : "gguf"));
+        json_object_set_new(doc, "imatrix", fmt_json_str(r->im->path));
+        json_object_set_new(doc, "imatrix_form", fmt_json_str(r->im->legacy ? "dat" : "gguf"));
     }
-    json_object_set_new(doc, "objective", jstr(r->im ? "weighted_mse" : "mse"));
-    json_object_set_new(doc, "error", jnum(r->err));
-    json_object_set_new(doc, "method", jstr(r->method));
+    json_object_set_new(doc, "objective", fmt_json_str(r->im ? "weighted_mse" : "mse"));
+    json_object_set_new(doc, "error", fmt_json_num(r->err));
+    json_object_set_new(doc, "method", fmt_json_str(r->method));
     json_object_set_new(doc, "exact", json_boolean(r->exact));
     json_object_set_new(doc, "on_hull", json_boolean(r->on_hull));
     if (r->on_hull)
-        json_object_set_new(doc, "lambda", jnum(r->lambda));
-    json_object_set_new(doc, "hull_error", jnum(r->hull_err));
-    json_object_set_new(doc, "hull_bpw", jnum((double)r->hull_bits / (double)r->count));
-    json_object_set_new(doc, "lp_bound", jnum(r->lp_bound));
-    json_object_set_new(doc, "gap", jnum(r->err - r->lp_bound));
+        json_object_set_new(doc, "lambda", fmt_json_num(r->lambda));
+    json_object_set_new(doc, "hull_error", fmt_json_num(r->hull_err));
+    json_object_set_new(doc, "hull_bpw", fmt_json_num((double)r->hull_bits / (double)r->count));
+    json_object_set_new(doc, "lp_bound", fmt_json_num(r->lp_bound));
+    json_object_set_new(doc, "gap", fmt_json_num(r->err - r->lp_bound));
     if (r->dp_note[0])
-        json_object_set_new(doc, "dp_note", jstr(r->dp_note));
-    json_object_set_new(doc, "seconds", jnum(r->seconds));
+        json_object_set_new(doc, "dp_note", fmt_json_str(r->dp_note));
+    json_object_set_new(doc, "seconds", fmt_json_num(r->seconds));
     if (r->best_single >= 0) {
         const plan_single *s = &r->single[r->best_single];
         json_t *b = json_object();
-        json_object_set_new(b, "scheme", jstr(s->scheme));
+        json_object_set_new(b, "scheme", fmt_json_str(s->scheme));
         json_object_set_new(b, "bits", json_integer(s->bits));
-        json_object_set_new(b, "granularity", jstr(s->granularity));
-        json_object_set_new(b, "bpw", jnum(s->bpw));
-        json_object_set_new(b, "mse", jnum(s->mse));
-        json_object_set_new(b, "error", jnum(s->err));
+        json_object_set_new(b, "granularity", fmt_json_str(s->granularity));
+        json_object_set_new(b, "bpw", fmt_json_num(s->bpw));
+        json_object_set_new(b, "mse", fmt_json_num(s->mse));
+        json_object_set_new(b, "error", fmt_json_num(s->err));
         json_object_set_new(doc, "best_single", b);
-        json_object_set_new(doc, "gain_db", jnum(gain_db(r)));
+        json_object_set_new(doc, "gain_db", fmt_json_num(gain_db(r)));
     }
     json_t *ts = json_array(), *kept = json_array();
     for (size_t i = 0; i < r->nt; i++) {
         const plan_tensor *pt = &r->t[i];
         if (pt->skip) {
             json_t *k = json_object();
-            json_object_set_new(k, "name", jstr(pt->name));
+            json_object_set_new(k, "name", fmt_json_str(pt->name));
             json_object_set_new(k, "count", json_integer((json_int_t)pt->count));
-            json_object_set_new(k, "reason", jstr(pt->skip));
+            json_object_set_new(k, "reason", fmt_json_str(pt->skip));
             json_array_append_new(kept, k);
             continue;
         }
         const plan_opt *c = &pt->opt[pt->choice];
         json_t *t = json_object();
-        json_object_set_new(t, "name", jstr(pt->name));
+        json_object_set_new(t, "name", fmt_json_str(pt->name));
         if (pt->gguf_name)
-            json_object_set_new(t, "gguf_name", jstr(pt->gguf_name));
+            json_object_set_new(t, "gguf_name", fmt_json_str(pt->gguf_name));
         json_object_set_new(t, "count", json_integer((json_int_t)pt->count));
         json_t *sh = json_array();
         for (int d = 0; d < pt->ndim; d++)
             json_array_append_new(sh, json_integer((json_int_t)pt->shape[d]));
         json_object_set_new(t, "shape", sh);
-        json_object_set_new(t, "scheme", jstr(c->scheme));
+        json_object_set_new(t, "scheme", fmt_json_str(c->scheme));
         json_object_set_new(t, "bits", json_integer(c->bits));
-        json_object_set_new(t, "granularity", jstr(c->granularity));
-        json_object_set_new(t, "scale_dtype", jstr(c->scale_dtype));
-        json_object_set_new(t, "bpw", jnum(c->bpw));
-        json_object_set_new(t, "mse", jnum(c->mse));
+        json_object_set_new(t, "granularity", fmt_json_str(c->granularity));
+        json_object_set_new(t, "scale_dtype", fmt_json_str(c->scale_dtype));
+        json_object_set_new(t, "bpw", fmt_json_num(c->bpw));
+        json_object_set_new(t, "mse", fmt_json_num(c->mse));
         if (r->im) {
             if (pt->have_w)
-                json_object_set_new(t, "weighted_mse", jnum(c->weighted_mse));
+                json_object_set_new(t, "weighted_mse", fmt_json_num(c->weighted_mse));
             else
-                json_object_set_new(t, "weighted_mse_note", jstr("no imatrix entry"));
+                json_object_set_new(t, "weighted_mse_note", fmt_json_str("no imatrix entry"));
         }
         if (plan_llama_type(c->scheme))
-            json_object_set_new(t, "llama_type", jstr(plan_llama_type(c->scheme)));
+            json_object_set_new(t, "llama_type", fmt_json_str(plan_llama_type(c->scheme)));
         json_t *os = json_array();
         for (int k = 0; k < pt->nopt; k++)
             json_array_append_new(os, opt_json(r, pt, &pt->opt[k]));
@@ -266,29 +252,29 @@ static void print_json(const plan_run_st *r)
     json_t *fr = json_object(), *path = json_array(), *sg = json_array();
     for (size_t i = 0; i < r->nfront; i++) {
         json_t *p = json_object();
-        json_object_set_new(p, "bpw", jnum(r->frontier[i].bpw));
-        json_object_set_new(p, "mse", jnum(r->frontier[i].mse));
-        json_object_set_new(p, "error", jnum(r->frontier[i].err));
+        json_object_set_new(p, "bpw", fmt_json_num(r->frontier[i].bpw));
+        json_object_set_new(p, "mse", fmt_json_num(r->frontier[i].mse));
+        json_object_set_new(p, "error", fmt_json_num(r->frontier[i].err));
         json_array_append_new(path, p);
     }
     for (size_t i = 0; i < r->nsingle; i++) {
         const plan_single *s = &r->single[i];
         json_t *p = json_object();
-        json_object_set_new(p, "scheme", jstr(s->scheme));
+        json_object_set_new(p, "scheme", fmt_json_str(s->scheme));
         json_object_set_new(p, "bits", json_integer(s->bits));
-        json_object_set_new(p, "granularity", jstr(s->granularity));
-        json_object_set_new(p, "bpw", jnum(s->bpw));
-        json_object_set_new(p, "mse", jnum(s->mse));
-        json_object_set_new(p, "error", jnum(s->err));
+        json_object_set_new(p, "granularity", fmt_json_str(s->granularity));
+        json_object_set_new(p, "bpw", fmt_json_num(s->bpw));
+        json_object_set_new(p, "mse", fmt_json_num(s->mse));
+        json_object_set_new(p, "error", fmt_json_num(s->err));
         json_object_set_new(p, "fits", json_boolean(s->fits));
         json_array_append_new(sg, p);
     }
     json_object_set_new(fr, "hull_path", path);
     json_object_set_new(fr, "single", sg);
     json_t *cp = json_object();
-    json_object_set_new(cp, "bpw", jnum((double)r->bits / (double)r->count));
-    json_object_set_new(cp, "mse", jnum(total_mse(r)));
-    json_object_set_new(cp, "error", jnum(r->err));
+    json_object_set_new(cp, "bpw", fmt_json_num((double)r->bits / (double)r->count));
+    json_object_set_new(cp, "mse", fmt_json_num(total_mse(r)));
+    json_object_set_new(cp, "error", fmt_json_num(r->err));
     json_object_set_new(fr, "chosen", cp);
     json_object_set_new(doc, "frontier", fr);
     json_t *args = json_array();
@@ -296,19 +282,13 @@ static void print_json(const plan_run_st *r)
         const plan_tensor *pt = &r->t[i];
         if (!pt->skip && plan_llama_type(pt->opt[pt->choice].scheme) && pt->gguf_name && pt->expert < 0) {
             char *a = util_asprintf("%s=%s", pt->gguf_name, plan_llama_type(pt->opt[pt->choice].scheme));
-            json_array_append_new(args, jstr("--tensor-type"));
-            json_array_append_new(args, jstr(a));
+            json_array_append_new(args, fmt_json_str("--tensor-type"));
+            json_array_append_new(args, fmt_json_str(a));
             free(a);
         }
     }
     json_object_set_new(doc, "llama_quantize_args", args);
-    char *s = json_dumps(doc, JSON_REAL_PRECISION(17) | JSON_ENSURE_ASCII);
-    if (s) {
-        fputs(s, stdout);
-        fputc('\n', stdout);
-        free(s);
-    }
-    json_decref(doc);
+    fmt_json_print(doc);
 }
 
 /* ---- CSV ---------------------------------------------------------------- */
