@@ -167,6 +167,12 @@ static int set_mode(cli_opts *o, cli_mode m)
         o->compare_print = 1;
         return 0;
     }
+    /* --plan --report: the plan's table even on a terminal */
+    if ((o->mode == MODE_PLAN && m == MODE_REPORT) || (o->mode == MODE_REPORT && m == MODE_PLAN)) {
+        o->mode = MODE_PLAN;
+        o->compare_print = 1;
+        return 0;
+    }
     /* --plan=BPW --export=F: the plan's figure */
     if ((o->mode == MODE_PLAN && m == MODE_EXPORT) || (o->mode == MODE_EXPORT && m == MODE_PLAN)) {
         o->mode = MODE_EXPORT;
