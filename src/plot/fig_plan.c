@@ -187,9 +187,9 @@ int fig_plan(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
     /* the budget */
     sbuf_printf(b, "set arrow 10 from first %.17g, graph 0 to first %.17g, graph 1 nohead lc rgb '#808080' "
                    "lw 0.8 dt 2 back\n", mp->target_bpw, mp->target_bpw);
-    sbuf_printf(b, "set label 10 'budget' at first %.17g, graph 0.97 %s offset %s0.3, 0 tc rgb '#606060' front\n",
-                mp->target_bpw, mp->target_bpw > (xlo + xhi) / 2 ? "right" : "left",
-                mp->target_bpw > (xlo + xhi) / 2 ? "-" : "");
+    sbuf_printf(b, "set label 10 'budget' at first %.17g, graph 0.97", mp->target_bpw);
+    sbuf_puts(b, mp->target_bpw > (xlo + xhi) / 2 ? " right offset -0.3, 0" : " left offset 0.3, 0");
+    sbuf_puts(b, " tc rgb '#606060' front\n");
     /* the efficient singles' labels, toward the middle, each where it
      * overlaps no label already placed (in bpw order) */
     double pw = W - 1.8, ph = H - tm - bm, lh = LINE_CM * st->font_pt / 8;
@@ -218,8 +218,8 @@ int fig_plan(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
         single_label(&tt, st, g);
         fg_txt_colour(&tt, &ks, st, lt[i] - 1, 0);
         fg_put_text(b, &tt);
-        sbuf_printf(b, " at first %.17g, first %.17g %s offset %s0.5, 0 front", g->bpw, g->err,
-                    right ? "right" : "left", right ? "-" : "");
+        sbuf_printf(b, " at first %.17g, first %.17g", g->bpw, g->err);
+        sbuf_puts(b, right ? " right offset -0.5, 0 front" : " left offset 0.5, 0 front");
         fg_put_tc(b, &ks, st, lt[i] - 1);
         sbuf_puts(b, "\n");
     }
