@@ -74,6 +74,18 @@ PY
     sleep 1
     tmux capture-pane -p -t $S > "$T/j.$w"
     grep -q "plan: $1 $2-bit $3" "$T/j.$w" || bad "$size: j: no 'plan: $1 $2-bit $3': $(cat "$T/j.$w")"
+    # S: file order, name, count, then the plan's bpw (lowest first)
+    tmux send-keys -t $S S S S S
+    sleep 1
+    tmux capture-pane -p -t $S > "$T/s.$w"
+    [ "$w" = 60 ] || grep -q "sorted by the plan's bpw" "$T/s.$w" || bad "$size: S: not sorted by bpw: $(head -1 "$T/s.$w")"
+    $PY - "$T/p.json" "$T/s.$w" <<'PY' || bad "$size: S: rows not in bpw order"
+import json, sys
+p = json.load(open(sys.argv[1]))
+bpw = [float(ln.split()[-2]) for ln in open(sys.argv[2]) if len(ln.split()) >= 6 and ln.split()[-4].isdigit()]
+want = sorted(t['bpw'] for t in p['tensors'])
+sys.exit(0 if len(bpw) == len(want) and all(abs(a - b) <= 5e-4 * b for a, b in zip(bpw, want)) else 1)
+PY
     tmux send-keys -t $S q
     echo "ok: $size"
 done

@@ -581,6 +581,8 @@ int view_list_action(app *a, ui_action act)
     case ACT_SORT_REV:
         if (act == ACT_SORT) {
             l->col = uim_col_next(l->col, a->nschemes, l->pairs);
+            if (a->plan && l->col >= UIM_COL_SCHEME0) /* a plan: its own columns only */
+                l->col = UIM_COL_FILE;
             l->rev = 0;
         } else
             l->rev = !l->rev;
