@@ -5,7 +5,8 @@
  * weight, log y. The Lagrangian path through the tensors' hulls (the
  * frontier) as a black line, every candidate applied to all tensors as a
  * point in its scheme's colour (the ones no other single candidate beats
- * at as few bits labelled with bits and granularity), the budget as a
+ * at as few bits labelled with bits and granularity where the label
+ * has room, the best one within the budget always), the budget as a
  * dashed line and the chosen plan as a large mark.
  *
  * Blocks (and the CSV): "frontier" (x bpw, y error), "chosen" (one row),
@@ -195,9 +196,13 @@ int fig_plan(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
     double pw = W - 1.8, ph = H - tm - bm, lh = LINE_CM * st->font_pt / 8;
     double (*box)[4] = util_calloc(mp->nsingle + 1, sizeof *box);
     size_t nbox = 0;
-    for (size_t i = 0; i < mp->nsingle; i++) {
+    /* the best single quantizer within the budget (the plan's gain is over
+     * it) first, then the others in order */
+    long best = mp->best_single >= 0 && (size_t)mp->best_single < mp->nsingle ? mp->best_single : -1;
+    for (long n = best >= 0 ? -1 : 0; n < (long)mp->nsingle; n++) {
+        size_t i = n < 0 ? (size_t)best : (size_t)n;
         const model_plan_single *g = &mp->single[i];
-        if (!efficient(mp, i))
+        if ((n >= 0 && (long)i == best) || (n >= 0 && !efficient(mp, i)) || !(g->err > 0))
             continue;
         int right = g->bpw > (xlo + xhi) / 2;
         sbuf tt = { 0 };
