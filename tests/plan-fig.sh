@@ -83,6 +83,7 @@ cmp -s "$T/g.csv" "$T/g.svg.csv" || bad "stdout csv differs from the companion"
 $APOTVIEW --figure=plan --export="$T/h.pdf" "$M" 2> "$T/e"; [ $? -eq 2 ] && grep -q "needs --plan" "$T/e" || bad "no --plan: $(cat "$T/e")"
 $APOTVIEW --plan=4 --figure=bits --export="$T/h.pdf" "$M" 2> "$T/e"; [ $? -eq 2 ] && grep -q "figure=plan" "$T/e" || bad "--figure=bits: $(cat "$T/e")"
 $APOTVIEW --plan=4 --figure=plan --export="$T/h.pdf" "$M" "$M" 2> "$T/e"; [ $? -eq 2 ] || bad "two files: $(cat "$T/e")"
+$APOTVIEW --plan=4 --figure=levels --export="$T/h.pdf" "$M" 2> "$T/e"; [ $? -eq 2 ] && grep -q "figure=plan" "$T/e" || bad "--figure=levels: $(cat "$T/e")"
 [ ! -e "$T/h.pdf" ] || bad "a refused export wrote a file"
 # an existing file is kept without --force
 echo keep > "$T/k.pdf"

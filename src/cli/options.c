@@ -33,6 +33,8 @@ void options_usage(FILE *fp)
 "      --plan=BPW           one FILE: choose per tensor the quantizer with the\n"
 "                           least total (weighted) error at <= BPW bits per\n"
 "                           weight (Lagrangian hull, exact knapsack when small)\n"
+"                           (on a terminal: the plan's list in the viewer;\n"
+"                           --report prints it, --export draws it)\n"
 "      --plan-schemes=LIST  --plan's candidates: SCHEME[@GRAN] items (GRAN\n"
 "                           tensor or group:N), 'gguf' for q4_0,q8_0,mxfp4\n"
 "      --plan-method=M      auto (default), hull or dp\n"

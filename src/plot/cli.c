@@ -474,6 +474,20 @@ int plot_cli(const cli_opts *o)
     int status = 0;
 
     fig_needs needs = fig_kind_of(s.figure)->needs;
+    if ((needs == FN_PLAN) != (o->plan_bpw > 0)) {
+        if (needs == FN_PLAN)
+            fprintf(stderr, "apotview: the plan figure needs --plan=BPW (and one MODEL)\n");
+        else
+            fprintf(stderr, "apotview: --plan=BPW with --export draws --figure=plan, not %s\n",
+                    plot_figure_name(s.figure));
+        fprintf(stderr, "Try 'apotview --help' for more information.\n");
+        return 2;
+    }
+    if (needs == FN_PLAN) {
+        damage_ctx c = { &s, csv };
+        return plan_collect(o, plan_fig_sink, &c);
+    }
+
     if (needs == FN_NONE) {
         /* Level sets need no tensor. */
         if (plot_export_csv(&s, csv, &err) < 0) {
@@ -481,17 +495,6 @@ int plot_cli(const cli_opts *o)
             return 1;
         }
         return 0;
-    }
-
-    if ((needs == FN_PLAN) != (o->plan_bpw > 0)) {
-        fprintf(stderr, needs == FN_PLAN ? "apotview: the plan figure needs --plan=BPW (and one MODEL)\n"
-                                         : "apotview: --plan=BPW with --export draws --figure=plan, not %s\n"
-                        "Try 'apotview --help' for more information.\n", plot_figure_name(s.figure));
-        return 2;
-    }
-    if (needs == FN_PLAN) {
-        damage_ctx c = { &s, csv };
-        return plan_collect(o, plan_fig_sink, &c);
     }
 
     if (needs == FN_COMPARE) {
