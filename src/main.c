@@ -28,6 +28,12 @@ static int on_terminal(void)
 
 /* The viewer on the pairs of ORIGINAL QUANTIZED (issue 15): the compare's
  * metrics first (on stderr what it is doing), then the viewer. */
+/* The viewer on a plan (--plan=BPW MODEL on a terminal). */
+static int plan_view_sink(void *ctx, const model_plan *mp)
+{
+    return ui_run_plan(ctx, mp);
+}
+
 static int view_pairs(const cli_opts *o)
 {
     model_pairs mp;
@@ -66,7 +72,9 @@ int main(int argc, char **argv)
                                                                                      : compare_run(&o);
         break;
     case MODE_PLAN:
-        status = plan_run(&o);
+        /* on a terminal, without --report or --format: the viewer */
+        status = !o.compare_print && !o.format_given && on_terminal() ? plan_collect(&o, plan_view_sink, &o)
+                                                                       : plan_run(&o);
         break;
     case MODE_LIST:
         status = report_list(&o);

@@ -19,8 +19,8 @@ dist_check_DATA += \
 	tests/data/compare/awq/model.safetensors tests/data/compare/expected.json
 ## --imatrix and --plan (cli/plan.h, io/imatrix.h); fixtures from
 ## tests/gen_plan_fixtures.py
-TESTS += tests/plan-cli.sh
-dist_check_SCRIPTS += tests/plan-cli.sh
+TESTS += tests/plan-cli.sh tests/plan-fig.sh
+dist_check_SCRIPTS += tests/plan-cli.sh tests/plan-fig.sh
 EXTRA_DIST += tests/gen_plan_fixtures.py tests/bench-plan
 dist_check_DATA += \
 	tests/data/plan/imatrix.gguf tests/data/plan/imatrix.dat \

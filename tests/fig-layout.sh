@@ -89,6 +89,8 @@ run_case() {
     group-log) input="--granularity=group:128 --logy $SAMPLE" real=histogram ;;
     hist-log) input="--logy $SAMPLE" real=histogram ;;
     damage) input="$CMP/orig.safetensors $CMP/q.gguf" ;;
+    plan) input="--plan=4.5 $abs_top_srcdir/tests/data/plan/plan6.safetensors" ;;
+    plan-gguf) input="--plan=5 --plan-schemes=gguf,uniform@tensor $abs_top_srcdir/tests/data/plan/plan6.safetensors" real=plan ;;
     panels4x1) input="--panels=4x1 $MULTI" real=sweep ;;
     panels3x2) input="--panels=3x2 $MULTI" real=histogram ;;
     single-col | double-col) input="--panels=2x2 $MULTI" real=bits ;;
@@ -120,7 +122,7 @@ run_case() {
     fi
 }
 
-KINDS=${FIG_KINDS:-"histogram levels sweep bits layers model channels compare transfer sweep-panels bits-panels hist-panels bits-model blocks group group-log hist-log damage"}
+KINDS=${FIG_KINDS:-"histogram levels sweep bits layers model channels compare transfer sweep-panels bits-panels hist-panels bits-model blocks group group-log hist-log damage plan plan-gguf"}
 : >"$T/cases"
 for kind in $KINDS; do
     if [ "$kind" = bits-model ]; then

@@ -29,12 +29,13 @@ PAIR="$T/in/block_1.conv_a.weight.npy $T/in/block_2.conv_b.weight.npy"
 
 n=0
 C="$abs_top_srcdir/tests/data/compare"
-for kind in histogram levels sweep bits layers channels compare transfer damage group; do
+for kind in histogram levels sweep bits layers channels compare transfer damage group plan; do
     for opts in "-s uniform,pot,apot" "-s all" "--logy --mono"; do
         case $kind in
         layers | compare) input=$PAIR ;;
         levels | transfer) input= ;;
         damage) input="$C/orig.safetensors $C/q.gguf" ;;
+        plan) input="--plan=4.5 $abs_top_srcdir/tests/data/plan/plan6.safetensors" ;;
         group) input="--granularity=group:128 $SAMPLE" ;;
         *) input=$SAMPLE ;;
         esac

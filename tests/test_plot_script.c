@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/planview.h"
 #include "plot/fig_common.h"
 #include "plot/figures.h"
 #include "plot/plot.h"
@@ -157,6 +158,13 @@ int main(void)
             }
             layers[j].series = j % 2;
         }
+        /* plan: hostile scheme and granularity names (the planner's come
+         * from its own table, but the figure must not trust them) */
+        model_plan_point pfr[3] = { { 2.1, 1e-5, 10 }, { 4, 2e-6, 2 }, { 8, 1e-8, 0.01 } };
+        model_plan_single psg[3] = { { name, name, 4, 4.2, 3e-6, 3, 1 }, { "q4_0", "group:32", 4, 4.5, 2.5e-6, 2.5, 1 },
+                                     { "uniform", "tensor", 8, 8, 2e-8, 0.02, 0 } };
+        model_plan pl = { .file = name, .target_bpw = 4.5, .bpw = 4.4, .mse = 2e-6, .err = 1.9, .objective = "mse",
+                          .method = "dp", .front = pfr, .nfront = 3, .single = psg, .nsingle = 3, .best_single = 1 };
         /* damage: the stored types are hostile too; the last pair lossless */
         const char *types[2] = { name, "q4_0" };
         double tbpw[2] = { 4.5, 8.5 };
@@ -200,6 +208,8 @@ int main(void)
                         s.file_name2 = variant & 1 ? "dir/" MARK "`touch CANARY`\n.pt" : name;
                         s.raw2 = (group_tensor){ raw2, 0, 2, shape, N };
                     }
+                    if (kd->needs == FN_PLAN)
+                        s.plan = &pl;
                     if (kd->needs == FN_COMPARE) {
                         s.series = types;
                         s.series_bpw = tbpw;

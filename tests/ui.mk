@@ -32,5 +32,5 @@ tests_test_ui_model_SOURCES = tests/test_ui_model.c
 tests_test_ui_model_CFLAGS = $(TEST_CFLAGS)
 tests_test_ui_model_LDADD = $(TEST_LIBS)
 endif
-TESTS += tests/ui-list.sh
-dist_check_SCRIPTS += tests/ui-list.sh
+TESTS += tests/ui-list.sh tests/ui-plan.sh
+dist_check_SCRIPTS += tests/ui-list.sh tests/ui-plan.sh

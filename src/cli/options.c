@@ -33,6 +33,8 @@ void options_usage(FILE *fp)
 "      --plan=BPW           one FILE: choose per tensor the quantizer with the\n"
 "                           least total (weighted) error at <= BPW bits per\n"
 "                           weight (Lagrangian hull, exact knapsack when small)\n"
+"                           (on a terminal: the plan's list in the viewer;\n"
+"                           --report prints it, --export draws it)\n"
 "      --plan-schemes=LIST  --plan's candidates: SCHEME[@GRAN] items (GRAN\n"
 "                           tensor or group:N), 'gguf' for q4_0,q8_0,mxfp4\n"
 "      --plan-method=M      auto (default), hull or dp\n"
@@ -86,7 +88,8 @@ void options_usage(FILE *fp)
 "      --figure=KIND        histogram (default), levels, sweep, bits, layers,\n"
 "                           channels, compare (two FILEs: left and right),\n"
 "                           transfer (Q(x) of the schemes at 3 and 4 bits),\n"
-"                           damage (two FILEs, ORIGINAL QUANTIZED: SQNR per tensor)\n"
+"                           damage (two FILEs, ORIGINAL QUANTIZED: SQNR per tensor),\n"
+"                           plan (with --plan=BPW MODEL: error against bpw)\n"
 "      --size=SIZE          single (8.5 cm), double (17.5 cm), W or WxH in cm,\n"
 "                           mm or in (3.3in, 8.5x5); W alone: automatic height\n"
 "      --colors=S:#RRGGBB,...  a scheme's colour in figures (apot:#000000)\n"
@@ -164,6 +167,17 @@ static int set_mode(cli_opts *o, cli_mode m)
     if ((o->mode == MODE_COMPARE && m == MODE_REPORT) || (o->mode == MODE_REPORT && m == MODE_COMPARE)) {
         o->mode = MODE_COMPARE;
         o->compare_print = 1;
+        return 0;
+    }
+    /* --plan --report: the plan's table even on a terminal */
+    if ((o->mode == MODE_PLAN && m == MODE_REPORT) || (o->mode == MODE_REPORT && m == MODE_PLAN)) {
+        o->mode = MODE_PLAN;
+        o->compare_print = 1;
+        return 0;
+    }
+    /* --plan=BPW --export=F: the plan's figure */
+    if ((o->mode == MODE_PLAN && m == MODE_EXPORT) || (o->mode == MODE_EXPORT && m == MODE_PLAN)) {
+        o->mode = MODE_EXPORT;
         return 0;
     }
     if (o->mode != MODE_AUTO && o->mode != m)
@@ -813,11 +827,11 @@ static int finish(parse_ctx *c, int argc, char **argv)
         add_file(o, argv[i]);
     if (o->mode == MODE_COMPARE && (o->nfiles != 2 || c->demo_kind))
         return usage_error("--compare needs two files: ORIGINAL QUANTIZED");
-    if (o->mode == MODE_PLAN && (o->nfiles != 1 || c->demo_kind))
+    if ((o->mode == MODE_PLAN || o->plan_bpw > 0) && (o->nfiles != 1 || c->demo_kind))
         return usage_error("--plan needs one file: the float MODEL");
-    if ((o->plan_schemes || o->plan_method) && o->mode != MODE_PLAN)
+    if ((o->plan_schemes || o->plan_method) && o->mode != MODE_PLAN && !(o->plan_bpw > 0))
         return usage_error("--plan-schemes and --plan-method apply to --plan");
-    if (o->imatrix && o->mode != MODE_PLAN && o->mode != MODE_COMPARE && o->mode != MODE_REPORT &&
+    if (o->imatrix && o->mode != MODE_PLAN && !(o->plan_bpw > 0) && o->mode != MODE_COMPARE && o->mode != MODE_REPORT &&
         o->mode != MODE_AUTO)
         return usage_error("--imatrix applies to --report, --compare and --plan");
     expand_all(o);

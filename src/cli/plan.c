@@ -378,8 +378,11 @@ static void free_run(plan_run_st *r)
     loader_close(r->f);
 }
 
-int plan_run(const cli_opts *o)
+/* The plan of o into r: the status (r->t NULL: nothing to free; print
+ * when r->feasible). */
+static int plan_compute(const cli_opts *o, plan_run_st *r_out)
 {
+    memset(r_out, 0, sizeof *r_out);
     spec sp[MAXSPEC];
     int nsp;
     util_err err = { { 0 } };
@@ -468,8 +471,70 @@ int plan_run(const cli_opts *o)
     plan_singles(&r);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     r.seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    *r_out = r;
+    return status;
+}
+
+int plan_run(const cli_opts *o)
+{
+    plan_run_st r;
+    int status = plan_compute(o, &r);
     if (r.feasible)
         plan_print(&r);
-    free_run(&r);
+    if (r.f)
+        free_run(&r);
     return status;
+}
+
+int plan_collect(const cli_opts *o, plan_sink sink, void *ctx)
+{
+    plan_run_st r;
+    int status = plan_compute(o, &r);
+    if (!r.f)
+        return status;
+    if (!r.feasible) {
+        free_run(&r);
+        return status ? status : 1;
+    }
+    model_plan mp = { 0 };
+    model_plan_row *rows = util_calloc(r.nt + 1, sizeof *rows);
+    model_plan_point *fr = util_calloc(r.nfront + 1, sizeof *fr);
+    model_plan_single *sg = util_calloc(r.nsingle + 1, sizeof *sg);
+    for (size_t i = 0; i < r.nt; i++) {
+        const plan_tensor *pt = &r.t[i];
+        if (pt->skip)
+            continue;
+        const plan_opt *c = &pt->opt[pt->choice];
+        rows[mp.nrows++] = (model_plan_row) { pt->name, pt->idx, pt->count, c->scheme, c->granularity,
+                                              c->scale_dtype, c->bits, c->group, c->bpw, c->mse,
+                                              pt->have_w ? c->weighted_mse : NAN };
+    }
+    for (size_t i = 0; i < r.nfront; i++)
+        fr[i] = (model_plan_point) { r.frontier[i].bpw, r.frontier[i].mse, r.frontier[i].err };
+    for (size_t i = 0; i < r.nsingle; i++) {
+        const plan_single *s = &r.single[i];
+        sg[i] = (model_plan_single) { s->scheme, s->granularity, s->bits, s->bpw, s->mse, s->err, s->fits };
+    }
+    mp.file = r.f->path;
+    mp.target_bpw = o->plan_bpw;
+    mp.bpw = (double)r.bits / (double)r.count;
+    double sse = 0;
+    for (size_t i = 0; i < mp.nrows; i++)
+        sse += rows[i].mse * (double)rows[i].count;
+    mp.mse = sse / (double)r.count;
+    mp.err = r.err;
+    mp.objective = r.im ? "weighted_mse" : "mse";
+    mp.method = r.method;
+    mp.rows = rows;
+    mp.front = fr;
+    mp.nfront = r.nfront;
+    mp.single = sg;
+    mp.nsingle = r.nsingle;
+    mp.best_single = r.best_single;
+    int rc = sink(ctx, &mp);
+    free(rows);
+    free(fr);
+    free(sg);
+    free_run(&r);
+    return status ? status : rc;
 }

@@ -39,11 +39,17 @@
 #define APOTVIEW_CLI_PLAN_H
 
 #include "model/options.h"
+#include "model/planview.h"
 
 #define PLAN_DEFAULT_SCHEMES "uniform,apot,int-asym,q4_0,q8_0,mxfp4"
 #define PLAN_DP_MAX_CELLS 50000000ull    /* tensors x units (choice bytes) */
 #define PLAN_DP_MAX_WORK 1000000000ull   /* tensors x units x options */
 
 int plan_run(const cli_opts *o);
+
+/* The same plan handed to sink (the figure, the viewer) instead of
+ * printed: its return value is returned (a failed plan's status first). */
+typedef int (*plan_sink)(void *ctx, const model_plan *mp);
+int plan_collect(const cli_opts *o, plan_sink sink, void *ctx);
 
 #endif

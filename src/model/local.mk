@@ -8,3 +8,4 @@ src_libapotview_a_SOURCES += src/model/namemap.c src/model/namemap.h
 src_libapotview_a_SOURCES += src/model/cmdline.c src/model/cmdline.h
 src_libapotview_a_SOURCES += src/model/stored_run.c src/model/stored_run.h
 src_libapotview_a_SOURCES += src/model/pairs.c src/model/pairs.h
+src_libapotview_a_SOURCES += src/model/planview.h

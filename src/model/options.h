@@ -44,7 +44,7 @@ typedef struct cli_opts {
     int nglobs;
     cli_format format;
     int format_given;  /* --format was on the command line */
-    int compare_print; /* --compare --report: print, never the viewer */
+    int compare_print; /* --compare --report, --plan --report: print, never the viewer */
     double sweep_a0, sweep_a1;
     int sweep_n;
     dtype_id dtype_override;

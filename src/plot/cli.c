@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "cli/compare.h"
+#include "cli/plan.h"
 #include "model/session.h"
 #include "quant/levels.h"
 
@@ -272,6 +273,22 @@ static int damage_sink(void *ctx, const compare_row *rows, size_t n)
     return rc;
 }
 
+/* plan: the plan's frontier, single quantizers and choice */
+static int plan_fig_sink(void *ctx, const model_plan *mp)
+{
+    damage_ctx *c = ctx;
+    c->s->plan = mp;
+    c->s->file_name = mp->file;
+    util_err err = { { 0 } };
+    int rc = 0;
+    if (plot_export_csv(c->s, c->csv, &err) < 0) {
+        fprintf(stderr, "apotview: %s\n", err.msg);
+        rc = 1;
+    }
+    c->s->plan = NULL;
+    return rc;
+}
+
 /* --panels: a panel per selected tensor (at most cols x rows of them). */
 static int cli_panels(session *ses, plot_spec *s, FILE *csv, int cols, int rows)
 {
@@ -415,10 +432,10 @@ int plot_cli(const cli_opts *o)
     plot_spec s;
     memset(&s, 0, sizeof s);
     if (!o->figure)
-        s.figure = FIG_HISTOGRAM;
+        s.figure = o->plan_bpw > 0 ? FIG_PLAN : FIG_HISTOGRAM;
     else if (plot_parse_figure(o->figure, &s.figure) < 0) {
         fprintf(stderr, "apotview: unknown --figure '%s'; known: histogram, levels, sweep, bits, layers, channels, "
-                        "compare, transfer, damage\n"
+                        "compare, transfer, damage, plan\n"
                         "Try 'apotview --help' for more information.\n", o->figure);
         return 2;
     }
@@ -457,6 +474,20 @@ int plot_cli(const cli_opts *o)
     int status = 0;
 
     fig_needs needs = fig_kind_of(s.figure)->needs;
+    if ((needs == FN_PLAN) != (o->plan_bpw > 0)) {
+        if (needs == FN_PLAN)
+            fprintf(stderr, "apotview: the plan figure needs --plan=BPW (and one MODEL)\n");
+        else
+            fprintf(stderr, "apotview: --plan=BPW with --export draws --figure=plan, not %s\n",
+                    plot_figure_name(s.figure));
+        fprintf(stderr, "Try 'apotview --help' for more information.\n");
+        return 2;
+    }
+    if (needs == FN_PLAN) {
+        damage_ctx c = { &s, csv };
+        return plan_collect(o, plan_fig_sink, &c);
+    }
+
     if (needs == FN_NONE) {
         /* Level sets need no tensor. */
         if (plot_export_csv(&s, csv, &err) < 0) {

@@ -72,6 +72,9 @@ int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, u
 /* layers of up to LAYERS_BARS_MAX tensors and the damage figure (fig_layers.c) */
 int fig_damage(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err);
 double fg_layers_height(const plot_spec *s, double width_cm);
+/* the planner's error against bpw (fig_plan.c), and its height */
+int fig_plan(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err);
+double fg_plan_height(const plot_spec *s, double width_cm);
 /* layers of a whole model (fig_heat.c): the SQNR heatmap, and its height */
 #define LAYERS_BARS_MAX 40
 int fig_layers_heat(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err);

@@ -110,6 +110,7 @@ const fig_kind fig_kinds[] = {
     { "compare", FIG_COMPARE, FN_PAIR, h_compare, fig_compare },
     { "transfer", FIG_TRANSFER, FN_NONE, h_transfer, fig_transfer },
     { "damage", FIG_DAMAGE, FN_COMPARE, h_damage, fig_damage },
+    { "plan", FIG_PLAN, FN_PLAN, fg_plan_height, fig_plan },
     { NULL, 0, 0, NULL, NULL },
 };
 
@@ -175,7 +176,9 @@ void figures_write_csv(FILE *fp, const plot_spec *s, const fig_data *d)
                 util_csv_field(fp, r->raw ? r->raw : fig_kind_of(s->figure)->needs == FN_NONE ? NULL : s->tensor_name);
                 fputc(',', fp);
                 util_csv_field(fp, k->scheme);
-                if (k->bits < 0)
+                if (k->bits == FIG_NO_BITS)
+                    fputc(',', fp);
+                else if (k->bits < 0)
                     fprintf(fp, ",%d", (int)r->x);
                 else
                     fprintf(fp, ",%d", k->bits ? k->bits : s->cfg.bits);

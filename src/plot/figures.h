@@ -52,6 +52,7 @@ typedef struct fig_row {
     const char *raw;       /* the same name as in the file (for CSV) */
 } fig_row;
 
+#define FIG_NO_BITS (-1000)
 typedef struct fig_block {
     char name[40];         /* datablock name without '$' */
     const char *scheme;    /* NULL for blocks that belong to no scheme */
@@ -59,7 +60,7 @@ typedef struct fig_block {
     const char *zseries;   /* NULL, or what z is: each row is then "x y z"
                               in the script and two CSV rows (series x y,
                               zseries x z) */
-    int bits;              /* 0: the spec's bits */
+    int bits;              /* 0: the spec's bits; FIG_NO_BITS: none (CSV empty) */
     int is_unsigned;       /* the rows are of unsigned sets whatever the spec says */
     fig_row *rows;
     size_t n, cap;
@@ -85,7 +86,7 @@ typedef struct fig_style {
  * tensor, every selected tensor's errors (layers), one tensor's values in
  * C order (channels), two tensors (compare), or the pairs of a --compare
  * of two files (damage). */
-typedef enum fig_needs { FN_NONE, FN_TENSOR, FN_TENSORS, FN_RAW, FN_PAIR, FN_COMPARE } fig_needs;
+typedef enum fig_needs { FN_NONE, FN_TENSOR, FN_TENSORS, FN_RAW, FN_PAIR, FN_COMPARE, FN_PLAN } fig_needs;
 
 /* One figure kind: its --figure name, what it needs, its default height
  * (cm) for a width, and the function that computes its data and writes

@@ -30,6 +30,7 @@ typedef enum plot_figure {
     FIG_COMPARE,       /* two tensors' histograms, mse of both, their difference */
     FIG_TRANSFER,      /* Q(x) staircases of the schemes at 3 and 4 bits, unsigned, alpha 1 */
     FIG_DAMAGE,        /* per-tensor SQNR of a quantized file against its original (two FILEs) */
+    FIG_PLAN,          /* --plan's total error against bpw: frontier, single quantizers, the plan */
 } plot_figure;
 
 typedef struct plot_layer {
@@ -98,6 +99,8 @@ typedef struct plot_spec {
     const char *const *panel_names;
     const double *panel_alpha;  /* --alpha=file: each tensor's; NULL otherwise */
     int npanels, panel_cols, panel_rows;
+    /* plan (--plan=BPW MODEL --figure=plan): the plan (model/planview.h) */
+    const struct model_plan *plan;
 } plot_spec;
 
 int plot_parse_figure(const char *name, plot_figure *out);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include "model/options.h"
 #include "model/pairs.h"
+#include "model/planview.h"
 #include "model/session.h"
 #include "plot/plot.h"
 #include "quant/analyze.h"
@@ -188,6 +189,10 @@ typedef struct app {
      * item's pair (-1: none); NULL otherwise */
     const model_pairs *pairs;
     long *pair_of;
+    /* --plan=BPW MODEL (ui_run_plan): the plan and each item's row (-1:
+     * not planned); NULL otherwise */
+    const model_plan *plan;
+    long *plan_of;
     /* numbers */
     ui_calc calc, calc_other;
     ui_chan chan;
@@ -323,6 +328,11 @@ void view_list_init(app *a);
 /* The pairs of ui_run_pairs: the list shows the original's tensors that
  * have a pair, with the pair's damage, lowest SQNR first. */
 void view_list_pairs(app *a);
+/* The plan of ui_run_plan: the planned tensors with their choice, the
+ * largest mse first; view_list_plan_apply puts the current tensor's
+ * chosen quantizer (scheme, bits, granularity) into the settings. */
+void view_list_plan(app *a);
+void view_list_plan_apply(app *a);
 void view_list_free(app *a);
 /* The list's selection follows a->cur (when the filter shows it). */
 void view_list_follow(app *a);

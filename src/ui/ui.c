@@ -196,6 +196,8 @@ int app_handle_key(app *a, int ch)
 
 void app_apply(app *a, int fl)
 {
+    if ((fl & RD_TENSOR) && a->plan)
+        view_list_plan_apply(a);
     if (fl & RD_TENSOR)
         app_tensor_changed(a);
     if (fl & RD_VIEW)
@@ -280,6 +282,7 @@ static void app_close(app *a)
     session_close(&a->s);
     view_list_free(a);
     free(a->pair_of);
+    free(a->plan_of);
     free(a->stored_alpha);
     app_chan_free(a);
     app_group_free(a);
@@ -294,16 +297,34 @@ static void init_keys(void)
 
 /* ---- main loop ----------------------------------------------------------------- */
 
-static int ui_main(const cli_opts *o, const model_pairs *mp);
+static int ui_main(const cli_opts *o, const model_pairs *mp, const model_plan *plan);
 
 int ui_run(const cli_opts *o)
 {
-    return ui_main(o, NULL);
+    return ui_main(o, NULL, NULL);
 }
 
 int ui_run_pairs(const cli_opts *o, const model_pairs *mp)
 {
-    return ui_main(o, mp);
+    return ui_main(o, mp, NULL);
+}
+
+int ui_run_plan(const cli_opts *o, const model_plan *plan)
+{
+    return ui_main(o, NULL, plan);
+}
+
+/* plan: each item's row of the plan (-1: none) */
+static void plan_map(app *a, const model_plan *plan)
+{
+    a->plan = plan;
+    a->plan_of = util_mallocarray(a->s.nitems ? a->s.nitems : 1, sizeof *a->plan_of);
+    for (size_t i = 0; i < a->s.nitems; i++) {
+        a->plan_of[i] = -1;
+        for (size_t k = 0; k < plan->nrows && a->s.items[i].file == 0; k++)
+            if (plan->rows[k].idx == a->s.items[i].tensor)
+                a->plan_of[i] = (long)k;
+    }
 }
 
 /* pairs: each item's pair (an index into mp, -1: none) */
@@ -320,7 +341,7 @@ static void pairs_map(app *a, const model_pairs *mp)
     }
 }
 
-static int ui_main(const cli_opts *o, const model_pairs *mp)
+static int ui_main(const cli_opts *o, const model_pairs *mp, const model_plan *plan)
 {
     app *a = &A;
     const char *tn = getenv("TERM");
@@ -336,6 +357,10 @@ static int ui_main(const cli_opts *o, const model_pairs *mp)
     if (mp && a->s.nfiles == 2) {
         pairs_map(a, mp);
         view_list_pairs(a);
+    }
+    if (plan) {
+        plan_map(a, plan);
+        view_list_plan(a);
     }
     init_keys();
     const char *bkeys = getenv("APOTVIEW_BENCH_KEYS");
@@ -360,6 +385,8 @@ static int ui_main(const cli_opts *o, const model_pairs *mp)
         app_close(a);
         return 0;
     }
+    if (a->plan)
+        view_list_plan_apply(a);
     app_tensor_changed(a);
     app_draw_all(a);
     refresh();

@@ -16,6 +16,7 @@
 
 #include "model/options.h"
 #include "model/pairs.h"
+#include "model/planview.h"
 
 /* Returns the exit status: 0, 1 when no file could be opened or the
  * terminal could not be used. */
@@ -25,5 +26,9 @@ int ui_run(const cli_opts *o);
  * pair's damage (SQNR, mse) and sorts by it, D shows the pair on one
  * axis with the element-wise error histogram. */
 int ui_run_pairs(const cli_opts *o, const model_pairs *mp);
+
+/* The viewer on a plan (--plan=BPW MODEL on a terminal): the list of the
+ * planned tensors with their chosen quantizers (model/planview.h). */
+int ui_run_plan(const cli_opts *o, const model_plan *plan);
 
 #endif

@@ -78,6 +78,47 @@ static const model_pair *item_pair(const app *a, size_t it)
     return a->pairs && a->pair_of[it] >= 0 ? &a->pairs->p[a->pair_of[it]] : NULL;
 }
 
+static const model_plan_row *item_plan(const app *a, size_t it)
+{
+    return a->plan && a->plan_of[it] >= 0 ? &a->plan->rows[a->plan_of[it]] : NULL;
+}
+
+/* the plan's list: its tensors (in file order), the largest mse first;
+ * the columns and sort keys of the pairs (PAIR_SQNR: bpw, PAIR_MSE: mse) */
+void view_list_plan(app *a)
+{
+    ui_list *l = &a->list;
+    l->nbase = 0;
+    for (size_t i = 0; i < a->s.nitems; i++)
+        if (item_plan(a, i))
+            l->base[l->nbase++] = i;
+    l->pairs = 1;
+    l->col = UIM_COL_PAIR_MSE;
+    list_resort(a);
+    l->sel = l->top = 0;
+    if (l->nshown)
+        a->cur = l->shown[0];
+    a->view = VIEW_LIST; /* the plan opens as its list */
+}
+
+void view_list_plan_apply(app *a)
+{
+    const model_plan_row *r = item_plan(a, a->cur);
+    if (!r) {
+        app_message(a, 0, "%s: not planned (kept as stored); shown as the previous tensor's choice",
+                    app_item_name(a, a->cur));
+        return;
+    }
+    a->schemes[0] = r->scheme;
+    a->nschemes = 1;
+    a->focus = 0;
+    a->cfg.bits = r->bits;
+    a->cfg.gran = r->group ? GRAN_GROUP : GRAN_TENSOR;
+    a->cfg.group = r->group;
+    app_caches_reset(a);
+    app_message(a, 0, "plan: %s %d-bit %s, %.4g bpw, mse %.4g", r->scheme, r->bits, r->granularity, r->bpw, r->mse);
+}
+
 void view_list_free(app *a)
 {
     ui_list *l = &a->list;
@@ -134,6 +175,10 @@ static int list_numbers(app *a, double budget)
 {
     ui_list *l = &a->list;
     size_t n = a->s.nitems;
+    if (a->plan) { /* the plan's columns only */
+        l->more = 0;
+        return 0;
+    }
     if (!same_key(a)) {
         memset(l->done, 0, n);
         for (size_t i = 0; i < n * UI_MAX_SCHEMES; i++)
@@ -175,7 +220,9 @@ static int list_numbers(app *a, double budget)
 static void sort_name(const app *a, int col, char *buf, size_t len)
 {
     int rel, s = uim_col_scheme(col, &rel);
-    if (s < 0)
+    if (a->plan && (col == UIM_COL_PAIR_SQNR || col == UIM_COL_PAIR_MSE))
+        snprintf(buf, len, "%s", col == UIM_COL_PAIR_SQNR ? "the plan's bpw" : "the plan's mse");
+    else if (s < 0)
         snprintf(buf, len, "%s", col == UIM_COL_FILE ? "file order" : col == UIM_COL_NAME ? "name"
                                  : col == UIM_COL_PAIR_SQNR ? "the pair's SQNR (lowest first)"
                                  : col == UIM_COL_PAIR_MSE ? "the pair's mse" : "count");
@@ -200,7 +247,10 @@ static void list_resort_keep(app *a, int keep_row)
         for (size_t k = 0; k < n; k++) {
             size_t i = l->base[k];
             const model_pair *mp = item_pair(a, i);
+            const model_plan_row *pr = item_plan(a, i);
             l->skey[i] = l->col == UIM_COL_FILE ? (double)i
+                         : pr && l->col == UIM_COL_PAIR_SQNR ? pr->bpw
+                         : pr && l->col == UIM_COL_PAIR_MSE ? pr->mse
                          : l->col == UIM_COL_COUNT ? (double)app_item_tensor(a, i)->count
                          : l->col == UIM_COL_PAIR_SQNR ? (mp ? mp->sqnr_db : NAN)
                          : l->col == UIM_COL_PAIR_MSE ? (mp ? mp->mse : NAN)
@@ -250,12 +300,13 @@ typedef struct list_cols {
     int wname;
 } list_cols;
 
-enum { W_SHAPE = 24, W_COUNT = 8, W_SQNR = 7, W_REL = 8, W_NAME_MIN = 12, W_PAIR = 7 + 9 + 8 };
+enum { W_SHAPE = 24, W_COUNT = 8, W_SQNR = 7, W_REL = 8, W_NAME_MIN = 12, W_PAIR = 7 + 9 + 8,
+       W_PLAN = 9 + 3 + 1 + 10 + 7 + 10 };
 
 static void list_layout(const app *a, list_cols *c)
 {
     static const int pref[][4] = { { 1, 1, 1, 1 }, { 0, 1, 1, 1 }, { 0, 0, 1, 1 }, { 0, 0, 0, 1 }, { 0, 0, 0, 0 } };
-    int ns = a->nschemes;
+    int ns = a->nschemes, wp = a->plan ? W_PLAN + 1 - (W_SQNR + W_REL) : a->list.pairs ? W_PAIR + 1 : 0;
     /* the names as wide as they are (up to 40) before any number column
      * goes; then at least W_NAME_MIN */
     int longest = W_NAME_MIN;
@@ -269,8 +320,8 @@ static void list_layout(const app *a, list_cols *c)
         c->count = pref[k][1];
         c->rel_all = pref[k][2];
         c->sqnr_all = pref[k][3];
-        int w = 2 + (c->shape ? W_SHAPE + 1 : 0) + (c->count ? W_COUNT + 1 : 0) + (a->list.pairs ? W_PAIR + 1 : 0) +
-                (c->sqnr_all ? ns : 1) * W_SQNR + (c->rel_all ? ns : 1) * W_REL;
+        int w = 2 + (c->shape ? W_SHAPE + 1 : 0) + (c->count ? W_COUNT + 1 : 0) + wp +
+                (a->plan ? 1 : (c->sqnr_all ? ns : 1)) * W_SQNR + (a->plan ? 1 : (c->rel_all ? ns : 1)) * W_REL;
         c->wname = a->cols - w - 1;
         if (c->wname >= want)
             return;
@@ -280,8 +331,8 @@ static void list_layout(const app *a, list_cols *c)
         c->count = pref[k][1];
         c->rel_all = pref[k][2];
         c->sqnr_all = pref[k][3];
-        int w = 2 + (c->shape ? W_SHAPE + 1 : 0) + (c->count ? W_COUNT + 1 : 0) + (a->list.pairs ? W_PAIR + 1 : 0) +
-                (c->sqnr_all ? ns : 1) * W_SQNR + (c->rel_all ? ns : 1) * W_REL;
+        int w = 2 + (c->shape ? W_SHAPE + 1 : 0) + (c->count ? W_COUNT + 1 : 0) + wp +
+                (a->plan ? 1 : (c->sqnr_all ? ns : 1)) * W_SQNR + (a->plan ? 1 : (c->rel_all ? ns : 1)) * W_REL;
         c->wname = a->cols - w - 1;
         if (c->wname >= W_NAME_MIN)
             return;
@@ -312,8 +363,11 @@ static void draw_head(app *a, const list_cols *c)
     size_t npairs = 0;
     for (size_t k = 0; l->pairs && k < l->nbase; k++)
         npairs += item_pair(a, l->base[k]) != NULL;
-    char what[64];
-    if (l->pairs)
+    char what[160];
+    if (a->plan)
+        snprintf(what, sizeof what, "tensors planned, %.4g bpw (budget %g), mse %.4g", a->plan->bpw,
+                 a->plan->target_bpw, a->plan->mse);
+    else if (l->pairs)
         snprintf(what, sizeof what, "tensors, %zu paired", npairs);
     else
         snprintf(what, sizeof what, "%s", l->nbase == 1 ? "tensor" : "tensors");
@@ -323,8 +377,8 @@ static void draw_head(app *a, const list_cols *c)
     else
         x += draw_textf(0, 0, a->cols, term_attr(R_HEADER), "%zu %s", l->nbase, what);
     x += draw_textf(0, x, a->cols - x, term_attr(R_HEADER), ", sorted by %s%s%s%s", sb, l->rev ? ", reversed" : "",
-                    a->cfg.gran != GRAN_TENSOR ? ", one scale per tensor" : "",
-                    l->more ? " (numbers coming)" : "");
+                    a->cfg.gran != GRAN_TENSOR && !a->plan ? ", one scale per tensor" : "",
+                    l->more && !a->plan ? " (numbers coming)" : "");
     draw_textf(0, x, a->cols - x, term_attr(R_HEADER) | term_attr(R_DIM),
                "   S sort  R reverse  / filter  Enter show  t back");
     int xs = 2 + c->wname + 1;
@@ -336,6 +390,11 @@ static void draw_head(app *a, const list_cols *c)
     if (c->count) {
         draw_textf(2, xs, W_COUNT, term_attr(R_DIM), "%*s", W_COUNT, "count");
         xs += W_COUNT + 1;
+    }
+    if (a->plan) {
+        draw_textf(1, xs, W_PLAN, A_BOLD, "%*s", W_PLAN, "plan");
+        draw_textf(2, xs, W_PLAN, term_attr(R_DIM), "%-9s%3s %-10s%7s%10s", "scheme", "b", "gran", "bpw", "mse");
+        return;
     }
     if (l->pairs) {
         draw_textf(1, xs, W_PAIR, A_BOLD, "%*s", W_PAIR, "quantized file");
@@ -385,6 +444,15 @@ static void draw_row(app *a, const list_cols *c, size_t k, int y)
     if (c->count) {
         draw_num(y, xs, W_COUNT, attr, (double)t->count, 0);
         xs += W_COUNT + 1;
+    }
+    const model_plan_row *pr = item_plan(a, it);
+    if (pr) {
+        draw_textf(y, xs, 9, attr | (int)A_BOLD, "%-9.9s", pr->scheme);
+        draw_textf(y, xs + 9, 3, attr, "%3d", pr->bits);
+        draw_textf(y, xs + 13, 10, attr, "%-10.10s", pr->granularity);
+        draw_textf(y, xs + 23, 7, attr, "%7.4g", pr->bpw);
+        draw_textf(y, xs + 30, 10, attr, "%10.4g", pr->mse);
+        return;
     }
     const model_pair *mp = item_pair(a, it);
     if (l->pairs && !mp)
@@ -513,6 +581,8 @@ int view_list_action(app *a, ui_action act)
     case ACT_SORT_REV:
         if (act == ACT_SORT) {
             l->col = uim_col_next(l->col, a->nschemes, l->pairs);
+            if (a->plan && l->col >= UIM_COL_SCHEME0) /* a plan: its own columns only */
+                l->col = UIM_COL_FILE;
             l->rev = 0;
         } else
             l->rev = !l->rev;
