@@ -7,27 +7,35 @@
 # quantizer. In tmux at 120x40 and 60x20 (at 60 columns the name column
 # narrows; the plan columns stay).
 command -v tmux >/dev/null 2>&1 || { echo "tmux not found"; exit 1; }
+TAG=uip
+. "${abs_top_srcdir:-$(dirname "$0")/..}/tests/tmux-lib.sh"
 : "${APOTVIEW:=$abs_top_builddir/src/apotview}"
 : "${abs_top_srcdir:?}"
 PY=/usr/bin/python3
 M="$abs_top_srcdir/tests/data/plan/plan6.safetensors"
-T=$(mktemp -d /tmp/apotview-ui-plan.XXXXXX)
-S=apv-plan-$$
-trap 'tmux kill-session -t $S 2>/dev/null; rm -rf "$T"' EXIT
-fails=0
-bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
+S=ui
+bad() { fail "$@"; }
 $APOTVIEW --plan=4.5 --format=json "$M" > "$T/p.json" || { echo "FAIL: plan"; exit 1; }
 # a pipe prints the table as before
 $APOTVIEW --plan=4.5 "$M" > "$T/table" && grep -q "bpw" "$T/table" || bad "pipe: no table"
 $APOTVIEW --plan=4.5 --report "$M" > "$T/table2" && grep -v "hull; [0-9.]* s)" "$T/table" > "$T/t1" &&
     grep -v "hull; [0-9.]* s)" "$T/table2" | cmp -s "$T/t1" - || bad "--report: not the table"
+# bpw_sorted SCREEN: the screen's plan rows are the JSON's tensors in bpw order
+bpw_sorted() {
+    $PY - "$T/p.json" "$1" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+bpw = [float(ln.split()[-2]) for ln in open(sys.argv[2]) if len(ln.split()) >= 6 and ln.split()[-4].isdigit()]
+want = sorted(t['bpw'] for t in p['tensors'])
+sys.exit(0 if len(bpw) == len(want) and all(abs(a - b) <= 5e-4 * b for a, b in zip(bpw, want)) else 1)
+PY
+}
 for size in 120x40 60x20; do
     w=${size%x*} h=${size#*x}
-    tmux kill-session -t $S 2>/dev/null
-    tmux new-session -d -s $S -x "$w" -y "$h" "TERM=xterm-256color $APOTVIEW --plan=4.5 $M; sleep 60"
-    i=0
-    while [ $i -lt 50 ] && ! tmux capture-pane -p -t $S | grep -q "tensors planned"; do sleep 0.2; i=$((i + 1)); done
-    tmux capture-pane -p -t $S > "$T/list.$w"
+    next_server
+    TM new-session -d -s $S -x "$w" -y "$h" "TERM=xterm-256color $APOTVIEW --plan=4.5 $M; sleep 60"
+    wait_for "tensors planned" || bad "$size: no list"
+    TM capture-pane -p -t $S > "$T/list.$w"
     $PY - "$T/p.json" "$T/list.$w" <<'PY' || bad "$size: list rows: $(cat "$T/list.$w")"
 import json, sys
 p = json.load(open(sys.argv[1]))
@@ -51,9 +59,10 @@ PY
     # Enter: the first (largest mse) tensor's histogram with its chosen quantizer
     first=$($PY -c 'import json,sys; t=sorted(json.load(open(sys.argv[1]))["tensors"], key=lambda t: -t["mse"])[0]; print(t["name"], t["scheme"], t["bits"], t["granularity"])' "$T/p.json")
     set -- $first
-    tmux send-keys -t $S Enter
-    sleep 1
-    tmux capture-pane -p -t $S > "$T/main.$w"
+    TM send-keys -t $S Enter
+    wait_for "plan: $2 $3-bit $4" || true
+    wait_for '^mse +[0-9]' || true   # the group engine's numbers (computed after the screen)
+    TM capture-pane -p -t $S > "$T/main.$w"
     grep -q "plan: $2 $3-bit $4" "$T/main.$w" || bad "$size: Enter: no 'plan: $2 $3-bit $4': $(cat "$T/main.$w")"
     [ "$w" = 60 ] || grep -q "$1" "$T/main.$w" || bad "$size: Enter: not $1"
     # the viewer's own mse of that tensor at that setting (its engine) is the plan's
@@ -68,25 +77,25 @@ PY
     # j (back in the list): the next row's choice
     second=$($PY -c 'import json,sys; t=sorted(json.load(open(sys.argv[1]))["tensors"], key=lambda t: -t["mse"])[1]; print(t["scheme"], t["bits"], t["granularity"])' "$T/p.json")
     set -- $second
-    tmux send-keys -t $S t
-    sleep 0.5
-    tmux send-keys -t $S j
-    sleep 1
-    tmux capture-pane -p -t $S > "$T/j.$w"
+    TM send-keys -t $S t
+    wait_for "tensors planned" || true
+    TM send-keys -t $S j
+    wait_for "plan: $1 $2-bit $3" || true
+    TM capture-pane -p -t $S > "$T/j.$w"
     grep -q "plan: $1 $2-bit $3" "$T/j.$w" || bad "$size: j: no 'plan: $1 $2-bit $3': $(cat "$T/j.$w")"
     # S: file order, name, count, then the plan's bpw (lowest first)
-    tmux send-keys -t $S S S S S
-    sleep 1
-    tmux capture-pane -p -t $S > "$T/s.$w"
+    TM send-keys -t $S S S S S
+    # poll until the rows are in bpw order (or the timeout): the check below says which
+    end=$(( $(date +%s) + TIMEOUT ))
+    while :; do
+        TM capture-pane -p -t $S > "$T/s.$w"
+        bpw_sorted "$T/s.$w" && break
+        [ "$(date +%s)" -ge "$end" ] && break
+        sleep 0.1
+    done
     [ "$w" = 60 ] || grep -q "sorted by the plan's bpw" "$T/s.$w" || bad "$size: S: not sorted by bpw: $(head -1 "$T/s.$w")"
-    $PY - "$T/p.json" "$T/s.$w" <<'PY' || bad "$size: S: rows not in bpw order"
-import json, sys
-p = json.load(open(sys.argv[1]))
-bpw = [float(ln.split()[-2]) for ln in open(sys.argv[2]) if len(ln.split()) >= 6 and ln.split()[-4].isdigit()]
-want = sorted(t['bpw'] for t in p['tensors'])
-sys.exit(0 if len(bpw) == len(want) and all(abs(a - b) <= 5e-4 * b for a, b in zip(bpw, want)) else 1)
-PY
-    tmux send-keys -t $S q
+    bpw_sorted "$T/s.$w" || bad "$size: S: rows not in bpw order"
+    TM send-keys -t $S q
     echo "ok: $size"
 done
 [ $fails -eq 0 ] || exit 1
