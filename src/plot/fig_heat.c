@@ -169,8 +169,13 @@ int fig_layers_heat(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *
     double bot = 1.05 * fs, ptitle = line + 0.05, cell = line;
     double need = bot + npan * (ptitle + nrows * cell) + 0.1;
     if (H < need - 1e-9) {
+        /* what to do: the height, or (a panel per scheme) one scheme */
+        double need1 = bot + ptitle + nrows * cell + 0.1;
+        char alt[96] = "";
+        if (npan > 1)
+            snprintf(alt, sizeof alt, " or one scheme (-s NAME; --size=%gx%.1f)", W, need1 + 0.05);
         util_err_set(err, "a %gx%g cm layers heatmap of %d tensors needs %.1f cm of height at %g pt: give it more "
-                     "height (--size=%gx%.1f)", W, H, nl, need, st->font_pt, W, need + 0.05);
+                     "height (--size=%gx%.1f)%s", W, H, nl, need, st->font_pt, W, need + 0.05, alt);
         goto fail;
     }
     double ph = (H - bot - 0.1 - npan * ptitle) / npan; /* a panel's cells, cm */

@@ -382,9 +382,16 @@ static int layers_draw(const plot_spec *s, const fig_style *st, fig_data *d, sbu
         rh = row_cm(s, fs, 1);
     }
     if (avail < nl * rh - 1e-9) {
+        /* what to do: the height that holds every row, or how many fit */
+        int fit = avail > 0 ? (int)floor((avail + 1e-9) / rh) : 0;
+        char alt[80];
+        if (fit >= 1)
+            snprintf(alt, sizeof alt, "select at most %d tensor%s (FILE:GLOB)", fit, fit > 1 ? "s" : "");
+        else
+            snprintf(alt, sizeof alt, "fewer %s", damage ? "tensors" : "schemes");
         util_err_set(err, "a %gx%g cm %s figure of %d tensors leaves %.2f cm a row at %g pt: give it more "
-                     "height (--size=%gx%.1f) or fewer tensors", W, H, damage ? "damage" : "layers", nl,
-                     fmax(avail, 0) / nl, st->font_pt, W, top + bot + nl * rh + 0.05);
+                     "height (--size=%gx%.1f) or %s", W, H, damage ? "damage" : "layers", nl, fmax(avail, 0) / nl,
+                     st->font_pt, W, top + bot + nl * rh + 0.05, alt);
         for (int i = 0; i < nk; i++)
             free(kt[i]);
         llay_free(&L);

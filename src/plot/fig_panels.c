@@ -273,7 +273,7 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
     if (pw < 1.5 || ph < 4 * line) {
         double wneed = pw < 1.5 ? lm + rm + (cols - 1) * gap + cols * 1.5 + 0.05 : W;
         util_err_set(err, "a %gx%g cm figure of %dx%d panels leaves %.1fx%.1f cm a panel at %g pt: give it more "
-                     "%s (--size=%.1fx%.1f) or fewer panels", W, H, cols, rows, fmax(pw, 0), fmax(ph, 0),
+                     "%s (--size=%.1fx%.1f), fewer panels or one figure a tensor (without --panels)", W, H, cols, rows, fmax(pw, 0), fmax(ph, 0),
                      st->font_pt, pw < 1.5 ? "width" : "height", wneed, H + rows * fmax(0, 4 * line - ph) + 0.05);
         for (int i = 0; i < nk; i++)
             free(kt[i]);
