@@ -15,6 +15,8 @@
 #include "quant/eval.h"
 #include "quant/levels.h"
 
+#define PANEL_MIN_W 1.3 /* cm */
+
 #define PANEL_SWEEP_N 200
 
 static int cmp_dbl(const void *a, const void *b)
@@ -270,11 +272,13 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
     double bot = xax + line + 0.05;               /* the bottom row's tics and axis title */
     double pw = (W - lm - rm - (cols - 1) * gap) / cols;
     double ph = (H - top - bot - rows * title - (rows - 1) * (bits ? 0.15 : xax + 0.1)) / rows;
-    if (pw < 1.5 || ph < 4 * line) {
-        double wneed = pw < 1.5 ? lm + rm + (cols - 1) * gap + cols * 1.5 + 0.05 : W;
+    /* a panel at least 1.3 cm wide: its 3 or 4 short tic labels (0 1 2 3,
+     * 2 4 6 8) and its title shortened to 8 characters fit */
+    if (pw < PANEL_MIN_W || ph < 4 * line) {
+        double wneed = pw < PANEL_MIN_W ? lm + rm + (cols - 1) * gap + cols * PANEL_MIN_W + 0.05 : W;
         util_err_set(err, "a %gx%g cm figure of %dx%d panels leaves %.1fx%.1f cm a panel at %g pt: give it more "
                      "%s (--size=%.1fx%.1f), fewer panels or one figure a tensor (without --panels)", W, H, cols, rows, fmax(pw, 0), fmax(ph, 0),
-                     st->font_pt, pw < 1.5 ? "width" : "height", wneed, H + rows * fmax(0, 4 * line - ph) + 0.05);
+                     st->font_pt, pw < PANEL_MIN_W ? "width" : "height", wneed, H + rows * fmax(0, 4 * line - ph) + 0.05);
         for (int i = 0; i < nk; i++)
             free(kt[i]);
         free(xhi);
@@ -329,14 +333,20 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
             else if (hist)
                 sbuf_puts(&t, fg_x_label(s, st));
             else {
-                sbuf_puts(&t, "clipping threshold ");
+                /* "clipping threshold" only where it fits: else alpha alone */
+                if (fg_text_cm(20 + (xe ? 8 : 0), st) <= W - 0.3)
+                    sbuf_puts(&t, "clipping threshold ");
                 fg_txt_alpha(&t, st);
             }
             if (xe)
                 sbuf_printf(&t, st->latex ? " ($\\times 10^{%d}$)" : " (×10^{%d})", xe);
+            /* centred under the panels, or on the page when that would
+             * push it over an edge */
+            double tw = fg_text_cm(fg_vis_len(t.s), st), xc = (lm + (W - rm)) / 2;
             fg_put_text(b, &t);
-            sbuf_printf(b, " at screen %.4f, screen %.4f center front\n", (lm + (W - rm)) / 2 / W,
-                        (0.5 * line + 0.03) / H);
+            if (xc + tw / 2 > W - 0.1 || xc - tw / 2 < 0.1)
+                xc = W / 2;
+            sbuf_printf(b, " at screen %.4f, screen %.4f center front\n", xc / W, (0.5 * line + 0.03) / H);
         }
         if (c == 0 && hist) {
             if (logy)
