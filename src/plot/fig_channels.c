@@ -471,9 +471,11 @@ int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, u
     for (int i = 0; i < ns; i++)
         longest = fmax(longest, strlen(fg_scheme_title(s->schemes[i])));
     double namew = 0.6 * fs + fg_text_cm(longest, st) + 0.2, colw = fg_text_cm(9, st) + 0.4;
-    int ncol = namew + 3 * colw <= W - 0.2 ? 3 : 2;
+    /* the columns that fit: left, right and ratio; left and right; or
+     * (narrow figures) the ratio alone, the MSEs in the CSV */
+    int ncol = namew + 3 * colw <= W - 0.2 ? 3 : namew + 2 * colw <= W - 0.2 ? 2 : 1;
     if (namew + ncol * colw > W - 0.2 || (htop - hbot) * H < 3 * line || dpan < 2.5 * line) {
-        double wneed = fmax(W, namew + 2 * colw + 0.25);
+        double wneed = fmax(W, namew + colw + 0.25);
         double hneed = H + fmax(3 * line - (htop - hbot) * H, (2.5 * line - dpan) / 0.36) + 0.1;
         util_err_set(err, "a %gx%g cm compare figure of %d schemes does not hold its panels and table at %g pt: "
                      "give it more %s (--size=%.1fx%.1f) or fewer schemes", W, H, ns, st->font_pt,
@@ -521,11 +523,15 @@ int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, u
     double ty = dtop + 0.5 * fs / H + line * ns / H;   /* heading row */
     double c1 = 0.1 / W, c4 = (W - 0.15) / W, c3 = ncol == 3 ? c4 - colw / W : c4, c2 = c3 - colw / W;
     sbuf_printf(b, "set label 10 'MSE, %d-bit' at screen %.4f, screen %.4f left front\n", s->cfg.bits, c1, ty);
-    sbuf_printf(b, "set label 11 'left' at screen %.4f, screen %.4f right front\n", c2, ty);
-    sbuf_printf(b, "set label 12 'right' at screen %.4f, screen %.4f right front\n", c3, ty);
+    if (ncol >= 2) {
+        sbuf_printf(b, "set label 11 'left' at screen %.4f, screen %.4f right front\n", c2, ty);
+        sbuf_printf(b, "set label 12 'right' at screen %.4f, screen %.4f right front\n", c3, ty);
+    } else
+        sbuf_printf(b, "set label 13 'right/left' at screen %.4f, screen %.4f right front\n"
+                       "# no room for the MSE columns (they are in the CSV): their ratio alone\n", c4, ty);
     if (ncol == 3)
         sbuf_printf(b, "set label 13 'ratio' at screen %.4f, screen %.4f right front\n", c4, ty);
-    else
+    else if (ncol == 2)
         sbuf_puts(b, "# no room for the ratio column (it is in the CSV's numbers: right / left)\n");
     /* one notation for the MSE columns, one for the ratios */
     double mv[2 * OPTIONS_MAX_SCHEMES], rv[OPTIONS_MAX_SCHEMES];
@@ -548,7 +554,7 @@ int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, u
         sbuf_puts(b, "\n");
         double ml = res[0][i].ok ? res[0][i].r.mse : NAN, mr = res[1][i].ok ? res[1][i].r.mse : NAN;
         double cx[3] = { c2, c3, c4 }, val[3] = { ml, mr, ml > 0 ? mr / ml : NAN };
-        for (int c = 0; c < ncol; c++) {
+        for (int c = ncol == 1 ? 2 : 0; c < (ncol == 1 ? 3 : ncol); c++) {
             sbuf u = { 0 };
             fg_txt_num_as(&u, st, val[c], c == 2 ? rmode : mmode);
             if (c == 2 && isfinite(val[c]))
@@ -567,9 +573,14 @@ int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, u
     sbuf_puts(b, "unset logscale y\nunset key\n");
     sbuf_printf(b, "set xrange [%.17g:%.17g]\n", dlo, dhi);
     fg_set_xstep(b, st, dlo, dhi, st->width_cm - 2.2 * st->font_pt / 8);
+    /* the difference's axis title in full where the width holds it */
+    int dlong = fg_text_cm(38, st) <= W - 0.3; /* (wide glyphs: 0.53 em a character underestimates it) */
     if (elem) {
         sbuf t = { 0 };
-        sbuf_puts(&t, st->latex ? "right $-$ left, element-wise ($w$)" : "right − left, element-wise ({/:Italic w})");
+        if (dlong)
+            sbuf_puts(&t, st->latex ? "right $-$ left, element-wise ($w$)" : "right − left, element-wise ({/:Italic w})");
+        else
+            sbuf_puts(&t, st->latex ? "right $-$ left ($w$)" : "right − left ({/:Italic w})");
         sbuf_puts(b, "set xlabel ");
         fg_put_text(b, &t);
         sbuf_puts(b, " offset 0, 0.4\nset ylabel 'count'\n");
@@ -592,8 +603,11 @@ int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, u
         sbuf_printf(b, "plot $diff using 1:2:(%.17g) with boxes fs solid 1.0 noborder lc rgb '#6A6A6A'\n", dw);
     } else {
         sbuf t = { 0 };
-        sbuf_puts(&t, st->latex ? "weight $w$ (right $-$ left share)"
-                                : "weight {/:Italic w} (right − left share)");
+        if (dlong)
+            sbuf_puts(&t, st->latex ? "weight $w$ (right $-$ left share)"
+                                    : "weight {/:Italic w} (right − left share)");
+        else
+            sbuf_puts(&t, st->latex ? "weight $w$" : "weight {/:Italic w}");
         sbuf_puts(b, "set xlabel ");
         fg_put_text(b, &t);
         sbuf_puts(b, " offset 0, 0.4\nset ylabel 'Δ share'\n");
