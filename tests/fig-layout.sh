@@ -14,7 +14,8 @@
 # the group figures; 2x2 panels at 5 cm); only the ones listed in
 # may_refuse (a 2x2 grid, 28 or 196 rows, two-panel kinds, 8 schemes in
 # 3.5 cm) may be refused, with the size that holds them and what else to
-# do, writing nothing. The cases run in parallel (FIG_JOBS, default 2).
+# do, writing nothing; with one scheme the 28 and 196 tensors draw as a
+# compact heatmap at 5x3.5. The cases run in parallel (FIG_JOBS, default 2).
 #
 # Needs: APOTVIEW, abs_top_srcdir, gnuplot, pdftotext (poppler-utils).
 set -u
@@ -153,6 +154,10 @@ for kind in $KINDS; do
         done
     done
 done
+# one scheme at 5x3.5: the 28 tensors (too many rows) as the compact
+# heatmap of block x type, the whole model's heatmap too
+echo "blocks 5x3.5 apot" >>"$T/cases"
+echo "model 5x3.5 apot" >>"$T/cases"
 # narrow panels at the smallest widths that hold them; the named sizes
 echo "panels4x1 9.6 uniform,pot,apot" >>"$T/cases"
 echo "panels4x1 9.6 all" >>"$T/cases"
