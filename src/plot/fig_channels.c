@@ -159,7 +159,20 @@ int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, 
     int krows = fg_key_rows_of(st, (const char *const *)kt, ns, st->width_cm - 0.2);
     double bot = 1.05 * fs / H;
     double top = 1 - (line * (nlines + krows) + 0.2) / H;
-    if ((top - bot) * H < 8 * line) {
+    /* a short figure (fg_compact) without room for both panels: the MSE
+     * panel alone under a key of the names (the ranges and the whole
+     * tensor's MSEs are in the CSV) */
+    int mse_only = 0;
+    if ((top - bot) * H < 8 * line && fg_compact(st)) {
+        int kr1 = fg_key_rows(s, st, st->width_cm - 0.2);
+        double top1 = 1 - (line * (1 + kr1) + 0.2) / H;
+        if ((top1 - bot) * H >= 3 * line) {
+            mse_only = 1;
+            nlines = 1;
+            top = top1;
+        }
+    }
+    if ((top - bot) * H < 8 * line && !mse_only) {
         util_err_set(err, "a %gx%g cm channels figure of %d schemes leaves %.1f cm for its two panels at %g pt: "
                      "give it more height (--size=%gx%.1f) or fewer schemes", st->width_cm, H, ns,
                      fmax((top - bot) * H, 0), st->font_pt, st->width_cm, H - (top - bot) * H + 8 * line + 0.05);
@@ -183,7 +196,9 @@ int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, 
     double lm = 0.55 * fs + fg_text_cm(6, st) + 0.3, rm = 0.4;
     sbuf_printf(b, "set multiplot\nset lmargin at screen %.4f\nset rmargin at screen %.4f\n", lm / st->width_cm,
                 1 - rm / st->width_cm);
-    fg_key_row_texts(b, s, st, (nlines + 0.5) * line + 0.1, (const char *const *)kt);
+    if (mse_only)
+        sbuf_puts(b, "# too short for both panels: the MSE per channel alone (the ranges: $band)\n");
+    fg_key_row_texts(b, s, st, (nlines + 0.5) * line + 0.1, mse_only ? NULL : (const char *const *)kt);
     for (int i = 0; i < ns; i++)
         free(kt[i]);
     /* the lines on top: channels and median range; the outliers */
@@ -194,7 +209,7 @@ int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, 
         sbuf_puts(b, "set label 1 ");
         fg_put_text(b, &t2);
         sbuf_printf(b, " at screen 0.5, screen %.4f center front\n", 1 - (0.5 * line + 0.1) / H);
-        if (nout) {
+        if (nout && !mse_only) {
             sbuf t3 = { 0 };
             const char *times = st->latex ? "$\\times$" : "×";
             sbuf_puts(&t3, st->latex ? "$\\blacktriangle$ " : "▲ ");
@@ -216,13 +231,14 @@ int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, 
     pw = pw < 1 ? 1 : pw;
     double xs = rank_step(n, st, pw);
     sbuf_printf(b, "set xtics %.17g, %.17g\nunset mxtics\n", xs, xs);
-    sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", top, split1);
-    sbuf_puts(b, "set format x ''\nunset key\nset ylabel ");
-    fig_quote(b, FQ_STRING, st->latex ? "weight $w$" : "weight {/:Italic w}");
-    sbuf_puts(b, "\n");
-    if (!(whi > wlo)) {
-        wlo = isfinite(wlo) ? wlo - 1 : -1;
-        whi = isfinite(whi) ? whi + 1 : 1;
+    if (!mse_only) {
+        sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", top, split1);
+        sbuf_puts(b, "set format x ''\nunset key\nset ylabel ");
+        fig_quote(b, FQ_STRING, st->latex ? "weight $w$" : "weight {/:Italic w}");
+        sbuf_puts(b, "\n");
+        if (!(whi > wlo)) {
+            wlo = isfinite(wlo) ? wlo - 1 : -1;
+            whi = isfinite(whi) ? whi + 1 : 1;
     }
     double pad = 0.04 * (whi - wlo);
     double ylo = wlo - pad, yhi = whi + pad * (nout ? 2.5 : 1);
@@ -248,10 +264,11 @@ int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, 
         sbuf_puts(b, " notitle");
     }
     sbuf_puts(b, "\n");
+    sbuf_puts(b, "unset arrow\nunset label\n");
+    }
 
     sbuf_puts(b, "\n# Each channel's MSE per scheme, same ranks; the legend gives the whole tensor's MSE.\n");
-    sbuf_puts(b, "unset arrow\nunset label\n");
-    sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", split2, bot);
+    sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", mse_only ? top : split2, bot);
     sbuf_puts(b, "set format x '%.0f'\nset xlabel 'channels, widest first' offset 0, 0.5\n");
     sbuf_puts(b, "set logscale y\nset ytics autofreq\nset mytics default\nset ylabel 'MSE'\n");
     sbuf_puts(b, st->latex ? "set format y '$10^{%T}$'\n" : "set format y '10^{%T}'\n");
@@ -578,7 +595,8 @@ int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, u
     if (elem) {
         sbuf t = { 0 };
         if (dlong)
-            sbuf_puts(&t, st->latex ? "right $-$ left, element-wise ($w$)" : "right − left, element-wise ({/:Italic w})");
+            sbuf_puts(&t, st->latex ? "right $-$ left, element-wise ($w$)"
+                                    : "right − left, element-wise ({/:Italic w})");
         else
             sbuf_puts(&t, st->latex ? "right $-$ left ($w$)" : "right − left ({/:Italic w})");
         sbuf_puts(b, "set xlabel ");
