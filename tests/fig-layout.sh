@@ -191,4 +191,13 @@ if [ $rc -eq 1 ] && grep -q 'give it more height (--size=5x[0-9.]*)' "$T/small.e
 else
     echo "FAIL: 5x3.5 with all schemes: rc $rc, $(cat "$T/small.err")"; f=$((f + 1))
 fi
+# 28 tensors of three schemes at 5x3.5: refused, pointing at the heatmap
+# that one scheme draws there (a case above draws it)
+"$APOTVIEW" --export="$T/small28.pdf" --figure=layers --size=5x3.5 "$T/blocks.npz" 2>"$T/small28.err"
+if [ $? -eq 1 ] && grep -q 'select at most [0-9]* tensors (FILE:GLOB), or one scheme (-s NAME) for the heatmap' \
+    "$T/small28.err" && [ ! -e "$T/small28.pdf" ]; then
+    echo "ok: 28 tensors at 5x3.5 refused: $(cat "$T/small28.err")"
+else
+    echo "FAIL: 28 tensors at 5x3.5: $(cat "$T/small28.err")"; f=$((f + 1))
+fi
 [ "$f" -eq 0 ]

@@ -488,7 +488,7 @@ static int rows_or_heat(const plot_spec *s, const fig_style *st, fig_data *d, sb
             d->b[d->n++] = d1.b[i];
         }
         free(d1.b);
-        sbuf_puts(b, b1.s ? b1.s : "");
+        sbuf_puts(b, b1.s ? b1.s : ""); /* gp-lint: ok (a script these functions built) */
         sbuf_free(&b1);
         return 0;
     }
@@ -506,12 +506,27 @@ static int rows_or_heat(const plot_spec *s, const fig_style *st, fig_data *d, sb
             }
             free(d2.b);
             sbuf_puts(b, "# too short for a row per tensor: the heatmap of block x type\n");
-            sbuf_puts(b, b2.s ? b2.s : "");
+            sbuf_puts(b, b2.s ? b2.s : ""); /* gp-lint: ok (a script fig_layers_heat built) */
             sbuf_free(&b2);
             return 0;
         }
         fig_data_free(&d2);
         sbuf_free(&b2);
+        if (s->figure == FIG_LAYERS && s->nschemes > 1) {
+            /* what else fits: the heatmap of one scheme */
+            plot_spec h = *s;
+            h.nschemes = 1;
+            fig_data d3 = { 0 };
+            sbuf b3 = { 0 };
+            util_err e3 = { { 0 } };
+            int fits = fig_layers_heat(&h, st, &d3, &b3, &e3) == 0;
+            fig_data_free(&d3);
+            sbuf_free(&b3);
+            if (fits) {
+                size_t l = strlen(e1.msg);
+                snprintf(e1.msg + l, sizeof e1.msg - l, ", or one scheme (-s NAME) for the heatmap of block x type");
+            }
+        }
     }
     *err = e1;
     return -1;

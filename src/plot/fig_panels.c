@@ -378,7 +378,7 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
             if (bits)
                 sbuf_puts(b, rel ? "set ylabel 'rel. MSE'\n" : "set ylabel 'MSE'\n");
             else
-                sbuf_printf(b, "set ylabel '%sMSE, %d-bit'\n", rel ? "rel. " : "", s->cfg.bits);
+                sbuf_printf(b, rel ? "set ylabel 'rel. MSE, %d-bit'\n" : "set ylabel 'MSE, %d-bit'\n", s->cfg.bits);
         } else
             sbuf_puts(b, "set format y ''\nunset ylabel\n");
         /* the panel's title: the tensor, shortened from the left */
