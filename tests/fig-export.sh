@@ -375,5 +375,62 @@ EOF
 grep -q "'3-bit'" "$T/tr.gp" && grep -q "'4-bit'" "$T/tr.gp" && ok "transfer: panels titled 3-bit and 4-bit" ||
     fail "transfer panel titles"
 
+# panels of tensors whose mean squares differ over 10x: the relative MSE,
+# MSE / mean(w^2). b = 16 a exactly (a power of two), so b's relative MSE
+# at each bit width equals a's (the MSE-optimal alpha scales with it), and
+# a's is its own bits-figure MSE over the mean square computed here; c = 2 a
+# (4x the mean square) keeps the plain MSE.
+python3 - "$T" <<'EOF' || exit 99
+import random, struct, sys
+random.seed(3)
+v = [struct.unpack("<f", struct.pack("<f", random.gauss(0, 0.02)))[0] for _ in range(256)]
+hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': (16, 16), }"
+hdr += " " * (64 - (10 + len(hdr) + 1) % 64) + "\n"
+head = b"\x93NUMPY\x01\x00" + len(hdr).to_bytes(2, "little") + hdr.encode()
+for name, k in (("rel_a", 1), ("rel_b", 16), ("rel_c", 2)):
+    open("%s/%s.npy" % (sys.argv[1], name), "wb").write(head + struct.pack("<256f", *[k * x for x in v]))
+open("%s/rel_msq" % sys.argv[1], "w").write("%.17g\n" % (sum(x * x for x in v) / len(v)))
+EOF
+if "$APOTVIEW" --export="$T/rel.pdf" --figure=bits --panels=2x1 "$T/rel_a.npy" "$T/rel_b.npy" >"$T/rel.out" 2>&1 &&
+    "$APOTVIEW" --export="$T/rel1.pdf" --figure=bits "$T/rel_a.npy" >>"$T/rel.out" 2>&1 &&
+    "$APOTVIEW" --export="$T/rel2.pdf" --figure=bits --panels=2x1 "$T/rel_a.npy" "$T/rel_c.npy" >>"$T/rel.out" 2>&1; then
+    if out=$(python3 - "$T" <<'EOF'
+import csv, sys
+t = sys.argv[1]
+msq = float(open(t + "/rel_msq").read())
+rows = list(csv.DictReader(open(t + "/rel.pdf.csv")))
+one = {(r["scheme"], r["x"]): float(r["y"]) for r in csv.DictReader(open(t + "/rel1.pdf.csv")) if r["series"] == "mse"}
+bad = []
+if not rows or any(r["series"] != "relative_mse" for r in rows):
+    bad.append("series %r" % sorted({r["series"] for r in rows}))
+got = {}
+for r in rows:
+    got[(r["tensor"].endswith("rel_b"), r["scheme"], r["x"])] = float(r["y"])
+n = 0
+for (isb, sch, x), y in got.items():
+    if isb:
+        continue
+    yb = got.get((True, sch, x))
+    if yb is None or abs(yb - y) > 1e-9 * y:
+        bad.append("%s %s bits: a %r, b %r" % (sch, x, y, yb))
+    want = one.get((sch, x))
+    if want is None or abs(y - want / msq) > 1e-9 * y:
+        bad.append("%s %s bits: rel %r, mse/msq %r" % (sch, x, y, want and want / msq))
+    n += 1
+if n < 3 * 7:
+    bad.append("%d points" % n)
+if any(r["series"] != "mse" for r in csv.DictReader(open(t + "/rel2.pdf.csv"))):
+    bad.append("4x apart: not the plain mse")
+if "rel. MSE" not in open(t + "/rel.pdf.gp").read():
+    bad.append("axis title")
+print("\n".join(bad[:6]))
+sys.exit(1 if bad else 0)
+EOF
+); then ok "bits panels 256x apart: relative MSE = MSE / mean(w^2), equal for w and 16w; 4x apart: MSE"
+    else fail "relative MSE panels: $out"; fi
+else
+    fail "relative MSE panels: $(cat "$T/rel.out")"
+fi
+
 echo "$fails failure(s)"
 [ $fails -eq 0 ]

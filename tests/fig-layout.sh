@@ -9,8 +9,14 @@
 # (histogram at group:128, also with --logy), the layers of 4 tensors and
 # of a 28-tensor model (grouped by block), a whole model (heatmap), the
 # damage figure of a compare, panels (also narrow: 4x1 at 9.6 cm, 3x2 at
-# 7.8 cm). A size too small for a kind must be refused with the size it
-# needs, writing nothing. The cases run in parallel (FIG_JOBS, default 2).
+# 7.8 cm). At 5x3.5 and 5 cm the kinds that fit must draw (the layers of
+# 4 tensors, transfer, levels, the histogram, sweep and bits of 3 schemes,
+# the channels' MSE panel alone, the group figures; 2x2 panels and compare
+# at 5 cm); only the ones listed in
+# may_refuse (a 2x2 grid, 28 or 196 rows, two-panel kinds, 8 schemes in
+# 3.5 cm) may be refused, with the size that holds them and what else to
+# do, writing nothing; with one scheme the 28 and 196 tensors draw as a
+# compact heatmap at 5x3.5. The cases run in parallel (FIG_JOBS, default 2).
 #
 # Needs: APOTVIEW, abs_top_srcdir, gnuplot, pdftotext (poppler-utils).
 set -u
@@ -73,6 +79,18 @@ EOF
 PAIR="$SAMPLE $T/in/model.layer1.block_conv.weight.npy"
 CMP="$abs_top_srcdir/tests/data/compare"
 
+# may_refuse KIND SIZE SCHEMES: the kinds that cannot fit a size (each
+# refusal names the size that fits and an alternative)
+may_refuse() {
+    case "$2:$3:$1" in
+    5x3.5:*:model | 5x3.5:*:compare | 5x3.5:*:blocks | 5x3.5:*:damage | 5x3.5:all:channels) return 0 ;;
+    5x3.5:*:sweep-panels | 5x3.5:*:bits-panels | 5x3.5:*:hist-panels) return 0 ;;
+    5x3.5:all:histogram | 5x3.5:all:hist-log | 5x3.5:all:sweep | 5x3.5:all:bits) return 0 ;;
+    5x3.5:all:layers | 5x3.5:all:transfer) return 0 ;;
+    esac
+    return 1
+}
+
 # one case: KIND SIZE SCHEMES [PT]
 run_case() {
     kind=$1 size=$2 sch=$3 pt=${4:-8}
@@ -104,10 +122,11 @@ run_case() {
     # shellcheck disable=SC2086
     if ! "$APOTVIEW" --export="$T/$name.pdf" --figure="$real" --size="$size" -s "$sch" $font $input \
         >"$T/$name.out" 2>&1; then
-        # 5x3.5 cm cannot hold the two panels of some kinds: they must say
-        # so and name the height they need
-        if { [ "$size" = 5x3.5 ] || [ "$size" = 5 ]; } && grep -q 'give it more [a-z]* (--size=[0-9.]*x[0-9.]*)' "$T/$name.out" &&
-            [ ! -e "$T/$name.pdf" ]; then
+        # a size that cannot hold a kind: it must say so, name the size
+        # that holds it and an alternative ("or ..."), and write nothing
+        if may_refuse "$kind" "$size" "$sch" &&
+            grep -q 'give it more [a-z]* (--size=[0-9.]*x[0-9.]*)[, ][a-z ,]*or [a-z]' "$T/$name.out" &&
+            [ ! -e "$T/$name.pdf" ] && [ ! -e "$T/$name.pdf.gp" ]; then
             echo "ok: $name refused: $(sed 's/.*: a 5x3.5/a 5x3.5/' "$T/$name.out")"
         else
             echo "FAIL: $name: export failed: $(cat "$T/$name.out")"
@@ -138,6 +157,10 @@ for kind in $KINDS; do
         done
     done
 done
+# one scheme at 5x3.5: the 28 tensors (too many rows) as the compact
+# heatmap of block x type, the whole model's heatmap too
+echo "blocks 5x3.5 apot" >>"$T/cases"
+echo "model 5x3.5 apot" >>"$T/cases"
 # narrow panels at the smallest widths that hold them; the named sizes
 echo "panels4x1 9.6 uniform,pot,apot" >>"$T/cases"
 echo "panels4x1 9.6 all" >>"$T/cases"
@@ -169,5 +192,14 @@ if [ $rc -eq 1 ] && grep -q 'give it more height (--size=5x[0-9.]*)' "$T/small.e
     echo "ok: 5x3.5 with all schemes refused: $(cat "$T/small.err")"
 else
     echo "FAIL: 5x3.5 with all schemes: rc $rc, $(cat "$T/small.err")"; f=$((f + 1))
+fi
+# 28 tensors of three schemes at 5x3.5: refused, pointing at the heatmap
+# that one scheme draws there (a case above draws it)
+"$APOTVIEW" --export="$T/small28.pdf" --figure=layers --size=5x3.5 "$T/blocks.npz" 2>"$T/small28.err"
+if [ $? -eq 1 ] && grep -q 'select at most [0-9]* tensors (FILE:GLOB), or one scheme (-s NAME) for the heatmap' \
+    "$T/small28.err" && [ ! -e "$T/small28.pdf" ]; then
+    echo "ok: 28 tensors at 5x3.5 refused: $(cat "$T/small28.err")"
+else
+    echo "FAIL: 28 tensors at 5x3.5: $(cat "$T/small28.err")"; f=$((f + 1))
 fi
 [ "$f" -eq 0 ]

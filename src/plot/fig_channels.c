@@ -159,7 +159,20 @@ int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, 
     int krows = fg_key_rows_of(st, (const char *const *)kt, ns, st->width_cm - 0.2);
     double bot = 1.05 * fs / H;
     double top = 1 - (line * (nlines + krows) + 0.2) / H;
-    if ((top - bot) * H < 8 * line) {
+    /* a short figure (fg_compact) without room for both panels: the MSE
+     * panel alone under a key of the names (the ranges and the whole
+     * tensor's MSEs are in the CSV) */
+    int mse_only = 0;
+    if ((top - bot) * H < 8 * line && fg_compact(st)) {
+        int kr1 = fg_key_rows(s, st, st->width_cm - 0.2);
+        double top1 = 1 - (line * (1 + kr1) + 0.2) / H;
+        if ((top1 - bot) * H >= 3 * line) {
+            mse_only = 1;
+            nlines = 1;
+            top = top1;
+        }
+    }
+    if ((top - bot) * H < 8 * line && !mse_only) {
         util_err_set(err, "a %gx%g cm channels figure of %d schemes leaves %.1f cm for its two panels at %g pt: "
                      "give it more height (--size=%gx%.1f) or fewer schemes", st->width_cm, H, ns,
                      fmax((top - bot) * H, 0), st->font_pt, st->width_cm, H - (top - bot) * H + 8 * line + 0.05);
@@ -183,7 +196,9 @@ int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, 
     double lm = 0.55 * fs + fg_text_cm(6, st) + 0.3, rm = 0.4;
     sbuf_printf(b, "set multiplot\nset lmargin at screen %.4f\nset rmargin at screen %.4f\n", lm / st->width_cm,
                 1 - rm / st->width_cm);
-    fg_key_row_texts(b, s, st, (nlines + 0.5) * line + 0.1, (const char *const *)kt);
+    if (mse_only)
+        sbuf_puts(b, "# too short for both panels: the MSE per channel alone (the ranges: $band)\n");
+    fg_key_row_texts(b, s, st, (nlines + 0.5) * line + 0.1, mse_only ? NULL : (const char *const *)kt);
     for (int i = 0; i < ns; i++)
         free(kt[i]);
     /* the lines on top: channels and median range; the outliers */
@@ -194,7 +209,7 @@ int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, 
         sbuf_puts(b, "set label 1 ");
         fg_put_text(b, &t2);
         sbuf_printf(b, " at screen 0.5, screen %.4f center front\n", 1 - (0.5 * line + 0.1) / H);
-        if (nout) {
+        if (nout && !mse_only) {
             sbuf t3 = { 0 };
             const char *times = st->latex ? "$\\times$" : "×";
             sbuf_puts(&t3, st->latex ? "$\\blacktriangle$ " : "▲ ");
@@ -216,13 +231,14 @@ int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, 
     pw = pw < 1 ? 1 : pw;
     double xs = rank_step(n, st, pw);
     sbuf_printf(b, "set xtics %.17g, %.17g\nunset mxtics\n", xs, xs);
-    sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", top, split1);
-    sbuf_puts(b, "set format x ''\nunset key\nset ylabel ");
-    fig_quote(b, FQ_STRING, st->latex ? "weight $w$" : "weight {/:Italic w}");
-    sbuf_puts(b, "\n");
-    if (!(whi > wlo)) {
-        wlo = isfinite(wlo) ? wlo - 1 : -1;
-        whi = isfinite(whi) ? whi + 1 : 1;
+    if (!mse_only) {
+        sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", top, split1);
+        sbuf_puts(b, "set format x ''\nunset key\nset ylabel ");
+        fig_quote(b, FQ_STRING, st->latex ? "weight $w$" : "weight {/:Italic w}");
+        sbuf_puts(b, "\n");
+        if (!(whi > wlo)) {
+            wlo = isfinite(wlo) ? wlo - 1 : -1;
+            whi = isfinite(whi) ? whi + 1 : 1;
     }
     double pad = 0.04 * (whi - wlo);
     double ylo = wlo - pad, yhi = whi + pad * (nout ? 2.5 : 1);
@@ -248,10 +264,11 @@ int fig_channels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, 
         sbuf_puts(b, " notitle");
     }
     sbuf_puts(b, "\n");
+    sbuf_puts(b, "unset arrow\nunset label\n");
+    }
 
     sbuf_puts(b, "\n# Each channel's MSE per scheme, same ranks; the legend gives the whole tensor's MSE.\n");
-    sbuf_puts(b, "unset arrow\nunset label\n");
-    sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", split2, bot);
+    sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", mse_only ? top : split2, bot);
     sbuf_puts(b, "set format x '%.0f'\nset xlabel 'channels, widest first' offset 0, 0.5\n");
     sbuf_puts(b, "set logscale y\nset ytics autofreq\nset mytics default\nset ylabel 'MSE'\n");
     sbuf_puts(b, st->latex ? "set format y '$10^{%T}$'\n" : "set format y '10^{%T}'\n");
@@ -471,9 +488,11 @@ int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, u
     for (int i = 0; i < ns; i++)
         longest = fmax(longest, strlen(fg_scheme_title(s->schemes[i])));
     double namew = 0.6 * fs + fg_text_cm(longest, st) + 0.2, colw = fg_text_cm(9, st) + 0.4;
-    int ncol = namew + 3 * colw <= W - 0.2 ? 3 : 2;
+    /* the columns that fit: left, right and ratio; left and right; or
+     * (narrow figures) the ratio alone, the MSEs in the CSV */
+    int ncol = namew + 3 * colw <= W - 0.2 ? 3 : namew + 2 * colw <= W - 0.2 ? 2 : 1;
     if (namew + ncol * colw > W - 0.2 || (htop - hbot) * H < 3 * line || dpan < 2.5 * line) {
-        double wneed = fmax(W, namew + 2 * colw + 0.25);
+        double wneed = fmax(W, namew + colw + 0.25);
         double hneed = H + fmax(3 * line - (htop - hbot) * H, (2.5 * line - dpan) / 0.36) + 0.1;
         util_err_set(err, "a %gx%g cm compare figure of %d schemes does not hold its panels and table at %g pt: "
                      "give it more %s (--size=%.1fx%.1f) or fewer schemes", W, H, ns, st->font_pt,
@@ -521,11 +540,15 @@ int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, u
     double ty = dtop + 0.5 * fs / H + line * ns / H;   /* heading row */
     double c1 = 0.1 / W, c4 = (W - 0.15) / W, c3 = ncol == 3 ? c4 - colw / W : c4, c2 = c3 - colw / W;
     sbuf_printf(b, "set label 10 'MSE, %d-bit' at screen %.4f, screen %.4f left front\n", s->cfg.bits, c1, ty);
-    sbuf_printf(b, "set label 11 'left' at screen %.4f, screen %.4f right front\n", c2, ty);
-    sbuf_printf(b, "set label 12 'right' at screen %.4f, screen %.4f right front\n", c3, ty);
+    if (ncol >= 2) {
+        sbuf_printf(b, "set label 11 'left' at screen %.4f, screen %.4f right front\n", c2, ty);
+        sbuf_printf(b, "set label 12 'right' at screen %.4f, screen %.4f right front\n", c3, ty);
+    } else
+        sbuf_printf(b, "set label 13 'right/left' at screen %.4f, screen %.4f right front\n"
+                       "# no room for the MSE columns (they are in the CSV): their ratio alone\n", c4, ty);
     if (ncol == 3)
         sbuf_printf(b, "set label 13 'ratio' at screen %.4f, screen %.4f right front\n", c4, ty);
-    else
+    else if (ncol == 2)
         sbuf_puts(b, "# no room for the ratio column (it is in the CSV's numbers: right / left)\n");
     /* one notation for the MSE columns, one for the ratios */
     double mv[2 * OPTIONS_MAX_SCHEMES], rv[OPTIONS_MAX_SCHEMES];
@@ -548,7 +571,7 @@ int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, u
         sbuf_puts(b, "\n");
         double ml = res[0][i].ok ? res[0][i].r.mse : NAN, mr = res[1][i].ok ? res[1][i].r.mse : NAN;
         double cx[3] = { c2, c3, c4 }, val[3] = { ml, mr, ml > 0 ? mr / ml : NAN };
-        for (int c = 0; c < ncol; c++) {
+        for (int c = ncol == 1 ? 2 : 0; c < (ncol == 1 ? 3 : ncol); c++) {
             sbuf u = { 0 };
             fg_txt_num_as(&u, st, val[c], c == 2 ? rmode : mmode);
             if (c == 2 && isfinite(val[c]))
@@ -567,9 +590,15 @@ int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, u
     sbuf_puts(b, "unset logscale y\nunset key\n");
     sbuf_printf(b, "set xrange [%.17g:%.17g]\n", dlo, dhi);
     fg_set_xstep(b, st, dlo, dhi, st->width_cm - 2.2 * st->font_pt / 8);
+    /* the difference's axis title in full where the width holds it */
+    int dlong = fg_text_cm(38, st) <= W - 0.3; /* (wide glyphs: 0.53 em a character underestimates it) */
     if (elem) {
         sbuf t = { 0 };
-        sbuf_puts(&t, st->latex ? "right $-$ left, element-wise ($w$)" : "right − left, element-wise ({/:Italic w})");
+        if (dlong)
+            sbuf_puts(&t, st->latex ? "right $-$ left, element-wise ($w$)"
+                                    : "right − left, element-wise ({/:Italic w})");
+        else
+            sbuf_puts(&t, st->latex ? "right $-$ left ($w$)" : "right − left ({/:Italic w})");
         sbuf_puts(b, "set xlabel ");
         fg_put_text(b, &t);
         sbuf_puts(b, " offset 0, 0.4\nset ylabel 'count'\n");
@@ -592,8 +621,11 @@ int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, u
         sbuf_printf(b, "plot $diff using 1:2:(%.17g) with boxes fs solid 1.0 noborder lc rgb '#6A6A6A'\n", dw);
     } else {
         sbuf t = { 0 };
-        sbuf_puts(&t, st->latex ? "weight $w$ (right $-$ left share)"
-                                : "weight {/:Italic w} (right − left share)");
+        if (dlong)
+            sbuf_puts(&t, st->latex ? "weight $w$ (right $-$ left share)"
+                                    : "weight {/:Italic w} (right − left share)");
+        else
+            sbuf_puts(&t, st->latex ? "weight $w$" : "weight {/:Italic w}");
         sbuf_puts(b, "set xlabel ");
         fg_put_text(b, &t);
         sbuf_puts(b, " offset 0, 0.4\nset ylabel 'Δ share'\n");

@@ -493,9 +493,28 @@ size_t fg_vis_len(const char *t)
 }
 
 /* One key entry's width, cm: the sample line, a gap, the text, a gap. */
+/* A short figure (an explicit height under 4.5 cm, as --size=5x3.5):
+ * compact keys (shorter samples, closer entries) so that they keep to
+ * fewer rows; the automatic heights are computed for the full key. */
+int fg_compact(const fig_style *st)
+{
+    return st->height_cm > 0 && st->height_cm < 4.5;
+}
+
+/* A key sample's length and the gap after an entry, cm. */
+double fg_key_samp_cm(const fig_style *st)
+{
+    return (fg_compact(st) ? 0.32 : 0.55) * st->font_pt / 8;
+}
+
+double fg_key_gap_cm(const fig_style *st)
+{
+    return fg_compact(st) ? 0.22 : 0.35;
+}
+
 double fg_key_entry_cm(const fig_style *st, const char *text)
 {
-    return 0.55 * st->font_pt / 8 + 0.12 + fg_text_cm(fg_vis_len(text), st) + 0.35;
+    return fg_key_samp_cm(st) + 0.12 + fg_text_cm(fg_vis_len(text), st) + fg_key_gap_cm(st);
 }
 
 /* The columns of a key of entries texts[0..n-1] across width_cm: all in
@@ -551,7 +570,7 @@ int fg_key_row_marks(sbuf *b, const plot_spec *s, const fig_style *st, double to
                      const char *const *texts, int marks)
 {
     double W = st->width_cm, H = st->height_cm, line = 0.40 * st->font_pt / 8;
-    double samp = 0.55 * st->font_pt / 8;
+    double samp = fg_key_samp_cm(st);
     int ns = s->nschemes;
     const char *t[OPTIONS_MAX_SCHEMES] = { 0 };
     for (int i = 0; i < ns; i++)
@@ -561,7 +580,7 @@ int fg_key_row_marks(sbuf *b, const plot_spec *s, const fig_style *st, double to
     double total = 0;
     for (int i = 0; i < cols && i < ns; i++)
         total += cw > 0 ? cw : fg_key_entry_cm(st, t[i]);
-    double xs = (W - total + 0.35) / 2, x0 = xs;
+    double xs = (W - total + fg_key_gap_cm(st)) / 2, x0 = xs;
     for (int k = 0; k < ns; k++) {
         int row = k / cols;
         if (k % cols == 0)

@@ -228,7 +228,8 @@ int fig_group(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, uti
     /* the key: a sample line and a text per entry, centred in its rows */
     if (!compact) {
         double y1 = 1 - ((tl + 0.5) * line + 0.1) / H, y2 = krows == 2 ? y1 - line / H : y1;
-        double samp = 0.55 * fs, x1 = krows == 1 ? (W - e1 - e2w + 0.35) / 2 : (W - e2w + 0.35) / 2;
+        double samp = fg_key_samp_cm(st), gap = fg_key_gap_cm(st);
+        double x1 = krows == 1 ? (W - e1 - e2w + gap) / 2 : (W - e2w + gap) / 2;
         double x2 = krows == 1 ? x1 + e1 : x1;
         const char *kt[2] = { "levels", kend };
         double kx[2] = { x1, x2 }, ky[2] = { y1, y2 };

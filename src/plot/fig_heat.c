@@ -166,11 +166,19 @@ int fig_layers_heat(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *
     double lm = fg_text_cm(longest, st) + 0.35;
     /* the colour box (0.3 cm), its tic labels (3 digits) and its title */
     double rm = 0.2 + 0.3 * fs + 0.15 + 3 * 0.66 * st->font_pt / 72 * 2.54 + 0.2 + line + 0.1;
-    double bot = 1.05 * fs, ptitle = line + 0.05, cell = line;
+    /* a short figure (fg_compact): rows of 0.75 line (8 pt labels keep
+     * apart) and no x axis title (the panel title says "by block") */
+    int compact = fg_compact(st);
+    double bot = (compact ? 0.6 : 1.05) * fs, ptitle = line + 0.05, cell = compact ? 0.75 * line : line;
     double need = bot + npan * (ptitle + nrows * cell) + 0.1;
     if (H < need - 1e-9) {
+        /* what to do: the height, or (a panel per scheme) one scheme */
+        double need1 = bot + ptitle + nrows * cell + 0.1;
+        char alt[96] = "";
+        if (npan > 1)
+            snprintf(alt, sizeof alt, " or one scheme (-s NAME; --size=%gx%.1f)", W, need1 + 0.05);
         util_err_set(err, "a %gx%g cm layers heatmap of %d tensors needs %.1f cm of height at %g pt: give it more "
-                     "height (--size=%gx%.1f)", W, H, nl, need, st->font_pt, W, need + 0.05);
+                     "height (--size=%gx%.1f)%s", W, H, nl, need, st->font_pt, W, need + 0.05, alt);
         goto fail;
     }
     double ph = (H - bot - 0.1 - npan * ptitle) / npan; /* a panel's cells, cm */
@@ -219,12 +227,22 @@ int fig_layers_heat(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *
             fg_txt_scheme(&t, st, s->schemes[p]);
         else
             sbuf_printf(&t, "%d tensors", nl);
+        if (compact && grid && s->figure != FIG_DAMAGE)
+            sbuf_printf(&t, " %d-bit", s->cfg.bits); /* (the colour box's title is short) */
+        if (compact && p == 0)
+            sbuf_puts(&t, grid ? ", by block" : ", by number");
         fg_put_text(b, &t);
         sbuf_printf(b, " at screen %.4f, screen %.4f left front\n", lm / W, (top + 0.5 * ptitle) / H);
         if (p == npan - 1) {
-            sbuf_puts(b, "set format x '%.0f'\nset xlabel ");
-            fig_quote(b, FQ_STRING, grid ? "block" : "tensor");
-            sbuf_puts(b, " offset 0, 0.6\nset xtics offset 0, 0.3\n");
+            sbuf_puts(b, "set format x '%.0f'\n");
+            if (compact)
+                sbuf_puts(b, "unset xlabel\n");
+            else {
+                sbuf_puts(b, "set xlabel ");
+                fig_quote(b, FQ_STRING, grid ? "block" : "tensor");
+                sbuf_puts(b, " offset 0, 0.6\n");
+            }
+            sbuf_puts(b, "set xtics offset 0, 0.3\n");
         } else
             sbuf_puts(b, "set format x ''\nunset xlabel\n");
         if (p == 0) {
@@ -234,7 +252,9 @@ int fig_layers_heat(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *
             sbuf_printf(b, "set cbtics out scale 0.5 %.17g\n",
                         fmax(1, fg_tick_step(floor(smin), ceil(smax), H - bot - ptitle - 0.1, st, 0)));
             if (s->figure == FIG_DAMAGE)
-                sbuf_puts(b, "set cblabel 'SQNR, quantized (dB)'\n");
+                sbuf_puts(b, compact ? "set cblabel 'SQNR (dB)'\n" : "set cblabel 'SQNR, quantized (dB)'\n");
+            else if (compact && grid)
+                sbuf_puts(b, "set cblabel 'SQNR (dB)'\n");
             else
                 sbuf_printf(b, "set cblabel 'SQNR, %d-bit (dB)'\n", s->cfg.bits);
         } else

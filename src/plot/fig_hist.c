@@ -314,7 +314,14 @@ int fig_transfer(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, 
     int keyrows = fg_key_rows(s, st, W - 0.2);
     double left = 1.25 * fs, right = 0.25, gap = 0.45 * fs, bot = 1.05 * fs;
     double top = line * keyrows + 0.15 + line;     /* key rows + the panel titles */
-    double pw = (W - left - right - gap) / 2;
+    double pw = (W - left - right - gap) / 2, ph = H - top - bot;
+    if (ph < 1.2 - 1e-9 || pw < 1.2 - 1e-9) {
+        /* panels of under 1.2 cm do not hold their 0, 0.5 and 1 ticks */
+        util_err_set(err, "a %gx%g cm transfer figure of %d schemes leaves %.1fx%.1f cm a panel at %g pt: give it "
+                     "more %s (--size=%.1fx%.1f) or fewer schemes", W, H, ns, fmax(pw, 0), fmax(ph, 0), st->font_pt,
+                     pw < 1.2 ? "width" : "height", fmax(W, W - 2 * pw + 2.4), fmax(H, top + bot + 1.25));
+        return -1;
+    }
     sbuf_puts(b, "# Q(x) = the nearest level (alpha = 1, unsigned); each row pair is one step.\n");
     fg_set_styles(b, s, st);
     sbuf_puts(b, "set multiplot\nset xrange [0:1]\nset yrange [0:1]\nset size ratio -1\nunset size\n");

@@ -382,9 +382,16 @@ static int layers_draw(const plot_spec *s, const fig_style *st, fig_data *d, sbu
         rh = row_cm(s, fs, 1);
     }
     if (avail < nl * rh - 1e-9) {
+        /* what to do: the height that holds every row, or how many fit */
+        int fit = avail > 0 ? (int)floor((avail + 1e-9) / rh) : 0;
+        char alt[80];
+        if (fit >= 1)
+            snprintf(alt, sizeof alt, "select at most %d tensor%s (FILE:GLOB)", fit, fit > 1 ? "s" : "");
+        else
+            snprintf(alt, sizeof alt, "fewer %s", damage ? "tensors" : "schemes");
         util_err_set(err, "a %gx%g cm %s figure of %d tensors leaves %.2f cm a row at %g pt: give it more "
-                     "height (--size=%gx%.1f) or fewer tensors", W, H, damage ? "damage" : "layers", nl,
-                     fmax(avail, 0) / nl, st->font_pt, W, top + bot + nl * rh + 0.05);
+                     "height (--size=%gx%.1f) or %s", W, H, damage ? "damage" : "layers", nl, fmax(avail, 0) / nl,
+                     st->font_pt, W, top + bot + nl * rh + 0.05, alt);
         for (int i = 0; i < nk; i++)
             free(kt[i]);
         llay_free(&L);
@@ -451,6 +458,80 @@ static int layers_draw(const plot_spec *s, const fig_style *st, fig_data *d, sbu
     return 0;
 }
 
+/* Every tensor's name of the form block.N.type (the heatmap's grid). */
+static int all_grid(const plot_spec *s)
+{
+    for (int j = 0; j < s->nlayers; j++) {
+        long bk;
+        char *t = NULL;
+        int ok = fg_block_type(s->layers[j].name ? s->layers[j].name : "", &bk, &t, NULL);
+        free(t);
+        if (!ok)
+            return 0;
+    }
+    return 1;
+}
+
+static int damage_heat(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err);
+
+/* The rows (bars or dots); in a short figure (fg_compact) that cannot hold
+ * them, the heatmap of block x type when every name has that form and it
+ * fits (else the rows' refusal, naming the size they need). */
+static int rows_or_heat(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err)
+{
+    fig_data d1 = { 0 };
+    sbuf b1 = { 0 };
+    util_err e1 = { { 0 } };
+    if (layers_draw(s, st, &d1, &b1, &e1) == 0) {
+        for (int i = 0; i < d1.n; i++) {
+            d->b = util_realloc(d->b, (size_t)(d->n + 1) * sizeof *d->b);
+            d->b[d->n++] = d1.b[i];
+        }
+        free(d1.b);
+        sbuf_puts(b, b1.s ? b1.s : ""); /* gp-lint: ok (a script these functions built) */
+        sbuf_free(&b1);
+        return 0;
+    }
+    fig_data_free(&d1);
+    sbuf_free(&b1);
+    if (fg_compact(st) && s->nlayers > 1 && all_grid(s)) {
+        fig_data d2 = { 0 };
+        sbuf b2 = { 0 };
+        util_err e2 = { { 0 } };
+        int rc = s->figure == FIG_DAMAGE ? damage_heat(s, st, &d2, &b2, &e2) : fig_layers_heat(s, st, &d2, &b2, &e2);
+        if (rc == 0) {
+            for (int i = 0; i < d2.n; i++) {
+                d->b = util_realloc(d->b, (size_t)(d->n + 1) * sizeof *d->b);
+                d->b[d->n++] = d2.b[i];
+            }
+            free(d2.b);
+            sbuf_puts(b, "# too short for a row per tensor: the heatmap of block x type\n");
+            sbuf_puts(b, b2.s ? b2.s : ""); /* gp-lint: ok (a script fig_layers_heat built) */
+            sbuf_free(&b2);
+            return 0;
+        }
+        fig_data_free(&d2);
+        sbuf_free(&b2);
+        if (s->figure == FIG_LAYERS && s->nschemes > 1) {
+            /* what else fits: the heatmap of one scheme */
+            plot_spec h = *s;
+            h.nschemes = 1;
+            fig_data d3 = { 0 };
+            sbuf b3 = { 0 };
+            util_err e3 = { { 0 } };
+            int fits = fig_layers_heat(&h, st, &d3, &b3, &e3) == 0;
+            fig_data_free(&d3);
+            sbuf_free(&b3);
+            if (fits) {
+                size_t l = strlen(e1.msg);
+                snprintf(e1.msg + l, sizeof e1.msg - l, ", or one scheme (-s NAME) for the heatmap of block x type");
+            }
+        }
+    }
+    *err = e1;
+    return -1;
+}
+
 int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err)
 {
     if (!s->layers || s->nlayers < 1) {
@@ -459,7 +540,7 @@ int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
     }
     if (s->nlayers > LAYERS_BARS_MAX)
         return fig_layers_heat(s, st, d, b, err);
-    return layers_draw(s, st, d, b, err);
+    return rows_or_heat(s, st, d, b, err);
 }
 
 int fig_damage(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err)
@@ -468,7 +549,14 @@ int fig_damage(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
         util_err_set(err, "the damage figure needs the pairs of a compare (two FILEs: ORIGINAL QUANTIZED)");
         return -1;
     }
-    if (s->nlayers > LAYERS_BARS_MAX) {
+    if (s->nlayers > LAYERS_BARS_MAX)
+        return damage_heat(s, st, d, b, err);
+    return rows_or_heat(s, st, d, b, err);
+}
+
+static int damage_heat(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err)
+{
+    {
         /* the heatmap of one series: every pair's SQNR, titled with the
          * files' names (the quantized one alone when both do not fit) */
         plot_spec h = *s;
@@ -505,5 +593,4 @@ int fig_damage(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
         free(t);
         return rc;
     }
-    return layers_draw(s, st, d, b, err);
 }

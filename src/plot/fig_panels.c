@@ -15,6 +15,8 @@
 #include "quant/eval.h"
 #include "quant/levels.h"
 
+#define PANEL_MIN_W 1.3 /* cm */
+
 #define PANEL_SWEEP_N 200
 
 static int cmp_dbl(const void *a, const void *b)
@@ -24,10 +26,13 @@ static int cmp_dbl(const void *a, const void *b)
 }
 
 /* Panel k's curves into blocks p<k>_<i>; its x range in *xhi; the MSE
- * range widened into *ymin, *ymax. */
+ * range widened into *ymin, *ymax. rel > 0: the MSE divided by rel (the
+ * tensor's mean square: the relative MSE). */
 static int panel_data(const plot_spec *s, int k, fig_data *d, double *xlo, double *xhi, double *ymin,
-                      double *ymax, double *clip, util_err *err)
+                      double *ymax, double *clip, double rel, util_err *err)
 {
+    double dv = rel > 0 ? rel : 1;
+    const char *mse_series = rel > 0 ? "relative_mse" : "mse";
     const prep *p = s->panel_p[k];
     int ns = s->nschemes;
     analyze_cfg cfg = s->cfg;
@@ -92,7 +97,7 @@ static int panel_data(const plot_spec *s, int k, fig_data *d, double *xlo, doubl
         for (int i = 0; i < ns; i++) {
             char name[40];
             snprintf(name, sizeof name, "p%d_%d", k + 1, i + 1);
-            mk[i] = fg_add_block(d, name, s->schemes[i], "mse");
+            mk[i] = fg_add_block(d, name, s->schemes[i], mse_series);
             mk[i]->bits = -1;
         }
         for (int bits = LEVELS_MIN_BITS; bits <= LEVELS_MAX_BITS; bits++) {
@@ -102,7 +107,7 @@ static int panel_data(const plot_spec *s, int k, fig_data *d, double *xlo, doubl
             if (analyze_tensor(p, &c, s->schemes, ns, 0, res, err) < 0)
                 return -1;
             for (int i = 0; i < ns; i++) {
-                double m = res[i].ok ? res[i].r.mse : NAN;
+                double m = res[i].ok ? res[i].r.mse / dv : NAN;
                 fg_add_row(mk[i], bits, m)->raw = s->panel_names[k];
                 if (m > 0) {
                     *ymin = fmin(*ymin, m);
@@ -131,7 +136,7 @@ static int panel_data(const plot_spec *s, int k, fig_data *d, double *xlo, doubl
     for (int i = 0; i < ns; i++) {
         char name[40];
         snprintf(name, sizeof name, "p%d_%d", k + 1, i + 1);
-        fig_block *bk = fg_add_block(d, name, res[i].scheme, "mse");
+        fig_block *bk = fg_add_block(d, name, res[i].scheme, mse_series);
         snprintf(name, sizeof name, "o%d_%d", k + 1, i + 1);
         fig_block *ok = fg_add_block(d, name, res[i].scheme, "optimum");
         if (!have[i])
@@ -144,6 +149,7 @@ static int panel_data(const plot_spec *s, int k, fig_data *d, double *xlo, doubl
         qsort(al, (size_t)n, sizeof *al, cmp_dbl);
         eval_curve(p, &ls[i], cfg.normalize, al, n, ms);
         for (int j = 0; j < n; j++) {
+            ms[j] /= dv;
             if (j && al[j] == al[j - 1])
                 continue;
             fg_add_row(bk, al[j], ms[j])->raw = s->panel_names[k];
@@ -153,7 +159,7 @@ static int panel_data(const plot_spec *s, int k, fig_data *d, double *xlo, doubl
             }
         }
         if (isfinite(res[i].opt_alpha))
-            fg_add_row(ok, res[i].opt_alpha, res[i].opt_mse)->raw = s->panel_names[k];
+            fg_add_row(ok, res[i].opt_alpha, res[i].opt_mse / dv)->raw = s->panel_names[k];
         levels_free(&ls[i]);
     }
     *xhi = amax;
@@ -200,8 +206,20 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
     double *xhi = util_calloc((size_t)n, sizeof *xhi), *xlo = util_calloc((size_t)n, sizeof *xlo);
     double *clip = util_calloc((size_t)n * 2 * (size_t)ns, sizeof *clip);
     double ymin = INFINITY, ymax = 0;
+    /* one MSE axis for tensors whose mean squares differ by more than 10x
+     * would show their scales, not the schemes: the relative MSE,
+     * MSE / mean(w^2), instead (--normalize: x units are comparable) */
+    double msq_lo = INFINITY, msq_hi = 0;
+    for (int k = 0; k < n; k++) {
+        const prep *p = s->panel_p[k];
+        double m = p->st.n ? p->st.sumsq / (double)p->st.n : 0;
+        msq_lo = fmin(msq_lo, m);
+        msq_hi = fmax(msq_hi, m);
+    }
+    int rel = s->figure != FIG_HISTOGRAM && !s->cfg.normalize && msq_lo > 0 && msq_hi > 10 * msq_lo;
     for (int k = 0; k < n; k++)
-        if (panel_data(s, k, d, &xlo[k], &xhi[k], &ymin, &ymax, clip + 2 * ns * k, err) < 0) {
+        if (panel_data(s, k, d, &xlo[k], &xhi[k], &ymin, &ymax, clip + 2 * ns * k,
+                       rel ? s->panel_p[k]->st.sumsq / (double)s->panel_p[k]->st.n : 0, err) < 0) {
             free(xhi);
             free(xlo);
             free(clip);
@@ -270,11 +288,13 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
     double bot = xax + line + 0.05;               /* the bottom row's tics and axis title */
     double pw = (W - lm - rm - (cols - 1) * gap) / cols;
     double ph = (H - top - bot - rows * title - (rows - 1) * (bits ? 0.15 : xax + 0.1)) / rows;
-    if (pw < 1.5 || ph < 4 * line) {
-        double wneed = pw < 1.5 ? lm + rm + (cols - 1) * gap + cols * 1.5 + 0.05 : W;
+    /* a panel at least 1.3 cm wide: its 3 or 4 short tic labels (0 1 2 3,
+     * 2 4 6 8) and its title shortened to 8 characters fit */
+    if (pw < PANEL_MIN_W || ph < 4 * line) {
+        double wneed = pw < PANEL_MIN_W ? lm + rm + (cols - 1) * gap + cols * PANEL_MIN_W + 0.05 : W;
         util_err_set(err, "a %gx%g cm figure of %dx%d panels leaves %.1fx%.1f cm a panel at %g pt: give it more "
-                     "%s (--size=%.1fx%.1f) or fewer panels", W, H, cols, rows, fmax(pw, 0), fmax(ph, 0),
-                     st->font_pt, pw < 1.5 ? "width" : "height", wneed, H + rows * fmax(0, 4 * line - ph) + 0.05);
+                     "%s (--size=%.1fx%.1f), fewer panels or one figure a tensor (without --panels)", W, H, cols, rows, fmax(pw, 0), fmax(ph, 0),
+                     st->font_pt, pw < PANEL_MIN_W ? "width" : "height", wneed, H + rows * fmax(0, 4 * line - ph) + 0.05);
         for (int i = 0; i < nk; i++)
             free(kt[i]);
         free(xhi);
@@ -289,6 +309,9 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
     size_t maxc = (size_t)fmax(6, (pw - 0.1) / fg_text_cm(1, st));
     fg_set_styles(b, s, st);
     sbuf_printf(b, "# %d tensors in %dx%d panels, the MSE axis shared\n", n, cols, rows);
+    if (rel)
+        sbuf_printf(b, "# their mean squares differ %.3gx: rel. MSE = MSE / mean(w^2) of the panel's tensor\n",
+                    msq_hi / msq_lo);
     if (hkey)
         sbuf_printf(b, "set linetype %d lc rgb '#606060' lw 1 dt 2\n", nk);
     fg_key_row_texts(b, &ks, st, 0.5 * line + 0.05, (const char *const *)kt);
@@ -329,14 +352,20 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
             else if (hist)
                 sbuf_puts(&t, fg_x_label(s, st));
             else {
-                sbuf_puts(&t, "clipping threshold ");
+                /* "clipping threshold" only where it fits: else alpha alone */
+                if (fg_text_cm(20 + (xe ? 8 : 0), st) <= W - 0.3)
+                    sbuf_puts(&t, "clipping threshold ");
                 fg_txt_alpha(&t, st);
             }
             if (xe)
                 sbuf_printf(&t, st->latex ? " ($\\times 10^{%d}$)" : " (×10^{%d})", xe);
+            /* centred under the panels, or on the page when that would
+             * push it over an edge */
+            double tw = fg_text_cm(fg_vis_len(t.s), st), xc = (lm + (W - rm)) / 2;
             fg_put_text(b, &t);
-            sbuf_printf(b, " at screen %.4f, screen %.4f center front\n", (lm + (W - rm)) / 2 / W,
-                        (0.5 * line + 0.03) / H);
+            if (xc + tw / 2 > W - 0.1 || xc - tw / 2 < 0.1)
+                xc = W / 2;
+            sbuf_printf(b, " at screen %.4f, screen %.4f center front\n", xc / W, (0.5 * line + 0.03) / H);
         }
         if (c == 0 && hist) {
             if (logy)
@@ -347,9 +376,9 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
         } else if (c == 0) {
             sbuf_puts(b, st->latex ? "set format y '$10^{%T}$'\n" : "set format y '10^{%T}'\n");
             if (bits)
-                sbuf_puts(b, "set ylabel 'MSE'\n");
+                sbuf_puts(b, rel ? "set ylabel 'rel. MSE'\n" : "set ylabel 'MSE'\n");
             else
-                sbuf_printf(b, "set ylabel 'MSE, %d-bit'\n", s->cfg.bits);
+                sbuf_printf(b, rel ? "set ylabel 'rel. MSE, %d-bit'\n" : "set ylabel 'MSE, %d-bit'\n", s->cfg.bits);
         } else
             sbuf_puts(b, "set format y ''\nunset ylabel\n");
         /* the panel's title: the tensor, shortened from the left */
