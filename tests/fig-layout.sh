@@ -87,6 +87,7 @@ may_refuse() {
     5x3.5:*:sweep-panels | 5x3.5:*:bits-panels | 5x3.5:*:hist-panels) return 0 ;;
     5x3.5:all:histogram | 5x3.5:all:hist-log | 5x3.5:all:sweep | 5x3.5:all:bits) return 0 ;;
     5x3.5:all:layers | 5x3.5:all:transfer) return 0 ;;
+    5x3.5:*:plan | 5x3.5:*:plan-gguf) return 0 ;;   # the key of the candidates' schemes and a curve
     esac
     return 1
 }

@@ -169,7 +169,7 @@ int fig_plan(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
     if (H - tm - bm < 3.5 * line) {
         free(lt);
         util_err_set(err, "a %gx%g cm plan figure leaves %.1f cm for the curve at %g pt: give it more height "
-                     "(--size=%gx%.1f)", W, H, fmax(H - tm - bm, 0), st->font_pt, W, tm + bm + 3.5 * line + 0.05);
+                     "(--size=%gx%.1f) or fewer candidate schemes in its key (--plan-schemes=)", W, H, fmax(H - tm - bm, 0), st->font_pt, W, tm + bm + 3.5 * line + 0.05);
         return -1;
     }
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\nset rmargin at screen %.4f\nunset key\n",
