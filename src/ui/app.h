@@ -180,6 +180,7 @@ typedef struct app {
     int tour;              /* --tour running; tour_step is the step shown */
     int tour_step;
     int rug_first;         /* first scheme with a rug row (many schemes) */
+    int curve_leg;         /* the curve view's legend: first row shown (PgUp/PgDn) */
     int logscale;
     int utf8;
     int rows, cols;
@@ -283,6 +284,7 @@ void view_error_draw(app *a);
 void view_decomp_draw(app *a);
 int view_decomp_action(app *a, ui_action act);
 void view_log2_draw(app *a);
+int view_curve_action(app *a, ui_action act);
 /* The focused scheme's level set and alpha for the current tensor at the
  * current settings (one scale per tensor): 0 with ls built (levels_free
  * it), *alpha and *shift set; else -1 with why[] saying why not. */
@@ -292,6 +294,8 @@ int app_focus_levels(app *a, const prep *p, levelset *ls, double *alpha, double 
  * when no row is left), so a number is never cut (view_error.c). */
 typedef struct ui_flow {
     int y, ymax, x, w, col;
+    int dry;   /* measure only: nothing drawn (f.y then counts the rows) */
+    int ymin;  /* rows above ymin are laid out but not drawn (a scrolled legend) */
 } ui_flow;
 void flow_put(ui_flow *f, int attr, const char *s);
 /* s[0..n) as one piece (not split at its spaces: "mean 0.01") */

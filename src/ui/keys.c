@@ -52,9 +52,10 @@ static ui_key table[] = {
       "tensor list: sort by the next column (file order, name, count, then each scheme's SQNR and relative "
       "mse; SQNR: lowest first, the damaged layers on top) / reverse the order" },
     { { 'R' }, NULL, ACT_SORT_REV, KV_LIST, NULL },
-    { { K_PGUP }, "PgUp PgDn", ACT_PAGE_UP, KV_LIST | KV_CHANNEL,
-      "page up / down (Home / End: first / last row) in the list and the channels; the mouse wheel scrolls there" },
-    { { K_PGDN }, NULL, ACT_PAGE_DOWN, KV_LIST | KV_CHANNEL, NULL },
+    { { K_PGUP }, "PgUp PgDn", ACT_PAGE_UP, KV_LIST | KV_CHANNEL | KV_CURVE,
+      "page up / down (Home / End: first / last row) in the list and the channels; the mouse wheel scrolls there; "
+      "in the curve view: the legend when it needs more rows than the screen has" },
+    { { K_PGDN }, NULL, ACT_PAGE_DOWN, KV_LIST | KV_CHANNEL | KV_CURVE, NULL },
     { { K_HOME }, NULL, ACT_HOME, KV_LIST | KV_CHANNEL, NULL },
     { { K_END }, NULL, ACT_END, KV_LIST | KV_CHANNEL, NULL },
     { { K_ENTER, '\r', '\n' }, "Enter", ACT_SELECT, KV_LIST | KV_CHANNEL,

@@ -49,7 +49,8 @@ void flow_word(ui_flow *f, int attr, const char *s, size_t n)
     if (f->y >= f->ymax)
         return;
     /* a word wider than a row (a long tensor name) is cut at its end */
-    draw_text(f->y, f->x + f->col, f->w - f->col, attr, b);
+    if (!f->dry && f->y >= f->ymin)
+        draw_text(f->y, f->x + f->col, f->w - f->col, attr, b);
     f->col += w < f->w - f->col ? w : f->w - f->col;
 }
 
@@ -144,7 +145,7 @@ void view_error_draw(app *a)
     const prep *p = app_prep(a, a->cur);
     int norm = a->cfg.normalize && p && eval_can_normalize(p);
     draw_fill(0, 0, cols, term_attr(R_HEADER));
-    ui_flow f = { 0, 1, 0, cols, 0 };
+    ui_flow f = { 0, 1, 0, cols, 0, 0, 0 };
     flow_putf(&f, term_attr(R_HEADER), "error histogram %s", norm ? "x - Q(x)" : "w - Q(w)");
     flow_putf(&f, term_scheme_attr(a->focus) | A_BOLD, "  %s", name);
     flow_putf(&f, term_attr(R_HEADER), "  %d bits", a->cfg.bits);
@@ -155,7 +156,7 @@ void view_error_draw(app *a)
     double al, sh;
     char why[UTIL_ERRLEN + 200];
     if (app_focus_levels(a, p, &ls, &al, &sh, why, sizeof why) < 0) {
-        ui_flow g = { 3, rows, 2, cols - 4, 0 };
+        ui_flow g = { 3, rows, 2, cols - 4, 0, 0, 0 };
         flow_put(&g, term_attr(p ? R_ERROR : R_DIM), "no error histogram: ");
         flow_put(&g, term_attr(p ? R_ERROR : R_DIM), why);
         return;
@@ -167,7 +168,7 @@ void view_error_draw(app *a)
         return;
     }
     char b0[24], b1[24], b2[24], b3[24], b4[24];
-    ui_flow s = { 2, 6, 0, cols, 0 };
+    ui_flow s = { 2, 6, 0, cols, 0, 0, 0 };
     flow_putf(&s, 0, "mean %s  ", layout_fmt_num(b0, sizeof b0, es.mean, 3, 10));
     flow_putf(&s, 0, "rms %s  ", layout_fmt_num(b1, sizeof b1, es.rms, 4, 10));
     double emax = fabs(es.emin) > fabs(es.emax) ? es.emin : es.emax;
@@ -206,7 +207,7 @@ void view_error_draw(app *a)
     view_bars(a, R, cnt, hi, marks);
     draw_axis(a, y0 + H, LAYOUT_MARGIN, W, -M, M);
     draw_text(y0 + H + 1, 0, LAYOUT_MARGIN - 1, term_attr(R_DIM), norm ? "       e" : "  w-Q(w)");
-    ui_flow l = { y0 + H + 2, rows, 0, cols, 0 };
+    ui_flow l = { y0 + H + 2, rows, 0, cols, 0, 0, 0 };
     flow_put(&l, term_attr(R_BAR_CLIP), a->utf8 ? "\u2588" : "#");
     flow_put(&l, term_attr(R_DIM), " clipped (beyond the outer levels)  ");
     flow_put(&l, term_attr(R_ALPHA), a->utf8 ? "\u250a" : ":");

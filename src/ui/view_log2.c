@@ -36,7 +36,7 @@ void view_log2_draw(app *a)
     int rows = app_body_rows(a) - 1, cols = a->cols;
     const prep *p = app_prep(a, a->cur);
     draw_fill(0, 0, cols, term_attr(R_HEADER));
-    ui_flow h = { 0, 1, 0, cols, 0 };
+    ui_flow h = { 0, 1, 0, cols, 0, 0, 0 };
     flow_put(&h, term_attr(R_HEADER), "log2|x| axis");
     flow_put(&h, term_attr(R_DIM), "  PoT levels one octave apart (X: back, g: log counts)");
     char en[512];
@@ -45,7 +45,7 @@ void view_log2_draw(app *a)
     double fal, fsh;
     char why[UTIL_ERRLEN + 200];
     if (app_focus_levels(a, p, &fls, &fal, &fsh, why, sizeof why) < 0) {
-        ui_flow g = { 3, rows, 2, cols - 4, 0 };
+        ui_flow g = { 3, rows, 2, cols - 4, 0, 0, 0 };
         flow_put(&g, term_attr(p ? R_ERROR : R_DIM), "no log2 axis: ");
         flow_put(&g, term_attr(p ? R_ERROR : R_DIM), why);
         return;
@@ -133,7 +133,7 @@ void view_log2_draw(app *a)
         levels_free(&ls);
     }
     char b0[24];
-    ui_flow l = { ay + 2 + nr, rows, 0, cols, 0 };
+    ui_flow l = { ay + 2 + nr, rows, 0, cols, 0, 0, 0 };
     flow_putf(&l, term_attr(R_DIM), "not on the axis: %llu zeros, %llu below ", (unsigned long long)zeros,
               (unsigned long long)below);
     pow_label(b0, sizeof b0, (int)t0, a->utf8); /* t0 is an integer */

@@ -79,7 +79,7 @@ static void draw_header(app *a, ui_calc *c, size_t item, int y, int x, int w, in
     }
     /* each statistic whole or not at all: a narrow screen drops the last
      * ones instead of cutting a number */
-    ui_flow fl = { y + 1, y + 2, x, w, 0 };
+    ui_flow fl = { y + 1, y + 2, x, w, 0, 0, 0 };
     const char *lab[6] = { "mean", "std", "min", "max", "|w|max", compact ? "kurt" : "kurtosis" };
     const double val[6] = { st->mean, st->std, st->min, st->max, st->absmax, st->kurtosis };
     for (int i = 0; i < 6; i++) {
