@@ -33,3 +33,5 @@ tests_test_ui_model_LDADD = $(TEST_LIBS)
 endif
 TESTS += tests/ui-list.sh
 dist_check_SCRIPTS += tests/ui-list.sh
+TESTS += tests/ui-fit.sh
+dist_check_SCRIPTS += tests/ui-fit.sh

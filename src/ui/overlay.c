@@ -215,6 +215,10 @@ void overlay_help(app *a)
     int body = h - 3;
     if (a->help_top > lines - body)
         a->help_top = lines - body > 0 ? lines - body : 0;
+    /* the rows under the box cleared across the screen: no number of the
+     * view shows half hidden behind the frame */
+    for (int r = 0; r < h; r++)
+        draw_fill(y0 + r, 0, a->cols, term_attr(R_NORMAL));
     draw_box(a->utf8, y0, x0, h, w, " apotview keys ");
     draw_text(y0 + 1, x0 + 2, w - 4, term_attr(R_DIM), "Esc, ? or q close; j/k scroll. Every key works as listed.");
     for (int r = 0; r < body && a->help_top + r < lines; r++) {
@@ -271,6 +275,8 @@ void overlay_explain(app *a)
         y0 = 0;
     char title[160];
     snprintf(title, sizeof title, " %s explained (x or Esc closes) ", name);
+    for (int r = 0; r < h; r++)
+        draw_fill(y0 + r, 0, a->cols, term_attr(R_NORMAL));
     draw_box(a->utf8, y0, x0, h, w, title);
     int y = y0 + 1, last = y0 + h - 1;
     if (d && y < last)
@@ -304,6 +310,8 @@ void overlay_info(app *a)
     int y0 = (app_body_rows(a) - 1 - h) / 2, x0 = (a->cols - w) / 2;
     if (y0 < 0)
         y0 = 0;
+    for (int r = 0; r < h; r++)
+        draw_fill(y0 + r, 0, a->cols, term_attr(R_NORMAL));
     draw_box(a->utf8, y0, x0, h, w, " file info (i or Esc closes) ");
     int y = y0 + 1, last = y0 + h - 1;
     char eb[1024];

@@ -412,6 +412,11 @@ static void draw_ranked(app *a, ui_calc *c, ui_rect R, int compact)
         snprintf(v[5], 32, "%.3f", r->bpw);
         snprintf(v[6], 32, isinf(r->r.sqnr_db) ? "inf" : "%.2f", r->r.sqnr_db);
         snprintf(v[7], 32, "%.3g%%", r->r.clipped * 100);
+        if (text_width(v[7]) > col[7].w - 1) { /* 0.000763%: a shorter number, never a cut one */
+            numfmt_fit(v[7], 32, r->r.clipped * 100, col[7].w - 2, 3, NUMFMT_PLAIN | NUMFMT_EXP);
+            if (v[7][0] != '#')
+                strcat(v[7], "%");
+        }
         if (isnan(r->r.adds_mean))
             snprintf(v[8], 32, "n/a");
         else
