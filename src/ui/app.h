@@ -306,6 +306,9 @@ void flow_newline(ui_flow *f);
  * in the bar colour; marks[c] set: a dotted marker where the bar is not),
  * max count and lin/log in the margin left of R (LAYOUT_MARGIN). */
 void view_bars(app *a, ui_rect R, const uint64_t *cnt, const uint64_t *hi, const unsigned char *marks);
+/* The log-count axis's decades (10, 100, 1k, ...) in the margin at x of
+ * the bars in rows [y, y + H) whose maximum is mx (layout_log_decades). */
+void view_count_decades(uint64_t mx, int y, int H, int x);
 /* `:` and `y`: RD_* flags. */
 int ui_cmd_type(app *a, const char *text);
 int ui_cmd_copy(app *a);

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/numfmt.h"
 #include "quant/errhist.h"
 #include "quant/eval.h"
 #include "ui/app.h"
@@ -110,6 +111,20 @@ void view_bars(app *a, ui_rect R, const uint64_t *cnt, const uint64_t *hi, const
     if (H > 2)
         draw_text(R.y + 1, mx0, LAYOUT_MARGIN - 1, term_attr(R_DIM), a->logscale ? "     log" : "     lin");
     draw_text(R.y + H - 1, mx0, LAYOUT_MARGIN - 1, term_attr(R_DIM), "       0");
+    if (a->logscale)
+        view_count_decades(mx, R.y, H, mx0);
+}
+
+void view_count_decades(uint64_t mx, int y, int H, int x)
+{
+    uint64_t dec[24];
+    int row[24];
+    int n = layout_log_decades(mx, H, dec, row, 24);
+    for (int i = 0; i < n; i++) {
+        char b[32];
+        draw_textf(y + row[i], x, LAYOUT_MARGIN - 1, term_attr(R_DIM), "%8s",
+                   numfmt_fit(b, sizeof b, (double)dec[i], 8, 3, NUMFMT_PLAIN | NUMFMT_SI));
+    }
 }
 
 /* axis line and tick labels under bars over [lo, hi] */

@@ -184,6 +184,8 @@ static void draw_plot(app *a, ui_calc *c, const prep *p, ui_rect hist, ui_rect a
     draw_text(hist.y + 1 < hist.y + H - 1 ? hist.y + 1 : hist.y, mx0, LAYOUT_MARGIN - 1, term_attr(R_DIM),
               a->logscale ? "     log" : "     lin");
     draw_text(hist.y + H - 1, mx0, LAYOUT_MARGIN - 1, term_attr(R_DIM), "       0");
+    if (a->logscale)
+        view_count_decades(mx, hist.y, H, mx0);
     free(cnt);
 
     /* axis: line with tick marks, then labels */
