@@ -158,6 +158,13 @@ for view in ${UI_FIT_VIEWS:-main c E d X p t i "?" x}; do
     done
     [ "$bad" -eq 0 ] && ok "view $view: no number cut at any of the sizes ($(date +%s))"
 done
+# the rug's glyphs are in the help (the + for ten levels or more in a column)
+resize 120 40
+TM send-keys -t ui Escape '?'
+i=0
+while [ "$i" -lt 120 ]; do TM send-keys -t ui j; i=$((i + 1)); done
+wait_for '\+ for ten or more' && ok "help: the rug's + explained" || fail "help: the rug's + not explained"
+TM send-keys -t ui Escape
 [ -n "$UI_FIT_VIEWS" ] || [ "$checks" -gt 100 ] || fail "only $checks sizes checked"
 echo "$checks screens checked, $fails failures"
 [ "$fails" -eq 0 ]

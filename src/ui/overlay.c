@@ -168,10 +168,23 @@ typedef struct help_line {
     char text[160];
 } help_line;
 
+/* After the keys: how to read the rugs (not keys: listed as glyphs). */
+static const ui_key glyphs[] = {
+    { { 0 }, "rug \u2502 | 2..9 +", ACT_NONE, KV_ALL,
+      "the rug under the axis marks each level of a scheme: a bar for one level in the column, a digit for 2 "
+      "to 9 levels in one column, + for ten or more; [ and ] are the clipping bounds +-alpha" },
+};
+
 static int help_lines(int tw, help_line *out, int max)
 {
-    int n;
-    const ui_key *k = keys_table(&n);
+    int nk;
+    const ui_key *keys = keys_table(&nk);
+    ui_key k[160];
+    int n = 0;
+    for (int i = 0; i < nk && n < 160; i++)
+        k[n++] = keys[i];
+    for (size_t i = 0; i < sizeof glyphs / sizeof glyphs[0] && n < 160; i++)
+        k[n++] = glyphs[i];
     int m = 0;
     if (tw < 10)
         tw = 10;
