@@ -309,6 +309,8 @@ void view_bars(app *a, ui_rect R, const uint64_t *cnt, const uint64_t *hi, const
 /* The log-count axis's decades (10, 100, 1k, ...) in the margin at x of
  * the bars in rows [y, y + H) whose maximum is mx (layout_log_decades). */
 void view_count_decades(uint64_t mx, int y, int H, int x);
+/* "s" unless n is 1: "1 tensor", "2 tensors" */
+#define UI_PL(n) ((n) == 1 ? "" : "s")
 /* `:` and `y`: RD_* flags. */
 int ui_cmd_type(app *a, const char *text);
 int ui_cmd_copy(app *a);
@@ -359,6 +361,9 @@ int app_alpha_step(app *a, double frac);
 int app_tour_apply(app *a);
 /* export.c: a line typed on the status row (1 on Enter, 0 on Esc) */
 int app_prompt(app *a, const char *label, char *buf, size_t len);
+/* A yes/no question answered by one key: 1 for y or Y, 0 for anything
+ * else (n, Esc, Enter). */
+int app_confirm(app *a, const char *label);
 /* The same, calling changed(a, buf) after every edit (then redrawing). */
 int app_prompt_cb(app *a, const char *label, char *buf, size_t len, void (*changed)(app *a, const char *buf));
 int app_export(app *a);

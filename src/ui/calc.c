@@ -230,8 +230,8 @@ void app_calc(app *a, ui_calc *c, size_t item)
     c->opt_pending = 0;
     c->msg[0] = '\0';
     if (p->st.n == 0) {
-        snprintf(c->msg, sizeof c->msg, "no finite values to show (%llu elements, %llu non-finite)",
-                 (unsigned long long)p->st.count, (unsigned long long)p->st.nonfinite);
+        snprintf(c->msg, sizeof c->msg, "no finite values to show (%llu element%s, %llu non-finite)",
+                 (unsigned long long)p->st.count, UI_PL(p->st.count), (unsigned long long)p->st.nonfinite);
         return;
     }
     if (app_group_mode(a)) {

@@ -331,8 +331,8 @@ void overlay_info(app *a)
     if (y < last)
         draw_textf(y++, x0 + 2, w - 4, term_attr(R_TITLE), "%s", app_esc(eb, sizeof eb, f->path));
     if (y < last)
-        draw_textf(y++, x0 + 2, w - 4, term_attr(R_DIM), "format %s, %zu tensors, %zu metadata entries",
-                   f->fmt->name, f->ntensors, f->nmeta);
+        draw_textf(y++, x0 + 2, w - 4, term_attr(R_DIM), "format %s, %zu tensor%s, %zu metadata entr%s",
+                   f->fmt->name, f->ntensors, UI_PL(f->ntensors), f->nmeta, f->nmeta == 1 ? "y" : "ies");
     if (sr && y + 1 < last) {
         /* the tensor's stored format and its parameters (quant/stored.h) */
         const loader_tensor *lt = &f->tensors[it->tensor];
@@ -371,7 +371,22 @@ void overlay_tour(app *a)
     int x = draw_textf(y0, 0, a->cols, term_attr(R_TITLE), " Tour %d/%d: %s", a->tour_step + 1, n, t->title);
     draw_textf(y0, x, a->cols - x, term_attr(R_DIM), "   (Space or %s next, %s back, x explains, q quits)",
                a->utf8 ? "\u2192" : "Right", a->utf8 ? "\u2190" : "Left");
-    draw_wrapped(y0 + 1, 1, a->cols - 2, TOUR_TEXT_ROWS, 0, t->caption);
+    /* a real file: its tensor by name, not "this demo tensor" */
+    const char *cap = t->caption;
+    char buf[1024];
+    const loader_tensor *lt = app_item_tensor(a, a->cur);
+    const char *path = a->s.nitems ? app_item_file(a, a->cur) : NULL;
+    if (t->file_caption && lt && !(path && strncmp(path, "demo:", 5) == 0)) {
+        char en[256];
+        app_esc(en, sizeof en, lt->name);
+        const char *m = strstr(t->file_caption, "{T}");
+        if (m)
+            snprintf(buf, sizeof buf, "%.*s%s%s", (int)(m - t->file_caption), t->file_caption, en, m + 3);
+        else
+            snprintf(buf, sizeof buf, "%s", t->file_caption);
+        cap = buf;
+    }
+    draw_wrapped(y0 + 1, 1, a->cols - 2, TOUR_TEXT_ROWS, 0, cap);
 }
 
 int overlay_too_small(const app *a)

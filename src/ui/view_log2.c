@@ -134,7 +134,7 @@ void view_log2_draw(app *a)
     }
     char b0[24];
     ui_flow l = { ay + 2 + nr, rows, 0, cols, 0, 0, 0 };
-    flow_putf(&l, term_attr(R_DIM), "not on the axis: %llu zeros, %llu below ", (unsigned long long)zeros,
+    flow_putf(&l, term_attr(R_DIM), "not on the axis: %llu zero%s, %llu below ", (unsigned long long)zeros, UI_PL(zeros),
               (unsigned long long)below);
     pow_label(b0, sizeof b0, (int)t0, a->utf8); /* t0 is an integer */
     flow_putf(&l, term_attr(R_DIM), "%s,", b0);
