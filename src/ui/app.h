@@ -245,6 +245,12 @@ int app_rug_rows(const app *a);
 /* Rows the views may use (the tour's caption takes the rows above the
  * status line). */
 int app_body_rows(const app *a);
+/* The distinct finite values of p, counted up to cap + 1 (cap + 1: more
+ * than cap), the first nv of them in v[] (ascending); 0 when the engine
+ * cannot say exactly (a histogram of a large tensor). */
+uint64_t app_distinct(const prep *p, uint64_t cap, double *v, size_t nv);
+/* Distinct values at most this many (and repeated) are noted in the header. */
+#define UI_DISTINCT_MAX 4096
 /* Make sure a->chan is current for the focused scheme (compute: do the
  * work, else only mark it pending). Returns 1 when it computed. */
 int app_chan(app *a, int compute);

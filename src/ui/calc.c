@@ -366,6 +366,22 @@ double app_alpha(const app *a)
     return NAN;
 }
 
+uint64_t app_distinct(const prep *p, uint64_t cap, double *v, size_t nv)
+{
+    if (!(p->caps & (PREP_CAP_VALUES | PREP_CAP_EXACT)) || p->st.n == 0)
+        return 0;
+    uint64_t i = 0, k = 0;
+    while (i < p->st.n && k <= cap) {
+        double x = prep_value(p, i);
+        if (k < nv)
+            v[k] = x;
+        k++;
+        uint64_t j = prep_rank_le(p, x); /* the first index past x's run */
+        i = j > i ? j : i + 1;
+    }
+    return k;
+}
+
 int app_body_rows(const app *a)
 {
     return a->tour ? a->rows - 1 - TOUR_TEXT_ROWS : a->rows;

@@ -35,6 +35,55 @@ static const char *num(char *b, size_t n, double v)
 
 /* ---- header ------------------------------------------------------------ */
 
+/* Few distinct values (already-quantized data, an int16 or bf16 tensor
+ * on a coarse grid): their number, and whether the histogram's columns
+ * give each its own bar (the comb's gaps are then the grid's) or some
+ * column holds several. */
+static void distinct_note(app *a, const prep *p, ui_flow *fl)
+{
+    static double v[UI_DISTINCT_MAX + 1];
+    uint64_t nd = app_distinct(p, UI_DISTINCT_MAX, v, UI_DISTINCT_MAX + 1);
+    if (nd == 0 || nd > UI_DISTINCT_MAX || nd * 2 > p->st.n)
+        return;
+    char piece[128];
+    int len = snprintf(piece, sizeof piece, "  %llu distinct", (unsigned long long)nd);
+    if (a->plot_w > 0 && a->plot_hi > a->plot_lo && a->explore_item == a->cur) {
+        /* distinct values per column, over the columns from the first
+         * value's to the last's */
+        int first = -1, last = -1, run = 0, lo = -1, hi = 0, prev = -1;
+        for (uint64_t i = 0; i <= nd; i++) {
+            int col = i < nd ? layout_col_of_x(eval_x_of_w(p, a->cfg.normalize, v[i]), a->plot_lo, a->plot_hi, a->plot_w)
+                             : -1;
+            if (i < nd && col < 0)
+                continue;
+            if (col == prev) {
+                run++;
+                continue;
+            }
+            if (prev >= 0) { /* the run of column prev ends; the empty columns between count 0 */
+                hi = run > hi ? run : hi;
+                lo = lo < 0 || run < lo ? run : lo;
+                if (col > prev + 1)
+                    lo = 0;
+                last = prev;
+            }
+            if (first < 0)
+                first = col;
+            prev = col;
+            run = 1;
+        }
+        (void)last;
+        if (hi <= 1)
+            len += snprintf(piece + len, sizeof piece - (size_t)len, " (a bar each)");
+        else if (lo == hi)
+            len += snprintf(piece + len, sizeof piece - (size_t)len, " (%d a column)", hi);
+        else
+            len += snprintf(piece + len, sizeof piece - (size_t)len,
+                            " (%d-%d a column: uneven bars)", lo, hi);
+    }
+    flow_word(fl, term_attr(R_TITLE), piece, (size_t)len);
+}
+
 static void draw_header(app *a, ui_calc *c, size_t item, int y, int x, int w, int compact)
 {
     const loader_tensor *t = app_item_tensor(a, item);
@@ -89,6 +138,7 @@ static void draw_header(app *a, ui_calc *c, size_t item, int y, int x, int w, in
         int len = snprintf(piece, sizeof piece, "%s%s %s", i ? (compact ? " " : "  ") : "", lab[i], num(b[i], 24, val[i]));
         flow_word(&fl, 0, piece, (size_t)len);
     }
+    distinct_note(a, p, &fl);
     n = fl.col;
     if (st->nonfinite)
         draw_textf(y + 1, x + n, w - n, term_attr(R_ERROR), "  nonfinite %llu (left out)",
@@ -504,20 +554,16 @@ static void draw_results(app *a, ui_calc *c, ui_rect R, int compact)
 static void draw_panel_rects(app *a, ui_calc *c, size_t item, ui_rect head, ui_rect hist, ui_rect axis,
                              ui_rect rugs, ui_rect res, int compact)
 {
-    draw_header(a, c, item, head.y, head.x, head.w, compact);
     const prep *p = app_prep(a, item);
+    int plotted = p && !(c->valid && !c->ok && p->st.n == 0);
+    /* the plot first: the header's distinct-values note reads its columns */
+    if (plotted)
+        draw_plot(a, c, p, hist, axis, rugs);
+    draw_header(a, c, item, head.y, head.x, head.w, compact);
     if (!compact && c == &a->calc)
         view_explore_readout(a, c, p, head.y + 1, head.x, head.w);
-    if (!p) {
-        draw_results(a, c, res, compact);
-        return;
-    }
-    if (c->valid && !c->ok && p->st.n == 0) {
+    if (p && !plotted)
         draw_textf(hist.y + hist.h / 2, hist.x, hist.w, term_attr(R_DIM), "%s", c->msg);
-        draw_results(a, c, res, compact);
-        return;
-    }
-    draw_plot(a, c, p, hist, axis, rugs);
     draw_results(a, c, res, compact);
 }
 
