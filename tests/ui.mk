@@ -35,3 +35,5 @@ TESTS += tests/ui-list.sh
 dist_check_SCRIPTS += tests/ui-list.sh
 TESTS += tests/ui-fit.sh
 dist_check_SCRIPTS += tests/ui-fit.sh
+TESTS += tests/ui-small.sh
+dist_check_SCRIPTS += tests/ui-small.sh

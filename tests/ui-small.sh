@@ -1,0 +1,134 @@
+#!/bin/sh
+# ui-small.sh - issue 12's smaller viewer items, in tmux at 120x40:
+#  - the log-count axis (g) labels the decades between the maximum and 0,
+#    in order (10 lowest, each higher decade on a higher row);
+#  - an export over an existing file asks [y/N] and takes one key: n keeps
+#    the file (no Enter needed), y overwrites it;
+#  - plurals: a one-tensor file's info says "1 tensor,";
+#  - the tour on a real file names its tensor, not "this demo tensor";
+#  - already-quantized data: a tensor with few distinct values says how
+#    many (counted here with a set) and how they fall in the columns.
+# Skips (77) when tmux or python3 is missing.
+
+command -v tmux >/dev/null 2>&1 || { echo "tmux not found: skipped"; exit 77; }
+command -v python3 >/dev/null 2>&1 || { echo "python3 not found: skipped"; exit 77; }
+: "${APOTVIEW:=$abs_top_builddir/src/apotview}"
+[ -x "$APOTVIEW" ] || { echo "no $APOTVIEW"; exit 99; }
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/apotview-uis.XXXXXX") || exit 99
+SOCKBASE="apotview-uis-$$-$(date +%s)"
+run=0
+SOCK="$SOCKBASE-$run"
+TM() { tmux -L "$SOCK" -f /dev/null "$@"; }
+cleanup() {
+    i=0
+    while [ "$i" -le "$run" ]; do tmux -L "$SOCKBASE-$i" kill-server >/dev/null 2>&1; i=$((i + 1)); done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+TIMEOUT=${UI_TEST_TIMEOUT:-30}
+fails=0
+fail() { echo "FAIL: $*"; echo "---- screen:"; TM capture-pane -p -t ui 2>/dev/null; echo "----"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+screen() { TM capture-pane -p -t ui; }
+wait_for() {
+    end=$(( $(date +%s) + TIMEOUT ))
+    while :; do
+        if screen | grep -Eq -- "$1"; then return 0; fi
+        [ "$(date +%s)" -ge "$end" ] && return 1
+        sleep 0.05
+    done
+}
+start() {
+    TM kill-server >/dev/null 2>&1
+    run=$((run + 1))
+    SOCK="$SOCKBASE-$run"
+    TM new-session -d -s ui -x 120 -y 40 \
+        "cd '$T' && env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color '$APOTVIEW' $1; sleep 600" ||
+        { echo "cannot start tmux"; exit 99; }
+}
+
+python3 - "$T" <<'PY' || exit 99
+import struct, sys
+d = sys.argv[1]
+def npy(path, vals, shape, descr='<f4', fmt='f'):
+    h = "{'descr': '%s', 'fortran_order': False, 'shape': (%s), }" % (descr, ''.join('%d,' % v for v in shape))
+    h += ' ' * (-(len(h) + 11) % 64) + '\n'
+    open(path, 'wb').write(b'\x93NUMPY\x01\x00' + struct.pack('<H', len(h)) + h.encode() +
+                           struct.pack('<%d%s' % (len(vals), fmt), *vals))
+# a bell of 200000 values (sum of 4 LCG uniforms): counts from 1 to ~10^4 a column
+s = 7
+def u():
+    global s
+    s = (s * 1103515245 + 12345) % 2 ** 31
+    return s / 2 ** 31
+bell = [sum(u() for _ in range(4)) - 2 for _ in range(200000)]
+npy(d + '/bell.npy', bell, [len(bell)])
+# int16 on a grid: round(60 * bell value), few distinct values
+q = [int(round(60 * v)) for v in bell[:50000]]
+npy(d + '/q16.npy', q, [len(q)], '<i2', 'h')
+open(d + '/q16.n', 'w').write('%d\n' % len(set(q)))
+# float32 with 41 distinct values k/100, widely spaced: a column each
+few = [((i * 7919) % 41 - 20) / 100 for i in range(20000)]
+npy(d + '/few.npy', few, [len(few)])
+PY
+
+# ---- the log axis's decades -----------------------------------------------
+start "-s uniform bell.npy"
+wait_for 'mse [0-9]' || fail "bell.npy: no numbers"
+TM send-keys -t ui g
+wait_for '^ +log ' || fail "g: no log axis"
+sleep 0.3
+rows=$(screen | awk '{ l = substr($0, 1, 8); gsub(/ /, "", l) } l == "10" { r10 = NR } l == "100" { r100 = NR }
+    l == "1k" { r1k = NR } END { print r10 + 0, r100 + 0, r1k + 0 }')
+set -- $rows
+[ "$1" -gt 0 ] && [ "$2" -gt 0 ] && [ "$3" -gt 0 ] && [ "$1" -gt "$2" ] && [ "$2" -gt "$3" ] &&
+    ok "log axis: 10, 100, 1k labelled on rows $1 > $2 > $3 (upward)" || fail "log axis decades: rows $rows"
+
+# ---- [y/N]: one key -----------------------------------------------------------
+printf 'OLD' > "$T/keep.svg"
+TM send-keys -t ui e
+wait_for 'export to' || fail "e: no prompt"
+TM send-keys -t ui C-u keep.svg Enter
+wait_for 'overwrite it\? \[y/N\]' || fail "export: no [y/N] for an existing file"
+TM send-keys -t ui n
+wait_for 'export cancelled: keep.svg kept' && [ "$(cat "$T/keep.svg")" = OLD ] &&
+    ok "[y/N]: n alone (no Enter) keeps the file" || fail "[y/N]: n did not keep the file at once"
+TM send-keys -t ui e
+wait_for 'export to' || fail "e again: no prompt"
+TM send-keys -t ui C-u keep.svg Enter
+wait_for 'overwrite it\? \[y/N\]' || fail "export again: no [y/N]"
+TM send-keys -t ui y
+end=$(( $(date +%s) + TIMEOUT ))
+while [ "$(cat "$T/keep.svg")" = OLD ] && [ "$(date +%s)" -lt "$end" ]; do sleep 0.1; done
+grep -q '<svg' "$T/keep.svg" && ok "[y/N]: y alone overwrites with the figure" || fail "[y/N]: y did not overwrite"
+
+# ---- plurals: one tensor ------------------------------------------------------
+TM send-keys -t ui i
+wait_for 'file info' || fail "i: no info"
+wait_for ', 1 tensor, ' && ok "info: 1 tensor (singular)" || fail "info: not '1 tensor,'"
+
+# ---- the tour on a real file ----------------------------------------------------
+start "--tour bell.npy"
+wait_for 'tour 1/6' || fail "--tour bell.npy: no tour"
+TM send-keys -t ui Space Space Space
+wait_for 'tour 4/6' || fail "tour: not at step 4"
+scr=$(screen | tr '\n' ' ')
+case "$scr" in *"demo tensor"*) fail "tour on bell.npy speaks of a demo tensor" ;; *) ok "tour on a file: no 'demo tensor'" ;; esac
+echo "$scr" | grep -q 'The axis of bell is now' && ok "tour names the tensor (bell)" || fail "tour: tensor not named"
+
+# ---- few distinct values --------------------------------------------------------
+nq=$(cat "$T/q16.n")
+start "-s uniform q16.npy"
+wait_for " $nq distinct \\(" && ok "int16 grid: $nq distinct (a set's count) in the header" ||
+    fail "int16 grid: no '$nq distinct'"
+start "-s uniform few.npy"
+wait_for ' 41 distinct \(a bar each\)' && ok "41 spaced values: 41 distinct, a bar each" ||
+    fail "few.npy: no '41 distinct (a bar each)'"
+# and a tensor of all-different values says nothing
+start "-s uniform bell.npy"
+wait_for 'mse [0-9]' || fail "bell.npy: no numbers"
+screen | grep -q 'distinct' && fail "bell.npy (all distinct): a distinct note" || ok "bell.npy: no distinct note"
+
+[ "$fails" -eq 0 ]
