@@ -249,6 +249,14 @@ int app_body_rows(const app *a);
  * than cap), the first nv of them in v[] (ascending); 0 when the engine
  * cannot say exactly (a histogram of a large tensor). */
 uint64_t app_distinct(const prep *p, uint64_t cap, double *v, size_t nv);
+/* The engine the viewer's numbers for item come from (the prepared
+ * tensor's, "sorted": exact), or NULL before it is prepared; and the one
+ * --report (--engine=auto) would pick at the current settings, as
+ * report_pool.c does. They differ on tensors of 2^20 values and more
+ * (--report then uses the histogram engine, whose optimal alphas can differ
+ * in the fourth digit). */
+const char *app_view_engine(app *a, size_t item);
+const char *app_report_engine(app *a, size_t item);
 /* Distinct values at most this many (and repeated) are noted in the header. */
 #define UI_DISTINCT_MAX 4096
 /* Make sure a->chan is current for the focused scheme (compute: do the

@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/dtype.h"
 #include "quant/eval.h"
+#include "quant/prep.h"
 #include "quant/levels.h"
 #include "model/metric.h"
 #include "ui/app.h"
@@ -364,6 +366,30 @@ double app_alpha(const app *a)
     if (c->valid && c->ok && c->item == a->cur && c->res[a->focus].ok)
         return c->res[a->focus].r.alpha;
     return NAN;
+}
+
+const char *app_view_engine(app *a, size_t item)
+{
+    const prep *p = app_prep(a, item);
+    return p ? p->ops->name : NULL;
+}
+
+const char *app_report_engine(app *a, size_t item)
+{
+    const loader_tensor *lt = app_item_tensor(a, item);
+    unsigned need = 0;
+    if (a->cfg.amode == ALPHA_PERCENTILE || a->cfg.amode == ALPHA_KL || a->cfg.amode == ALPHA_ACIQ)
+        need |= PREP_CAP_EXACT;
+    if (!dtype_fits_float(lt->dtype))
+        need |= PREP_CAP_DOUBLE;
+    if (lt->count >= PREP_LARGE)
+        need |= PREP_CAP_LARGE;
+    if (a->cfg.gran != GRAN_TENSOR)
+        need |= PREP_CAP_GROUP;
+    const prep_ops *e = prep_engine_pick(NULL, need, lt->count);
+    if (!e || (e == &prep_hist_ops && !lt->readable))
+        e = &prep_sorted_ops;
+    return e->name;
 }
 
 uint64_t app_distinct(const prep *p, uint64_t cap, double *v, size_t nv)

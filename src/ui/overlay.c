@@ -317,7 +317,7 @@ void overlay_info(app *a)
     const loader_file *f = a->s.files[it->file];
     int w = a->cols - 4 < 100 ? a->cols - 4 : 100;
     const analyze_result *sr = app_stored_result(a, a->cur, app_prep(a, a->cur));
-    int h = 4 + (int)f->nmeta + (f->nmeta == 0) + (sr ? 3 : 0);
+    int h = 6 + (int)f->nmeta + (f->nmeta == 0) + (sr ? 3 : 0);
     if (h > app_body_rows(a) - 1)
         h = app_body_rows(a) - 1;
     int y0 = (app_body_rows(a) - 1 - h) / 2, x0 = (a->cols - w) / 2;
@@ -333,6 +333,17 @@ void overlay_info(app *a)
     if (y < last)
         draw_textf(y++, x0 + 2, w - 4, term_attr(R_DIM), "format %s, %zu tensor%s, %zu metadata entr%s",
                    f->fmt->name, f->ntensors, UI_PL(f->ntensors), f->nmeta, f->nmeta == 1 ? "y" : "ies");
+    /* which engine the numbers come from, and --report's own pick */
+    const char *ve = app_view_engine(a, a->cur), *re = app_report_engine(a, a->cur);
+    if (ve && y < last) {
+        char eng[200];
+        if (strcmp(ve, re) == 0)
+            snprintf(eng, sizeof eng, "numbers: the %s engine, as --report uses for this tensor", ve);
+        else
+            snprintf(eng, sizeof eng, "numbers: the %s engine; --report picks %s here (alphas may differ in the "
+                     "4th digit): --engine=%s matches, y adds it", ve, re, ve);
+        y += draw_wrapped(y, x0 + 2, w - 4, last - y, term_attr(R_DIM), eng);
+    }
     if (sr && y + 1 < last) {
         /* the tensor's stored format and its parameters (quant/stored.h) */
         const loader_tensor *lt = &f->tensors[it->tensor];
