@@ -37,3 +37,5 @@ TESTS += tests/ui-fit.sh
 dist_check_SCRIPTS += tests/ui-fit.sh
 TESTS += tests/ui-small.sh
 dist_check_SCRIPTS += tests/ui-small.sh
+TESTS += tests/ui-engine.sh
+dist_check_SCRIPTS += tests/ui-engine.sh
