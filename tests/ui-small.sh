@@ -71,6 +71,7 @@ npy(d + '/q16.npy', q, [len(q)], '<i2', 'h')
 open(d + '/q16.n', 'w').write('%d\n' % len(set(q)))
 # float32 with 41 distinct values k/100, widely spaced: a column each
 few = [((i * 7919) % 41 - 20) / 100 for i in range(20000)]
+npy(d + '/lin.npy', [k / 1000 for k in range(-1000, 1001)], [2001])
 npy(d + '/few.npy', few, [len(few)])
 PY
 
@@ -130,5 +131,41 @@ wait_for ' 41 distinct \(a bar each\)' && ok "41 spaced values: 41 distinct, a b
 start "-s uniform bell.npy"
 wait_for 'mse [0-9]' || fail "bell.npy: no numbers"
 screen | grep -q 'distinct' && fail "bell.npy (all distinct): a distinct note" || ok "bell.npy: no distinct note"
+
+# ---- E: zoom and cursor ------------------------------------------------------
+# lin.npy, uniform 4 bits at alpha 1: e = x - Q(x), Q(x) the nearest j/7;
+# after z (2x around the centre) and ], the readout's column [e0, e1) and
+# count against the errors counted here (2 values of slack: e0 and e1 are
+# printed to 4 digits), and the range is half the full one
+start "-s uniform --bits=4 --alpha=1 lin.npy"
+wait_for 'mse [0-9]' || fail "lin.npy: no numbers"
+TM send-keys -t ui E
+wait_for 'rms [0-9]' || fail "E: no statistics"
+TM send-keys -t ui ']'
+wait_for '^e in \[' || fail "E: ] shows no readout"
+full=$(screen | sed -n 's/^e in \[\([^,]*\), \([^)]*\)).*/\1 \2/p')
+TM send-keys -t ui z
+sleep 0.3
+TM send-keys -t ui ']'
+sleep 0.3
+line=$(screen | grep '^e in \[')
+set -- $(echo "$line" | sed -n 's/^e in \[\([^,]*\), \([^)]*\)): \([0-9]*\) value.*/\1 \2 \3/p')
+if [ $# -eq 3 ]; then
+    python3 - "$1" "$2" "$3" $full <<'PY' && ok "E zoomed: [$1, $2) holds $3 values (brute force agrees), half the full column's width" ||
+import struct, sys
+e0, e1, got, f0, f1 = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+xs = [struct.unpack('<f', struct.pack('<f', k / 1000))[0] for k in range(-1000, 1001)]
+q = [j / 7 for j in range(-7, 8)]
+es = [x - min(q, key=lambda l: (abs(x - l), -l)) for x in xs]
+want = sum(1 for e in es if e0 <= e < e1)
+w, fw = e1 - e0, f1 - f0
+sys.exit(0 if abs(got - want) <= 2 and abs(w - fw / 2) <= 0.02 * fw else 1)
+PY
+        fail "E zoomed: readout '$line' (full column $full) against the brute force"
+else
+    fail "E zoomed: no readout ($line)"
+fi
+TM send-keys -t ui Escape
+wait_for 'cursor off, full range' && ok "E: Esc turns the cursor off first" || fail "E: Esc did not turn the cursor off"
 
 [ "$fails" -eq 0 ]

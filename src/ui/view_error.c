@@ -210,17 +210,35 @@ void view_error_draw(app *a)
     if (!(M > 0))
         M = 1;
     M = nextafter(M, INFINITY);
+    /* z / Z and the cursor [ ] { } (view_explore.c) over the error axis */
+    double lo, hi_e;
+    view_explore_range(a, -M, M, &lo, &hi_e, W);
     uint64_t *cnt = util_calloc((size_t)W, sizeof *cnt), *hi = util_calloc((size_t)W, sizeof *hi);
     unsigned char *marks = util_calloc((size_t)W, 1);
-    errhist_bins(p, norm, &ls, sh, al, -M, M, W, cnt, hi);
-    int c0 = layout_col_of_x(-es.step_half, -M, M, W), c1 = layout_col_of_x(es.step_half, -M, M, W);
+    errhist_bins(p, norm, &ls, sh, al, lo, hi_e, W, cnt, hi);
+    int c0 = layout_col_of_x(-es.step_half, lo, hi_e, W), c1 = layout_col_of_x(es.step_half, lo, hi_e, W);
     if (c0 >= 0)
         marks[c0] = 1;
     if (c1 >= 0)
         marks[c1] = 1;
     ui_rect R = { y0, LAYOUT_MARGIN, H, W };
     view_bars(a, R, cnt, hi, marks);
-    draw_axis(a, y0 + H, LAYOUT_MARGIN, W, -M, M);
+    int ccol = view_explore_col(a);
+    if (ccol >= 0) {
+        /* the cursor column, and its readout in place of the name */
+        double e0 = lo + (hi_e - lo) * ccol / W, e1 = lo + (hi_e - lo) * (ccol + 1) / W;
+        char r0[24], r1[24], r2[24], r3[24];
+        draw_fill(1, 0, cols, 0);
+        draw_textf(1, 0, cols, term_attr(R_TITLE), "e in [%s, %s): %llu value%s (%s%%), %llu clipped",
+                   layout_fmt_num(r0, sizeof r0, e0, 4, 10), layout_fmt_num(r1, sizeof r1, e1, 4, 10),
+                   (unsigned long long)cnt[ccol], UI_PL(cnt[ccol]),
+                   layout_fmt_num(r2, sizeof r2, es.n ? 100.0 * (double)cnt[ccol] / (double)es.n : 0, 3, 8),
+                   (unsigned long long)hi[ccol]);
+        (void)r3;
+    }
+    draw_axis(a, y0 + H, LAYOUT_MARGIN, W, lo, hi_e);
+    if (ccol >= 0) /* the cursor: a mark on the axis under its column */
+        draw_text(y0 + H, LAYOUT_MARGIN + ccol, 1, term_attr(R_TITLE) | (int)A_REVERSE, a->utf8 ? "\u25b2" : "^");
     draw_text(y0 + H + 1, 0, LAYOUT_MARGIN - 1, term_attr(R_DIM), norm ? "       e" : "  w-Q(w)");
     ui_flow l = { y0 + H + 2, rows, 0, cols, 0, 0, 0 };
     flow_put(&l, term_attr(R_BAR_CLIP), a->utf8 ? "\u2588" : "#");
