@@ -168,4 +168,28 @@ fi
 TM send-keys -t ui Escape
 wait_for 'cursor off, full range' && ok "E: Esc turns the cursor off first" || fail "E: Esc did not turn the cursor off"
 
+# ---- X: zoom and cursor over log2|x| ---------------------------------------
+# the same lin.npy: after z and }, the readout's [e0, e1) of log2|x| and its
+# count against |x| counted here (2 values of slack for the 4 digits)
+TM send-keys -t ui Escape Escape X
+wait_for 'log2\|x\| axis' || fail "X: no log2 view"
+TM send-keys -t ui z
+sleep 0.3
+TM send-keys -t ui '}'
+wait_for '^log2\|x\| in \[' || fail "X: no readout"
+line=$(screen | grep '^log2|x| in \[')
+set -- $(echo "$line" | sed -n 's/^log2|x| in \[\([^,]*\), \([^)]*\)): .*: \([0-9]*\) value.*/\1 \2 \3/p')
+if [ $# -eq 3 ]; then
+    python3 - "$1" "$2" "$3" <<'PY' && ok "X zoomed: log2|x| in [$1, $2) holds $3 values (brute force agrees)" ||
+import math, struct, sys
+e0, e1, got = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+xs = [struct.unpack('<f', struct.pack('<f', k / 1000))[0] for k in range(-1000, 1001)]
+want = sum(1 for x in xs if x != 0 and e0 <= math.log2(abs(x)) < e1)
+sys.exit(0 if abs(got - want) <= 2 and got > 0 else 1)
+PY
+        fail "X zoomed: readout '$line' against the brute force"
+else
+    fail "X zoomed: no readout ($line)"
+fi
+
 [ "$fails" -eq 0 ]

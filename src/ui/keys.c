@@ -68,13 +68,13 @@ static ui_key table[] = {
     { { 'D' }, "D", ACT_COMPARE, KV_ALL, "compare view over one axis: the pair (ORIGINAL QUANTIZED), the same name in the other file, or the "
       "other single-tensor file" },
     { { 'z' }, "z / Z", ACT_ZOOM_IN, KV_MAIN,
-      "zoom the histogram in / out (2x) around the cursor; Z at 2x: the full range again (the main view and the "
-      "error histogram E)" },
+      "zoom the histogram in / out (2x) around the cursor; Z at 2x: the full range again (the main view, the "
+      "error histogram E and the log2 axis X)" },
     { { 'Z' }, NULL, ACT_ZOOM_OUT, KV_MAIN, NULL },
     { { '[' }, "[ / ]", ACT_CUR_LEFT, KV_MAIN,
       "move the cursor one column left / right ({ / } ten); the readout (second line) gives the column's "
       "range, count, share, the focused scheme's level and the squared error it adds (Esc: off); in E: the "
-      "column's error range, count, share and clipped count" },
+      "column's error range, count, share and clipped count; in X: its log2|x| and |x| ranges, count and share" },
     { { ']' }, NULL, ACT_CUR_RIGHT, KV_MAIN, NULL },
     { { '{' }, NULL, ACT_CUR_LEFT10, KV_MAIN, NULL },
     { { '}' }, NULL, ACT_CUR_RIGHT10, KV_MAIN, NULL },

@@ -100,7 +100,7 @@ static const ui_view views[] = {
     [VIEW_CHANNEL] = { "channels", view_channel_draw, view_channel_action, NULL, channel_idle, FIG_CHANNELS },
     [VIEW_ERROR] = { "error", view_error_draw, view_explore_action, NULL, calc_idle, FIG_HISTOGRAM },
     [VIEW_DECOMP] = { "decomposition", view_decomp_draw, view_decomp_action, NULL, calc_idle, FIG_HISTOGRAM },
-    [VIEW_LOG2] = { "log2", view_log2_draw, NULL, NULL, calc_idle, FIG_HISTOGRAM },
+    [VIEW_LOG2] = { "log2", view_log2_draw, view_explore_action, NULL, calc_idle, FIG_HISTOGRAM },
 };
 static const ui_view group_view = { "group", view_group_draw, view_explore_action, NULL, group_idle,
                                         FIG_HISTOGRAM };

@@ -31,7 +31,7 @@
 static void reset_if_stale(app *a)
 {
     /* E's axis is the error's, not x: its own zoom and cursor */
-    int kind = a->view == VIEW_ERROR ? 2 : app_group_view(a);
+    int kind = a->view == VIEW_ERROR ? 2 : a->view == VIEW_LOG2 ? 3 : app_group_view(a);
     if (a->explore_item != a->cur || a->explore_norm != a->cfg.normalize || a->explore_kind != kind) {
         a->zoomed = a->cursor_on = 0;
         a->explore_item = a->cur;
@@ -100,7 +100,7 @@ int view_explore_action(app *a, ui_action act)
         act != ACT_CUR_LEFT10 && act != ACT_CUR_RIGHT10 && act != ACT_CLOSE)
         return 0;
     if (act == ACT_CLOSE) {
-        if ((a->view != VIEW_MAIN && a->view != VIEW_ERROR) || (!a->cursor_on && !a->zoomed) || a->overlay)
+        if ((a->view != VIEW_MAIN && a->view != VIEW_ERROR && a->view != VIEW_LOG2) || (!a->cursor_on && !a->zoomed) || a->overlay)
             return 0;
         a->cursor_on = a->zoomed = 0;
         app_message(a, 0, "cursor off, full range");
