@@ -127,6 +127,9 @@ wait_for " $nq distinct \\(" && ok "int16 grid: $nq distinct (a set's count) in 
 start "-s uniform few.npy"
 wait_for ' 41 distinct \(a bar each\)' && ok "41 spaced values: 41 distinct, a bar each" ||
     fail "few.npy: no '41 distinct (a bar each)'"
+TM resize-window -t ui -x 60 -y 20 >/dev/null 2>&1
+wait_for '^mean .* 41 distinct' && ok "at 60 columns the note stays (statistics dropped first)" ||
+    fail "at 60 columns: no '41 distinct'"
 # and a tensor of all-different values says nothing
 start "-s uniform bell.npy"
 wait_for 'mse [0-9]' || fail "bell.npy: no numbers"

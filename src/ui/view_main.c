@@ -39,14 +39,14 @@ static const char *num(char *b, size_t n, double v)
  * on a coarse grid): their number, and whether the histogram's columns
  * give each its own bar (the comb's gaps are then the grid's) or some
  * column holds several. */
-static void distinct_note(app *a, const prep *p, ui_flow *fl)
+static int distinct_note(app *a, const prep *p, char *piece, size_t plen)
 {
     static double v[UI_DISTINCT_MAX + 1];
     uint64_t nd = app_distinct(p, UI_DISTINCT_MAX, v, UI_DISTINCT_MAX + 1);
     if (nd == 0 || nd > UI_DISTINCT_MAX || nd * 2 > p->st.n)
-        return;
-    char piece[128];
-    int len = snprintf(piece, sizeof piece, "  %llu distinct", (unsigned long long)nd);
+        return 0;
+    size_t sizeof_piece = plen;
+    int len = snprintf(piece, plen, "  %llu distinct", (unsigned long long)nd);
     if (a->plot_w > 0 && a->plot_hi > a->plot_lo && a->explore_item == a->cur) {
         /* distinct values per column, over the columns from the first
          * value's to the last's */
@@ -74,14 +74,14 @@ static void distinct_note(app *a, const prep *p, ui_flow *fl)
         }
         (void)last;
         if (hi <= 1)
-            len += snprintf(piece + len, sizeof piece - (size_t)len, " (a bar each)");
+            len += snprintf(piece + len, sizeof_piece - (size_t)len, " (a bar each)");
         else if (lo == hi)
-            len += snprintf(piece + len, sizeof piece - (size_t)len, " (%d a column)", hi);
+            len += snprintf(piece + len, sizeof_piece - (size_t)len, " (%d a column)", hi);
         else
-            len += snprintf(piece + len, sizeof piece - (size_t)len,
+            len += snprintf(piece + len, sizeof_piece - (size_t)len,
                             " (%d-%d a column: uneven bars)", lo, hi);
     }
-    flow_word(fl, term_attr(R_TITLE), piece, (size_t)len);
+    return len;
 }
 
 static void draw_header(app *a, ui_calc *c, size_t item, int y, int x, int w, int compact)
@@ -131,14 +131,25 @@ static void draw_header(app *a, ui_calc *c, size_t item, int y, int x, int w, in
     ui_flow fl = { y + 1, y + 2, x, w, 0, 0, 0 };
     const char *lab[6] = { "mean", "std", "min", "max", "|w|max", compact ? "kurt" : "kurtosis" };
     const double val[6] = { st->mean, st->std, st->min, st->max, st->absmax, st->kurtosis };
+    char pieces[6][64], note[128];
+    int pw[6], tot = 0, nshow = 6;
     for (int i = 0; i < 6; i++) {
-        if (compact && (i == 2 || i == 3))
-            continue;
-        char piece[64];
-        int len = snprintf(piece, sizeof piece, "%s%s %s", i ? (compact ? " " : "  ") : "", lab[i], num(b[i], 24, val[i]));
-        flow_word(&fl, 0, piece, (size_t)len);
+        pw[i] = compact && (i == 2 || i == 3) ? 0
+              : snprintf(pieces[i], sizeof pieces[i], "%s%s %s", i ? (compact ? " " : "  ") : "", lab[i],
+                         num(b[i], 24, val[i]));
+        tot += pw[i];
     }
-    distinct_note(a, p, &fl);
+    /* a few distinct values: the note wins over kurtosis and |w|max */
+    int nw = compact ? 0 : distinct_note(a, p, note, sizeof note);
+    while (nw && tot + nw > w && nshow > 4)
+        tot -= pw[--nshow];
+    if (nw && tot + nw > w && strstr(note, " (")) /* then without how they fall in the columns */
+        nw = (int)(strstr(note, " (") - note);
+    for (int i = 0; i < nshow; i++)
+        if (pw[i])
+            flow_word(&fl, 0, pieces[i], (size_t)pw[i]);
+    if (nw)
+        flow_word(&fl, term_attr(R_TITLE), note, (size_t)nw);
     n = fl.col;
     if (st->nonfinite)
         draw_textf(y + 1, x + n, w - n, term_attr(R_ERROR), "  nonfinite %llu (left out)",
