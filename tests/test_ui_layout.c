@@ -439,6 +439,39 @@ static void test_wrap(void **state)
     assert_int_equal(layout_wrap("   ", 4, st, ln, 8), 0);
 }
 
+/* The log axis's decades: each label sits on the row where a bar of that
+ * count tops out (the row holding its top eighth, counted from the
+ * layout_bar_eighths of that count), the decades are 10, 100, ... below
+ * the maximum, and no label is on rows 0, 1 (max, "log") or next to the
+ * "0" row or another label. At mx = 1e6 over 20 rows: log1p(10^k) /
+ * log1p(10^6) * 160 eighths = 27.8, 53.5, 80.0, 106.7, 133.3 -> tops in
+ * rows from the bottom 3, 6, 9, 13, 16 (1-based), rows from the top 16,
+ * 13, 10, 6, 3 (hand-computed). */
+static void test_log_decades(void **st)
+{
+    (void)st;
+    uint64_t dec[24];
+    int row[24];
+    int n = layout_log_decades(1000000, 20, dec, row, 24);
+    assert_int_equal(n, 5);
+    static const int want[] = { 16, 13, 10, 6, 3 };
+    uint64_t d = 10;
+    for (int i = 0; i < n; i++, d *= 10) {
+        assert_int_equal(dec[i], d);
+        assert_int_equal(row[i], want[i]);
+        int e = layout_bar_eighths(d, 1000000, 20, 1);
+        assert_int_equal(row[i], 20 - (e + 7) / 8);
+    }
+    /* 4 rows: only row 2 could take a label, and it is next to "0" */
+    assert_int_equal(layout_log_decades(1000000, 4, dec, row, 24), 0);
+    /* the maximum below 10: no decade */
+    assert_int_equal(layout_log_decades(9, 20, dec, row, 24), 0);
+    /* adjacent decades: at 5 rows of 1e12 two labels never touch */
+    n = layout_log_decades(1000000000000ULL, 8, dec, row, 24);
+    for (int i = 1; i < n; i++)
+        assert_true(row[i - 1] - row[i] >= 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -448,7 +481,7 @@ int main(void)
         cmocka_unit_test(test_numbers),     cmocka_unit_test(test_keys),
         cmocka_unit_test(test_explain_complete), cmocka_unit_test(test_tour_steps),
         cmocka_unit_test(test_wrap),        cmocka_unit_test(test_marks),
-        cmocka_unit_test(test_chan_order),
+        cmocka_unit_test(test_chan_order),  cmocka_unit_test(test_log_decades),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -34,3 +34,9 @@ tests_test_ui_model_LDADD = $(TEST_LIBS)
 endif
 TESTS += tests/ui-list.sh tests/ui-plan.sh
 dist_check_SCRIPTS += tests/ui-list.sh tests/ui-plan.sh
+TESTS += tests/ui-fit.sh
+dist_check_SCRIPTS += tests/ui-fit.sh
+TESTS += tests/ui-small.sh
+dist_check_SCRIPTS += tests/ui-small.sh
+TESTS += tests/ui-engine.sh
+dist_check_SCRIPTS += tests/ui-engine.sh

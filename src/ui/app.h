@@ -181,6 +181,7 @@ typedef struct app {
     int tour;              /* --tour running; tour_step is the step shown */
     int tour_step;
     int rug_first;         /* first scheme with a rug row (many schemes) */
+    int curve_leg;         /* the curve view's legend: first row shown (PgUp/PgDn) */
     int logscale;
     int utf8;
     int rows, cols;
@@ -249,6 +250,20 @@ int app_rug_rows(const app *a);
 /* Rows the views may use (the tour's caption takes the rows above the
  * status line). */
 int app_body_rows(const app *a);
+/* The distinct finite values of p, counted up to cap + 1 (cap + 1: more
+ * than cap), the first nv of them in v[] (ascending); 0 when the engine
+ * cannot say exactly (a histogram of a large tensor). */
+uint64_t app_distinct(const prep *p, uint64_t cap, double *v, size_t nv);
+/* The engine the viewer's numbers for item come from (the prepared
+ * tensor's, "sorted": exact), or NULL before it is prepared; and the one
+ * --report (--engine=auto) would pick at the current settings, as
+ * report_pool.c does. They differ on tensors of 2^20 values and more
+ * (--report then uses the histogram engine, whose optimal alphas can differ
+ * in the fourth digit). */
+const char *app_view_engine(app *a, size_t item);
+const char *app_report_engine(app *a, size_t item);
+/* Distinct values at most this many (and repeated) are noted in the header. */
+#define UI_DISTINCT_MAX 4096
 /* Make sure a->chan is current for the focused scheme (compute: do the
  * work, else only mark it pending). Returns 1 when it computed. */
 int app_chan(app *a, int compute);
@@ -288,6 +303,7 @@ void view_error_draw(app *a);
 void view_decomp_draw(app *a);
 int view_decomp_action(app *a, ui_action act);
 void view_log2_draw(app *a);
+int view_curve_action(app *a, ui_action act);
 /* The focused scheme's level set and alpha for the current tensor at the
  * current settings (one scale per tensor): 0 with ls built (levels_free
  * it), *alpha and *shift set; else -1 with why[] saying why not. */
@@ -297,6 +313,8 @@ int app_focus_levels(app *a, const prep *p, levelset *ls, double *alpha, double 
  * when no row is left), so a number is never cut (view_error.c). */
 typedef struct ui_flow {
     int y, ymax, x, w, col;
+    int dry;   /* measure only: nothing drawn (f.y then counts the rows) */
+    int ymin;  /* rows above ymin are laid out but not drawn (a scrolled legend) */
 } ui_flow;
 void flow_put(ui_flow *f, int attr, const char *s);
 /* s[0..n) as one piece (not split at its spaces: "mean 0.01") */
@@ -307,6 +325,11 @@ void flow_newline(ui_flow *f);
  * in the bar colour; marks[c] set: a dotted marker where the bar is not),
  * max count and lin/log in the margin left of R (LAYOUT_MARGIN). */
 void view_bars(app *a, ui_rect R, const uint64_t *cnt, const uint64_t *hi, const unsigned char *marks);
+/* The log-count axis's decades (10, 100, 1k, ...) in the margin at x of
+ * the bars in rows [y, y + H) whose maximum is mx (layout_log_decades). */
+void view_count_decades(uint64_t mx, int y, int H, int x);
+/* "s" unless n is 1: "1 tensor", "2 tensors" */
+#define UI_PL(n) ((n) == 1 ? "" : "s")
 /* `:` and `y`: RD_* flags. */
 int ui_cmd_type(app *a, const char *text);
 int ui_cmd_copy(app *a);
@@ -362,6 +385,9 @@ int app_alpha_step(app *a, double frac);
 int app_tour_apply(app *a);
 /* export.c: a line typed on the status row (1 on Enter, 0 on Esc) */
 int app_prompt(app *a, const char *label, char *buf, size_t len);
+/* A yes/no question answered by one key: 1 for y or Y, 0 for anything
+ * else (n, Esc, Enter). */
+int app_confirm(app *a, const char *label);
 /* The same, calling changed(a, buf) after every edit (then redrawing). */
 int app_prompt_cb(app *a, const char *label, char *buf, size_t len, void (*changed)(app *a, const char *buf));
 int app_export(app *a);

@@ -16,7 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/dtype.h"
 #include "quant/eval.h"
+#include "quant/prep.h"
 #include "quant/levels.h"
 #include "model/metric.h"
 #include "ui/app.h"
@@ -230,8 +232,8 @@ void app_calc(app *a, ui_calc *c, size_t item)
     c->opt_pending = 0;
     c->msg[0] = '\0';
     if (p->st.n == 0) {
-        snprintf(c->msg, sizeof c->msg, "no finite values to show (%llu elements, %llu non-finite)",
-                 (unsigned long long)p->st.count, (unsigned long long)p->st.nonfinite);
+        snprintf(c->msg, sizeof c->msg, "no finite values to show (%llu element%s, %llu non-finite)",
+                 (unsigned long long)p->st.count, UI_PL(p->st.count), (unsigned long long)p->st.nonfinite);
         return;
     }
     if (app_group_mode(a)) {
@@ -364,6 +366,46 @@ double app_alpha(const app *a)
     if (c->valid && c->ok && c->item == a->cur && c->res[a->focus].ok)
         return c->res[a->focus].r.alpha;
     return NAN;
+}
+
+const char *app_view_engine(app *a, size_t item)
+{
+    const prep *p = app_prep(a, item);
+    return p ? p->ops->name : NULL;
+}
+
+const char *app_report_engine(app *a, size_t item)
+{
+    const loader_tensor *lt = app_item_tensor(a, item);
+    unsigned need = 0;
+    if (a->cfg.amode == ALPHA_PERCENTILE || a->cfg.amode == ALPHA_KL || a->cfg.amode == ALPHA_ACIQ)
+        need |= PREP_CAP_EXACT;
+    if (!dtype_fits_float(lt->dtype))
+        need |= PREP_CAP_DOUBLE;
+    if (lt->count >= PREP_LARGE)
+        need |= PREP_CAP_LARGE;
+    if (a->cfg.gran != GRAN_TENSOR)
+        need |= PREP_CAP_GROUP;
+    const prep_ops *e = prep_engine_pick(NULL, need, lt->count);
+    if (!e || (e == &prep_hist_ops && !lt->readable))
+        e = &prep_sorted_ops;
+    return e->name;
+}
+
+uint64_t app_distinct(const prep *p, uint64_t cap, double *v, size_t nv)
+{
+    if (!(p->caps & (PREP_CAP_VALUES | PREP_CAP_EXACT)) || p->st.n == 0)
+        return 0;
+    uint64_t i = 0, k = 0;
+    while (i < p->st.n && k <= cap) {
+        double x = prep_value(p, i);
+        if (k < nv)
+            v[k] = x;
+        k++;
+        uint64_t j = prep_rank_le(p, x); /* the first index past x's run */
+        i = j > i ? j : i + 1;
+    }
+    return k;
 }
 
 int app_body_rows(const app *a)

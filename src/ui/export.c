@@ -70,6 +70,28 @@ int app_prompt_cb(app *a, const char *label, char *buf, size_t len, void (*chang
     }
 }
 
+/* A yes/no question on the status row, answered by one key: y or Y is
+ * yes; n, Esc, Enter or any other key is no (the default). */
+int app_confirm(app *a, const char *label)
+{
+    curs_set(1);
+    timeout(-1);
+    for (;;) {
+        int y = a->rows - 1;
+        draw_fill(y, 0, a->cols, 0);
+        int x = draw_textf(y, 0, a->cols, A_BOLD, "%s", label);
+        move(y, x < a->cols ? x : a->cols - 1);
+        refresh();
+        int ch = getch();
+        if (ch == KEY_RESIZE && !term_signalled()) {
+            app_draw_all(a);
+            continue;
+        }
+        curs_set(0);
+        return !term_signalled() && (ch == 'y' || ch == 'Y');
+    }
+}
+
 /* ---- export -------------------------------------------------------------- */
 
 int app_export(app *a)
@@ -103,8 +125,7 @@ int app_export(app *a)
     int force = 0;
     struct stat sb;
     if (stat(path, &sb) == 0) {
-        char yn[8] = "";
-        if (!app_prompt(a, "the file exists; overwrite it? [y/N] ", yn, sizeof yn) || (yn[0] != 'y' && yn[0] != 'Y')) {
+        if (!app_confirm(a, "the file exists; overwrite it? [y/N] ")) {
             app_message(a, 0, "export cancelled: %s kept", path);
             return RD_VIEW;
         }

@@ -52,9 +52,10 @@ static ui_key table[] = {
       "tensor list: sort by the next column (file order, name, count, then each scheme's SQNR and relative "
       "mse; SQNR: lowest first, the damaged layers on top) / reverse the order" },
     { { 'R' }, NULL, ACT_SORT_REV, KV_LIST, NULL },
-    { { K_PGUP }, "PgUp PgDn", ACT_PAGE_UP, KV_LIST | KV_CHANNEL,
-      "page up / down (Home / End: first / last row) in the list and the channels; the mouse wheel scrolls there" },
-    { { K_PGDN }, NULL, ACT_PAGE_DOWN, KV_LIST | KV_CHANNEL, NULL },
+    { { K_PGUP }, "PgUp PgDn", ACT_PAGE_UP, KV_LIST | KV_CHANNEL | KV_CURVE,
+      "page up / down (Home / End: first / last row) in the list and the channels; the mouse wheel scrolls there; "
+      "in the curve view: the legend when it needs more rows than the screen has" },
+    { { K_PGDN }, NULL, ACT_PAGE_DOWN, KV_LIST | KV_CHANNEL | KV_CURVE, NULL },
     { { K_HOME }, NULL, ACT_HOME, KV_LIST | KV_CHANNEL, NULL },
     { { K_END }, NULL, ACT_END, KV_LIST | KV_CHANNEL, NULL },
     { { K_ENTER, '\r', '\n' }, "Enter", ACT_SELECT, KV_LIST | KV_CHANNEL,
@@ -67,11 +68,13 @@ static ui_key table[] = {
     { { 'D' }, "D", ACT_COMPARE, KV_ALL, "compare view over one axis: the pair (ORIGINAL QUANTIZED), the same name in the other file, or the "
       "other single-tensor file" },
     { { 'z' }, "z / Z", ACT_ZOOM_IN, KV_MAIN,
-      "zoom the histogram in / out (2x) around the cursor; Z at 2x: the full range again" },
+      "zoom the histogram in / out (2x) around the cursor; Z at 2x: the full range again (the main view, the "
+      "error histogram E and the log2 axis X)" },
     { { 'Z' }, NULL, ACT_ZOOM_OUT, KV_MAIN, NULL },
     { { '[' }, "[ / ]", ACT_CUR_LEFT, KV_MAIN,
       "move the cursor one column left / right ({ / } ten); the readout (second line) gives the column's "
-      "range, count, share, the focused scheme's level and the squared error it adds (Esc: off)" },
+      "range, count, share, the focused scheme's level and the squared error it adds (Esc: off); in E: the "
+      "column's error range, count, share and clipped count; in X: its log2|x| and |x| ranges, count and share" },
     { { ']' }, NULL, ACT_CUR_RIGHT, KV_MAIN, NULL },
     { { '{' }, NULL, ACT_CUR_LEFT10, KV_MAIN, NULL },
     { { '}' }, NULL, ACT_CUR_RIGHT10, KV_MAIN, NULL },

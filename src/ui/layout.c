@@ -108,6 +108,23 @@ int layout_col_of_x(double x, double lo, double hi, int w)
     return c;
 }
 
+int layout_log_decades(uint64_t maxcount, int rows, uint64_t *dec, int *row, int max)
+{
+    int n = 0, last = rows - 1; /* from the bottom up: the "0" row is taken */
+    for (uint64_t d = 10; d < maxcount && n < max; d *= 10) {
+        int e = layout_bar_eighths(d, maxcount, rows, 1);
+        int r = rows - (e + 7) / 8; /* the row holding the bar's top eighth */
+        if (r <= 1 || r >= last - 1)
+            continue;
+        dec[n] = d;
+        row[n++] = r;
+        last = r;
+        if (d > UINT64_MAX / 10)
+            break;
+    }
+    return n;
+}
+
 double layout_x_of_col(int c, double lo, double hi, int w)
 {
     return lo + (c + 0.5) * (hi - lo) / w;

@@ -59,6 +59,13 @@ double layout_x_of_col(int c, double lo, double hi, int w);
  * largest count; log: log(1+count)/log(1+maxcount). A nonzero count is
  * always at least one eighth tall. */
 int layout_bar_eighths(uint64_t count, uint64_t maxcount, int rows, int logscale);
+/* The log-count axis's intermediate labels: for the decades 10, 100, ...
+ * below maxcount, the row (0 = top of `rows`) a bar of that count tops out
+ * in (layout_bar_eighths, log scale), skipping rows 0, 1 (the maximum and
+ * "log") and rows-1 (0) and any decade whose row is taken or adjacent to
+ * the previous label. dec[] gets the counts, row[] the rows; returns how
+ * many (at most max). */
+int layout_log_decades(uint64_t maxcount, int rows, uint64_t *dec, int *row, int max);
 /* The glyph of a bar `eighths` tall (total) in the cell `row` (0 = bottom
  * row): " " or U+2581..U+2588, or ASCII " ", ".", "+", "#" when !utf8. */
 const char *layout_bar_glyph(int eighths, int row, int utf8);

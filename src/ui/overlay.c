@@ -168,10 +168,23 @@ typedef struct help_line {
     char text[160];
 } help_line;
 
+/* After the keys: how to read the rugs (not keys: listed as glyphs). */
+static const ui_key glyphs[] = {
+    { { 0 }, "rug \u2502 | 2..9 +", ACT_NONE, KV_ALL,
+      "the rug under the axis marks each level of a scheme: a bar for one level in the column, a digit for 2 "
+      "to 9 levels in one column, + for ten or more; [ and ] are the clipping bounds +-alpha" },
+};
+
 static int help_lines(int tw, help_line *out, int max)
 {
-    int n;
-    const ui_key *k = keys_table(&n);
+    int nk;
+    const ui_key *keys = keys_table(&nk);
+    ui_key k[160];
+    int n = 0;
+    for (int i = 0; i < nk && n < 160; i++)
+        k[n++] = keys[i];
+    for (size_t i = 0; i < sizeof glyphs / sizeof glyphs[0] && n < 160; i++)
+        k[n++] = glyphs[i];
     int m = 0;
     if (tw < 10)
         tw = 10;
@@ -215,6 +228,10 @@ void overlay_help(app *a)
     int body = h - 3;
     if (a->help_top > lines - body)
         a->help_top = lines - body > 0 ? lines - body : 0;
+    /* the rows under the box cleared across the screen: no number of the
+     * view shows half hidden behind the frame */
+    for (int r = 0; r < h; r++)
+        draw_fill(y0 + r, 0, a->cols, term_attr(R_NORMAL));
     draw_box(a->utf8, y0, x0, h, w, " apotview keys ");
     draw_text(y0 + 1, x0 + 2, w - 4, term_attr(R_DIM), "Esc, ? or q close; j/k scroll. Every key works as listed.");
     for (int r = 0; r < body && a->help_top + r < lines; r++) {
@@ -271,6 +288,8 @@ void overlay_explain(app *a)
         y0 = 0;
     char title[160];
     snprintf(title, sizeof title, " %s explained (x or Esc closes) ", name);
+    for (int r = 0; r < h; r++)
+        draw_fill(y0 + r, 0, a->cols, term_attr(R_NORMAL));
     draw_box(a->utf8, y0, x0, h, w, title);
     int y = y0 + 1, last = y0 + h - 1;
     if (d && y < last)
@@ -298,20 +317,33 @@ void overlay_info(app *a)
     const loader_file *f = a->s.files[it->file];
     int w = a->cols - 4 < 100 ? a->cols - 4 : 100;
     const analyze_result *sr = app_stored_result(a, a->cur, app_prep(a, a->cur));
-    int h = 4 + (int)f->nmeta + (f->nmeta == 0) + (sr ? 3 : 0);
+    int h = 6 + (int)f->nmeta + (f->nmeta == 0) + (sr ? 3 : 0);
     if (h > app_body_rows(a) - 1)
         h = app_body_rows(a) - 1;
     int y0 = (app_body_rows(a) - 1 - h) / 2, x0 = (a->cols - w) / 2;
     if (y0 < 0)
         y0 = 0;
+    for (int r = 0; r < h; r++)
+        draw_fill(y0 + r, 0, a->cols, term_attr(R_NORMAL));
     draw_box(a->utf8, y0, x0, h, w, " file info (i or Esc closes) ");
     int y = y0 + 1, last = y0 + h - 1;
     char eb[1024];
     if (y < last)
         draw_textf(y++, x0 + 2, w - 4, term_attr(R_TITLE), "%s", app_esc(eb, sizeof eb, f->path));
     if (y < last)
-        draw_textf(y++, x0 + 2, w - 4, term_attr(R_DIM), "format %s, %zu tensors, %zu metadata entries",
-                   f->fmt->name, f->ntensors, f->nmeta);
+        draw_textf(y++, x0 + 2, w - 4, term_attr(R_DIM), "format %s, %zu tensor%s, %zu metadata entr%s",
+                   f->fmt->name, f->ntensors, UI_PL(f->ntensors), f->nmeta, f->nmeta == 1 ? "y" : "ies");
+    /* which engine the numbers come from, and --report's own pick */
+    const char *ve = app_view_engine(a, a->cur), *re = app_report_engine(a, a->cur);
+    if (ve && y < last) {
+        char eng[200];
+        if (strcmp(ve, re) == 0)
+            snprintf(eng, sizeof eng, "numbers: the %s engine, as --report uses for this tensor", ve);
+        else
+            snprintf(eng, sizeof eng, "numbers: the %s engine; --report picks %s here (alphas may differ in the "
+                     "4th digit): --engine=%s matches, y adds it", ve, re, ve);
+        y += draw_wrapped(y, x0 + 2, w - 4, last - y, term_attr(R_DIM), eng);
+    }
     if (sr && y + 1 < last) {
         /* the tensor's stored format and its parameters (quant/stored.h) */
         const loader_tensor *lt = &f->tensors[it->tensor];
@@ -350,7 +382,22 @@ void overlay_tour(app *a)
     int x = draw_textf(y0, 0, a->cols, term_attr(R_TITLE), " Tour %d/%d: %s", a->tour_step + 1, n, t->title);
     draw_textf(y0, x, a->cols - x, term_attr(R_DIM), "   (Space or %s next, %s back, x explains, q quits)",
                a->utf8 ? "\u2192" : "Right", a->utf8 ? "\u2190" : "Left");
-    draw_wrapped(y0 + 1, 1, a->cols - 2, TOUR_TEXT_ROWS, 0, t->caption);
+    /* a real file: its tensor by name, not "this demo tensor" */
+    const char *cap = t->caption;
+    char buf[1024];
+    const loader_tensor *lt = app_item_tensor(a, a->cur);
+    const char *path = a->s.nitems ? app_item_file(a, a->cur) : NULL;
+    if (t->file_caption && lt && !(path && strncmp(path, "demo:", 5) == 0)) {
+        char en[256];
+        app_esc(en, sizeof en, lt->name);
+        const char *m = strstr(t->file_caption, "{T}");
+        if (m)
+            snprintf(buf, sizeof buf, "%.*s%s%s", (int)(m - t->file_caption), t->file_caption, en, m + 3);
+        else
+            snprintf(buf, sizeof buf, "%s", t->file_caption);
+        cap = buf;
+    }
+    draw_wrapped(y0 + 1, 1, a->cols - 2, TOUR_TEXT_ROWS, 0, cap);
 }
 
 int overlay_too_small(const app *a)

@@ -126,27 +126,30 @@ static const teach_step steps[] = {
     { "uniform", { "uniform" }, "uniform", 4, 0, TA_MAX, TV_MAIN,
       "Uniform, 4 bits: 15 levels in equal steps from -alpha to alpha (alpha = max|x|, no clipping). "
       "The rug under the axis shows them: most sit in the tails where few weights are. "
-      "Note the mse on the status line." },
+      "Note the mse on the status line.", NULL },
     { "pot", { "uniform", "pot" }, "pot", 4, 0, TA_MAX, TV_MAIN,
       "Powers of two: levels 2^-j alpha crowd near zero; tails get coarse steps - nothing between "
       "alpha/2 and alpha. Compare its mse with uniform's in the panel: the tails cost PoT more "
-      "than the fine middle gains." },
+      "than the fine middle gains.", NULL },
     { "apot", { "uniform", "pot", "apot" }, "apot", 4, 0, TA_MAX, TV_MAIN,
       "Additive powers of two: each level is a sum of two powers of two, scaled by gamma so the "
       "top level is alpha. The levels spread like the bell; the mse drops below both, and a "
-      "multiply is still two shifts and an add." },
+      "multiply is still two shifts and an add.", NULL },
     { "normalization", { "uniform", "pot", "apot" }, "apot", 4, 1, TA_MAX, TV_MAIN,
       "Normalization: x = (w - mean) / std before quantizing, as the APoT paper does, so alpha is "
       "in units of std and one alpha fits every layer. This demo tensor already has mean 0 and "
-      "std 1, so the numbers barely move; on trained weights (std ~0.05) the axis changes." },
+      "std 1, so the numbers barely move; on trained weights (std ~0.05) the axis changes.",
+      "Normalization: x = (w - mean) / std before quantizing, as the APoT paper does, so alpha is "
+      "in units of std and one alpha fits every layer. The axis of {T} is now in std units: compare its "
+      "mean and std in the header with 0 and 1." },
     { "clipping", { "uniform", "pot", "apot" }, "apot", 4, 1, TA_MSE, TV_MAIN,
       "Clipping: each scheme at its own MSE-optimal alpha, below max|x|. A few tail values "
       "(red bars) are clipped, every step gets finer; compare each mse with the step before. "
-      "Uniform gains the most." },
+      "Uniform gains the most.", NULL },
     { "clipping methods", { "uniform", "pot", "apot" }, "apot", 4, 1, TA_MSE, TV_CURVE,
       "mse against alpha for each scheme; the letters mark where each clipping method lands on "
       "APoT's curve: M mse (the minimum), X max, P 99.9th percentile, S 3 sigma, K KL (TensorRT), "
-      "A ACIQ. Press q to leave the tour, or play: + - h l n s." },
+      "A ACIQ. Press q to leave the tour, or play: + - h l n s.", NULL },
 };
 
 const teach_step *teach_tour(int *n)

@@ -54,6 +54,9 @@ typedef struct teach_step {
     teach_alpha alpha;     /* max|x|, or each scheme at its MSE-optimal alpha */
     teach_view view;
     const char *caption;   /* two or three sentences */
+    /* on a real file instead (NULL: caption): "{T}" stands for the
+     * tensor's name, the caption speaks of "this demo tensor" */
+    const char *file_caption;
 } teach_step;
 
 /* With no FILE the tour opens demo:gaussian (cli/options.c): the captions

@@ -94,13 +94,13 @@ static int list_idle(app *a)
 
 static const ui_view views[] = {
     [VIEW_MAIN] = { "main", view_main_draw, view_explore_action, main_click, calc_idle, FIG_HISTOGRAM },
-    [VIEW_CURVE] = { "curve", view_curve_draw, NULL, NULL, calc_idle, FIG_SWEEP },
+    [VIEW_CURVE] = { "curve", view_curve_draw, view_curve_action, NULL, calc_idle, FIG_SWEEP },
     [VIEW_LIST] = { "list", view_list_draw, view_list_action, view_list_click, list_idle, FIG_LAYERS },
     [VIEW_COMPARE] = { "compare", view_compare_draw, NULL, NULL, compare_idle, FIG_COMPARE },
     [VIEW_CHANNEL] = { "channels", view_channel_draw, view_channel_action, NULL, channel_idle, FIG_CHANNELS },
-    [VIEW_ERROR] = { "error", view_error_draw, NULL, NULL, calc_idle, FIG_HISTOGRAM },
+    [VIEW_ERROR] = { "error", view_error_draw, view_explore_action, NULL, calc_idle, FIG_HISTOGRAM },
     [VIEW_DECOMP] = { "decomposition", view_decomp_draw, view_decomp_action, NULL, calc_idle, FIG_HISTOGRAM },
-    [VIEW_LOG2] = { "log2", view_log2_draw, NULL, NULL, calc_idle, FIG_HISTOGRAM },
+    [VIEW_LOG2] = { "log2", view_log2_draw, view_explore_action, NULL, calc_idle, FIG_HISTOGRAM },
 };
 static const ui_view group_view = { "group", view_group_draw, view_explore_action, NULL, group_idle,
                                         FIG_HISTOGRAM };

@@ -155,6 +155,15 @@ int ui_cmd_copy(app *a)
     char *cmd = util_malloc(n + 1);
     cmdline_report(cmd, n + 1, &a->cfg, a->schemes, a->nschemes, app_item_file(a, a->cur),
                    app_item_name(a, a->cur));
+    /* the report's own pick would be another engine (2^20 values and
+     * more: the histogram): name the viewer's, so the digits agree */
+    const char *ve = app_view_engine(a, a->cur), *re = app_report_engine(a, a->cur);
+    if (ve && re && strcmp(ve, re) != 0) {
+        char *c2 = util_asprintf("%s --engine=%s", cmd, ve);
+        free(cmd);
+        cmd = c2;
+        n = strlen(cmd);
+    }
     char *b64 = util_malloc(4 * (n / 3 + 1) + 1);
     base64((const unsigned char *)cmd, n, b64);
     /* OSC 52: the terminal (tmux with set-clipboard) puts it on the clipboard */

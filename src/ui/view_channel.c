@@ -301,7 +301,8 @@ static void draw_drill(app *a, int rows)
     layout_fmt_tick(b2, sizeof b2, c->dh_hi, (c->dh_hi - c->dh_lo) / 10);
     draw_textf(y0 + H + 1, M, W, term_attr(R_AXIS), "%s", b1);
     draw_textf(y0 + H + 1, M + W - (int)strlen(b2), (int)strlen(b2), term_attr(R_AXIS), "%s", b2);
-    draw_textf(y0 + H + 2, 1, a->cols - 2, term_attr(R_DIM), " %llu values in this channel", (unsigned long long)c->dh_n);
+    draw_textf(y0 + H + 2, 1, a->cols - 2, term_attr(R_DIM), " %llu value%s in this channel", (unsigned long long)c->dh_n,
+               UI_PL(c->dh_n));
 }
 
 int view_channel_action(app *a, ui_action act)

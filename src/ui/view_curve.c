@@ -100,27 +100,83 @@ static void draw_curve_axes(app *a, int y0, int M, int W, int H, double top, dou
     draw_text(ay + 1, 0, M - 1, term_attr(R_DIM), norm ? "alpha(x)" : "alpha");
 }
 
-/* The schemes' optima and the focused scheme's clipping methods. */
-static void draw_curve_legend(app *a, const ui_calc *c, int ly, const double *cal)
+/* One legend entry as a unit: on the row where it fits whole, else on the
+ * next (split at its spaces only when wider than a row), so a number is
+ * never cut. */
+static void leg_item(ui_flow *f, int attr, const char *sep, const char *text)
+{
+    char b[256];
+    snprintf(b, sizeof b, "%s%s", f->col > 0 ? sep : "", text);
+    if (text_width(text) <= f->w)
+        flow_word(f, attr, b, strlen(b));
+    else
+        flow_put(f, attr, b);
+}
+
+/* The legend (the schemes' optima, the current-alpha mark, the focused
+ * scheme's clipping methods) flowed over rows from f->y; f->dry measures. */
+static void curve_legend_flow(app *a, const ui_calc *c, ui_flow *f, const double *cal)
 {
     int utf8 = a->utf8, ns = a->nschemes;
-    /* legend */
-    int x = 1;
     for (int s = 0; s < ns; s++) {
-        char ob[24], mb[24];
-        x += draw_textf(ly, x, a->cols - x, term_scheme_attr(s), "%s %s opt %s mse %s   ", utf8 ? "\u2022" : "*",
-                        a->schemes[s], c->opt_valid ? layout_fmt_num(ob, sizeof ob, c->opt_alpha[s], 4, 10) : "?",
-                        c->opt_valid ? layout_fmt_num(mb, sizeof mb, c->opt_mse[s], 4, 10) : "?");
+        char ob[24], mb[24], it[160];
+        snprintf(it, sizeof it, "%s %s opt %s mse %s", utf8 ? "\u2022" : "*", a->schemes[s],
+                 c->opt_valid ? layout_fmt_num(ob, sizeof ob, c->opt_alpha[s], 4, 10) : "?",
+                 c->opt_valid ? layout_fmt_num(mb, sizeof mb, c->opt_mse[s], 4, 10) : "?");
+        leg_item(f, term_scheme_attr(s), "   ", it);
     }
-    draw_textf(ly, x, a->cols - x, term_attr(R_ALPHA), "%s current alpha", utf8 ? "\u250a" : ":");
-    /* clipping methods legend */
-    ly++;
-    x = draw_textf(ly, 1, a->cols - 1, term_scheme_attr(a->focus), "%s clipping alpha:", a->schemes[a->focus]);
-    x += 1;
-    for (int k = 0; k < NMETHODS && x < a->cols; k++) {
-        char ab[24];
-        x += draw_textf(ly, x + 1, a->cols - x - 1, 0, "%c %s %s", methods[k].letter, methods[k].short_name,
-                        isnan(cal[k]) ? "-" : layout_fmt_num(ab, sizeof ab, cal[k], 4, 8)) + 2;
+    leg_item(f, term_attr(R_ALPHA), "   ", utf8 ? "\u250a current alpha" : ": current alpha");
+    if (f->col > 0)
+        flow_newline(f);
+    char hd[160];
+    snprintf(hd, sizeof hd, "%s clipping alpha:", a->schemes[a->focus]);
+    leg_item(f, term_scheme_attr(a->focus), "", hd);
+    for (int k = 0; k < NMETHODS; k++) {
+        char ab[24], it[64];
+        snprintf(it, sizeof it, "%c %s %s", methods[k].letter, methods[k].short_name,
+                 isnan(cal[k]) ? "-" : layout_fmt_num(ab, sizeof ab, cal[k], 4, 8));
+        leg_item(f, 0, "  ", it);
+    }
+    if (f->col > 0)
+        flow_newline(f);
+}
+
+/* The rows the legend takes at the screen's width. */
+static int curve_legend_rows(app *a, const ui_calc *c, const double *cal)
+{
+    ui_flow f = { 0, 1 << 20, 1, a->cols - 1, 0, 1, 0 };
+    curve_legend_flow(a, c, &f, cal);
+    return f.y;
+}
+
+/* The legend in rows [ly, ly + rows): all of it when it fits, else a
+ * window from a->curve_leg with its last row saying how to scroll. */
+static void draw_curve_legend(app *a, const ui_calc *c, int ly, int rows, int need, const double *cal)
+{
+    if (need <= rows) {
+        a->curve_leg = 0;
+        ui_flow f = { ly, ly + rows, 1, a->cols - 1, 0, 0, 0 };
+        curve_legend_flow(a, c, &f, cal);
+        return;
+    }
+    int shown = rows - 1 < 1 ? 1 : rows - 1;
+    if (a->curve_leg > need - shown)
+        a->curve_leg = need - shown;
+    if (a->curve_leg < 0)
+        a->curve_leg = 0;
+    ui_flow f = { ly - a->curve_leg, ly + shown, 1, a->cols - 1, 0, 0, ly };
+    curve_legend_flow(a, c, &f, cal);
+    if (rows > 1)
+        draw_textf(ly + shown, 1, a->cols - 1, term_attr(R_DIM), "legend rows %d-%d of %d (PgUp/PgDn)",
+                   a->curve_leg + 1, a->curve_leg + shown, need);
+}
+
+int view_curve_action(app *a, ui_action act)
+{
+    switch (act) {
+    case ACT_PAGE_DOWN: a->curve_leg += 2; return RD_VIEW;
+    case ACT_PAGE_UP: a->curve_leg = a->curve_leg > 2 ? a->curve_leg - 2 : 0; return RD_VIEW;
+    default: return RD_NONE;
     }
 }
 
@@ -147,10 +203,8 @@ void view_curve_draw(app *a)
         return;
     }
     int M = 9;
-    int legend_rows = 2;
     int W = a->cols - M - 1;
-    int H = app_body_rows(a) - 1 - 1 - 2 - legend_rows;
-    if (W < 10 || H < 4)
+    if (W < 10)
         return;
     int norm = c->cfg.normalize;
     double amax = eval_xabsmax(p, norm);
@@ -165,6 +219,13 @@ void view_curve_draw(app *a)
         draw_text(2, 2, a->cols - 4, term_attr(R_DIM), "all values are zero: every alpha gives mse 0");
         return;
     }
+    /* the legend takes the rows it needs, the curve keeps at least 4 */
+    int need = curve_legend_rows(a, c, cal);
+    int room = app_body_rows(a) - 1 - 1 - 2;
+    int legend_rows = room - need >= 4 ? need : room - 4;
+    int H = room - legend_rows;
+    if (legend_rows < 1 || H < 4)
+        return;
     int ns = a->nschemes;
     double *alphas = util_mallocarray((size_t)W, sizeof *alphas);
     double *mse = util_mallocarray((size_t)W * (size_t)ns, sizeof *mse);
@@ -256,7 +317,7 @@ void view_curve_draw(app *a)
         draw_text(y0 + r, M + ccol[k], 1, term_attr(R_ALPHA) | A_REVERSE, lb);
     }
     draw_curve_axes(a, y0, M, W, H, top, ylo, yhi, norm);
-    draw_curve_legend(a, c, y0 + H + 2, cal);
+    draw_curve_legend(a, c, y0 + H + 2, legend_rows, need, cal);
     free(alphas);
     free(mse);
 }

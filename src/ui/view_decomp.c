@@ -131,7 +131,7 @@ static long level_of(const prep *p, int norm, const levelset *ls, double sh, dou
 
 static void draw_reason(app *a, int y, const char *lead, const char *why, int attr)
 {
-    ui_flow f = { y, app_body_rows(a) - 1, 2, a->cols - 4, 0 };
+    ui_flow f = { y, app_body_rows(a) - 1, 2, a->cols - 4, 0, 0, 0 };
     flow_put(&f, attr, lead);
     flow_put(&f, attr, why);
 }
@@ -139,7 +139,7 @@ static void draw_reason(app *a, int y, const char *lead, const char *why, int at
 static void draw_costs(app *a, int y, const levelset *ls, double patch_terms, size_t patch_n)
 {
     char b0[24], b1[24];
-    ui_flow f = { y, app_body_rows(a) - 1, 0, a->cols, 0 };
+    ui_flow f = { y, app_body_rows(a) - 1, 0, a->cols, 0, 0, 0 };
     const analyze_result *r = &a->calc.res[a->focus];
     flow_put(&f, term_attr(R_TITLE), "cost:");
     flow_putf(&f, 0, " terms per weight (shift-adds, data-dependent): this patch %s",
@@ -170,7 +170,7 @@ void view_decomp_draw(app *a)
     const char *name = a->schemes[a->focus];
     const prep *p = app_prep(a, a->cur);
     draw_fill(0, 0, cols, term_attr(R_HEADER));
-    ui_flow h = { 0, 1, 0, cols, 0 };
+    ui_flow h = { 0, 1, 0, cols, 0, 0, 0 };
     flow_put(&h, term_attr(R_HEADER), "decomposition");
     flow_putf(&h, term_scheme_attr(a->focus) | A_BOLD, "  %s", name);
     flow_putf(&h, term_attr(R_HEADER), "  %d bits", a->cfg.bits);
@@ -201,7 +201,7 @@ void view_decomp_draw(app *a)
     geometry(a, &ls, grid_rows(a), &g);
     clamp_pos(a, &g);
     char b0[24], b1[24], en[256];
-    ui_flow f = { 1, 3, 0, cols, 0 };
+    ui_flow f = { 1, 3, 0, cols, 0, 0, 0 };
     if (cols >= 100)
         f.ymax = 2; /* one row is enough: the grid starts at row 2 */
     flow_putf(&f, 0, "Q(w) = alpha/unit x (sum of +-2^e): alpha %s / unit %s = %s", layout_fmt_num(b0, sizeof b0, al, 4, 10),

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/numfmt.h"
 #include "quant/errhist.h"
 #include "quant/eval.h"
 #include "ui/app.h"
@@ -49,7 +50,8 @@ void flow_word(ui_flow *f, int attr, const char *s, size_t n)
     if (f->y >= f->ymax)
         return;
     /* a word wider than a row (a long tensor name) is cut at its end */
-    draw_text(f->y, f->x + f->col, f->w - f->col, attr, b);
+    if (!f->dry && f->y >= f->ymin)
+        draw_text(f->y, f->x + f->col, f->w - f->col, attr, b);
     f->col += w < f->w - f->col ? w : f->w - f->col;
 }
 
@@ -109,6 +111,20 @@ void view_bars(app *a, ui_rect R, const uint64_t *cnt, const uint64_t *hi, const
     if (H > 2)
         draw_text(R.y + 1, mx0, LAYOUT_MARGIN - 1, term_attr(R_DIM), a->logscale ? "     log" : "     lin");
     draw_text(R.y + H - 1, mx0, LAYOUT_MARGIN - 1, term_attr(R_DIM), "       0");
+    if (a->logscale)
+        view_count_decades(mx, R.y, H, mx0);
+}
+
+void view_count_decades(uint64_t mx, int y, int H, int x)
+{
+    uint64_t dec[24];
+    int row[24];
+    int n = layout_log_decades(mx, H, dec, row, 24);
+    for (int i = 0; i < n; i++) {
+        char b[32];
+        draw_textf(y + row[i], x, LAYOUT_MARGIN - 1, term_attr(R_DIM), "%8s",
+                   numfmt_fit(b, sizeof b, (double)dec[i], 8, 3, NUMFMT_PLAIN | NUMFMT_SI));
+    }
 }
 
 /* axis line and tick labels under bars over [lo, hi] */
@@ -144,7 +160,7 @@ void view_error_draw(app *a)
     const prep *p = app_prep(a, a->cur);
     int norm = a->cfg.normalize && p && eval_can_normalize(p);
     draw_fill(0, 0, cols, term_attr(R_HEADER));
-    ui_flow f = { 0, 1, 0, cols, 0 };
+    ui_flow f = { 0, 1, 0, cols, 0, 0, 0 };
     flow_putf(&f, term_attr(R_HEADER), "error histogram %s", norm ? "x - Q(x)" : "w - Q(w)");
     flow_putf(&f, term_scheme_attr(a->focus) | A_BOLD, "  %s", name);
     flow_putf(&f, term_attr(R_HEADER), "  %d bits", a->cfg.bits);
@@ -155,7 +171,7 @@ void view_error_draw(app *a)
     double al, sh;
     char why[UTIL_ERRLEN + 200];
     if (app_focus_levels(a, p, &ls, &al, &sh, why, sizeof why) < 0) {
-        ui_flow g = { 3, rows, 2, cols - 4, 0 };
+        ui_flow g = { 3, rows, 2, cols - 4, 0, 0, 0 };
         flow_put(&g, term_attr(p ? R_ERROR : R_DIM), "no error histogram: ");
         flow_put(&g, term_attr(p ? R_ERROR : R_DIM), why);
         return;
@@ -167,7 +183,7 @@ void view_error_draw(app *a)
         return;
     }
     char b0[24], b1[24], b2[24], b3[24], b4[24];
-    ui_flow s = { 2, 6, 0, cols, 0 };
+    ui_flow s = { 2, 6, 0, cols, 0, 0, 0 };
     flow_putf(&s, 0, "mean %s  ", layout_fmt_num(b0, sizeof b0, es.mean, 3, 10));
     flow_putf(&s, 0, "rms %s  ", layout_fmt_num(b1, sizeof b1, es.rms, 4, 10));
     double emax = fabs(es.emin) > fabs(es.emax) ? es.emin : es.emax;
@@ -194,19 +210,37 @@ void view_error_draw(app *a)
     if (!(M > 0))
         M = 1;
     M = nextafter(M, INFINITY);
+    /* z / Z and the cursor [ ] { } (view_explore.c) over the error axis */
+    double lo, hi_e;
+    view_explore_range(a, -M, M, &lo, &hi_e, W);
     uint64_t *cnt = util_calloc((size_t)W, sizeof *cnt), *hi = util_calloc((size_t)W, sizeof *hi);
     unsigned char *marks = util_calloc((size_t)W, 1);
-    errhist_bins(p, norm, &ls, sh, al, -M, M, W, cnt, hi);
-    int c0 = layout_col_of_x(-es.step_half, -M, M, W), c1 = layout_col_of_x(es.step_half, -M, M, W);
+    errhist_bins(p, norm, &ls, sh, al, lo, hi_e, W, cnt, hi);
+    int c0 = layout_col_of_x(-es.step_half, lo, hi_e, W), c1 = layout_col_of_x(es.step_half, lo, hi_e, W);
     if (c0 >= 0)
         marks[c0] = 1;
     if (c1 >= 0)
         marks[c1] = 1;
     ui_rect R = { y0, LAYOUT_MARGIN, H, W };
     view_bars(a, R, cnt, hi, marks);
-    draw_axis(a, y0 + H, LAYOUT_MARGIN, W, -M, M);
+    int ccol = view_explore_col(a);
+    if (ccol >= 0) {
+        /* the cursor column, and its readout in place of the name */
+        double e0 = lo + (hi_e - lo) * ccol / W, e1 = lo + (hi_e - lo) * (ccol + 1) / W;
+        char r0[24], r1[24], r2[24], r3[24];
+        draw_fill(1, 0, cols, 0);
+        draw_textf(1, 0, cols, term_attr(R_TITLE), "e in [%s, %s): %llu value%s (%s%%), %llu clipped",
+                   layout_fmt_num(r0, sizeof r0, e0, 4, 10), layout_fmt_num(r1, sizeof r1, e1, 4, 10),
+                   (unsigned long long)cnt[ccol], UI_PL(cnt[ccol]),
+                   layout_fmt_num(r2, sizeof r2, es.n ? 100.0 * (double)cnt[ccol] / (double)es.n : 0, 3, 8),
+                   (unsigned long long)hi[ccol]);
+        (void)r3;
+    }
+    draw_axis(a, y0 + H, LAYOUT_MARGIN, W, lo, hi_e);
+    if (ccol >= 0) /* the cursor: a mark on the axis under its column */
+        draw_text(y0 + H, LAYOUT_MARGIN + ccol, 1, term_attr(R_TITLE) | (int)A_REVERSE, a->utf8 ? "\u25b2" : "^");
     draw_text(y0 + H + 1, 0, LAYOUT_MARGIN - 1, term_attr(R_DIM), norm ? "       e" : "  w-Q(w)");
-    ui_flow l = { y0 + H + 2, rows, 0, cols, 0 };
+    ui_flow l = { y0 + H + 2, rows, 0, cols, 0, 0, 0 };
     flow_put(&l, term_attr(R_BAR_CLIP), a->utf8 ? "\u2588" : "#");
     flow_put(&l, term_attr(R_DIM), " clipped (beyond the outer levels)  ");
     flow_put(&l, term_attr(R_ALPHA), a->utf8 ? "\u250a" : ":");

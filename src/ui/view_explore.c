@@ -30,7 +30,8 @@
  * view (x of the histogram, or u of the group view). */
 static void reset_if_stale(app *a)
 {
-    int kind = app_group_view(a);
+    /* E's axis is the error's, not x: its own zoom and cursor */
+    int kind = a->view == VIEW_ERROR ? 2 : a->view == VIEW_LOG2 ? 3 : app_group_view(a);
     if (a->explore_item != a->cur || a->explore_norm != a->cfg.normalize || a->explore_kind != kind) {
         a->zoomed = a->cursor_on = 0;
         a->explore_item = a->cur;
@@ -99,7 +100,7 @@ int view_explore_action(app *a, ui_action act)
         act != ACT_CUR_LEFT10 && act != ACT_CUR_RIGHT10 && act != ACT_CLOSE)
         return 0;
     if (act == ACT_CLOSE) {
-        if (a->view != VIEW_MAIN || (!a->cursor_on && !a->zoomed) || a->overlay)
+        if ((a->view != VIEW_MAIN && a->view != VIEW_ERROR && a->view != VIEW_LOG2) || (!a->cursor_on && !a->zoomed) || a->overlay)
             return 0;
         a->cursor_on = a->zoomed = 0;
         app_message(a, 0, "cursor off, full range");
@@ -161,7 +162,7 @@ void view_explore_readout(app *a, ui_calc *c, const prep *p, int y, int x, int w
         levels_build(a->schemes[a->focus], c->cfg.bits, c->cfg.is_signed, &c->cfg.lprm, &ls, &e) < 0) {
         uint64_t cnt = 0;
         eval_histogram(p, c->cfg.normalize, b0, b1, 1, &cnt);
-        draw_textf(y, x + n, w - n, 0, " %llu values (%s%%)", (unsigned long long)cnt,
+        draw_textf(y, x + n, w - n, 0, " %llu value%s (%s%%)", (unsigned long long)cnt, UI_PL(cnt),
                    layout_fmt_num(s2, sizeof s2, p->st.n ? 100.0 * (double)cnt / (double)p->st.n : 0, 3, 8));
         return;
     }
@@ -172,7 +173,7 @@ void view_explore_readout(app *a, ui_calc *c, const prep *p, int y, int x, int w
     size_t k = explore_level(&ls, sh, al, (b0 + b1) / 2);
     size_t k0 = explore_level(&ls, sh, al, b0), k1 = explore_level(&ls, sh, al, nextafter(b1, -INFINITY));
     double tot = r->r.mse * (double)p->st.n;
-    n += draw_textf(y, x + n, w - n, 0, " %llu values (%s%%)", (unsigned long long)cnt,
+    n += draw_textf(y, x + n, w - n, 0, " %llu value%s (%s%%)", (unsigned long long)cnt, UI_PL(cnt),
                     layout_fmt_num(s2, sizeof s2, p->st.n ? 100.0 * (double)cnt / (double)p->st.n : 0, 3, 8));
     n += draw_textf(y, x + n, w - n, term_scheme_attr(a->focus), "  %s level %zu/%zu = %s%s", a->schemes[a->focus],
                     k + 1, ls.n, layout_fmt_num(s3, sizeof s3, sh + al * ls.v[k], 4, 10),

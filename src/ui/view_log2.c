@@ -36,7 +36,7 @@ void view_log2_draw(app *a)
     int rows = app_body_rows(a) - 1, cols = a->cols;
     const prep *p = app_prep(a, a->cur);
     draw_fill(0, 0, cols, term_attr(R_HEADER));
-    ui_flow h = { 0, 1, 0, cols, 0 };
+    ui_flow h = { 0, 1, 0, cols, 0, 0, 0 };
     flow_put(&h, term_attr(R_HEADER), "log2|x| axis");
     flow_put(&h, term_attr(R_DIM), "  PoT levels one octave apart (X: back, g: log counts)");
     char en[512];
@@ -45,7 +45,7 @@ void view_log2_draw(app *a)
     double fal, fsh;
     char why[UTIL_ERRLEN + 200];
     if (app_focus_levels(a, p, &fls, &fal, &fsh, why, sizeof why) < 0) {
-        ui_flow g = { 3, rows, 2, cols - 4, 0 };
+        ui_flow g = { 3, rows, 2, cols - 4, 0, 0, 0 };
         flow_put(&g, term_attr(p ? R_ERROR : R_DIM), "no log2 axis: ");
         flow_put(&g, term_attr(p ? R_ERROR : R_DIM), why);
         return;
@@ -79,10 +79,25 @@ void view_log2_draw(app *a)
     int y0 = 3, W = cols - LAYOUT_MARGIN - 1, H = rows - y0 - 2 - nr - 2;
     if (H < 2 || W < 8)
         return;
+    /* z / Z and the cursor (view_explore.c) over the log2 axis */
+    double f0 = t0, f1 = t1;
+    view_explore_range(a, f0, f1, &t0, &t1, W);
+    int zoomed = t0 != f0 || t1 != f1;
     uint64_t *cnt = util_calloc((size_t)W, sizeof *cnt), below = 0, zeros = 0, above = 0;
     errhist_log2_bins(p, norm, t0, t1, W, cnt, &below, &zeros, &above);
     ui_rect R = { y0, LAYOUT_MARGIN, H, W };
     view_bars(a, R, cnt, NULL, NULL);
+    int ccol = view_explore_col(a);
+    if (ccol >= 0) {
+        double e0 = t0 + (t1 - t0) * ccol / W, e1 = t0 + (t1 - t0) * (ccol + 1) / W;
+        char r0[24], r1[24], r2[24], r3[24], r4[24];
+        draw_fill(1, 0, cols, 0);
+        draw_textf(1, 0, cols, term_attr(R_TITLE), "log2|x| in [%s, %s): |x| in [%s, %s): %llu value%s (%s%%)",
+                   layout_fmt_num(r0, sizeof r0, e0, 4, 10), layout_fmt_num(r1, sizeof r1, e1, 4, 10),
+                   layout_fmt_num(r2, sizeof r2, exp2(e0), 4, 10), layout_fmt_num(r3, sizeof r3, exp2(e1), 4, 10),
+                   (unsigned long long)cnt[ccol], UI_PL(cnt[ccol]),
+                   layout_fmt_num(r4, sizeof r4, p->st.n ? 100.0 * (double)cnt[ccol] / (double)p->st.n : 0, 3, 8));
+    }
     free(cnt);
     /* axis: an octave tick at every integer, labelled where they fit */
     int ay = y0 + H;
@@ -108,6 +123,8 @@ void view_log2_draw(app *a)
         last = st + lw;
     }
     draw_text(ay + 1, 0, LAYOUT_MARGIN - 1, term_attr(R_DIM), norm ? "   |x|" : "   |w|");
+    if (ccol >= 0) /* the cursor: a mark on the axis under its column */
+        draw_text(ay, LAYOUT_MARGIN + ccol, 1, term_attr(R_TITLE) | (int)A_REVERSE, a->utf8 ? "\u25b2" : "^");
     /* rugs: each scheme's level magnitudes at its alpha */
     int first = a->rug_first;
     for (int r = 0; r < nr && first + r < a->nschemes; r++) {
@@ -133,10 +150,14 @@ void view_log2_draw(app *a)
         levels_free(&ls);
     }
     char b0[24];
-    ui_flow l = { ay + 2 + nr, rows, 0, cols, 0 };
-    flow_putf(&l, term_attr(R_DIM), "not on the axis: %llu zeros, %llu below ", (unsigned long long)zeros,
+    ui_flow l = { ay + 2 + nr, rows, 0, cols, 0, 0, 0 };
+    flow_putf(&l, term_attr(R_DIM), "not on the axis: %llu zero%s, %llu below ", (unsigned long long)zeros, UI_PL(zeros),
               (unsigned long long)below);
-    pow_label(b0, sizeof b0, (int)t0, a->utf8); /* t0 is an integer */
-    flow_putf(&l, term_attr(R_DIM), "%s,", b0);
+    if (zoomed) /* the zoom's ends are not octaves */
+        flow_putf(&l, term_attr(R_DIM), "2^%s,", layout_fmt_num(b0, sizeof b0, t0, 4, 10));
+    else {
+        pow_label(b0, sizeof b0, (int)t0, a->utf8); /* t0 is an integer */
+        flow_putf(&l, term_attr(R_DIM), "%s,", b0);
+    }
     flow_putf(&l, term_attr(R_DIM), " %llu above", (unsigned long long)above);
 }

@@ -35,6 +35,55 @@ static const char *num(char *b, size_t n, double v)
 
 /* ---- header ------------------------------------------------------------ */
 
+/* Few distinct values (already-quantized data, an int16 or bf16 tensor
+ * on a coarse grid): their number, and whether the histogram's columns
+ * give each its own bar (the comb's gaps are then the grid's) or some
+ * column holds several. */
+static int distinct_note(app *a, const prep *p, char *piece, size_t plen)
+{
+    static double v[UI_DISTINCT_MAX + 1];
+    uint64_t nd = app_distinct(p, UI_DISTINCT_MAX, v, UI_DISTINCT_MAX + 1);
+    if (nd == 0 || nd > UI_DISTINCT_MAX || nd * 2 > p->st.n)
+        return 0;
+    size_t sizeof_piece = plen;
+    int len = snprintf(piece, plen, "  %llu distinct", (unsigned long long)nd);
+    if (a->plot_w > 0 && a->plot_hi > a->plot_lo && a->explore_item == a->cur) {
+        /* distinct values per column, over the columns from the first
+         * value's to the last's */
+        int first = -1, last = -1, run = 0, lo = -1, hi = 0, prev = -1;
+        for (uint64_t i = 0; i <= nd; i++) {
+            int col = i < nd ? layout_col_of_x(eval_x_of_w(p, a->cfg.normalize, v[i]), a->plot_lo, a->plot_hi, a->plot_w)
+                             : -1;
+            if (i < nd && col < 0)
+                continue;
+            if (col == prev) {
+                run++;
+                continue;
+            }
+            if (prev >= 0) { /* the run of column prev ends; the empty columns between count 0 */
+                hi = run > hi ? run : hi;
+                lo = lo < 0 || run < lo ? run : lo;
+                if (col > prev + 1)
+                    lo = 0;
+                last = prev;
+            }
+            if (first < 0)
+                first = col;
+            prev = col;
+            run = 1;
+        }
+        (void)last;
+        if (hi <= 1)
+            len += snprintf(piece + len, sizeof_piece - (size_t)len, " (a bar each)");
+        else if (lo == hi)
+            len += snprintf(piece + len, sizeof_piece - (size_t)len, " (%d a column)", hi);
+        else
+            len += snprintf(piece + len, sizeof_piece - (size_t)len,
+                            " (%d-%d a column: uneven bars)", lo, hi);
+    }
+    return len;
+}
+
 static void draw_header(app *a, ui_calc *c, size_t item, int y, int x, int w, int compact)
 {
     const loader_tensor *t = app_item_tensor(a, item);
@@ -79,16 +128,28 @@ static void draw_header(app *a, ui_calc *c, size_t item, int y, int x, int w, in
     }
     /* each statistic whole or not at all: a narrow screen drops the last
      * ones instead of cutting a number */
-    ui_flow fl = { y + 1, y + 2, x, w, 0 };
+    ui_flow fl = { y + 1, y + 2, x, w, 0, 0, 0 };
     const char *lab[6] = { "mean", "std", "min", "max", "|w|max", compact ? "kurt" : "kurtosis" };
     const double val[6] = { st->mean, st->std, st->min, st->max, st->absmax, st->kurtosis };
+    char pieces[6][64], note[128];
+    int pw[6], tot = 0, nshow = 6;
     for (int i = 0; i < 6; i++) {
-        if (compact && (i == 2 || i == 3))
-            continue;
-        char piece[64];
-        int len = snprintf(piece, sizeof piece, "%s%s %s", i ? (compact ? " " : "  ") : "", lab[i], num(b[i], 24, val[i]));
-        flow_word(&fl, 0, piece, (size_t)len);
+        pw[i] = compact && (i == 2 || i == 3) ? 0
+              : snprintf(pieces[i], sizeof pieces[i], "%s%s %s", i ? (compact ? " " : "  ") : "", lab[i],
+                         num(b[i], 24, val[i]));
+        tot += pw[i];
     }
+    /* a few distinct values: the note wins over kurtosis and |w|max */
+    int nw = compact ? 0 : distinct_note(a, p, note, sizeof note);
+    while (nw && tot + nw > w && nshow > 4)
+        tot -= pw[--nshow];
+    if (nw && tot + nw > w && strstr(note, " (")) /* then without how they fall in the columns */
+        nw = (int)(strstr(note, " (") - note);
+    for (int i = 0; i < nshow; i++)
+        if (pw[i])
+            flow_word(&fl, 0, pieces[i], (size_t)pw[i]);
+    if (nw)
+        flow_word(&fl, term_attr(R_TITLE), note, (size_t)nw);
     n = fl.col;
     if (st->nonfinite)
         draw_textf(y + 1, x + n, w - n, term_attr(R_ERROR), "  nonfinite %llu (left out)",
@@ -184,6 +245,8 @@ static void draw_plot(app *a, ui_calc *c, const prep *p, ui_rect hist, ui_rect a
     draw_text(hist.y + 1 < hist.y + H - 1 ? hist.y + 1 : hist.y, mx0, LAYOUT_MARGIN - 1, term_attr(R_DIM),
               a->logscale ? "     log" : "     lin");
     draw_text(hist.y + H - 1, mx0, LAYOUT_MARGIN - 1, term_attr(R_DIM), "       0");
+    if (a->logscale)
+        view_count_decades(mx, hist.y, H, mx0);
     free(cnt);
 
     /* axis: line with tick marks, then labels */
@@ -412,6 +475,11 @@ static void draw_ranked(app *a, ui_calc *c, ui_rect R, int compact)
         snprintf(v[5], 32, "%.3f", r->bpw);
         snprintf(v[6], 32, isinf(r->r.sqnr_db) ? "inf" : "%.2f", r->r.sqnr_db);
         snprintf(v[7], 32, "%.3g%%", r->r.clipped * 100);
+        if (text_width(v[7]) > col[7].w - 1) { /* 0.000763%: a shorter number, never a cut one */
+            numfmt_fit(v[7], 32, r->r.clipped * 100, col[7].w - 2, 3, NUMFMT_PLAIN | NUMFMT_EXP);
+            if (v[7][0] != '#')
+                strcat(v[7], "%");
+        }
         if (isnan(r->r.adds_mean))
             snprintf(v[8], 32, "n/a");
         else
@@ -497,20 +565,16 @@ static void draw_results(app *a, ui_calc *c, ui_rect R, int compact)
 static void draw_panel_rects(app *a, ui_calc *c, size_t item, ui_rect head, ui_rect hist, ui_rect axis,
                              ui_rect rugs, ui_rect res, int compact)
 {
-    draw_header(a, c, item, head.y, head.x, head.w, compact);
     const prep *p = app_prep(a, item);
+    int plotted = p && !(c->valid && !c->ok && p->st.n == 0);
+    /* the plot first: the header's distinct-values note reads its columns */
+    if (plotted)
+        draw_plot(a, c, p, hist, axis, rugs);
+    draw_header(a, c, item, head.y, head.x, head.w, compact);
     if (!compact && c == &a->calc)
         view_explore_readout(a, c, p, head.y + 1, head.x, head.w);
-    if (!p) {
-        draw_results(a, c, res, compact);
-        return;
-    }
-    if (c->valid && !c->ok && p->st.n == 0) {
+    if (p && !plotted)
         draw_textf(hist.y + hist.h / 2, hist.x, hist.w, term_attr(R_DIM), "%s", c->msg);
-        draw_results(a, c, res, compact);
-        return;
-    }
-    draw_plot(a, c, p, hist, axis, rugs);
     draw_results(a, c, res, compact);
 }
 
