@@ -26,14 +26,14 @@ static int on_terminal(void)
     return isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && term && *term && strcmp(term, "dumb") != 0;
 }
 
-/* The viewer on the pairs of ORIGINAL QUANTIZED (issue 15): the compare's
- * metrics first (on stderr what it is doing), then the viewer. */
 /* The viewer on a plan (--plan=BPW MODEL on a terminal). */
 static int plan_view_sink(void *ctx, const model_plan *mp)
 {
     return ui_run_plan(ctx, mp);
 }
 
+/* The viewer on the pairs of ORIGINAL QUANTIZED (issue 15): the compare's
+ * metrics first (on stderr what it is doing), then the viewer. */
 static int view_pairs(const cli_opts *o)
 {
     model_pairs mp;
