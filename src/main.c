@@ -80,7 +80,8 @@ int main(int argc, char **argv)
         status = report_list(&o);
         break;
     case MODE_EXPORT:
-        status = export_npy_wanted(&o) ? export_npy_run(&o) : plot_cli(&o);
+        status = export_npy_wanted(&o) ? export_npy_run(&o)
+                                       : plot_cli(&o, &(const plot_sources){ compare_collect, plan_collect });
         break;
     case MODE_TUI:
     case MODE_AUTO:

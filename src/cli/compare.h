@@ -32,18 +32,6 @@
  * the exit status (0; 1 when a file or a pair could not be read). */
 int compare_run(const cli_opts *o);
 
-/* One pair's result as compare_collect hands it on (the damage figure,
- * plot/): the original's name, the count, the quantized side's stored
- * type and bits per weight, mse and sqnr_db (inf: no error). Pairs that
- * could not be compared are reported on stderr and not handed on. */
-typedef struct compare_row {
-    const char *name;
-    const char *dtype;
-    uint64_t count;
-    double bpw, mse, sqnr_db;
-} compare_row;
-typedef int (*compare_sink)(void *ctx, const compare_row *rows, size_t n);
-
 /* The compare of compare_run without best_at_same_bpw and without output:
  * the pairs in the original's order go to sink (its return value is
  * returned; 1 when a file or a pair could not be read and sink returned 0). */

@@ -49,7 +49,6 @@ int plan_run(const cli_opts *o);
 
 /* The same plan handed to sink (the figure, the viewer) instead of
  * printed: its return value is returned (a failed plan's status first). */
-typedef int (*plan_sink)(void *ctx, const model_plan *mp);
 int plan_collect(const cli_opts *o, plan_sink sink, void *ctx);
 
 #endif

@@ -34,4 +34,16 @@ typedef struct model_pairs {
 
 void model_pairs_free(model_pairs *mp);
 
+/* One pair's result as compare_collect hands it on (the damage figure,
+ * plot/): the original's name, the count, the quantized side's stored
+ * type and bits per weight, mse and sqnr_db (inf: no error). Pairs that
+ * could not be compared are reported on stderr and not handed on. */
+typedef struct compare_row {
+    const char *name;
+    const char *dtype;
+    uint64_t count;
+    double bpw, mse, sqnr_db;
+} compare_row;
+typedef int (*compare_sink)(void *ctx, const compare_row *rows, size_t n);
+
 #endif

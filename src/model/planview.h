@@ -52,4 +52,8 @@ typedef struct model_plan {
     long best_single;      /* index into single, -1 none */
 } model_plan;
 
+/* Where a plan is handed (the figure, the viewer): the sink's return value
+ * is the run's status. */
+typedef int (*plan_sink)(void *ctx, const model_plan *mp);
+
 #endif

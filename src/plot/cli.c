@@ -13,8 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/compare.h"
-#include "cli/plan.h"
 #include "model/session.h"
 #include "quant/levels.h"
 
@@ -426,7 +424,7 @@ static int cli_bits_model(session *ses, plot_spec *s, FILE *csv)
     return rc;
 }
 
-int plot_cli(const cli_opts *o)
+int plot_cli(const cli_opts *o, const plot_sources *src)
 {
     util_err err = { { 0 } };
     plot_spec s;
@@ -485,7 +483,7 @@ int plot_cli(const cli_opts *o)
     }
     if (needs == FN_PLAN) {
         damage_ctx c = { &s, csv };
-        return plan_collect(o, plan_fig_sink, &c);
+        return src->plan(o, plan_fig_sink, &c);
     }
 
     if (needs == FN_NONE) {
@@ -506,7 +504,7 @@ int plot_cli(const cli_opts *o)
         s.file_name = o->files[0].path;
         s.file_name2 = o->files[1].path;
         damage_ctx c = { &s, csv };
-        return compare_collect(o, damage_sink, &c);
+        return src->pairs(o, damage_sink, &c);
     }
 
     if (needs == FN_PAIR && o->nfiles != 2) {

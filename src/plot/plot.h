@@ -16,6 +16,8 @@
 #define APOTVIEW_PLOT_H
 
 #include "model/options.h"
+#include "model/pairs.h"
+#include "model/planview.h"
 #include "quant/analyze.h"
 #include "quant/group.h"
 #include "quant/prep.h"
@@ -113,8 +115,16 @@ int plot_check_colors(const char *colors, util_err *err);
 /* Draw one figure. 0 on success; -1 with err set. */
 int plot_export(const plot_spec *s, util_err *err);
 
+/* Where the figures of a compare (damage) and of a plan get their data:
+ * the front end that computes them (cli/) is passed in, so plot/ includes
+ * nothing from cli/. */
+typedef struct plot_sources {
+    int (*pairs)(const cli_opts *o, compare_sink sink, void *ctx);
+    int (*plan)(const cli_opts *o, plan_sink sink, void *ctx);
+} plot_sources;
+
 /* The --export mode: open the files of o, prepare the selected tensor(s)
  * and export. Returns the exit status. */
-int plot_cli(const cli_opts *o);
+int plot_cli(const cli_opts *o, const plot_sources *src);
 
 #endif
