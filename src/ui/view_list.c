@@ -303,10 +303,28 @@ typedef struct list_cols {
 enum { W_SHAPE = 24, W_COUNT = 8, W_SQNR = 7, W_REL = 8, W_NAME_MIN = 12, W_PAIR = 7 + 9 + 8,
        W_PLAN = 9 + 3 + 1 + 10 + 7 + 10 };
 
-static void list_layout(const app *a, list_cols *c)
+/* The first layout, richest first, that leaves the name at least need
+ * columns (1), else the last one tried (0); c->wname the name's width. */
+static int list_fit(const app *a, list_cols *c, int need)
 {
     static const int pref[][4] = { { 1, 1, 1, 1 }, { 0, 1, 1, 1 }, { 0, 0, 1, 1 }, { 0, 0, 0, 1 }, { 0, 0, 0, 0 } };
     int ns = a->nschemes, wp = a->plan ? W_PLAN + 1 - (W_SQNR + W_REL) : a->list.pairs ? W_PAIR + 1 : 0;
+    for (size_t k = 0; k < sizeof pref / sizeof pref[0]; k++) {
+        c->shape = pref[k][0];
+        c->count = pref[k][1];
+        c->rel_all = pref[k][2];
+        c->sqnr_all = pref[k][3];
+        int w = 2 + (c->shape ? W_SHAPE + 1 : 0) + (c->count ? W_COUNT + 1 : 0) + wp +
+                (a->plan ? 1 : (c->sqnr_all ? ns : 1)) * W_SQNR + (a->plan ? 1 : (c->rel_all ? ns : 1)) * W_REL;
+        c->wname = a->cols - w - 1;
+        if (c->wname >= need)
+            return 1;
+    }
+    return 0;
+}
+
+static void list_layout(const app *a, list_cols *c)
+{
     /* the names as wide as they are (up to 40) before any number column
      * goes; then at least W_NAME_MIN */
     int longest = W_NAME_MIN;
@@ -315,28 +333,8 @@ static void list_layout(const app *a, list_cols *c)
         longest = w > longest ? w : longest;
     }
     int want = longest < 40 ? longest : 40;
-    for (size_t k = 0; k < sizeof pref / sizeof pref[0]; k++) {
-        c->shape = pref[k][0];
-        c->count = pref[k][1];
-        c->rel_all = pref[k][2];
-        c->sqnr_all = pref[k][3];
-        int w = 2 + (c->shape ? W_SHAPE + 1 : 0) + (c->count ? W_COUNT + 1 : 0) + wp +
-                (a->plan ? 1 : (c->sqnr_all ? ns : 1)) * W_SQNR + (a->plan ? 1 : (c->rel_all ? ns : 1)) * W_REL;
-        c->wname = a->cols - w - 1;
-        if (c->wname >= want)
-            return;
-    }
-    for (size_t k = 0; k < sizeof pref / sizeof pref[0]; k++) {
-        c->shape = pref[k][0];
-        c->count = pref[k][1];
-        c->rel_all = pref[k][2];
-        c->sqnr_all = pref[k][3];
-        int w = 2 + (c->shape ? W_SHAPE + 1 : 0) + (c->count ? W_COUNT + 1 : 0) + wp +
-                (a->plan ? 1 : (c->sqnr_all ? ns : 1)) * W_SQNR + (a->plan ? 1 : (c->rel_all ? ns : 1)) * W_REL;
-        c->wname = a->cols - w - 1;
-        if (c->wname >= W_NAME_MIN)
-            return;
-    }
+    if (!list_fit(a, c, want))
+        list_fit(a, c, W_NAME_MIN);
     if (c->wname < 4)
         c->wname = 4;
 }
