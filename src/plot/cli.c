@@ -16,6 +16,17 @@
 #include "model/session.h"
 #include "quant/levels.h"
 
+/* Export s (plot_export_csv): 0, or 1 with the reason on stderr. */
+static int export_said(const plot_spec *s, FILE *csv)
+{
+    util_err err = { { 0 } };
+    if (plot_export_csv(s, csv, &err) < 0) {
+        fprintf(stderr, "apotview: %s\n", err.msg);
+        return 1;
+    }
+    return 0;
+}
+
 static const char *sort_key;
 
 static int cmp_layer(const void *a, const void *b)
@@ -95,12 +106,7 @@ static int cli_channels(session *ses, plot_spec *s, FILE *csv)
         return 1;
     s->tensor_name = f->tensors[ti].name;
     s->file_name = f->path;
-    util_err err = { { 0 } };
-    int rc = 0;
-    if (plot_export_csv(s, csv, &err) < 0) {
-        fprintf(stderr, "apotview: %s\n", err.msg);
-        rc = 1;
-    }
+    int rc = export_said(s, csv);
     free(buf);
     return rc;
 }
@@ -256,12 +262,7 @@ static int damage_sink(void *ctx, const compare_row *rows, size_t n)
     s->series = types;
     s->series_bpw = bpw;
     s->nseries = nt;
-    util_err err = { { 0 } };
-    int rc = 0;
-    if (plot_export_csv(s, c->csv, &err) < 0) {
-        fprintf(stderr, "apotview: %s\n", err.msg);
-        rc = 1;
-    }
+    int rc = export_said(s, c->csv);
     s->layers = NULL;
     s->series = NULL;
     free(ly);
@@ -277,12 +278,7 @@ static int plan_fig_sink(void *ctx, const model_plan *mp)
     damage_ctx *c = ctx;
     c->s->plan = mp;
     c->s->file_name = mp->file;
-    util_err err = { { 0 } };
-    int rc = 0;
-    if (plot_export_csv(c->s, c->csv, &err) < 0) {
-        fprintf(stderr, "apotview: %s\n", err.msg);
-        rc = 1;
-    }
+    int rc = export_said(c->s, c->csv);
     c->s->plan = NULL;
     return rc;
 }
@@ -326,14 +322,11 @@ static int cli_panels(session *ses, plot_spec *s, FILE *csv, int cols, int rows)
     s->panel_rows = rows;
     if (ses->nfiles == 1)
         s->file_name = ses->files[0]->path;
-    util_err err = { { 0 } };
     if (k == 0) {
         util_warn("no tensor to draw");
         rc = 1;
-    } else if (plot_export_csv(s, csv, &err) < 0) {
-        fprintf(stderr, "apotview: %s\n", err.msg);
-        rc = 1;
-    }
+    } else
+        rc = export_said(s, csv);
     for (size_t i = 0; i < k; i++)
         prep_free(pp[i]);
     free(pp);
@@ -407,14 +400,11 @@ static int cli_bits_model(session *ses, plot_spec *s, FILE *csv)
     s->model_tensors = nt;
     if (ses->nfiles == 1)
         s->file_name = ses->files[0]->path;
-    util_err err = { { 0 } };
     if (nt == 0) {
         util_warn("no tensor to draw");
         rc = 1;
-    } else if (plot_export_csv(s, csv, &err) < 0) {
-        fprintf(stderr, "apotview: %s\n", err.msg);
-        rc = 1;
-    }
+    } else
+        rc = export_said(s, csv);
     s->model_mse = NULL;
     s->model_sqnr = NULL;
     free(sig);
@@ -488,11 +478,7 @@ int plot_cli(const cli_opts *o, const plot_sources *src)
 
     if (needs == FN_NONE) {
         /* Level sets need no tensor. */
-        if (plot_export_csv(&s, csv, &err) < 0) {
-            fprintf(stderr, "apotview: %s\n", err.msg);
-            return 1;
-        }
-        return 0;
+        return export_said(&s, csv);
     }
 
     if (needs == FN_COMPARE) {
@@ -626,10 +612,8 @@ int plot_cli(const cli_opts *o, const plot_sources *src)
     s.nlayers = nl;
     if (ses.nfiles == 1)
         s.file_name = ses.files[0]->path;
-    if (plot_export_csv(&s, csv, &err) < 0) {
-        fprintf(stderr, "apotview: %s\n", err.msg);
+    if (export_said(&s, csv))
         status = 1;
-    }
     free(ly);
     session_close(&ses);
     return status;

@@ -321,6 +321,9 @@ void flow_put(ui_flow *f, int attr, const char *s);
 void flow_word(ui_flow *f, int attr, const char *s, size_t n);
 void flow_putf(ui_flow *f, int attr, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void flow_newline(ui_flow *f);
+/* lead then why, flowed from row y down the body (2 columns in): a view's
+ * reason for having nothing to draw */
+void view_reason(struct app *a, int y, const char *lead, const char *why, int attr);
 /* Bars of cnt[0..W) over R (hi[c] of cnt[c] in the clip colour, the rest
  * in the bar colour; marks[c] set: a dotted marker where the bar is not),
  * max count and lin/log in the margin left of R (LAYOUT_MARGIN). */

@@ -129,13 +129,6 @@ static long level_of(const prep *p, int norm, const levelset *ls, double sh, dou
     return (long)lo;
 }
 
-static void draw_reason(app *a, int y, const char *lead, const char *why, int attr)
-{
-    ui_flow f = { y, app_body_rows(a) - 1, 2, a->cols - 4, 0, 0, 0 };
-    flow_put(&f, attr, lead);
-    flow_put(&f, attr, why);
-}
-
 static void draw_costs(app *a, int y, const levelset *ls, double patch_terms, size_t patch_n)
 {
     char b0[24], b1[24];
@@ -179,11 +172,11 @@ void view_decomp_draw(app *a)
     double al, sh;
     char why[UTIL_ERRLEN + 200];
     if (app_focus_levels(a, p, &ls, &al, &sh, why, sizeof why) < 0) {
-        draw_reason(a, 2, "no decomposition: ", why, term_attr(p ? R_ERROR : R_DIM));
+        view_reason(a, 2, "no decomposition: ", why, term_attr(p ? R_ERROR : R_DIM));
         return;
     }
     if (!(ls.unit > 0) || pow2_fixed_terms(&ls) < 0) {
-        draw_reason(a, 2, "no decomposition: ",
+        view_reason(a, 2, "no decomposition: ",
                     ls.asym ? "int-asym's levels are affine (a zero point added): s focuses another scheme"
                             : "the levels are not sums of powers of two (codebook values): s focuses another scheme",
                     term_attr(R_ERROR));
@@ -214,7 +207,7 @@ void view_decomp_draw(app *a)
     int y0 = f.y + 1;
     g.nrow = app_body_rows(a) - 1 - y0 - cost_rows(a);
     if (st == PS_FAILED || st != PS_DONE) {
-        draw_reason(a, y0, st == PS_FAILED ? "cannot read the values: " : "",
+        view_reason(a, y0, st == PS_FAILED ? "cannot read the values: " : "",
                     st == PS_FAILED ? err : "reading the values in C order...",
                     term_attr(st == PS_FAILED ? R_ERROR : R_DIM));
         levels_free(&ls);

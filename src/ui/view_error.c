@@ -68,6 +68,13 @@ void flow_put(ui_flow *f, int attr, const char *s)
     }
 }
 
+void view_reason(app *a, int y, const char *lead, const char *why, int attr)
+{
+    ui_flow f = { y, app_body_rows(a) - 1, 2, a->cols - 4, 0, 0, 0 };
+    flow_put(&f, attr, lead);
+    flow_put(&f, attr, why);
+}
+
 void flow_putf(ui_flow *f, int attr, const char *fmt, ...)
 {
     char b[512];
@@ -171,9 +178,7 @@ void view_error_draw(app *a)
     double al, sh;
     char why[UTIL_ERRLEN + 200];
     if (app_focus_levels(a, p, &ls, &al, &sh, why, sizeof why) < 0) {
-        ui_flow g = { 3, rows, 2, cols - 4, 0, 0, 0 };
-        flow_put(&g, term_attr(p ? R_ERROR : R_DIM), "no error histogram: ");
-        flow_put(&g, term_attr(p ? R_ERROR : R_DIM), why);
+        view_reason(a, 3, "no error histogram: ", why, term_attr(p ? R_ERROR : R_DIM));
         return;
     }
     errhist_stats es;

@@ -45,9 +45,7 @@ void view_log2_draw(app *a)
     double fal, fsh;
     char why[UTIL_ERRLEN + 200];
     if (app_focus_levels(a, p, &fls, &fal, &fsh, why, sizeof why) < 0) {
-        ui_flow g = { 3, rows, 2, cols - 4, 0, 0, 0 };
-        flow_put(&g, term_attr(p ? R_ERROR : R_DIM), "no log2 axis: ");
-        flow_put(&g, term_attr(p ? R_ERROR : R_DIM), why);
+        view_reason(a, 3, "no log2 axis: ", why, term_attr(p ? R_ERROR : R_DIM));
         return;
     }
     levels_free(&fls);
