@@ -106,7 +106,7 @@ wait_for '(^| )(7\.63?e-4|0\.000763)%( |$)' && ok "one.npy: the clipped 1/131072
     fail "one.npy: clipped 1/131072 (7.63e-4%) not shown whole"
 c=$(cut_numbers)
 [ -z "$c" ] && ok "one.npy: no number cut" || fail "one.npy: a number cut: $c"
-TM kill-server >/dev/null 2>&1
+next_server
 TM new-session -d -s ui -x 120 -y 40 \
     "cd '$T' && env LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=xterm-256color '$APOTVIEW' -s all w.npy; sleep 600" ||
     { echo "cannot start tmux"; exit 99; }

@@ -169,7 +169,7 @@ screen | grep -q 'BEFORE-APOTVIEW' && ! screen | grep -q 'bits 4' && ok "screen 
 # ---- odd tensors, ASCII, no colour -----------------------------------------
 start "LANG=C LC_ALL=C NO_COLOR=1 TERM=xterm" "c.npy d.npy e.npy one.npy"
 wait_for 'c \[1/4\]' && wait_for 'mse 0' || fail "constant tensor not shown"
-screen | grep -q '#' && ok "ASCII bars without UTF-8" || fail "no ASCII bars"
+wait_for '#' && ok "ASCII bars without UTF-8" || fail "no ASCII bars"
 TM send-keys -t ui n
 wait_for 'refused' && ok "n refused on a constant tensor" || fail "n not refused on a constant tensor"
 status_line | grep -q 'norm off' || fail "norm turned on for a constant tensor"
