@@ -152,7 +152,7 @@ EXTRA_DIST += tests/fuzz/fuzz_common.h \
 	tests/fuzz/corpus/onnx/qdq.onnx tests/fuzz/corpus/onnx/matmulnbits.onnx \
 	tests/fuzz/corpus/onnx/external.onnx tests/fuzz/corpus/onnx/bad_deep.onnx \
 	tests/fuzz/corpus/onnx/bad_lying_length.onnx \
-	tests/fuzz/corpus/tfjs/model tests/fuzz/corpus/tfjs/tiny \
+	tests/fuzz/corpus/tfjs/model tests/fuzz/corpus/tfjs/tiny tests/fuzz/corpus/tfjs/empty_paths \
 	tests/fuzz/fuzz_script.c \
 	tests/fuzz/corpus/script/backquote tests/fuzz/corpus/script/quotes \
 	tests/fuzz/corpus/script/newline_eod tests/fuzz/corpus/script/macro_utf8 \

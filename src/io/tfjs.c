@@ -89,8 +89,16 @@ static int map_shard(loader_file *f, tj_shard *s, util_err *err)
 static const unsigned char *group_bytes(loader_file *f, tj_priv *p, size_t g, uint64_t off, uint64_t n,
                                         unsigned char **own, util_err *err)
 {
+    static const unsigned char none[1];
     tj_group *gr = &p->gr[g];
     *own = NULL;
+    if (n == 0) /* an empty weight: no shard need exist or be mapped */
+        return none;
+    if (gr->n == 0) {
+        util_err_set(err, "%s: group %zu has no shards for %llu bytes at byte %llu", f->path, g,
+                     (unsigned long long)n, (unsigned long long)off);
+        return NULL;
+    }
     size_t k = gr->first;
     while (k + 1 < gr->first + gr->n && p->sh[k + 1].start <= off)
         k++;
@@ -108,6 +116,8 @@ static const unsigned char *group_bytes(loader_file *f, tj_priv *p, size_t g, ui
         uint64_t in = off + done - p->sh[k].start, m = p->sh[k].size - in;
         if (m > n - done)
             m = n - done;
+        if (m == 0) /* an empty shard maps to no pages */
+            continue;
         memcpy(buf + done, p->sh[k].map.data + in, m);
         done += m;
     }
