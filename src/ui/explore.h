@@ -3,7 +3,7 @@
  * zoom ranges around a cursor, cursor moves by columns, the level a value
  * maps to, and the squared error a range of values contributes (from a
  * prepared tensor's rank and sum queries, exact with the sorted engine).
- * No curses (tests/test_ui_glayout.c).
+ * No curses (tests/ui/test_ui_glayout.c).
  */
 #ifndef APOTVIEW_UI_EXPLORE_H
 #define APOTVIEW_UI_EXPLORE_H

@@ -3,7 +3,7 @@
  * group figure: where its parts go for a window size, how the pooled
  * histogram of u = x / alpha_g over [-1, 1] (gq_view, quant/gq.h) maps to
  * columns, how a per-group strip is cut down to the columns there are.
- * No curses here (tests/test_ui_glayout.c).
+ * No curses here (tests/ui/test_ui_glayout.c).
  */
 #ifndef APOTVIEW_UI_GLAYOUT_H
 #define APOTVIEW_UI_GLAYOUT_H

@@ -3,7 +3,7 @@
  * part of a view goes for a window size, which column a value falls in,
  * how tall a histogram bar is in eighths of a cell, which tick values an
  * axis gets, how numbers are written. No curses here, so all of it is
- * tested without a terminal (tests/test_ui_layout.c).
+ * tested without a terminal (tests/ui/test_ui_layout.c).
  *
  * Coordinates: rows y and columns x from the top-left, 0-based. A plot
  * area of width w maps the value interval [lo, hi] onto columns 0..w-1:

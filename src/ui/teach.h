@@ -1,6 +1,6 @@
 /*
  * teach.h - the viewer's teaching texts, pure data (no curses), tested in
- * tests/test_ui_layout.c:
+ * tests/ui/test_ui_layout.c:
  *
  *  - one explanation per scheme of levels_schemes (the `x` overlay): its
  *    formula and what to notice, two or three lines in all. Every scheme in

@@ -1,6 +1,6 @@
 /*
  * uimodel.h - the viewer's pure logic for the tensor list and the alphas,
- * no curses and no app (tests/test_ui_model.c):
+ * no curses and no app (tests/ui/test_ui_model.c):
  *
  *  - each scheme's alpha (ui_alpha): at its own MSE optimum, at max|x|, or
  *    fixed by the user; a fixed alpha is kept as the value it was set to on

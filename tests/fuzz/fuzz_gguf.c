@@ -2,7 +2,7 @@
  * Seed corpus (tests/fuzz/corpus/gguf): W.gguf, one file per K block type,
  * IQ4_XS, TQ1_0, MXFP4, every plain type, and unknown.gguf (an unknown
  * type id and an undecoded grid type between readable tensors), all from
- * tests/gen_io_fixtures.py. */
+ * tests/lib/gen_io_fixtures.py. */
 #include "fuzz_common.h"
 #include "io/gguf.h"
 

@@ -2,7 +2,7 @@
  * wire walk, protobuf-c's unpacking, the subgraph walk, the storage checks
  * and every decoder (plain types, DequantizeLinear, MatMulNBits). Seed
  * corpus (tests/fuzz/corpus/onnx): the fixtures of
- * tests/gen_onnx_tfjs_fixtures.py (every element type, subgraphs, external
+ * tests/lib/gen_onnx_tfjs_fixtures.py (every element type, subgraphs, external
  * data, QDQ, MatMulNBits, a too-deep nesting, a lying length). */
 #include "fuzz_common.h"
 #include "io/onnx.h"

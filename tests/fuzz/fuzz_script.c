@@ -2,7 +2,7 @@
  * fuzz_script.c - libFuzzer harness for the gnuplot script builder
  * (src/plot): any bytes in, as the tensor name, file name, output name,
  * right-hand tensor and --font, the whole script of a figure out, checked
- * with tests/gp_check.h: no control character but the newline, datablocks
+ * with tests/lib/gp_check.h: no control character but the newline, datablocks
  * well formed and closed, no backquote, double quote or @ outside
  * single-quoted strings, comments and datablocks, no string gnuplot would
  * end early, no pipe as output, no inf/nan as a number, and the input text

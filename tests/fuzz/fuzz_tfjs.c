@@ -3,7 +3,7 @@
  * shard "w.bin" (seed manifests name it, once or several times); both are
  * written into a private directory, opened with the format's open() and
  * every readable tensor read, as fuzz_common.h does for one-file formats.
- * Seed corpus (tests/fuzz/corpus/tfjs) from tests/gen_onnx_tfjs_fixtures.py. */
+ * Seed corpus (tests/fuzz/corpus/tfjs) from tests/lib/gen_onnx_tfjs_fixtures.py. */
 #include "fuzz_common.h"
 #include "io/tfjs.h"
 

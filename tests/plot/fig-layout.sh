@@ -1,0 +1,206 @@
+#!/bin/sh
+# fig-layout.sh - every figure kind read back from its PDF (issue 13):
+# exported at 5x3.5 cm and at three widths (5 cm, a single column of
+# 8.5 cm and a double of 17.8 cm, automatic height) with the default
+# schemes and with all of them, each PDF's text is read with
+# `pdftotext -bbox` and checked by fig-bbox.awk: the point size asked for
+# (8 pt, and 10 pt once), nothing under 6 pt, every word on the page, no
+# two words overlapping. Kinds: every --figure, the group figure
+# (histogram at group:128, also with --logy), the layers of 4 tensors and
+# of a 28-tensor model (grouped by block), a whole model (heatmap), the
+# damage figure of a compare, panels (also narrow: 4x1 at 9.6 cm, 3x2 at
+# 7.8 cm). At 5x3.5 and 5 cm the kinds that fit must draw (the layers of
+# 4 tensors, transfer, levels, the histogram, sweep and bits of 3 schemes,
+# the channels' MSE panel alone, the group figures; 2x2 panels and compare
+# at 5 cm); only the ones listed in
+# may_refuse (a 2x2 grid, 28 or 196 rows, two-panel kinds, 8 schemes in
+# 3.5 cm) may be refused, with the size that holds them and what else to
+# do, writing nothing; with one scheme the 28 and 196 tensors draw as a
+# compact heatmap at 5x3.5. The cases run in parallel (FIG_JOBS, default 2).
+#
+# Needs: APOTVIEW, abs_top_srcdir, gnuplot, pdftotext (poppler-utils).
+set -u
+: "${APOTVIEW:?}" "${abs_top_srcdir:?}"
+for p in gnuplot pdftotext; do
+    command -v $p >/dev/null 2>&1 || { echo "FAIL: $p is not installed (./bootstrap installs it)"; exit 1; }
+done
+SAMPLE="$abs_top_srcdir/data/faceapi_conv64_1_conv1.npy"
+AWK="$abs_top_srcdir/tests/lib/fig-bbox.awk"
+T=$(mktemp -d "${TMPDIR:-/tmp}/apotview-layout.XXXXXX") || exit 99
+trap 'rm -rf "$T"' EXIT INT TERM
+
+# Inputs: four tensors (layers), a pair (compare): the sample's channels
+# split with the shell (npy v1 header of the sample is 128 bytes).
+mkdir "$T/in"
+hl=$(od -An -tu1 -j8 -N2 "$SAMPLE" | awk '{ print $1 + 256 * $2 }')
+per=$((16 * 64 * 9 * 4))
+for k in 0 1 2 3; do
+    hdr="{'descr': '<f4', 'fortran_order': False, 'shape': (16, 64, 3, 3), }"
+    pad=$((64 - (10 + ${#hdr} + 1) % 64))
+    {
+        printf '\223NUMPY\001\000'
+        n=$((${#hdr} + pad + 1))
+        printf "\\$(printf %03o $((n % 256)))\\$(printf %03o $((n / 256)))"
+        printf '%s%*s\n' "$hdr" "$pad" ""
+        tail -c +$((10 + hl + 1 + k * per)) "$SAMPLE" | head -c $per
+    } >"$T/in/model.layer$k.block_conv.weight.npy"
+done
+MULTI=$(ls "$T/in"/*.npy | tr '\n' ' ')
+# a whole model: 28 blocks of the 7 projections of a transformer (196
+# tensors, over the bars' limit: the SQNR heatmap), as an .npz
+python3 - "$T/model.npz" <<'EOF' || exit 99
+import random, struct, sys, zipfile
+random.seed(7)
+hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': (16, 16), }"
+hdr += " " * (64 - (10 + len(hdr) + 1) % 64) + "\n"
+head = b"\x93NUMPY\x01\x00" + len(hdr).to_bytes(2, "little") + hdr.encode()
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    for blk in range(28):
+        for t in ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+                  "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"):
+            s = 0.02 * (1 + blk % 3)
+            v = [random.gauss(0, s) * (3 if random.random() < 0.02 else 1) for _ in range(256)]
+            z.writestr("model.layers.%d.%s.weight.npy" % (blk, t), head + struct.pack("<256f", *v))
+EOF
+# 4 blocks of the 7 projections (28 tensors: rows grouped by block)
+python3 - "$T/blocks.npz" <<'EOF' || exit 99
+import random, struct, sys, zipfile
+random.seed(5)
+hdr = "{'descr': '<f4', 'fortran_order': False, 'shape': (16, 16), }"
+hdr += " " * (64 - (10 + len(hdr) + 1) % 64) + "\n"
+head = b"\x93NUMPY\x01\x00" + len(hdr).to_bytes(2, "little") + hdr.encode()
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    for blk in range(4):
+        for t in ("self_attn.q_proj", "self_attn.k_proj", "self_attn.v_proj", "self_attn.o_proj",
+                  "mlp.gate_proj", "mlp.up_proj", "mlp.down_proj"):
+            v = [random.gauss(0, 0.02 * (1 + blk % 3)) for _ in range(256)]
+            z.writestr("model.layers.%d.%s.weight.npy" % (blk, t), head + struct.pack("<256f", *v))
+EOF
+PAIR="$SAMPLE $T/in/model.layer1.block_conv.weight.npy"
+CMP="$abs_top_srcdir/tests/data/compare"
+
+# may_refuse KIND SIZE SCHEMES: the kinds that cannot fit a size (each
+# refusal names the size that fits and an alternative)
+may_refuse() {
+    case "$2:$3:$1" in
+    5x3.5:*:model | 5x3.5:*:compare | 5x3.5:*:blocks | 5x3.5:*:damage | 5x3.5:all:channels) return 0 ;;
+    5x3.5:*:sweep-panels | 5x3.5:*:bits-panels | 5x3.5:*:hist-panels) return 0 ;;
+    5x3.5:all:histogram | 5x3.5:all:hist-log | 5x3.5:all:sweep | 5x3.5:all:bits) return 0 ;;
+    5x3.5:all:layers | 5x3.5:all:transfer) return 0 ;;
+    5x3.5:*:plan | 5x3.5:*:plan-gguf) return 0 ;;   # the key of the candidates' schemes and a curve
+    esac
+    return 1
+}
+
+# one case: KIND SIZE SCHEMES [PT]
+run_case() {
+    kind=$1 size=$2 sch=$3 pt=${4:-8}
+    real=$kind
+    case $kind in
+    model) input=$T/model.npz real=layers ;;
+    bits-model) input=$T/model.npz real=bits ;;
+    sweep-panels) input="--panels=2x2 $MULTI" real=sweep ;;
+    bits-panels) input="--panels=2x2 $MULTI" real=bits ;;
+    hist-panels) input="--panels=2x2 $MULTI" real=histogram ;;
+    layers) input=$MULTI ;;
+    blocks) input=$T/blocks.npz real=layers ;;
+    group) input="--granularity=group:128 $SAMPLE" real=histogram ;;
+    group-log) input="--granularity=group:128 --logy $SAMPLE" real=histogram ;;
+    hist-log) input="--logy $SAMPLE" real=histogram ;;
+    damage) input="$CMP/orig.safetensors $CMP/q.gguf" ;;
+    plan) input="--plan=4.5 $abs_top_srcdir/tests/data/plan/plan6.safetensors" ;;
+    plan-gguf) input="--plan=5 --plan-schemes=gguf,uniform@tensor $abs_top_srcdir/tests/data/plan/plan6.safetensors" real=plan ;;
+    panels4x1) input="--panels=4x1 $MULTI" real=sweep ;;
+    panels3x2) input="--panels=3x2 $MULTI" real=histogram ;;
+    single-col | double-col) input="--panels=2x2 $MULTI" real=bits ;;
+    compare) input=$PAIR ;;
+    levels | transfer) input= ;;
+    *) input=$SAMPLE ;;
+    esac
+    name="$kind-$size-$(echo "$sch" | tr ',' '+')-$pt"
+    font=
+    [ "$pt" = 8 ] || font="--font=,$pt"
+    # shellcheck disable=SC2086
+    if ! "$APOTVIEW" --export="$T/$name.pdf" --figure="$real" --size="$size" -s "$sch" $font $input \
+        >"$T/$name.out" 2>&1; then
+        # a size that cannot hold a kind: it must say so, name the size
+        # that holds it and an alternative ("or ..."), and write nothing
+        if may_refuse "$kind" "$size" "$sch" &&
+            grep -q 'give it more [a-z]* (--size=[0-9.]*x[0-9.]*)[, ][a-z ,]*or [a-z]' "$T/$name.out" &&
+            [ ! -e "$T/$name.pdf" ] && [ ! -e "$T/$name.pdf.gp" ]; then
+            echo "ok: $name refused: $(sed 's/.*: a 5x3.5/a 5x3.5/' "$T/$name.out")"
+        else
+            echo "FAIL: $name: export failed: $(cat "$T/$name.out")"
+        fi
+        return
+    fi
+    pdftotext -bbox "$T/$name.pdf" "$T/$name.html" 2>/dev/null
+    if out=$(awk -v pt="$pt" -v name="$name" -f "$AWK" "$T/$name.html"); then
+        echo "ok: $name"
+    else
+        echo "$out" | sed 's/^/FAIL: /'
+    fi
+}
+
+KINDS=${FIG_KINDS:-"histogram levels sweep bits layers model channels compare transfer sweep-panels bits-panels hist-panels bits-model blocks group group-log hist-log damage plan plan-gguf"}
+: >"$T/cases"
+for kind in $KINDS; do
+    if [ "$kind" = bits-model ]; then
+        # 196 tensors at 7 bit widths: one case (the time goes to the numbers)
+        echo "$kind single uniform,pot,apot" >>"$T/cases"
+        continue
+    fi
+    # (at 5 cm and 5x3.5 a kind that cannot hold its rows or panels is
+    # refused, naming the size it needs: run_case checks that)
+    for size in 5x3.5 5 8.5 17.8; do
+        for sch in uniform,pot,apot all; do
+            echo "$kind $size $sch" >>"$T/cases"
+        done
+    done
+done
+# one scheme at 5x3.5: the 28 tensors (too many rows) as the compact
+# heatmap of block x type, the whole model's heatmap too
+echo "blocks 5x3.5 apot" >>"$T/cases"
+echo "model 5x3.5 apot" >>"$T/cases"
+# narrow panels at the smallest widths that hold them; the named sizes
+echo "panels4x1 9.6 uniform,pot,apot" >>"$T/cases"
+echo "panels4x1 9.6 all" >>"$T/cases"
+echo "panels3x2 7.8 all" >>"$T/cases"
+echo "single-col single uniform,pot,apot" >>"$T/cases"
+echo "double-col double all" >>"$T/cases"
+echo "histogram single uniform,pot,apot 10" >>"$T/cases"
+echo "sweep double all 10" >>"$T/cases"
+
+JOBS=${FIG_JOBS:-2}
+start=$(date +%s)
+j=0
+while [ $j -lt "$JOBS" ]; do
+    awk -v j=$j -v n="$JOBS" 'NR % n == j' "$T/cases" | while read -r a b c d; do
+        run_case "$a" "$b" "$c" "$d"
+    done >"$T/log.$j" &
+    j=$((j + 1))
+done
+wait
+cat "$T"/log.*
+n=$(cat "$T"/log.* | grep -c '^ok: ')
+f=$(cat "$T"/log.* | grep -c '^FAIL: ')
+echo "$n cases ok, $f problem(s), $(($(date +%s) - start)) s"
+# too small to hold the figure: a clear error, nothing written
+"$APOTVIEW" --export="$T/small.pdf" --size=5x3.5 -s all "$SAMPLE" 2>"$T/small.err"
+rc=$?
+if [ $rc -eq 1 ] && grep -q 'give it more height (--size=5x[0-9.]*)' "$T/small.err" && [ ! -e "$T/small.pdf" ] &&
+    [ ! -e "$T/small.pdf.gp" ]; then
+    echo "ok: 5x3.5 with all schemes refused: $(cat "$T/small.err")"
+else
+    echo "FAIL: 5x3.5 with all schemes: rc $rc, $(cat "$T/small.err")"; f=$((f + 1))
+fi
+# 28 tensors of three schemes at 5x3.5: refused, pointing at the heatmap
+# that one scheme draws there (a case above draws it)
+"$APOTVIEW" --export="$T/small28.pdf" --figure=layers --size=5x3.5 "$T/blocks.npz" 2>"$T/small28.err"
+if [ $? -eq 1 ] && grep -q 'select at most [0-9]* tensors (FILE:GLOB), or one scheme (-s NAME) for the heatmap' \
+    "$T/small28.err" && [ ! -e "$T/small28.pdf" ]; then
+    echo "ok: 28 tensors at 5x3.5 refused: $(cat "$T/small28.err")"
+else
+    echo "FAIL: 28 tensors at 5x3.5: $(cat "$T/small28.err")"; f=$((f + 1))
+fi
+[ "$f" -eq 0 ]
