@@ -17,14 +17,12 @@
 #include "quant/eval.h"
 #include "quant/levels.h"
 #include "quant/prep.h"
+#include "kit.h"
 
-static uint64_t rng = 12345;
+static tu_rng rng = { 12345 };
 static double unif(void)
 {
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (double)(rng >> 11) * 0x1.0p-53;
+    return tu_uniform(&rng);
 }
 
 static long peak_kb(void)

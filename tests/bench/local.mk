@@ -4,7 +4,8 @@ BENCH_LIST = tests/bench/bench-engine tests/bench/bench-io tests/bench/bench-ui 
 	tests/bench/bench-plan tests/bench/bench-compare
 EXTRA_DIST += $(BENCH_LIST)
 EXTRA_PROGRAMS = tests/bench/bench_eval tests/bench/bench_dequant
-tests_bench_bench_eval_SOURCES = tests/bench/bench_eval.c
+tests_bench_bench_eval_SOURCES = tests/bench/bench_eval.c tests/lib/kit.h
+tests_bench_bench_eval_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tests/lib
 tests_bench_bench_eval_LDADD = $(APOTVIEW_LIBS)
 tests_bench_bench_dequant_SOURCES = tests/bench/bench_dequant.c
 tests_bench_bench_dequant_LDADD = $(APOTVIEW_LIBS)

@@ -46,6 +46,8 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "kit.h" /* the kit's rng and .npy header (libc only) */
+
 #define ROWS 8
 #define COLS 16
 #define NVAL (ROWS * COLS)
@@ -258,15 +260,11 @@ typedef struct tensor {
 
 static void fill(tensor *t, uint32_t seed)
 {
-    uint32_t x = seed * 2654435761u + 12345u;
+    tu_rng r = { seed * 2654435761u + 12345u };
     for (int i = 0; i < NVAL; i++) {
         double s = 0;
-        for (int k = 0; k < 4; k++) { /* Irwin-Hall: bell-shaped in [-2, 2] */
-            x ^= x << 13;
-            x ^= x >> 17;
-            x ^= x << 5;
-            s += (double)(x >> 8) / 16777216.0;
-        }
+        for (int k = 0; k < 4; k++) /* Irwin-Hall: bell-shaped in [-2, 2] */
+            s += tu_uniform(&r);
         double v = (s - 2.0) * 0.02 * (1 + (seed % 5) * 0.25);
         if (i / COLS == 5)
             v *= 6; /* a wide channel */
@@ -340,17 +338,10 @@ static void m_file(const char *rel, const char *format, const tensor *t, size_t 
 
 static void npy_bytes(buf *b, const tensor *t)
 {
-    char hdr[128];
-    int hl = snprintf(hdr, sizeof hdr, "{'descr': '<f4', 'fortran_order': False, 'shape': (%d, %d), }",
-                      ROWS, COLS);
-    size_t total = 10 + (size_t)hl + 1;
-    size_t pad = (64 - total % 64) % 64;
-    b_put(b, "\x93NUMPY\x01\x00", 8);
-    b_le(b, (uint64_t)hl + pad + 1, 2);
-    b_put(b, hdr, (size_t)hl);
-    for (size_t i = 0; i < pad; i++)
-        b_u8(b, ' ');
-    b_u8(b, '\n');
+    char shape[32];
+    snprintf(shape, sizeof shape, "(%d, %d)", ROWS, COLS);
+    unsigned char hdr[256];
+    b_put(b, hdr, tu_npy_header(hdr, sizeof hdr, 1, "<f4", 0, shape));
     put_data(b, t);
 }
 

@@ -9,31 +9,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-uint64_t tu_next(tu_rng *r)
-{
-    uint64_t z = (r->s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-double tu_uniform(tu_rng *r)
-{
-    return (double)(tu_next(r) >> 11) * 0x1.0p-53;
-}
-
-double tu_gauss(tu_rng *r)
-{
-    double u = tu_uniform(r), v = tu_uniform(r);
-    return sqrt(-2 * log(1 - u)) * cos(2 * M_PI * v);   /* 1 - u in (0, 1] */
-}
-
-double tu_laplace(tu_rng *r)
-{
-    double u = tu_uniform(r) - 0.5;
-    return (u < 0 ? 1 : -1) * log(1 - 2 * fabs(u) + 1e-300);   /* u = -0.5: finite */
-}
-
 char *tu_mkdtemp(void)
 {
     const char *t = getenv("TMPDIR");
@@ -74,30 +49,14 @@ void tu_write(const char *path, const void *buf, size_t n)
 void tu_write_npy(const char *path, int major, const char *descr, int fortran,
                   const char *shape, const void *data, size_t nbytes)
 {
-    char dict[512];
-    int dl = snprintf(dict, sizeof dict, "{'descr': '%s', 'fortran_order': %s, 'shape': %s, }",
-                      descr, fortran ? "True" : "False", shape);
-    size_t pre = major == 1 ? 10 : 12;
-    size_t total = pre + (size_t)dl + 1;
-    size_t pad = (64 - total % 64) % 64;
-    size_t hlen = (size_t)dl + pad + 1;
-    unsigned char *buf = malloc(pre + hlen + nbytes);
-    memcpy(buf, "\x93NUMPY", 6);
-    buf[6] = (unsigned char)major;
-    buf[7] = 0;
-    if (major == 1) {
-        buf[8] = (unsigned char)(hlen & 0xff);
-        buf[9] = (unsigned char)(hlen >> 8);
-    } else {
-        for (int i = 0; i < 4; i++)
-            buf[8 + i] = (unsigned char)((hlen >> (8 * i)) & 0xff);
-    }
-    memcpy(buf + pre, dict, (size_t)dl);
-    memset(buf + pre + dl, ' ', pad);
-    buf[pre + hlen - 1] = '\n';
+    unsigned char hdr[640];
+    size_t hl = tu_npy_header(hdr, sizeof hdr, major, descr, fortran, shape);
+    assert_true(hl > 0);
+    unsigned char *buf = malloc(hl + nbytes);
+    memcpy(buf, hdr, hl);
     if (nbytes)
-        memcpy(buf + pre + hlen, data, nbytes);
-    tu_write(path, buf, pre + hlen + nbytes);
+        memcpy(buf + hl, data, nbytes);
+    tu_write(path, buf, hl + nbytes);
     free(buf);
 }
 
@@ -201,15 +160,12 @@ prep *tu_prep(const double *x, size_t n)
 
 double tu_sse(const double *x, size_t n, const double *q, size_t L)
 {
+    if (!L)
+        return n ? INFINITY : 0;
     double s = 0;
     for (size_t i = 0; i < n; i++) {
-        double best = INFINITY;
-        for (size_t k = 0; k < L; k++) {
-            double d = (x[i] - q[k]) * (x[i] - q[k]);
-            if (d < best)
-                best = d;
-        }
-        s += best;
+        double d = x[i] - q[tu_nearest(q, L, x[i])];
+        s += d * d;
     }
     return s;
 }

@@ -1,10 +1,12 @@
 /*
  * testutil.h - the one helper kit of the cmocka tests: a deterministic
- * PRNG (splitmix64, with uniform, Gaussian and Laplace draws), brute-force
- * oracles written independently of the engines (nearest level by a linear
- * scan), a prepared tensor from an array, temporary directories, writing
- * fixture files byte by byte (.npy, independently of the reader under
- * test), running the apotview binary, and relative comparisons.
+ * PRNG (splitmix64, with uniform, Gaussian and Laplace draws: kit.h),
+ * brute-force oracles written independently of the engines (nearest level
+ * by a linear scan: kit.h; sum of squared errors), a prepared tensor from
+ * an array, temporary directories, writing fixture files byte by byte
+ * (.npy, independently of the reader under test), running the apotview
+ * binary, and relative comparisons. kit.h is the part without cmocka that
+ * the fixture programs share.
  */
 #ifndef APOTVIEW_TESTUTIL_H
 #define APOTVIEW_TESTUTIL_H
@@ -22,12 +24,7 @@
 #include "io/loader.h"
 #include "quant/prep.h"
 
-/* splitmix64 */
-typedef struct tu_rng { uint64_t s; } tu_rng;
-uint64_t tu_next(tu_rng *r);
-double tu_uniform(tu_rng *r);        /* [0, 1) */
-double tu_gauss(tu_rng *r);          /* N(0, 1) */
-double tu_laplace(tu_rng *r);        /* Laplace(0, 1) */
+#include "kit.h"   /* tu_rng, tu_next, tu_uniform, tu_gauss, tu_laplace, tu_nearest, tu_npy_header */
 
 /* A fresh directory under $TMPDIR (removed by tu_rmdir). */
 char *tu_mkdtemp(void);
@@ -70,7 +67,7 @@ int tu_close_rel(double a, double b, double rel);
 /* A prepared tensor (sorted engine) of a copy of x[0..n). */
 prep *tu_prep(const double *x, size_t n);
 /* Sum of squared errors quantizing x[0..n) to the nearest of q[0..L),
- * by a linear scan over the levels. */
+ * by a linear scan over the levels (tu_nearest). */
 double tu_sse(const double *x, size_t n, const double *q, size_t L);
 
 #endif

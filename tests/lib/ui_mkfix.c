@@ -8,7 +8,8 @@
  * value 0.25), nanmix (gauss with every 10th value NaN and one +Inf),
  * empty (N ignored: shape (0,)), chan (gauss of shape (16, N/16) whose
  * channel 5 is 10 times wider: the one outlier channel), rows (gauss of
- * shape (N/4096, 4096): many channels). Deterministic (splitmix64, fixed seed).
+ * shape (N/4096, 4096): many channels). Deterministic (the kit's splitmix64,
+ * fixed seed; kit.h also writes the .npy header).
  *
  *   ui_mkfix many N PATH.safetensors
  *
@@ -26,24 +27,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t st = 0x9e3779b97f4a7c15ULL;
+#include "kit.h"
 
-static uint64_t next(void)
-{
-    uint64_t z = (st += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static double unif(void)
-{
-    return ((double)(next() >> 11) + 0.5) / 9007199254740992.0;
-}
+static tu_rng st = { 0x9e3779b97f4a7c15ULL };
 
 static double gauss(void)
 {
-    return sqrt(-2 * log(unif())) * cos(6.283185307179586 * unif());
+    return tu_gauss(&st);
 }
 
 static void put_f32(FILE *f, double v)
@@ -115,21 +105,16 @@ int main(int argc, char **argv)
         perror(argv[3]);
         return 1;
     }
-    char dict[128];
-    int dl = chan   ? snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (16, %llu), }", n / 16)
-             : rows ? snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (%llu, 4096), }", n / 4096)
-                    : snprintf(dict, sizeof dict, "{'descr': '<f4', 'fortran_order': False, 'shape': (%llu,), }", n);
-    int total = 10 + dl + 1;
-    int pad = (64 - total % 64) % 64;
-    unsigned char pre[10] = { 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 0, 0 };
-    int hl = dl + pad + 1;
-    pre[8] = (unsigned char)(hl & 0xff);
-    pre[9] = (unsigned char)(hl >> 8);
-    fwrite(pre, 1, 10, f);
-    fwrite(dict, 1, (size_t)dl, f);
-    for (int i = 0; i < pad; i++)
-        fputc(' ', f);
-    fputc('\n', f);
+    char shape[64];
+    if (chan)
+        snprintf(shape, sizeof shape, "(16, %llu)", n / 16);
+    else if (rows)
+        snprintf(shape, sizeof shape, "(%llu, 4096)", n / 4096);
+    else
+        snprintf(shape, sizeof shape, "(%llu,)", n);
+    unsigned char hdr[256];
+    size_t hl = tu_npy_header(hdr, sizeof hdr, 1, "<f4", 0, shape);
+    fwrite(hdr, 1, hl, f);
     enum { CH = 1 << 16 };
     static float buf[CH];
     unsigned long long done = 0;
@@ -137,10 +122,9 @@ int main(int argc, char **argv)
         size_t m = n - done < CH ? (size_t)(n - done) : CH;
         for (size_t i = 0; i < m; i++) {
             double v;
-            if (strcmp(kind, "laplace") == 0) {
-                double u = unif() - 0.5;
-                v = -0.02 * (u < 0 ? -1 : 1) * log(1 - 2 * fabs(u));
-            } else if (strcmp(kind, "const") == 0)
+            if (strcmp(kind, "laplace") == 0)
+                v = 0.02 * tu_laplace(&st);
+            else if (strcmp(kind, "const") == 0)
                 v = 0.25;
             else {
                 v = 0.05 * gauss() + 0.001;

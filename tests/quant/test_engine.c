@@ -33,15 +33,6 @@ static void moments(const double *w, size_t n, long double *mean, long double *s
     *std = sqrtl(s2 / (n - 1));
 }
 
-static size_t nearest(const levelset *ls, double t)
-{
-    size_t best = 0;
-    for (size_t k = 1; k < ls->n; k++)
-        if (fabs(t - ls->v[k]) < fabs(t - ls->v[best]))
-            best = k;
-    return best;
-}
-
 static void brute(const double *w, size_t n, const levelset *ls, double alpha, int norm, bf *o)
 {
     long double mean = 0, std = 1;
@@ -60,7 +51,7 @@ static void brute(const double *w, size_t n, const levelset *ls, double alpha, i
             t = lo;
         if (t > 1)
             t = 1;
-        size_t k = nearest(ls, t);
+        size_t k = tu_nearest(ls->v, ls->n, t);
         long double e = x - (long double)alpha * ls->v[k];
         sse += e * e;
         sx2 += x * x;

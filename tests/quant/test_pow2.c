@@ -197,21 +197,6 @@ static void test_format(void **st)
 
 /* ---- the error histogram against every value ----------------------------- */
 
-/* nearest level by a linear scan; on a tie the upper one (eval.c's cut) */
-static size_t nearest(const double *q, size_t L, double x)
-{
-    size_t best = 0;
-    double bd = INFINITY;
-    for (size_t k = 0; k < L; k++) {
-        double d = fabs(x - q[k]);
-        if (d <= bd) {
-            bd = d;
-            best = k;
-        }
-    }
-    return best;
-}
-
 static void check_errhist(const double *w, size_t n, const char *scheme, int bits, int sgn, int norm,
                           double alpha)
 {
@@ -238,7 +223,7 @@ static void check_errhist(const double *w, size_t n, const char *scheme, int bit
     double wd = (hi - lo) / NB;
     for (size_t i = 0; i < n; i++) {
         double x = (w[i] - m) / s;
-        size_t k = nearest(q, ls.n, x);
+        size_t k = tu_nearest(q, ls.n, x);
         double e = x - q[k];
         se += e;
         se2 += e * e;
@@ -267,7 +252,7 @@ static void check_errhist(const double *w, size_t n, const char *scheme, int bit
     for (size_t i = 0; i < n; i++) {
         double x = (w[i] - m) / s;
         if (x < q[0] || x > q[ls.n - 1]) {
-            double e = x - q[nearest(q, ls.n, x)];
+            double e = x - q[tu_nearest(q, ls.n, x)];
             bsc += e * e;
         }
     }
@@ -291,7 +276,7 @@ static void check_errhist(const double *w, size_t n, const char *scheme, int bit
     for (size_t i = 0; i < n; i++) {
         double x = (w[i] - m) / s;
         if (x >= q[0] && x <= q[ls.n - 1])
-            assert_true(fabs(x - q[nearest(q, ls.n, x)]) <= es.step_half * (1 + 1e-12));
+            assert_true(fabs(x - q[tu_nearest(q, ls.n, x)]) <= es.step_half * (1 + 1e-12));
     }
     free(q);
     prep_free(p);

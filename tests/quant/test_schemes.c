@@ -253,10 +253,7 @@ static void test_all_schemes_vs_brute(void **st)
 static void test_custom(void **st)
 {
     (void)st;
-    char dir[] = "/tmp/apotview-qt-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[256], name[300];
-    snprintf(path, sizeof path, "%s/levels.txt", dir);
+    char *dir = tu_mkdtemp(), *path = tu_path(dir, "levels.txt"), name[4200];
     FILE *fp = fopen(path, "w");
     fputs("# my levels\n-2\n\n  -0.5\n0\n1.0 # comment\n4\n1\n", fp);
     fclose(fp);
@@ -285,7 +282,9 @@ static void test_custom(void **st)
     e.msg[0] = '\0';
     assert_int_equal(levels_build(name, 4, 1, NULL, &ls, &e), -1);
     assert_non_null(strstr(e.msg, "No such file"));
-    rmdir(dir);
+    tu_rmdir(dir);
+    free(path);
+    free(dir);
 }
 
 int main(void)

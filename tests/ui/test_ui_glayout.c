@@ -16,6 +16,7 @@
 #include "ui/explore.h"
 #include "ui/glayout.h"
 #include "ui/teach.h"
+#include "kit.h"
 
 static void test_bin(void **state)
 {
@@ -326,10 +327,9 @@ static void test_one_pass(void **state)
     (void)state;
     enum { R = 48, C = 200 };
     float *x = util_mallocarray(R * C, sizeof *x);
-    uint64_t st = 12345;
+    tu_rng st = { 12345 };
     for (int i = 0; i < R * C; i++) {
-        st = st * 6364136223846793005ULL + 1442695040888963407ULL;
-        double u = ((double)(st >> 11) + 0.5) / 9007199254740992.0;
+        double u = tu_uniform(&st);
         x[i] = (float)((u - 0.5) * 0.1 * (i % 97 == 0 ? 9 : 1));
     }
     for (int c = 0; c < C; c++)
