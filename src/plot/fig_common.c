@@ -608,6 +608,57 @@ int fg_key_row_marks(sbuf *b, const plot_spec *s, const fig_style *st, double to
     return (ns + cols - 1) / cols;
 }
 
+/* The width (cm) of a key in one column (fg_key_column) of texts[i], or
+ * of the schemes' names when texts is NULL. */
+double fg_key_column_cm(const plot_spec *s, const fig_style *st, const char *const *texts)
+{
+    double w = 0;
+    for (int i = 0; i < s->nschemes; i++)
+        w = fmax(w, fg_key_entry_cm(st, texts ? texts[i] : fg_scheme_title(s->schemes[i])) - fg_key_gap_cm(st));
+    return w;
+}
+
+/* Does the key's column (fg_key_column) fit a figure's height above its
+ * x tic labels, and leave the plot at least 1.2 cm of width beside it (a
+ * y axis with its tic labels and title: about 1.4 cm)? */
+int fg_side_key_fits(const plot_spec *s, const fig_style *st, const char *const *texts)
+{
+    double line = LINE_CM * st->font_pt / 8 - 0.02;
+    return s->nschemes > 1 && 0.5 * line + 0.05 + s->nschemes * line <= st->height_cm - 0.45 &&
+           st->width_cm - fg_key_column_cm(s, st, texts) - 0.35 - 1.4 * st->font_pt / 8 >= 1.2;
+}
+
+/* The key in one column at the right edge of the figure, its first entry's
+ * centre top_cm below the top, a line apart (9.6 pt at 8 pt: the text's
+ * height and its line gap): for short figures whose key would take
+ * several rows above the plot. Tags and marks as fg_key_row_marks. */
+void fg_key_column(sbuf *b, const plot_spec *s, const fig_style *st, double top_cm, const char *const *texts,
+                   int marks)
+{
+    double W = st->width_cm, H = st->height_cm, line = LINE_CM * st->font_pt / 8 - 0.02;
+    double samp = fg_key_samp_cm(st), x0 = W - 0.05 - fg_key_column_cm(s, st, texts);
+    for (int k = 0; k < s->nschemes; k++) {
+        double y = 1 - (top_cm + k * line) / H;
+        if (marks == 2)
+            sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead "
+                           "lc rgb '#000000' lw 4.5 dt 1\n", 800 + k, x0 / W, y, (x0 + samp) / W, y);
+        sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead lt %d\n",
+                    900 + k, x0 / W, y, (x0 + samp) / W, y, k + 1);
+        sbuf_printf(b, "set label %d ", 900 + k);
+        if (texts)
+            fig_quote(b, FQ_STRING, texts[k]);
+        else {
+            sbuf tt = { 0 };
+            fg_txt_scheme(&tt, st, s->schemes[k]);
+            fg_put_text(b, &tt);
+        }
+        sbuf_printf(b, " at screen %.4f, screen %.4f left front\n", (x0 + samp + 0.12) / W, y);
+        if (marks == 1)
+            sbuf_printf(b, "set label %d '' at screen %.4f, screen %.4f point lt %d ps 0.6 front\n", 960 + k,
+                        (x0 + samp / 2) / W, y, k + 1);
+    }
+}
+
 void fg_key_row(sbuf *b, const plot_spec *s, const fig_style *st, double top_cm)
 {
     fg_key_row_texts(b, s, st, top_cm, NULL);
