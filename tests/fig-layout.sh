@@ -234,4 +234,26 @@ if "$APOTVIEW" --export="$T/small28.pdf" --figure=layers --size=5x3.5 "$T/blocks
 else
     echo "FAIL: 28 tensors at 5x3.5: $(cat "$T/small28.err")"; f=$((f + 1))
 fi
+# the numbered key: three names that, shortened from the left to what a
+# 8.5 cm figure holds, all read "...tail_string_of_conv": rows 1, 2, 3,
+# the names by number in the CSV (series name_key) in the order given
+mkdir "$T/coll"
+for k in a b c; do
+    cp "$T/in/model.layer0.block_conv.weight.npy" "$T/coll/m.${k}_very_long_identical_tail_string_of_conv.npy"
+done
+if "$APOTVIEW" --export="$T/coll.pdf" --figure=layers --size=8.5 "$T/coll"/m.a_*.npy "$T/coll"/m.b_*.npy \
+    "$T/coll"/m.c_*.npy 2>"$T/coll.err"; then
+    got=$(awk -F, '$7 == "name_key" { print $8 "," $2 }' "$T/coll.pdf.csv" | tr '\n' ' ')
+    want="1,m.a_very_long_identical_tail_string_of_conv 2,m.b_very_long_identical_tail_string_of_conv 3,m.c_very_long_identical_tail_string_of_conv "
+    pdftotext -bbox "$T/coll.pdf" "$T/coll.html" 2>/dev/null
+    rows=$(grep -cE '>[123]</word>' "$T/coll.html")
+    if [ "$got" = "$want" ] && [ "$rows" -eq 3 ] && ! pdftotext "$T/coll.pdf" - | grep -q tail_string &&
+        awk -v pt=8 -v name=coll -f "$AWK" "$T/coll.html" >/dev/null; then
+        echo "ok: names the same when shortened: rows numbered, the names by number in the CSV"
+    else
+        echo "FAIL: numbered key: CSV '$got', rows $rows, $(pdftotext "$T/coll.pdf" - | tr '\n' ' ')"; f=$((f + 1))
+    fi
+else
+    echo "FAIL: numbered key: $(cat "$T/coll.err")"; f=$((f + 1))
+fi
 [ "$f" -eq 0 ]

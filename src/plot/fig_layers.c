@@ -347,6 +347,46 @@ static void put_xaxis(sbuf *b, const plot_spec *s, const fig_style *st, double l
         sbuf_printf(b, "set xlabel 'SQNR, %d-bit (dB)'\n", s->cfg.bits);
 }
 
+/* The numbered key: when two rows' labels (the names shortened from the
+ * left, with their blocks) come out the same, every row is labelled with
+ * its number 1..N instead, and the names listed by number in the
+ * script's comments and in the CSV (block "key": x the number, the
+ * tensor column the name). */
+static int number_rows(const plot_spec *s, llay *L, fig_data *d, sbuf *b)
+{
+    int same = 0;
+    for (int r = 0; r < L->n && !same; r++)
+        for (int q = r + 1; q < L->n && !same; q++) {
+            const char *gr = NULL, *gq = NULL;
+            for (int k = r; k >= 0 && !gr; k--) /* a row's block: its group's first row */
+                gr = L->r[k].group;
+            for (int k = q; k >= 0 && !gq; k--)
+                gq = L->r[k].group;
+            same = strcmp(L->r[r].label, L->r[q].label) == 0 &&
+                   (!L->grouped || (gr && gq && strcmp(gr, gq) == 0));
+        }
+    if (!same)
+        return 0;
+    fig_block *k = fg_add_block(d, "key", NULL, "name_key");
+    k->bits = FIG_NO_BITS;
+    sbuf_puts(b, "# rows numbered (shortened, two names were the same): the names by number\n");
+    L->longest = 0;
+    for (int r = 0; r < L->n; r++) {
+        const char *nm = s->layers[L->r[r].j].name ? s->layers[L->r[r].j].name : "?";
+        fg_add_row(k, r + 1, NAN)->raw = nm;
+        sbuf_printf(b, "# %d ", r + 1);
+        fig_quote(b, FQ_COMMENT, nm);
+        sbuf_puts(b, "\n");
+        free(L->r[r].label);
+        L->r[r].label = util_asprintf("%d", r + 1);
+        free(L->r[r].group);
+        L->r[r].group = NULL;
+        L->longest = fmax(L->longest, strlen(L->r[r].label));
+    }
+    L->glongest = 0;
+    return 1;
+}
+
 static int layers_draw(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err)
 {
     int damage = s->figure == FIG_DAMAGE, ns = damage ? 1 : s->nschemes, nl = s->nlayers;
@@ -370,6 +410,7 @@ static int layers_draw(const plot_spec *s, const fig_style *st, fig_data *d, sbu
     llay L = { 0 };
     layout_rows(s, maxc, &L);
     layers_data(s, &L, d);
+    int numbered = number_rows(s, &L, d, b);
     plot_spec ks = key_spec(s);
     int dots = use_dots(s);
     char *kt[OPTIONS_MAX_SCHEMES + 64] = { 0 };
@@ -415,7 +456,10 @@ static int layers_draw(const plot_spec *s, const fig_style *st, fig_data *d, sbu
     for (int i = 0; i < nk; i++)
         free(kt[i]);
     double glm = L.grouped ? fg_text_cm(L.glongest, st) + 0.25 : 0;
-    double lm = 0.1 + glm + fg_text_cm(L.longest, st) + 0.3, rm = 0.4;
+    double lm = 0.1 + glm + fg_text_cm(L.longest, st) + 0.3 + (numbered ? line : 0), rm = 0.4;
+    if (numbered) /* the axis' title as long as the rows' height holds it */
+        sbuf_printf(b, "set ylabel '%s' offset 0.5, 0\n", fg_text_cm(22, st) <= H - top - bot ? "tensor no. (names: CSV)"
+                                                           : fg_text_cm(10, st) <= H - top - bot ? "tensor no." : "");
     sbuf_printf(b, "unset key\nset border 3 lw 0.8\nunset mytics\nset yrange [-0.6:%d.6]\n", nl - 1);
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", 1 - top / H, bot / H);
     sbuf_printf(b, "set lmargin at screen %.4f\nset rmargin at screen %.4f\n", lm / W, 1 - rm / W);
