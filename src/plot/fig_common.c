@@ -425,7 +425,9 @@ void fg_txt_colour(sbuf *t, const plot_spec *s, const fig_style *st, int i, int 
     fg_scheme_text_rgb(s, st, i, c);
     if (sscanf(c + 1, "%2x%2x%2x", &r, &g, &bl) != 3)
         r = g = bl = 0;
-    sbuf_printf(t, "{\\color[rgb]{%.3f,%.3f,%.3f}", r / 255.0, g / 255.0, bl / 255.0);
+    /* not '{' first: gnuplot's LaTeX terminals then drop the label's
+     * justification (\makebox(0,0){...}: centred whatever was asked) */
+    sbuf_printf(t, "\\relax{\\color[rgb]{%.3f,%.3f,%.3f}", r / 255.0, g / 255.0, bl / 255.0);
 }
 
 void fg_set_styles(sbuf *b, const plot_spec *s, const fig_style *st)

@@ -610,7 +610,10 @@ static int layers_index(const plot_spec *s, const fig_style *st, fig_data *d, sb
     if (fg_text_cm(strlen(xl), st) > room)
         *strstr(xl, " (names") = '\0';
     sbuf_printf(b, "set xlabel '%s'\n", xl);
-    sbuf_puts(b, "set ylabel 'SQNR (dB)'\n");
+    /* the y axis title at the page's left edge (gnuplot's own place goes by
+     * the tic labels' lengths as written, which LaTeX's $\infty$ inflates) */
+    sbuf_printf(b, "unset ylabel\nset label 3 'SQNR (dB)' at screen %.4f, screen %.4f center rotate by 90 front\n",
+                (0.1 + 0.5 * line) / W, (bot + (H - top - bot) / 2) / H);
     double ps = nl > 60 ? 0.25 : nl > 20 ? 0.4 : 0.6;
     sbuf_puts(b, "plot ");
     for (int i = 0; i < nb; i++)
