@@ -364,12 +364,13 @@ static void cmp_key_row(sbuf *b, const plot_spec *s, const fig_style *st, const 
             txt_side(&t, st, side[k], tname[k], file[k], same_name, maxc);
         else
             sbuf_puts(&t, side[k]);
-        sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead lc rgb '%s' lw %s "
-                       "dt 1 front\n", 5 + k, x0 / W, y, (x0 + samp) / W, y, k ? "#000000" : "#BDBDBD", k ? "1.2" : "4");
+        sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead dt 1 front\n",
+                    5 + k, x0 / W, y, (x0 + samp) / W, y);
+        sbuf_printf(b, k ? "set arrow %d lc rgb '#000000' lw 1.2\n" : "set arrow %d lc rgb '#BDBDBD' lw 4\n", 5 + k);
         sbuf_printf(b, "set label %d ", 5 + k);
         fg_put_text(b, &t);
-        sbuf_printf(b, " at screen %.4f, screen %.4f left front%s\n", (x0 + samp + 0.12) / W, y,
-                    st->latex ? "" : " noenhanced");
+        sbuf_printf(b, " at screen %.4f, screen %.4f left front", (x0 + samp + 0.12) / W, y);
+        sbuf_puts(b, st->latex ? "\n" : " noenhanced\n");
     }
 }
 
@@ -564,8 +565,12 @@ int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, u
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", htop, hbot);
     sbuf_puts(b, "set format x '% h'\nset xlabel ");
     fig_quote(b, FQ_STRING, cpt ? "" : fg_x_label(s, st));
-    sbuf_puts(b, share ? (cpt ? " offset 0, 0.4\nset ylabel 'share'\n" : " offset 0, 0.4\nset ylabel 'share of values'\n")
-                       : " offset 0, 0.4\nset ylabel 'count'\n");
+    if (!share)
+        sbuf_puts(b, " offset 0, 0.4\nset ylabel 'count'\n");
+    else if (cpt)
+        sbuf_puts(b, " offset 0, 0.4\nset ylabel 'share'\n");
+    else
+        sbuf_puts(b, " offset 0, 0.4\nset ylabel 'share of values'\n");
     if (s->log_counts) {
         double floor_y = share ? 0.5 / (double)nmax : 0.8;
         sbuf_printf(b, "set logscale y\nset yrange [%.6g:%.6g]\n", floor_y, fmax(peak, floor_y) * 3);

@@ -458,8 +458,12 @@ static int layers_draw(const plot_spec *s, const fig_style *st, fig_data *d, sbu
     double glm = L.grouped ? fg_text_cm(L.glongest, st) + 0.25 : 0;
     double lm = 0.1 + glm + fg_text_cm(L.longest, st) + 0.3 + (numbered ? line : 0), rm = 0.4;
     if (numbered) /* the axis' title as long as the rows' height holds it */
-        sbuf_printf(b, "set ylabel '%s' offset 0.5, 0\n", fg_text_cm(22, st) <= H - top - bot ? "tensor no. (names: CSV)"
-                                                           : fg_text_cm(10, st) <= H - top - bot ? "tensor no." : "");
+    {
+        if (fg_text_cm(22, st) <= H - top - bot)
+            sbuf_puts(b, "set ylabel 'tensor no. (names: CSV)' offset 0.5, 0\n");
+        else if (fg_text_cm(10, st) <= H - top - bot)
+            sbuf_puts(b, "set ylabel 'tensor no.' offset 0.5, 0\n");
+    }
     sbuf_printf(b, "unset key\nset border 3 lw 0.8\nunset mytics\nset yrange [-0.6:%d.6]\n", nl - 1);
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", 1 - top / H, bot / H);
     sbuf_printf(b, "set lmargin at screen %.4f\nset rmargin at screen %.4f\n", lm / W, 1 - rm / W);
@@ -598,7 +602,7 @@ static int layers_index(const plot_spec *s, const fig_style *st, fig_data *d, sb
     sbuf_printf(b, "set yrange [%.6g:%.6g]\nset ytics %.17g, %.17g, %.17g\nset format y '%% h'\n", lo, hi, lo,
                 ystep, lossless ? hi - ystep : hi);
     if (lossless)
-        sbuf_printf(b, "set ytics add (%s %.17g)\n", st->latex ? "'$\\infty$'" : "'∞'", hi);
+        sbuf_printf(b, st->latex ? "set ytics add ('$\\infty$' %.17g)\n" : "set ytics add ('∞' %.17g)\n", hi);
     sbuf_puts(b, "set grid ytics lc rgb '#E0E0E0' lw 0.5\nset xlabel offset 0, 0.5\nset xtics offset 0, 0.3\n");
     /* where the names are, when the axis title holds it (centred under the plot) */
     char xl[64];
@@ -609,7 +613,9 @@ static int layers_index(const plot_spec *s, const fig_style *st, fig_data *d, sb
         snprintf(xl, sizeof xl, "tensor no., %d-bit (names: CSV)", s->cfg.bits);
     if (fg_text_cm(strlen(xl), st) > room)
         *strstr(xl, " (names") = '\0';
-    sbuf_printf(b, "set xlabel '%s'\n", xl);
+    sbuf_puts(b, "set xlabel ");
+    fig_quote(b, FQ_STRING, xl);
+    sbuf_puts(b, "\n");
     /* the y axis title at the page's left edge (gnuplot's own place goes by
      * the tic labels' lengths as written, which LaTeX's $\infty$ inflates) */
     sbuf_printf(b, "unset ylabel\nset label 3 'SQNR (dB)' at screen %.4f, screen %.4f center rotate by 90 front\n",
@@ -617,8 +623,10 @@ static int layers_index(const plot_spec *s, const fig_style *st, fig_data *d, sb
     double ps = nl > 60 ? 0.25 : nl > 20 ? 0.4 : 0.6;
     sbuf_puts(b, "plot ");
     for (int i = 0; i < nb; i++)
-        sbuf_printf(b, "%s$layers_%d using 1:2 with points lt %d ps %.2f notitle", i ? ", \\\n     " : "", i + 1,
-                    i + 1, ps);
+    {
+        sbuf_puts(b, i ? ", \\\n     " : "");
+        sbuf_printf(b, "$layers_%d using 1:2 with points lt %d ps %.2f notitle", i + 1, i + 1, ps);
+    }
     if (lossless)
         sbuf_printf(b, ", \\\n     $lossless using 1:(%.17g) with points lc rgb '#000000' pt 8 ps %.2f notitle", hi, ps);
     sbuf_puts(b, "\n");

@@ -458,10 +458,12 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
         fig_quote(b, FQ_STRING, e);
         if (!inside)
             sbuf_printf(b, " at screen %.4f, screen %.4f left front noenhanced\n", x0 / W, (y1 + 0.5 * title) / H);
-        else /* the histogram's top left is its empty tail; the curves' top right */
-            sbuf_printf(b, " at screen %.4f, screen %.4f %s front noenhanced%s\n",
-                        (hist ? x0 + 0.12 : x0 + pw - 0.12) / W, (y1 - 0.5 * line - 0.04) / H, hist ? "left" : "right",
-                        st->latex ? "" : " boxed"); /* (LaTeX's box needs the calc package) */
+        else { /* the histogram's top left is its empty tail; the curves' top right */
+            sbuf_printf(b, " at screen %.4f, screen %.4f front noenhanced", (hist ? x0 + 0.12 : x0 + pw - 0.12) / W,
+                        (y1 - 0.5 * line - 0.04) / H);
+            sbuf_puts(b, hist ? " left" : " right");
+            sbuf_puts(b, st->latex ? "\n" : " boxed\n"); /* (LaTeX's box needs the calc package) */
+        }
         free(e);
         free(sn);
         if (hist) {
