@@ -347,6 +347,42 @@ static void txt_side(sbuf *t, const fig_style *st, const char *side, const char 
     free(cut);
 }
 
+/* The compact compare figure's key: "left: NAME" beside a grey swatch and
+ * "right: NAME" beside a black line, on one row at the top (labels and
+ * arrows 5 and 6), each name shortened to half the width. */
+static void cmp_key_row(sbuf *b, const plot_spec *s, const fig_style *st, const char *const *tname, int same_name,
+                        double line)
+{
+    double W = st->width_cm, H = st->height_cm, samp = fg_key_samp_cm(st), y = 1 - (0.5 * line + 0.05) / H;
+    double half = (W - 0.2) / 2, room = half - samp - 0.12 - fg_key_gap_cm(st);
+    const char *side[2] = { "left", "right" }, *file[2] = { s->file_name, s->file_name2 };
+    for (int k = 0; k < 2; k++) {
+        double x0 = 0.1 + k * half;
+        size_t maxc = (size_t)fmax(1, room / fg_text_cm(1, st) - strlen(side[k]) - 2);
+        sbuf t = { 0 };
+        if (maxc >= 8) /* else the names are in the CSV */
+            txt_side(&t, st, side[k], tname[k], file[k], same_name, maxc);
+        else
+            sbuf_puts(&t, side[k]);
+        sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead dt 1 front\n",
+                    5 + k, x0 / W, y, (x0 + samp) / W, y);
+        sbuf_printf(b, k ? "set arrow %d lc rgb '#000000' lw 1.2\n" : "set arrow %d lc rgb '#BDBDBD' lw 4\n", 5 + k);
+        sbuf_printf(b, "set label %d ", 5 + k);
+        fg_put_text(b, &t);
+        sbuf_printf(b, " at screen %.4f, screen %.4f left front", (x0 + samp + 0.12) / W, y);
+        sbuf_puts(b, st->latex ? "\n" : " noenhanced\n");
+    }
+}
+
+/* Does a compare figure H cm tall hold its histograms, table and
+ * difference panel (fig_compare's layout, at the font scale fs)? */
+static int cmp_fits(double H, double fs, int ns)
+{
+    double line = 0.40 * fs, dpan = 0.36 * (H - 2.6 * fs - line * (ns + 1));
+    double hist = H - (2 * line + 0.15) - 1.05 * fs - dpan - (line * (ns + 1) + 1.35 * fs);
+    return hist >= 3 * line && dpan >= 2.5 * line;
+}
+
 int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err)
 {
     if (!s->p || !s->p2) {
@@ -491,15 +527,35 @@ int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, u
     /* the columns that fit: left, right and ratio; left and right; or
      * (narrow figures) the ratio alone, the MSEs in the CSV */
     int ncol = namew + 3 * colw <= W - 0.2 ? 3 : namew + 2 * colw <= W - 0.2 ? 2 : 1;
-    if (namew + ncol * colw > W - 0.2 || (htop - hbot) * H < 3 * line || dpan < 2.5 * line) {
-        double wneed = fmax(W, namew + colw + 0.25);
-        double hneed = H + fmax(3 * line - (htop - hbot) * H, (2.5 * line - dpan) / 0.36) + 0.1;
+    /* a short figure that does not hold the three: the compact one (the
+     * key on one row of screen labels, the histograms' x axis title at the
+     * axis' end, the table at 9.6 pt rows, no difference panel: its
+     * histogram stays in the CSV) */
+    int cpt = 0;
+    double cline = (LINE_CM - 0.02) * fs, cneed = cline + 0.15 + 2.2 * cline + 0.55 * fs + cline * (ns + 1) + 0.24;
+    if (namew + ncol * colw <= W - 0.2 &&
+        ((htop - hbot) * H < 3 * line || dpan < 2.5 * line) && cneed <= H + 1e-9) {
+        cpt = 1;
+        line = cline;
+        dpan = 0;
+        bot = dtop = 0.12 / H;
+        htop = 1 - (line + 0.15) / H;
+        hbot = dtop + (line * (ns + 1) + 0.55 * fs + 0.12) / H;
+    }
+    if (!cpt && (namew + ncol * colw > W - 0.2 || (htop - hbot) * H < 3 * line || dpan < 2.5 * line)) {
+        double wneed = fmax(W, namew + colw + 0.25), hneed = H;
+        while (hneed < 200 && !cmp_fits(hneed, fs, ns))
+            hneed += 0.05;
+        if (wneed <= W)
+            hneed = fmin(hneed, cneed + 0.05);
         util_err_set(err, "a %gx%g cm compare figure of %d schemes does not hold its panels and table at %g pt: "
                      "give it more %s (--size=%.1fx%.1f) or fewer schemes", W, H, ns, st->font_pt,
-                     wneed > W ? "width" : "height", wneed, fmax(H, hneed));
+                     wneed > W ? "width" : "height", wneed, ceil(fmax(H, hneed) * 10) / 10);
         return -1;
     }
     double lm = 0.55 * fs + 7 * 0.66 * st->font_pt / 72 * 2.54 + 0.3, rm = 0.35;
+    if (cpt) /* the x axis' title at its right end */
+        rm = 0.12 + fg_text_cm(s->cfg.normalize ? 9 : 1, st) + 0.15;
     size_t maxc = (size_t)fmax(8, (W - 0.3 - 1.0 * fs) / fg_text_cm(1, st) - 7);
     int same_name = tname[0] && tname[1] && strcmp(tname[0], tname[1]) == 0;
     fg_set_styles(b, s, st);
@@ -508,17 +564,37 @@ int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, u
     fg_set_xstep(b, st, lo, hi, W - lm - rm);
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", htop, hbot);
     sbuf_puts(b, "set format x '% h'\nset xlabel ");
-    fig_quote(b, FQ_STRING, fg_x_label(s, st));
-    sbuf_puts(b, share ? " offset 0, 0.4\nset ylabel 'share of values'\n" : " offset 0, 0.4\nset ylabel 'count'\n");
+    fig_quote(b, FQ_STRING, cpt ? "" : fg_x_label(s, st));
+    if (!share)
+        sbuf_puts(b, " offset 0, 0.4\nset ylabel 'count'\n");
+    else if (cpt)
+        sbuf_puts(b, " offset 0, 0.4\nset ylabel 'share'\n");
+    else
+        sbuf_puts(b, " offset 0, 0.4\nset ylabel 'share of values'\n");
     if (s->log_counts) {
         double floor_y = share ? 0.5 / (double)nmax : 0.8;
         sbuf_printf(b, "set logscale y\nset yrange [%.6g:%.6g]\n", floor_y, fmax(peak, floor_y) * 3);
         sbuf_puts(b, st->latex ? "set format y '$10^{%T}$'\n" : "set format y '10^{%T}'\n");
+    } else {
+        /* up to a tic (a short panel: else 0 might be its only label) */
+        double ytop = fmax(peak, 1e-300) * 1.1, ystep = fg_tick_step(0, ytop, (htop - hbot) * H, st, 0);
+        if (cpt)
+            ytop = ceil(ytop / ystep - 1e-9) * ystep;
+        sbuf_printf(b, "set yrange [0:%.6g]\nset ytics %.17g format '%% h'\n", ytop, ystep);
+    }
+    if (cpt) {
+        /* no key of gnuplot's (its own rows); the axis' title at its end */
+        sbuf_puts(b, "unset key\n");
+        cmp_key_row(b, s, st, tname, same_name, line);
+        sbuf_puts(b, "set label 7 ");
+        sbuf t = { 0 };
+        sbuf_puts(&t, s->cfg.normalize ? (st->latex ? "$(w-\\mu)/\\sigma$" : "(w − μ)/σ")
+                                       : (st->latex ? "$w$" : "{/:Italic w}"));
+        fg_put_text(b, &t);
+        sbuf_printf(b, " at screen %.4f, screen %.4f left front\n", (W - rm + 0.12) / W, hbot);
     } else
-        sbuf_printf(b, "set yrange [0:%.6g]\nset ytics %.17g format '%% h'\n", fmax(peak, 1e-300) * 1.1,
-                    fg_tick_step(0, fmax(peak, 1e-300) * 1.1, (htop - hbot) * H, st, 0));
-    sbuf_printf(b, "set key at screen %.4f, screen 1 left top reverse Left samplen 1.5 width 0 spacing 1.05\n",
-                0.1 / W);
+        sbuf_printf(b, "set key at screen %.4f, screen 1 left top reverse Left samplen 1.5 width 0 spacing 1.05\n",
+                    0.1 / W);
     sbuf_printf(b, "plot $hist_left using 1:2:(%.17g) with boxes fs solid 1.0 noborder lc rgb '#BDBDBD' title ",
                 bw);
     {
@@ -534,10 +610,12 @@ int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, u
         fg_put_text(b, &t);
     }
     sbuf_puts(b, st->latex ? "\n" : " noenhanced\n");
+    if (cpt)
+        sbuf_puts(b, "unset label 5\nunset label 6\nunset arrow 5\nunset arrow 6\nunset label 7\n");
 
     /* the MSE table: heading and one row per scheme, in screen coordinates */
     sbuf_puts(b, "\n# Each scheme's MSE for both tensors (their own alphas) and right / left.\n");
-    double ty = dtop + 0.5 * fs / H + line * ns / H;   /* heading row */
+    double ty = dtop + (cpt ? 0.5 * line : 0.5 * fs) / H + line * ns / H;   /* heading row */
     double c1 = 0.1 / W, c4 = (W - 0.15) / W, c3 = ncol == 3 ? c4 - colw / W : c4, c2 = c3 - colw / W;
     sbuf_printf(b, "set label 10 'MSE, %d-bit' at screen %.4f, screen %.4f left front\n", s->cfg.bits, c1, ty);
     if (ncol >= 2) {
@@ -585,6 +663,13 @@ int fig_compare(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, u
                     10 + i, c1, y, c1 + 0.45 * fs / W, y, i + 1);
     }
 
+    if (cpt) {
+        /* an empty plot draws the table's labels */
+        sbuf_puts(b, "# too short for the difference panel: its histogram is in the CSV\n"
+                     "unset border\nunset xtics\nunset ytics\nunset xlabel\nunset ylabel\nunset logscale y\n"
+                     "set xrange [0:1]\nset yrange [0:1]\nplot NaN notitle\nunset multiplot\n");
+        return 0;
+    }
     sbuf_puts(b, "\n# The difference.\n");
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", dtop, bot);
     sbuf_puts(b, "unset logscale y\nunset key\n");

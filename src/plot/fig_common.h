@@ -46,6 +46,10 @@ int fg_key_row_texts(sbuf *b, const plot_spec *s, const fig_style *st, double to
 int fg_key_row_marks(sbuf *b, const plot_spec *s, const fig_style *st, double top_cm,
                      const char *const *texts, int marks);
 void fg_key_row(sbuf *b, const plot_spec *s, const fig_style *st, double top_cm);
+int fg_side_key_fits(const plot_spec *s, const fig_style *st, const char *const *texts);
+double fg_key_column_cm(const plot_spec *s, const fig_style *st, const char *const *texts);
+void fg_key_column(sbuf *b, const plot_spec *s, const fig_style *st, double top_cm, const char *const *texts,
+                   int marks);
 void fg_set_log_ytics(sbuf *b, const fig_style *st, double lo, double hi, double len_cm);
 double fg_nice_step(double range, double len_cm, double per_cm);
 double fg_tick_step(double lo, double hi, double len_cm, const fig_style *st, int across);

@@ -101,7 +101,15 @@ int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, uti
     }
     double H = st->height_cm, line = 0.40 * st->font_pt / 8, bm = 1.05 * st->font_pt / 8;
     int rows = fg_key_rows_of(st, (const char *const *)kt, ns, st->width_cm - 0.2);
-    if (H - (rows * line + 0.15) - bm < 3.5 * line) {
+    int rows1 = fg_key_rows(s, st, st->width_cm - 0.2);
+    double side = 0; /* the key's column at the right (short figures of many schemes), cm */
+    if (H - (rows1 * line + 0.15) - bm < 3.5 * line && fg_side_key_fits(s, st, NULL))
+        side = fg_key_column_cm(s, st, NULL) + 0.35;
+    if (side > 0) {
+        sbuf_puts(b, "# the key in a column at the right: too little height for it above the curves\n");
+        fg_key_column(b, s, st, 0.5 * line + 0.05, NULL, 0);
+        rows = 0;
+    } else if (H - (rows * line + 0.15) - bm < 3.5 * line) {
         /* no room for the optimal alphas in the key: names only (the
          * optima stay marked on the curves, their values in the CSV) */
         sbuf_puts(b, "# the key shows the names only: too little height for the optimal alphas\n");
@@ -110,7 +118,7 @@ int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, uti
         fg_key_row_texts(b, s, st, 0.5 * line + 0.05, (const char *const *)kt);
     for (int i = 0; i < ns; i++)
         free(kt[i]);
-    double tm = rows * line + 0.15;
+    double tm = rows * line + 0.15 + (side > 0) * 0.1;
     if (H - tm - bm < 3.5 * line) {
         util_err_set(err, "a %gx%g cm sweep of %d schemes leaves %.1f cm for the curves at %g pt: give it "
                      "more height (--size=%gx%.1f) or fewer schemes", st->width_cm, H, ns, fmax(H - tm - bm, 0),
@@ -118,6 +126,8 @@ int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, uti
         return -1;
     }
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\nunset key\n", 1 - tm / H, bm / H);
+    if (side > 0)
+        sbuf_printf(b, "set rmargin at screen %.4f\n", 1 - side / st->width_cm);
     if (isfinite(ymin) && ymax > 0)
         fg_set_log_ytics(b, st, ymin / 1.6, ymax * 2, H - tm - bm);
     sbuf_printf(b, "set ylabel 'MSE, %d-bit'\n", s->cfg.bits);
@@ -132,7 +142,7 @@ int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, uti
     sbuf_printf(b, "\nset xrange [0:%.17g]\n", amax);
     if (isfinite(ymin) && ymax > 0)
         sbuf_printf(b, "set yrange [%.6g:%.6g]\n", ymin / 1.6, ymax * 2);
-    fg_set_xstep(b, st, 0, amax, st->width_cm - 2.4 * st->font_pt / 8);
+    fg_set_xstep(b, st, 0, amax, st->width_cm - (side > 0 ? side + 1.45 : 2.4) * st->font_pt / 8);
     sbuf_puts(b, "set format x '% h'\nset xlabel offset 0, 0.5\nset xtics offset 0, 0.3\n");
     if (s->cfg.amode == ALPHA_VALUE)
         sbuf_printf(b, "set arrow from %.17g, graph 0 to %.17g, graph 1 nohead lc rgb '#9E9E9E' dt 3 back\n",
@@ -219,8 +229,17 @@ int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
     /* the key above the plot, in rows of columns */
     {
         double H = st->height_cm, line = 0.40 * st->font_pt / 8, bm = 1.05 * st->font_pt / 8;
-        int rows = fg_key_row_texts(b, s, st, 0.5 * line + 0.05, NULL);
-        double tm = rows * line + 0.15;
+        double side = 0; /* the key's column at the right (short figures of many schemes), cm */
+        int rows = fg_key_rows(s, st, st->width_cm - 0.2);
+        if (H - (rows * line + 0.15) - bm < 3.5 * line && fg_side_key_fits(s, st, NULL)) {
+            side = fg_key_column_cm(s, st, NULL) + 0.35;
+            sbuf_puts(b, "# the key in a column at the right: too little height for it above the curves\n");
+            fg_key_column(b, s, st, 0.5 * line + 0.05, NULL, 1);
+            rows = 0;
+            sbuf_printf(b, "set rmargin at screen %.4f\n", 1 - side / st->width_cm);
+        } else
+            rows = fg_key_row_texts(b, s, st, 0.5 * line + 0.05, NULL);
+        double tm = rows * line + 0.15 + (side > 0) * 0.1;
         if (H - tm - bm < 3.5 * line) {
             util_err_set(err, "a %gx%g cm bits figure of %d schemes leaves %.1f cm for the curves at %g pt: give "
                          "it more height (--size=%gx%.1f) or fewer schemes", st->width_cm, H, ns,
@@ -229,6 +248,11 @@ int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
         }
         sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\nunset key\n", 1 - tm / H, bm / H);
         sbuf_puts(b, "set xlabel offset 0, 0.5\nset xtics offset 0, 0.3\n");
+        if (side > 0) { /* a narrow plot: every k-th bit width, labels 0.45 cm apart */
+            double pw = st->width_cm - (side + 1.45) * st->font_pt / 8;
+            int every = (int)ceil(0.45 * st->font_pt / 8 * (LEVELS_MAX_BITS - LEVELS_MIN_BITS + 0.6) / fmax(pw, 0.3));
+            sbuf_printf(b, "set xtics %d, %d\n", LEVELS_MIN_BITS, every < 1 ? 1 : every);
+        }
         if (rel)
             sbuf_printf(b, "set ytics %.17g\n", fg_tick_step(ymin, ymax, H - tm - bm, st, 0));
         else if (isfinite(ymin) && ymax > 0)

@@ -347,6 +347,46 @@ static void put_xaxis(sbuf *b, const plot_spec *s, const fig_style *st, double l
         sbuf_printf(b, "set xlabel 'SQNR, %d-bit (dB)'\n", s->cfg.bits);
 }
 
+/* The numbered key: when two rows' labels (the names shortened from the
+ * left, with their blocks) come out the same, every row is labelled with
+ * its number 1..N instead, and the names listed by number in the
+ * script's comments and in the CSV (block "key": x the number, the
+ * tensor column the name). */
+static int number_rows(const plot_spec *s, llay *L, fig_data *d, sbuf *b)
+{
+    int same = 0;
+    for (int r = 0; r < L->n && !same; r++)
+        for (int q = r + 1; q < L->n && !same; q++) {
+            const char *gr = NULL, *gq = NULL;
+            for (int k = r; k >= 0 && !gr; k--) /* a row's block: its group's first row */
+                gr = L->r[k].group;
+            for (int k = q; k >= 0 && !gq; k--)
+                gq = L->r[k].group;
+            same = strcmp(L->r[r].label, L->r[q].label) == 0 &&
+                   (!L->grouped || (gr && gq && strcmp(gr, gq) == 0));
+        }
+    if (!same)
+        return 0;
+    fig_block *k = fg_add_block(d, "key", NULL, "name_key");
+    k->bits = FIG_NO_BITS;
+    sbuf_puts(b, "# rows numbered (shortened, two names were the same): the names by number\n");
+    L->longest = 0;
+    for (int r = 0; r < L->n; r++) {
+        const char *nm = s->layers[L->r[r].j].name ? s->layers[L->r[r].j].name : "?";
+        fg_add_row(k, r + 1, NAN)->raw = nm;
+        sbuf_printf(b, "# %d ", r + 1);
+        fig_quote(b, FQ_COMMENT, nm);
+        sbuf_puts(b, "\n");
+        free(L->r[r].label);
+        L->r[r].label = util_asprintf("%d", r + 1);
+        free(L->r[r].group);
+        L->r[r].group = NULL;
+        L->longest = fmax(L->longest, strlen(L->r[r].label));
+    }
+    L->glongest = 0;
+    return 1;
+}
+
 static int layers_draw(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err)
 {
     int damage = s->figure == FIG_DAMAGE, ns = damage ? 1 : s->nschemes, nl = s->nlayers;
@@ -370,6 +410,7 @@ static int layers_draw(const plot_spec *s, const fig_style *st, fig_data *d, sbu
     llay L = { 0 };
     layout_rows(s, maxc, &L);
     layers_data(s, &L, d);
+    int numbered = number_rows(s, &L, d, b);
     plot_spec ks = key_spec(s);
     int dots = use_dots(s);
     char *kt[OPTIONS_MAX_SCHEMES + 64] = { 0 };
@@ -415,7 +456,14 @@ static int layers_draw(const plot_spec *s, const fig_style *st, fig_data *d, sbu
     for (int i = 0; i < nk; i++)
         free(kt[i]);
     double glm = L.grouped ? fg_text_cm(L.glongest, st) + 0.25 : 0;
-    double lm = 0.1 + glm + fg_text_cm(L.longest, st) + 0.3, rm = 0.4;
+    double lm = 0.1 + glm + fg_text_cm(L.longest, st) + 0.3 + (numbered ? line : 0), rm = 0.4;
+    if (numbered) /* the axis' title as long as the rows' height holds it */
+    {
+        if (fg_text_cm(22, st) <= H - top - bot)
+            sbuf_puts(b, "set ylabel 'tensor no. (names: CSV)' offset 0.5, 0\n");
+        else if (fg_text_cm(10, st) <= H - top - bot)
+            sbuf_puts(b, "set ylabel 'tensor no.' offset 0.5, 0\n");
+    }
     sbuf_printf(b, "unset key\nset border 3 lw 0.8\nunset mytics\nset yrange [-0.6:%d.6]\n", nl - 1);
     sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", 1 - top / H, bot / H);
     sbuf_printf(b, "set lmargin at screen %.4f\nset rmargin at screen %.4f\n", lm / W, 1 - rm / W);
@@ -453,6 +501,134 @@ static int layers_draw(const plot_spec *s, const fig_style *st, fig_data *d, sbu
         sbuf_printf(b, "$lossless using (%.6g):(%d-$1):('lossless') with labels left offset 0.4, 0 notitle", lo,
                     nl - 1);
     }
+    sbuf_puts(b, "\n");
+    llay_free(&L);
+    return 0;
+}
+
+/* The numbered layout (a figure too short for a row per tensor, whose
+ * names have no block x type grid or whose heatmap does not fit either):
+ * the tensors along x, numbered 1..N in the rows' order (grouped by block,
+ * a thin line between blocks), a dot per scheme (damage: per tensor, in
+ * its stored type's colour) at its SQNR up the y axis. The names go in the
+ * CSV beside the figure, whose x is the number shown, and in the script's
+ * comments: the numbered key. */
+static int layers_index(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err)
+{
+    int damage = s->figure == FIG_DAMAGE, ns = damage ? 1 : s->nschemes, nl = s->nlayers;
+    double W = st->width_cm, H = st->height_cm, fs = st->font_pt / 8, line = 0.40 * fs;
+    double vmin = INFINITY, vmax = -INFINITY;
+    for (int j = 0; j < nl; j++)
+        for (int i = 0; i < ns; i++)
+            if (isfinite(val(s, j, i))) {
+                vmin = fmin(vmin, val(s, j, i));
+                vmax = fmax(vmax, val(s, j, i));
+            }
+    if (!isfinite(vmin)) {
+        util_err_set(err, "no tensor has a finite SQNR to draw");
+        return -1;
+    }
+    plot_spec ks = key_spec(s);
+    char *kt[OPTIONS_MAX_SCHEMES + 64] = { 0 };
+    int nk = key_texts(s, st, kt);
+    int krows = fg_key_rows_of(st, (const char *const *)kt, nk, W - 0.2);
+    double top = krows * (fg_compact(st) ? LINE_CM - 0.02 : 0.40) * fs + 0.2, bot = 1.05 * fs, lm = 0.1 + line + 0.25 + fg_text_cm(4, st) + 0.1, rm = 0.3;
+    double minh = 2.2 * line; /* two or three SQNR tic labels */
+    if (H - top - bot < minh || W - lm - rm < 1.5) {
+        util_err_set(err, "a %gx%g cm %s figure of %d tensors does not hold their numbered dots at %g pt: give it "
+                     "more %s (--size=%.1fx%.1f) or %s", W, H, damage ? "damage" : "layers", nl, st->font_pt,
+                     W - lm - rm < 1.5 ? "width" : "height", fmax(W, lm + rm + 1.5), fmax(H, ceil((top + bot + minh) * 10 + 0.5) / 10),
+                     damage ? "select fewer tensors" : "fewer schemes");
+        for (int i = 0; i < nk; i++)
+            free(kt[i]);
+        return -1;
+    }
+    llay L = { 0 };
+    layout_rows(s, 64, &L);
+    int nb = damage ? s->nseries : ns;
+    for (int i = 0; i < nb; i++) {
+        char name[40];
+        snprintf(name, sizeof name, "layers_%d", i + 1);
+        fig_block *k = fg_add_block(d, name, damage ? s->series[i] : s->schemes[i], "sqnr_db");
+        if (damage)
+            k->bits = (int)floor(s->series_bpw[i] + 1e-9);
+        for (int r = 0; r < L.n; r++) {
+            int j = L.r[r].j;
+            if (damage && s->layers[j].series != i)
+                continue;
+            fg_add_row(k, r + 1, val(s, j, i))->raw = s->layers[j].name;
+        }
+    }
+    fg_set_styles(b, &ks, st);
+    sbuf_printf(b, "# too short for a row per tensor: tensors numbered 1..%d along x (their names: the CSV's "
+                   "tensor column, x the number)\n", nl);
+    for (int r = 0; r < L.n; r++) {
+        sbuf_printf(b, "# %d ", r + 1);
+        fig_quote(b, FQ_COMMENT, s->layers[L.r[r].j].name ? s->layers[L.r[r].j].name : "?");
+        sbuf_puts(b, "\n");
+    }
+    fg_key_row_marks(b, &ks, st, 0.5 * line + 0.05, (const char *const *)kt, 1);
+    for (int i = 0; i < nk; i++)
+        free(kt[i]);
+    sbuf_printf(b, "unset key\nset border 3 lw 0.8\nset tmargin at screen %.4f\nset bmargin at screen %.4f\n",
+                1 - top / H, bot / H);
+    sbuf_printf(b, "set lmargin at screen %.4f\nset rmargin at screen %.4f\n", lm / W, 1 - rm / W);
+    /* y: from a tic to a tic (two labels at least); lossless tensors
+     * (damage: SQNR +inf) on a line labelled infinity a step above */
+    double ystep = fg_tick_step(vmin - 1, vmax + 1, H - top - bot, st, 0);
+    double lo = floor((vmin - 0.05 * ystep) / ystep) * ystep, hi = ceil((vmax + 0.05 * ystep) / ystep) * ystep;
+    int lossless = 0;
+    for (int j = 0; damage && j < nl; j++)
+        lossless |= isinf(val(s, j, 0)) && val(s, j, 0) > 0;
+    if (lossless) {
+        hi += ystep;
+        fig_block *k = fg_add_block(d, "lossless", NULL, "lossless");
+        for (int r = 0; r < L.n; r++)
+            if (isinf(val(s, L.r[r].j, 0)) && val(s, L.r[r].j, 0) > 0)
+                fg_add_row(k, r + 1, 1)->raw = s->layers[L.r[r].j].name;
+    }
+    int nsep = 0;
+    for (int r = 0; r < L.n; r++)
+        nsep += L.r[r].sep;
+    for (int r = 0; r < L.n && nsep <= 12; r++) /* the blocks' bounds, while they are few */
+        if (L.r[r].sep)
+            sbuf_printf(b, "set arrow %d from first %.1f, graph 0 to first %.1f, graph 1 nohead lc rgb '#BDBDBD' "
+                           "lw 0.5 back\n", 10 + r, r + 0.5, r + 0.5);
+    /* x: multiples of a step that keeps the numbers apart, and 1 */
+    double xstep = (W - lm - rm) / nl >= 0.45 ? 1 : fmax(1, round(fg_tick_step(0, nl, W - lm - rm, st, 1)));
+    sbuf_printf(b, "set xrange [0.3:%.1f]\nset xtics 0, %.17g\nset mxtics 1\nset format x '%% h'\n", nl + 0.7, xstep);
+    if (xstep > 1 && (xstep - 1) * (W - lm - rm) / nl >= 0.5) /* room for 1 before the first multiple */
+        sbuf_puts(b, "set xtics add ('1' 1)\n");
+    sbuf_printf(b, "set yrange [%.6g:%.6g]\nset ytics %.17g, %.17g, %.17g\nset format y '%% h'\n", lo, hi, lo,
+                ystep, lossless ? hi - ystep : hi);
+    if (lossless)
+        sbuf_printf(b, st->latex ? "set ytics add ('$\\infty$' %.17g)\n" : "set ytics add ('∞' %.17g)\n", hi);
+    sbuf_puts(b, "set grid ytics lc rgb '#E0E0E0' lw 0.5\nset xlabel offset 0, 0.5\nset xtics offset 0, 0.3\n");
+    /* where the names are, when the axis title holds it (centred under the plot) */
+    char xl[64];
+    double xc = (lm + W - rm) / 2, room = 2 * fmin(xc, W - xc) - 0.2;
+    if (damage)
+        snprintf(xl, sizeof xl, "tensor no. (names: CSV)");
+    else
+        snprintf(xl, sizeof xl, "tensor no., %d-bit (names: CSV)", s->cfg.bits);
+    if (fg_text_cm(strlen(xl), st) > room)
+        *strstr(xl, " (names") = '\0';
+    sbuf_puts(b, "set xlabel ");
+    fig_quote(b, FQ_STRING, xl);
+    sbuf_puts(b, "\n");
+    /* the y axis title at the page's left edge (gnuplot's own place goes by
+     * the tic labels' lengths as written, which LaTeX's $\infty$ inflates) */
+    sbuf_printf(b, "unset ylabel\nset label 3 'SQNR (dB)' at screen %.4f, screen %.4f center rotate by 90 front\n",
+                (0.1 + 0.5 * line) / W, (bot + (H - top - bot) / 2) / H);
+    double ps = nl > 60 ? 0.25 : nl > 20 ? 0.4 : 0.6;
+    sbuf_puts(b, "plot ");
+    for (int i = 0; i < nb; i++)
+    {
+        sbuf_puts(b, i ? ", \\\n     " : "");
+        sbuf_printf(b, "$layers_%d using 1:2 with points lt %d ps %.2f notitle", i + 1, i + 1, ps);
+    }
+    if (lossless)
+        sbuf_printf(b, ", \\\n     $lossless using 1:(%.17g) with points lc rgb '#000000' pt 8 ps %.2f notitle", hi, ps);
     sbuf_puts(b, "\n");
     llay_free(&L);
     return 0;
@@ -528,7 +704,41 @@ static int rows_or_heat(const plot_spec *s, const fig_style *st, fig_data *d, sb
             }
         }
     }
+    if (fg_compact(st) && s->nlayers > 1) {
+        /* the numbered dots; their refusal only when they do not fit either */
+        util_err e4 = { { 0 } };
+        if (layers_index(s, st, d, b, &e4) == 0)
+            return 0;
+    }
     *err = e1;
+    return -1;
+}
+
+/* Over LAYERS_BARS_MAX tensors: the heatmap; in a short figure that does
+ * not hold it, the numbered dots (else the heatmap's refusal). */
+static int heat_or_index(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err)
+{
+    fig_data d1 = { 0 };
+    sbuf b1 = { 0 };
+    int rc = s->figure == FIG_DAMAGE ? damage_heat(s, st, &d1, &b1, err) : fig_layers_heat(s, st, &d1, &b1, err);
+    util_err e2 = { { 0 } };
+    if (rc < 0 && fg_compact(st)) {
+        fig_data_free(&d1);
+        sbuf_free(&b1);
+        rc = layers_index(s, st, &d1, &b1, &e2) == 0 ? 0 : -1;
+    }
+    if (rc == 0) {
+        for (int i = 0; i < d1.n; i++) {
+            d->b = util_realloc(d->b, (size_t)(d->n + 1) * sizeof *d->b);
+            d->b[d->n++] = d1.b[i];
+        }
+        free(d1.b);
+        sbuf_puts(b, b1.s ? b1.s : ""); /* gp-lint: ok (a script these functions built) */
+        sbuf_free(&b1);
+        return 0;
+    }
+    fig_data_free(&d1);
+    sbuf_free(&b1);
     return -1;
 }
 
@@ -539,7 +749,7 @@ int fig_layers(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
         return -1;
     }
     if (s->nlayers > LAYERS_BARS_MAX)
-        return fig_layers_heat(s, st, d, b, err);
+        return heat_or_index(s, st, d, b, err);
     return rows_or_heat(s, st, d, b, err);
 }
 
@@ -550,7 +760,7 @@ int fig_damage(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
         return -1;
     }
     if (s->nlayers > LAYERS_BARS_MAX)
-        return damage_heat(s, st, d, b, err);
+        return heat_or_index(s, st, d, b, err);
     return rows_or_heat(s, st, d, b, err);
 }
 

@@ -16,6 +16,7 @@
 #include "quant/levels.h"
 
 #define PANEL_MIN_W 1.3 /* cm */
+#define PANEL_MIN_H 2.2 /* lines: a compact panel (titles inside) */
 
 #define PANEL_SWEEP_N 200
 
@@ -287,14 +288,37 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
     double xax = 0.55 * fs;                       /* x tic labels under a panel */
     double bot = xax + line + 0.05;               /* the bottom row's tics and axis title */
     double pw = (W - lm - rm - (cols - 1) * gap) / cols;
-    double ph = (H - top - bot - rows * title - (rows - 1) * (bits ? 0.15 : xax + 0.1)) / rows;
+    double rowgap = bits ? 0.15 : xax + 0.1;
+    double ph = (H - top - bot - rows * title - (rows - 1) * rowgap) / rows;
+    /* too short for a title line over each panel and tic labels under
+     * each row: the compact grid (each title inside its panel's top
+     * corner on an opaque box, one x axis for all panels, labelled under
+     * the bottom row), panels at least 2.2 lines tall */
+    int inside = 0, alab = 0; /* alab: the histogram's +-alpha told in its x axis title, not the key */
+    double top2 = hkey ? fg_key_rows_of(st, (const char *const *)kt, ns, W - 0.2) * line + 0.15 : top;
+    if (pw >= PANEL_MIN_W && ph < 4 * line) {
+        double cph = (H - top - bot - (rows - 1) * 0.15) / rows, cph2 = cph + (top - top2) / rows;
+        if (cph >= PANEL_MIN_H * line || cph2 >= PANEL_MIN_H * line) {
+            inside = 1;
+            alab = cph < PANEL_MIN_H * line;
+            ph = alab ? cph2 : cph;
+            top = alab ? top2 : top;
+            ks.nschemes = alab ? ns : nk;
+            rowgap = 0.15;
+            title = 0;
+        }
+    }
     /* a panel at least 1.3 cm wide: its 3 or 4 short tic labels (0 1 2 3,
      * 2 4 6 8) and its title shortened to 8 characters fit */
-    if (pw < PANEL_MIN_W || ph < 4 * line) {
+    if (pw < PANEL_MIN_W || (!inside && ph < 4 * line)) {
         double wneed = pw < PANEL_MIN_W ? lm + rm + (cols - 1) * gap + cols * PANEL_MIN_W + 0.05 : W;
+        /* the compact grid's height (the key's rows at the width asked) */
+        double hneed = top2 + bot + (rows - 1) * 0.15 + rows * PANEL_MIN_H * line + 0.05;
+        if (pw < PANEL_MIN_W)
+            hneed = fmax(H, hneed);
         util_err_set(err, "a %gx%g cm figure of %dx%d panels leaves %.1fx%.1f cm a panel at %g pt: give it more "
                      "%s (--size=%.1fx%.1f), fewer panels or one figure a tensor (without --panels)", W, H, cols, rows, fmax(pw, 0), fmax(ph, 0),
-                     st->font_pt, pw < PANEL_MIN_W ? "width" : "height", wneed, H + rows * fmax(0, 4 * line - ph) + 0.05);
+                     st->font_pt, pw < PANEL_MIN_W ? "width" : "height", wneed, ceil(hneed * 10) / 10);
         for (int i = 0; i < nk; i++)
             free(kt[i]);
         free(xhi);
@@ -302,11 +326,25 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
         free(clip);
         return -1;
     }
+    if (inside && !bits) /* one x range for the grid: its labels under the bottom row */
+        for (int k = 1; k < n; k++) {
+            xlo[0] = fmin(xlo[0], xlo[k]);
+            xhi[0] = fmax(xhi[0], xhi[k]);
+        }
+    for (int k = 1; inside && !bits && k < n; k++) {
+        xlo[k] = xlo[0];
+        xhi[k] = xhi[0];
+    }
     int hist = s->figure == FIG_HISTOGRAM, logy = !hist || s->log_counts;
     double ylo = hist && !logy ? 0 : ymin / 2, yhi = hist && !logy ? ymax * 1.08 : ymax * 2;
+    if (inside) {
+        /* the top of each panel left to its title: no data under it */
+        double f = fmin((line + 0.1) / ph, 0.6);
+        yhi = logy ? ylo * pow(yhi / ylo, 1 / (1 - f)) : yhi / (1 - f);
+    }
     size_t pre, suf; /* left out of the titles: what all names share */
     affixes(s->panel_names, n, &pre, &suf);
-    size_t maxc = (size_t)fmax(6, (pw - 0.1) / fg_text_cm(1, st));
+    size_t maxc = (size_t)fmax(6, (pw - (inside ? 0.3 : 0.1)) / fg_text_cm(1, st));
     fg_set_styles(b, s, st);
     sbuf_printf(b, "# %d tensors in %dx%d panels, the MSE axis shared\n", n, cols, rows);
     if (rel)
@@ -324,10 +362,12 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
     else
         sbuf_printf(b, "set ytics %.17g\n", fg_tick_step(0, yhi, ph, st, 0));
     sbuf_puts(b, "set xtics offset 0, 0.3\n");
+    if (inside)
+        sbuf_puts(b, "set style textbox opaque noborder margins 0.5, 0.2\n");
     for (int k = 0; k < n; k++) {
         int c = k % cols, r = k / cols;
         double x0 = lm + c * (pw + gap);
-        double y1 = H - top - title - r * (ph + title + (bits ? 0.15 : xax + 0.1)), y0 = y1 - ph;
+        double y1 = H - top - title - r * (ph + title + rowgap), y0 = y1 - ph;
         int last_in_col = k + cols >= n, bottom = r == rows - 1 || last_in_col;
         sbuf_printf(b, "\n# panel %d\n", k + 1);
         sbuf_printf(b, "set lmargin at screen %.4f\nset rmargin at screen %.4f\n", x0 / W, (x0 + pw) / W);
@@ -340,7 +380,7 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
             fg_set_xstep(b, st, xlo[k], xhi[k], pw);
         }
         /* bits share x: its labels under the last panel of each column */
-        sbuf_puts(b, !bits || bottom ? "set format x '% h'\n" : "set format x ''\n");
+        sbuf_puts(b, (!bits && !inside) || bottom ? "set format x '% h'\n" : "set format x ''\n");
         /* one axis title for every column, centred under the figure (a
          * title per narrow panel would run into its neighbours) */
         sbuf_puts(b, "unset xlabel\n");
@@ -359,6 +399,8 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
             }
             if (xe)
                 sbuf_printf(&t, st->latex ? " ($\\times 10^{%d}$)" : " (×10^{%d})", xe);
+            if (alab)
+                sbuf_printf(&t, st->latex ? "; dashed $\\pm\\alpha$, %d-bit" : "; dashed ±α, %d-bit", s->cfg.bits);
             /* centred under the panels, or on the page when that would
              * push it over an edge */
             double tw = fg_text_cm(fg_vis_len(t.s), st), xc = (lm + (W - rm)) / 2;
@@ -381,6 +423,21 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
                 sbuf_printf(b, rel ? "set ylabel 'rel. MSE, %d-bit'\n" : "set ylabel 'MSE, %d-bit'\n", s->cfg.bits);
         } else
             sbuf_puts(b, "set format y ''\nunset ylabel\n");
+        if (inside) {
+            /* one y axis title for the grid's rows, centred on them */
+            sbuf_puts(b, "unset ylabel\n");
+            if (k == n - 1) {
+                sbuf_puts(b, "set label 3 ");
+                if (hist)
+                    sbuf_puts(b, "'share of values'");
+                else if (bits)
+                    sbuf_puts(b, rel ? "'rel. MSE'" : "'MSE'");
+                else
+                    sbuf_printf(b, rel ? "'rel. MSE, %d-bit'" : "'MSE, %d-bit'", s->cfg.bits);
+                sbuf_printf(b, " at screen %.4f, screen %.4f center rotate by 90 front\n", (0.1 + 0.5 * line) / W,
+                            (bot + H - top) / 2 / H);
+            }
+        }
         /* the panel's title: the tensor, shortened from the left */
         const char *nm = s->panel_names[k];
         size_t ln = strlen(nm), cut = pre + suf < ln ? ln - pre - suf : ln;
@@ -399,7 +456,14 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
         char *e = fg_row_label(st, sn);
         sbuf_puts(b, "set label 1 ");
         fig_quote(b, FQ_STRING, e);
-        sbuf_printf(b, " at screen %.4f, screen %.4f left front noenhanced\n", x0 / W, (y1 + 0.5 * title) / H);
+        if (!inside)
+            sbuf_printf(b, " at screen %.4f, screen %.4f left front noenhanced\n", x0 / W, (y1 + 0.5 * title) / H);
+        else { /* the histogram's top left is its empty tail; the curves' top right */
+            sbuf_printf(b, " at screen %.4f, screen %.4f front noenhanced", (hist ? x0 + 0.12 : x0 + pw - 0.12) / W,
+                        (y1 - 0.5 * line - 0.04) / H);
+            sbuf_puts(b, hist ? " left" : " right");
+            sbuf_puts(b, st->latex ? "\n" : " boxed\n"); /* (LaTeX's box needs the calc package) */
+        }
         free(e);
         free(sn);
         if (hist) {

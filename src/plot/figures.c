@@ -144,6 +144,63 @@ double figures_default_height(const plot_spec *s, double width_cm)
     return k ? k->height(s, width_cm) : 6;
 }
 
+/* Does kind k build at width w and height h (cm)? */
+static int builds_at(const fig_kind *k, const plot_spec *s, const fig_style *st, double w, double h)
+{
+    fig_style t = *st;
+    t.width_cm = w;
+    t.height_cm = h;
+    fig_data d = { 0 };
+    sbuf b = { 0 };
+    util_err e = { { 0 } };
+    int ok = k->build(s, &t, &d, &b, &e) == 0;
+    fig_data_free(&d);
+    sbuf_free(&b);
+    return ok;
+}
+
+/* A refusal names a size (--size=WxH): the smallest height at that width
+ * that builds (searched from the refused height up in 0.5 cm, then 0.1 cm
+ * steps), so that the size it names works; left as it is when none does
+ * by 40 cm. */
+static void named_size(const fig_kind *k, const plot_spec *s, const fig_style *st, util_err *err)
+{
+    char *at = strstr(err->msg, "(--size=");
+    if (!at)
+        return;
+    char *p = at + 8, *end;
+    double w = strtod(p, &end);
+    if (end == p || *end != 'x' || !(w > 0))
+        return;
+    char *hp = end + 1;
+    double h = strtod(hp, &end);
+    if (end == hp || (*end != ')' && *end != ' ' && *end != ',' && *end != ';'))
+        return;
+    double lo = fmax(st->height_cm, 0.5), found = NAN;
+    if (builds_at(k, s, st, w, h) && !builds_at(k, s, st, w, fmax(lo, h - 0.5)))
+        return; /* it holds, and half a centimetre less does not */
+    double prev = lo;
+    for (double c = lo + 0.5; c < 40.05; c += 0.5) {
+        if (builds_at(k, s, st, w, c)) {
+            found = c;
+            for (double f = prev + 0.1; f < c - 0.05; f += 0.1)
+                if (builds_at(k, s, st, w, f)) {
+                    found = f;
+                    break;
+                }
+            break;
+        }
+        prev = c;
+    }
+    if (!isfinite(found))
+        return;
+    char rest[sizeof err->msg], num[32];
+    snprintf(rest, sizeof rest, "%s", end);
+    snprintf(num, sizeof num, "%.1f", found);
+    size_t off = (size_t)(hp - err->msg);
+    snprintf(err->msg + off, sizeof err->msg - off, "%s%s", num, rest);
+}
+
 int figures_build(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *body, util_err *err)
 {
     const fig_kind *k = fig_kind_of(s->figure);
@@ -151,7 +208,10 @@ int figures_build(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *bo
         util_err_set(err, "unknown figure kind %d", (int)s->figure);
         return -1;
     }
-    return k->build(s, st, d, body, err);
+    int rc = k->build(s, st, d, body, err);
+    if (rc < 0)
+        named_size(k, s, st, err);
+    return rc;
 }
 
 static void csv_num(FILE *fp, double v)

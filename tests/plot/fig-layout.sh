@@ -9,13 +9,15 @@
 # (histogram at group:128, also with --logy), the layers of 4 tensors and
 # of a 28-tensor model (grouped by block), a whole model (heatmap), the
 # damage figure of a compare, panels (also narrow: 4x1 at 9.6 cm, 3x2 at
-# 7.8 cm). At 5x3.5 and 5 cm the kinds that fit must draw (the layers of
-# 4 tensors, transfer, levels, the histogram, sweep and bits of 3 schemes,
-# the channels' MSE panel alone, the group figures; 2x2 panels and compare
-# at 5 cm); only the ones listed in
-# may_refuse (a 2x2 grid, 28 or 196 rows, two-panel kinds, 8 schemes in
-# 3.5 cm) may be refused, with the size that holds them and what else to
-# do, writing nothing; with one scheme the 28 and 196 tensors draw as a
+# 7.8 cm). At 5x3.5 and 5 cm the kinds that fit must draw, with the
+# default schemes and with all of them: at 5x3.5 the 2x2 panels (titles
+# inside, one axis for the grid), sweep and bits of 8 schemes (the key in
+# a column beside the curves), the compare (no difference panel), the
+# layers of 28 and 196 tensors and the damage figure of 21 pairs (numbered
+# dots, names in the CSV); only the ones listed in may_refuse may be
+# refused, with the size that holds them (the test draws it there) and
+# what else to do, writing nothing; with one scheme the 28 and 196 tensors
+# draw as a
 # compact heatmap at 5x3.5. The cases run in parallel (FIG_JOBS, default 2).
 #
 # Needs: APOTVIEW, abs_top_srcdir, gnuplot, pdftotext (poppler-utils).
@@ -80,14 +82,19 @@ PAIR="$SAMPLE $T/in/model.layer1.block_conv.weight.npy"
 CMP="$abs_top_srcdir/tests/data/compare"
 
 # may_refuse KIND SIZE SCHEMES: the kinds that cannot fit a size (each
-# refusal names the size that fits and an alternative)
+# refusal names the size that fits and an alternative; run_case draws
+# the figure at the size named). At 5x3.5 everything else draws, in its
+# compact layout where it needs one: 2x2 panels with titles inside, the
+# key in a column beside the curves, the compare without its difference
+# panel, 28 or 196 tensors and 21 pairs as numbered dots. What stays:
+# the histogram's 8 labelled level rows, 8 schemes' two transfer panels,
+# the channels' two panels, the compare's 8-row table, 2x2 panels under
+# a key of 8 schemes, and the plan's key of candidates and its curve.
 may_refuse() {
     case "$2:$3:$1" in
-    5x3.5:*:model | 5x3.5:*:compare | 5x3.5:*:blocks | 5x3.5:*:damage | 5x3.5:all:channels) return 0 ;;
-    5x3.5:*:sweep-panels | 5x3.5:*:bits-panels | 5x3.5:*:hist-panels) return 0 ;;
-    5x3.5:all:histogram | 5x3.5:all:hist-log | 5x3.5:all:sweep | 5x3.5:all:bits) return 0 ;;
-    5x3.5:all:layers | 5x3.5:all:transfer) return 0 ;;
-    5x3.5:*:plan | 5x3.5:*:plan-gguf) return 0 ;;   # the key of the candidates' schemes and a curve
+    5x3.5:all:histogram | 5x3.5:all:hist-log | 5x3.5:all:transfer | 5x3.5:all:channels) return 0 ;;
+    5x3.5:all:compare | 5x3.5:all:sweep-panels | 5x3.5:all:bits-panels | 5x3.5:all:hist-panels) return 0 ;;
+    5x3.5:*:plan | 5x3.5:*:plan-gguf) return 0 ;;
     esac
     return 1
 }
@@ -128,7 +135,20 @@ run_case() {
         if may_refuse "$kind" "$size" "$sch" &&
             grep -q 'give it more [a-z]* (--size=[0-9.]*x[0-9.]*)[, ][a-z ,]*or [a-z]' "$T/$name.out" &&
             [ ! -e "$T/$name.pdf" ] && [ ! -e "$T/$name.pdf.gp" ]; then
-            echo "ok: $name refused: $(sed 's/.*: a 5x3.5/a 5x3.5/' "$T/$name.out")"
+            # the size it names holds the figure (read back as any other)
+            nsz=$(sed -n 's/.*give it more [a-z]* (--size=\([0-9.]*x[0-9.]*\)).*/\1/p' "$T/$name.out" | head -1)
+            # shellcheck disable=SC2086
+            if "$APOTVIEW" --export="$T/$name-named.pdf" --figure="$real" --size="$nsz" -s "$sch" $font $input \
+                >"$T/$name-named.out" 2>&1; then
+                pdftotext -bbox "$T/$name-named.pdf" "$T/$name-named.html" 2>/dev/null
+                if out=$(awk -v pt="$pt" -v name="$name at the named $nsz" -f "$AWK" "$T/$name-named.html"); then
+                    echo "ok: $name refused, draws at the named $nsz: $(sed 's/.*: a 5x3.5/a 5x3.5/' "$T/$name.out")"
+                else
+                    echo "$out" | sed 's/^/FAIL: /'
+                fi
+            else
+                echo "FAIL: $name: refused, and the size it names ($nsz) refuses too: $(cat "$T/$name-named.out")"
+            fi
         else
             echo "FAIL: $name: export failed: $(cat "$T/$name.out")"
         fi
@@ -194,13 +214,46 @@ if [ $rc -eq 1 ] && grep -q 'give it more height (--size=5x[0-9.]*)' "$T/small.e
 else
     echo "FAIL: 5x3.5 with all schemes: rc $rc, $(cat "$T/small.err")"; f=$((f + 1))
 fi
-# 28 tensors of three schemes at 5x3.5: refused, pointing at the heatmap
-# that one scheme draws there (a case above draws it)
-"$APOTVIEW" --export="$T/small28.pdf" --figure=layers --size=5x3.5 "$T/blocks.npz" 2>"$T/small28.err"
-if [ $? -eq 1 ] && grep -q 'select at most [0-9]* tensors (FILE:GLOB), or one scheme (-s NAME) for the heatmap' \
-    "$T/small28.err" && [ ! -e "$T/small28.pdf" ]; then
-    echo "ok: 28 tensors at 5x3.5 refused: $(cat "$T/small28.err")"
+# 28 tensors of three schemes at 5x3.5: no room for a row each nor for
+# three heatmaps: numbered dots, the numbers those of the rows grouped by
+# block (block 0's seven projections, in the order the test wrote them,
+# are 1..7, ...), the names in the CSV (x the number) and the script
+if "$APOTVIEW" --export="$T/small28.pdf" --figure=layers --size=5x3.5 "$T/blocks.npz" 2>"$T/small28.err"; then
+    want=$(for blk in 0 1 2 3; do for t in self_attn.q_proj self_attn.k_proj self_attn.v_proj self_attn.o_proj \
+        mlp.gate_proj mlp.up_proj mlp.down_proj; do echo "model.layers.$blk.$t.weight"; done; done |
+        awk '{ print NR "," $0 }')
+    got=$(awk -F, '$3 == "apot" && $7 == "sqnr_db" { print $8 "," $2 }' "$T/small28.pdf.csv" | sort -t, -k1,1n)
+    gp=$(sed -n "s/^# \([0-9]*\) '\(model\..*\)'$/\1,\2/p" "$T/small28.pdf.gp")
+    pdftotext "$T/small28.pdf" - | grep -q 'tensor no' && lbl=1 || lbl=0
+    if [ "$got" = "$want" ] && [ "$gp" = "$want" ] && [ $lbl = 1 ]; then
+        echo "ok: 28 tensors of 3 schemes at 5x3.5 numbered 1..28 in block order, names in the CSV and the script"
+    else
+        echo "FAIL: 28 tensors at 5x3.5: CSV $(echo "$got" | head -3 | tr '\n' ' '), script $(echo "$gp" | head -3 | tr '\n' ' '), label $lbl"
+        f=$((f + 1))
+    fi
 else
     echo "FAIL: 28 tensors at 5x3.5: $(cat "$T/small28.err")"; f=$((f + 1))
+fi
+# the numbered key: three names that, shortened from the left to what a
+# 8.5 cm figure holds, all read "...tail_string_of_conv": rows 1, 2, 3,
+# the names by number in the CSV (series name_key) in the order given
+mkdir "$T/coll"
+for k in a b c; do
+    cp "$T/in/model.layer0.block_conv.weight.npy" "$T/coll/m.${k}_very_long_identical_tail_string_of_conv.npy"
+done
+if "$APOTVIEW" --export="$T/coll.pdf" --figure=layers --size=8.5 "$T/coll"/m.a_*.npy "$T/coll"/m.b_*.npy \
+    "$T/coll"/m.c_*.npy 2>"$T/coll.err"; then
+    got=$(awk -F, '$7 == "name_key" { print $8 "," $2 }' "$T/coll.pdf.csv" | tr '\n' ' ')
+    want="1,m.a_very_long_identical_tail_string_of_conv 2,m.b_very_long_identical_tail_string_of_conv 3,m.c_very_long_identical_tail_string_of_conv "
+    pdftotext -bbox "$T/coll.pdf" "$T/coll.html" 2>/dev/null
+    rows=$(grep -cE '>[123]</word>' "$T/coll.html")
+    if [ "$got" = "$want" ] && [ "$rows" -eq 3 ] && ! pdftotext "$T/coll.pdf" - | grep -q tail_string &&
+        awk -v pt=8 -v name=coll -f "$AWK" "$T/coll.html" >/dev/null; then
+        echo "ok: names the same when shortened: rows numbered, the names by number in the CSV"
+    else
+        echo "FAIL: numbered key: CSV '$got', rows $rows, $(pdftotext "$T/coll.pdf" - | tr '\n' ' ')"; f=$((f + 1))
+    fi
+else
+    echo "FAIL: numbered key: $(cat "$T/coll.err")"; f=$((f + 1))
 fi
 [ "$f" -eq 0 ]

@@ -61,6 +61,35 @@ for kind in histogram levels sweep bits layers channels compare transfer damage 
         ok "$kind $opts: compiles ($words words)"
     done
 done
+# the compact layouts of a 5x3.5 cm figure compile too: 2x2 panels (their
+# titles inside), sweep of all schemes (the key beside the curves), the
+# compare without its difference panel, the damage figure's numbered dots
+# (its lossless line labelled $\infty$)
+for c in "sweep --panels=2x2 $PAIR $PAIR" "histogram --panels=2x2 $PAIR $PAIR" "sweep -s all $SAMPLE" \
+    "compare $PAIR" "damage $C/orig.safetensors $C/q.gguf"; do
+    n=$((n + 1))
+    d="$T/c$n"
+    mkdir "$d"
+    set -- $c
+    fk=$1
+    shift
+    # shellcheck disable=SC2068
+    if ! "$APOTVIEW" --export="$d/fig.tex" --figure=$fk --size=5x3.5 $@ 2>"$d/err"; then
+        fail "$fk 5x3.5: export: $(cat "$d/err")"
+        continue
+    fi
+    printf '%s\n' '\documentclass{article}' '\usepackage{graphicx}' '\usepackage{color}' \
+        '\begin{document}' '\input{fig.tex}' '\end{document}' >"$d/doc.tex"
+    if (cd "$d" && pdflatex -interaction=nonstopmode -halt-on-error doc.tex >/dev/null 2>&1); then
+        ok "$fk 5x3.5 (compact): compiles ($(pdftotext "$d/doc.pdf" - | wc -w) words)"
+    else
+        fail "$fk 5x3.5: pdflatex: $(grep -A2 '^!' "$d/doc.log" | head -3 | tr '\n' ' ')"
+    fi
+done
+# a coloured label keeps the side it was set on (gnuplot's LaTeX
+# terminals centre a text that starts with a brace: \makebox(0,0){...})
+bad=$(grep -l 'makebox(0,0){[^}]*color' "$T"/c*/fig.tex 2>/dev/null | head -1)
+[ -z "$bad" ] && ok "coloured labels keep their justification" || fail "a coloured label centred in $bad"
 # the MSE labels of the histogram carry their scheme's colour into LaTeX
 # (uniform's blue #0072B2 = 0, 0.447, 0.698)
 grep -q '\\color\[rgb\]{0.000,0.447,0.698}' "$T/c1/fig.tex" && ok "coloured labels: a color command in the .tex" ||
