@@ -71,6 +71,8 @@ static const char *granularity_of(const loader_grid *g)
     char b[96];
     if (g->gmap)
         snprintf(b, sizeof b, "group:%llu@g_idx", (unsigned long long)g->tc);
+    else if (g->rmap)
+        snprintf(b, sizeof b, "block:%llux%llu@g_idx", (unsigned long long)g->tr, (unsigned long long)g->tc);
     else if (g->ngroups == 1)
         snprintf(b, sizeof b, "tensor");
     else if (g->tr == 1 && g->tc >= g->cols)
@@ -249,7 +251,7 @@ int stored_analyze(const loader_grid *g, stored_read_fn rd, void *ctx, uint64_t 
         return -1;
     }
     size_t words = (g->ncb + 63) / 64;
-    int run = g->tr == 1 && !g->gmap;
+    int run = g->tr == 1 && !g->gmap && !g->rmap;
     if (!run && (double)g->ngroups * (double)words * 8.0 > (double)(1u << 30)) {
         fail(out, "too many groups x levels for the stored grid's level census");
         return -1;
