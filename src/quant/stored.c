@@ -227,8 +227,21 @@ static void finish_result(const loader_grid *g, acc *a, double m, double s, int 
     free(ls.terms);
 }
 
+double stored_group_alpha(const loader_grid *g, uint64_t gi, double m, double s)
+{
+    double lo, hi;
+    group_range(g, gi, &lo, &hi);
+    return fmax(fabs((lo - m) / s), fabs((hi - m) / s));
+}
+
 int stored_analyze(const loader_grid *g, stored_read_fn rd, void *ctx, uint64_t count, double m, double s,
                    int self, analyze_result *out, gq_view *view)
+{
+    return stored_analyze_each(g, rd, ctx, count, m, s, self, out, view, NULL, NULL);
+}
+
+int stored_analyze_each(const loader_grid *g, stored_read_fn rd, void *ctx, uint64_t count, double m, double s,
+                        int self, analyze_result *out, gq_view *view, stored_elem_fn fn, void *fctx)
 {
     memset(out, 0, sizeof *out);
     out->scheme = STORED_NAME;
@@ -348,6 +361,8 @@ int stored_analyze(const loader_grid *g, stored_read_fn rd, void *ctx, uint64_t 
                 bits[k >> 6] |= (uint64_t)1 << (k & 63);
                 if (view)
                     view_value(g, gi, x, ew * is, m, s, view);
+                if (fn)
+                    fn(fctx, i0 + t, gi, ew * is);
             }
             a.n += nv;
             a.nval[gi] += nv;

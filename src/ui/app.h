@@ -139,6 +139,7 @@ typedef struct ui_chan {
     int ok;
     char msg[UTIL_ERRLEN];
     size_t n;              /* channels */
+    int stored_self;       /* the stored scheme on the file's own values: no error; the heat is alpha */
     double *lo, *hi;       /* each channel's raw min and max */
     double *mse;           /* each channel's mse (x units) */
     double *alpha;         /* each channel's alpha */
@@ -219,6 +220,9 @@ typedef struct app {
     /* per item: the alpha an APoT checkpoint stores beside it (NaN: none),
      * read once before the worker starts (loaders are not thread-safe) */
     double *stored_alpha;
+    /* per item: it has a stored grid (loader_has_grid), read before the
+     * worker starts */
+    unsigned char *stored_has;
     /* status-line message */
     char msg[300];
     int msg_err;
