@@ -144,7 +144,7 @@ static const char *stored_text(app *a, char *b, size_t n)
     const analyze_result *r;
     double m = stored_mse(a, &r);
     char mb[24];
-    const char *dash = a->utf8 ? "\u2500" : "-";
+    const char *dash = a->utf8 ? "\u254c" : "-";
     if (!r) {
         const char *why = NULL;
         const struct stored_detail *d;
@@ -337,9 +337,13 @@ void view_curve_draw(app *a)
             draw_text(y0 + r, M + fc, 1, term_attr(R_ALPHA), utf8 ? "\u250a" : ":");
     /* the stored grid: one mse whatever the alpha, a line across */
     int si = app_stored_index(a), srow = smse > 0 ? layout_row_of_logy(smse, ylo, yhi, H) : -1;
-    if (si >= 0 && srow >= 0)
+    if (si >= 0 && srow >= 0) {
         for (int i = 0; i < W; i++)
-            draw_text(y0 + srow, M + i, 1, term_scheme_attr(si), utf8 ? "\u2500" : "-");
+            draw_text(y0 + srow, M + i, 1, term_scheme_attr(si), utf8 ? "\u254c" : "-");
+        char sb[48];
+        snprintf(sb, sizeof sb, " stored %.4g bpw ", sres->bpw);
+        draw_text(y0 + srow, M + 1, W - 1, term_scheme_attr(si) | A_REVERSE, sb);
+    }
     for (int s = 0; s < ns; s++) {
         int sa = term_scheme_attr(s);
         int prev = -1;

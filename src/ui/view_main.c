@@ -515,11 +515,32 @@ static void draw_results(app *a, ui_calc *c, ui_rect R, int compact)
         cw = 14;
     if (cw < 6)
         cw = 6;
+    /* the columns that fit: when not all, the focused scheme and the
+     * stored grid first, the others in order, shown in scheme order */
+    int vis[UI_MAX_SCHEMES], nv = 0, fit = (R.w - lw + 1) / cw;
+    if (fit < ns) {
+        unsigned char pick[UI_MAX_SCHEMES] = { 0 };
+        int want = fit < 1 ? 1 : fit, np = 0;
+        pick[a->focus] = 1, np++;
+        for (int i = 0; i < ns && np < want; i++)
+            if (!pick[i] && stored_is(a->schemes[i]))
+                pick[i] = 1, np++;
+        for (int i = 0; i < ns && np < want; i++)
+            if (!pick[i])
+                pick[i] = 1, np++;
+        for (int i = 0; i < ns; i++)
+            if (pick[i])
+                vis[nv++] = i;
+    } else
+        for (int i = 0; i < ns; i++)
+            vis[nv++] = i;
     const char *amode = c->cfg.amode == ALPHA_MSE ? "opt" : c->cfg.amode == ALPHA_MAX ? "max" : "set";
     draw_textf(R.y, R.x, lw, term_attr(R_DIM), "%s", compact ? "" : c->cfg.normalize ? "x normalized" : "x = w");
-    for (int i = 0; i < ns; i++)
-        draw_textf(R.y, R.x + lw + i * cw, cw - 1, term_scheme_attr(i) | (i == a->focus ? A_REVERSE : 0),
+    for (int v = 0; v < nv; v++) {
+        int i = vis[v];
+        draw_textf(R.y, R.x + lw + v * cw, cw - 1, term_scheme_attr(i) | (i == a->focus ? A_REVERSE : 0),
                    "%*s", cw - 1, a->schemes[i]);
+    }
     if (!c->valid || !c->ok) {
         if (c->valid && !c->ok && R.h > 1)
             draw_textf(R.y + 1, R.x, R.w, term_attr(R_ERROR), "%s", c->msg);
@@ -542,7 +563,8 @@ static void draw_results(app *a, ui_calc *c, ui_rect R, int compact)
             vals[i] = row_value(c, i, row);
         int better = metric_table[rowdef[row].m].better;
         int best = better ? layout_best(vals, ns, better < 0) : -1;
-        for (int i = 0; i < ns; i++) {
+        for (int v = 0; v < nv; v++) {
+            int i = vis[v];
             char b[48];
             row_text_w(c, i, row, b, sizeof b, cw - 1);
             if (!c->res[i].ok) {
@@ -550,12 +572,12 @@ static void draw_results(app *a, ui_calc *c, ui_rect R, int compact)
                  * numbers would be */
                 int st[16], ln[16], nl = layout_wrap(c->res[i].err, cw - 1, st, ln, 16);
                 if (k < nl)
-                    draw_textf(y, R.x + lw + i * cw, cw - 1, term_attr(R_ERROR), "%.*s", ln[k], c->res[i].err + st[k]);
+                    draw_textf(y, R.x + lw + v * cw, cw - 1, term_attr(R_ERROR), "%.*s", ln[k], c->res[i].err + st[k]);
                 else if (k == 0)
-                    draw_textf(y, R.x + lw + i * cw, cw - 1, term_attr(R_ERROR), "%*s", cw - 1, "-");
+                    draw_textf(y, R.x + lw + v * cw, cw - 1, term_attr(R_ERROR), "%*s", cw - 1, "-");
                 continue;
             }
-            draw_textf(y, R.x + lw + i * cw, cw - 1, i == best ? term_attr(R_BEST) : 0, "%*s", cw - 1, b);
+            draw_textf(y, R.x + lw + v * cw, cw - 1, i == best ? term_attr(R_BEST) : 0, "%*s", cw - 1, b);
         }
     }
 }
@@ -770,11 +792,23 @@ static void draw_diff(app *a, size_t ia, size_t ib, int y, int h)
     char b1[24], b2[24], b3[24];
     draw_fill(y, 0, a->cols, term_attr(R_HEADER));
     /* per-scheme mse of both, as a ratio */
-    int x = draw_textf(y, 0, a->cols, term_attr(R_HEADER), " mse right/left:");
+    int narrow = a->cols < 100;
+    int x = draw_textf(y, 0, a->cols, term_attr(R_HEADER), narrow ? " mse r/l:" : " mse right/left:");
     for (int i = 0; i < a->nschemes && x < a->cols; i++) {
         double ml = a->calc.valid && a->calc.ok && a->calc.res[i].ok ? a->calc.res[i].r.mse : NAN;
         double mr = a->calc_other.valid && a->calc_other.ok && a->calc_other.res[i].ok ? a->calc_other.res[i].r.mse
                                                                                         : NAN;
+        if (stored_is(a->schemes[i])) {
+            /* no ratio: the stored grid is the quantized side's; the
+             * original's nearest levels on it (the pair's stored_nearest) */
+            if (isfinite(ml))
+                x += draw_textf(y, x, a->cols - x, term_scheme_attr(i),
+                                narrow ? " stored %s" : "  stored: left on right's grid, mse %s",
+                                narrow ? util_fmt_si(b1, sizeof b1, ml, 3) : layout_fmt_num(b1, sizeof b1, ml, 3, 8));
+            else
+                x += draw_textf(y, x, a->cols - x, term_scheme_attr(i), " stored -");
+            continue;
+        }
         x += draw_textf(y, x, a->cols - x, term_scheme_attr(i), " %s %s", a->schemes[i],
                         ml > 0 && !isnan(mr) ? layout_fmt_num(b1, sizeof b1, mr / ml, 3, 8) : "-") ;
         x += draw_textf(y, x, a->cols - x, term_attr(R_HEADER), "x");
