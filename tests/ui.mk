@@ -40,3 +40,5 @@ TESTS += tests/ui-small.sh
 dist_check_SCRIPTS += tests/ui-small.sh
 TESTS += tests/ui-engine.sh
 dist_check_SCRIPTS += tests/ui-engine.sh
+TESTS += tests/ui-stored.sh
+dist_check_SCRIPTS += tests/ui-stored.sh
