@@ -23,7 +23,11 @@
 #    original is not measured on its grid;
 #  - a quantized file alone: the curve legend says the file's own values
 #    have error 0, with its bpw; the per-channel heat is each row's alpha,
-#    the top row's equal to 8 |d| of its Q4_0 block (the largest level).
+#    the top row's equal to 8 |d| of its Q4_0 block (the largest level);
+#  - a 2^25-value Q8_0 tensor: the stored column says "preparing the
+#    stored grid..." while the other schemes' numbers are shown (the pass
+#    runs on the worker), then its alpha, 128 d (d = 0.005 in every block
+#    written here: the largest |q| of int8 codes).
 # Skips (77) when tmux or /usr/bin/python3 with numpy is missing.
 
 command -v tmux >/dev/null 2>&1 || { echo "tmux not found: skipped"; exit 77; }
@@ -156,6 +160,28 @@ ch=$(echo "$row" | awk '{ print $1 }'); m=$(echo "$row" | awk '{ print $NF }')
 [ "$ch" = "$SELF_TOP_ROW" ] && close "$m" "$SELF_TOP_ALPHA" 2e-3 && ok "self channels: top row $ch alpha $m" ||
     fail "self channels: top row '$ch' alpha '$m', expected $SELF_TOP_ROW $SELF_TOP_ALPHA"
 screen | grep -q "error 0" && ok "self channels: says error 0" || fail "self channels: no error-0 note"
+
+# ---- a big tensor: the stored pass runs on the worker ------------------------
+# 2^25 Q8_0 values (34 MB, written here): the other schemes' numbers are on
+# the screen while the stored column still says it is preparing, then its
+# alpha follows (the mean largest level of the blocks, 128 d on average)
+"$PY" - "$T/big.gguf" <<'PYEOF' || { echo "big fixture: python failed"; exit 99; }
+import struct, sys, numpy as np
+n = 1 << 25; nb = n // 32
+rng = np.random.default_rng(1)
+B = rng.integers(0, 256, (nb, 34), dtype=np.uint8)
+B[:, 0:2] = np.frombuffer(np.full(nb, 0.005, '<f2').tobytes(), np.uint8).reshape(nb, 2)
+def s(x): b = x.encode(); return struct.pack('<Q', len(b)) + b
+h = b'GGUF' + struct.pack('<IQQ', 3, 1, 1) + s('general.alignment') + struct.pack('<II', 4, 32)
+h += s('big') + struct.pack('<I', 2) + struct.pack('<QQ', 4096, n // 4096) + struct.pack('<IQ', 8, 0)
+open(sys.argv[1], 'wb').write(h + b'\0' * ((-len(h)) % 32) + B.tobytes())
+PYEOF
+start 120x40 "'$T/big.gguf'"
+wait_for '^alpha \(opt\) +[0-9.]+ +[0-9.]+ +[0-9.]+ preparing the$' && ok "big: the other numbers first, stored preparing" ||
+    fail "big: no 'preparing the stored grid' beside the other numbers"
+wait_for '^alpha \(opt\) +[0-9.]+ +[0-9.]+ +[0-9.]+ +0.64' && ok "big: the stored alpha (128 d = 0.64)" ||
+    fail "big: no stored alpha"
+rm -f "$T/big.gguf"
 
 [ "$fails" -eq 0 ] && echo "all ui-stored checks passed"
 exit $((fails > 0))
