@@ -75,8 +75,10 @@ void fg_stored_bits_mark(sbuf *b, const plot_spec *s, const fig_style *st, int k
         fg_put_text(b, &t);
         /* beside the line, on the side with room (the bits axis is 2..8) */
         int right = r->bpw > 0.5 * (LEVELS_MIN_BITS + LEVELS_MAX_BITS);
-        sbuf_printf(b, " at %.17g, graph 0.06 %s offset %s0.3, 0 tc lt %d front\n", r->bpw, right ? "right" : "left",
-                    right ? "-" : "", i + 1);
+        if (right)
+            sbuf_printf(b, " at %.17g, graph 0.06 right offset -0.3, 0 tc lt %d front\n", r->bpw, i + 1);
+        else
+            sbuf_printf(b, " at %.17g, graph 0.06 left offset 0.3, 0 tc lt %d front\n", r->bpw, i + 1);
         if (r->bpw + 0.3 > *xmax)
             *xmax = r->bpw + 0.3;
         return;

@@ -351,6 +351,8 @@ void view_list_draw(app *a);
 void view_channel_draw(app *a);
 /* the per-channel view's keys: rows, paging, Enter (one channel), A (axis) */
 int view_channel_action(app *a, ui_action act);
+/* The x-range a tensor panel shows for c's numbers on p (view_main.c). */
+void view_panel_range(const app *a, const ui_calc *c, const prep *p, double *lo, double *hi);
 /* Draw one tensor's histogram, rugs and results into a rectangle. */
 void view_tensor_panel(app *a, ui_calc *c, size_t item, int y, int x, int h, int w, int compact);
 /* list view */
