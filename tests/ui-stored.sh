@@ -16,6 +16,7 @@
 #    gives the same mse; the per-channel view (p) with stored focused
 #    gives the same mse over all channels and the top row's (the largest
 #    range) mse by brute force over that row;
+#  - at --granularity=group:32 the stored column holds the same mse;
 #  - D shows the stored rug on both panels (the quantized side's grid) and
 #    its mse in the ratio row, at 120x40 and at 60x20 (where the compact
 #    results keep the stored column);
@@ -97,7 +98,7 @@ SELF_TOP_ROW=$(val SELF_TOP_ROW); SELF_TOP_ALPHA=$(val SELF_TOP_ALPHA)
 
 # ---- the pairs viewer at 120x40 --------------------------------------------
 start 120x40 "'$CMP/orig.safetensors' '$CMP/q.gguf'"
-wait_for '^mse .* [0-9.e-]+ *$' || fail "pairs: no results"
+wait_for '^mse .* [0-9][0-9.e-]* *$' || fail "pairs: no results"
 wait_for 'model.layers.1.mlp.gate_proj.weight' || fail "pairs: not on gate_proj of layer 1"
 m=$(screen | grep -E '^mse ' | head -n 1 | awk '{ print $NF }')
 close "$m" "$PAIR_MSE" 1e-3 && ok "pairs: stored mse $m = nearest level of the Q4_0 grid ($PAIR_MSE)" ||
@@ -139,6 +140,12 @@ close "$m" "$PAIR_MSE" 5e-3 && ok "60x20 D: stored mse $m" || fail "60x20 D: sto
 screen | grep -Eq 'apot +store' && ok "60x20 D: the stored column" || fail "60x20 D: no stored column"
 wait_for '^ ?stored .*[+0-9│].*│ ?stored .*[+0-9│]' && ok "60x20 D: a stored rug on both panels" ||
     fail "60x20 D: no stored rug on both"
+
+# ---- the group view of a pair: the stored column is the original on its grid
+start 120x40 "--granularity=group:32 '$CMP/orig.safetensors' '$CMP/q.gguf'"
+wait_for '^mse .* [0-9][0-9.e-]* +[0-9][0-9.e-]* *$' || fail "group: no results"
+m=$(screen | grep -E '^mse ' | head -n 1 | awk '{ print $NF }')
+close "$m" "$PAIR_MSE" 1e-3 && ok "group: stored mse $m" || fail "group: stored mse '$m', expected $PAIR_MSE"
 
 # ---- a permuted pair: the reason ----------------------------------------------
 start 120x40 "'$CMP/orig.safetensors:model.layers.0.self_attn.q_proj.weight' '$CMP/q.gguf:blk.0.attn_q.weight'"

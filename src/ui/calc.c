@@ -217,7 +217,7 @@ void app_calc(app *a, ui_calc *c, size_t item)
     if (c->valid && c->item == item && same_settings(&c->cfg, &a->cfg) &&
         (grp ? c->cfg.amode == a->cfg.amode && c->cfg.alpha == a->cfg.alpha
              : memcmp(keys, c->akey, sizeof keys) == 0)) {
-        if (c->ok && !grp)
+        if (c->ok && (!grp || (!a->stored_has[item] && app_stored_any(a, item))))
             app_stored_fill(a, c, item, p);   /* the worker's stored pass may have finished */
         return;
     }
