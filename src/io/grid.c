@@ -71,6 +71,7 @@ void loader_grid_free(loader_grid *g)
     free(g->zero);
     free(g->bias);
     free(g->gmap);
+    free(g->rmap);
     memset(g, 0, sizeof *g);
 }
 

@@ -6,7 +6,9 @@
  * The one form every supported format fits: the tensor (C order, count
  * values) is a matrix [rows, cols]; groups tile it in tr x tc tiles
  * (group column of column c: gmap[c] when gmap is set, the act-order of
- * GPTQ's g_idx, else c / tc); group g = (r / tr) * gcols + gc. Level k of
+ * GPTQ's g_idx, else c / tc; group row of row r: rmap[r] when rmap is
+ * set, the act-order of ONNX MatMulNBits' g_idx over K, else r / tr);
+ * group g = gr * gcols + gc. Level k of
  * group g is, in float32 operations in this order,
  *
  *     level(g, k) = (float)((float)(cb[k] - zero[g]) * scale[g]) + bias[g]
@@ -24,7 +26,7 @@
  * divided by count.
  *
  * Ownership: loader_grid_get() fills a grid that owns cb, scale, zero,
- * bias and gmap; loader_grid_free() frees them. Strings are static or
+ * bias, gmap and rmap; loader_grid_free() frees them. Strings are static or
  * copied into the struct. The grid does not point into the file.
  */
 #ifndef APOTVIEW_GRID_H
@@ -45,6 +47,7 @@ typedef struct loader_grid {
     uint64_t rows, cols;     /* rows * cols == count */
     uint64_t tr, tc;         /* the tile of one group */
     uint32_t *gmap;          /* NULL, or cols entries: column -> group column */
+    uint32_t *rmap;          /* NULL, or rows entries: row -> group row */
     uint64_t gcols, ngroups;
     float *scale;            /* ngroups */
     float *zero, *bias;      /* ngroups or NULL (0) */
@@ -61,7 +64,8 @@ static inline uint64_t loader_grid_group(const loader_grid *g, uint64_t i)
 {
     uint64_t r = i / g->cols, c = i - r * g->cols;
     uint64_t gc = g->gmap ? g->gmap[c] : c / g->tc;
-    return (r / g->tr) * g->gcols + gc;
+    uint64_t gr = g->rmap ? g->rmap[r] : r / g->tr;
+    return gr * g->gcols + gc;
 }
 
 /* Level k of group gi, in the float operations above. */

@@ -369,7 +369,7 @@ static int setup_quant(loader_file *f, ox_priv *p, ox_quant *q, loader_tensor *t
         shape[0] = q->K > 0 ? (uint64_t)q->K : 0;
         shape[1] = q->N > 0 ? (uint64_t)q->N : 0;
         double n = (double)shape[0] * (double)shape[1];
-        t->stored_bpw = n > 0 ? (bits_of(x) + bits_of(s) + (z ? bits_of(z) : 0)) / n : 0;
+        t->stored_bpw = n > 0 ? (bits_of(x) + bits_of(s) + (z ? bits_of(z) : 0) + (g ? bits_of(g) : 0)) / n : 0;
     }
     if (loader_set_shape(t, nd, shape) < 0)
         return util_err_set(err, "%s: %s: the shape overflows", f->path, t->name), -1;

@@ -14,7 +14,8 @@
  * the codes of x's type, each group's scale and zero point, each level
  * rounded to the scale's type as the decoders above round the values.
  * DequantizeLinear per tensor, along the first or last axis, or blocked
- * along either; MatMulNBits without g_idx. Other layouts: no grid. */
+ * along either; MatMulNBits, with g_idx (act-order: row k of [K, N] is in
+ * block g_idx[k], grid.h's rmap) or without. Other layouts: no grid. */
 int onnx_grid(loader_file *f, size_t i, loader_grid *g, util_err *err)
 {
     ox_priv *p = f->priv;
@@ -29,8 +30,6 @@ int onnx_grid(loader_file *f, size_t i, loader_grid *g, util_err *err)
     int fp8 = x->src.dt >= OX_F8E4M3FN && x->src.dt <= OX_F8E5M2FNUZ;
     uint64_t rows, cols, tr, tc, dim = 1, inner = 1, bs = 1;
     if (q->op == 'M') {
-        if (q->gidx != NONE)
-            return -1;
         rows = (uint64_t)q->K, cols = (uint64_t)q->N, tr = (uint64_t)q->bs, tc = 1;
     } else {
         int nd = (int)x->tp->n_dims;
@@ -81,6 +80,26 @@ int onnx_grid(loader_file *f, size_t i, loader_grid *g, util_err *err)
         free(s);
         return -1;
     }
+    if (q->op == 'M' && q->gidx != NONE) {
+        /* act-order: the block of each row of K, checked as the read does */
+        uint64_t K = (uint64_t)q->K, nb = (K + (uint64_t)q->bs - 1) / (uint64_t)q->bs;
+        double *gv = ent_all(f, p, &p->ents[q->gidx], err);
+        if (!gv) {
+            free(s), free(z), free(zown);
+            return -1;
+        }
+        g->rmap = util_mallocarray((size_t)K, sizeof *g->rmap);
+        for (uint64_t k = 0; k < K; k++) {
+            if (!(gv[k] >= 0 && gv[k] < (double)nb)) {
+                util_err_set(err, "%s: %s: g_idx[%llu] = %g is not a block of 0..%llu", f->path, t->name,
+                             (unsigned long long)k, gv[k], (unsigned long long)(nb - 1));
+                free(gv), free(s), free(z), free(zown);
+                return -1;
+            }
+            g->rmap[k] = (uint32_t)gv[k];
+        }
+        free(gv);
+    }
     if (q->op == 'M') {
         uint64_t K = (uint64_t)q->K, N = (uint64_t)q->N, nb = (K + (uint64_t)q->bs - 1) / (uint64_t)q->bs;
         uint64_t zrow = (nb * (uint64_t)q->bits + 7) / 8;
@@ -114,7 +133,8 @@ int onnx_grid(loader_file *f, size_t i, loader_grid *g, util_err *err)
              t->stored_type, q->op == 'M' ? "com.microsoft MatMulNBits" : "DequantizeLinear",
              q->op == 'M' ? "packed unsigned" : xt->name, ox_type_of(se->src.dt)->name,
              ze || q->op == 'M' ? " and zero points z" : "",
-             q->op == 'M' ? "block of K" : se->count == 1 ? "tensor" : q->block > 0 ? "block" : "channel");
+             q->op == 'M' ? (q->gidx != NONE ? "block of K (act-order: row k in block g_idx[k])" : "block of K")
+                          : se->count == 1 ? "tensor" : q->block > 0 ? "block" : "channel");
     return 0;
 }
 

@@ -98,3 +98,144 @@ int stored_run_values(loader_file *f, size_t t, const float *vals, uint64_t coun
     loader_grid_free(&g);
     return rc;
 }
+
+void stored_detail_free(stored_detail *d)
+{
+    if (!d)
+        return;
+    if (d->have_grid)
+        loader_grid_free(&d->grid);
+    free(d->rug);
+    free(d->ulev);
+    free(d->chan_n);
+    free(d->chan_lo);
+    free(d->chan_hi);
+    free(d->chan_mse);
+    free(d->chan_alpha);
+    memset(d, 0, sizeof *d);
+}
+
+/* per channel: the element's channel along the axis */
+typedef struct chan_acc {
+    stored_detail *d;
+    const float *vals;     /* the values when read whole, else NULL */
+    loader_file *f;
+    size_t t;
+    uint64_t stride, nax;
+    double *sse, *asum;
+    int self;
+} chan_acc;
+
+static void chan_elem(void *ctx, uint64_t i, uint64_t gi, double err)
+{
+    chan_acc *c = ctx;
+    uint64_t ch = (i / c->stride) % c->nax;
+    stored_detail *d = c->d;
+    d->chan_n[ch]++;
+    c->sse[ch] += err * err;
+    c->asum[ch] += stored_group_alpha(&d->grid, gi, d->m, d->s);
+}
+
+/* the channels' value ranges, from the values (x units) */
+static void chan_ranges(stored_detail *d, const chan_acc *c, uint64_t count)
+{
+    float *buf = c->vals ? NULL : util_mallocarray(65536, sizeof *buf);
+    for (uint64_t first = 0; first < count; first += 65536) {
+        uint64_t n = count - first < 65536 ? count - first : 65536;
+        const float *v = c->vals ? c->vals + first : buf;
+        if (!c->vals && loader_read_range(c->f, c->t, first, n, buf) < 0)
+            break;
+        for (uint64_t j = 0; j < n; j++) {
+            if (!isfinite(v[j]))
+                continue;
+            uint64_t ch = ((first + j) / c->stride) % c->nax;
+            double x = ((double)v[j] - d->m) / d->s;
+            d->chan_lo[ch] = isnan(d->chan_lo[ch]) || x < d->chan_lo[ch] ? x : d->chan_lo[ch];
+            d->chan_hi[ch] = isnan(d->chan_hi[ch]) || x > d->chan_hi[ch] ? x : d->chan_hi[ch];
+        }
+    }
+    free(buf);
+}
+
+static void detail_rug(stored_detail *d)
+{
+    const loader_grid *g = &d->grid;
+    uint64_t step = g->ngroups > STORED_RUG_GROUPS ? g->ngroups / STORED_RUG_GROUPS : 1;
+    size_t cap = (size_t)((g->ngroups + step - 1) / step) * g->ncb;
+    if (cap > ((size_t)1 << 18))
+        cap = (size_t)1 << 18;
+    d->rug = util_mallocarray(cap ? cap : 1, sizeof *d->rug);
+    for (uint64_t gi = 0; gi < g->ngroups && d->nrug + g->ncb <= cap; gi += step)
+        for (size_t k = 0; k < g->ncb; k++)
+            d->rug[d->nrug++] = ((double)loader_grid_level(g, gi, k) - d->m) / d->s;
+    d->ulev = util_mallocarray(g->ncb ? g->ncb : 1, sizeof *d->ulev);
+    d->nulev = stored_view_levels(g, d->ulev, g->ncb);
+}
+
+int stored_run_detail(loader_file *gf, size_t gt, loader_file *vf, size_t vt, int normalize, double m, double s,
+                      int axis, stored_detail *d)
+{
+    memset(d, 0, sizeof *d);
+    d->axis = -1;
+    util_err err = { { 0 } };
+    if (!loader_has_grid(gf, gt) || loader_grid_get(gf, gt, &d->grid, &err) < 0) {
+        not_stored(&d->res, err.msg[0] ? err.msg
+                                       : "not stored quantized (the stored grid is that of a quantized tensor's file)");
+        return -1;
+    }
+    d->have_grid = 1;
+    d->m = 0, d->s = 1;
+    if (normalize && s > 0 && isfinite(s) && isfinite(m))
+        d->m = m, d->s = s;
+    int self = vf == NULL;
+    loader_file *f = self ? gf : vf;
+    size_t t = self ? gt : vt;
+    const loader_tensor *lt = &f->tensors[t];
+    if (lt->count != gf->tensors[gt].count) {
+        not_stored(&d->res, "the two tensors differ in size: no value meets its level");
+        return -1;
+    }
+    int ranged = self && loader_has_range(f, t);
+    float *buf = ranged ? NULL : session_read(f, t, 0, &err);
+    if (!ranged && !buf) {
+        not_stored(&d->res, err.msg[0] ? err.msg : "the values could not be read");
+        return -1;
+    }
+    chan_acc ca = { d, buf, f, t, 1, 1, NULL, NULL, self };
+    if (axis >= 0 && axis < lt->ndim) {
+        for (int k = axis + 1; k < lt->ndim; k++)
+            ca.stride *= lt->shape[k];
+        ca.nax = lt->shape[axis] ? lt->shape[axis] : 1;
+        d->axis = axis;
+        d->nchan = ca.nax;
+        size_t n = (size_t)ca.nax;
+        d->chan_n = util_calloc(n, sizeof *d->chan_n);
+        d->chan_lo = util_mallocarray(n, sizeof *d->chan_lo);
+        d->chan_hi = util_mallocarray(n, sizeof *d->chan_hi);
+        d->chan_mse = util_mallocarray(n, sizeof *d->chan_mse);
+        d->chan_alpha = util_mallocarray(n, sizeof *d->chan_alpha);
+        ca.sse = util_calloc(n, sizeof *ca.sse);
+        ca.asum = util_calloc(n, sizeof *ca.asum);
+        for (size_t i = 0; i < n; i++)
+            d->chan_lo[i] = d->chan_hi[i] = NAN;
+    }
+    src sc = { f, t, buf };
+    int rc = stored_analyze_each(&d->grid, read_src, &sc, lt->count, d->m, d->s, self, &d->res, NULL,
+                                 d->axis >= 0 ? chan_elem : NULL, &ca);
+    if (rc == 0 && d->axis >= 0) {
+        chan_ranges(d, &ca, lt->count);
+        for (uint64_t i = 0; i < d->nchan; i++) {
+            uint64_t n = d->chan_n[i];
+            d->chan_mse[i] = !n || self ? NAN : ca.sse[i] / (double)n;
+            d->chan_alpha[i] = n ? ca.asum[i] / (double)n : NAN;
+        }
+    }
+    if (rc == 0)
+        detail_rug(d);
+    if (ranged)
+        loader_release_tensor(f, t);
+    free(buf);
+    free(ca.sse);
+    free(ca.asum);
+    return rc;
+}

@@ -30,4 +30,36 @@ int stored_run(loader_file *f, size_t t, const analyze_cfg *cfg, const prep_stat
  * original weights) measured on the grid of tensor t of f (--compare). */
 int stored_run_values(loader_file *f, size_t t, const float *vals, uint64_t count, analyze_result *out);
 
+/* Everything a view draws of the stored scheme of one tensor, computed
+ * where the loader may be called (the viewer's worker thread) and pure
+ * data afterwards (the grid is a copy: io/grid.h). */
+#define STORED_RUG_GROUPS 4096
+typedef struct stored_detail {
+    analyze_result res;    /* ok 0: res.err says why */
+    int have_grid;
+    loader_grid grid;      /* the grid (owned) */
+    double m, s;           /* the normalization the numbers are in */
+    double *rug;           /* the levels of up to STORED_RUG_GROUPS groups spread over the tensor, x units */
+    size_t nrug;
+    double *ulev;          /* one group's levels in the group view's u (stored_view_levels) */
+    size_t nulev;
+    /* per channel along axis (axis >= 0 asked): the values measured, their
+     * error on the grid (NaN against the file's own values: 0 by
+     * construction) and the mean of their groups' largest level (x units) */
+    int axis;
+    uint64_t nchan;
+    uint64_t *chan_n;
+    double *chan_lo, *chan_hi, *chan_mse, *chan_alpha;
+} stored_detail;
+
+/* The stored scheme of tensor gt of gf (its grid) measured on the values
+ * of tensor vt of vf (vf NULL: gt's own values; else another tensor of
+ * the same count, the original of a pair), normalized by (m, s) when
+ * normalize (s > 0), per channel along axis (of the measured tensor's
+ * shape; -1: not). 0 with d filled; -1 with d->res.ok 0 and the reason
+ * in d->res.err. stored_detail_free frees it either way. */
+int stored_run_detail(loader_file *gf, size_t gt, loader_file *vf, size_t vt, int normalize, double m, double s,
+                      int axis, stored_detail *d);
+void stored_detail_free(stored_detail *d);
+
 #endif

@@ -292,6 +292,8 @@ static int cli_panels(session *ses, plot_spec *s, FILE *csv, int cols, int rows)
     prep **pp = util_calloc(n, sizeof *pp);
     const char **names = util_calloc(n, sizeof *names);
     double *alphas = util_calloc(n, sizeof *alphas);
+    loader_file **pf = util_calloc(n, sizeof *pf);
+    size_t *pti = util_calloc(n, sizeof *pti);
     int rc = 0;
     size_t k = 0;
     for (size_t it = 0; it < n; it++) {
@@ -310,10 +312,19 @@ static int cli_panels(session *ses, plot_spec *s, FILE *csv, int cols, int rows)
             continue;
         }
         pp[k] = p;
+        pf[k] = f;
+        pti[k] = ti;
         names[k] = f->tensors[ti].name;
         alphas[k] = c.alpha;
         k++;
     }
+    /* quantized tensors: their stored grids beside the schemes (hist_stored.h) */
+    analyze_result *sres = util_calloc(k ? k : 1, sizeof *sres);
+    const analyze_result **sout = util_calloc(k ? k : 1, sizeof *sout);
+    const char *sch[OPTIONS_MAX_SCHEMES];
+    const char *const *schemes0 = s->schemes;
+    int nschemes0 = s->nschemes;
+    plot_stored_panels(s, pf, pti, (const prep *const *)pp, (int)k, sres, sout, sch);
     s->panel_p = (const prep *const *)pp;
     s->panel_names = names;
     s->panel_alpha = s->cfg.amode == ALPHA_FILE ? alphas : NULL;
@@ -332,6 +343,13 @@ static int cli_panels(session *ses, plot_spec *s, FILE *csv, int cols, int rows)
     free(pp);
     free(names);
     free(alphas);
+    free(pf);
+    free(pti);
+    free(sres);
+    free(sout);
+    s->schemes = schemes0;
+    s->nschemes = nschemes0;
+    s->panel_stored = NULL;
     s->npanels = 0;
     return rc;
 }

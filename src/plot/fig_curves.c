@@ -4,6 +4,7 @@
  */
 #include "config.h"
 #include "plot/fig_common.h"
+#include "plot/fig_stored.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -55,6 +56,8 @@ int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, uti
         fig_block *k = fg_add_block(d, name, res[i].scheme, "mse");
         snprintf(name, sizeof name, "opt_%d", i + 1);
         fig_block *o = fg_add_block(d, name, res[i].scheme, "optimum");
+        if (fg_stored_sweep(s, i, -1, amax, 1, k, &ymin, &ymax))
+            continue;   /* the file's own grid: no alpha, one mse (fig_stored.h) */
         levelset ls;
         util_err e2 = { { 0 } };
         if (!res[i].ok ||
@@ -92,6 +95,10 @@ int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, uti
     fg_numfmt amode = fg_num_mode(av, ns);
     for (int i = 0; i < ns; i++) {
         sbuf tt = { 0 };
+        if (fg_stored_key(&tt, s, st, i)) {
+            kt[i] = tt.s;
+            continue;
+        }
         fg_txt_scheme(&tt, st, res[i].scheme);
         if (res[i].ok && isfinite(res[i].opt_alpha)) {
             sbuf_puts(&tt, st->latex ? ", $\\alpha^*$ = " : ", α* = ");
@@ -159,6 +166,11 @@ int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, uti
 
 /* ---- bits ------------------------------------------------------------------ */
 
+static int stored_scheme(const plot_spec *s, int i)
+{
+    return fg_stored_res(s, i, -1) != NULL || (s->stored_res && strcmp(s->schemes[i], "stored") == 0);
+}
+
 int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util_err *err)
 {
     if (s->npanels > 0)
@@ -200,10 +212,15 @@ int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
         if (analyze_tensor(s->p, &c, s->schemes, ns, 0, res, err) < 0)
             return -1;
         for (int i = 0; i < ns; i++) {
+            if (stored_scheme(s, i))
+                continue;   /* one point at its bpw, below */
             fg_add_row(mk[i], bits, res[i].ok ? res[i].r.mse : NAN);
             fg_add_row(ak[i], bits, res[i].ok ? res[i].r.alpha : NAN);
         }
     }
+    double xmax = LEVELS_MAX_BITS + 0.3, ylo_s = INFINITY, yhi_s = 0;
+    for (int i = 0; !s->model_mse && i < ns; i++)
+        fg_stored_bits(s, i, -1, 1, mk[i], &ylo_s, &yhi_s);
     double ymin = INFINITY, ymax = rel ? -INFINITY : 0;
     for (int i = 0; i < ns; i++)
         for (size_t j = 0; j < mk[i]->n; j++) {
@@ -224,8 +241,9 @@ int fig_bits(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
         if (isfinite(ymin) && ymax > 0)
             sbuf_printf(b, "set yrange [%.6g:%.6g]\n", ymin / 2, ymax * 2);
     }
-    sbuf_printf(b, "set xrange [%g:%g]\nset xtics 1\nset xlabel 'bits'\n", LEVELS_MIN_BITS - 0.3,
-                LEVELS_MAX_BITS + 0.3);
+    if (!s->model_mse)
+        fg_stored_bits_mark(b, s, st, -1, 90, &xmax);
+    sbuf_printf(b, "set xrange [%g:%g]\nset xtics 1\nset xlabel 'bits'\n", LEVELS_MIN_BITS - 0.3, xmax);
     /* the key above the plot, in rows of columns */
     {
         double H = st->height_cm, line = 0.40 * st->font_pt / 8, bm = 1.05 * st->font_pt / 8;

@@ -7,6 +7,7 @@
  */
 #include "config.h"
 #include "plot/fig_common.h"
+#include "plot/fig_stored.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -56,6 +57,15 @@ static int panel_data(const plot_spec *s, int k, fig_data *d, double *xlo, doubl
             snprintf(name, sizeof name, "r%d_%d", k + 1, i + 1);
             fig_block *rk = fg_add_block(d, name, res[i].scheme, "result");
             clip[2 * i] = clip[2 * i + 1] = NAN;
+            const analyze_result *sr = fg_stored_res(s, i, k);
+            if (sr) {
+                /* the file's own grid: its range +-alpha, the mean largest
+                 * level of its groups (fig_stored.h) */
+                fg_add_row(rk, sr->r.alpha, sr->stored_self ? NAN : sr->r.mse)->raw = s->panel_names[k];
+                clip[2 * i] = -sr->r.alpha;
+                clip[2 * i + 1] = sr->r.alpha;
+                continue;
+            }
             levelset ls;
             util_err e2 = { { 0 } };
             if (!res[i].ok || levels_build(res[i].scheme, cfg.bits, cfg.is_signed, &cfg.lprm, &ls, &e2) < 0)
@@ -108,6 +118,11 @@ static int panel_data(const plot_spec *s, int k, fig_data *d, double *xlo, doubl
             if (analyze_tensor(p, &c, s->schemes, ns, 0, res, err) < 0)
                 return -1;
             for (int i = 0; i < ns; i++) {
+                if (fg_stored_res(s, i, k) || (s->panel_stored && strcmp(s->schemes[i], "stored") == 0)) {
+                    if (bits == LEVELS_MIN_BITS)   /* one point at its bpw (fig_stored.h) */
+                        fg_stored_bits(s, i, k, dv, mk[i], ymin, ymax);
+                    continue;
+                }
                 double m = res[i].ok ? res[i].r.mse / dv : NAN;
                 fg_add_row(mk[i], bits, m)->raw = s->panel_names[k];
                 if (m > 0) {
@@ -117,6 +132,9 @@ static int panel_data(const plot_spec *s, int k, fig_data *d, double *xlo, doubl
             }
         }
         *xhi = LEVELS_MAX_BITS;
+        for (int i = 0; i < ns; i++)
+            if (fg_stored_res(s, i, k) && fg_stored_res(s, i, k)->bpw > *xhi)
+                *xhi = fg_stored_res(s, i, k)->bpw;
         return 0;
     }
     analyze_result res[OPTIONS_MAX_SCHEMES];
@@ -140,6 +158,8 @@ static int panel_data(const plot_spec *s, int k, fig_data *d, double *xlo, doubl
         fig_block *bk = fg_add_block(d, name, res[i].scheme, mse_series);
         snprintf(name, sizeof name, "o%d_%d", k + 1, i + 1);
         fig_block *ok = fg_add_block(d, name, res[i].scheme, "optimum");
+        if (fg_stored_sweep(s, i, k, amax, dv, bk, ymin, ymax))
+            continue;   /* the file's own grid: a flat line, or nothing (fig_stored.h) */
         if (!have[i])
             continue;
         int n = 0;
@@ -373,8 +393,8 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
         sbuf_printf(b, "set lmargin at screen %.4f\nset rmargin at screen %.4f\n", x0 / W, (x0 + pw) / W);
         sbuf_printf(b, "set tmargin at screen %.4f\nset bmargin at screen %.4f\n", y1 / H, y0 / H);
         if (bits)
-            sbuf_printf(b, "set xrange [%g:%g]\nset xtics 2, %d, 8\n", LEVELS_MIN_BITS - 0.3, LEVELS_MAX_BITS + 0.3,
-                        pw < 3 ? 2 : 1);
+            sbuf_printf(b, "set xrange [%g:%g]\nset xtics 2, %d, 8\n", LEVELS_MIN_BITS - 0.3, xh + 0.3,
+                        pw < 3 ? 2 : 1);   /* xh: 8, or a stored grid's bpw beyond */
         else {
             sbuf_printf(b, "set xrange [%.17g:%.17g]\n", xlo[k], xhi[k]);
             fg_set_xstep(b, st, xlo[k], xhi[k], pw);
@@ -486,6 +506,10 @@ int fig_panels(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, ut
                 for (int i = 0; i < nk; i++)
                     sbuf_printf(b, "unset label %d\nunset arrow %d\n", 900 + i, 900 + i);
             continue;
+        }
+        if (bits) {
+            double xm = 0;
+            fg_stored_bits_mark(b, s, st, k, 90, &xm);
         }
         sbuf_puts(b, "plot ");
         for (int i = 0; i < ns; i++) {

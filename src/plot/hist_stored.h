@@ -21,4 +21,11 @@ void plot_stored_prepare(plot_spec *s, loader_file *f, size_t ti, const prep *p,
                          plot_stored_data *d);
 void plot_stored_free(plot_stored_data *d);
 
+/* For panels (histogram, sweep, bits of each panel's tensor f[k], ti[k],
+ * p[k]): each one's stored result into res[k] (out[k] &res[k], or NULL
+ * when it has none) and, when any has one, the scheme list becomes s's
+ * plus `stored` (in sch) with s->panel_stored = out. */
+void plot_stored_panels(plot_spec *s, loader_file *const *f, const size_t *ti, const prep *const *p, int n,
+                        analyze_result *res, const analyze_result **out, const char **sch);
+
 #endif

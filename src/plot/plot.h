@@ -100,6 +100,8 @@ typedef struct plot_spec {
     const prep *const *panel_p;
     const char *const *panel_names;
     const double *panel_alpha;  /* --alpha=file: each tensor's; NULL otherwise */
+    /* each panel's stored-scheme result (quant/stored.h; NULL: none) */
+    const struct analyze_result *const *panel_stored;
     int npanels, panel_cols, panel_rows;
     /* plan (--plan=BPW MODEL --figure=plan): the plan (model/planview.h) */
     const struct model_plan *plan;

@@ -71,6 +71,8 @@ static const char *granularity_of(const loader_grid *g)
     char b[96];
     if (g->gmap)
         snprintf(b, sizeof b, "group:%llu@g_idx", (unsigned long long)g->tc);
+    else if (g->rmap)
+        snprintf(b, sizeof b, "block:%llux%llu@g_idx", (unsigned long long)g->tr, (unsigned long long)g->tc);
     else if (g->ngroups == 1)
         snprintf(b, sizeof b, "tensor");
     else if (g->tr == 1 && g->tc >= g->cols)
@@ -225,8 +227,21 @@ static void finish_result(const loader_grid *g, acc *a, double m, double s, int 
     free(ls.terms);
 }
 
+double stored_group_alpha(const loader_grid *g, uint64_t gi, double m, double s)
+{
+    double lo, hi;
+    group_range(g, gi, &lo, &hi);
+    return fmax(fabs((lo - m) / s), fabs((hi - m) / s));
+}
+
 int stored_analyze(const loader_grid *g, stored_read_fn rd, void *ctx, uint64_t count, double m, double s,
                    int self, analyze_result *out, gq_view *view)
+{
+    return stored_analyze_each(g, rd, ctx, count, m, s, self, out, view, NULL, NULL);
+}
+
+int stored_analyze_each(const loader_grid *g, stored_read_fn rd, void *ctx, uint64_t count, double m, double s,
+                        int self, analyze_result *out, gq_view *view, stored_elem_fn fn, void *fctx)
 {
     memset(out, 0, sizeof *out);
     out->scheme = STORED_NAME;
@@ -249,7 +264,7 @@ int stored_analyze(const loader_grid *g, stored_read_fn rd, void *ctx, uint64_t 
         return -1;
     }
     size_t words = (g->ncb + 63) / 64;
-    int run = g->tr == 1 && !g->gmap;
+    int run = g->tr == 1 && !g->gmap && !g->rmap;
     if (!run && (double)g->ngroups * (double)words * 8.0 > (double)(1u << 30)) {
         fail(out, "too many groups x levels for the stored grid's level census");
         return -1;
@@ -346,6 +361,8 @@ int stored_analyze(const loader_grid *g, stored_read_fn rd, void *ctx, uint64_t 
                 bits[k >> 6] |= (uint64_t)1 << (k & 63);
                 if (view)
                     view_value(g, gi, x, ew * is, m, s, view);
+                if (fn)
+                    fn(fctx, i0 + t, gi, ew * is);
             }
             a.n += nv;
             a.nval[gi] += nv;

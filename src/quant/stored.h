@@ -58,6 +58,17 @@ typedef int (*stored_read_fn)(void *ctx, uint64_t first, uint64_t n, float *dst)
 int stored_analyze(const loader_grid *g, stored_read_fn rd, void *ctx, uint64_t count, double m, double s,
                    int self, analyze_result *out, gq_view *view);
 
+/* The same with a sink told of every finite value: its index i (C
+ * order), its group gi and its error (value - level, x units). fn may
+ * be NULL (then it is stored_analyze). */
+typedef void (*stored_elem_fn)(void *ctx, uint64_t i, uint64_t gi, double err);
+int stored_analyze_each(const loader_grid *g, stored_read_fn rd, void *ctx, uint64_t count, double m, double s,
+                        int self, analyze_result *out, gq_view *view, stored_elem_fn fn, void *fctx);
+
+/* The group's largest level magnitude in x units ((level - m) / s): its
+ * clipping bound, as alpha is averaged. */
+double stored_group_alpha(const loader_grid *g, uint64_t gi, double m, double s);
+
 /* The group's levels in u units of the view (ascending, ncb of them) for
  * the first group with a nonzero scale; for a rug. Returns the count
  * written to out (at most max). */

@@ -139,6 +139,7 @@ typedef struct ui_chan {
     int ok;
     char msg[UTIL_ERRLEN];
     size_t n;              /* channels */
+    int stored_self;       /* the stored scheme on the file's own values: no error; the heat is alpha */
     double *lo, *hi;       /* each channel's raw min and max */
     double *mse;           /* each channel's mse (x units) */
     double *alpha;         /* each channel's alpha */
@@ -219,6 +220,9 @@ typedef struct app {
     /* per item: the alpha an APoT checkpoint stores beside it (NaN: none),
      * read once before the worker starts (loaders are not thread-safe) */
     double *stored_alpha;
+    /* per item: it has a stored grid (loader_has_grid), read before the
+     * worker starts */
+    unsigned char *stored_has;
     /* status-line message */
     char msg[300];
     int msg_err;
@@ -347,6 +351,8 @@ void view_list_draw(app *a);
 void view_channel_draw(app *a);
 /* the per-channel view's keys: rows, paging, Enter (one channel), A (axis) */
 int view_channel_action(app *a, ui_action act);
+/* The x-range a tensor panel shows for c's numbers on p (view_main.c). */
+void view_panel_range(const app *a, const ui_calc *c, const prep *p, double *lo, double *hi);
 /* Draw one tensor's histogram, rugs and results into a rectangle. */
 void view_tensor_panel(app *a, ui_calc *c, size_t item, int y, int x, int h, int w, int compact);
 /* list view */

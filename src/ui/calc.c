@@ -216,8 +216,11 @@ void app_calc(app *a, ui_calc *c, size_t item)
     int grp = app_group_mode(a);
     if (c->valid && c->item == item && same_settings(&c->cfg, &a->cfg) &&
         (grp ? c->cfg.amode == a->cfg.amode && c->cfg.alpha == a->cfg.alpha
-             : memcmp(keys, c->akey, sizeof keys) == 0))
+             : memcmp(keys, c->akey, sizeof keys) == 0)) {
+        if (c->ok && (!grp || (!a->stored_has[item] && app_stored_any(a, item))))
+            app_stored_fill(a, c, item, p);   /* the worker's stored pass may have finished */
         return;
+    }
     memcpy(c->akey, keys, sizeof keys);
     double t0 = util_now();
     if (c->item != item || !c->valid) {

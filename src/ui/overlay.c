@@ -350,8 +350,8 @@ void overlay_info(app *a)
         y += draw_wrapped(y, x0 + 2, w - 4, 2, A_BOLD, sr->stored_params ? sr->stored_params : lt->stored_type);
         if (y < last)
             draw_textf(y++, x0 + 2, w - 4, term_attr(R_DIM),
-                       "stored: %.4g bpw, %llu groups, levels used %llu/%llu, %.3g per group, scale %.4g..%.4g",
-                       sr->bpw, (unsigned long long)sr->nscales, (unsigned long long)sr->r.levels_used,
+                       "%s: %.4g bpw, %llu groups, levels used %llu/%llu, %.3g per group, scale %.4g..%.4g",
+                       sr->stored_self ? "stored" : "stored (the pair's grid, the original on it)", sr->bpw, (unsigned long long)sr->nscales, (unsigned long long)sr->r.levels_used,
                        (unsigned long long)sr->r.levels_total, sr->levels_per_group, sr->scale_min, sr->scale_max);
     }
     if (f->nmeta == 0 && y < last)

@@ -256,6 +256,9 @@ static int app_open(app *a, const cli_opts *o)
         a->stored_alpha[i] = loader_sibling_alpha(a->s.files[it->file], it->tensor, &al) == 0 && al > 0 &&
                                      isfinite(al) ? al : NAN;
     }
+    a->stored_has = util_calloc(n ? n : 1, 1);
+    for (size_t i = 0; i < n; i++)
+        a->stored_has[i] = (unsigned char)loader_has_grid(a->s.files[a->s.items[i].file], a->s.items[i].tensor);
     a->w = worker_start(&a->s, CACHE_BUDGET);
     if (!a->w) {
         fprintf(stderr, "apotview: cannot start a thread\n");
@@ -284,6 +287,7 @@ static void app_close(app *a)
     free(a->pair_of);
     free(a->plan_of);
     free(a->stored_alpha);
+    free(a->stored_has);
     app_chan_free(a);
     app_group_free(a);
 }

@@ -8,6 +8,13 @@
  * normalization and alpha mode (each channel at its own alpha, as
  * --granularity=channel does).
  *
+ * The stored scheme (quant/stored.h): each channel's values on the file's
+ * own grid, from the worker (model/stored_run.h, stored_run_detail): the
+ * original of a pair measured on its quantized tensor's grid gives each
+ * channel's real error; a quantized tensor's own values lie on its grid
+ * (error 0 by construction), so the heat shows each channel's alpha (the
+ * mean largest level of its groups: how the file scaled it) instead.
+ *
  * Numbers: group_channel_stats() (quant/group.h) on the tensor's values in
  * C order, which the worker reads (worker_want_raw: loaders are not
  * thread-safe). They are computed after the redraw that says "computing"
@@ -21,10 +28,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/stored_run.h"
 #include "quant/group.h"
 #include "quant/levels.h"
+#include "quant/stored.h"
 #include "ui/app.h"
 #include "ui/term.h"
+#include "ui/view_stored.h"
 
 
 static void chan_free(ui_chan *c)
@@ -91,6 +101,74 @@ static int key_waiting(void *ctx)
     return 1;
 }
 
+/* Fill c from the channels' numbers (lo, hi raw; the order by range). */
+static void chan_fill(ui_chan *c, size_t n, const double *lo, const double *hi, const double *mse,
+                      const double *alpha, const uint64_t *cnt)
+{
+    c->n = n;
+    c->lo = util_mallocarray(n ? n : 1, sizeof *c->lo);
+    c->hi = util_mallocarray(n ? n : 1, sizeof *c->hi);
+    c->mse = util_mallocarray(n ? n : 1, sizeof *c->mse);
+    c->alpha = util_mallocarray(n ? n : 1, sizeof *c->alpha);
+    c->order = util_mallocarray(n ? n : 1, sizeof *c->order);
+    c->outlier = util_calloc(n ? n : 1, 1);
+    double *range = util_mallocarray(n ? n : 1, sizeof *range);
+    double sse = 0;
+    uint64_t tot = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (cnt[i] && !isnan(mse[i])) {
+            sse += mse[i] * (double)cnt[i];
+            tot += cnt[i];
+        }
+        c->lo[i] = lo[i];
+        c->hi[i] = hi[i];
+        c->mse[i] = mse[i];
+        c->alpha[i] = alpha[i];
+        range[i] = cnt[i] ? hi[i] - lo[i] : NAN;
+    }
+    c->mse_all = tot ? sse / (double)tot : NAN;
+    c->noutliers = group_channel_order(range, n, GROUP_OUTLIER_FACTOR, c->order, c->outlier, &c->median_range);
+    free(range);
+    c->ok = 1;
+    c->valid = 1;
+    c->pending = 0;
+    c->msg[0] = '\0';
+}
+
+/* The stored scheme's channels, from the worker. */
+static int chan_stored(app *a, ui_chan *c)
+{
+    size_t it = a->cur;
+    worker_want_raw(a->w, &it, 1);   /* the values of one channel (Enter) */
+    const stored_detail *d;
+    const char *why = NULL;
+    prep_state st = app_stored_detail(a, a->cur, app_prep(a, a->cur), c->axis, &d, &why);
+    if (st == PS_RUNNING) {
+        c->pending = 1;
+        snprintf(c->msg, sizeof c->msg, "%s", why ? why : "preparing the stored grid...");
+        return 0;
+    }
+    c->valid = 1;
+    c->pending = 0;
+    if (st != PS_DONE || d->nchan == 0) {
+        c->ok = 0;
+        snprintf(c->msg, sizeof c->msg, "stored: %s", why ? why : "no channels");
+        return 1;
+    }
+    size_t n = (size_t)d->nchan;
+    double *lo = util_mallocarray(n, sizeof *lo), *hi = util_mallocarray(n, sizeof *hi);
+    for (size_t i = 0; i < n; i++) {
+        /* raw units, as group_channel_stats gives them */
+        lo[i] = d->chan_lo[i] * d->s + d->m;
+        hi[i] = d->chan_hi[i] * d->s + d->m;
+    }
+    chan_fill(c, n, lo, hi, d->chan_mse, d->chan_alpha, d->chan_n);
+    c->stored_self = d->res.stored_self;
+    free(lo);
+    free(hi);
+    return 1;
+}
+
 int app_chan(app *a, int compute)
 {
     ui_chan *c = &a->chan;
@@ -109,9 +187,12 @@ int app_chan(app *a, int compute)
         c->scheme = a->schemes[a->focus];
         c->cfg = a->cfg;
         c->msg[0] = '\0';
+        c->stored_self = 0;
     }
     size_t it = a->cur;
     const loader_tensor *t1 = app_item_tensor(a, it);
+    if (t1->ndim >= 2 && stored_is(c->scheme))
+        return chan_stored(a, c);
     if (t1->ndim < 2) {
         /* refused before any work: a value per channel is no view */
         c->valid = 1;
@@ -175,33 +256,19 @@ int app_chan(app *a, int compute)
         return 1;
     }
     size_t n = (size_t)nch;
-    c->n = n;
-    c->lo = util_mallocarray(n ? n : 1, sizeof *c->lo);
-    c->hi = util_mallocarray(n ? n : 1, sizeof *c->hi);
-    c->mse = util_mallocarray(n ? n : 1, sizeof *c->mse);
-    c->alpha = util_mallocarray(n ? n : 1, sizeof *c->alpha);
-    c->order = util_mallocarray(n ? n : 1, sizeof *c->order);
-    c->outlier = util_calloc(n ? n : 1, 1);
-    double *range = util_mallocarray(n ? n : 1, sizeof *range);
-    double sse = 0;
-    uint64_t cnt = 0;
+    double *v = util_mallocarray(4 * (n ? n : 1), sizeof *v);
+    uint64_t *cnt = util_mallocarray(n ? n : 1, sizeof *cnt);
     for (size_t i = 0; i < n; i++) {
-        if (cs[i].n) {
-            sse += cs[i].mse * (double)cs[i].n;
-            cnt += cs[i].n;
-        }
-        c->lo[i] = cs[i].min;
-        c->hi[i] = cs[i].max;
-        c->mse[i] = cs[i].mse;
-        c->alpha[i] = cs[i].alpha;
-        range[i] = cs[i].n ? cs[i].max - cs[i].min : NAN;
+        v[i] = cs[i].min;
+        v[n + i] = cs[i].max;
+        v[2 * n + i] = cs[i].mse;
+        v[3 * n + i] = cs[i].alpha;
+        cnt[i] = cs[i].n;
     }
-    c->mse_all = cnt ? sse / (double)cnt : NAN;
-    c->noutliers = group_channel_order(range, n, GROUP_OUTLIER_FACTOR, c->order, c->outlier, &c->median_range);
-    free(range);
+    chan_fill(c, n, v, v + n, v + 2 * n, v + 3 * n, cnt);
+    free(v);
+    free(cnt);
     free(cs);
-    c->ok = 1;
-    c->msg[0] = '\0';
     return 1;
 }
 
@@ -252,6 +319,44 @@ static int drill_hist(app *a, size_t ch, int W)
     return 1;
 }
 
+/* The stored grid's levels of (up to 64 of) the groups channel ch's
+ * values are in, as a rug at row y (raw units: the drill's axis). */
+static void drill_stored_levels(app *a, size_t ch, int y, int M, int W)
+{
+    ui_chan *c = &a->chan;
+    const stored_detail *d;
+    const char *why;
+    if (app_stored_detail(a, a->cur, app_prep(a, a->cur), c->axis, &d, &why) != PS_DONE)
+        return;
+    const loader_tensor *t = app_item_tensor(a, a->cur);
+    const loader_grid *g = &d->grid;
+    uint64_t stride = 1;
+    for (int k = c->axis + 1; k < t->ndim; k++)
+        stride *= t->shape[k];
+    uint64_t nax = t->shape[c->axis], per = (t->count / nax + 63) / 64, seen = 0, last = UINT64_MAX;
+    unsigned char *mark = util_calloc((size_t)W, 1);
+    for (uint64_t blk = 0; blk * stride * nax < t->count; blk++)
+        for (uint64_t j = 0; j < stride; j++, seen++) {
+            uint64_t i = (blk * nax + ch) * stride + j;
+            if (i >= g->rows * g->cols || (per > 1 && seen % per))
+                continue;
+            uint64_t gi = loader_grid_group(g, i);
+            if (gi == last)
+                continue;
+            last = gi;
+            for (size_t k = 0; k < g->ncb; k++) {
+                int col = layout_col_of_x((double)loader_grid_level(g, gi, k), c->dh_lo, c->dh_hi, W);
+                if (col >= 0)
+                    mark[col] = 1;
+            }
+        }
+    for (int x = 0; x < W; x++)
+        if (mark[x])
+            draw_text(y, M + x, 1, term_scheme_attr(a->focus), a->utf8 ? "\u2502" : "|");
+    draw_text(y, 0, M - 1, term_attr(R_DIM), "stored");
+    free(mark);
+}
+
 /* Enter: the selected channel's histogram, with the focused scheme's
  * levels at the channel's own alpha (raw units when not normalized). */
 static void draw_drill(app *a, int rows)
@@ -263,7 +368,8 @@ static void draw_drill(app *a, int rows)
     draw_textf(1, 0, a->cols, 0, " channel %zu of %zu%s: min %s  max %s  alpha %s  mse %s  (Enter/Esc: the channels)",
                ch, c->n, c->outlier[ch] ? " (outlier)" : "", layout_fmt_num(b1, sizeof b1, c->lo[ch], 4, 10),
                layout_fmt_num(b2, sizeof b2, c->hi[ch], 4, 10), layout_fmt_num(b3, sizeof b3, c->alpha[ch], 4, 10),
-               layout_fmt_num(b4, sizeof b4, c->mse[ch], 4, 10));
+               isnan(c->mse[ch]) ? (c->stored_self ? "0 (the file's own values)" : "-")
+                                 : layout_fmt_num(b4, sizeof b4, c->mse[ch], 4, 10));
     if (W < 8 || !drill_hist(a, ch, W)) {
         draw_text(3, 2, a->cols - 4, term_attr(R_DIM), "reading the values...");
         return;
@@ -284,10 +390,13 @@ static void draw_drill(app *a, int rows)
         }
     }
     draw_textf(y0, 0, M - 1, term_attr(R_DIM), "%*llu", M - 1, (unsigned long long)mx);
-    /* the levels of the focused scheme at the channel's alpha */
+    /* the levels of the focused scheme at the channel's alpha (the
+     * stored grid: the levels of the channel's own groups) */
     levelset ls;
     util_err le = { { 0 } };
-    if (!a->cfg.normalize && isfinite(c->alpha[ch]) &&
+    if (stored_is(a->schemes[a->focus]))
+        drill_stored_levels(a, ch, y0 + H, M, W);
+    else if (!a->cfg.normalize && isfinite(c->alpha[ch]) &&
         levels_build(a->schemes[a->focus], a->cfg.bits, a->cfg.is_signed, &a->cfg.lprm, &ls, &le) == 0) {
         for (size_t i = 0; i < ls.n; i++) {
             int col = layout_col_of_x(ls.v[i] * c->alpha[ch], c->dh_lo, c->dh_hi, W);
@@ -361,7 +470,8 @@ void view_channel_draw(app *a)
     int rows = app_body_rows(a) - 1;
     int utf8 = a->utf8;
     app_chan(a, 0);
-    const char *am = a->cfg.amode == ALPHA_MSE ? "own mse-opt" : a->cfg.amode == ALPHA_MAX ? "own max|x|" : "as set";
+    const char *am = stored_is(a->schemes[a->focus]) ? "the file's own scales"
+                     : a->cfg.amode == ALPHA_MSE ? "own mse-opt" : a->cfg.amode == ALPHA_MAX ? "own max|x|" : "as set";
     draw_fill(0, 0, a->cols, term_attr(R_HEADER));
     char en[512];
     int ax = chan_axis(a);
@@ -378,19 +488,29 @@ void view_channel_draw(app *a)
         return;
     }
     char b1[24], b2[24];
-    draw_textf(1, 0, a->cols, 0, " median range %s; %zu outlier channel%s (range > %.0fx median: !)  all channels: mse %s",
-               layout_fmt_num(b1, sizeof b1, c->median_range, 4, 10), c->noutliers, c->noutliers == 1 ? "" : "s",
-               GROUP_OUTLIER_FACTOR, layout_fmt_num(b2, sizeof b2, c->mse_all, 4, 12));
+    if (c->stored_self)
+        draw_textf(1, 0, a->cols, 0, " median range %s; %zu outlier channel%s (range > %.0fx median: !)  stored: the file's "
+                   "own values lie on its grid (error 0); heat: each channel's alpha (its groups' mean largest level)",
+                   layout_fmt_num(b1, sizeof b1, c->median_range, 4, 10), c->noutliers, c->noutliers == 1 ? "" : "s",
+                   GROUP_OUTLIER_FACTOR);
+    else
+        draw_textf(1, 0, a->cols, 0, " median range %s; %zu outlier channel%s (range > %.0fx median: !)  all channels: mse %s",
+                   layout_fmt_num(b1, sizeof b1, c->median_range, 4, 10), c->noutliers, c->noutliers == 1 ? "" : "s",
+                   GROUP_OUTLIER_FACTOR, layout_fmt_num(b2, sizeof b2, c->mse_all, 4, 12));
     /* common axis over all channels' ranges */
+    /* the heat: each channel's mse (its alpha for the stored grid on the
+     * file's own values, whose error is 0 by construction) */
+    const double *heat = c->stored_self ? c->alpha : c->mse;
+    const char *hname = c->stored_self ? "alpha" : "mse";
     double lo = INFINITY, hi = -INFINITY, mlo = INFINITY, mhi = 0;
     for (size_t i = 0; i < c->n; i++) {
         if (isfinite(c->lo[i]))
             lo = fmin(lo, c->lo[i]);
         if (isfinite(c->hi[i]))
             hi = fmax(hi, c->hi[i]);
-        if (c->mse[i] > 0 && isfinite(c->mse[i])) {
-            mlo = fmin(mlo, c->mse[i]);
-            mhi = fmax(mhi, c->mse[i]);
+        if (heat[i] > 0 && isfinite(heat[i])) {
+            mlo = fmin(mlo, heat[i]);
+            mhi = fmax(mhi, heat[i]);
         }
     }
     if (!(hi > lo)) {
@@ -409,7 +529,7 @@ void view_channel_draw(app *a)
     int body = rows - 3 - 1 - strip_rows;
     draw_text(2, 0, left, term_attr(R_DIM), "  channel ");
     draw_textf(2, left, W, term_attr(R_DIM), "%-*s", W, "min .. max of w (common axis, | at 0)");
-    draw_text(2, left + W + 1, right - 1, term_attr(R_DIM), utf8 ? "   range \u2591..\u2588 mse" : "   range .. # mse");
+    draw_textf(2, left + W + 1, right - 1, term_attr(R_DIM), utf8 ? "   range \u2591..\u2588 %s" : "   range .. # %s", hname);
     int c0 = layout_col_of_x(0, lo, hi, W);
     c->body = body;
     if (c->sel < 0 || (size_t)c->sel >= c->n)
@@ -439,12 +559,12 @@ void view_channel_draw(app *a)
                     draw_text(y, left + x, 1, term_attr(R_DIM), utf8 ? "\u2502" : "|");
             }
         }
-        int hl = layout_heat_level(c->mse[ch], mlo, mhi, 4);
+        int hl = layout_heat_level(heat[ch], mlo, mhi, 4);
         draw_textf(y, left + W + 1, 9, 0, "%8s", layout_fmt_num(b1, sizeof b1, c->hi[ch] - c->lo[ch], 3, 8));
         const char *g = layout_heat_glyph(hl < 0 ? -1 : hl + 1, utf8);
         for (int i = 0; i < 3; i++)
             draw_text(y, left + W + 12 + i, 1, term_attr(R_ALPHA), g);
-        draw_textf(y, left + W + 16, right - 16, 0, "%s", layout_fmt_num(b2, sizeof b2, c->mse[ch], 3, 8));
+        draw_textf(y, left + W + 16, right - 16, 0, "%s", layout_fmt_num(b2, sizeof b2, heat[ch], 3, 8));
         shown++;
     }
     if ((size_t)(c->top + shown) < c->n)
@@ -453,15 +573,15 @@ void view_channel_draw(app *a)
     /* heat strip in channel order: one cell per channel, or the largest
      * mse of each group of channels when there are more than columns */
     int sy = rows - strip_rows;
-    draw_textf(sy, 0, a->cols, term_attr(R_DIM), " %s mse per channel, channel order 0..%zu%s:", a->schemes[a->focus],
-               c->n ? c->n - 1 : 0, c->n > (size_t)(a->cols - 2) ? " (largest per cell)" : "");
+    draw_textf(sy, 0, a->cols, term_attr(R_DIM), " %s %s per channel, channel order 0..%zu%s:", a->schemes[a->focus],
+               hname, c->n ? c->n - 1 : 0, c->n > (size_t)(a->cols - 2) ? " (largest per cell)" : "");
     int SW = a->cols - 2;
     size_t per = c->n > (size_t)SW ? (c->n + (size_t)SW - 1) / (size_t)SW : 1;
     for (int x = 0; x < SW && (size_t)x * per < c->n; x++) {
         double m = NAN;
         for (size_t i = (size_t)x * per; i < (size_t)(x + 1) * per && i < c->n; i++)
-            if (!isnan(c->mse[i]) && (isnan(m) || c->mse[i] > m))
-                m = c->mse[i];
+            if (!isnan(heat[i]) && (isnan(m) || heat[i] > m))
+                m = heat[i];
         int hl = layout_heat_level(m, mlo, mhi, 4);
         const char *g = layout_heat_glyph(hl < 0 ? -1 : hl + 1, utf8);
         int anyout = 0;

@@ -5,6 +5,12 @@
  * each scheme's MSE-optimal alpha marked on its curve; and where each
  * clipping method of --alpha (clip.h through analyze_alpha) lands on the
  * focused scheme's curve, one letter per method with a legend.
+ *
+ * The stored scheme (quant/stored.h) has no alpha: its scales are the
+ * file's. Measured on other values (the original of a pair) its mse is a
+ * horizontal reference line across the curve, labelled with its format
+ * and true bits per weight; on the file's own values (error 0 by
+ * construction) the legend says so, with the bpw, and no line is drawn.
  */
 #include "config.h"
 
@@ -17,8 +23,19 @@
 #include "quant/analyze.h"
 #include "quant/eval.h"
 #include "quant/levels.h"
+#include "quant/stored.h"
 #include "ui/app.h"
 #include "ui/term.h"
+#include "ui/view_stored.h"
+
+/* The stored format's name: its parameters' text up to the first ':'. */
+static const char *strtok_first(const char *params)
+{
+    static char b[48];
+    size_t k = strcspn(params, ":");
+    snprintf(b, sizeof b, "%.*s", (int)(k < sizeof b - 1 ? k : sizeof b - 1), params);
+    return b;
+}
 
 /* The clipping methods marked on the focused scheme's curve. */
 static const struct {
@@ -113,13 +130,46 @@ static void leg_item(ui_flow *f, int attr, const char *sep, const char *text)
         flow_put(f, attr, b);
 }
 
+/* The stored scheme's mse on the curve's values (NaN: none, or the
+ * file's own values), its result in *r when there is one. */
+static double stored_mse(app *a, const analyze_result **r)
+{
+    *r = app_stored_result(a, a->cur, app_prep(a, a->cur));
+    return *r && !(*r)->stored_self && (*r)->r.mse > 0 ? (*r)->r.mse : NAN;
+}
+
+/* The stored scheme's legend entry. */
+static const char *stored_text(app *a, char *b, size_t n)
+{
+    const analyze_result *r;
+    double m = stored_mse(a, &r);
+    char mb[24];
+    const char *dash = a->utf8 ? "\u254c" : "-";
+    if (!r) {
+        const char *why = NULL;
+        const struct stored_detail *d;
+        app_stored_detail(a, a->cur, app_prep(a, a->cur), -1, &d, &why);
+        snprintf(b, n, "%s stored: %s", dash, why ? why : "-");
+    } else if (isnan(m))
+        snprintf(b, n, "%s stored %s %.4g bpw: the file's own values, error 0 (no alpha)", dash,
+                 r->stored_params ? strtok_first(r->stored_params) : "", r->bpw);
+    else
+        snprintf(b, n, "%s stored %s %.4g bpw: mse %s on the file's own scales (no alpha)", dash,
+                 r->stored_params ? strtok_first(r->stored_params) : "", r->bpw, layout_fmt_num(mb, sizeof mb, m, 4, 10));
+    return b;
+}
+
 /* The legend (the schemes' optima, the current-alpha mark, the focused
  * scheme's clipping methods) flowed over rows from f->y; f->dry measures. */
 static void curve_legend_flow(app *a, const ui_calc *c, ui_flow *f, const double *cal)
 {
     int utf8 = a->utf8, ns = a->nschemes;
     for (int s = 0; s < ns; s++) {
-        char ob[24], mb[24], it[160];
+        char ob[24], mb[24], it[200];
+        if (stored_is(a->schemes[s])) {
+            leg_item(f, term_scheme_attr(s), "   ", stored_text(a, it, sizeof it));
+            continue;
+        }
         snprintf(it, sizeof it, "%s %s opt %s mse %s", utf8 ? "\u2022" : "*", a->schemes[s],
                  c->opt_valid ? layout_fmt_num(ob, sizeof ob, c->opt_alpha[s], 4, 10) : "?",
                  c->opt_valid ? layout_fmt_num(mb, sizeof mb, c->opt_mse[s], 4, 10) : "?");
@@ -129,6 +179,11 @@ static void curve_legend_flow(app *a, const ui_calc *c, ui_flow *f, const double
     if (f->col > 0)
         flow_newline(f);
     char hd[160];
+    if (stored_is(a->schemes[a->focus])) {
+        leg_item(f, term_scheme_attr(a->focus), "", "stored: no clipping alpha (the file's own scales)");
+        flow_newline(f);
+        return;
+    }
     snprintf(hd, sizeof hd, "%s clipping alpha:", a->schemes[a->focus]);
     leg_item(f, term_scheme_attr(a->focus), "", hd);
     for (int k = 0; k < NMETHODS; k++) {
@@ -232,10 +287,17 @@ void view_curve_draw(app *a)
     for (int i = 0; i < W; i++)
         alphas[i] = top * (i + 1) / W;
     double ylo = INFINITY, yhi = 0;
+    const analyze_result *sres;
+    double smse = app_stored_index(a) >= 0 ? stored_mse(a, &sres) : NAN;
+    if (smse > 0) {
+        ylo = smse;
+        yhi = smse;
+    }
     for (int s = 0; s < ns; s++) {
         levelset ls;
         util_err e = { { 0 } };
-        if (levels_build(a->schemes[s], c->cfg.bits, c->cfg.is_signed, &c->cfg.lprm, &ls, &e) < 0) {
+        if (stored_is(a->schemes[s]) ||
+            levels_build(a->schemes[s], c->cfg.bits, c->cfg.is_signed, &c->cfg.lprm, &ls, &e) < 0) {
             for (int i = 0; i < W; i++)
                 mse[s * W + i] = NAN;
             continue;
@@ -273,6 +335,15 @@ void view_curve_draw(app *a)
     if (fc >= 0)
         for (int r = 0; r < H; r++)
             draw_text(y0 + r, M + fc, 1, term_attr(R_ALPHA), utf8 ? "\u250a" : ":");
+    /* the stored grid: one mse whatever the alpha, a line across */
+    int si = app_stored_index(a), srow = smse > 0 ? layout_row_of_logy(smse, ylo, yhi, H) : -1;
+    if (si >= 0 && srow >= 0) {
+        for (int i = 0; i < W; i++)
+            draw_text(y0 + srow, M + i, 1, term_scheme_attr(si), utf8 ? "\u254c" : "-");
+        char sb[48];
+        snprintf(sb, sizeof sb, " stored %.4g bpw ", sres->bpw);
+        draw_text(y0 + srow, M + 1, W - 1, term_scheme_attr(si) | A_REVERSE, sb);
+    }
     for (int s = 0; s < ns; s++) {
         int sa = term_scheme_attr(s);
         int prev = -1;

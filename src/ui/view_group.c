@@ -152,6 +152,8 @@ int app_group_numbers(app *a, ui_calc *c, size_t item, const prep *p)
     for (int i = 0; i < n; i++)
         c->res[i].gap_to_optimal_db = NAN;
     c->ok = 1;
+    if (!a->stored_has[item] && app_stored_any(a, item))
+        app_stored_fill(a, c, item, p);   /* a pair's original on its quantized grid (view_stored.c) */
     return 1;
 }
 
@@ -481,8 +483,14 @@ void view_group_draw(app *a)
         return;
     }
     if (!r->view_ok) {
+        /* a pair's original: its numbers are on the quantized grid, the
+         * groups are the quantized tensor's own */
+        int pair = stored_is(a->schemes[a->focus]) && !a->stored_has[a->cur] && app_stored_any(a, a->cur);
         draw_text(L.hist.y + L.hist.h / 2, L.hist.x - LAYOUT_MARGIN + 1, a->cols - 2, term_attr(R_ERROR),
-                  r->view_msg[0] ? r->view_msg : "no group view for this scheme");
+                  pair ? (a->cols >= 100 ? "stored: the groups are the quantized tensor's own (its numbers on "
+                                             "that grid: below); D shows the grid beside it"
+                                         : "stored: groups of the quantized side only; D shows them")
+                       : r->view_msg[0] ? r->view_msg : "no group view for this scheme");
         return;
     }
     draw_pooled(a, r, &L);

@@ -40,8 +40,19 @@ typedef struct gvals {
     char *err;             /* the item could not be read */
 } gvals;
 
+/* a stored-scheme job (worker_want_stored) */
+typedef struct stored_slot {
+    int used;
+    worker_sjob job;
+    prep_state st;
+    uint64_t tick;         /* last asked for */
+    stored_detail d;
+} stored_slot;
+
 struct ui_worker {
     raw_slot raw[WORKER_RAW];
+    stored_slot sto[WORKER_STORED];
+    uint64_t sto_tick;
     /* the group job: asked for (gwant), running (grun), finished and not
      * taken (gdone) */
     int gwant_set, grun;
@@ -252,6 +263,83 @@ static void group_stored(ui_worker *w, const worker_gjob *job, worker_gres *r)
     }
 }
 
+static int sjob_same(const worker_sjob *a, const worker_sjob *b)
+{
+    return a->item == b->item && a->ref == b->ref && a->normalize == b->normalize && a->axis == b->axis &&
+           (!a->normalize || (a->mean == b->mean && a->std == b->std));
+}
+
+static stored_slot *sto_find(ui_worker *w, const worker_sjob *job)
+{
+    for (int i = 0; i < WORKER_STORED; i++)
+        if (w->sto[i].used && sjob_same(&w->sto[i].job, job))
+            return &w->sto[i];
+    return NULL;
+}
+
+/* Compute one asked-for stored job (called and returning with the mutex
+ * held; its slot is not reused while it runs: PS_RUNNING slots are not
+ * evicted). */
+static int run_stored(ui_worker *w)
+{
+    stored_slot *sl = NULL;
+    for (int i = 0; i < WORKER_STORED && !sl; i++)
+        if (w->sto[i].used && w->sto[i].st == PS_NONE)
+            sl = &w->sto[i];
+    if (!sl)
+        return 0;
+    sl->st = PS_RUNNING;
+    w->gen++;
+    worker_sjob job = sl->job;
+    pthread_mutex_unlock(&w->mu);
+    const session_item *gi = &w->s->items[job.item];
+    const session_item *vi = job.ref >= 0 ? &w->s->items[job.ref] : NULL;
+    stored_detail d;
+    stored_run_detail(w->s->files[gi->file], gi->tensor, vi ? w->s->files[vi->file] : NULL, vi ? vi->tensor : 0,
+                      job.normalize, job.mean, job.std, job.axis, &d);
+    pthread_mutex_lock(&w->mu);
+    sl->d = d;
+    sl->st = PS_DONE;
+    w->gen++;
+    return 1;
+}
+
+void worker_want_stored(ui_worker *w, const worker_sjob *job)
+{
+    if (job->item >= w->n || (job->ref >= 0 && (size_t)job->ref >= w->n))
+        return;
+    pthread_mutex_lock(&w->mu);
+    stored_slot *sl = sto_find(w, job);
+    if (!sl) {
+        /* a free slot, else the least recently asked for that is not running */
+        for (int i = 0; i < WORKER_STORED; i++)
+            if (w->sto[i].st != PS_RUNNING && (!sl || !w->sto[i].used || (sl->used && w->sto[i].tick < sl->tick)))
+                sl = &w->sto[i];
+        if (sl) {
+            stored_detail_free(&sl->d);
+            sl->used = 1;
+            sl->job = *job;
+            sl->st = PS_NONE;
+            pthread_cond_signal(&w->cv);
+        }
+    }
+    if (sl)
+        sl->tick = ++w->sto_tick;
+    pthread_mutex_unlock(&w->mu);
+}
+
+prep_state worker_get_stored(ui_worker *w, const worker_sjob *job, const stored_detail **d)
+{
+    pthread_mutex_lock(&w->mu);
+    stored_slot *sl = sto_find(w, job);
+    prep_state st = !sl ? PS_NONE : sl->st == PS_DONE ? PS_DONE : PS_RUNNING;
+    *d = st == PS_DONE ? &sl->d : NULL;
+    if (sl)
+        sl->tick = ++w->sto_tick;
+    pthread_mutex_unlock(&w->mu);
+    return st;
+}
+
 /* Run the group job w->gcur (called and returning with the mutex held). */
 static void run_group(ui_worker *w)
 {
@@ -370,6 +458,8 @@ static void *run(void *arg)
         for (int i = 0; i < w->nwant; i++)
             if (w->slots[w->want[i]].st == PS_NONE)
                 wanted_first = 1;
+        if (!wanted_first && run_stored(w))
+            continue;
         if (!wanted_first && w->gwant_set && !w->grun) {
             w->gcur = w->gwant;
             w->grun = 1;
@@ -563,6 +653,8 @@ int worker_busy(ui_worker *w)
 {
     pthread_mutex_lock(&w->mu);
     int b = w->cur >= 0 || w->raw_cur >= 0 || w->grun || w->gwant_set;
+    for (int i = 0; i < WORKER_STORED; i++)
+        b |= w->sto[i].used && w->sto[i].st != PS_DONE;
     pthread_mutex_unlock(&w->mu);
     return b;
 }
@@ -620,6 +712,8 @@ int worker_stop(ui_worker *w, double timeout)
     free(w->slots);
     gvals_drop(&w->gv);
     worker_gres_free(w->gdone);
+    for (int i = 0; i < WORKER_STORED; i++)
+        stored_detail_free(&w->sto[i].d);
     for (int i = 0; i < WORKER_RAW; i++) {
         free(w->raw[i].vals);
         free(w->raw[i].err);

@@ -88,6 +88,28 @@ int worker_group_numbers(ui_worker *w, const worker_gjob *job, analyze_result *r
 /* Bins of the scale histogram in a result. */
 #define WORKER_SCALE_BINS 64
 
+/* The stored scheme (model/stored_run.h) of an item, computed on the
+ * worker's thread (it reads the file: a big tensor would freeze the
+ * screen), after the wanted preparations and before the group job. A job
+ * names the item whose grid is used, the item whose values are measured
+ * on it (-1: the grid item's own values; else the original of a pair),
+ * the normalization and the per-channel axis (-1: none). Up to
+ * WORKER_STORED results are kept (the least recently asked for goes);
+ * worker_get_stored returns PS_DONE with *d valid until WORKER_STORED
+ * other jobs have been asked for, PS_RUNNING while it is computed (or
+ * waits), PS_NONE for a job never asked for. */
+#define WORKER_STORED 4
+typedef struct worker_sjob {
+    size_t item;           /* the tensor whose grid is used */
+    long ref;              /* the tensor whose values are measured, -1: item's own */
+    int normalize;
+    double mean, std;      /* of the measured values (normalize) */
+    int axis;              /* per channel along it, -1: none */
+} worker_sjob;
+struct stored_detail;
+void worker_want_stored(ui_worker *w, const worker_sjob *job);
+prep_state worker_get_stored(ui_worker *w, const worker_sjob *job, const struct stored_detail **d);
+
 /* Incremented whenever a slot changes state (to notice completions). */
 uint64_t worker_generation(ui_worker *w);
 /* Is the thread preparing something? */

@@ -375,3 +375,4 @@ dist_check_DATA += tests/data/io/grid/q8_0.real.levels.npy
 dist_check_DATA += tests/data/io/grid/gptq3.levels.npy
 dist_check_DATA += tests/data/io/grid/nvfp4.levels.npy
 dist_check_DATA += tests/data/io/grid/llm_int8.levels.npy
+dist_check_DATA += tests/data/io/grid/mnb_gidx.levels.npy

@@ -39,20 +39,20 @@ PYEOF
 # (off_grid 0: a zero point or scale read from the wrong group, or a
 # level not rounded to an fp16/bf16 scale's type as the values are, would
 # put values off it); code counts by hand: int8 256, int4 16, uint4 16,
-# e4m3fn 253 distinct finite values, 2-bit 4; g_idx and a middle axis
-# have no grid (a message)
+# e4m3fn 253 distinct finite values, 2-bit 4; a middle axis
+# has no grid (a message); MatMulNBits with g_idx has one (act-order rows)
 for m in qdq matmulnbits; do
     "$APOTVIEW" --report --format=json -s uniform "$D/onnx/$m.onnx" > out.onnx.json 2>/dev/null
     $PY - out.onnx.json $m <<'PYEOF' || fail "onnx $m stored grid"
 import json, sys
 d = json.load(open(sys.argv[1]))
 tot = {'pt_int8': 256, 'blk_int4': 16, 'ax0_uint4': 16, 'fp8': 253, 'f16scale': 256, 'bf16scale': 256,
-       'q2': 4, 'q8': 256, 'q4_zp': 16}
+       'q2': 4, 'q8': 256, 'q4_zp': 16, 'q4_gidx': 16}
 seen = 0
 for t in d['tensors']:
     for r in t['results']:
         if r['scheme'] != 'stored': continue
-        if t['name'] in ('q4_gidx', 'ax1_dq_out'):
+        if t['name'] in ('ax1_dq_out',):
             assert 'error' in r, t['name']; continue
         assert r['off_grid'] == 0 and r['levels_used'] >= 1, (t['name'], r)
         if t['name'] in tot:
@@ -74,6 +74,49 @@ assert len(got) == want.size == 128, (len(got), want.size)
 assert np.array_equal(np.sort(np.array(got, np.float32)), np.sort(want)), 'levels differ'
 PYEOF
 rm -f fig.stored.gp fig.stored.gp.csv
+
+# the bits and sweep figures (plot/fig_stored.h): bits draws the stored
+# grid as one point at its true bpw, 144 * 8 / 256 = 4.5 for Q4_K (by
+# hand), with a dotted line there; its mse on the file's own values is
+# left out (empty); the sweep names it in the key and draws no curve
+rm -f fig.sb.gp fig.sb.gp.csv fig.ss.gp fig.ss.gp.csv
+"$APOTVIEW" --export=fig.sb.gp --figure=bits -t real "$D/gguf/q4_k.gguf" || fail "bits figure export"
+[ "$(grep -c ',stored,' fig.sb.gp.csv)" -eq 1 ] && grep -q '^bits,real,stored,,true,false,mse,4.5,$' fig.sb.gp.csv ||
+    { fail "bits figure: the stored row"; grep stored fig.sb.gp.csv; }
+grep -q '^set arrow 90 from 4.5, graph 0 to 4.5, graph 1 nohead lt 4' fig.sb.gp || fail "bits figure: no line at 4.5 bpw"
+"$APOTVIEW" --export=fig.ss.gp --figure=sweep -t real "$D/gguf/q4_k.gguf" || fail "sweep figure export"
+grep -q "stored q4\\\\_k, 4.50 bpw (its own values: error 0)" fig.ss.gp || fail "sweep figure: the stored key"
+grep -q ',stored,' fig.ss.gp.csv && fail "sweep figure: a stored curve on the file's own values"
+# panels over the compare fixture's block 0: each quantized tensor's
+# stored point at the bpw of its GGUF type (read from the file here:
+# Q4_0 18, Q8_0 34 bytes per 32 values), and the histogram panels' stored
+# range alpha = the mean over blocks of the largest level |(q - 8) d|
+rm -f fig.pb.gp fig.pb.gp.csv fig.ph.gp fig.ph.gp.csv
+C="$D/../compare/q.gguf"
+"$APOTVIEW" --export=fig.pb.gp --figure=bits --panels=3x3 "$C:blk.0.*" 2>/dev/null || fail "bits panels export"
+"$APOTVIEW" --export=fig.ph.gp --figure=histogram --panels=3x3 "$C:blk.0.*" 2>/dev/null || fail "histogram panels export"
+$PY - "${abs_top_srcdir:-.}/tests" "$C" fig.pb.gp.csv fig.ph.gp.csv fig.pb.gp <<'PYEOF' || fail "figure panels: stored"
+import sys, numpy as np
+sys.path.insert(0, sys.argv[1])
+import gen_grid_fixtures as gg
+q = gg.read_gguf(sys.argv[2])
+size = {2: 18, 8: 34}
+bits = {l.split(',')[1]: float(l.split(',')[7]) for l in open(sys.argv[3]) if ',stored,' in l}
+hist = {l.split(',')[1]: float(l.split(',')[7]) for l in open(sys.argv[4]) if ',stored,' in l and ',result,' in l}
+n = 0
+for name, (ne, ty, raw) in q.items():
+    if not name.startswith('blk.0.') or ty not in size: continue
+    assert bits[name] == size[ty] * 8 / 32, (name, bits.get(name))
+    if ty == 2:
+        nb = int(np.prod(ne)) // 32
+        lv, _ = gg.gguf_levels(2, np.frombuffer(raw[:nb * 18], np.uint8).reshape(nb, 18))
+        a = float(np.mean(np.abs(lv.astype(np.float64)).max(1)))
+        assert abs(hist[name] - a) <= 1e-9 * a, (name, hist[name], a)
+    n += 1
+assert n == 7, n
+assert open(sys.argv[5]).read().count('set arrow 90 from 8.5,') == 3   # the three Q8_0 panels
+PYEOF
+rm -f fig.sb.gp fig.sb.gp.csv fig.ss.gp fig.ss.gp.csv fig.pb.gp fig.pb.gp.csv fig.ph.gp fig.ph.gp.csv
 
 # --compare: the original rounded to the nearest level of the quantized
 # file's own grid can be no worse than the file's own rounding on that

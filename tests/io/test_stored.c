@@ -183,12 +183,85 @@ static void test_not_quantized(void **state)
     loader_close(f);
 }
 
+/* The viewer's numbers (model/stored_run.h, stored_run_detail): the
+ * original of a pair (compare fixtures: model.layers.0.mlp.up_proj.weight
+ * [64, 32] float32) on its quantized tensor's grid (blk.0.ffn_up.weight,
+ * Q4_0: one block of 32 per row), per row (axis 0): each row's mse by
+ * brute force over its group's levels here, its alpha the largest level
+ * magnitude of its block, the whole tensor's mse the count-weighted mean;
+ * on the file's own values the per-channel error is left out (NaN) and the
+ * alphas are the same. Normalized: errors scale by 1 / s^2. */
+static void test_detail_channels(void **state)
+{
+    (void)state;
+    loader_file *q = tu_open_fixture("../compare/q.gguf"), *o = tu_open_fixture("../compare/orig.safetensors");
+    long qi = loader_find(q, "blk.0.ffn_up.weight"), oi = loader_find(o, "model.layers.0.mlp.up_proj.weight");
+    assert_true(qi >= 0 && oi >= 0);
+    loader_grid g;
+    util_err err = { { 0 } };
+    assert_int_equal(loader_grid_get(q, (size_t)qi, &g, &err), 0);
+    uint64_t n = o->tensors[oi].count, R = 64, C = 32;
+    assert_int_equal(n, R * C);
+    float *w = malloc(n * sizeof *w);
+    assert_int_equal(loader_read(o, (size_t)oi, w, 0, &err), 0);
+    stored_detail d;
+    assert_int_equal(stored_run_detail(q, (size_t)qi, o, (size_t)oi, 0, 0, 1, 0, &d), 0);
+    assert_true(d.res.ok && !d.res.stored_self);
+    assert_int_equal(d.nchan, R);
+    double tot = 0;
+    for (uint64_t r = 0; r < R; r++) {
+        double sse = 0, amax = 0;
+        for (uint64_t c = 0; c < C; c++) {
+            uint64_t gi = (r * C + c) / 32;   /* Q4_0: blocks of 32 along the row */
+            double best = INFINITY;
+            for (size_t k = 0; k < g.ncb; k++) {
+                double L = loader_grid_level(&g, gi, k);
+                best = fmin(best, fabs((double)w[r * C + c] - L));
+                amax = fmax(amax, fabs(L));
+            }
+            sse += best * best;
+        }
+        tot += sse;
+        assert_int_equal(d.chan_n[r], C);
+        TU_CLOSE(d.chan_mse[r], sse / (double)C, 1e-12);
+        TU_CLOSE(d.chan_alpha[r], amax, 1e-12);
+    }
+    TU_CLOSE(d.res.r.mse, tot / (double)n, 1e-12);
+    assert_true(d.nrug == g.ngroups * g.ncb);   /* every group's levels (64 groups < 4096) */
+    /* normalized by (m, s): the errors in x units */
+    stored_detail dn;
+    assert_int_equal(stored_run_detail(q, (size_t)qi, o, (size_t)oi, 1, 0.01, 0.5, 0, &dn), 0);
+    TU_CLOSE(dn.res.r.mse, tot / (double)n / 0.25, 1e-9);
+    TU_CLOSE(dn.chan_mse[7], d.chan_mse[7] / 0.25, 1e-9);
+    /* its own values: no error, the same alphas */
+    stored_detail ds;
+    assert_int_equal(stored_run_detail(q, (size_t)qi, NULL, 0, 0, 0, 1, 0, &ds), 0);
+    assert_true(ds.res.stored_self && isnan(ds.res.r.mse));
+    for (uint64_t r = 0; r < R; r++) {
+        assert_true(isnan(ds.chan_mse[r]));
+        TU_CLOSE(ds.chan_alpha[r], d.chan_alpha[r], 1e-12);
+    }
+    /* a float tensor has no grid: the reason */
+    stored_detail dx;
+    assert_int_equal(stored_run_detail(o, (size_t)oi, NULL, 0, 0, 0, 1, -1, &dx), -1);
+    assert_non_null(strstr(dx.res.err, "not stored quantized"));
+    stored_detail_free(&dx);
+    stored_detail_free(&ds);
+    stored_detail_free(&dn);
+    stored_detail_free(&d);
+    free(w);
+    loader_grid_free(&g);
+    loader_close(q);
+    loader_close(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_levels),
         cmocka_unit_test(test_against_original),
         cmocka_unit_test(test_not_quantized),
+        cmocka_unit_test(test_detail_channels),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

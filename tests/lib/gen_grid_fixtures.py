@@ -213,10 +213,65 @@ def stq_cases():
     add('fp8', 'stq/fp8/model.safetensors', name, lv, ((r // 128) * s.shape[1] + c // 128).reshape(-1), vals,
         nw + ns, R * C)
 
+def pb_fields(b):
+    """the (field, value) pairs of one protobuf message (varint and
+    length-delimited only: all that ONNX initializers use)"""
+    o, out = 0, []
+    def varint(o):
+        v = sh = 0
+        while True:
+            c = b[o]; o += 1; v |= (c & 0x7f) << sh; sh += 7
+            if c < 0x80: return v, o
+    while o < len(b):
+        key, o = varint(o); f, wt = key >> 3, key & 7
+        if wt == 0: v, o = varint(o)
+        elif wt == 2: n, o = varint(o); v = b[o:o + n]; o += n
+        elif wt == 5: v = b[o:o + 4]; o += 4
+        elif wt == 1: v = b[o:o + 8]; o += 8
+        else: raise SystemExit('wire type %d' % wt)
+        out.append((f, v))
+    return out
+
+def onnx_inits(path):
+    """ModelProto.graph (7) -> GraphProto.initializer (5) -> TensorProto
+    dims (1), data_type (2), name (8), raw_data (9): name -> (dims, type, raw)"""
+    graph = [v for f, v in pb_fields(open(path, 'rb').read()) if f == 7][0]
+    out = {}
+    for f, v in pb_fields(graph):
+        if f != 5: continue
+        t = pb_fields(v)
+        dims = [x for k, x in t if k == 1]; dt = [x for k, x in t if k == 2][0]
+        name = [x for k, x in t if k == 8][0].decode(); raw = [x for k, x in t if k == 9]
+        out[name] = (dims, dt, raw[0] if raw else b'')
+    return out
+
+def onnx_cases():
+    """com.microsoft.MatMulNBits with g_idx (act-order): logical W [K, N],
+    B uint8 [N, nb, bs * bits / 8], scales [N * nb], no zero point (2^(bits-1)),
+    g_idx int32 [K]: row k of W is in block g_idx[k]; group (g_idx[k], n) has
+    the levels (q - 8) * s for q = 0..15 (float32; the scales are float32 here)"""
+    path = os.path.join(IO, 'onnx', 'matmulnbits.onnx')
+    ini = onnx_inits(path)
+    K, N, bits, bs = 32, 2, 4, 16
+    nb = (K + bs - 1) // bs
+    B = ini['q4_gidx_Q4']; S = ini['q4_gidx_scales']; G = ini['q4_gidx_g_idx']
+    assert B[0] == [N, nb, bs * bits // 8] and S[1] == 1 and G[1] == 6
+    s = np.frombuffer(S[2], '<f4').reshape(N, nb); gidx = np.frombuffer(G[2], '<i4')
+    lv = np.zeros((nb * N, 1 << bits), F32)
+    for blk in range(nb):
+        for n in range(N):
+            lv[blk * N + n] = (f_(np.arange(16)) - F32(8)) * s[n, blk]
+    vals = np.load(os.path.join(IO, 'onnx', 'matmulnbits.expected.npz'))['q4_gidx'].astype(F32)
+    assert vals.shape == (K, N)
+    k, n = np.meshgrid(np.arange(K), np.arange(N), indexing='ij')
+    nbytes = len(B[2]) + len(S[2]) + len(G[2])
+    add('mnb_gidx', 'onnx/matmulnbits.onnx', 'q4_gidx', lv, (gidx[k] * N + n).reshape(-1), vals, nbytes, K * N)
+
 if __name__ == '__main__':
     os.makedirs(OUT, exist_ok=True)
     gguf_cases()
     stq_cases()
+    onnx_cases()
     json.dump(expected, open(os.path.join(OUT, 'expected.json'), 'w'), indent=1, sort_keys=True)
     for k, v in sorted(expected.items()):
         print(k, v['ngroups'], v['ncb'], '%.4g' % v['bpw'], v['levels_used'], v['levels_per_group'], v['off_grid'])

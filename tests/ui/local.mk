@@ -36,3 +36,5 @@ TESTS += tests/ui/ui-small.sh
 dist_check_SCRIPTS += tests/ui/ui-small.sh
 TESTS += tests/ui/ui-engine.sh
 dist_check_SCRIPTS += tests/ui/ui-engine.sh
+TESTS += tests/ui/ui-stored.sh
+dist_check_SCRIPTS += tests/ui/ui-stored.sh
