@@ -36,9 +36,9 @@
  * ends a line, a string or a datablock (EOD) early. Fixed strings are
  * single-quoted too: no double quote is ever written into a command.
  * Labels that show file strings are noenhanced; in .tex they are LaTeX
- * escaped first. tests/plot-quote.sh enforces this on the source of src/plot/ (no
+ * escaped first. tests/plot/plot-quote.sh enforces this on the source of src/plot/ (no
  * %s into a script buffer b/out, no bare sbuf_puts of a variable, no escaped double quote),
- * tests/test_plot_script.c and tests/fuzz/fuzz_script.c on every script.
+ * tests/plot/test_plot_script.c and tests/fuzz/fuzz_script.c on every script.
  *
  * Exports are atomic: outputs are made in the private directory, checked
  * complete for their format (gnuplot exits 0 after a short write), synced,

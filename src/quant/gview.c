@@ -154,7 +154,7 @@ static int view_pass(const group_tensor *t, const group_codes *codes, const anal
  * hidden uniform for relative_to_uniform when uniform is not shown, one
  * for the block formats), the view sink on the focused scheme's job; the
  * results are set up as group.c does (result_init, gran_name), and
- * tests/test_ui_glayout.c checks them against group_analyze_codes field
+ * tests/ui/test_ui_glayout.c checks them against group_analyze_codes field
  * by field. Returns 1 when it applied (then *rc is the return value), 0
  * when the two-pass path must run. */
 #define ONE_MAX 32

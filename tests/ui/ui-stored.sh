@@ -4,7 +4,7 @@
 # 120x40 and 60x20 (issue 14 part 5, issue 15 part 4).
 #
 # Expected values come from this script's own decoding of the fixture
-# bytes (tests/gen_grid_fixtures.py's GGUF and safetensors readers and
+# bytes (tests/lib/gen_grid_fixtures.py's GGUF and safetensors readers and
 # its Q4_0 levels, (q - 8) d by ggml-common.h's block layout), never from
 # apotview:
 #  - the pairs viewer (apotview ORIGINAL QUANTIZED, tests/data/compare)
