@@ -53,7 +53,7 @@ si() { awk '{ v = $0; m = 1; s = substr(v, length(v));
     if (m != 1) v = substr(v, 1, length(v) - 1); print v * m }'; }
 
 # the expected numbers, by brute force over the fixture bytes
-"$PY" - "$SRC/tests" "$CMP" > "$T/exp" <<'PYEOF' || { echo "expected values: python failed"; exit 99; }
+"$PY" - "$SRC/tests/lib" "$CMP" > "$T/exp" <<'PYEOF' || { echo "expected values: python failed"; exit 99; }
 import sys, numpy as np
 sys.path.insert(0, sys.argv[1])
 import gen_grid_fixtures as gg
