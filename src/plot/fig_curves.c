@@ -140,25 +140,33 @@ int fig_sweep(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, uti
     sbuf_printf(b, "set ylabel 'MSE, %d-bit'\n", s->cfg.bits);
     sbuf_puts(b, st->latex ? "set logscale y\nset format y '$10^{%T}$'\n" : "set logscale y\nset format y '10^{%T}'\n");
     sbuf_puts(b, "set xlabel ");
+    /* beside a key's column the plot is narrow: alpha in units of 10^e
+     * (tic labels of a digit or two), its title short when it must be */
+    int xe = side > 0 && (amax < 0.1 || amax >= 1000) ? (int)floor(log10(amax)) : 0;
+    double xs = pow(10, -xe), pw = st->width_cm - (side > 0 ? side + 1.45 : 2.4) * st->font_pt / 8;
+    double xc = st->width_cm - side - pw / 2, room = 2 * fmin(xc, st->width_cm - xc) - 0.2;
     sbuf t = { 0 };
-    sbuf_puts(&t, "clipping threshold ");
+    if (side == 0 || fg_text_cm(19 + (xe ? 8 : 0) + (s->cfg.normalize ? 19 : 0), st) <= room)
+        sbuf_puts(&t, "clipping threshold ");
     fg_txt_alpha(&t, st);
-    if (s->cfg.normalize)
+    if (s->cfg.normalize && fg_text_cm(40, st) <= room)
         sbuf_puts(&t, " (normalized units)");
+    if (xe)
+        sbuf_printf(&t, st->latex ? " ($\\times 10^{%d}$)" : " (×10^{%d})", xe);
     fg_put_text(b, &t);
-    sbuf_printf(b, "\nset xrange [0:%.17g]\n", amax);
+    sbuf_printf(b, "\nset xrange [0:%.17g]\n", amax * xs);
     if (isfinite(ymin) && ymax > 0)
         sbuf_printf(b, "set yrange [%.6g:%.6g]\n", ymin / 1.6, ymax * 2);
-    fg_set_xstep(b, st, 0, amax, st->width_cm - (side > 0 ? side + 1.45 : 2.4) * st->font_pt / 8);
+    fg_set_xstep(b, st, 0, amax * xs, pw);
     sbuf_puts(b, "set format x '% h'\nset xlabel offset 0, 0.5\nset xtics offset 0, 0.3\n");
     if (s->cfg.amode == ALPHA_VALUE)
         sbuf_printf(b, "set arrow from %.17g, graph 0 to %.17g, graph 1 nohead lc rgb '#9E9E9E' dt 3 back\n",
-                    s->cfg.alpha, s->cfg.alpha);
+                    s->cfg.alpha * xs, s->cfg.alpha * xs);
     sbuf_puts(b, "plot ");
     for (int i = 0; i < ns; i++) {
         sbuf_puts(b, i ? ", \\\n     " : "");
-        sbuf_printf(b, "$sweep_%d using 1:2 with lines lt %d notitle, \\\n     ", i + 1, i + 1);
-        sbuf_printf(b, "$opt_%d using 1:2 with points lt %d ps 1.0 notitle", i + 1, i + 1);
+        sbuf_printf(b, "$sweep_%d using ($1*%.17g):2 with lines lt %d notitle, \\\n     ", i + 1, xs, i + 1);
+        sbuf_printf(b, "$opt_%d using ($1*%.17g):2 with points lt %d ps 1.0 notitle", i + 1, xs, i + 1);
     }
     sbuf_puts(b, "\n");
     return 0;
