@@ -325,6 +325,11 @@ void flow_put(ui_flow *f, int attr, const char *s);
 void flow_word(ui_flow *f, int attr, const char *s, size_t n);
 void flow_putf(ui_flow *f, int attr, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void flow_newline(ui_flow *f);
+/* Scheme i's name at the left of its rug on row y (margin at x, '>' when
+ * focused): in the margin, and on into the rug's empty columns before its
+ * first mark (first_mark, a column of the rug) when longer ("int-asym"),
+ * whole unless the marks begin at the margin (zoomed in). */
+void view_rug_name(struct app *a, int y, int x, int i, int first_mark);
 /* lead then why, flowed from row y down the body (2 columns in): a view's
  * reason for having nothing to draw */
 void view_reason(struct app *a, int y, const char *lead, const char *why, int attr);

@@ -49,31 +49,79 @@ const char *app_esc(char *buf, size_t len, const char *s)
     return buf;
 }
 
-/* Write s at (y, x), at most maxw columns (whole characters). */
+/* A character of a word or a number: ASCII letters and digits, the
+ * characters inside numbers and names (. _ - + % ' ^), letters and digits
+ * of other scripts (sigma, alpha) and superscripts (2^-3 as 2⁻³). Bars,
+ * rules, frames and spaces are not. */
+static int word_char(wchar_t wc)
+{
+    if (wc < 128)
+        return (wc >= '0' && wc <= '9') || (wc >= 'a' && wc <= 'z') || (wc >= 'A' && wc <= 'Z') ||
+               (wc != 0 && strchr("._-+%'^", (int)wc) != NULL);
+    return iswalnum((wint_t)wc) || wc == 0x207b || (wc >= 0x2070 && wc <= 0x2079) || wc == 0xb9 || wc == 0xb2 ||
+           wc == 0xb3;
+}
+
+/* Write s at (y, x), at most maxw columns (whole characters). Text that
+ * does not fit stops before the word or number the edge would cut (a
+ * "mse 2.97e-" or "int-a" never shows), unless that word is all there is. */
 void draw_text(int y, int x, int maxw, int attr, const char *raw)
 {
     if (maxw <= 0 || y < 0 || y >= LINES || x >= COLS)
         return;
     char safe[2048];
     util_sanitize(raw, safe, sizeof safe);
-    const char *s = safe;
     if (x + maxw > COLS)
         maxw = COLS - x;
-    attron(attr);
+    /* pass 1: where the text stops, and where the word it cuts begins */
     mbstate_t st;
     memset(&st, 0, sizeof st);
-    int col = 0;
-    size_t len = strlen(s);
+    const char *s = safe;
+    size_t len = strlen(s), end = 0, wstart = 0;
+    int col = 0, prev_word = 0, word_has_alnum = 0, cut = 0;
+    while (len > 0) {
+        wchar_t wc;
+        size_t k = mbrtowc(&wc, s, len, &st);
+        int cw = 1;
+        if (k == (size_t)-1 || k == (size_t)-2) {
+            memset(&st, 0, sizeof st);
+            k = 1;
+            wc = '?';
+        } else if (k == 0)
+            break;
+        else if ((cw = wcwidth(wc)) < 0 || !iswprint((wint_t)wc))
+            cw = 1, wc = '?';
+        int w = word_char(wc);
+        if (col + cw > maxw) {
+            cut = prev_word && w;
+            break;
+        }
+        if (w && !prev_word) {
+            wstart = end;
+            word_has_alnum = 0;
+        }
+        if (w && wc != '.' && wc != '_' && wc != '-' && wc != '+' && wc != '%' && wc != '\'' && wc != '^')
+            word_has_alnum = 1;
+        prev_word = w;
+        col += cw;
+        s += k;
+        len -= k;
+        end += k;
+    }
+    if (cut && wstart > 0 && word_has_alnum)
+        end = wstart;
+    /* pass 2: draw safe[0..end) */
+    attron(attr);
+    memset(&st, 0, sizeof st);
+    s = safe;
+    len = end;
     move(y, x);
     while (len > 0) {
         wchar_t wc;
         size_t k = mbrtowc(&wc, s, len, &st);
         if (k == (size_t)-1 || k == (size_t)-2) {
             memset(&st, 0, sizeof st);
-            if (col + 1 > maxw)
-                break;
             addch('?');
-            col++;
             s++;
             len--;
             continue;
@@ -81,20 +129,10 @@ void draw_text(int y, int x, int maxw, int attr, const char *raw)
         if (k == 0)
             break;
         int cw = wcwidth(wc);
-        if (cw < 0 || !iswprint((wint_t)wc)) {
-            /* not printable here (a locale that is not UTF-8): '?' */
-            if (col + 1 > maxw)
-                break;
-            addch('?');
-            col++;
-            s += k;
-            len -= k;
-            continue;
-        }
-        if (col + cw > maxw)
-            break;
-        addnstr(s, (int)k);
-        col += cw;
+        if (cw < 0 || !iswprint((wint_t)wc))
+            addch('?'); /* not printable here (a locale that is not UTF-8): '?' */
+        else
+            addnstr(s, (int)k);
         s += k;
         len -= k;
     }

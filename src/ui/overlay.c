@@ -60,8 +60,12 @@ void overlay_status(app *a)
      * fraction, then mse in the room left (numfmt_fit: a shorter number,
      * never a cut one, at least 5 columns), then narrower still */
     const char *tight = a->utf8 ? " \u2502" : " |";
-    static const struct { int tight, frac, minw, greek; } tries[] = {
-        { 0, 1, 0, 0 }, { 1, 1, 0, 0 }, { 1, 1, 0, 1 }, { 1, 0, 0, 0 }, { 1, 0, 5, 0 }, { 1, 0, 1, 0 },
+    /* and at last whole fields dropped: norm, then alpha, then bits (a
+     * 40-column window: never a field cut at the edge) */
+    static const struct { int tight, frac, minw, greek, drop; } tries[] = {
+        { 0, 1, 0, 0, 0 }, { 1, 1, 0, 0, 0 }, { 1, 1, 0, 1, 0 }, { 1, 0, 0, 0, 0 }, { 1, 0, 5, 0, 0 },
+        { 1, 0, 5, 1, 1 }, { 1, 0, 5, 0, 1 }, { 1, 0, 5, 1, 2 }, { 1, 0, 5, 0, 2 }, { 1, 0, 5, 0, 3 },
+        { 1, 0, 1, 0, 3 },
     };
     /* the message, the tour's step */
     char extra[340] = "", tour[40] = "";
@@ -90,10 +94,16 @@ void overlay_status(app *a)
                 snprintf(gran, sizeof gran, "%s%s", sp, analyze_granularity_name(&a->cfg));
             snprintf(mb, sizeof mb, "%s", mfull);
             for (int fit = 0; fit < 2; fit++) {
-                snprintf(line, sizeof line, " %s%s%sbits %d%s%s%s %s%s%snorm %s%smse %s", a->schemes[a->focus],
-                         gran, sp, a->cfg.bits, sp, tries[k].greek ? "\u03b1" : "alpha",
-                         a->cfg.gran == GRAN_TENSOR ? "" : " mean", ab,
-                         tries[k].frac ? af : "", sp, a->cfg.normalize ? "on" : "off", sp, mb);
+                int dr = tries[k].drop;
+                char fb[32] = "", fa[128] = "", fn[32] = "";
+                if (dr < 3)
+                    snprintf(fb, sizeof fb, "%sbits %d", sp, a->cfg.bits);
+                if (dr < 2)
+                    snprintf(fa, sizeof fa, "%s%s%s %s%s", sp, tries[k].greek ? "\u03b1" : "alpha",
+                             a->cfg.gran == GRAN_TENSOR ? "" : " mean", ab, tries[k].frac ? af : "");
+                if (dr < 1)
+                    snprintf(fn, sizeof fn, "%snorm %s", sp, a->cfg.normalize ? "on" : "off");
+                snprintf(line, sizeof line, " %s%s%s%s%s%smse %s", a->schemes[a->focus], gran, fb, fa, fn, sp, mb);
                 int over = text_width(line) - W;
                 if (over <= 0 || !tries[k].minw || isnan(mse))
                     break;

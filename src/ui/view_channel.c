@@ -475,10 +475,16 @@ void view_channel_draw(app *a)
     draw_fill(0, 0, a->cols, term_attr(R_HEADER));
     char en[512];
     int ax = chan_axis(a);
-    draw_textf(0, 0, a->cols, term_attr(R_HEADER),
-               "per channel  %s  %llu ch (axis %d, A: next)  %s, alpha per channel: %s  (Enter: one channel, p: back)",
-               app_esc(en, sizeof en, t->name), (unsigned long long)(t->ndim >= 1 ? t->shape[ax] : 0), ax,
-               a->schemes[a->focus], am);
+    /* the title in pieces, each whole or not at all (one row) */
+    char pc[640];
+    ui_flow hf = { 0, 1, 0, a->cols, 0, 0, 0 };
+    snprintf(pc, sizeof pc, "per channel  %s", app_esc(en, sizeof en, t->name));
+    flow_word(&hf, term_attr(R_HEADER), pc, strlen(pc));
+    snprintf(pc, sizeof pc, "  %llu ch (axis %d, A: next)", (unsigned long long)(t->ndim >= 1 ? t->shape[ax] : 0), ax);
+    flow_word(&hf, term_attr(R_HEADER), pc, strlen(pc));
+    snprintf(pc, sizeof pc, "  %s, alpha per channel: %s", a->schemes[a->focus], am);
+    flow_word(&hf, term_attr(R_HEADER), pc, strlen(pc));
+    flow_word(&hf, term_attr(R_HEADER), "  (Enter: one channel, p: back)", 31);
     if (c->valid && c->ok && c->drill) {
         draw_drill(a, rows);
         return;
@@ -573,8 +579,14 @@ void view_channel_draw(app *a)
     /* heat strip in channel order: one cell per channel, or the largest
      * mse of each group of channels when there are more than columns */
     int sy = rows - strip_rows;
-    draw_textf(sy, 0, a->cols, term_attr(R_DIM), " %s %s per channel, channel order 0..%zu%s:", a->schemes[a->focus],
-               hname, c->n ? c->n - 1 : 0, c->n > (size_t)(a->cols - 2) ? " (largest per cell)" : "");
+    {
+        ui_flow sf = { sy, sy + 1, 0, a->cols, 0, 0, 0 };
+        snprintf(pc, sizeof pc, " %s %s per channel, channel order 0..%zu%s", a->schemes[a->focus], hname,
+                 c->n ? c->n - 1 : 0, c->n > (size_t)(a->cols - 2) ? "" : ":");
+        flow_word(&sf, term_attr(R_DIM), pc, strlen(pc));
+        if (c->n > (size_t)(a->cols - 2))
+            flow_word(&sf, term_attr(R_DIM), " (largest per cell):", 20);
+    }
     int SW = a->cols - 2;
     size_t per = c->n > (size_t)SW ? (c->n + (size_t)SW - 1) / (size_t)SW : 1;
     for (int x = 0; x < SW && (size_t)x * per < c->n; x++) {

@@ -171,7 +171,8 @@ void view_error_draw(app *a)
     flow_putf(&f, term_attr(R_HEADER), "error histogram %s", norm ? "x - Q(x)" : "w - Q(w)");
     flow_putf(&f, term_scheme_attr(a->focus) | A_BOLD, "  %s", name);
     flow_putf(&f, term_attr(R_HEADER), "  %d bits", a->cfg.bits);
-    flow_put(&f, term_attr(R_DIM), "  (E: back, g: log counts)");
+    static const char keys[] = "  (E: back, g: log counts)"; /* whole or not at all */
+    flow_word(&f, term_attr(R_DIM), keys, sizeof keys - 1);
     char en[512];
     draw_textf(1, 0, cols, 0, "%s", app_esc(en, sizeof en, app_item_name(a, a->cur)));
     levelset ls;
@@ -188,20 +189,32 @@ void view_error_draw(app *a)
         return;
     }
     char b0[24], b1[24], b2[24], b3[24], b4[24];
+    /* each label with its number as one piece: a row ends before "half
+     * step 0.03", never between the two */
     ui_flow s = { 2, 6, 0, cols, 0, 0, 0 };
-    flow_putf(&s, 0, "mean %s  ", layout_fmt_num(b0, sizeof b0, es.mean, 3, 10));
-    flow_putf(&s, 0, "rms %s  ", layout_fmt_num(b1, sizeof b1, es.rms, 4, 10));
+    char pc[160];
     double emax = fabs(es.emin) > fabs(es.emax) ? es.emin : es.emax;
-    flow_putf(&s, 0, "max |e| %s  ", layout_fmt_num(b2, sizeof b2, fabs(emax), 4, 10));
-    flow_putf(&s, 0, "alpha %s  ", layout_fmt_num(b3, sizeof b3, al, 4, 10));
-    flow_putf(&s, term_attr(R_ALPHA), "half step %s", layout_fmt_num(b4, sizeof b4, es.step_half, 3, 10));
-    uint64_t ncl = es.clipped_lo + es.clipped_hi;
+    int ncl_attr = es.clipped_lo + es.clipped_hi ? term_attr(R_BAR_CLIP) : 0;
+    struct { int attr; const char *label; const char *num; } pieces[] = {
+        { 0, "mean", layout_fmt_num(b0, sizeof b0, es.mean, 3, 10) },
+        { 0, "  rms", layout_fmt_num(b1, sizeof b1, es.rms, 4, 10) },
+        { 0, "  max |e|", layout_fmt_num(b2, sizeof b2, fabs(emax), 4, 10) },
+        { 0, "  alpha", layout_fmt_num(b3, sizeof b3, al, 4, 10) },
+        { term_attr(R_ALPHA), "  half step", layout_fmt_num(b4, sizeof b4, es.step_half, 3, 10) },
+    };
+    for (size_t k = 0; k < sizeof pieces / sizeof pieces[0]; k++) {
+        snprintf(pc, sizeof pc, "%s %s", pieces[k].label, pieces[k].num);
+        flow_word(&s, pieces[k].attr, pc, strlen(pc));
+    }
     flow_newline(&s);
-    flow_putf(&s, ncl ? term_attr(R_BAR_CLIP) : 0, "clipped %llu below, %llu above ", (unsigned long long)es.clipped_lo,
-              (unsigned long long)es.clipped_hi);
-    flow_putf(&s, ncl ? term_attr(R_BAR_CLIP) : 0, "(%s%% of values, ",
-              layout_fmt_num(b0, sizeof b0, 100.0 * (double)ncl / (double)es.n, 3, 8));
-    flow_putf(&s, ncl ? term_attr(R_BAR_CLIP) : 0, "%s%% of the squared error)",
+    snprintf(pc, sizeof pc, "clipped %llu below,", (unsigned long long)es.clipped_lo);
+    flow_word(&s, ncl_attr, pc, strlen(pc));
+    snprintf(pc, sizeof pc, " %llu above", (unsigned long long)es.clipped_hi);
+    flow_word(&s, ncl_attr, pc, strlen(pc));
+    snprintf(pc, sizeof pc, " (%s%% of values,",
+             layout_fmt_num(b0, sizeof b0, 100.0 * (double)(es.clipped_lo + es.clipped_hi) / (double)es.n, 3, 8));
+    flow_word(&s, ncl_attr, pc, strlen(pc));
+    flow_putf(&s, ncl_attr, " %s%% of the squared error)",
               layout_fmt_num(b1, sizeof b1, es.sse > 0 ? 100 * es.sse_clip / es.sse : 0, 3, 8));
     /* bars over [-M, M] (M: the largest |e|, at least the half step) */
     int y0 = s.y + 1, W = cols - LAYOUT_MARGIN - 1, H = rows - y0 - 3;

@@ -257,7 +257,7 @@ static void draw_pooled(app *a, const worker_gres *r, const glayout *L)
     /* the focused scheme's levels, in u */
     ui_rect rg = L->rug;
     int sa = term_scheme_attr(a->focus);
-    draw_textf(rg.y, m0, LAYOUT_MARGIN - 1, sa | A_REVERSE, ">%-7.7s", a->schemes[a->focus]);
+    int fm = 0; /* the rug's first mark: the name runs on to it (view_rug_name) */
     levelset ls;
     util_err e = { { 0 } };
     const double *su;
@@ -269,6 +269,8 @@ static void draw_pooled(app *a, const worker_gres *r, const glayout *L)
         for (int c = 0; c < W; c++)
             if (rc[c])
                 draw_text(rg.y, rg.x + c, 1, sa, layout_rug_glyph(rc[c], utf8, b, sizeof b));
+        while (fm < W && !rc[fm])
+            fm++;
         free(rc);
     } else if (levels_build(a->schemes[a->focus], a->cfg.bits, a->cfg.is_signed, &a->cfg.lprm, &ls, &e) == 0) {
         int *rc = util_calloc((size_t)W, sizeof *rc);
@@ -276,9 +278,12 @@ static void draw_pooled(app *a, const worker_gres *r, const glayout *L)
         for (int c = 0; c < W; c++)
             if (rc[c])
                 draw_text(rg.y, rg.x + c, 1, sa, layout_rug_glyph(rc[c], utf8, b, sizeof b));
+        while (fm < W && !rc[fm])
+            fm++;
         free(rc);
         levels_free(&ls);
     }
+    view_rug_name(a, rg.y, m0, a->focus, fm);
 }
 
 static void draw_note(app *a, const worker_gres *r, ui_rect R)

@@ -303,6 +303,16 @@ typedef struct list_cols {
 enum { W_SHAPE = 24, W_COUNT = 8, W_SQNR = 7, W_REL = 8, W_NAME_MIN = 12, W_PAIR = 7 + 9 + 8,
        W_PLAN = 9 + 3 + 1 + 10 + 7 + 10 };
 
+/* A scheme's columns: its SQNR (sq) and relative mse (re), widened on
+ * the left (*pad columns) to hold its name whole above them. */
+static int scheme_w(const app *a, int i, int sq, int re, int *pad)
+{
+    int w = (sq ? W_SQNR : 0) + (re ? W_REL : 0), nw = w ? text_width(a->schemes[i]) + 1 : 0;
+    if (pad)
+        *pad = nw > w ? nw - w : 0;
+    return nw > w ? nw : w;
+}
+
 /* The first layout, richest first, that leaves the name at least need
  * columns (1), else the last one tried (0); c->wname the name's width. */
 static int list_fit(const app *a, list_cols *c, int need)
@@ -314,8 +324,12 @@ static int list_fit(const app *a, list_cols *c, int need)
         c->count = pref[k][1];
         c->rel_all = pref[k][2];
         c->sqnr_all = pref[k][3];
-        int w = 2 + (c->shape ? W_SHAPE + 1 : 0) + (c->count ? W_COUNT + 1 : 0) + wp +
-                (a->plan ? 1 : (c->sqnr_all ? ns : 1)) * W_SQNR + (a->plan ? 1 : (c->rel_all ? ns : 1)) * W_REL;
+        int w = 2 + (c->shape ? W_SHAPE + 1 : 0) + (c->count ? W_COUNT + 1 : 0) + wp;
+        if (a->plan)
+            w += W_SQNR + W_REL;
+        else
+            for (int i = 0; i < ns; i++)
+                w += scheme_w(a, i, c->sqnr_all || i == a->focus, c->rel_all || i == a->focus, NULL);
         c->wname = a->cols - w - 1;
         if (c->wname >= need)
             return 1;
@@ -369,16 +383,29 @@ static void draw_head(app *a, const list_cols *c)
         snprintf(what, sizeof what, "tensors, %zu paired", npairs);
     else
         snprintf(what, sizeof what, "%s", l->nbase == 1 ? "tensor" : "tensors");
+    /* the count first ("N of M tensors match" under a filter), then each
+     * further part only where it fits whole: the sort, its notes, the keys */
+    char part[400];
     if (l->filter[0])
-        x += draw_textf(0, 0, a->cols, term_attr(R_HEADER), "%zu of %zu tensors match '%s'", l->nshown, l->nbase,
-                        l->filter);
+        snprintf(part, sizeof part, "%zu of %zu tensors match '%s'", l->nshown, l->nbase, l->filter);
     else
-        x += draw_textf(0, 0, a->cols, term_attr(R_HEADER), "%zu %s", l->nbase, what);
-    x += draw_textf(0, x, a->cols - x, term_attr(R_HEADER), ", sorted by %s%s%s%s", sb, l->rev ? ", reversed" : "",
-                    a->cfg.gran != GRAN_TENSOR && !a->plan ? ", one scale per tensor" : "",
-                    l->more && !a->plan ? " (numbers coming)" : "");
-    draw_textf(0, x, a->cols - x, term_attr(R_HEADER) | term_attr(R_DIM),
-               "   S sort  R reverse  / filter  Enter show  t back");
+        snprintf(part, sizeof part, "%zu %s", l->nbase, what);
+    x += draw_textf(0, 0, a->cols, term_attr(R_HEADER), "%s", part);
+    const char *parts[] = { ", sorted by ", l->rev ? ", reversed" : "",
+                            a->cfg.gran != GRAN_TENSOR && !a->plan ? ", one scale per tensor" : "",
+                            l->more && !a->plan ? " (numbers coming)" : "" };
+    for (size_t k = 0; k < sizeof parts / sizeof parts[0]; k++) {
+        snprintf(part, sizeof part, "%s%s", parts[k], k == 0 ? sb : "");
+        char *paren = k == 0 ? strstr(part, " (lowest first)") : NULL;
+        if (paren && x + text_width(part) > a->cols)
+            *paren = '\0'; /* the sort without its note where it does not fit */
+        if (!part[0] || x + text_width(part) > a->cols)
+            break; /* the notes after the sort mean nothing without it */
+        x += draw_textf(0, x, a->cols - x, term_attr(R_HEADER), "%s", part);
+    }
+    static const char *const hints[] = { "   S sort", "  R reverse", "  / filter", "  Enter show", "  t back" };
+    for (size_t k = 0; k < sizeof hints / sizeof hints[0] && x + text_width(hints[k]) <= a->cols; k++)
+        x += draw_textf(0, x, a->cols - x, term_attr(R_HEADER) | term_attr(R_DIM), "%s", hints[k]);
     int xs = 2 + c->wname + 1;
     draw_text(2, 2, c->wname, term_attr(R_DIM), "name");
     if (c->shape) {
@@ -399,13 +426,16 @@ static void draw_head(app *a, const list_cols *c)
         draw_textf(2, xs, W_PAIR, term_attr(R_DIM), "%7s%9s%8s", "dB", "mse", "stored");
         xs += W_PAIR + 1;
     }
+    /* each scheme's name right-aligned over its columns, which are wide
+     * enough for it (scheme_w): "uniform" over a 7-column dB, never "unifor" */
     for (int i = 0; i < a->nschemes; i++) {
-        int sq = c->sqnr_all || i == a->focus, re = c->rel_all || i == a->focus;
-        int w = (sq ? W_SQNR : 0) + (re ? W_REL : 0);
+        int sq = c->sqnr_all || i == a->focus, re = c->rel_all || i == a->focus, pad;
+        int w = scheme_w(a, i, sq, re, &pad);
         if (!w)
             continue;
-        draw_textf(1, xs, w, term_scheme_attr(i) | (i == a->focus ? (int)A_BOLD : 0), "%*.*s", w, w - 1,
-                   a->schemes[i]);
+        draw_textf(1, xs, w, term_scheme_attr(i) | (i == a->focus ? (int)A_BOLD : 0), "%*s", w, a->schemes[i]);
+        xs += pad;
+        w -= pad;
         if (sq)
             draw_textf(2, xs, W_SQNR, term_attr(R_DIM), "%*s", W_SQNR, "dB");
         if (re)
@@ -471,6 +501,9 @@ static void draw_row(app *a, const list_cols *c, size_t k, int y)
     for (int i = 0; i < a->nschemes; i++) {
         int sq = c->sqnr_all || i == a->focus, re = c->rel_all || i == a->focus;
         size_t ix = it * UI_MAX_SCHEMES + (size_t)i;
+        int pad;
+        scheme_w(a, i, sq, re, &pad);
+        xs += pad;
         if (sq || re) {
             if (!l->done[it] || ps == PS_FAILED) {
                 int w = (sq ? W_SQNR : 0) + (re ? W_REL : 0);

@@ -127,24 +127,27 @@ void view_log2_draw(app *a)
     int first = a->rug_first;
     for (int r = 0; r < nr && first + r < a->nschemes; r++) {
         int i = first + r, y = ay + 2 + r;
-        draw_textf(y, 0, LAYOUT_MARGIN - 1, term_scheme_attr(i) | (i == a->focus ? (int)A_REVERSE : 0), "%c%-7.7s",
-                   i == a->focus ? '>' : ' ', a->schemes[i]);
         const scheme_def *d = levels_find(a->schemes[i]);
         levelset ls;
         util_err e = { { 0 } };
         if (!c->res[i].ok || (d && (d->flags & (SCHEME_MX | SCHEME_DATA))) ||
             levels_build(a->schemes[i], c->cfg.bits, c->cfg.is_signed, &c->cfg.lprm, &ls, &e) < 0) {
             draw_text(y, LAYOUT_MARGIN, W, term_attr(R_DIM), "- (no one level set for the tensor)");
+            view_rug_name(a, y, 0, i, 0);
             continue;
         }
         double al = c->res[i].r.alpha;
+        int fm = W;
         for (size_t k = 0; k < ls.n; k++) {
             if (ls.v[k] <= 0 && !(ls.v[k] < 0 && !ls.is_signed))
                 continue; /* the positive half: magnitudes once */
             int col = layout_col_of_x(log2(al * ls.v[k]), t0, t1, W);
             if (col >= 0)
                 draw_text(y, LAYOUT_MARGIN + col, 1, term_scheme_attr(i), a->utf8 ? "\u2502" : "|");
+            if (col >= 0 && col < fm)
+                fm = col;
         }
+        view_rug_name(a, y, 0, i, fm);
         levels_free(&ls);
     }
     char b0[24];

@@ -188,6 +188,9 @@ void view_panel_range(const app *a, const ui_calc *c, const prep *p, double *lo,
     layout_range(xmin, xmax, amax, c->cfg.is_signed, lo, hi);
 }
 
+static void draw_rug(app *a, ui_calc *c, const prep *p, int i, int y, int x0, int W, double lo, double hi, int norm,
+                     int *rc);
+
 static void draw_plot(app *a, ui_calc *c, const prep *p, ui_rect hist, ui_rect axis, ui_rect rugs)
 {
     int W = hist.w, H = hist.h;
@@ -289,9 +292,34 @@ static void draw_plot(app *a, ui_calc *c, const prep *p, ui_rect hist, ui_rect a
     int first = rugs.h < a->nschemes ? a->rug_first : 0;
     for (int i = first; i < a->nschemes && i - first < rugs.h; i++) {
         int y = rugs.y + i - first;
-        int sa = term_scheme_attr(i);
-        draw_textf(y, mx0, LAYOUT_MARGIN - 1, sa | (i == a->focus ? A_REVERSE : 0), "%c%-7.7s",
-                   i == a->focus ? '>' : ' ', a->schemes[i]);
+        memset(rc, 0, (size_t)W * sizeof *rc);
+        draw_rug(a, c, p, i, y, rugs.x, W, lo, hi, norm, rc);
+        /* the name in the margin, and on into the rug's empty columns
+         * before its first mark when it is longer (int-asym, lloyd-max):
+         * whole unless the marks begin at the margin (zoomed in) */
+        int fc = 0;
+        while (fc < W && !rc[fc])
+            fc++;
+        view_rug_name(a, y, mx0, i, fc);
+    }
+    free(rc);
+}
+
+void view_rug_name(app *a, int y, int x, int i, int first_mark)
+{
+    int room = LAYOUT_MARGIN - 2 + (first_mark > 1 ? first_mark - 1 : 0);
+    draw_textf(y, x, room + 1, term_scheme_attr(i) | (i == a->focus ? (int)A_REVERSE : 0), "%c%-7.*s",
+               i == a->focus ? '>' : ' ', room, a->schemes[i]);
+}
+
+/* One scheme's rug on row y: its levels' columns marked (rc[col] the
+ * count of levels in the column, left for the caller). */
+static void draw_rug(app *a, ui_calc *c, const prep *p, int i, int y, int x0, int W, double lo, double hi, int norm,
+                     int *rc)
+{
+    int utf8 = a->utf8, sa = term_scheme_attr(i);
+    char b[8];
+    {
         double al = scheme_alpha(c, i);
         levelset ls;
         util_err e = { { 0 } };
@@ -303,11 +331,11 @@ static void draw_plot(app *a, ui_calc *c, const prep *p, ui_rect hist, ui_rect a
                 layout_rug(sx, sn, lo, hi, W, rc);
             for (int col = 0; sn && col < W; col++)
                 if (rc[col])
-                    draw_text(y, rugs.x + col, 1, sa, layout_rug_glyph(rc[col], utf8, b, sizeof b));
-            continue;
+                    draw_text(y, x0 + col, 1, sa, layout_rug_glyph(rc[col], utf8, b, sizeof b));
+            return;
         }
         if (!(al > 0) || levels_build(a->schemes[i], c->cfg.bits, c->cfg.is_signed, &c->cfg.lprm, &ls, &e) < 0)
-            continue;
+            return;
         double *xs = util_mallocarray(ls.n, sizeof *xs);
         double sh = eval_shift(p, &ls, al, norm);
         for (size_t k = 0; k < ls.n; k++)
@@ -321,12 +349,11 @@ static void draw_plot(app *a, ui_calc *c, const prep *p, ui_rect hist, ui_rect a
                 g = "]";
             else if (rc[col] == 1 && ls.n > 1 && xs[0] < 0 && col == layout_col_of_x(xs[0], lo, hi, W))
                 g = "[";
-            draw_text(y, rugs.x + col, 1, sa, g);
+            draw_text(y, x0 + col, 1, sa, g);
         }
         free(xs);
         levels_free(&ls);
     }
-    free(rc);
 }
 
 /* ---- results panel ------------------------------------------------------ */

@@ -1,5 +1,5 @@
 # tmux-lib.sh - the tmux harness the viewer's end-to-end tests share
-# (tests/ui-*.sh source it after setting TAG). It gives:
+# (tests/ui/ui-*.sh source it after setting TAG). It gives:
 #   T            a private temporary directory, removed on exit
 #   TM ARGS      tmux on this run's private server (a fresh socket per
 #                start: racing a server that is still exiting is avoided)

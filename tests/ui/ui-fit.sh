@@ -4,6 +4,12 @@
 # in tmux, resizing one running viewer. At every size:
 #  - no number token is cut short: none ends in "e-", "e" or "." (a cut
 #    "mse 9." or "6.38e-"), and no field is all '#' where a number was;
+#  - no word is cut, at the right edge or in a column ("int-asy", "unifor",
+#    a status line ending in "m"): every word on the screen is a whole word
+#    of the same views at 120x40 and 160x50 (where everything fits), of
+#    the too-small message, or the status line's documented "α" for alpha
+#    (the curve view's one-letter markers may touch: "AM"), and no word is
+#    the beginning of a scheme's name without being a name;
 #  - in the curve view every scheme --report -s all computes is named in
 #    the legend (below the alpha axis), scrolling it with PgDn when the
 #    legend says it has more rows than the screen, and each scheme's
@@ -61,6 +67,41 @@ set -- $NAMES
 cut_numbers() {
     screen | grep -En '(^|[^A-Za-z0-9_])[-+]?[0-9]+(\.[0-9]+)?(e-?|\.)($|[^0-9A-Za-z.])|(^| )##+($| )' | grep -v 'e-[0-9]'
 }
+# words.py vocab < SCREEN: its words, one a line; words.py check VOCAB <
+# SCREEN: the words of SCREEN that are not in VOCAB (numbers are not
+# words: "2.97e-05", "1.23k", "40x12", "0.9%" are checked by cut_numbers)
+cat > "$T/words.py" <<'PY'
+import re, sys
+TOK = re.compile(r"[\w.%+'^\u207b\u2070-\u2079\u00b9\u00b2\u00b3-]+")
+NUM = re.compile(r"^[-+]?(\d+(\.\d*)?([eE][-+]?\d*)?|\.\d+)([kMGTPmunµ]|%|x\d+|σ)?$")
+def words(text):
+    for m in TOK.finditer(text):
+        t = m.group(0)
+        core = t.strip(".,;:'-+")
+        if core and not NUM.match(core) and re.search(r'[^\W\d_]', core):
+            yield t, core
+if sys.argv[1] == 'vocab':
+    for t, core in words(sys.stdin.read()):
+        print(t)
+        print(core)
+    sys.exit(0)
+vocab = set(open(sys.argv[2], encoding='utf-8').read().split())
+vocab.add('α')
+names = sys.argv[3].split()
+parts = set(names) | set(p for m in names for p in re.split(r"[-_]", m))   # "lloyd" of lloyd-max
+bad = []
+for n, line in enumerate(sys.stdin.read().split('\n')):
+    for t, core in words(line):
+        if t not in vocab and core not in vocab and not re.match(r'^[MXPSKA]+$', core):
+            bad.append('row %d: %s' % (n, t))
+        # a scheme's name cut at any size ("int-asy" in an 8-column margin)
+        elif len(core) >= 4 and core not in parts and any(m.startswith(core) for m in names):
+            bad.append('row %d: %s (a scheme name cut)' % (n, t))
+print('; '.join(bad))
+PY
+echo "The window is 40x12; apotview needs at least 60x18. Enlarge it, or q to quit." |
+    python3 "$T/words.py" vocab > "$T/vocab"
+
 # resize, then wait for the viewer to have redrawn at that size
 resize() {
     TM resize-window -t ui -x "$1" -y "$2" >/dev/null 2>&1
@@ -115,6 +156,16 @@ wait_for 'mse [0-9]' || fail "no numbers at 120x40"
 
 WIDTHS="40 60 66 73 80 100 120 160"
 HEIGHTS="12 18 24 50"
+# the words of every view where everything fits
+for view in ${UI_FIT_VIEWS:-main c E d X p t i "?" x}; do
+    for size in "120 40" "160 50"; do
+        resize $size
+        TM send-keys -t ui Escape
+        [ "$view" = main ] || TM send-keys -t ui "$view"
+        sleep 0.3
+        screen | python3 "$T/words.py" vocab >> "$T/vocab"
+    done
+done
 for view in ${UI_FIT_VIEWS:-main c E d X p t i "?" x}; do
     resize 120 40
     TM send-keys -t ui Escape
@@ -127,6 +178,8 @@ for view in ${UI_FIT_VIEWS:-main c E d X p t i "?" x}; do
             checks=$((checks + 1))
             c=$(cut_numbers)
             if [ -n "$c" ]; then fail "view $view at ${w}x$h: a number cut: $c"; bad=$((bad + 1)); fi
+            c=$(screen | python3 "$T/words.py" check "$T/vocab" "$NAMES")
+            if [ -n "$c" ]; then fail "view $view at ${w}x$h: a word cut: $c"; bad=$((bad + 1)); fi
             if [ "$view" = c ] && [ "$w" -ge 60 ] && [ "$h" -ge 18 ]; then
                 miss=$(legend_names)
                 if [ -n "$miss" ]; then fail "curve at ${w}x$h: not in the legend:$miss"; bad=$((bad + 1)); fi
@@ -139,7 +192,7 @@ for view in ${UI_FIT_VIEWS:-main c E d X p t i "?" x}; do
             [ "$bad" -gt 5 ] && break 2
         done
     done
-    [ "$bad" -eq 0 ] && ok "view $view: no number cut at any of the sizes ($(date +%s))"
+    [ "$bad" -eq 0 ] && ok "view $view: no number or word cut at any of the sizes ($(date +%s))"
 done
 # the rug's glyphs are in the help (the + for ten levels or more in a column)
 resize 120 40

@@ -16,7 +16,9 @@
 #  - the mouse wheel (an X10 mouse report) moves the selection 3 rows and
 #    fixes no alpha;
 #  - / narrows the list as typed ("1 of 200 tensors match"), / Esc shows
-#    all again;
+#    all again; a glob (*.1?7.*) gives the title "N of 200 tensors match"
+#    with N counted here by fnmatch, and at 60x18 the rest of the title
+#    comes in whole parts (the sort, then each key hint) or not at all;
 #  - alpha across tensors: l fixes the focused scheme's alpha; the status
 #    shows it with its fraction of max|x| (= alpha / --report's absmax);
 #    j carries the same fraction to the next tensor (alpha / absmax of the
@@ -159,6 +161,28 @@ for size in 120x40 60x20; do
     TM send-keys -t ui Enter
     screen | sed -n '4,$p' | grep -q 'blk.005.norm' && ! screen | grep -q 'blk.137' &&
         ok "$size: the filtered list holds blk.005.norm only" || fail "$size: filtered rows"
+    # a glob: the title's count against the fixture's names matched here
+    # (fnmatch), first on row 0 and whole; then at 60x18 (the smallest
+    # list) the rest of the title in whole parts only
+    TM send-keys -t ui / Escape
+    wait_for '^200 tensors' || fail "$size: / Esc before the glob"
+    GLOB='*.1?7.*'
+    NG=$(python3 -c 'import fnmatch, sys
+names = ["blk.%03d.%s" % (k, "norm" if k == 5 else "outlier" if k == 137 else "w") for k in range(200)]
+print(sum(fnmatch.fnmatchcase(n, sys.argv[1]) for n in names))' "$GLOB")
+    TM send-keys -t ui / && TM send-keys -t ui -l "$GLOB" && TM send-keys -t ui Enter
+    wait_for "^$NG of 200 tensors match '\\*\\.1\\?7\\.\\*'" && ok "$size: / $GLOB: title '$NG of 200 tensors match'" ||
+        fail "$size: / $GLOB: no '$NG of 200 tensors match' title"
+    rows=$(screen | sed -n '4,$p' | grep -E '^(> |  )blk\.' | awk '{ print ($1 == ">" ? $2 : $1) }')
+    nr=$(echo "$rows" | grep -c .)
+    [ "$nr" -eq "$NG" ] && ! echo "$rows" | grep -qv '^blk\.1.7\.' && ok "$size: the $NG rows all match $GLOB" ||
+        fail "$size: filtered rows ($nr): $rows"
+    TM resize-window -t ui -x 60 -y 18 >/dev/null 2>&1
+    sleep 0.5
+    t0=$(screen | sed -n 1p)
+    echo "$t0" | grep -Eq "^$NG of 200 tensors match '\\*\\.1\\?7\\.\\*'(, sorted by uniform SQNR( \\(lowest first\\))?(, reversed)?)?( +S sort( +R reverse( +/ filter( +Enter show( +t back)?)?)?)?)? *\$" &&
+        ok "60x18: the filtered title in whole parts: $t0" || fail "60x18: filtered title cut: '$t0'"
+    TM resize-window -t ui -x "$W" -y "$H" >/dev/null 2>&1
     TM send-keys -t ui / Escape
     wait_for '^200 tensors' && ok "$size: / Esc: all 200 again" || fail "$size: / Esc did not clear the filter"
     quit "$size list"

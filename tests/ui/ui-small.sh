@@ -7,7 +7,12 @@
 #  - plurals: a one-tensor file's info says "1 tensor,";
 #  - the tour on a real file names its tensor, not "this demo tensor";
 #  - already-quantized data: a tensor with few distinct values says how
-#    many (counted here with a set) and how they fall in the columns.
+#    many (counted here with a set) and how they fall in the columns;
+#  - 40x12, the smallest size issue 12 names, and other too-small sizes:
+#    the "window is too small" text is the whole sentence (every word in
+#    order, none cut), and the status line's fields are whole: each is one
+#    of the fields the same status shows at 120x40 (alpha may read "α"),
+#    its mse a number that parses, never a field cut at the edge.
 # Skips (77) when tmux or python3 is missing.
 
 command -v tmux >/dev/null 2>&1 || { echo "tmux not found: skipped"; exit 77; }
@@ -109,6 +114,52 @@ wait_for '^mean .* 41 distinct' && ok "at 60 columns the note stays (statistics 
 start "-s uniform bell.npy"
 wait_for 'mse [0-9]' || fail "bell.npy: no numbers"
 screen | grep -q 'distinct' && fail "bell.npy (all distinct): a distinct note" || ok "bell.npy: no distinct note"
+
+# ---- too small: whole sentences, whole fields ----------------------------------
+start "-s apot bell.npy"
+wait_for 'mse [0-9]' || fail "bell.npy: no numbers"
+sleep 0.3
+full=$(status_line)
+for sz in 40x12 45x12 52x14 59x17 30x10; do
+    TM resize-window -t ui -x "${sz%x*}" -y "${sz#*x}" >/dev/null 2>&1
+    wait_for "The window is" || { fail "$sz: no too-small text"; continue; }
+    sleep 0.3
+    screen > "$T/small.txt"
+    python3 - "$sz" "$full" "$T/small.txt" <<'PY' && ok "$sz: the too-small text whole, the status fields whole" ||
+import re, sys
+sz, full, path = sys.argv[1], sys.argv[2], sys.argv[3]
+w = int(sz.split('x')[0])
+lines = open(path, encoding='utf-8').read().split('\n')
+status = [l for l in lines if re.search(r'mse', l)]
+text = ' '.join(l.strip() for l in lines if l.strip() and l not in status)
+want = 'The window is %s; apotview needs at least 60x18. Enlarge it, or q to quit.' % sz
+ok = True
+if text != want:
+    print('text: %r, want %r' % (text, want)); ok = False
+sep = re.compile(r'\s*[\u2502|]\s*')
+fields = [f.strip() for f in sep.split(full) if f.strip()]
+fields = [re.sub(r'\s+\?:help.*', '', f) for f in fields]
+if not status:
+    print('no status line'); sys.exit(1)
+got = [f.strip() for f in sep.split(status[-1]) if f.strip()]
+for g in got:
+    if g in fields or g.replace('\u03b1 ', 'alpha ') in [re.sub(r' \(.*', '', f) for f in fields]:
+        continue
+    m = re.match(r'^mse (\S+)$', g)
+    if m:
+        try:
+            float(m.group(1)); continue
+        except ValueError:
+            pass
+    print('status field %r is not one of %r' % (g, fields)); ok = False
+if len(status[-1].rstrip()) > w:
+    print('status wider than %d' % w); ok = False
+if not got or got[0] != fields[0] or not any(g.startswith('mse ') for g in got):
+    print('status %r: not the scheme first and the mse' % got); ok = False
+sys.exit(0 if ok else 1)
+PY
+        fail "$sz: too-small screen"
+done
 
 # ---- E: zoom and cursor ------------------------------------------------------
 # lin.npy, uniform 4 bits at alpha 1: e = x - Q(x), Q(x) the nearest j/7;
