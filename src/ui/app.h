@@ -162,6 +162,32 @@ typedef struct ui_chan {
     uint64_t dh_n;
 } ui_chan;
 
+/* The compare view's difference panel (view_compare.c), kept for a pair
+ * of items and a width: element-wise b - a when the shapes match, else
+ * the difference of the two histograms over a common range. */
+typedef struct ui_diff {
+    int valid;
+    size_t a, b;
+    int w, elementwise;
+    double lo, hi;
+    double *v;             /* per column: count (element-wise) or fraction difference */
+    double mean, rms, dmax;
+    uint64_t n, nz;
+} ui_diff;
+
+/* The stored scheme's result for one (item, normalize) (view_stored.c),
+ * with the levels its rugs show. */
+typedef struct ui_stored {
+    int valid;
+    size_t item;
+    int normalize;
+    analyze_result r;
+    double *rug;           /* levels of (a sample of) the groups, x units */
+    size_t nrug;
+    double *ulev;          /* one group's levels in the group view's u */
+    size_t nulev;
+} ui_stored;
+
 typedef struct app {
     const cli_opts *o;
     session s;
@@ -194,9 +220,12 @@ typedef struct app {
      * not planned); NULL otherwise */
     const model_plan *plan;
     long *plan_of;
-    /* numbers */
+    /* numbers: every cache of computed results is here, in app, and
+     * app_caches_reset (calc.c) drops them all; app_caches_free frees them */
     ui_calc calc, calc_other;
     ui_chan chan;
+    ui_diff diff;          /* the compare view's difference panel */
+    ui_stored stored;      /* the stored scheme's result and rugs */
     int chan_axis;         /* the per-channel view's axis (--axis, A) */
     /* the group job's latest result taken from the worker (view_group.c):
      * the group view and the numbers at a group granularity */
@@ -326,6 +355,9 @@ void flow_newline(ui_flow *f);
  * first mark (first_mark, a column of the rug) when longer ("int-asym"),
  * whole unless the marks begin at the margin (zoomed in). */
 void view_rug_name(struct app *a, int y, int x, int i, int first_mark);
+/* The x-range a tensor panel shows for c's numbers on p (view_main.c):
+ * [min, max] of x and every scheme's +-alpha. */
+void view_panel_range(const struct app *a, const ui_calc *c, const prep *p, double *lo, double *hi);
 /* lead then why, flowed from row y down the body (2 columns in): a view's
  * reason for having nothing to draw */
 void view_reason(struct app *a, int y, const char *lead, const char *why, int attr);
@@ -386,6 +418,8 @@ void app_alpha_sync(app *a);
 void app_alpha_all(app *a, int mode, double alpha);
 /* calc.c: drop every cached number (the scheme list changed) */
 void app_caches_reset(app *a);
+/* calc.c: free every cache (the viewer closes) */
+void app_caches_free(app *a);
 /* actions.c */
 int app_dispatch(app *a, ui_action act);
 void app_tensor_changed(app *a);

@@ -12,4 +12,4 @@ src_libapotview_a_SOURCES += \
 	src/ui/view_channel.c src/ui/view_group.c src/ui/glayout.c src/ui/glayout.h \
 	src/ui/view_explore.c src/ui/explore.c src/ui/explore.h
 src_libapotview_a_SOURCES += src/ui/view_error.c src/ui/view_decomp.c src/ui/view_log2.c src/ui/ui_cmd.c
-src_libapotview_a_SOURCES += src/ui/view_stored.c src/ui/view_stored.h
+src_libapotview_a_SOURCES += src/ui/view_stored.c src/ui/view_stored.h src/ui/view_compare.c

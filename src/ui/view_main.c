@@ -1,7 +1,7 @@
 /*
  * view_main.c - the main view (header, histogram with eighth blocks, axis,
- * level rugs with legend and +-alpha, results panel) and the compare view
- * (two tensor panels side by side), plus small drawing helpers.
+ * level rugs with legend and +-alpha, results panel): the tensor panel the
+ * compare view (view_compare.c) draws twice, plus small drawing helpers.
  *
  * A tensor panel is drawn from a ui_calc (the numbers) and the prepared
  * tensor (the histogram, O(columns log N) through eval_histogram); the
@@ -171,7 +171,7 @@ static double scheme_alpha(const ui_calc *c, int i)
 
 /* The x-range a panel shows for c's numbers on p: [min, max] of x and
  * every scheme's +-alpha (layout_range). */
-static void panel_range(const app *a, const ui_calc *c, const prep *p, double *lo, double *hi)
+void view_panel_range(const app *a, const ui_calc *c, const prep *p, double *lo, double *hi)
 {
     int norm = c->cfg.normalize && eval_can_normalize(p);
     double xmin = eval_x_of_w(p, norm, p->st.min);
@@ -197,7 +197,7 @@ static void draw_plot(app *a, ui_calc *c, const prep *p, ui_rect hist, ui_rect a
         return;
     int norm = c->cfg.normalize && eval_can_normalize(p);
     double lo, hi;
-    panel_range(a, c, p, &lo, &hi);
+    view_panel_range(a, c, p, &lo, &hi);
     if (a->range_fixed) { /* the compare view: one axis for both sides */
         lo = a->range_lo;
         hi = a->range_hi;
@@ -635,261 +635,4 @@ void view_main_draw(app *a)
     layout_main(app_body_rows(a), a->cols, nr, &L);
     app_calc(a, &a->calc, a->cur);
     draw_panel_rects(a, &a->calc, a->cur, L.header, L.hist, L.axis, L.rugs, L.results, 0);
-}
-
-/* ---- compare: the difference ---------------------------------------------- */
-
-/* The difference panel's histogram, kept for a pair of items and a width:
- * element-wise b - a when the shapes match (C-order values from the
- * worker), else the difference of the two histograms of w over a common
- * range (fractions of each tensor's finite values). */
-static struct {
-    int valid;
-    size_t a, b;
-    int w, elementwise;
-    double lo, hi;
-    double *v;             /* per column: count (element-wise) or fraction difference */
-    double mean, rms, dmax;
-    uint64_t n, nz;
-} dif;
-
-static int same_shape(const loader_tensor *x, const loader_tensor *y)
-{
-    if (x->ndim != y->ndim || x->count != y->count)
-        return 0;
-    for (int i = 0; i < x->ndim; i++)
-        if (x->shape[i] != y->shape[i])
-            return 0;
-    return 1;
-}
-
-static double val_at(const void *v, int dbl, uint64_t i)
-{
-    return dbl ? ((const double *)v)[i] : (double)((const float *)v)[i];
-}
-
-/* How the two sides of a compare line up: for the pairs of ORIGINAL
- * QUANTIZED, the layout the compare undid on the GGUF side (llama.cpp's
- * q/k row permutation, Gemma's norm + 1), so element i of the original
- * meets its own quantized value. */
-typedef struct pair_layout {
-    int gguf;              /* 0 none, 1: a is the GGUF side, 2: b is */
-    int perm;
-    uint64_t rows, cols, n_head;
-    double offset;         /* subtracted from the GGUF side */
-} pair_layout;
-
-static void pair_layout_of(const app *a, size_t ia, size_t ib, const loader_tensor *t, pair_layout *L)
-{
-    memset(L, 0, sizeof *L);
-    if (!a->pairs || a->pair_of[ia] < 0 || a->pair_of[ia] != a->pair_of[ib])
-        return;
-    const model_pair *p = &a->pairs->p[a->pair_of[ia]];
-    if (!p->gguf_side)
-        return;
-    /* the file the GGUF side is (1 or 2) against the items' files */
-    L->gguf = a->s.items[ia].file + 1 == p->gguf_side ? 1 : a->s.items[ib].file + 1 == p->gguf_side ? 2 : 0;
-    L->cols = t->ndim > 0 ? t->shape[t->ndim - 1] : 1;
-    L->rows = L->cols ? t->count / L->cols : 0;
-    L->n_head = p->n_head;
-    L->perm = p->perm && p->n_head > 0 && L->rows % (2 * p->n_head) == 0;
-    L->offset = p->plus_one ? 1.0 : 0.0;
-}
-
-/* b - a at element i of the original's layout. */
-static double pair_diff(const pair_layout *L, const void *va, int da, const void *vb, int db, uint64_t i)
-{
-    uint64_t ia = i, ib = i;
-    if (L->gguf && L->perm) {
-        uint64_t r = i / L->cols, c = i % L->cols;
-        uint64_t g = namemap_unpermute_row(r, L->rows, L->n_head) * L->cols + c;
-        if (L->gguf == 1)
-            ia = g;
-        else
-            ib = g;
-    }
-    double x = val_at(va, da, ia), y = val_at(vb, db, ib);
-    if (L->gguf == 1)
-        x -= L->offset;
-    else if (L->gguf == 2)
-        y -= L->offset;
-    return y - x;
-}
-
-/* 1 when dif holds the difference of items (a, b) at width W. */
-static int diff_compute(app *a, size_t ia, size_t ib, int W)
-{
-    if (dif.valid && dif.a == ia && dif.b == ib && dif.w == W)
-        return 1;
-    const loader_tensor *ta = app_item_tensor(a, ia), *tb = app_item_tensor(a, ib);
-    int elem = same_shape(ta, tb);
-    if (elem) {
-        size_t want[2] = { ia, ib };
-        worker_want_raw(a->w, want, 2);
-        const void *va, *vb;
-        int da, db;
-        if (worker_get_raw(a->w, ia, &va, &da, NULL, 0) != PS_DONE ||
-            worker_get_raw(a->w, ib, &vb, &db, NULL, 0) != PS_DONE)
-            return 0;
-        free(dif.v);
-        memset(&dif, 0, sizeof dif);
-        dif.v = util_calloc((size_t)W, sizeof *dif.v);
-        double s = 0, s2 = 0, m = 0;
-        uint64_t n = 0, nz = 0;
-        pair_layout L;
-        pair_layout_of(a, ia, ib, ta, &L);
-        for (uint64_t i = 0; i < ta->count; i++) {
-            double d = pair_diff(&L, va, da, vb, db, i);
-            if (!isfinite(d))
-                continue;
-            s += d;
-            s2 += d * d;
-            m = fmax(m, fabs(d));
-            n++;
-            nz += d != 0;
-        }
-        dif.lo = -(m > 0 ? m : 1);
-        dif.hi = m > 0 ? m : 1;
-        for (uint64_t i = 0; i < ta->count; i++) {
-            double d = pair_diff(&L, va, da, vb, db, i);
-            int c = isfinite(d) ? layout_col_of_x(d, dif.lo, dif.hi, W) : -1;
-            if (c >= 0)
-                dif.v[c] += 1;
-        }
-        dif.mean = n ? s / (double)n : NAN;
-        dif.rms = n ? sqrt(s2 / (double)n) : NAN;
-        dif.dmax = m;
-        dif.n = n;
-        dif.nz = nz;
-    } else {
-        const prep *pa = app_prep(a, ia), *pb = app_prep(a, ib);
-        if (!pa || !pb || pa->st.n == 0 || pb->st.n == 0)
-            return 0;
-        free(dif.v);
-        memset(&dif, 0, sizeof dif);
-        dif.v = util_calloc((size_t)W, sizeof *dif.v);
-        double lo = fmin(pa->st.min, pb->st.min), hi = fmax(pa->st.max, pb->st.max);
-        if (!(hi > lo)) {
-            lo -= 1;
-            hi += 1;
-        }
-        dif.lo = lo;
-        dif.hi = hi;
-        uint64_t *ca = util_calloc((size_t)W, sizeof *ca), *cb = util_calloc((size_t)W, sizeof *cb);
-        eval_histogram(pa, 0, lo, nextafter(hi, INFINITY), W, ca);
-        eval_histogram(pb, 0, lo, nextafter(hi, INFINITY), W, cb);
-        for (int c = 0; c < W; c++)
-            dif.v[c] = (double)cb[c] / (double)pb->st.n - (double)ca[c] / (double)pa->st.n;
-        free(ca);
-        free(cb);
-    }
-    dif.valid = 1;
-    dif.a = ia;
-    dif.b = ib;
-    dif.w = W;
-    dif.elementwise = elem;
-    return 1;
-}
-
-static void draw_diff(app *a, size_t ia, size_t ib, int y, int h)
-{
-    int M = LAYOUT_MARGIN, W = a->cols - M - 1;
-    char b1[24], b2[24], b3[24];
-    draw_fill(y, 0, a->cols, term_attr(R_HEADER));
-    /* per-scheme mse of both, as a ratio */
-    int x = draw_textf(y, 0, a->cols, term_attr(R_HEADER), " mse right/left:");
-    for (int i = 0; i < a->nschemes && x < a->cols; i++) {
-        double ml = a->calc.valid && a->calc.ok && a->calc.res[i].ok ? a->calc.res[i].r.mse : NAN;
-        double mr = a->calc_other.valid && a->calc_other.ok && a->calc_other.res[i].ok ? a->calc_other.res[i].r.mse
-                                                                                        : NAN;
-        x += draw_textf(y, x, a->cols - x, term_scheme_attr(i), " %s %s", a->schemes[i],
-                        ml > 0 && !isnan(mr) ? layout_fmt_num(b1, sizeof b1, mr / ml, 3, 8) : "-") ;
-        x += draw_textf(y, x, a->cols - x, term_attr(R_HEADER), "x");
-    }
-    if (!diff_compute(a, ia, ib, W)) {
-        draw_text(y + 1, 1, a->cols - 2, term_attr(R_DIM), "difference: waiting for both tensors...");
-        return;
-    }
-    if (dif.elementwise && a->cols < 100)
-        draw_textf(y + 1, 0, a->cols, 0, " element-wise r-l: mean %s rms %s max|d| %s",
-                   layout_fmt_num(b1, sizeof b1, dif.mean, 4, 10), layout_fmt_num(b2, sizeof b2, dif.rms, 4, 10),
-                   layout_fmt_num(b3, sizeof b3, dif.dmax, 4, 10));
-    else if (dif.elementwise)
-        draw_textf(y + 1, 0, a->cols, 0,
-                   " right - left, element-wise (same shape): mean %s  rms %s  max|d| %s  %llu of %llu differ",
-                   layout_fmt_num(b1, sizeof b1, dif.mean, 4, 10), layout_fmt_num(b2, sizeof b2, dif.rms, 4, 10),
-                   layout_fmt_num(b3, sizeof b3, dif.dmax, 4, 10), (unsigned long long)dif.nz,
-                   (unsigned long long)dif.n);
-    else
-        draw_textf(y + 1, 0, a->cols, 0,
-                   " shapes differ: right histogram - left histogram (share of values per column; up: more on the right)");
-    int H = h - 3;
-    if (H < 1)
-        return;
-    double mx = 0;
-    for (int c = 0; c < W; c++)
-        mx = fmax(mx, fabs(dif.v[c]));
-    int by = y + 2;
-    if (dif.elementwise) {
-        for (int c = 0; c < W; c++) {
-            int e = layout_bar_eighths((uint64_t)dif.v[c], (uint64_t)mx, H, a->logscale);
-            for (int r = 0; r < H; r++) {
-                const char *g = layout_bar_glyph(e, r, a->utf8);
-                if (g[0] != ' ')
-                    draw_text(by + H - 1 - r, M + c, 1, term_attr(R_BAR), g);
-            }
-        }
-    } else {
-        /* up half: positive, down half: negative, whole cells */
-        int up = H / 2 > 0 ? H / 2 : 1, dn = H - up;
-        for (int c = 0; c < W; c++) {
-            if (!(mx > 0) || dif.v[c] == 0)
-                continue;
-            int k = (int)ceil(fabs(dif.v[c]) / mx * (dif.v[c] > 0 ? up : dn));
-            for (int r = 0; r < k; r++)
-                draw_text(dif.v[c] > 0 ? by + up - 1 - r : by + up + r, M + c, 1,
-                          term_attr(dif.v[c] > 0 ? R_BAR : R_BAR_CLIP), a->utf8 ? "\u2588" : "#");
-        }
-    }
-    layout_fmt_tick(b1, sizeof b1, dif.lo, fabs(dif.hi - dif.lo) / 10);
-    layout_fmt_tick(b2, sizeof b2, dif.hi, fabs(dif.hi - dif.lo) / 10);
-    draw_textf(by + H, M, W, term_attr(R_AXIS), "%s", b1);
-    draw_textf(by + H, M + W - (int)strlen(b2), (int)strlen(b2), term_attr(R_AXIS), "%s", b2);
-    draw_text(by + H, 0, M - 1, term_attr(R_DIM), dif.elementwise ? "  d=r-l" : "       w");
-}
-
-void view_compare_draw(app *a)
-{
-    /* two panels of the same width over one x-range: the same bins */
-    int pw = (a->cols - 1) / 2;
-    int h = app_body_rows(a) - 1;
-    /* the difference under the two panels when there is room */
-    int dh = a->other >= 0 && h >= 26 ? 7 : a->other >= 0 && h >= 18 ? 5 : 0;
-    int ph = h - dh;
-    app_calc(a, &a->calc, a->cur);
-    const prep *pl = app_prep(a, a->cur), *pr = a->other >= 0 ? app_prep(a, (size_t)a->other) : NULL;
-    if (a->other >= 0)
-        app_calc(a, &a->calc_other, (size_t)a->other);
-    if (pl && pr && a->calc.valid && a->calc_other.valid) {
-        double l0, h0, l1, h1;
-        panel_range(a, &a->calc, pl, &l0, &h0);
-        panel_range(a, &a->calc_other, pr, &l1, &h1);
-        a->range_fixed = 1;
-        a->range_lo = fmin(l0, l1);
-        a->range_hi = fmax(h0, h1);
-    }
-    view_tensor_panel(a, &a->calc, a->cur, 0, 0, ph, pw, 1);
-    for (int y = 0; y < ph; y++)
-        draw_text(y, pw, 1, term_attr(R_DIM), a->utf8 ? "\u2502" : "|");
-    if (a->other < 0) {
-        a->range_fixed = 0;
-        draw_text(h / 2, pw + 2, a->cols - pw - 2, term_attr(R_DIM),
-                  a->s.nfiles < 2 ? "compare needs a second file: apotview A.npz B.npz"
-                                  : "no tensor of this name in the other file");
-        return;
-    }
-    view_tensor_panel(a, &a->calc_other, (size_t)a->other, 0, pw + 1, ph, pw, 1);
-    a->range_fixed = 0;
-    if (dh)
-        draw_diff(a, a->cur, (size_t)a->other, ph, dh);
 }

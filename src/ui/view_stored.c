@@ -3,7 +3,7 @@
  * result for the current tensor, computed once per (tensor, normalize)
  * from the file's own grid (model/stored_run.h) and copied into the
  * results beside the other schemes; and the text of its format for the
- * i overlay.
+ * i overlay. The cache is app.stored (app.h), dropped by app_caches_reset.
  */
 #include "config.h"
 #include "ui/view_stored.h"
@@ -13,23 +13,12 @@
 
 #include "model/stored_run.h"
 
-static struct {
-    int valid;
-    size_t item;
-    int normalize;
-    analyze_result r;
-    double *rug;           /* levels of (a sample of) the groups, x units */
-    size_t nrug;
-    double *ulev;          /* one group's levels in the group view's u */
-    size_t nulev;
-} cache;
-
 #define RUG_GROUPS 4096
 #define RUG_MAX (1u << 18)
 
 /* The levels of up to RUG_GROUPS groups spread over the tensor (all of
  * them for smaller tensors), in x units. */
-static void build_rug(loader_file *f, size_t t, const prep *p, int normalize)
+static void build_rug(ui_stored *cache, loader_file *f, size_t t, const prep *p, int normalize)
 {
     loader_grid g;
     util_err err = { { 0 } };
@@ -42,12 +31,12 @@ static void build_rug(loader_file *f, size_t t, const prep *p, int normalize)
     size_t cap = (size_t)((g.ngroups + step - 1) / step) * g.ncb;
     if (cap > RUG_MAX)
         cap = RUG_MAX;
-    cache.rug = util_mallocarray(cap ? cap : 1, sizeof *cache.rug);
-    for (uint64_t gi = 0; gi < g.ngroups && cache.nrug + g.ncb <= cap; gi += step)
+    cache->rug = util_mallocarray(cap ? cap : 1, sizeof *cache->rug);
+    for (uint64_t gi = 0; gi < g.ngroups && cache->nrug + g.ncb <= cap; gi += step)
         for (size_t k = 0; k < g.ncb; k++)
-            cache.rug[cache.nrug++] = ((double)loader_grid_level(&g, gi, k) - m) / s;
-    cache.ulev = util_mallocarray(g.ncb, sizeof *cache.ulev);
-    cache.nulev = stored_view_levels(&g, cache.ulev, g.ncb);
+            cache->rug[cache->nrug++] = ((double)loader_grid_level(&g, gi, k) - m) / s;
+    cache->ulev = util_mallocarray(g.ncb, sizeof *cache->ulev);
+    cache->nulev = stored_view_levels(&g, cache->ulev, g.ncb);
     loader_grid_free(&g);
 }
 
@@ -62,22 +51,22 @@ int app_stored_index(const app *a)
 const analyze_result *app_stored_result(app *a, size_t item, const prep *p)
 {
     int nz = a->cfg.normalize ? 1 : 0;
-    if (cache.valid && cache.item == item && cache.normalize == nz)
-        return cache.r.ok ? &cache.r : NULL;
+    if (a->stored.valid && a->stored.item == item && a->stored.normalize == nz)
+        return a->stored.r.ok ? &a->stored.r : NULL;
     const session_item *it = &a->s.items[item];
     loader_file *f = a->s.files[it->file];
-    free(cache.rug);
-    free(cache.ulev);
-    memset(&cache, 0, sizeof cache);
-    cache.valid = 1;
-    cache.item = item;
-    cache.normalize = nz;
+    free(a->stored.rug);
+    free(a->stored.ulev);
+    memset(&a->stored, 0, sizeof a->stored);
+    a->stored.valid = 1;
+    a->stored.item = item;
+    a->stored.normalize = nz;
     if (!loader_has_grid(f, it->tensor))
         return NULL;
-    stored_run(f, it->tensor, &a->cfg, p ? &p->st : NULL, NULL, &cache.r, NULL);
-    if (cache.r.ok)
-        build_rug(f, it->tensor, p, nz);
-    return cache.r.ok ? &cache.r : NULL;
+    stored_run(f, it->tensor, &a->cfg, p ? &p->st : NULL, NULL, &a->stored.r, NULL);
+    if (a->stored.r.ok)
+        build_rug(&a->stored, f, it->tensor, p, nz);
+    return a->stored.r.ok ? &a->stored.r : NULL;
 }
 
 size_t app_stored_rug(app *a, size_t item, const prep *p, const double **xs)
@@ -85,8 +74,8 @@ size_t app_stored_rug(app *a, size_t item, const prep *p, const double **xs)
     *xs = NULL;
     if (!app_stored_result(a, item, p))
         return 0;
-    *xs = cache.rug;
-    return cache.nrug;
+    *xs = a->stored.rug;
+    return a->stored.nrug;
 }
 
 void app_stored_fill(app *a, ui_calc *c, size_t item, const prep *p)
@@ -104,6 +93,6 @@ size_t app_stored_ulevels(app *a, size_t item, const prep *p, const double **u)
     *u = NULL;
     if (!app_stored_result(a, item, p))
         return 0;
-    *u = cache.ulev;
-    return cache.nulev;
+    *u = a->stored.ulev;
+    return a->stored.nulev;
 }
