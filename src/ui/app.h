@@ -163,6 +163,19 @@ typedef struct ui_chan {
     uint64_t dh_n;
 } ui_chan;
 
+/* The compare view's difference panel (view_compare.c), kept for a pair
+ * of items and a width: element-wise b - a when the shapes match, else
+ * the difference of the two histograms over a common range. */
+typedef struct ui_diff {
+    int valid;
+    size_t a, b;
+    int w, elementwise;
+    double lo, hi;
+    double *v;             /* per column: count (element-wise) or fraction difference */
+    double mean, rms, dmax;
+    uint64_t n, nz;
+} ui_diff;
+
 typedef struct app {
     const cli_opts *o;
     session s;
@@ -195,9 +208,12 @@ typedef struct app {
      * not planned); NULL otherwise */
     const model_plan *plan;
     long *plan_of;
-    /* numbers */
+    /* numbers: every cache of computed results is here, in app, and
+     * app_caches_reset (calc.c) drops them all; app_caches_free frees them;
+     * the stored scheme's results are the worker's (worker_want_stored) */
     ui_calc calc, calc_other;
     ui_chan chan;
+    ui_diff diff;          /* the compare view's difference panel */
     int chan_axis;         /* the per-channel view's axis (--axis, A) */
     /* the group job's latest result taken from the worker (view_group.c):
      * the group view and the numbers at a group granularity */
@@ -392,6 +408,8 @@ void app_alpha_sync(app *a);
 void app_alpha_all(app *a, int mode, double alpha);
 /* calc.c: drop every cached number (the scheme list changed) */
 void app_caches_reset(app *a);
+/* calc.c: free every cache (the viewer closes) */
+void app_caches_free(app *a);
 /* actions.c */
 int app_dispatch(app *a, ui_action act);
 void app_tensor_changed(app *a);

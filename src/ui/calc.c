@@ -3,9 +3,11 @@
  * accessors of items, app_calc (one tensor's results at the current
  * settings, analyze_tensor exactly as --report), each scheme's optimal
  * alpha per (bits, normalize), the Lloyd-Max gaps, and app_caches_reset
- * (what a change of the scheme list invalidates). The per-channel cache
- * is in view_channel.c, the group job's in view_group.c, the list's in
- * view_list.c; app_caches_reset drops them all.
+ * (what a change of the scheme list invalidates). Every cache is a member
+ * of app (app.h: calc, calc_other, chan, list, gres, diff), filled by its
+ * view (view_channel.c, view_list.c, view_group.c, view_compare.c), the
+ * stored scheme's in the worker (worker_want_stored); app_caches_reset drops them all, app_caches_free frees
+ * them.
  */
 #include "config.h"
 
@@ -436,5 +438,15 @@ void app_caches_reset(app *a)
     a->calc_other.valid = 0;
     a->chan.valid = 0;
     a->list.nschemes = -1;
+    a->diff.valid = 0;
     a->rug_first = 0;
+}
+
+void app_caches_free(app *a)
+{
+    view_list_free(a);
+    app_chan_free(a);
+    app_group_free(a);
+    free(a->diff.v);
+    memset(&a->diff, 0, sizeof a->diff);
 }

@@ -283,13 +283,11 @@ static void app_close(app *a)
         return; /* the worker is inside a read: leave everything to exit() */
     a->w = NULL;
     session_close(&a->s);
-    view_list_free(a);
     free(a->pair_of);
     free(a->plan_of);
     free(a->stored_alpha);
     free(a->stored_has);
-    app_chan_free(a);
-    app_group_free(a);
+    app_caches_free(a);
 }
 
 static void init_keys(void)

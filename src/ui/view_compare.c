@@ -21,20 +21,6 @@
 
 /* ---- compare: the difference ---------------------------------------------- */
 
-/* The difference panel's histogram, kept for a pair of items and a width:
- * element-wise b - a when the shapes match (C-order values from the
- * worker), else the difference of the two histograms of w over a common
- * range (fractions of each tensor's finite values). */
-static struct {
-    int valid;
-    size_t a, b;
-    int w, elementwise;
-    double lo, hi;
-    double *v;             /* per column: count (element-wise) or fraction difference */
-    double mean, rms, dmax;
-    uint64_t n, nz;
-} dif;
-
 static int same_shape(const loader_tensor *x, const loader_tensor *y)
 {
     if (x->ndim != y->ndim || x->count != y->count)
@@ -98,10 +84,10 @@ static double pair_diff(const pair_layout *L, const void *va, int da, const void
     return y - x;
 }
 
-/* 1 when dif holds the difference of items (a, b) at width W. */
+/* 1 when a->diff holds the difference of items (a, b) at width W. */
 static int diff_compute(app *a, size_t ia, size_t ib, int W)
 {
-    if (dif.valid && dif.a == ia && dif.b == ib && dif.w == W)
+    if (a->diff.valid && a->diff.a == ia && a->diff.b == ib && a->diff.w == W)
         return 1;
     const loader_tensor *ta = app_item_tensor(a, ia), *tb = app_item_tensor(a, ib);
     int elem = same_shape(ta, tb);
@@ -113,9 +99,9 @@ static int diff_compute(app *a, size_t ia, size_t ib, int W)
         if (worker_get_raw(a->w, ia, &va, &da, NULL, 0) != PS_DONE ||
             worker_get_raw(a->w, ib, &vb, &db, NULL, 0) != PS_DONE)
             return 0;
-        free(dif.v);
-        memset(&dif, 0, sizeof dif);
-        dif.v = util_calloc((size_t)W, sizeof *dif.v);
+        free(a->diff.v);
+        memset(&a->diff, 0, sizeof a->diff);
+        a->diff.v = util_calloc((size_t)W, sizeof *a->diff.v);
         double s = 0, s2 = 0, m = 0;
         uint64_t n = 0, nz = 0;
         pair_layout L;
@@ -130,46 +116,46 @@ static int diff_compute(app *a, size_t ia, size_t ib, int W)
             n++;
             nz += d != 0;
         }
-        dif.lo = -(m > 0 ? m : 1);
-        dif.hi = m > 0 ? m : 1;
+        a->diff.lo = -(m > 0 ? m : 1);
+        a->diff.hi = m > 0 ? m : 1;
         for (uint64_t i = 0; i < ta->count; i++) {
             double d = pair_diff(&L, va, da, vb, db, i);
-            int c = isfinite(d) ? layout_col_of_x(d, dif.lo, dif.hi, W) : -1;
+            int c = isfinite(d) ? layout_col_of_x(d, a->diff.lo, a->diff.hi, W) : -1;
             if (c >= 0)
-                dif.v[c] += 1;
+                a->diff.v[c] += 1;
         }
-        dif.mean = n ? s / (double)n : NAN;
-        dif.rms = n ? sqrt(s2 / (double)n) : NAN;
-        dif.dmax = m;
-        dif.n = n;
-        dif.nz = nz;
+        a->diff.mean = n ? s / (double)n : NAN;
+        a->diff.rms = n ? sqrt(s2 / (double)n) : NAN;
+        a->diff.dmax = m;
+        a->diff.n = n;
+        a->diff.nz = nz;
     } else {
         const prep *pa = app_prep(a, ia), *pb = app_prep(a, ib);
         if (!pa || !pb || pa->st.n == 0 || pb->st.n == 0)
             return 0;
-        free(dif.v);
-        memset(&dif, 0, sizeof dif);
-        dif.v = util_calloc((size_t)W, sizeof *dif.v);
+        free(a->diff.v);
+        memset(&a->diff, 0, sizeof a->diff);
+        a->diff.v = util_calloc((size_t)W, sizeof *a->diff.v);
         double lo = fmin(pa->st.min, pb->st.min), hi = fmax(pa->st.max, pb->st.max);
         if (!(hi > lo)) {
             lo -= 1;
             hi += 1;
         }
-        dif.lo = lo;
-        dif.hi = hi;
+        a->diff.lo = lo;
+        a->diff.hi = hi;
         uint64_t *ca = util_calloc((size_t)W, sizeof *ca), *cb = util_calloc((size_t)W, sizeof *cb);
         eval_histogram(pa, 0, lo, nextafter(hi, INFINITY), W, ca);
         eval_histogram(pb, 0, lo, nextafter(hi, INFINITY), W, cb);
         for (int c = 0; c < W; c++)
-            dif.v[c] = (double)cb[c] / (double)pb->st.n - (double)ca[c] / (double)pa->st.n;
+            a->diff.v[c] = (double)cb[c] / (double)pb->st.n - (double)ca[c] / (double)pa->st.n;
         free(ca);
         free(cb);
     }
-    dif.valid = 1;
-    dif.a = ia;
-    dif.b = ib;
-    dif.w = W;
-    dif.elementwise = elem;
+    a->diff.valid = 1;
+    a->diff.a = ia;
+    a->diff.b = ib;
+    a->diff.w = W;
+    a->diff.elementwise = elem;
     return 1;
 }
 
@@ -204,16 +190,16 @@ static void draw_diff(app *a, size_t ia, size_t ib, int y, int h)
         draw_text(y + 1, 1, a->cols - 2, term_attr(R_DIM), "difference: waiting for both tensors...");
         return;
     }
-    if (dif.elementwise && a->cols < 100)
+    if (a->diff.elementwise && a->cols < 100)
         draw_textf(y + 1, 0, a->cols, 0, " element-wise r-l: mean %s rms %s max|d| %s",
-                   layout_fmt_num(b1, sizeof b1, dif.mean, 4, 10), layout_fmt_num(b2, sizeof b2, dif.rms, 4, 10),
-                   layout_fmt_num(b3, sizeof b3, dif.dmax, 4, 10));
-    else if (dif.elementwise)
+                   layout_fmt_num(b1, sizeof b1, a->diff.mean, 4, 10), layout_fmt_num(b2, sizeof b2, a->diff.rms, 4, 10),
+                   layout_fmt_num(b3, sizeof b3, a->diff.dmax, 4, 10));
+    else if (a->diff.elementwise)
         draw_textf(y + 1, 0, a->cols, 0,
                    " right - left, element-wise (same shape): mean %s  rms %s  max|d| %s  %llu of %llu differ",
-                   layout_fmt_num(b1, sizeof b1, dif.mean, 4, 10), layout_fmt_num(b2, sizeof b2, dif.rms, 4, 10),
-                   layout_fmt_num(b3, sizeof b3, dif.dmax, 4, 10), (unsigned long long)dif.nz,
-                   (unsigned long long)dif.n);
+                   layout_fmt_num(b1, sizeof b1, a->diff.mean, 4, 10), layout_fmt_num(b2, sizeof b2, a->diff.rms, 4, 10),
+                   layout_fmt_num(b3, sizeof b3, a->diff.dmax, 4, 10), (unsigned long long)a->diff.nz,
+                   (unsigned long long)a->diff.n);
     else
         draw_textf(y + 1, 0, a->cols, 0,
                    " shapes differ: right histogram - left histogram (share of values per column; up: more on the right)");
@@ -222,11 +208,11 @@ static void draw_diff(app *a, size_t ia, size_t ib, int y, int h)
         return;
     double mx = 0;
     for (int c = 0; c < W; c++)
-        mx = fmax(mx, fabs(dif.v[c]));
+        mx = fmax(mx, fabs(a->diff.v[c]));
     int by = y + 2;
-    if (dif.elementwise) {
+    if (a->diff.elementwise) {
         for (int c = 0; c < W; c++) {
-            int e = layout_bar_eighths((uint64_t)dif.v[c], (uint64_t)mx, H, a->logscale);
+            int e = layout_bar_eighths((uint64_t)a->diff.v[c], (uint64_t)mx, H, a->logscale);
             for (int r = 0; r < H; r++) {
                 const char *g = layout_bar_glyph(e, r, a->utf8);
                 if (g[0] != ' ')
@@ -237,19 +223,19 @@ static void draw_diff(app *a, size_t ia, size_t ib, int y, int h)
         /* up half: positive, down half: negative, whole cells */
         int up = H / 2 > 0 ? H / 2 : 1, dn = H - up;
         for (int c = 0; c < W; c++) {
-            if (!(mx > 0) || dif.v[c] == 0)
+            if (!(mx > 0) || a->diff.v[c] == 0)
                 continue;
-            int k = (int)ceil(fabs(dif.v[c]) / mx * (dif.v[c] > 0 ? up : dn));
+            int k = (int)ceil(fabs(a->diff.v[c]) / mx * (a->diff.v[c] > 0 ? up : dn));
             for (int r = 0; r < k; r++)
-                draw_text(dif.v[c] > 0 ? by + up - 1 - r : by + up + r, M + c, 1,
-                          term_attr(dif.v[c] > 0 ? R_BAR : R_BAR_CLIP), a->utf8 ? "\u2588" : "#");
+                draw_text(a->diff.v[c] > 0 ? by + up - 1 - r : by + up + r, M + c, 1,
+                          term_attr(a->diff.v[c] > 0 ? R_BAR : R_BAR_CLIP), a->utf8 ? "\u2588" : "#");
         }
     }
-    layout_fmt_tick(b1, sizeof b1, dif.lo, fabs(dif.hi - dif.lo) / 10);
-    layout_fmt_tick(b2, sizeof b2, dif.hi, fabs(dif.hi - dif.lo) / 10);
+    layout_fmt_tick(b1, sizeof b1, a->diff.lo, fabs(a->diff.hi - a->diff.lo) / 10);
+    layout_fmt_tick(b2, sizeof b2, a->diff.hi, fabs(a->diff.hi - a->diff.lo) / 10);
     draw_textf(by + H, M, W, term_attr(R_AXIS), "%s", b1);
     draw_textf(by + H, M + W - (int)strlen(b2), (int)strlen(b2), term_attr(R_AXIS), "%s", b2);
-    draw_text(by + H, 0, M - 1, term_attr(R_DIM), dif.elementwise ? "  d=r-l" : "       w");
+    draw_text(by + H, 0, M - 1, term_attr(R_DIM), a->diff.elementwise ? "  d=r-l" : "       w");
 }
 
 void view_compare_draw(app *a)
