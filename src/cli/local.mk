@@ -1,5 +1,5 @@
 src_libapotview_a_SOURCES += \
-	src/cli/options.c src/cli/options.h \
+	src/cli/options.c src/cli/options.h src/cli/usage.c \
 	src/cli/report.c src/cli/report.h src/cli/report_rows.h \
 	src/cli/report_pool.c \
 	src/cli/fmt_table.c src/cli/fmt_json.c src/cli/fmt_json.h src/cli/fmt_csv.c src/cli/fmt_c.c \

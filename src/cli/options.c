@@ -1,4 +1,6 @@
-/* options.c - command-line parsing (options.h, interface.md). */
+/* options.c - command-line parsing (options.h, interface.md): a table of
+ * option handlers (opt_table) behind getopt_long; --help's text and
+ * --version are in usage.c. */
 #include "config.h"
 #include "cli/options.h"
 
@@ -12,119 +14,6 @@
 
 #include "quant/levels.h"
 #include "io/demo.h"
-
-void options_usage(FILE *fp)
-{
-    fprintf(fp,
-"Usage: apotview [OPTION]... [FILE[:TENSOR]]...\n"
-"Show how uniform, powers-of-two (PoT) and additive powers-of-two (APoT)\n"
-"quantization fit the weights in FILE: interactively on a terminal, or as a\n"
-"report, level listing, alpha sweep or figure.\n"
-"\n"
-"With no FILE, open the bundled sample (real face-recognition conv filters).\n"
-"\n"
-"Modes (at most one; default: the viewer on a terminal, else --report):\n"
-"      --report             statistics and quantization results per tensor\n"
-"      --list               the tensors of each FILE (name, type, shape; no values read)\n"
-"      --compare            two FILEs, ORIGINAL QUANTIZED: each tensor's error\n"
-"                           in the quantized file (names mapped, llama.cpp's\n"
-"                           q/k permutation undone), worst SQNR first\n"
-"      --no-best            --compare without best_at_same_bpw (reading only)\n"
-"      --plan=BPW           one FILE: choose per tensor the quantizer with the\n"
-"                           least total (weighted) error at <= BPW bits per\n"
-"                           weight (Lagrangian hull, exact knapsack when small)\n"
-"                           (on a terminal: the plan's list in the viewer;\n"
-"                           --report prints it, --export draws it)\n"
-"      --plan-schemes=LIST  --plan's candidates: SCHEME[@GRAN] items (GRAN\n"
-"                           tensor or group:N), 'gguf' for q4_0,q8_0,mxfp4\n"
-"      --plan-method=M      auto (default), hull or dp\n"
-"      --imatrix=FILE       llama.cpp importance matrix (GGUF or legacy .dat):\n"
-"                           adds weighted_mse to --report, --compare, --plan\n"
-"      --levels             print the level set of each scheme (needs no FILE)\n"
-"      --sweep=A0:A1:N      error at N alphas from A0 to A1 inclusive\n"
-"      --export=PATH        write a figure through gnuplot (.pdf .png .svg .eps\n"
-"                           .tex .gp), or with PATH.npy the selected tensor's\n"
-"                           values (dequantized) as a NumPy file\n"
-"      --tui                the interactive viewer (the default on a terminal)\n"
-"      --tour               the viewer as a guided tour: uniform, PoT, APoT,\n"
-"                           normalization, clipping (default FILE: demo:gaussian)\n"
-"\n"
-"Quantizer:\n"
-"  -s, --scheme=LIST        comma-separated schemes (default uniform,pot,apot;\n"
-"                           'all' for every scheme)\n"
-"  -b, --bits=N             bit-width including the sign bit, 2..8 (default 4)\n"
-"  -a, --alpha=X|max|mse    clipping threshold (default mse: each scheme's\n"
-"                           MSE-optimal alpha); also percentile:P, sigma:K,\n"
-"                           kl (TensorRT entropy), aciq (Banner et al.)\n"
-"                           or file (the alpha an APoT checkpoint stores\n"
-"                           beside each weight; turns on -n)\n"
-"  -n, --normalize          quantize (w - mean) / std instead of w\n"
-"      --unsigned           activation-style levels in [0, 1], 2^bits levels\n"
-"      --apot-k=K           APoT base bit-width (default 2, as in the paper)\n"
-"      --granularity=G      tensor (default), channel, group:N or block:RxC:\n"
-"                           one scale per tensor, per channel, per N values\n"
-"                           or per R x C tile\n"
-"      --axis=K             the channel axis (default 0); with group:N the\n"
-"                           groups run along axis K\n"
-"      --scale-dtype=T      how group/block scales are stored: fp16 (default;\n"
-"                           nf4: fp32), fp32, bf16 or e8m0\n"
-"\n"
-"Teaching tensors (in place of FILE):\n"
-"      --demo=KIND          gaussian, laplace, student-t:NU, uniform, bimodal\n"
-"      --demo-size=N        values in the demo tensor (default 65536)\n"
-"      --seed=S             its random seed (default 1)\n"
-"\n"
-"Input and output:\n"
-"  -t, --tensor=GLOB        select tensors by name (repeatable, shell globs)\n"
-"      --dtype=NAME         read raw 2-byte data as NAME (bfloat16, float16)\n"
-"      --format=FMT         table (default), json or csv; c: --levels as a C header\n"
-"      --sort=KEY           report order: file (default), name, size, error\n"
-"      --min-count=N        skip tensors with fewer than N elements\n"
-"      --jobs=N             threads in all for a report (default: all CPUs)\n"
-"      --engine=E           report engine: auto (default; histogram for tensors\n"
-"                           of 2^20+ values), sorted or histogram\n"
-"\n"
-"Figures:\n"
-"      --figure=KIND        histogram (default), levels, sweep, bits, layers,\n"
-"                           channels, compare (two FILEs: left and right),\n"
-"                           transfer (Q(x) of the schemes at 3 and 4 bits),\n"
-"                           damage (two FILEs, ORIGINAL QUANTIZED: SQNR per tensor),\n"
-"                           plan (with --plan=BPW MODEL: error against bpw)\n"
-"      --size=SIZE          single (8.5 cm), double (17.5 cm), W or WxH in cm,\n"
-"                           mm or in (3.3in, 8.5x5); W alone: automatic height\n"
-"      --colors=S:#RRGGBB,...  a scheme's colour in figures (apot:#000000)\n"
-"      --logy               histogram figures: logarithmic counts\n"
-"      --panels=CxR         histogram, sweep, bits: a panel per selected tensor\n"
-"      --font=NAME[,PT]     font for the figure\n"
-"      --mono               greyscale with dash patterns\n"
-"      --force              overwrite an existing output file\n"
-"\n"
-"  -h, --help               display this help and exit\n"
-"  -V, --version            output version information and exit\n"
-"\n"
-"Exit status: 0 success, 1 a file or tensor could not be read or processed,\n"
-"2 usage error.\n"
-"\n"
-"Examples:\n"
-"  apotview weights.npy                    open the viewer\n"
-"  apotview --report -b 4 -n model.npz     all tensors, normalized, 4 bits\n"
-"  apotview --levels --bits=4 --format=json\n"
-"  apotview --sweep=0.01:0.1:50 --format=csv w.npy\n"
-"\n"
-"Report bugs to: %s\n"
-"apotview home page: <https://github.com/apotview/apotview>\n",
-        PACKAGE_BUGREPORT);
-}
-
-static void version(void)
-{
-    printf("apotview %s\n"
-           "Copyright (C) 2026 the apotview authors.\n"
-           "License MIT: <https://opensource.org/licenses/MIT>.\n"
-           "This is free software: you are free to change and redistribute it.\n"
-           "There is NO WARRANTY, to the extent permitted by law.\n",
-           PACKAGE_VERSION);
-}
 
 static int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static int usage_error(const char *fmt, ...)
@@ -717,7 +606,7 @@ static int opt_help(parse_ctx *c, const opt_def *d, const char *arg)
 static int opt_version(parse_ctx *c, const opt_def *d, const char *arg)
 {
     (void)c, (void)d, (void)arg;
-    version();
+    options_version();
     return 1;
 }
 

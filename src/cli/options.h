@@ -12,5 +12,7 @@
  * usage error (message printed, exit 2). */
 int options_parse(int argc, char **argv, cli_opts *o);
 void options_usage(FILE *fp);
+/* --version's text on stdout (usage.c). */
+void options_version(void);
 
 #endif
