@@ -450,6 +450,71 @@ static uint64_t unit_first_value(const run *r, uint64_t u)
     return (g / r->sl.gpa) * r->sl.A + (g % r->sl.gpa) * r->sl.G;
 }
 
+/* group gi of the unit into ua (the worker's loop body) */
+static void one_group(run *r, targ *A, ws *w, uint64_t gi, uacc *ua)
+{
+    w->fused = 0;
+    w->cod = NULL;
+    w->have_x = !r->fpath;
+    size_t n = r->fpath ? gather_groupf(r, gi, w) : gather_group(r, gi, w);
+    if (n == 0)
+        return;
+    double mn = INFINITY, mx = -INFINITY, S2 = 0, amax = 0;
+    if (r->fpath && (r->need_prep || r->need_minmax || r->need_view))
+        need_x(r, w, n);
+    if (r->fpath && !r->need_prep && w->fused) {
+        amax = w->famax;
+        S2 = w->fS2;
+    } else if (r->fpath && !r->need_prep) {
+        need_xf(r, w, n);
+        r->K->statsf(w->xf, n, &amax, &S2);
+    }
+    else if (r->need_prep)
+        amax = gq_group_prep(r->K, w, n, &S2);
+    else if (w->fused) {      /* the same bits as K->stats */
+        amax = w->famax;
+        S2 = w->fS2;
+    } else
+        r->K->stats(w->x, n, &amax, &S2);
+    w->S2 = S2;
+    if (r->need_minmax)
+        for (size_t i = 0; i < n; i++) {
+            double v = w->x[i];
+            mn = v < mn ? v : mn;
+            mx = v > mx ? v : mx;
+        }
+    for (int k = 0; k < r->ng; k++) {
+        gout o;
+        tacc *ta = &A->ta[k];
+        gq_group_scheme(r, &r->g[k], w, n, amax, mn, mx, ta->counts, &o);
+        if (r->g[k].job->view)
+            view_group(r->g[k].job->view, ta, gi, w->x, n, amax, &o);
+        ua[k].sse += o.sse;
+        ua[k].sumsq += r->s2c ? 0 : S2;
+        ta->n += n;
+        ta->clipped += o.clipped;
+        if (o.maxerr > ta->maxerr)
+            ta->maxerr = o.maxerr;
+        if (o.has_alpha) {
+            ua[k].asum += o.alpha;
+            ta->nalpha++;
+        }
+    }
+}
+
+/* run.mxunit: the unit's groups g0 .. g1 - 1 (contiguous codes) by K->mxu
+ * (counting the codes as it goes), a group it does not decide by one_group */
+static void mx_unit(run *r, targ *A, ws *w, uint64_t g0, uint64_t g1, uacc *ua)
+{
+    uint64_t G = r->sl.G;
+    const unsigned char *c = r->cd->codes16;
+    for (uint64_t gi = g0; gi < g1;) {
+        gi += r->K->mxu(c + 2 * gi * G, (size_t)(g1 - gi), (size_t)G, ua, A->ta, w->cc);
+        if (gi < g1)
+            one_group(r, A, w, gi++, ua);
+    }
+}
+
 static void *worker(void *arg)
 {
     targ *A = arg;
@@ -466,55 +531,11 @@ static void *worker(void *arg)
          * entries share its cache lines and another thread writes them) */
         uacc ua[GQ_MAXJOBS];
         memset(ua, 0, (size_t)r->ng * sizeof *ua);
-        for (uint64_t gi = g0; gi < g1; gi++) {
-            w.fused = 0;
-            w.cod = NULL;
-            w.have_x = !r->fpath;
-            size_t n = r->fpath ? gather_groupf(r, gi, &w) : gather_group(r, gi, &w);
-            if (n == 0)
-                continue;
-            double mn = INFINITY, mx = -INFINITY, S2 = 0, amax = 0;
-            if (r->fpath && (r->need_prep || r->need_minmax || r->need_view))
-                need_x(r, &w, n);
-            if (r->fpath && !r->need_prep && w.fused) {
-                amax = w.famax;
-                S2 = w.fS2;
-            } else if (r->fpath && !r->need_prep) {
-                need_xf(r, &w, n);
-                r->K->statsf(w.xf, n, &amax, &S2);
-            }
-            else if (r->need_prep)
-                amax = gq_group_prep(r->K, &w, n, &S2);
-            else if (w.fused) {      /* the same bits as K->stats */
-                amax = w.famax;
-                S2 = w.fS2;
-            } else
-                r->K->stats(w.x, n, &amax, &S2);
-            w.S2 = S2;
-            if (r->need_minmax)
-                for (size_t i = 0; i < n; i++) {
-                    double v = w.x[i];
-                    mn = v < mn ? v : mn;
-                    mx = v > mx ? v : mx;
-                }
-            for (int k = 0; k < r->ng; k++) {
-                gout o;
-                tacc *ta = &A->ta[k];
-                gq_group_scheme(r, &r->g[k], &w, n, amax, mn, mx, ta->counts, &o);
-                if (r->g[k].job->view)
-                    view_group(r->g[k].job->view, ta, gi, w.x, n, amax, &o);
-                ua[k].sse += o.sse;
-                ua[k].sumsq += r->s2c ? 0 : S2;
-                ta->n += n;
-                ta->clipped += o.clipped;
-                if (o.maxerr > ta->maxerr)
-                    ta->maxerr = o.maxerr;
-                if (o.has_alpha) {
-                    ua[k].asum += o.alpha;
-                    ta->nalpha++;
-                }
-            }
-        }
+        if (r->mxunit)
+            mx_unit(r, A, &w, g0, g1, ua);
+        else
+            for (uint64_t gi = g0; gi < g1; gi++)
+                one_group(r, A, &w, gi, ua);
         memcpy(&r->ua[u * (uint64_t)r->ng], ua, (size_t)r->ng * sizeof *ua);
         /* every RELEASE_UNITS units: the codes of the window of units
          * RELEASE_UNITS .. 2 RELEASE_UNITS - 1 back, done by now unless a
@@ -642,6 +663,8 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
                     (g->kind == GK_UNIFORM && cfg->amode == ALPHA_MAX &&
                      (g->sd == SCALE_FP16 || g->sd == SCALE_BF16 || g->sd == SCALE_E8M0));
     }
+    r.mxunit = r.direct && njobs == 1 && r.g[0].kind == GK_MXFP4 && r.sl.kind == 0 &&
+               r.sl.inner == 1 && r.sl.G % 16 == 0 && r.sl.A % r.sl.G == 0 && r.sl.G <= UNIT_VALUES;
     for (int i = 0; i < nth; i++) {
         args[i].r = &r;
         args[i].ta = &ta[i * njobs];

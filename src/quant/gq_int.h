@@ -53,6 +53,9 @@ typedef struct kres {
     uint64_t cl;
 } kres;
 
+struct uacc;
+struct tacc;
+
 typedef struct kern {
     void (*stats)(const double *x, size_t n, double *amax, double *s2);
     void (*mag)(const double *x, size_t n, double *mag, unsigned char *sg);
@@ -80,6 +83,9 @@ typedef struct kern {
                 float xhif, int exf, int sc11, kres *o, unsigned char *idx);
     void (*mxc)(const unsigned char *cod, size_t n, double X, int exf, kres *o, unsigned char *idx);
     int (*bf16max)(const unsigned char *c, size_t n, double *amax);
+    /* mxfp4 over whole groups of bfloat16 codes (run.mxunit) */
+    size_t (*mxu)(const unsigned char *cod, size_t ngr, size_t G, struct uacc *ua, struct tacc *ta,
+                  uint32_t *cc);
 } kern;
 
 typedef struct gsch {
@@ -180,6 +186,8 @@ typedef struct run {
     int s2c;               /* the sum of squares from the code counts, not per group */
     int direct;            /* ... and every scheme quantizes from the codes (uniform with
                               --alpha=max and an fp16/bf16/e8m0 scale, mxfp4): no float copy */
+    int mxunit;            /* ... one scheme, mxfp4, whole groups of G % 16 == 0 along the rows:
+                              a unit's groups by K->mxu, its codes counted at once */
     const kern *K;
     uint64_t next;         /* atomic */
 } run;
