@@ -737,34 +737,6 @@ static void KF(k_mxc)(const unsigned char *cod, size_t n, double X, int exf, kre
     KF(k_mxf_)(NULL, cod, n, X, exf, o, idx);
 }
 
-/* max |x| of bfloat16 codes (n % 16 == 0) as an integer max of the
- * codes without their sign (the order of the magnitudes for finite
- * values); 0 when one is not finite (>= 0x7f80) */
-static int KF(k_bf16max)(const unsigned char *c, size_t n, double *amax)
-{
-    typedef unsigned short v16hu __attribute__((vector_size(32)));
-    v16hu m = { 0 };
-    const v16hu k = { 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff,
-                      0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff };
-    for (size_t i = 0; i + 16 <= n; i += 16) {
-        v16hu v;
-        memcpy(&v, c + 2 * i, sizeof v);
-        v &= k;
-        v16hu gt = (v16hu)(v > m);
-        m = (v & gt) | (m & ~gt);
-    }
-    unsigned mx = 0;
-    for (int l = 0; l < 16; l++)
-        mx = m[l] > mx ? m[l] : mx;
-    if (mx >= 0x7f80)
-        return 0;
-    uint32_t b = (uint32_t)mx << 16;
-    float f;
-    memcpy(&f, &b, sizeof f);
-    *amax = f;
-    return 1;
-}
-
 /* ---- mxfp4 from the bfloat16 codes' bits ----
  * 16 codes per vector of 16-bit lanes. With E the exponent field of the
  * group's largest magnitude code (6 <= E < 255), the shared scale is X =
@@ -877,16 +849,72 @@ static void KF(mxu_flush)(KF(mxacc) *A, uint64_t n, struct tacc *ta)
         ta->maxerr = me;
 }
 
-/* one group of G codes: 0 when the codes do not decide it */
-static inline __attribute__((always_inline)) int KF(mxu_group)(const unsigned char *c, size_t G,
-                                                               KF(mxacc) *A, struct uacc *ua,
-                                                               uint32_t *cc)
+/* 16 codes at c of a group: the counts into A, the squared errors into s, s1 */
+static inline __attribute__((always_inline)) void KF(mxu_step)(const unsigned char *c, v16hi base,
+                                                               v16hi b1, KF(mxacc) *A, v4d *s,
+                                                               v4d *s1, uint32_t *cc)
 {
-    v16hi mv = HB(0);
-    for (size_t i = 0; i < G; i += 16) {
-        v16hi v;
-        memcpy(&v, c + 2 * i, sizeof v);
-        mv = KF(hmax16)(mv, v & HB(0x7fff));
+    v16hi v;
+    memcpy(&v, c, sizeof v);
+    if (cc) {   /* group_codes.count: two tables in turn (gq.c count_codes) */
+        for (int l = 0; l < 4; l++) {
+            uint64_t w;
+            memcpy(&w, c + 8 * l, 8);
+            cc[w & 0xFFFF]++;
+            cc[65536 + ((w >> 16) & 0xFFFF)]++;
+            cc[(w >> 32) & 0xFFFF]++;
+            cc[65536 + (w >> 48)]++;
+        }
+    }
+    v16hi a = v & HB(0x7fff);
+    v16hi wsel = HB(1) + ((v >> 15) & HB(255));   /* 1 positive, 256 negative */
+    v16hi key = KF(hsubs)(a, base);
+    v16hi m0 = key > HB(128), m1 = key > HB(319), m2 = key > HB(416), m3 = key > HB(479);
+    v16hi m4 = key > HB(544), m5 = key > HB(607), m6 = key > HB(672);
+    A->cnt[0] += m0 & wsel;
+    A->cnt[1] += m1 & wsel;
+    A->cnt[2] += m2 & wsel;
+    A->cnt[3] += m3 & wsel;
+    A->cnt[4] += m4 & wsel;
+    A->cnt[5] += m5 & wsel;
+    A->cnt[6] += m6 & wsel;
+    A->cl += key > HB(704);
+    v16hi nk = ((m0 + m1) + (m2 + m3)) + ((m4 + m5) + m6);
+    /* |x^| as a bfloat16 code: 0x3f00 + (ex << 7) for 0.5 X, then 0x40 a
+     * step (0x80 for 1 -> 2: k = 2 starts a binade) */
+    v16hi q = m0 & (b1 - (nk + m1) * HB(64));
+    v8sf al, ah, ql, qh;
+    KF(hwide)(a, &al, &ah);
+    KF(hwide)(q, &ql, &qh);
+    v8sf el = al - ql, eh = ah - qh;   /* values 0-3 | 8-11, 4-7 | 12-15 */
+    A->me = KF(fmax8)(A->me, KF(fmax8)(FABS(el), FABS(eh)));
+    v4d e0, e1, e2, e3;
+    KF(khalves)(el, &e0, &e2);
+    KF(khalves)(eh, &e1, &e3);
+    *s += e0 * e0;      /* k_mxc's order: 0-3, 4-7 in s, s1, then 8-11, 12-15 */
+    *s1 += e1 * e1;
+    *s += e2 * e2;
+    *s1 += e3 * e3;
+}
+
+/* one group of G codes (G32: G = 32): 0 when the codes do not decide it */
+static inline __attribute__((always_inline)) int KF(mxu_group)(const unsigned char *c, size_t G,
+                                                               int G32, KF(mxacc) *A, double *sse,
+                                                               double *asum, uint32_t *cc)
+{
+    v16hi mv;
+    if (G32) {
+        v16hi v0, v1;
+        memcpy(&v0, c, sizeof v0);
+        memcpy(&v1, c + 32, sizeof v1);
+        mv = KF(hmax16)(v0 & HB(0x7fff), v1 & HB(0x7fff));
+    } else {
+        mv = HB(0);
+        for (size_t i = 0; i < G; i += 16) {
+            v16hi v;
+            memcpy(&v, c + 2 * i, sizeof v);
+            mv = KF(hmax16)(mv, v & HB(0x7fff));
+        }
     }
     int mx = KF(hmax16r)(mv);
     int E = mx >> 7;
@@ -904,51 +932,14 @@ static inline __attribute__((always_inline)) int KF(mxu_group)(const unsigned ch
         memcpy(&X, &xb, sizeof X);
     }
     v4d s = VB(0), s1 = VB(0);
-    for (size_t i = 0; i < G; i += 16) {
-        v16hi v;
-        memcpy(&v, c + 2 * i, sizeof v);
-        if (cc) {   /* group_codes.count: two tables in turn (gq.c count_codes) */
-            for (int l = 0; l < 4; l++) {
-                uint64_t w;
-                memcpy(&w, c + 2 * i + 8 * l, 8);
-                cc[w & 0xFFFF]++;
-                cc[65536 + ((w >> 16) & 0xFFFF)]++;
-                cc[(w >> 32) & 0xFFFF]++;
-                cc[65536 + (w >> 48)]++;
-            }
-        }
-        v16hi a = v & HB(0x7fff);
-        v16hi wsel = HB(1) + ((v >> 15) & HB(255));   /* 1 positive, 256 negative */
-        v16hi key = KF(hsubs)(a, base);
-        v16hi m0 = key > HB(128), m1 = key > HB(319), m2 = key > HB(416), m3 = key > HB(479);
-        v16hi m4 = key > HB(544), m5 = key > HB(607), m6 = key > HB(672);
-        A->cnt[0] += m0 & wsel;
-        A->cnt[1] += m1 & wsel;
-        A->cnt[2] += m2 & wsel;
-        A->cnt[3] += m3 & wsel;
-        A->cnt[4] += m4 & wsel;
-        A->cnt[5] += m5 & wsel;
-        A->cnt[6] += m6 & wsel;
-        A->cl += key > HB(704);
-        v16hi nk = ((m0 + m1) + (m2 + m3)) + ((m4 + m5) + m6);
-        /* |x^| as a bfloat16 code: 0x3f00 + (ex << 7) for 0.5 X, then
-         * 0x40 a step (0x80 for 1 -> 2: k = 2 starts a binade) */
-        v16hi q = m0 & (b1 - (nk + m1) * HB(64));
-        v8sf al, ah, ql, qh;
-        KF(hwide)(a, &al, &ah);
-        KF(hwide)(q, &ql, &qh);
-        v8sf el = al - ql, eh = ah - qh;   /* values 0-3 | 8-11, 4-7 | 12-15 */
-        A->me = KF(fmax8)(A->me, KF(fmax8)(FABS(el), FABS(eh)));
-        v4d e0, e1, e2, e3;
-        KF(khalves)(el, &e0, &e2);
-        KF(khalves)(eh, &e1, &e3);
-        s += e0 * e0;      /* k_mxc's order: 0-3, 4-7 in s, s1, then 8-11, 12-15 */
-        s1 += e1 * e1;
-        s += e2 * e2;
-        s1 += e3 * e3;
-    }
-    ua->sse += KF(ksum)(s + s1);
-    ua->asum += 6 * X;
+    if (G32) {
+        KF(mxu_step)(c, base, b1, A, &s, &s1, cc);
+        KF(mxu_step)(c + 32, base, b1, A, &s, &s1, cc);
+    } else
+        for (size_t i = 0; i < G; i += 16)
+            KF(mxu_step)(c + 2 * i, base, b1, A, &s, &s1, cc);
+    *sse += KF(ksum)(s + s1);
+    *asum += 6 * X;
     return 1;
 }
 
@@ -964,19 +955,51 @@ static size_t KF(k_mxu)(const unsigned char *cod, size_t ngr, size_t G, struct u
     KF(mxacc) A;
     memset(&A, 0, sizeof A);
     size_t g = 0;
+    double sse = ua->sse, asum = ua->asum;   /* (the same additions, in registers) */
     if (G == 32 && cc)
-        while (g < ngr && KF(mxu_group)(cod + 64 * g, 32, &A, ua, cc))
+        while (g < ngr && KF(mxu_group)(cod + 64 * g, 32, 1, &A, &sse, &asum, cc))
             g++;
     else if (G == 32)
-        while (g < ngr && KF(mxu_group)(cod + 64 * g, 32, &A, ua, NULL))
+        while (g < ngr && KF(mxu_group)(cod + 64 * g, 32, 1, &A, &sse, &asum, NULL))
             g++;
     else
-        while (g < ngr && KF(mxu_group)(cod + 2 * G * g, G, &A, ua, cc))
+        while (g < ngr && KF(mxu_group)(cod + 2 * G * g, G, 0, &A, &sse, &asum, cc))
             g++;
+    ua->sse = sse;
+    ua->asum = asum;
     ta->nalpha += g;
     KF(mxu_flush)(&A, (uint64_t)g * G, ta);
     return g;
 }
+/* max |x| of bfloat16 codes (n % 16 == 0) as an integer max of the
+ * codes without their sign (the order of the magnitudes for finite
+ * values); 0 when one is not finite (>= 0x7f80) */
+static int KF(k_bf16max)(const unsigned char *c, size_t n, double *amax)
+{
+    v16hi m0 = HB(0), m1 = HB(0);
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32) {   /* two chains */
+        v16hi v0, v1;
+        memcpy(&v0, c + 2 * i, sizeof v0);
+        memcpy(&v1, c + 2 * i + 32, sizeof v1);
+        m0 = KF(hmax16)(m0, v0 & HB(0x7fff));
+        m1 = KF(hmax16)(m1, v1 & HB(0x7fff));
+    }
+    if (i < n) {
+        v16hi v;
+        memcpy(&v, c + 2 * i, sizeof v);
+        m0 = KF(hmax16)(m0, v & HB(0x7fff));
+    }
+    int mx = KF(hmax16r)(KF(hmax16)(m0, m1));
+    if (mx >= 0x7f80)
+        return 0;
+    uint32_t b = (uint32_t)mx << 16;
+    float f;
+    memcpy(&f, &b, sizeof f);
+    *amax = f;
+    return 1;
+}
+
 #undef HB
 
 /* nearest of L levels on floats: k = #{j : x > thr[j]} with thr[j] the
