@@ -502,16 +502,24 @@ static void one_group(run *r, targ *A, ws *w, uint64_t gi, uacc *ua)
     }
 }
 
-/* run.mxunit: the unit's groups g0 .. g1 - 1 (contiguous codes) by K->mxu
- * (counting the codes as it goes), a group it does not decide by one_group */
+/* run.mxunit: the unit's groups g0 .. g1 - 1, each row's whole groups
+ * (contiguous codes) by K->mxu, counting the codes as it goes; a row's
+ * ragged last group, or a group the codes do not decide, by one_group */
 static void mx_unit(run *r, targ *A, ws *w, uint64_t g0, uint64_t g1, uacc *ua)
 {
-    uint64_t G = r->sl.G;
+    const slicing *sl = &r->sl;
+    uint64_t G = sl->G, whole = sl->A / G;
     const unsigned char *c = r->cd->codes16;
     for (uint64_t gi = g0; gi < g1;) {
-        gi += r->K->mxu(c + 2 * gi * G, (size_t)(g1 - gi), (size_t)G, ua, A->ta, w->cc);
-        if (gi < g1)
-            one_group(r, A, w, gi++, ua);
+        uint64_t ga = gi % sl->gpa, o = gi / sl->gpa;
+        if (ga < whole) {
+            uint64_t m = whole - ga < g1 - gi ? whole - ga : g1 - gi;
+            size_t d = r->K->mxu(c + 2 * (o * sl->A + ga * G), (size_t)m, (size_t)G, ua, A->ta, w->cc);
+            gi += d;
+            if (d == m)
+                continue;
+        }
+        one_group(r, A, w, gi++, ua);
     }
 }
 
@@ -664,7 +672,7 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
                      (g->sd == SCALE_FP16 || g->sd == SCALE_BF16 || g->sd == SCALE_E8M0));
     }
     r.mxunit = r.direct && njobs == 1 && r.g[0].kind == GK_MXFP4 && r.sl.kind == 0 &&
-               r.sl.inner == 1 && r.sl.G % 16 == 0 && r.sl.A % r.sl.G == 0 && r.sl.G <= UNIT_VALUES;
+               r.sl.inner == 1 && r.sl.G % 16 == 0 && r.sl.G <= UNIT_VALUES;
     for (int i = 0; i < nth; i++) {
         args[i].r = &r;
         args[i].ta = &ta[i * njobs];

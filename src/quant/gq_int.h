@@ -186,8 +186,8 @@ typedef struct run {
     int s2c;               /* the sum of squares from the code counts, not per group */
     int direct;            /* ... and every scheme quantizes from the codes (uniform with
                               --alpha=max and an fp16/bf16/e8m0 scale, mxfp4): no float copy */
-    int mxunit;            /* ... one scheme, mxfp4, whole groups of G % 16 == 0 along the rows:
-                              a unit's groups by K->mxu, its codes counted at once */
+    int mxunit;            /* ... one scheme, mxfp4, groups of G % 16 == 0 along the rows: a
+                              row's whole groups by K->mxu (gq.c mx_unit) */
     const kern *K;
     uint64_t next;         /* atomic */
 } run;
