@@ -326,7 +326,10 @@ static size_t gather_groupf(const run *r, uint64_t gi, ws *w)
         w->cod = r->cd->codes16 + 2 * base;
         w->fS2 = 0;
         w->fused = 1;
-        if (w->cc)
+        if (w->cc && r->uniunit) {   /* (counted by the uniform kernel, else one_group) */
+            w->pend = w->cod;
+            w->pendn = len;
+        } else if (w->cc)
             count_codes(w->cc, w->cod, len, 1);
         return len;
     }
@@ -456,6 +459,7 @@ static void one_group(run *r, targ *A, ws *w, uint64_t gi, uacc *ua)
     w->fused = 0;
     w->cod = NULL;
     w->have_x = !r->fpath;
+    w->pend = NULL;
     size_t n = r->fpath ? gather_groupf(r, gi, w) : gather_group(r, gi, w);
     if (n == 0)
         return;
@@ -500,6 +504,10 @@ static void one_group(run *r, targ *A, ws *w, uint64_t gi, uacc *ua)
             ta->nalpha++;
         }
     }
+    if (w->pend) {
+        count_codes(w->cc, w->pend, w->pendn, 1);
+        w->pend = NULL;
+    }
 }
 
 /* run.mxunit: the unit's groups g0 .. g1 - 1, each row's whole groups
@@ -530,6 +538,8 @@ static void *worker(void *arg)
     ws w;
     gq_ws_init(&w, r->sl.maxlen);
     w.cc = A->cc;
+    if (r->uniunit)
+        w.uidx = util_malloc(UNIT_VALUES + 64);
     for (;;) {
         uint64_t u = __atomic_fetch_add(&r->next, 1, __ATOMIC_RELAXED);
         if (u >= r->nunits)
@@ -544,6 +554,10 @@ static void *worker(void *arg)
         else
             for (uint64_t gi = g0; gi < g1; gi++)
                 one_group(r, A, &w, gi, ua);
+        if (w.un) {
+            r->K->hist16(w.uidx, w.un, r->g[0].L, A->ta[0].counts);
+            w.un = 0;
+        }
         memcpy(&r->ua[u * (uint64_t)r->ng], ua, (size_t)r->ng * sizeof *ua);
         /* every RELEASE_UNITS units: the codes of the window of units
          * RELEASE_UNITS .. 2 RELEASE_UNITS - 1 back, done by now unless a
@@ -555,6 +569,7 @@ static void *worker(void *arg)
             r->cd->release(r->cd->release_ctx, a, b - a);
         }
     }
+    free(w.uidx);
     gq_ws_free(&w);
     return NULL;
 }
@@ -671,6 +686,8 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
                     (g->kind == GK_UNIFORM && cfg->amode == ALPHA_MAX &&
                      (g->sd == SCALE_FP16 || g->sd == SCALE_BF16 || g->sd == SCALE_E8M0));
     }
+    r.uniunit = r.direct && njobs == 1 && r.g[0].kind == GK_UNIFORM && r.g[0].L <= 16 &&
+                r.sl.maxlen <= UNIT_VALUES;
     r.mxunit = r.direct && njobs == 1 && r.g[0].kind == GK_MXFP4 && r.sl.kind == 0 &&
                r.sl.inner == 1 && r.sl.G % 16 == 0 && r.sl.G <= UNIT_VALUES;
     for (int i = 0; i < nth; i++) {

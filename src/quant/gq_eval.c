@@ -216,6 +216,18 @@ static int uni_fast(const run *r, const gsch *g, ws *w, size_t n, double sc, dou
     int exf = r->bf16x && sc11 && amax < 4096 * sc;
     double lo = (double)g->qmin, hi = (double)g->qmax;
     kres k;
+    if (w->cod && n % 8 == 0 && sc11 && (w->pend || w->uidx)) {   /* (run.uniunit) */
+        unsigned char *ix = w->uidx ? w->uidx + w->un : w->idx;
+        r->K->unicc(w->cod, n, sc, lo, hi, float_in(lo * sc, 1), float_in(hi * sc, 0), exf, &k, ix,
+                    w->pend ? w->cc : NULL);
+        w->pend = NULL;
+        kres_out(&k, o);
+        if (w->uidx)
+            w->un += n;
+        else
+            hist(ix, n, g->L, counts);
+        return 1;
+    }
     if (w->cod && n % 8 == 0) {
         if (r->K->unic(w->cod, n, sc, lo, hi, float_in(lo * sc, 1), float_in(hi * sc, 0), exf, sc11,
                        &k, w->idx))

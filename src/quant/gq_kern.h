@@ -603,7 +603,7 @@ static inline __attribute__((always_inline)) v8sf KF(kld8)(const float *x, const
 }
 
 static inline __attribute__((always_inline)) int KF(k_unif_)(const float *x, const unsigned char *cod, size_t n, double sc, double lo, double hi, float xlof,
-                      float xhif, int exf, int sc11, kres *o, unsigned char *idx)
+                      float xhif, int exf, int sc11, kres *o, unsigned char *idx, uint32_t *cc)
 {
     const v8sf M = FB(12582912.0f);   /* 1.5 2^23 */
     const float isc = (float)(1 / sc), scf = (float)sc, flo = (float)lo, fhi = (float)hi;
@@ -613,6 +613,15 @@ static inline __attribute__((always_inline)) int KF(k_unif_)(const float *x, con
     const v8sf vlo = FB(flo), vhi = FB(fhi), vsc = FB(scf);
     for (size_t i = 0; i < n; i += 8) {
         v8sf v = KF(kld8)(x, cod, i);   /* (padded with zeros to 8: they add 0) */
+        if (cc)   /* group_codes.count: two tables in turn (gq.c count_codes) */
+            for (int l = 0; l < 2; l++) {
+                uint64_t w;
+                memcpy(&w, cod + 2 * i + 8 * l, 8);
+                cc[w & 0xFFFF]++;
+                cc[65536 + ((w >> 16) & 0xFFFF)]++;
+                cc[(w >> 32) & 0xFFFF]++;
+                cc[65536 + (w >> 48)]++;
+            }
         v8sf y = v * FB(isc) - FB(0.5f);
         v8sf r = (y + M) - M;          /* |y| >= 2^22: r is y or an integer near it; q clamps */
         v8sf q;
@@ -659,14 +668,57 @@ static inline __attribute__((always_inline)) int KF(k_unif_)(const float *x, con
 static int KF(k_unif)(const float *x, size_t n, double sc, double lo, double hi, float xlof,
                       float xhif, int exf, int sc11, kres *o, unsigned char *idx)
 {
-    return KF(k_unif_)(x, NULL, n, sc, lo, hi, xlof, xhif, exf, sc11, o, idx);
+    return KF(k_unif_)(x, NULL, n, sc, lo, hi, xlof, xhif, exf, sc11, o, idx, NULL);
 }
 
 /* k_unif from bfloat16 codes (all finite, n % 8 == 0) */
 static int KF(k_unic)(const unsigned char *cod, size_t n, double sc, double lo, double hi, float xlof,
                       float xhif, int exf, int sc11, kres *o, unsigned char *idx)
 {
-    return KF(k_unif_)(NULL, cod, n, sc, lo, hi, xlof, xhif, exf, sc11, o, idx);
+    return KF(k_unif_)(NULL, cod, n, sc, lo, hi, xlof, xhif, exf, sc11, o, idx, NULL);
+}
+
+/* k_unic counting the codes into cc as it goes (sc11: it never returns 1) */
+static void KF(k_unicc)(const unsigned char *cod, size_t n, double sc, double lo, double hi, float xlof,
+                        float xhif, int exf, kres *o, unsigned char *idx, uint32_t *cc)
+{
+    KF(k_unif_)(NULL, cod, n, sc, lo, hi, xlof, xhif, exf, 1, o, idx, cc);
+}
+
+/* counts[idx[i]]++ for n indexes < L <= 16: byte lanes compared with each
+ * level, 8 levels a pass over the (cached) indexes, <= 255 vectors
+ * between flushes */
+static void KF(k_hist16)(const unsigned char *idx, size_t n, size_t L, uint64_t *counts)
+{
+    typedef signed char v32qs __attribute__((vector_size(32)));
+    size_t nv = n / 32;
+    for (size_t l0 = 0; l0 < L; l0 += 8) {
+        v32qs acc[8];
+        memset(acc, 0, sizeof acc);
+        unsigned it = 0;
+        for (size_t b = 0; b < nv; b++) {
+            v32qs v;
+            memcpy(&v, idx + 32 * b, sizeof v);
+#pragma GCC unroll 8
+            for (int l = 0; l < 8; l++) {
+                const signed char c = (signed char)(l0 + (size_t)l);
+                acc[l] -= v == (v32qs){ c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c,
+                                        c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c };
+            }
+            if (++it == 255 || b + 1 == nv) {
+                for (int l = 0; l < 8 && l0 + (size_t)l < L; l++) {
+                    uint64_t t = 0;
+                    for (int j = 0; j < 32; j++)
+                        t += (unsigned char)acc[l][j];
+                    counts[l0 + (size_t)l] += t;
+                }
+                memset(acc, 0, sizeof acc);
+                it = 0;
+            }
+        }
+    }
+    for (size_t i = 32 * nv; i < n; i++)
+        counts[idx[i]]++;
 }
 
 /* k_mx on floats (t = x / X exact in float; exf: bfloat16 values, whose
@@ -1085,7 +1137,7 @@ static void KF(k_f2d)(const float *xf, size_t n, double *x)
 static const kern KF(kern) = {
     KF(k_stats), KF(k_mag), KF(k_uni), KF(k_cnt), KF(k_mx), KF(k_q), KF(k_assign), KF(k_bf16),
     KF(k_bf16f), KF(k_statsf), KF(k_unif), KF(k_mxf), KF(k_f2d), KF(k_bf16s), KF(k_cntf), KF(k_bf16m),
-    KF(k_unic), KF(k_mxc), KF(k_bf16max), KF(k_mxu),
+    KF(k_unic), KF(k_mxc), KF(k_bf16max), KF(k_mxu), KF(k_unicc), KF(k_hist16),
 };
 
 #undef KF
