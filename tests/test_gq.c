@@ -78,6 +78,7 @@ typedef struct bft {
     long double sse, sumsq;
     double maxerr;
     uint64_t n, clipped, groups;
+    uint64_t lev[300];     /* level usage (the level nearest 0 when the scale is 0) */
 } bft;
 
 /* natural-unit levels of a scheme (written out here) */
@@ -131,8 +132,15 @@ static void bf_group(bft *b, const char *scheme, int bits, scale_dtype sd, const
                 if (fabs(t - nat[k]) < fabs(t - nat[best]))
                     best = k;
             q = s * nat[best];
-        } else
+            b->lev[best]++;
+        } else {
+            size_t z = 0;
+            for (size_t k = 1; k < L; k++)
+                if (fabs(nat[k]) < fabs(nat[z]))
+                    z = k;
+            b->lev[z]++;
             q = 0;
+        }
         long double e = (long double)x[i] - q;
         b->sse += e * e;
         b->sumsq += (long double)x[i] * x[i];
@@ -241,8 +249,12 @@ static analyze_result run1(const double *w, const uint64_t *sh, int nd, uint64_t
         t.vals = f;
         t.is_double = 0;
     }
-    group_codes cd = { raw, NULL, 1, NULL, NULL, NULL };
-    assert_int_equal(group_analyze_codes(&t, w_rep == 2 ? &cd : NULL, c, &scheme, 1, &r, &h, &e), 0);
+    /* 3: the codes counted in the pass (uniform and mxfp4 then quantize
+     * from the codes' bits, gq.c uniunit / mxunit) */
+    uint64_t *codecnt = w_rep == 3 ? calloc(65536, sizeof *codecnt) : NULL;
+    group_codes cd = { raw, NULL, 1, codecnt, NULL, NULL };
+    assert_int_equal(group_analyze_codes(&t, w_rep >= 2 ? &cd : NULL, c, &scheme, 1, &r, &h, &e), 0);
+    free(codecnt);
     free(f);
     free(raw);
     assert_true(h);
@@ -333,6 +345,16 @@ static void check_bf(int kind, uint64_t G, uint64_t TR, uint64_t TC, const char 
     close_rel(r.r.sumsq, (double)bc.b.sumsq, 1e-12);
     close_rel(r.r.max_abs_err, bc.b.maxerr, 1e-12);
     close_rel(r.r.clipped, (double)bc.b.clipped / (double)bc.b.n, 1e-12);
+    double ent = 0;
+    uint64_t used = 0;
+    for (size_t k = 0; k < 300; k++)
+        if (bc.b.lev[k]) {
+            double p = (double)bc.b.lev[k] / (double)bc.b.n;
+            ent -= p * log2(p);
+            used++;
+        }
+    close_rel(r.r.entropy_bits, ent, 1e-12);
+    assert_int_equal(r.r.levels_used, used);
     assert_int_equal(r.nscales, ng);
     int sb = bc.sd == SCALE_FP32 ? 32 : bc.sd == SCALE_E8M0 ? 8 : 16;
     close_rel(r.bpw, 4 + (double)sb * (double)ng / NV, 1e-15);
@@ -341,7 +363,7 @@ static void check_bf(int kind, uint64_t G, uint64_t TR, uint64_t TC, const char 
 static void t_bruteforce(void **st)
 {
     (void)st;
-    for (w_rep = 0; w_rep < 3; w_rep++) {
+    for (w_rep = 0; w_rep < 4; w_rep++) {
     make_w();
     const char *sch[] = { "uniform", "pot", "apot", "fp4-e2m1" };
     const scale_dtype sds[] = { SCALE_FP32, SCALE_FP16, SCALE_BF16, SCALE_E8M0, SCALE_DEFAULT };
@@ -448,7 +470,7 @@ static void check_opt(const char *scheme, int bits, const double *x, size_t n)
 static void t_mse(void **st)
 {
     (void)st;
-    for (w_rep = 0; w_rep < 3; w_rep++) {
+    for (w_rep = 0; w_rep < 4; w_rep++) {
         make_w();
         check_mse(0, 16, 0, 0, "uniform");
         check_mse(0, 16, 0, 0, "pot");
@@ -938,7 +960,7 @@ static void t_mxfp4_every_bf16(void **st)
     for (int path = 1; path <= 2; path++) {
         if (gq_set_kernel(path) < 0)
             continue;
-        for (w_rep = 0; w_rep < 3; w_rep++) {
+        for (w_rep = 0; w_rep < 4; w_rep++) {
             analyze_cfg c = cfg_of(ALPHA_MAX, SCALE_DEFAULT);
             analyze_result r = run1(x, sh, 2, n, &c, "mxfp4");
             close_rel(r.r.mse, (double)(sse / (long double)n), 1e-12);
@@ -1206,7 +1228,7 @@ static void t_fixed_bruteforce(void **st)
 {
     (void)st;
     int keep = w_rep;
-    for (w_rep = 0; w_rep < 3; w_rep++) {
+    for (w_rep = 0; w_rep < 4; w_rep++) {
         check_fixed("q8_0", 8);
         check_fixed("q4_0", 4);
         check_fixed("mxfp4", 4);
