@@ -1009,7 +1009,7 @@ static size_t KF(k_mxu)(const unsigned char *cod, size_t ngr, size_t G, struct u
     size_t g = 0;
     double sse = ua->sse, asum = ua->asum;   /* (the same additions, in registers) */
     if (G == 32 && cc)
-        while (g < ngr && KF(mxu_group)(cod + 64 * g, 32, 1, &A, &sse, &asum, cc))
+        while (g < ngr && (__builtin_prefetch(cod + 64 * g + 1024), KF(mxu_group)(cod + 64 * g, 32, 1, &A, &sse, &asum, cc)))
             g++;
     else if (G == 32)
         while (g < ngr && KF(mxu_group)(cod + 64 * g, 32, 1, &A, &sse, &asum, NULL))
@@ -1031,6 +1031,7 @@ static int KF(k_bf16max)(const unsigned char *c, size_t n, double *amax)
     v16hi m0 = HB(0), m1 = HB(0);
     size_t i = 0;
     for (; i + 32 <= n; i += 32) {   /* two chains */
+        __builtin_prefetch(c + 2 * i + 1024);   /* (the next groups: a page's lines in time) */
         v16hi v0, v1;
         memcpy(&v0, c + 2 * i, sizeof v0);
         memcpy(&v1, c + 2 * i + 32, sizeof v1);
