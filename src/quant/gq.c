@@ -531,6 +531,21 @@ static void mx_unit(run *r, targ *A, ws *w, uint64_t g0, uint64_t g1, uacc *ua)
     }
 }
 
+/* run.uniunit with --alpha=max, groups along the rows: gq_uni_group
+ * straight from the codes, else one_group */
+static void uni_unit(run *r, targ *A, ws *w, uint64_t g0, uint64_t g1, uacc *ua)
+{
+    const slicing *sl = &r->sl;
+    const unsigned char *c = r->cd->codes16;
+    for (uint64_t gi = g0; gi < g1; gi++) {
+        uint64_t ga = gi % sl->gpa, o = gi / sl->gpa, a0 = ga * sl->G;
+        uint64_t len = a0 + sl->G <= sl->A ? sl->G : sl->A - a0;
+        if (len % 16 == 0 && gq_uni_group(r, &r->g[0], w, c + 2 * (o * sl->A + a0), (size_t)len, ua, A->ta))
+            continue;
+        one_group(r, A, w, gi, ua);
+    }
+}
+
 static void *worker(void *arg)
 {
     targ *A = arg;
@@ -551,6 +566,8 @@ static void *worker(void *arg)
         memset(ua, 0, (size_t)r->ng * sizeof *ua);
         if (r->mxunit)
             mx_unit(r, A, &w, g0, g1, ua);
+        else if (r->uniunit && r->cfg->amode == ALPHA_MAX && r->sl.kind == 0 && r->sl.inner == 1)
+            uni_unit(r, A, &w, g0, g1, ua);
         else
             for (uint64_t gi = g0; gi < g1; gi++)
                 one_group(r, A, &w, gi, ua);

@@ -245,6 +245,9 @@ double gq_group_prep(const kern *K, ws *w, size_t n, double *S2o);
 double gq_opt_any(const kern *K, const side *sp, const side *sn, ws *w, size_t n, double S2,
                   double amax);
 
+/* gq_eval.c: one uniform --alpha=max group from its codes (run.uniunit) */
+int gq_uni_group(const run *r, const gsch *g, ws *w, const unsigned char *cod, size_t n,
+                 struct uacc *ua, struct tacc *ta);
 /* gq_eval.c: one scheme over one gathered group */
 void gq_group_scheme(const run *r, const gsch *g, ws *w, size_t n, double amax, double mn,
                      double mx, uint64_t *counts, gout *o);
