@@ -326,7 +326,10 @@ static size_t gather_groupf(const run *r, uint64_t gi, ws *w)
         w->cod = r->cd->codes16 + 2 * base;
         w->fS2 = 0;
         w->fused = 1;
-        if (w->cc)
+        if (w->cc && r->uniunit) {   /* (counted by the uniform kernel, else one_group) */
+            w->pend = w->cod;
+            w->pendn = len;
+        } else if (w->cc)
             count_codes(w->cc, w->cod, len, 1);
         return len;
     }
@@ -450,6 +453,99 @@ static uint64_t unit_first_value(const run *r, uint64_t u)
     return (g / r->sl.gpa) * r->sl.A + (g % r->sl.gpa) * r->sl.G;
 }
 
+/* group gi of the unit into ua (the worker's loop body) */
+static void one_group(run *r, targ *A, ws *w, uint64_t gi, uacc *ua)
+{
+    w->fused = 0;
+    w->cod = NULL;
+    w->have_x = !r->fpath;
+    w->pend = NULL;
+    size_t n = r->fpath ? gather_groupf(r, gi, w) : gather_group(r, gi, w);
+    if (n == 0)
+        return;
+    double mn = INFINITY, mx = -INFINITY, S2 = 0, amax = 0;
+    if (r->fpath && (r->need_prep || r->need_minmax || r->need_view))
+        need_x(r, w, n);
+    if (r->fpath && !r->need_prep && w->fused) {
+        amax = w->famax;
+        S2 = w->fS2;
+    } else if (r->fpath && !r->need_prep) {
+        need_xf(r, w, n);
+        r->K->statsf(w->xf, n, &amax, &S2);
+    }
+    else if (r->need_prep)
+        amax = gq_group_prep(r->K, w, n, &S2);
+    else if (w->fused) {      /* the same bits as K->stats */
+        amax = w->famax;
+        S2 = w->fS2;
+    } else
+        r->K->stats(w->x, n, &amax, &S2);
+    w->S2 = S2;
+    if (r->need_minmax)
+        for (size_t i = 0; i < n; i++) {
+            double v = w->x[i];
+            mn = v < mn ? v : mn;
+            mx = v > mx ? v : mx;
+        }
+    for (int k = 0; k < r->ng; k++) {
+        gout o;
+        tacc *ta = &A->ta[k];
+        gq_group_scheme(r, &r->g[k], w, n, amax, mn, mx, ta->counts, &o);
+        if (r->g[k].job->view)
+            view_group(r->g[k].job->view, ta, gi, w->x, n, amax, &o);
+        ua[k].sse += o.sse;
+        ua[k].sumsq += r->s2c ? 0 : S2;
+        ta->n += n;
+        ta->clipped += o.clipped;
+        if (o.maxerr > ta->maxerr)
+            ta->maxerr = o.maxerr;
+        if (o.has_alpha) {
+            ua[k].asum += o.alpha;
+            ta->nalpha++;
+        }
+    }
+    if (w->pend) {
+        count_codes(w->cc, w->pend, w->pendn, 1);
+        w->pend = NULL;
+    }
+}
+
+/* run.mxunit: the unit's groups g0 .. g1 - 1, each row's whole groups
+ * (contiguous codes) by K->mxu, counting the codes as it goes; a row's
+ * ragged last group, or a group the codes do not decide, by one_group */
+static void mx_unit(run *r, targ *A, ws *w, uint64_t g0, uint64_t g1, uacc *ua)
+{
+    const slicing *sl = &r->sl;
+    uint64_t G = sl->G, whole = sl->A / G;
+    const unsigned char *c = r->cd->codes16;
+    for (uint64_t gi = g0; gi < g1;) {
+        uint64_t ga = gi % sl->gpa, o = gi / sl->gpa;
+        if (ga < whole) {
+            uint64_t m = whole - ga < g1 - gi ? whole - ga : g1 - gi;
+            size_t d = r->K->mxu(c + 2 * (o * sl->A + ga * G), (size_t)m, (size_t)G, ua, A->ta, w->cc);
+            gi += d;
+            if (d == m)
+                continue;
+        }
+        one_group(r, A, w, gi++, ua);
+    }
+}
+
+/* run.uniunit with --alpha=max, groups along the rows: gq_uni_group
+ * straight from the codes, else one_group */
+static void uni_unit(run *r, targ *A, ws *w, uint64_t g0, uint64_t g1, uacc *ua)
+{
+    const slicing *sl = &r->sl;
+    const unsigned char *c = r->cd->codes16;
+    for (uint64_t gi = g0; gi < g1; gi++) {
+        uint64_t ga = gi % sl->gpa, o = gi / sl->gpa, a0 = ga * sl->G;
+        uint64_t len = a0 + sl->G <= sl->A ? sl->G : sl->A - a0;
+        if (len % 16 == 0 && gq_uni_group(r, &r->g[0], w, c + 2 * (o * sl->A + a0), (size_t)len, ua, A->ta))
+            continue;
+        one_group(r, A, w, gi, ua);
+    }
+}
+
 static void *worker(void *arg)
 {
     targ *A = arg;
@@ -457,6 +553,8 @@ static void *worker(void *arg)
     ws w;
     gq_ws_init(&w, r->sl.maxlen);
     w.cc = A->cc;
+    if (r->uniunit)
+        w.uidx = util_malloc(UNIT_VALUES + 64);
     for (;;) {
         uint64_t u = __atomic_fetch_add(&r->next, 1, __ATOMIC_RELAXED);
         if (u >= r->nunits)
@@ -466,54 +564,16 @@ static void *worker(void *arg)
          * entries share its cache lines and another thread writes them) */
         uacc ua[GQ_MAXJOBS];
         memset(ua, 0, (size_t)r->ng * sizeof *ua);
-        for (uint64_t gi = g0; gi < g1; gi++) {
-            w.fused = 0;
-            w.cod = NULL;
-            w.have_x = !r->fpath;
-            size_t n = r->fpath ? gather_groupf(r, gi, &w) : gather_group(r, gi, &w);
-            if (n == 0)
-                continue;
-            double mn = INFINITY, mx = -INFINITY, S2 = 0, amax = 0;
-            if (r->fpath && (r->need_prep || r->need_minmax || r->need_view))
-                need_x(r, &w, n);
-            if (r->fpath && !r->need_prep && w.fused) {
-                amax = w.famax;
-                S2 = w.fS2;
-            } else if (r->fpath && !r->need_prep) {
-                need_xf(r, &w, n);
-                r->K->statsf(w.xf, n, &amax, &S2);
-            }
-            else if (r->need_prep)
-                amax = gq_group_prep(r->K, &w, n, &S2);
-            else if (w.fused) {      /* the same bits as K->stats */
-                amax = w.famax;
-                S2 = w.fS2;
-            } else
-                r->K->stats(w.x, n, &amax, &S2);
-            w.S2 = S2;
-            if (r->need_minmax)
-                for (size_t i = 0; i < n; i++) {
-                    double v = w.x[i];
-                    mn = v < mn ? v : mn;
-                    mx = v > mx ? v : mx;
-                }
-            for (int k = 0; k < r->ng; k++) {
-                gout o;
-                tacc *ta = &A->ta[k];
-                gq_group_scheme(r, &r->g[k], &w, n, amax, mn, mx, ta->counts, &o);
-                if (r->g[k].job->view)
-                    view_group(r->g[k].job->view, ta, gi, w.x, n, amax, &o);
-                ua[k].sse += o.sse;
-                ua[k].sumsq += r->s2c ? 0 : S2;
-                ta->n += n;
-                ta->clipped += o.clipped;
-                if (o.maxerr > ta->maxerr)
-                    ta->maxerr = o.maxerr;
-                if (o.has_alpha) {
-                    ua[k].asum += o.alpha;
-                    ta->nalpha++;
-                }
-            }
+        if (r->mxunit)
+            mx_unit(r, A, &w, g0, g1, ua);
+        else if (r->uniunit && r->cfg->amode == ALPHA_MAX && r->sl.kind == 0 && r->sl.inner == 1)
+            uni_unit(r, A, &w, g0, g1, ua);
+        else
+            for (uint64_t gi = g0; gi < g1; gi++)
+                one_group(r, A, &w, gi, ua);
+        if (w.un) {
+            r->K->hist16(w.uidx, w.un, r->g[0].L, A->ta[0].counts);
+            w.un = 0;
         }
         memcpy(&r->ua[u * (uint64_t)r->ng], ua, (size_t)r->ng * sizeof *ua);
         /* every RELEASE_UNITS units: the codes of the window of units
@@ -526,6 +586,7 @@ static void *worker(void *arg)
             r->cd->release(r->cd->release_ctx, a, b - a);
         }
     }
+    free(w.uidx);
     gq_ws_free(&w);
     return NULL;
 }
@@ -642,6 +703,10 @@ int gq_run(const group_tensor *t, const group_codes *codes, const analyze_cfg *c
                     (g->kind == GK_UNIFORM && cfg->amode == ALPHA_MAX &&
                      (g->sd == SCALE_FP16 || g->sd == SCALE_BF16 || g->sd == SCALE_E8M0));
     }
+    r.uniunit = r.direct && njobs == 1 && r.g[0].kind == GK_UNIFORM && r.g[0].L <= 16 &&
+                r.sl.maxlen <= UNIT_VALUES;
+    r.mxunit = r.direct && njobs == 1 && r.g[0].kind == GK_MXFP4 && r.sl.kind == 0 &&
+               r.sl.inner == 1 && r.sl.G % 16 == 0 && r.sl.G <= UNIT_VALUES;
     for (int i = 0; i < nth; i++) {
         args[i].r = &r;
         args[i].ta = &ta[i * njobs];

@@ -216,6 +216,18 @@ static int uni_fast(const run *r, const gsch *g, ws *w, size_t n, double sc, dou
     int exf = r->bf16x && sc11 && amax < 4096 * sc;
     double lo = (double)g->qmin, hi = (double)g->qmax;
     kres k;
+    if (w->cod && n % 8 == 0 && sc11 && (w->pend || w->uidx)) {   /* (run.uniunit) */
+        unsigned char *ix = w->uidx ? w->uidx + w->un : w->idx;
+        r->K->unicc(w->cod, n, sc, lo, hi, float_in(lo * sc, 1), float_in(hi * sc, 0), exf, &k, ix,
+                    w->pend ? w->cc : NULL);
+        w->pend = NULL;
+        kres_out(&k, o);
+        if (w->uidx)
+            w->un += n;
+        else
+            hist(ix, n, g->L, counts);
+        return 1;
+    }
     if (w->cod && n % 8 == 0) {
         if (r->K->unic(w->cod, n, sc, lo, hi, float_in(lo * sc, 1), float_in(hi * sc, 0), exf, sc11,
                        &k, w->idx))
@@ -231,6 +243,39 @@ static int uni_fast(const run *r, const gsch *g, ws *w, size_t n, double sc, dou
         return 0;
     kres_out(&k, o);
     hist(w->idx, n, g->L, counts);
+    return 1;
+}
+
+/* run.uniunit, --alpha=max, one group of n bfloat16 codes (n % 16 == 0)
+ * at cod: what one_group and gq_group_scheme do for it (bf16max, the
+ * stored scale, uni_fast's k_unicc) with the level indexes into the
+ * unit's w->uidx; 0 (nothing done) when uni_fast would not take it */
+int gq_uni_group(const run *r, const gsch *g, ws *w, const unsigned char *cod, size_t n,
+                 struct uacc *ua, struct tacc *ta)
+{
+    double amax;
+    if (!r->K->bf16max(cod, n, &amax))
+        return 0;
+    double sc = gq_round_scale(amax / g->natmax, g->sd);
+    if (!(sc >= 0x1p-100 && sc <= 0x1p100) || g->qmax - g->qmin > 255)
+        return 0;
+    uint64_t b;
+    memcpy(&b, &sc, sizeof b);
+    if ((b & (((uint64_t)1 << 42) - 1)) != 0)   /* (not sc11: uni_fast's other branch) */
+        return 0;
+    int exf = amax < 4096 * sc;
+    double lo = (double)g->qmin, hi = (double)g->qmax;
+    kres k;
+    r->K->unicc(cod, n, sc, lo, hi, float_in(lo * sc, 1), float_in(hi * sc, 0), exf, &k,
+                w->uidx + w->un, w->cc);
+    w->un += n;
+    ua->sse += k.sse;
+    ta->n += n;
+    ta->clipped += k.cl;
+    if (k.me > ta->maxerr)
+        ta->maxerr = k.me;
+    ua->asum += sc * g->natmax;   /* (amax > 0: sc > 0) */
+    ta->nalpha++;
     return 1;
 }
 

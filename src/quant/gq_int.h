@@ -53,6 +53,9 @@ typedef struct kres {
     uint64_t cl;
 } kres;
 
+struct uacc;
+struct tacc;
+
 typedef struct kern {
     void (*stats)(const double *x, size_t n, double *amax, double *s2);
     void (*mag)(const double *x, size_t n, double *mag, unsigned char *sg);
@@ -80,6 +83,12 @@ typedef struct kern {
                 float xhif, int exf, int sc11, kres *o, unsigned char *idx);
     void (*mxc)(const unsigned char *cod, size_t n, double X, int exf, kres *o, unsigned char *idx);
     int (*bf16max)(const unsigned char *c, size_t n, double *amax);
+    /* mxfp4 over whole groups of bfloat16 codes (run.mxunit) */
+    size_t (*mxu)(const unsigned char *cod, size_t ngr, size_t G, struct uacc *ua, struct tacc *ta,
+                  uint32_t *cc);
+    void (*unicc)(const unsigned char *cod, size_t n, double sc, double lo, double hi, float xlof,
+                  float xhif, int exf, kres *o, unsigned char *idx, uint32_t *cc);
+    void (*hist16)(const unsigned char *idx, size_t n, size_t L, uint64_t *counts);
 } kern;
 
 typedef struct gsch {
@@ -144,6 +153,12 @@ typedef struct ws {
     int fused;             /* gather_group filled famax, fS2 */
     uint32_t *cc;          /* the thread's code counts (2 x 65536; NULL: not counting) */
     double famax, fS2;
+    /* run.uniunit: the group's codes not counted yet (the uniform kernel
+     * counts them, else one_group), and the unit's level indexes */
+    const unsigned char *pend;
+    size_t pendn;
+    unsigned char *uidx;   /* UNIT_VALUES + 64 */
+    size_t un;
 } ws;
 
 /* ---- the pass --------------------------------------------------------------- */
@@ -180,6 +195,10 @@ typedef struct run {
     int s2c;               /* the sum of squares from the code counts, not per group */
     int direct;            /* ... and every scheme quantizes from the codes (uniform with
                               --alpha=max and an fp16/bf16/e8m0 scale, mxfp4): no float copy */
+    int uniunit;           /* ... one scheme, uniform (L <= 16, groups <= a unit): the codes
+                              counted by the uniform kernel, the level usage a unit at a time */
+    int mxunit;            /* ... one scheme, mxfp4, groups of G % 16 == 0 along the rows: a
+                              row's whole groups by K->mxu (gq.c mx_unit) */
     const kern *K;
     uint64_t next;         /* atomic */
 } run;
@@ -226,6 +245,9 @@ double gq_group_prep(const kern *K, ws *w, size_t n, double *S2o);
 double gq_opt_any(const kern *K, const side *sp, const side *sn, ws *w, size_t n, double S2,
                   double amax);
 
+/* gq_eval.c: one uniform --alpha=max group from its codes (run.uniunit) */
+int gq_uni_group(const run *r, const gsch *g, ws *w, const unsigned char *cod, size_t n,
+                 struct uacc *ua, struct tacc *ta);
 /* gq_eval.c: one scheme over one gathered group */
 void gq_group_scheme(const run *r, const gsch *g, ws *w, size_t n, double amax, double mn,
                      double mx, uint64_t *counts, gout *o);

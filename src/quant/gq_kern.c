@@ -7,7 +7,10 @@
  * conversion, the assignment for the mse walk; on doubles and, for float32
  * and 2-byte sources, on floats (8 lanes; decisions exact, errors in
  * double unless exact in float). Level usage: the kernels store one byte
- * per value, counted into 4 sub-histograms (gq_eval.c).
+ * per value, counted into 4 sub-histograms (gq_eval.c), or a unit's bytes
+ * at once (k_hist16). On bfloat16 codes' bits (gq_kern_codes.h): mxfp4 of
+ * whole groups with the level usage from its compare masks (k_mxu), max
+ * |x| (k_bf16max); the uniform kernel counting the codes (k_unicc).
  */
 #include "config.h"
 #include "quant/gq_int.h"

@@ -603,7 +603,7 @@ static inline __attribute__((always_inline)) v8sf KF(kld8)(const float *x, const
 }
 
 static inline __attribute__((always_inline)) int KF(k_unif_)(const float *x, const unsigned char *cod, size_t n, double sc, double lo, double hi, float xlof,
-                      float xhif, int exf, int sc11, kres *o, unsigned char *idx)
+                      float xhif, int exf, int sc11, kres *o, unsigned char *idx, uint32_t *cc)
 {
     const v8sf M = FB(12582912.0f);   /* 1.5 2^23 */
     const float isc = (float)(1 / sc), scf = (float)sc, flo = (float)lo, fhi = (float)hi;
@@ -613,6 +613,15 @@ static inline __attribute__((always_inline)) int KF(k_unif_)(const float *x, con
     const v8sf vlo = FB(flo), vhi = FB(fhi), vsc = FB(scf);
     for (size_t i = 0; i < n; i += 8) {
         v8sf v = KF(kld8)(x, cod, i);   /* (padded with zeros to 8: they add 0) */
+        if (cc)   /* group_codes.count: two tables in turn (gq.c count_codes) */
+            for (int l = 0; l < 2; l++) {
+                uint64_t w;
+                memcpy(&w, cod + 2 * i + 8 * l, 8);
+                cc[w & 0xFFFF]++;
+                cc[65536 + ((w >> 16) & 0xFFFF)]++;
+                cc[(w >> 32) & 0xFFFF]++;
+                cc[65536 + (w >> 48)]++;
+            }
         v8sf y = v * FB(isc) - FB(0.5f);
         v8sf r = (y + M) - M;          /* |y| >= 2^22: r is y or an integer near it; q clamps */
         v8sf q;
@@ -659,15 +668,23 @@ static inline __attribute__((always_inline)) int KF(k_unif_)(const float *x, con
 static int KF(k_unif)(const float *x, size_t n, double sc, double lo, double hi, float xlof,
                       float xhif, int exf, int sc11, kres *o, unsigned char *idx)
 {
-    return KF(k_unif_)(x, NULL, n, sc, lo, hi, xlof, xhif, exf, sc11, o, idx);
+    return KF(k_unif_)(x, NULL, n, sc, lo, hi, xlof, xhif, exf, sc11, o, idx, NULL);
 }
 
 /* k_unif from bfloat16 codes (all finite, n % 8 == 0) */
 static int KF(k_unic)(const unsigned char *cod, size_t n, double sc, double lo, double hi, float xlof,
                       float xhif, int exf, int sc11, kres *o, unsigned char *idx)
 {
-    return KF(k_unif_)(NULL, cod, n, sc, lo, hi, xlof, xhif, exf, sc11, o, idx);
+    return KF(k_unif_)(NULL, cod, n, sc, lo, hi, xlof, xhif, exf, sc11, o, idx, NULL);
 }
+
+/* k_unic counting the codes into cc as it goes (sc11: it never returns 1) */
+static void KF(k_unicc)(const unsigned char *cod, size_t n, double sc, double lo, double hi, float xlof,
+                        float xhif, int exf, kres *o, unsigned char *idx, uint32_t *cc)
+{
+    KF(k_unif_)(NULL, cod, n, sc, lo, hi, xlof, xhif, exf, 1, o, idx, cc);
+}
+
 
 /* k_mx on floats (t = x / X exact in float; exf: bfloat16 values, whose
  * error x - q is exact in float); x padded with zeros to a multiple of 8 */
@@ -737,33 +754,7 @@ static void KF(k_mxc)(const unsigned char *cod, size_t n, double X, int exf, kre
     KF(k_mxf_)(NULL, cod, n, X, exf, o, idx);
 }
 
-/* max |x| of bfloat16 codes (n % 16 == 0) as an integer max of the
- * codes without their sign (the order of the magnitudes for finite
- * values); 0 when one is not finite (>= 0x7f80) */
-static int KF(k_bf16max)(const unsigned char *c, size_t n, double *amax)
-{
-    typedef unsigned short v16hu __attribute__((vector_size(32)));
-    v16hu m = { 0 };
-    const v16hu k = { 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff,
-                      0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff, 0x7fff };
-    for (size_t i = 0; i + 16 <= n; i += 16) {
-        v16hu v;
-        memcpy(&v, c + 2 * i, sizeof v);
-        v &= k;
-        v16hu gt = (v16hu)(v > m);
-        m = (v & gt) | (m & ~gt);
-    }
-    unsigned mx = 0;
-    for (int l = 0; l < 16; l++)
-        mx = m[l] > mx ? m[l] : mx;
-    if (mx >= 0x7f80)
-        return 0;
-    uint32_t b = (uint32_t)mx << 16;
-    float f;
-    memcpy(&f, &b, sizeof f);
-    *amax = f;
-    return 1;
-}
+#include "quant/gq_kern_codes.h"   /* (with this KSFX, KAVX) */
 
 /* nearest of L levels on floats: k = #{j : x > thr[j]} with thr[j] the
  * largest float <= mid[j] sc (x > mid[j] sc exactly: no float lies
@@ -848,7 +839,7 @@ static void KF(k_f2d)(const float *xf, size_t n, double *x)
 static const kern KF(kern) = {
     KF(k_stats), KF(k_mag), KF(k_uni), KF(k_cnt), KF(k_mx), KF(k_q), KF(k_assign), KF(k_bf16),
     KF(k_bf16f), KF(k_statsf), KF(k_unif), KF(k_mxf), KF(k_f2d), KF(k_bf16s), KF(k_cntf), KF(k_bf16m),
-    KF(k_unic), KF(k_mxc), KF(k_bf16max),
+    KF(k_unic), KF(k_mxc), KF(k_bf16max), KF(k_mxu), KF(k_unicc), KF(k_hist16),
 };
 
 #undef KF

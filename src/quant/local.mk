@@ -10,6 +10,7 @@ src_libapotview_a_SOURCES += \
 	src/quant/lloyd.c src/quant/lloyd.h \
 	src/quant/clip.c src/quant/clip.h \
 	src/quant/group.c src/quant/group.h src/quant/gq.c src/quant/gq.h src/quant/gq_kern.h \
+	src/quant/gq_kern_codes.h \
 	src/quant/gq_int.h src/quant/gq_eval.c src/quant/gq_opt.c src/quant/gq_kern.c \
 	src/quant/gview.c src/quant/gview.h src/quant/stored.c src/quant/stored.h \
 	src/quant/pow2.c src/quant/pow2.h src/quant/errhist.c src/quant/errhist.h

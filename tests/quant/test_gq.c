@@ -78,6 +78,7 @@ typedef struct bft {
     long double sse, sumsq;
     double maxerr;
     uint64_t n, clipped, groups;
+    uint64_t lev[300];     /* level usage (the level nearest 0 when the scale is 0) */
 } bft;
 
 /* natural-unit levels of a scheme (written out here) */
@@ -131,8 +132,15 @@ static void bf_group(bft *b, const char *scheme, int bits, scale_dtype sd, const
                 if (fabs(t - nat[k]) < fabs(t - nat[best]))
                     best = k;
             q = s * nat[best];
-        } else
+            b->lev[best]++;
+        } else {
+            size_t z = 0;
+            for (size_t k = 1; k < L; k++)
+                if (fabs(nat[k]) < fabs(nat[z]))
+                    z = k;
+            b->lev[z]++;
             q = 0;
+        }
         long double e = (long double)x[i] - q;
         b->sse += e * e;
         b->sumsq += (long double)x[i] * x[i];
@@ -241,8 +249,12 @@ static analyze_result run1(const double *w, const uint64_t *sh, int nd, uint64_t
         t.vals = f;
         t.is_double = 0;
     }
-    group_codes cd = { raw, NULL, 1, NULL, NULL, NULL };
-    assert_int_equal(group_analyze_codes(&t, w_rep == 2 ? &cd : NULL, c, &scheme, 1, &r, &h, &e), 0);
+    /* 3: the codes counted in the pass (uniform and mxfp4 then quantize
+     * from the codes' bits, gq.c uniunit / mxunit) */
+    uint64_t *codecnt = w_rep == 3 ? calloc(65536, sizeof *codecnt) : NULL;
+    group_codes cd = { raw, NULL, 1, codecnt, NULL, NULL };
+    assert_int_equal(group_analyze_codes(&t, w_rep >= 2 ? &cd : NULL, c, &scheme, 1, &r, &h, &e), 0);
+    free(codecnt);
     free(f);
     free(raw);
     assert_true(h);
@@ -333,6 +345,16 @@ static void check_bf(int kind, uint64_t G, uint64_t TR, uint64_t TC, const char 
     close_rel(r.r.sumsq, (double)bc.b.sumsq, 1e-12);
     close_rel(r.r.max_abs_err, bc.b.maxerr, 1e-12);
     close_rel(r.r.clipped, (double)bc.b.clipped / (double)bc.b.n, 1e-12);
+    double ent = 0;
+    uint64_t used = 0;
+    for (size_t k = 0; k < 300; k++)
+        if (bc.b.lev[k]) {
+            double p = (double)bc.b.lev[k] / (double)bc.b.n;
+            ent -= p * log2(p);
+            used++;
+        }
+    close_rel(r.r.entropy_bits, ent, 1e-12);
+    assert_int_equal(r.r.levels_used, used);
     assert_int_equal(r.nscales, ng);
     int sb = bc.sd == SCALE_FP32 ? 32 : bc.sd == SCALE_E8M0 ? 8 : 16;
     close_rel(r.bpw, 4 + (double)sb * (double)ng / NV, 1e-15);
@@ -341,7 +363,7 @@ static void check_bf(int kind, uint64_t G, uint64_t TR, uint64_t TC, const char 
 static void t_bruteforce(void **st)
 {
     (void)st;
-    for (w_rep = 0; w_rep < 3; w_rep++) {
+    for (w_rep = 0; w_rep < 4; w_rep++) {
     make_w();
     const char *sch[] = { "uniform", "pot", "apot", "fp4-e2m1" };
     const scale_dtype sds[] = { SCALE_FP32, SCALE_FP16, SCALE_BF16, SCALE_E8M0, SCALE_DEFAULT };
@@ -448,7 +470,7 @@ static void check_opt(const char *scheme, int bits, const double *x, size_t n)
 static void t_mse(void **st)
 {
     (void)st;
-    for (w_rep = 0; w_rep < 3; w_rep++) {
+    for (w_rep = 0; w_rep < 4; w_rep++) {
         make_w();
         check_mse(0, 16, 0, 0, "uniform");
         check_mse(0, 16, 0, 0, "pot");
@@ -938,7 +960,7 @@ static void t_mxfp4_every_bf16(void **st)
     for (int path = 1; path <= 2; path++) {
         if (gq_set_kernel(path) < 0)
             continue;
-        for (w_rep = 0; w_rep < 3; w_rep++) {
+        for (w_rep = 0; w_rep < 4; w_rep++) {
             analyze_cfg c = cfg_of(ALPHA_MAX, SCALE_DEFAULT);
             analyze_result r = run1(x, sh, 2, n, &c, "mxfp4");
             close_rel(r.r.mse, (double)(sse / (long double)n), 1e-12);
@@ -952,11 +974,261 @@ static void t_mxfp4_every_bf16(void **st)
     free(x);
 }
 
+/* ---- mxfp4 from bfloat16 codes (gq.c mx_unit, the codes' bits) ----------------- */
+
+/* bfloat16 code of f (truncated: f is one already where it matters) */
+static uint16_t bf16_of(float f)
+{
+    uint32_t b;
+    memcpy(&b, &f, 4);
+    return (uint16_t)(b >> 16);
+}
+
+static double bf16_dbl(uint16_t c)
+{
+    uint32_t b = (uint32_t)c << 16;
+    float f;
+    memcpy(&f, &b, 4);
+    return (double)f;
+}
+
+/* MXFP4 by its definition (OCP MX v1.0 section 6.3, E2M1 elements):
+ * over the finite values of a group, X = 2^(floor(log2 max|x|) - 2)
+ * clamped to the E8M0 range [2^-127, 2^127] (X = 0 for an all-zero
+ * group), each element the nearest of +-{0, 0.5, 1, 1.5, 2, 3, 4, 6} X,
+ * a tie to the even code, beyond 6 X saturated; long double sums. */
+typedef struct mxbf {
+    long double sse, asum;
+    double me;
+    uint64_t n, cl, ngroups, lev[15];
+} mxbf;
+
+static void mx_brute(mxbf *b, const uint16_t *c, size_t len)
+{
+    static const long double mag[8] = { 0, 0.5L, 1, 1.5L, 2, 3, 4, 6 };
+    long double amax = 0;
+    size_t nf = 0;
+    for (size_t i = 0; i < len; i++) {
+        double v = bf16_dbl(c[i]);
+        if (!isfinite(v))
+            continue;
+        nf++;
+        amax = fabsl((long double)v) > amax ? fabsl((long double)v) : amax;
+    }
+    if (nf == 0)
+        return;
+    long double X = 0;
+    if (amax > 0) {
+        int e = 0;
+        long double p = 1;   /* the largest power of two <= amax, by halving / doubling */
+        while (p * 2 <= amax) {
+            p *= 2;
+            e++;
+        }
+        while (p > amax) {
+            p /= 2;
+            e--;
+        }
+        e -= 2;
+        e = e < -127 ? -127 : e > 127 ? 127 : e;
+        X = ldexpl(1.0L, e);
+    }
+    b->ngroups++;
+    b->asum += 6 * X;
+    for (size_t i = 0; i < len; i++) {
+        double v = bf16_dbl(c[i]);
+        if (!isfinite(v))
+            continue;
+        long double a = fabsl((long double)v), t = X > 0 ? a / X : 0;
+        int k = 0;
+        for (int j = 1; j < 8; j++) {
+            long double dj = fabsl(t - mag[j]), dk = fabsl(t - mag[k]);
+            if (dj < dk || (dj == dk && j % 2 == 0))
+                k = j;
+        }
+        long double e = a - mag[k] * X;
+        b->sse += e * e;
+        b->me = fabs((double)e) > b->me ? fabs((double)e) : b->me;
+        b->cl += a > 6 * X;
+        b->lev[v < 0 && k > 0 ? 7 - k : 7 + k]++;
+        b->n++;
+    }
+}
+
+/* groups of 32 along rows of COLS = 31 x 32 + 8 (a ragged 8 at each row's
+ * end), of kinds: Gaussian at a random binade from 2^-120 to 2^120; the
+ * E2M1 midpoints t X (0.25, 0.75, 1.25, 1.75, 2.5, 3.5, 5) and their
+ * bfloat16 neighbours; zeros of both signs; subnormals alone and under a
+ * small normal max (the exponents where the code path hands over); a NaN
+ * or an infinity among finite values; the largest finite bfloat16;
+ * saturation (t up to 8); bfloat16 steps around X; magnitudes 2^40 apart
+ * (sums in double that round: the order of the additions shows) */
+static void mx_fill(uint16_t *c, size_t n, size_t cols, int only, int exlo, int exhi, uint64_t seed)
+{
+    tu_rng g = { 2026 + seed * 1000 + (uint64_t)(only + 1) * 7 + (uint64_t)(exlo + 200) };
+    static const float mids[7] = { 0.25f, 0.75f, 1.25f, 1.75f, 2.5f, 3.5f, 5.0f };
+    for (size_t g0 = 0; g0 < n; g0 += 32) {
+        size_t len = cols - g0 % cols < 32 ? cols - g0 % cols : 32;
+        if (g0 % cols + len > cols)
+            len = cols - g0 % cols;
+        int kind = only >= 0 ? only : (int)(tu_next(&g) % 11);
+        int ex = exlo + (int)(tu_next(&g) % (uint64_t)(exhi - exlo + 1));
+        float X = ldexpf(1.0f, ex);
+        for (size_t i = 0; i < len; i++) {
+            float f;
+            uint64_t u = tu_next(&g);
+            switch (kind) {
+            case 0:
+            case 1:
+                f = (float)tu_gauss(&g) * X;
+                break;
+            case 2: {   /* midpoints, one ulp either side; the max sets X */
+                uint16_t m = bf16_of(mids[u % 7] * X);
+                int d = (int)((u >> 8) % 3) - 1;
+                f = i == 0 ? 7.5f * X : (float)bf16_dbl((uint16_t)(m + d));
+                break;
+            }
+            case 3:
+                f = (u >> 3) % 2 ? 0.0f : -0.0f;
+                break;
+            case 4: {   /* subnormals; under a normal max with exponent field 1 .. 8 */
+                uint16_t m = (uint16_t)(1 + (u >> 8) % 127);
+                int top = (int)((u >> 20) % 9);
+                f = (float)bf16_dbl(m);
+                if (i == 0 && top > 0)
+                    f = (float)bf16_dbl((uint16_t)((top << 7) | (int)((u >> 30) % 128)));
+                break;
+            }
+            case 5:
+                f = (float)tu_gauss(&g) * X;
+                if (i == 3)
+                    f = (u >> 5) % 3 == 0 ? NAN : (u >> 5) % 3 == 1 ? INFINITY : -INFINITY;
+                break;
+            case 6:
+                f = (float)bf16_dbl((uint16_t)(0x7f00 + (u >> 8) % 0x80));   /* 2^127 .. max */
+                break;
+            case 7:   /* a whole binade up to 8 X, both signs */
+                f = (float)(tu_uniform(&g) * 8) * X;
+                break;
+            case 8:   /* bfloat16 steps around X */
+                f = (float)bf16_dbl((uint16_t)(bf16_of(X) - 400 + (int)((u >> 8) % 800)));
+                break;
+            default:  /* magnitudes 2^40 apart in one group: double sums that round */
+                f = i == 0 ? 7.0f * X : (float)tu_gauss(&g) * ldexpf(X, -(int)((u >> 8) % 41));
+                break;
+            }
+            if ((u >> 40) % 2 && kind != 3)
+                f = -f;
+            c[g0 + i] = bf16_of(f);
+        }
+        g0 -= 32 - len;   /* (the ragged group: the next row starts after it) */
+    }
+}
+
+/* one tensor ROWS x COLS of mx_fill's groups (kind only, or all: -1; X
+ * from 2^exlo to 2^exhi) against mx_brute, on both kernel paths, 1 and 2 threads,
+ * with the codes counted in the pass (gq.c mx_unit) and without (the
+ * per-group path): the same bits every time, and the code counts */
+static void mx_codes_case(int only, int exlo, int exhi, size_t ROWS, size_t COLS, uint64_t seed)
+{
+    size_t N = ROWS * COLS;
+    uint16_t *c = malloc(sizeof *c * N);
+    mx_fill(c, N, COLS, only, exlo, exhi, seed);
+    unsigned char *raw = malloc(2 * (size_t)N);
+    for (size_t i = 0; i < N; i++) {
+        raw[2 * i] = (unsigned char)(c[i] & 0xff);
+        raw[2 * i + 1] = (unsigned char)(c[i] >> 8);
+    }
+    mxbf b;
+    memset(&b, 0, sizeof b);
+    uint64_t *want = calloc(65536, sizeof *want);
+    for (size_t r = 0; r < ROWS; r++)
+        for (size_t j = 0; j < COLS; j += 32)
+            mx_brute(&b, c + r * COLS + j, COLS - j < 32 ? COLS - j : 32);
+    for (size_t i = 0; i < N; i++)
+        want[c[i]]++;
+    double ent = 0;
+    uint64_t used = 0;
+    for (int k = 0; k < 15; k++)
+        if (b.lev[k]) {
+            double p = (double)b.lev[k] / (double)b.n;
+            ent -= p * log2(p);
+            used++;
+        }
+    uint64_t sh[2] = { ROWS, COLS };
+    group_tensor t = { NULL, 0, 2, sh, N };
+    const char *sc = "mxfp4";
+    analyze_result first[2];
+    int have[2] = { 0, 0 };
+    for (int path = 1; path <= 2; path++) {
+        if (gq_set_kernel(path) < 0)
+            continue;
+        for (int th = 1; th <= 2; th++)
+            for (int counting = 0; counting <= 1; counting++) {
+                uint64_t *got = counting ? calloc(65536, sizeof *got) : NULL;
+                group_codes cd = { raw, NULL, 1, got, NULL, NULL };
+                analyze_cfg cf = cfg_of(ALPHA_MAX, SCALE_DEFAULT);
+                cf.nthreads = th;
+                analyze_result r;
+                int h = 0;
+                util_err e = { { 0 } };
+                assert_int_equal(group_analyze_codes(&t, &cd, &cf, &sc, 1, &r, &h, &e), 0);
+                assert_true(h && r.ok);
+                close_rel(r.r.mse, (double)(b.sse / (long double)b.n), 1e-13);
+                assert_true(r.r.max_abs_err == b.me);
+                close_rel(r.r.clipped, (double)b.cl / (double)b.n, 1e-15);
+                close_rel(r.r.alpha, (double)(b.asum / (long double)b.ngroups), 1e-13);
+                close_rel(r.r.entropy_bits, ent, 1e-13);
+                assert_int_equal(r.r.levels_used, used);
+                assert_int_equal(r.nscales, ROWS * ((COLS + 31) / 32));
+                if (got) {
+                    assert_memory_equal(got, want, 65536 * sizeof *got);
+                    free(got);
+                }
+                /* every path, thread count, with or without counting: the
+                 * same bits (the sum of squares: per group without the
+                 * counts, exact from them with) */
+                const analyze_result *f = have[0] ? &first[0] : &r;
+                assert_memory_equal(&r.r.mse, &f->r.mse, sizeof(double));
+                assert_memory_equal(&r.r.alpha, &f->r.alpha, sizeof(double));
+                assert_memory_equal(&r.r.entropy_bits, &f->r.entropy_bits, sizeof(double));
+                assert_memory_equal(&r.r.max_abs_err, &f->r.max_abs_err, sizeof(double));
+                assert_memory_equal(&r.r.clipped, &f->r.clipped, sizeof(double));
+                if (have[counting])
+                    assert_memory_equal(&r.r.sumsq, &first[counting].r.sumsq, sizeof(double));
+                else {
+                    first[counting] = r;
+                    have[counting] = 1;
+                }
+            }
+    }
+    gq_set_kernel(0);
+    free(want);
+    free(raw);
+    free(c);
+}
+
+static void t_mxfp4_codes(void **st)
+{
+    (void)st;
+    enum { COLS = 31 * 32 + 8, ROWS = 130 };   /* rows of 31 groups and a ragged 8: 4 units and a part */
+    mx_codes_case(-1, -120, 120, ROWS, COLS, 0);    /* all kinds, scales far apart */
+    for (int k = 0; k < 11; k++)
+        mx_codes_case(k, -2, 2, ROWS, COLS, 0);     /* each kind alone (its mse not drowned) */
+    mx_codes_case(0, -126, -118, ROWS, COLS, 0);    /* X about 2^-123: the codes' path hands over */
+    mx_codes_case(2, -126, -118, ROWS, COLS, 0);
+    mx_codes_case(8, -126, -118, ROWS, COLS, 0);
+    /* one or two groups alone, where a group's sum shows in the mse's last
+     * bits (in a big tensor the unit sums round it away) */
+    for (uint64_t sd = 1; sd <= 60; sd++)
+        mx_codes_case(10, -2, 2, 1, sd % 2 ? 32 : 64, sd);
+}
+
 static void t_fixed_bruteforce(void **st)
 {
     (void)st;
     int keep = w_rep;
-    for (w_rep = 0; w_rep < 3; w_rep++) {
+    for (w_rep = 0; w_rep < 4; w_rep++) {
         check_fixed("q8_0", 8);
         check_fixed("q4_0", 4);
         check_fixed("mxfp4", 4);
@@ -1596,6 +1868,7 @@ int main(void)
         cmocka_unit_test(t_mxfp4_every_bf16),
         cmocka_unit_test(t_kernel_paths),
         cmocka_unit_test(t_uniform_ties),
+        cmocka_unit_test(t_mxfp4_codes),
         cmocka_unit_test(t_names_outlive_threads),
         cmocka_unit_test(t_view),
         cmocka_unit_test(t_levels_lut),
