@@ -225,6 +225,9 @@ typedef struct pass {
     int nthreads;
     void *state;             /* per pass */
     void **tstate;           /* per thread */
+    /* a weighted source: the same work on (value, count) pairs */
+    void (*wchunk)(struct pass *ps, int t, const grid_wpair *p, size_t n);
+    int failed;              /* a weighted source could not be read */
 } pass;
 
 typedef struct pjob {
@@ -232,11 +235,36 @@ typedef struct pjob {
     int t;
 } pjob;
 
+/* A weighted source's part: its units in runs of CHUNK values. */
+static void wpass_thread(pjob *j)
+{
+    pass *ps = j->ps;
+    const prep_source *src = ps->src;
+    uint64_t nu = src->count / src->unit, a = nu * (uint64_t)j->t / (uint64_t)ps->nthreads,
+             b = nu * (uint64_t)(j->t + 1) / (uint64_t)ps->nthreads;
+    uint64_t step = CHUNK / src->unit ? CHUNK / src->unit : 1;
+    grid_wpair *buf = util_mallocarray((size_t)(step * src->wmax), sizeof *buf);
+    for (uint64_t i = a; i < b; i += step) {
+        uint64_t len = b - i < step ? b - i : step;
+        int64_t np = src->weigh(src->ctx, i, len, buf);
+        if (np < 0 || (uint64_t)np > len * src->wmax) {
+            ps->failed = 1;
+            continue;
+        }
+        ps->wchunk(ps, j->t, buf, (size_t)np);
+    }
+    free(buf);
+}
+
 static void *pass_thread(void *arg)
 {
     pjob *j = arg;
     pass *ps = j->ps;
     const prep_source *src = ps->src;
+    if (src->weigh) {
+        wpass_thread(j);
+        return NULL;
+    }
     uint64_t n = src->count, a = n * (uint64_t)j->t / (uint64_t)ps->nthreads,
              b = n * (uint64_t)(j->t + 1) / (uint64_t)ps->nthreads;
     float *buf = src->f32 || src->codes16 ? NULL : util_mallocarray(CHUNK, sizeof *buf);
@@ -410,6 +438,30 @@ static void hist_chunk(pass *ps, int t, const unsigned char *p, size_t n)
     minmax_floats(p, n, &hs->fmin, &hs->fmax);
 }
 
+/* a weighted source: count each pair's values at once; min and max over
+ * ordered keys of the finite ones */
+static void hist_wchunk(pass *ps, int t, const grid_wpair *p, size_t n)
+{
+    h_state *hs = ps->tstate[t];
+    hb *h = hs->h;
+    uint32_t mn = hs->omin, mx = hs->omax;
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &p[i].v, 4);
+        hb *e = &h[u >> 16];
+        uint64_t m = u & 0xFFFFu, k = p[i].cnt;
+        e->c += k;
+        e->s1 += k * m;
+        e->s2 += k * (m * m);
+        uint32_t o = key_finite(u >> 16) ? okey(u) : 0;
+        mx = o > mx ? o : mx;
+        o = key_finite(u >> 16) ? o : UINT32_MAX;
+        mn = o < mn ? o : mn;
+    }
+    hs->omin = mn;
+    hs->omax = mx;
+}
+
 /* The cumulative arrays P1, P2, C of a prep: one block (2.5 MiB), kept
  * for the next prep when freed (a whole-model report makes one prep per
  * tensor: no fresh pages, whatever malloc does with blocks that large).
@@ -484,7 +536,12 @@ prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
         nthreads = 2;
     if (src->codes16)
         return create_from_codes(src, nthreads, err);
-    pass ps = { src, hist_chunk, nthreads, NULL, NULL };
+    if (src->weigh && (!src->unit || !src->wmax || src->count % src->unit)) {
+        util_err_set(err, "a weighted source of %llu values in units of %u", (unsigned long long)src->count,
+                     src->unit);
+        return NULL;
+    }
+    pass ps = { src, hist_chunk, nthreads, NULL, NULL, hist_wchunk, 0 };
     h_state *hs = util_calloc((size_t)nthreads, sizeof *hs);
     void *tp[64];
     ps.tstate = tp;
@@ -493,6 +550,8 @@ prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
         hs[t].h = table_get(t);
         hs[t].fmin = INFINITY;
         hs[t].fmax = -INFINITY;
+        hs[t].omin = UINT32_MAX;
+        hs[t].omax = 0;
         tp[t] = &hs[t];
         if (!hs[t].h)
             fail = 1;
@@ -519,13 +578,25 @@ prep *prep_create_summary(const prep_source *src, int nthreads, util_err *err)
         }
         fmn = hs[t].fmin < fmn ? hs[t].fmin : fmn;
         fmx = hs[t].fmax > fmx ? hs[t].fmax : fmx;
+        hs[0].omin = hs[t].omin < hs[0].omin ? hs[t].omin : hs[0].omin;
+        hs[0].omax = hs[t].omax > hs[0].omax ? hs[t].omax : hs[0].omax;
         free(hs[t].h);
+    }
+    if (ps.failed) {
+        free(hs);
+        table_put(h);
+        util_err_set(err, "the stored blocks of %llu values could not be read", (unsigned long long)src->count);
+        return NULL;
     }
 
     prep *p = finish(src, nthreads, h, NULL, NULL);
-    if (p->st.n && p->st.nonfinite) {
+    if (src->weigh) {
+        /* the finite extremes came with the counts */
+        fmn = float_of_okey(hs[0].omin);
+        fmx = float_of_okey(hs[0].omax);
+    } else if (p->st.n && p->st.nonfinite) {
         /* the float extremes were NaN or infinite: once more, finite only */
-        pass pm = { src, minmax_chunk, nthreads, NULL, tp };
+        pass pm = { src, minmax_chunk, nthreads, NULL, tp, NULL, 0 };
         for (int t = 0; t < nthreads; t++) {
             hs[t].omin = UINT32_MAX;
             hs[t].omax = 0;
@@ -669,7 +740,7 @@ static prep *create_from_codes(const prep_source *src, int nthreads, util_err *e
         }
         tp[t] = cnt[t];
     }
-    pass ps = { src, code_chunk, nthreads, NULL, tp };
+    pass ps = { src, code_chunk, nthreads, NULL, tp, NULL, 0 };
     pass_run(&ps);
     uint64_t *codecnt = util_calloc(65536, sizeof *codecnt);
     for (int t = 0; t < nthreads; t++) {
@@ -1101,6 +1172,35 @@ static void resolve_chunk(pass *ps, int t, const unsigned char *p, size_t n)
     }
 }
 
+/* a weighted source: each pair counts for its cnt values */
+static void resolve_wchunk(pass *ps, int t, const grid_wpair *p, size_t n)
+{
+    const r_state *rs = ps->state;
+    r_tstate *ts = ps->tstate[t];
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &p[i].v, 4);
+        unsigned k = u >> 16;
+        if (!((rs->bitmap[k >> 6] >> (k & 63)) & 1))
+            continue;
+        unsigned sl = rs->slot_of[k] - 1u;
+        uint64_t m = u & 0xFFFFu, c = p[i].cnt;
+        uint32_t o = okey(u);
+        ts->mn[sl] = o < ts->mn[sl] ? o : ts->mn[sl];
+        ts->mx[sl] = o > ts->mx[sl] ? o : ts->mx[sl];
+        for (size_t j = rs->first[sl]; j < rs->first[sl + 1]; j++) {
+            racc *a = &ts->acc[j];
+            if (o < rs->pairs[j].thr) {
+                a->c += c;
+                a->s1 += c * m;
+                a->s2 += c * (m * m);
+                a->maxin = o > a->maxin ? o : a->maxin;
+            } else
+                a->minout = o < a->minout ? o : a->minout;
+        }
+    }
+}
+
 /* The neighbour pass: extremes (ordered keys) of a few flagged buckets. */
 typedef struct nb_state {
     uint64_t bitmap[NB / 64];
@@ -1127,6 +1227,23 @@ static void nb_chunk(pass *ps, int t, const unsigned char *p, size_t n)
     for (size_t i = 0; i < n; i++) {
         uint32_t u;
         memcpy(&u, p + 4 * i, 4);
+        unsigned k = u >> 16;
+        if (!((nb->bitmap[k >> 6] >> (k & 63)) & 1))
+            continue;
+        unsigned sl = nb->slot_of[k] - 1u;
+        uint32_t o = okey(u);
+        ts->mn[sl] = o < ts->mn[sl] ? o : ts->mn[sl];
+        ts->mx[sl] = o > ts->mx[sl] ? o : ts->mx[sl];
+    }
+}
+
+static void nb_wchunk(pass *ps, int t, const grid_wpair *p, size_t n)
+{
+    const nb_state *nb = ps->state;
+    nb_tstate *ts = ps->tstate[t];
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &p[i].v, 4);
         unsigned k = u >> 16;
         if (!((nb->bitmap[k >> 6] >> (k & 63)) & 1))
             continue;
@@ -1314,7 +1431,7 @@ static int hist_resolve(const prep *p, prep_query *qy, util_err *err)
     int T = s->nthreads;
     r_tstate ts[64];
     void *tp[64];
-    pass ps = { &s->src, resolve_chunk, T, rs, tp };
+    pass ps = { &s->src, resolve_chunk, T, rs, tp, resolve_wchunk, 0 };
     for (int t = 0; t < T && t < 64; t++) {
         ts[t].acc = util_mallocarray(npairs ? npairs : 1, sizeof *ts[t].acc);
         for (size_t j = 0; j < npairs; j++)
@@ -1396,7 +1513,7 @@ static int hist_resolve(const prep *p, prep_query *qy, util_err *err)
     if (nb->nslots) {
         nb_tstate nts[64];
         void *ntp[64];
-        pass pn = { &s->src, nb_chunk, s->codecnt ? 1 : T, nb, ntp };
+        pass pn = { &s->src, nb_chunk, s->codecnt ? 1 : T, nb, ntp, nb_wchunk, 0 };
         for (int t = 0; t < T; t++) {
             nts[t].mn = util_mallocarray(nb->nslots, sizeof *nts[t].mn);
             nts[t].mx = util_calloc(nb->nslots, sizeof *nts[t].mx);
