@@ -71,3 +71,9 @@ tests_test_pow2_SOURCES = tests/test_pow2.c $(TESTUTIL)
 tests_test_pow2_CFLAGS = $(TEST_CFLAGS)
 tests_test_pow2_LDADD = $(TEST_LIBS)
 endif
+
+check_PROGRAMS += tests/test_weighted
+TESTS += tests/test_weighted
+tests_test_weighted_SOURCES = tests/test_weighted.c $(TESTUTIL)
+tests_test_weighted_CFLAGS = $(TEST_CFLAGS)
+tests_test_weighted_LDADD = $(TEST_LIBS)
