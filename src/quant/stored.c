@@ -106,6 +106,21 @@ static size_t nearest(const loader_grid *g, uint64_t gi, size_t k, float v, floa
     return k;
 }
 
+/* nearbyint in the default rounding mode, without a call for |u| < 2^51
+ * (the sign of a zero aside, which the caller does not see) */
+static inline double round_even(double u)
+{
+    if (fabs(u) < 0x1p51) {
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0
+        double t = u + 0x1.8p52;   /* (rounded to double: no excess precision) */
+#else
+        volatile double t = u + 0x1.8p52;
+#endif
+        return t - 0x1.8p52;
+    }
+    return nearbyint(u);
+}
+
 /* The group's level range [lo, hi] (w units). */
 static void group_range(const loader_grid *g, uint64_t gi, double *lo, double *hi)
 {
@@ -297,6 +312,67 @@ static double group_tol(const loader_grid *g, uint64_t gi, double cbmax)
     return 4 * FLT_EPSILON * fmax(fabs((double)sc) * (cbmax + fabs(z)), fabs((double)b));
 }
 
+/* The values vv[0..len) of group gi (a finite scale): each one's code
+ * (the inverse map rounded or looked up, then the nearest level), its
+ * distance to that level, and the counts. */
+static void census_run(const loader_grid *g, const levels_lut *lut, acc *a, uint64_t gi, const float *vv, size_t len,
+                       double m, double s, double tol, gq_view *view)
+{
+    const float sc = g->scale[gi], z = g->zero ? g->zero[gi] : 0.0f, b = g->bias ? g->bias[gi] : 0.0f;
+    const double inv = sc != 0 ? 1.0 / sc : 0, is = 1.0 / s;
+    const double cb0 = (double)(long)g->cb[0], top = (double)(g->ncb - 1);
+    const double *cb = g->cb;
+    const int plain = !g->round && g->int_codes;   /* levels by the float ops of loader_grid_level */
+    const size_t ncb = g->ncb;
+    uint64_t *bits = a->run ? a->bits : a->bits + gi * a->words;
+    uint64_t *pooled = a->pooled, off = a->off;
+    double sse = a->sse, mx = a->maxerr, sumsq = a->sumsq;
+    uint32_t nv = 0;
+#define LEVEL(k) (plain ? ((float)cb[k] - z) * sc + b : loader_grid_level(g, gi, (k)))
+    for (size_t t = 0; t < len; t++) {
+        const float v = vv[t];
+        if (!isfinite(v))
+            continue;
+        const double u = sc != 0 ? ((double)v - b) * inv + z : z;
+        size_t k;
+        if (g->int_codes) {
+            /* integer codes: the code is u rounded (then checked) */
+            double r = round_even(u) - cb0;
+            k = r <= 0 ? 0 : r >= top ? ncb - 1 : (size_t)r;
+        } else
+            k = levels_lut_find(lut, u);
+        float L = LEVEL(k);
+        if (L != v) {
+            /* nearest() stays at k when neither neighbour is strictly nearer */
+            const double e = fabs((double)v - L);
+            if ((k > 0 && fabs((double)v - LEVEL(k - 1)) < e) || (k + 1 < ncb && fabs((double)v - LEVEL(k + 1)) < e))
+                k = nearest(g, gi, k, v, &L);
+        }
+        const double ew = (double)v - L, x = ((double)v - m) * is;
+        if (ew != 0) {
+            const double err = ew * is;
+            if (!(fabs(ew) <= tol))
+                off++;
+            sse += err * err;
+            if (fabs(err) > mx)
+                mx = fabs(err);
+        }
+        sumsq += x * x;
+        nv++;
+        pooled[k]++;
+        bits[k >> 6] |= (uint64_t)1 << (k & 63);
+        if (view)
+            view_value(g, gi, x, ew * is, m, s, view);
+    }
+#undef LEVEL
+    a->off = off;
+    a->sse = sse;
+    a->maxerr = mx;
+    a->sumsq = sumsq;
+    a->n += nv;
+    a->nval[gi] += nv;
+}
+
 int stored_analyze(const loader_grid *g, stored_read_fn rd, void *ctx, uint64_t count, double m, double s,
                    int self, analyze_result *out, gq_view *view)
 {
@@ -304,7 +380,6 @@ int stored_analyze(const loader_grid *g, stored_read_fn rd, void *ctx, uint64_t 
     if (census_begin(g, count, &m, &s, self, out, view, &a) < 0)
         return -1;
     const int run = a.run;
-    const size_t words = a.words;
     levels_lut lut;
     levels_lut_init(&lut, g->cb, g->ncb, g->ncb * 4 < 64 ? 64 : (int)(g->ncb * 4 > 262144 ? 262144 : g->ncb * 4));
     const double cbmax = fmax(fabs(g->cb[0]), fabs(g->cb[g->ncb - 1]));
@@ -333,8 +408,7 @@ int stored_analyze(const loader_grid *g, stored_read_fn rd, void *ctx, uint64_t 
             j += len;
             if (gi >= g->ngroups)
                 continue;
-            const float sc = g->scale[gi], z = g->zero ? g->zero[gi] : 0.0f, b = g->bias ? g->bias[gi] : 0.0f;
-            if (!isfinite(sc)) {
+            if (!isfinite(g->scale[gi])) {
                 /* a scale beyond float (MXFP4 E8M0 255, NaN in OCP MX):
                  * no finite grid; its finite values are off it and left
                  * out of the census */
@@ -342,48 +416,12 @@ int stored_analyze(const loader_grid *g, stored_read_fn rd, void *ctx, uint64_t 
                     a.off += isfinite(vv[t]) != 0;
                 continue;
             }
-            const double inv = sc != 0 ? 1.0 / sc : 0, is = 1.0 / s;
             const double tol = group_tol(g, gi, cbmax);
-            const long cb0 = (long)g->cb[0];
             if (run && gi != a.cur) {
                 close_run(&a);
                 a.cur = gi;
             }
-            uint64_t *bits = run ? a.bits : a.bits + gi * words;
-            uint32_t nv = 0;
-            for (uint64_t t = 0; t < len; t++) {
-                const float v = vv[t];
-                if (!isfinite(v))
-                    continue;
-                const double u = sc != 0 ? ((double)v - b) * inv + z : z;
-                size_t k;
-                if (g->int_codes) {
-                    /* integer codes: the code is u rounded (then checked) */
-                    double r = nearbyint(u) - (double)cb0;
-                    k = r <= 0 ? 0 : r >= (double)(g->ncb - 1) ? g->ncb - 1 : (size_t)r;
-                } else
-                    k = levels_lut_find(&lut, u);
-                float L = loader_grid_level(g, gi, k);
-                if (L != v)
-                    k = nearest(g, gi, k, v, &L);
-                const double ew = (double)v - L, x = ((double)v - m) * is;
-                if (ew != 0) {
-                    const double err = ew * is;
-                    if (!(fabs(ew) <= tol))
-                        a.off++;
-                    a.sse += err * err;
-                    if (fabs(err) > a.maxerr)
-                        a.maxerr = fabs(err);
-                }
-                a.sumsq += x * x;
-                nv++;
-                a.pooled[k]++;
-                bits[k >> 6] |= (uint64_t)1 << (k & 63);
-                if (view)
-                    view_value(g, gi, x, ew * is, m, s, view);
-            }
-            a.n += nv;
-            a.nval[gi] += nv;
+            census_run(g, &lut, &a, gi, vv, (size_t)len, m, s, tol, view);
         }
     }
     free(buf);
@@ -414,17 +452,6 @@ static void gpar_set(const loader_grid *g, uint64_t gi, double cbmax, gpar *p)
     const double M = cbmax * fabs((double)p->sc) + fabs((double)p->b);
     p->strict = g->int_codes && !g->zero && !g->round && isfinite(M) && p->sc != 0 &&
                 fabs((double)p->sc) > 0x1p-21 * M + 0x1p-140;
-}
-
-/* nearbyint in the default rounding mode, without a call for |u| < 2^51
- * (the sign of a zero aside, which the caller does not see) */
-static inline double round_even(double u)
-{
-    if (fabs(u) < 0x1p51) {
-        volatile double t = u + 0x1.8p52;
-        return t - 0x1.8p52;
-    }
-    return nearbyint(u);
 }
 
 /* The code of group gp->gi whose level the per-value pass takes for the
