@@ -269,15 +269,19 @@ static void plan_boundary(rctx *c, size_t i)
         }
     /* Likely one-sided (a sparse range, or the boundary at an edge of
      * its bucket): the neighbour buckets join this pass, so that the
-     * values beside the boundary need no pass of their own. */
+     * values beside the boundary need no pass of their own. A weighted
+     * source's buckets hold few distinct values (a block format's
+     * levels), often all on one side of a boundary: its neighbours
+     * always join (a few pairs more, not a pass more). */
     uint64_t cnt = s->C[c->bhi[i] + 1] - s->C[c->blo[i]];
     double lo_w, hi_w, lo2, hi2;
     bucket_range(c->blo[i], &lo_w, &hi2);
     bucket_range(c->bhi[i], &lo2, &hi_w);
     double fr = (bw - lo_w) / (hi_w - lo_w);
-    if (c->bprev[i] >= 0 && (cnt < 256 || !(fr > 1.0 / 1024)))
+    const int w = s->src.weigh != NULL;
+    if (c->bprev[i] >= 0 && (w || cnt < 256 || !(fr > 1.0 / 1024)))
         flag_bucket(rs, (unsigned)c->bprev[i]);
-    if (c->bnext[i] >= 0 && (cnt < 256 || !(fr < 1023.0 / 1024)))
+    if (c->bnext[i] >= 0 && (w || cnt < 256 || !(fr < 1023.0 / 1024)))
         flag_bucket(rs, (unsigned)c->bnext[i]);
     for (unsigned b = c->blo[i]; b <= c->bhi[i]; b++) {
         if (s->C[b + 1] == s->C[b])

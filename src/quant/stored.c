@@ -485,9 +485,12 @@ static void census_group(const loader_grid *g, const levels_lut *lut, acc *a, co
         close_run(a);
         a->cur = gi;
     }
-    uint64_t *bits = a->run ? a->bits : a->bits + gi * a->words;
+    uint64_t *bits = a->run ? a->bits : a->bits + gi * a->words, *pooled = a->pooled;
     uint64_t nv = 0, off = 0;
     double s2 = 0, sse = 0, mx = a->maxerr;
+    const double *cb = g->cb;
+    const size_t ncb = g->ncb;
+    const float sc = gp->sc, bb = gp->b;   /* (strict: no zero point, no rounding) */
     for (size_t t = 0; t < n; t++) {
         const float v = p[t].v;
         if (!isfinite(v))
@@ -496,7 +499,7 @@ static void census_group(const loader_grid *g, const levels_lut *lut, acc *a, co
         const size_t code = p[t].code;
         float L;
         size_t k;
-        if (gp->strict && code < g->ncb && (L = loader_grid_level(g, gi, code)) == v)
+        if (gp->strict && code < ncb && (L = (float)cb[code] * sc + bb) == v)
             /* strictly monotone levels: the per-value pass's walk from any
              * start ends at the one level equal to v */
             k = code;
@@ -514,7 +517,7 @@ static void census_group(const loader_grid *g, const levels_lut *lut, acc *a, co
         const double x = ((double)v - m) * is;
         s2 += (double)c * (x * x);
         nv += c;
-        a->pooled[k] += c;
+        pooled[k] += c;
         bits[k >> 6] |= (uint64_t)1 << (k & 63);
     }
     a->n += nv;
