@@ -197,10 +197,16 @@ static void test_pairs(void **st)
 {
     (void)st;
     const tinfo *ts[] = { &Q4K, &Q6K, &Q80 };
-    for (int k = 0; k < 3; k++)
-        for (size_t i = 0; i < sizeof NBS / sizeof NBS[0]; i++)
-            for (int real = 0; real < 2; real++)
-                check_pairs(ts[k], NBS[i] * (ts[k]->id == 8 ? 8 : 1), real, 100 + i + 10 * (uint64_t)k);
+    /* both nibble counters: the run-time choice (AVX2 where the CPU has
+     * it) and the baseline code */
+    for (int simd = 1; simd >= 0; simd--) {
+        ggml_weigh_simd(simd);
+        for (int k = 0; k < 3; k++)
+            for (size_t i = 0; i < sizeof NBS / sizeof NBS[0]; i++)
+                for (int real = 0; real < 2; real++)
+                    check_pairs(ts[k], NBS[i] * (ts[k]->id == 8 ? 8 : 1), real, 100 + i + 10 * (uint64_t)k);
+    }
+    ggml_weigh_simd(1);
 }
 
 /* ---- the histogram engine's weighted source ------------------------------ */

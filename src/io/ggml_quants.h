@@ -64,6 +64,10 @@ int ggml_grid_fill(const ggml_type_info *ti, const unsigned char *p, uint64_t co
 typedef size_t (*ggml_weigh_fn)(const unsigned char *src, size_t nblocks, struct grid_wpair *out);
 /* The weighted view of type ti (NULL: none) and its most pairs per block. */
 ggml_weigh_fn ggml_weigh_find(const ggml_type_info *ti, unsigned *wmax);
+/* Tests: 0 makes the nibble counting take the baseline code, not the
+ * AVX2 one it chooses at run time (1: back); returns the old setting.
+ * Not thread-safe: set it before any weighing starts. */
+int ggml_weigh_simd(int on);
 
 /* The lookup tables of the non-linear types (exposed for tests). */
 extern const int8_t ggml_kvalues_iq4nl[16];

@@ -138,13 +138,22 @@ W4_BODIES(avx2, nib32_avx2, nib16_avx2, TGT)
 #undef TGT
 #endif
 
+static int w4_simd = 1;      /* ggml_weigh_simd */
+
+int ggml_weigh_simd(int on)
+{
+    int was = w4_simd;
+    w4_simd = on;
+    return was;
+}
+
 static int w4_avx2(void)
 {
 #ifdef W4_AVX2
-    static int have = -1;   /* (a benign race: every thread finds the same) */
-    if (have < 0)
-        have = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
-    return have;
+    if (!w4_simd)
+        return 0;
+    /* (a read of what the startup code found: once per run of blocks) */
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt");
 #else
     return 0;
 #endif
