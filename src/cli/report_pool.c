@@ -146,6 +146,12 @@ static void convert_range(void *ctx, uint64_t first, uint64_t n, float *dst)
     loader_read_range(h->f, h->index, first, n, dst);
 }
 
+static int64_t weigh_range(void *ctx, uint64_t first, uint64_t n, grid_wpair *out)
+{
+    const held *h = ctx;
+    return loader_weigh(h->f, h->index, first, n, out);
+}
+
 static void convert_raw(void *ctx, uint64_t first, uint64_t n, float *dst)
 {
     const held *h = ctx;
@@ -171,7 +177,7 @@ static int histogram_source(pool *pl, report_item *it, held *h, prep_source *src
 {
     loader_file *f = pl->s->files[it->file];
     const loader_tensor *lt = &f->tensors[it->tensor];
-    prep_source src = { NULL, NULL, NULL, lt->count, NULL, NULL };
+    prep_source src = { NULL, NULL, NULL, lt->count, NULL, NULL, NULL, 0, 0 };
     memset(h, 0, sizeof *h);
     pthread_mutex_lock(&pl->file_mu[it->file]);
     h->have_raw = loader_raw(f, it->tensor, &h->rv) == 0;
@@ -181,7 +187,16 @@ static int histogram_source(pool *pl, report_item *it, held *h, prep_source *src
     if (!h->have_raw && !ranged)
         h->buf = session_read(f, it->tensor, 0, err);
     pthread_mutex_unlock(&pl->file_mu[it->file]);
-    if (ranged) {
+    unsigned unit, wmax;
+    if (ranged && loader_weigh_info(f, it->tensor, &unit, &wmax) == 0) {
+        /* its stored codes counted group by group (prep_hist.h) */
+        h->f = f;
+        h->index = it->tensor;
+        src.weigh = weigh_range;
+        src.unit = unit;
+        src.wmax = wmax;
+        src.ctx = h;
+    } else if (ranged) {
         h->f = f;
         h->index = it->tensor;
         src.convert = convert_range;

@@ -31,26 +31,7 @@ const int8_t ggml_kvalues_iq4nl[16] = { -127, -104, -83, -65, -49, -35, -22, -10
 /* E2M1 values doubled (the block scale is halved to match). */
 const int8_t ggml_kvalues_mxfp4[16] = { 0, 1, 2, 3, 4, 6, 8, 12, 0, -1, -2, -3, -4, -6, -8, -12 };
 
-static inline float bits_f32(uint32_t u)
-{
-    float f;
-    memcpy(&f, &u, 4);
-    return f;
-}
-
-/* IEEE binary16 -> binary32, exactly (GGML_FP16_TO_FP32). */
-static inline float h2f(const unsigned char *p)
-{
-    uint32_t h = (uint32_t)p[0] | (uint32_t)p[1] << 8;
-    uint32_t sign = (h & 0x8000u) << 16, e = (h >> 10) & 0x1f, m = h & 0x3ff;
-    if (e == 0) {
-        float f = (float)m * 0x1p-24f;   /* zero or subnormal: exact */
-        return sign ? -f : f;
-    }
-    if (e == 31)
-        return bits_f32(sign | 0x7f800000u | m << 13);
-    return bits_f32(sign | (e + 112) << 23 | m << 13);
-}
+#include "io/ggml_int.h"
 
 /* ggml_e8m0_to_fp32_half: 2^(x - 128), with x = 0 and 1 subnormal. */
 static inline float e8m0_half(uint8_t x)
@@ -222,18 +203,6 @@ static void dq_q3_k(const unsigned char *restrict x, float *restrict y, size_t n
                 y += 32;
             }
         }
-    }
-}
-
-/* get_scale_min_k4: eight 6-bit scales and mins packed in 12 bytes. */
-static inline void scale_min_k4(int j, const unsigned char *q, int *d, int *m)
-{
-    if (j < 4) {
-        *d = q[j] & 63;
-        *m = q[j + 4] & 63;
-    } else {
-        *d = (q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4);
-        *m = (q[j + 4] >> 4) | ((q[j] >> 6) << 4);
     }
 }
 

@@ -50,9 +50,24 @@ double ggml_type_bpw(const ggml_type_info *ti);
  * (and minimum) the dequantizer uses, the type's codebook. 0, or -1 for a
  * type without one. ggml_has_grid: 1 when the type has one. */
 struct loader_grid;
+struct grid_wpair;
 int ggml_has_grid(const ggml_type_info *ti);
 int ggml_grid_fill(const ggml_type_info *ti, const unsigned char *p, uint64_t count, uint64_t ne0,
                    struct loader_grid *g);
+
+/* The weighted view (io/grid.h, grid_wpair) of nblocks blocks at src:
+ * the pairs written to out (at most nblocks * wmax), group g of block b
+ * numbered b * (blck / sub) + g. Q4_0, Q4_1, Q4_K and Q5_K count each
+ * group's codes (at most 16 or 32 pairs per group of 32 values); Q8_0 and
+ * Q6_K give one pair per value. The values are the dequantizer's, bit for
+ * bit. */
+typedef size_t (*ggml_weigh_fn)(const unsigned char *src, size_t nblocks, struct grid_wpair *out);
+/* The weighted view of type ti (NULL: none) and its most pairs per block. */
+ggml_weigh_fn ggml_weigh_find(const ggml_type_info *ti, unsigned *wmax);
+/* Tests: 0 makes the nibble counting take the baseline code, not the
+ * AVX2 one it chooses at run time (1: back); returns the old setting.
+ * Not thread-safe: set it before any weighing starts. */
+int ggml_weigh_simd(int on);
 
 /* The lookup tables of the non-linear types (exposed for tests). */
 extern const int8_t ggml_kvalues_iq4nl[16];

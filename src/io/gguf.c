@@ -487,6 +487,25 @@ static int gguf_grid(loader_file *f, size_t i, loader_grid *gr, util_err *err)
     return 0;
 }
 
+/* The weighted view of whole blocks [first, first + n) (ggml_weigh_fn),
+ * from the mapping (thread-safe). */
+static int64_t gguf_weigh(loader_file *f, size_t i, uint64_t first, uint64_t n, grid_wpair *out,
+                          unsigned *blck, unsigned *wmax)
+{
+    gguf_priv *g = f->priv;
+    const loader_tensor *t = &f->tensors[i];
+    const ggml_type_info *ti = t->priv;
+    unsigned w = 0;
+    ggml_weigh_fn fn = t->readable && ti && ti->plain == DT_INVALID ? ggml_weigh_find(ti, &w) : NULL;
+    if (!fn)
+        return -1;
+    *blck = ti->blck;
+    *wmax = w;
+    if (!out)
+        return 0;
+    return (int64_t)fn(g->map.data + t->offset + first * ti->bytes, (size_t)n, out);
+}
+
 static void gguf_release(loader_file *f, size_t i)
 {
     gguf_priv *g = f->priv;
@@ -516,5 +535,6 @@ const loader_format gguf_format = {
     .read_range = gguf_read_range,
     .release = gguf_release,
     .grid = gguf_grid,
+    .weigh = gguf_weigh,
     .close = gguf_close,
 };

@@ -77,6 +77,21 @@ static inline float loader_grid_level(const loader_grid *g, uint64_t gi, size_t 
     return g->round ? (float)g->round(g->round_arg, (double)(p + b)) : p + b;
 }
 
+/* A weighted view of a quantized tensor's values (the histogram engine's
+ * weighted source, prep_hist.h; the stored scheme's census, stored.h):
+ * the values of a run of whole blocks as pairs, each cnt values of group
+ * grp (counted from the run's first group, in the grid's group order
+ * along the rows) holding code cb[code] and the value v that the format's
+ * dequantizer gives them, by its own float operations (not by
+ * loader_grid_level: the census checks the one against the other). Pairs
+ * come group by group in ascending order; a (grp, code) may repeat (a
+ * format that does not count its codes gives one pair per value). */
+typedef struct grid_wpair {
+    float v;
+    uint16_t code, cnt;
+    uint32_t grp;
+} grid_wpair;
+
 /* For format implementations: allocate a grid of ngroups groups (scale
  * always; zero and bias when asked), the codebook of ncb values (filled
  * by the caller), the geometry; the other fields zeroed. */

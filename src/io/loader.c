@@ -344,6 +344,31 @@ int loader_has_range(loader_file *f, size_t i)
     return loader_read_range(f, i, 0, 0, &x) == 0;
 }
 
+int loader_weigh_info(loader_file *f, size_t i, unsigned *blck, unsigned *wmax)
+{
+    if (i >= f->ntensors || !f->tensors[i].readable || !f->fmt->weigh)
+        return -1;
+    unsigned b = 0, w = 0;
+    if (f->fmt->weigh(f, i, 0, 0, NULL, &b, &w) < 0 || b == 0 || w == 0 || f->tensors[i].count % b)
+        return -1;
+    if (blck)
+        *blck = b;
+    if (wmax)
+        *wmax = w;
+    return 0;
+}
+
+int64_t loader_weigh(loader_file *f, size_t i, uint64_t first, uint64_t n, struct grid_wpair *out)
+{
+    unsigned b, w;
+    if (!out || loader_weigh_info(f, i, &b, &w) < 0)
+        return -1;
+    uint64_t nb = f->tensors[i].count / b;
+    if (first > nb || n > nb - first)
+        return -1;
+    return f->fmt->weigh(f, i, first, n, out, &b, &w);
+}
+
 void loader_release_tensor(loader_file *f, size_t i)
 {
     if (i < f->ntensors && f->fmt->release)

@@ -73,6 +73,7 @@ typedef struct loader_opts {
 struct loader_format;
 struct loader_rawview;
 struct loader_grid;
+struct grid_wpair;
 
 /* A hash index of strings (open addressing, linear probing, FNV-1a): each
  * key maps to one size_t. Keys are borrowed: they must stay valid and
@@ -136,6 +137,13 @@ typedef struct loader_format {
      * represent (io/grid.h), read from its scales; with g NULL only
      * whether there is one (0) or not (-1). Thread-safe like read_range. */
     int (*grid)(loader_file *f, size_t i, struct loader_grid *g, util_err *err);
+    /* Optional (NULL: none): the weighted view (io/grid.h) of the whole
+     * blocks [first, first + n) of tensor i into out, returning the
+     * number of pairs; with out NULL, only *blck (values per block) and
+     * *wmax (most pairs per block). -1 when tensor i has none.
+     * Thread-safe like read_range. */
+    int64_t (*weigh)(loader_file *f, size_t i, uint64_t first, uint64_t n, struct grid_wpair *out,
+                     unsigned *blck, unsigned *wmax);
 } loader_format;
 
 /* The name of tensor t's type as stored: stored_type when set, else the
@@ -169,6 +177,16 @@ void loader_release_tensor(loader_file *f, size_t i);
  * there is one (cheap: reads no data). */
 int loader_grid_get(loader_file *f, size_t i, struct loader_grid *g, util_err *err);
 int loader_has_grid(loader_file *f, size_t i);
+
+/* The weighted view of tensor i (io/grid.h: its values as (value, code,
+ * count) pairs group by group, from the stored codes, without decoding
+ * every value): loader_weigh_info gives the values per block and the
+ * most pairs per block (0, or -1 when the tensor has none; the groups
+ * are those of loader_grid_get); loader_weigh writes the pairs of blocks
+ * [first, first + n) into out (room for n * wmax) and returns their
+ * number, or -1 (out of bounds, or none). Thread-safe, no lock. */
+int loader_weigh_info(loader_file *f, size_t i, unsigned *blck, unsigned *wmax);
+int64_t loader_weigh(loader_file *f, size_t i, uint64_t first, uint64_t n, struct grid_wpair *out);
 
 /* Drop the tensors whose drop[i] is nonzero (their names are freed) and
  * rebuild the name index from the names now in place: for a format that

@@ -8,7 +8,7 @@ src_libapotview_a_SOURCES += \
 	src/io/pickle.c src/io/pickle.h src/io/pickle_vm.h src/io/pickle_ops.c \
 	src/io/torch.c src/io/torch.h \
 	src/io/gguf.c src/io/gguf.h \
-	src/io/ggml_quants.c src/io/ggml_quants.h \
+	src/io/ggml_quants.c src/io/ggml_quants.h src/io/ggml_int.h src/io/ggml_weigh.c \
 	src/io/sidefile.c src/io/sidefile.h \
 	src/io/onnx.c src/io/onnx.h src/io/onnx_int.h src/io/onnx_quant.c src/io/onnx_wire.c src/io/onnx_grid.c \
 	src/io/tfjs.c src/io/tfjs.h \

@@ -44,6 +44,12 @@ static int read_src(void *ctx, uint64_t first, uint64_t n, float *dst)
     return loader_read_range(s->f, s->t, first, n, dst);
 }
 
+static int64_t weigh_src(void *ctx, uint64_t first, uint64_t n, grid_wpair *out)
+{
+    const src *s = ctx;
+    return loader_weigh(s->f, s->t, first, n, out);
+}
+
 static void not_stored(analyze_result *out, const char *msg)
 {
     memset(out, 0, sizeof *out);
@@ -77,7 +83,13 @@ int stored_run(loader_file *f, size_t t, const analyze_cfg *cfg, const prep_stat
     if (cfg->normalize && st && st->n >= 2 && st->std > 0 && isfinite(st->std))
         m = st->mean, s = st->std;
     src sc = { f, t, buf };
-    int rc = stored_analyze(&g, read_src, &sc, f->tensors[t].count, m, s, 1, out, view);
+    unsigned blck, wmax;
+    int rc;
+    if (!view && loader_weigh_info(f, t, &blck, &wmax) == 0)
+        /* the census from the stored codes, counted group by group */
+        rc = stored_analyze_weighted(&g, weigh_src, &sc, f->tensors[t].count, blck, wmax, m, s, out);
+    else
+        rc = stored_analyze(&g, read_src, &sc, f->tensors[t].count, m, s, 1, out, view);
     if (ranged)
         loader_release_tensor(f, t);
     free(buf);

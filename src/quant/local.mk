@@ -2,7 +2,8 @@ src_libapotview_a_SOURCES += \
 	src/quant/levels.c src/quant/levels.h \
 	src/quant/prep.c src/quant/prep.h \
 	src/quant/prep_sorted.c src/quant/prep_sorted.h \
-	src/quant/prep_hist.c src/quant/prep_hist.h \
+	src/quant/prep_hist.c src/quant/prep_hist.h src/quant/prep_hist_int.h \
+	src/quant/prep_hist_query.c src/quant/prep_hist_resolve.c \
 	src/quant/prep_group.c src/quant/prep_group.h \
 	src/quant/eval.c src/quant/eval.h \
 	src/quant/analyze.c src/quant/analyze.h \

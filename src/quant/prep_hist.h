@@ -37,6 +37,7 @@
 #define APOTVIEW_PREP_HIST_H
 
 #include "quant/prep.h"
+#include "io/grid.h"
 
 typedef struct prep_source {
     /* count float32 values in the host's byte order, any alignment; or
@@ -52,6 +53,15 @@ typedef struct prep_source {
      * every distinct value is known, so no pass resolves anything. */
     const unsigned char *codes16;
     const float *code_value;
+    /* Or a weighted source (io/grid.h): count / unit units of unit
+     * values; weigh(ctx, first, n, out) writes the values of units
+     * [first, first + n) as (value, count) pairs, at most wmax per unit,
+     * and returns their number (-1: unreadable). A block-quantized
+     * tensor's sub-block of 32 4-bit codes is at most 16 pairs: every
+     * pass counts those, not each value, and the answers are those of
+     * the same values one by one (the sums are integers). */
+    int64_t (*weigh)(void *ctx, uint64_t first, uint64_t n, grid_wpair *out);
+    unsigned unit, wmax;
 } prep_source;
 
 /* The source must stay readable until the last prep_query_resolve() has

@@ -69,6 +69,16 @@ int stored_analyze_each(const loader_grid *g, stored_read_fn rd, void *ctx, uint
  * clipping bound, as alpha is averaged. */
 double stored_group_alpha(const loader_grid *g, uint64_t gi, double m, double s);
 
+/* The same census (self: the file's own values, no view) from the
+ * weighted view of the tensor (io/grid.h): wf writes the pairs of whole
+ * blocks [first, first + n) of blck values each (at most wmax pairs per
+ * block) and returns their number (-1: unreadable). Every count, level
+ * and scale is the per-value pass's; only the sum of squares is summed
+ * in another order (it is not reported for the file's own values). */
+typedef int64_t (*stored_weigh_fn)(void *ctx, uint64_t first, uint64_t n, grid_wpair *out);
+int stored_analyze_weighted(const loader_grid *g, stored_weigh_fn wf, void *ctx, uint64_t count, unsigned blck,
+                            unsigned wmax, double m, double s, analyze_result *out);
+
 /* The group's levels in u units of the view (ascending, ncb of them) for
  * the first group with a nonzero scale; for a rug. Returns the count
  * written to out (at most max). */

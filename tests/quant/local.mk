@@ -64,6 +64,12 @@ TESTS += tests/quant/test_pow2
 tests_quant_test_pow2_SOURCES = tests/quant/test_pow2.c $(TESTUTIL)
 tests_quant_test_pow2_CFLAGS = $(TEST_CFLAGS)
 tests_quant_test_pow2_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/quant/test_weighted
+TESTS += tests/quant/test_weighted
+tests_quant_test_weighted_SOURCES = tests/quant/test_weighted.c $(TESTUTIL)
+tests_quant_test_weighted_CFLAGS = $(TEST_CFLAGS)
+tests_quant_test_weighted_LDADD = $(TEST_LIBS)
 endif
 TESTS += tests/quant/engine-cli.sh
 dist_check_SCRIPTS += tests/quant/engine-cli.sh

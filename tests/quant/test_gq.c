@@ -779,7 +779,7 @@ static void t_code_counts(void **st)
         uint32_t b = u << 16;
         memcpy(&cv[u], &b, 4);
     }
-    prep_source src = { NULL, NULL, NULL, N, raw, cv };
+    prep_source src = { NULL, NULL, NULL, N, raw, cv, NULL, 0, 0 };
     util_err e = { { 0 } };
     uint64_t *own = malloc(sizeof want);   /* (taken over) */
     memcpy(own, want, sizeof want);

@@ -98,7 +98,7 @@ static void test_budget_limits_passes(void **st)
         par_set_budget(budget);
         par_reset_peak();
         seen_max = 0;
-        prep_source src = { NULL, conv_count, v, n, NULL, NULL };
+        prep_source src = { NULL, conv_count, v, n, NULL, NULL, NULL, 0, 0 };
         util_err e = { { 0 } };
         /* 4 parts per pass: on budget threads */
         prep *p = prep_create_summary(&src, 4, &e);
@@ -296,7 +296,7 @@ static void test_const_hist(void **st)
     (void)st;
     size_t n = 300007;
     float *v = gauss_floats(n, 11);
-    prep_source src = { (const unsigned char *)v, NULL, NULL, n, NULL, NULL };
+    prep_source src = { (const unsigned char *)v, NULL, NULL, n, NULL, NULL, NULL, 0, 0 };
     util_err e = { { 0 } };
     prep *p = prep_create_summary(&src, 2, &e);
     assert_non_null(p);
@@ -343,7 +343,7 @@ static void test_engines_agree(void **st)
         float *c = malloc(n * sizeof *c);
         memcpy(c, v, n * sizeof *c);
         prep *ps = prep_create_float(c, n, NULL, &e);
-        prep_source src = { (const unsigned char *)v, NULL, NULL, n, NULL, NULL };
+        prep_source src = { (const unsigned char *)v, NULL, NULL, n, NULL, NULL, NULL, 0, 0 };
         prep *ph = prep_create_summary(&src, 1, &e);
         assert_non_null(ps);
         assert_non_null(ph);

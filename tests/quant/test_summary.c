@@ -52,7 +52,7 @@ static void brute(const float *w, size_t count, const levelset *ls, double alpha
 
 static prep *summary_of(const float *v, size_t n, int threads)
 {
-    prep_source src = { (const unsigned char *)v, NULL, NULL, n, NULL, NULL };
+    prep_source src = { (const unsigned char *)v, NULL, NULL, n, NULL, NULL, NULL, 0, 0 };
     util_err e;
     memset(&e, 0, sizeof e);
     prep *p = prep_create_summary(&src, threads, &e);
@@ -262,7 +262,7 @@ static void test_analyze(void **st)
     analyze_result a[NS], b[NS], c[NS], s[NS];
     prep *p1 = summary_of(v, n, 1), *p2 = summary_of(v, n, 2);
     dsrc ds = { d };
-    prep_source src = { NULL, conv, &ds, n, NULL, NULL };
+    prep_source src = { NULL, conv, &ds, n, NULL, NULL, NULL, 0, 0 };
     prep *p3 = prep_create_summary(&src, 2, &e);
     prep *ps = sorted_of(v, n);
     prep_query *q1 = prep_query_new(p1);
@@ -368,7 +368,7 @@ static void test_codes(void **st)
         }
         util_err e;
         memset(&e, 0, sizeof e);
-        prep_source cs = { NULL, NULL, NULL, n, raw, table };
+        prep_source cs = { NULL, NULL, NULL, n, raw, table, NULL, 0, 0 };
         prep *pc = prep_create_summary(&cs, 2, &e);
         prep *pf = summary_of(v, n, 2);
         assert_non_null(pc);
