@@ -70,6 +70,12 @@ TESTS += tests/quant/test_weighted
 tests_quant_test_weighted_SOURCES = tests/quant/test_weighted.c $(TESTUTIL)
 tests_quant_test_weighted_CFLAGS = $(TEST_CFLAGS)
 tests_quant_test_weighted_LDADD = $(TEST_LIBS)
+
+check_PROGRAMS += tests/quant/test_gqopt
+TESTS += tests/quant/test_gqopt
+tests_quant_test_gqopt_SOURCES = tests/quant/test_gqopt.c $(TESTUTIL)
+tests_quant_test_gqopt_CFLAGS = $(TEST_CFLAGS)
+tests_quant_test_gqopt_LDADD = $(TEST_LIBS)
 endif
 TESTS += tests/quant/engine-cli.sh
 dist_check_SCRIPTS += tests/quant/engine-cli.sh
