@@ -95,7 +95,7 @@ rm -f fig.pb.gp fig.pb.gp.csv fig.ph.gp fig.ph.gp.csv
 C="$D/../compare/q.gguf"
 "$APOTVIEW" --export=fig.pb.gp --figure=bits --panels=3x3 "$C:blk.0.*" 2>/dev/null || fail "bits panels export"
 "$APOTVIEW" --export=fig.ph.gp --figure=histogram --panels=3x3 "$C:blk.0.*" 2>/dev/null || fail "histogram panels export"
-$PY - "${abs_top_srcdir:-.}/tests" "$C" fig.pb.gp.csv fig.ph.gp.csv fig.pb.gp <<'PYEOF' || fail "figure panels: stored"
+$PY - "${abs_top_srcdir:-.}/tests/lib" "$C" fig.pb.gp.csv fig.ph.gp.csv fig.pb.gp <<'PYEOF' || fail "figure panels: stored"
 import sys, numpy as np
 sys.path.insert(0, sys.argv[1])
 import gen_grid_fixtures as gg
