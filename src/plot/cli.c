@@ -432,14 +432,14 @@ static int cli_bits_model(session *ses, plot_spec *s, FILE *csv)
     return rc;
 }
 
-int plot_cli(const cli_opts *o, const plot_sources *src)
+/* The figure's spec from the options: 0, or 2 (a usage error, said). */
+static int spec_of(const cli_opts *o, plot_spec *s)
 {
     util_err err = { { 0 } };
-    plot_spec s;
-    memset(&s, 0, sizeof s);
+    memset(s, 0, sizeof *s);
     if (!o->figure)
-        s.figure = o->plan_bpw > 0 ? FIG_PLAN : FIG_HISTOGRAM;
-    else if (plot_parse_figure(o->figure, &s.figure) < 0) {
+        s->figure = o->plan_bpw > 0 ? FIG_PLAN : FIG_HISTOGRAM;
+    else if (plot_parse_figure(o->figure, &s->figure) < 0) {
         fprintf(stderr, "apotview: unknown --figure '%s'; known: histogram, levels, sweep, bits, layers, channels, "
                         "compare, transfer, damage, plan\n"
                         "Try 'apotview --help' for more information.\n", o->figure);
@@ -466,16 +466,122 @@ int plot_cli(const cli_opts *o, const plot_sources *src)
                         "Try 'apotview --help' for more information.\n");
         return 2;
     }
-    s.path = o->export_path;
-    s.size = o->size;
-    s.font = o->font;
-    s.mono = o->mono;
-    s.colors = o->colors;
-    s.log_counts = o->logy;
-    s.force = o->force;
-    s.cfg = o->cfg;
-    s.schemes = o->schemes;
-    s.nschemes = o->nschemes;
+    s->path = o->export_path;
+    s->size = o->size;
+    s->font = o->font;
+    s->mono = o->mono;
+    s->colors = o->colors;
+    s->log_counts = o->logy;
+    s->force = o->force;
+    s->cfg = o->cfg;
+    s->schemes = o->schemes;
+    s->nschemes = o->nschemes;
+    return 0;
+}
+
+/* One tensor's figure (histogram, levels, sweep, transfer, bits of one
+ * tensor): the first selected tensor, prepared and exported. */
+static int cli_tensor_fig(const cli_opts *o, session *ses, plot_spec *s0, FILE *csv)
+{
+    plot_spec s = *s0;
+    util_err err = { { 0 } };
+    int status = 0;
+    if (ses->nitems > 1) {
+        const loader_tensor *lt = &ses->files[ses->items[0].file]->tensors[ses->items[0].tensor];
+        util_warn("%zu tensors selected; the %s figure shows the first, %s (choose one with -t NAME)",
+                  ses->nitems, plot_figure_name(s.figure), lt->name);
+    }
+    loader_file *f = ses->files[ses->items[0].file];
+    size_t ti = ses->items[0].tensor;
+    if (file_alpha(f, ti, &s.cfg) < 0)
+        return 1;
+    prep *p = session_prepare(f, ti, NULL, &err);
+    if (!p) {
+        fprintf(stderr, "apotview: %s\n", err.msg);
+        return 1;
+    }
+    s.p = p;
+    s.tensor_name = f->tensors[ti].name;
+    s.file_name = f->path;
+    /* a quantized tensor's histogram: its stored grid beside the
+     * schemes (quant/stored.h; hist_stored.c) */
+    plot_stored_data sd;
+    const char *sch[OPTIONS_MAX_SCHEMES];
+    plot_stored_prepare(&s, f, ti, p, sch, &sd);
+    /* the group figure (fig_group.c) works on the values in C order */
+    void *raw = s.figure == FIG_HISTOGRAM && o->cfg.gran != GRAN_TENSOR ? read_raw(f, ti, &s.raw) : NULL;
+    if ((s.figure == FIG_HISTOGRAM && o->cfg.gran != GRAN_TENSOR && !raw) ||
+        plot_export_csv(&s, csv, &err) < 0) {
+        if (util_err_isset(&err))
+            fprintf(stderr, "apotview: %s\n", err.msg);
+        status = 1;
+    }
+    free(raw);
+    plot_stored_free(&sd);
+    prep_free(p);
+    return status;
+}
+
+/* The layers figure: every selected tensor, in file order (then sorted
+ * by --sort), each analysed at its own settings. */
+static int cli_layers_fig(const cli_opts *o, session *ses, plot_spec *s, FILE *csv)
+{
+    int status = 0;
+    plot_layer *ly = util_calloc(ses->nitems, sizeof *ly);
+    int nl = 0;
+    analyze_result res[OPTIONS_MAX_SCHEMES];
+    for (size_t it = 0; it < ses->nitems; it++) {
+        loader_file *f = ses->files[ses->items[it].file];
+        size_t ti = ses->items[it].tensor;
+        util_err e2 = { { 0 } };
+        prep *p = session_prepare(f, ti, NULL, &e2);
+        if (!p) {
+            fprintf(stderr, "apotview: %s\n", e2.msg);
+            status = 1;
+            continue;
+        }
+        plot_layer *l = &ly[nl];
+        l->name = f->tensors[ti].name;
+        l->count = f->tensors[ti].count;
+        for (int i = 0; i < OPTIONS_MAX_SCHEMES; i++)
+            l->mse[i] = l->sqnr[i] = NAN;
+        analyze_cfg lc = o->cfg;
+        if (p->st.n == 0)
+            util_warn("%s: %s: no finite values", f->path, l->name);
+        else if (file_alpha(f, ti, &lc) < 0)
+            status = 1;
+        else if (analyze_tensor(p, &lc, o->schemes, o->nschemes, 0, res, &e2) < 0) {
+            util_warn("%s: %s: %s", f->path, l->name, e2.msg);
+            status = 1;
+        } else {
+            for (int i = 0; i < o->nschemes; i++) {
+                l->mse[i] = res[i].ok ? res[i].r.mse : NAN;
+                l->sqnr[i] = res[i].ok ? res[i].r.sqnr_db : NAN;
+            }
+        }
+        nl++;
+        prep_free(p);
+    }
+    if (o->sort && strcmp(o->sort, "file") != 0) {
+        sort_key = o->sort;
+        qsort(ly, (size_t)nl, sizeof *ly, cmp_layer);
+        s->layers_sorted = 1;
+    }
+    s->layers = ly;
+    s->nlayers = nl;
+    if (ses->nfiles == 1)
+        s->file_name = ses->files[0]->path;
+    if (export_said(s, csv))
+        status = 1;
+    free(ly);
+    return status;
+}
+
+int plot_cli(const cli_opts *o, const plot_sources *src)
+{
+    plot_spec s;
+    if (spec_of(o, &s) != 0)
+        return 2;
     FILE *csv = o->format == FMT_CSV ? stdout : NULL;
     int status = 0;
 
@@ -544,95 +650,12 @@ int plot_cli(const cli_opts *o, const plot_sources *src)
         return status;
     }
     if (needs == FN_TENSOR) {
-        if (ses.nitems > 1) {
-            const loader_tensor *lt = &ses.files[ses.items[0].file]->tensors[ses.items[0].tensor];
-            util_warn("%zu tensors selected; the %s figure shows the first, %s "
-                            "(choose one with -t NAME)",
-                    ses.nitems, plot_figure_name(s.figure), lt->name);
-        }
-        loader_file *f = ses.files[ses.items[0].file];
-        size_t ti = ses.items[0].tensor;
-        if (file_alpha(f, ti, &s.cfg) < 0) {
-            session_close(&ses);
-            return 1;
-        }
-        prep *p = session_prepare(f, ti, NULL, &err);
-        if (!p) {
-            fprintf(stderr, "apotview: %s\n", err.msg);
-            session_close(&ses);
-            return 1;
-        }
-        s.p = p;
-        s.tensor_name = f->tensors[ti].name;
-        s.file_name = f->path;
-        /* a quantized tensor's histogram: its stored grid beside the
-         * schemes (quant/stored.h; hist_stored.c) */
-        plot_stored_data sd;
-        const char *sch[OPTIONS_MAX_SCHEMES];
-        plot_stored_prepare(&s, f, ti, p, sch, &sd);
-        /* the group figure (fig_group.c) works on the values in C order */
-        void *raw = s.figure == FIG_HISTOGRAM && o->cfg.gran != GRAN_TENSOR ? read_raw(f, ti, &s.raw) : NULL;
-        if ((s.figure == FIG_HISTOGRAM && o->cfg.gran != GRAN_TENSOR && !raw) ||
-            plot_export_csv(&s, csv, &err) < 0) {
-            if (util_err_isset(&err))
-                fprintf(stderr, "apotview: %s\n", err.msg);
-            status = 1;
-        }
-        free(raw);
-        plot_stored_free(&sd);
-        prep_free(p);
+        status |= cli_tensor_fig(o, &ses, &s, csv);
         session_close(&ses);
         return status;
     }
 
-    /* layers: every selected tensor, in file order, then sorted. */
-    plot_layer *ly = util_calloc(ses.nitems, sizeof *ly);
-    int nl = 0;
-    analyze_result res[OPTIONS_MAX_SCHEMES];
-    for (size_t it = 0; it < ses.nitems; it++) {
-        loader_file *f = ses.files[ses.items[it].file];
-        size_t ti = ses.items[it].tensor;
-        util_err e2 = { { 0 } };
-        prep *p = session_prepare(f, ti, NULL, &e2);
-        if (!p) {
-            fprintf(stderr, "apotview: %s\n", e2.msg);
-            status = 1;
-            continue;
-        }
-        plot_layer *l = &ly[nl];
-        l->name = f->tensors[ti].name;
-        l->count = f->tensors[ti].count;
-        for (int i = 0; i < OPTIONS_MAX_SCHEMES; i++)
-            l->mse[i] = l->sqnr[i] = NAN;
-        analyze_cfg lc = o->cfg;
-        if (p->st.n == 0)
-            util_warn("%s: %s: no finite values", f->path, l->name);
-        else if (file_alpha(f, ti, &lc) < 0)
-            status = 1;
-        else if (analyze_tensor(p, &lc, o->schemes, o->nschemes, 0, res, &e2) < 0) {
-            util_warn("%s: %s: %s", f->path, l->name, e2.msg);
-            status = 1;
-        } else {
-            for (int i = 0; i < o->nschemes; i++) {
-                l->mse[i] = res[i].ok ? res[i].r.mse : NAN;
-                l->sqnr[i] = res[i].ok ? res[i].r.sqnr_db : NAN;
-            }
-        }
-        nl++;
-        prep_free(p);
-    }
-    if (o->sort && strcmp(o->sort, "file") != 0) {
-        sort_key = o->sort;
-        qsort(ly, (size_t)nl, sizeof *ly, cmp_layer);
-        s.layers_sorted = 1;
-    }
-    s.layers = ly;
-    s.nlayers = nl;
-    if (ses.nfiles == 1)
-        s.file_name = ses.files[0]->path;
-    if (export_said(&s, csv))
-        status = 1;
-    free(ly);
+    status |= cli_layers_fig(o, &ses, &s, csv);
     session_close(&ses);
     return status;
 }
