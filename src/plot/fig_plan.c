@@ -254,10 +254,32 @@ int fig_plan(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
     char *t[OPTIONS_MAX_SCHEMES + 2];
     int nk = key_texts(mp, st, sch, ns, t);
     ks.nschemes = nk;
+    double tm = fg_key_rows_of(st, (const char *const *)t, nk, W - 0.2) * line + 0.15;
+    /* a short figure whose key of every scheme leaves too little for the
+     * curve: the compact layout, the single quantizers in grey under one
+     * key entry and no point labels (the CSV names every point) */
+    int compact = 0, lt_front = ns + 1, lt_plan = ns + 2;
+    if (H - tm - bm < 3.5 * line) {
+        for (int i = 0; i < nk - 2; i++)
+            free(t[i]);
+        free(t[nk - 2]);
+        free(t[nk - 1]);
+        t[0] = util_strdup("singles");
+        t[1] = util_strdup("frontier");
+        t[2] = util_asprintf("plan, %.2f bpw", mp->bpw);
+        nk = 3;
+        ks.nschemes = nk;
+        compact = 1, lt_front = 2, lt_plan = 3;
+        sbuf_puts(b, "set linetype 1 lc rgb '#8a8a8a' lw 1 dt 1 pt 7 ps 0.45\n");
+        sbuf_puts(b, "set linetype 2 lc rgb '#000000' lw 1.2 dt 1 pt 7 ps 0.35\n");
+        sbuf_puts(b, "set linetype 3 lc rgb '#000000' lw 1.5 dt 1 pt 3 ps 1.6\n");
+        for (size_t i = 0; i < mp->nsingle; i++)
+            lt[i] = 1;
+    }
     int rows = fg_key_row_marks(b, &ks, st, 0.5 * line + 0.05, (const char *const *)t, 1);
     for (int i = 0; i < nk; i++)
         free(t[i]);
-    double tm = rows * line + 0.15;
+    tm = rows * line + 0.15;
     if (H - tm - bm < 3.5 * line) {
         free(lt);
         util_err_set(err, "a %gx%g cm plan figure leaves %.1f cm for the curve at %g pt: give it more height "
@@ -313,7 +335,7 @@ int fig_plan(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
      * frontier, else the place crossing the fewest lines; none when every
      * place would cover a marker or a label */
     long best = mp->best_single >= 0 && (size_t)mp->best_single < mp->nsingle ? mp->best_single : -1;
-    for (long n = best >= 0 ? -1 : 0; n < (long)mp->nsingle; n++) {
+    for (long n = best >= 0 ? -1 : 0; !compact && n < (long)mp->nsingle; n++) {
         size_t i = n < 0 ? (size_t)best : (size_t)n;
         const model_plan_single *g = &mp->single[i];
         if ((n >= 0 && (long)i == best) || (n >= 0 && !efficient(mp, i)) || !(g->err > 0))
@@ -347,10 +369,10 @@ int fig_plan(const plot_spec *s, const fig_style *st, fig_data *d, sbuf *b, util
     }
     free(P.pt);
     free(P.box);
-    sbuf_printf(b, "plot $frontier using 1:2 with linespoints lt %d notitle", ns + 1);
+    sbuf_printf(b, "plot $frontier using 1:2 with linespoints lt %d notitle", lt_front);
     for (size_t i = 0; i < mp->nsingle; i++)
         sbuf_printf(b, ", \\\n     $single_%zu using 1:2 with points lt %d notitle", i + 1, lt[i]);
-    sbuf_printf(b, ", \\\n     $chosen using 1:2 with points lt %d notitle\n", ns + 2);
+    sbuf_printf(b, ", \\\n     $chosen using 1:2 with points lt %d notitle\n", lt_plan);
     free(lt);
     return 0;
 }

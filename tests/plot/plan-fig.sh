@@ -79,6 +79,20 @@ $APOTVIEW --plan=4.5 --export="$T/g.svg" --format=csv "$M" > "$T/g.csv" || bad "
 $APOTVIEW --plan=4.5 --format=json "$M" > "$T/p.json"
 $PY "$T/chk.py" "$T/p.json" "$T/g.csv" > "$T/o" || bad "csv on stdout: $(cat "$T/o")"
 cmp -s "$T/g.csv" "$T/g.svg.csv" || bad "stdout csv differs from the companion"
+# at 5x3.5 the compact layout: one grey key entry for the singles, the
+# frontier and the plan; every point still drawn (the CSV check above
+# holds for it too); at 8.5 cm every candidate scheme has its key entry
+$APOTVIEW --plan=4.5 --size=5x3.5 --export="$T/c.pdf" "$M" 2> "$T/e" || bad "5x3.5: $(cat "$T/e")"
+if command -v pdftotext > /dev/null 2>&1; then
+    w=$(pdftotext "$T/c.pdf" - | tr -s ' \n' '\n\n')
+    for x in singles frontier plan, bpw budget; do
+        printf '%s\n' "$w" | grep -qx -- "$x" || bad "5x3.5: no '$x' in the figure"
+    done
+    ! printf '%s\n' "$w" | grep -qx "int-asym" || bad "5x3.5: a scheme's own key entry in the compact layout"
+    $APOTVIEW --plan=4.5 --size=8.5 --export="$T/w.pdf" "$M" 2> /dev/null || bad "8.5: export"
+    pdftotext "$T/w.pdf" - | tr -s ' \n' '\n\n' | grep -qx "int-asym" || bad "8.5: int-asym missing from the key"
+fi
+$PY "$T/chk.py" "$T/p.json" "$T/c.pdf.csv" > "$T/o" || bad "5x3.5 csv: $(cat "$T/o")"
 # misuse: the plan figure without --plan, --plan with another figure, two files
 $APOTVIEW --figure=plan --export="$T/h.pdf" "$M" 2> "$T/e"; [ $? -eq 2 ] && grep -q "needs --plan" "$T/e" || bad "no --plan: $(cat "$T/e")"
 $APOTVIEW --plan=4 --figure=bits --export="$T/h.pdf" "$M" 2> "$T/e"; [ $? -eq 2 ] && grep -q "figure=plan" "$T/e" || bad "--figure=bits: $(cat "$T/e")"
