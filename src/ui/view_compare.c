@@ -190,16 +190,19 @@ static void draw_diff(app *a, size_t ia, size_t ib, int y, int h)
         draw_text(y + 1, 1, a->cols - 2, term_attr(R_DIM), "difference: waiting for both tensors...");
         return;
     }
-    if (a->diff.elementwise && a->cols < 100)
-        draw_textf(y + 1, 0, a->cols, 0, " element-wise r-l: mean %s rms %s max|d| %s",
-                   layout_fmt_num(b1, sizeof b1, a->diff.mean, 4, 10), layout_fmt_num(b2, sizeof b2, a->diff.rms, 4, 10),
-                   layout_fmt_num(b3, sizeof b3, a->diff.dmax, 4, 10));
-    else if (a->diff.elementwise)
-        draw_textf(y + 1, 0, a->cols, 0,
-                   " right - left, element-wise (same shape): mean %s  rms %s  max|d| %s  %llu of %llu differ",
-                   layout_fmt_num(b1, sizeof b1, a->diff.mean, 4, 10), layout_fmt_num(b2, sizeof b2, a->diff.rms, 4, 10),
-                   layout_fmt_num(b3, sizeof b3, a->diff.dmax, 4, 10), (unsigned long long)a->diff.nz,
-                   (unsigned long long)a->diff.n);
+    char line[320];
+    if (a->diff.elementwise) {
+        /* the long form when it fits whole, else the short one */
+        snprintf(line, sizeof line, " right - left, element-wise (same shape): mean %s  rms %s  max|d| %s  %llu of %llu differ",
+                 layout_fmt_num(b1, sizeof b1, a->diff.mean, 4, 10), layout_fmt_num(b2, sizeof b2, a->diff.rms, 4, 10),
+                 layout_fmt_num(b3, sizeof b3, a->diff.dmax, 4, 10), (unsigned long long)a->diff.nz,
+                 (unsigned long long)a->diff.n);
+        if ((int)strlen(line) > a->cols)
+            snprintf(line, sizeof line, " element-wise r-l: mean %s rms %s max|d| %s",
+                     layout_fmt_num(b1, sizeof b1, a->diff.mean, 4, 10), layout_fmt_num(b2, sizeof b2, a->diff.rms, 4, 10),
+                     layout_fmt_num(b3, sizeof b3, a->diff.dmax, 4, 10));
+        draw_text(y + 1, 0, a->cols, 0, line);
+    }
     else
         draw_textf(y + 1, 0, a->cols, 0,
                    " shapes differ: right histogram - left histogram (share of values per column; up: more on the right)");

@@ -102,8 +102,24 @@ static void draw_header(app *a, ui_calc *c, size_t item, int y, int x, int w, in
     char eb[256], en[512];
     app_esc(eb, sizeof eb, base);
     app_esc(en, sizeof en, t->name);
-    if (compact)
+    if (compact) {
+        /* a half-width panel: a long name keeps its distinguishing end
+         * (...mlp.down_proj.weight) rather than vanish; the shape goes first */
+        const char *dots = a->utf8 ? "\u2026" : "..";
+        int dw = a->utf8 ? 1 : 2, avail = w - (int)strlen(eb) - 2 - (int)strlen(shape) - 1;
+        if ((int)strlen(en) > avail) {
+            shape[0] = '\0';
+            avail = w - (int)strlen(eb) - 2;
+        }
+        if ((int)strlen(en) > avail) {
+            /* from a '.' on, so that no part of the name is cut */
+            const char *cut = avail > dw + 4 ? strchr(en + strlen(en) - (size_t)(avail - dw), '.') : NULL;
+            char tail[512];
+            snprintf(tail, sizeof tail, "%s%s", cut ? dots : "", cut ? cut : "");
+            snprintf(en, sizeof en, "%s", tail);
+        }
         draw_textf(y, x, w, term_attr(R_HEADER), "%s: %s %s", eb, en, shape);
+    }
     else
         draw_textf(y, x, w, term_attr(R_HEADER), "%s  %s [%zu/%zu]  %s %s  %s values", eb,
                    en, item + 1, a->s.nitems, loader_dtype_name(t), shape, cnt);

@@ -140,6 +140,10 @@ close "$m" "$PAIR_MSE" 5e-3 && ok "60x20 D: stored mse $m" || fail "60x20 D: sto
 screen | grep -Eq 'apot +store' && ok "60x20 D: the stored column" || fail "60x20 D: no stored column"
 wait_for '^ ?stored .*[+0-9│].*│ ?stored .*[+0-9│]' && ok "60x20 D: a stored rug on both panels" ||
     fail "60x20 D: no stored rug on both"
+# a half-width panel's title keeps the end of a long tensor name (from a
+# '.', with an ellipsis) instead of dropping the name
+screen | head -n 1 | grep -Eq '^[^│]*: [^│]*\.weight[^│]*│[^│]*: [^│]*\.weight' &&
+    ok "60x20 D: both panel titles name their tensor" || fail "60x20 D: a panel title lost its tensor's name"
 
 # ---- the group view of a pair: the stored column is the original on its grid
 start 120x40 "--granularity=group:32 '$CMP/orig.safetensors' '$CMP/q.gguf'"
