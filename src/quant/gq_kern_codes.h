@@ -19,6 +19,9 @@
  * table's boundaries 0.25 (>), 0.75 (>=), 1.25 (>), 1.75 (>=), 2.5 (>),
  * 3.5 (>=), 5 (>) below t: key > 128, 319, 416, 479, 544, 607, 672. */
 typedef short v16hi __attribute__((vector_size(32)));
+/* the packed byte counters wrap by design: unsigned lanes (no signed
+ * overflow) */
+typedef unsigned short v16hu __attribute__((vector_size(32)));
 #define HB(c) ((v16hi){ c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c })
 
 /* lane-wise max of 16-bit lanes holding 0 .. 0x7fff */
@@ -77,7 +80,7 @@ static inline v16hi KF(hsubs)(v16hi a, v16hi b)
  * low byte the positive values with key > T[j], the high byte the
  * negative ones (<= 255 vectors between flushes); cl: |x| > 6 X */
 typedef struct KF(mxacc) {
-    v16hi cnt[7];
+    v16hu cnt[7];
     v16hi cl;
     v8sf me;
     unsigned nv;           /* vectors since the last flush */
@@ -92,7 +95,7 @@ static void KF(mxu_bytes)(KF(mxacc) *A)
             A->pos[j] += c & 0xff;
             A->neg[j] += c >> 8;
         }
-        A->cnt[j] = HB(0);
+        A->cnt[j] = (v16hu)HB(0);
     }
     for (int l = 0; l < 16; l++)
         A->ncl -= A->cl[l];
@@ -142,13 +145,13 @@ static inline __attribute__((always_inline)) void KF(mxu_step)(const unsigned ch
     v16hi key = KF(hsubs)(a, base);
     v16hi m0 = key > HB(128), m1 = key > HB(319), m2 = key > HB(416), m3 = key > HB(479);
     v16hi m4 = key > HB(544), m5 = key > HB(607), m6 = key > HB(672);
-    A->cnt[0] += m0 & wsel;
-    A->cnt[1] += m1 & wsel;
-    A->cnt[2] += m2 & wsel;
-    A->cnt[3] += m3 & wsel;
-    A->cnt[4] += m4 & wsel;
-    A->cnt[5] += m5 & wsel;
-    A->cnt[6] += m6 & wsel;
+    A->cnt[0] += (v16hu)(m0 & wsel);
+    A->cnt[1] += (v16hu)(m1 & wsel);
+    A->cnt[2] += (v16hu)(m2 & wsel);
+    A->cnt[3] += (v16hu)(m3 & wsel);
+    A->cnt[4] += (v16hu)(m4 & wsel);
+    A->cnt[5] += (v16hu)(m5 & wsel);
+    A->cnt[6] += (v16hu)(m6 & wsel);
     A->cl += key > HB(704);
     v16hi nk = ((m0 + m1) + (m2 + m3)) + ((m4 + m5) + m6);
     /* |x^| as a bfloat16 code: 0x3f00 + (ex << 7) for 0.5 X, then 0x40 a
