@@ -97,6 +97,33 @@ int fg_key_row_texts(sbuf *b, const plot_spec *s, const fig_style *st, double to
     return fg_key_row_marks(b, s, st, top_cm, texts, 0);
 }
 
+/* Key entry k: its sample from x0 (cm) at y (screen fraction), lt k + 1,
+ * and its text (texts[k], else the scheme's name); a point of the
+ * scheme's type on the sample when marks is 1, the sample edged in black
+ * when 2 (a swatch of a bar's fill: a white fill shows). */
+static void key_entry(sbuf *b, const plot_spec *s, const fig_style *st, int k, double x0, double y,
+                      const char *const *texts, int marks)
+{
+    double W = st->width_cm, samp = fg_key_samp_cm(st);
+    if (marks == 2)
+        sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead "
+                       "lc rgb '#000000' lw 4.5 dt 1\n", 800 + k, x0 / W, y, (x0 + samp) / W, y);
+    sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead lt %d\n",
+                900 + k, x0 / W, y, (x0 + samp) / W, y, k + 1);
+    sbuf_printf(b, "set label %d ", 900 + k);
+    if (texts)
+        fig_quote(b, FQ_STRING, texts[k]);
+    else {
+        sbuf tt = { 0 };
+        fg_txt_scheme(&tt, st, s->schemes[k]);
+        fg_put_text(b, &tt);
+    }
+    sbuf_printf(b, " at screen %.4f, screen %.4f left front\n", (x0 + samp + 0.12) / W, y);
+    if (marks == 1)
+        sbuf_printf(b, "set label %d '' at screen %.4f, screen %.4f point lt %d ps 0.6 front\n", 960 + k,
+                    (x0 + samp / 2) / W, y, k + 1);
+}
+
 /* fg_key_row_texts, with a point of the scheme's type on each sample when
  * marks is 1 (for figures that draw points only), or each sample edged in
  * black when 2 (swatches of bars' fills). */
@@ -105,7 +132,6 @@ int fg_key_row_marks(sbuf *b, const plot_spec *s, const fig_style *st, double to
 {
     /* rows 9.6 pt apart in a short figure (its text's leading), else 11.3 */
     double W = st->width_cm, H = st->height_cm, line = (fg_compact(st) ? LINE_CM - 0.02 : 0.40) * st->font_pt / 8;
-    double samp = fg_key_samp_cm(st);
     int ns = s->nschemes;
     const char *t[OPTIONS_MAX_SCHEMES] = { 0 };
     for (int i = 0; i < ns; i++)
@@ -121,23 +147,7 @@ int fg_key_row_marks(sbuf *b, const plot_spec *s, const fig_style *st, double to
         if (k % cols == 0)
             x0 = xs;
         double y = 1 - (top_cm + row * line) / H;
-        if (marks == 2) /* a swatch of a bar's fill: a black edge under it (a white fill shows) */
-            sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead "
-                           "lc rgb '#000000' lw 4.5 dt 1\n", 800 + k, x0 / W, y, (x0 + samp) / W, y);
-        sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead lt %d\n",
-                    900 + k, x0 / W, y, (x0 + samp) / W, y, k + 1);
-        sbuf_printf(b, "set label %d ", 900 + k);
-        if (texts)
-            fig_quote(b, FQ_STRING, texts[k]);
-        else {
-            sbuf tt = { 0 };
-            fg_txt_scheme(&tt, st, s->schemes[k]);
-            fg_put_text(b, &tt);
-        }
-        sbuf_printf(b, " at screen %.4f, screen %.4f left front\n", (x0 + samp + 0.12) / W, y);
-        if (marks == 1)
-            sbuf_printf(b, "set label %d '' at screen %.4f, screen %.4f point lt %d ps 0.6 front\n", 960 + k,
-                        (x0 + samp / 2) / W, y, k + 1);
+        key_entry(b, s, st, k, x0, y, texts, marks);
         x0 += cw > 0 ? colw[k % cols] : fg_key_entry_cm(st, t[k]);
     }
     return (ns + cols - 1) / cols;
@@ -171,26 +181,10 @@ void fg_key_column(sbuf *b, const plot_spec *s, const fig_style *st, double top_
                    int marks)
 {
     double W = st->width_cm, H = st->height_cm, line = LINE_CM * st->font_pt / 8 - 0.02;
-    double samp = fg_key_samp_cm(st), x0 = W - 0.05 - fg_key_column_cm(s, st, texts);
+    double x0 = W - 0.05 - fg_key_column_cm(s, st, texts);
     for (int k = 0; k < s->nschemes; k++) {
         double y = 1 - (top_cm + k * line) / H;
-        if (marks == 2)
-            sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead "
-                           "lc rgb '#000000' lw 4.5 dt 1\n", 800 + k, x0 / W, y, (x0 + samp) / W, y);
-        sbuf_printf(b, "set arrow %d from screen %.4f, screen %.4f to screen %.4f, screen %.4f nohead lt %d\n",
-                    900 + k, x0 / W, y, (x0 + samp) / W, y, k + 1);
-        sbuf_printf(b, "set label %d ", 900 + k);
-        if (texts)
-            fig_quote(b, FQ_STRING, texts[k]);
-        else {
-            sbuf tt = { 0 };
-            fg_txt_scheme(&tt, st, s->schemes[k]);
-            fg_put_text(b, &tt);
-        }
-        sbuf_printf(b, " at screen %.4f, screen %.4f left front\n", (x0 + samp + 0.12) / W, y);
-        if (marks == 1)
-            sbuf_printf(b, "set label %d '' at screen %.4f, screen %.4f point lt %d ps 0.6 front\n", 960 + k,
-                        (x0 + samp / 2) / W, y, k + 1);
+        key_entry(b, s, st, k, x0, y, texts, marks);
     }
 }
 

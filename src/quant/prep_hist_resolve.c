@@ -120,6 +120,19 @@ static void nb_flag(nb_state *nb, unsigned k)
     nb->bitmap[k >> 6] |= 1ull << (k & 63);
 }
 
+/* one value u (raw key in the top 16 bits) into the extremes of its
+ * bucket's slot, when the bucket is flagged */
+static inline void nb_take(const nb_state *nb, nb_tstate *ts, uint32_t u)
+{
+    unsigned k = u >> 16;
+    if (!((nb->bitmap[k >> 6] >> (k & 63)) & 1))
+        return;
+    unsigned sl = nb->slot_of[k] - 1u;
+    uint32_t o = okey(u);
+    ts->mn[sl] = o < ts->mn[sl] ? o : ts->mn[sl];
+    ts->mx[sl] = o > ts->mx[sl] ? o : ts->mx[sl];
+}
+
 static void nb_chunk(pass *ps, int t, const unsigned char *p, size_t n)
 {
     const nb_state *nb = ps->state;
@@ -127,16 +140,11 @@ static void nb_chunk(pass *ps, int t, const unsigned char *p, size_t n)
     for (size_t i = 0; i < n; i++) {
         uint32_t u;
         memcpy(&u, p + 4 * i, 4);
-        unsigned k = u >> 16;
-        if (!((nb->bitmap[k >> 6] >> (k & 63)) & 1))
-            continue;
-        unsigned sl = nb->slot_of[k] - 1u;
-        uint32_t o = okey(u);
-        ts->mn[sl] = o < ts->mn[sl] ? o : ts->mn[sl];
-        ts->mx[sl] = o > ts->mx[sl] ? o : ts->mx[sl];
+        nb_take(nb, ts, u);
     }
 }
 
+/* a weighted source: a pair's count does not change its bucket's extremes */
 static void nb_wchunk(pass *ps, int t, const grid_wpair *p, size_t n)
 {
     const nb_state *nb = ps->state;
@@ -144,13 +152,7 @@ static void nb_wchunk(pass *ps, int t, const grid_wpair *p, size_t n)
     for (size_t i = 0; i < n; i++) {
         uint32_t u;
         memcpy(&u, &p[i].v, 4);
-        unsigned k = u >> 16;
-        if (!((nb->bitmap[k >> 6] >> (k & 63)) & 1))
-            continue;
-        unsigned sl = nb->slot_of[k] - 1u;
-        uint32_t o = okey(u);
-        ts->mn[sl] = o < ts->mn[sl] ? o : ts->mn[sl];
-        ts->mx[sl] = o > ts->mx[sl] ? o : ts->mx[sl];
+        nb_take(nb, ts, u);
     }
 }
 
